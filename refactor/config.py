@@ -1,0 +1,151 @@
+"""Targets (one binary in one build configuration) and run settings; reads gotrim.toml."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from refactor.errors import UsageError
+
+CONFIG_FILE = "gotrim.toml"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One binary in one configuration: the only way go commands learn GOOS/GOARCH/tags/cgo."""
+
+    main: str  # import path of the main package
+    goos: str
+    goarch: str
+    tags: tuple[str, ...] = ()
+    cgo: bool = True
+    ldflags: str = ""
+
+    def env(self) -> dict[str, str]:
+        """Environment overrides for go commands run for this target."""
+        return {"GOOS": self.goos, "GOARCH": self.goarch, "CGO_ENABLED": "1" if self.cgo else "0"}
+
+    def build_flags(self) -> list[str]:
+        """Flags shared by go list and go build for this target."""
+        return ["-tags", ",".join(self.tags)] if self.tags else []
+
+    @property
+    def name(self) -> str:
+        """Short name of the binary: the last element of the main package path."""
+        return self.main.rstrip("/").rsplit("/", 1)[-1]
+
+    @property
+    def platform(self) -> str:
+        return f"{self.goos}/{self.goarch}"
+
+    @property
+    def label(self) -> str:
+        """Human label: `lite linux/amd64 tags=a,b nocgo`."""
+        parts = [self.name, self.platform]
+        if self.tags:
+            parts.append("tags=" + ",".join(self.tags))
+        if not self.cgo:
+            parts.append("nocgo")
+        return " ".join(parts)
+
+    def with_tags(self, *extra: str) -> Target:
+        """This target with extra build tags (deduplicated, order kept)."""
+        tags = tuple(dict.fromkeys((*self.tags, *extra)))
+        return replace(self, tags=tags)
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """What the user asked for before main packages are resolved: patterns, platforms, tags."""
+
+    mains: tuple[str, ...] = ()  # import paths or ./relative patterns; empty = every main package
+    platforms: tuple[tuple[str, str], ...] = ()  # empty = host platform
+    tags: tuple[str, ...] = ()
+    cgo: bool | None = None  # None = go's default for the platform
+    ldflags: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know, as a value; strategies read it, never globals."""
+
+    root: Path
+    specs: tuple[TargetSpec, ...] = (TargetSpec(),)
+    debug: bool = False
+    min_bytes: int = 0
+    strategies: tuple[str, ...] = ()  # empty = all
+    new_package_names: dict[str, str] = field(default_factory=dict)
+
+
+def parse_platform(text: str) -> tuple[str, str]:
+    """`linux/amd64` -> ("linux", "amd64"); raises UsageError on other shapes."""
+    parts = text.strip().split("/")
+    if len(parts) != 2 or not all(parts):
+        raise UsageError(f"platform {text!r} is not GOOS/GOARCH (for example linux/amd64)")
+    return parts[0], parts[1]
+
+
+def parse_tags(text: str | Iterable[str]) -> tuple[str, ...]:
+    """Comma- or space-separated build tags, validated like go's isValidTag."""
+    items = text.replace(",", " ").split() if isinstance(text, str) else list(text)
+    for tag in items:
+        if not tag or not all(c.isalnum() or c in "_." for c in tag):
+            raise UsageError(f"build tag {tag!r} is not valid: use letters, digits, '_' and '.'")
+    return tuple(dict.fromkeys(items))
+
+
+def load_specs(root: Path) -> tuple[TargetSpec, ...] | None:
+    """The `[[target]]` tables of gotrim.toml at `root`, or None when there is no file."""
+    path = root / CONFIG_FILE
+    if not path.is_file():
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: not valid TOML ({exc}); fix the file or remove it") from exc
+    tables = data.get("target", [])
+    if not isinstance(tables, list) or not tables:
+        raise UsageError(f"{path}: expected one or more [[target]] tables")
+    specs = []
+    for i, t in enumerate(tables, 1):
+        if not isinstance(t, dict):
+            raise UsageError(f"{path}: [[target]] #{i} is not a table")
+        unknown = set(t) - {"main", "platforms", "tags", "cgo", "ldflags"}
+        if unknown:
+            raise UsageError(f"{path}: [[target]] #{i} has unknown keys {sorted(unknown)}; "
+                             "known: main, platforms, tags, cgo, ldflags")
+        main = t.get("main")
+        if not isinstance(main, str) or not main:
+            raise UsageError(f"{path}: [[target]] #{i} needs main = \"./cmd/NAME\"")
+        platforms = tuple(parse_platform(p) for p in _str_list(t.get("platforms", []), path, "platforms"))
+        tags = parse_tags(_str_list(t.get("tags", []), path, "tags"))
+        cgo = t.get("cgo")
+        if cgo is not None and not isinstance(cgo, bool):
+            raise UsageError(f"{path}: [[target]] #{i} cgo must be true or false")
+        ldflags = t.get("ldflags", "")
+        specs.append(TargetSpec(mains=(main,), platforms=platforms, tags=tags, cgo=cgo, ldflags=str(ldflags)))
+    return tuple(specs)
+
+
+def specs_from_flags(
+    mains: Sequence[str], platforms: Sequence[str], tags: str | None, cgo: bool | None
+) -> TargetSpec | None:
+    """A spec from command-line flags, or None when no target flag was given."""
+    if not mains and not platforms and tags is None and cgo is None:
+        return None
+    return TargetSpec(
+        mains=tuple(mains),
+        platforms=tuple(parse_platform(p) for p in platforms),
+        tags=parse_tags(tags or ""),
+        cgo=cgo,
+    )
+
+
+def _str_list(value: object, path: Path, key: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f"{path}: {key} must be a list of strings")
+    return list(value)
