@@ -1,0 +1,387 @@
+"""The import graph of each target, from `go list -e -deps -json=<fields>`, and the queries on it."""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from refactor.config import Target, TargetSpec
+from refactor.errors import GoError, UsageError
+from refactor.toolchain import Go
+
+# Naming the fields makes go list skip work (stale checks, build IDs): see go-toolchain.md §1.1.
+LIST_FIELDS = (
+    "ImportPath,Name,Dir,Standard,Module,Imports,ImportMap,GoFiles,CgoFiles,IgnoredGoFiles,"
+    "TestGoFiles,XTestGoFiles,TestImports,XTestImports,Error,DepsErrors,Incomplete"
+)
+MAX_CHAINS = 64
+
+Edge = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Package:
+    """One package of a build graph, as go list reports it for one configuration."""
+
+    import_path: str
+    name: str
+    dir: str
+    module: str | None  # module path; None for the standard library
+    module_dir: str | None
+    standard: bool
+    main_module: bool
+    go_files: tuple[str, ...]
+    cgo_files: tuple[str, ...]
+    ignored_go_files: tuple[str, ...]
+    test_go_files: tuple[str, ...]
+    xtest_go_files: tuple[str, ...]
+    imports: tuple[str, ...]  # resolved (after ImportMap), without "C"
+    import_map: tuple[tuple[str, str], ...]  # source path -> resolved path, identity entries omitted
+    error: str | None
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The Go files compiled for this configuration (GoFiles + CgoFiles), relative to dir."""
+        return self.go_files + self.cgo_files
+
+    def resolve(self, source_path: str) -> str:
+        """The graph node an import string of this package's files refers to."""
+        return dict(self.import_map).get(source_path, source_path)
+
+    def source_path(self, resolved: str) -> str:
+        """The import string that this package's files write for a resolved import path."""
+        for src, res in self.import_map:
+            if res == resolved:
+                return src
+        return resolved
+
+
+@dataclass(frozen=True)
+class Module:
+    """The main module: its path and directory."""
+
+    path: str
+    dir: Path
+
+
+@dataclass
+class BuildGraph:
+    """Packages and import edges reachable from one target's main package."""
+
+    target: Target
+    root: str
+    packages: dict[str, Package]
+    _importers: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _depth: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        importers: dict[str, list[str]] = {p: [] for p in self.packages}
+        for p, pkg in self.packages.items():
+            for q in pkg.imports:
+                if q in importers:
+                    importers[q].append(p)
+        self._importers = importers
+        self._depth = self._bfs(self.root, frozenset())
+
+    def __contains__(self, import_path: object) -> bool:
+        return import_path in self.packages
+
+    def __len__(self) -> int:
+        return len(self.packages)
+
+    @property
+    def main(self) -> Package:
+        return self.packages[self.root]
+
+    def imports(self, p: str) -> tuple[str, ...]:
+        """The packages p imports directly (graph nodes)."""
+        return tuple(q for q in self.packages[p].imports if q in self.packages)
+
+    def importers(self, q: str) -> list[str]:
+        """The packages of this graph that import q directly."""
+        return list(self._importers.get(q, ()))
+
+    def edges(self) -> Iterator[Edge]:
+        for p in self.packages:
+            for q in self.imports(p):
+                yield p, q
+
+    def main_module_packages(self) -> list[str]:
+        return [p for p, pkg in self.packages.items() if pkg.main_module]
+
+    def why(self, target: str, limit: int = MAX_CHAINS) -> list[list[str]]:
+        """Every shortest import chain from the main package to `target` (at most `limit`)."""
+        if target not in self.packages:
+            return []
+        depth = self._depth
+        chains: list[list[str]] = []
+
+        def walk(node: str, suffix: list[str]) -> None:
+            if len(chains) >= limit:
+                return
+            if node == self.root:
+                chains.append([node, *suffix])
+                return
+            for imp in sorted(self._importers[node]):
+                if depth.get(imp, -2) == depth[node] - 1:
+                    walk(imp, [node, *suffix])
+
+        walk(target, [])
+        return chains
+
+    def reachable(self, cut_edges: Iterable[Edge] = (), cut_packages: Iterable[str] = ()) -> frozenset[str]:
+        """Packages still reachable from the main package with these edges and packages removed."""
+        return frozenset(self._bfs(self.root, frozenset(cut_edges), frozenset(cut_packages)))
+
+    def removed_by(self, cut_edges: Iterable[Edge] = (), cut_packages: Iterable[str] = ()) -> frozenset[str]:
+        """Packages that are no longer reachable once these edges (and packages) are cut."""
+        return frozenset(self.packages) - self.reachable(cut_edges, cut_packages)
+
+    def dominated(self) -> dict[str, frozenset[str]]:
+        """For each package, the packages that go when it goes (its dominator subtree, itself included)."""
+        return _subtrees(self._dominator_tree(()), self.packages)
+
+    def edge_removes(self, edges: Sequence[Edge]) -> dict[Edge, frozenset[str]]:
+        """For each edge, the packages no longer reachable when only that edge is cut.
+
+        Each edge gets a virtual node in its middle; the dominator subtree of that node is what
+        cutting the edge removes. One dominator computation serves every edge asked for.
+        """
+        tree = self._dominator_tree(edges)
+        subtrees = _subtrees(tree, self.packages)
+        return {e: subtrees.get(_edge_node(e), frozenset()) for e in edges}
+
+    def _dominator_tree(self, split_edges: Sequence[Edge]) -> dict[Any, Any]:
+        g: nx.DiGraph[Any] = nx.DiGraph()
+        g.add_nodes_from(self.packages)
+        split = set(split_edges)
+        for p, q in self.edges():
+            if (p, q) in split:
+                mid = _edge_node((p, q))
+                g.add_edge(p, mid)
+                g.add_edge(mid, q)
+            else:
+                g.add_edge(p, q)
+        idom: dict[Any, Any] = dict(nx.immediate_dominators(g, self.root))
+        idom[self.root] = self.root  # networkx >= 3.5 leaves the start node out
+        return idom
+
+    def _bfs(self, start: str, cut_edges: frozenset[Edge], cut_packages: frozenset[str] = frozenset()
+             ) -> dict[str, int]:
+        depth = {start: 0}
+        queue = deque([start])
+        while queue:
+            p = queue.popleft()
+            for q in self.imports(p):
+                if q in depth or q in cut_packages or (p, q) in cut_edges:
+                    continue
+                depth[q] = depth[p] + 1
+                queue.append(q)
+        return depth
+
+
+def _edge_node(e: Edge) -> tuple[str, str, str]:
+    return ("edge", e[0], e[1])
+
+
+def _subtrees(idom: Mapping[Any, Any], packages: Mapping[str, Package]) -> dict[Any, frozenset[str]]:
+    """Dominator subtree members (real packages only) for every node of the tree."""
+    children: dict[Any, list[Any]] = {}
+    for node, parent in idom.items():
+        if node != parent:
+            children.setdefault(parent, []).append(node)
+    out: dict[Any, frozenset[str]] = {}
+    # Iterative post-order so deep graphs do not hit the recursion limit.
+    roots = [n for n, p in idom.items() if n == p]
+    for root in roots:
+        stack: list[tuple[Any, bool]] = [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                members = {node} if node in packages else set()
+                for c in children.get(node, ()):
+                    members |= out[c]
+                out[node] = frozenset(members)
+            else:
+                stack.append((node, True))
+                stack.extend((c, False) for c in children.get(node, ()))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def decode_stream(text: str) -> Iterator[dict[str, Any]]:
+    """The concatenated JSON objects that `go list -json` prints."""
+    dec = json.JSONDecoder()
+    i, n = 0, len(text)
+    while True:
+        while i < n and text[i].isspace():
+            i += 1
+        if i >= n:
+            return
+        obj, i = dec.raw_decode(text, i)
+        yield obj
+
+
+def parse_package(obj: Mapping[str, Any]) -> Package:
+    """A Package from one go list JSON object."""
+    mod = obj.get("Module") or {}
+    error = obj.get("Error")
+    imports = tuple(i for i in obj.get("Imports") or () if i != "C")
+    return Package(
+        import_path=obj["ImportPath"],
+        name=obj.get("Name", ""),
+        dir=obj.get("Dir", ""),
+        module=mod.get("Path") if mod else None,
+        module_dir=mod.get("Dir") if mod else None,
+        standard=bool(obj.get("Standard")),
+        main_module=bool(mod.get("Main")) if mod else False,
+        go_files=tuple(obj.get("GoFiles") or ()),
+        cgo_files=tuple(obj.get("CgoFiles") or ()),
+        ignored_go_files=tuple(obj.get("IgnoredGoFiles") or ()),
+        test_go_files=tuple(obj.get("TestGoFiles") or ()),
+        xtest_go_files=tuple(obj.get("XTestGoFiles") or ()),
+        imports=imports,
+        import_map=tuple(sorted((obj.get("ImportMap") or {}).items())),
+        error=(error or {}).get("Err") if error else None,
+    )
+
+
+def load_packages(go: Go, module_dir: Path, target: Target, patterns: Sequence[str]) -> dict[str, Package]:
+    """One `go list -e -deps -json=<fields>` for these patterns under the target's configuration."""
+    proc = go.run(
+        ["list", "-e", "-deps", f"-json={LIST_FIELDS}", *target.build_flags(), *patterns],
+        cwd=module_dir, target=target, check=False,
+    )
+    if proc.returncode != 0 and not proc.stdout.strip():
+        raise _list_error(proc.stderr, module_dir)
+    packages = {}
+    for obj in decode_stream(proc.stdout):
+        pkg = parse_package(obj)
+        packages[pkg.import_path] = pkg
+    return packages
+
+
+def graphs_for(go: Go, module_dir: Path, targets: Sequence[Target]) -> dict[Target, BuildGraph]:
+    """Build graphs for targets; targets sharing a configuration share one go list run."""
+    by_config: dict[Target, list[Target]] = {}
+    for t in targets:
+        by_config.setdefault(_config_key(t), []).append(t)
+    out: dict[Target, BuildGraph] = {}
+    for config, group in by_config.items():
+        packages = load_packages(go, module_dir, config, sorted({t.main for t in group}))
+        for t in group:
+            out[t] = graph_from(t, packages)
+    return out
+
+
+def graph_from(target: Target, packages: Mapping[str, Package]) -> BuildGraph:
+    """The subgraph of `packages` reachable from the target's main package; checks it builds."""
+    root = packages.get(target.main)
+    if root is None:
+        raise UsageError(f"{target.main} is not a package of this module for {target.platform}")
+    if root.error and not root.name:
+        raise GoError(f"cannot load {target.main}", stderr=root.error)
+    if root.name != "main":
+        raise UsageError(f"{target.main} is package {root.name}, not a main package: "
+                         "pass --target with a main package")
+    reach: dict[str, Package] = {}
+    queue = [target.main]
+    while queue:
+        p = queue.pop()
+        if p in reach or p not in packages:
+            continue
+        reach[p] = packages[p]
+        queue.extend(packages[p].imports)
+    broken = [p for p in reach.values() if p.error]
+    if broken:
+        first = broken[0]
+        raise GoError(f"{target.label} does not build ({len(broken)} broken package(s)); fix it first",
+                      stderr=f"{first.import_path}: {first.error}")
+    return BuildGraph(target=target, root=target.main, packages=reach)
+
+
+def _config_key(t: Target) -> Target:
+    return Target(main="", goos=t.goos, goarch=t.goarch, tags=t.tags, cgo=t.cgo, ldflags="")
+
+
+def _list_error(stderr: str, module_dir: Path) -> GoError | UsageError:
+    text = stderr.strip()
+    if "go.mod file not found" in text or "cannot find main module" in text:
+        return UsageError(f"{module_dir} is not inside a Go module: run gotrim where go.mod is, or pass REPO")
+    return GoError("go list failed", stderr=stderr)
+
+
+def find_module(go: Go, start: Path) -> Module:
+    """The main module that contains `start` (`go env GOMOD`)."""
+    if not start.is_dir():
+        raise UsageError(f"{start} is not a directory: pass the repository (or module) directory")
+    gomod = go.env_values(start, "GOMOD").get("GOMOD", "")
+    if not gomod or gomod == "/dev/null" or gomod == "NUL":
+        raise UsageError(f"{start} is not inside a Go module: run gotrim where go.mod is, or pass REPO")
+    mod_dir = Path(gomod).parent
+    proc = go.run(["list", "-m", "-json"], cwd=mod_dir, check=False)
+    if proc.returncode != 0:
+        raise _list_error(proc.stderr, mod_dir)
+    objs = list(decode_stream(proc.stdout))
+    if len(objs) != 1:
+        raise UsageError(f"{mod_dir}: go.work with several modules is not supported yet; "
+                         "run gotrim inside one module")
+    return Module(path=objs[0]["Path"], dir=mod_dir)
+
+
+def resolve_targets(go: Go, module: Module, specs: Sequence[TargetSpec]) -> list[Target]:
+    """Targets from specs: main packages resolved, platforms validated, cgo defaulted as go would."""
+    known = go.platforms(module.dir)
+    host = go.env_values(module.dir, "GOOS", "GOARCH")
+    targets: list[Target] = []
+    for spec in specs:
+        platforms = spec.platforms or ((host["GOOS"], host["GOARCH"]),)
+        for goos, goarch in platforms:
+            if (goos, goarch) not in known:
+                raise UsageError(f"unknown platform {goos}/{goarch}: see `go tool dist list`")
+        for goos, goarch in platforms:
+            cgo = spec.cgo if spec.cgo is not None else _default_cgo(go, module.dir, goos, goarch)
+            probe = Target(main="", goos=goos, goarch=goarch, tags=spec.tags, cgo=cgo)
+            for main in _main_packages(go, module, probe, spec.mains):
+                targets.append(Target(main=main, goos=goos, goarch=goarch, tags=spec.tags, cgo=cgo,
+                                      ldflags=spec.ldflags))
+    if not targets:
+        raise UsageError(f"no main package in module {module.path}: pass --target ./cmd/NAME")
+    return list(dict.fromkeys(targets))
+
+
+def _default_cgo(go: Go, module_dir: Path, goos: str, goarch: str) -> bool:
+    """CGO_ENABLED as go would default it for this platform (honours the user's environment)."""
+    out = go.run(["env", "-json", "CGO_ENABLED"], cwd=module_dir, env={"GOOS": goos, "GOARCH": goarch}).stdout
+    return str(json.loads(out).get("CGO_ENABLED", "0")) == "1"
+
+
+def _main_packages(go: Go, module: Module, probe: Target, patterns: Sequence[str]) -> list[str]:
+    pats = list(patterns) or ["./..."]
+    proc = go.run(["list", "-e", "-json=ImportPath,Name,Error,Module", *probe.build_flags(), *pats],
+                  cwd=module.dir, target=probe, check=False)
+    if proc.returncode != 0 and not proc.stdout.strip():
+        raise _list_error(proc.stderr, module.dir)
+    mains = []
+    for obj in decode_stream(proc.stdout):
+        err = (obj.get("Error") or {}).get("Err")
+        name = obj.get("Name", "")
+        if err and not name:
+            raise UsageError(f"target {obj['ImportPath']}: {err.splitlines()[0]}")
+        if name == "main":
+            mains.append(obj["ImportPath"])
+        elif patterns:
+            raise UsageError(f"{obj['ImportPath']} is package {name}, not a main package: "
+                             "pass --target with a main package")
+    if patterns and not mains:
+        raise UsageError(f"no main package matches {' '.join(patterns)} for {probe.platform}")
+    return mains

@@ -1,0 +1,80 @@
+"""Project: everything loaded for a repository and its targets, read-only once loaded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from refactor.config import Settings, Target, TargetSpec, load_specs
+from refactor.graph import BuildGraph, Module, Package, find_module, graphs_for, resolve_targets
+from refactor.toolchain import Go
+
+if TYPE_CHECKING:
+    from refactor.binary import SizeTable
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Project:
+    """The loaded facts of one run: module, targets, graphs, and (when asked) sizes and sources."""
+
+    go: Go
+    settings: Settings
+    module: Module
+    targets: list[Target]
+    graphs: dict[Target, BuildGraph]
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        return self.module.dir
+
+    def size(self, target: Target, progress: Progress | None = None) -> SizeTable:
+        """The target's bytes per package: built once (into a temporary directory) and attributed."""
+        from refactor.binary import attribute, build
+
+        key = f"size:{target}"
+        if key not in self.extras:
+            if progress:
+                progress(f"building {target.label}")
+            graph = self.graphs[target]
+            with tempfile.TemporaryDirectory(prefix="gotrim-") as tmp:
+                exe = build(self.go, self.root, target, Path(tmp) / target.name)
+                mods = {p: pkg.module for p, pkg in graph.packages.items()}
+                self.extras[key] = attribute(exe, mods, target.main)
+        table: SizeTable = self.extras[key]  # type: ignore[assignment]
+        return table
+
+    def package(self, import_path: str) -> Package | None:
+        """A package by import path, from the first target graph that has it."""
+        for g in self.graphs.values():
+            if import_path in g.packages:
+                return g.packages[import_path]
+        return None
+
+    def rel(self, pkg: Package, file: str) -> str:
+        """A package file's path relative to the module root (posix), or absolute outside it."""
+        path = Path(pkg.dir) / file
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def effective_specs(settings: Settings, flag_spec: TargetSpec | None) -> tuple[TargetSpec, ...]:
+    """Flags win over gotrim.toml; with neither, every main package for the host platform."""
+    if flag_spec is not None:
+        return (flag_spec,)
+    return load_specs(settings.root) or (TargetSpec(),)
+
+
+def load(go: Go, settings: Settings, specs: Sequence[TargetSpec]) -> Project:
+    """Resolve targets and load one build graph per configuration (go list)."""
+    module = find_module(go, settings.root)
+    targets = resolve_targets(go, module, specs)
+    graphs = graphs_for(go, module.dir, targets)
+    return Project(go=go, settings=settings, module=module, targets=targets, graphs=graphs)
