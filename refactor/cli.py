@@ -6,7 +6,6 @@ import json
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,7 +29,8 @@ err = Console(stderr=True, highlight=False)
 
 def target_options(f: F) -> F:
     """REPO and the options that choose targets, shared by every command."""
-    f = click.argument("repo", type=click.Path(file_okay=False, path_type=Path), default=".", required=False)(f)
+    repo = click.Path(file_okay=False, path_type=Path)
+    f = click.argument("repo", type=repo, default=".", required=False)(f)
     f = click.option("--target", "-t", "mains", multiple=True, metavar="PKG",
                      help="Main package to analyse (./cmd/NAME or import path); repeatable. "
                           "Default: gotrim.toml, else every main package of the module.")(f)
@@ -91,8 +91,8 @@ def why(package: str, repo: Path, mains: tuple[str, ...], platforms: tuple[str, 
 @cli.command()
 @target_options
 @json_option
-@click.option("--by", type=click.Choice(["package", "module", "section"]), default="package", show_default=True,
-              help="Group bytes by package, module or ELF section.")
+@click.option("--by", type=click.Choice(["package", "module", "section"]), default="package",
+              show_default=True, help="Group bytes by package, module or ELF section.")
 @click.option("--top", "top", type=click.IntRange(min=1), default=25, show_default=True, help="Rows to show.")
 def size(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: str | None, cgo: bool | None,
          as_json: bool, by: str, top: int) -> None:

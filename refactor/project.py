@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
