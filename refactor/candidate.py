@@ -1,0 +1,90 @@
+"""Candidate, Refusal and Strategy: what strategies return, how candidates are ranked and named."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from refactor.config import Settings, Target
+
+if TYPE_CHECKING:
+    from refactor.edit import Plan
+    from refactor.project import Project
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One independent change against the current HEAD, with its estimate and its reason."""
+
+    id: str
+    strategy: str
+    targets: tuple[Target, ...]
+    summary: str  # one line: what is cut and how
+    explanation: str  # several lines: import chains, declarations, what is lost
+    estimated_bytes: int  # summed over targets
+    confidence: str  # "high" | "medium" | "low"
+    plan: Plan
+    # Packages expected to leave each target's graph (import paths), for checks after measuring.
+    removes: tuple[str, ...] = ()
+    # Build tags the slimmed targets are built with after the change (guard / upstream switch).
+    variant_tags: tuple[str, ...] = ()
+    # Free-form facts for reports and JSON (edge cut, chains before/after, moved declarations...).
+    details: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+    def for_json(self) -> dict[str, object]:
+        """The candidate as JSON-ready data (without file contents)."""
+        return {
+            "id": self.id,
+            "strategy": self.strategy,
+            "targets": [t.label for t in self.targets],
+            "summary": self.summary,
+            "explanation": self.explanation,
+            "estimated_bytes": self.estimated_bytes,
+            "confidence": self.confidence,
+            "removes": list(self.removes),
+            "variant_tags": list(self.variant_tags),
+            "files": self.plan.files(),
+            "details": self.details,
+        }
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A place a strategy looked at and will not change, with the reason (shown with -v)."""
+
+    strategy: str
+    targets: tuple[Target, ...]
+    summary: str
+    reason: str
+    estimated_bytes: int = 0
+
+
+Proposal = Candidate | Refusal
+Propose = Callable[["Project", Settings], Iterator[Proposal]]
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A refactoring strategy: a name, a one-line summary, and a pure propose function."""
+
+    name: str
+    summary: str
+    propose: Propose
+
+
+def candidate_id(strategy: str, key: str) -> str:
+    """A short id that is the same for the same strategy and change key on every run."""
+    return hashlib.sha1(f"{strategy}\0{key}".encode()).hexdigest()[:7]
+
+
+def rank(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """Biggest estimate first; then the smaller change; then by id for a stable order."""
+    def size_of_change(c: Candidate) -> int:
+        return sum(len(ch.after or b"") + len(ch.before or b"") for ch in c.plan.changes)
+
+    return sorted(candidates, key=lambda c: (-c.estimated_bytes, size_of_change(c), c.id))
+
+
+CONFIDENCE = ("high", "medium", "low")
