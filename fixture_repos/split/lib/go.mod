@@ -1,0 +1,3 @@
+module example.com/splitlib
+
+go 1.22

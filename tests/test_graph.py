@@ -1,0 +1,96 @@
+"""Build graph: parsing recorded go list output, chains, cuts and dominators (no Go needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from refactor.config import Target
+from refactor.errors import GoError, UsageError
+from refactor.graph import BuildGraph, Package, decode_stream, graph_from, parse_package
+
+DATA = Path(__file__).parent / "data" / "golist"
+MAIN = "example.com/g1/cmd/a"
+LIB = "example.com/g1/lib"
+
+
+def load(name: str) -> dict[str, Package]:
+    pkgs = (parse_package(o) for o in decode_stream((DATA / name).read_text()))
+    return {p.import_path: p for p in pkgs}
+
+
+def target(main: str = MAIN) -> Target:
+    return Target(main=main, goos="linux", goarch="amd64")
+
+
+@pytest.fixture(scope="module")
+def g1() -> BuildGraph:
+    return graph_from(target(), load("g1_linux_amd64.json"))
+
+
+def pkg(path: str, *imports: str) -> Package:
+    return Package(path, path.rsplit("/", 1)[-1], "", None, None, True, False, (), (), (), (), (), imports, (), None)
+
+
+def toy(edges: dict[str, tuple[str, ...]]) -> BuildGraph:
+    nodes = set(edges) | {q for qs in edges.values() for q in qs}
+    return BuildGraph(Target("m", "linux", "amd64"), "m", {n: pkg(n, *edges.get(n, ())) for n in nodes})
+
+
+def test_stream_decodes_every_package(g1: BuildGraph) -> None:
+    assert len(load("g1_linux_amd64.json")) == 187
+    assert g1.main.name == "main" and g1.main.main_module
+    assert g1.packages[LIB].main_module and not g1.packages["net/http"].main_module
+    assert g1.packages["net/http"].standard and g1.packages["net/http"].module is None
+    assert "C" not in {q for p in g1.packages.values() for q in p.imports}
+
+
+def test_import_map_resolves_vendored_std(g1: BuildGraph) -> None:
+    net = g1.packages["net"]
+    assert net.resolve("golang.org/x/net/dns/dnsmessage") == "vendor/golang.org/x/net/dns/dnsmessage"
+    assert net.source_path("vendor/golang.org/x/net/dns/dnsmessage") == "golang.org/x/net/dns/dnsmessage"
+    assert "vendor/golang.org/x/net/dns/dnsmessage" in g1.imports("net")
+
+
+def test_why_gives_shortest_chains(g1: BuildGraph) -> None:
+    assert g1.why("net/http") == [[MAIN, LIB, "net/http"]]
+    chains = g1.why("crypto/tls")
+    assert chains and all(c[0] == MAIN and c[-1] == "crypto/tls" for c in chains)
+    assert len({len(c) for c in chains}) == 1
+    assert g1.why("not/there") == []
+
+
+def test_why_lists_every_shortest_chain() -> None:
+    g = toy({"m": ("a", "b"), "a": ("x",), "b": ("x",), "x": ("y",), "a2": ("y",)})
+    assert g.why("y") == [["m", "a", "x", "y"], ["m", "b", "x", "y"]]
+
+
+def test_cutting_the_heavy_edge_removes_net_http_and_its_deps(g1: BuildGraph) -> None:
+    edge = (LIB, "net/http")
+    removed = g1.edge_removes([edge])[edge]
+    assert removed == g1.removed_by([edge])
+    assert {"net/http", "crypto/tls", "mime/multipart"} <= removed
+    assert "fmt" not in removed and LIB not in removed
+    still = g1.reachable([edge])
+    assert removed.isdisjoint(still) and len(removed) + len(still) == len(g1)
+
+
+def test_edges_and_dominators_agree_on_a_diamond() -> None:
+    g = toy({"m": ("a", "b"), "a": ("h",), "b": ("h", "l"), "h": ("h2",)})
+    assert g.edge_removes([("a", "h"), ("b", "l")]) == {("a", "h"): frozenset(), ("b", "l"): {"l"}}
+    assert g.removed_by([("a", "h"), ("b", "h")]) == {"h", "h2"}
+    dom = g.dominated()
+    assert dom["m"] == frozenset(g.packages)
+    assert dom["h"] == {"h", "h2"} and dom["a"] == {"a"}
+
+
+def test_non_main_target_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="not a main package"):
+        graph_from(target(LIB), load("g1_linux_amd64.json"))
+
+
+def test_broken_package_names_the_error() -> None:
+    with pytest.raises(GoError) as info:
+        graph_from(target("example.com/g2/cmd/b"), load("g2_broken.json"))
+    assert "github.com/nope/missing" in str(info.value)
