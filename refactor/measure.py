@@ -1,0 +1,212 @@
+"""Verify and measure a candidate's plan in a scratch worktree: gofmt, build, vet, rebuild, size."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from refactor.candidate import Candidate
+from refactor.config import Target
+from refactor.errors import GotrimError
+from refactor.graph import load_packages
+from refactor.project import Project
+from refactor.workspace import Workspace
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One verification step and how it went."""
+
+    name: str
+    ok: bool
+    seconds: float
+    detail: str = ""  # the first error line when it failed
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """One target before and after the change (after built with the candidate's variant tags)."""
+
+    target: str
+    variant_tags: tuple[str, ...]
+    before_bytes: int
+    after_bytes: int
+    packages_before: int
+    packages_after: int
+    removed: tuple[str, ...]
+    added: tuple[str, ...]
+
+    @property
+    def saved_bytes(self) -> int:
+        return self.before_bytes - self.after_bytes
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """The outcome of verifying one candidate: every step, and the sizes when the builds passed."""
+
+    candidate_id: str
+    steps: tuple[Step, ...]
+    targets: tuple[TargetResult, ...] = ()
+    seconds: float = 0.0
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok for s in self.steps) and bool(self.targets) and self.saved_bytes > 0
+
+    @property
+    def verified(self) -> bool:
+        """Every step passed (the size may or may not have gone down)."""
+        return all(s.ok for s in self.steps)
+
+    @property
+    def saved_bytes(self) -> int:
+        return sum(t.saved_bytes for t in self.targets)
+
+    @property
+    def first_error(self) -> str:
+        for s in self.steps:
+            if not s.ok:
+                return f"{s.name}: {s.detail}"
+        if self.targets and self.saved_bytes <= 0:
+            return "the binary did not shrink"
+        return ""
+
+    def for_json(self) -> dict[str, object]:
+        return {
+            "candidate": self.candidate_id,
+            "ok": self.ok,
+            "saved_bytes": self.saved_bytes,
+            "seconds": round(self.seconds, 2),
+            "steps": [{"name": s.name, "ok": s.ok, "seconds": round(s.seconds, 2), "detail": s.detail}
+                      for s in self.steps],
+            "targets": [{"target": t.target, "variant_tags": list(t.variant_tags),
+                         "before_bytes": t.before_bytes, "after_bytes": t.after_bytes,
+                         "saved_bytes": t.saved_bytes, "packages_before": t.packages_before,
+                         "packages_after": t.packages_after, "removed": list(t.removed),
+                         "added": list(t.added)} for t in self.targets],
+        }
+
+
+class _Failed(Exception):
+    pass
+
+
+def configurations(targets: Sequence[Target], variant_tags: Sequence[str] = ()) -> list[Target]:
+    """The distinct build configurations of the targets, and each again with the variant tags."""
+    configs: dict[Target, None] = {}
+    for t in targets:
+        base = Target(main="", goos=t.goos, goarch=t.goarch, tags=t.tags, cgo=t.cgo)
+        configs[base] = None
+        if variant_tags:
+            configs[base.with_tags(*variant_tags)] = None
+    return list(configs)
+
+
+def verify_and_measure(
+    project: Project, ws: Workspace, candidate: Candidate, *, test: bool = False,
+    progress: Progress | None = None, write: bool = True,
+) -> Measurement:
+    """Write the plan into the worktree, verify it on every configuration, rebuild and measure."""
+    say = progress or (lambda _msg: None)
+    steps: list[Step] = []
+    start = time.monotonic()
+    go = project.go
+    cwd = ws.module_dir
+    touched = [c.path for c in candidate.plan.changes if c.after is not None and c.path.endswith(".go")]
+    pkg_dirs = sorted({"./" + str(PurePosixPath(p).parent) for p in touched})
+    pkg_dirs = [d if d != "./." else "." for d in pkg_dirs]
+
+    def step(name: str, fn: Callable[[], str | None]) -> None:
+        say(name)
+        t0 = time.monotonic()
+        try:
+            detail = fn()
+        except GotrimError as exc:
+            steps.append(Step(name, False, time.monotonic() - t0, _first_line(str(exc))))
+            raise _Failed from exc
+        steps.append(Step(name, True, time.monotonic() - t0, detail or ""))
+
+    def gofmt() -> str | None:
+        if not touched:
+            return None
+        proc = subprocess.run([_gofmt(go.path), "-l", *touched], cwd=cwd, capture_output=True, text=True)
+        if proc.returncode != 0 or proc.stdout.strip():
+            listed = (proc.stdout.strip() or proc.stderr.strip()).replace("\n", " ")
+            raise GotrimError("not gofmt-clean: " + listed)
+        return None
+
+    results: list[TargetResult] = []
+    try:
+        if write:
+            step("write plan", lambda: ws.write(candidate.plan))
+        step("gofmt -l", gofmt)
+        for cfg in configurations(project.targets, candidate.variant_tags):
+            step(f"go build ./... ({_cfg_label(cfg)})",
+                 lambda cfg=cfg: _none(go.run(["build", *cfg.build_flags(), "./..."], cwd=cwd, target=cfg,
+                                             what="go build ./...")))
+        if pkg_dirs:
+            for cfg in configurations(project.targets[:1], candidate.variant_tags):
+                step(f"go vet ({_cfg_label(cfg)})",
+                     lambda cfg=cfg: _none(go.run(["vet", *cfg.build_flags(), *pkg_dirs], cwd=cwd, target=cfg,
+                                                 what="go vet")))
+            if test:
+                cfg = project.targets[0]
+                step("go test", lambda: _none(go.run(["test", *cfg.build_flags(), *pkg_dirs], cwd=cwd,
+                                                     target=cfg, what="go test")))
+        for t in candidate.targets:
+            after_t = t.with_tags(*candidate.variant_tags)
+
+            def measure_one(t: Target = t, after_t: Target = after_t) -> str:
+                results.append(_measure_target(project, ws, t, after_t))
+                return ""
+            step(f"rebuild {after_t.label}", measure_one)
+    except _Failed:
+        pass
+    return Measurement(candidate.id, tuple(steps), tuple(results), time.monotonic() - start)
+
+
+def _measure_target(project: Project, ws: Workspace, before: Target, after: Target) -> TargetResult:
+    from refactor.binary import build
+
+    before_bytes = project.size(before).file_bytes
+    with tempfile.TemporaryDirectory(prefix="gotrim-") as tmp:
+        exe = build(project.go, ws.module_dir, after, Path(tmp) / after.name)
+        after_bytes = exe.stat().st_size
+    pkgs_after = set(load_packages(project.go, ws.module_dir, after, [after.main]))
+    pkgs_before = set(project.graphs[before].packages)
+    return TargetResult(
+        target=before.label, variant_tags=tuple(t for t in after.tags if t not in before.tags),
+        before_bytes=before_bytes, after_bytes=after_bytes,
+        packages_before=len(pkgs_before), packages_after=len(pkgs_after),
+        removed=tuple(sorted(pkgs_before - pkgs_after)), added=tuple(sorted(pkgs_after - pkgs_before)),
+    )
+
+
+def _gofmt(go_path: str) -> str:
+    candidate = Path(go_path).with_name("gofmt")
+    return str(candidate) if candidate.exists() else "gofmt"
+
+
+def _cfg_label(t: Target) -> str:
+    label = t.platform
+    if t.tags:
+        label += " tags=" + ",".join(t.tags)
+    if not t.cgo:
+        label += " nocgo"
+    return label
+
+
+def _none(_: object) -> None:
+    return None
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""

@@ -1,0 +1,200 @@
+"""The only module that touches git or writes into a repository: a scratch worktree per run.
+
+The user's checkout is never written: plans are written into a detached worktree of HEAD, and a
+branch is created only after the commit exists, so a failure at any step leaves no stray branch.
+Worktrees are locked with the owning pid; one whose process is gone is removed on the next run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from refactor.edit import Plan
+from refactor.errors import WorkspaceError
+
+PREFIX = "gotrim-wt-"
+ACTOR = git.Actor("gotrim", "gotrim@example.invalid")
+_LOCK_REASON = re.compile(r"gotrim pid (\d+)")
+
+
+@dataclass(frozen=True)
+class RepoState:
+    """Where a module sits in its git repository, and the commit it is at."""
+
+    top: Path  # git toplevel of the user's checkout
+    module_rel: str  # module dir relative to top ("" when the same)
+    head: str  # HEAD commit sha
+    dirty_files: frozenset[str]  # module-relative paths with uncommitted changes (tracked or not)
+
+
+def repo_state(module_dir: Path) -> RepoState | None:
+    """The git facts of the module's repository, or None when it is not in a git repository."""
+    try:
+        repo = git.Repo(module_dir, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+    top = Path(repo.working_tree_dir or module_dir).resolve()
+    rel = module_dir.resolve().relative_to(top).as_posix()
+    rel = "" if rel == "." else rel
+    try:
+        head = repo.head.commit.hexsha
+    except ValueError as exc:
+        raise WorkspaceError(f"{top} has no commits yet: commit your code first") from exc
+    dirty = set()
+    status = repo.git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", rel or ".")
+    for entry in status.split("\0"):
+        if len(entry) > 3:
+            path = entry[3:]
+            dirty.add(path[len(rel) + 1:] if rel and path.startswith(rel + "/") else path)
+    return RepoState(top=top, module_rel=rel, head=head, dirty_files=frozenset(dirty))
+
+
+def require_repo(module_dir: Path) -> RepoState:
+    """Like repo_state, but a missing repository is an error that says what to do."""
+    state = repo_state(module_dir)
+    if state is None:
+        raise WorkspaceError(f"{module_dir} is not in a git repository: apply and --measure work on "
+                             "a scratch git worktree; run `git init && git add -A && git commit`")
+    return state
+
+
+def check_branch_name(top: Path, name: str) -> None:
+    """Refuse branch names git rejects and branches that already exist."""
+    proc = subprocess.run(["git", "check-ref-format", "--branch", name], cwd=top, capture_output=True,
+                          text=True)
+    if proc.returncode != 0:
+        raise WorkspaceError(f"{name!r} is not a valid branch name: choose another with --branch")
+    repo = git.Repo(top)
+    if name in [h.name for h in repo.branches]:  # type: ignore[attr-defined]
+        raise WorkspaceError(f"branch {name} already exists: delete it or choose another with --branch")
+
+
+class Workspace:
+    """A detached scratch worktree of HEAD where plans are written, built and committed."""
+
+    def __init__(self, state: RepoState, path: Path, keep: bool) -> None:
+        self.state = state
+        self.path = path
+        self.keep = keep
+        self.repo = git.Repo(path)
+
+    @property
+    def module_dir(self) -> Path:
+        return self.path / self.state.module_rel if self.state.module_rel else self.path
+
+    def write(self, plan: Plan) -> None:
+        """Write the plan's files; refuse when a file's current content is not what the plan expects."""
+        for change in plan.changes:
+            dst = self.module_dir / change.path
+            current = dst.read_bytes() if dst.exists() else None
+            if current != change.before:
+                what = "exists" if change.before is None else "changed since the analysis"
+                raise WorkspaceError(f"{change.path} {what} at HEAD: run `gotrim suggest` again "
+                                     "(or commit your changes first)")
+            if change.after is None:
+                dst.unlink()
+            else:
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                dst.write_bytes(change.after)
+
+    def reset(self) -> None:
+        """Back to HEAD: tracked files restored, new files removed."""
+        self.repo.git.reset("--hard", "-q", self.state.head)
+        self.repo.git.clean("-fdq")
+
+    def commit(self, message: str, branch: str) -> str:
+        """Commit everything in the worktree, then create `branch` at that commit; returns its sha."""
+        self.repo.git.add("-A")
+        if not self.repo.index.diff(self.state.head):
+            raise WorkspaceError("the plan changes nothing: nothing to commit")
+        c = self.repo.index.commit(message, author=ACTOR, committer=ACTOR, skip_hooks=True)
+        check_branch_name(self.state.top, branch)
+        git.Repo(self.state.top).git.branch(branch, c.hexsha)
+        return c.hexsha
+
+    def diff(self) -> str:
+        """The worktree's change against HEAD, as git prints it."""
+        self.repo.git.add("-A")
+        return str(self.repo.git.diff("--cached", "--no-color", "--no-ext-diff", "--src-prefix=a/",
+                                      "--dst-prefix=b/", self.state.head))
+
+
+@contextmanager
+def open_workspace(state: RepoState, keep_at: Path | None = None) -> Iterator[Workspace]:
+    """A detached worktree of HEAD, removed on exit (also on Ctrl-C) unless keep_at is given."""
+    top = state.top
+    prune_stale(top)
+    if keep_at is not None:
+        path = keep_at.resolve()
+        if path.exists() and any(path.iterdir()):
+            raise WorkspaceError(f"{path} exists and is not empty: choose another --worktree path")
+    else:
+        path = Path(tempfile.mkdtemp(prefix=PREFIX)) / "wt"
+    try:
+        git.Repo(top).git.worktree("add", "--detach", "--lock", "--reason", f"gotrim pid {os.getpid()}",
+                                   str(path), state.head)
+    except git.GitCommandError as exc:
+        _rmtree(path.parent if keep_at is None else path)
+        raise WorkspaceError(f"git worktree add failed: {exc.stderr.strip()}") from exc
+    ws = Workspace(state, path, keep=keep_at is not None)
+    try:
+        yield ws
+    finally:
+        if keep_at is None:
+            remove(top, path)
+        else:
+            git.Repo(top).git.worktree("unlock", str(path))
+
+
+def remove(top: Path, path: Path) -> None:
+    """Remove a worktree and its directory; never raises."""
+    repo = git.Repo(top)
+    with suppress(git.GitCommandError):
+        repo.git.worktree("unlock", str(path))
+    with suppress(git.GitCommandError):
+        repo.git.worktree("remove", "--force", str(path))
+    if path.name == "wt" and path.parent.name.startswith(PREFIX):
+        _rmtree(path.parent)
+    repo.git.worktree("prune")
+
+
+def prune_stale(top: Path) -> list[Path]:
+    """Remove gotrim worktrees left by a process that no longer runs (a crash, kill -9)."""
+    repo = git.Repo(top)
+    removed = []
+    entries = repo.git.worktree("list", "--porcelain").split("\n\n")
+    for entry in entries:
+        fields = dict((line.split(" ", 1) + [""])[:2] for line in entry.splitlines() if line)
+        path = Path(fields.get("worktree", ""))
+        m = _LOCK_REASON.search(fields.get("locked", ""))
+        if m and not _alive(int(m.group(1))):
+            remove(top, path)
+            removed.append(path)
+    repo.git.worktree("prune")
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _rmtree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
