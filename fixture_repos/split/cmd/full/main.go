@@ -16,6 +16,7 @@ import (
 func main() {
 	addr := flag.String("serve", "", "serve greetings on this address")
 	url := flag.String("check", "", "print the HTTP status of this URL")
+	list := flag.Bool("list", false, "list the registered analyzers")
 	flag.Parse()
 
 	if *addr != "" {
@@ -28,24 +29,26 @@ func main() {
 		}
 		fmt.Println(*url, code)
 	}
-	names := make([]string, 0, len(util.Analyzers))
-	for name := range util.Analyzers {
-		names = append(names, name)
+	if *list {
+		names := make([]string, 0, len(util.Analyzers))
+		for name := range util.Analyzers {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		fmt.Println("analyzers:", names)
 	}
-	sort.Strings(names)
+	checker := util.NewChecker()
 	for _, file := range flag.Args() {
 		src, err := os.ReadFile(file)
 		if err != nil {
 			log.Fatal(err)
 		}
-		for _, name := range names {
-			lines, err := util.Analyzers[name](file, string(src))
-			if err != nil {
-				log.Fatal(err)
-			}
-			for _, l := range lines {
-				fmt.Printf("%s: %s\n", file, l)
-			}
+		lines, err := checker.Check(file, string(src))
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, l := range lines {
+			fmt.Printf("%s: %s\n", file, l)
 		}
 	}
 }
