@@ -16,7 +16,7 @@ from rich.table import Table as RichTable
 
 from refactor import __version__
 from refactor.config import Settings, TargetSpec, specs_from_flags
-from refactor.errors import GotrimError
+from refactor.errors import GotrimError, UsageError
 from refactor.project import Project, effective_specs, load
 from refactor.table import Table, human_bytes
 from refactor.toolchain import find_go
@@ -112,6 +112,164 @@ def size(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: s
     else:
         for table in tables:
             emit(table, False)
+
+
+@cli.command()
+@target_options
+@json_option
+@click.option("--fail", is_flag=True, help="Exit with status 1 when a blocker is found (for CI).")
+def dce(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: str | None, cgo: bool | None,
+        as_json: bool, fail: bool) -> int:
+    """What switches off the linker's method dead-code elimination in each binary.
+
+    Builds each target with -ldflags=-dumpdep and reports the first function marked
+    <ReflectMethod> (reflect Method/MethodByName with a non-constant name, as text/template
+    does) with its call chain, and whether `plugin` is linked with cgo (dynamic-linking mode, which
+    keeps every method of every type), with the import chain that brings it in.
+    """
+    from refactor.dce import dce_report
+
+    project = _project(repo, mains, platforms, tags, cgo)
+    table, found = dce_report(project, progress_for(as_json))
+    emit(table, as_json)
+    return 1 if (fail and found) else 0
+
+
+@cli.command()
+@target_options
+@click.option("--strategy", "-s", "strategy_names", multiple=True, metavar="NAME",
+              help="Run only this strategy (split-package, guard-with-tag, dce-blockers); repeatable.")
+@click.option("--min-bytes", type=click.IntRange(min=0), default=0, help="Hide candidates estimated below this.")
+@click.option("--top", type=click.IntRange(min=1), default=None, help="Show (and measure) only the first N.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown", "html"]), default="table",
+              show_default=True, help="Output format.")
+@json_option
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the report to FILE instead of stdout.")
+@click.option("--verbose", "-v", is_flag=True, help="Also print each candidate's explanation and refusals.")
+@click.option("--measure", is_flag=True,
+              help="Verify and measure each shown candidate in a scratch git worktree (builds every platform).")
+@click.option("--test", "run_tests", is_flag=True, help="With --measure, also run go test on touched packages.")
+@click.option("--no-cache", is_flag=True, help="Recompute even when this HEAD and configuration are cached.")
+def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: str | None, cgo: bool | None,
+            strategy_names: tuple[str, ...], min_bytes: int, top: int | None, fmt: str, as_json: bool,
+            output: Path | None, verbose: bool, measure: bool, run_tests: bool, no_cache: bool) -> int:
+    """Ranked candidates that cut bytes from each binary, with estimates and reasons.
+
+    Runs every strategy for every target (see --help of the root command), merges the same change
+    proposed for several targets, and ranks by estimated bytes. Ids are stable for the same HEAD
+    and configuration; pass one to `gotrim apply`.
+    """
+    from refactor import report
+    from refactor.suggest import filtered, strategies_named, suggestions
+
+    fmt = "json" if as_json else fmt
+    quiet = fmt != "table" and output is None
+    project = _project(repo, mains, platforms, tags, cgo)
+    strategies = strategies_named(strategy_names)
+    found = suggestions(project, strategies, progress_for(quiet), use_cache=not no_cache)
+    shown = filtered(found, min_bytes, top)
+    measurements = _measure_all(project, shown, run_tests, quiet) if measure else {}
+    if fmt == "table":
+        emit(report.candidate_table(project, shown, measurements), False)
+        if verbose:
+            for line in report.explanations(shown, found.refusals):
+                out.print(line, markup=False)
+        if not shown:
+            out.print("no candidates: nothing heavy is pulled in without need (or try --min-bytes 0 -v)")
+        text = None
+    else:
+        text = report.render_suggestions(project, found, shown, measurements, fmt=fmt, verbose=verbose)
+    if text is not None:
+        if output:
+            output.write_text(text, encoding="utf-8")
+            err.print(f"wrote {output}")
+        else:
+            out.file.write(text if text.endswith("\n") else text + "\n")
+    failed = [m for m in measurements.values() if not m.ok]
+    return 1 if failed else 0
+
+
+def _measure_all(project: Project, candidates: Sequence[Any], run_tests: bool, quiet: bool) -> dict[str, Any]:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from refactor.measure import verify_and_measure
+    from refactor.workspace import open_workspace, require_repo
+
+    state = require_repo(project.root)
+    results = {}
+    with open_workspace(state) as ws, Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=err, disable=quiet, transient=True,
+    ) as bar:
+        task = bar.add_task("measuring", total=len(candidates))
+        for c in candidates:
+            ws.reset()
+
+            def step(msg: str, c: Any = c) -> None:
+                bar.update(task, description=f"{c.id}: {msg}")
+            results[c.id] = verify_and_measure(project, ws, c, test=run_tests, progress=step)
+            bar.advance(task)
+    return results
+
+
+@cli.command()
+@click.argument("candidate_id", metavar="ID")
+@target_options
+@click.option("--strategy", "-s", "strategy_names", multiple=True, metavar="NAME", hidden=True)
+@click.option("--dry-run", is_flag=True, help="Print the unified diff; write nothing.")
+@click.option("--branch", default=None, metavar="NAME", help="Branch to create (default gotrim/<strategy>/<id>).")
+@click.option("--no-verify", is_flag=True, help="Commit without building, vetting and measuring first.")
+@click.option("--allow-dirty", is_flag=True,
+              help="Proceed from HEAD even when uncommitted changes touch the plan's files.")
+@click.option("--worktree", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep the worktree at PATH for inspection (default: a temporary one, removed).")
+@click.option("--test", "run_tests", is_flag=True, help="Also run go test on the touched packages.")
+def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: str | None,
+          cgo: bool | None, strategy_names: tuple[str, ...], dry_run: bool, branch: str | None,
+          no_verify: bool, allow_dirty: bool, worktree: Path | None, run_tests: bool) -> int:
+    """Apply candidate ID on a new branch, verified and measured; your checkout is not touched.
+
+    The change is written into a scratch git worktree of HEAD, checked (gofmt, go build ./... for
+    every configured platform, go vet, a rebuild of each target) and committed with the measured
+    bytes in the message. Only then is the branch created. Use the target options you gave
+    `gotrim suggest`, so that the id means the same candidate.
+    """
+    from refactor import report
+    from refactor.measure import verify_and_measure
+    from refactor.suggest import find, strategies_named, suggestions
+    from refactor.workspace import check_branch_name, open_workspace, require_repo
+
+    project = _project(repo, mains, platforms, tags, cgo)
+    strategies = strategies_named(strategy_names)
+    say = progress_for(False)
+    candidate = find(suggestions(project, strategies, say), candidate_id)
+    if dry_run:
+        out.file.write(candidate.plan.diff())
+        return 0
+    state = require_repo(project.root)
+    touched = sorted(set(candidate.plan.files()) & state.dirty_files)
+    if touched and not allow_dirty:
+        raise UsageError(f"uncommitted changes touch {', '.join(touched)}: commit or stash them, "
+                         "or pass --allow-dirty to apply on HEAD anyway")
+    name = branch or f"gotrim/{candidate.strategy}/{candidate.id}"
+    check_branch_name(state.top, name)
+    with open_workspace(state, keep_at=worktree) as ws:
+        ws.write(candidate.plan)
+        measurement = None
+        if not no_verify:
+            measurement = verify_and_measure(project, ws, candidate, test=run_tests, progress=say, write=False)
+            if not measurement.verified:
+                err.print(f"[bold red]verification failed[/bold red] ({escape(measurement.first_error)}); "
+                          "no branch created")
+                return 1
+        message = report.commit_message(candidate, measurement, module=project.module.path)
+        sha = ws.commit(message, name)
+    saved = f", {human_bytes(measurement.saved_bytes)} saved (measured)" if measurement else ""
+    out.print(f"branch [bold]{escape(name)}[/bold] at {sha[:12]}{saved}")
+    if worktree:
+        out.print(f"worktree kept at {worktree}")
+    return 0
 
 
 def progress_for(quiet: bool) -> Callable[[str], None]:
