@@ -1,0 +1,3 @@
+module example.com/splitcycle
+
+go 1.22
