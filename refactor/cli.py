@@ -24,7 +24,7 @@ from refactor.toolchain import find_go
 F = TypeVar("F", bound=Callable[..., Any])
 
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def target_options(f: F) -> F:
@@ -314,6 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the CLI, map GotrimError to `error: ...` and exit status 2."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    if debug:  # accepted anywhere on the line, not only before the command
+        args = ["--debug", *(a for a in args if a != "--debug")]
     try:
         code = cli.main(args=args, prog_name="gotrim", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -337,4 +339,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_status
     except SystemExit as exc:
         return int(exc.code or 0) if isinstance(exc.code, int) else 1
+    except Exception as exc:  # a bug in gotrim: say so in one line, traceback only with --debug
+        if debug:
+            traceback.print_exc()
+        err.print(f"[bold red]internal error:[/bold red] {escape(type(exc).__name__)}: {escape(str(exc))} "
+                  "(rerun with --debug for the traceback, and please report it)")
+        return 3
     return code if isinstance(code, int) else 0

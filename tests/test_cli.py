@@ -1,0 +1,110 @@
+"""The command line on bad input: one line, `error: ...`, exit status 2, no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from refactor.cli import main
+from refactor.config import load_specs, parse_platform, parse_tags
+from refactor.errors import UsageError
+from refactor.toolchain import parse_version
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixture_repos"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_one_line_error(code: int, err: str, *needles: str) -> None:
+    assert code == 2, err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), err
+    for n in needles:
+        assert n in lines[0]
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    for cmd in ("suggest", "apply", "why", "size", "dce"):
+        assert cmd in out
+
+
+def test_missing_go_is_a_usage_error(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOTRIM_GO", "/nonexistent/go")
+    code, _, err = run(capsys, "why", "fmt", str(FIXTURES / "split"))
+    assert_one_line_error(code, err, "/nonexistent/go")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("go1.26.6", (1, 26, 6)), ("go1.22", (1, 22, 0)), ("go1.23rc1", (1, 23, 0)), ("devel", None)])
+def test_parse_version(text: str, expected: tuple[int, int, int] | None) -> None:
+    assert parse_version(text) == expected
+
+
+def test_platform_and_tags_are_validated() -> None:
+    assert parse_platform("linux/arm64") == ("linux", "arm64")
+    assert parse_tags("a, b,a c") == ("a", "b", "c")
+    with pytest.raises(UsageError):
+        parse_platform("linux")
+    with pytest.raises(UsageError):
+        parse_tags("bad-tag")
+
+
+def test_gotrim_toml(tmp_path: Path) -> None:
+    assert load_specs(tmp_path) is None
+    (tmp_path / "gotrim.toml").write_text('[[target]]\nmain = "./cmd/a"\nplatforms = ["linux/amd64", "windows/arm64"]\n'
+                                          'tags = ["x"]\ncgo = false\n')
+    (spec,) = load_specs(tmp_path) or ()
+    assert spec.mains == ("./cmd/a",) and spec.platforms == (("linux", "amd64"), ("windows", "arm64"))
+    assert spec.tags == ("x",) and spec.cgo is False
+    (tmp_path / "gotrim.toml").write_text('[[target]]\nmain = "./cmd/a"\ncolour = "red"\n')
+    with pytest.raises(UsageError, match="unknown keys"):
+        load_specs(tmp_path)
+    (tmp_path / "gotrim.toml").write_text("[[target]\n")
+    with pytest.raises(UsageError, match="not valid TOML"):
+        load_specs(tmp_path)
+
+
+@pytest.mark.go
+def test_not_a_module(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "why", "fmt", str(tmp_path))
+    assert_one_line_error(code, err, "not inside a Go module")
+
+
+@pytest.mark.go
+def test_not_a_directory(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "size", str(tmp_path / "nope"))
+    assert code == 2 and "Traceback" not in err
+
+
+@pytest.mark.go
+def test_unknown_platform(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "why", "fmt", str(FIXTURES / "split"), "--platform", "linux/z80")
+    assert_one_line_error(code, err, "linux/z80", "go tool dist list")
+
+
+@pytest.mark.go
+def test_target_that_is_not_main(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "why", "fmt", str(FIXTURES / "split"), "--target", "./internal/util")
+    assert_one_line_error(code, err, "not a main package")
+
+
+@pytest.mark.go
+def test_package_that_does_not_build(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "go.mod").write_text("module example.com/broken\n\ngo 1.22\n")
+    (tmp_path / "main.go").write_text('package main\n\nimport _ "example.com/nope"\n\nfunc main() {}\n')
+    code, _, err = run(capsys, "why", "fmt", str(tmp_path))
+    assert_one_line_error(code, err, "does not build", "example.com/nope")
+
+
+@pytest.mark.go
+def test_debug_shows_the_traceback(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "why", "fmt", str(tmp_path), "--debug")
+    assert code == 2 and "Traceback" in err
