@@ -1,0 +1,320 @@
+"""The linker's `-dumpdep` stream: ReflectMethod roots with their chains, and dynamic-linking mode.
+
+Why method dead-code elimination (DCE) is off for a binary, in the linker's own words
+(`cmd/link/internal/ld/deadcode.go`, go-toolchain.md §3):
+
+- `mark(sym, parent)` prints `FROM -> TO` once, when TO first becomes reachable, so the stream is a
+  reachability *tree*: `parent[to]` taken from first occurrences gives one witness chain per symbol.
+- A TO flagged `<ReflectMethod>` is a function calling `reflect.Value.Method`/`MethodByName` with a
+  non-constant name. The first one in the stream is the root cause; later ones may only be
+  consequences of the methods the linker then keeps (whydeadcode's README: only the first is real).
+- With `plugin` linked and cgo on (and, since Go 1.26, a platform that supports -buildmode=plugin),
+  the linker is in dynamic-linking mode and keeps every method of every reachable type, with no
+  `<ReflectMethod>` line at all (`lib.go` canUsePlugins).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from refactor.config import Target
+from refactor.errors import GoError
+from refactor.graph import BuildGraph
+from refactor.toolchain import Go
+
+REFLECT_METHOD = "<ReflectMethod>"
+USED_IN_IFACE = "<UsedInIface>"
+ENTRY = "_"  # the FROM of root symbols
+UNKNOWN = "?"  # a chain hop whose parent was not recorded (noise symbol or unnamed parent)
+MAX_POSSIBLE = 20
+MAX_CHAIN = 4096
+
+# Platforms where -buildmode=plugin works (src/internal/platform/supported.go, go1.26).
+PLUGIN_PLATFORMS = frozenset({
+    "linux/amd64", "linux/arm", "linux/arm64", "linux/386", "linux/loong64", "linux/riscv64",
+    "linux/s390x", "linux/ppc64le", "android/amd64", "android/386", "darwin/amd64", "darwin/arm64",
+    "freebsd/amd64",
+})
+
+_FLAGS = re.compile(r" ((?:<UsedInIface>)?(?:<ReflectMethod>)?)$")
+
+# Symbols that are leaves of the reachability tree for our purpose (DWARF, strings, funcdata): not
+# stored, which keeps the parent map about a third smaller on large binaries.
+_NOISE_PREFIXES = ("go:info.", "go:string.", "go:cuinfo.", "go:range.", "go:loc.", "go:debuglines.",
+                   "gclocals·", "go:sha256.", "go:fipsinfo")
+_NOISE_SUFFIXES = (".arginfo0", ".arginfo1", ".argliveinfo", ".stkobj", ".opendefer", ".wrapinfo")
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A `<ReflectMethod>` symbol and one chain of symbols from the entry point down to it."""
+
+    symbol: str
+    chain: tuple[str, ...]  # entry-point side first, `symbol` last; UNKNOWN marks a lost parent
+    certain: bool  # only the first flagged symbol of the stream is certain
+    retained: bool  # reached through a type's method: probably a consequence, not a cause
+
+    def edges(self) -> Iterator[tuple[str, str]]:
+        """Consecutive (caller, callee) pairs of the chain."""
+        return zip(self.chain, self.chain[1:], strict=False)
+
+
+@dataclass(frozen=True)
+class Dumpdep:
+    """What one `-dumpdep` stream says about method DCE."""
+
+    lines: int
+    symbols: int  # distinct reachable symbols recorded
+    root_cause: Blocker | None
+    possible: tuple[Blocker, ...]  # later flagged symbols (at most MAX_POSSIBLE)
+    flagged: int  # distinct flagged symbols in all
+    other_lines: tuple[str, ...] = ()  # lines that are not dumpdep edges (headers, errors), a few
+
+
+@dataclass(frozen=True)
+class Dynlink:
+    """Whether the linker runs in dynamic-linking mode because `plugin` is linked with cgo on."""
+
+    plugin_linked: bool
+    cgo: bool
+    platform_supported: bool  # always True before Go 1.26 (no platform check then)
+    chain: tuple[str, ...] = ()  # shortest import chain main -> plugin
+
+    @property
+    def active(self) -> bool:
+        return self.plugin_linked and self.cgo and self.platform_supported
+
+
+@dataclass(frozen=True)
+class DceReport:
+    """Method-DCE facts of one built target: the dumpdep findings, dynlink mode, module versions."""
+
+    target: Target
+    dumpdep: Dumpdep
+    dynlink: Dynlink
+    modules: dict[str, str] = field(default_factory=dict, compare=False, hash=False)  # path -> version
+    binary_bytes: int = 0
+
+    @property
+    def method_dce(self) -> bool:
+        """True when the linker can drop unused methods."""
+        return self.dumpdep.root_cause is None and not self.dynlink.active
+
+
+def split_flags(side: str) -> tuple[str, str]:
+    """`name <UsedInIface><ReflectMethod>` -> (name, flags); names may contain spaces."""
+    if side.endswith(">"):
+        m = _FLAGS.search(side)
+        if m and m.group(1):
+            return side[: m.start()], m.group(1)
+    return side, ""
+
+
+def parse_edge(line: str) -> tuple[str, str, str, str] | None:
+    """One `FROM -> TO` line as (from, from_flags, to, to_flags); None for other lines."""
+    line = line.rstrip("\r\n")
+    i = line.find(" -> ")
+    if i < 0:
+        # A root whose parent has no name prints as " -> TO" (go-toolchain.md §3.1).
+        return None
+    src, src_flags = split_flags(line[:i])
+    dst, dst_flags = split_flags(line[i + 4:])
+    if not dst:
+        return None
+    return src, src_flags, dst, dst_flags
+
+
+def _noise(name: str) -> bool:
+    return name.startswith(_NOISE_PREFIXES) or name.endswith(_NOISE_SUFFIXES)
+
+
+def _retained(chain: tuple[str, ...]) -> bool:
+    """True when the chain goes through a method kept for its type (`type:pkg.T -> pkg.T.M`)."""
+    return any(a.startswith("type:") and not b.startswith(("type:", "go:"))
+               for a, b in zip(chain, chain[1:], strict=False))
+
+
+def parse_dumpdep(lines: Iterable[str], max_possible: int = MAX_POSSIBLE) -> Dumpdep:
+    """Read a `-dumpdep` stream once, keeping only a first-parent map (names interned)."""
+    parent: dict[str, str] = {}
+    flagged: set[str] = set()
+    root: Blocker | None = None
+    possible: list[Blocker] = []
+    other: list[str] = []
+    n = 0
+    for line in lines:
+        n += 1
+        edge = parse_edge(line)
+        if edge is None:
+            if len(other) < 50 and line.strip():
+                other.append(line.rstrip("\r\n"))
+            continue
+        src, _, dst, dst_flags = edge
+        if dst not in parent and not _noise(dst):
+            # Interned, a parent with many children is stored once (sys.intern strings are mortal).
+            parent[sys.intern(dst)] = sys.intern(src)
+        if dst_flags.endswith(REFLECT_METHOD) and dst not in flagged:
+            flagged.add(dst)
+            chain = _chain(parent, dst)
+            if root is None:
+                root = Blocker(dst, chain, certain=True, retained=False)
+            elif len(possible) < max_possible:
+                possible.append(Blocker(dst, chain, certain=False, retained=_retained(chain)))
+    return Dumpdep(lines=n, symbols=len(parent), root_cause=root, possible=tuple(possible),
+                   flagged=len(flagged), other_lines=tuple(other))
+
+
+def _chain(parent: dict[str, str], sym: str) -> tuple[str, ...]:
+    """Entry-first chain of first parents from the entry point to `sym`."""
+    out = [sym]
+    seen = {sym}
+    cur = sym
+    while len(out) < MAX_CHAIN:
+        up = parent.get(cur)
+        if up is None or up == "":
+            out.append(UNKNOWN)
+            break
+        if up == ENTRY:
+            break
+        if up in seen:
+            out.append(UNKNOWN)
+            break
+        seen.add(up)
+        out.append(up)
+        cur = up
+    return tuple(reversed(out))
+
+
+# ---------------------------------------------------------------------------------------------
+# Building
+
+
+def dumpdep_ldflags(target: Target) -> str:
+    """The target's own -ldflags with -dumpdep added."""
+    flags = shlex.split(target.ldflags) if target.ldflags else []
+    if "-dumpdep" not in flags:
+        flags.append("-dumpdep")
+    return " ".join(shlex.quote(f) for f in flags)
+
+
+def build_args(target: Target, out: Path) -> list[str]:
+    """The `go build` arguments of a dumpdep build (same flags as a size build, plus -dumpdep)."""
+    return ["build", "-trimpath", "-o", str(out), *target.build_flags(),
+            f"-ldflags={dumpdep_ldflags(target)}", target.main]
+
+
+def build_with_dumpdep(go: Go, root: Path, target: Target, out: Path,
+                       graph: BuildGraph | None = None) -> DceReport:
+    """Build the target to `out` with -dumpdep and parse the stream as it arrives (one build)."""
+    proc = go.popen(build_args(target, out), cwd=root, target=target)
+    assert proc.stderr is not None
+    try:
+        dump = parse_dumpdep(proc.stderr)
+        rc = proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+        if proc.stdout is not None:
+            proc.stdout.close()
+    if rc != 0 or not out.exists():
+        raise GoError(f"go build -ldflags=-dumpdep failed for {target.label}",
+                      stderr="\n".join(dump.other_lines), argv=(go.path, *build_args(target, out)))
+    modules = module_versions(go, root, out)
+    return DceReport(target=target, dumpdep=dump, dynlink=detect_dynlink(go, target, graph),
+                     modules=modules, binary_bytes=out.stat().st_size)
+
+
+def detect_dynlink(go: Go, target: Target, graph: BuildGraph | None) -> Dynlink:
+    """Dynamic-linking mode from the build graph: `plugin` linked, cgo on, platform supports plugins."""
+    supported = go.version[:2] < (1, 26) or target.platform in PLUGIN_PLATFORMS
+    if graph is None or "plugin" not in graph.packages:
+        return Dynlink(plugin_linked=False, cgo=target.cgo, platform_supported=supported)
+    chains = graph.why("plugin", limit=1)
+    return Dynlink(plugin_linked=True, cgo=target.cgo, platform_supported=supported,
+                   chain=tuple(chains[0]) if chains else ())
+
+
+def module_versions(go: Go, root: Path, exe: Path) -> dict[str, str]:
+    """Module path -> version from the binary's build info (`go version -m`); replacements win."""
+    proc = go.run(["version", "-m", str(exe)], cwd=root, check=False)
+    return parse_buildinfo(proc.stdout)
+
+
+def parse_buildinfo(text: str) -> dict[str, str]:
+    """`go version -m` output -> {module path: version}, a `=>` line replacing the dep above it."""
+    out: dict[str, str] = {}
+    last = ""
+    for line in text.splitlines():
+        parts = line.strip().split("\t")
+        if len(parts) >= 3 and parts[0] in ("mod", "dep"):
+            last = parts[1]
+            out[last] = parts[2]
+        elif len(parts) >= 3 and parts[0] == "=>" and last:
+            out[last] = parts[2]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Symbols -> packages
+
+
+def path_to_prefix(import_path: str) -> str:
+    """The linker's symbol prefix for a package (cmd/internal/objabi.PathToPrefix)."""
+    slash = import_path.rfind("/")
+    out = []
+    for i, ch in enumerate(import_path):
+        b = ord(ch)
+        if b <= 0x20 or b >= 0x7F or ch in '%"' or (ch == "." and i > slash):
+            out.append("".join(f"%{x:02x}" for x in ch.encode()))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_BRACKETS = re.compile(r"\[[^\[\]]*\]")
+
+
+def strip_brackets(name: str) -> str:
+    """A symbol name without its (nested) instantiation brackets."""
+    prev = None
+    while prev != name:
+        prev, name = name, _BRACKETS.sub("", name)
+    return name
+
+
+@dataclass(frozen=True)
+class SymbolIndex:
+    """Maps symbol names to import paths by the longest known package prefix (go-toolchain.md §4.2)."""
+
+    prefixes: dict[str, str]  # symbol prefix -> import path
+
+    @classmethod
+    def from_graph(cls, graph: BuildGraph) -> SymbolIndex:
+        prefixes = {path_to_prefix(p): p for p in graph.packages}
+        prefixes["main"] = graph.root
+        return cls(prefixes)
+
+    def package(self, symbol: str) -> str | None:
+        """The import path a symbol belongs to, or None for generated, runtime-internal or C names."""
+        name = symbol
+        if name.startswith("type:"):
+            name = name[len("type:"):].lstrip("*")
+            if name.startswith((".eq.", ".hash.")):
+                name = name.split(".", 2)[2].lstrip("*")
+        if name.startswith(("go:", "go.shape.")):
+            return None
+        name = strip_brackets(name)
+        paren = name.find("(")
+        head = name if paren < 0 else name[:paren]
+        best = None
+        for i, ch in enumerate(head):
+            if ch == "." and head[:i] in self.prefixes:
+                best = self.prefixes[head[:i]]
+        return best
