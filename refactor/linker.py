@@ -18,14 +18,21 @@ from __future__ import annotations
 import re
 import shlex
 import sys
-from collections.abc import Iterable, Iterator
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from refactor.config import Target
 from refactor.errors import GoError
 from refactor.graph import BuildGraph
 from refactor.toolchain import Go
+
+if TYPE_CHECKING:
+    from refactor.project import Project
+
+Progress = Callable[[str], None]
 
 REFLECT_METHOD = "<ReflectMethod>"
 USED_IN_IFACE = "<UsedInIface>"
@@ -318,3 +325,47 @@ class SymbolIndex:
             if ch == "." and head[:i] in self.prefixes:
                 best = self.prefixes[head[:i]]
         return best
+
+
+# ---------------------------------------------------------------------------------------------
+# Project cache (load step)
+
+
+def dce_key(target: Target) -> str:
+    """The `project.extras` key of a target's DceReport."""
+    return f"dce:{target}"
+
+
+def project_dce(project: Project, target: Target, progress: Progress | None = None) -> DceReport:
+    """The target's DceReport: one -dumpdep build into a temporary directory, cached in project.extras.
+
+    When the project has no size table for the target yet, the same binary is attributed too, so a
+    run that needs both builds once.
+    """
+    key = dce_key(target)
+    cached = project.extras.get(key)
+    if isinstance(cached, DceReport):
+        return cached
+    if progress:
+        progress(f"building {target.label} with -dumpdep")
+    with tempfile.TemporaryDirectory(prefix="gotrim-dce-") as tmp:
+        exe = Path(tmp) / target.name
+        report = build_with_dumpdep(project.go, project.root, target, exe, project.graphs.get(target))
+        size_key = f"size:{target}"
+        if size_key not in project.extras:
+            try:
+                from refactor.binary import attribute
+            except ImportError:
+                pass
+            else:
+                graph = project.graphs[target]
+                mods = {p: pkg.module for p, pkg in graph.packages.items()}
+                project.extras[size_key] = attribute(exe, mods, target.main)
+    project.extras[key] = report
+    return report
+
+
+def cached_dce(project: Project, target: Target) -> DceReport | None:
+    """The DceReport loaded earlier for the target, or None (propose reads this; it never builds)."""
+    report = project.extras.get(dce_key(target))
+    return report if isinstance(report, DceReport) else None
