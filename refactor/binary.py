@@ -1,0 +1,867 @@
+"""Build a target and attribute the bytes of the binary to packages, modules, sections and named buckets."""
+
+from __future__ import annotations
+
+import re
+import struct
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from refactor.config import Target
+from refactor.table import Column, Table
+from refactor.toolchain import DEFAULT_TIMEOUT, Go
+
+JSON_VERSION = 1
+
+# Named buckets: bytes that belong to no package but whose nature is known.
+DWARF = "dwarf"
+SYMTAB = "symtab+strtab"
+PCLN = "pclntab header/tables"
+FUNCDATA = "funcdata (shared)"
+TYPES = "runtime type metadata"
+STRINGS = "strings"
+PADDING = "padding"
+HEADERS = "elf headers"
+BUILDINFO = "buildinfo"
+CGO = "cgo/C"
+GENERATED = "compiler-generated"
+DYNAMIC = "dynamic linking"
+
+NOT_ELF_NOTE = ("size attribution supports ELF binaries; build for linux (or another ELF GOOS) to see "
+                "bytes per package; this file is reported as one unattributed block")
+
+_SHT_NOBITS = 8
+_STT_SECTION, _STT_FILE = 3, 4
+_PAD_MAX = 256  # an uncovered run up to this size made of one filler byte is alignment padding
+_PCLN_MAGICS = (0xFFFFFFF1, 0xFFFFFFF0)
+
+_SECTION_BUCKETS = {
+    ".symtab": SYMTAB, ".strtab": SYMTAB, ".shstrtab": HEADERS, ".go.buildinfo": BUILDINFO,
+    ".go.fipsinfo": BUILDINFO, ".gopclntab": PCLN, ".typelink": TYPES, ".itablink": TYPES,
+    ".go.module": TYPES, ".interp": DYNAMIC, ".plt": DYNAMIC, ".got": DYNAMIC, ".got.plt": DYNAMIC,
+    ".dynamic": DYNAMIC, ".dynsym": DYNAMIC, ".dynstr": DYNAMIC, ".hash": DYNAMIC, ".gnu.hash": DYNAMIC,
+    ".gnu.version": DYNAMIC, ".gnu.version_r": DYNAMIC, ".eh_frame": CGO, ".eh_frame_hdr": CGO,
+    ".init": CGO, ".fini": CGO, ".init_array": CGO, ".fini_array": CGO, ".ctors": CGO, ".dtors": CGO,
+    ".tdata": CGO,
+}
+# Runtime symbols that are really tables of the whole binary, not code or data of package runtime.
+_SPECIAL_SYMBOLS = {
+    "runtime.findfunctab": PCLN, "runtime.pclntab": PCLN, "runtime.typelink": TYPES,
+    "runtime.itablink": TYPES, "runtime.firstmoduledata": TYPES, "runtime.textsectionmap": PCLN,
+    "go:buildinfo": BUILDINFO, "go:buildinfo.ref": BUILDINFO, "go:fipsinfo": BUILDINFO,
+}
+_FUNCDATA_SUFFIXES = (".arginfo0", ".arginfo1", ".argliveinfo", ".stkobj", ".opendefer", ".wrapinfo")
+
+
+def build(
+    go: Go, root: Path, target: Target, out: Path, *, extra_ldflags: str = "",
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Path:
+    """`go build -trimpath` the target into `out` (run in `root` with its env); GoError carries stderr."""
+    out = out.resolve()
+    ldflags = " ".join(f for f in (target.ldflags.strip(), extra_ldflags.strip()) if f)
+    args = ["build", "-trimpath", "-o", str(out), *target.build_flags()]
+    if ldflags:
+        args.append("-ldflags=" + ldflags)
+    args.append(target.main)
+    go.run(args, cwd=root, target=target, timeout=timeout, what=f"go build {target.main}")
+    return out
+
+
+@dataclass(frozen=True)
+class SizeTable:
+    """Bytes of one binary per package, module, section and named bucket; `unattributed` is never hidden."""
+
+    file_bytes: int
+    packages: dict[str, int] = field(default_factory=dict)
+    buckets: dict[str, int] = field(default_factory=dict)
+    sections: dict[str, int] = field(default_factory=dict)
+    unattributed: int = 0
+    modules: dict[str, int] = field(default_factory=dict)
+    unattributed_sections: dict[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def coverage(self) -> float:
+        """Fraction of the file's bytes attributed to a package or a named bucket."""
+        return 1.0 if self.file_bytes == 0 else (self.file_bytes - self.unattributed) / self.file_bytes
+
+    @property
+    def package_total(self) -> int:
+        """Bytes attributed to some package."""
+        return sum(self.packages.values())
+
+    def package_bytes(self, paths: Iterable[str]) -> int:
+        """Sum of the bytes of the given import paths (unknown paths count 0)."""
+        return sum(self.packages.get(p, 0) for p in set(paths))
+
+    def top(self, n: int) -> list[tuple[str, int]]:
+        """The n heaviest packages, heaviest first (ties by import path)."""
+        return sorted(self.packages.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (inverse of from_json)."""
+        return {
+            "version": JSON_VERSION, "file_bytes": self.file_bytes, "coverage": round(self.coverage, 6),
+            "unattributed": self.unattributed, "packages": dict(self.packages),
+            "buckets": dict(self.buckets), "sections": dict(self.sections), "modules": dict(self.modules),
+            "unattributed_sections": dict(self.unattributed_sections), "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SizeTable:
+        """Rebuild a SizeTable from to_json() output."""
+        if data.get("version") != JSON_VERSION:
+            raise ValueError(f"size table JSON version {data.get('version')!r} is not {JSON_VERSION}")
+
+        def ints(key: str) -> dict[str, int]:
+            return {str(k): int(v) for k, v in dict(data.get(key, {})).items()}
+
+        return cls(
+            file_bytes=int(data["file_bytes"]), packages=ints("packages"), buckets=ints("buckets"),
+            sections=ints("sections"), unattributed=int(data["unattributed"]), modules=ints("modules"),
+            unattributed_sections=ints("unattributed_sections"),
+            notes=tuple(str(n) for n in data.get("notes", ())),
+        )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Symbol names -> packages (go-toolchain.md §4.2)
+
+
+def path_to_prefix(path: str) -> str:
+    """objabi.PathToPrefix: the symbol prefix the compiler uses for an import path."""
+    slash = path.rfind("/")
+    out = []
+    for i, ch in enumerate(path.encode()):
+        if ch <= 0x20 or (ch == 0x2E and i > slash) or ch in (0x25, 0x22) or ch >= 0x7F:
+            out.append(f"%{ch:02x}")
+        else:
+            out.append(chr(ch))
+    return "".join(out)
+
+
+_UNESCAPE = re.compile(r"%([0-9a-fA-F]{2})")
+_C_SUFFIX = re.compile(r"(?:cold|part|isra|constprop|lto_priv|localalias|\d)")
+_TOKEN = re.compile(r"[A-Za-z0-9_./%~+-]+")
+
+
+def _unescape(prefix: str) -> str:
+    if "%" not in prefix:
+        return prefix
+    return _UNESCAPE.sub(lambda m: chr(int(m.group(1), 16)), prefix).encode("latin-1").decode(
+        "utf-8", "replace")
+
+
+def _strip_brackets(name: str) -> str:
+    """Remove every balanced [...] group (generic instantiation arguments)."""
+    out = []
+    depth = 0
+    for ch in name:
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)
+
+
+class SymbolMapper:
+    """Maps Go symbol names to ('pkg', import path) or ('bucket', name) with the known-prefix rule."""
+
+    def __init__(self, packages: Iterable[str], main_import_path: str) -> None:
+        self.main = main_import_path
+        self.prefixes: dict[str, str] = {path_to_prefix(p): p for p in packages}
+        self.prefixes["main"] = main_import_path
+        self._cache: dict[str, tuple[str, str]] = {}
+
+    def package_of(self, name: str) -> str | None:
+        """The import path owning a symbol, or None for generated/C/linker symbols."""
+        kind, value = self.owner(name)
+        return value if kind == "pkg" else None
+
+    def owner(self, name: str) -> tuple[str, str]:
+        """('pkg', import path) or ('bucket', bucket name) for a symbol name."""
+        hit = self._cache.get(name)
+        if hit is None:
+            hit = self._owner(name)
+            if len(self._cache) < 1_000_000:
+                self._cache[name] = hit
+        return hit
+
+    def _owner(self, name: str) -> tuple[str, str]:
+        special = _SPECIAL_SYMBOLS.get(name)
+        if special:
+            return ("bucket", special)
+        if name.startswith("go:itab."):
+            concrete = name[len("go:itab."):].split(",", 1)[0]
+            return self._type_owner(concrete, GENERATED)
+        if name.startswith("type:."):
+            for gen in ("type:.eq.", "type:.hash."):
+                if name.startswith(gen):
+                    return self._type_owner(name[len(gen):], GENERATED)
+            return ("bucket", TYPES)
+        if name.startswith("type:"):
+            return self._type_owner(name[len("type:"):], TYPES)
+        if name.startswith("go:string."):
+            return ("bucket", STRINGS)
+        if name.startswith("go:func.") or name.startswith("gclocals·"):
+            return ("bucket", FUNCDATA)
+        if name.startswith(("go:", "go.shape.", "$f64.", "$f32.", "$i64.", "$i32.")):
+            return ("bucket", GENERATED)
+        if name.endswith(")") and "(." in name:  # C object sections of a cgo package: `net(.text)`
+            pkg = self.prefixes.get(name[:name.index("(.")])
+            return ("pkg", pkg) if pkg is not None else ("bucket", CGO)
+        if "." not in name:
+            return ("bucket", CGO)
+        pkg = self._prefix(name)
+        if pkg is not None:
+            return ("pkg", pkg)
+        pkg = self._fallback(name)
+        if pkg is None or ("/" not in pkg and _C_SUFFIX.match(name, len(pkg) + 1)):
+            return ("bucket", CGO)  # `x_cgo_munmap.cold`, `completed.0`: C compiler labels
+        return ("pkg", pkg)
+
+    def _type_owner(self, text: str, default: str) -> tuple[str, str]:
+        """Owner of a type written in a symbol: the package of its first qualified identifier."""
+        if text.startswith("go.shape."):
+            return ("bucket", GENERATED)
+        stripped = text.lstrip("*[]0123456789")
+        if stripped.startswith("map["):
+            stripped = stripped[4:]
+        pkg = self._prefix(stripped)
+        if pkg is not None:
+            return ("pkg", pkg)
+        for tok in _TOKEN.findall(text):
+            if "." in tok and not tok.startswith("go.shape"):
+                pkg = self._prefix(tok)
+                if pkg is not None:
+                    return ("pkg", pkg)
+        return ("bucket", default)
+
+    def _prefix(self, name: str) -> str | None:
+        """Longest known prefix of `name` that ends at a '.', as an import path."""
+        if "[" in name:
+            name = _strip_brackets(name)
+        best = None
+        i = name.find(".")
+        prefixes = self.prefixes
+        while i > 0:
+            hit = prefixes.get(name[:i])
+            if hit is not None:
+                best = hit
+            i = name.find(".", i + 1)
+        return best
+
+    def _fallback(self, name: str) -> str | None:
+        """debug/gosym's PackageName rule with the '(' fix, for packages missing from the graph."""
+        name = _strip_brackets(name)
+        paren = name.find("(")
+        head = name if paren < 0 else name[:paren]
+        slash = head.rfind("/")
+        dot = name.find(".", slash + 1)
+        if dot <= 0:
+            return None
+        pkg = _unescape(name[:dot])
+        return self.main if pkg == "main" else pkg
+
+
+# ---------------------------------------------------------------------------------------------------------
+# ELF reading
+
+
+@dataclass(frozen=True)
+class _Section:
+    name: str
+    type: int
+    addr: int
+    offset: int
+    size: int
+    flags: int
+    link: int
+
+    @property
+    def file_size(self) -> int:
+        return 0 if self.type == _SHT_NOBITS else self.size
+
+
+class _Elf:
+    """The parts of an ELF file attribution needs, read with struct over one bytes object."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.view = memoryview(data)
+        self.is64 = data[4] == 2
+        self.e = "<" if data[5] == 1 else ">"
+        e = self.e
+        if self.is64:
+            self.phoff, self.shoff, _flags, ehsize, phentsize, phnum, shentsize, shnum, shstrndx = (
+                struct.unpack_from(e + "QQIHHHHHH", data, 32))
+        else:
+            self.phoff, self.shoff, _flags, ehsize, phentsize, phnum, shentsize, shnum, shstrndx = (
+                struct.unpack_from(e + "IIIHHHHHH", data, 28))
+        self.ehsize, self.phentsize, self.phnum = ehsize, phentsize, phnum
+        self.shentsize, self.shnum = shentsize, shnum
+        self.ptr = 8 if self.is64 else 4
+        raw = []
+        for i in range(shnum):
+            off = self.shoff + i * shentsize
+            if self.is64:
+                name, typ, flags, addr, offset, size, link = struct.unpack_from(e + "IIQQQQI", data, off)
+            else:
+                name, typ, flags, addr, offset, size, link = struct.unpack_from(e + "IIIIIII", data, off)
+            raw.append((name, typ, flags, addr, offset, size, link))
+        strtab = raw[shstrndx] if 0 < shstrndx < len(raw) else None
+        self.sections: list[_Section] = []
+        for name_off, typ, flags, addr, offset, size, link in raw:
+            name = self._cstr(strtab[4] + name_off) if strtab else ""
+            self.sections.append(_Section(name, typ, addr, offset, size, flags, link))
+        self.by_name = {s.name: s for s in self.sections if s.name}
+        alloc = [s for s in self.sections if s.addr and s.flags & 2]
+        alloc.sort(key=lambda s: s.addr)
+        self._alloc = alloc
+        self._alloc_starts = [s.addr for s in alloc]
+
+    def _cstr(self, off: int) -> str:
+        end = self.data.find(b"\0", off)
+        return self.data[off:end if end >= 0 else len(self.data)].decode("utf-8", "replace")
+
+    def word(self, off: int) -> int:
+        return int(struct.unpack_from(self.e + ("Q" if self.is64 else "I"), self.data, off)[0])
+
+    def section_at(self, addr: int) -> _Section | None:
+        """The allocated section containing virtual address addr."""
+        i = bisect_right(self._alloc_starts, addr) - 1
+        if i >= 0:
+            s = self._alloc[i]
+            if addr < s.addr + s.size:
+                return s
+        return None
+
+    def file_off(self, addr: int) -> int | None:
+        """File offset of a virtual address in a section with file bytes, else None."""
+        s = self.section_at(addr)
+        if s is None or s.type == _SHT_NOBITS:
+            return None
+        return s.offset + addr - s.addr
+
+    def symbols(self) -> list[tuple[str, int, int, int, int]]:
+        """(name, value, size, shndx, type) of every .symtab symbol; empty without .symtab."""
+        sec = self.by_name.get(".symtab")
+        if sec is None or sec.type == _SHT_NOBITS:
+            return []
+        strsec = self.sections[sec.link] if 0 < sec.link < len(self.sections) else None
+        if strsec is None:
+            return []
+        data, e = self.data, self.e
+        base = strsec.offset
+        out = []
+        if self.is64:
+            fmt = struct.Struct(e + "IBBHQQ")
+            for name_off, info, _other, shndx, value, size in fmt.iter_unpack(
+                    self.view[sec.offset:sec.offset + sec.size - sec.size % 24]):
+                typ = info & 0xF
+                if typ in (_STT_SECTION, _STT_FILE) or name_off == 0:
+                    continue
+                start = base + name_off
+                end = data.find(b"\0", start)
+                out.append((data[start:end].decode("utf-8", "replace"), value, size, shndx, typ))
+        else:
+            fmt = struct.Struct(e + "IIIBBH")
+            for name_off, value, size, info, _other, shndx in fmt.iter_unpack(
+                    self.view[sec.offset:sec.offset + sec.size - sec.size % 16]):
+                typ = info & 0xF
+                if typ in (_STT_SECTION, _STT_FILE) or name_off == 0:
+                    continue
+                start = base + name_off
+                end = data.find(b"\0", start)
+                out.append((data[start:end].decode("utf-8", "replace"), value, size, shndx, typ))
+        return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Interval painting: every claim is a file-offset range with an owner; earlier tiers win.
+
+
+class _Painter:
+    """Disjoint, sorted file ranges with owners; a tier only fills what earlier tiers left."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.owners: list[int] = []
+
+    def paint(self, claims: list[tuple[int, int, int]]) -> None:
+        """Add one tier of (start, end, owner) claims; within a tier the first claim wins."""
+        claims.sort()
+        starts, ends = self.starts, self.ends
+        n = len(starts)
+        new: list[tuple[int, int, int]] = []
+        cursor = -1
+        for s, e, o in claims:
+            if s < cursor:
+                s = cursor
+            if s >= e:
+                continue
+            cursor = e
+            i = bisect_right(ends, s)
+            while s < e:
+                if i < n and starts[i] < e:
+                    if starts[i] > s:
+                        new.append((s, starts[i], o))
+                    s = max(s, ends[i])
+                    i += 1
+                else:
+                    new.append((s, e, o))
+                    s = e
+        if not new:
+            return
+        merged = sorted(list(zip(starts, ends, self.owners, strict=True)) + new)
+        self.starts = [m[0] for m in merged]
+        self.ends = [m[1] for m in merged]
+        self.owners = [m[2] for m in merged]
+
+
+class _Owners:
+    """Interns owners as small ints: ('pkg', path) or ('bucket', name)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[tuple[str, str], int] = {}
+        self.items: list[tuple[str, str]] = []
+
+    def __call__(self, kind: str, name: str) -> int:
+        key = (kind, name)
+        i = self.ids.get(key)
+        if i is None:
+            i = self.ids[key] = len(self.items)
+            self.items.append(key)
+        return i
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Attribution
+
+
+def attribute(path: Path, packages: Mapping[str, str | None], main_import_path: str) -> SizeTable:
+    """Attribute every byte of the binary at `path` to a package, a named bucket or `unattributed`."""
+    data = Path(path).read_bytes()
+    if len(data) < 64 or data[:4] != b"\x7fELF":
+        return SizeTable(file_bytes=len(data), unattributed=len(data),
+                         unattributed_sections={"(not ELF)": len(data)} if data else {},
+                         notes=(NOT_ELF_NOTE,))
+    return _Attributor(data, packages, main_import_path).run()
+
+
+class _Attributor:
+    """One attribution run over one ELF file."""
+
+    def __init__(self, data: bytes, packages: Mapping[str, str | None], main_import_path: str) -> None:
+        self.elf = _Elf(data)
+        self.data = data
+        self.packages = packages
+        self.main = main_import_path
+        self.mapper = SymbolMapper(list(packages) + [main_import_path], main_import_path)
+        self.own = _Owners()
+        self.notes: list[str] = []
+        self.tiers: list[list[tuple[int, int, int]]] = [[], [], []]
+        self.syms = self.elf.symbols()
+        self.symaddr: dict[str, tuple[int, int]] = {}
+        for name, value, size, _shndx, _typ in self.syms:
+            self.symaddr.setdefault(name, (value, size))
+        self._dir_pkg: dict[str, int | None] = {}
+
+    # helpers
+    def claim(self, tier: int, start: int, end: int, owner: int) -> None:
+        if end > start:
+            self.tiers[tier].append((start, end, owner))
+
+    def name_owner(self, name: str) -> int:
+        return self.own(*self.mapper.owner(name))
+
+    def run(self) -> SizeTable:
+        elf = self.elf
+        self._headers()
+        self._sections()
+        if self.syms:
+            self._symtab()
+        else:
+            self.notes.append("no .symtab (built with -s?): code and data sizes come from pclntab only")
+        self._pclntab()
+        painter = _Painter()
+        for tier in self.tiers:
+            painter.paint(tier)
+        return self._account(painter, elf)
+
+    def _headers(self) -> None:
+        elf = self.elf
+        hdr = self.own("bucket", HEADERS)
+        self.claim(0, 0, elf.ehsize, hdr)
+        self.claim(0, elf.phoff, elf.phoff + elf.phentsize * elf.phnum, hdr)
+        self.claim(0, elf.shoff, elf.shoff + elf.shentsize * elf.shnum, hdr)
+
+    def _sections(self) -> None:
+        """Tier 2: whole sections whose nature is known (DWARF, symtab, notes, dynamic linking)."""
+        for s in self.elf.sections:
+            if not s.file_size:
+                continue
+            bucket = _SECTION_BUCKETS.get(s.name)
+            if bucket is None:
+                if s.name.startswith((".debug_", ".zdebug_")):
+                    bucket = DWARF
+                elif s.name.startswith(".note"):
+                    bucket = HEADERS
+                elif s.name.startswith(".rela") or s.name.startswith(".rel."):
+                    bucket = DYNAMIC
+            if bucket is not None:
+                self.claim(2, s.offset, s.offset + s.file_size, self.own("bucket", bucket))
+
+    def _symtab(self) -> None:
+        """Tier 0 for symbols of a package, tier 1 for carriers and generated symbols."""
+        elf = self.elf
+        secs = elf.sections
+        carriers = {"type:*": TYPES, "go:string.*": STRINGS, "go:func.*": FUNCDATA, "go:funcdesc": GENERATED}
+        starts: list[int] = sorted({v for _n, v, _s, _x, _t in self.syms if v})
+        for name, value, size, shndx, _typ in self.syms:
+            if not 0 < shndx < len(secs):
+                continue
+            sec = secs[shndx]
+            if sec.type == _SHT_NOBITS or not sec.size:
+                continue
+            off = sec.offset + value - sec.addr
+            if name in carriers:
+                # Carrier symbols have size 0 (or cover their pieces): the range runs to the next symbol.
+                end = value + size if size else _next_start(starts, value, sec.addr + sec.size)
+                self.claim(1, off, off + end - value, self.own("bucket", carriers[name]))
+                continue
+            if size <= 0:
+                continue
+            kind, owner = self.mapper.owner(name)
+            if kind == "pkg" and name.endswith(_FUNCDATA_SUFFIXES):
+                kind, owner = "bucket", FUNCDATA
+            self.claim(0 if kind == "pkg" else 1, off, min(off + size, sec.offset + sec.size),
+                       self.own(kind, owner))
+
+    def _pclntab(self) -> None:
+        """Per-function pclntab pieces (tier 0) and code ranges when there is no symtab."""
+        elf = self.elf
+        sec = elf.by_name.get(".gopclntab")
+        base_addr: int | None = None
+        if sec is not None and sec.file_size:
+            base, base_addr = sec.offset, sec.addr
+        else:
+            addr = self.symaddr.get("runtime.pclntab", (0, 0))[0]
+            off = elf.file_off(addr) if addr else None
+            if off is None:
+                self.notes.append("no pclntab found: function tables stay unattributed")
+                return
+            base, base_addr = off, addr
+        data, e = self.data, elf.e
+        magic = struct.unpack_from(e + "I", data, base)[0]
+        if magic not in _PCLN_MAGICS:
+            self.notes.append(f"pclntab magic {magic:#x} is not Go 1.18+: function tables stay unattributed")
+            return
+        ptr = data[base + 7]
+        w = "Q" if ptr == 8 else "I"
+        nfunc, _nfiles, _text0, nameoff, cuoff, fileoff, pcoff, funcoff = struct.unpack_from(
+            e + "8" + w, data, base + 8)
+        hdr_end = 8 + 8 * ptr
+        pcln_bucket = self.own("bucket", PCLN)
+        self.claim(0, base, base + hdr_end, pcln_bucket)
+        regions = sorted({nameoff, cuoff, fileoff, pcoff, funcoff})
+        pcln_end = sec.size if sec is not None else 0
+
+        def region_end(start: int) -> int:
+            i = regions.index(start)
+            return regions[i + 1] if i + 1 < len(regions) else pcln_end
+
+        md = _moduledata(elf, base_addr, nameoff)
+        # functab: nfunc+1 (entryoff, funcoff) pairs, then the _func records
+        ftab = base + funcoff
+        pairs = list(struct.iter_unpack(e + "II", data[ftab:ftab + 8 * (nfunc + 1)]))
+        if len(pairs) < nfunc + 1:
+            self.notes.append("pclntab function table is truncated: function tables stay unattributed")
+            return
+        func_hdr = struct.Struct(e + "IiiIIIIIIiBBBB")
+        names = base + nameoff
+        func_owner: list[int] = []
+        pc_first: dict[int, int] = {}
+        fd_first: dict[int, int] = {}
+        cu_first: dict[int, int] = {}
+        rec_offsets: list[int] = []
+        for i in range(nfunc):
+            foff = ftab + pairs[i][1]
+            (_entry, name_off, _args, _dr, pcsp, pcfile, pcln, npcdata, cu, _line, _fid, _flag, _pad,
+             nfuncdata) = func_hdr.unpack_from(data, foff)
+            end = data.find(b"\0", names + name_off)
+            fname = data[names + name_off:end].decode("utf-8", "replace")
+            o = self.name_owner(fname)
+            func_owner.append(o)
+            self.claim(0, ftab + 8 * i, ftab + 8 * i + 8, o)
+            rec_offsets.append(foff)
+            for t in (pcsp, pcfile, pcln):
+                if t:
+                    pc_first.setdefault(t, o)
+            if npcdata:
+                for t in struct.unpack_from(e + f"{npcdata}I", data, foff + 44):
+                    if t:
+                        pc_first.setdefault(t, o)
+            if nfuncdata:
+                for t in struct.unpack_from(e + f"{nfuncdata}I", data, foff + 44 + 4 * npcdata):
+                    if t != 0xFFFFFFFF:
+                        fd_first.setdefault(t, o)
+            cu_first.setdefault(cu, o)
+        # the sentinel pair (end of text) belongs to the table itself
+        self.claim(0, ftab + 8 * nfunc, ftab + 8 * nfunc + 8, pcln_bucket)
+        # _func records: each runs to the next record (alignment included)
+        order = sorted(range(nfunc), key=lambda k: rec_offsets[k])
+        recs_end = base + region_end(funcoff)
+        for j, k in enumerate(order):
+            start = rec_offsets[k]
+            end = rec_offsets[order[j + 1]] if j + 1 < len(order) else recs_end
+            if end <= start or end - start > 4096:
+                end = start + 44
+            self.claim(0, start, end, func_owner[k])
+        # funcnametab: every NUL-terminated name (inlined functions' names included)
+        ns, ne = base + nameoff, base + region_end(nameoff)
+        pos = ns
+        while pos < ne:
+            end = data.find(b"\0", pos, ne)
+            if end < 0:
+                end = ne - 1
+            if end > pos:
+                self.claim(0, pos, end + 1, self.name_owner(data[pos:end].decode("utf-8", "replace")))
+            pos = end + 1
+        # pctab: tables are contiguous, so each runs to the next referenced offset
+        self._split_table(base + pcoff, base + region_end(pcoff), pc_first)
+        # cutab: per compile unit, uint32 file indices
+        cu_bytes = {4 * k: v for k, v in cu_first.items()}
+        self._split_table(base + cuoff, base + region_end(cuoff), cu_bytes)
+        # filetab: each file name goes to the package of its directory
+        fs, fe = base + fileoff, base + region_end(fileoff)
+        pos = fs
+        while pos < fe:
+            end = data.find(b"\0", pos, fe)
+            if end < 0:
+                break
+            if end > pos:
+                owner = self._file_owner(data[pos:end].decode("utf-8", "replace"))
+                if owner is not None:
+                    self.claim(0, pos, end + 1, owner)
+            pos = end + 1
+        # funcdata in go:func.*
+        gofunc = md.gofunc if md else self.symaddr.get("go:func.*", (0, 0))[0]
+        if gofunc:
+            go_end_addr = 0
+            if "go:func.*" in self.symaddr and self.symaddr["go:func.*"][1]:
+                go_end_addr = gofunc + self.symaddr["go:func.*"][1]
+            elif md and md.findfunctab > gofunc:
+                go_end_addr = md.findfunctab
+            gofunc_off = elf.file_off(gofunc)
+            if gofunc_off is not None and go_end_addr:
+                self._split_table(gofunc_off, gofunc_off + go_end_addr - gofunc, fd_first)
+        if md and md.findfunctab:
+            ff = elf.file_off(md.findfunctab)
+            if ff is not None:
+                self.claim(1, ff, ff + (base + pcln_end - ff if md.findfunctab > base_addr else 0), pcln_bucket)
+        # code, when .symtab is missing: entry i runs to entry i+1, trailing int3 filler is padding
+        if not self.syms:
+            text = md.text if md else (elf.by_name[".text"].addr if ".text" in elf.by_name else 0)
+            pad = self.own("bucket", PADDING)
+            for i in range(nfunc):
+                a = elf.file_off(text + pairs[i][0])
+                b = elf.file_off(text + pairs[i + 1][0] - 1)
+                if a is None or b is None:
+                    continue
+                b += 1
+                body = data[a:b]
+                keep = len(body.rstrip(b"\xcc")) if elf_machine_x86(data) else len(body)
+                self.claim(0, a, a + keep, func_owner[i])
+                self.claim(0, a + keep, b, pad)
+
+    def _split_table(self, start: int, end: int, first: Mapping[int, int]) -> None:
+        """Split [start, end) at the referenced offsets; each piece goes to its first referrer."""
+        offs = sorted(o for o in first if 0 <= start + o < end)
+        for j, o in enumerate(offs):
+            a = start + o
+            b = start + offs[j + 1] if j + 1 < len(offs) else end
+            self.claim(0, a, b, first[o])
+
+    def _file_owner(self, fname: str) -> int | None:
+        """The package owning a source file path from the filetab, by its directory."""
+        slash = fname.rfind("/")
+        d = fname[:slash] if slash > 0 else ""
+        if d in self._dir_pkg:
+            return self._dir_pkg[d]
+        owner: int | None = None
+        parts = [p.split("@", 1)[0] for p in d.split("/")] if d else []
+        for k in range(len(parts)):
+            cand = "/".join(parts[k:])
+            if cand in self.packages or cand == self.main:
+                owner = self.own("pkg", cand)
+                break
+        self._dir_pkg[d] = owner
+        return owner
+
+    def _account(self, painter: _Painter, elf: _Elf) -> SizeTable:
+        """Sum painted ranges per owner; uncovered bytes become padding or per-section unattributed."""
+        size = len(self.data)
+        totals = [0] * len(self.own.items)
+        for s, e, o in zip(painter.starts, painter.ends, painter.owners, strict=True):
+            totals[o] += e - s
+        # gaps
+        ranges = sorted((s.offset, s.offset + s.file_size, s.name) for s in elf.sections if s.file_size)
+        sec_starts = [r[0] for r in ranges]
+        padding = 0
+        unattributed: dict[str, int] = {}
+        cursor = 0
+        gaps: list[tuple[int, int]] = []
+        for s, e in zip(painter.starts, painter.ends, strict=True):
+            if s > cursor:
+                gaps.append((cursor, s))
+            cursor = max(cursor, e)
+        if cursor < size:
+            gaps.append((cursor, size))
+        data = self.data
+        for gs, ge in gaps:
+            pos = gs
+            while pos < ge:
+                i = bisect_right(sec_starts, pos) - 1
+                if i >= 0 and pos < ranges[i][1]:
+                    end = min(ge, ranges[i][1])
+                    where = ranges[i][2] or "(unnamed section)"
+                else:
+                    nxt = sec_starts[i + 1] if i + 1 < len(sec_starts) else size
+                    end = min(ge, nxt)
+                    where = ""
+                chunk = data[pos:end]
+                if not where or (end - pos <= _PAD_MAX and _filler(chunk)):
+                    padding += end - pos
+                else:
+                    unattributed[where] = unattributed.get(where, 0) + end - pos
+                pos = end
+        packages: dict[str, int] = {}
+        buckets: dict[str, int] = {}
+        for (kind, name), n in zip(self.own.items, totals, strict=True):
+            if not n:
+                continue
+            target = packages if kind == "pkg" else buckets
+            target[name] = target.get(name, 0) + n
+        if padding:
+            buckets[PADDING] = buckets.get(PADDING, 0) + padding
+        modules: dict[str, int] = {}
+        for pkg, n in packages.items():
+            mod = self.packages.get(pkg, "?") if pkg in self.packages else "?"
+            key = "std" if mod is None else str(mod)
+            modules[key] = modules.get(key, 0) + n
+        unknown = sorted(p for p in packages if p not in self.packages and p != self.main)
+        if unknown:
+            self.notes.append(f"{len(unknown)} symbol package(s) not in the build graph (module '?'): "
+                              + ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else ""))
+        sections: dict[str, int] = {}
+        for sec in elf.sections:
+            if sec.file_size and sec.name:
+                sections[sec.name] = sections.get(sec.name, 0) + sec.file_size
+        return SizeTable(
+            file_bytes=size, packages=packages, buckets=buckets, sections=sections,
+            unattributed=sum(unattributed.values()), modules=modules,
+            unattributed_sections=unattributed, notes=tuple(self.notes),
+        )
+
+
+def _filler(chunk: bytes) -> bool:
+    """True when a byte run is one repeated filler byte (zero, int3 or nop)."""
+    return bool(chunk) and chunk[0] in (0, 0xCC, 0x90) and chunk.count(chunk[:1]) == len(chunk)
+
+
+def _next_start(starts: list[int], value: int, limit: int) -> int:
+    i = bisect_right(starts, value)
+    return min(starts[i], limit) if i < len(starts) else limit
+
+
+def elf_machine_x86(data: bytes) -> bool:
+    """True for x86 ELF files (whose code padding is int3)."""
+    machine = struct.unpack_from("<H" if data[5] == 1 else ">H", data, 18)[0]
+    return int(machine) in (3, 62)
+
+
+@dataclass(frozen=True)
+class _Moduledata:
+    text: int
+    types: int
+    etypes: int
+    gofunc: int
+    findfunctab: int
+
+
+def _moduledata(elf: _Elf, pclntab_addr: int, funcname_off: int) -> _Moduledata | None:
+    """runtime.firstmoduledata, found by its first two words (pcHeader, funcnametab pointers)."""
+    p = elf.ptr
+    fmt = elf.e + ("QQ" if p == 8 else "II")
+    needle = struct.pack(fmt, pclntab_addr, pclntab_addr + funcname_off)
+    for name in (".go.module", ".noptrdata", ".data"):
+        s = elf.by_name.get(name)
+        if s is None or not s.file_size:
+            continue
+        pos = elf.data.find(needle, s.offset, s.offset + s.file_size)
+        while pos >= 0 and (pos - s.offset) % p:
+            pos = elf.data.find(needle, pos + 1, s.offset + s.file_size)
+        if pos < 0:
+            continue
+
+        def word(i: int, at: int = pos) -> int:
+            return elf.word(at + i * p)
+
+        # words: pcHeader, 6 slices (3 words each), findfunctab, minpc, maxpc, text, etext, ...
+        findfunctab = word(19)
+        text = word(22)
+        types, etypes, gofunc = word(37), word(38), word(40)
+        return _Moduledata(text=text, types=types, etypes=etypes, gofunc=gofunc, findfunctab=findfunctab)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Tables
+
+
+def size_table(table: SizeTable, top: int, by: str) -> Table:
+    """Rows of the heaviest packages, modules or sections, plus buckets, unattributed and coverage."""
+    if by not in ("package", "module", "section"):
+        raise ValueError(f"by must be package, module or section, not {by!r}")
+    total = table.file_bytes or 1
+    rows: list[dict[str, Any]] = []
+    if by == "section":
+        items = sorted(table.sections.items(), key=lambda kv: (-kv[1], kv[0]))
+        for name, n in items[:top] if top else items:
+            un = table.unattributed_sections.get(name, 0)
+            rows.append({"name": name, "kind": "section", "bytes": n, "share": n / total,
+                         "unattributed": un})
+    else:
+        source = table.packages if by == "package" else table.modules
+        items = sorted(source.items(), key=lambda kv: (-kv[1], kv[0]))
+        shown = items[:top] if top else items
+        for name, n in shown:
+            rows.append({"name": name, "kind": by, "bytes": n, "share": n / total})
+        rest = items[len(shown):]
+        if rest:
+            n = sum(v for _k, v in rest)
+            rows.append({"name": f"({len(rest)} more {by}s)", "kind": by, "bytes": n, "share": n / total})
+        for name, n in sorted(table.buckets.items(), key=lambda kv: (-kv[1], kv[0])):
+            rows.append({"name": f"[{name}]", "kind": "bucket", "bytes": n, "share": n / total})
+    rows.append({"name": "unattributed", "kind": "unattributed", "bytes": table.unattributed,
+                 "share": table.unattributed / total})
+    columns = [Column(by, "name"), Column("bytes", "bytes", "right", "bytes"),
+               Column("share", "share", "right", "percent")]
+    if by == "section":
+        columns.append(Column("unattributed", "unattributed", "right", "bytes"))
+    notes = [f"coverage {table.coverage:.1%} of {table.file_bytes:,} file bytes attributed to a package "
+             f"or a named bucket; {table.unattributed:,} B unattributed"]
+    if table.unattributed_sections:
+        worst = sorted(table.unattributed_sections.items(), key=lambda kv: -kv[1])[:4]
+        notes.append("unattributed by section: " + ", ".join(f"{k} {v:,} B" for k, v in worst))
+    notes.extend(table.notes)
+    return Table(title=f"size by {by}", columns=columns, rows=rows, notes=notes,
+                 data={"by": by, "rows": rows, "size": table.to_json()})

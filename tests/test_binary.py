@@ -1,0 +1,278 @@
+"""Tests for refactor.binary: symbol-name mapping, SizeTable, and attribution of real builds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from refactor.binary import (
+    BUILDINFO,
+    CGO,
+    FUNCDATA,
+    GENERATED,
+    STRINGS,
+    TYPES,
+    SizeTable,
+    SymbolMapper,
+    attribute,
+    build,
+    path_to_prefix,
+    size_table,
+)
+from refactor.config import Target
+from refactor.errors import GoError
+
+KNOWN = [
+    "runtime", "net/http", "net", "fmt", "slices", "sync/atomic", "internal/sync", "errors", "io",
+    "gopkg.in/yaml.v3", "crypto/internal/entropy/v1.0.0", "vendor/golang.org/x/net/dns/dnsmessage",
+    "github.com/containerd/containerd/v2/internal/cri/server/images", "k8s.io/cri-api/pkg/apis/runtime/v1",
+    "example.com/app/cmd/app", "example.com/app/lib",
+]
+MAIN = "example.com/app/cmd/app"
+
+# (symbol name as recorded in go-toolchain.md and real binaries, expected owner)
+CASES = [
+    ("time.parse", ("pkg", "time")),
+    ("gopkg.in/yaml%2ev3.yaml_parser_scan_flow_scalar", ("pkg", "gopkg.in/yaml.v3")),
+    ("gopkg.in/yaml%2ev3.(*parser).parse.func1", ("pkg", "gopkg.in/yaml.v3")),
+    ("crypto/internal/entropy/v1%2e0%2e0.Seed", ("pkg", "crypto/internal/entropy/v1.0.0")),
+    ("main.main", ("pkg", MAIN)),
+    ("main.T.Hello.func1.2", ("pkg", MAIN)),
+    ("main..inittask", ("pkg", MAIN)),
+    ("net/http.(*Server).Serve", ("pkg", "net/http")),
+    ("net/http.HandlerFunc.ServeHTTP-fm", ("pkg", "net/http")),
+    ("net/http.init.0", ("pkg", "net/http")),
+    ("example.com/app/lib.(*Greeter).Greet", ("pkg", "example.com/app/lib")),
+    ("vendor/golang.org/x/net/dns/dnsmessage.(*Parser).Question", ("pkg", "vendor/golang.org/x/net/dns/dnsmessage")),
+    # promoted unexported method whose name contains another package's path
+    ("github.com/containerd/containerd/v2/internal/cri/server/images.GRPCCRIImageService."
+     "k8s.io/cri-api/pkg/apis/runtime/v1.mustEmbedUnimplementedImageServiceServer",
+     ("pkg", "github.com/containerd/containerd/v2/internal/cri/server/images")),
+    # generics: attributed to the generic's package, whatever the brackets contain
+    ("slices.symMergeCmpFunc[go.shape.struct { net.addr net.IPAddr; net.addrAttr net.ipAttr }]",
+     ("pkg", "slices")),
+    ("sync/atomic.(*Pointer[go.shape.struct { net/http.x int }]).Load", ("pkg", "sync/atomic")),
+    ("internal/sync..dict.HashTrieMap[interface {},interface {}]", ("pkg", "internal/sync")),
+    ("net/http.(*http2Server[go.shape.int]).Get", ("pkg", "net/http")),
+    # itabs and generated equality: the concrete type's package
+    ("go:itab.*errors.errorString,error", ("pkg", "errors")),
+    ("go:itab.*net/http.response,net/http.ResponseWriter", ("pkg", "net/http")),
+    ("go:itab.*gopkg.in/yaml%2ev3.parser,io.Reader", ("pkg", "gopkg.in/yaml.v3")),
+    ("type:.eq.net/http.Request", ("pkg", "net/http")),
+    ("type:.eq.[2]net.IPAddr", ("pkg", "net")),
+    ("type:.eq.struct { net.addr net.IPAddr; x int }", ("pkg", "net")),
+    ("type:.eq.[2]interface {}", ("bucket", GENERATED)),
+    ("type:.eq.go.shape.struct { a int }", ("bucket", GENERATED)),
+    ("type:.namedata.*func()", ("bucket", TYPES)),
+    ("type:*", ("bucket", TYPES)),
+    ("go:string.*", ("bucket", STRINGS)),
+    ("go:func.*", ("bucket", FUNCDATA)),
+    ("go:buildinfo", ("bucket", BUILDINFO)),
+    ("go:main.inittasks", ("bucket", GENERATED)),
+    ("go:struct { io.Reader; io.WriterTo }.Read", ("bucket", GENERATED)),
+    ("gclocals·g2BeySu+wFnoycgXfElmcg==", ("bucket", FUNCDATA)),
+    ("$f64.3ff0000000000000", ("bucket", GENERATED)),
+    ("aeshashbody", ("bucket", CGO)),
+    ("x_cgo_munmap.cold", ("bucket", CGO)),
+    ("completed.0", ("bucket", CGO)),
+    ("net(.text)", ("pkg", "net")),
+    # not in the graph (linknamed from runtime): the gosym rule still names it
+    ("os/signal.signal_enable", ("pkg", "os/signal")),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), CASES)
+def test_symbol_owner(name: str, expected: tuple[str, str]) -> None:
+    assert SymbolMapper(KNOWN, MAIN).owner(name) == expected
+
+
+def test_path_to_prefix() -> None:
+    assert path_to_prefix("gopkg.in/yaml.v3") == "gopkg.in/yaml%2ev3"
+    assert path_to_prefix("crypto/internal/entropy/v1.0.0") == "crypto/internal/entropy/v1%2e0%2e0"
+    assert path_to_prefix("example.com/a b") == "example.com/a%20b"
+    assert path_to_prefix("net/http") == "net/http"
+
+
+def test_package_of() -> None:
+    m = SymbolMapper(KNOWN, MAIN)
+    assert m.package_of("main.main") == MAIN
+    assert m.package_of("go:string.*") is None
+
+
+def _table() -> SizeTable:
+    return SizeTable(
+        file_bytes=1000, packages={"net/http": 500, "main/x": 100, "gopkg.in/yaml.v3": 50},
+        buckets={"dwarf": 200, "padding": 50}, sections={".text": 600, ".rodata": 400},
+        unattributed=100, modules={"std": 500, "example.com/x": 100, "gopkg.in/yaml.v3": 50},
+        unattributed_sections={".rodata": 100}, notes=("n",),
+    )
+
+
+def test_size_table_methods_and_json() -> None:
+    t = _table()
+    assert t.coverage == pytest.approx(0.9)
+    assert t.package_bytes(["net/http", "gopkg.in/yaml.v3", "nope"]) == 550
+    assert t.top(1) == [("net/http", 500)]
+    again = SizeTable.from_json(json.loads(json.dumps(t.to_json())))
+    assert again == t
+    with pytest.raises(ValueError):
+        SizeTable.from_json({**t.to_json(), "version": 99})
+
+
+@pytest.mark.parametrize("by", ["package", "module", "section"])
+def test_size_table_rows(by: str) -> None:
+    tab = size_table(_table(), 2, by)
+    names = [r["name"] for r in tab.rows]
+    assert names[-1] == "unattributed" and tab.rows[-1]["bytes"] == 100
+    assert any("coverage 90.0%" in n for n in tab.notes)
+    if by == "package":
+        assert names[:2] == ["net/http", "main/x"]
+        assert "(1 more packages)" in names
+        assert sum(r["bytes"] for r in tab.rows) == 1000
+    json.dumps(tab.json_data())
+
+
+def test_size_table_rejects_bad_by() -> None:
+    with pytest.raises(ValueError):
+        size_table(_table(), 5, "file")
+
+
+def test_not_elf(tmp_path: Path) -> None:
+    p = tmp_path / "prog.exe"
+    p.write_bytes(b"MZ" + b"\0" * 500)
+    t = attribute(p, {"runtime": None}, "example.com/x")
+    assert t.file_bytes == 502 and t.unattributed == 502 and t.coverage == 0
+    assert "ELF" in t.notes[0]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Real builds
+
+GO_MOD = "module example.com/sz\n\ngo 1.22\n"
+LIB = """package lib
+
+import "strings"
+
+type Greeter struct{ Name string; seen map[string]int }
+
+func (g *Greeter) Greet(who string) string {
+	if g.seen == nil { g.seen = map[string]int{} }
+	g.seen[who]++
+	return strings.Repeat("hello ", 2) + who + " from " + g.Name
+}
+"""
+MAIN_GO = """package main
+
+import (
+	"fmt"
+	"net/http"
+
+	"example.com/sz/lib"
+)
+
+func main() {
+	g := &lib.Greeter{Name: "sz"}
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, g.Greet(r.URL.Path)) })
+	_ = http.ListenAndServe("127.0.0.1:0", nil)
+}
+"""
+
+
+def _go():  # type: ignore[no-untyped-def]
+    from refactor.toolchain import find_go
+
+    if shutil.which("go") is None and not Path("/usr/local/go/bin/go").exists():
+        pytest.skip("no go toolchain")
+    import os
+
+    env = dict(os.environ)
+    if shutil.which("go") is None:
+        env["GOTRIM_GO"] = "/usr/local/go/bin/go"
+    return find_go(env)
+
+
+def _list_packages(go, root: Path, target: Target) -> dict[str, str | None]:  # type: ignore[no-untyped-def]
+    out = go.run(["list", "-deps", "-json=ImportPath,Module", target.main], cwd=root, target=target).stdout
+    dec = json.JSONDecoder()
+    pos, res = 0, {}
+    while True:
+        while pos < len(out) and out[pos].isspace():
+            pos += 1
+        if pos >= len(out):
+            return res
+        obj, pos = dec.raw_decode(out, pos)
+        res[obj["ImportPath"]] = (obj.get("Module") or {}).get("Path")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    go = _go()
+    root = tmp_path_factory.mktemp("sz")
+    (root / "go.mod").write_text(GO_MOD)
+    (root / "lib").mkdir()
+    (root / "lib" / "lib.go").write_text(LIB)
+    (root / "main.go").write_text(MAIN_GO)
+    target = Target(main="example.com/sz", goos="linux", goarch="amd64", cgo=False)
+    pkgs = _list_packages(go, root, target)
+    full = build(go, root, target, root / "out" / "full.bin")
+    stripped = build(go, root, target, root / "out" / "stripped.bin", extra_ldflags="-s -w")
+    return {"go": go, "root": root, "target": target, "pkgs": pkgs, "full": full, "stripped": stripped}
+
+
+def _check_sums(t: SizeTable, path: Path) -> None:
+    assert t.file_bytes == path.stat().st_size
+    assert sum(t.packages.values()) + sum(t.buckets.values()) + t.unattributed == t.file_bytes
+    assert sum(t.unattributed_sections.values()) == t.unattributed
+    assert sum(t.modules.values()) == sum(t.packages.values())
+
+
+@pytest.mark.go
+def test_attribute_full_build(built: dict[str, object]) -> None:
+    path = built["full"]
+    assert isinstance(path, Path)
+    pkgs = built["pkgs"]
+    assert isinstance(pkgs, dict)
+    t = attribute(path, pkgs, "example.com/sz")
+    _check_sums(t, path)
+    assert t.coverage >= 0.9, t.unattributed_sections
+    for pkg in ("net/http", "example.com/sz/lib", "example.com/sz", "runtime"):
+        assert t.packages.get(pkg, 0) > 0, pkg
+    assert "main" not in t.packages
+    assert t.buckets.get("dwarf", 0) > 0 and t.buckets.get("symtab+strtab", 0) > 0
+    assert t.modules["std"] > t.modules["example.com/sz"] > 0
+    assert ".bss" not in t.sections and ".text" in t.sections
+    assert t.top(1)[0][0] == "runtime"
+    again = SizeTable.from_json(json.loads(json.dumps(t.to_json())))
+    assert again == t
+
+
+@pytest.mark.go
+def test_attribute_stripped_build(built: dict[str, object]) -> None:
+    path, full = built["stripped"], built["full"]
+    assert isinstance(path, Path) and isinstance(full, Path)
+    pkgs = built["pkgs"]
+    assert isinstance(pkgs, dict)
+    t = attribute(path, pkgs, "example.com/sz")
+    _check_sums(t, path)
+    assert "symtab+strtab" not in t.buckets and "dwarf" not in t.buckets
+    for pkg in ("net/http", "example.com/sz/lib", "example.com/sz"):
+        assert t.packages.get(pkg, 0) > 0, pkg
+    assert t.coverage >= 0.8, t.unattributed_sections
+    # code and pclntab are the same with or without -s -w: package figures agree within a few percent
+    f = attribute(full, pkgs, "example.com/sz")
+    assert t.packages["net/http"] == pytest.approx(f.packages["net/http"], rel=0.1)
+
+
+@pytest.mark.go
+def test_build_error_carries_stderr(built: dict[str, object]) -> None:
+    go, root, target = built["go"], built["root"], built["target"]
+    assert isinstance(root, Path) and isinstance(target, Target)
+    (root / "broken").mkdir(exist_ok=True)
+    (root / "broken" / "main.go").write_text("package main\n\nfunc main() { undefined() }\n")
+    bad = Target(main="./broken", goos=target.goos, goarch=target.goarch, cgo=False)
+    with pytest.raises(GoError) as err:
+        build(go, root, bad, root / "out" / "broken.bin")  # type: ignore[arg-type]
+    assert "undefined" in err.value.stderr
