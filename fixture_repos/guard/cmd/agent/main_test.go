@@ -1,0 +1,9 @@
+package main
+
+import "testing"
+
+func TestHostname(t *testing.T) {
+	if hostname() == "" {
+		t.Fatal("empty hostname")
+	}
+}
