@@ -473,6 +473,7 @@ class _Attributor:
         for name, value, size, _shndx, _typ in self.syms:
             self.symaddr.setdefault(name, (value, size))
         self._dir_pkg: dict[str, int | None] = {}
+        self.md: _Moduledata | None = None
 
     # helpers
     def claim(self, tier: int, start: int, end: int, owner: int) -> None:
@@ -491,6 +492,7 @@ class _Attributor:
         else:
             self.notes.append("no .symtab (built with -s?): code and data sizes come from pclntab only")
         self._pclntab()
+        self._types()
         painter = _Painter()
         for tier in self.tiers:
             painter.paint(tier)
@@ -578,7 +580,7 @@ class _Attributor:
             i = regions.index(start)
             return regions[i + 1] if i + 1 < len(regions) else pcln_end
 
-        md = _moduledata(elf, base_addr, nameoff)
+        md = self.md = _moduledata(elf, base_addr, nameoff)
         # functab: nfunc+1 (entryoff, funcoff) pairs, then the _func records
         ftab = base + funcoff
         pairs = list(struct.iter_unpack(e + "II", data[ftab:ftab + 8 * (nfunc + 1)]))
@@ -681,6 +683,43 @@ class _Attributor:
                 keep = len(body.rstrip(b"\xcc")) if elf_machine_x86(data) else len(body)
                 self.claim(0, a, a + keep, func_owner[i])
                 self.claim(0, a + keep, b, pad)
+
+    def _types(self) -> None:
+        """Type descriptors, their names and itabs, reached from typelinks and itablinks (tier 0)."""
+        elf = self.elf
+        types = self.md.types if self.md else self.symaddr.get("runtime.types", (0, 0))[0]
+        etypes = self.md.etypes if self.md else self.symaddr.get("runtime.etypes", (0, 0))[0]
+        if not types or etypes <= types:
+            self.notes.append("type descriptors not found: they stay in one bucket or unattributed")
+            return
+        walker = _TypeWalker(elf, types, etypes, _go_minor(elf))
+        roots: list[int] = []
+        tl = elf.by_name.get(".typelink")
+        if tl is not None and tl.file_size:
+            roots.extend(types + o for (o,) in struct.iter_unpack(
+                elf.e + "i", self.data[tl.offset:tl.offset + tl.size - tl.size % 4]))
+        il = elf.by_name.get(".itablink")
+        itabs: list[int] = []
+        if il is not None and il.file_size:
+            w = "Q" if elf.ptr == 8 else "I"
+            itabs = [a for (a,) in struct.iter_unpack(
+                elf.e + w, self.data[il.offset:il.offset + il.size - il.size % elf.ptr])]
+        walker.walk(roots, itabs)
+        walker.scan_gaps()
+        pkg_ids: dict[int, int] = {}
+        types_bucket = self.own("bucket", TYPES)
+        for start, end, taddr in walker.claims:
+            o = pkg_ids.get(taddr)
+            if o is None:
+                path = walker.package(taddr)
+                if path == "go.shape":
+                    path = None
+                elif path == "main":
+                    path = self.main
+                o = pkg_ids[taddr] = self.own("pkg", path) if path else types_bucket
+            self.claim(0, start, end, o)
+        if walker.errors:
+            self.notes.append(f"{walker.errors} type descriptor(s) could not be read")
 
     def _split_table(self, start: int, end: int, first: Mapping[int, int]) -> None:
         """Split [start, end) at the referenced offsets; each piece goes to its first referrer."""
@@ -821,6 +860,279 @@ def _moduledata(elf: _Elf, pclntab_addr: int, funcname_off: int) -> _Moduledata 
         types, etypes, gofunc = word(37), word(38), word(40)
         return _Moduledata(text=text, types=types, etypes=etypes, gofunc=gofunc, findfunctab=findfunctab)
     return None
+
+
+_KIND_ARRAY, _KIND_CHAN, _KIND_FUNC, _KIND_IFACE, _KIND_MAP, _KIND_PTR, _KIND_SLICE = 17, 18, 19, 20, 21, 22, 23
+_KIND_STRUCT = 25
+_TFLAG_UNCOMMON = 1
+
+
+class _TypeWalker:
+    """Walks runtime type descriptors (internal/abi) from roots, recording the file ranges of each."""
+
+    def __init__(self, elf: _Elf, types: int, etypes: int, go_minor: int) -> None:
+        self.elf = elf
+        self.data = elf.data
+        self.types, self.etypes = types, etypes
+        p = self.p = elf.ptr
+        e = elf.e
+        self.H = 4 * p + 16
+        self.hdr = struct.Struct(e + ("QQIBBBBQQii" if p == 8 else "IIIBBBBIIii"))
+        self.w = struct.Struct(e + ("Q" if p == 8 else "I"))
+        self.i32 = struct.Struct(e + "i")
+        self.u16 = struct.Struct(e + "HH")
+        self.unc = struct.Struct(e + "iHHI")
+        self.swiss = go_minor >= 24 or go_minor == 0
+        base = elf.file_off(types)
+        self.sec = elf.section_at(types)
+        self.claims: list[tuple[int, int, int]] = []
+        self.pkgpath: dict[int, str] = {}
+        self.elem: dict[int, list[int]] = {}
+        self.errors = 0
+        self._names: set[int] = set()
+        self._seen: set[int] = set()
+        self._base = base
+
+    def off(self, addr: int) -> int | None:
+        """File offset of an address inside the types region."""
+        if not self.types <= addr < self.etypes or self._base is None:
+            return None
+        return self._base + addr - self.types
+
+    def walk(self, roots: list[int], itabs: list[int]) -> None:
+        """Visit every type reachable from roots and the itabs' types."""
+        seen = self._seen
+        stack = list(roots)
+        p = self.p
+        for it in itabs:
+            io = self.elf.file_off(it)
+            if io is None:
+                continue
+            inter, typ = self.w.unpack_from(self.data, io)[0], self.w.unpack_from(self.data, io + p)[0]
+            nfun = 1
+            ifo = self.off(inter)
+            if ifo is not None:
+                nfun = max(1, self.w.unpack_from(self.data, ifo + self.H + 2 * p)[0])
+            if nfun < 1 << 16:
+                self.claims.append((io, io + 3 * p + nfun * p, typ))
+            stack.extend((inter, typ))
+        while stack:
+            t = stack.pop()
+            if t in seen:
+                continue
+            seen.add(t)
+            try:
+                stack.extend(self._visit(t))
+            except (struct.error, IndexError, ValueError):
+                self.errors += 1
+
+    def scan_gaps(self) -> None:
+        """Find descriptors no root reaches: try every aligned position left uncovered in the region."""
+        if self._base is None:
+            return
+        p, H = self.p, self.H
+        lo, hi = self._base, self._base + self.etypes - self.types
+        covered = sorted((s, e) for s, e, _t in self.claims if lo <= s < hi)
+        gaps: list[tuple[int, int]] = []
+        cur = lo
+        for s, e in covered:
+            if s > cur:
+                gaps.append((cur, s))
+            cur = max(cur, e)
+        if cur < hi:
+            gaps.append((cur, hi))
+        for gs, ge in gaps:
+            pos = gs + (-(gs - lo)) % p
+            while pos + H <= ge:
+                if self.types + pos - lo not in self._seen and self._plausible(pos):
+                    n = len(self.claims)
+                    self.walk([self.types + pos - lo], [])
+                    if len(self.claims) > n:
+                        pos += H
+                        continue
+                pos += p
+
+    def _plausible(self, o: int) -> bool:
+        """Cheap checks that a type descriptor header starts at file offset o."""
+        data = self.data
+        kind, align, falign, tflag = data[o + 23], data[o + 21], data[o + 22], data[o + 20]
+        if not 1 <= (kind & 0x1F) <= 26 or kind & 0x80 or tflag >= 64:
+            return False
+        if align not in (1, 2, 4, 8, 16, 32, 64) or falign not in (1, 2, 4, 8, 16, 32, 64):
+            return False
+        size, ptrbytes, _h, _tf, _a, _f, _k, _eq, _gc, str_off, ptr_to_this = self.hdr.unpack_from(data, o)
+        if ptrbytes > size or size >= 1 << 40 or not 0 < str_off < self.etypes - self.types:
+            return False
+        if ptr_to_this and not 0 < ptr_to_this < self.etypes - self.types:
+            return False
+        no = self._base + str_off if self._base is not None else 0
+        flags = data[no]
+        if flags >= 16:
+            return False
+        try:
+            n, pos = _varint(data, no + 1)
+        except (ValueError, IndexError):
+            return False
+        if not 0 < n <= 4096:
+            return False
+        text = data[pos:pos + n]
+        return text.isascii() and text.isprintable() if hasattr(text, "isprintable") else text.isascii()
+
+    def _name(self, addr: int, owner: int) -> None:
+        """Claim an abi.Name (flags, varint length, bytes, optional tag and pkgPath) for owner."""
+        o = self.off(addr)
+        if o is None or o in self._names:
+            return
+        self._names.add(o)
+        data = self.data
+        flags = data[o]
+        n, pos = _varint(data, o + 1)
+        pos += n
+        if flags & 2:
+            n, pos = _varint(data, pos)
+            pos += n
+        if flags & 4:
+            pos += 4
+        self.claims.append((o, pos, owner))
+
+    def _visit(self, t: int) -> list[int]:
+        o = self.off(t)
+        if o is None:
+            return []
+        data, p, H = self.data, self.p, self.H
+        (_size, ptrbytes, _hash, tflag, _align, _falign, kind, _eq, gcdata, str_off,
+         ptr_to_this) = self.hdr.unpack_from(data, o)
+        kind &= 0x1F
+        if not 1 <= kind <= 26:
+            raise ValueError(f"bad kind {kind}")
+        refs: list[int] = []
+        word = self.w.unpack_from
+        extra = 0
+        tail: list[tuple[int, int]] = []  # (address, bytes) of arrays the descriptor points to
+        if kind == _KIND_ARRAY:
+            extra = 3 * p
+            refs += [word(data, o + H)[0], word(data, o + H + p)[0]]
+        elif kind == _KIND_CHAN:
+            extra = 2 * p
+            refs.append(word(data, o + H)[0])
+        elif kind in (_KIND_PTR, _KIND_SLICE):
+            extra = p
+            refs.append(word(data, o + H)[0])
+        elif kind == _KIND_MAP:
+            extra = 8 * p if self.swiss else 4 * p + 8
+            refs += [word(data, o + H + k * p)[0] for k in range(3)]
+        elif kind == _KIND_FUNC:
+            extra = p
+        elif kind == _KIND_IFACE:
+            extra = 4 * p
+            self._name(word(data, o + H)[0], t)
+            mptr, mlen = word(data, o + H + p)[0], word(data, o + H + 2 * p)[0]
+            if mlen > 1 << 16:
+                raise ValueError("too many interface methods")
+            mo = self.off(mptr)
+            if mo is not None and mlen:
+                tail.append((mptr, 8 * mlen))
+                for k in range(mlen):
+                    name_off, typ_off = struct.unpack_from(self.elf.e + "ii", data, mo + 8 * k)
+                    self._name(self.types + name_off, t)
+                    refs.append(self.types + typ_off)
+        elif kind == _KIND_STRUCT:
+            extra = 4 * p
+            self._name(word(data, o + H)[0], t)
+            fptr, flen = word(data, o + H + p)[0], word(data, o + H + 2 * p)[0]
+            if flen > 1 << 16:
+                raise ValueError("too many struct fields")
+            fo = self.off(fptr)
+            if fo is not None and flen:
+                tail.append((fptr, 3 * p * flen))
+                for k in range(flen):
+                    self._name(word(data, fo + 3 * p * k)[0], t)
+                    refs.append(word(data, fo + 3 * p * k + p)[0])
+        end = o + H + extra
+        if tflag & _TFLAG_UNCOMMON:
+            pkg_off, mcount, _xcount, moff = self.unc.unpack_from(data, end)
+            uaddr = t + H + extra
+            if pkg_off:
+                po = self.off(self.types + pkg_off)
+                if po is not None:
+                    n, pos = _varint(data, po + 1)
+                    self.pkgpath[t] = data[pos:pos + n].decode("utf-8", "replace")
+                    self._name(self.types + pkg_off, t)
+            end += 16
+            if mcount and mcount < 1 << 16:
+                tail.append((uaddr + moff, 16 * mcount))
+                mo = self.off(uaddr + moff)
+                if mo is not None:
+                    for k in range(mcount):
+                        name_off, mtyp, _ifn, _tfn = struct.unpack_from(self.elf.e + "iiii", data, mo + 16 * k)
+                        self._name(self.types + name_off, t)
+                        if mtyp not in (0, -1):
+                            refs.append(self.types + mtyp)
+        if kind == _KIND_FUNC:
+            nin, nout = self.u16.unpack_from(data, o + H)
+            nout &= 0x7FFF
+            n = nin + nout
+            if n:
+                tail.append((t + (end - o), n * p))
+                refs += [word(data, end + k * p)[0] for k in range(n)]
+        self.claims.append((o, end, t))
+        if ptrbytes and gcdata and not tflag & 16:
+            go = self.elf.file_off(gcdata)
+            if go is not None:
+                self.claims.append((go, go + (ptrbytes // p + 7) // 8, t))
+        for addr, size in tail:
+            to = self.off(addr)
+            if to is not None:
+                self.claims.append((to, to + size, t))
+        self._name(self.types + str_off, t)
+        if ptr_to_this:
+            refs.append(self.types + ptr_to_this)
+        if kind in (_KIND_ARRAY, _KIND_CHAN, _KIND_PTR, _KIND_SLICE, _KIND_MAP, _KIND_STRUCT) and refs:
+            self.elem[t] = refs[:1] if kind != _KIND_MAP else refs[1:2] + refs[:1]
+            if kind == _KIND_STRUCT:
+                self.elem[t] = refs[:4]
+        return [r for r in refs if self.types <= r < self.etypes]
+
+    def package(self, t: int, depth: int = 0) -> str | None:
+        """Import path owning a type: its own pkgPath, else its element's (for *T, []T, map[K]V, ...)."""
+        path = self.pkgpath.get(t)
+        if path:
+            return path
+        if depth > 8:
+            return None
+        for ref in self.elem.get(t, ()):
+            path = self.package(ref, depth + 1)
+            if path:
+                return path
+        return None
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    """(value, position after) of an encoding/binary uvarint."""
+    v = shift = 0
+    while True:
+        b = data[pos]
+        pos += 1
+        v |= (b & 0x7F) << shift
+        if b < 0x80:
+            return v, pos
+        shift += 7
+        if shift > 35:
+            raise ValueError("varint too long")
+
+
+def _go_minor(elf: _Elf) -> int:
+    """Go minor version from .go.buildinfo (`go1.26.8` -> 26), 0 when unknown."""
+    s = elf.by_name.get(".go.buildinfo")
+    if s is None or not s.file_size:
+        return 0
+    data = elf.data
+    o = s.offset
+    if data[o:o + 14] != b"\xff Go buildinf:" or not data[o + 15] & 2:
+        return 0
+    n, pos = _varint(data, o + 32)
+    m = re.match(rb"go1\.(\d+)", data[pos:pos + n])
+    return int(m.group(1)) if m else 0
 
 
 # ---------------------------------------------------------------------------------------------------------
