@@ -1,0 +1,1142 @@
+"""Tree-sitter model of Go source files: package, build constraint, imports, declarations, references.
+
+Everything here works on the original bytes with byte offsets as tree-sitter gives them. References are
+resolved without type information, so where scoping is uncertain the index errs toward "referenced":
+a missed reference breaks a build, an extra one only costs precision.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import tree_sitter_go
+from tree_sitter import Language, Node, Parser, Query, QueryCursor
+
+from refactor.errors import SourceError
+
+GO = Language(tree_sitter_go.language())
+BOM = b"\xef\xbb\xbf"
+
+# Predeclared identifiers of the universe block (https://go.dev/ref/spec#Predeclared_identifiers).
+UNIVERSE = frozenset(
+    [
+        "any", "bool", "byte", "comparable", "complex64", "complex128", "error", "float32", "float64",
+        "int", "int8", "int16", "int32", "int64", "rune", "string", "uint", "uint8", "uint16", "uint32",
+        "uint64", "uintptr", "true", "false", "iota", "nil", "append", "cap", "clear", "close", "complex",
+        "copy", "delete", "imag", "len", "make", "max", "min", "new", "panic", "print", "println", "real",
+        "recover",
+    ]
+)
+
+_QUERY_TEXT = """
+(identifier) @id
+(type_identifier) @id
+(selector_expression operand: (identifier) @op field: (field_identifier))
+(qualified_type package: (package_identifier) @op name: (type_identifier))
+(parameter_declaration name: (identifier) @b.param)
+(variadic_parameter_declaration name: (identifier) @b.param)
+(type_parameter_declaration name: (identifier) @b.tparam)
+(method_declaration receiver: (parameter_list (parameter_declaration type: (generic_type
+  type_arguments: (type_arguments (type_elem (type_identifier) @b.rtparam))))))
+(method_declaration receiver: (parameter_list (parameter_declaration type: (pointer_type (generic_type
+  type_arguments: (type_arguments (type_elem (type_identifier) @b.rtparam)))))))
+(short_var_declaration left: (expression_list (identifier) @b.short))
+(range_clause left: (expression_list (identifier) @b.range) ":=")
+(receive_statement left: (expression_list (identifier) @b.recv) ":=")
+(type_switch_statement alias: (expression_list (identifier) @b.tswitch))
+(var_spec name: (identifier) @b.var)
+(const_spec name: (identifier) @b.const)
+(type_spec name: (type_identifier) @b.type)
+(type_alias name: (type_identifier) @b.type)
+(function_declaration name: (identifier) @b.func)
+(keyed_element key: (literal_element (identifier) @key))
+(call_expression) @call
+"""
+
+_SCOPE_KINDS = frozenset(
+    {
+        "block", "if_statement", "for_statement", "expression_switch_statement", "type_switch_statement",
+        "expression_case", "type_case", "default_case", "communication_case", "func_literal",
+        "function_declaration", "method_declaration",
+    }
+)
+_SPEC_KINDS = {"var_spec": "var", "const_spec": "const", "type_spec": "type", "type_alias": "alias"}
+_GROUP_KINDS = {"var_declaration", "const_declaration", "type_declaration"}
+_VERSION_ELEM = re.compile(r"^v[0-9]+$")
+_GOBUILD = re.compile(rb"^//go:build(?:[ \t]|\r?$)")
+_PLUSBUILD = re.compile(rb"^//[ \t]*\+build(?:[ \t]|\r?$)")
+
+
+@functools.lru_cache(maxsize=1)
+def _parser_and_query() -> tuple[Parser, Query]:
+    return Parser(GO), Query(GO, _QUERY_TEXT)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Data
+
+
+@dataclass(frozen=True)
+class Import:
+    """One import spec: path, explicit local name (or None), byte range of the spec, 1-based line."""
+
+    path: str
+    name: str | None
+    start: int
+    end: int
+    line: int
+
+    def local_name(self, pkg_name: str) -> str:
+        """The name this file uses for the package: the explicit name, else the package's own name."""
+        return self.name if self.name is not None else pkg_name
+
+
+@dataclass(frozen=True)
+class ImportDecl:
+    """One `import` declaration: byte range (with doc comment from `start`), parens, and its specs."""
+
+    start: int
+    end: int
+    decl_start: int
+    lparen: int | None
+    rparen: int | None
+    specs: tuple[Import, ...]
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """The header build constraint: `//go:build` expression and line byte ranges ([start, end) incl. newline).
+
+    expr is None when only legacy `// +build` lines exist; line_start/line_end then equal the start of the
+    first `// +build` line.
+    """
+
+    expr: str | None
+    line_start: int
+    line_end: int
+    plus_build: tuple[tuple[int, int], ...]
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A referenced identifier: `qualifier.name` (qualifier = a local import name) or same-package `name`."""
+
+    qualifier: str | None
+    name: str
+
+
+@dataclass(frozen=True)
+class Decl:
+    """A top-level declaration (one per declared name) with what it references."""
+
+    key: str
+    name: str
+    kind: str
+    receiver: str | None
+    pointer_receiver: bool
+    start: int
+    end: int
+    spec_start: int
+    spec_end: int
+    group_start: int | None
+    group_end: int | None
+    exported: bool
+    refs: frozenset[Ref]
+    file: str
+    line: int = 0
+    universe_refs: frozenset[str] = frozenset()
+    field_keys: frozenset[tuple[str, str]] = frozenset()
+    type_kind: str = ""
+    side_effects: bool = False
+    has_value: bool = False
+
+
+@dataclass(frozen=True)
+class GoFile:
+    """One parsed Go file."""
+
+    path: str
+    src: bytes
+    package: str
+    package_line: int
+    constraint: Constraint | None
+    imports: tuple[Import, ...]
+    decls: tuple[Decl, ...]
+    errors: tuple[str, ...]
+    bom: bool
+    crlf: bool
+    import_decls: tuple[ImportDecl, ...] = ()
+    package_start: int = 0
+    package_end: int = 0
+    import_names: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def newline(self) -> bytes:
+        """The line ending this file uses."""
+        return b"\r\n" if self.crlf else b"\n"
+
+    def decl(self, key: str) -> Decl:
+        """The declaration with this key; SourceError if absent."""
+        for d in self.decls:
+            if d.key == key:
+                return d
+        raise SourceError(f"{self.path}: no declaration {key!r}")
+
+    def local_names(self) -> dict[str, list[Import]]:
+        """Every local name this file may use for its imports (guessed when the package name is unknown)."""
+        known = dict(self.import_names)
+        out: dict[str, list[Import]] = {}
+        for imp in self.imports:
+            for n in import_local_candidates(imp, known.get(imp.path)):
+                out.setdefault(n, []).append(imp)
+        return out
+
+    def check(self) -> None:
+        """Raise SourceError when the file has syntax errors (such files are never rewritten)."""
+        if self.errors:
+            raise SourceError(f"{self.errors[0]} (gotrim does not rewrite files with syntax errors)")
+
+
+def guess_package_name(path: str) -> str:
+    """The usual package name for an import path: last element, without a major-version suffix."""
+    return _guess_names(path)[0]
+
+
+def _guess_names(path: str) -> tuple[str, ...]:
+    elems = [e for e in path.split("/") if e]
+    if not elems:
+        return ("",)
+    last = elems[-1]
+    if _VERSION_ELEM.match(last) and len(elems) > 1:
+        last = elems[-2]
+    last = re.sub(r"\.v[0-9]+$", "", last)
+    cands = []
+    for cand in (last, re.sub(r"^go-|[-.]go$", "", last)):
+        ident = re.sub(r"[^0-9A-Za-z_]", "_", cand)
+        if ident and ident not in cands:
+            cands.append(ident)
+        for piece in (cand.replace("-", "").replace(".", ""), cand.split("-")[-1], cand.split(".")[0]):
+            if piece.isidentifier() and piece not in cands:
+                cands.append(piece)
+    return tuple(cands)
+
+
+def import_local_candidates(imp: Import, pkg_name: str | None = None) -> tuple[str, ...]:
+    """Local names an import may bind: the explicit name, the known package name, or guesses."""
+    if imp.name is not None:
+        return (imp.name,)
+    if pkg_name:
+        return (pkg_name,)
+    return _guess_names(imp.path)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Analysis
+
+
+class Occ(NamedTuple):
+    """One reference occurrence: unit index, qualifier, name, byte offsets and flags."""
+
+    unit: int
+    qualifier: str | None
+    name: str
+    op_start: int  # start of the qualifier (== name_start when unqualified)
+    name_start: int
+    name_end: int
+    key_type: str | None  # for composite-literal keys: literal type name ('' when unknown); else None
+    in_receiver: bool
+
+
+@dataclass
+class _Unit:
+    """A top-level declaration unit (a function, a method or one spec) before it becomes Decls."""
+
+    names: list[tuple[str, int]]
+    kind: str
+    spec_start: int
+    spec_end: int
+    start: int
+    end: int
+    group: tuple[int, int] | None
+    receiver: str | None = None
+    pointer_receiver: bool = False
+    recv_range: tuple[int, int] | None = None
+    inherit: int | None = None
+    has_value: bool = False
+    value_range: tuple[int, int] | None = None
+    type_kind: str = ""
+    line: int = 0
+    refs: set[Ref] = field(default_factory=set)
+    universe: set[str] = field(default_factory=set)
+    keys: dict[str, set[str]] = field(default_factory=dict)
+    plain: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Analysis:
+    """Everything parse_file computes, including the occurrences edit helpers need."""
+
+    file: GoFile
+    occs: list[Occ]
+    units: list[_Unit]
+    idents: frozenset[str]
+    bindings: dict[str, list[tuple[int, int]]]
+
+
+def parse_file(path: str, src: bytes, import_names: Mapping[str, str] | None = None) -> GoFile:
+    """Parse one Go file (path is repo-relative, used in messages) into a GoFile."""
+    return analyze(path, src, tuple(sorted((import_names or {}).items()))).file
+
+
+@functools.lru_cache(maxsize=32)
+def analyze(path: str, src: bytes, import_names: tuple[tuple[str, str], ...] = ()) -> Analysis:
+    """Parse and index one file, keeping the reference occurrences (cached for edit helpers)."""
+    return _Analyzer(path, src, dict(import_names)).run()
+
+
+def _line_end(src: bytes, pos: int) -> int:
+    """Offset just after the newline ending the line that contains pos (or len(src))."""
+    i = src.find(b"\n", pos)
+    return len(src) if i < 0 else i + 1
+
+
+def _line_start(src: bytes, pos: int) -> int:
+    return src.rfind(b"\n", 0, pos) + 1
+
+
+class _Analyzer:
+    def __init__(self, path: str, src: bytes, import_names: dict[str, str]) -> None:
+        self.path = path
+        self.src = src
+        self.import_names = import_names
+        self.units: list[_Unit] = []
+        self.imports: list[Import] = []
+        self.import_decls: list[ImportDecl] = []
+        self.top_names: set[str] = set()
+
+    def run(self) -> Analysis:
+        parser, query = _parser_and_query()
+        src = self.src
+        tree = parser.parse(src)
+        root = tree.root_node
+        errors = _syntax_errors(self.path, root) if root.has_error else ()
+        package, package_line, pkg_start, pkg_end = "", 0, 0, 0
+        constraint_comments: list[Node] = []
+        seen_package = False
+        pending: list[Node] = []  # comments that may be the doc of the next declaration
+        prev_end_row = -1
+        children = root.children
+        for i, node in enumerate(children):
+            t = node.type
+            if t == "comment":
+                if not seen_package:
+                    constraint_comments.append(node)
+                elif node.start_point.row > prev_end_row:
+                    if pending and node.start_point.row > pending[-1].end_point.row + 1:
+                        pending = []
+                    pending.append(node)
+                continue
+            if not node.is_named:
+                continue
+            doc = pending if pending and node.start_point.row == pending[-1].end_point.row + 1 else []
+            pending = []
+            start = doc[0].start_byte if doc else node.start_byte
+            end = _trailing_end(children, i, node)
+            prev_end_row = node.end_point.row
+            if t == "package_clause":
+                seen_package = True
+                for c in node.named_children:
+                    if c.type == "package_identifier":
+                        package = _text(src, c)
+                package_line = node.start_point.row + 1
+                pkg_start, pkg_end = node.start_byte, node.end_byte
+            elif t == "import_declaration":
+                self._import_decl(node, start, end)
+            elif t == "function_declaration":
+                self._func(node, start, end)
+            elif t == "method_declaration":
+                self._method(node, start, end)
+            elif t in _GROUP_KINDS:
+                self._group(node, start, end)
+        constraint = _constraint(src, constraint_comments)
+        occs, idents, bindings = self._references(root, query)
+        gofile = self._build(package, package_line, pkg_start, pkg_end, constraint, errors)
+        return Analysis(gofile, occs, self.units, idents, bindings)
+
+    # -- declarations --------------------------------------------------------------------------------
+
+    def _import_decl(self, node: Node, start: int, end: int) -> None:
+        specs: list[Import] = []
+        lparen = rparen = None
+        for c in node.children:
+            if c.type == "import_spec":
+                specs.append(self._import_spec(c))
+            elif c.type == "import_spec_list":
+                for s in c.children:
+                    if s.type == "import_spec":
+                        specs.append(self._import_spec(s))
+                    elif s.type == "(":
+                        lparen = s.start_byte
+                    elif s.type == ")":
+                        rparen = s.start_byte
+        self.imports.extend(specs)
+        self.import_decls.append(ImportDecl(start, end, node.start_byte, lparen, rparen, tuple(specs)))
+
+    def _import_spec(self, node: Node) -> Import:
+        name_node = node.child_by_field_name("name")
+        path_node = node.child_by_field_name("path")
+        raw = _text(self.src, path_node) if path_node is not None else '""'
+        return Import(
+            path=raw[1:-1], name=_text(self.src, name_node) if name_node is not None else None,
+            start=node.start_byte, end=node.end_byte, line=node.start_point.row + 1,
+        )
+
+    def _func(self, node: Node, start: int, end: int) -> None:
+        name_node = node.child_by_field_name("name")
+        name = _text(self.src, name_node) if name_node is not None else "_"
+        kind = "init" if name == "init" else "func"
+        self.top_names.add(name)
+        self.units.append(
+            _Unit([(name, name_node.start_byte if name_node is not None else -1)], kind, node.start_byte,
+                  node.end_byte, start, end, None, line=node.start_point.row + 1)
+        )
+
+    def _method(self, node: Node, start: int, end: int) -> None:
+        name_node = node.child_by_field_name("name")
+        name = _text(self.src, name_node) if name_node is not None else "_"
+        recv = node.child_by_field_name("receiver")
+        rname, pointer = "", False
+        if recv is not None:
+            for p in recv.named_children:
+                if p.type == "parameter_declaration":
+                    typ = p.child_by_field_name("type")
+                    while typ is not None and typ.type in ("pointer_type", "parenthesized_type", "generic_type"):
+                        if typ.type == "pointer_type":
+                            pointer = True
+                        typ = typ.child_by_field_name("type") if typ.type == "generic_type" else (
+                            typ.named_children[0] if typ.named_children else None
+                        )
+                    if typ is not None:
+                        rname = _text(self.src, typ)
+                    break
+        self.units.append(
+            _Unit([(name, name_node.start_byte if name_node is not None else -1)], "method", node.start_byte,
+                  node.end_byte, start, end, None, receiver=rname,
+                  pointer_receiver=pointer,
+                  recv_range=(recv.start_byte, recv.end_byte) if recv is not None else None,
+                  line=node.start_point.row + 1)
+        )
+
+    def _group(self, node: Node, start: int, end: int) -> None:
+        container = node
+        for c in node.children:
+            if c.type == "var_spec_list":
+                container = c
+        grouped = any(c.type == "(" for c in container.children)
+        group = (start, end) if grouped else None
+        children = container.children
+        pending: list[Node] = []
+        prev_row = -1
+        last_explicit: int | None = None
+        for i, c in enumerate(children):
+            t = c.type
+            if t == "comment":
+                if c.start_point.row > prev_row:
+                    if pending and c.start_point.row > pending[-1].end_point.row + 1:
+                        pending = []
+                    pending.append(c)
+                continue
+            kind = _SPEC_KINDS.get(t)
+            if kind is None:
+                if c.is_named:
+                    pending = []
+                continue
+            doc = pending if pending and c.start_point.row == pending[-1].end_point.row + 1 else []
+            pending = []
+            prev_row = c.end_point.row
+            if grouped:
+                s = doc[0].start_byte if doc else c.start_byte
+                e = _trailing_end(children, i, c)
+            else:
+                s, e = start, end
+            names: list[tuple[str, int]] = []
+            value = c.child_by_field_name("value")
+            typ = c.child_by_field_name("type")
+            for j, n in enumerate(c.children):
+                if c.field_name_for_child(j) == "name":
+                    names.append((_text(self.src, n), n.start_byte))
+            unit = _Unit(names, kind, c.start_byte, c.end_byte, s, e, group, line=c.start_point.row + 1)
+            unit.has_value = value is not None
+            if value is not None:
+                unit.value_range = (value.start_byte, value.end_byte)
+            if kind in ("type", "alias") and typ is not None:
+                unit.type_kind = typ.type
+            if kind == "const":
+                if value is None and typ is None and last_explicit is not None:
+                    unit.inherit = last_explicit
+                elif value is not None:
+                    last_explicit = len(self.units)
+            for nm, _ in names:
+                self.top_names.add(nm)
+            self.units.append(unit)
+
+    # -- references -----------------------------------------------------------------------------------
+
+    def _references(
+        self, root: Node, query: Query
+    ) -> tuple[list[Occ], frozenset[str], dict[str, list[tuple[int, int]]]]:
+        src = self.src
+        caps = QueryCursor(query).captures(root)
+        skip: set[int] = set()  # starts of identifiers that declare rather than use
+        bindings: dict[str, list[tuple[int, int]]] = {}
+
+        def bind(n: Node, s: int, e: int) -> None:
+            bindings.setdefault(src[n.start_byte:n.end_byte].decode("utf-8", "replace"), []).append((s, e))
+
+        for cap, nodes in caps.items():
+            if not cap.startswith("b."):
+                continue
+            for n in nodes:
+                skip.add(n.start_byte)
+                if cap == "b.func":
+                    continue
+                if cap == "b.param":
+                    owner = n.parent.parent.parent if n.parent and n.parent.parent else None
+                    body = owner.child_by_field_name("body") if owner is not None else None
+                    if body is not None:
+                        bind(n, body.start_byte, body.end_byte)
+                elif cap == "b.tparam":
+                    owner = n.parent.parent.parent if n.parent and n.parent.parent else None
+                    if owner is not None:
+                        bind(n, owner.start_byte, owner.end_byte)
+                elif cap == "b.rtparam":
+                    owner = n.parent
+                    while owner is not None and owner.type != "method_declaration":
+                        owner = owner.parent
+                    if owner is not None:
+                        bind(n, owner.start_byte, owner.end_byte)
+                elif cap in ("b.short", "b.range", "b.recv"):
+                    stmt = n.parent.parent if n.parent else None
+                    if stmt is None:
+                        continue
+                    scope = _scope_of(stmt)
+                    if scope is not None:
+                        bind(n, stmt.end_byte, scope.end_byte)
+                elif cap == "b.tswitch":
+                    stmt = n.parent.parent if n.parent else None
+                    if stmt is None:
+                        continue
+                    value = stmt.child_by_field_name("value")
+                    bind(n, value.end_byte if value is not None else n.end_byte, stmt.end_byte)
+                else:  # var, const, type specs: local when inside a function
+                    spec = n.parent
+                    if spec is None:
+                        continue
+                    scope = _scope_of(spec)
+                    if scope is not None:
+                        bind(n, spec.start_byte if cap == "b.type" else spec.end_byte, scope.end_byte)
+
+        units = self.units
+        starts = [u.spec_start for u in units]
+        ends = [u.spec_end for u in units]
+        known = self.import_names
+        import_names: set[str] = set()
+        for imp in self.imports:
+            import_names.update(import_local_candidates(imp, known.get(imp.path)))
+        import_names.discard("_")
+        import_names.discard(".")
+
+        def unit_at(pos: int) -> int:
+            i = bisect.bisect_right(starts, pos) - 1
+            return i if i >= 0 and pos < ends[i] else -1
+
+        def bound(name: str, pos: int) -> bool:
+            spans = bindings.get(name)
+            if not spans:
+                return False
+            return any(s <= pos < e for s, e in spans)
+
+        occs: list[Occ] = []
+        handled: set[int] = set()
+        idents: set[str] = set()
+        for op in caps.get("op", []):
+            name = src[op.start_byte:op.end_byte].decode("utf-8", "replace")
+            pos = op.start_byte
+            is_import = name in import_names and not bound(name, pos)
+            if not is_import and op.parent is not None and op.parent.type != "qualified_type":
+                continue
+            idents.add(name)
+            fld = op.next_named_sibling
+            while fld is not None and fld.type == "comment":
+                fld = fld.next_named_sibling
+            if fld is None:
+                continue
+            handled.add(fld.start_byte)  # a qualified name, or a field of a local value misparsed as a type
+            if not is_import:
+                u = unit_at(pos)
+                if u >= 0 and not bound(name, pos) and name != "_":
+                    occs.append(Occ(u, None, name, pos, pos, op.end_byte, None, False))
+                    units[u].refs.add(Ref(None, name))
+                    units[u].plain.add(name)
+                continue
+            handled.add(pos)
+            u = unit_at(pos)
+            if u < 0:
+                continue
+            fname = src[fld.start_byte:fld.end_byte].decode("utf-8", "replace")
+            occs.append(Occ(u, name, fname, pos, fld.start_byte, fld.end_byte, None,
+                            _inside(units[u].recv_range, pos)))
+            units[u].refs.add(Ref(name, fname))
+        key_starts = {n.start_byte: n for n in caps.get("key", [])}
+        top = self.top_names
+        for n in caps.get("id", []):
+            pos = n.start_byte
+            name = src[pos:n.end_byte].decode("utf-8", "replace")
+            idents.add(name)
+            if pos in skip or pos in handled or name == "_":
+                continue
+            u = unit_at(pos)
+            if u < 0 or bound(name, pos):
+                continue
+            unit = units[u]
+            key_type: str | None = None
+            if pos in key_starts:
+                key_type = _key_type(src, key_starts[pos])
+                if key_type == "struct":
+                    continue
+            occs.append(Occ(u, None, name, pos, pos, n.end_byte, key_type, _inside(unit.recv_range, pos)))
+            if name in UNIVERSE and name not in top:
+                unit.universe.add(name)
+                continue
+            unit.refs.add(Ref(None, name))
+            if key_type:
+                unit.keys.setdefault(name, set()).add(key_type)
+            else:
+                unit.plain.add(name)
+        calls = sorted(n.start_byte for n in caps.get("call", []))
+        for unit in units:
+            if unit.kind == "var" and unit.value_range is not None:
+                i = bisect.bisect_left(calls, unit.value_range[0])
+                unit_calls = i < len(calls) and calls[i] < unit.value_range[1]
+                unit.type_kind = "call" if unit_calls else unit.type_kind
+        return occs, frozenset(idents), bindings
+
+    # -- result ---------------------------------------------------------------------------------------
+
+    def _build(
+        self, package: str, package_line: int, pkg_start: int, pkg_end: int,
+        constraint: Constraint | None, errors: tuple[str, ...],
+    ) -> GoFile:
+        src = self.src
+        decls: list[Decl] = []
+        init_n = 0
+        blank_n = 0
+        for unit in self.units:
+            refs = set(unit.refs)
+            universe = set(unit.universe)
+            keys = dict(unit.keys)
+            if unit.inherit is not None:
+                base = self.units[unit.inherit]
+                refs |= base.refs
+                universe |= base.universe
+            field_keys = frozenset(
+                (t, n) for n, ts in keys.items() if n not in unit.plain for t in ts
+            )
+            side_effects = unit.kind == "init" or (unit.kind == "var" and unit.type_kind == "call")
+            for name, _pos in unit.names:
+                if unit.kind == "init":
+                    key = f"init#{self.path}#{init_n}"
+                    init_n += 1
+                elif name == "_":
+                    key = f"_#{self.path}#{blank_n}"
+                    blank_n += 1
+                elif unit.kind == "method":
+                    key = f"{unit.receiver}.{name}"
+                else:
+                    key = name
+                decls.append(
+                    Decl(
+                        key=key, name=name, kind=unit.kind, receiver=unit.receiver,
+                        pointer_receiver=unit.pointer_receiver, start=unit.start, end=unit.end,
+                        spec_start=unit.spec_start, spec_end=unit.spec_end,
+                        group_start=unit.group[0] if unit.group else None,
+                        group_end=unit.group[1] if unit.group else None,
+                        exported=_is_exported(name), refs=frozenset(refs), file=self.path, line=unit.line,
+                        universe_refs=frozenset(universe), field_keys=field_keys,
+                        type_kind="" if unit.type_kind == "call" else unit.type_kind,
+                        side_effects=side_effects, has_value=unit.has_value,
+                    )
+                )
+        nl = src.find(b"\n")
+        return GoFile(
+            path=self.path, src=src, package=package, package_line=package_line, constraint=constraint,
+            imports=tuple(self.imports), decls=tuple(decls), errors=errors, bom=src.startswith(BOM),
+            crlf=nl > 0 and src[nl - 1:nl] == b"\r", import_decls=tuple(self.import_decls),
+            package_start=pkg_start, package_end=pkg_end,
+            import_names=tuple(sorted(self.import_names.items())),
+        )
+
+
+def _inside(rng: tuple[int, int] | None, pos: int) -> bool:
+    return rng is not None and rng[0] <= pos < rng[1]
+
+
+def _is_exported(name: str) -> bool:
+    return bool(name) and name[0].isupper()
+
+
+def _text(src: bytes, node: Node) -> str:
+    return src[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+
+def _scope_of(node: Node) -> Node | None:
+    """The nearest enclosing local scope, or None at package level."""
+    p = node.parent
+    while p is not None:
+        t = p.type
+        if t in _SCOPE_KINDS:
+            return p
+        if t == "source_file":
+            return None
+        p = p.parent
+    return None
+
+
+def _trailing_end(siblings: Sequence[Node], i: int, node: Node) -> int:
+    """End of node, extended over comments that follow it on the same line."""
+    end = node.end_byte
+    row = node.end_point.row
+    for s in siblings[i + 1:]:
+        if s.type != "comment" or s.start_point.row != row:
+            break
+        end = s.end_byte
+        row = s.end_point.row
+    return end
+
+
+def _key_type(src: bytes, ident: Node) -> str:
+    """For a composite-literal key: 'struct' for struct literals, the type name for T{...}, else ''."""
+    keyed = ident.parent.parent if ident.parent else None
+    lit = keyed.parent if keyed is not None else None
+    typ = _literal_type(lit)
+    if typ is None:
+        return ""
+    if typ.type == "struct_type":
+        return "struct"
+    if typ.type == "generic_type":
+        typ = typ.child_by_field_name("type")
+    if typ is not None and typ.type == "type_identifier":
+        return _text(src, typ)
+    return ""
+
+
+def _literal_type(lit: Node | None, depth: int = 0) -> Node | None:
+    """The type of a literal_value: its composite literal's type, or the element type when elided."""
+    if lit is None or depth > 8:
+        return None
+    owner = lit.parent
+    if owner is None:
+        return None
+    if owner.type == "composite_literal":
+        return owner.child_by_field_name("type")
+    if owner.type != "literal_element":
+        return None
+    holder = owner.parent
+    if holder is None:
+        return None
+    in_key = False
+    if holder.type == "keyed_element":
+        in_key = holder.child_by_field_name("key") == owner
+        outer_lit = holder.parent
+    else:
+        outer_lit = holder
+    outer = _literal_type(outer_lit, depth + 1)
+    if outer is None:
+        return None
+    if outer.type in ("slice_type", "array_type", "implicit_length_array_type"):
+        elem = outer.child_by_field_name("element")
+    elif outer.type == "map_type":
+        elem = outer.child_by_field_name("key" if in_key else "value")
+    else:
+        return None
+    if elem is not None and elem.type == "pointer_type" and elem.named_children:
+        elem = elem.named_children[0]
+    return elem
+
+
+def _syntax_errors(path: str, root: Node, limit: int = 20) -> tuple[str, ...]:
+    out: list[str] = []
+    stack = [root]
+    while stack and len(out) < limit:
+        n = stack.pop()
+        if n.is_error or n.is_missing:
+            r, c = n.start_point
+            what = "missing " + n.type if n.is_missing else "syntax error"
+            out.append(f"{path}:{r + 1}:{c + 1}: {what}")
+            continue
+        stack.extend(reversed([c for c in n.children if c.has_error or c.is_missing]))
+    return tuple(out) or (f"{path}:1:1: syntax error",)
+
+
+def _constraint(src: bytes, comments: Sequence[Node]) -> Constraint | None:
+    expr: str | None = None
+    line_start = line_end = -1
+    line = 0
+    plus: list[tuple[int, int]] = []
+    for c in comments:
+        text = src[c.start_byte:c.end_byte]
+        if _GOBUILD.match(text):
+            if expr is None:
+                expr = text[len(b"//go:build"):].strip().decode("utf-8", "replace")
+                line_start, line_end = _line_start(src, c.start_byte), _line_end(src, c.end_byte)
+                line = c.start_point.row + 1
+        elif _PLUSBUILD.match(text):
+            plus.append((_line_start(src, c.start_byte), _line_end(src, c.end_byte)))
+    if expr is None and not plus:
+        return None
+    if expr is None:
+        line_start = line_end = plus[0][0]
+        line = src.count(b"\n", 0, plus[0][0]) + 1
+    return Constraint(expr, line_start, line_end, tuple(plus), line)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Build expressions (a port of go/build/constraint: parse, String, PlusBuildLines)
+
+BuildExpr = tuple[Any, ...]  # ("tag", name) | ("not", x) | ("and", x, y) | ("or", x, y)
+
+
+class _ExprParser:
+    def __init__(self, text: str) -> None:
+        self.s = text
+        self.i = 0
+        self.tok = ""
+        self.is_tag = False
+
+    def lex(self) -> None:
+        s = self.s
+        self.is_tag = False
+        while self.i < len(s) and s[self.i] in " \t":
+            self.i += 1
+        if self.i >= len(s):
+            self.tok = ""
+            return
+        ch = s[self.i]
+        if ch in "()!":
+            self.tok = ch
+            self.i += 1
+            return
+        if ch in "&|":
+            if s[self.i:self.i + 2] != ch * 2:
+                raise SourceError(f"invalid build expression {s!r}: invalid syntax at {ch}")
+            self.tok = ch * 2
+            self.i += 2
+            return
+        j = self.i
+        while j < len(s) and (s[j].isalnum() or s[j] in "_."):
+            j += 1
+        if j == self.i:
+            raise SourceError(f"invalid build expression {s!r}: invalid syntax at {ch}")
+        self.tok = s[self.i:j]
+        self.i = j
+        self.is_tag = True
+
+    def or_(self) -> BuildExpr:
+        x = self.and_()
+        while self.tok == "||":
+            x = ("or", x, self.and_())
+        return x
+
+    def and_(self) -> BuildExpr:
+        x = self.not_()
+        while self.tok == "&&":
+            x = ("and", x, self.not_())
+        return x
+
+    def not_(self) -> BuildExpr:
+        self.lex()
+        if self.tok == "!":
+            self.lex()
+            if self.tok == "!":
+                raise SourceError(f"invalid build expression {self.s!r}: double negation not allowed")
+            return ("not", self.atom())
+        return self.atom()
+
+    def atom(self) -> BuildExpr:
+        if self.tok == "(":
+            x = self.or_()
+            if self.tok != ")":
+                raise SourceError(f"invalid build expression {self.s!r}: missing close paren")
+            self.lex()
+            return x
+        if not self.is_tag:
+            raise SourceError(f"invalid build expression {self.s!r}: unexpected token {self.tok!r}")
+        tok = self.tok
+        self.lex()
+        return ("tag", tok)
+
+
+def parse_build_expr(text: str) -> BuildExpr:
+    """Parse a `//go:build` expression (without the prefix); SourceError when invalid."""
+    p = _ExprParser(text)
+    x = p.or_()
+    if p.tok != "":
+        raise SourceError(f"invalid build expression {text!r}: unexpected token {p.tok!r}")
+    return x
+
+
+def parse_plus_build(line: str) -> BuildExpr:
+    """Parse one legacy `// +build` line (with its prefix)."""
+    text = line.strip()
+    text = text[2:].strip()[len("+build"):] if text.startswith("//") else text
+    x: BuildExpr | None = None
+    for clause in text.split():
+        y: BuildExpr | None = None
+        for lit in clause.split(","):
+            z: BuildExpr
+            if lit.startswith("!!") or lit == "!":
+                z = ("tag", "ignore")
+            else:
+                neg = lit.startswith("!")
+                lit = lit[1:] if neg else lit
+                z = ("tag", lit if lit and all(c.isalnum() or c in "_." for c in lit) else "ignore")
+                if neg:
+                    z = ("not", z)
+            y = z if y is None else ("and", y, z)
+        if y is not None:
+            x = y if x is None else ("or", x, y)
+    return x if x is not None else ("tag", "ignore")
+
+
+def format_build_expr(x: BuildExpr) -> str:
+    """Print an expression exactly as go/build/constraint's Expr.String (what gofmt writes)."""
+    op = x[0]
+    if op == "tag":
+        return str(x[1])
+    if op == "not":
+        inner = x[1]
+        assert isinstance(inner, tuple)
+        s = format_build_expr(inner)
+        return "!(" + s + ")" if inner[0] in ("and", "or") else "!" + s
+    a, b = x[1], x[2]
+    assert isinstance(a, tuple) and isinstance(b, tuple)
+    wrap = "or" if op == "and" else "and"
+    sa, sb = format_build_expr(a), format_build_expr(b)
+    sa = f"({sa})" if a[0] == wrap else sa
+    sb = f"({sb})" if b[0] == wrap else sb
+    return f"{sa} {'&&' if op == 'and' else '||'} {sb}"
+
+
+def eval_build_expr(x: BuildExpr, tags: Iterable[str] | Mapping[str, bool]) -> bool:
+    """Evaluate an expression with the given set of satisfied tags."""
+    have = set(tags)
+
+    def ev(e: BuildExpr) -> bool:
+        if e[0] == "tag":
+            return e[1] in have
+        if e[0] == "not":
+            assert isinstance(e[1], tuple)
+            return not ev(e[1])
+        assert isinstance(e[1], tuple) and isinstance(e[2], tuple)
+        return ev(e[1]) and ev(e[2]) if e[0] == "and" else ev(e[1]) or ev(e[2])
+
+    return ev(x)
+
+
+def _push_not(x: BuildExpr, neg: bool) -> BuildExpr:
+    op = x[0]
+    if op == "not":
+        inner = x[1]
+        assert isinstance(inner, tuple)
+        if inner[0] == "tag" and not neg:
+            return x
+        return _push_not(inner, not neg)
+    if op == "tag":
+        return ("not", x) if neg else x
+    a, b = x[1], x[2]
+    assert isinstance(a, tuple) and isinstance(b, tuple)
+    a1, b1 = _push_not(a, neg), _push_not(b, neg)
+    if neg:
+        return ("or" if op == "and" else "and", a1, b1)
+    return (op, a1, b1)
+
+
+def _split(x: BuildExpr, op: str) -> Iterator[BuildExpr]:
+    if x[0] == op:
+        a, b = x[1], x[2]
+        assert isinstance(a, tuple) and isinstance(b, tuple)
+        yield from _split(a, op)
+        yield from _split(b, op)
+    else:
+        yield x
+
+
+def plus_build_lines(x: BuildExpr) -> list[str] | None:
+    """The `// +build` lines gofmt derives from an expression, or None when too complex."""
+    x = _push_not(x, False)
+    split: list[list[list[BuildExpr]]] = []
+    for or_ in _split(x, "and"):
+        ands: list[list[BuildExpr]] = []
+        for and_ in _split(or_, "or"):
+            lits = list(_split(and_, "and"))
+            if any(lit[0] not in ("tag", "not") for lit in lits):
+                return None
+            ands.append(lits)
+        split.append(ands)
+    if max(len(o) for o in split) == 1:
+        split = [[[lit for o in split for lit in o[0]]]]
+    return ["// +build " + " ".join(",".join(format_build_expr(lit) for lit in and_) for and_ in or_)
+            for or_ in split]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Package view
+
+
+class Package:
+    """The files of one package for one build configuration, with same-package reference edges."""
+
+    def __init__(
+        self, import_path: str, name: str, files: Sequence[GoFile],
+        import_names: Mapping[str, str] | None = None,
+    ) -> None:
+        self.import_path = import_path
+        self.name = name
+        self.files = tuple(files)
+        self.import_names = dict(import_names or {})
+        self.decls: dict[str, Decl] = {}
+        self.duplicates: list[Decl] = []
+        self._by_name: dict[str, list[Decl]] = {}
+        self._top: dict[str, list[str]] = {}
+        self._methods: dict[str, list[Decl]] = {}
+        self._file_of: dict[str, GoFile] = {f.path: f for f in self.files}
+        for f in self.files:
+            for d in f.decls:
+                if d.key in self.decls:
+                    self.duplicates.append(d)
+                    continue
+                self.decls[d.key] = d
+                self._by_name.setdefault(d.name, []).append(d)
+                if d.kind == "method":
+                    self._methods.setdefault(d.receiver or "", []).append(d)
+                elif d.kind != "init" and d.name != "_":
+                    self._top.setdefault(d.name, []).append(d.key)
+
+    @classmethod
+    def from_files(
+        cls, import_path: str, name: str, files: Sequence[GoFile],
+        import_names: Mapping[str, str] | None = None,
+    ) -> Package:
+        """Build the view; import_names maps import paths to package names (guessed when absent)."""
+        return cls(import_path, name, files, import_names)
+
+    def by_name(self, name: str) -> list[Decl]:
+        """Every declaration with this name (functions, types, values and methods)."""
+        return list(self._by_name.get(name, []))
+
+    def methods_of(self, type_name: str) -> list[Decl]:
+        """The methods declared on a type of this package."""
+        return list(self._methods.get(type_name, []))
+
+    def file_of(self, decl: Decl) -> GoFile:
+        """The file that declares decl."""
+        return self._file_of[decl.file]
+
+    def _is_struct(self, type_name: str) -> bool:
+        keys = self._top.get(type_name, [])
+        return bool(keys) and all(self.decls[k].type_kind == "struct_type" for k in keys)
+
+    def references(self, key: str) -> set[str]:
+        """Keys of the same-package declarations that decl `key` references (methods not included)."""
+        d = self.decls[key]
+        out: set[str] = set()
+        fields: dict[str, list[str]] = {}
+        for t, n in d.field_keys:
+            fields.setdefault(n, []).append(t)
+        for ref in d.refs:
+            if ref.qualifier is not None:
+                continue
+            targets = self._top.get(ref.name)
+            if not targets:
+                continue
+            types = fields.get(ref.name)
+            if types and all(self._is_struct(t) for t in types):
+                continue
+            out.update(targets)
+        for n in d.universe_refs:
+            out.update(self._top.get(n, []))
+        if d.kind == "method" and d.receiver:
+            out.update(self._top.get(d.receiver, []))
+        out.discard(key)
+        return out
+
+    def closure(self, keys: Iterable[str], *, with_methods: bool = True) -> set[str]:
+        """Every same-package declaration the given ones need, transitively."""
+        seen: set[str] = set()
+        todo = [k for k in keys if k in self.decls]
+        while todo:
+            k = todo.pop()
+            if k in seen:
+                continue
+            seen.add(k)
+            d = self.decls[k]
+            nxt = self.references(k)
+            if with_methods and d.kind in ("type", "alias"):
+                nxt.update(m.key for m in self._methods.get(d.name, []))
+            todo.extend(n for n in nxt if n not in seen)
+        return seen
+
+    def local_name_map(self, f: GoFile) -> dict[str, str]:
+        """Local name -> import path for one file of the package."""
+        out: dict[str, str] = {}
+        known = dict(f.import_names)
+        known.update(self.import_names)
+        for imp in f.imports:
+            for n in import_local_candidates(imp, known.get(imp.path)):
+                out.setdefault(n, imp.path)
+        return out
+
+    def qualified_refs(self, keys: Iterable[str]) -> set[tuple[str, str]]:
+        """(import path, name) pairs that the given declarations reference in other packages."""
+        out: set[tuple[str, str]] = set()
+        maps: dict[str, dict[str, str]] = {}
+        for k in keys:
+            d = self.decls.get(k)
+            if d is None:
+                continue
+            m = maps.get(d.file)
+            if m is None:
+                m = maps[d.file] = self.local_name_map(self._file_of[d.file])
+            for ref in d.refs:
+                if ref.qualifier is not None and ref.qualifier in m:
+                    out.add((m[ref.qualifier], ref.name))
+        return out
+
+    def files_importing(self, import_path: str) -> list[GoFile]:
+        """Files of the package that import import_path."""
+        return [f for f in self.files if any(i.path == import_path for i in f.imports)]
+
+    def exported_api(self) -> list[Decl]:
+        """Exported declarations, including exported methods of exported types."""
+        out = []
+        for d in self.decls.values():
+            if not d.exported:
+                continue
+            if d.kind == "method" and not _is_exported(d.receiver or ""):
+                continue
+            out.append(d)
+        return out
+
+    def init_decls(self) -> list[Decl]:
+        """The package's init functions."""
+        return [d for d in self.decls.values() if d.kind == "init"]
+
+    def side_effect_decls(self) -> list[Decl]:
+        """init functions and package-level vars whose initializers call functions."""
+        return [d for d in self.decls.values() if d.side_effects]

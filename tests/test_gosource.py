@@ -1,0 +1,216 @@
+"""Tests for the tree-sitter Go source model: declarations, imports, constraints and references."""
+
+from __future__ import annotations
+
+import pytest
+
+from refactor.gosource import (
+    GoFile,
+    Import,
+    Package,
+    Ref,
+    eval_build_expr,
+    format_build_expr,
+    guess_package_name,
+    parse_build_expr,
+    parse_file,
+    plus_build_lines,
+)
+
+SAMPLE = b"""//go:build linux && !no_x
+// +build linux,!no_x
+
+// Package x is a sample.
+package x
+
+import (
+	"fmt"
+	f "os"
+	_ "embed"
+	"net/url"
+)
+
+// T is documented.
+type T[K comparable, V any] struct{ A int } // trailing
+
+var (
+	// a doc
+	a, b = fmt.Sprint(1), 2 // tr
+	c int
+)
+
+const (
+	E Kind = iota
+	G
+)
+
+type Kind int
+
+func (l *T[K, V]) M(x int) (r int) {
+	y := x
+	for k, v := range l.A {
+		_ = k + v
+	}
+	m := T[int, int]{A: 1}
+	var q = fmt.Sprint(f.Args, m, helper)
+	url := url.Parse
+	_ = url
+	return y + len(q)
+}
+
+func helper() {}
+
+func init() {}
+
+func init() { helper() }
+
+var _ = helper
+"""
+
+
+@pytest.fixture(scope="module")
+def sample() -> GoFile:
+    return parse_file("x/x.go", SAMPLE)
+
+
+def test_header(sample: GoFile) -> None:
+    assert sample.package == "x"
+    assert sample.package_line == 5
+    assert sample.errors == ()
+    assert not sample.bom and not sample.crlf
+    c = sample.constraint
+    assert c is not None and c.expr == "linux && !no_x"
+    assert SAMPLE[c.line_start:c.line_end] == b"//go:build linux && !no_x\n"
+    assert [SAMPLE[s:e] for s, e in c.plus_build] == [b"// +build linux,!no_x\n"]
+
+
+def test_imports(sample: GoFile) -> None:
+    assert [(i.path, i.name, i.line) for i in sample.imports] == [
+        ("fmt", None, 8), ("os", "f", 9), ("embed", "_", 10), ("net/url", None, 11),
+    ]
+    imp = sample.imports[1]
+    assert SAMPLE[imp.start:imp.end] == b'f "os"'
+    assert imp.local_name("os") == "f"
+    assert Import("fmt", None, 0, 0, 1).local_name("fmt") == "fmt"
+
+
+def test_decl_keys_and_ranges(sample: GoFile) -> None:
+    keys = [d.key for d in sample.decls]
+    assert keys == ["T", "a", "b", "c", "E", "G", "Kind", "T.M", "helper", "init#x/x.go#0",
+                    "init#x/x.go#1", "_#x/x.go#0"]
+    t = sample.decl("T")
+    assert SAMPLE[t.start:t.end] == b"// T is documented.\ntype T[K comparable, V any] struct{ A int } // trailing"
+    assert t.kind == "type" and t.exported and t.group_start is None
+    a = sample.decl("a")
+    assert SAMPLE[a.start:a.end] == b"// a doc\n\ta, b = fmt.Sprint(1), 2 // tr"
+    assert SAMPLE[a.spec_start:a.spec_end] == b"a, b = fmt.Sprint(1), 2"
+    assert (a.start, a.end) == (sample.decl("b").start, sample.decl("b").end)
+    assert a.group_start is not None and a.group_end is not None
+    assert SAMPLE[a.group_start:a.group_end].startswith(b"var (")
+    assert a.side_effects and not sample.decl("c").side_effects
+    m = sample.decl("T.M")
+    assert (m.kind, m.receiver, m.pointer_receiver, m.exported) == ("method", "T", True, True)
+
+
+def test_refs_scope_aware(sample: GoFile) -> None:
+    m = sample.decl("T.M")
+    assert m.refs == {
+        Ref(None, "T"), Ref(None, "A"), Ref("fmt", "Sprint"), Ref("f", "Args"), Ref(None, "helper"),
+        Ref("url", "Parse"),
+    }
+    assert m.field_keys == {("T", "A")}
+    assert "len" in m.universe_refs and "int" in m.universe_refs
+    assert sample.decl("G").refs == {Ref(None, "Kind")}  # implicit repetition of `Kind = iota`
+    assert sample.decl("init#x/x.go#1").refs == {Ref(None, "helper")}
+
+
+def test_package_view(sample: GoFile) -> None:
+    other = parse_file(
+        "x/y.go", b"package x\n\nfunc min(a, b int) int { return a }\n\nfunc U() { _ = T[int, int]{} }\n"
+    )
+    pkg = Package.from_files("example.com/x", "x", [sample, other])
+    assert pkg.references("T.M") == {"T", "helper"}  # A is a field key of struct T
+    assert pkg.closure(["U"]) == {"U", "T", "T.M", "helper"}
+    assert pkg.closure(["U"], with_methods=False) == {"U", "T"}
+    assert pkg.qualified_refs(["T.M", "a"]) == {("fmt", "Sprint"), ("os", "Args"), ("net/url", "Parse")}
+    assert [f.path for f in pkg.files_importing("os")] == ["x/x.go"]
+    assert [d.key for d in pkg.methods_of("T")] == ["T.M"]
+    assert {d.key for d in pkg.exported_api()} == {"T", "E", "G", "Kind", "T.M", "U"}
+    assert len(pkg.init_decls()) == 2
+    assert {d.key for d in pkg.side_effect_decls()} == {"a", "b", "init#x/x.go#0", "init#x/x.go#1"}
+    assert [d.key for d in pkg.by_name("min")] == ["min"]
+    user = parse_file("x/z.go", b"package x\n\nfunc V() int { return min(1, 2) }\n")
+    pkg2 = Package.from_files("example.com/x", "x", [other, user])
+    assert pkg2.references("V") == {"min"}  # a builtin name the package redeclares
+
+
+REF_CASES = [
+    pytest.param(b"func f(url *url.URL) { url.Parse() }", {Ref("url", "URL")}, id="param-shadows-import-in-body-only"),
+    pytest.param(b"func f() { x := x; _ = x }", {Ref(None, "x")}, id="short-var-rhs-is-outer"),
+    pytest.param(b"func f() { for x := range x { _ = x } }", {Ref(None, "x")}, id="range-expr-is-outer"),
+    pytest.param(b"func f(v any) { switch v := v.(type) { case T: _ = v } }", {Ref(None, "T")}, id="type-switch"),
+    pytest.param(b"func f() { select { case v := <-ch: _ = v } }", {Ref(None, "ch")}, id="select-recv"),
+    pytest.param(b"func f[T any](x T) T { return x }", set(), id="type-params"),
+    pytest.param(b"func f() { type T struct{ next *T }; var t T; _ = t }", set(), id="local-type"),
+    pytest.param(b"func f() { L: for { break L } }", set(), id="labels"),
+    pytest.param(b"func f(s S) { s.m[k](1) }", {Ref(None, "S"), Ref(None, "k")}, id="misparsed-qualified-type"),
+    pytest.param(b"func f() { _ = map[K]int{K1: 1} }", {Ref(None, "K"), Ref(None, "K1")}, id="map-keys-are-refs"),
+    pytest.param(b"func f() { _ = struct{ A int }{A: 1} }", set(), id="struct-literal-keys"),
+    pytest.param(b"func f() { _ = []P{{Name: n}} }", {Ref(None, "P"), Ref(None, "Name"), Ref(None, "n")},
+                 id="elided-literal-keys-kept"),
+    pytest.param(b"func f() { g := func(y int) int { return y + z }; _ = g }", {Ref(None, "z")}, id="func-literal"),
+    pytest.param(b"func f() { var err error; if err := g(); err != nil {}; _ = err }", {Ref(None, "g")}, id="if-init"),
+    pytest.param(b"func f() { x.y.z() }", {Ref(None, "x")}, id="package-var-selector"),
+    pytest.param(b"func f() { _ = fmt.Sprint }", {Ref("fmt", "Sprint")}, id="qualified"),
+    pytest.param(b"func f() { fmt := 1; _ = fmt }", set(), id="import-shadowed"),
+    pytest.param(b"func (r *R[K]) f(k K) {}", {Ref(None, "R")}, id="receiver-type-params"),
+    pytest.param(b"type S struct { fmt.Stringer; N int }", {Ref("fmt", "Stringer")}, id="embedded-qualified"),
+    pytest.param(b"var v = y.F[int]", {Ref("y", "F")}, id="generic-instantiation"),
+]
+
+
+@pytest.mark.parametrize(("body", "refs"), REF_CASES)
+def test_refs(body: bytes, refs: set[Ref]) -> None:
+    f = parse_file("a.go", b'package p\n\nimport (\n\t"fmt"\n\t"net/url"\n\t"example.com/y"\n)\n\n' + body + b"\n")
+    assert f.errors == ()
+    assert set(f.decls[0].refs) == refs
+
+
+def test_syntax_errors() -> None:
+    f = parse_file("bad.go", b"package p\n\nfunc f( {\n")
+    assert f.errors and f.errors[0].startswith("bad.go:3:")
+
+
+def test_bom_and_crlf() -> None:
+    f = parse_file("w.go", b"\xef\xbb\xbfpackage p\r\n\r\nfunc F() {}\r\n")
+    assert f.bom and f.crlf and f.package == "p"
+    assert f.decls[0].key == "F" and f.src[f.decls[0].start:f.decls[0].end] == b"func F() {}"
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [("fmt", "fmt"), ("math/rand/v2", "rand"), ("gopkg.in/yaml.v3", "yaml"),
+     ("github.com/mattn/go-sqlite3", "go_sqlite3")],
+)
+def test_guess_package_name(path: str, name: str) -> None:
+    assert guess_package_name(path) == name
+
+
+@pytest.mark.parametrize(
+    ("text", "printed", "plus"),
+    [
+        pytest.param("a", "a", ["// +build a"], id="tag"),
+        pytest.param("(a || b) && !c", "(a || b) && !c", ["// +build a b", "// +build !c"], id="and-or"),
+        pytest.param("a && b || c", "(a && b) || c", ["// +build a,b c"], id="or-wraps-and"),
+        pytest.param("a && (b && c)", "a && b && c", ["// +build a,b,c"], id="flatten"),
+        pytest.param("!(a && b)", "!(a && b)", ["// +build !a !b"], id="push-not"),
+        pytest.param("(a || b) && (c || (d && e))", "(a || b) && (c || (d && e))",
+                     ["// +build a b", "// +build c d,e"], id="nested"),
+        pytest.param("(a || b) && c || d", "((a || b) && c) || d", None, id="too-complex"),
+    ],
+)
+def test_build_expr(text: str, printed: str, plus: list[str] | None) -> None:
+    x = parse_build_expr(text)
+    assert format_build_expr(x) == printed
+    assert plus_build_lines(x) == plus
+    assert eval_build_expr(x, {"a", "b", "c"}) == eval_build_expr(parse_build_expr(printed), {"a", "b", "c"})
