@@ -185,12 +185,14 @@ def dce_rows(t: TargetDce) -> list[dict[str, Any]]:
     """Table rows of one target: a status line, then the culprit chain and the plugin chain."""
     r = t.report
     status = "on"
-    if r.dumpdep.root_cause is not None:
+    if r.reflect_blocker is not None:
         status = "off: reflect"
     if r.dynlink.active:
         status = "off: plugin" if status == "on" else status + ", plugin"
     rows: list[dict[str, Any]] = [{"target": t.target.label, "status": status, "symbol": "", "package": "",
                                    "site": ""}]
+    if t.chain and r.reflect_blocker is None:
+        rows.append({"symbol": "(reflect method kept only because of dynamic linking:)"})
     if t.chain:
         shown = _skip_boot(t.chain)
         if len(shown) < len(t.chain):
@@ -224,7 +226,8 @@ def dce_json(t: TargetDce) -> dict[str, Any]:
         "method_dce": r.method_dce,
         "binary_bytes": r.binary_bytes,
         "reflect_method": None if root is None else {
-            "symbol": root.symbol, "chain": [f.for_json() for f in t.chain]},
+            "symbol": root.symbol, "chain": [f.for_json() for f in t.chain],
+            "consequence_of_dynamic_linking": r.reflect_blocker is None},
         "possible": [{"symbol": c[-1].symbol, "chain": [f.for_json() for f in c]} for c in t.possible],
         "flagged_symbols": r.dumpdep.flagged,
         "dynamic_linking": {

@@ -112,6 +112,19 @@ class DceReport:
         """True when the linker can drop unused methods."""
         return self.dumpdep.root_cause is None and not self.dynlink.active
 
+    @property
+    def reflect_blocker(self) -> Blocker | None:
+        """The root cause, unless it is only a consequence of dynamic linking.
+
+        In dynamic-linking mode every type is UsedInIface and its methods are kept, so a reflect
+        method such as reflect.Value.Method can be reached through a kept method: it goes away with
+        the plugin import.
+        """
+        root = self.dumpdep.root_cause
+        if root is not None and self.dynlink.active and root.retained:
+            return None
+        return root
+
 
 def split_flags(side: str) -> tuple[str, str]:
     """`name <UsedInIface><ReflectMethod>` -> (name, flags); names may contain spaces."""
@@ -169,7 +182,7 @@ def parse_dumpdep(lines: Iterable[str], max_possible: int = MAX_POSSIBLE) -> Dum
             flagged.add(dst)
             chain = _chain(parent, dst)
             if root is None:
-                root = Blocker(dst, chain, certain=True, retained=False)
+                root = Blocker(dst, chain, certain=True, retained=_retained(chain))
             elif len(possible) < max_possible:
                 possible.append(Blocker(dst, chain, certain=False, retained=_retained(chain)))
     return Dumpdep(lines=n, symbols=len(parent), root_cause=root, possible=tuple(possible),
