@@ -1,0 +1,1 @@
+"""Internals of the split-package strategy: source model, analysis, and the rewrites."""

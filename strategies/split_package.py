@@ -1,0 +1,961 @@
+"""Split a package of the main module so that a binary stops importing what it does not need.
+
+Before: cmd/lite -> internal/util -> net/http, go/types   (lite calls util.Greeting only)
+After:  cmd/lite -> internal/util/greeting                 (util keeps forwarders: aliases, wrappers)
+        or: the declarations of util that use net/http move to internal/util/utilhttp,
+            and their users across the module are repointed.
+Refuses when the code the binary needs references the heavy import (left to the guard strategy),
+when the move would create an import cycle (the references are named), when the new package
+could not be imported by its users (`internal/`), and reports packages outside the main module as
+upstream findings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from refactor.candidate import Candidate, Proposal, Refusal, Strategy, candidate_id
+from refactor.config import Settings, Target
+from refactor.graph import BuildGraph, Edge, Package
+from refactor.project import Project
+from strategies._split.model import PackageModel, load_model
+from strategies._split.source import Source, Unit, parse
+from strategies._split.text import ImportChange, apply, ident_sites, import_edits, qualified_sites, remove_lines
+
+NAME = "split-package"
+TOP_EDGES = 8
+
+# Method names that satisfy well-known interfaces: such a method cannot become a function.
+INTERFACE_METHODS = frozenset({
+    "String", "Error", "GoString", "Format", "ServeHTTP", "Read", "Write", "Close", "Len", "Less", "Swap",
+    "MarshalJSON", "UnmarshalJSON", "MarshalText", "UnmarshalText", "MarshalYAML", "UnmarshalYAML",
+    "Unwrap", "Is", "As", "Seek", "ReadFrom", "WriteTo", "Scan", "Value",
+})
+
+
+@dataclass
+class Draft:
+    """A candidate before targets are merged."""
+
+    key: str
+    direction: str
+    package: str
+    new_package: str
+    edges: list[Edge]
+    changes: dict[str, tuple[bytes | None, bytes | None]]
+    moved: list[Unit]
+    lost: list[str]
+    confidence: str
+    notes: list[str]
+    bytes_by_target: dict[Target, int] = field(default_factory=dict)
+    removes: set[str] = field(default_factory=set)
+    chains: dict[str, list[str]] = field(default_factory=dict)
+
+
+class Refused(Exception):
+    """This split is not safe; the message says why."""
+
+
+def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
+    """Rank the heavy import edges of each target and propose the splits that cut them."""
+    names = {p: pkg.name for g in project.graphs.values() for p, pkg in g.packages.items()}
+    module_files = _ModuleFiles(project)
+    drafts: dict[str, Draft] = {}
+    refusals: dict[str, Refusal] = {}
+    for target in project.targets:
+        graph = project.graphs[target]
+        for draft_or_refusal in _for_target(project, settings, target, graph, names, module_files):
+            if isinstance(draft_or_refusal, Refusal):
+                refusals.setdefault(draft_or_refusal.summary, draft_or_refusal)
+                continue
+            d = draft_or_refusal
+            if d.key in drafts:
+                prev = drafts[d.key]
+                prev.bytes_by_target.update(d.bytes_by_target)
+                prev.removes |= d.removes
+            else:
+                drafts[d.key] = d
+    from refactor.edit import FileChange, Plan
+
+    out: list[Candidate] = []
+    for d in drafts.values():
+        changes = tuple(FileChange(p, b, a) for p, (b, a) in sorted(d.changes.items()))
+        targets = tuple(sorted(d.bytes_by_target, key=lambda t: t.label))
+        edges = ", ".join(f"{p} -> {q}" for p, q in d.edges)
+        what = "light part" if d.direction == "A" else "heavy part"
+        summary = f"move the {what} of {d.package} to {d.new_package} (cuts {edges})"
+        out.append(Candidate(
+            id=candidate_id(NAME, d.key),
+            strategy=NAME,
+            targets=targets,
+            summary=summary,
+            explanation=_explain(d),
+            estimated_bytes=sum(d.bytes_by_target.values()),
+            confidence=d.confidence,
+            plan=Plan(title=f"split {d.package}: {what} to {d.new_package}", changes=changes),
+            removes=tuple(sorted(d.removes)),
+            details={
+                "direction": d.direction, "edges": [list(e) for e in d.edges], "new_package": d.new_package,
+                "moved": [f"{u.label} ({u.file})" for u in d.moved], "lost": d.lost,
+                "chains": d.chains, "bytes_by_target": {t.label: b for t, b in d.bytes_by_target.items()},
+            },
+        ))
+    size = {c.id: sum(len(ch.after or b"") + len(ch.before or b"") for ch in c.plan.changes) for c in out}
+    yield from sorted(out, key=lambda c: (-c.estimated_bytes, size[c.id], c.id))
+    yield from refusals.values()
+
+
+def _explain(d: Draft) -> str:
+    lines = [f"{'Extract the light part' if d.direction == 'A' else 'Extract the heavy part'} of {d.package} "
+             f"into {d.new_package}."]
+    for label, chain in d.chains.items():
+        lines.append(f"{label}: {' -> '.join(chain)}")
+    lines.append("moved: " + ", ".join(f"{u.label} ({u.file})" for u in d.moved))
+    if d.lost:
+        lines.append("the target no longer runs: " + ", ".join(d.lost))
+    lines.extend(d.notes)
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class _ModuleFiles:
+    """Every Go file of the main module, parsed lazily, grouped by directory."""
+
+    def __init__(self, project: Project) -> None:
+        self.root = project.root
+        self._by_dir: dict[Path, list[str]] | None = None
+        self._parsed: dict[Path, Source] = {}
+
+    def dirs(self) -> dict[Path, list[str]]:
+        if self._by_dir is None:
+            by_dir: dict[Path, list[str]] = {}
+            for path in sorted(self.root.rglob("*.go")):
+                rel = path.relative_to(self.root).parts
+                if any(p in ("vendor", "testdata") or p.startswith((".", "_")) for p in rel[:-1]):
+                    continue
+                if _nested_module(self.root, path.parent):
+                    continue
+                by_dir.setdefault(path.parent, []).append(path.name)
+            self._by_dir = by_dir
+        return self._by_dir
+
+    def get(self, path: Path) -> Source:
+        if path not in self._parsed:
+            self._parsed[path] = parse(path.name, path.read_bytes())
+        return self._parsed[path]
+
+    def importers(self, import_path: str) -> list[tuple[Path, Source]]:
+        """Files of the module that import import_path (tests included)."""
+        out = []
+        needle = ('"' + import_path + '"').encode()
+        for d, files in self.dirs().items():
+            for f in files:
+                p = d / f
+                if needle in p.read_bytes():
+                    src = self.get(p)
+                    if any(i.path == import_path for i in src.imports):
+                        out.append((p, src))
+        return out
+
+
+def _nested_module(root: Path, d: Path) -> bool:
+    while d != root and root in d.parents:
+        if (d / "go.mod").exists():
+            return True
+        d = d.parent
+    return False
+
+
+def _for_target(project: Project, settings: Settings, target: Target, graph: BuildGraph,
+                names: dict[str, str], files: _ModuleFiles) -> Iterator[Draft | Refusal]:
+    edges = [(p, q) for p, q in graph.edges()
+             if p != graph.root and not graph.packages[p].standard and graph.packages[p].name != "main"]
+    if not edges:
+        return
+    removes = graph.edge_removes(edges)
+    size = project.size(target)
+    scored = sorted(((size.package_bytes(removes[e]), e) for e in edges), key=lambda x: (-x[0], x[1]))
+    top = [(b, e) for b, e in scored if b > max(settings.min_bytes, 0)][:TOP_EDGES]
+    by_package: dict[str, list[tuple[int, Edge]]] = {}
+    for b, e in top:
+        by_package.setdefault(e[0], []).append((b, e))
+    for p, pedges in by_package.items():
+        pkg = graph.packages[p]
+        model = load_model(pkg, names)
+        if model is None:
+            continue
+        if not pkg.main_module:
+            yield _upstream(target, graph, model, pedges, names)
+            continue
+        split = _Split(project, settings, target, graph, model, names, files, size.package_bytes)
+        yield from split.light(pedges)
+        for b, e in pedges:
+            yield from split.heavy(e, b)
+
+
+def _upstream(target: Target, graph: BuildGraph, model: PackageModel, pedges: list[tuple[int, Edge]],
+              names: dict[str, str]) -> Refusal:
+    needed = sorted({n for imp in graph.importers(model.import_path)
+                     for n in _user_refs(graph.packages[imp], model, names)})
+    b, (p, q) = pedges[0]
+    return Refusal(NAME, (target,), f"{p} -> {q}: upstream package",
+                   f"{p} is outside the main module ({model.pkg.module}): report upstream that "
+                   f"{target.name} uses only {', '.join(needed) or 'nothing'} of it while it imports {q}",
+                   b)
+
+
+def _user_refs(ipkg: Package, model: PackageModel, names: dict[str, str]) -> set[str]:
+    out: set[str] = set()
+    for f in ipkg.files:
+        try:
+            src = parse(f, (Path(ipkg.dir) / f).read_bytes())
+        except OSError:
+            continue
+        for imp in src.imports:
+            if ipkg.resolve(imp.path) == model.import_path:
+                local = imp.name or model.name
+                out |= {n for u in src.units for q, n in u.refs if q == local}
+    return out
+
+
+@dataclass
+class _User:
+    """A non-test file of an importer of P, and the names of P it uses."""
+
+    path: Path
+    src: Source
+    pkg: Package
+    local: str
+    explicit: bool
+    names: set[str]
+    selectors: set[str]
+    in_config: bool
+
+
+class _Split:
+    """Both directions of splitting one package P for one target."""
+
+    def __init__(self, project: Project, settings: Settings, target: Target, graph: BuildGraph,
+                 model: PackageModel, names: dict[str, str], files: _ModuleFiles,
+                 package_bytes: object) -> None:
+        self.project = project
+        self.settings = settings
+        self.target = target
+        self.graph = graph
+        self.m = model
+        self.names = names
+        self.files = files
+        self.package_bytes = package_bytes
+        self.p = model.import_path
+        self.pdir = Path(model.pkg.dir)
+
+    # -- shared ---------------------------------------------------------------------------------
+
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.project.root).as_posix()
+
+    def bytes_of(self, removed: Iterable[str]) -> int:
+        fn = self.package_bytes
+        assert callable(fn)
+        return int(fn(removed))
+
+    def users(self) -> list[_User]:
+        """Files of the target's importers of P (every platform), with what each uses of P."""
+        out = []
+        for imp in sorted(self.graph.importers(self.p)):
+            ipkg = self.graph.packages[imp]
+            if not ipkg.main_module:
+                raise Refused(f"{imp} imports {self.p} and is outside the main module, so it cannot be "
+                              "repointed")
+            all_files = sorted(set(ipkg.go_files) | set(ipkg.cgo_files) | set(ipkg.ignored_go_files))
+            for f in all_files:
+                if not f.endswith(".go") or f.endswith("_test.go"):
+                    continue
+                path = Path(ipkg.dir) / f
+                src = self.files.get(path)
+                if src.package != ipkg.name:
+                    continue
+                for i in src.imports:
+                    if ipkg.resolve(i.path) != self.p:
+                        continue
+                    if i.name == ".":
+                        raise Refused(f"{self.rel(path)} dot-imports {self.p}")
+                    if i.name == "_":
+                        raise Refused(f"{self.rel(path)} imports {self.p} for its side effects only")
+                    local = i.name or self.m.name
+                    used = {n for u in src.units for q, n in u.refs if q == local}
+                    sels = {s for u in src.units for s in u.selectors}
+                    out.append(_User(path, src, ipkg, local, i.name is not None, used, sels,
+                                     f in ipkg.files))
+        return out
+
+    def units_named(self, names: Iterable[str]) -> list[Unit]:
+        out = []
+        for n in sorted(names):
+            found = self.m.by_name.get(n)
+            if not found:
+                raise Refused(f"{self.p}.{n} is used but its declaration was not found in {self.pdir}")
+            out.extend(found)
+        return out
+
+    def heavy_units(self, q: str, units: Iterable[Unit]) -> list[Unit]:
+        return [u for u in units if self.m.references(u, q)]
+
+    def config_files(self) -> set[str]:
+        return set(self.m.pkg.files)
+
+    def new_name(self, moved: list[Unit], hint: str) -> tuple[str, str]:
+        """Package name and import path for the new package next to P."""
+        override = self.settings.new_package_names.get(self.p)
+        known = set(self.names.values())
+        if override:
+            name = override
+        else:
+            main = next((u for u in moved if u.kind == "func" and u.names[0][:1].isupper()), None)
+            stem = Path(hint).stem.split("_")[0] if hint else ""
+            base = stem or (main.names[0] if main else "part")
+            name = re.sub(r"[^a-z0-9]", "", base.lower()) or "part"
+            if name in known or name == self.m.name or name in ("main", "internal", "test"):
+                name = self.m.name + name
+        path = f"{self.p}/{name}"
+        i = 2
+        while (self.pdir / name).exists() or path in self.names:
+            if override:
+                raise Refused(f"the new package name {override!r} (settings) collides with {path}")
+            name = f"{name}{i}"
+            path = f"{self.p}/{name}"
+            i += 1
+        return name, path
+
+    def check_internal(self, new_path: str, user_paths: Iterable[str]) -> None:
+        parts = new_path.split("/")
+        if "internal" not in parts:
+            return
+        idx = len(parts) - 1 - parts[::-1].index("internal")
+        parent = "/".join(parts[:idx])
+        for up in user_paths:
+            if not (up == parent or up.startswith(parent + "/")):
+                raise Refused(f"{up} could not import {new_path}: only packages under {parent or '/'} "
+                              "may import an internal package")
+
+    def reach_after(self, cut: set[Edge], add: dict[str, set[str]]) -> frozenset[str]:
+        """Packages reachable from the root with edges cut and extra edges (from new nodes) added."""
+        seen = {self.graph.root}
+        queue = deque([self.graph.root])
+        while queue:
+            p = queue.popleft()
+            nxt = [q for q in self.graph.imports(p) if (p, q) not in cut] if p in self.graph.packages else []
+            nxt += sorted(add.get(p, ()))
+            for q in nxt:
+                if q not in seen:
+                    seen.add(q)
+                    queue.append(q)
+        return frozenset(seen)
+
+    def chain(self, pkg: str) -> list[str]:
+        chains = self.graph.why(pkg, limit=1)
+        return chains[0] if chains else []
+
+    # -- direction A: extract the light part -----------------------------------------------------
+
+    def light(self, pedges: list[tuple[int, Edge]]) -> Iterator[Draft | Refusal]:
+        first_b, first = pedges[0]
+        try:
+            users = self.users()
+            roots = set().union(*(u.names for u in users if u.in_config)) if users else set()
+            root_units = self.units_named(roots)
+            needed = self.m.closure(root_units)
+        except Refused as r:
+            yield self.refusal(first, first_b, "A", str(r))
+            return
+        cut: list[tuple[int, Edge]] = []
+        for b, (p, q) in pedges:
+            heavy = self.heavy_units(q, needed)
+            if not heavy:
+                cut.append((b, (p, q)))
+                continue
+            sels = set().union(*(u.selectors for u in users)) if users else set()
+            direct = self.m.closure(root_units, all_methods=False, selectors=sels)
+            dheavy = self.heavy_units(q, direct)
+            if dheavy:
+                why = self.path_to(root_units, dheavy[0])
+                yield self.refusal((p, q), b, "A",
+                                   f"{self.target.name} needs {' -> '.join(why)}, which uses {q}: "
+                                   "leave it to the guard strategy")
+            else:
+                yield self.refusal((p, q), b, "A", self.method_cycle(needed, heavy, q))
+        if not cut:
+            return
+        try:
+            draft = self.light_plan(users, needed, [e for _, e in cut], root_units)
+        except Refused as r:
+            yield self.refusal(first, first_b, "A", str(r))
+            return
+        if draft is not None:
+            yield draft
+
+    def path_to(self, roots: list[Unit], goal: Unit) -> list[str]:
+        parent: dict[str, Unit | None] = {r.key: None for r in roots}
+        by_key = {r.key: r for r in roots}
+        queue = deque(roots)
+        while queue:
+            u = queue.popleft()
+            if u.key == goal.key:
+                break
+            nxt = self.m.internal(u)
+            if u.kind in ("type", "alias"):
+                nxt += [m for n in u.names for m in self.m.methods.get(n, ())]
+            for v in nxt:
+                if v.key not in parent:
+                    parent[v.key] = u
+                    by_key[v.key] = v
+                    queue.append(v)
+        out = []
+        cur: Unit | None = by_key.get(goal.key, goal)
+        while cur is not None:
+            out.append(cur.label)
+            cur = parent.get(cur.key)
+        return out[::-1]
+
+    def method_cycle(self, needed: list[Unit], heavy: list[Unit], q: str) -> str:
+        """Why the light part cannot leave: heavy methods keep their types (and values) in P."""
+        stay_types = {h.receiver for h in heavy if h.kind == "method" and h.receiver}
+        stay = [u for u in needed
+                if (u.kind == "method" and u.receiver in stay_types) or set(u.names) & stay_types]
+        stay += [u for u in needed if u.kind == "var" and any(
+            q0 is None and n in stay_types for q0, n in u.refs)]
+        skeys = {u.key for u in stay}
+        moving = [u for u in needed if u.key not in skeys]
+        out_refs = [f"{self.m.name}.{u.label} -> {self.m.name}.{v.label}"
+                    for u in moving for v in self.m.internal(u) if v.key in skeys]
+        back = [f"{self.m.name}.{u.label} -> {self.m.name}.{v.label}"
+                for u in stay for v in self.m.internal(u) if v.key in {x.key for x in moving}]
+        meths = ", ".join(sorted(h.label for h in heavy))
+        return (f"import cycle: {meths} use {q} and must stay with their type in {self.m.name}; "
+                f"the moved code would import {self.m.name} ({'; '.join(sorted(set(out_refs))) or 'forwarders'}) "
+                f"while {self.m.name} imports it back ({'; '.join(sorted(set(back))) or 'forwarders'})")
+
+    def refusal(self, edge: Edge, b: int, direction: str, reason: str) -> Refusal:
+        what = "light part" if direction == "A" else "heavy part"
+        return Refusal(NAME, (self.target,), f"{edge[0]} -> {edge[1]}: move the {what}", reason, b)
+
+    def light_plan(self, users: list[_User], needed: list[Unit], edges: list[Edge], root_units: list[Unit]
+                   ) -> Draft | None:
+        m = self.m
+        moved_keys = {u.key for u in needed}
+        moved_names = {n for u in needed if u.kind != "method" for n in u.names}
+        counts: dict[str, int] = {}
+        for u in root_units:
+            counts[u.file] = counts.get(u.file, 0) + 1
+        hint = max(sorted(counts), key=lambda f: (counts[f], sum(len(u.text) for u in needed if u.file == f)))
+        new, new_path = self.new_name(needed, hint)
+        repoint = [u for u in users if u.names <= moved_names]
+        self.check_internal(new_path, {u.pkg.import_path for u in repoint} | {self.p})
+        remaining = [u for u in m.units if u.key not in moved_keys]
+        # Unexported fields/methods of moved types that P's other code (or its tests) still selects.
+        moved_types = {n for u in needed if u.kind in ("type", "alias") for n in u.names}
+        hidden = {f for u in needed if u.kind == "type" for f in u.fields if not f[:1].isupper()}
+        hidden |= {u.names[0] for u in needed if u.kind == "method" and u.receiver in moved_types
+                   and not u.names[0][:1].isupper()}
+        rem_sels = set().union(*(u.selectors for u in remaining)) if remaining else set()
+        clash = hidden & (rem_sels | m.test_refs())
+        if clash:
+            raise Refused(f"code left in {m.name} selects unexported fields or methods of moved types: "
+                          f"{', '.join(sorted(clash))}")
+        # Which moved names need a forwarder in P: exported ones, and those P's other code uses.
+        used_by_rest = {n for u in remaining for q, n in u.refs if q is None} | m.test_refs()
+        fwd: set[str] = {n for n in moved_names if n[:1].isupper() or n in used_by_rest}
+        by_name = {n: u for u in needed if u.kind != "method" for n in u.names}
+        while True:
+            more = set()
+            for n in fwd:
+                u = by_name[n]
+                if u.signature is not None:
+                    for tok in re.findall(r"[A-Za-z_]\w*", u.signature.params_text + u.signature.result
+                                          + u.signature.type_params):
+                        if tok in moved_names and tok not in fwd:
+                            more.add(tok)
+            if not more:
+                break
+            fwd |= more
+        renames = {n: _exported(n) for n in fwd if not n[:1].isupper()}
+        for old, newn in renames.items():
+            if newn in m.by_name or newn in moved_names:
+                raise Refused(f"{old} must be exported from {new_path} as {newn}, which already exists")
+        go_version = _go_version(self.project.root)
+        for n in fwd:
+            u = by_name[n]
+            if u.kind in ("type", "alias") and u.generic and go_version < (1, 24):
+                raise Refused(f"generic type {n} needs an alias forwarder, which needs go >= 1.24 in go.mod")
+        changes: dict[str, tuple[bytes | None, bytes | None]] = {}
+        new_dir = self.pdir / new
+        # New package files.
+        by_file: dict[str, list[Unit]] = {}
+        for u in needed:
+            by_file.setdefault(u.file, []).append(u)
+        doc_file = hint
+        for f, units in sorted(by_file.items()):
+            src = m.sources[f]
+            body = _new_file(src, units, new, renames, m.names,
+                             doc=(f"// Package {new} holds the part of package {m.name} that "
+                                  f"{self.target.name} needs,\n// split out so that importing it does not "
+                                  f"link {', '.join(q for _, q in edges)}.\n").encode() if f == doc_file else b"")
+            changes[self.rel(new_dir / f)] = (None, body)
+        # P's files: forwarders in place of moved declarations, imports fixed.
+        for f, units in sorted(by_file.items()):
+            src = m.sources[f]
+            keep_units = [u for u in src.units if u.key not in moved_keys]
+            texts: dict[int, bytes] = {}
+            ranges = []
+            groups: dict[tuple[int, int], list[Unit]] = {}
+            for u in units:
+                fw = b"".join(_forwarder(by_name[n], n, new, renames.get(n, n)) for n in u.names if n in fwd)
+                if u.grouped and u.group is not None:
+                    groups.setdefault(u.group, []).append(u)
+                    ranges.append((u.start, u.end))
+                    if fw:
+                        texts.setdefault(-u.group[1], b"")
+                        texts[-u.group[1]] += fw
+                    continue
+                ranges.append((u.start, u.end))
+                if fw:
+                    texts[u.start] = fw
+            for g, gunits in groups.items():
+                if all(x.key in moved_keys for x in src.units if x.group == g):
+                    ranges = [r for r in ranges if not (g[0] <= r[0] < g[1])] + [g]
+                    if -g[1] in texts:
+                        texts[g[0]] = texts.pop(-g[1])
+            after = remove_lines(src.src, ranges, {k: v for k, v in texts.items() if k >= 0})
+            for k, v in texts.items():
+                if k < 0:  # forwarders of specs that left a group: after the group
+                    after = _insert_after_group(src.src, after, -k, v)
+            uses_new = any(n in fwd for u in units for n in u.names)
+            after = _fix_imports(after, f, m, keep_units, add=[(new_path, None)] if uses_new else [])
+            changes[self.rel(self.pdir / f)] = (src.src, after)
+        # Importers: repoint to the new package.
+        for user in repoint:
+            rel = self.rel(user.path)
+            before = changes.get(rel, (user.src.src, user.src.src))[0]
+            assert before is not None
+            local = user.local if user.explicit else new
+            taken = set(user.src.local_names(m.names)) | {
+                n for x in user.src.units for n in x.names}
+            name: str | None = user.local if user.explicit else None
+            if not user.explicit and new in taken:
+                local = name = m.name + new
+            edits = [(s, e, local.encode()) for s, e, _ in qualified_sites(before, user.local)] \
+                if local != user.local else []
+            edits += import_edits(user.src, ImportChange(repoint=((user.pkg.source_path(self.p), new_path,
+                                                                    name),)))
+            changes[rel] = (before, apply(before, edits))
+        # Estimate on the target's graph.
+        cfg_users = {u.pkg.import_path for u in repoint if u.in_config}
+        cut = {(imp, self.p) for imp in cfg_users}
+        new_imports = {q for u in needed if u.file in self.config_files() for q in m.imports_of(u)}
+        add = {imp: {new_path} for imp in cfg_users} | {new_path: {q for q in new_imports if q in self.graph}}
+        reach = self.reach_after(cut, add)
+        removed = frozenset(self.graph.packages) - reach
+        if not removed:
+            return None
+        cut_edges = [e for e in edges if e[1] in removed or e[0] in removed]
+        if not cut_edges:
+            return None
+        lost, confidence, notes = self.lost_effects(needed, removed)
+        for n in sorted(fwd):
+            if by_name[n].kind == "var":
+                notes.append(f"{m.name}.{n} is now a copy of {new}.{renames.get(n, n)} made at init: "
+                             "assignments to one are not seen through the other")
+                confidence = "low" if confidence == "low" else "medium"
+        if renames:
+            notes.append("exported in " + new + ": " + ", ".join(f"{a} -> {b}" for a, b in sorted(renames.items())))
+        key = f"A|{self.p}|{new_path}|{','.join(sorted(moved_keys))}"
+        q0 = cut_edges[0][1]
+        after_chain = [*self.chain(self.p)[:-1], new_path]
+        return Draft(key, "A", self.p, new_path, cut_edges, changes, needed, lost, confidence, notes,
+                     {self.target: self.bytes_of(removed)}, set(removed),
+                     {"before": self.chain(q0), "after": [*after_chain, f"({q0} gone)"]})
+
+    def lost_effects(self, moved: list[Unit], removed: frozenset[str]) -> tuple[list[str], str, list[str]]:
+        """Init functions and var initializers of P that the target stops running."""
+        if self.p not in removed:
+            return [], "high", []
+        mkeys = {u.key for u in moved}
+        cfg = self.config_files()
+        lost = []
+        external = False
+        for u in self.m.units:
+            if u.key in mkeys or u.file not in cfg:
+                continue
+            if u.kind == "init":
+                lost.append(f"{self.m.name}.{u.label}")
+                external = external or bool(self.m.imports_of(u))
+            elif u.kind == "var" and b"=" in u.text:
+                lost.append(f"{self.m.name}.{u.label} initializer ({u.file})")
+        if not lost:
+            return [], "high", []
+        confidence = "low" if external else "medium"
+        return lost, confidence, [f"{self.target.name} no longer imports {self.p}, so its package "
+                                  "initialization does not run there: check nothing relied on it"]
+
+    # -- direction B: extract the heavy part -----------------------------------------------------
+
+    def heavy(self, edge: Edge, b: int) -> Iterator[Draft | Refusal]:
+        try:
+            draft = self.heavy_plan(edge)
+        except Refused as r:
+            yield self.refusal(edge, b, "B", str(r))
+            return
+        if draft is not None:
+            yield draft
+
+    def heavy_plan(self, edge: Edge) -> Draft | None:
+        m = self.m
+        q = edge[1]
+        h0 = self.heavy_units(q, m.units)
+        if not h0:
+            return None
+        core: dict[str, Unit] = {}
+        stack = list(h0)
+        while stack:  # a method cannot leave its type: the type and all its methods go together
+            u = stack.pop()
+            if u.key in core:
+                continue
+            core[u.key] = u
+            if u.kind == "method" and u.receiver:
+                stack.extend(m.by_name.get(u.receiver, ()))
+            if u.kind in ("type", "alias"):
+                stack.extend(x for n in u.names for x in m.methods.get(n, ()))
+        core_types = {n for u in core.values() if u.kind in ("type", "alias") for n in u.names}
+        for u in m.units:  # values of a moving type go with it
+            if u.kind == "var" and u.key not in core and any(x is None and n in core_types for x, n in u.refs):
+                core[u.key] = u
+        heavy = dict(core)
+        changed = True
+        while changed:  # whatever names the moved code must move too, or P would import it back
+            changed = False
+            for u in m.units:
+                if u.key in heavy:
+                    continue
+                if any(v.key in heavy for v in m.internal(u)):
+                    heavy[u.key] = u
+                    changed = True
+                    if u.kind == "method" and u.receiver:
+                        for x in m.by_name.get(u.receiver, ()):
+                            heavy.setdefault(x.key, x)
+                    if u.kind in ("type", "alias"):
+                        for x in (x for n in u.names for x in m.methods.get(n, ())):
+                            heavy.setdefault(x.key, x)
+        users = self.users()
+        roots = self.units_named(set().union(*(u.names for u in users if u.in_config)) if users else set())
+        sels = set().union(*(u.selectors for u in users)) if users else set()
+        needed = m.closure(roots, all_methods=False, selectors=sels)
+        hit = [u for u in needed if u.key in heavy]
+        if hit:
+            direct = [u for u in hit if u.key in core and any(u.key == h.key for h in h0)]
+            if direct:
+                raise Refused(f"{self.target.name} needs {', '.join(u.label for u in direct)}, which uses {q}: "
+                              "leave it to the guard strategy")
+            ckeys = set(core)
+            into = sorted({f"{m.name}.{u.label} -> {m.name}.{v.label}" for u in hit if u.key not in ckeys
+                           for v in m.internal(u) if v.key in ckeys})
+            back = sorted({f"{m.name}.{u.label} -> {m.name}.{v.label}" for u in core.values()
+                           for v in m.internal(u) if v.key not in ckeys})
+            raise Refused(f"import cycle: the code that uses {q} would move out, but {m.name} keeps "
+                          f"referencing it ({'; '.join(into)}) while it references {m.name} back "
+                          f"({'; '.join(back) or 'none'})")
+        # What only the heavy code needs moves with it.
+        keep_roots = [u for u in m.units if u.key not in heavy and (
+            any(n[:1].isupper() for n in u.names) or u.kind == "init" or set(u.names) & m.test_refs())]
+        keep = {u.key for u in m.closure(keep_roots)}
+        extra = [u for u in m.closure(heavy.values()) if u.key not in heavy and u.key not in keep]
+        moved = sorted([*heavy.values(), *extra], key=lambda u: (u.file, u.start))
+        mkeys = {u.key for u in moved}
+        remaining = [u for u in m.units if u.key not in mkeys]
+        rem_names = {n for u in remaining if u.kind != "method" for n in u.names}
+        needs_p = {n for u in moved for x, n in u.refs if x is None and n in rem_names
+                   and any(v.key not in mkeys for v in m.by_name.get(n, ()))}
+        rem_types = {n for u in remaining if u.kind == "type" for n in u.names}
+        hidden = {f for u in remaining if u.kind == "type" for f in u.fields if not f[:1].isupper()}
+        hidden |= {u.names[0] for u in remaining if u.kind == "method" and not u.names[0][:1].isupper()
+                   and u.receiver in rem_types}
+        msels = set().union(*(u.selectors for u in moved)) | {n for u in moved for x, n in u.refs if x is None}
+        if hidden & msels:
+            raise Refused(f"the moved code selects unexported fields or methods of {m.name}'s remaining "
+                          f"types ({', '.join(sorted(hidden & msels))}): they would have to be exported")
+        renames = {n: _exported(n) for n in needs_p if not n[:1].isupper()}
+        for old, newn in renames.items():
+            if newn in m.by_name:
+                raise Refused(f"{old} must be exported from {self.p} as {newn}, which already exists")
+        main = next((u for u in moved if u.kind == "func" and u.names[0][:1].isupper()), moved[0])
+        hint = next((f for f in sorted({u.file for u in h0}) if _stem_matches(f, q)), main.file)
+        new, new_path = self.new_name(moved, hint)
+        moved_names = {n for u in moved if u.kind != "method" for n in u.names}
+        changes: dict[str, tuple[bytes | None, bytes | None]] = {}
+        new_dir = self.pdir / new
+        by_file: dict[str, list[Unit]] = {}
+        for u in moved:
+            by_file.setdefault(u.file, []).append(u)
+        plocal = m.name
+        for f, units in sorted(by_file.items()):
+            body = _new_file(m.sources[f], units, new, {}, m.names, qualify=(needs_p, plocal, renames),
+                             extra_imports=[(self.p, None)] if any(
+                                 n in needs_p for u in units for x, n in u.refs if x is None) else [])
+            changes[self.rel(new_dir / f)] = (None, body)
+        # P's own files (and its internal tests): drop moved code, export what the moved code needs.
+        for f, src in sorted({**m.sources, **m.tests}.items()):
+            units = by_file.get(f, [])
+            before = src.src
+            after = before
+            if renames:
+                after = apply(after, [(s, e, renames[n].encode()) for s, e, n in ident_sites(after, renames)])
+            if units:
+                ranges = [(u.start, u.end) for u in units]
+                after = _reparse_remove(after, f, ranges, before)
+            if after != before:
+                keep_units = parse(f, after).units
+                after = _fix_imports(after, f, m, list(keep_units), add=[], reparse=True)
+                changes[self.rel(self.pdir / f)] = (before, after)
+        # Internal tests that use moved names: move those test functions with the code.
+        for f, tsrc in sorted(m.tests.items()):
+            tunits = [u for u in tsrc.units if any(x is None and n in moved_names for x, n in u.refs)]
+            if not tunits:
+                continue
+            body = _new_file(tsrc, tunits, new, {}, m.names, qualify=(
+                {n for u in tunits for x, n in u.refs if x is None and n in rem_names}, plocal, renames),
+                extra_imports=[(self.p, None)] if any(
+                    x is None and n in rem_names for u in tunits for x, n in u.refs) else [])
+            changes[self.rel(new_dir / f)] = (None, body)
+            prev = changes.get(self.rel(self.pdir / f), (tsrc.src, tsrc.src))
+            cur = prev[1]
+            assert cur is not None
+            cur_src = parse(f, cur)
+            tkeys = {u.names[0] for u in tunits}
+            ranges = [(u.start, u.end) for u in cur_src.units if u.names and u.names[0] in tkeys]
+            cur = remove_lines(cur, ranges)
+            left = parse(f, cur)
+            if not left.units:
+                changes[self.rel(self.pdir / f)] = (prev[0], None)
+            else:
+                cur = _fix_imports(cur, f, m, list(left.units), add=[], reparse=True)
+                changes[self.rel(self.pdir / f)] = (prev[0], cur)
+        # Every other user of the moved names, across the module.
+        moves_init = any(u.kind == "init" for u in moved)
+        target_pkgs = set(self.graph.packages)
+        for path, src in self.files.importers(self.p):
+            if path.parent == self.pdir and src.package == m.name:
+                continue
+            rel = self.rel(path)
+            imp = next(i for i in src.imports if i.path == self.p)
+            local = imp.name or m.name
+            used = {n for u in src.units for x, n in u.refs if x == local}
+            moving = used & moved_names
+            blank = False
+            if not moving:
+                if not moves_init or path.name.endswith("_test.go"):
+                    continue
+                ipath = _import_path_of(self.project, path.parent)
+                if ipath in target_pkgs:
+                    continue
+                blank = True
+            before = src.src
+            taken = set(src.local_names(m.names)) | {n for x in src.units for n in x.names}
+            nlocal = new if new not in taken else m.name + new
+            name = None if nlocal == new else nlocal
+            if blank:
+                change = ImportChange(add=((new_path, "_"),))
+                changes[rel] = (before, apply(before, import_edits(src, change)))
+                continue
+            edits = [(s, e, nlocal.encode()) for s, e, n in qualified_sites(before, local) if n in moving]
+            still = used - moving
+            change = ImportChange(remove=frozenset() if still else frozenset({self.p}), add=((new_path, name),))
+            edits += import_edits(src, change)
+            changes[rel] = (before, apply(before, edits))
+        self.check_internal(new_path, [self.p] + [
+            _import_path_of(self.project, Path(self.project.root) / r).removesuffix("_test")
+            for r in changes if not r.startswith(self.rel(new_dir))])
+        # Estimate on the target's graph: P keeps only the imports its remaining code uses.
+        cfg = self.config_files()
+        keep_imports: set[str] = set()
+        for f in cfg:
+            src = m.sources.get(f)
+            if src is None:
+                continue
+            local = m.locals(f)
+            for u in src.units:
+                if u.key not in mkeys:
+                    keep_imports |= {local[x] for x, _ in u.refs if x in local}
+            keep_imports |= {m.pkg.resolve(i.path) for i in src.imports if i.name in ("_", ".")}
+        cut = {(self.p, x) for x in self.graph.imports(self.p) if x not in keep_imports}
+        removed = frozenset(self.graph.packages) - self.reach_after(cut, {})
+        if q not in removed:
+            return None
+        lost = [f"{m.name}.{u.label}" for u in moved if u.kind == "init" and u.file in cfg]
+        notes = []
+        if lost:
+            notes.append(f"init functions moved to {new}: they run only where {new} is imported; "
+                         "other importers of " + m.name + " get a blank import")
+        if renames:
+            notes.append("exported in " + m.name + ": " + ", ".join(f"{a} -> {b}" for a, b in sorted(renames.items())))
+        types_moved = sorted(u.label for u in moved if u.kind == "type" and any(
+            v.kind == "method" and v.receiver in u.names and v.key in {h.key for h in h0} for v in moved))
+        if types_moved:
+            notes.append("types moved with their methods (a method cannot leave its type): " + ", ".join(types_moved))
+        confidence = "medium" if (lost or renames) else "high"
+        key = f"B|{self.p}|{q}|{new_path}|{','.join(sorted(mkeys))}"
+        return Draft(key, "B", self.p, new_path, [edge], changes, moved, lost, confidence, notes,
+                     {self.target: self.bytes_of(removed)}, set(removed),
+                     {"before": self.chain(q), "after": [*self.chain(self.p), f"({q} gone)"]})
+
+
+def _import_path_of(project: Project, d: Path) -> str:
+    rel = d.relative_to(project.root).as_posix()
+    return project.module.path if rel in ("", ".") else f"{project.module.path}/{rel}"
+
+
+def _stem_matches(file: str, q: str) -> bool:
+    return Path(file).stem.split("_")[0] == q.rsplit("/", 1)[-1]
+
+
+def _exported(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+def _go_version(root: Path) -> tuple[int, int]:
+    try:
+        text = (root / "go.mod").read_text(encoding="utf-8")
+    except OSError:
+        return (1, 0)
+    mm = re.search(r"^go\s+(\d+)\.(\d+)", text, re.M)
+    return (int(mm.group(1)), int(mm.group(2))) if mm else (1, 0)
+
+
+def _insert_after_group(orig: bytes, after: bytes, group_end: int, text: bytes) -> bytes:
+    """Put forwarders right after the (shrunk) group that ended at group_end in the original file."""
+    tail = orig[group_end:]
+    pos = after.rfind(tail) if tail else len(after)
+    if pos < 0:
+        pos = len(after)
+    return after[:pos] + b"\n" + text + after[pos:]
+
+
+def _reparse_remove(after: bytes, file: str, ranges: list[tuple[int, int]], before: bytes) -> bytes:
+    """Remove units (ranges in `before`) from `after`, which may differ from before by renames."""
+    if after == before:
+        return remove_lines(before, ranges)
+    old_units = {(u.start, u.end): u for u in parse(file, before).units}
+    new_units = parse(file, after).units
+    idx = {u.key: u for u in new_units}
+    new_ranges = []
+    for r in ranges:
+        u = old_units.get(r)
+        v = idx.get(u.key) if u is not None else None
+        if v is None and u is not None:  # renamed: match by position in the file
+            v = next((w for w in new_units if w.index == u.index and w.kind == u.kind), None)
+        if v is not None:
+            new_ranges.append((v.start, v.end))
+    return remove_lines(after, new_ranges)
+
+
+def _fix_imports(after: bytes, file: str, m: PackageModel, keep_units: list[Unit], add: list[tuple[str, str | None]],
+                 reparse: bool = False) -> bytes:
+    """Drop the imports no remaining unit uses; add the given ones."""
+    src = parse(file, after)
+    units = src.units if reparse or True else keep_units
+    locals_ = src.local_names(m.names)
+    used = {x for u in units for x, _ in u.refs if x is not None}
+    remove = frozenset(path for name, path in locals_.items() if name not in used)
+    have = {i.path for i in src.imports}
+    change = ImportChange(remove=remove, add=tuple(a for a in add if a[0] not in have))
+    return apply(after, import_edits(src, change))
+
+
+def _forwarder(u: Unit, name: str, new: str, target_name: str) -> bytes:
+    ref = f"{new}.{target_name}"
+    if u.kind in ("type", "alias"):
+        return f"// {name} is {ref}.\ntype {name} = {ref}\n".encode()
+    if u.kind == "const":
+        return f"// {name} is {ref}.\nconst {name} = {ref}\n".encode()
+    if u.kind == "var":
+        return f"// {name} is {ref}.\nvar {name} = {ref}\n".encode()
+    sig = u.signature
+    assert sig is not None
+    params = list(sig.params)
+    if all(p.name not in (None, "_") for p in params):
+        ptext = sig.params_text
+    else:
+        named = [p if p.name not in (None, "_") else type(p)(f"p{i}", p.type, p.variadic)
+                 for i, p in enumerate(params)]
+        params = named
+        ptext = "(" + ", ".join(f"{p.name} {'...' if p.variadic else ''}{p.type}" for p in named) + ")"
+    args = ", ".join(f"{p.name}{'...' if p.variadic else ''}" for p in params)
+    targs = f"[{', '.join(sig.type_param_names)}]" if sig.type_param_names else ""
+    call = f"{ref}{targs}({args})"
+    result = f" {sig.result}" if sig.result else ""
+    body = f"\treturn {call}\n" if sig.result else f"\t{call}\n"
+    return f"// {name} calls {ref}.\nfunc {name}{sig.type_params}{ptext}{result} {{\n{body}}}\n".encode()
+
+
+def _new_file(src: Source, units: list[Unit], new: str, renames: dict[str, str], names: dict[str, str],
+              doc: bytes = b"", qualify: tuple[set[str], str, dict[str, str]] | None = None,
+              extra_imports: list[tuple[str, str | None]] | None = None) -> bytes:
+    """A file of the new package holding units, with the source file's header and the imports they use."""
+    texts = []
+    for u in sorted(units, key=lambda x: x.start):
+        text = u.text
+        edits: list[tuple[int, int, bytes]] = []
+        if renames:
+            edits += [(s, e, renames[n].encode()) for s, e, n in ident_sites(text, renames)]
+        if qualify:
+            qnames, plocal, prenames = qualify
+            edits += [(s, e, f"{plocal}.{prenames.get(n, n)}".encode())
+                      for s, e, n in _top_ident_sites(text, qnames)]
+        text = _apply_wrapped(text, edits)
+        texts.append(text.rstrip(b"\n") + b"\n")
+    body = b"\n".join(texts)
+    locals_ = src.local_names(names)
+    used = {x for u in units for x, _ in u.refs if x is not None}
+    imports = [(i.path, i.name) for i in src.imports
+               if i.name in ("_",) and False or (i.name or "") not in ("_", ".") and any(
+                   loc in used and p == i.path for loc, p in locals_.items())]
+    imports += extra_imports or []
+    header = src.header
+    out = header + doc + f"package {new}\n".encode()
+    if imports:
+        runs: dict[bool, list[bytes]] = {}
+        for p, n in sorted(set(imports)):
+            line = b"\t" + (n.encode() + b" " if n else b"") + b'"' + p.encode() + b'"\n'
+            runs.setdefault("." in p.split("/")[0], []).append(line)
+        if len(imports) == 1:
+            out += b"\nimport " + next(iter(runs.values()))[0].strip() + b"\n"
+        else:
+            out += b"\nimport (\n" + b"\n".join(b"".join(r) for _, r in sorted(runs.items())) + b")\n"
+    return out + b"\n" + body
+
+
+def _apply_wrapped(text: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
+    seen: set[tuple[int, int]] = set()
+    uniq = []
+    for e in sorted(edits):
+        if (e[0], e[1]) not in seen:
+            seen.add((e[0], e[1]))
+            uniq.append(e)
+    return apply(text, uniq)
+
+
+def _top_ident_sites(text: bytes, names: set[str]) -> list[tuple[int, int, str]]:
+    """Identifiers naming package-level declarations, skipping the declared name itself."""
+    out = ident_sites(text, names)
+    head = re.match(rb"(?:\s*//[^\n]*\n)*\s*(?:func|type|var|const)\s+(?:\([^)]*\)\s*)?(\w+)", text)
+    if head:
+        out = [s for s in out if s[0] != head.start(1)]
+    return out
+
+
+STRATEGY = Strategy(name=NAME, summary="Move the used (or the heavy) declarations of a package to a new package",
+                    propose=propose)
