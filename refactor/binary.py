@@ -118,6 +118,7 @@ class SizeTable:
             raise ValueError(f"size table JSON version {data.get('version')!r} is not {JSON_VERSION}")
 
         def ints(key: str) -> dict[str, int]:
+            """A str->int dict from one JSON key."""
             return {str(k): int(v) for k, v in dict(data.get(key, {})).items()}
 
         return cls(
@@ -150,6 +151,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9_./%~+-]+")
 
 
 def _unescape(prefix: str) -> str:
+    """Undo %xx escapes of a symbol prefix."""
     if "%" not in prefix:
         return prefix
     return _UNESCAPE.sub(lambda m: chr(int(m.group(1), 16)), prefix).encode("latin-1").decode(
@@ -194,6 +196,7 @@ class SymbolMapper:
         return hit
 
     def _owner(self, name: str) -> tuple[str, str]:
+        """Uncached owner(): the rules of go-toolchain.md §4.2 in order."""
         special = _SPECIAL_SYMBOLS.get(name)
         if special:
             return ("bucket", special)
@@ -276,6 +279,7 @@ class SymbolMapper:
 
 @dataclass(frozen=True)
 class _Section:
+    """One ELF section header."""
     name: str
     type: int
     addr: int
@@ -286,6 +290,7 @@ class _Section:
 
     @property
     def file_size(self) -> int:
+        """Bytes the section occupies in the file (0 for NOBITS)."""
         return 0 if self.type == _SHT_NOBITS else self.size
 
 
@@ -327,10 +332,12 @@ class _Elf:
         self._alloc_starts = [s.addr for s in alloc]
 
     def _cstr(self, off: int) -> str:
+        """The NUL-terminated string at a file offset."""
         end = self.data.find(b"\0", off)
         return self.data[off:end if end >= 0 else len(self.data)].decode("utf-8", "replace")
 
     def word(self, off: int) -> int:
+        """A pointer-sized word at a file offset."""
         return int(struct.unpack_from(self.e + ("Q" if self.is64 else "I"), self.data, off)[0])
 
     def section_at(self, addr: int) -> _Section | None:
@@ -434,6 +441,7 @@ class _Owners:
         self.items: list[tuple[str, str]] = []
 
     def __call__(self, kind: str, name: str) -> int:
+        """The id of an owner, interned."""
         key = (kind, name)
         i = self.ids.get(key)
         if i is None:
@@ -477,13 +485,16 @@ class _Attributor:
 
     # helpers
     def claim(self, tier: int, start: int, end: int, owner: int) -> None:
+        """Record a (start, end) file range for owner in a tier."""
         if end > start:
             self.tiers[tier].append((start, end, owner))
 
     def name_owner(self, name: str) -> int:
+        """Owner id of a symbol name."""
         return self.own(*self.mapper.owner(name))
 
     def run(self) -> SizeTable:
+        """Collect every claim, paint tiers in order, and sum."""
         elf = self.elf
         self._headers()
         self._sections()
@@ -499,6 +510,7 @@ class _Attributor:
         return self._account(painter, elf)
 
     def _headers(self) -> None:
+        """ELF header, program headers and section headers."""
         elf = self.elf
         hdr = self.own("bucket", HEADERS)
         self.claim(0, 0, elf.ehsize, hdr)
@@ -525,7 +537,8 @@ class _Attributor:
         """Tier 0 for symbols of a package, tier 1 for carriers and generated symbols."""
         elf = self.elf
         secs = elf.sections
-        carriers = {"type:*": TYPES, "go:string.*": STRINGS, "go:func.*": FUNCDATA, "go:funcdesc": GENERATED}
+        carriers = {"type:*": TYPES, "go:string.*": STRINGS, "go:func.*": FUNCDATA, "go:funcdesc": GENERATED,
+                    "go:funcdescrel": GENERATED, "runtime.gcbits.*": TYPES, "go:typerel.*": TYPES}
         starts: list[int] = sorted({v for _n, v, _s, _x, _t in self.syms if v})
         for name, value, size, shndx, _typ in self.syms:
             if not 0 < shndx < len(secs):
@@ -577,6 +590,7 @@ class _Attributor:
         pcln_end = sec.size if sec is not None else 0
 
         def region_end(start: int) -> int:
+            """End offset of the pclntab region starting at start."""
             i = regions.index(start)
             return regions[i + 1] if i + 1 < len(regions) else pcln_end
 
@@ -817,6 +831,7 @@ def _filler(chunk: bytes) -> bool:
 
 
 def _next_start(starts: list[int], value: int, limit: int) -> int:
+    """The first symbol address after value, capped at limit."""
     i = bisect_right(starts, value)
     return min(starts[i], limit) if i < len(starts) else limit
 
@@ -829,6 +844,7 @@ def elf_machine_x86(data: bytes) -> bool:
 
 @dataclass(frozen=True)
 class _Moduledata:
+    """The runtime.firstmoduledata fields attribution uses."""
     text: int
     types: int
     etypes: int
@@ -852,6 +868,7 @@ def _moduledata(elf: _Elf, pclntab_addr: int, funcname_off: int) -> _Moduledata 
             continue
 
         def word(i: int, at: int = pos) -> int:
+            """A pointer-sized word at a file offset."""
             return elf.word(at + i * p)
 
         # words: pcHeader, 6 slices (3 words each), findfunctab, minpc, maxpc, text, etext, ...
@@ -976,7 +993,7 @@ class _TypeWalker:
         if not 0 < n <= 4096:
             return False
         text = data[pos:pos + n]
-        return text.isascii() and text.isprintable() if hasattr(text, "isprintable") else text.isascii()
+        return text.isascii() and min(text) >= 0x20
 
     def _name(self, addr: int, owner: int) -> None:
         """Claim an abi.Name (flags, varint length, bytes, optional tag and pkgPath) for owner."""
@@ -996,6 +1013,7 @@ class _TypeWalker:
         self.claims.append((o, pos, owner))
 
     def _visit(self, t: int) -> list[int]:
+        """Claim one type descriptor and return the types it references."""
         o = self.off(t)
         if o is None:
             return []
