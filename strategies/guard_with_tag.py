@@ -1,0 +1,943 @@
+"""Guard an optional feature's files with a build tag, and stub what the rest of the build uses.
+
+Before: cmd/agent -> internal/export -> net/http   (only http.go imports it; its init registers an exporter)
+After:  http.go gets `//go:build !guard_omit_http`, and http_stub.go (`//go:build guard_omit_http`) declares
+        what the rest of the package uses; `go build -tags guard_omit_http ./cmd/agent` links no net/http.
+Refuses when a stub would need the heavy import (a used signature names its types), when a var's type
+cannot be told without type-checking, when every file of a package imports it (guard its importers
+instead), and when the target uses none of the files (split-package cuts that without a tag).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import jinja2
+from tree_sitter import Node, Parser
+
+from refactor.candidate import Candidate, Proposal, Refusal, Strategy, candidate_id
+from refactor.config import Settings, Target, parse_tags
+from refactor.edit import FileChange, Plan, add_constraint, apply_edits, or_constraint, remove_import
+from refactor.errors import GotrimError
+from refactor.gosource import (
+    GO,
+    BuildExpr,
+    Decl,
+    GoFile,
+    Import,
+    Package,
+    eval_build_expr,
+    format_build_expr,
+    guess_package_name,
+    parse_build_expr,
+    parse_file,
+    parse_plus_build,
+)
+from refactor.graph import BuildGraph, Edge
+from refactor.project import Project
+
+NAME = "guard-with-tag"
+TEMPLATES = Path(__file__).resolve().parent.parent / "refactor" / "templates"
+_KNOWN_OS = frozenset((
+    "aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux", "nacl",
+    "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos",
+))
+_KNOWN_ARCH = frozenset((
+    "386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "loong64", "mips", "mipsle", "mips64",
+    "mips64le", "mips64p32", "mips64p32le", "ppc", "ppc64", "ppc64le", "riscv", "riscv64", "s390", "s390x",
+    "sparc", "sparc64", "wasm",
+))
+_INITIALISMS = {"http": "HTTP", "https": "HTTPS", "tls": "TLS", "ssh": "SSH", "sql": "SQL", "json": "JSON",
+                "xml": "XML", "grpc": "GRPC", "url": "URL", "api": "API", "dns": "DNS", "tcp": "TCP",
+                "udp": "UDP", "smtp": "SMTP", "rpc": "RPC", "id": "ID", "ldap": "LDAP", "aws": "AWS"}
+_NUMERIC = frozenset((
+    "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "byte",
+    "rune", "float32", "float64", "complex64", "complex128",
+))
+_NIL_PREFIXES = ("*", "[]", "map[", "chan ", "chan<-", "<-chan", "func(", "func (", "interface{", "interface {")
+
+
+class _Refuse(GotrimError):
+    """This feature cannot be guarded safely; the message says why."""
+
+
+def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
+    """Guard candidates for every heavy import that only optional feature files of the module bring in."""
+    index = _Index(project)
+    features: dict[tuple[tuple[str, tuple[str, ...]], ...], _Feature] = {}
+    for target in project.targets:
+        graph = project.graphs[target]
+        sizes = _sizes(project, target)
+        for q, sites, cut in _site_sets(index, graph):
+            removed = graph.removed_by(cut)
+            if q not in removed:
+                continue
+            key = tuple(sorted((s.import_path, s.files) for s in sites))
+            feat = features.get(key)
+            if feat is None:
+                feat = features[key] = _Feature(q=q, sites=tuple(sorted(sites, key=lambda s: s.import_path)))
+            removed_bytes = sum(sizes.get(p, 0) for p in removed)
+            feat.hits.append(_Hit(target, removed, removed_bytes, _chain(graph, q)))
+    tags = _choose_tags(index, settings, list(features.values()))
+    for key in sorted(features, key=lambda k: (-features[k].bytes, k)):
+        feat = features[key]
+        if feat.bytes < settings.min_bytes:
+            continue
+        yield _proposal(index, feat, tags[key])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Finding features
+
+
+@dataclass(frozen=True)
+class _Site:
+    """The files of one package that form (part of) the feature: they alone import the cut packages."""
+
+    import_path: str
+    name: str
+    dir: str
+    files: tuple[str, ...]  # base names, sorted
+
+
+@dataclass(frozen=True)
+class _Hit:
+    """What guarding a feature removes from one target."""
+
+    target: Target
+    removed: frozenset[str]
+    bytes: int
+    chain: tuple[str, ...]
+
+
+@dataclass
+class _Feature:
+    """Sites guarded together under one tag, and what that removes per target."""
+
+    q: str  # the heavy package that names the feature
+    sites: tuple[_Site, ...]
+    hits: list[_Hit] = field(default_factory=list)
+
+    @property
+    def bytes(self) -> int:
+        return sum(h.bytes for h in self.hits)
+
+    @property
+    def removed(self) -> frozenset[str]:
+        return frozenset().union(*(h.removed for h in self.hits))
+
+
+def _site_sets(index: _Index, graph: BuildGraph) -> Iterator[tuple[str, list[_Site], list[Edge]]]:
+    """For each package imported from the main module: the files importing it, and the edges they cut."""
+    importers: dict[str, list[str]] = {}
+    for p in sorted(graph.main_module_packages()):
+        for q in graph.imports(p):
+            importers.setdefault(q, []).append(p)
+    for q in sorted(importers):
+        if q == graph.root:
+            continue
+        sites: list[_Site] = []
+        cut: list[Edge] = []
+        for p in importers[q]:
+            pkg = graph.packages[p]
+            files = [index.file(pkg.dir, f) for f in pkg.files]
+            src_path = pkg.source_path(q)
+            feature = tuple(sorted(os.path.basename(f.path) for f in files
+                                   if any(i.path == src_path for i in f.imports)))
+            if not feature or len(feature) == len(files):
+                sites = []  # a package whose every file needs q: guard its importers instead
+                break
+            sites.append(_Site(p, pkg.name, pkg.dir, feature))
+            others = [f for f in files if os.path.basename(f.path) not in feature]
+            kept = {pkg.resolve(i.path) for f in others for i in f.imports}
+            cut.extend((p, r) for r in graph.imports(p) if r not in kept)
+        if sites:
+            yield q, sites, cut
+
+
+def _chain(graph: BuildGraph, q: str) -> tuple[str, ...]:
+    chains = graph.why(q, limit=1)
+    return tuple(chains[0]) if chains else ()
+
+
+def _sizes(project: Project, target: Target) -> Mapping[str, int]:
+    """Bytes per package of the target, when its build is loaded (suggest prepares it); else empty."""
+    if f"size:{target}" not in project.extras:
+        return {}
+    return project.size(target).packages
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reading the module
+
+
+class _Index:
+    """Parsed files of the module, read once per propose run."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.root = project.root
+        self._files: dict[str, GoFile] = {}
+        self._all: list[str] | None = None
+
+    def file(self, directory: str, name: str) -> GoFile:
+        """The parsed file dir/name (path in messages relative to the module root)."""
+        path = os.path.join(directory, name)
+        f = self._files.get(path)
+        if f is None:
+            with open(path, "rb") as fh:
+                src = fh.read()
+            f = self._files[path] = parse_file(self.rel(path), src)
+        return f
+
+    def rel(self, path: str) -> str:
+        """Module-root-relative posix path."""
+        try:
+            return Path(path).relative_to(self.root).as_posix()
+        except ValueError:
+            return path
+
+    def go_files(self) -> list[str]:
+        """Every .go file of the main module (nested modules, testdata, vendor and _/. names left out)."""
+        if self._all is None:
+            out: list[str] = []
+            for d, dirs, files in os.walk(self.root):
+                dirs[:] = sorted(x for x in dirs if not x.startswith((".", "_")) and x not in ("testdata", "vendor")
+                                 and not os.path.exists(os.path.join(d, x, "go.mod")))
+                out.extend(os.path.join(d, f) for f in sorted(files)
+                           if f.endswith(".go") and not f.startswith((".", "_")))
+            self._all = out
+        return self._all
+
+    def dir_files(self, directory: str) -> list[GoFile]:
+        """Every Go file of a package directory, tests and other platforms included."""
+        names = sorted(f for f in os.listdir(directory) if f.endswith(".go") and not f.startswith((".", "_")))
+        return [self.file(directory, n) for n in names]
+
+    def importing(self, import_path: str) -> list[GoFile]:
+        """Every file of the module that imports import_path."""
+        needle = f'"{import_path}"'.encode()
+        out = []
+        for path in self.go_files():
+            with open(path, "rb") as fh:
+                if needle not in fh.read():
+                    continue
+            f = self.file(os.path.dirname(path), os.path.basename(path))
+            if any(i.path == import_path for i in f.imports):
+                out.append(f)
+        return out
+
+    def tags_in_use(self) -> dict[str, list[str]]:
+        """Build tags of the module's constraints -> files whose constraint names them."""
+        out: dict[str, list[str]] = {}
+        for path in self.go_files():
+            with open(path, "rb") as fh:
+                head = fh.read(4096)
+            for m in re.finditer(rb"^//(?:go:build| *\+build)\s(.*)$", head, re.M):
+                for tag in re.findall(r"[A-Za-z0-9_.]+", m.group(1).decode("utf-8", "replace")):
+                    out.setdefault(tag, []).append(path)
+        return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Tags
+
+
+def _choose_tags(index: _Index, settings: Settings, features: Sequence[_Feature]
+                 ) -> dict[tuple[tuple[str, tuple[str, ...]], ...], str]:
+    """One tag per feature: <module>_omit_<name>, not already meaning something else; overridable."""
+    in_use = index.tags_in_use()
+    overrides: Mapping[str, str] = getattr(settings, "guard_tags", None) or {}
+    mod = _ident(guess_package_name(index.project.module.path)).lower()
+    out = {}
+    for feat in features:
+        key = tuple(sorted((s.import_path, s.files) for s in feat.sites))
+        name = _feature_name(feat.q)
+        tag = f"{mod}_omit_{name}"
+        n = 1
+        while not _tag_free(index, in_use, tag, feat.q):
+            n += 1
+            tag = f"{mod}_omit_{name}{n}"
+        override = overrides.get(tag) or overrides.get(feat.q)
+        if override:
+            tag = parse_tags(override)[0]
+        out[key] = tag
+    return out
+
+
+def _tag_free(index: _Index, in_use: Mapping[str, list[str]], tag: str, q: str) -> bool:
+    """A tag is free when unused, or when the files it already excludes import q (the same feature)."""
+    for path in in_use.get(tag, []):
+        f = index.file(os.path.dirname(path), os.path.basename(path))
+        if not any(i.path == q for i in f.imports):
+            return False
+    return True
+
+
+def _feature_name(q: str) -> str:
+    return _ident(guess_package_name(q)).lower() or "feature"
+
+
+def _ident(s: str) -> str:
+    s = re.sub(r"[^0-9A-Za-z_]", "_", s)
+    return "x" + s if s[:1].isdigit() else s
+
+
+def _camel(name: str) -> str:
+    return "".join(_INITIALISMS.get(p, p[:1].upper() + p[1:]) for p in name.split("_") if p)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The proposal
+
+
+def _proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
+    targets = tuple(h.target for h in feat.hits)
+    name = _feature_name(feat.q)
+    where = ", ".join(f"{index.rel(os.path.join(s.dir, f))}" for s in feat.sites for f in s.files)
+    summary = f"guard {where} with -tags {tag}: drop {feat.q} ({len(feat.removed)} packages)"
+    try:
+        uses = _target_uses(index, feat)
+        if not any(uses.values()):
+            raise _Refuse(f"{', '.join(h.target.label for h in feat.hits)} use nothing of {where} and no init "
+                          "or blank import registers it: split-package cuts this without a build tag")
+        changes: list[tuple[str, bytes | None, bytes | None]] = []
+        notes: list[str] = []
+        for site in feat.sites:
+            changes.extend(_guard_site(index, site, feat, tag, name, notes))
+    except _Refuse as exc:
+        return Refusal(strategy=NAME, targets=targets, summary=summary, reason=str(exc),
+                       estimated_bytes=feat.bytes)
+    plan = Plan(title=f"Guard the {name} feature with build tag {tag}",
+                changes=tuple(FileChange(path=p, before=b, after=a) for p, b, a in changes))
+    explanation = _explain(index, feat, tag, name, uses, notes)
+    key = "|".join(f"{s.import_path}:{','.join(s.files)}" for s in feat.sites) + f"|{tag}"
+    return Candidate(
+        id=candidate_id(NAME, key), strategy=NAME, targets=targets, summary=summary, explanation=explanation,
+        estimated_bytes=feat.bytes, confidence="medium", plan=plan, removes=tuple(sorted(feat.removed)),
+        variant_tags=(tag,),
+        details={"tag": tag, "feature": name, "heavy": feat.q,
+                 "files": [index.rel(os.path.join(s.dir, f)) for s in feat.sites for f in s.files]},
+    )
+
+
+def _explain(index: _Index, feat: _Feature, tag: str, name: str, uses: Mapping[str, list[str]],
+             notes: Sequence[str]) -> str:
+    lines = []
+    for s in feat.sites:
+        files = ", ".join(s.files)
+        verb = "imports" if len(s.files) == 1 else "import"
+        lines.append(f"In {s.import_path}, only {files} {verb} what brings in {feat.q}: the {name} feature.")
+    for h in feat.hits:
+        lines.append(f"{h.target.label}: {' -> '.join(h.chain)}; built with -tags {tag} it drops "
+                     f"{len(h.removed)} packages ({', '.join(sorted(h.removed)[:6])}"
+                     f"{', …' if len(h.removed) > 6 else ''}).")
+    lost = [f"{p}: {', '.join(u)}" for p, u in uses.items() if u]
+    lines.append("The slim build loses the " + name + " feature: " + "; ".join(lost) + ".")
+    lines.extend(notes)
+    for h in feat.hits:
+        pkg = "./" + index.rel(index.project.graphs[h.target].main.dir)
+        env = f"GOOS={h.target.goos} GOARCH={h.target.goarch} "
+        tags = ",".join(h.target.tags)
+        lines.append(f"Full:  {env}go build {'-tags ' + tags + ' ' if tags else ''}{pkg}")
+        lines.append(f"Slim:  {env}go build -tags {','.join((*h.target.tags, tag))} {pkg}")
+    return "\n".join(lines)
+
+
+def _target_uses(index: _Index, feat: _Feature) -> dict[str, list[str]]:
+    """Per site: what the targets reach of the feature files (init, blank imports, used declarations)."""
+    out: dict[str, list[str]] = {}
+    for site in feat.sites:
+        used: set[str] = set()
+        for h in feat.hits:
+            graph = index.project.graphs[h.target]
+            pkg = graph.packages.get(site.import_path)
+            if pkg is None:
+                continue
+            files = [index.file(pkg.dir, f) for f in pkg.files]
+            view = Package.from_files(site.import_path, pkg.name, files)
+            roots = {d.key for d in view.decls.values() if d.kind == "init" or d.side_effects}
+            if pkg.name == "main":
+                roots.add("main")
+            for imp in graph.importers(site.import_path):
+                ipkg = graph.packages[imp]
+                for f in (index.file(ipkg.dir, n) for n in ipkg.files):
+                    local = _local_name(f, site.import_path, site.name)
+                    if local is None:
+                        continue
+                    for d in f.decls:
+                        roots.update(k for r in d.refs if r.qualifier == local for k in _keys(view, r.name))
+            for k in view.closure(roots):
+                d = view.decls[k]
+                if os.path.basename(d.file) in site.files:
+                    used.add("init" if d.kind == "init" else d.key)
+            for f in files:
+                if os.path.basename(f.path) in site.files:
+                    used.update(f"import _ {i.path!r}" for i in f.imports
+                                if i.name == "_" and pkg.resolve(i.path) in h.removed)
+        out[site.import_path] = sorted(used)
+    return out
+
+
+def _keys(view: Package, name: str) -> list[str]:
+    return [d.key for d in view.by_name(name) if d.kind not in ("method", "init")]
+
+
+def _local_name(f: GoFile, import_path: str, pkg_name: str) -> str | None:
+    for i in f.imports:
+        if i.path == import_path:
+            return None if i.name == "_" else i.local_name(pkg_name)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Guarding one site
+
+
+def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str, notes: list[str]
+                ) -> Iterator[tuple[str, bytes | None, bytes | None]]:
+    """The file changes for one package: guard edits, moved blank imports, new or updated stubs."""
+    all_files = index.dir_files(site.dir)
+    by_name = {os.path.basename(f.path): f for f in all_files}
+    feature = [by_name[n] for n in site.files]
+    heavy = feat.removed | {feat.q}
+    stubs = {os.path.basename(f.path): _existing_stub(f, all_files, site.files) for f in feature}
+    skip = set(site.files) | {os.path.basename(s.path) for s in stubs.values() if s is not None}
+    rest = [f for f in all_files if os.path.basename(f.path) not in skip and f.package in (site.name,)
+            and not _ignored(f)]
+    importers = [f for f in index.importing(site.import_path) if os.path.dirname(
+        os.path.join(index.root, f.path)) != site.dir or f.package != site.name]
+    view = Package.from_files(site.import_path, site.name, all_files)
+    need_names, need_fields = _references(rest, importers, site)
+    taken = {d.name for f in all_files for d in f.decls}
+    for real in feature:
+        base = os.path.basename(real.path)
+        blank = [i for i in real.imports if i.name == "_" and i.path in heavy]
+        heavy_named = [i for i in real.imports if i.name != "_" and i.path in heavy]
+        if blank and not heavy_named and any(d.kind != "init" for d in real.decls):
+            yield from _move_blank_imports(index, site, real, blank, tag, name)
+            continue
+        yield real.path, real.src, _and_constraint(real, "!" + tag)
+        gen = _Stubber(index, site, real, view, heavy, tag, name, taken)
+        blocks = gen.blocks(need_names, need_fields)
+        stub = stubs[base]
+        if stub is not None:
+            yield stub.path, stub.src, _repair_stub(stub, gen, blocks, tag, notes)
+        elif blocks:
+            taken.add(gen.err_var)
+            yield _stub_path(index, site, base, tag), None, gen.render(blocks)
+
+
+def _ignored(f: GoFile) -> bool:
+    return f.constraint is not None and f.constraint.expr is not None and f.constraint.expr.strip() == "ignore"
+
+
+def _references(rest: Sequence[GoFile], importers: Sequence[GoFile], site: _Site
+                ) -> tuple[set[str], set[str]]:
+    """Names the rest of the package uses unqualified, and selector names (methods) used anywhere."""
+    names: set[str] = set()
+    fields: set[str] = set()
+    for f in rest:
+        for d in f.decls:
+            names.update(r.name for r in d.refs if r.qualifier is None)
+            names.update(d.universe_refs)
+        fields |= _selector_names(f.src)
+    for f in importers:
+        local = _local_name(f, site.import_path, site.name)
+        if local is None:
+            continue
+        for d in f.decls:
+            names.update(r.name for r in d.refs if r.qualifier == local)
+        fields |= _selector_names(f.src)
+    return names, fields
+
+
+@cache
+def _parser() -> Parser:
+    return Parser(GO)
+
+
+@cache
+def _tree_root(src: bytes) -> Node:
+    return _parser().parse(src).root_node
+
+
+@cache
+def _selector_names(src: bytes) -> frozenset[str]:
+    """Names used after a dot, and method names of interface types: the method uses a file may make."""
+    out: set[str] = set()
+    stack = [_tree_root(src)]
+    while stack:
+        n = stack.pop()
+        if n.type in ("field_identifier",) and n.parent is not None and n.parent.type in (
+                "selector_expression", "method_elem", "method_spec"):
+            out.add(_text(src, n))
+        stack.extend(n.children)
+    return frozenset(out)
+
+
+def _text(src: bytes, node: Node | None) -> str:
+    return "" if node is None else src[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+
+def _node_at(src: bytes, start: int, end: int) -> Node:
+    """The declaration node spanning exactly [start, end)."""
+    n: Node | None = _tree_root(src).descendant_for_byte_range(start, end)
+    while n is not None and not (n.start_byte == start and n.end_byte == end and n.is_named):
+        n = n.parent
+    if n is None:
+        raise _Refuse(f"cannot find the declaration at bytes {start}-{end}")
+    return n
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Constraints
+
+
+def _file_expr(f: GoFile) -> BuildExpr | None:
+    c = f.constraint
+    if c is None:
+        return None
+    if c.expr is not None:
+        return parse_build_expr(c.expr)
+    x: BuildExpr | None = None
+    for s, e in c.plus_build:
+        y = parse_plus_build(f.src[s:e].decode("utf-8", "replace"))
+        x = y if x is None else ("and", x, y)
+    return x
+
+
+def _and_constraint(f: GoFile, term: str) -> bytes:
+    return apply_edits(f.src, add_constraint(f, term))
+
+
+def _or_constraint(f: GoFile, term: str) -> bytes:
+    return apply_edits(f.src, or_constraint(f, term))
+
+
+def _tags(x: BuildExpr) -> set[str]:
+    if x[0] == "tag":
+        return {str(x[1])}
+    return set().union(*(_tags(c) for c in x[1:] if isinstance(c, tuple)))
+
+
+def _negates(a: BuildExpr, b: BuildExpr) -> bool:
+    """a is true exactly when b is false, for every assignment of their tags."""
+    tags = sorted(_tags(a) | _tags(b))
+    if len(tags) > 12:
+        return False
+    for bits in range(1 << len(tags)):
+        have = {t for i, t in enumerate(tags) if bits >> i & 1}
+        if eval_build_expr(a, have) == eval_build_expr(b, have):
+            return False
+    return True
+
+
+def _name_suffix(base: str) -> str:
+    """The _GOOS / _GOARCH / _GOOS_GOARCH part of a file name that constrains it ('' if none)."""
+    stem = base[:-3] if base.endswith(".go") else base
+    parts = stem.split("_")
+    if len(parts) >= 3 and parts[-2] in _KNOWN_OS and parts[-1] in _KNOWN_ARCH:
+        return "_" + "_".join(parts[-2:])
+    if len(parts) >= 2 and (parts[-1] in _KNOWN_OS or parts[-1] in _KNOWN_ARCH):
+        return "_" + parts[-1]
+    return ""
+
+
+def _existing_stub(real: GoFile, files: Sequence[GoFile], feature: Sequence[str]) -> GoFile | None:
+    """A file of the package whose constraint is the negation of real's: the stub for other platforms."""
+    x = _file_expr(real)
+    if x is None:
+        return None
+    suffix = _name_suffix(os.path.basename(real.path))
+    for f in files:
+        base = os.path.basename(f.path)
+        if base in feature or base.endswith("_test.go") or _name_suffix(base) != suffix:
+            continue
+        y = _file_expr(f)
+        if y is not None and _negates(x, y):
+            return f
+    return None
+
+
+def _stub_path(index: _Index, site: _Site, base: str, tag: str) -> str:
+    suffix = _name_suffix(base)
+    stem = base[:-3][: len(base) - 3 - len(suffix)]
+    for cand in (f"{stem}_stub{suffix}.go", f"{stem}_{tag}{suffix}.go"):
+        if not os.path.exists(os.path.join(site.dir, cand)):
+            return index.rel(os.path.join(site.dir, cand))
+    raise _Refuse(f"{stem}_stub{suffix}.go exists and is not a stub for {base}: pass another tag")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Blank imports
+
+
+def _move_blank_imports(index: _Index, site: _Site, real: GoFile, blank: Sequence[Import], tag: str,
+                        name: str) -> Iterator[tuple[str, bytes | None, bytes | None]]:
+    """Move blank imports of the heavy packages out of real into their own guarded file."""
+    imps = list(blank)
+    out = real
+    for imp in imps:
+        out = parse_file(real.path, apply_edits(out.src, remove_import(out, imp.path)))
+    yield real.path, real.src, out.src
+    old = _file_expr(real)
+    expr: BuildExpr = ("not", ("tag", tag)) if old is None else ("and", old, ("not", ("tag", tag)))
+    base = os.path.basename(real.path)
+    suffix = _name_suffix(base)
+    path = index.rel(os.path.join(site.dir, f"import_{name}{suffix}.go"))
+    specs = sorted(f'_ "{i.path}"' for i in imps)
+    imports = f"import {specs[0]}\n" if len(specs) == 1 else "import (\n" + "".join(
+        f"\t{s}\n" for s in specs) + ")\n"
+    text = (f"//go:build {format_build_expr(expr)}\n\n"
+            f"// Importing {', '.join(i.path for i in imps)} links in the {name} feature; build with\n"
+            f"// -tags {tag} to leave it out.\n\n"
+            f"package {real.package}\n\n{imports}")
+    yield path, None, text.encode()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Stubs
+
+
+@dataclass
+class _Block:
+    """One declaration of a stub file: its key, text, and the comparable signature."""
+
+    key: str
+    name: str
+    kind: str
+    text: str
+    signature: tuple[str, ...] = ()
+    params: str = ""
+
+
+class _Stubber:
+    """Stub declarations for one real file, from its tree-sitter nodes."""
+
+    def __init__(self, index: _Index, site: _Site, real: GoFile, view: Package, heavy: frozenset[str],
+                 tag: str, feature: str, taken: set[str]) -> None:
+        self.index = index
+        self.site = site
+        self.real = real
+        self.view = view
+        self.heavy = heavy
+        self.tag = tag
+        self.feature = feature
+        self.locals = self._local_paths()
+        self.imports: set[str] = set()
+        self.message = f"{feature} is not built in: build without -tags {tag}"
+        base = "err" + _camel(feature) + "Omitted"
+        self.err_var = base
+        n = 1
+        while self.err_var in taken:
+            n += 1
+            self.err_var = f"{base}{n}"
+        self.uses_err = False
+        self.types = {d.name: d for f in view.files for d in f.decls if d.kind in ("type", "alias")}
+
+    def _local_paths(self) -> dict[str, str]:
+        out = {}
+        for i in self.real.imports:
+            if i.name in ("_", "."):
+                continue
+            pkg = self.index.project.package(i.path)
+            out[i.local_name(pkg.name if pkg else guess_package_name(i.path))] = i.path
+        return out
+
+    def blocks(self, names: set[str], fields: set[str]) -> list[_Block]:
+        """The stub blocks the rest of the build needs, in source order (closed over what they name)."""
+        decls = [d for d in self.real.decls if d.kind != "init" and d.name != "_"]
+        own = {d.name for d in decls if d.kind != "method"}
+        chosen: dict[str, _Block] = {}
+        todo = True
+        wanted = set(names)
+        while todo:
+            todo = False
+            for d in decls:
+                if d.key in chosen:
+                    continue
+                if d.kind == "method":
+                    recv_here = (d.receiver or "") in own
+                    if d.name not in fields or (recv_here and d.receiver not in chosen):
+                        continue
+                elif d.name not in wanted:
+                    continue
+                block = self.block(d)
+                chosen[d.key] = block
+                todo = True
+                wanted |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", block.text)) & own
+        order = {d.key: i for i, d in enumerate(self.real.decls)}
+        return sorted(chosen.values(), key=lambda b: order[b.key])
+
+    def block(self, d: Decl) -> _Block:
+        """The stub text of one declaration."""
+        src = self.real.src
+        if d.kind in ("func", "method"):
+            node = _node_at(src, d.spec_start, d.spec_end)
+            return self._func(d, node)
+        if d.kind in ("type", "alias"):
+            node = _node_at(src, d.spec_start, d.spec_end)
+            return self._type(d, node)
+        if d.kind == "const":
+            return self._const(d)
+        node = _node_at(src, d.spec_start, d.spec_end)
+        return self._var(d, node)
+
+    def _check(self, d: Decl, node: Node | None, what: str) -> None:
+        """Refuse when node names a heavy package; note the light ones the stub must import."""
+        if node is None:
+            return
+        for qual in _qualifiers(self.real.src, node):
+            path = self.locals.get(qual)
+            if path is None:
+                continue
+            if path in self.heavy:
+                raise _Refuse(f"{self.real.path}: {what} of {d.key} names {qual}.* from {path}, which the slim "
+                              f"build drops; a stub cannot declare it (move it behind an interface first)")
+            self.imports.add(path)
+
+    def _func(self, d: Decl, node: Node) -> _Block:
+        src = self.real.src
+        tparams = node.child_by_field_name("type_parameters")
+        params = node.child_by_field_name("parameters")
+        result = node.child_by_field_name("result")
+        recv = node.child_by_field_name("receiver")
+        for part, what in ((tparams, "type parameters"), (params, "parameters"), (result, "results"),
+                           (recv, "receiver")):
+            self._check(d, part, what)
+        results = _result_types(src, result)
+        head = src[node.start_byte:(node.child_by_field_name("body") or node).start_byte].decode().rstrip()
+        if results and results[-1] == "error":
+            zeros = [self._zero(t) for t in results[:-1]]
+            body = "return " + ", ".join([*zeros, self.err_var])
+            doc = f"// {d.name} always fails: the {self.feature} feature is not built in."
+        else:
+            body = f"panic({self.err_var})"
+            doc = f"// {d.name} panics: the {self.feature} feature is not built in."
+        self.uses_err = True
+        text = f"{doc}\n{head} {{\n\t{body}\n}}"
+        sig = _signature(src, node)
+        return _Block(d.key, d.name, d.kind, text, sig, _text(src, params))
+
+    def _type(self, d: Decl, node: Node) -> _Block:
+        src = self.real.src
+        doc = src[d.start:d.spec_start].decode() if d.group_start is None else ""
+        try:
+            self._check(d, node, "the definition")
+        except _Refuse:
+            tparams = node.child_by_field_name("type_parameters")
+            head = f"type {d.name}{_text(src, tparams)}"
+            return _Block(d.key, d.name, "type",
+                          f"// {d.name} stands in for the real type, which needs packages the slim build "
+                          f"drops.\n{head} struct{{}}")
+        return _Block(d.key, d.name, d.kind, f"{doc}type {_text(src, node)}")
+
+    def _const(self, d: Decl) -> _Block:
+        src = self.real.src
+        if d.group_start is not None and d.group_end is not None:
+            text = src[d.group_start:d.group_end].decode()
+            scope = _node_at(src, *_trim(src, d.group_start, d.group_end))
+        else:
+            text = src[d.start:d.end].decode()
+            scope = _node_at(src, d.spec_start, d.spec_end)
+        self._check(d, scope, "the value")
+        return _Block(d.key, d.name, "const", text)
+
+    def _var(self, d: Decl, node: Node) -> _Block:
+        src = self.real.src
+        typ = node.child_by_field_name("type")
+        value = node.child_by_field_name("value")
+        names = ", ".join(_text(src, c) for i, c in enumerate(node.children)
+                          if node.field_name_for_child(i) == "name")
+        doc = src[d.start:d.spec_start].decode() if d.group_start is None else ""
+        if typ is not None:
+            self._check(d, typ, "the type")
+            return _Block(d.key, d.name, "var", f"{doc}var {names} {_text(src, typ)}")
+        lit = value.named_children[0] if value is not None and value.named_child_count == 1 else None
+        if lit is not None and lit.type in ("interpreted_string_literal", "raw_string_literal", "int_literal",
+                                            "float_literal", "true", "false", "rune_literal"):
+            return _Block(d.key, d.name, "var", f"{doc}var {names} = {_text(src, lit)}")
+        inner = lit.named_children[0] if lit is not None and lit.type == "unary_expression" and \
+            lit.named_child_count == 1 else lit
+        if inner is not None and inner.type == "composite_literal":
+            t = inner.child_by_field_name("type")
+            self._check(d, t, "the type")
+            star = "*" if inner is not lit else ""
+            return _Block(d.key, d.name, "var", f"{doc}var {names} {star}{_text(src, t)}")
+        raise _Refuse(f"{self.real.path}: the type of var {d.name} is not written out; give it an explicit "
+                      "type so a stub can declare it")
+
+    def _zero(self, t: str, depth: int = 0) -> str:
+        t = " ".join(t.split())
+        if t in _NUMERIC:
+            return "0"
+        if t == "string":
+            return '""'
+        if t == "bool":
+            return "false"
+        if t in ("error", "any") or t.startswith(_NIL_PREFIXES):
+            return "nil"
+        if t.startswith(("[", "struct{", "struct {")):
+            return t + "{}"
+        base = t.split("[", 1)[0]
+        d = self.types.get(base)
+        if d is not None and depth < 4:
+            if d.type_kind == "struct_type":
+                return t + "{}"
+            f = self.view.file_of(d)
+            node = _node_at(f.src, d.spec_start, d.spec_end).child_by_field_name("type")
+            under = self._zero(_text(f.src, node), depth + 1) if node is not None else ""
+            if under in ("0", '""', "false", "nil"):
+                return under
+        return f"*new({t})"
+
+    def render(self, blocks: Sequence[_Block]) -> bytes:
+        """The new stub file."""
+        imports = set(self.imports)
+        if self.uses_err:
+            imports.add("errors")
+        specs = []
+        for path in sorted(imports):
+            local = next((k for k, v in self.locals.items() if v == path), None)
+            alias = local if local and local != guess_package_name(path) else None
+            specs.append(f'{alias + " " if alias else ""}"{path}"')
+        expr = _file_expr(self.real)
+        tag: BuildExpr = ("tag", self.tag)
+        constraint = format_build_expr(tag if expr is None else ("and", expr, tag))
+        heavy = sorted(p for p in self.heavy if p in self._heavy_imports())
+        text = _environment().get_template("guard_stub.go.j2").render(
+            constraint=constraint, real_file=os.path.basename(self.real.path), tag=self.tag,
+            feature=self.feature, heavy=", ".join(heavy), package=self.real.package, imports=specs,
+            err_var=self.err_var if self.uses_err else "", message=self.message,
+            blocks=[b.text for b in blocks],
+        )
+        return text.encode()
+
+    def _heavy_imports(self) -> set[str]:
+        return {i.path for i in self.real.imports}
+
+
+def _trim(src: bytes, start: int, end: int) -> tuple[int, int]:
+    """The declaration node's own range inside [start, end) (doc and trailing comments left out)."""
+    root = _tree_root(src)
+    for c in root.children:
+        if c.start_byte >= start and c.end_byte <= end and c.type in ("const_declaration", "var_declaration"):
+            return c.start_byte, c.end_byte
+    return start, end
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False, trim_blocks=True,
+        lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+    )
+
+
+def _qualifiers(src: bytes, node: Node) -> set[str]:
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "qualified_type":
+            pkg = n.child_by_field_name("package")
+            out.add(_text(src, pkg))
+        elif n.type == "selector_expression":
+            op = n.child_by_field_name("operand")
+            if op is not None and op.type == "identifier":
+                out.add(_text(src, op))
+        stack.extend(n.children)
+    return out
+
+
+def _param_types(src: bytes, plist: Node | None) -> list[str]:
+    """Types of a parameter list, one per parameter (grouped names expanded)."""
+    if plist is None:
+        return []
+    if plist.type != "parameter_list":
+        return [" ".join(_text(src, plist).split())]
+    out = []
+    for p in plist.named_children:
+        if p.type not in ("parameter_declaration", "variadic_parameter_declaration"):
+            continue
+        typ = " ".join(_text(src, p.child_by_field_name("type")).split())
+        if p.type == "variadic_parameter_declaration":
+            typ = "..." + typ
+        n = sum(1 for i in range(p.child_count) if p.field_name_for_child(i) == "name")
+        out.extend([typ] * max(n, 1))
+    return out
+
+
+def _result_types(src: bytes, result: Node | None) -> list[str]:
+    return _param_types(src, result)
+
+
+def _signature(src: bytes, node: Node) -> tuple[str, ...]:
+    """A comparable signature: receiver type, type parameters, parameter and result types."""
+    recv = node.child_by_field_name("receiver")
+    tparams = node.child_by_field_name("type_parameters")
+    parts = [
+        "recv:" + ",".join(_param_types(src, recv)),
+        "tparams:" + " ".join(_text(src, tparams).split()),
+        "params:" + ",".join(_param_types(src, node.child_by_field_name("parameters"))),
+        "results:" + ",".join(_param_types(src, node.child_by_field_name("result"))),
+    ]
+    return tuple(parts)
+
+
+def _repair_stub(stub: GoFile, gen: _Stubber, blocks: Sequence[_Block], tag: str, notes: list[str]) -> bytes:
+    """The existing stub with the tag OR-ed in; drifted signatures fixed, missing declarations added."""
+    src = _or_constraint(stub, tag)
+    fixed = parse_file(stub.path, src)
+    have = {d.key: d for d in fixed.decls}
+    edits: list[tuple[int, int, str]] = []
+    missing: list[_Block] = []
+    for b in blocks:
+        d = have.get(b.key)
+        if d is None:
+            missing.append(b)
+            continue
+        if b.kind not in ("func", "method"):
+            continue
+        node = _node_at(src, d.spec_start, d.spec_end)
+        sig = _signature(src, node)
+        if sig == b.signature:
+            continue
+        if sig[:2] != b.signature[:2] or sig[3] != b.signature[3]:
+            raise _Refuse(f"{stub.path}: {d.key} has drifted from {gen.real.path} ({_sig_text(sig)} vs "
+                          f"{_sig_text(b.signature)}) beyond its parameters; update the stub first")
+        params = node.child_by_field_name("parameters")
+        assert params is not None
+        edits.append((params.start_byte, params.end_byte, b.params))
+        notes.append(f"{stub.path}: {d.key} had drifted from {gen.real.path}; its parameters become {b.params}.")
+    for s, e, new in sorted(edits, reverse=True):
+        src = src[:s] + new.encode() + src[e:]
+    if missing:
+        if any(b.kind in ("func", "method") for b in missing) or gen.imports:
+            needs = sorted(gen.imports | ({"errors"} if gen.uses_err else set()))
+            present = {i.path for i in fixed.imports}
+            lacking = [p for p in needs if p not in present]
+            if lacking:
+                raise _Refuse(f"{stub.path} lacks {', '.join(b.key for b in missing)} and would need imports "
+                              f"{', '.join(lacking)}; add them to the stub first")
+        names = ", ".join(b.key for b in missing)
+        notes.append(f"{stub.path} lacked {names}; added.")
+        extra = "".join("\n" + b.text.replace(gen.err_var, gen.err_var) + "\n" for b in missing)
+        if gen.uses_err and gen.err_var not in src.decode("utf-8", "replace"):
+            extra = f"\nvar {gen.err_var} = errors.New({gen.message!r})\n".replace("'", '"') + extra
+        src = src.rstrip(b"\n") + b"\n" + extra.encode()
+    return src
+
+
+def _sig_text(sig: Sequence[str]) -> str:
+    return "; ".join(s for s in sig if not s.endswith(":"))
+
+
+STRATEGY = Strategy(name=NAME, summary="Guard an optional feature's files with a build tag and stub the rest",
+                    propose=propose)
