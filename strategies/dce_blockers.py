@@ -277,37 +277,48 @@ def _reflect_call_site(project: Project, graph: BuildGraph, pkg_path: str) -> tu
 # Build tag in the target's configuration
 
 
-def tag_config_changes(project: Project, target: Target, tag: str) -> list[FileChange]:
-    """Add `tag` to gotrim.toml (created if absent), Makefile -tags and .goreleaser tags lists."""
+def tag_config_changes(project: Project, target: Target, *tags: str) -> list[FileChange]:
+    """Add tags to gotrim.toml (created if absent), Makefile -tags and .goreleaser tags lists."""
     root = project.root
-    changes = [_gotrim_toml_change(root, project.module.path, project.targets, target, tag)]
-    for name in ("Makefile", "makefile", "GNUmakefile"):
-        path = root / name
-        if path.is_file():
+    changes = [_gotrim_toml_change(root, project.module.path, project.targets, target, tags)]
+    for names, add in ((("Makefile", "makefile", "GNUmakefile"), add_make_tag),
+                       ((".goreleaser.yaml", ".goreleaser.yml"), add_goreleaser_tag)):
+        for name in names:
+            path = root / name
+            if not path.is_file():
+                continue
             before = path.read_bytes()
-            after = add_make_tag(before.decode("utf-8", "replace"), tag).encode()
-            if after != before:
-                changes.append(FileChange(name, before, after))
-    for name in (".goreleaser.yaml", ".goreleaser.yml"):
-        path = root / name
-        if path.is_file():
-            before = path.read_bytes()
-            after = add_goreleaser_tag(before.decode("utf-8", "replace"), tag).encode()
-            if after != before:
-                changes.append(FileChange(name, before, after))
+            text = before.decode("utf-8", "replace")
+            for tag in tags:
+                text = add(text, tag)
+            if text.encode() != before:
+                changes.append(FileChange(name, before, text.encode()))
     return changes
 
 
+def combined_plan(project: Project, target: Target, candidates: Sequence[Candidate]) -> Plan:
+    """Every candidate of one target applied together (the ceiling); config files get every tag once."""
+    config = {CONFIG_FILE, "Makefile", "makefile", "GNUmakefile", ".goreleaser.yaml", ".goreleaser.yml"}
+    plans = [Plan(c.plan.title, tuple(ch for ch in c.plan.changes if ch.path not in config)) for c in candidates]
+    tags = tuple(dict.fromkeys(t for c in candidates for t in c.variant_tags))
+    merged = merge_plans(plans, title=f"All method-DCE fixes for {target.name}")
+    extra = tag_config_changes(project, target, *tags) if tags else []
+    return Plan(merged.title, merged.changes + tuple(extra))
+
+
 def _gotrim_toml_change(root: Path, module: str, targets: Sequence[Target], target: Target,
-                        tag: str) -> FileChange:
+                        tags: Sequence[str]) -> FileChange:
     path = root / CONFIG_FILE
     before = path.read_bytes() if path.is_file() else None
     if before is not None:
-        return FileChange(CONFIG_FILE, before, add_toml_tag(before.decode("utf-8"), module, target, tag).encode())
+        text = before.decode("utf-8")
+        for tag in tags:
+            text = add_toml_tag(text, module, target, tag)
+        return FileChange(CONFIG_FILE, before, text.encode())
     # A new gotrim.toml lists every current target, so the ones without the tag are still analysed.
     text = "# Targets analysed by gotrim (written when a build tag was added for one of them).\n"
     for t in dict.fromkeys((*targets, target)):
-        text = add_toml_tag(text, module, t, tag) if t == target else _toml_append(text, module, t, ())
+        text = _toml_append(text, module, t, tags if t == target else ())
     return FileChange(CONFIG_FILE, None, text.encode())
 
 

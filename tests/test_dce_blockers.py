@@ -1,0 +1,304 @@
+"""gotrim dce and the dce-blockers strategy: pure helpers, then the blockers fixture built with Go."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from refactor.candidate import Candidate, Refusal
+from refactor.config import Settings, Target, TargetSpec
+from refactor.dce import dce_report, target_dce
+from refactor.edit import FileChange, Plan
+from refactor.errors import EditError
+from refactor.linker import cached_dce, project_dce
+from refactor.project import Project, load
+from refactor.toolchain import find_go
+from strategies.dce_blockers import (
+    STRATEGY,
+    Switch,
+    _results,
+    add_goreleaser_tag,
+    add_make_tag,
+    add_toml_tag,
+    catalogue,
+    combined_plan,
+    go_quote,
+    merge_plans,
+    parse_field_template,
+)
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixture_repos"
+T = Target(main="example.com/m/cmd/a", goos="linux", goarch="amd64")
+
+# ---------------------------------------------------------------------------------------------
+# Pure helpers
+
+
+@pytest.mark.parametrize(("text", "parts"), [
+    pytest.param("{{.Name}}: {{.Count}}\n", (("field", ".Name"), ("text", ": "), ("field", ".Count"),
+                                             ("text", "\n")), id="fields"),
+    pytest.param("a {{ .A.B }} b", (("text", "a "), ("field", ".A.B"), ("text", " b")), id="chain-spaces"),
+    pytest.param("x {{.}}", (("text", "x "), ("field", ".")), id="dot"),
+    pytest.param("a  {{- .A -}}  b", (("text", "a"), ("field", ".A"), ("text", "b")), id="trim"),
+    pytest.param("plain", (("text", "plain"),), id="no-actions"),
+])
+def test_field_template(text: str, parts: tuple[tuple[str, str], ...]) -> None:
+    ft = parse_field_template(text)
+    assert ft is not None and ft.parts == parts
+
+
+@pytest.mark.parametrize("text", [
+    "{{if .A}}x{{end}}", "{{range .Items}}{{.}}{{end}}", "{{.Name | printf \"%q\"}}", "{{len .A}}",
+    "{{/* c */}}", "{{.A.Method 1}}", "{{$x := .A}}", "{{template \"t\"}}", "a }} b",
+])
+def test_field_template_refuses(text: str) -> None:
+    assert parse_field_template(text) is None
+
+
+def test_go_quote() -> None:
+    assert go_quote('a"b\\c\n\t%\x01é') == '"a\\"b\\\\c\\n\\t%\\x01é"'
+
+
+def test_catalogue_entries_are_complete() -> None:
+    cat = catalogue()
+    tags = {(s.module, s.tag) for s in cat}
+    assert ("google.golang.org/grpc", "grpcnotrace") in tags
+    assert ("github.com/grpc-ecosystem/go-grpc-middleware/v2", "retrynotrace") in tags
+    assert ("github.com/containerd/containerd", "no_dynamic_plugins") in tags
+    assert ("github.com/urfave/cli/v2", "urfave_cli_no_docs") in tags
+    assert ("github.com/google/go-cmp", "interface_string_no_reflect") in tags
+    for s in cat:
+        assert s.source.startswith("https://") and s.verified and s.removes
+        assert s.cuts or s.symbols, s.tag
+        assert s.min_version or not s.released
+
+
+@pytest.mark.parametrize(("version", "ok"), [
+    ("v1.61.9", False), ("v1.62.0", True), ("v1.70.0-pre", True), ("v2.0.0", False), ("(devel)", True),
+])
+def test_switch_version_range(version: str, ok: bool) -> None:
+    sw = Switch(module="m", tag="t", removes="", source="", verified="", min_version="v1.62.0",
+                max_version="v2.0.0")
+    assert sw.version_ok(version) is ok
+
+
+def test_toml_tag_added_to_matching_target() -> None:
+    text = '[[target]]\nmain = "./cmd/b"\n\n[[target]]\nmain = "./cmd/a"\ntags = ["x"]\n'
+    out = add_toml_tag(text, "example.com/m", T, "grpcnotrace")
+    assert out == '[[target]]\nmain = "./cmd/b"\n\n[[target]]\nmain = "./cmd/a"\ntags = ["x", "grpcnotrace"]\n'
+    assert add_toml_tag(out, "example.com/m", T, "grpcnotrace") == out
+    no_tags = add_toml_tag('[[target]]\nmain = "./cmd/a"\n', "example.com/m", T, "t1")
+    assert no_tags == '[[target]]\nmain = "./cmd/a"\ntags = ["t1"]\n'
+
+
+def test_toml_tag_appends_table_for_unknown_target() -> None:
+    out = add_toml_tag('[[target]]\nmain = "./cmd/b"\n', "example.com/m", T, "t1")
+    assert out.endswith('\n\n[[target]]\nmain = "./cmd/a"\nplatforms = ["linux/amd64"]\ntags = ["t1"]\n'
+                        'cgo = true\n')
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    pytest.param("build:\n\tgo build -tags a,b ./cmd/x\n", "build:\n\tgo build -tags a,b,t1 ./cmd/x\n",
+                 id="comma"),
+    pytest.param("build:\n\tgo build -tags=a ./...\n", "build:\n\tgo build -tags=a,t1 ./...\n", id="equals"),
+    pytest.param('build:\n\tgo build -tags "a b" .\n', 'build:\n\tgo build -tags "a b t1" .\n', id="quoted"),
+    pytest.param("TAGS ?= a\nbuild:\n\tgo build -tags $(TAGS) .\n",
+                 "TAGS ?= a t1\nbuild:\n\tgo build -tags $(TAGS) .\n", id="variable"),
+    pytest.param("build:\n\tgo build ./cmd/x\n", "build:\n\tgo build ./cmd/x\n", id="no-tags-unchanged"),
+    pytest.param("b:\n\tgo build -tags t1 .\n", "b:\n\tgo build -tags t1 .\n", id="present-unchanged"),
+])
+def test_make_tag(before: str, after: str) -> None:
+    assert add_make_tag(before, "t1") == after
+
+
+def test_goreleaser_tag() -> None:
+    text = "builds:\n  - main: ./cmd/x\n    tags:\n      - a\n    ldflags: -s\n  - main: ./cmd/y\n    tags: [a]\n"
+    out = add_goreleaser_tag(text, "t1")
+    assert out == ("builds:\n  - main: ./cmd/x\n    tags:\n      - a\n      - t1\n    ldflags: -s\n"
+                   "  - main: ./cmd/y\n    tags: [a, t1]\n")
+    assert add_goreleaser_tag(out, "t1") == out
+
+
+def test_merge_plans_joins_separate_hunks_and_refuses_overlaps() -> None:
+    base = b"".join(f"line{i}\n".encode() for i in range(10))
+    a = Plan("a", (FileChange("f", base, base.replace(b"line1\n", b"one\n")), FileChange("n", None, b"x")))
+    b = Plan("b", (FileChange("f", base, base.replace(b"line8\n", b"eight\n")),))
+    merged = merge_plans([a, b])
+    (f,) = [c for c in merged.changes if c.path == "f"]
+    assert f.after == base.replace(b"line1\n", b"one\n").replace(b"line8\n", b"eight\n")
+    assert {c.path for c in merged.changes} == {"f", "n"}
+    c = Plan("c", (FileChange("f", base, base.replace(b"line1\n", b"uno\n")),))
+    with pytest.raises(EditError):
+        merge_plans([a, c])
+    d = Plan("d", (FileChange("n", None, b"y"),))
+    with pytest.raises(EditError):
+        merge_plans([a, d])
+
+
+@pytest.mark.parametrize(("sig", "results"), [
+    ("func Open(path string) (Source, error)", ["Source", "error"]),
+    ("func (p *P) Lookup(name string) (s Symbol, err error)", ["Symbol", "error"]),
+    ("func F(fn func(int) error) map[string]int", ["map[string]int"]),
+    ("func G()", []),
+])
+def test_results(sig: str, results: list[str]) -> None:
+    assert _results(sig) == results
+
+
+# ---------------------------------------------------------------------------------------------
+# The blockers fixture, built with Go (one -dumpdep build per command, shared by the tests)
+
+
+def _copy(tmp: Path, name: str) -> Path:
+    dst = tmp / name
+    shutil.copytree(FIXTURES / name, dst)
+    return dst
+
+
+def _load(root: Path, cgo: bool | None = None, mains: tuple[str, ...] = ()) -> Project:
+    go = find_go()
+    settings = Settings(root=root)
+    return load(go, settings, [TargetSpec(mains=mains, cgo=cgo)])
+
+
+@pytest.fixture(scope="module")
+def blockers(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    root = _copy(tmp_path_factory.mktemp("dce"), "blockers")
+    project = _load(root)
+    for t in project.targets:
+        project_dce(project, t)
+    return project
+
+
+def _target(project: Project, name: str) -> Target:
+    (t,) = [t for t in project.targets if t.name == name]
+    return t
+
+
+@pytest.mark.go
+def test_report_template_chain(blockers: Project) -> None:
+    t = target_dce(blockers, _target(blockers, "report"))
+    assert t.blocked and not t.report.dynlink.active
+    symbols = [f.symbol for f in t.chain]
+    assert symbols[-1].startswith("text/template.")
+    items = [f for f in t.chain if f.package == "example.com/blockers/internal/render"]
+    assert items and items[0].file == "internal/render/render.go" and items[0].line is not None
+    assert t.chain[-1].package == "text/template"
+
+
+@pytest.mark.go
+def test_dispatch_method_by_name_chain(blockers: Project) -> None:
+    t = target_dce(blockers, _target(blockers, "dispatch"))
+    assert t.blocked
+    last = t.chain[-1]
+    assert last.symbol == "example.com/blockers/internal/dispatch.Call"
+    assert last.site.startswith("internal/dispatch/dispatch.go:")
+    assert any(f.site.startswith("cmd/dispatch/main.go:") for f in t.chain)
+
+
+@pytest.mark.go
+def test_constant_method_name_and_clean_are_not_reported(blockers: Project) -> None:
+    for name in ("constname", "clean"):
+        report = cached_dce(blockers, _target(blockers, name))
+        assert report is not None and report.method_dce, name
+
+
+@pytest.mark.go
+def test_plugin_with_cgo_is_reported(blockers: Project) -> None:
+    t = target_dce(blockers, _target(blockers, "pluggable"))
+    assert t.report.dynlink.active and t.blocked
+    assert [h.package for h in t.plugin_chain] == [
+        "example.com/blockers/cmd/pluggable", "example.com/blockers/internal/plugins", "plugin"]
+    assert t.plugin_chain[1].file == "internal/plugins/plugins_unix.go"
+    # The reflect root of this build is only reached through methods kept by dynamic linking.
+    assert t.report.reflect_blocker is None
+
+
+@pytest.mark.go
+def test_plugin_without_cgo_is_not_reported(tmp_path: Path) -> None:
+    root = _copy(tmp_path, "blockers")
+    project = _load(root, cgo=False, mains=("./cmd/pluggable",))
+    table, found = dce_report(project)
+    assert not found
+    (entry,) = table.json_data()["targets"]
+    assert entry["method_dce"] and entry["dynamic_linking"]["plugin_linked"]
+    assert not entry["dynamic_linking"]["active"]
+
+
+@pytest.mark.go
+def test_dce_report_json_and_found(blockers: Project) -> None:
+    table, found = dce_report(blockers)
+    assert found
+    by_name = {e["main"].rsplit("/", 1)[-1]: e for e in table.json_data()["targets"]}
+    assert not by_name["report"]["method_dce"] and by_name["clean"]["method_dce"]
+    assert by_name["dispatch"]["reflect_method"]["symbol"].endswith("dispatch.Call")
+
+
+def _proposals(project: Project) -> tuple[list[Candidate], list[Refusal]]:
+    cands: list[Candidate] = []
+    refusals: list[Refusal] = []
+    for p in STRATEGY.propose(project, project.settings):
+        (cands if isinstance(p, Candidate) else refusals).append(p)
+    return cands, refusals
+
+
+@pytest.mark.go
+def test_proposals_golden(blockers: Project, golden: Callable[[str, str], None]) -> None:
+    cands, refusals = _proposals(blockers)
+    by_target = {c.targets[0].name: c for c in cands}
+    assert set(by_target) == {"report", "pluggable"}
+    assert by_target["pluggable"].variant_tags == ("no_dynamic_plugins",)
+    (dispatch,) = [r for r in refusals if r.targets[0].name == "dispatch"]
+    assert "internal/dispatch/dispatch.go:14" in dispatch.reason and "MethodByName" in dispatch.reason
+    assert not [r for r in refusals if r.targets[0].name in ("constname", "clean")]
+    text = "".join(f"# {c.targets[0].name}: {c.summary}\n{c.plan.diff()}" for c in
+                   sorted(cands, key=lambda c: c.targets[0].name))
+    golden("dce_blockers/blockers.diff", text)
+
+
+def _write(root: Path, plan: Plan) -> None:
+    for ch in plan.changes:
+        path = root / ch.path
+        if ch.after is None:
+            path.unlink()
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(ch.after)
+
+
+def _build(root: Path, target: Target, out: Path, tags: tuple[str, ...] = ()) -> int:
+    go = find_go()
+    t = target.with_tags(*tags)
+    args = ["build", "-trimpath", "-o", str(out), *t.build_flags(), t.main]
+    go.run(args, cwd=root, target=t)
+    go.run(["vet", *t.build_flags(), "./..."], cwd=root, target=t)
+    fmt = subprocess.run([shutil.which("gofmt") or "gofmt", "-l", "."], cwd=root, capture_output=True,
+                         text=True, env={**os.environ})
+    assert fmt.stdout.strip() == "", fmt.stdout
+    return out.stat().st_size
+
+
+@pytest.mark.go
+@pytest.mark.parametrize("name", ["report", "pluggable"])
+def test_each_fix_builds_vets_and_shrinks(blockers: Project, tmp_path: Path, name: str) -> None:
+    target = _target(blockers, name)
+    cands, _ = _proposals(blockers)
+    mine = [c for c in cands if c.targets[0] == target]
+    plan = combined_plan(blockers, target, mine)  # one fix per command here: the ceiling equals it
+    base = _copy(tmp_path / "base", "blockers")
+    before = _build(base, target, tmp_path / "before")
+    fixed = _copy(tmp_path / "fixed", "blockers")
+    _write(fixed, plan)
+    tags = tuple(t for c in mine for t in c.variant_tags)
+    after = _build(fixed, target, tmp_path / "after", tags)
+    assert after < before * 0.97, (before, after)
+    # No blocker remains in the fixed build.
+    project = _load(fixed, mains=(f"./cmd/{name}",)) if not tags else None
+    if project is not None:
+        report = project_dce(project, project.targets[0])
+        assert report.method_dce
