@@ -537,7 +537,7 @@ class _Split:
                     after = _insert_after_group(src.src, after, -k, v)
             uses_new = any(n in fwd for u in units for n in u.names)
             after = _fix_imports(after, f, m, keep_units, add=[(new_path, None)] if uses_new else [])
-            changes[self.rel(self.pdir / f)] = (src.src, after)
+            changes[self.rel(self.pdir / f)] = (src.src, None if _emptied(after, f) else after)
         # Importers: repoint to the new package.
         for user in repoint:
             rel = self.rel(user.path)
@@ -720,7 +720,7 @@ class _Split:
             if after != before:
                 keep_units = parse(f, after).units
                 after = _fix_imports(after, f, m, list(keep_units), add=[], reparse=True)
-                changes[self.rel(self.pdir / f)] = (before, after)
+                changes[self.rel(self.pdir / f)] = (before, None if _emptied(after, f) else after)
         # Internal tests that use moved names: move those test functions with the code.
         for f, tsrc in sorted(m.tests.items()):
             tunits = [u for u in tsrc.units if any(x is None and n in moved_names for x, n in u.refs)]
@@ -872,7 +872,16 @@ def _fix_imports(after: bytes, file: str, m: PackageModel, keep_units: list[Unit
     remove = frozenset(path for name, path in locals_.items() if name not in used)
     have = {i.path for i in src.imports}
     change = ImportChange(remove=remove, add=tuple(a for a in add if a[0] not in have))
-    return apply(after, import_edits(src, change))
+    out = apply(after, import_edits(src, change))
+    if b"\n\n\n" in out and b"\n\n\n" not in after:
+        out = out.replace(b"\n\n\n", b"\n\n")
+    return out.rstrip(b"\n") + b"\n"
+
+
+def _emptied(after: bytes, file: str) -> bool:
+    """Whether a file has nothing left but its header and package clause."""
+    src = parse(file, after)
+    return not src.units and not src.imports and not after[src.package_end:].strip()
 
 
 def _forwarder(u: Unit, name: str, new: str, target_name: str) -> bytes:
