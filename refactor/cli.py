@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from dataclasses import replace
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,7 +24,8 @@ from refactor.toolchain import find_go
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-out = Console(highlight=False, soft_wrap=True)
+# A pipe gets wide lines rather than rich's 80 columns, so that import paths never wrap.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 240)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -105,12 +107,14 @@ def size(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: s
     from refactor.binary import size_table
 
     project = _project(repo, mains, platforms, tags, cgo)
-    tables = [size_table(project.size(t, progress_for(as_json)), top=top, by=by, title=t.label)
-              for t in project.targets]
+    tables = [(t, replace(size_table(project.size(t, progress_for(as_json)), top=top, by=by),
+                          title=f"{t.label}: bytes by {by}")) for t in project.targets]
     if as_json:
-        out.file.write(json.dumps([t.json_data() for t in tables], indent=2) + "\n")
+        docs = [{"target": t.label, "main": t.main, "goos": t.goos, "goarch": t.goarch, "tags": list(t.tags),
+                 "cgo": t.cgo, **table.json_data()} for t, table in tables]
+        out.file.write(json.dumps(docs, indent=2) + "\n")
     else:
-        for table in tables:
+        for _, table in tables:
             emit(table, False)
 
 
@@ -285,16 +289,16 @@ def emit(table: Table, as_json: bool) -> None:
     if as_json:
         out.file.write(json.dumps(table.json_data(), indent=2, sort_keys=False) + "\n")
         return
-    rt = RichTable(title=table.title, title_justify="left", show_edge=False, pad_edge=False, box=None,
+    rt = RichTable(title=escape(table.title), title_justify="left", show_edge=False, pad_edge=False, box=None,
                    header_style="bold")
     for col in table.columns:
         rt.add_column(col.header, justify="right" if col.align == "right" else "left",
                       overflow="fold")
     for row in table.rows:
-        rt.add_row(*(_cell(row.get(c.key), c.kind) for c in table.columns))
+        rt.add_row(*(escape(_cell(row.get(c.key), c.kind)) for c in table.columns))
     out.print(rt)
     for note in table.notes:
-        out.print(f"[dim]{note}[/dim]")
+        out.print(f"[dim]{escape(note)}[/dim]")
     out.print()
 
 
