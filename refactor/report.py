@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import textwrap
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ class TargetFacts:
     packages: dict[str, int] = field(default_factory=dict, hash=False)  # import path -> bytes, top N
     unattributed_bytes: int = 0
     tags: tuple[str, ...] = ()
+    buckets: dict[str, int] = field(default_factory=dict, hash=False)  # named non-package bytes (dwarf, ...)
 
 
 @dataclass(frozen=True)
@@ -71,11 +73,12 @@ class ReportInput:
 
 
 def target_facts(target: Target, file_bytes: int, packages: Mapping[str, int], unattributed_bytes: int = 0,
-                 top: int = TOP_PACKAGES) -> TargetFacts:
+                 buckets: Mapping[str, int] | None = None, top: int = TOP_PACKAGES) -> TargetFacts:
     """Facts of one target from its sizes: the `top` heaviest packages are kept."""
     heaviest = sorted(packages.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
     return TargetFacts(label=target.label, main=target.main, platform=target.platform, file_bytes=file_bytes,
-                       packages=dict(heaviest), unattributed_bytes=unattributed_bytes, tags=target.tags)
+                       packages=dict(heaviest), unattributed_bytes=unattributed_bytes, tags=target.tags,
+                       buckets=dict(buckets or {}))
 
 
 def report_input(project: Project, suggestions: Suggestions,
@@ -84,7 +87,7 @@ def report_input(project: Project, suggestions: Suggestions,
     facts = []
     for t in project.targets:
         table = project.size(t)
-        facts.append(target_facts(t, table.file_bytes, table.packages, table.unattributed))
+        facts.append(target_facts(t, table.file_bytes, table.packages, table.unattributed, table.buckets))
     return ReportInput(module=project.module.path, targets=tuple(facts), candidates=suggestions.candidates,
                        refusals=suggestions.refusals, measurements=dict(measurements))
 
@@ -122,7 +125,7 @@ def view(facts: ReportInput, *, repo: str, head: str | None, verbose: bool) -> d
 
 
 def _target_view(t: TargetFacts) -> dict[str, Any]:
-    listed = sum(t.packages.values())
+    listed = sum(t.packages.values()) + sum(t.buckets.values())
     return {
         "label": t.label,
         "main": t.main,
@@ -132,6 +135,7 @@ def _target_view(t: TargetFacts) -> dict[str, Any]:
         "unattributed_bytes": t.unattributed_bytes,
         "other_bytes": max(0, t.file_bytes - listed - t.unattributed_bytes),
         "packages": [{"path": p, "bytes": b} for p, b in sorted(t.packages.items(), key=lambda kv: (-kv[1], kv[0]))],
+        "buckets": [{"name": n, "bytes": b} for n, b in sorted(t.buckets.items(), key=lambda kv: (-kv[1], kv[0]))],
     }
 
 
@@ -391,25 +395,21 @@ def _worst(row: Sequence[float], side: float) -> float:
     return max(max(side2 * r / s2, s2 / (side2 * r)) if r > 0 else math.inf for r in row)
 
 
-def group_small(entries: Mapping[str, int], total_bytes: int, *, max_rects: int = TREEMAP_MAX_RECTS,
-                min_fraction: float = TREEMAP_MIN_FRACTION, unattributed_bytes: int = 0) -> list[tuple[str, int, str]]:
-    """(name, bytes, kind) heaviest first: big packages, then "other" and "unattributed" remainders."""
-    ordered = sorted(((p, b) for p, b in entries.items() if b > 0), key=lambda kv: (-kv[1], kv[0]))
+def group_small(entries: Mapping[str, int], total_bytes: int, *, buckets: Mapping[str, int] | None = None,
+                max_rects: int = TREEMAP_MAX_RECTS, min_fraction: float = TREEMAP_MIN_FRACTION,
+                ) -> list[tuple[str, int, str]]:
+    """(name, bytes, kind) heaviest first: big packages and buckets, the rest of the file as "other"."""
     limit = total_bytes * min_fraction
-    kept = [(p, b) for p, b in ordered if b >= limit][:max_rects]
-    rest_count = len(ordered) - len(kept)
-    out = [(p, b, "package") for p, b in kept]
-    unattributed = max(0, unattributed_bytes)
-    other = max(0, total_bytes - sum(b for _, b in kept) - unattributed)
-    if unattributed >= limit and unattributed > 0:
-        out.append(("unattributed", unattributed, "unattributed"))
-    else:
-        other += unattributed
+    items = [(p, b, "package") for p, b in entries.items() if b > 0]
+    items += [(n, b, "bucket") for n, b in (buckets or {}).items() if b > 0]
+    items.sort(key=lambda e: (-e[1], e[0]))
+    kept = [e for e in items if e[1] >= limit][:max_rects]
+    small = sum(1 for e in items if e[2] == "package") - sum(1 for e in kept if e[2] == "package")
+    other = total_bytes - sum(e[1] for e in kept)
     if other > 0:
-        name = f"other ({rest_count} smaller packages, headers, padding)" if rest_count else "other"
-        out.append((name, other, "other"))
-    out.sort(key=lambda e: -e[1])
-    return out
+        kept.append((f"other ({small} smaller packages and the rest)" if small else "other", other, "other"))
+    kept.sort(key=lambda e: -e[1])
+    return kept
 
 
 def layout(entries: Sequence[tuple[str, int, str]], width: float, height: float) -> list[Rect]:
@@ -418,16 +418,16 @@ def layout(entries: Sequence[tuple[str, int, str]], width: float, height: float)
     return [Rect(name, b, x, y, w, h, kind) for (name, b, kind), (x, y, w, h) in zip(entries, boxes, strict=True)]
 
 
-def after_entries(packages: Mapping[str, int], before_bytes: int, after_bytes: int,
-                  removed: Iterable[str], unattributed_bytes: int = 0) -> tuple[dict[str, int], int]:
-    """The before map without the removed packages, scaled to the measured after size; and its unattributed."""
+def after_entries(packages: Mapping[str, int], buckets: Mapping[str, int], before_bytes: int,
+                  after_bytes: int, removed: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """The before map without the removed packages, scaled to the measured after size (packages, buckets)."""
     gone = set(removed)
-    kept = {p: b for p, b in packages.items() if p not in gone}
     remaining = before_bytes - sum(b for p, b in packages.items() if p in gone)
     if remaining <= 0:
-        return {}, 0
+        return {}, {}
     k = after_bytes / remaining
-    return {p: round(b * k) for p, b in kept.items()}, round(unattributed_bytes * k)
+    return ({p: round(b * k) for p, b in packages.items() if p not in gone},
+            {n: round(b * k) for n, b in buckets.items()})
 
 
 def treemaps(v: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -435,8 +435,9 @@ def treemaps(v: Mapping[str, Any]) -> list[dict[str, Any]]:
     out = []
     for t in v["targets"]:
         pkgs = {p["path"]: p["bytes"] for p in t["packages"]}
-        before = layout(group_small(pkgs, t["file_bytes"], unattributed_bytes=t["unattributed_bytes"]),
-                        TREEMAP_WIDTH, TREEMAP_HEIGHT)
+        buckets = {b["name"]: b["bytes"] for b in t["buckets"]}
+        buckets["unattributed"] = buckets.get("unattributed", 0) + t["unattributed_bytes"]
+        before = layout(group_small(pkgs, t["file_bytes"], buckets=buckets), TREEMAP_WIDTH, TREEMAP_HEIGHT)
         afters = []
         for c in v["candidates"]:
             m = c["measurement"]
@@ -445,10 +446,10 @@ def treemaps(v: Mapping[str, Any]) -> list[dict[str, Any]]:
             for r in m["targets"]:
                 if r["target"] != t["label"] or t["file_bytes"] <= 0:
                     continue
-                after_pkgs, unattr = after_entries(pkgs, t["file_bytes"], r["after_bytes"], r["removed"],
-                                                   t["unattributed_bytes"])
+                after_pkgs, after_buckets = after_entries(pkgs, buckets, t["file_bytes"], r["after_bytes"],
+                                                          r["removed"])
                 height = TREEMAP_HEIGHT * min(1.0, r["after_bytes"] / t["file_bytes"])
-                rects = layout(group_small(after_pkgs, r["after_bytes"], unattributed_bytes=unattr),
+                rects = layout(group_small(after_pkgs, r["after_bytes"], buckets=after_buckets),
                                TREEMAP_WIDTH, height)
                 afters.append({"candidate": c["id"], "summary": c["summary"], "result": r,
                                "height": height, "rects": [_draw(x, v["module"]) for x in rects]})
@@ -461,7 +462,7 @@ def _draw(r: Rect, module: str) -> dict[str, Any]:
     """A rectangle with its fill colour and the label lines that fit inside it."""
     lines: list[str] = []
     if r.w >= 24 and r.h >= 14:
-        short = r.name.rsplit("/", 1)[-1] if r.kind == "package" else r.name.split(" ", 1)[0]
+        short = {"package": r.name.rsplit("/", 1)[-1], "other": "other"}.get(r.kind, r.name)
         for name in (r.name, short):
             if _text_width(name) <= r.w - 6:
                 lines = [name]
@@ -478,8 +479,10 @@ def _text_width(text: str) -> float:
 
 
 def _colour(r: Rect, module: str) -> str:
-    if r.kind != "package":
-        return "#d9d9d9" if r.kind == "other" else "#eeeeee"
+    if r.kind == "other":
+        return "#d9d9d9"
+    if r.kind == "bucket":
+        return "#eeeeee" if r.name == "unattributed" else "#e3e3e8"
     first = r.name.split("/", 1)[0]
     shade = int(hashlib.sha1(r.name.encode()).hexdigest()[:2], 16) % 24
     if r.name == module or r.name.startswith(module + "/"):
@@ -493,28 +496,33 @@ def _colour(r: Rect, module: str) -> str:
 # Commit messages.
 
 
-def commit_message(candidate: Candidate, measurement: Measurement | None, *, module: str) -> str:
-    """The commit message for an applied candidate: subject, why, measured bytes, how to reproduce."""
+def commit_message(candidate: Candidate, measurement: Measurement | None, *, module: str,
+                   package_bytes: Mapping[str, int] | None = None) -> str:
+    """The commit message for an applied candidate: subject, why, measured bytes, how to reproduce.
+
+    package_bytes (import path -> bytes before the change) lists the heaviest removed packages first.
+    """
     title = str(getattr(candidate.plan, "title", "") or "")
-    subject, full = subject_line(title, candidate.summary)
+    subject, full = subject_line(title, candidate.summary, module)
     why = [wrap(full)] if full else []
     if candidate.explanation.strip():
         why.append(wrap(candidate.explanation))
-    chains = _chains(candidate.details)
+    chains = [] if " -> " in candidate.explanation else _chains(candidate.details)
     if chains:
         why.append("\n".join(chains))
     numbers = _measured_lines(candidate, measurement) if measurement else _estimated_lines(candidate)
     return _environment().get_template("commit_message.txt.j2").render(
         subject=subject, why=why, measured=measurement is not None, numbers=numbers,
-        removed=_removed_paragraphs(candidate, measurement),
+        removed=_removed_paragraphs(candidate, measurement, package_bytes or {}),
         reproduce=_reproduce_lines(candidate, module), candidate=candidate, version=__version__,
         first_error=measurement.first_error if measurement else "",
     ).rstrip("\n") + "\n"
 
 
-def subject_line(title: str, summary: str) -> tuple[str, str]:
-    """A subject of at most 72 chars (the plan title, else the summary), and the full text when cut."""
-    options = [" ".join(s.split()).rstrip(".") for s in (title, summary) if s and s.strip()]
+def subject_line(title: str, summary: str, module: str = "") -> tuple[str, str]:
+    """A subject of at most 72 chars (plan title, else summary; paths relative to the module), and the full
+    text when it had to be cut."""
+    options = [_relative(" ".join(s.split()).rstrip("."), module) for s in (title, summary) if s and s.strip()]
     if not options:
         return "Cut a heavy dependency", ""
     for s in options:
@@ -525,34 +533,28 @@ def subject_line(title: str, summary: str) -> tuple[str, str]:
     return cut[:SUBJECT_MAX].rstrip(" ,;:-"), s + "."
 
 
+def _relative(text: str, module: str) -> str:
+    """Import paths inside the module written relative to it, as Go commit subjects do (`internal/util`)."""
+    if not module:
+        return text
+    return re.sub(rf"(?<![\w./-]){re.escape(module)}/", "", text)
+
+
 def wrap(text: str, width: int = BODY_WIDTH) -> str:
-    """Paragraphs refilled at width; indented and list lines keep their indent; long tokens stay whole."""
+    """Each line refilled at width with a hanging indent; line breaks kept; long tokens stay whole."""
     out: list[str] = []
-    para: list[str] = []
-
-    def flush() -> None:
-        if para:
-            out.extend(textwrap.wrap(" ".join(para), width, break_long_words=False, break_on_hyphens=False))
-            para.clear()
-
     for line in text.strip("\n").splitlines():
-        stripped = line.strip()
-        if not stripped:
-            flush()
-            out.append("")
-        elif line[0].isspace() or stripped[:2] in ("- ", "* ") or " -> " in stripped:
-            flush()
-            out.extend(_wrap_item(line.rstrip(), width))
-        else:
-            para.append(stripped)
-    flush()
+        out.extend(_wrap_item(line.rstrip(), width) if line.strip() else [""])
     return "\n".join(out)
+
+
+_LABEL = re.compile(r"^\s*([-*] |[\w .()/-]{1,40}: )")
 
 
 def _wrap_item(line: str, width: int) -> list[str]:
     indent = line[: len(line) - len(line.lstrip())]
     body = line.strip()
-    hang = indent + ("  " if body[:2] in ("- ", "* ") else "    ")
+    hang = indent + ("    " if " -> " in body else "  " if indent or _LABEL.match(line) else "")
     if " -> " in body and len(indent) + len(body) > width:  # an import chain: break after arrows
         hops = body.split(" -> ")
         lines, cur = [], indent + hops[0]
@@ -569,10 +571,15 @@ def _wrap_item(line: str, width: int) -> list[str]:
 
 
 def _chains(details: Mapping[str, object]) -> list[str]:
-    """The import chains before and after from candidate details (keys chain_before, chain_after)."""
+    """Import chains from candidate details: chain_before, chain_after, or chains {label: chain}."""
     lines: list[str] = []
-    for key, head in (("chain_before", "Import chain before:"), ("chain_after", "Import chain after:")):
-        chains = _as_chains(details.get(key))
+    named = details.get("chains")
+    pairs: list[tuple[str, object]] = [("Import chain before:", details.get("chain_before")),
+                                       ("Import chain after:", details.get("chain_after"))]
+    if isinstance(named, Mapping):
+        pairs += [(f"Import chain {k}:", v) for k, v in named.items()]
+    for head, value in pairs:
+        chains = _as_chains(value)
         if not chains:
             continue
         lines.append(head)
@@ -613,7 +620,7 @@ def _estimated_lines(c: Candidate) -> list[str]:
     return _wrap_item(f"  -{c.estimated_bytes:,} bytes estimated, summed over {labels}", BODY_WIDTH)
 
 
-def _removed_paragraphs(c: Candidate, m: Measurement | None) -> list[str]:
+def _removed_paragraphs(c: Candidate, m: Measurement | None, package_bytes: Mapping[str, int]) -> list[str]:
     """Packages that left each target (measured), or that are expected to leave (estimated)."""
     groups: dict[tuple[str, ...], list[str]] = {}
     if m is not None:
@@ -623,7 +630,8 @@ def _removed_paragraphs(c: Candidate, m: Measurement | None) -> list[str]:
     elif c.removes:
         groups[tuple(c.removes)] = [t.label for t in c.targets]
     paras = []
-    for removed, labels in groups.items():
+    for paths, labels in groups.items():
+        removed = sorted(paths, key=lambda p: (-package_bytes.get(p, 0), p))
         verb = "removed from" if m is not None else "expected to leave"
         shown = ", ".join(removed[:REMOVED_SHOWN])
         more = f", and {len(removed) - REMOVED_SHOWN} more" if len(removed) > REMOVED_SHOWN else ""

@@ -6,6 +6,7 @@ import html
 import itertools
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,8 @@ def measurements() -> dict[str, Measurement]:
 def facts(with_measurements: bool = True) -> report.ReportInput:
     return report.ReportInput(
         module=MODULE,
-        targets=(report.target_facts(LITE, 6_000_000, lite_packages(), unattributed_bytes=400_000),
+        targets=(report.target_facts(LITE, 6_000_000, lite_packages(), unattributed_bytes=400_000,
+                                     buckets={"dwarf": 250_000, "padding": 3_000}),
                  report.target_facts(FULL, 9_000_000, {"runtime": 1_000_000, "net/http": 2_000_000},
                                      unattributed_bytes=50_000)),
         candidates=candidates(),
@@ -127,7 +129,7 @@ def documented_required_keys() -> dict[str, set[str]]:
 def test_json_follows_the_documented_schema() -> None:
     doc = json.loads(report.render(make_view(verbose=True), "json"))
     required = documented_required_keys()
-    assert {"report", "target", "package", "candidate", "measurement", "step", "target_result",
+    assert {"report", "target", "package", "bucket", "candidate", "measurement", "step", "target_result",
             "refusal", "summary", "generator"} <= set(required)
     assert doc["schema"] == report.SCHEMA == "gotrim.suggest/v1"
     assert f"`{report.SCHEMA}`" in SCHEMA_DOC.read_text(encoding="utf-8")
@@ -145,6 +147,8 @@ def test_json_follows_the_documented_schema() -> None:
         check(t, "target")
         for p in t["packages"]:
             check(p, "package")
+        for b in t["buckets"]:
+            check(b, "bucket")
     for c in doc["candidates"]:
         check(c, "candidate")
         if c["measurement"] is not None:
@@ -189,7 +193,7 @@ def test_json_bytes_are_ints_and_figures_add_up() -> None:
     assert v["summary"]["largest_saved_bytes"] == 1_900_000 and v["summary"]["measured"] == 2
     lite = v["targets"][0]
     assert lite["file_bytes"] == sum(p["bytes"] for p in lite["packages"]) + lite["unattributed_bytes"] \
-        + lite["other_bytes"]
+        + sum(b["bytes"] for b in lite["buckets"]) + lite["other_bytes"]
     json.dumps(v)  # JSON-ready as is
 
 
@@ -307,6 +311,7 @@ def test_drawn_treemap_areas_match_bytes_within_rounding() -> None:
         assert r["w"] * r["h"] == pytest.approx(r["bytes"] / total * area, abs=0.01 * (r["w"] + r["h"]) + 0.01)
     names = [r["name"] for r in lite["rects"]]
     assert "go/types" in names and any(n.startswith("other (") for n in names) and "unattributed" in names
+    assert "dwarf" in names and "padding" not in names  # big buckets are shown, small ones grouped
     assert not any(n.startswith("example.com/tiny/") for n in names)  # small packages grouped
 
 
@@ -322,9 +327,9 @@ def test_after_map_drops_removed_packages_and_scales_to_the_measured_size() -> N
 
 def test_group_small_keeps_everything_accounted() -> None:
     entries = report.group_small({"a": 500, "b": 300, "c": 1, "d": 1}, 1000, min_fraction=0.01,
-                                 unattributed_bytes=100)
-    assert entries == [("a", 500, "package"), ("b", 300, "package"), ("unattributed", 100, "unattributed"),
-                       ("other (2 smaller packages, headers, padding)", 100, "other")]
+                                 buckets={"unattributed": 100, "padding": 2})
+    assert entries == [("a", 500, "package"), ("b", 300, "package"), ("unattributed", 100, "bucket"),
+                       ("other (2 smaller packages and the rest)", 100, "other")]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -358,15 +363,14 @@ def test_commit_message_measured() -> None:
 
 def test_commit_message_without_measurement_says_estimated() -> None:
     guard = candidates()[1]
-    msg = report.commit_message(guard, None, module=MODULE)
+    msg = report.commit_message(guard, None, module=MODULE, package_bytes=lite_packages())
     lines = msg.splitlines()
     assert len(lines[0]) <= 72 and lines[1] == ""
     assert not lines[0].endswith((" ", ",", "."))
     body_lines_fit(msg)
     assert "estimated" in msg
     assert "Not measured (applied with --no-verify)" in msg
-    assert "2 packages expected to leave lite linux/amd64 nocgo, full linux/arm64 tags=netgo nocgo" not in msg
-    assert "expected to leave" in msg and "net/http, crypto/tls." in msg
+    assert "expected to leave" in msg and "net/http, crypto/tls." in msg  # heaviest first
     # before and after builds, the after with the variant tag; the full one with its own tags and cgo on
     assert "# after: lite linux/amd64 nocgo" in msg
     unwrapped = re.sub(r" \\\n +", " ", msg)
@@ -384,6 +388,24 @@ def test_commit_subject_falls_back_to_summary_and_never_exceeds_72() -> None:
     assert len(subject) <= 72 and full == long + "."
     subject, _ = report.subject_line("x" * 100, "")
     assert len(subject) == 72
+
+
+def test_commit_subject_is_relative_to_the_module_and_chains_come_from_details() -> None:
+    c = replace(candidates()[0], summary="x",
+                plan=Plan(f"split {MODULE}/internal/util: light part to {MODULE}/internal/util/greeting", ()),
+                explanation="Extract the light part.",
+                details={"chains": {"before": [f"{MODULE}/cmd/lite", f"{MODULE}/internal/util", "net/http"]}})
+    msg = report.commit_message(c, None, module=MODULE)
+    assert msg.splitlines()[0] == "split internal/util: light part to internal/util/greeting"
+    assert f"Import chain before:\n  {MODULE}/cmd/lite -> {MODULE}/internal/util ->\n      net/http\n" in msg
+    body_lines_fit(msg)
+
+
+def test_wrap_keeps_lines_and_hangs_labels() -> None:
+    out = report.wrap("moved: " + ", ".join(f"Name{i} (file{i}.go)" for i in range(12)) + "\nnext line")
+    lines = out.splitlines()
+    assert lines[0].startswith("moved: Name0") and lines[1].startswith("  (file3")
+    assert lines[-1] == "next line" and all(len(line) <= 72 for line in lines)
 
 
 def test_wrap_keeps_long_tokens_and_chains() -> None:
