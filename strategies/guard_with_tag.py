@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -133,31 +133,58 @@ class _Feature:
 
 
 def _site_sets(index: _Index, graph: BuildGraph) -> Iterator[tuple[str, list[_Site], list[Edge]]]:
-    """For each package imported from the main module: the files importing it, and the edges they cut."""
-    importers: dict[str, list[str]] = {}
+    """For each package the main module imports: every main-module import that leads to it, as file sites.
+
+    A heavy package is often reached through several imports of the module (export -> net/http,
+    notify -> net/http, main -> net/http/pprof); it leaves the build only when all of them are guarded.
+    """
+    entries: dict[Edge, frozenset[str]] = {}
     for p in sorted(graph.main_module_packages()):
-        for q in graph.imports(p):
-            importers.setdefault(q, []).append(p)
-    for q in sorted(importers):
-        if q == graph.root:
+        for r in graph.imports(p):
+            if not graph.packages[r].main_module:
+                entries[(p, r)] = _reach(graph, r)
+    seen: set[tuple[Edge, ...]] = set()
+    for q in sorted({r for _, r in entries}):
+        edges = tuple(e for e, reach in entries.items() if q in reach)
+        if edges in seen:
             continue
+        seen.add(edges)
+        by_pkg: dict[str, list[str]] = {}
+        for p, r in edges:
+            by_pkg.setdefault(p, []).append(r)
         sites: list[_Site] = []
         cut: list[Edge] = []
-        for p in importers[q]:
+        for p, rs in by_pkg.items():
             pkg = graph.packages[p]
             files = [index.file(pkg.dir, f) for f in pkg.files]
-            src_path = pkg.source_path(q)
-            feature = tuple(sorted(os.path.basename(f.path) for f in files
-                                   if any(i.path == src_path for i in f.imports)))
-            if not feature or len(feature) == len(files):
+            paths = {pkg.source_path(r) for r in rs}
+            hits = [f for f in files if any(i.path in paths for i in f.imports)]
+            feature = tuple(sorted(os.path.basename(f.path) for f in hits))
+            blank_only = all(i.name == "_" for f in hits for i in f.imports if i.path in paths)
+            if len(feature) == len(files) and not blank_only:
                 sites = []  # a package whose every file needs q: guard its importers instead
                 break
             sites.append(_Site(p, pkg.name, pkg.dir, feature))
+            if blank_only:
+                cut.extend((p, r) for r in rs)
+                continue
             others = [f for f in files if os.path.basename(f.path) not in feature]
             kept = {pkg.resolve(i.path) for f in others for i in f.imports}
             cut.extend((p, r) for r in graph.imports(p) if r not in kept)
         if sites:
             yield q, sites, cut
+
+
+def _reach(graph: BuildGraph, start: str) -> frozenset[str]:
+    """Packages reachable from start, start included."""
+    seen = {start}
+    todo = [start]
+    while todo:
+        for r in graph.imports(todo.pop()):
+            if r not in seen:
+                seen.add(r)
+                todo.append(r)
+    return frozenset(seen)
 
 
 def _chain(graph: BuildGraph, q: str) -> tuple[str, ...]:
@@ -372,9 +399,10 @@ def _target_uses(index: _Index, feat: _Feature) -> dict[str, list[str]]:
                         continue
                     for d in f.decls:
                         roots.update(k for r in d.refs if r.qualifier == local for k in _keys(view, r.name))
-            for k in view.closure(roots):
+            blank = _blank_only(files, site, pkg.resolve, h.removed)
+            for k in () if blank else view.closure(roots):
                 d = view.decls[k]
-                if os.path.basename(d.file) in site.files:
+                if os.path.basename(d.file) in site.files and d.kind in ("func", "method", "init", "var"):
                     used.add("init" if d.kind == "init" else d.key)
             for f in files:
                 if os.path.basename(f.path) in site.files:
@@ -382,6 +410,14 @@ def _target_uses(index: _Index, feat: _Feature) -> dict[str, list[str]]:
                                 if i.name == "_" and pkg.resolve(i.path) in h.removed)
         out[site.import_path] = sorted(used)
     return out
+
+
+def _blank_only(files: Sequence[GoFile], site: _Site, resolve: Callable[[str], str], removed: frozenset[str]
+                ) -> bool:
+    """The site's files bring the feature in only through blank imports (they are moved, not stubbed)."""
+    heavy = [i for f in files if os.path.basename(f.path) in site.files for i in f.imports
+             if resolve(i.path) in removed]
+    return bool(heavy) and all(i.name == "_" for i in heavy)
 
 
 def _keys(view: Package, name: str) -> list[str]:
@@ -727,7 +763,7 @@ class _Stubber:
 
     def _type(self, d: Decl, node: Node) -> _Block:
         src = self.real.src
-        doc = src[d.start:d.spec_start].decode() if d.group_start is None else ""
+        doc = _doc(src, d)
         try:
             self._check(d, node, "the definition")
         except _Refuse:
@@ -755,7 +791,7 @@ class _Stubber:
         value = node.child_by_field_name("value")
         names = ", ".join(_text(src, c) for i, c in enumerate(node.children)
                           if node.field_name_for_child(i) == "name")
-        doc = src[d.start:d.spec_start].decode() if d.group_start is None else ""
+        doc = _doc(src, d)
         if typ is not None:
             self._check(d, typ, "the type")
             return _Block(d.key, d.name, "var", f"{doc}var {names} {_text(src, typ)}")
@@ -821,6 +857,14 @@ class _Stubber:
 
     def _heavy_imports(self) -> set[str]:
         return {i.path for i in self.real.imports}
+
+
+def _doc(src: bytes, d: Decl) -> str:
+    """The doc comment of an ungrouped declaration (the lines above its keyword)."""
+    if d.group_start is not None:
+        return ""
+    head = src[d.start:d.spec_start]
+    return head[:head.rfind(b"\n") + 1].decode("utf-8", "replace")
 
 
 def _trim(src: bytes, start: int, end: int) -> tuple[int, int]:
