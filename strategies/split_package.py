@@ -510,7 +510,6 @@ class _Split:
         # P's files: forwarders in place of moved declarations, imports fixed.
         for f, units in sorted(by_file.items()):
             src = m.sources[f]
-            keep_units = [u for u in src.units if u.key not in moved_keys]
             texts: dict[int, bytes] = {}
             ranges = []
             groups: dict[tuple[int, int], list[Unit]] = {}
@@ -526,7 +525,7 @@ class _Split:
                 ranges.append((u.start, u.end))
                 if fw:
                     texts[u.start] = fw
-            for g, gunits in groups.items():
+            for g in groups:
                 if all(x.key in moved_keys for x in src.units if x.group == g):
                     ranges = [r for r in ranges if not (g[0] <= r[0] < g[1])] + [g]
                     if -g[1] in texts:
@@ -536,7 +535,7 @@ class _Split:
                 if k < 0:  # forwarders of specs that left a group: after the group
                     after = _insert_after_group(src.src, after, -k, v)
             uses_new = any(n in fwd for u in units for n in u.names)
-            after = _fix_imports(after, f, m, keep_units, add=[(new_path, None)] if uses_new else [])
+            after = _fix_imports(after, f, m, add=[(new_path, None)] if uses_new else [])
             changes[self.rel(self.pdir / f)] = (src.src, None if _emptied(after, f) else after)
         # Importers: repoint to the new package.
         for user in repoint:
@@ -718,8 +717,7 @@ class _Split:
                 ranges = [(u.start, u.end) for u in units]
                 after = _reparse_remove(after, f, ranges, before)
             if after != before:
-                keep_units = parse(f, after).units
-                after = _fix_imports(after, f, m, list(keep_units), add=[], reparse=True)
+                after = _fix_imports(after, f, m, add=[])
                 changes[self.rel(self.pdir / f)] = (before, None if _emptied(after, f) else after)
         # Internal tests that use moved names: move those test functions with the code.
         for f, tsrc in sorted(m.tests.items()):
@@ -742,7 +740,7 @@ class _Split:
             if not left.units:
                 changes[self.rel(self.pdir / f)] = (prev[0], None)
             else:
-                cur = _fix_imports(cur, f, m, list(left.units), add=[], reparse=True)
+                cur = _fix_imports(cur, f, m, add=[])
                 changes[self.rel(self.pdir / f)] = (prev[0], cur)
         # Every other user of the moved names, across the module.
         moves_init = any(u.kind == "init" for u in moved)
@@ -777,20 +775,19 @@ class _Split:
             edits += import_edits(src, change)
             changes[rel] = (before, apply(before, edits))
         self.check_internal(new_path, [self.p] + [
-            _import_path_of(self.project, Path(self.project.root) / r).removesuffix("_test")
-            for r in changes if not r.startswith(self.rel(new_dir))])
+            _import_path_of(self.project, (self.project.root / r).parent)
+            for r in changes if not r.startswith(self.rel(new_dir) + "/")])
         # Estimate on the target's graph: P keeps only the imports its remaining code uses.
         cfg = self.config_files()
         keep_imports: set[str] = set()
         for f in cfg:
-            src = m.sources.get(f)
-            if src is None:
+            if f not in m.sources:
                 continue
-            local = m.locals(f)
-            for u in src.units:
+            lnames = m.locals(f)
+            for u in m.sources[f].units:
                 if u.key not in mkeys:
-                    keep_imports |= {local[x] for x, _ in u.refs if x in local}
-            keep_imports |= {m.pkg.resolve(i.path) for i in src.imports if i.name in ("_", ".")}
+                    keep_imports |= {lnames[x] for x, _ in u.refs if x is not None and x in lnames}
+            keep_imports |= {m.pkg.resolve(i.path) for i in m.sources[f].imports if i.name in ("_", ".")}
         cut = {(self.p, x) for x in self.graph.imports(self.p) if x not in keep_imports}
         removed = frozenset(self.graph.packages) - self.reach_after(cut, {})
         if q not in removed:
@@ -862,11 +859,10 @@ def _reparse_remove(after: bytes, file: str, ranges: list[tuple[int, int]], befo
     return remove_lines(after, new_ranges)
 
 
-def _fix_imports(after: bytes, file: str, m: PackageModel, keep_units: list[Unit], add: list[tuple[str, str | None]],
-                 reparse: bool = False) -> bytes:
-    """Drop the imports no remaining unit uses; add the given ones."""
+def _fix_imports(after: bytes, file: str, m: PackageModel, add: list[tuple[str, str | None]]) -> bytes:
+    """Drop the imports that no declaration of the (edited) file uses; add the given ones."""
     src = parse(file, after)
-    units = src.units if reparse or True else keep_units
+    units = src.units
     locals_ = src.local_names(m.names)
     used = {x for u in units for x, _ in u.refs if x is not None}
     remove = frozenset(path for name, path in locals_.items() if name not in used)
@@ -930,7 +926,7 @@ def _new_file(src: Source, units: list[Unit], new: str, renames: dict[str, str],
     locals_ = src.local_names(names)
     used = {x for u in units for x, _ in u.refs if x is not None}
     imports = [(i.path, i.name) for i in src.imports
-               if i.name in ("_",) and False or (i.name or "") not in ("_", ".") and any(
+               if (i.name or "") not in ("_", ".") and any(
                    loc in used and p == i.path for loc, p in locals_.items())]
     imports += extra_imports or []
     header = src.header

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from refactor.errors import EditError
-from strategies._split.source import Source, _parser
+from strategies._split.source import Import, Source, _parser
 
 Edit = tuple[int, int, bytes]
 
@@ -117,17 +117,17 @@ def import_edits(f: Source, change: ImportChange) -> list[Edit]:
             for ln in _lines(body):
                 line_start = pos
                 pos += len(ln)
-                imp = next((s for s in specs if s.start <= line_start < s.end), None)
-                if imp is None:
+                found = next((s for s in specs if s.start <= line_start < s.end), None)
+                if found is None:
                     if not ln.strip():
                         if runs[-1]:
                             runs.append([])
                     elif ln.strip().startswith(b"//"):
                         pending += ln
                     continue
-                if imp.start != line_start:
-                    continue  # later line of a multi-line spec (or its own doc comment handled below)
-                item = _respec(f, imp, repoint, change.remove)
+                if found.start != line_start:
+                    continue  # later line of a multi-line spec
+                item = _respec(f, found, repoint, change.remove)
                 if item:
                     runs[-1].append(pending + item)
                 pending = b""
@@ -149,11 +149,8 @@ def import_edits(f: Source, change: ImportChange) -> list[Edit]:
     return edits
 
 
-def _respec(f: Source, imp: object, repoint: dict[str, tuple[str, str | None]], remove: frozenset[str]
+def _respec(f: Source, imp: Import, repoint: dict[str, tuple[str, str | None]], remove: frozenset[str]
             ) -> bytes:
-    from strategies._split.source import Import
-
-    assert isinstance(imp, Import)
     if imp.path in remove:
         return b""
     line = f.src[imp.start:imp.end]
