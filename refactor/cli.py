@@ -267,7 +267,8 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
                 err.print(f"[bold red]verification failed[/bold red] ({escape(measurement.first_error)}); "
                           "no branch created")
                 return 1
-        message = report.commit_message(candidate, measurement, module=project.module.path)
+        message = report.commit_message(candidate, measurement, module=project.module.path,
+                                        package_bytes=project.size(candidate.targets[0]).packages)
         sha = ws.commit(message, name)
     saved = f", {human_bytes(measurement.saved_bytes)} saved (measured)" if measurement else ""
     out.print(f"branch [bold]{escape(name)}[/bold] at {sha[:12]}{saved}")

@@ -68,7 +68,7 @@ def propose_all(project: Project, strategies: Sequence[Strategy]) -> Suggestions
 
 
 def merge(candidates: Sequence[Candidate]) -> list[Candidate]:
-    """One candidate per (strategy, plan): targets joined, estimates summed, first id kept."""
+    """One candidate per (strategy, plan): targets joined, estimates summed over distinct targets."""
     merged: dict[tuple[str, str, tuple[str, ...]], Candidate] = {}
     for c in candidates:
         key = (c.strategy, c.plan.diff(), c.variant_tags)
@@ -77,7 +77,10 @@ def merge(candidates: Sequence[Candidate]) -> list[Candidate]:
             merged[key] = c
             continue
         targets = tuple(dict.fromkeys(prev.targets + c.targets))
-        merged[key] = replace(prev, targets=targets, estimated_bytes=prev.estimated_bytes + c.estimated_bytes,
+        # The same change found twice for the same target (two edges of one file) saves its bytes once.
+        same = set(c.targets) <= set(prev.targets)
+        estimate = max(prev.estimated_bytes, c.estimated_bytes) if same else prev.estimated_bytes + c.estimated_bytes
+        merged[key] = replace(prev, targets=targets, estimated_bytes=estimate,
                               removes=tuple(dict.fromkeys(prev.removes + c.removes)))
     return list(merged.values())
 
