@@ -82,13 +82,34 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
             if feat is None:
                 feat = features[key] = _Feature(q=q, sites=tuple(sorted(sites, key=lambda s: s.import_path)))
             removed_bytes = sum(sizes.get(p, 0) for p in removed)
-            feat.hits.append(_Hit(target, removed, removed_bytes, _chain(graph, q)))
+            prev = next((h for h in feat.hits if h.target == target), None)
+            if prev is not None:
+                if len(prev.removed) >= len(removed):
+                    continue
+                feat.hits.remove(prev)
+            feat.hits.append(_Hit(target, removed, removed_bytes, _chain(graph, feat.q)))
+    _prune_supersets(features)
     tags = _choose_tags(index, settings, list(features.values()))
     for key in sorted(features, key=lambda k: (-features[k].bytes, k)):
         feat = features[key]
         if feat.bytes < settings.min_bytes:
             continue
         yield _proposal(index, feat, tags[key])
+
+
+def _prune_supersets(features: dict[tuple[tuple[str, tuple[str, ...]], ...], _Feature]) -> None:
+    """Drop a feature that guards more files than a smaller one for barely more packages (< 10 %)."""
+    def files(k: tuple[tuple[str, tuple[str, ...]], ...]) -> frozenset[tuple[str, str]]:
+        return frozenset((p, f) for p, fs in k for f in fs)
+
+    for big in list(features):
+        for small in list(features):
+            if big == small or small not in features or not files(small) < files(big):
+                continue
+            extra = features[big].removed - features[small].removed
+            if len(extra) * 10 < len(features[small].removed):
+                del features[big]
+                break
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -143,12 +164,12 @@ def _site_sets(index: _Index, graph: BuildGraph) -> Iterator[tuple[str, list[_Si
         for r in graph.imports(p):
             if not graph.packages[r].main_module:
                 entries[(p, r)] = _reach(graph, r)
-    seen: set[tuple[Edge, ...]] = set()
-    for q in sorted({r for _, r in entries}):
+    groups: dict[tuple[Edge, ...], str] = {}
+    reach_of = {r: reach for (_, r), reach in entries.items()}
+    for q in sorted(reach_of, key=lambda r: (-len(reach_of[r]), r)):
         edges = tuple(e for e, reach in entries.items() if q in reach)
-        if edges in seen:
-            continue
-        seen.add(edges)
+        groups.setdefault(edges, q)  # the feature is named after its widest direct import
+    for edges, q in groups.items():
         by_pkg: dict[str, list[str]] = {}
         for p, r in edges:
             by_pkg.setdefault(p, []).append(r)

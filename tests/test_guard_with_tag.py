@@ -1,0 +1,339 @@
+"""guard_with_tag: golden diffs on fixture repos, a synthetic module for each stub situation, builds."""
+# ruff: noqa: E101  (Go sources below are indented for dedent and keep gofmt tabs)
+
+from __future__ import annotations
+
+import os
+import subprocess
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from refactor.candidate import Candidate, Refusal
+from refactor.config import Settings, TargetSpec
+from refactor.gosource import parse_build_expr
+from refactor.project import Project, load
+from refactor.toolchain import find_go
+from strategies.guard_with_tag import STRATEGY, _name_suffix, _negates, propose
+
+TAG = "guard_omit_http"
+PLATFORMS = (("linux", "amd64"), ("windows", "amd64"))
+
+def project_for(root: Path, mains: tuple[str, ...] = (), platforms: tuple[tuple[str, str], ...] = ()) -> Project:
+    return load(find_go(), Settings(root=root), [TargetSpec(mains=mains, platforms=platforms)])
+
+
+def candidates(project: Project) -> tuple[list[Candidate], list[Refusal]]:
+    out = list(propose(project, project.settings))
+    return [c for c in out if isinstance(c, Candidate)], [r for r in out if isinstance(r, Refusal)]
+
+
+def write_plan(root: Path, c: Candidate) -> None:
+    for ch in c.plan.changes:
+        path = root / ch.path
+        if ch.after is None:
+            path.unlink()
+        else:
+            path.write_bytes(ch.after)
+
+
+def go(root: Path, *args: str, goos: str = "linux", goarch: str = "amd64") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GOOS": goos, "GOARCH": goarch, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"}
+    return subprocess.run(["go", *args], cwd=root, env=env, capture_output=True, text=True)
+
+
+def write_module(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Pure helpers
+
+
+def test_strategy_is_exported() -> None:
+    assert STRATEGY.name == "guard-with-tag" and STRATEGY.propose is propose
+
+
+@pytest.mark.parametrize(("a", "b", "want"), [
+    pytest.param("plan9", "!plan9", True, id="simple"),
+    pytest.param("linux || darwin", "!linux && !darwin", True, id="de-morgan"),
+    pytest.param("!plan9 && !x", "plan9 || x", True, id="with-tag"),
+    pytest.param("linux", "windows", False, id="disjoint-not-negation"),
+    pytest.param("linux", "!linux && cgo", False, id="narrower"),
+])
+def test_negates(a: str, b: str, want: bool) -> None:
+    assert _negates(parse_build_expr(a), parse_build_expr(b)) is want
+
+
+@pytest.mark.parametrize(("name", "suffix"), [
+    ("http.go", ""), ("http_linux.go", "_linux"), ("http_linux_arm64.go", "_linux_arm64"),
+    ("linux.go", ""), ("http_stub.go", ""), ("x_amd64.go", "_amd64"),
+])
+def test_name_suffix(name: str, suffix: str) -> None:
+    assert _name_suffix(name) == suffix
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Fixture repos
+
+
+def test_guard_fixture_golden(fixture_repo: Callable[[str], Path], golden: Callable[[str, str], None]) -> None:
+    root = fixture_repo("guard")
+    cands, refusals = candidates(project_for(root, ("./cmd/agent", "./cmd/server")))
+    assert len(cands) == 1, [c.summary for c in cands]
+    c = cands[0]
+    assert c.variant_tags == (TAG,)
+    assert "net/http" in c.removes and "crypto/tls" in c.removes
+    assert [t.name for t in c.targets] == ["agent"]  # server imports net/http itself
+    assert "Full:" in c.explanation and f"-tags {TAG}" in c.explanation
+    assert "webhook_stub.go: Send had drifted" in c.explanation
+    golden("guard_with_tag/guard.diff", c.plan.diff())
+
+
+def test_clean_fixture_proposes_nothing(fixture_repo: Callable[[str], Path]) -> None:
+    root = fixture_repo("clean")
+    cands, _ = candidates(project_for(root))
+    assert cands == []
+
+
+@pytest.mark.go
+def test_guard_fixture_builds_and_shrinks(fixture_repo: Callable[[str], Path], tmp_path: Path) -> None:
+    root = fixture_repo("guard")
+    before = tmp_path / "agent-before"
+    assert go(root, "build", "-o", str(before), "./cmd/agent").returncode == 0
+    (c,), _ = candidates(project_for(root, ("./cmd/agent", "./cmd/server")))
+    write_plan(root, c)
+    fmt = subprocess.run(["gofmt", "-l", "."], cwd=root, capture_output=True, text=True)
+    assert fmt.stdout == "" and fmt.returncode == 0
+    for goos, goarch in (*PLATFORMS, ("plan9", "amd64")):
+        for tags in ("", TAG):
+            for cmd in (["build"], ["vet"]):
+                proc = go(root, *cmd, "-tags", tags, "./...", goos=goos, goarch=goarch)
+                assert proc.returncode == 0, f"{cmd} {goos}/{goarch} tags={tags!r}: {proc.stderr}"
+    deps = go(root, "list", "-deps", "-tags", TAG, "./cmd/agent").stdout.split()
+    assert not {"net/http", "crypto/tls", "crypto/x509"} & set(deps)
+    full, slim = tmp_path / "agent-full", tmp_path / "agent-slim"
+    assert go(root, "build", "-o", str(full), "./cmd/agent").returncode == 0
+    assert go(root, "build", "-tags", TAG, "-o", str(slim), "./cmd/agent").returncode == 0
+    assert abs(full.stat().st_size - before.stat().st_size) <= before.stat().st_size / 100
+    assert slim.stat().st_size < full.stat().st_size * 0.6
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A synthetic module: a new stub for every situation (type used elsewhere, method on another file's type,
+# existing //go:build line, identifier used only by tests, generic function, var and const)
+
+SYNTH = {
+    "go.mod": "module example.com/synth\n\ngo 1.22\n",
+    "cmd/agent/main.go": """
+        package main
+
+        import (
+        	"fmt"
+
+        	"example.com/synth/internal/metrics"
+        )
+
+        func main() {
+        	var c metrics.Counter
+        	c.Inc()
+        	fmt.Println(metrics.Export(&c), metrics.Options{Addr: "x"})
+        }
+        """,
+    "internal/metrics/metrics.go": """
+        // Package metrics counts things and, optionally, serves them over HTTP.
+        package metrics
+
+        // Counter counts events.
+        type Counter struct{ n int }
+
+        // Inc adds one.
+        func (c *Counter) Inc() { c.n++ }
+
+        var exporters = map[string]func(*Counter) error{}
+
+        // Register adds an exporter.
+        func Register(name string, f func(*Counter) error) { exporters[name] = f }
+
+        // Export runs every exporter.
+        func Export(c *Counter) error {
+        	for _, f := range exporters {
+        		if err := f(c); err != nil {
+        			return err
+        		}
+        	}
+        	_ = c.Handler()
+        	return nil
+        }
+        """,
+    "internal/metrics/http.go": """
+        //go:build !plan9
+
+        package metrics
+
+        import (
+        	"fmt"
+        	"net/http"
+        	"time"
+        )
+
+        // DefaultAddr is where Serve listens.
+        const DefaultAddr = ":9090"
+
+        // Options configures a Server.
+        type Options struct {
+        	Addr    string
+        	Timeout time.Duration
+        }
+
+        // Server serves counters.
+        type Server struct {
+        	srv *http.Server
+        }
+
+        // Retries of each request.
+        var Retries int = 3
+
+        // NewServer returns a server for c.
+        func NewServer(c *Counter, o Options) (*Server, error) {
+        	return &Server{srv: &http.Server{Addr: o.Addr}}, nil
+        }
+
+        // Serve listens.
+        func (s *Server) Serve() error { return s.srv.ListenAndServe() }
+
+        // Handler returns the name of the handler.
+        func (c *Counter) Handler() string { return fmt.Sprint(http.StatusOK) }
+
+        func pushURL[T any](v T, base string) (string, bool) { return base + "/push", true }
+
+        // Unused needs net/http in its signature, but nothing uses it.
+        func Unused(w http.ResponseWriter) {}
+
+        func init() {
+        	Register("http", func(c *Counter) error {
+        		_, err := http.Get("http://localhost" + DefaultAddr)
+        		return err
+        	})
+        }
+        """,
+    "internal/metrics/metrics_test.go": """
+        package metrics
+
+        import "testing"
+
+        func TestPush(t *testing.T) {
+        	if _, ok := pushURL(1, "x"); !ok {
+        		t.Fatal("no")
+        	}
+        }
+        """,
+    "cmd/server/main.go": """
+        package main
+
+        import (
+        	"log"
+
+        	"example.com/synth/internal/metrics"
+        )
+
+        func main() {
+        	s, err := metrics.NewServer(&metrics.Counter{}, metrics.Options{Addr: metrics.DefaultAddr})
+        	if err != nil {
+        		log.Fatal(err)
+        	}
+        	_ = metrics.Retries
+        	log.Fatal(s.Serve())
+        }
+        """,
+}
+
+
+def test_new_stub_golden(tmp_path: Path, golden: Callable[[str, str], None]) -> None:
+    root = write_module(tmp_path / "synth", SYNTH)
+    (c,), _ = candidates(project_for(root))
+    assert sorted(t.name for t in c.targets) == ["agent", "server"]
+    stub = next(ch.after for ch in c.plan.changes if ch.before is None)
+    assert stub is not None
+    text = stub.decode()
+    assert text.startswith("//go:build !plan9 && synth_omit_http\n\n// This file stands in for http.go")
+    assert "net/http\"" not in text and "Unused" not in text
+    assert "type Options struct" in text and "type Server struct{}" in text
+    assert "func (c *Counter) Handler() string {\n\tpanic(errHTTPOmitted)\n}" in text
+    assert "func pushURL[T any]" in text  # used only by a test
+    golden("guard_with_tag/synth.diff", c.plan.diff())
+
+
+@pytest.mark.go
+def test_new_stub_builds(tmp_path: Path) -> None:
+    root = write_module(tmp_path / "synth", SYNTH)
+    (c,), _ = candidates(project_for(root))
+    write_plan(root, c)
+    assert subprocess.run(["gofmt", "-l", "."], cwd=root, capture_output=True, text=True).stdout == ""
+    for goos, goarch in PLATFORMS:
+        for tags in ("", TAG):
+            proc = go(root, "vet", "-tags", tags.replace(TAG, "synth_omit_http"), "./...", goos=goos, goarch=goarch)
+            assert proc.returncode == 0, f"{goos}/{goarch} tags={tags!r}: {proc.stderr}"
+    assert "net/http" not in go(root, "list", "-deps", "-tags", "synth_omit_http", "./cmd/server").stdout.split()
+
+
+def test_heavy_signature_is_refused(tmp_path: Path) -> None:
+    files = dict(SYNTH)
+    files["cmd/agent/main.go"] = SYNTH["cmd/agent/main.go"].replace(
+        'metrics.Options{Addr: "x"})', 'metrics.Options{Addr: "x"}, metrics.Unused)')
+    root = write_module(tmp_path / "synth", files)
+    cands, refusals = candidates(project_for(root, ("./cmd/agent",)))
+    assert cands == []
+    assert any("Unused" in r.reason and "net/http" in r.reason for r in refusals)
+
+
+def test_untouched_feature_is_left_to_split(tmp_path: Path) -> None:
+    root = write_module(tmp_path / "m", {
+        "go.mod": "module example.com/m\n\ngo 1.22\n",
+        "cmd/lite/main.go": """
+            package main
+
+            import "example.com/m/internal/util"
+
+            func main() { println(util.Version) }
+            """,
+        "internal/util/util.go": "package util\n\n// Version of the module.\nconst Version = \"1\"\n",
+        "internal/util/fetch.go": """
+            package util
+
+            import "net/http"
+
+            // Fetch gets url.
+            func Fetch(url string) error { _, err := http.Get(url); return err }
+            """,
+    })
+    cands, refusals = candidates(project_for(root))
+    assert cands == []
+    assert any("split-package" in r.reason for r in refusals)
+
+
+def test_blank_import_moves_to_guarded_file(tmp_path: Path, golden: Callable[[str, str], None]) -> None:
+    root = write_module(tmp_path / "b", {
+        "go.mod": "module example.com/b\n\ngo 1.22\n",
+        "cmd/agent/main.go": """
+            // Command agent prints a greeting.
+            package main
+
+            import (
+            	"fmt"
+
+            	_ "net/http/pprof"
+            )
+
+            func main() { fmt.Println("hello") }
+            """,
+    })
+    (c,), _ = candidates(project_for(root))
+    assert c.variant_tags == ("b_omit_pprof",)
+    golden("guard_with_tag/blank.diff", c.plan.diff())
