@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import sys
 import traceback
-from dataclasses import replace
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -143,7 +143,8 @@ def dce(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: st
 @target_options
 @click.option("--strategy", "-s", "strategy_names", multiple=True, metavar="NAME",
               help="Run only this strategy (split-package, guard-with-tag, dce-blockers); repeatable.")
-@click.option("--min-bytes", type=click.IntRange(min=0), default=0, help="Hide candidates estimated below this.")
+@click.option("--min-bytes", type=click.IntRange(min=0), default=16384, show_default=True,
+              help="Hide candidates estimated below this many bytes.")
 @click.option("--top", type=click.IntRange(min=1), default=None, help="Show (and measure) only the first N.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown", "html"]), default="table",
               show_default=True, help="Output format.")
@@ -175,7 +176,8 @@ def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags
     shown = filtered(found, min_bytes, top)
     measurements = _measure_all(project, shown, run_tests, quiet) if measure else {}
     if fmt == "table":
-        emit(report.candidate_table(project, shown, measurements), False)
+        if shown:
+            emit(report.candidate_table(project, shown, measurements), False)
         if verbose:
             for line in report.explanations(shown, found.refusals):
                 out.print(line, markup=False)

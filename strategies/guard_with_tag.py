@@ -20,6 +20,7 @@ from pathlib import Path
 import jinja2
 from tree_sitter import Node, Parser
 
+from refactor.binary import SizeTable
 from refactor.candidate import Candidate, Proposal, Refusal, Strategy, candidate_id
 from refactor.config import Settings, Target, parse_tags
 from refactor.edit import FileChange, Plan, add_constraint, apply_edits, or_constraint, remove_import
@@ -81,7 +82,7 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
             feat = features.get(key)
             if feat is None:
                 feat = features[key] = _Feature(q=q, sites=tuple(sorted(sites, key=lambda s: s.import_path)))
-            removed_bytes = sum(sizes.get(p, 0) for p in removed)
+            removed_bytes = sizes.removal_estimate(removed) if sizes else 0
             prev = next((h for h in feat.hits if h.target == target), None)
             if prev is not None:
                 if len(prev.removed) >= len(removed):
@@ -213,11 +214,11 @@ def _chain(graph: BuildGraph, q: str) -> tuple[str, ...]:
     return tuple(chains[0]) if chains else ()
 
 
-def _sizes(project: Project, target: Target) -> Mapping[str, int]:
-    """Bytes per package of the target, when its build is loaded (suggest prepares it); else empty."""
+def _sizes(project: Project, target: Target) -> SizeTable | None:
+    """The target's size table when its build is loaded (suggest prepares it), else None."""
     if f"size:{target}" not in project.extras:
-        return {}
-    return project.size(target).packages
+        return None
+    return project.size(target)
 
 
 # ---------------------------------------------------------------------------------------------------------

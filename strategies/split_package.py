@@ -180,7 +180,7 @@ def _for_target(project: Project, settings: Settings, target: Target, graph: Bui
         return
     removes = graph.edge_removes(edges)
     size = project.size(target)
-    scored = sorted(((size.package_bytes(removes[e]), e) for e in edges), key=lambda x: (-x[0], x[1]))
+    scored = sorted(((size.removal_estimate(removes[e]), e) for e in edges), key=lambda x: (-x[0], x[1]))
     top = [(b, e) for b, e in scored if b > max(settings.min_bytes, 0)][:TOP_EDGES]
     by_package: dict[str, list[tuple[int, Edge]]] = {}
     for b, e in top:
@@ -193,7 +193,7 @@ def _for_target(project: Project, settings: Settings, target: Target, graph: Bui
         if not pkg.main_module:
             yield _upstream(target, graph, model, pedges, names)
             continue
-        split = _Split(project, settings, target, graph, model, names, files, size.package_bytes)
+        split = _Split(project, settings, target, graph, model, names, files, size.removal_estimate)
         yield from split.light(pedges)
         for b, e in pedges:
             yield from split.heavy(e, b)

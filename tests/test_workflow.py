@@ -1,0 +1,162 @@
+"""suggest -> apply end to end on a copy of a fixture: the user's checkout is never changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from refactor.cli import main
+from tests.conftest import git
+
+pytestmark = pytest.mark.go
+
+LITE = ["-t", "./cmd/lite", "-s", "split-package"]
+
+
+def snapshot(repo: Path) -> str:
+    """A hash of everything a user could lose: files, index, HEAD, branches, stash, worktrees."""
+    h = hashlib.sha256()
+    for p in sorted(repo.rglob("*")):
+        rel = p.relative_to(repo).as_posix()
+        if rel == ".git" or rel.startswith(".git/"):
+            continue
+        h.update(rel.encode())
+        if p.is_file():
+            h.update(p.read_bytes())
+    for args in (["rev-parse", "HEAD"], ["symbolic-ref", "HEAD"], ["ls-files", "-s"], ["stash", "list"],
+                 ["worktree", "list", "--porcelain"], ["status", "--porcelain"]):
+        h.update(git(repo, *args).encode())
+    return h.hexdigest()
+
+
+def gotrim(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+@pytest.fixture
+def split_repo(fixture_repo: Callable[[str], Path]) -> Path:
+    repo = fixture_repo("split")
+    (repo / "scratch.txt").write_text("uncommitted work the user cares about\n")  # untracked, must survive
+    return repo
+
+
+def top_id(capsys: pytest.CaptureFixture[str], repo: Path) -> dict[str, object]:
+    code, out, err = gotrim(capsys, "suggest", str(repo), *LITE, "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["schema"].startswith("gotrim.suggest/")
+    cands = doc["candidates"]
+    assert cands, "no split candidate for lite"
+    return dict(cands[0])
+
+
+def test_suggest_dry_run_apply(capsys: pytest.CaptureFixture[str], split_repo: Path, tmp_path: Path) -> None:
+    before = snapshot(split_repo)
+    cand = top_id(capsys, split_repo)
+    cid = str(cand["id"])
+    assert cand["strategy"] == "split-package"
+
+    # The id is stable: a second run (cache bypassed) gives the same one.
+    code, out, _ = gotrim(capsys, "suggest", str(split_repo), *LITE, "--json", "--no-cache")
+    assert json.loads(out)["candidates"][0]["id"] == cid
+
+    code, diff, _ = gotrim(capsys, "apply", cid, str(split_repo), *LITE, "--dry-run")
+    assert code == 0 and diff.startswith("diff --git a/") and "+++ b/cmd/lite/main.go" in diff
+    assert snapshot(split_repo) == before
+
+    code, out, err = gotrim(capsys, "apply", cid, str(split_repo), *LITE)
+    assert code == 0, err
+    branch = f"gotrim/split-package/{cid}"
+    assert branch in out and "saved (measured)" in out
+    assert snapshot(split_repo) == before, "apply changed the user's checkout"
+    assert git(split_repo, "rev-list", "--count", f"main..{branch}").strip() == "1"
+    message = git(split_repo, "log", "-1", "--format=%B", branch)
+    assert "Generated-by: gotrim" in message and "bytes" in message
+
+    # The branch builds on its own, and an independent rebuild agrees with the measurement.
+    check = tmp_path / "check"
+    git(split_repo, "worktree", "add", "-q", str(check), branch)
+    try:
+        exe_after = tmp_path / "lite-after"
+        exe_before = tmp_path / "lite-before"
+        subprocess.run(["go", "build", "./..."], cwd=check, check=True)
+        subprocess.run(["go", "build", "-trimpath", "-o", str(exe_after), "./cmd/lite"], cwd=check, check=True)
+        subprocess.run(["go", "build", "-trimpath", "-o", str(exe_before), "./cmd/lite"], cwd=split_repo,
+                       check=True)
+        deps = subprocess.run(["go", "list", "-deps", "./cmd/lite"], cwd=check, check=True, capture_output=True,
+                              text=True).stdout.split()
+        assert "net/http" not in deps and "go/types" not in deps
+        assert exe_after.stat().st_size < 0.5 * exe_before.stat().st_size
+        m = re.search(r"([\d,]+) -> ([\d,]+) bytes", message)
+        assert m, message
+        measured_after = int(m.group(2).replace(",", ""))
+        assert abs(measured_after - exe_after.stat().st_size) <= 0.01 * exe_after.stat().st_size
+        gofmt = subprocess.run(["gofmt", "-l", "."], cwd=check, capture_output=True, text=True).stdout
+        assert gofmt == ""
+    finally:
+        git(split_repo, "worktree", "remove", "--force", str(check))
+
+    # Applying again refuses: the branch exists. Nothing changes.
+    code, _, err = gotrim(capsys, "apply", cid, str(split_repo), *LITE)
+    assert code == 2 and "already exists" in err
+    assert snapshot(split_repo) == before
+
+
+def test_apply_refusals(capsys: pytest.CaptureFixture[str], split_repo: Path) -> None:
+    cid = str(top_id(capsys, split_repo)["id"])
+    before = snapshot(split_repo)
+
+    code, _, err = gotrim(capsys, "apply", "fffffff", str(split_repo), *LITE)
+    assert code == 2 and "no candidate fffffff" in err
+
+    code, _, err = gotrim(capsys, "apply", cid, str(split_repo), *LITE, "--branch", "bad..name")
+    assert code == 2 and "not a valid branch name" in err
+    assert snapshot(split_repo) == before
+
+    # Uncommitted changes to a file of the plan: refuse and name it.
+    main_go = split_repo / "cmd" / "lite" / "main.go"
+    main_go.write_bytes(main_go.read_bytes() + b"\n// local edit\n")
+    code, _, err = gotrim(capsys, "apply", cid, str(split_repo), *LITE)
+    assert code == 2 and "cmd/lite/main.go" in err
+
+
+def test_failed_verification_leaves_nothing(capsys: pytest.CaptureFixture[str], split_repo: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    cid = str(top_id(capsys, split_repo)["id"])
+    before = snapshot(split_repo)
+    # A go that fails every build: verification fails half-way.
+    fake = split_repo.parent / "fakego"
+    real = subprocess.run(["which", "go"], capture_output=True, text=True).stdout.strip()
+    fake.write_text(f'#!/bin/sh\nif [ "$1" = build ] && [ "$2" = ./... ]; then echo "boom" >&2; exit 1; fi\n'
+                    f'exec {real} "$@"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("GOTRIM_GO", str(fake))
+    code, _, err = gotrim(capsys, "apply", cid, str(split_repo), *LITE)
+    assert code == 1 and "verification failed" in err
+    assert snapshot(split_repo) == before
+    assert "gotrim/" not in git(split_repo, "branch", "--list")
+    assert git(split_repo, "worktree", "list").count("\n") == 1
+
+
+def test_not_a_git_repository(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import shutil
+
+    from tests.conftest import FIXTURES
+
+    repo = tmp_path / "nogit"
+    shutil.copytree(FIXTURES / "split", repo)
+    code, out, err = gotrim(capsys, "suggest", str(repo), *LITE, "--json")
+    assert code == 0, err
+    cid = json.loads(out)["candidates"][0]["id"]
+    code, _, err = gotrim(capsys, "apply", cid, str(repo), *LITE)
+    assert code == 2 and "not in a git repository" in err
+    assert os.listdir(repo) == os.listdir(FIXTURES / "split")
