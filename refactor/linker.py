@@ -167,18 +167,26 @@ def parse_dumpdep(lines: Iterable[str], max_possible: int = MAX_POSSIBLE) -> Dum
     possible: list[Blocker] = []
     other: list[str] = []
     n = 0
+    intern = sys.intern
     for line in lines:
         n += 1
-        edge = parse_edge(line)
-        if edge is None:
+        # Inlined parse_edge: this loop runs once per line of a stream of up to millions of lines.
+        i = line.find(" -> ")
+        dst = line[i + 4:].rstrip("\r\n") if i >= 0 else ""
+        if not dst:
             if len(other) < 50 and line.strip():
                 other.append(line.rstrip("\r\n"))
             continue
-        src, _, dst, dst_flags = edge
-        if dst not in parent and not _noise(dst):
+        dst_flags = ""
+        if dst[-1] == ">":
+            dst, dst_flags = split_flags(dst)
+        if dst not in parent and not dst.startswith(_NOISE_PREFIXES) and not dst.endswith(_NOISE_SUFFIXES):
+            src = line[:i]
+            if src and src[-1] == ">":
+                src = split_flags(src)[0]
             # Interned, a parent with many children is stored once (sys.intern strings are mortal).
-            parent[sys.intern(dst)] = sys.intern(src)
-        if dst_flags.endswith(REFLECT_METHOD) and dst not in flagged:
+            parent[intern(dst)] = intern(src)
+        if dst_flags and dst_flags.endswith(REFLECT_METHOD) and dst not in flagged:
             flagged.add(dst)
             chain = _chain(parent, dst)
             if root is None:
@@ -349,11 +357,12 @@ def dce_key(target: Target) -> str:
     return f"dce:{target}"
 
 
-def project_dce(project: Project, target: Target, progress: Progress | None = None) -> DceReport:
+def project_dce(project: Project, target: Target, progress: Progress | None = None, *,
+                attribute: bool = False) -> DceReport:
     """The target's DceReport: one -dumpdep build into a temporary directory, cached in project.extras.
 
-    When the project has no size table for the target yet, the same binary is attributed too, so a
-    run that needs both builds once.
+    With attribute=True and no size table for the target yet, the same binary is size-attributed too
+    (so a run that needs both builds once); `gotrim dce` leaves it off, it costs seconds on big binaries.
     """
     key = dce_key(target)
     cached = project.extras.get(key)
@@ -365,15 +374,12 @@ def project_dce(project: Project, target: Target, progress: Progress | None = No
         exe = Path(tmp) / target.name
         report = build_with_dumpdep(project.go, project.root, target, exe, project.graphs.get(target))
         size_key = f"size:{target}"
-        if size_key not in project.extras:
-            try:
-                from refactor.binary import attribute
-            except ImportError:
-                pass
-            else:
-                graph = project.graphs[target]
-                mods = {p: pkg.module for p, pkg in graph.packages.items()}
-                project.extras[size_key] = attribute(exe, mods, target.main)
+        if attribute and size_key not in project.extras:
+            from refactor.binary import attribute as attribute_binary
+
+            graph = project.graphs[target]
+            mods = {p: pkg.module for p, pkg in graph.packages.items()}
+            project.extras[size_key] = attribute_binary(exe, mods, target.main)
     project.extras[key] = report
     return report
 
