@@ -244,15 +244,9 @@ def _insert_import(f: GoFile, path: str, name: str | None, spec: bytes) -> list[
               and src.count(b"\n", d.lparen, d.rparen) >= 2]
     if groups:
         return [_insert_into_group(f, groups, path, name, spec)]
+    # With only single-spec declarations, add one more after the last: gofmt-clean, and remove_import
+    # restores the original bytes exactly (converting to a group would not round-trip).
     singles = [d for d in f.import_decls if d.lparen is None and d.specs and d.specs[0].path != "C"]
-    if singles:
-        d = singles[-1]
-        s = d.specs[0]
-        if d.end == s.end and _line_end(src, s.end) - len(nl) == s.end:
-            items = sorted([(s.path, s.name or "", src[s.start:s.end]), (path, name or "", spec)])
-            blocks = [[t for p, _, t in items if _is_std(p) == std] for std in (True, False)]
-            body = nl.join(b"".join(b"\t" + t + nl for t in blk) for blk in blocks if blk)
-            return [Edit(s.start, s.end, b"(" + nl + body + b")")]
     if f.import_decls:
         last = f.import_decls[-1]
         pos = _line_end(src, last.end)

@@ -33,31 +33,6 @@ UNIVERSE = frozenset(
     ]
 )
 
-_QUERY_TEXT = """
-(identifier) @id
-(type_identifier) @id
-(selector_expression operand: (identifier) @op field: (field_identifier))
-(qualified_type package: (package_identifier) @op name: (type_identifier))
-(parameter_declaration name: (identifier) @b.param)
-(variadic_parameter_declaration name: (identifier) @b.param)
-(type_parameter_declaration name: (identifier) @b.tparam)
-(method_declaration receiver: (parameter_list (parameter_declaration type: (generic_type
-  type_arguments: (type_arguments (type_elem (type_identifier) @b.rtparam))))))
-(method_declaration receiver: (parameter_list (parameter_declaration type: (pointer_type (generic_type
-  type_arguments: (type_arguments (type_elem (type_identifier) @b.rtparam)))))))
-(short_var_declaration left: (expression_list (identifier) @b.short))
-(range_clause left: (expression_list (identifier) @b.range) ":=")
-(receive_statement left: (expression_list (identifier) @b.recv) ":=")
-(type_switch_statement alias: (expression_list (identifier) @b.tswitch))
-(var_spec name: (identifier) @b.var)
-(const_spec name: (identifier) @b.const)
-(type_spec name: (type_identifier) @b.type)
-(type_alias name: (type_identifier) @b.type)
-(function_declaration name: (identifier) @b.func)
-(keyed_element key: (literal_element (identifier) @key))
-(call_expression) @call
-"""
-
 _SCOPE_KINDS = frozenset(
     {
         "block", "if_statement", "for_statement", "expression_switch_statement", "type_switch_statement",
@@ -72,9 +47,72 @@ _GOBUILD = re.compile(rb"^//go:build(?:[ \t]|\r?$)")
 _PLUSBUILD = re.compile(rb"^//[ \t]*\+build(?:[ \t]|\r?$)")
 
 
+_FUNCS = ("function_declaration", "method_declaration", "func_literal")
+
+
+def _query_text() -> str:
+    """The one query run per file; captures are paired by position, not per match (much cheaper)."""
+    pats = [
+        "(identifier) @id",
+        "(type_identifier) @id",
+        "(selector_expression operand: (identifier) @sel.op field: (field_identifier) @sel.field)",
+        "(qualified_type package: (package_identifier) @qual.op name: (type_identifier) @qual.field)",
+        "(function_declaration name: (identifier) @skip)",
+        "(short_var_declaration left: (expression_list (identifier) @stmt.name)) @stmt",
+        '(range_clause left: (expression_list (identifier) @stmt.name) ":=") @stmt',
+        '(receive_statement left: (expression_list (identifier) @stmt.name) ":=") @stmt',
+        "(var_spec name: (identifier) @stmt.name) @stmt",
+        "(const_spec name: (identifier) @stmt.name) @stmt",
+        "(type_spec name: (type_identifier) @tspec.name) @tspec",
+        "(type_alias name: (type_identifier) @tspec.name) @tspec",
+        "(type_switch_statement alias: (expression_list (identifier) @ts.name) value: (_) @ts.value) @ts",
+        "(keyed_element key: (literal_element (identifier) @key))",
+        "(call_expression) @call",
+        "[" + " ".join(f"({k})" for k in sorted(_SCOPE_KINDS)) + "] @scope",
+        "[" + " ".join(f"({k} body: (block) @fn.body)" for k in _FUNCS) + "] @fn",
+        "(method_declaration receiver: (parameter_list (parameter_declaration type: [(generic_type type_arguments:"
+        " (type_arguments (type_elem (type_identifier) @rtp.name))) (pointer_type (generic_type type_arguments:"
+        " (type_arguments (type_elem (type_identifier) @rtp.name))))])))",
+        "[(function_declaration) (type_spec) (type_alias)] @tp.owner",
+    ]
+    for owner in _FUNCS:
+        fields = ["parameters", "result"] + (["receiver"] if owner == "method_declaration" else [])
+        for fld in fields:
+            pats.append(f"({owner} {fld}: (parameter_list [(parameter_declaration name: (identifier) @param.name)"
+                        " (variadic_parameter_declaration name: (identifier) @param.name)]))")
+    for owner in ("function_declaration", "type_spec", "type_alias"):
+        pats.append(f"({owner} type_parameters: (type_parameter_list (type_parameter_declaration"
+                    " name: (identifier) @tp.name)))")
+    return "\n".join(pats)
+
+
+def _innermost(points: Sequence[int], intervals: Sequence[tuple[int, int]]) -> list[int]:
+    """For sorted points, the index of the innermost of the nested intervals containing each (-1 if none).
+
+    intervals must be sorted by (start, -end) and nest or be disjoint (as syntax tree nodes do).
+    """
+    out: list[int] = []
+    stack: list[int] = []
+    i = 0
+    for p in points:
+        while i < len(intervals) and intervals[i][0] <= p:
+            while stack and intervals[stack[-1]][1] <= intervals[i][0]:
+                stack.pop()
+            stack.append(i)
+            i += 1
+        while stack and intervals[stack[-1]][1] <= p:
+            stack.pop()
+        out.append(stack[-1] if stack else -1)
+    return out
+
+
+def _ranges(nodes: Sequence[Node]) -> list[tuple[int, int]]:
+    return sorted(((n.start_byte, n.end_byte) for n in nodes), key=lambda se: (se[0], -se[1]))
+
+
 @functools.lru_cache(maxsize=1)
 def _parser_and_query() -> tuple[Parser, Query]:
-    return Parser(GO), Query(GO, _QUERY_TEXT)
+    return Parser(GO), Query(GO, _query_text())
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -272,7 +310,7 @@ class _Unit:
     value_range: tuple[int, int] | None = None
     type_kind: str = ""
     line: int = 0
-    refs: set[Ref] = field(default_factory=set)
+    qualified: set[tuple[str, str]] = field(default_factory=set)
     universe: set[str] = field(default_factory=set)
     keys: dict[str, set[str]] = field(default_factory=dict)
     plain: set[str] = field(default_factory=set)
@@ -291,7 +329,7 @@ class Analysis:
 
 def parse_file(path: str, src: bytes, import_names: Mapping[str, str] | None = None) -> GoFile:
     """Parse one Go file (path is repo-relative, used in messages) into a GoFile."""
-    return analyze(path, src, tuple(sorted((import_names or {}).items()))).file
+    return _Analyzer(path, src, dict(import_names or {}), want_occs=False).run().file
 
 
 @functools.lru_cache(maxsize=32)
@@ -311,7 +349,8 @@ def _line_start(src: bytes, pos: int) -> int:
 
 
 class _Analyzer:
-    def __init__(self, path: str, src: bytes, import_names: dict[str, str]) -> None:
+    def __init__(self, path: str, src: bytes, import_names: dict[str, str], want_occs: bool = True) -> None:
+        self.want_occs = want_occs
         self.path = path
         self.src = src
         self.import_names = import_names
@@ -365,7 +404,7 @@ class _Analyzer:
             elif t in _GROUP_KINDS:
                 self._group(node, start, end)
         constraint = _constraint(src, constraint_comments)
-        occs, idents, bindings = self._references(root, query)
+        occs, idents, bindings = self._references(root, query, self.want_occs)
         gofile = self._build(package, package_line, pkg_start, pkg_end, constraint, errors)
         return Analysis(gofile, occs, self.units, idents, bindings)
 
@@ -489,62 +528,86 @@ class _Analyzer:
     # -- references -----------------------------------------------------------------------------------
 
     def _references(
-        self, root: Node, query: Query
+        self, root: Node, query: Query, want_occs: bool
     ) -> tuple[list[Occ], frozenset[str], dict[str, list[tuple[int, int]]]]:
         src = self.src
         caps = QueryCursor(query).captures(root)
-        skip: set[int] = set()  # starts of identifiers that declare rather than use
-        bindings: dict[str, list[tuple[int, int]]] = {}
-
-        def bind(n: Node, s: int, e: int) -> None:
-            bindings.setdefault(src[n.start_byte:n.end_byte].decode("utf-8", "replace"), []).append((s, e))
-
-        for cap, nodes in caps.items():
-            if not cap.startswith("b."):
-                continue
-            for n in nodes:
-                skip.add(n.start_byte)
-                if cap == "b.func":
-                    continue
-                if cap == "b.param":
-                    owner = n.parent.parent.parent if n.parent and n.parent.parent else None
-                    body = owner.child_by_field_name("body") if owner is not None else None
-                    if body is not None:
-                        bind(n, body.start_byte, body.end_byte)
-                elif cap == "b.tparam":
-                    owner = n.parent.parent.parent if n.parent and n.parent.parent else None
-                    if owner is not None:
-                        bind(n, owner.start_byte, owner.end_byte)
-                elif cap == "b.rtparam":
-                    owner = n.parent
-                    while owner is not None and owner.type != "method_declaration":
-                        owner = owner.parent
-                    if owner is not None:
-                        bind(n, owner.start_byte, owner.end_byte)
-                elif cap in ("b.short", "b.range", "b.recv"):
-                    stmt = n.parent.parent if n.parent else None
-                    if stmt is None:
-                        continue
-                    scope = _scope_of(stmt)
-                    if scope is not None:
-                        bind(n, stmt.end_byte, scope.end_byte)
-                elif cap == "b.tswitch":
-                    stmt = n.parent.parent if n.parent else None
-                    if stmt is None:
-                        continue
-                    value = stmt.child_by_field_name("value")
-                    bind(n, value.end_byte if value is not None else n.end_byte, stmt.end_byte)
-                else:  # var, const, type specs: local when inside a function
-                    spec = n.parent
-                    if spec is None:
-                        continue
-                    scope = _scope_of(spec)
-                    if scope is not None:
-                        bind(n, spec.start_byte if cap == "b.type" else spec.end_byte, scope.end_byte)
-
         units = self.units
         starts = [u.spec_start for u in units]
         ends = [u.spec_end for u in units]
+
+        def unit_at(pos: int) -> int:
+            i = bisect.bisect_right(starts, pos) - 1
+            return i if i >= 0 and pos < ends[i] else -1
+
+        def get(name: str) -> list[Node]:
+            return caps.get(name, [])
+
+        bindings: dict[str, list[tuple[int, int]]] = {}
+        local: dict[tuple[str, int], list[tuple[int, int]]] = {}  # (name, unit) -> scopes
+        skip: set[int] = set()  # starts of identifiers that declare rather than use
+
+        def bind(n: Node, s: int, e: int) -> None:
+            name = src[n.start_byte:n.end_byte].decode("utf-8", "replace")
+            bindings.setdefault(name, []).append((s, e))
+            local.setdefault((name, unit_at(n.start_byte)), []).append((s, e))
+
+        for n in get("skip"):
+            skip.add(n.start_byte)
+        scopes = _ranges(get("scope"))
+        # names declared by statements/specs: scope from the statement's end (types: its start) to the end of
+        # the innermost local scope around the statement; package-level specs have no local scope
+        for label, from_end in (("stmt", True), ("tspec", False)):
+            names = sorted(get(label + ".name"), key=lambda n: n.start_byte)
+            if not names:
+                continue
+            stmts = _ranges(get(label))
+            owner = _innermost([n.start_byte for n in names], stmts)
+            scope_of = _innermost([stmts[o][0] if o >= 0 else -1 for o in owner], scopes)
+            for n, o, sc in zip(names, owner, scope_of, strict=True):
+                skip.add(n.start_byte)
+                if o >= 0 and sc >= 0:
+                    bind(n, stmts[o][1] if from_end else stmts[o][0], scopes[sc][1])
+        ts_names = sorted(get("ts.name"), key=lambda n: n.start_byte)
+        if ts_names:
+            ts = _ranges(get("ts"))
+            values = sorted(n.end_byte for n in get("ts.value"))
+            for n, o in zip(ts_names, _innermost([n.start_byte for n in ts_names], ts), strict=True):
+                skip.add(n.start_byte)
+                if o >= 0 and len(values) == len(ts):
+                    bind(n, values[o], ts[o][1])
+        params = sorted(get("param.name"), key=lambda n: n.start_byte)
+        if params:
+            fns = _ranges(get("fn"))
+            bodies = _ranges(get("fn.body"))
+            for n, o in zip(params, _innermost([n.start_byte for n in params], fns), strict=True):
+                skip.add(n.start_byte)
+                if o >= 0 and len(bodies) == len(fns):
+                    bind(n, bodies[o][0], bodies[o][1])
+        tps = sorted(get("tp.name"), key=lambda n: n.start_byte)
+        if tps:
+            owners = _ranges(get("tp.owner"))
+            for n, o in zip(tps, _innermost([n.start_byte for n in tps], owners), strict=True):
+                skip.add(n.start_byte)
+                if o >= 0:
+                    bind(n, owners[o][0], owners[o][1])
+        for n in get("rtp.name"):
+            skip.add(n.start_byte)
+            u = unit_at(n.start_byte)
+            if u >= 0:
+                bind(n, units[u].spec_start, units[u].spec_end)
+        sels: list[tuple[Node, Node, bool]] = []
+        for label in ("sel", "qual"):
+            ops = sorted(get(label + ".op"), key=lambda n: n.start_byte)
+            fields = sorted(get(label + ".field"), key=lambda n: n.start_byte)
+            if len(ops) != len(fields):
+                fields = [_next_named(op) or op for op in ops]
+            sels.extend((op, fld, label == "qual") for op, fld in zip(ops, fields, strict=True) if fld is not None)
+        keys = get("key")
+        key_types = {n.start_byte: _key_type(src, n) for n in keys} if keys else {}
+        calls = sorted(n.start_byte for n in get("call"))
+        ids = get("id")
+
         known = self.import_names
         import_names: set[str] = set()
         for imp in self.imports:
@@ -552,12 +615,8 @@ class _Analyzer:
         import_names.discard("_")
         import_names.discard(".")
 
-        def unit_at(pos: int) -> int:
-            i = bisect.bisect_right(starts, pos) - 1
-            return i if i >= 0 and pos < ends[i] else -1
-
-        def bound(name: str, pos: int) -> bool:
-            spans = bindings.get(name)
+        def bound(name: str, pos: int, unit: int) -> bool:
+            spans = local.get((name, unit))
             if not spans:
                 return False
             return any(s <= pos < e for s, e in spans)
@@ -565,66 +624,59 @@ class _Analyzer:
         occs: list[Occ] = []
         handled: set[int] = set()
         idents: set[str] = set()
-        for op in caps.get("op", []):
-            name = src[op.start_byte:op.end_byte].decode("utf-8", "replace")
+        for op, fld, is_qual in sels:
             pos = op.start_byte
-            is_import = name in import_names and not bound(name, pos)
-            if not is_import and op.parent is not None and op.parent.type != "qualified_type":
-                continue
+            name = src[pos:op.end_byte].decode("utf-8", "replace")
             idents.add(name)
-            fld = op.next_named_sibling
-            while fld is not None and fld.type == "comment":
-                fld = fld.next_named_sibling
-            if fld is None:
-                continue
+            u = unit_at(pos)
+            is_import = name in import_names and not bound(name, pos, u)
+            if not is_import and not is_qual:
+                continue  # an ordinary identifier operand: handled with the others
             handled.add(fld.start_byte)  # a qualified name, or a field of a local value misparsed as a type
+            if u < 0:
+                continue
             if not is_import:
-                u = unit_at(pos)
-                if u >= 0 and not bound(name, pos) and name != "_":
-                    occs.append(Occ(u, None, name, pos, pos, op.end_byte, None, False))
-                    units[u].refs.add(Ref(None, name))
+                if not bound(name, pos, u) and name != "_":
+                    if want_occs:
+                        occs.append(Occ(u, None, name, pos, pos, op.end_byte, None, False))
                     units[u].plain.add(name)
                 continue
             handled.add(pos)
-            u = unit_at(pos)
-            if u < 0:
-                continue
             fname = src[fld.start_byte:fld.end_byte].decode("utf-8", "replace")
-            occs.append(Occ(u, name, fname, pos, fld.start_byte, fld.end_byte, None,
-                            _inside(units[u].recv_range, pos)))
-            units[u].refs.add(Ref(name, fname))
-        key_starts = {n.start_byte: n for n in caps.get("key", [])}
+            if want_occs:
+                occs.append(Occ(u, name, fname, pos, fld.start_byte, fld.end_byte, None,
+                                _inside(units[u].recv_range, pos)))
+            units[u].qualified.add((name, fname))
         top = self.top_names
-        for n in caps.get("id", []):
+        for n in ids:
             pos = n.start_byte
             name = src[pos:n.end_byte].decode("utf-8", "replace")
             idents.add(name)
             if pos in skip or pos in handled or name == "_":
                 continue
             u = unit_at(pos)
-            if u < 0 or bound(name, pos):
+            if u < 0 or bound(name, pos, u):
                 continue
             unit = units[u]
-            key_type: str | None = None
-            if pos in key_starts:
-                key_type = _key_type(src, key_starts[pos])
-                if key_type == "struct":
-                    continue
-            occs.append(Occ(u, None, name, pos, pos, n.end_byte, key_type, _inside(unit.recv_range, pos)))
+            key_type: str | None = key_types.get(pos)
+            if key_type == "struct":
+                continue
+            if want_occs:
+                occs.append(Occ(u, None, name, pos, pos, n.end_byte, key_type, _inside(unit.recv_range, pos)))
             if name in UNIVERSE and name not in top:
                 unit.universe.add(name)
                 continue
-            unit.refs.add(Ref(None, name))
             if key_type:
                 unit.keys.setdefault(name, set()).add(key_type)
             else:
                 unit.plain.add(name)
-        calls = sorted(n.start_byte for n in caps.get("call", []))
         for unit in units:
             if unit.kind == "var" and unit.value_range is not None:
                 i = bisect.bisect_left(calls, unit.value_range[0])
                 unit_calls = i < len(calls) and calls[i] < unit.value_range[1]
                 unit.type_kind = "call" if unit_calls else unit.type_kind
+        if want_occs:
+            occs.sort(key=lambda o: o.name_start)
         return occs, frozenset(idents), bindings
 
     # -- result ---------------------------------------------------------------------------------------
@@ -638,12 +690,12 @@ class _Analyzer:
         init_n = 0
         blank_n = 0
         for unit in self.units:
-            refs = set(unit.refs)
+            refs = _unit_refs(unit)
             universe = set(unit.universe)
             keys = dict(unit.keys)
             if unit.inherit is not None:
                 base = self.units[unit.inherit]
-                refs |= base.refs
+                refs |= _unit_refs(base)
                 universe |= base.universe
             field_keys = frozenset(
                 (t, n) for n, ts in keys.items() if n not in unit.plain for t in ts
@@ -681,6 +733,20 @@ class _Analyzer:
             package_start=pkg_start, package_end=pkg_end,
             import_names=tuple(sorted(self.import_names.items())),
         )
+
+
+def _next_named(n: Node) -> Node | None:
+    nxt = n.next_named_sibling
+    while nxt is not None and nxt.type == "comment":
+        nxt = nxt.next_named_sibling
+    return nxt
+
+
+def _unit_refs(unit: _Unit) -> set[Ref]:
+    refs = {Ref(q, n) for q, n in unit.qualified}
+    refs.update(Ref(None, n) for n in unit.plain)
+    refs.update(Ref(None, n) for n in unit.keys)
+    return refs
 
 
 def _inside(rng: tuple[int, int] | None, pos: int) -> bool:
@@ -724,7 +790,11 @@ def _key_type(src: bytes, ident: Node) -> str:
     """For a composite-literal key: 'struct' for struct literals, the type name for T{...}, else ''."""
     keyed = ident.parent.parent if ident.parent else None
     lit = keyed.parent if keyed is not None else None
-    typ = _literal_type(lit)
+    return _named_type(src, _literal_type(lit))
+
+
+def _named_type(src: bytes, typ: Node | None) -> str:
+    """'struct' for a struct type literal, the name for T or T[...], else ''."""
     if typ is None:
         return ""
     if typ.type == "struct_type":

@@ -1,0 +1,3 @@
+module gotrim.test/gohelper
+
+go 1.22
