@@ -24,6 +24,8 @@ const BackupAnnotation = "backup.example.com/enabled"
 type ConfigMapReconciler struct {
 	client.Client
 	Sink backup.Sink
+	// Notify, if set, is called with "namespace/name" after each backup.
+	Notify func(ctx context.Context, object string) error
 }
 
 // Reconcile implements reconcile.Reconciler.
@@ -43,6 +45,11 @@ func (r *ConfigMapReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	name := fmt.Sprintf("configmaps/%s/%s/%d.json", cm.Namespace, cm.Name, time.Now().Unix())
 	if err := r.Sink.Put(ctx, name, data); err != nil {
 		return ctrl.Result{RequeueAfter: time.Minute}, err
+	}
+	if r.Notify != nil {
+		if err := r.Notify(ctx, req.String()); err != nil {
+			logger.Error(err, "notify failed", "configmap", req.NamespacedName)
+		}
 	}
 	logger.Info("backed up", "configmap", req.NamespacedName, "to", r.Sink.String())
 	return ctrl.Result{}, nil
