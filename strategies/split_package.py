@@ -187,11 +187,15 @@ def _for_target(project: Project, settings: Settings, target: Target, graph: Bui
         by_package.setdefault(e[0], []).append((b, e))
     for p, pedges in by_package.items():
         pkg = graph.packages[p]
+        if not pkg.main_module and not any(graph.packages[i].main_module for i in graph.importers(p)):
+            continue
         model = load_model(pkg, names)
         if model is None:
             continue
         if not pkg.main_module:
-            yield _upstream(target, graph, model, pedges, names)
+            # Report only the boundary: an outside package that the module imports directly.
+            if any(graph.packages[i].main_module for i in graph.importers(p)):
+                yield _upstream(target, graph, model, pedges, names)
             continue
         split = _Split(project, settings, target, graph, model, names, files, size.removal_estimate)
         yield from split.light(pedges)
@@ -514,26 +518,22 @@ class _Split:
             ranges = []
             groups: dict[tuple[int, int], list[Unit]] = {}
             for u in units:
-                fw = b"".join(_forwarder(by_name[n], n, new, renames.get(n, n)) for n in u.names if n in fwd)
+                names = [n for n in u.names if n in fwd]
+                fw = _forwarders(u, names, new, renames) if names else b""
+                ranges.append((u.start, u.end))
                 if u.grouped and u.group is not None:
                     groups.setdefault(u.group, []).append(u)
-                    ranges.append((u.start, u.end))
                     if fw:
-                        texts.setdefault(-u.group[1], b"")
-                        texts[-u.group[1]] += fw
-                    continue
-                ranges.append((u.start, u.end))
-                if fw:
+                        texts[-u.group[1]] = texts.get(-u.group[1], b"") + b"\n" + fw
+                elif fw:
                     texts[u.start] = fw
             for g in groups:
                 if all(x.key in moved_keys for x in src.units if x.group == g):
                     ranges = [r for r in ranges if not (g[0] <= r[0] < g[1])] + [g]
                     if -g[1] in texts:
-                        texts[g[0]] = texts.pop(-g[1])
-            after = remove_lines(src.src, ranges, {k: v for k, v in texts.items() if k >= 0})
-            for k, v in texts.items():
-                if k < 0:  # forwarders of specs that left a group: after the group
-                    after = _insert_after_group(src.src, after, -k, v)
+                        texts[g[0]] = texts.pop(-g[1]).lstrip(b"\n")
+            after = remove_lines(src.src, ranges, {k: v for k, v in texts.items() if k >= 0},
+                                 {-k: v for k, v in texts.items() if k < 0})
             uses_new = any(n in fwd for u in units for n in u.names)
             after = _fix_imports(after, f, m, add=[(new_path, None)] if uses_new else [])
             changes[self.rel(self.pdir / f)] = (src.src, None if _emptied(after, f) else after)
@@ -832,15 +832,6 @@ def _go_version(root: Path) -> tuple[int, int]:
     return (int(mm.group(1)), int(mm.group(2))) if mm else (1, 0)
 
 
-def _insert_after_group(orig: bytes, after: bytes, group_end: int, text: bytes) -> bytes:
-    """Put forwarders right after the (shrunk) group that ended at group_end in the original file."""
-    tail = orig[group_end:]
-    pos = after.rfind(tail) if tail else len(after)
-    if pos < 0:
-        pos = len(after)
-    return after[:pos] + b"\n" + text + after[pos:]
-
-
 def _reparse_remove(after: bytes, file: str, ranges: list[tuple[int, int]], before: bytes) -> bytes:
     """Remove units (ranges in `before`) from `after`, which may differ from before by renames."""
     if after == before:
@@ -878,6 +869,15 @@ def _emptied(after: bytes, file: str) -> bool:
     """Whether a file has nothing left but its header and package clause."""
     src = parse(file, after)
     return not src.units and not src.imports and not after[src.package_end:].strip()
+
+
+def _forwarders(u: Unit, names: list[str], new: str, renames: dict[str, str]) -> bytes:
+    """Forwarders for the given names of u: one declaration each, or one aligned const group."""
+    if u.kind == "const" and len(names) > 1:
+        width = max(len(n) for n in names)
+        lines = "".join(f"\t{n.ljust(width)} = {new}.{renames.get(n, n)}\n" for n in names)
+        return f"// These constants are {new}'s.\nconst (\n{lines})\n".encode()
+    return b"".join(_forwarder(u, n, new, renames.get(n, n)) for n in names)
 
 
 def _forwarder(u: Unit, name: str, new: str, target_name: str) -> bytes:

@@ -328,8 +328,9 @@ def _spec_units(file: str, node: Node, src: bytes, index: int) -> list[Unit]:
             grouped = True
     start = _doc_start(node, src)
     end = _line_end(src, node.end_byte)
-    whole = keyword == "const" and grouped and any(
-        s.child_by_field_name("value") is None or b"iota" in (s.text or b"") for s in specs)
+    # A const group moves as a whole: implicit repetition and iota tie its specs together, and
+    # keeping it whole keeps gofmt's alignment of the group intact on both sides.
+    whole = keyword == "const" and grouped
     if not grouped or whole or len(specs) == 1:
         names: list[str] = []
         refs: set[Ref] = set()

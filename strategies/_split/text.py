@@ -29,13 +29,15 @@ def _lines(src: bytes) -> list[bytes]:
     return src.splitlines(keepends=True)
 
 
-def remove_lines(src: bytes, ranges: Sequence[tuple[int, int]], replacements: dict[int, bytes] | None = None
-                 ) -> bytes:
+def remove_lines(src: bytes, ranges: Sequence[tuple[int, int]], replacements: dict[int, bytes] | None = None,
+                 inserts: dict[int, bytes] | None = None) -> bytes:
     """Delete whole-line byte ranges and keep blank lines gofmt-clean around each deleted run.
 
-    `replacements` maps a range start to text put where that range was (forwarders).
+    `replacements` maps a range start to text put where that range was (forwarders); `inserts`
+    maps a line start to text put before that line.
     """
     replacements = replacements or {}
+    inserts = inserts or {}
     lines = _lines(src)
     offsets = [0]
     for ln in lines:
@@ -55,9 +57,14 @@ def remove_lines(src: bytes, ranges: Sequence[tuple[int, int]], replacements: di
         if not dead[i] and not ln.strip() and 0 < i < len(lines) - 1 and dead[i - 1] and dead[i + 1] \
                 and (i + 1) not in put:
             dead[i] = True
+    before_line = {index[k]: v for k, v in inserts.items() if k in index}
     out: list[bytes] = []
     i = 0
-    while i < len(lines):
+    while i <= len(lines):
+        if i in before_line:
+            out.append(before_line[i])
+        if i == len(lines):
+            break
         if not dead[i]:
             out.append(lines[i])
             i += 1
@@ -107,7 +114,9 @@ def import_edits(f: Source, change: ImportChange) -> list[Edit]:
         text = f.src[start:end]
         if not any(imp.grouped for imp in specs):
             for imp in specs:
-                runs[-1].append(_respec(f, imp, repoint, change.remove))
+                item = _respec(f, imp, repoint, change.remove)
+                if item:
+                    runs[-1].append(item)
         else:
             open_at = text.index(b"(") + 1
             close_at = text.rindex(b")")
