@@ -42,15 +42,13 @@ def strategies_named(names: Sequence[str]) -> list[Strategy]:
 
 
 def prepare(project: Project, progress: Progress | None = None) -> None:
-    """Everything the strategies read, loaded up front (builds and attributions), so propose is pure."""
+    """Everything the strategies read, loaded up front so propose is pure: one -dumpdep build per
+    target gives both the linker's report and the binary whose bytes are attributed."""
+    from refactor.linker import project_dce
+
     for t in project.targets:
-        project.size(t, progress)
-    try:
-        from refactor.linker import project_dce
-    except ImportError:  # the linker module is optional until it lands
-        return
-    for t in project.targets:
-        project_dce(project, t)
+        project_dce(project, t, progress, attribute=True)
+        project.size(t, progress)  # already cached by the build above; kept for clarity of intent
 
 
 def propose_all(project: Project, strategies: Sequence[Strategy]) -> Suggestions:
