@@ -186,7 +186,8 @@ def _site_sets(index: _Index, graph: BuildGraph) -> Iterator[tuple[str, list[_Si
             if len(feature) == len(files) and not blank_only:
                 sites = []  # a package whose every file needs q: guard its importers instead
                 break
-            if pkg.name == "main" and any(d.name == "main" and d.kind == "func" for f in hits for d in f.decls):
+            if pkg.name == "main" and not blank_only and any(
+                    d.name == "main" and d.kind == "func" for f in hits for d in f.decls):
                 sites = []  # the file holding func main is the program itself, never an optional feature
                 break
             sites.append(_Site(p, pkg.name, pkg.dir, feature))
