@@ -517,9 +517,12 @@ class _Split:
             texts: dict[int, bytes] = {}
             ranges = []
             groups: dict[tuple[int, int], list[Unit]] = {}
+            # A parameter or local named like the new package would shadow it: import it renamed.
+            idents = {n for u in src.units for x, n in u.refs if x is None} | set(src.local_names(m.names))
+            qual = m.name + new if new in idents else new
             for u in units:
                 names = [n for n in u.names if n in fwd]
-                fw = _forwarders(u, names, new, renames) if names else b""
+                fw = _forwarders(u, names, qual, renames) if names else b""
                 ranges.append((u.start, u.end))
                 if u.grouped and u.group is not None:
                     groups.setdefault(u.group, []).append(u)
@@ -535,7 +538,7 @@ class _Split:
             after = remove_lines(src.src, ranges, {k: v for k, v in texts.items() if k >= 0},
                                  {-k: v for k, v in texts.items() if k < 0})
             uses_new = any(n in fwd for u in units for n in u.names)
-            after = _fix_imports(after, f, m, add=[(new_path, None)] if uses_new else [])
+            after = _fix_imports(after, f, m, add=[(new_path, None if qual == new else qual)] if uses_new else [])
             changes[self.rel(self.pdir / f)] = (src.src, None if _emptied(after, f) else after)
         # Importers: repoint to the new package.
         for user in repoint:
@@ -543,8 +546,8 @@ class _Split:
             before = changes.get(rel, (user.src.src, user.src.src))[0]
             assert before is not None
             local = user.local if user.explicit else new
-            taken = set(user.src.local_names(m.names)) | {
-                n for x in user.src.units for n in x.names}
+            taken = set(user.src.local_names(m.names)) | {n for x in user.src.units for n in x.names} | {
+                n for x in user.src.units for q, n in x.refs if q is None}
             name: str | None = user.local if user.explicit else None
             if not user.explicit and new in taken:
                 local = name = m.name + new
@@ -762,7 +765,8 @@ class _Split:
                     continue
                 blank = True
             before = src.src
-            taken = set(src.local_names(m.names)) | {n for x in src.units for n in x.names}
+            taken = set(src.local_names(m.names)) | {n for x in src.units for n in x.names} | {
+                n for x in src.units for q, n in x.refs if q is None}
             nlocal = new if new not in taken else m.name + new
             name = None if nlocal == new else nlocal
             if blank:

@@ -72,6 +72,7 @@ class Unit:
     fields: frozenset[str] = frozenset()  # struct field names of a type
     index: int = 0  # order within the file
     group: tuple[int, int] | None = None  # line range of the enclosing group declaration
+    pointer: bool = False  # method with a pointer receiver
 
     @property
     def key(self) -> str:
@@ -86,7 +87,7 @@ class Unit:
     def label(self) -> str:
         """How a reader names it: `Greeting`, `(*Counter).Add`, `init (typecheck.go)`."""
         if self.kind == "method":
-            return f"{self.receiver}.{self.names[0]}"
+            return f"(*{self.receiver}).{self.names[0]}" if self.pointer else f"{self.receiver}.{self.names[0]}"
         if self.kind == "init":
             return f"init ({self.file})"
         return ", ".join(self.names)
@@ -305,9 +306,9 @@ def _func_unit(file: str, node: Node, src: bytes, index: int) -> Unit:
     sig = _signature(node, src)
     if node.type == "method_declaration":
         recv = node.child_by_field_name("receiver")
-        rtype, _ = _receiver_type(recv) if recv is not None else ("", False)
+        rtype, pointer = _receiver_type(recv) if recv is not None else ("", False)
         return Unit(file, "method", (name,), rtype, start, end, src[start:end], False, frozenset(refs),
-                    frozenset(sels), sig, index=index)
+                    frozenset(sels), sig, index=index, pointer=pointer)
     kind = "init" if name == "init" else "func"
     refs.discard((None, name))
     return Unit(file, kind, (name,), None, start, end, src[start:end], False, frozenset(refs),
