@@ -148,19 +148,19 @@ def verify_and_measure(
         if write:
             step("write plan", lambda: ws.write(candidate.plan))
         step("gofmt -l", gofmt)
-        for cfg in configurations(project.targets, candidate.variant_tags):
-            step(f"go build ./... ({_cfg_label(cfg)})",
-                 lambda cfg=cfg: _none(go.run(["build", *cfg.build_flags(), "./..."], cwd=cwd, target=cfg,
-                                             what="go build ./...")))
+        def go_cmd(verb: str, cfg: Target, *args: str) -> Callable[[], None]:
+            def run() -> None:
+                go.run([verb, *cfg.build_flags(), *args], cwd=cwd, target=cfg, what=f"go {verb}")
+            return run
+
+        configs = configurations(project.targets, candidate.variant_tags)
+        for cfg in configs:
+            step(f"go build ./... ({_cfg_label(cfg)})", go_cmd("build", cfg, "./..."))
         if pkg_dirs:
-            for cfg in configurations(project.targets[:1], candidate.variant_tags):
-                step(f"go vet ({_cfg_label(cfg)})",
-                     lambda cfg=cfg: _none(go.run(["vet", *cfg.build_flags(), *pkg_dirs], cwd=cwd, target=cfg,
-                                                 what="go vet")))
+            for cfg in configs:
+                step(f"go vet ({_cfg_label(cfg)})", go_cmd("vet", cfg, *pkg_dirs))
             if test:
-                cfg = project.targets[0]
-                step("go test", lambda: _none(go.run(["test", *cfg.build_flags(), *pkg_dirs], cwd=cwd,
-                                                     target=cfg, what="go test")))
+                step("go test", go_cmd("test", configs[0], *pkg_dirs))
         for t in candidate.targets:
             after_t = t.with_tags(*candidate.variant_tags)
 
@@ -202,10 +202,6 @@ def _cfg_label(t: Target) -> str:
     if not t.cgo:
         label += " nocgo"
     return label
-
-
-def _none(_: object) -> None:
-    return None
 
 
 def _first_line(text: str) -> str:

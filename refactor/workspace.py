@@ -75,7 +75,7 @@ def check_branch_name(top: Path, name: str) -> None:
     if proc.returncode != 0:
         raise WorkspaceError(f"{name!r} is not a valid branch name: choose another with --branch")
     repo = git.Repo(top)
-    if name in [h.name for h in repo.branches]:  # type: ignore[attr-defined]
+    if name in [h.name for h in repo.branches]:
         raise WorkspaceError(f"branch {name} already exists: delete it or choose another with --branch")
 
 
@@ -148,12 +148,25 @@ def open_workspace(state: RepoState, keep_at: Path | None = None) -> Iterator[Wo
         raise WorkspaceError(f"git worktree add failed: {exc.stderr.strip()}") from exc
     ws = Workspace(state, path, keep=keep_at is not None)
     try:
+        _init_submodules(ws)
         yield ws
     finally:
         if keep_at is None:
             remove(top, path)
         else:
             git.Repo(top).git.worktree("unlock", str(path))
+
+
+def _init_submodules(ws: Workspace) -> None:
+    """A new worktree has empty submodule directories: check them out, or say why the builds cannot run."""
+    if not (ws.path / ".gitmodules").is_file():
+        return
+    try:
+        ws.repo.git.submodule("update", "--init", "--recursive")
+    except git.GitCommandError as exc:
+        lines = [ln for ln in str(exc.stderr).strip().splitlines() if ln.strip()]
+        raise WorkspaceError("the scratch worktree could not check out the repository's submodules "
+                             f"({lines[-1] if lines else exc}): make them reachable from this machine") from exc
 
 
 def remove(top: Path, path: Path) -> None:

@@ -30,8 +30,8 @@ def snapshot(repo: Path) -> str:
         h.update(rel.encode())
         if p.is_file():
             h.update(p.read_bytes())
-    for args in (["rev-parse", "HEAD"], ["symbolic-ref", "HEAD"], ["ls-files", "-s"], ["stash", "list"],
-                 ["worktree", "list", "--porcelain"], ["status", "--porcelain"]):
+    for args in (["rev-parse", "HEAD"], ["rev-parse", "--symbolic-full-name", "HEAD"], ["ls-files", "-s"],
+                 ["stash", "list"], ["worktree", "list", "--porcelain"], ["status", "--porcelain"]):
         h.update(git(repo, *args).encode())
     return h.hexdigest()
 
@@ -160,3 +160,85 @@ def test_not_a_git_repository(capsys: pytest.CaptureFixture[str], tmp_path: Path
     code, _, err = gotrim(capsys, "apply", cid, str(repo), *LITE)
     assert code == 2 and "not in a git repository" in err
     assert os.listdir(repo) == os.listdir(FIXTURES / "split")
+
+
+def test_ctrl_c_during_measure_leaves_nothing(capsys: pytest.CaptureFixture[str], split_repo: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from refactor.toolchain import Go
+
+    cid = str(top_id(capsys, split_repo)["id"])
+    before = snapshot(split_repo)
+    original = Go.run
+
+    def run(self: Go, args: list[str], **kw: object) -> object:
+        if args[:1] == ["build"] and "./..." in args:  # Ctrl-C while verification builds
+            raise KeyboardInterrupt
+        return original(self, args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Go, "run", run)
+    code, _, err = gotrim(capsys, "apply", cid, str(split_repo), *LITE)
+    assert code == 130, err
+    assert snapshot(split_repo) == before
+    assert "gotrim/" not in git(split_repo, "branch", "--list")
+    assert git(split_repo, "worktree", "list").count("\n") == 1
+
+
+def test_stale_worktree_from_a_killed_run_is_pruned(split_repo: Path, tmp_path: Path) -> None:
+    from refactor.workspace import prune_stale
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a pid that no longer runs
+    stale = tmp_path / "gotrim-wt-stale" / "wt"
+    git(split_repo, "worktree", "add", "--detach", "--lock", "--reason", f"gotrim pid {dead.pid}", str(stale))
+    other = tmp_path / "users-own"
+    git(split_repo, "worktree", "add", "--detach", "--lock", "--reason", "mine", str(other))
+    removed = prune_stale(split_repo)
+    assert removed == [stale]
+    listing = git(split_repo, "worktree", "list")
+    assert str(stale) not in listing and str(other) in listing and not stale.exists()
+
+
+def test_apply_from_detached_head(capsys: pytest.CaptureFixture[str], split_repo: Path) -> None:
+    git(split_repo, "checkout", "-q", "--detach")
+    cid = str(top_id(capsys, split_repo)["id"])
+    before = snapshot(split_repo)
+    code, out, err = gotrim(capsys, "apply", cid, str(split_repo), *LITE, "--no-verify")
+    assert code == 0, err
+    assert snapshot(split_repo) == before
+    assert git(split_repo, "rev-parse", "--abbrev-ref", "HEAD").strip() == "HEAD"  # still detached
+    assert "Not measured" in git(split_repo, "log", "-1", "--format=%B", f"gotrim/split-package/{cid}")
+
+
+def test_submodules_are_checked_out_in_the_worktree(capsys: pytest.CaptureFixture[str], split_repo: Path,
+                                                    tmp_path: Path) -> None:
+    sub = tmp_path / "subsrc"
+    sub.mkdir()
+    (sub / "README").write_text("vendored docs\n")
+    git(sub, "init", "-q", "-b", "main")
+    git(sub, "add", "-A")
+    git(sub, "commit", "-q", "-m", "sub")
+    git(split_repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "third_party/docs")
+    git(split_repo, "commit", "-q", "-m", "add submodule")
+    cid = str(top_id(capsys, split_repo)["id"])
+    before = snapshot(split_repo)
+    monkeypatch_env = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "protocol.file.allow",
+                       "GIT_CONFIG_VALUE_0": "always"}
+    old = {k: os.environ.get(k) for k in monkeypatch_env}
+    os.environ.update(monkeypatch_env)
+    try:
+        code, _, err = gotrim(capsys, "apply", cid, str(split_repo), *LITE, "--no-verify")
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    assert code == 0, err
+    assert snapshot(split_repo) == before
+
+    # An unreachable submodule is a one-line error, and nothing is left behind.
+    git(split_repo, "config", "-f", ".gitmodules", "submodule.third_party/docs.url", str(tmp_path / "gone"))
+    git(split_repo, "commit", "-q", "-am", "break the submodule url")
+    code, _, err = gotrim(capsys, "apply", cid, str(split_repo), *LITE, "--no-verify", "--branch", "x/y")
+    assert code == 2 and "submodules" in err
+    assert git(split_repo, "worktree", "list").count("\n") == 1
