@@ -8,13 +8,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from refactor.candidate import Candidate
 from refactor.config import Target
 from refactor.errors import GotrimError
 from refactor.graph import load_packages
 from refactor.project import Project
-from refactor.workspace import Workspace
+
+if TYPE_CHECKING:
+    from refactor.workspace import Workspace
 
 Progress = Callable[[str], None]
 

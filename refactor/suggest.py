@@ -12,8 +12,8 @@ from pathlib import Path
 from refactor import __version__
 from refactor.candidate import Candidate, Refusal, Strategy, rank
 from refactor.errors import UsageError
+from refactor.gitstate import RepoState, repo_state
 from refactor.project import Project
-from refactor.workspace import RepoState, repo_state
 
 Progress = Callable[[str], None]
 CACHE_VERSION = 1

@@ -14,49 +14,17 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
 
 import git
 
 from refactor.edit import Plan
 from refactor.errors import WorkspaceError
+from refactor.gitstate import RepoState, repo_state
 
 PREFIX = "gotrim-wt-"
 ACTOR = git.Actor("gotrim", "gotrim@example.invalid")
 _LOCK_REASON = re.compile(r"gotrim pid (\d+)")
-
-
-@dataclass(frozen=True)
-class RepoState:
-    """Where a module sits in its git repository, and the commit it is at."""
-
-    top: Path  # git toplevel of the user's checkout
-    module_rel: str  # module dir relative to top ("" when the same)
-    head: str  # HEAD commit sha
-    dirty_files: frozenset[str]  # module-relative paths with uncommitted changes (tracked or not)
-
-
-def repo_state(module_dir: Path) -> RepoState | None:
-    """The git facts of the module's repository, or None when it is not in a git repository."""
-    try:
-        repo = git.Repo(module_dir, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        return None
-    top = Path(repo.working_tree_dir or module_dir).resolve()
-    rel = module_dir.resolve().relative_to(top).as_posix()
-    rel = "" if rel == "." else rel
-    try:
-        head = repo.head.commit.hexsha
-    except ValueError as exc:
-        raise WorkspaceError(f"{top} has no commits yet: commit your code first") from exc
-    dirty = set()
-    status = repo.git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", rel or ".")
-    for entry in status.split("\0"):
-        if len(entry) > 3:
-            path = entry[3:]
-            dirty.add(path[len(rel) + 1:] if rel and path.startswith(rel + "/") else path)
-    return RepoState(top=top, module_rel=rel, head=head, dirty_files=frozenset(dirty))
 
 
 def require_repo(module_dir: Path) -> RepoState:

@@ -1,0 +1,54 @@
+"""What a module's git repository looks like right now, read with plain git commands (cheap; no writes)."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from refactor.errors import WorkspaceError
+
+
+@dataclass(frozen=True)
+class RepoState:
+    """Where a module sits in its git repository, and the commit it is at."""
+
+    top: Path  # git toplevel of the user's checkout
+    module_rel: str  # module dir relative to top ("" when the same)
+    head: str  # HEAD commit sha
+    dirty_files: frozenset[str]  # module-relative paths with uncommitted changes (tracked or not)
+
+
+def repo_state(module_dir: Path) -> RepoState | None:
+    """The git facts of the module's repository, or None when it is not in a git repository.
+
+    Plain git commands (not GitPython) keep this cheap: suggest calls it on every run for its cache.
+    """
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", *args], cwd=module_dir, capture_output=True, text=True)
+
+    if not module_dir.is_dir():
+        return None
+    top_proc = run("rev-parse", "--show-toplevel")
+    if top_proc.returncode != 0:
+        return None
+    top = Path(top_proc.stdout.strip()).resolve()
+    rel = module_dir.resolve().relative_to(top).as_posix()
+    rel = "" if rel == "." else rel
+    head_proc = run("rev-parse", "--verify", "-q", "HEAD^{commit}")
+    if head_proc.returncode != 0:
+        raise WorkspaceError(f"{top} has no commits yet: commit your code first")
+    status = run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".").stdout
+    dirty = set()
+    fields = status.split("\0")
+    i = 0
+    while i < len(fields):
+        entry = fields[i]
+        i += 1
+        if len(entry) < 4:
+            continue
+        if entry[0] in "RC":
+            i += 1  # the rename's source path follows as its own field
+        path = entry[3:]
+        dirty.add(path[len(rel) + 1:] if rel and path.startswith(rel + "/") else path)
+    return RepoState(top=top, module_rel=rel, head=head_proc.stdout.strip(), dirty_files=frozenset(dirty))
