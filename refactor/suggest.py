@@ -11,6 +11,7 @@ from pathlib import Path
 
 from refactor import __version__
 from refactor.candidate import Candidate, Refusal, Strategy, rank
+from refactor.config import Target
 from refactor.errors import UsageError
 from refactor.gitstate import RepoState, repo_state
 from refactor.project import Project
@@ -43,12 +44,21 @@ def strategies_named(names: Sequence[str]) -> list[Strategy]:
 
 def prepare(project: Project, progress: Progress | None = None) -> None:
     """Everything the strategies read, loaded up front so propose is pure: one -dumpdep build per
-    target gives both the linker's report and the binary whose bytes are attributed."""
+    target gives both the linker's report and the binary whose bytes are attributed.
+
+    Two targets at a time: while one links (mostly a single core) the other is built or
+    attributed in Python, so a repository with many binaries pays little more than its builds.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     from refactor.linker import project_dce
 
-    for t in project.targets:
+    def load_one(t: Target) -> None:
         project_dce(project, t, progress, attribute=True)
-        project.size(t, progress)  # already cached by the build above; kept for clarity of intent
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for _ in pool.map(load_one, project.targets):
+            pass
 
 
 def propose_all(project: Project, strategies: Sequence[Strategy]) -> Suggestions:
