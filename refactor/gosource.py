@@ -67,6 +67,8 @@ def _query_text() -> str:
         "(type_alias name: (type_identifier) @tspec.name) @tspec",
         "(type_switch_statement alias: (expression_list (identifier) @ts.name) value: (_) @ts.value) @ts",
         "(keyed_element key: (literal_element (identifier) @key))",
+        "(selector_expression field: (field_identifier) @selector)",
+        "(method_elem name: (field_identifier) @selector)",
         "(call_expression) @call",
         "[" + " ".join(f"({k})" for k in sorted(_SCOPE_KINDS)) + "] @scope",
         "[" + " ".join(f"({k} body: (block) @fn.body)" for k in _FUNCS) + "] @fn",
@@ -193,6 +195,7 @@ class Decl:
     type_kind: str = ""
     side_effects: bool = False
     has_value: bool = False
+    selectors: frozenset[str] = frozenset()  # names selected with `x.name`, and interface method names
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,10 @@ class GoFile:
             for n in import_local_candidates(imp, known.get(imp.path)):
                 out.setdefault(n, []).append(imp)
         return out
+
+    def selectors(self) -> frozenset[str]:
+        """Names the file selects with `x.name` or declares as interface methods: the methods it may call."""
+        return frozenset().union(*(d.selectors for d in self.decls))
 
     def check(self) -> None:
         """Raise SourceError when the file has syntax errors (such files are never rewritten)."""
@@ -314,6 +321,7 @@ class _Unit:
     universe: set[str] = field(default_factory=set)
     keys: dict[str, set[str]] = field(default_factory=dict)
     plain: set[str] = field(default_factory=set)
+    selectors: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -603,6 +611,10 @@ class _Analyzer:
             if len(ops) != len(fields):
                 fields = [_next_named(op) or op for op in ops]
             sels.extend((op, fld, label == "qual") for op, fld in zip(ops, fields, strict=True) if fld is not None)
+        for n in get("selector"):
+            u = unit_at(n.start_byte)
+            if u >= 0:
+                units[u].selectors.add(src[n.start_byte:n.end_byte].decode("utf-8", "replace"))
         keys = get("key")
         key_types = {n.start_byte: _key_type(src, n) for n in keys} if keys else {}
         calls = sorted(n.start_byte for n in get("call"))
@@ -723,6 +735,7 @@ class _Analyzer:
                         universe_refs=frozenset(universe), field_keys=field_keys,
                         type_kind="" if unit.type_kind == "call" else unit.type_kind,
                         side_effects=side_effects, has_value=unit.has_value,
+                        selectors=frozenset(unit.selectors),
                     )
                 )
         nl = src.find(b"\n")
@@ -874,6 +887,155 @@ def _constraint(src: bytes, comments: Sequence[Node]) -> Constraint | None:
         line_start = line_end = plus[0][0]
         line = src.count(b"\n", 0, plus[0][0]) + 1
     return Constraint(expr, line_start, line_end, tuple(plus), line)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Syntax trees and signatures (for strategies that write code from a declaration's parts)
+
+
+@functools.lru_cache(maxsize=64)
+def syntax_tree(src: bytes) -> Node:
+    """The root of src's tree-sitter syntax tree (cached: strategies ask for several nodes of one file)."""
+    parser, _ = _parser_and_query()
+    return parser.parse(src).root_node
+
+
+def node_text(src: bytes, node: Node | None) -> str:
+    """The source text of node ('' for None)."""
+    return "" if node is None else _text(src, node)
+
+
+def node_at(src: bytes, start: int, end: int) -> Node:
+    """The named node spanning exactly [start, end), e.g. a Decl's spec_start/spec_end; SourceError if none."""
+    n: Node | None = syntax_tree(src).descendant_for_byte_range(start, end)
+    while n is not None and not (n.start_byte == start and n.end_byte == end and n.is_named):
+        n = n.parent
+    if n is None:
+        raise SourceError(f"cannot find the declaration at bytes {start}-{end}")
+    return n
+
+
+def decl_node(f: GoFile, d: Decl) -> Node:
+    """The syntax node of a declaration's spec (function, method or one spec of a group)."""
+    return node_at(f.src, d.spec_start, d.spec_end)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter or result of a signature: name (None when unnamed), type as written, variadic."""
+
+    name: str | None
+    type: str
+    variadic: bool = False
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A func or method declaration's signature, as written in the source."""
+
+    type_params: str  # "[T cmp.Ordered]" or ""
+    type_param_names: tuple[str, ...]
+    params: tuple[Param, ...]
+    params_text: str  # "(a, b int)"
+    params_range: tuple[int, int]
+    result: str  # "int", "(n int, err error)" or ""
+    results: tuple[Param, ...]
+    receiver: tuple[Param, ...]
+    head: str  # the declaration up to its body: "func (c *C) M(x int) error"
+
+    def key(self) -> tuple[str, ...]:
+        """A comparable form: receiver, type parameter, parameter and result types, spacing normalised."""
+        return (
+            "recv:" + ",".join(_param_types(self.receiver)),
+            "tparams:" + " ".join(self.type_params.split()),
+            "params:" + ",".join(_param_types(self.params)),
+            "results:" + ",".join(_param_types(self.results)),
+        )
+
+    def result_types(self) -> list[str]:
+        """One type per result (grouped names expanded), spacing normalised."""
+        return _param_types(self.results)
+
+
+def _param_types(params: Iterable[Param]) -> list[str]:
+    return [("..." if p.variadic else "") + " ".join(p.type.split()) for p in params]
+
+
+def signature(src: bytes, node: Node) -> Signature:
+    """The signature of a function_declaration or method_declaration node."""
+    tparams = node.child_by_field_name("type_parameters")
+    tp_names: list[str] = []
+    if tparams is not None:
+        for decl in tparams.named_children:
+            if decl.type == "type_parameter_declaration":
+                tp_names.extend(_text(src, c) for c in decl.children_by_field_name("name"))
+    plist = node.child_by_field_name("parameters")
+    result = node.child_by_field_name("result")
+    body = node.child_by_field_name("body")
+    return Signature(
+        type_params=node_text(src, tparams), type_param_names=tuple(tp_names), params=_params(src, plist),
+        params_text=_text(src, plist) if plist is not None else "()",
+        params_range=(plist.start_byte, plist.end_byte) if plist is not None else (node.end_byte, node.end_byte),
+        result=node_text(src, result), results=_params(src, result),
+        receiver=_params(src, node.child_by_field_name("receiver")),
+        head=src[node.start_byte:(body or node).start_byte].decode("utf-8", "replace").rstrip(),
+    )
+
+
+def decl_signature(f: GoFile, d: Decl) -> Signature:
+    """The signature of a func or method declaration."""
+    return signature(f.src, decl_node(f, d))
+
+
+def _params(src: bytes, plist: Node | None) -> tuple[Param, ...]:
+    if plist is None:
+        return ()
+    if plist.type != "parameter_list":  # a single unnamed result
+        return (Param(None, _text(src, plist)),)
+    out: list[Param] = []
+    for decl in plist.named_children:
+        if decl.type not in ("parameter_declaration", "variadic_parameter_declaration"):
+            continue
+        typ = node_text(src, decl.child_by_field_name("type"))
+        variadic = decl.type == "variadic_parameter_declaration"
+        names: list[str | None] = [_text(src, c) for c in decl.children_by_field_name("name")]
+        out.extend(Param(n, typ, variadic) for n in names or [None])
+    return tuple(out)
+
+
+def selector_operands(src: bytes, node: Node) -> set[str]:
+    """Identifiers used as `x` in `x.Name` (selectors and qualified types) inside node: its possible qualifiers."""
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "qualified_type":
+            out.add(node_text(src, n.child_by_field_name("package")))
+        elif n.type == "selector_expression":
+            op = n.child_by_field_name("operand")
+            if op is not None and op.type == "identifier":
+                out.add(_text(src, op))
+        stack.extend(n.children)
+    return out
+
+
+def struct_fields(src: bytes, spec: Node) -> frozenset[str]:
+    """Field names of a type spec whose type is a struct (an embedded field counts by its type's name)."""
+    typ = spec.child_by_field_name("type")
+    if typ is None or typ.type != "struct_type":
+        return frozenset()
+    names: set[str] = set()
+    for fl in typ.named_children:
+        for fd in fl.named_children:
+            if fd.type != "field_declaration":
+                continue
+            declared = fd.children_by_field_name("name")
+            names.update(_text(src, nm) for nm in declared)
+            if not declared:
+                t = fd.child_by_field_name("type")
+                if t is not None:
+                    names.add(_text(src, t).lstrip("*").rsplit(".", 1)[-1])
+    return frozenset(names)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -18,15 +18,14 @@ from functools import cache
 from pathlib import Path
 
 import jinja2
-from tree_sitter import Node, Parser
+from tree_sitter import Node
 
 from refactor.binary import SizeTable
 from refactor.candidate import Candidate, Proposal, Refusal, Strategy, candidate_id
 from refactor.config import Settings, Target, parse_tags
 from refactor.edit import FileChange, Plan, add_constraint, apply_edits, or_constraint, remove_import
-from refactor.errors import GotrimError
+from refactor.errors import GotrimError, SourceError
 from refactor.gosource import (
-    GO,
     BuildExpr,
     Decl,
     GoFile,
@@ -35,9 +34,13 @@ from refactor.gosource import (
     eval_build_expr,
     format_build_expr,
     guess_package_name,
+    node_at,
+    node_text,
     parse_build_expr,
     parse_file,
     parse_plus_build,
+    selector_operands,
+    signature,
 )
 from refactor.graph import BuildGraph, Edge
 from refactor.project import Project
@@ -508,53 +511,23 @@ def _references(rest: Sequence[GoFile], importers: Sequence[GoFile], site: _Site
         for d in f.decls:
             names.update(r.name for r in d.refs if r.qualifier is None)
             names.update(d.universe_refs)
-        fields |= _selector_names(f.src)
+        fields |= f.selectors()
     for f in importers:
         local = _local_name(f, site.import_path, site.name)
         if local is None:
             continue
         for d in f.decls:
             names.update(r.name for r in d.refs if r.qualifier == local)
-        fields |= _selector_names(f.src)
+        fields |= f.selectors()
     return names, fields
 
 
-@cache
-def _parser() -> Parser:
-    return Parser(GO)
-
-
-@cache
-def _tree_root(src: bytes) -> Node:
-    return _parser().parse(src).root_node
-
-
-@cache
-def _selector_names(src: bytes) -> frozenset[str]:
-    """Names used after a dot, and method names of interface types: the method uses a file may make."""
-    out: set[str] = set()
-    stack = [_tree_root(src)]
-    while stack:
-        n = stack.pop()
-        if n.type in ("field_identifier",) and n.parent is not None and n.parent.type in (
-                "selector_expression", "method_elem", "method_spec"):
-            out.add(_text(src, n))
-        stack.extend(n.children)
-    return frozenset(out)
-
-
-def _text(src: bytes, node: Node | None) -> str:
-    return "" if node is None else src[node.start_byte:node.end_byte].decode("utf-8", "replace")
-
-
 def _node_at(src: bytes, start: int, end: int) -> Node:
-    """The declaration node spanning exactly [start, end)."""
-    n: Node | None = _tree_root(src).descendant_for_byte_range(start, end)
-    while n is not None and not (n.start_byte == start and n.end_byte == end and n.is_named):
-        n = n.parent
-    if n is None:
-        raise _Refuse(f"cannot find the declaration at bytes {start}-{end}")
-    return n
+    """The declaration node spanning exactly [start, end); a refusal when the tree has none."""
+    try:
+        return node_at(src, start, end)
+    except SourceError as exc:
+        raise _Refuse(str(exc)) from exc
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -747,7 +720,7 @@ class _Stubber:
             node = _node_at(src, d.spec_start, d.spec_end)
             return self._type(d, node)
         if d.kind == "const":
-            return self._const(d)
+            return self._const(d, _node_at(src, d.spec_start, d.spec_end))
         node = _node_at(src, d.spec_start, d.spec_end)
         return self._var(d, node)
 
@@ -755,7 +728,7 @@ class _Stubber:
         """Refuse when node names a heavy package; note the light ones the stub must import."""
         if node is None:
             return
-        for qual in _qualifiers(self.real.src, node):
+        for qual in selector_operands(self.real.src, node):
             path = self.locals.get(qual)
             if path is None:
                 continue
@@ -765,16 +738,11 @@ class _Stubber:
             self.imports.add(path)
 
     def _func(self, d: Decl, node: Node) -> _Block:
-        src = self.real.src
-        tparams = node.child_by_field_name("type_parameters")
-        params = node.child_by_field_name("parameters")
-        result = node.child_by_field_name("result")
-        recv = node.child_by_field_name("receiver")
-        for part, what in ((tparams, "type parameters"), (params, "parameters"), (result, "results"),
-                           (recv, "receiver")):
-            self._check(d, part, what)
-        results = _result_types(src, result)
-        head = src[node.start_byte:(node.child_by_field_name("body") or node).start_byte].decode().rstrip()
+        for part, what in (("type_parameters", "type parameters"), ("parameters", "parameters"),
+                           ("result", "results"), ("receiver", "receiver")):
+            self._check(d, node.child_by_field_name(part), what)
+        sig = signature(self.real.src, node)
+        results = sig.result_types()
         if results and results[-1] == "error":
             zeros = [self._zero(t) for t in results[:-1]]
             body = "return " + ", ".join([*zeros, self.err_var])
@@ -783,9 +751,8 @@ class _Stubber:
             body = f"panic({self.err_var})"
             doc = f"// {d.name} panics: the {self.feature} feature is not built in."
         self.uses_err = True
-        text = f"{doc}\n{head} {{\n\t{body}\n}}"
-        sig = _signature(src, node)
-        return _Block(d.key, d.name, d.kind, text, sig, _text(src, params))
+        text = f"{doc}\n{sig.head} {{\n\t{body}\n}}"
+        return _Block(d.key, d.name, d.kind, text, sig.key(), sig.params_text)
 
     def _type(self, d: Decl, node: Node) -> _Block:
         src = self.real.src
@@ -794,20 +761,20 @@ class _Stubber:
             self._check(d, node, "the definition")
         except _Refuse:
             tparams = node.child_by_field_name("type_parameters")
-            head = f"type {d.name}{_text(src, tparams)}"
+            head = f"type {d.name}{node_text(src, tparams)}"
             return _Block(d.key, d.name, "type",
                           f"// {d.name} stands in for the real type, which needs packages the slim build "
                           f"drops.\n{head} struct{{}}")
-        return _Block(d.key, d.name, d.kind, f"{doc}type {_text(src, node)}")
+        return _Block(d.key, d.name, d.kind, f"{doc}type {node_text(src, node)}")
 
-    def _const(self, d: Decl) -> _Block:
+    def _const(self, d: Decl, node: Node) -> _Block:
         src = self.real.src
         if d.group_start is not None and d.group_end is not None:
             text = src[d.group_start:d.group_end].decode()
-            scope = _node_at(src, *_trim(src, d.group_start, d.group_end))
+            scope = node.parent  # the whole const_declaration: the group's specs share iota and values
         else:
             text = src[d.start:d.end].decode()
-            scope = _node_at(src, d.spec_start, d.spec_end)
+            scope = node
         self._check(d, scope, "the value")
         return _Block(d.key, d.name, "const", text)
 
@@ -815,23 +782,23 @@ class _Stubber:
         src = self.real.src
         typ = node.child_by_field_name("type")
         value = node.child_by_field_name("value")
-        names = ", ".join(_text(src, c) for i, c in enumerate(node.children)
+        names = ", ".join(node_text(src, c) for i, c in enumerate(node.children)
                           if node.field_name_for_child(i) == "name")
         doc = _doc(src, d)
         if typ is not None:
             self._check(d, typ, "the type")
-            return _Block(d.key, d.name, "var", f"{doc}var {names} {_text(src, typ)}")
+            return _Block(d.key, d.name, "var", f"{doc}var {names} {node_text(src, typ)}")
         lit = value.named_children[0] if value is not None and value.named_child_count == 1 else None
         if lit is not None and lit.type in ("interpreted_string_literal", "raw_string_literal", "int_literal",
                                             "float_literal", "true", "false", "rune_literal"):
-            return _Block(d.key, d.name, "var", f"{doc}var {names} = {_text(src, lit)}")
+            return _Block(d.key, d.name, "var", f"{doc}var {names} = {node_text(src, lit)}")
         inner = lit.named_children[0] if lit is not None and lit.type == "unary_expression" and \
             lit.named_child_count == 1 else lit
         if inner is not None and inner.type == "composite_literal":
             t = inner.child_by_field_name("type")
             self._check(d, t, "the type")
             star = "*" if inner is not lit else ""
-            return _Block(d.key, d.name, "var", f"{doc}var {names} {star}{_text(src, t)}")
+            return _Block(d.key, d.name, "var", f"{doc}var {names} {star}{node_text(src, t)}")
         raise _Refuse(f"{self.real.path}: the type of var {d.name} is not written out; give it an explicit "
                       "type so a stub can declare it")
 
@@ -854,7 +821,7 @@ class _Stubber:
                 return t + "{}"
             f = self.view.file_of(d)
             node = _node_at(f.src, d.spec_start, d.spec_end).child_by_field_name("type")
-            under = self._zero(_text(f.src, node), depth + 1) if node is not None else ""
+            under = self._zero(node_text(f.src, node), depth + 1) if node is not None else ""
             if under in ("0", '""', "false", "nil"):
                 return under
         return f"*new({t})"
@@ -893,72 +860,12 @@ def _doc(src: bytes, d: Decl) -> str:
     return head[:head.rfind(b"\n") + 1].decode("utf-8", "replace")
 
 
-def _trim(src: bytes, start: int, end: int) -> tuple[int, int]:
-    """The declaration node's own range inside [start, end) (doc and trailing comments left out)."""
-    root = _tree_root(src)
-    for c in root.children:
-        if c.start_byte >= start and c.end_byte <= end and c.type in ("const_declaration", "var_declaration"):
-            return c.start_byte, c.end_byte
-    return start, end
-
-
 @cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False, trim_blocks=True,
         lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
     )
-
-
-def _qualifiers(src: bytes, node: Node) -> set[str]:
-    out: set[str] = set()
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if n.type == "qualified_type":
-            pkg = n.child_by_field_name("package")
-            out.add(_text(src, pkg))
-        elif n.type == "selector_expression":
-            op = n.child_by_field_name("operand")
-            if op is not None and op.type == "identifier":
-                out.add(_text(src, op))
-        stack.extend(n.children)
-    return out
-
-
-def _param_types(src: bytes, plist: Node | None) -> list[str]:
-    """Types of a parameter list, one per parameter (grouped names expanded)."""
-    if plist is None:
-        return []
-    if plist.type != "parameter_list":
-        return [" ".join(_text(src, plist).split())]
-    out = []
-    for p in plist.named_children:
-        if p.type not in ("parameter_declaration", "variadic_parameter_declaration"):
-            continue
-        typ = " ".join(_text(src, p.child_by_field_name("type")).split())
-        if p.type == "variadic_parameter_declaration":
-            typ = "..." + typ
-        n = sum(1 for i in range(p.child_count) if p.field_name_for_child(i) == "name")
-        out.extend([typ] * max(n, 1))
-    return out
-
-
-def _result_types(src: bytes, result: Node | None) -> list[str]:
-    return _param_types(src, result)
-
-
-def _signature(src: bytes, node: Node) -> tuple[str, ...]:
-    """A comparable signature: receiver type, type parameters, parameter and result types."""
-    recv = node.child_by_field_name("receiver")
-    tparams = node.child_by_field_name("type_parameters")
-    parts = [
-        "recv:" + ",".join(_param_types(src, recv)),
-        "tparams:" + " ".join(_text(src, tparams).split()),
-        "params:" + ",".join(_param_types(src, node.child_by_field_name("parameters"))),
-        "results:" + ",".join(_param_types(src, node.child_by_field_name("result"))),
-    ]
-    return tuple(parts)
 
 
 def _repair_stub(stub: GoFile, gen: _Stubber, blocks: Sequence[_Block], tag: str, notes: list[str]) -> bytes:
@@ -975,16 +882,14 @@ def _repair_stub(stub: GoFile, gen: _Stubber, blocks: Sequence[_Block], tag: str
             continue
         if b.kind not in ("func", "method"):
             continue
-        node = _node_at(src, d.spec_start, d.spec_end)
-        sig = _signature(src, node)
+        full = signature(src, _node_at(src, d.spec_start, d.spec_end))
+        sig = full.key()
         if sig == b.signature:
             continue
         if sig[:2] != b.signature[:2] or sig[3] != b.signature[3]:
             raise _Refuse(f"{stub.path}: {d.key} has drifted from {gen.real.path} ({_sig_text(sig)} vs "
                           f"{_sig_text(b.signature)}) beyond its parameters; update the stub first")
-        params = node.child_by_field_name("parameters")
-        assert params is not None
-        edits.append((params.start_byte, params.end_byte, b.params))
+        edits.append((*full.params_range, b.params))
         notes.append(f"{stub.path}: {d.key} had drifted from {gen.real.path}; its parameters become {b.params}.")
     for s, e, new in sorted(edits, reverse=True):
         src = src[:s] + new.encode() + src[e:]

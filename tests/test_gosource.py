@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import pytest
 
+from refactor.errors import SourceError
 from refactor.gosource import (
     GoFile,
     Import,
     Package,
+    Param,
     Ref,
+    decl_node,
+    decl_signature,
     eval_build_expr,
     format_build_expr,
     guess_package_name,
+    node_at,
+    node_text,
     parse_build_expr,
     parse_file,
     plus_build_lines,
+    selector_operands,
+    struct_fields,
 )
 
 SAMPLE = b"""//go:build linux && !no_x
@@ -214,3 +222,55 @@ def test_build_expr(text: str, printed: str, plus: list[str] | None) -> None:
     assert format_build_expr(x) == printed
     assert plus_build_lines(x) == plus
     assert eval_build_expr(x, {"a", "b", "c"}) == eval_build_expr(parse_build_expr(printed), {"a", "b", "c"})
+
+
+SIGS = b"""package p
+
+import "net/http"
+
+type S struct {
+	A, b int
+	*http.Client
+	io.Reader
+}
+
+type I interface {
+	Do(x int) error
+}
+
+func (s *S) M(a, b int, rest ...string) (n int, err error) { return s.A, s.Client.Do(nil) }
+
+func G[T any, U comparable](T) U { var u U; return u }
+
+func H() (int) { return 0 }
+"""
+
+
+def test_signatures() -> None:
+    f = parse_file("s.go", SIGS)
+    m = decl_signature(f, f.decl("S.M"))
+    assert m.params == (Param("a", "int"), Param("b", "int"), Param("rest", "string", True))
+    assert m.params_text == "(a, b int, rest ...string)"
+    assert SIGS[slice(*m.params_range)] == b"(a, b int, rest ...string)"
+    assert m.result == "(n int, err error)" and m.result_types() == ["int", "error"]
+    assert m.receiver == (Param("s", "*S"),) and m.head == "func (s *S) M(a, b int, rest ...string) (n int, err error)"
+    assert m.key() == ("recv:*S", "tparams:", "params:int,int,...string", "results:int,error")
+    g = decl_signature(f, f.decl("G"))
+    assert g.type_params == "[T any, U comparable]" and g.type_param_names == ("T", "U")
+    assert g.params == (Param(None, "T"),) and g.result == "U" and g.result_types() == ["U"]
+    assert decl_signature(f, f.decl("H")).result_types() == ["int"]
+
+
+def test_selectors_and_tree_access() -> None:
+    f = parse_file("s.go", SIGS)
+    assert f.decl("S.M").selectors == {"A", "Client", "Do"}
+    assert f.decl("I").selectors == {"Do"}  # an interface method: what callers may select
+    assert f.selectors() == {"A", "Client", "Do"}
+    s = f.decl("S")
+    node = decl_node(f, s)
+    assert node.type == "type_spec" and node_text(f.src, node).startswith("S struct")
+    assert struct_fields(f.src, node) == {"A", "b", "Client", "Reader"}
+    assert selector_operands(f.src, node) == {"http", "io"}
+    assert selector_operands(f.src, decl_node(f, f.decl("S.M"))) == {"s"}
+    with pytest.raises(SourceError):
+        node_at(f.src, s.spec_start + 1, s.spec_end)
