@@ -1,0 +1,67 @@
+"""Helpers shared by the benchmarks: run gotrim in a child Python, time it, parse labels."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = ROOT / "fixture_repos" / "split"
+
+# The child runs gotrim's click entry point and reports its own wall time and peak RSS on stderr.
+# RUSAGE_CHILDREN is the largest go child (compile, link, vet) that gotrim waited for.
+CHILD = ("import resource, sys, time\n"
+         "from refactor.cli import main\n"
+         "t = time.perf_counter()\n"
+         "rc = main(sys.argv[1:])\n"
+         "s = time.perf_counter() - t\n"
+         "me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+         "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+         "print(f'BENCH {rc or 0} {s:.3f} {me} {kids}', file=sys.stderr)\n")
+
+
+def run_gotrim(args: list[str], cwd: Path = ROOT) -> dict[str, object]:
+    """One gotrim command in a child Python: exit code, seconds, peak RSS of Python and of go, stdout."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.run([sys.executable, "-c", CHILD, *args], capture_output=True, text=True, cwd=cwd, env=env)
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("BENCH ")]
+    if not lines:
+        raise RuntimeError(f"gotrim {' '.join(args)} died:\n{proc.stderr[-3000:]}")
+    _, rc, secs, rss, kids = lines[-1].split()
+    return {"rc": int(rc), "seconds": float(secs), "rss_kib": int(rss), "go_rss_kib": int(kids),
+            "stdout": proc.stdout, "stderr": proc.stderr}
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    """Seconds of one command that must succeed (output discarded)."""
+    t = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env={**os.environ, **(env or {})})
+    return time.perf_counter() - t
+
+
+def parse_label(label: str) -> dict[str, object]:
+    """`lite linux/amd64 tags=a,b nocgo` -> name, env, build flags (inverse of Target.label)."""
+    parts = label.split()
+    name = parts[0] if "/" not in parts[0] else ""
+    platform = next(p for p in parts if "/" in p and "=" not in p)
+    goos, goarch = platform.split("/")
+    tags = next((p.split("=", 1)[1] for p in parts if p.startswith("tags=")), "")
+    env = {"GOOS": goos, "GOARCH": goarch}
+    if "nocgo" in parts:
+        env["CGO_ENABLED"] = "0"
+    return {"name": name, "env": env, "flags": ["-tags", tags] if tags else []}
+
+
+def load_json(text: str) -> dict[str, object]:
+    """The JSON document a gotrim --json command printed (progress lines go to stderr)."""
+    return json.loads(text[text.index("{"):])
+
+
+def load_avg() -> str:
+    """The 1/5/15-minute load averages, to print beside timings."""
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
