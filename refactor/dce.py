@@ -120,14 +120,22 @@ def locate_symbol(project: Project, pkg: Package, symbol: str, index: SymbolInde
     if name == "init" and not recv:
         patterns.append(re.compile(r"^var\s", re.M))  # package initialisation: first var decl
     for pat in patterns:
-        for file in sorted(pkg.files):
-            try:
-                text = (Path(pkg.dir) / file).read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
-            m = pat.search(text)
-            if m:
-                return project.rel(pkg, file), text.count("\n", 0, m.start()) + 1
+        site = first_match(project, pkg, pat)
+        if site:
+            return site
+    return None
+
+
+def first_match(project: Project, pkg: Package, pattern: re.Pattern[str]) -> tuple[str, int] | None:
+    """The module-relative file and 1-based line of the first match of `pattern` in the package's files."""
+    for file in sorted(pkg.files):
+        try:
+            text = (Path(pkg.dir) / file).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        m = pattern.search(text)
+        if m:
+            return project.rel(pkg, file), text.count("\n", 0, m.start()) + 1
     return None
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from refactor.candidate import Candidate, Proposal, Refusal, Strategy, candidate_id
 from refactor.config import CONFIG_FILE, Settings, Target
+from refactor.dce import first_match
 from refactor.edit import (
     FileChange,
     Plan,
@@ -262,15 +263,7 @@ def _reflect_call_site(project: Project, graph: BuildGraph, pkg_path: str) -> tu
     pkg = graph.packages.get(pkg_path)
     if pkg is None or not pkg.main_module:
         return None
-    for name in sorted(pkg.go_files):
-        try:
-            text = (Path(pkg.dir) / name).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        m = _REFLECT_CALL.search(text)
-        if m:
-            return project.rel(pkg, name), text.count("\n", 0, m.start()) + 1
-    return None
+    return first_match(project, pkg, _REFLECT_CALL)
 
 
 # ---------------------------------------------------------------------------------------------
