@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--top", type=int, default=3, help="candidates suggest --measure verifies")
     ap.add_argument("--no-measure", action="store_true", help="skip suggest --measure")
     ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--save", help="directory to save each suggest --measure JSON report in (for bench.accuracy)")
     ns = ap.parse_args(argv)
     if ns.smoke:
         ns.module, ns.main, ns.runs, ns.top = str(FIXTURE), "./cmd/lite", 1, 1
@@ -148,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
             if name == "suggest_measure":
                 report = load_json(r["stdout"])
                 builds = count_builds(report)
+                if ns.save:
+                    Path(ns.save).mkdir(parents=True, exist_ok=True)
+                    (Path(ns.save) / f"measure-{len(measure_floor)}.json").write_text(json.dumps(report, indent=1))
                 measure_floor.append(floors[-1] + replay_measure(module, report))
     f = statistics.median(floors)
     rows: dict[str, dict[str, object]] = {}
