@@ -469,6 +469,43 @@ class _Owners:
 # Attribution
 
 
+def attribute_cached(path: Path, packages: Mapping[str, str | None], main_import_path: str,
+                     cache_dir: Path | None) -> SizeTable:
+    """attribute(), remembered under cache_dir by the binary's content: an unchanged binary (the
+    usual case between `suggest`, `size` and `apply`) is not attributed twice. None: no cache."""
+    if cache_dir is None:
+        return attribute(path, packages, main_import_path)
+    import hashlib
+    import json
+
+    from refactor import __version__
+
+    h = hashlib.sha256(Path(path).read_bytes())
+    h.update(json.dumps([__version__, JSON_VERSION, main_import_path, sorted(packages.items(), key=str)],
+                        default=str).encode())
+    entry = cache_dir / "sizes" / f"{h.hexdigest()[:32]}.json"
+    try:
+        return SizeTable.from_json(json.loads(entry.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError):
+        pass
+    table = attribute(path, packages, main_import_path)
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = entry.with_suffix(".tmp")
+        tmp.write_text(json.dumps(table.to_json()), encoding="utf-8")
+        tmp.replace(entry)
+        _prune_cache(entry.parent, keep=256)
+    except OSError:
+        pass  # a read-only or full cache directory only costs time
+    return table
+
+
+def _prune_cache(folder: Path, keep: int) -> None:
+    files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[keep:]:
+        old.unlink(missing_ok=True)
+
+
 def attribute(path: Path, packages: Mapping[str, str | None], main_import_path: str) -> SizeTable:
     """Attribute every byte of the binary at `path` to a package, a named bucket or `unattributed`."""
     data = Path(path).read_bytes()

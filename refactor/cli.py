@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 
 from refactor import __version__
-from refactor.config import Settings, TargetSpec, specs_from_flags
+from refactor.config import Settings, TargetSpec, default_cache_dir, specs_from_flags
 from refactor.errors import GotrimError, UsageError
 from refactor.project import Project, effective_specs, load
 from refactor.table import Table, human_bytes
@@ -68,7 +68,7 @@ def _project(repo: Path, mains: Sequence[str], platforms: Sequence[str], tags: s
              cgo: bool | None, **settings: Any) -> Project:
     go = find_go()
     root = repo.resolve()
-    s = Settings(root=root, **settings)
+    s = Settings(root=root, cache_dir=default_cache_dir(), **settings)
     flag_spec: TargetSpec | None = specs_from_flags(mains, platforms, tags, cgo)
     return load(go, s, effective_specs(s, flag_spec))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -77,6 +78,15 @@ class Settings:
     min_bytes: int = 0
     strategies: tuple[str, ...] = ()  # empty = all
     new_package_names: dict[str, str] = field(default_factory=dict)
+    cache_dir: Path | None = None  # where attributed sizes are remembered; None: nowhere
+
+
+def default_cache_dir() -> Path:
+    """$GOTRIM_CACHE_DIR, else $XDG_CACHE_HOME/gotrim, else ~/.cache/gotrim."""
+    if os.environ.get("GOTRIM_CACHE_DIR"):
+        return Path(os.environ["GOTRIM_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "gotrim"
 
 
 def parse_platform(text: str) -> tuple[str, str]:

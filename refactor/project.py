@@ -35,7 +35,7 @@ class Project:
 
     def size(self, target: Target, progress: Progress | None = None) -> SizeTable:
         """The target's bytes per package: built once (into a temporary directory) and attributed."""
-        from refactor.binary import attribute, build
+        from refactor.binary import attribute_cached, build
 
         key = f"size:{target}"
         if key not in self.extras:
@@ -45,7 +45,7 @@ class Project:
             with tempfile.TemporaryDirectory(prefix="gotrim-") as tmp:
                 exe = build(self.go, self.root, target, Path(tmp) / target.name)
                 mods = {p: pkg.module for p, pkg in graph.packages.items()}
-                self.extras[key] = attribute(exe, mods, target.main)
+                self.extras[key] = attribute_cached(exe, mods, target.main, self.settings.cache_dir)
         table: SizeTable = self.extras[key]  # type: ignore[assignment]
         return table
 

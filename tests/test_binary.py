@@ -276,3 +276,27 @@ def test_build_error_carries_stderr(built: dict[str, object]) -> None:
     with pytest.raises(GoError) as err:
         build(go, root, bad, root / "out" / "broken.bin")  # type: ignore[arg-type]
     assert "undefined" in err.value.stderr
+
+
+def test_attribution_is_cached_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import refactor.binary as binary
+
+    exe = tmp_path / "prog"
+    exe.write_bytes(b"not an elf file, but bytes all the same")
+    calls = []
+    real = binary.attribute
+
+    def counting(*args: object) -> binary.SizeTable:
+        calls.append(args)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(binary, "attribute", counting)
+    cache = tmp_path / "cache"
+    first = binary.attribute_cached(exe, {"main": None}, "example.com/m", cache)
+    again = binary.attribute_cached(exe, {"main": None}, "example.com/m", cache)
+    assert first == again and len(calls) == 1
+    exe.write_bytes(b"a different binary")
+    binary.attribute_cached(exe, {"main": None}, "example.com/m", cache)
+    assert len(calls) == 2
+    binary.attribute_cached(exe, {"main": None}, "example.com/m", None)  # no cache dir: always attributes
+    assert len(calls) == 3
