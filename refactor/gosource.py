@@ -196,6 +196,7 @@ class Decl:
     side_effects: bool = False
     has_value: bool = False
     selectors: frozenset[str] = frozenset()  # names selected with `x.name`, and interface method names
+    literal_keys: frozenset[str] = frozenset()  # identifiers used as keys in composite literals (`T{k: v}`)
 
 
 @dataclass(frozen=True)
@@ -322,6 +323,7 @@ class _Unit:
     keys: dict[str, set[str]] = field(default_factory=dict)
     plain: set[str] = field(default_factory=set)
     selectors: set[str] = field(default_factory=set)
+    literal_keys: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -616,6 +618,10 @@ class _Analyzer:
             if u >= 0:
                 units[u].selectors.add(src[n.start_byte:n.end_byte].decode("utf-8", "replace"))
         keys = get("key")
+        for n in keys:
+            u = unit_at(n.start_byte)
+            if u >= 0:
+                units[u].literal_keys.add(src[n.start_byte:n.end_byte].decode("utf-8", "replace"))
         key_types = {n.start_byte: _key_type(src, n) for n in keys} if keys else {}
         calls = sorted(n.start_byte for n in get("call"))
         ids = get("id")
@@ -735,7 +741,7 @@ class _Analyzer:
                         universe_refs=frozenset(universe), field_keys=field_keys,
                         type_kind="" if unit.type_kind == "call" else unit.type_kind,
                         side_effects=side_effects, has_value=unit.has_value,
-                        selectors=frozenset(unit.selectors),
+                        selectors=frozenset(unit.selectors), literal_keys=frozenset(unit.literal_keys),
                     )
                 )
         nl = src.find(b"\n")
@@ -906,12 +912,17 @@ def node_text(src: bytes, node: Node | None) -> str:
 
 
 def node_at(src: bytes, start: int, end: int) -> Node:
-    """The named node spanning exactly [start, end), e.g. a Decl's spec_start/spec_end; SourceError if none."""
+    """The outermost named node spanning exactly [start, end), e.g. a Decl's spec; SourceError if none.
+
+    Outermost, because a spec can span the same bytes as its only child (`"fmt"`, a const spec `B`).
+    """
     n: Node | None = syntax_tree(src).descendant_for_byte_range(start, end)
     while n is not None and not (n.start_byte == start and n.end_byte == end and n.is_named):
         n = n.parent
     if n is None:
         raise SourceError(f"cannot find the declaration at bytes {start}-{end}")
+    while n.parent is not None and n.parent.is_named and (n.parent.start_byte, n.parent.end_byte) == (start, end):
+        n = n.parent
     return n
 
 

@@ -63,7 +63,7 @@ class Refused(Exception):
 def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
     """Rank the heavy import edges of each target and propose the splits that cut them."""
     names = {p: pkg.name for g in project.graphs.values() for p, pkg in g.packages.items()}
-    module_files = _ModuleFiles(project)
+    module_files = _ModuleFiles(project, names)
     drafts: dict[str, Draft] = {}
     refusals: dict[str, Refusal] = {}
     for target in project.targets:
@@ -127,8 +127,9 @@ def _explain(d: Draft) -> str:
 class _ModuleFiles:
     """Every Go file of the main module, parsed lazily, grouped by directory."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, names: dict[str, str]) -> None:
         self.root = project.root
+        self.names = names
         self._by_dir: dict[Path, list[str]] | None = None
         self._parsed: dict[Path, Source] = {}
 
@@ -147,7 +148,7 @@ class _ModuleFiles:
 
     def get(self, path: Path) -> Source:
         if path not in self._parsed:
-            self._parsed[path] = parse(path.name, path.read_bytes())
+            self._parsed[path] = parse(path.name, path.read_bytes(), self.names)
         return self._parsed[path]
 
     def importers(self, import_path: str) -> list[tuple[Path, Source]]:
@@ -218,7 +219,7 @@ def _user_refs(ipkg: Package, model: PackageModel, names: dict[str, str]) -> set
     out: set[str] = set()
     for f in ipkg.files:
         try:
-            src = parse(f, (Path(ipkg.dir) / f).read_bytes())
+            src = parse(f, (Path(ipkg.dir) / f).read_bytes(), names)
         except OSError:
             continue
         for imp in src.imports:
@@ -856,7 +857,7 @@ def _reparse_remove(after: bytes, file: str, ranges: list[tuple[int, int]], befo
 
 def _fix_imports(after: bytes, file: str, m: PackageModel, add: list[tuple[str, str | None]]) -> bytes:
     """Drop the imports that no declaration of the (edited) file uses; add the given ones."""
-    src = parse(file, after)
+    src = parse(file, after, m.names)
     units = src.units
     locals_ = src.local_names(m.names)
     used = {x for u in units for x, _ in u.refs if x is not None}

@@ -274,3 +274,18 @@ def test_selectors_and_tree_access() -> None:
     assert selector_operands(f.src, decl_node(f, f.decl("S.M"))) == {"s"}
     with pytest.raises(SourceError):
         node_at(f.src, s.spec_start + 1, s.spec_end)
+
+
+def test_literal_keys_survive_shadowing() -> None:
+    f = parse_file("k.go", b"package p\n\ntype C struct{ fset, conf int }\n\n"
+                           b"func New() *C {\n\tfset := 1\n\treturn &C{fset: fset, conf: 2}\n}\n")
+    d = f.decl("New")
+    assert d.literal_keys == {"fset", "conf"}
+    assert Ref(None, "fset") not in d.refs  # the key names a field, and the value a local
+
+
+def test_node_at_is_outermost() -> None:
+    f = parse_file("c.go", b'package p\n\nimport (\n\t"fmt"\n)\n\nconst (\n\tA = iota\n\tB\n)\n\nvar _ = fmt.Sprint\n')
+    assert node_at(f.src, f.imports[0].start, f.imports[0].end).type == "import_spec"
+    b = decl_node(f, f.decl("B"))
+    assert b.type == "const_spec" and b.parent is not None and b.parent.type == "const_declaration"

@@ -135,3 +135,23 @@ def test_split_candidates_build_and_shrink(fixture_repo: Callable[[str], Path], 
         assert q not in deps, f"{cand.summary}: {q} still in lite's deps"
         if i == 0:
             assert lite <= base["./cmd/lite"] * 0.5, f"top candidate removed less than 50 %: {lite}"
+
+
+def test_units_from_shared_model() -> None:
+    from strategies._split.source import parse
+
+    src = (b"//go:build linux\n\n// Package p is documented.\npackage p\n\nimport (\n\t// fmt doc\n\t\"fmt\"\n)\n\n"
+           b"const (\n\tA = iota\n\tB\n)\n\nvar (\n\t// x doc\n\tx = fmt.Sprint(A)\n\ty, z int\n)\n\n"
+           b"type T struct{ f int }\n\nfunc (t *T) M(v ...int) { buf := x; _ = buf }\n")
+    s = parse("p.go", src, {"fmt": "fmt"})
+    assert s.header == b"//go:build linux\n\n" and s.constraint == "linux" and s.package == "p"
+    assert [(i.path, src[i.start:i.end]) for i in s.imports] == [("fmt", b'\t// fmt doc\n\t"fmt"\n')]
+    assert [(u.kind, u.names, u.grouped) for u in s.units] == [
+        ("const", ("A", "B"), False), ("var", ("x",), True), ("var", ("y", "z"), True),
+        ("type", ("T",), False), ("method", ("M",), False)]
+    x = s.units[1]
+    assert x.text == b"// x doc\nvar x = fmt.Sprint(A)\n" and ("fmt", "Sprint") in x.refs and (None, "A") in x.refs
+    m = s.units[4]
+    assert m.key == "p.go:T.M" and m.label == "(*T).M" and m.signature is not None
+    assert m.signature.params_text == "(v ...int)" and (None, "x") in m.refs and (None, "buf") not in m.refs
+    assert s.units[3].fields == {"f"}

@@ -121,7 +121,7 @@ def load_model(pkg: Package, names: dict[str, str]) -> PackageModel | None:
         if not f.endswith(".go") or f.startswith(("_", ".")):
             continue
         try:
-            src = parse(f, (d / f).read_bytes())
+            src = parse(f, (d / f).read_bytes(), names)
         except OSError:
             continue
         if src.constraint is not None and src.constraint.strip() == "ignore":

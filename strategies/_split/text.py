@@ -7,22 +7,18 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from refactor.edit import Edit as _Edit
+from refactor.edit import apply_edits
 from refactor.errors import EditError
-from strategies._split.source import Import, Source, _parser
+from refactor.gosource import syntax_tree
+from strategies._split.source import Import, Source
 
 Edit = tuple[int, int, bytes]
 
 
 def apply(src: bytes, edits: Iterable[Edit]) -> bytes:
-    """Apply non-overlapping edits back to front; overlapping edits are an error."""
-    ordered = sorted(edits, key=lambda e: (e[0], e[1]))
-    for a, b in zip(ordered, ordered[1:], strict=False):
-        if a[1] > b[0]:
-            raise EditError(f"overlapping edits at bytes {a[0]}-{a[1]} and {b[0]}-{b[1]}")
-    out = src
-    for start, end, new in reversed(ordered):
-        out = out[:start] + new + out[end:]
-    return out
+    """Apply (start, end, new) edits with the shared apply_edits (which refuses overlaps)."""
+    return apply_edits(src, (_Edit(s, e, new) for s, e, new in edits))
 
 
 def _lines(src: bytes) -> list[bytes]:
@@ -201,7 +197,7 @@ def qualified_sites(src: bytes, qualifier: str, ranges: Sequence[tuple[int, int]
                     ) -> list[tuple[int, int, str]]:
     """(start, end, selected name) of every `qualifier.Name` (operand range) in src or in ranges."""
     out: list[tuple[int, int, str]] = []
-    for n in _walk(_parser().parse(src).root_node):
+    for n in _walk(syntax_tree(src)):
         if n.type == "selector_expression":
             op, field = n.child_by_field_name("operand"), n.child_by_field_name("field")
         elif n.type == "qualified_type":
@@ -224,7 +220,7 @@ def ident_sites(src: bytes, names: Iterable[str], ranges: Sequence[tuple[int, in
     wanted = set(names)
     out: list[tuple[int, int, str]] = []
     kinds = {"identifier", "type_identifier"} | ({"field_identifier"} if with_fields else set())
-    for n in _walk(_parser().parse(src).root_node):
+    for n in _walk(syntax_tree(src)):
         if n.type not in kinds:
             continue
         text = (n.text or b"").decode()
