@@ -584,6 +584,17 @@ def requalify(
     return out
 
 
+def rename_qualifier(f: GoFile, old: str, new: str, names: Collection[str] | None = None) -> list[Edit]:
+    """Rewrite `old.Name` as `new.Name` where old is the local name of an import (for repointing an import)."""
+    f.check()
+    a = analyze(f.path, f.src, f.import_names)
+    return [
+        Edit(o.op_start, o.op_start + len(old.encode()), new.encode())
+        for o in a.occs
+        if o.qualifier == old and (names is None or o.name in names)
+    ]
+
+
 def unqualify(
     f: GoFile, qualifier: str, names: Collection[str] | None = None, decl_keys: Iterable[str] | None = None
 ) -> list[Edit]:

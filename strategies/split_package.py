@@ -20,11 +20,13 @@ from pathlib import Path
 
 from refactor.candidate import Candidate, Proposal, Refusal, Strategy, candidate_id
 from refactor.config import Settings, Target
+from refactor.edit import rename_qualifier
+from refactor.errors import SourceError
 from refactor.graph import BuildGraph, Edge, Package
 from refactor.project import Project
 from strategies._split.model import PackageModel, load_model
 from strategies._split.source import Source, Unit, parse
-from strategies._split.text import ImportChange, apply, ident_sites, import_edits, qualified_sites, remove_lines
+from strategies._split.text import ImportChange, apply, ident_sites, import_edits, remove_lines
 
 NAME = "split-package"
 TOP_EDGES = 8
@@ -552,8 +554,7 @@ class _Split:
             name: str | None = user.local if user.explicit else None
             if not user.explicit and new in taken:
                 local = name = m.name + new
-            edits = [(s, e, local.encode()) for s, e, _ in qualified_sites(before, user.local)] \
-                if local != user.local else []
+            edits = _requalify(user.src, user.local, local) if local != user.local else []
             edits += import_edits(user.src, ImportChange(repoint=((user.pkg.source_path(self.p), new_path,
                                                                     name),)))
             changes[rel] = (before, apply(before, edits))
@@ -774,7 +775,7 @@ class _Split:
                 change = ImportChange(add=((new_path, "_"),))
                 changes[rel] = (before, apply(before, import_edits(src, change)))
                 continue
-            edits = [(s, e, nlocal.encode()) for s, e, n in qualified_sites(before, local) if n in moving]
+            edits = _requalify(src, local, nlocal, moving)
             still = used - moving
             change = ImportChange(remove=frozenset() if still else frozenset({self.p}), add=((new_path, name),))
             edits += import_edits(src, change)
@@ -813,6 +814,14 @@ class _Split:
         return Draft(key, "B", self.p, new_path, [edge], changes, moved, lost, confidence, notes,
                      {self.target: self.bytes_of(removed)}, set(removed),
                      {"before": self.chain(q), "after": [*self.chain(self.p), f"({q} gone)"]})
+
+
+def _requalify(src: Source, old: str, new: str, names: set[str] | None = None) -> list[tuple[int, int, bytes]]:
+    """Edits turning `old.Name` into `new.Name` (only the given names when there are some)."""
+    try:
+        return [(e.start, e.end, e.new) for e in rename_qualifier(src.gofile, old, new, names)]
+    except SourceError as exc:
+        raise Refused(str(exc)) from exc
 
 
 def _import_path_of(project: Project, d: Path) -> str:

@@ -26,6 +26,7 @@ from refactor.edit import (
     remove_import,
     remove_unused_imports,
     rename_decl,
+    rename_qualifier,
     rename_refs,
     requalify,
     unqualify,
@@ -366,3 +367,13 @@ def test_outputs_are_gofmt_clean() -> None:
             del outputs[name]  # gofmt rewrites CRLF and BOMs; the collision input is not gofmt-formatted
     assert gofmt_check(outputs) == {}
     assert gofmt(b"package x\nvar  a = 1\n") == b"package x\n\nvar a = 1\n"
+
+
+def test_rename_qualifier() -> None:
+    src = (b'package p\n\nimport "example.com/util"\n\n'
+           b"func f(x T) int {\n\tutil.A()\n\t{\n\t\tutil := x\n\t\t_ = util.B\n\t}\n\treturn util.B\n}\n")
+    f = parse_file("p.go", src)
+    out = apply_edits(src, rename_qualifier(f, "util", "greeting"))
+    assert out.count(b"greeting.") == 2 and b"_ = util.B" in out  # a shadowing local is left alone
+    only = apply_edits(src, rename_qualifier(f, "util", "g", {"B"}))
+    assert b"util.A()" in only and b"return g.B" in only

@@ -94,6 +94,7 @@ class Source:
     imports: tuple[Import, ...]
     import_decls: tuple[tuple[int, int, bool], ...]  # (start, end, parenthesised) line ranges
     units: tuple[Unit, ...]
+    gofile: GoFile  # the shared model of the same bytes, for the edit helpers
 
     def local_names(self, package_names: Mapping[str, str]) -> dict[str, str]:
         """Local name -> import path for this file's imports (blank and dot imports left out).
@@ -161,7 +162,7 @@ def parse(file: str, src: bytes, names: Mapping[str, str] | None = None) -> Sour
             imports.append(Import(s.path, s.name, start, _line_end(src, s.end), paren))
     return Source(file, src, f.package, _line_end(src, f.package_end) if package_node is not None else 0,
                   header, f.constraint.expr.strip() if f.constraint and f.constraint.expr else None,
-                  tuple(imports), tuple(import_decls), tuple(_units(file, f)))
+                  tuple(imports), tuple(import_decls), tuple(_units(file, f)), f)
 
 
 def _units(file: str, f: GoFile) -> list[Unit]:

@@ -193,27 +193,6 @@ def _render_imports(runs: list[list[bytes]], grouped: bool) -> bytes:
 # Identifier sites
 
 
-def qualified_sites(src: bytes, qualifier: str, ranges: Sequence[tuple[int, int]] | None = None
-                    ) -> list[tuple[int, int, str]]:
-    """(start, end, selected name) of every `qualifier.Name` (operand range) in src or in ranges."""
-    out: list[tuple[int, int, str]] = []
-    for n in _walk(syntax_tree(src)):
-        if n.type == "selector_expression":
-            op, field = n.child_by_field_name("operand"), n.child_by_field_name("field")
-        elif n.type == "qualified_type":
-            op, field = n.child_by_field_name("package"), n.child_by_field_name("name")
-        else:
-            continue
-        if op is None or field is None or op.type not in ("identifier", "package_identifier"):
-            continue
-        if (op.text or b"").decode() != qualifier:
-            continue
-        if ranges is not None and not any(a <= op.start_byte < b for a, b in ranges):
-            continue
-        out.append((op.start_byte, op.end_byte, (field.text or b"").decode()))
-    return out
-
-
 def ident_sites(src: bytes, names: Iterable[str], ranges: Sequence[tuple[int, int]] | None = None,
                 with_fields: bool = False) -> list[tuple[int, int, str]]:
     """(start, end, name) of unqualified identifiers with one of these names (declarations included)."""
