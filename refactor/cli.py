@@ -43,6 +43,25 @@ def target_options(f: F) -> F:
     return f
 
 
+def override_options(f: F) -> F:
+    """Names a change would otherwise choose itself; give the same ones to suggest and apply."""
+    f = click.option("--package-name", "package_names", multiple=True, metavar="PKG=NAME",
+                     help="Name of the new package split-package creates next to PKG (import path).")(f)
+    f = click.option("--guard-tag", "guard_tags", multiple=True, metavar="DEFAULT=TAG",
+                     help="Build tag guard-with-tag uses instead of DEFAULT (its proposed tag or the "
+                          "heavy import path).")(f)
+    return f
+
+
+def overrides(package_names: Sequence[str], guard_tags: Sequence[str]) -> dict[str, Any]:
+    from refactor.config import parse_assignments, parse_tags
+
+    tags = parse_assignments(guard_tags, "--guard-tag")
+    for tag in tags.values():
+        parse_tags(tag)
+    return {"new_package_names": parse_assignments(package_names, "--package-name"), "guard_tags": tags}
+
+
 def json_option(f: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(f)
 
@@ -156,9 +175,11 @@ def dce(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: st
               help="Verify and measure each shown candidate in a scratch git worktree (builds every platform).")
 @click.option("--test", "run_tests", is_flag=True, help="With --measure, also run go test on touched packages.")
 @click.option("--no-cache", is_flag=True, help="Recompute even when this HEAD and configuration are cached.")
+@override_options
 def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: str | None, cgo: bool | None,
             strategy_names: tuple[str, ...], min_bytes: int, top: int | None, fmt: str, as_json: bool,
-            output: Path | None, verbose: bool, measure: bool, run_tests: bool, no_cache: bool) -> int:
+            output: Path | None, verbose: bool, measure: bool, run_tests: bool, no_cache: bool,
+            package_names: tuple[str, ...], guard_tags: tuple[str, ...]) -> int:
     """Ranked candidates that cut bytes from each binary, with estimates and reasons.
 
     Runs every strategy for every target (see --help of the root command), merges the same change
@@ -170,7 +191,7 @@ def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags
 
     fmt = "json" if as_json else fmt
     quiet = fmt != "table" and output is None
-    project = _project(repo, mains, platforms, tags, cgo)
+    project = _project(repo, mains, platforms, tags, cgo, **overrides(package_names, guard_tags))
     strategies = strategies_named(strategy_names)
     found = suggestions(project, strategies, progress_for(quiet), use_cache=not no_cache)
     shown = filtered(found, min_bytes, top)
@@ -231,9 +252,11 @@ def _measure_all(project: Project, candidates: Sequence[Any], run_tests: bool, q
 @click.option("--worktree", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Keep the worktree at PATH for inspection (default: a temporary one, removed).")
 @click.option("--test", "run_tests", is_flag=True, help="Also run go test on the touched packages.")
+@override_options
 def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: str | None,
           cgo: bool | None, strategy_names: tuple[str, ...], dry_run: bool, branch: str | None,
-          no_verify: bool, allow_dirty: bool, worktree: Path | None, run_tests: bool) -> int:
+          no_verify: bool, allow_dirty: bool, worktree: Path | None, run_tests: bool,
+          package_names: tuple[str, ...], guard_tags: tuple[str, ...]) -> int:
     """Apply candidate ID on a new branch, verified and measured; your checkout is not touched.
 
     The change is written into a scratch git worktree of HEAD, checked (gofmt, go build ./... for
@@ -246,7 +269,7 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
     from refactor.suggest import find, strategies_named, suggestions
     from refactor.workspace import check_branch_name, open_workspace, require_repo
 
-    project = _project(repo, mains, platforms, tags, cgo)
+    project = _project(repo, mains, platforms, tags, cgo, **overrides(package_names, guard_tags))
     strategies = strategies_named(strategy_names)
     say = progress_for(False)
     candidate = find(suggestions(project, strategies, say), candidate_id)

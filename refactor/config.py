@@ -79,6 +79,18 @@ class Settings:
     strategies: tuple[str, ...] = ()  # empty = all
     new_package_names: dict[str, str] = field(default_factory=dict)
     cache_dir: Path | None = None  # where attributed sizes are remembered; None: nowhere
+    guard_tags: dict[str, str] = field(default_factory=dict)  # default tag or heavy import path -> tag
+
+
+def parse_assignments(items: Sequence[str], what: str) -> dict[str, str]:
+    """`KEY=VALUE` flags as a dict; a UsageError names the one that is malformed."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise UsageError(f"{what} {item!r} is not KEY=VALUE")
+        out[key.strip()] = value.strip()
+    return out
 
 
 def default_cache_dir() -> Path:

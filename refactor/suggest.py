@@ -114,7 +114,9 @@ def cache_path(project: Project, strategies: Sequence[Strategy]) -> Path | None:
     h = hashlib.sha256()
     for part in (__version__, str(CACHE_VERSION), state.head, project.go.version_text,
                  repr(sorted(t.label + t.main + t.ldflags for t in project.targets)),
-                 repr([s.name for s in strategies]), _dirty_digest(state)):
+                 repr([s.name for s in strategies]), _dirty_digest(state),
+                 repr(sorted(project.settings.new_package_names.items())),
+                 repr(sorted(project.settings.guard_tags.items()))):
         h.update(part.encode() + b"\0")
     return Path(common) / "gotrim" / f"{h.hexdigest()[:24]}.pickle"
 

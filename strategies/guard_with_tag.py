@@ -308,7 +308,7 @@ def _choose_tags(index: _Index, settings: Settings, features: Sequence[_Feature]
                  ) -> dict[tuple[tuple[str, tuple[str, ...]], ...], str]:
     """One tag per feature: <module>_omit_<name>, not already meaning something else; overridable."""
     in_use = index.tags_in_use()
-    overrides: Mapping[str, str] = getattr(settings, "guard_tags", None) or {}
+    overrides: Mapping[str, str] = settings.guard_tags
     mod = _ident(guess_package_name(index.project.module.path)).lower()
     out = {}
     for feat in features:

@@ -108,3 +108,13 @@ def test_package_that_does_not_build(capsys: pytest.CaptureFixture[str], tmp_pat
 def test_debug_shows_the_traceback(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(capsys, "why", "fmt", str(tmp_path), "--debug")
     assert code == 2 and "Traceback" in err
+
+
+def test_override_flags_are_key_value(capsys: pytest.CaptureFixture[str]) -> None:
+    from refactor.config import parse_assignments
+
+    assert parse_assignments(["a/b=c", " x = y "], "--f") == {"a/b": "c", "x": "y"}
+    with pytest.raises(UsageError, match="not KEY=VALUE"):
+        parse_assignments(["nope"], "--f")
+    code, _, err = run(capsys, "suggest", str(FIXTURES / "split"), "--guard-tag", "x=bad-tag")
+    assert_one_line_error(code, err, "bad-tag")
