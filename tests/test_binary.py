@@ -122,6 +122,15 @@ def test_size_table_methods_and_json() -> None:
         SizeTable.from_json({**t.to_json(), "version": 99})
 
 
+def test_removal_estimate_shares_buckets_and_unattributed() -> None:
+    t = SizeTable(file_bytes=1100, packages={"net/http": 500, "main/x": 100, "gopkg.in/yaml.v3": 50},
+                  buckets={"dwarf": 200, "padding": 50, "elf headers": 100}, unattributed=100)
+    # own 500 + (dwarf 200 + padding 50 + unattributed 100) * 500 / 650; elf headers do not scale
+    assert t.removal_estimate(["net/http", "nope"]) == 500 + round(350 * 500 / 650)
+    assert t.removal_estimate(["nope"]) == 0
+    assert SizeTable(file_bytes=10, unattributed=10).removal_estimate(["net/http"]) == 0
+
+
 @pytest.mark.parametrize("by", ["package", "module", "section"])
 def test_size_table_rows(by: str) -> None:
     tab = size_table(_table(), 2, by)
