@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,10 +25,18 @@ CHILD = ("import resource, sys, time\n"
          "print(f'BENCH {rc or 0} {s:.3f} {me} {kids}', file=sys.stderr)\n")
 
 
-def run_gotrim(args: list[str], cwd: Path = ROOT) -> dict[str, object]:
-    """One gotrim command in a child Python: exit code, seconds, peak RSS of Python and of go, stdout."""
+def run_gotrim(args: list[str], cwd: Path = ROOT, *, keep_cache: bool = False) -> dict[str, object]:
+    """One gotrim command in a child Python: exit code, seconds, peak RSS of Python and of go, stdout.
+
+    Unless keep_cache, gotrim's size cache (attributions remembered by binary content) points at a
+    fresh empty folder, so every run pays the attribution as a first run on that binary would.
+    """
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.run([sys.executable, "-c", CHILD, *args], capture_output=True, text=True, cwd=cwd, env=env)
+    with tempfile.TemporaryDirectory(prefix="bench-gotrim-cache-") as cache:
+        if not keep_cache:
+            env["GOTRIM_CACHE_DIR"] = cache
+        proc = subprocess.run([sys.executable, "-c", CHILD, *args], capture_output=True, text=True, cwd=cwd,
+                              env=env)
     lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("BENCH ")]
     if not lines:
         raise RuntimeError(f"gotrim {' '.join(args)} died:\n{proc.stderr[-3000:]}")

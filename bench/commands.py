@@ -10,7 +10,7 @@ go commands its verification runs, replayed from its own JSON report: for each m
 `go vet` per build configuration, and per target a `go build -trimpath -o` plus `go list -deps`.
 
 Each gotrim command runs in a child Python process with the Go build cache warm and gotrim's own
-cache bypassed (--no-cache); it reports its peak RSS (the Python process) and the peak RSS of the
+cache bypassed (--no-cache) and its size cache empty (--keep-cache keeps ~/.cache/gotrim); it reports its peak RSS (the Python process) and the peak RSS of the
 largest go child it waited for. Runs alternate floor and gotrim to spread machine noise; medians are
 printed with the ratio gotrim / floor, and the load average before and after.
 With --smoke (used by the test suite) it runs once on fixture_repos/split with --top 1.
@@ -113,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--top", type=int, default=3, help="candidates suggest --measure verifies")
     ap.add_argument("--no-measure", action="store_true", help="skip suggest --measure")
     ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--keep-cache", action="store_true",
+                    help="let gotrim reuse its size cache across runs (default: a fresh empty one per command)")
     ap.add_argument("--save", help="directory to save each suggest --measure JSON report in (for bench.accuracy)")
     ns = ap.parse_args(argv)
     if ns.smoke:
@@ -139,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(ns.runs):
         for name, args in commands.items():
             floors.append(floor(module, ns.main))
-            r = run_gotrim(args)
+            r = run_gotrim(args, keep_cache=ns.keep_cache)
             if r["rc"] != 0:
                 print(f"gotrim {name} exited {r['rc']}:\n{r['stderr'][-2000:]}", file=sys.stderr)
                 return 1
@@ -166,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         rows["suggest_measure"]["floor_runs_s"] = [round(t, 2) for t in measure_floor]
     print(json.dumps({"module": str(module.relative_to(ROOT)) if module.is_relative_to(ROOT) else str(module),
                       "main": ns.main, "runs": ns.runs, "floor_median_s": round(f, 2),
-                      "floor_runs_s": [round(t, 2) for t in floors],
+                      "floor_runs_s": [round(t, 2) for t in floors], "gotrim_size_cache": ns.keep_cache,
                       "load_before": load_before, "load_after": load_avg(), "commands": rows}, indent=2))
     return 0
 
