@@ -9,10 +9,11 @@ go commands its verification runs, replayed from its own JSON report: for each m
 `git worktree add` of HEAD, `git apply` of the candidate's diff, `gofmt -l`, `go build ./...` and
 `go vet` per build configuration, and per target a `go build -trimpath -o` plus `go list -deps`.
 
-Each gotrim command runs in a child Python process with the Go build cache warm and gotrim's own
-cache bypassed (--no-cache) and its size cache empty (--keep-cache keeps ~/.cache/gotrim); it reports its peak RSS (the Python process) and the peak RSS of the
-largest go child it waited for. Runs alternate floor and gotrim to spread machine noise; medians are
-printed with the ratio gotrim / floor, and the load average before and after.
+Each gotrim command runs in a child Python process with the Go build cache warm, gotrim's own
+cache bypassed (--no-cache) and its size cache empty (--keep-cache keeps ~/.cache/gotrim); it
+reports its peak RSS (the Python process) and the peak RSS of the largest go child it waited for.
+Runs alternate floor and gotrim to spread machine noise; medians are printed with the ratio
+gotrim / floor, and the load average before and after.
 With --smoke (used by the test suite) it runs once on fixture_repos/split with --top 1.
 """
 
