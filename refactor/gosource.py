@@ -906,6 +906,21 @@ def syntax_tree(src: bytes) -> Node:
     return parser.parse(src).root_node
 
 
+@functools.lru_cache(maxsize=64)
+def identifiers(src: bytes) -> frozenset[str]:
+    """Every identifier spelled in the file (bound or used, any scope): what a new import name must
+    not collide with, since tree-sitter cannot tell a shadowing local from a package name."""
+    names: set[str] = set()
+    stack = [syntax_tree(src)]
+    while stack:
+        node = stack.pop()
+        if node.type == "identifier":
+            names.add(_text(src, node))
+        elif node.child_count:
+            stack.extend(node.children)
+    return frozenset(names)
+
+
 def node_text(src: bytes, node: Node | None) -> str:
     """The source text of node ('' for None)."""
     return "" if node is None else _text(src, node)

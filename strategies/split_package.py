@@ -22,6 +22,7 @@ from refactor.candidate import Candidate, Proposal, Refusal, Strategy, candidate
 from refactor.config import Settings, Target
 from refactor.edit import rename_qualifier
 from refactor.errors import SourceError
+from refactor.gosource import identifiers
 from refactor.graph import BuildGraph, Edge, Package
 from refactor.project import Project
 from strategies._split.model import PackageModel, load_model
@@ -521,7 +522,7 @@ class _Split:
             ranges = []
             groups: dict[tuple[int, int], list[Unit]] = {}
             # A parameter or local named like the new package would shadow it: import it renamed.
-            idents = {n for u in src.units for x, n in u.refs if x is None} | set(src.local_names(m.names))
+            idents = identifiers(src.src) | set(src.local_names(m.names))
             qual = m.name + new if new in idents else new
             for u in units:
                 names = [n for n in u.names if n in fwd]
@@ -549,8 +550,8 @@ class _Split:
             before = changes.get(rel, (user.src.src, user.src.src))[0]
             assert before is not None
             local = user.local if user.explicit else new
-            taken = set(user.src.local_names(m.names)) | {n for x in user.src.units for n in x.names} | {
-                n for x in user.src.units for q, n in x.refs if q is None}
+            taken = set(user.src.local_names(m.names)) | {n for x in user.src.units for n in x.names} | set(
+                identifiers(user.src.src))
             name: str | None = user.local if user.explicit else None
             if not user.explicit and new in taken:
                 local = name = m.name + new

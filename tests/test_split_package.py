@@ -155,3 +155,36 @@ def test_units_from_shared_model() -> None:
     assert m.key == "p.go:T.M" and m.label == "(*T).M" and m.signature is not None
     assert m.signature.params_text == "(v ...int)" and (None, "x") in m.refs and (None, "buf") not in m.refs
     assert s.units[3].fields == {"f"}
+
+
+def test_new_package_is_imported_renamed_where_a_parameter_shadows_it(tmp_path: Path) -> None:
+    """Regression (bench/large cmd/tiny): `func Partition(region string)` forwarding to package region."""
+    root = tmp_path / "m"
+    files = {
+        "go.mod": "module example.com/m\n\ngo 1.22\n",
+        "internal/cloud/region.go": (
+            "package cloud\n\n// Region is the default region.\nfunc Region() string { return \"eu-west-1\" }\n\n"
+            "// Partition names the partition of a region.\nfunc Partition(region string) string {\n"
+            "\tif region == \"\" {\n\t\tregion = Region()\n\t}\n\treturn \"aws:\" + region\n}\n"),
+        "internal/cloud/fetch.go": (
+            "package cloud\n\nimport \"net/http\"\n\n// Fetch gets a URL.\n"
+            "func Fetch(url string) (*http.Response, error) { return http.Get(url) }\n"),
+        "cmd/tiny/main.go": (
+            "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/m/internal/cloud\"\n)\n\n"
+            "func main() { fmt.Println(cloud.Partition(\"\")) }\n"),
+        "cmd/fetch/main.go": (
+            "package main\n\nimport \"example.com/m/internal/cloud\"\n\n"
+            "func main() { _, _ = cloud.Fetch(\"http://localhost\") }\n"),
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    cands, _ = _propose(_load(root, ("./cmd/tiny",)))
+    light = [c for c in cands if "light part" in c.summary]
+    assert light, [c.summary for c in cands]
+    _write(root, light[0])
+    proc = _go(root, "build", "./...")
+    assert proc.returncode == 0, proc.stderr + light[0].plan.diff()
+    assert _go(root, "vet", "./...").returncode == 0
+    deps = _go(root, "list", "-deps", "./cmd/tiny").stdout.split()
+    assert "net/http" not in deps
