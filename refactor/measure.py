@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from refactor.workspace import Workspace
 
 Progress = Callable[[str], None]
+# A change for one binary may add a forwarding package to the others; more than this is a failure.
+MAX_OTHER_GROWTH = 0.01
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class Measurement:
     targets: tuple[TargetResult, ...] = ()
     seconds: float = 0.0
     notes: tuple[str, ...] = field(default=())
+    others: tuple[TargetResult, ...] = ()  # the configuration's other binaries, rebuilt as they are
 
     @property
     def ok(self) -> bool:
@@ -95,6 +98,8 @@ class Measurement:
                          "saved_bytes": t.saved_bytes, "packages_before": t.packages_before,
                          "packages_after": t.packages_after, "removed": list(t.removed),
                          "added": list(t.added)} for t in self.targets],
+            "others": [{"target": t.target, "before_bytes": t.before_bytes, "after_bytes": t.after_bytes,
+                        "grew_bytes": -t.saved_bytes} for t in self.others],
         }
 
 
@@ -147,6 +152,7 @@ def verify_and_measure(
         return None
 
     results: list[TargetResult] = []
+    others: list[TargetResult] = []
     try:
         if write:
             step("write plan", lambda: ws.write(candidate.plan))
@@ -171,9 +177,21 @@ def verify_and_measure(
                 results.append(_measure_target(project, ws, t, after_t))
                 return ""
             step(f"rebuild {after_t.label}", measure_one)
+        others_t = [t for t in project.targets if t not in candidate.targets]
+        if others_t:
+            def measure_others() -> str:
+                for t in others_t:
+                    others.append(_measure_target(project, ws, t, t))
+                grown = [r for r in others if r.after_bytes > r.before_bytes * (1 + MAX_OTHER_GROWTH)]
+                if grown:
+                    raise GotrimError("other binaries grew: " + ", ".join(
+                        f"{r.target} +{-r.saved_bytes:,} bytes" for r in grown))
+                return ""
+            step(f"rebuild the other {len(others_t)} target(s)", measure_others)
     except _Failed:
         pass
-    return Measurement(candidate.id, tuple(steps), tuple(results), time.monotonic() - start)
+    return Measurement(candidate.id, tuple(steps), tuple(results), time.monotonic() - start,
+                       others=tuple(others))
 
 
 def _measure_target(project: Project, ws: Workspace, before: Target, after: Target) -> TargetResult:

@@ -182,6 +182,8 @@ def _measurement_view(m: Measurement) -> dict[str, Any]:
                      "saved_percent": _percent(t.saved_bytes, t.before_bytes),
                      "packages_before": t.packages_before, "packages_after": t.packages_after,
                      "removed": list(t.removed), "added": list(t.added)} for t in m.targets],
+        "others": [{"target": t.target, "before_bytes": t.before_bytes, "after_bytes": t.after_bytes,
+                    "grew_bytes": t.after_bytes - t.before_bytes} for t in m.others],
         "notes": list(m.notes),
     }
 
@@ -608,6 +610,10 @@ def _measured_lines(c: Candidate, m: Measurement) -> list[str]:
                      f"({sign}{abs(r.saved_bytes):,} bytes, {sign}{pct:.1f} %)")
         if r.variant_tags:
             lines.append(f"    after built with -tags {','.join(r.variant_tags)}")
+    for r in m.others:
+        delta = r.after_bytes - r.before_bytes
+        lines.append(f"  {r.target} (not a target of this change): {r.before_bytes:,} -> {r.after_bytes:,} "
+                     f"bytes ({'+' if delta >= 0 else '-'}{abs(delta):,})")
     if not m.targets:
         lines.append("  no sizes: verification stopped before rebuilding")
     if m.first_error:
