@@ -481,10 +481,10 @@ def attribute_cached(path: Path, packages: Mapping[str, str | None], main_import
     import hashlib
     import json
 
-    from refactor import __version__
+    from refactor import __version__, code_digest
 
     h = hashlib.sha256(Path(path).read_bytes())
-    h.update(json.dumps([__version__, JSON_VERSION, main_import_path, sorted(packages.items(), key=str)],
+    h.update(json.dumps([__version__, code_digest(), JSON_VERSION, main_import_path, sorted(packages.items(), key=str)],
                         default=str).encode())
     entry = cache_dir / "sizes" / f"{h.hexdigest()[:32]}.json"
     try:

@@ -726,8 +726,11 @@ def candidate_table(project: Project, shown: Sequence[Candidate],
         columns = [c for c in columns if c.key not in ("measured", "verified")]
     data = {"schema": SCHEMA, "candidates": [c.for_json() for c in shown],
             "measurements": {k: m.for_json() for k, m in measurements.items()}}
-    return Table(title="Candidates", columns=columns, rows=rows, data=data,
-                 notes=("gotrim apply ID --dry-run shows the diff; -v shows why",) if shown else ())
+    notes = ["gotrim apply ID --dry-run shows the diff; -v shows why"] if shown else []
+    if any(len(c.targets) > 1 for c in shown):
+        notes.insert(0, "estimated and measured bytes are summed over a candidate's targets "
+                        "(the same binary for two platforms counts twice); % is of their summed size")
+    return Table(title="Candidates", columns=columns, rows=rows, data=data, notes=tuple(notes))
 
 
 def explanations(shown: Sequence[Candidate], refusals: Sequence[Refusal]) -> Iterator[str]:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from refactor import __version__
+from refactor import __version__, code_digest
 from refactor.candidate import Candidate, Refusal, Strategy, rank
 from refactor.config import Target
 from refactor.errors import UsageError
@@ -112,7 +112,7 @@ def cache_path(project: Project, strategies: Sequence[Strategy]) -> Path | None:
     if not common:
         return None
     h = hashlib.sha256()
-    for part in (__version__, str(CACHE_VERSION), state.head, project.go.version_text,
+    for part in (__version__, code_digest(), str(CACHE_VERSION), state.head, project.go.version_text,
                  repr(sorted(t.label + t.main + t.ldflags for t in project.targets)),
                  repr([s.name for s in strategies]), _dirty_digest(state),
                  repr(sorted(project.settings.new_package_names.items())),
