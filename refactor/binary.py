@@ -385,26 +385,22 @@ class _Elf:
         data, e = self.data, self.e
         base = strsec.offset
         out = []
+        # Elf64_Sym is (name, info, other, shndx, value, size); Elf32_Sym is (name, value, size, info, other, shndx).
         if self.is64:
-            fmt = struct.Struct(e + "IBBHQQ")
-            for name_off, info, _other, shndx, value, size in fmt.iter_unpack(
-                    self.view[sec.offset:sec.offset + sec.size - sec.size % 24]):
-                typ = info & 0xF
-                if typ in (_STT_SECTION, _STT_FILE) or name_off == 0:
-                    continue
-                start = base + name_off
-                end = data.find(b"\0", start)
-                out.append((data[start:end].decode("utf-8", "replace"), value, size, shndx, typ))
+            fmt, entsize = struct.Struct(e + "IBBHQQ"), 24
+            rows = ((n, v, sz, i, sh) for n, i, _o, sh, v, sz in fmt.iter_unpack(
+                self.view[sec.offset:sec.offset + sec.size - sec.size % entsize]))
         else:
-            fmt = struct.Struct(e + "IIIBBH")
-            for name_off, value, size, info, _other, shndx in fmt.iter_unpack(
-                    self.view[sec.offset:sec.offset + sec.size - sec.size % 16]):
-                typ = info & 0xF
-                if typ in (_STT_SECTION, _STT_FILE) or name_off == 0:
-                    continue
-                start = base + name_off
-                end = data.find(b"\0", start)
-                out.append((data[start:end].decode("utf-8", "replace"), value, size, shndx, typ))
+            fmt, entsize = struct.Struct(e + "IIIBBH"), 16
+            rows = ((n, v, sz, i, sh) for n, v, sz, i, _o, sh in fmt.iter_unpack(
+                self.view[sec.offset:sec.offset + sec.size - sec.size % entsize]))
+        for name_off, value, size, info, shndx in rows:
+            typ = info & 0xF
+            if typ in (_STT_SECTION, _STT_FILE) or name_off == 0:
+                continue
+            start = base + name_off
+            end = data.find(b"\0", start)
+            out.append((data[start:end].decode("utf-8", "replace"), value, size, shndx, typ))
         return out
 
 
