@@ -28,6 +28,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_size_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never read or fill the user's ~/.cache/gotrim."""
+    os.environ["GOTRIM_CACHE_DIR"] = str(tmp_path_factory.mktemp("gotrim-cache"))
+
+
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden")) or os.environ.get("GOTRIM_UPDATE_GOLDEN") == "1"
