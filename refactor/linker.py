@@ -373,13 +373,8 @@ def project_dce(project: Project, target: Target, progress: Progress | None = No
     with tempfile.TemporaryDirectory(prefix="gotrim-dce-") as tmp:
         exe = Path(tmp) / target.name
         report = build_with_dumpdep(project.go, project.root, target, exe, project.graphs.get(target))
-        size_key = f"size:{target}"
-        if attribute and size_key not in project.extras:
-            from refactor.binary import attribute_cached
-
-            graph = project.graphs[target]
-            mods = {p: pkg.module for p, pkg in graph.packages.items()}
-            project.extras[size_key] = attribute_cached(exe, mods, target.main, project.settings.cache_dir)
+        if attribute and project.loaded_size(target) is None:
+            project.attribute_binary(target, exe)
     project.extras[key] = report
     return report
 

@@ -35,19 +35,36 @@ class Project:
 
     def size(self, target: Target, progress: Progress | None = None) -> SizeTable:
         """The target's bytes per package: built once (into a temporary directory) and attributed."""
-        from refactor.binary import attribute_cached, build
+        from refactor.binary import build
 
-        key = f"size:{target}"
-        if key not in self.extras:
+        table = self.loaded_size(target)
+        if table is None:
             if progress:
                 progress(f"building {target.label}")
-            graph = self.graphs[target]
             with tempfile.TemporaryDirectory(prefix="gotrim-") as tmp:
-                exe = build(self.go, self.root, target, Path(tmp) / target.name)
-                mods = {p: pkg.module for p, pkg in graph.packages.items()}
-                self.extras[key] = attribute_cached(exe, mods, target.main, self.settings.cache_dir)
-        table: SizeTable = self.extras[key]  # type: ignore[assignment]
+                table = self.attribute_binary(target, build(self.go, self.root, target, Path(tmp) / target.name))
         return table
+
+    def loaded_size(self, target: Target) -> SizeTable | None:
+        """The target's size table if a build already produced it (never builds)."""
+        table = self.extras.get(_size_key(target))
+        return table  # type: ignore[return-value]
+
+    def attribute_binary(self, target: Target, exe: Path) -> SizeTable:
+        """Attribute a binary built for target, and remember it as the target's size table."""
+        from refactor.binary import attribute_cached
+
+        mods = {p: pkg.module for p, pkg in self.graphs[target].packages.items()}
+        table = attribute_cached(exe, mods, target.main, self.settings.cache_dir)
+        self.extras[_size_key(target)] = table
+        return table
+
+    def loaded_sizes(self) -> dict[str, SizeTable]:
+        """Every size table loaded so far, keyed for restore_sizes (used by the suggest cache)."""
+        return {k: v for k, v in self.extras.items() if k.startswith("size:")}  # type: ignore[misc]
+
+    def restore_sizes(self, sizes: dict[str, SizeTable]) -> None:
+        self.extras.update(sizes)
 
     def package(self, import_path: str) -> Package | None:
         """A package by import path, from the first target graph that has it."""
@@ -78,3 +95,7 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec]) -> Project:
     targets = resolve_targets(go, module, specs)
     graphs = graphs_for(go, module.dir, targets)
     return Project(go=go, settings=settings, module=module, targets=targets, graphs=graphs)
+
+
+def _size_key(target: Target) -> str:
+    return f"size:{target}"

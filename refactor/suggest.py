@@ -137,7 +137,7 @@ def save(project: Project, strategies: Sequence[Strategy], s: Suggestions) -> No
     if path is None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    sizes = {k: v for k, v in project.extras.items() if k.startswith("size:")}
+    sizes = project.loaded_sizes()
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(pickle.dumps({"suggestions": s, "sizes": sizes}))
     tmp.replace(path)
@@ -152,7 +152,7 @@ def load_cached(project: Project, strategies: Sequence[Strategy]) -> Suggestions
         data = pickle.loads(path.read_bytes())
     except Exception:  # a cache from another version or a torn write: recompute
         return None
-    project.extras.update(data.get("sizes", {}))
+    project.restore_sizes(data.get("sizes", {}))
     s: Suggestions = data["suggestions"]
     return s
 

@@ -223,9 +223,7 @@ def _chain(graph: BuildGraph, q: str) -> tuple[str, ...]:
 
 def _sizes(project: Project, target: Target) -> SizeTable | None:
     """The target's size table when its build is loaded (suggest prepares it), else None."""
-    if f"size:{target}" not in project.extras:
-        return None
-    return project.size(target)
+    return project.loaded_size(target)
 
 
 # ---------------------------------------------------------------------------------------------------------
