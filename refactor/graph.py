@@ -62,10 +62,12 @@ class Package:
 
 @dataclass(frozen=True)
 class Module:
-    """The main module: its path and directory."""
+    """The main module: its path and directory, and go's host defaults there."""
 
     path: str
     dir: Path
+    host: tuple[str, str] = ("", "")  # GOOS, GOARCH as go env reports them
+    host_cgo: bool = False  # CGO_ENABLED's default for the host platform
 
 
 @dataclass
@@ -324,7 +326,8 @@ def find_module(go: Go, start: Path) -> Module:
     """The main module that contains `start` (`go env GOMOD`)."""
     if not start.is_dir():
         raise UsageError(f"{start} is not a directory: pass the repository (or module) directory")
-    gomod = go.env_values(start, "GOMOD").get("GOMOD", "")
+    env = go.env_values(start, "GOMOD", "GOOS", "GOARCH", "CGO_ENABLED")  # one go env for all four
+    gomod = env.get("GOMOD", "")
     if not gomod or gomod == "/dev/null" or gomod == "NUL":
         raise UsageError(f"{start} is not inside a Go module: run gotrim where go.mod is, or pass REPO")
     mod_dir = Path(gomod).parent
@@ -335,21 +338,21 @@ def find_module(go: Go, start: Path) -> Module:
     if len(objs) != 1:
         raise UsageError(f"{mod_dir}: go.work with several modules is not supported yet; "
                          "run gotrim inside one module")
-    return Module(path=objs[0]["Path"], dir=mod_dir)
+    return Module(path=objs[0]["Path"], dir=mod_dir, host=(env["GOOS"], env["GOARCH"]),
+                  host_cgo=env.get("CGO_ENABLED") == "1")
 
 
 def resolve_targets(go: Go, module: Module, specs: Sequence[TargetSpec]) -> list[Target]:
     """Targets from specs: main packages resolved, platforms validated, cgo defaulted as go would."""
     known = go.platforms(module.dir)
-    host = go.env_values(module.dir, "GOOS", "GOARCH")
     targets: list[Target] = []
     for spec in specs:
-        platforms = spec.platforms or ((host["GOOS"], host["GOARCH"]),)
+        platforms = spec.platforms or (module.host,)
         for goos, goarch in platforms:
             if (goos, goarch) not in known:
                 raise UsageError(f"unknown platform {goos}/{goarch}: see `go tool dist list`")
         for goos, goarch in platforms:
-            cgo = spec.cgo if spec.cgo is not None else _default_cgo(go, module.dir, goos, goarch)
+            cgo = spec.cgo if spec.cgo is not None else _default_cgo(go, module, goos, goarch)
             probe = Target(main="", goos=goos, goarch=goarch, tags=spec.tags, cgo=cgo)
             for main in _main_packages(go, module, probe, spec.mains):
                 targets.append(Target(main=main, goos=goos, goarch=goarch, tags=spec.tags, cgo=cgo,
@@ -359,9 +362,11 @@ def resolve_targets(go: Go, module: Module, specs: Sequence[TargetSpec]) -> list
     return list(dict.fromkeys(targets))
 
 
-def _default_cgo(go: Go, module_dir: Path, goos: str, goarch: str) -> bool:
+def _default_cgo(go: Go, module: Module, goos: str, goarch: str) -> bool:
     """CGO_ENABLED as go would default it for this platform (honours the user's environment)."""
-    out = go.run(["env", "-json", "CGO_ENABLED"], cwd=module_dir, env={"GOOS": goos, "GOARCH": goarch}).stdout
+    if (goos, goarch) == module.host:
+        return module.host_cgo
+    out = go.run(["env", "-json", "CGO_ENABLED"], cwd=module.dir, env={"GOOS": goos, "GOARCH": goarch}).stdout
     return str(json.loads(out).get("CGO_ENABLED", "0")) == "1"
 
 
