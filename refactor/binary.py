@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import gc
+import os
+import pickle
 import re
 import struct
+import subprocess
+import sys
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +43,11 @@ _SHT_NOBITS = 8
 _STT_SECTION, _STT_FILE = 3, 4
 _PAD_MAX = 256  # an uncovered run up to this size made of one filler byte is alignment padding
 _PCLN_MAGICS = (0xFFFFFFF1, 0xFFFFFFF0)
+# Paint tiers, in order of precedence: a byte goes to the first tier that claims it. Package symbols
+# (and the ELF headers), then the per-function pclntab pieces, then type descriptors (walked in a
+# worker process for big binaries), then carriers and shared symbols, then whole known sections.
+_T_SYMBOLS, _T_PCLN, _T_SHARED, _T_SECTIONS = 0, 1, 3, 4  # 2: the types tier, painted by _type_ranges
+_N_TIERS = 5
 
 _SECTION_BUCKETS = {
     ".symtab": SYMTAB, ".strtab": SYMTAB, ".shstrtab": HEADERS, ".go.buildinfo": BUILDINFO,
@@ -62,13 +73,19 @@ def build(
 ) -> Path:
     """`go build -trimpath` the target into `out` (run in `root` with its env); GoError carries stderr."""
     out = out.resolve()
+    go.run(build_args(target, out, extra_ldflags), cwd=root, target=target, timeout=timeout,
+           what=f"go build {target.main}")
+    return out
+
+
+def build_args(target: Target, out: Path, extra_ldflags: str = "") -> list[str]:
+    """The arguments of `go build` for a target's binary at out (-trimpath, the target's flags)."""
     ldflags = " ".join(f for f in (target.ldflags.strip(), extra_ldflags.strip()) if f)
     args = ["build", "-trimpath", "-o", str(out), *target.build_flags()]
     if ldflags:
         args.append("-ldflags=" + ldflags)
     args.append(target.main)
-    go.run(args, cwd=root, target=target, timeout=timeout, what=f"go build {target.main}")
-    return out
+    return args
 
 
 @dataclass(frozen=True)
@@ -163,6 +180,7 @@ def path_to_prefix(path: str) -> str:
     return "".join(out)
 
 
+_GENERATED_INITIALS = frozenset("gt$")  # go:, go.shape., gclocals·, type:, $f64. ...
 _UNESCAPE = re.compile(r"%([0-9a-fA-F]{2})")
 _C_SUFFIX = re.compile(r"(?:cold|part|isra|constprop|lto_priv|localalias|\d)")
 _TOKEN = re.compile(r"[A-Za-z0-9_./%~+-]+")
@@ -172,7 +190,7 @@ def _unescape(prefix: str) -> str:
     """Undo %xx escapes of a symbol prefix."""
     if "%" not in prefix:
         return prefix
-    return _UNESCAPE.sub(lambda m: chr(int(m.group(1), 16)), prefix).encode("latin-1").decode(
+    return _UNESCAPE.sub(lambda m: chr(int(m.group(1), 16)), prefix).encode("latin-1", "replace").decode(
         "utf-8", "replace")
 
 
@@ -218,6 +236,8 @@ class SymbolMapper:
         special = _SPECIAL_SYMBOLS.get(name)
         if special:
             return ("bucket", special)
+        if name[:1] not in _GENERATED_INITIALS:  # a plain package symbol: none of the prefixes below
+            return self._package_owner(name)
         if name.startswith("go:itab."):
             concrete = name[len("go:itab."):].split(",", 1)[0]
             return self._type_owner(concrete, GENERATED)
@@ -234,6 +254,10 @@ class SymbolMapper:
             return ("bucket", FUNCDATA)
         if name.startswith(("go:", "go.shape.", "$f64.", "$f32.", "$i64.", "$i32.")):
             return ("bucket", GENERATED)
+        return self._package_owner(name)
+
+    def _package_owner(self, name: str) -> tuple[str, str]:
+        """Owner of a symbol with none of the generated prefixes: a package's, or C's."""
         if name.endswith(")") and "(." in name:  # C object sections of a cgo package: `net(.text)`
             pkg = self.prefixes.get(name[:name.index("(.")])
             return ("pkg", pkg) if pkg is not None else ("bucket", CGO)
@@ -268,6 +292,13 @@ class SymbolMapper:
         """Longest known prefix of `name` that ends at a '.', as an import path."""
         if "[" in name:
             name = _strip_brackets(name)
+        # Escaped prefixes have no '.' after their last '/', so the prefix ending at the first '.'
+        # after the name's last '/' is the longest one whenever it is known (the usual case).
+        dot = name.find(".", name.rfind("/") + 1)
+        if dot > 0:
+            hit = self.prefixes.get(name[:dot])
+            if hit is not None:
+                return hit
         best = None
         i = name.find(".")
         prefixes = self.prefixes
@@ -417,18 +448,26 @@ class _Painter:
         self.owners: list[int] = []
 
     def paint(self, claims: list[tuple[int, int, int]]) -> None:
-        """Add one tier of (start, end, owner) claims; within a tier the first claim wins."""
+        """Add one tier of (start, end, owner) claims; within a tier the first claim wins.
+
+        Adjacent painted ranges of one owner are merged: totals and gaps stay the same, and the
+        later tiers and the accounting walk far fewer ranges (a Go binary's tables are long runs
+        of one package).
+        """
         claims.sort()
+        if not self.starts:
+            self._paint_empty(claims)
+            return
+        tier = _Painter()
+        tier._paint_empty(claims)  # the tier resolved on its own, then laid under what is painted
+        self.paint_under(tier.starts, tier.ends, tier.owners)
+
+    def paint_under(self, t_starts: list[int], t_ends: list[int], t_owners: list[int]) -> None:
+        """Fill the unpainted bytes with a tier already resolved on its own (sorted, disjoint)."""
         starts, ends = self.starts, self.ends
         n = len(starts)
         new: list[tuple[int, int, int]] = []
-        cursor = -1
-        for s, e, o in claims:
-            if s < cursor:
-                s = cursor
-            if s >= e:
-                continue
-            cursor = e
+        for s, e, o in zip(t_starts, t_ends, t_owners, strict=True):
             i = bisect_right(ends, s)
             while s < e:
                 if i < n and starts[i] < e:
@@ -439,12 +478,36 @@ class _Painter:
                 else:
                     new.append((s, e, o))
                     s = e
-        if not new:
+        if len(new) <= 256:  # a few pieces: insert them in place
+            for s, e, o in new:
+                i = bisect_right(starts, s)
+                starts.insert(i, s)
+                ends.insert(i, e)
+                self.owners.insert(i, o)
             return
-        merged = sorted(list(zip(starts, ends, self.owners, strict=True)) + new)
-        self.starts = [m[0] for m in merged]
-        self.ends = [m[1] for m in merged]
-        self.owners = [m[2] for m in merged]
+        merged = sorted(list(zip(starts, ends, self.owners, strict=True)) + new)  # disjoint: no clipping
+        self.starts = list(map(itemgetter(0), merged))
+        self.ends = list(map(itemgetter(1), merged))
+        self.owners = list(map(itemgetter(2), merged))
+
+    def _paint_empty(self, claims: list[tuple[int, int, int]]) -> None:
+        """paint() into an empty painter: clip each sorted claim to what the earlier ones left."""
+        starts, ends, owners = self.starts, self.ends, self.owners
+        cursor = -1
+        last = -1
+        for s, e, o in claims:
+            if s < cursor:
+                s = cursor
+            if s >= e:
+                continue
+            if s == cursor and o == last:
+                ends[-1] = e
+            else:
+                starts.append(s)
+                ends.append(e)
+                owners.append(o)
+                last = o
+            cursor = e
 
 
 class _Owners:
@@ -469,25 +532,37 @@ class _Owners:
 
 
 def attribute_cached(path: Path, packages: Mapping[str, str | None], main_import_path: str,
-                     cache_dir: Path | None) -> SizeTable:
+                     cache_dir: Path | None, *, job: TypesJob | None = None) -> SizeTable:
     """attribute(), remembered under cache_dir by the binary's content: an unchanged binary (the
-    usual case between `suggest`, `size` and `apply`) is not attributed twice. None: no cache."""
+    usual case between `suggest`, `size` and `apply`) is not attributed twice. None: no cache.
+    job: a TypesJob spawned earlier (during the build); this call owns it from now on."""
     if cache_dir is None:
-        return attribute(path, packages, main_import_path)
+        return attribute(path, packages, main_import_path, job=job)
     import hashlib
     import json
 
     from refactor import __version__, code_digest
 
-    h = hashlib.sha256(Path(path).read_bytes())
-    h.update(json.dumps([__version__, code_digest(), JSON_VERSION, main_import_path, sorted(packages.items(), key=str)],
-                        default=str).encode())
-    entry = cache_dir / "sizes" / f"{h.hexdigest()[:32]}.json"
+    data = Path(path).read_bytes()
+    job = _engage(job, None, Path(path), main_import_path, len(data))  # it walks while we hash
     try:
-        return SizeTable.from_json(json.loads(entry.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError):
-        pass
-    table = attribute(path, packages, main_import_path)
+        # go build stamps a digest of the file's content into its build ID: reading the note is much
+        # cheaper than hashing tens of megabytes. Only gotrim's own fresh builds come here (never a
+        # file stripped or packed after the build); the size is in the key all the same. Without a
+        # standard ID (a redacted one, another linker) the content is hashed.
+        build_id = go_build_id(data)
+        h = hashlib.sha256(f"{build_id} {len(data)}".encode() if build_id else data)
+        h.update(json.dumps([__version__, code_digest(), JSON_VERSION, main_import_path,
+                             sorted(packages.items(), key=str)], default=str).encode())
+        entry = cache_dir / "sizes" / f"{h.hexdigest()[:32]}.json"
+        try:
+            return SizeTable.from_json(json.loads(entry.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError):
+            pass
+        table = _attribute(data, packages, main_import_path, job)
+    finally:
+        if job is not None:
+            job.close()
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         tmp = entry.with_suffix(".tmp")
@@ -499,20 +574,177 @@ def attribute_cached(path: Path, packages: Mapping[str, str | None], main_import
     return table
 
 
+_BUILD_ID = re.compile(rb"[A-Za-z0-9_-]{20}(?:/[A-Za-z0-9_-]{20}){3}")
+
+
+def go_build_id(data: bytes) -> str | None:
+    """The build ID `go build` wrote into an ELF executable (its last part digests the file's
+    content), or None when there is none in the standard four-part form."""
+    if len(data) < 64 or data[:4] != b"\x7fELF":
+        return None
+    try:
+        sec = _Elf(data).by_name.get(".note.go.buildid")
+    except (struct.error, IndexError):
+        return None
+    if sec is None or sec.size < 16:
+        return None
+    e = "<" if data[5] == 1 else ">"
+    namesz, descsz, _typ = struct.unpack_from(e + "III", data, sec.offset)
+    desc = sec.offset + 12 + (namesz + 3) // 4 * 4
+    raw = data[desc:desc + descsz]
+    return raw.decode() if _BUILD_ID.fullmatch(raw) else None
+
+
 def _prune_cache(folder: Path, keep: int) -> None:
     files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in files[keep:]:
         old.unlink(missing_ok=True)
 
 
-def attribute(path: Path, packages: Mapping[str, str | None], main_import_path: str) -> SizeTable:
-    """Attribute every byte of the binary at `path` to a package, a named bucket or `unattributed`."""
-    data = Path(path).read_bytes()
+def attribute(path: Path, packages: Mapping[str, str | None], main_import_path: str, *,
+              parallel: bool | None = None, job: TypesJob | None = None) -> SizeTable:
+    """Attribute every byte of the binary at `path` to a package, a named bucket or `unattributed`.
+
+    parallel: walk the type descriptors in a second process while this one reads the symbol table
+    and the pclntab (the result is the same either way). None: only for binaries of at least
+    PARALLEL_MIN_BYTES on a machine with more than one CPU. job: a TypesJob spawned earlier (so
+    that its start-up overlapped the build); this call owns it.
+    """
+    path = Path(path)
+    job = _engage(job, parallel, path, main_import_path, path.stat().st_size)
+    try:
+        return _attribute(path.read_bytes(), packages, main_import_path, job)
+    finally:
+        if job is not None:
+            job.close()
+
+
+def _attribute(data: bytes, packages: Mapping[str, str | None], main_import_path: str,
+               job: TypesJob | None) -> SizeTable:
     if len(data) < 64 or data[:4] != b"\x7fELF":
         return SizeTable(file_bytes=len(data), unattributed=len(data),
                          unattributed_sections={"(not ELF)": len(data)} if data else {},
                          notes=(NOT_ELF_NOTE,))
-    return _Attributor(data, packages, main_import_path).run()
+    gc_was_on = gc.isenabled()
+    gc.disable()  # hundreds of thousands of tuples and no cycles: the collector would only rescan them
+    try:
+        return _Attributor(data, packages, main_import_path).run(job)
+    finally:
+        if gc_was_on:
+            gc.enable()
+
+
+PARALLEL_MIN_BYTES = 16 << 20
+
+
+def _engage(job: TypesJob | None, parallel: bool | None, path: Path, main_import_path: str,
+            size: int) -> TypesJob | None:
+    """The job that will walk this binary's types (started now if needed), or None: walk here."""
+    if parallel is None:
+        parallel = (os.cpu_count() or 1) > 1 and size >= PARALLEL_MIN_BYTES
+    if not parallel:
+        if job is not None:
+            job.close()
+        return None
+    job = job or TypesJob.spawn()
+    if job is not None and not job.send(path, main_import_path):
+        job.close()
+        return None
+    return job
+
+
+class TypesJob:
+    """A child Python that walks one binary's type descriptors (see _types_worker) while the
+    caller reads the symbols and the pclntab. Spawn it early (its start-up costs ~0.1 s, hidden
+    under a link); send it the binary once built."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self.proc = proc
+
+    @classmethod
+    def spawn(cls) -> TypesJob | None:
+        """Start the child, or None when no interpreter can be started (the caller walks itself)."""
+        if not sys.executable:
+            return None
+        root = str(Path(__file__).resolve().parent.parent)
+        code = f"import sys; sys.path.insert(0, {root!r}); from refactor.binary import _types_worker; _types_worker()"
+        try:
+            proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", code], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except OSError:
+            return None
+        return cls(proc)
+
+    def send(self, path: Path, main_import_path: str) -> bool:
+        """Ask the child for the binary at path; False if it is gone."""
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(os.fsencode(path.resolve()) + b"\0" + main_import_path.encode())
+            self.proc.stdin.close()
+        except OSError:
+            return False
+        return True
+
+    def result(self) -> _TypeRanges | None:
+        """The child's painted type ranges, or None if it failed (the caller then walks itself)."""
+        assert self.proc.stdout is not None
+        try:
+            out = self.proc.stdout.read()
+            rc = self.proc.wait(timeout=600)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        if rc != 0:
+            return None
+        try:
+            res = pickle.loads(out)
+        except Exception:  # noqa: BLE001 - any bad answer means: do it here
+            return None
+        return res if isinstance(res, tuple) and len(res) == 5 else None
+
+    def close(self) -> None:
+        """Stop the child if it still runs, and release its pipes."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        for f in (self.proc.stdin, self.proc.stdout):
+            if f is not None and not f.closed:
+                f.close()
+        self.proc.wait()
+
+
+# (starts, ends, owner indices, owners as (kind, name), notes): one tier painted on its own.
+_TypeRanges = tuple[list[int], list[int], list[int], list[tuple[str, str]], list[str]]
+
+
+def _types_worker() -> None:
+    """Child entry point: reads `PATH\\0MAIN` on stdin, writes the pickled _TypeRanges on stdout."""
+    gc.disable()
+    request = sys.stdin.buffer.read()  # the parent closes stdin after one request
+    if not request:
+        return  # closed unused: the binary was small, or its size was cached
+    raw_path, _, raw_main = request.partition(b"\0")
+    main = raw_main.decode()
+    data = Path(os.fsdecode(raw_path)).read_bytes()
+    elf = _Elf(data)
+    symaddr: dict[str, tuple[int, int]] = {}
+    md = _locate_moduledata(elf, symaddr)
+    if md is None:  # stripped of .gopclntab's section header or of moduledata: names are the way
+        for name, value, size, _shndx, _typ in elf.symbols():
+            symaddr.setdefault(name, (value, size))
+        md = _locate_moduledata(elf, symaddr)
+    result = _type_ranges(elf, md, symaddr, main)
+    sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _type_ranges(elf: _Elf, md: _Moduledata | None, symaddr: Mapping[str, tuple[int, int]],
+                 main: str) -> _TypeRanges:
+    """The types tier painted on its own, with its own owner numbering (the same in either process)."""
+    own = _Owners()
+    claims: list[tuple[int, int, int]] = []
+    notes: list[str] = []
+    _type_claims(elf, md, symaddr, main, own, claims, notes)
+    painter = _Painter()
+    painter.paint(claims)
+    return painter.starts, painter.ends, painter.owners, own.items, notes
 
 
 class _Attributor:
@@ -526,7 +758,7 @@ class _Attributor:
         self.mapper = SymbolMapper(list(packages) + [main_import_path], main_import_path)
         self.own = _Owners()
         self.notes: list[str] = []
-        self.tiers: list[list[tuple[int, int, int]]] = [[], [], []]
+        self.tiers: list[list[tuple[int, int, int]]] = [[] for _ in range(_N_TIERS)]
         self.syms = self.elf.symbols()
         self.symaddr: dict[str, tuple[int, int]] = {}
         for name, value, size, _shndx, _typ in self.syms:
@@ -544,8 +776,9 @@ class _Attributor:
         """Owner id of a symbol name."""
         return self.own(*self.mapper.owner(name))
 
-    def run(self) -> SizeTable:
-        """Collect every claim, paint tiers in order, and sum."""
+    def run(self, job: TypesJob | None = None) -> SizeTable:
+        """Collect every claim, paint tiers in order, and sum. With a job, the types tier comes
+        from that child process, walked while this one reads the symbols and the pclntab."""
         elf = self.elf
         self._headers()
         self._sections()
@@ -554,19 +787,27 @@ class _Attributor:
         else:
             self.notes.append("no .symtab (built with -s?): code and data sizes come from pclntab only")
         self._pclntab()
-        self._types()
         painter = _Painter()
-        for tier in self.tiers:
-            painter.paint(tier)
+        painter.paint(self.tiers[_T_SYMBOLS])
+        painter.paint(self.tiers[_T_PCLN])
+        ranges = job.result() if job is not None else None
+        if ranges is None:  # no child, or it failed: the same walk here
+            ranges = _type_ranges(elf, self.md, self.symaddr, self.main)
+        starts, ends, owners, items, notes = ranges
+        ids = [self.own(kind, name) for kind, name in items]
+        painter.paint_under(starts, ends, [ids[o] for o in owners])
+        self.notes.extend(notes)
+        painter.paint(self.tiers[_T_SHARED])
+        painter.paint(self.tiers[_T_SECTIONS])
         return self._account(painter, elf)
 
     def _headers(self) -> None:
         """ELF header, program headers and section headers."""
         elf = self.elf
         hdr = self.own("bucket", HEADERS)
-        self.claim(0, 0, elf.ehsize, hdr)
-        self.claim(0, elf.phoff, elf.phoff + elf.phentsize * elf.phnum, hdr)
-        self.claim(0, elf.shoff, elf.shoff + elf.shentsize * elf.shnum, hdr)
+        self.claim(_T_SYMBOLS, 0, elf.ehsize, hdr)
+        self.claim(_T_SYMBOLS, elf.phoff, elf.phoff + elf.phentsize * elf.phnum, hdr)
+        self.claim(_T_SYMBOLS, elf.shoff, elf.shoff + elf.shentsize * elf.shnum, hdr)
 
     def _sections(self) -> None:
         """Tier 2: whole sections whose nature is known (DWARF, symtab, notes, dynamic linking)."""
@@ -582,49 +823,58 @@ class _Attributor:
                 elif s.name.startswith(".rela") or s.name.startswith(".rel."):
                     bucket = DYNAMIC
             if bucket is not None:
-                self.claim(2, s.offset, s.offset + s.file_size, self.own("bucket", bucket))
+                self.claim(_T_SECTIONS, s.offset, s.offset + s.file_size, self.own("bucket", bucket))
 
     def _symtab(self) -> None:
         """Tier 0 for symbols of a package, tier 1 for carriers and generated symbols."""
-        elf = self.elf
-        secs = elf.sections
+        secs = self.elf.sections
+        # per section index: (file offset - address, end of its file bytes), None without file bytes
+        where = [(sec.offset - sec.addr, sec.offset + sec.size) if sec.type != _SHT_NOBITS and sec.size else None
+                 for sec in secs]
+        nsec = len(secs)
         carriers = {"type:*": TYPES, "go:string.*": STRINGS, "go:func.*": FUNCDATA, "go:funcdesc": GENERATED,
                     "go:funcdescrel": GENERATED, "runtime.gcbits.*": TYPES, "go:typerel.*": TYPES}
-        starts: list[int] = sorted({v for _n, v, _s, _x, _t in self.syms if v})
+        starts: list[int] = []
+        pkg_add, shared_add = self.tiers[_T_SYMBOLS].append, self.tiers[_T_SHARED].append
+        owner_of, own = self.mapper.owner, self.own
+        funcdata = own("bucket", FUNCDATA)
         for name, value, size, shndx, _typ in self.syms:
-            if not 0 < shndx < len(secs):
+            if size <= 0 and name not in carriers:
                 continue
-            sec = secs[shndx]
-            if sec.type == _SHT_NOBITS or not sec.size:
+            w = where[shndx] if 0 < shndx < nsec else None
+            if w is None:
                 continue
-            off = sec.offset + value - sec.addr
+            off = value + w[0]
             if name in carriers:
                 # Carrier symbols have size 0 (or cover their pieces): the range runs to the next symbol.
-                end = value + size if size else _next_start(starts, value, sec.addr + sec.size)
-                self.claim(1, off, off + end - value, self.own("bucket", carriers[name]))
+                if not size:
+                    if not starts:
+                        starts = sorted({v for _n, v, _s, _x, _t in self.syms if v})
+                    sec = secs[shndx]
+                    size = _next_start(starts, value, sec.addr + sec.size) - value
+                if size > 0:
+                    shared_add((off, off + size, own("bucket", carriers[name])))
                 continue
-            if size <= 0:
-                continue
-            kind, owner = self.mapper.owner(name)
-            if kind == "pkg" and name.endswith(_FUNCDATA_SUFFIXES):
-                kind, owner = "bucket", FUNCDATA
-            self.claim(0 if kind == "pkg" else 1, off, min(off + size, sec.offset + sec.size),
-                       self.own(kind, owner))
+            end = off + size
+            if end > w[1]:
+                end = w[1]
+            kind, owner = owner_of(name)
+            if kind != "pkg":
+                shared_add((off, end, own(kind, owner)))
+            elif name.endswith(_FUNCDATA_SUFFIXES):
+                shared_add((off, end, funcdata))
+            else:
+                pkg_add((off, end, own(kind, owner)))
 
     def _pclntab(self) -> None:
         """Per-function pclntab pieces (tier 0) and code ranges when there is no symtab."""
         elf = self.elf
         sec = elf.by_name.get(".gopclntab")
-        base_addr: int | None = None
-        if sec is not None and sec.file_size:
-            base, base_addr = sec.offset, sec.addr
-        else:
-            addr = self.symaddr.get("runtime.pclntab", (0, 0))[0]
-            off = elf.file_off(addr) if addr else None
-            if off is None:
-                self.notes.append("no pclntab found: function tables stay unattributed")
-                return
-            base, base_addr = off, addr
+        found = _pclntab_at(elf, self.symaddr)
+        if found is None:
+            self.notes.append("no pclntab found: function tables stay unattributed")
+            return
+        base, base_addr = found
         data, e = self.data, elf.e
         magic = struct.unpack_from(e + "I", data, base)[0]
         if magic not in _PCLN_MAGICS:
@@ -636,7 +886,7 @@ class _Attributor:
             e + "8" + w, data, base + 8)
         hdr_end = 8 + 8 * ptr
         pcln_bucket = self.own("bucket", PCLN)
-        self.claim(0, base, base + hdr_end, pcln_bucket)
+        self.claim(_T_PCLN, base, base + hdr_end, pcln_bucket)
         regions = sorted({nameoff, cuoff, fileoff, pcoff, funcoff})
         pcln_end = sec.size if sec is not None else 0
 
@@ -653,55 +903,87 @@ class _Attributor:
             self.notes.append("pclntab function table is truncated: function tables stay unattributed")
             return
         func_hdr = struct.Struct(e + "IiiIIIIIIiBBBB")
-        names = base + nameoff
+        add = self.tiers[_T_PCLN].append
+        # funcnametab: every NUL-terminated name (inlined functions' names included); a run of names
+        # of one owner is one claim
+        ns, ne = base + nameoff, base + region_end(nameoff)
+        name_ids: dict[int, int] = {}  # offset in funcnametab -> owner id
+        owner_of = self.name_owner
+        pos, run_s, run_e, run_o = 0, 0, 0, -1
+        for raw in data[ns:ne].split(b"\0"):
+            n = len(raw)
+            if n:
+                o = name_ids[pos] = owner_of(raw.decode("utf-8", "replace"))
+                a, b = ns + pos, min(ns + pos + n + 1, ne)
+                if o == run_o and a == run_e:
+                    run_e = b
+                else:
+                    if run_e > run_s:
+                        add((run_s, run_e, run_o))
+                    run_s, run_e, run_o = a, b, o
+            pos += n + 1
+        if run_e > run_s:
+            add((run_s, run_e, run_o))
         func_owner: list[int] = []
         pc_first: dict[int, int] = {}
         fd_first: dict[int, int] = {}
         cu_first: dict[int, int] = {}
+        pc_set, fd_set, cu_set = pc_first.setdefault, fd_first.setdefault, cu_first.setdefault
         rec_offsets: list[int] = []
+        unpack_hdr = func_hdr.unpack_from
+        run_i, run_o = 0, -1  # functab entries: 8 bytes each, a run of one owner is one claim
         for i in range(nfunc):
             foff = ftab + pairs[i][1]
             (_entry, name_off, _args, _dr, pcsp, pcfile, pcln, npcdata, cu, _line, _fid, _flag, _pad,
-             nfuncdata) = func_hdr.unpack_from(data, foff)
-            end = data.find(b"\0", names + name_off)
-            fname = data[names + name_off:end].decode("utf-8", "replace")
-            o = self.name_owner(fname)
+             nfuncdata) = unpack_hdr(data, foff)
+            known = name_ids.get(name_off)
+            if known is None:  # not at a name boundary (never seen in practice): read it where it points
+                end = data.find(b"\0", ns + name_off)
+                known = owner_of(data[ns + name_off:end].decode("utf-8", "replace"))
+            o = known
             func_owner.append(o)
-            self.claim(0, ftab + 8 * i, ftab + 8 * i + 8, o)
+            if o != run_o:
+                if i > run_i:
+                    add((ftab + 8 * run_i, ftab + 8 * i, run_o))
+                run_i, run_o = i, o
             rec_offsets.append(foff)
-            for t in (pcsp, pcfile, pcln):
-                if t:
-                    pc_first.setdefault(t, o)
+            if pcsp:
+                pc_set(pcsp, o)
+            if pcfile:
+                pc_set(pcfile, o)
+            if pcln:
+                pc_set(pcln, o)
             if npcdata:
                 for t in struct.unpack_from(e + f"{npcdata}I", data, foff + 44):
                     if t:
-                        pc_first.setdefault(t, o)
+                        pc_set(t, o)
             if nfuncdata:
                 for t in struct.unpack_from(e + f"{nfuncdata}I", data, foff + 44 + 4 * npcdata):
                     if t != 0xFFFFFFFF:
-                        fd_first.setdefault(t, o)
-            cu_first.setdefault(cu, o)
+                        fd_set(t, o)
+            cu_set(cu, o)
+        if nfunc > run_i:
+            add((ftab + 8 * run_i, ftab + 8 * nfunc, run_o))
         # the sentinel pair (end of text) belongs to the table itself
-        self.claim(0, ftab + 8 * nfunc, ftab + 8 * nfunc + 8, pcln_bucket)
+        self.claim(_T_PCLN, ftab + 8 * nfunc, ftab + 8 * nfunc + 8, pcln_bucket)
         # _func records: each runs to the next record (alignment included)
-        order = sorted(range(nfunc), key=lambda k: rec_offsets[k])
+        order = sorted(range(nfunc), key=rec_offsets.__getitem__)
         recs_end = base + region_end(funcoff)
+        run_s, run_e, run_o = 0, 0, -1
         for j, k in enumerate(order):
-            start = rec_offsets[k]
-            end = rec_offsets[order[j + 1]] if j + 1 < len(order) else recs_end
-            if end <= start or end - start > 4096:
-                end = start + 44
-            self.claim(0, start, end, func_owner[k])
-        # funcnametab: every NUL-terminated name (inlined functions' names included)
-        ns, ne = base + nameoff, base + region_end(nameoff)
-        pos = ns
-        while pos < ne:
-            end = data.find(b"\0", pos, ne)
-            if end < 0:
-                end = ne - 1
-            if end > pos:
-                self.claim(0, pos, end + 1, self.name_owner(data[pos:end].decode("utf-8", "replace")))
-            pos = end + 1
+            a = rec_offsets[k]
+            b = rec_offsets[order[j + 1]] if j + 1 < nfunc else recs_end
+            if b <= a or b - a > 4096:
+                b = a + 44
+            o = func_owner[k]
+            if o == run_o and a == run_e:
+                run_e = b
+            else:
+                if run_e > run_s:
+                    add((run_s, run_e, run_o))
+                run_s, run_e, run_o = a, b, o
+        if run_e > run_s:
+            add((run_s, run_e, run_o))
         # pctab: tables are contiguous, so each runs to the next referenced offset
         self._split_table(base + pcoff, base + region_end(pcoff), pc_first)
         # cutab: per compile unit, uint32 file indices
@@ -717,7 +999,7 @@ class _Attributor:
             if end > pos:
                 owner = self._file_owner(data[pos:end].decode("utf-8", "replace"))
                 if owner is not None:
-                    self.claim(0, pos, end + 1, owner)
+                    self.claim(_T_PCLN, pos, end + 1, owner)
             pos = end + 1
         # funcdata in go:func.*
         gofunc = md.gofunc if md else self.symaddr.get("go:func.*", (0, 0))[0]
@@ -733,7 +1015,7 @@ class _Attributor:
         if md and md.findfunctab:
             ff = elf.file_off(md.findfunctab)
             if ff is not None:
-                self.claim(1, ff, ff + (base + pcln_end - ff if md.findfunctab > base_addr else 0), pcln_bucket)
+                self.claim(_T_SHARED, ff, ff + (base + pcln_end - ff if md.findfunctab > base_addr else 0), pcln_bucket)
         # code, when .symtab is missing: entry i runs to entry i+1, trailing int3 filler is padding
         if not self.syms:
             text = md.text if md else (elf.by_name[".text"].addr if ".text" in elf.by_name else 0)
@@ -746,53 +1028,22 @@ class _Attributor:
                 b += 1
                 body = data[a:b]
                 keep = len(body.rstrip(b"\xcc")) if elf_machine_x86(data) else len(body)
-                self.claim(0, a, a + keep, func_owner[i])
-                self.claim(0, a + keep, b, pad)
-
-    def _types(self) -> None:
-        """Type descriptors, their names and itabs, reached from typelinks and itablinks (tier 0)."""
-        elf = self.elf
-        types = self.md.types if self.md else self.symaddr.get("runtime.types", (0, 0))[0]
-        etypes = self.md.etypes if self.md else self.symaddr.get("runtime.etypes", (0, 0))[0]
-        if not types or etypes <= types:
-            self.notes.append("type descriptors not found: they stay in one bucket or unattributed")
-            return
-        walker = _TypeWalker(elf, types, etypes, _go_minor(elf))
-        roots: list[int] = []
-        tl = elf.by_name.get(".typelink")
-        if tl is not None and tl.file_size:
-            roots.extend(types + o for (o,) in struct.iter_unpack(
-                elf.e + "i", self.data[tl.offset:tl.offset + tl.size - tl.size % 4]))
-        il = elf.by_name.get(".itablink")
-        itabs: list[int] = []
-        if il is not None and il.file_size:
-            w = "Q" if elf.ptr == 8 else "I"
-            itabs = [a for (a,) in struct.iter_unpack(
-                elf.e + w, self.data[il.offset:il.offset + il.size - il.size % elf.ptr])]
-        walker.walk(roots, itabs)
-        walker.scan_gaps()
-        pkg_ids: dict[int, int] = {}
-        types_bucket = self.own("bucket", TYPES)
-        for start, end, taddr in walker.claims:
-            o = pkg_ids.get(taddr)
-            if o is None:
-                path = walker.package(taddr)
-                if path == "go.shape":
-                    path = None
-                elif path == "main":
-                    path = self.main
-                o = pkg_ids[taddr] = self.own("pkg", path) if path else types_bucket
-            self.claim(0, start, end, o)
-        if walker.errors:
-            self.notes.append(f"{walker.errors} type descriptor(s) could not be read")
+                self.claim(_T_PCLN, a, a + keep, func_owner[i])
+                self.claim(_T_PCLN, a + keep, b, pad)
 
     def _split_table(self, start: int, end: int, first: Mapping[int, int]) -> None:
         """Split [start, end) at the referenced offsets; each piece goes to its first referrer."""
         offs = sorted(o for o in first if 0 <= start + o < end)
-        for j, o in enumerate(offs):
-            a = start + o
-            b = start + offs[j + 1] if j + 1 < len(offs) else end
-            self.claim(0, a, b, first[o])
+        add = self.tiers[_T_PCLN].append
+        run_s, run_o = -1, -1  # pieces are contiguous: a run of one owner is one claim
+        for o in offs:
+            owner = first[o]
+            if owner != run_o:
+                if run_s >= 0:
+                    add((run_s, start + o, run_o))
+                run_s, run_o = start + o, owner
+        if run_s >= 0 and end > run_s:
+            add((run_s, end, run_o))
 
     def _file_owner(self, fname: str) -> int | None:
         """The package owning a source file path from the filetab, by its directory."""
@@ -903,6 +1154,29 @@ class _Moduledata:
     findfunctab: int
 
 
+def _pclntab_at(elf: _Elf, symaddr: Mapping[str, tuple[int, int]]) -> tuple[int, int] | None:
+    """(file offset, address) of the pclntab: its section, else the runtime.pclntab symbol."""
+    sec = elf.by_name.get(".gopclntab")
+    if sec is not None and sec.file_size:
+        return sec.offset, sec.addr
+    addr = symaddr.get("runtime.pclntab", (0, 0))[0]
+    off = elf.file_off(addr) if addr else None
+    return None if off is None else (off, addr)
+
+
+def _locate_moduledata(elf: _Elf, symaddr: Mapping[str, tuple[int, int]]) -> _Moduledata | None:
+    """runtime.firstmoduledata, found from the pclntab header (Go 1.18+ layouts)."""
+    found = _pclntab_at(elf, symaddr)
+    if found is None:
+        return None
+    base, base_addr = found
+    if struct.unpack_from(elf.e + "I", elf.data, base)[0] not in _PCLN_MAGICS:
+        return None
+    ptr = elf.data[base + 7]
+    nameoff = struct.unpack_from(elf.e + ("Q" if ptr == 8 else "I"), elf.data, base + 8 + 3 * ptr)[0]
+    return _moduledata(elf, base_addr, nameoff)
+
+
 def _moduledata(elf: _Elf, pclntab_addr: int, funcname_off: int) -> _Moduledata | None:
     """runtime.firstmoduledata, found by its first two words (pcHeader, funcnametab pointers)."""
     p = elf.ptr
@@ -935,6 +1209,55 @@ _KIND_STRUCT = 25
 _TFLAG_UNCOMMON = 1
 
 
+def _type_claims(elf: _Elf, md: _Moduledata | None, symaddr: Mapping[str, tuple[int, int]], main: str,
+                 own: _Owners, claims: list[tuple[int, int, int]], notes: list[str]) -> None:
+    """Claims of type descriptors, their names and itabs, reached from typelinks and itablinks."""
+    types = md.types if md else symaddr.get("runtime.types", (0, 0))[0]
+    etypes = md.etypes if md else symaddr.get("runtime.etypes", (0, 0))[0]
+    if not types or etypes <= types:
+        notes.append("type descriptors not found: they stay in one bucket or unattributed")
+        return
+    data = elf.data
+    walker = _TypeWalker(elf, types, etypes, _go_minor(elf))
+    roots: list[int] = []
+    tl = elf.by_name.get(".typelink")
+    if tl is not None and tl.file_size:
+        roots.extend(types + o for (o,) in struct.iter_unpack(
+            elf.e + "i", data[tl.offset:tl.offset + tl.size - tl.size % 4]))
+    il = elf.by_name.get(".itablink")
+    itabs: list[int] = []
+    if il is not None and il.file_size:
+        w = "Q" if elf.ptr == 8 else "I"
+        itabs = [a for (a,) in struct.iter_unpack(
+            elf.e + w, data[il.offset:il.offset + il.size - il.size % elf.ptr])]
+    walker.walk(roots, itabs)
+    walker.scan_gaps()
+    pkg_ids: dict[int, int] = {}
+    types_bucket = own("bucket", TYPES)
+    add = claims.append
+    for start, end, taddr in walker.claims:
+        o = pkg_ids.get(taddr)
+        if o is None:
+            path = walker.package(taddr)
+            if path == "go.shape":
+                path = None
+            elif path == "main":
+                path = main
+            o = pkg_ids[taddr] = own("pkg", path) if path else types_bucket
+        if end > start:
+            add((start, end, o))
+    if walker.errors:
+        notes.append(f"{walker.errors} type descriptor(s) could not be read")
+
+
+# tflag < 64, align and field align powers of two up to 64, kind 1..26 (with the direct-iface and
+# GC-program bits allowed, never 0x80), at offsets 20..23 of an abi.Type: a lookahead finds every
+# position where a descriptor header could start, overlapping ones included.
+_POW2 = b"\\x01\\x02\\x04\\x08\\x10\\x20\\x40"
+_KINDS = b"\\x01-\\x1a\\x21-\\x3a\\x41-\\x5a\\x61-\\x7a"
+_HEADER_BYTES = re.compile(b"(?=[\\x00-\\x3f][" + _POW2 + b"][" + _POW2 + b"][" + _KINDS + b"])")
+
+
 class _TypeWalker:
     """Walks runtime type descriptors (internal/abi) from roots, recording the file ranges of each."""
 
@@ -950,6 +1273,9 @@ class _TypeWalker:
         self.i32 = struct.Struct(e + "i")
         self.u16 = struct.Struct(e + "HH")
         self.unc = struct.Struct(e + "iHHI")
+        self.field = struct.Struct(e + ("QQQ" if p == 8 else "III"))  # abi.StructField: name, typ, offset
+        self.imethod = struct.Struct(e + "ii")  # abi.Imethod: name, typ
+        self.method = struct.Struct(e + "iiii")  # abi.Method: name, mtyp, ifn, tfn
         self.swiss = go_minor >= 24 or go_minor == 0
         base = elf.file_off(types)
         self.sec = elf.section_at(types)
@@ -1000,25 +1326,30 @@ class _TypeWalker:
             return
         p, H = self.p, self.H
         lo, hi = self._base, self._base + self.etypes - self.types
-        covered = sorted((s, e) for s, e, _t in self.claims if lo <= s < hi)
+        covered = sorted([(s, e) for s, e, _t in self.claims if lo <= s < hi])
         gaps: list[tuple[int, int]] = []
         cur = lo
         for s, e in covered:
             if s > cur:
                 gaps.append((cur, s))
-            cur = max(cur, e)
+            if e > cur:
+                cur = e
         if cur < hi:
             gaps.append((cur, hi))
+        seen, types = self._seen, self.types
         for gs, ge in gaps:
-            pos = gs + (-(gs - lo)) % p
-            while pos + H <= ge:
-                if self.types + pos - lo not in self._seen and self._plausible(pos):
+            # Only positions whose kind/align/tflag bytes could start a header are worth a look.
+            nxt = gs
+            for m in _HEADER_BYTES.finditer(self.data, gs + 20, ge - H + 24):
+                pos = m.start() - 20
+                if pos < nxt or (pos - lo) % p:
+                    continue
+                nxt = pos + p
+                if types + pos - lo not in seen and self._plausible(pos):
                     n = len(self.claims)
-                    self.walk([self.types + pos - lo], [])
+                    self.walk([types + pos - lo], [])
                     if len(self.claims) > n:
-                        pos += H
-                        continue
-                pos += p
+                        nxt = pos + H
 
     def _plausible(self, o: int) -> bool:
         """Cheap checks that a type descriptor header starts at file offset o."""
@@ -1048,26 +1379,29 @@ class _TypeWalker:
 
     def _name(self, addr: int, owner: int) -> None:
         """Claim an abi.Name (flags, varint length, bytes, optional tag and pkgPath) for owner."""
-        o = self.off(addr)
-        if o is None or o in self._names:
+        if not self.types <= addr < self.etypes or self._base is None:
+            return
+        o = self._base + addr - self.types
+        if o in self._names:
             return
         self._names.add(o)
         data = self.data
         flags = data[o]
-        n, pos = _varint(data, o + 1)
-        pos += n
+        n = data[o + 1]
+        pos = o + 2 + n if n < 0x80 else sum(_varint(data, o + 1))
         if flags & 2:
-            n, pos = _varint(data, pos)
-            pos += n
+            n = data[pos]
+            pos = pos + 1 + n if n < 0x80 else sum(_varint(data, pos))
         if flags & 4:
             pos += 4
         self.claims.append((o, pos, owner))
 
     def _visit(self, t: int) -> list[int]:
         """Claim one type descriptor and return the types it references."""
-        o = self.off(t)
-        if o is None:
+        types, base = self.types, self._base
+        if not types <= t < self.etypes or base is None:
             return []
+        o = base + t - types
         data, p, H = self.data, self.p, self.H
         (_size, ptrbytes, _hash, tflag, _align, _falign, kind, _eq, gcdata, str_off,
          ptr_to_this) = self.hdr.unpack_from(data, o)
@@ -1076,16 +1410,30 @@ class _TypeWalker:
             raise ValueError(f"bad kind {kind}")
         refs: list[int] = []
         word = self.w.unpack_from
+        name = self._name
+        claims = self.claims
         extra = 0
         tail: list[tuple[int, int]] = []  # (address, bytes) of arrays the descriptor points to
-        if kind == _KIND_ARRAY:
+        if kind in (_KIND_PTR, _KIND_SLICE):
+            extra = p
+            refs.append(word(data, o + H)[0])
+        elif kind == _KIND_STRUCT:
+            extra = 4 * p
+            name(word(data, o + H)[0], t)
+            fptr, flen = word(data, o + H + p)[0], word(data, o + H + 2 * p)[0]
+            if flen > 1 << 16:
+                raise ValueError("too many struct fields")
+            fo = self.off(fptr)
+            if fo is not None and flen:
+                tail.append((fptr, 3 * p * flen))
+                for fname, ftyp, _foff in self.field.iter_unpack(data[fo:fo + 3 * p * flen]):
+                    name(fname, t)
+                    refs.append(ftyp)
+        elif kind == _KIND_ARRAY:
             extra = 3 * p
             refs += [word(data, o + H)[0], word(data, o + H + p)[0]]
         elif kind == _KIND_CHAN:
             extra = 2 * p
-            refs.append(word(data, o + H)[0])
-        elif kind in (_KIND_PTR, _KIND_SLICE):
-            extra = p
             refs.append(word(data, o + H)[0])
         elif kind == _KIND_MAP:
             extra = 8 * p if self.swiss else 4 * p + 8
@@ -1094,49 +1442,35 @@ class _TypeWalker:
             extra = p
         elif kind == _KIND_IFACE:
             extra = 4 * p
-            self._name(word(data, o + H)[0], t)
+            name(word(data, o + H)[0], t)
             mptr, mlen = word(data, o + H + p)[0], word(data, o + H + 2 * p)[0]
             if mlen > 1 << 16:
                 raise ValueError("too many interface methods")
             mo = self.off(mptr)
             if mo is not None and mlen:
                 tail.append((mptr, 8 * mlen))
-                for k in range(mlen):
-                    name_off, typ_off = struct.unpack_from(self.elf.e + "ii", data, mo + 8 * k)
-                    self._name(self.types + name_off, t)
-                    refs.append(self.types + typ_off)
-        elif kind == _KIND_STRUCT:
-            extra = 4 * p
-            self._name(word(data, o + H)[0], t)
-            fptr, flen = word(data, o + H + p)[0], word(data, o + H + 2 * p)[0]
-            if flen > 1 << 16:
-                raise ValueError("too many struct fields")
-            fo = self.off(fptr)
-            if fo is not None and flen:
-                tail.append((fptr, 3 * p * flen))
-                for k in range(flen):
-                    self._name(word(data, fo + 3 * p * k)[0], t)
-                    refs.append(word(data, fo + 3 * p * k + p)[0])
+                for name_off, typ_off in self.imethod.iter_unpack(data[mo:mo + 8 * mlen]):
+                    name(types + name_off, t)
+                    refs.append(types + typ_off)
         end = o + H + extra
         if tflag & _TFLAG_UNCOMMON:
             pkg_off, mcount, _xcount, moff = self.unc.unpack_from(data, end)
             uaddr = t + H + extra
             if pkg_off:
-                po = self.off(self.types + pkg_off)
+                po = self.off(types + pkg_off)
                 if po is not None:
                     n, pos = _varint(data, po + 1)
                     self.pkgpath[t] = data[pos:pos + n].decode("utf-8", "replace")
-                    self._name(self.types + pkg_off, t)
+                    name(types + pkg_off, t)
             end += 16
             if mcount and mcount < 1 << 16:
                 tail.append((uaddr + moff, 16 * mcount))
                 mo = self.off(uaddr + moff)
                 if mo is not None:
-                    for k in range(mcount):
-                        name_off, mtyp, _ifn, _tfn = struct.unpack_from(self.elf.e + "iiii", data, mo + 16 * k)
-                        self._name(self.types + name_off, t)
-                        if mtyp not in (0, -1):
-                            refs.append(self.types + mtyp)
+                    for name_off, mtyp, _ifn, _tfn in self.method.iter_unpack(data[mo:mo + 16 * mcount]):
+                        name(types + name_off, t)
+                        if mtyp != 0 and mtyp != -1:
+                            refs.append(types + mtyp)
         if kind == _KIND_FUNC:
             nin, nout = self.u16.unpack_from(data, o + H)
             nout &= 0x7FFF
@@ -1144,23 +1478,24 @@ class _TypeWalker:
             if n:
                 tail.append((t + (end - o), n * p))
                 refs += [word(data, end + k * p)[0] for k in range(n)]
-        self.claims.append((o, end, t))
+        claims.append((o, end, t))
         if ptrbytes and gcdata and not tflag & 16:
             go = self.elf.file_off(gcdata)
             if go is not None:
-                self.claims.append((go, go + (ptrbytes // p + 7) // 8, t))
+                claims.append((go, go + (ptrbytes // p + 7) // 8, t))
+        etypes = self.etypes
         for addr, size in tail:
-            to = self.off(addr)
-            if to is not None:
-                self.claims.append((to, to + size, t))
-        self._name(self.types + str_off, t)
+            if types <= addr < etypes:
+                to = base + addr - types
+                claims.append((to, to + size, t))
+        name(types + str_off, t)
         if ptr_to_this:
-            refs.append(self.types + ptr_to_this)
+            refs.append(types + ptr_to_this)
         if kind in (_KIND_ARRAY, _KIND_CHAN, _KIND_PTR, _KIND_SLICE, _KIND_MAP, _KIND_STRUCT) and refs:
             self.elem[t] = refs[:1] if kind != _KIND_MAP else refs[1:2] + refs[:1]
             if kind == _KIND_STRUCT:
                 self.elem[t] = refs[:4]
-        return [r for r in refs if self.types <= r < self.etypes]
+        return [r for r in refs if types <= r < etypes]
 
     def package(self, t: int, depth: int = 0) -> str | None:
         """Import path owning a type: its own pkgPath, else its element's (for *T, []T, map[K]V, ...)."""

@@ -293,13 +293,13 @@ def test_attribution_is_cached_by_content(tmp_path: Path, monkeypatch: pytest.Mo
     exe = tmp_path / "prog"
     exe.write_bytes(b"not an elf file, but bytes all the same")
     calls = []
-    real = binary.attribute
+    real = binary._attribute
 
     def counting(*args: object) -> binary.SizeTable:
         calls.append(args)
         return real(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(binary, "attribute", counting)
+    monkeypatch.setattr(binary, "_attribute", counting)
     cache = tmp_path / "cache"
     first = binary.attribute_cached(exe, {"main": None}, "example.com/m", cache)
     again = binary.attribute_cached(exe, {"main": None}, "example.com/m", cache)
@@ -309,3 +309,52 @@ def test_attribution_is_cached_by_content(tmp_path: Path, monkeypatch: pytest.Mo
     assert len(calls) == 2
     binary.attribute_cached(exe, {"main": None}, "example.com/m", None)  # no cache dir: always attributes
     assert len(calls) == 3
+
+
+@pytest.mark.go
+def test_parallel_attribution_is_the_serial_one(built: dict[str, object]) -> None:
+    import refactor.binary as binary
+
+    path, pkgs = built["full"], built["pkgs"]
+    assert isinstance(path, Path) and isinstance(pkgs, dict)
+    serial = attribute(path, pkgs, "example.com/sz", parallel=False)
+    assert attribute(path, pkgs, "example.com/sz", parallel=True) == serial
+    # the child really answers, with the very ranges the walk gives in this process
+    job = binary.TypesJob.spawn()
+    assert job is not None and job.send(path, "example.com/sz")
+    try:
+        ranges = job.result()
+    finally:
+        job.close()
+    elf = binary._Elf(path.read_bytes())
+    assert ranges == binary._type_ranges(elf, binary._locate_moduledata(elf, {}), {}, "example.com/sz")
+    assert ranges is not None and len(ranges[0]) > 100
+
+
+@pytest.mark.go
+def test_a_dead_types_worker_changes_nothing(built: dict[str, object]) -> None:
+    import refactor.binary as binary
+
+    path, pkgs = built["full"], built["pkgs"]
+    assert isinstance(path, Path) and isinstance(pkgs, dict)
+    job = binary.TypesJob.spawn()
+    assert job is not None
+    job.proc.kill()
+    job.proc.wait()
+    table = attribute(path, pkgs, "example.com/sz", job=job)  # it walks the types itself
+    assert table == attribute(path, pkgs, "example.com/sz", parallel=False)
+    assert job.proc.stdin is not None and job.proc.stdin.closed
+
+
+@pytest.mark.go
+def test_go_build_id_names_the_content(built: dict[str, object]) -> None:
+    from refactor.binary import go_build_id
+
+    path, stripped = built["full"], built["stripped"]
+    assert isinstance(path, Path) and isinstance(stripped, Path)
+    ident = go_build_id(path.read_bytes())
+    assert ident is not None and len(ident.split("/")) == 4
+    assert go_build_id(stripped.read_bytes()) not in (None, ident)
+    assert go_build_id(b"MZ" + b"\0" * 100) is None
+    redacted = path.read_bytes().replace(ident.encode(), b"redacted".ljust(len(ident), b"\0"))
+    assert go_build_id(redacted) is None
