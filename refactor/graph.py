@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -344,12 +345,12 @@ def find_module(go: Go, start: Path) -> Module:
 
 def resolve_targets(go: Go, module: Module, specs: Sequence[TargetSpec]) -> list[Target]:
     """Targets from specs: main packages resolved, platforms validated, cgo defaulted as go would."""
-    known = go.platforms(module.dir)
     targets: list[Target] = []
     for spec in specs:
         platforms = spec.platforms or (module.host,)
         for goos, goarch in platforms:
-            if (goos, goarch) not in known:
+            # the host's platform needs no check (and no `go tool dist list`)
+            if (goos, goarch) != module.host and (goos, goarch) not in go.platforms(module.dir):
                 raise UsageError(f"unknown platform {goos}/{goarch}: see `go tool dist list`")
         for goos, goarch in platforms:
             cgo = spec.cgo if spec.cgo is not None else _default_cgo(go, module, goos, goarch)
@@ -360,6 +361,35 @@ def resolve_targets(go: Go, module: Module, specs: Sequence[TargetSpec]) -> list
     if not targets:
         raise UsageError(f"no main package in module {module.path}: pass --target ./cmd/NAME")
     return list(dict.fromkeys(targets))
+
+
+def likely_targets(module: Module, specs: Sequence[TargetSpec]) -> list[Target]:
+    """The targets resolve_targets will most likely return, guessed without running go: mains
+    named by one directory or import path (no `...`), on platforms whose cgo default is known.
+    Only for starting builds early; resolve_targets has the last word."""
+    out: list[Target] = []
+    for spec in specs:
+        for goos, goarch in spec.platforms or (module.host,):
+            if spec.cgo is None and (goos, goarch) != module.host:
+                continue  # go's cgo default for another platform takes a `go env`
+            cgo = spec.cgo if spec.cgo is not None else module.host_cgo
+            for pattern in spec.mains:
+                main = _likely_import_path(module, pattern)
+                if main:
+                    out.append(Target(main=main, goos=goos, goarch=goarch, tags=spec.tags, cgo=cgo,
+                                      ldflags=spec.ldflags))
+    return list(dict.fromkeys(out))
+
+
+def _likely_import_path(module: Module, pattern: str) -> str | None:
+    if "..." in pattern or pattern.startswith("/") or "\\" in pattern:
+        return None
+    if pattern == "." or pattern.startswith(("./", "../")):
+        rel = posixpath.normpath(pattern)
+        if rel.startswith(".."):
+            return None
+        return module.path if rel == "." else f"{module.path}/{rel}"
+    return pattern
 
 
 def _default_cgo(go: Go, module: Module, goos: str, goarch: str) -> bool:

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from refactor.config import Settings, Target, TargetSpec, load_specs
-from refactor.graph import BuildGraph, Module, Package, find_module, graphs_for, resolve_targets
+from refactor.graph import BuildGraph, Module, Package, find_module, graphs_for, likely_targets, resolve_targets
 from refactor.toolchain import Go
 
 if TYPE_CHECKING:
-    from refactor.binary import SizeTable
+    from refactor.binary import SizeTable, TypesJob
+    from refactor.builds import BackgroundBuilds
 
 Progress = Callable[[str], None]
 
@@ -28,6 +29,7 @@ class Project:
     targets: list[Target]
     graphs: dict[Target, BuildGraph]
     extras: dict[str, object] = field(default_factory=dict)
+    builds: BackgroundBuilds | None = None  # started by load(prebuild=True); close() stops them
 
     @property
     def root(self) -> Path:
@@ -38,24 +40,36 @@ class Project:
         from refactor.binary import build
 
         table = self.loaded_size(target)
-        if table is None:
-            if progress:
-                progress(f"building {target.label}")
-            with tempfile.TemporaryDirectory(prefix="gotrim-") as tmp:
-                table = self.attribute_binary(target, build(self.go, self.root, target, Path(tmp) / target.name))
-        return table
+        if table is not None:
+            return table
+        if progress:
+            progress(f"building {target.label}")
+        if self.builds is not None and self.builds.has(target):
+            exe, job = self.builds.wait(target)
+            try:
+                return self.attribute_binary(target, exe, job=job)
+            finally:
+                self.builds.release(target)
+        with tempfile.TemporaryDirectory(prefix="gotrim-") as tmp:
+            return self.attribute_binary(target, build(self.go, self.root, target, Path(tmp) / target.name))
+
+    def close(self) -> None:
+        """Stop builds started ahead of need and remove their files."""
+        if self.builds is not None:
+            self.builds.close()
 
     def loaded_size(self, target: Target) -> SizeTable | None:
         """The target's size table if a build already produced it (never builds)."""
         table = self.extras.get(_size_key(target))
         return table  # type: ignore[return-value]
 
-    def attribute_binary(self, target: Target, exe: Path) -> SizeTable:
-        """Attribute a binary built for target, and remember it as the target's size table."""
+    def attribute_binary(self, target: Target, exe: Path, job: TypesJob | None = None) -> SizeTable:
+        """Attribute a binary built for target, and remember it as the target's size table.
+        job: a types walker spawned during the build (this call owns it)."""
         from refactor.binary import attribute_cached
 
         mods = {p: pkg.module for p, pkg in self.graphs[target].packages.items()}
-        table = attribute_cached(exe, mods, target.main, self.settings.cache_dir)
+        table = attribute_cached(exe, mods, target.main, self.settings.cache_dir, job=job)
         self.extras[_size_key(target)] = table
         return table
 
@@ -89,12 +103,29 @@ def effective_specs(settings: Settings, flag_spec: TargetSpec | None) -> tuple[T
     return load_specs(settings.root) or (TargetSpec(),)
 
 
-def load(go: Go, settings: Settings, specs: Sequence[TargetSpec]) -> Project:
-    """Resolve targets and load one build graph per configuration (go list)."""
+def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], *, prebuild: bool = False) -> Project:
+    """Resolve targets and load one build graph per configuration (go list).
+
+    prebuild: start building the targets as soon as they are known, so that the links overlap
+    go list (Project.size then waits for them; Project.close stops what is left).
+    """
     module = find_module(go, settings.root)
-    targets = resolve_targets(go, module, specs)
-    graphs = graphs_for(go, module.dir, targets)
-    return Project(go=go, settings=settings, module=module, targets=targets, graphs=graphs)
+    builds = None
+    if prebuild:
+        from refactor.builds import BackgroundBuilds
+
+        # start on the likely targets at once; resolve_targets then confirms or corrects them
+        builds = BackgroundBuilds(go, module.dir, likely_targets(module, specs))
+    try:
+        targets = resolve_targets(go, module, specs)
+        if builds is not None:
+            builds.retarget(targets)
+        graphs = graphs_for(go, module.dir, targets)
+    except BaseException:
+        if builds is not None:
+            builds.close()
+        raise
+    return Project(go=go, settings=settings, module=module, targets=targets, graphs=graphs, builds=builds)
 
 
 def _size_key(target: Target) -> str:

@@ -118,3 +118,31 @@ def test_override_flags_are_key_value(capsys: pytest.CaptureFixture[str]) -> Non
         parse_assignments(["nope"], "--f")
     code, _, err = run(capsys, "suggest", str(FIXTURES / "split"), "--guard-tag", "x=bad-tag")
     assert_one_line_error(code, err, "bad-tag")
+
+
+@pytest.mark.go
+def test_size_of_a_non_main_target_leaves_no_build_behind(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    # size starts building the likely target before go list has said what it is
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    code, _, err = run(capsys, "size", str(FIXTURES / "split"), "--target", "./internal/util")
+    assert_one_line_error(code, err, "not a main package")
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.go
+def test_size_of_a_package_that_does_not_compile(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    repo, tmp = tmp_path / "repo", tmp_path / "tmp"
+    repo.mkdir()
+    tmp.mkdir()
+    (repo / "go.mod").write_text("module example.com/broken\n\ngo 1.22\n")
+    (repo / "main.go").write_text("package main\n\nfunc main() { undefinedFunction() }\n")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    code, _, err = run(capsys, "size", str(repo), "--target", ".", "--json")
+    assert_one_line_error(code, err, "go build", "undefinedFunction")
+    assert not list(tmp.iterdir())

@@ -94,3 +94,20 @@ def test_broken_package_names_the_error() -> None:
     with pytest.raises(GoError) as info:
         graph_from(target("example.com/g2/cmd/b"), load("g2_broken.json"))
     assert "github.com/nope/missing" in str(info.value)
+
+
+def test_likely_targets_are_guessed_without_go() -> None:
+    from refactor.config import TargetSpec
+    from refactor.graph import Module, likely_targets
+
+    mod = Module(path="example.com/m", dir=Path("/m"), host=("linux", "amd64"), host_cgo=True)
+    specs = [TargetSpec(mains=("./cmd/a", "./cmd/...", ".", "example.com/m/cmd/b", "../x"),
+                        platforms=(("linux", "amd64"), ("linux", "arm64")), tags=("t",)),
+             TargetSpec(mains=("./cmd/c/",), platforms=(("darwin", "arm64"),), cgo=False)]
+    got = [(t.main, t.platform, t.tags, t.cgo) for t in likely_targets(mod, specs)]
+    # patterns with ... and paths outside the module are left to go list; so is arm64's cgo default
+    assert got == [("example.com/m/cmd/a", "linux/amd64", ("t",), True),
+                   ("example.com/m", "linux/amd64", ("t",), True),
+                   ("example.com/m/cmd/b", "linux/amd64", ("t",), True),
+                   ("example.com/m/cmd/c", "darwin/arm64", (), False)]
+    assert likely_targets(mod, [TargetSpec()]) == []

@@ -1,0 +1,126 @@
+"""Target builds started early, so that the link (mostly one core) overlaps gotrim's own loading.
+
+`gotrim size` needs two things per target: the build graph (`go list`) and the built binary. The
+build does not depend on the graph, so it starts as soon as the targets are known and links while
+`go list` runs and its JSON is parsed; the child that will walk the binary's type descriptors
+(binary.TypesJob) starts with it. At most `slots` builds run at once (a link of a big binary takes
+gigabytes); the next one starts when a finished one is released.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from refactor.binary import TypesJob, build_args
+from refactor.config import Target
+from refactor.errors import GoError
+from refactor.toolchain import DEFAULT_TIMEOUT, Go
+
+
+class _Build:
+    """One `go build` running in its own temporary directory."""
+
+    def __init__(self, go: Go, root: Path, target: Target) -> None:
+        self.target = target
+        self.dir = Path(tempfile.mkdtemp(prefix="gotrim-"))
+        self.out = self.dir / target.name
+        self.argv = (go.path, *build_args(target, self.out.resolve()))
+        self.stderr = (self.dir / "go-build.stderr").open("w+", encoding="utf-8", errors="replace")
+        try:
+            self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+                self.argv, cwd=root, env=go.environ(target), stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=self.stderr)
+        except OSError:
+            self.stderr.close()
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
+        self.job: TypesJob | None = TypesJob.spawn()
+
+    def wait(self, timeout: float) -> Path:
+        """The built binary; GoError (with go's stderr) if the build failed or took too long."""
+        assert self.proc is not None
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            self.proc.kill()
+            self.proc.wait()
+            raise GoError(f"`go build` took longer than {timeout:.0f}s", argv=self.argv) from exc
+        if rc != 0:
+            self.stderr.seek(0)
+            raise GoError(f"go build {self.target.main} failed for {self.target.label}",
+                          stderr=self.stderr.read(), argv=self.argv)
+        return self.out
+
+    def take_job(self) -> TypesJob | None:
+        """The types walker spawned with this build; the caller owns it from now on."""
+        job, self.job = self.job, None
+        return job
+
+    def close(self) -> None:
+        """Stop what still runs and remove the directory (the binary with it)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.job is not None:
+            self.job.close()
+            self.job = None
+        self.stderr.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class BackgroundBuilds:
+    """Builds of a project's targets, started ahead of need, at most `slots` at a time."""
+
+    def __init__(self, go: Go, root: Path, targets: Sequence[Target], *, slots: int = 2) -> None:
+        self.go, self.root, self.slots = go, root, max(1, slots)
+        self.queue: list[Target] = list(dict.fromkeys(targets))
+        self.running: dict[Target, _Build] = {}
+        self._fill()
+
+    def _fill(self) -> None:
+        while self.queue and len(self.running) < self.slots:
+            t = self.queue.pop(0)
+            self.running[t] = _Build(self.go, self.root, t)
+
+    def retarget(self, targets: Sequence[Target]) -> None:
+        """The targets really wanted: builds of others stop, missing ones are queued in order."""
+        wanted = list(dict.fromkeys(targets))
+        for t in [t for t in self.running if t not in wanted]:
+            self.running.pop(t).close()
+        self.queue = [t for t in wanted if t not in self.running]
+        self._fill()
+
+    def has(self, target: Target) -> bool:
+        return target in self.running or target in self.queue
+
+    def wait(self, target: Target, timeout: float = DEFAULT_TIMEOUT) -> tuple[Path, TypesJob | None]:
+        """The target's binary (built, or started now if it was still queued) and its types walker.
+        The binary stays until release(target)."""
+        build = self.running.get(target)
+        if build is None:
+            self.queue.remove(target)
+            build = self.running[target] = _Build(self.go, self.root, target)
+        try:
+            exe = build.wait(timeout)
+        except BaseException:
+            self.running.pop(target).close()
+            raise
+        return exe, build.take_job()
+
+    def release(self, target: Target) -> None:
+        """Remove a finished target's build and start the next queued one."""
+        build = self.running.pop(target, None)
+        if build is not None:
+            build.close()
+        self._fill()
+
+    def close(self) -> None:
+        """Stop every build and remove every directory (on error, interrupt, or when done)."""
+        self.queue.clear()
+        for build in self.running.values():
+            build.close()
+        self.running.clear()
