@@ -9,7 +9,8 @@ go commands its verification runs, replayed from its own JSON report: for each m
 `git worktree add` of HEAD, `git apply` of the candidate's diff, `gofmt -l`, `go build ./...` and
 `go vet` per build configuration, and per target a `go build -trimpath -o` plus `go list -deps`.
 
-Each gotrim command runs in a child Python process with the Go build cache warm, gotrim's own
+Each gotrim command runs in a child Python process, timed from its start to its exit (interpreter
+start-up and imports included; main_median_s is the main() call alone), with the Go build cache warm, gotrim's own
 cache bypassed (--no-cache) and its size cache empty (--keep-cache keeps ~/.cache/gotrim); it
 reports its peak RSS (the Python process) and the peak RSS of the largest go child it waited for.
 Runs alternate floor and gotrim to spread machine noise; medians are printed with the ratio
@@ -114,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--top", type=int, default=3, help="candidates suggest --measure verifies")
     ap.add_argument("--no-measure", action="store_true", help="skip suggest --measure")
     ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--only", help="comma-separated commands to time (why,size,suggest,dce,suggest_measure)")
     ap.add_argument("--keep-cache", action="store_true",
                     help="let gotrim reuse its size cache across runs (default: a fresh empty one per command)")
     ap.add_argument("--save", help="directory to save each suggest --measure JSON report in (for bench.accuracy)")
@@ -131,10 +133,17 @@ def main(argv: list[str] | None = None) -> int:
     if not ns.no_measure:
         commands["suggest_measure"] = ["suggest", str(module), *target, "--no-cache", "--json", "-v",
                                        "--measure", "--top", str(ns.top)]
+    if ns.only:
+        wanted = ns.only.split(",")
+        unknown = [w for w in wanted if w not in commands]
+        if unknown:
+            ap.error(f"unknown command(s) {', '.join(unknown)}: choose from {', '.join(commands)}")
+        commands = {k: v for k, v in commands.items() if k in wanted}
     load_before = load_avg()
     floor(module, ns.main)  # warm the build cache
     floors: list[float] = []
     times: dict[str, list[float]] = {k: [] for k in commands}
+    main_times: dict[str, list[float]] = {k: [] for k in commands}
     rss: dict[str, int] = {k: 0 for k in commands}
     go_rss: dict[str, int] = {k: 0 for k in commands}
     measure_floor: list[float] = []
@@ -146,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             if r["rc"] != 0:
                 print(f"gotrim {name} exited {r['rc']}:\n{r['stderr'][-2000:]}", file=sys.stderr)
                 return 1
-            times[name].append(r["seconds"])
+            times[name].append(r["seconds"])  # type: ignore[arg-type]
+            main_times[name].append(r["main_seconds"])  # type: ignore[arg-type]
             rss[name] = max(rss[name], r["rss_kib"])
             go_rss[name] = max(go_rss[name], r["go_rss_kib"])
             if name == "suggest_measure":
@@ -162,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         med = statistics.median(ts)
         fl = statistics.median(measure_floor) if name == "suggest_measure" else f
         rows[name] = {"median_s": round(med, 2), "runs_s": [round(t, 2) for t in ts],
+                      "main_median_s": round(statistics.median(main_times[name]), 2),
                       "floor_s": round(fl, 2), "ratio_to_floor": round(med / fl, 2),
                       "peak_rss_mib": round(rss[name] / 1024, 1), "go_peak_rss_mib": round(go_rss[name] / 1024, 1)}
     if builds:
