@@ -355,7 +355,11 @@ def resolve_targets(go: Go, module: Module, specs: Sequence[TargetSpec]) -> list
         for goos, goarch in platforms:
             cgo = spec.cgo if spec.cgo is not None else _default_cgo(go, module, goos, goarch)
             probe = Target(main="", goos=goos, goarch=goarch, tags=spec.tags, cgo=cgo)
-            for main in _main_packages(go, module, probe, spec.mains):
+            # mains named one by one need no go list here: graph_from checks each is a main package
+            named = [n for n in (_likely_import_path(module, m) for m in spec.mains) if n]
+            if not spec.mains or len(named) < len(spec.mains):
+                named = _main_packages(go, module, probe, spec.mains)
+            for main in named:
                 targets.append(Target(main=main, goos=goos, goarch=goarch, tags=spec.tags, cgo=cgo,
                                       ldflags=spec.ldflags))
     if not targets:
@@ -386,8 +390,8 @@ def _likely_import_path(module: Module, pattern: str) -> str | None:
         return None
     if pattern == "." or pattern.startswith(("./", "../")):
         rel = posixpath.normpath(pattern)
-        if rel.startswith(".."):
-            return None
+        if rel.startswith("..") or not (module.dir / rel).is_dir():
+            return None  # go list says what is wrong with it
         return module.path if rel == "." else f"{module.path}/{rel}"
     return pattern
 

@@ -370,11 +370,21 @@ def project_dce(project: Project, target: Target, progress: Progress | None = No
         return cached
     if progress:
         progress(f"building {target.label} with -dumpdep")
-    with tempfile.TemporaryDirectory(prefix="gotrim-dce-") as tmp:
-        exe = Path(tmp) / target.name
-        report = build_with_dumpdep(project.go, project.root, target, exe, project.graphs.get(target))
-        if attribute and project.loaded_size(target) is None:
-            project.attribute_binary(target, exe)
+    job = None
+    if attribute and project.loaded_size(target) is None:
+        from refactor.binary import TypesJob
+
+        job = TypesJob.spawn()  # its start-up is hidden under the link
+    try:
+        with tempfile.TemporaryDirectory(prefix="gotrim-dce-") as tmp:
+            exe = Path(tmp) / target.name
+            report = build_with_dumpdep(project.go, project.root, target, exe, project.graphs.get(target))
+            if job is not None:
+                job, owned = None, job
+                project.attribute_binary(target, exe, job=owned)
+    finally:
+        if job is not None:
+            job.close()
     project.extras[key] = report
     return report
 
