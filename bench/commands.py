@@ -37,10 +37,12 @@ FIELDS = ("ImportPath,Name,Dir,Standard,Module,Imports,ImportMap,GoFiles,CgoFile
 
 
 def floor(module: Path, main: str) -> float:
-    """Seconds for go list -deps plus one go build of the target."""
-    t = timed(["go", "list", "-e", "-deps", f"-json={FIELDS}", main], module)
+    """Seconds for go list -deps of the targets (comma-separated) plus one go build of each, in turn."""
+    mains = main.split(",")
+    t = timed(["go", "list", "-e", "-deps", f"-json={FIELDS}", *mains], module)
     with tempfile.TemporaryDirectory() as tmp:
-        t += timed(["go", "build", "-trimpath", "-o", str(Path(tmp) / "bin"), main], module)
+        for i, m in enumerate(mains):
+            t += timed(["go", "build", "-trimpath", "-o", str(Path(tmp) / f"bin{i}"), m], module)
     return t
 
 
@@ -110,7 +112,8 @@ def replay_measure(module: Path, report: dict) -> float:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("module", nargs="?", default=str(ROOT / "bench" / "seed"))
-    ap.add_argument("--main", default="./cmd/trace-agent")
+    ap.add_argument("--main", default="./cmd/trace-agent",
+                    help="main package(s), comma-separated; the floor builds them one after the other")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--top", type=int, default=3, help="candidates suggest --measure verifies")
     ap.add_argument("--no-measure", action="store_true", help="skip suggest --measure")
@@ -123,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     if ns.smoke:
         ns.module, ns.main, ns.runs, ns.top = str(FIXTURE), "./cmd/lite", 1, 1
     module = Path(ns.module).resolve()
-    target = ["-t", ns.main]
+    target = [arg for m in ns.main.split(",") for arg in ("-t", m)]
     commands = {
         "why": ["why", "net", str(module), *target, "--json"],
         "size": ["size", str(module), *target, "--json"],

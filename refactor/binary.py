@@ -1065,38 +1065,40 @@ class _Attributor:
         """Sum painted ranges per owner; uncovered bytes become padding or per-section unattributed."""
         size = len(self.data)
         totals = [0] * len(self.own.items)
-        for s, e, o in zip(painter.starts, painter.ends, painter.owners, strict=True):
+        gaps: list[tuple[int, int]] = []
+        cursor = 0
+        for s, e, o in zip(painter.starts, painter.ends, painter.owners, strict=True):  # sorted, disjoint
             totals[o] += e - s
-        # gaps
+            if s > cursor:
+                gaps.append((cursor, s))
+            cursor = e
+        if cursor < size:
+            gaps.append((cursor, size))
         ranges = sorted((s.offset, s.offset + s.file_size, s.name) for s in elf.sections if s.file_size)
         sec_starts = [r[0] for r in ranges]
         padding = 0
         unattributed: dict[str, int] = {}
-        cursor = 0
-        gaps: list[tuple[int, int]] = []
-        for s, e in zip(painter.starts, painter.ends, strict=True):
-            if s > cursor:
-                gaps.append((cursor, s))
-            cursor = max(cursor, e)
-        if cursor < size:
-            gaps.append((cursor, size))
         data = self.data
         for gs, ge in gaps:
             pos = gs
             while pos < ge:
                 i = bisect_right(sec_starts, pos) - 1
                 if i >= 0 and pos < ranges[i][1]:
-                    end = min(ge, ranges[i][1])
-                    where = ranges[i][2] or "(unnamed section)"
-                else:
-                    nxt = sec_starts[i + 1] if i + 1 < len(sec_starts) else size
-                    end = min(ge, nxt)
-                    where = ""
-                chunk = data[pos:end]
-                if not where or (end - pos <= _PAD_MAX and _filler(chunk)):
+                    end = ranges[i][1]
+                    if end > ge:
+                        end = ge
+                    n = end - pos
+                    # a short run of one filler byte (zero, int3, nop) inside a section is alignment
+                    if n <= _PAD_MAX and data[pos] in _FILLERS and not data[pos:end].lstrip(data[pos:pos + 1]):
+                        padding += n
+                    else:
+                        where = ranges[i][2] or "(unnamed section)"
+                        unattributed[where] = unattributed.get(where, 0) + n
+                else:  # between sections: file alignment
+                    end = sec_starts[i + 1] if i + 1 < len(sec_starts) else size
+                    if end > ge:
+                        end = ge
                     padding += end - pos
-                else:
-                    unattributed[where] = unattributed.get(where, 0) + end - pos
                 pos = end
         packages: dict[str, int] = {}
         buckets: dict[str, int] = {}
@@ -1127,9 +1129,7 @@ class _Attributor:
         )
 
 
-def _filler(chunk: bytes) -> bool:
-    """True when a byte run is one repeated filler byte (zero, int3 or nop)."""
-    return bool(chunk) and chunk[0] in (0, 0xCC, 0x90) and chunk.count(chunk[:1]) == len(chunk)
+_FILLERS = frozenset((0, 0xCC, 0x90))  # zero, int3, nop
 
 
 def _next_start(starts: list[int], value: int, limit: int) -> int:
