@@ -14,7 +14,8 @@ start-up and imports included; main_median_s is the main() call alone), with the
 cache bypassed (--no-cache) and its size cache empty (--keep-cache keeps ~/.cache/gotrim); it
 reports its peak RSS (the Python process) and the peak RSS of the largest go child it waited for.
 Runs alternate floor and gotrim to spread machine noise; medians are printed with the ratio
-gotrim / floor, and the load average before and after.
+gotrim / floor, the median of the paired ratios (each gotrim run over the floor timed just before
+it, steadier on a machine whose speed drifts), and the load average before and after.
 With --smoke (used by the test suite) it runs once on fixture_repos/split with --top 1.
 """
 
@@ -150,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     rss: dict[str, int] = {k: 0 for k in commands}
     go_rss: dict[str, int] = {k: 0 for k in commands}
     measure_floor: list[float] = []
+    paired: dict[str, list[float]] = {k: [] for k in commands}  # each run over the floor timed just before it
     builds: dict[str, int] = {}
     for _ in range(ns.runs):
         for name, args in commands.items():
@@ -159,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"gotrim {name} exited {r['rc']}:\n{r['stderr'][-2000:]}", file=sys.stderr)
                 return 1
             times[name].append(r["seconds"])  # type: ignore[arg-type]
+            if name != "suggest_measure":
+                paired[name].append(r["seconds"] / floors[-1])  # type: ignore[operator]
             main_times[name].append(r["main_seconds"])  # type: ignore[arg-type]
             rss[name] = max(rss[name], r["rss_kib"])
             go_rss[name] = max(go_rss[name], r["go_rss_kib"])
@@ -169,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
                     Path(ns.save).mkdir(parents=True, exist_ok=True)
                     (Path(ns.save) / f"measure-{len(measure_floor)}.json").write_text(json.dumps(report, indent=1))
                 measure_floor.append(floors[-1] + replay_measure(module, report))
+                paired[name].append(r["seconds"] / measure_floor[-1])  # type: ignore[operator]
     f = statistics.median(floors)
     rows: dict[str, dict[str, object]] = {}
     for name, ts in times.items():
@@ -177,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         rows[name] = {"median_s": round(med, 2), "runs_s": [round(t, 2) for t in ts],
                       "main_median_s": round(statistics.median(main_times[name]), 2),
                       "floor_s": round(fl, 2), "ratio_to_floor": round(med / fl, 2),
+                      "paired_ratio_median": round(statistics.median(paired[name]), 2),
+                      "paired_ratios": [round(x, 2) for x in paired[name]],
                       "peak_rss_mib": round(rss[name] / 1024, 1), "go_peak_rss_mib": round(go_rss[name] / 1024, 1)}
     if builds:
         rows["suggest_measure"]["builds"] = builds

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import mmap
 import os
 import pickle
 import re
@@ -10,7 +12,7 @@ import struct
 import subprocess
 import sys
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -21,6 +23,10 @@ from refactor.table import Column, Table
 from refactor.toolchain import DEFAULT_TIMEOUT, Go
 
 JSON_VERSION = 1
+
+# A binary is read through mmap (no copy of tens of megabytes; both processes share the page cache);
+# everything here only indexes, slices, finds and unpacks, which bytes and mmap do alike.
+Bytes = bytes | mmap.mmap
 
 # Named buckets: bytes that belong to no package but whose nature is known.
 DWARF = "dwarf"
@@ -346,7 +352,7 @@ class _Section:
 class _Elf:
     """The parts of an ELF file attribution needs, read with struct over one bytes object."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: Bytes) -> None:
         self.data = data
         self.view = memoryview(data)
         self.is64 = data[4] == 2
@@ -538,13 +544,22 @@ def attribute_cached(path: Path, packages: Mapping[str, str | None], main_import
     job: a TypesJob spawned earlier (during the build); this call owns it from now on."""
     if cache_dir is None:
         return attribute(path, packages, main_import_path, job=job)
+    try:
+        with _mapped(Path(path)) as data:
+            job = _engage(job, None, Path(path), main_import_path, len(data))  # it walks while we hash
+            return _attribute_cached(data, packages, main_import_path, cache_dir, job)
+    finally:
+        if job is not None:
+            job.close()  # (again: closing twice is harmless)
+
+
+def _attribute_cached(data: Bytes, packages: Mapping[str, str | None], main_import_path: str,
+                      cache_dir: Path, job: TypesJob | None) -> SizeTable:
     import hashlib
     import json
 
     from refactor import __version__, code_digest
 
-    data = Path(path).read_bytes()
-    job = _engage(job, None, Path(path), main_import_path, len(data))  # it walks while we hash
     try:
         # go build stamps a digest of the file's content into its build ID: reading the note is much
         # cheaper than hashing tens of megabytes. Only gotrim's own fresh builds come here (never a
@@ -577,7 +592,7 @@ def attribute_cached(path: Path, packages: Mapping[str, str | None], main_import
 _BUILD_ID = re.compile(rb"[A-Za-z0-9_-]{20}(?:/[A-Za-z0-9_-]{20}){3}")
 
 
-def go_build_id(data: bytes) -> str | None:
+def go_build_id(data: Bytes) -> str | None:
     """The build ID `go build` wrote into an ELF executable (its last part digests the file's
     content), or None when there is none in the standard four-part form."""
     if len(data) < 64 or data[:4] != b"\x7fELF":
@@ -613,13 +628,30 @@ def attribute(path: Path, packages: Mapping[str, str | None], main_import_path: 
     path = Path(path)
     job = _engage(job, parallel, path, main_import_path, path.stat().st_size)
     try:
-        return _attribute(path.read_bytes(), packages, main_import_path, job)
+        with _mapped(path) as data:
+            return _attribute(data, packages, main_import_path, job)
     finally:
         if job is not None:
             job.close()
 
 
-def _attribute(data: bytes, packages: Mapping[str, str | None], main_import_path: str,
+@contextlib.contextmanager
+def _mapped(path: Path) -> Iterator[Bytes]:
+    """The file's bytes, mapped read-only (read into memory when it cannot be mapped, e.g. empty)."""
+    with open(path, "rb") as f:
+        try:
+            m = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except (ValueError, OSError):
+            yield f.read()
+            return
+        try:
+            yield m
+        finally:
+            with contextlib.suppress(BufferError):  # a view still held somewhere: the mapping goes with it
+                m.close()
+
+
+def _attribute(data: Bytes, packages: Mapping[str, str | None], main_import_path: str,
                job: TypesJob | None) -> SizeTable:
     if len(data) < 64 or data[:4] != b"\x7fELF":
         return SizeTable(file_bytes=len(data), unattributed=len(data),
@@ -723,15 +755,15 @@ def _types_worker() -> None:
         return  # closed unused: the binary was small, or its size was cached
     raw_path, _, raw_main = request.partition(b"\0")
     main = raw_main.decode()
-    data = Path(os.fsdecode(raw_path)).read_bytes()
-    elf = _Elf(data)
-    symaddr: dict[str, tuple[int, int]] = {}
-    md = _locate_moduledata(elf, symaddr)
-    if md is None:  # stripped of .gopclntab's section header or of moduledata: names are the way
-        for name, value, size, _shndx, _typ in elf.symbols():
-            symaddr.setdefault(name, (value, size))
+    with _mapped(Path(os.fsdecode(raw_path))) as data:
+        elf = _Elf(data)
+        symaddr: dict[str, tuple[int, int]] = {}
         md = _locate_moduledata(elf, symaddr)
-    result = _type_ranges(elf, md, symaddr, main)
+        if md is None:  # stripped of .gopclntab's section header or of moduledata: names are the way
+            for name, value, size, _shndx, _typ in elf.symbols():
+                symaddr.setdefault(name, (value, size))
+            md = _locate_moduledata(elf, symaddr)
+        result = _type_ranges(elf, md, symaddr, main)
     sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -750,7 +782,7 @@ def _type_ranges(elf: _Elf, md: _Moduledata | None, symaddr: Mapping[str, tuple[
 class _Attributor:
     """One attribution run over one ELF file."""
 
-    def __init__(self, data: bytes, packages: Mapping[str, str | None], main_import_path: str) -> None:
+    def __init__(self, data: Bytes, packages: Mapping[str, str | None], main_import_path: str) -> None:
         self.elf = _Elf(data)
         self.data = data
         self.packages = packages
@@ -1138,7 +1170,7 @@ def _next_start(starts: list[int], value: int, limit: int) -> int:
     return min(starts[i], limit) if i < len(starts) else limit
 
 
-def elf_machine_x86(data: bytes) -> bool:
+def elf_machine_x86(data: Bytes) -> bool:
     """True for x86 ELF files (whose code padding is int3)."""
     machine = struct.unpack_from("<H" if data[5] == 1 else ">H", data, 18)[0]
     return int(machine) in (3, 62)
@@ -1511,7 +1543,7 @@ class _TypeWalker:
         return None
 
 
-def _varint(data: bytes, pos: int) -> tuple[int, int]:
+def _varint(data: Bytes, pos: int) -> tuple[int, int]:
     """(value, position after) of an encoding/binary uvarint."""
     v = shift = 0
     while True:

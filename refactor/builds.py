@@ -2,9 +2,9 @@
 
 `gotrim size` needs two things per target: the build graph (`go list`) and the built binary. The
 build does not depend on the graph, so it starts as soon as the targets are known and links while
-`go list` runs and its JSON is parsed; the child that will walk the binary's type descriptors
-(binary.TypesJob) starts with it. At most `slots` builds run at once (a link of a big binary takes
-gigabytes); the next one starts when a finished one is released.
+`go list` runs and its JSON is parsed. The child that will walk the binary's type descriptors
+(binary.TypesJob) starts when gotrim is ready to wait for the build. At most `slots` builds run at
+once (a link of a big binary takes gigabytes); the next one starts when a finished one is released.
 """
 
 from __future__ import annotations
@@ -38,11 +38,15 @@ class _Build:
             self.stderr.close()
             shutil.rmtree(self.dir, ignore_errors=True)
             raise
-        self.job: TypesJob | None = TypesJob.spawn()
+        self.job: TypesJob | None = None
 
     def wait(self, timeout: float) -> Path:
-        """The built binary; GoError (with go's stderr) if the build failed or took too long."""
+        """The built binary; GoError (with go's stderr) if the build failed or took too long.
+        The types walker starts now: late enough not to compete with go list and gotrim's own
+        loading at the start of the build, early enough to be ready when the link ends."""
         assert self.proc is not None
+        if self.job is None and self.proc.poll() is None:
+            self.job = TypesJob.spawn()
         try:
             rc = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired as exc:

@@ -45,6 +45,9 @@ class Project:
         if progress:
             progress(f"building {target.label}")
         if self.builds is not None and self.builds.has(target):
+            from refactor import code_digest
+
+            code_digest()  # the size cache keys on it: read gotrim's sources while the link runs
             exe, job = self.builds.wait(target)
             try:
                 return self.attribute_binary(target, exe, job=job)
