@@ -709,23 +709,24 @@ class TypesJob:
 
     def send(self, path: Path, main_import_path: str) -> bool:
         """Ask the child for the binary at path; False if it is gone."""
-        assert self.proc.stdin is not None
+        stdin = self.proc.stdin
+        if stdin is None:
+            return False  # already asked
+        self.proc.stdin = None  # closed below: communicate() must not touch it
         try:
-            self.proc.stdin.write(os.fsencode(path.resolve()) + b"\0" + main_import_path.encode())
-            self.proc.stdin.close()
+            with stdin:
+                stdin.write(os.fsencode(path.resolve()) + b"\0" + main_import_path.encode())
         except OSError:
             return False
         return True
 
     def result(self) -> _TypeRanges | None:
         """The child's painted type ranges, or None if it failed (the caller then walks itself)."""
-        assert self.proc.stdout is not None
         try:
-            out = self.proc.stdout.read()
-            rc = self.proc.wait(timeout=600)
-        except (OSError, subprocess.TimeoutExpired):
+            out, _ = self.proc.communicate(timeout=600)
+        except (OSError, ValueError, subprocess.TimeoutExpired):
             return None
-        if rc != 0:
+        if self.proc.returncode != 0:
             return None
         try:
             res = pickle.loads(out)

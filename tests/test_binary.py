@@ -341,9 +341,11 @@ def test_a_dead_types_worker_changes_nothing(built: dict[str, object]) -> None:
     assert job is not None
     job.proc.kill()
     job.proc.wait()
-    table = attribute(path, pkgs, "example.com/sz", job=job)  # it walks the types itself
+    table = attribute(path, pkgs, "example.com/sz", parallel=True, job=job)  # it walks the types itself
     assert table == attribute(path, pkgs, "example.com/sz", parallel=False)
-    assert job.proc.stdin is not None and job.proc.stdin.closed
+    assert job.proc.returncode is not None  # reaped
+    assert job.proc.stdin is None or job.proc.stdin.closed
+    assert job.proc.stdout is not None and job.proc.stdout.closed
 
 
 @pytest.mark.go

@@ -146,3 +146,24 @@ def test_size_of_a_package_that_does_not_compile(capsys: pytest.CaptureFixture[s
     code, _, err = run(capsys, "size", str(repo), "--target", ".", "--json")
     assert_one_line_error(code, err, "go build", "undefinedFunction")
     assert not list(tmp.iterdir())
+
+
+@pytest.mark.go
+def test_size_interrupted_leaves_no_build_behind(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    import refactor.binary as binary
+
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    monkeypatch.setenv("GOTRIM_CACHE_DIR", str(tmp_path / "cache"))  # no size cached: it must attribute
+    monkeypatch.setattr(binary, "_attribute", interrupted)
+    (tmp_path / "tmp").mkdir()
+    # two targets: one is waited for when Ctrl-C comes, the other still building or queued
+    code, _, err = run(capsys, "size", str(FIXTURES / "split"), "-t", "./cmd/lite", "-t", "./cmd/full",
+                       "--json")
+    assert code == 130 and ("interrupted" in err or "aborted" in err)
+    assert not list((tmp_path / "tmp").iterdir())
