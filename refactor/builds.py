@@ -5,28 +5,82 @@ build does not depend on the graph, so it starts as soon as the targets are know
 `go list` runs and its JSON is parsed. The child that will walk the binary's type descriptors
 (binary.TypesJob) starts when gotrim is ready to wait for the build. At most `slots` builds run at
 once (a link of a big binary takes gigabytes); the next one starts when a finished one is released.
+
+With a cache directory, each target builds into a directory of its own under `<cache>/builds`
+that is kept between runs: `go build -o` onto an up-to-date binary does not link again, and the
+size cache knows the binary by its build ID, so a second `gotrim size` on unchanged code costs a
+go list and a no-op go build. The KEEP_BUILDS most recently used directories stay; a directory
+another gotrim holds (a lock file) is built beside, in a temporary one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 from refactor.binary import TypesJob, build_args
 from refactor.config import Target
 from refactor.errors import GoError
 from refactor.toolchain import DEFAULT_TIMEOUT, Go
 
+KEEP_BUILDS = 16
+
+
+def _lock(folder: Path) -> IO[bytes] | None:
+    """An exclusive lock on folder (its `.lock` file), or None if another process holds it or
+    locks are not available here."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no kept builds
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        f = (folder / ".lock").open("wb")
+    except OSError:
+        return None
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        return None
+    return f
+
+
+def _prune(builds: Path, keep: int) -> None:
+    """Remove all but the `keep` most recently used build directories (never a locked one)."""
+    try:
+        dirs = sorted((d for d in builds.iterdir() if d.is_dir()), key=lambda d: d.stat().st_mtime, reverse=True)
+    except OSError:
+        return
+    for d in dirs[keep:]:
+        lock = _lock(d)
+        if lock is not None:
+            with lock:
+                shutil.rmtree(d, ignore_errors=True)
+
 
 class _Build:
-    """One `go build` running in its own temporary directory."""
+    """One `go build` running in its own directory: a kept one under the cache, or a temporary one."""
 
-    def __init__(self, go: Go, root: Path, target: Target) -> None:
+    def __init__(self, go: Go, root: Path, target: Target, cache_dir: Path | None = None) -> None:
         self.target = target
-        self.dir = Path(tempfile.mkdtemp(prefix="gotrim-"))
+        self.lock: IO[bytes] | None = None
+        if cache_dir is not None:
+            key = hashlib.sha256(f"{root.resolve()}\0{target!r}".encode()).hexdigest()[:20]
+            kept = cache_dir / "builds" / key
+            self.lock = _lock(kept)
+        if self.lock is not None:
+            self.dir = kept
+            os.utime(self.dir)  # most recently used
+        else:
+            self.dir = Path(tempfile.mkdtemp(prefix="gotrim-"))
         self.out = self.dir / target.name
         self.argv = (go.path, *build_args(target, self.out.resolve()))
         self.stderr = (self.dir / "go-build.stderr").open("w+", encoding="utf-8", errors="replace")
@@ -35,8 +89,7 @@ class _Build:
                 self.argv, cwd=root, env=go.environ(target), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=self.stderr)
         except OSError:
-            self.stderr.close()
-            shutil.rmtree(self.dir, ignore_errors=True)
+            self._remove()
             raise
         self.job: TypesJob | None = None
 
@@ -65,22 +118,32 @@ class _Build:
         return job
 
     def close(self) -> None:
-        """Stop what still runs and remove the directory (the binary with it)."""
+        """Stop what still runs; remove a temporary directory, unlock a kept one."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
         if self.job is not None:
             self.job.close()
             self.job = None
+        self._remove()
+
+    def _remove(self) -> None:
         self.stderr.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if self.lock is None:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            return
+        with contextlib.suppress(OSError):
+            (self.dir / "go-build.stderr").unlink()
+        self.lock.close()  # releases the lock
+        self.lock = None
 
 
 class BackgroundBuilds:
     """Builds of a project's targets, started ahead of need, at most `slots` at a time."""
 
-    def __init__(self, go: Go, root: Path, targets: Sequence[Target], *, slots: int = 2) -> None:
-        self.go, self.root, self.slots = go, root, max(1, slots)
+    def __init__(self, go: Go, root: Path, targets: Sequence[Target], *, slots: int = 2,
+                 cache_dir: Path | None = None) -> None:
+        self.go, self.root, self.slots, self.cache_dir = go, root, max(1, slots), cache_dir
         self.queue: list[Target] = list(dict.fromkeys(targets))
         self.running: dict[Target, _Build] = {}
         self._fill()
@@ -88,7 +151,7 @@ class BackgroundBuilds:
     def _fill(self) -> None:
         while self.queue and len(self.running) < self.slots:
             t = self.queue.pop(0)
-            self.running[t] = _Build(self.go, self.root, t)
+            self.running[t] = _Build(self.go, self.root, t, self.cache_dir)
 
     def retarget(self, targets: Sequence[Target]) -> None:
         """The targets really wanted: builds of others stop, missing ones are queued in order."""
@@ -107,7 +170,7 @@ class BackgroundBuilds:
         build = self.running.get(target)
         if build is None:
             self.queue.remove(target)
-            build = self.running[target] = _Build(self.go, self.root, target)
+            build = self.running[target] = _Build(self.go, self.root, target, self.cache_dir)
         try:
             exe = build.wait(timeout)
         except BaseException:
@@ -123,8 +186,11 @@ class BackgroundBuilds:
         self._fill()
 
     def close(self) -> None:
-        """Stop every build and remove every directory (on error, interrupt, or when done)."""
+        """Stop every build and remove every temporary directory (on error, interrupt, or when
+        done); kept ones beyond KEEP_BUILDS go too."""
         self.queue.clear()
         for build in self.running.values():
             build.close()
         self.running.clear()
+        if self.cache_dir is not None:
+            _prune(self.cache_dir / "builds", KEEP_BUILDS)

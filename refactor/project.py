@@ -118,7 +118,7 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], *, prebuild: b
         from refactor.builds import BackgroundBuilds
 
         # start on the likely targets at once; resolve_targets then confirms or corrects them
-        builds = BackgroundBuilds(go, module.dir, likely_targets(module, specs))
+        builds = BackgroundBuilds(go, module.dir, likely_targets(module, specs), cache_dir=settings.cache_dir)
     try:
         targets = resolve_targets(go, module, specs)
         if builds is not None:

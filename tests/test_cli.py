@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,30 @@ def test_size_interrupted_leaves_no_build_behind(capsys: pytest.CaptureFixture[s
                        "--json")
     assert code == 130 and ("interrupted" in err or "aborted" in err)
     assert not list((tmp_path / "tmp").iterdir())
+
+
+@pytest.mark.go
+def test_size_keeps_its_build_and_links_again_only_after_a_change(
+        capsys: pytest.CaptureFixture[str], fixture_repo: Callable[[str], Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    repo = fixture_repo("split")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("GOTRIM_CACHE_DIR", str(cache))
+    code, first, _ = run(capsys, "size", str(repo), "-t", "./cmd/lite", "--json")
+    assert code == 0
+    [kept] = list((cache / "builds").glob("*/lite"))
+    inode = kept.stat().st_ino
+    code, again, _ = run(capsys, "size", str(repo), "-t", "./cmd/lite", "--json")
+    assert code == 0 and again == first
+    # go build found it up to date: it only touched the file (a link renames a new one into place)
+    assert kept.stat().st_ino == inode
+    main_go = repo / "cmd" / "lite" / "main.go"
+    main_go.write_text(main_go.read_text() + '\nvar banner = "' + "x" * 50_000 + '"\n\n'
+                       'func init() { println(len(banner)) }\n')
+    code, changed, _ = run(capsys, "size", str(repo), "-t", "./cmd/lite", "--json")
+    assert code == 0
+    before, after = json.loads(first)[0]["size"], json.loads(changed)[0]["size"]
+    assert after["file_bytes"] > before["file_bytes"] + 40_000  # the 50 kB string (layout shifts the rest)
+    assert kept.stat().st_size == after["file_bytes"]

@@ -1,0 +1,25 @@
+"""Kept build directories: pruned to the most recently used, never one another gotrim holds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from refactor.builds import _lock, _prune
+
+
+def test_prune_keeps_the_newest_and_the_locked(tmp_path: Path) -> None:
+    builds = tmp_path / "builds"
+    for i in range(5):
+        (builds / f"b{i}").mkdir(parents=True)
+        (builds / f"b{i}" / "bin").write_bytes(b"x")
+    held = _lock(builds / "b0")  # the oldest (below), but in use
+    assert held is not None
+    for i in range(5):
+        os.utime(builds / f"b{i}", (1000 + i, 1000 + i))
+    assert _lock(builds / "b0") is None  # a second taker is refused, not blocked
+    _prune(builds, keep=2)
+    assert sorted(p.name for p in builds.iterdir()) == ["b0", "b3", "b4"]
+    held.close()
+    _prune(builds, keep=2)
+    assert sorted(p.name for p in builds.iterdir()) == ["b3", "b4"]
