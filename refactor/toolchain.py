@@ -66,16 +66,6 @@ class Go:
             raise GoError(f"{label} failed{where}", stderr=proc.stderr, argv=argv)
         return proc
 
-    def popen(
-        self, args: Sequence[str], *, cwd: Path, target: Target | None = None,
-        env: Mapping[str, str] | None = None,
-    ) -> subprocess.Popen[str]:
-        """Start `go args...` with stderr as a text pipe (for streams such as -dumpdep)."""
-        return subprocess.Popen(
-            (self.path, *args), cwd=cwd, env=self.environ(target, env), stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, errors="replace",
-        )
-
     def env_values(self, cwd: Path, *names: str) -> dict[str, str]:
         """`go env -json NAMES...` as a dict."""
         out = self.run(["env", "-json", *names], cwd=cwd).stdout

@@ -153,3 +153,24 @@ def test_parse_buildinfo_replacements_win() -> None:
             "\tdep\tgithub.com/google/go-cmp\tv0.6.0\th1:x=\n\t=>\t../cmp\t(devel)\t\n")
     assert parse_buildinfo(text) == {"example.com/x": "(devel)", "google.golang.org/grpc": "v1.64.0",
                                      "github.com/google/go-cmp": "(devel)"}
+
+
+def test_follow_reads_a_file_while_it_is_written(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from refactor.linker import _lines, follow
+
+    writer = ("import sys, time\n"
+              "out = sys.stdout.buffer\n"
+              "for i in range(300):\n"
+              "    out.write(f'a{i} -> b{i}\\n'.encode()); out.flush()\n"
+              "    if i % 100 == 0: time.sleep(0.05)\n"
+              "out.write('é'.encode()[:1]); out.flush(); time.sleep(0.05)\n"  # a character cut in two
+              "out.write('é'.encode()[1:] + b' last, no newline'); out.flush()\n")
+    path = tmp_path / "stream"
+    with path.open("wb") as sink, path.open("rb") as source:
+        proc = subprocess.Popen([sys.executable, "-c", writer], stdout=sink)
+        lines = list(_lines(follow(source, proc)))
+    assert proc.returncode == 0
+    assert lines == [f"a{i} -> b{i}" for i in range(300)] + ["é last, no newline"]
