@@ -63,15 +63,21 @@ class Refusal:
 
 Proposal = Candidate | Refusal
 Propose = Callable[["Project", Settings], Iterator[Proposal]]
+Warm = Callable[["Project"], None]
 
 
 @dataclass(frozen=True)
 class Strategy:
-    """A refactoring strategy: a name, a one-line summary, and a pure propose function."""
+    """A refactoring strategy: a name, a one-line summary, and a pure propose function.
+
+    warm, if any, does the part of propose's work that needs only the build graphs and sources
+    (not the built binaries), into caches propose reads; suggest runs it while the targets link.
+    """
 
     name: str
     summary: str
     propose: Propose
+    warm: Warm | None = None
 
 
 def candidate_id(strategy: str, key: str) -> str:

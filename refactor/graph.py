@@ -80,6 +80,8 @@ class BuildGraph:
     packages: dict[str, Package]
     _importers: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _depth: dict[str, int] = field(default_factory=dict, repr=False)
+    _edge_removes: dict[tuple[Edge, ...], dict[Edge, frozenset[str]]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         importers: dict[str, list[str]] = {p: [] for p in self.packages}
@@ -152,11 +154,16 @@ class BuildGraph:
         """For each edge, the packages no longer reachable when only that edge is cut.
 
         Each edge gets a virtual node in its middle; the dominator subtree of that node is what
-        cutting the edge removes. One dominator computation serves every edge asked for.
+        cutting the edge removes. One dominator computation serves every edge asked for, and the
+        answer is kept for the same edges (suggest computes it ahead, while the target links).
         """
-        tree = self._dominator_tree(edges)
-        subtrees = _subtrees(tree, self.packages)
-        return {e: subtrees.get(_edge_node(e), frozenset()) for e in edges}
+        key = tuple(edges)
+        hit = self._edge_removes.get(key)
+        if hit is None:
+            tree = self._dominator_tree(edges)
+            subtrees = _subtrees(tree, self.packages)
+            hit = self._edge_removes[key] = {e: subtrees.get(_edge_node(e), frozenset()) for e in edges}
+        return hit
 
     def _dominator_tree(self, split_edges: Sequence[Edge]) -> dict[Any, Any]:
         import networkx as nx  # imported here: why and size never need it, and it costs 0.2-0.4 s

@@ -42,12 +42,14 @@ def strategies_named(names: Sequence[str]) -> list[Strategy]:
     return [known[n] for n in names]
 
 
-def prepare(project: Project, progress: Progress | None = None) -> None:
+def prepare(project: Project, progress: Progress | None = None, strategies: Sequence[Strategy] = ()) -> None:
     """Everything the strategies read, loaded up front so propose is pure: one -dumpdep build per
     target gives both the linker's report and the binary whose bytes are attributed.
 
     Two targets at a time: while one links (mostly a single core) the other is built or
     attributed in Python, so a repository with many binaries pays little more than its builds.
+    Meanwhile this thread runs the strategies' graph-only warm-up (dominators and the like),
+    which would otherwise wait for the builds.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -57,8 +59,12 @@ def prepare(project: Project, progress: Progress | None = None) -> None:
         project_dce(project, t, progress, attribute=True)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for _ in pool.map(load_one, project.targets):
-            pass
+        builds = [pool.submit(load_one, t) for t in project.targets]
+        for s in strategies:
+            if s.warm is not None:
+                s.warm(project)
+        for f in builds:
+            f.result()
 
 
 def propose_all(project: Project, strategies: Sequence[Strategy]) -> Suggestions:
@@ -164,7 +170,7 @@ def suggestions(project: Project, strategies: Sequence[Strategy], progress: Prog
         cached = load_cached(project, strategies)
         if cached is not None:
             return cached
-    prepare(project, progress)
+    prepare(project, progress, strategies)
     if progress:
         progress("proposing")
     s = propose_all(project, strategies)

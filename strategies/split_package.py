@@ -176,10 +176,23 @@ def _nested_module(root: Path, d: Path) -> bool:
     return False
 
 
+def _candidate_edges(graph: BuildGraph) -> list[Edge]:
+    """The import edges a split could cut: from a non-main, non-standard package."""
+    return [(p, q) for p, q in graph.edges()
+            if p != graph.root and not graph.packages[p].standard and graph.packages[p].name != "main"]
+
+
+def warm(project: Project) -> None:
+    """What each cut would remove (dominators): graph-only, so it runs while the targets link."""
+    for graph in project.graphs.values():
+        edges = _candidate_edges(graph)
+        if edges:
+            graph.edge_removes(edges)
+
+
 def _for_target(project: Project, settings: Settings, target: Target, graph: BuildGraph,
                 names: dict[str, str], files: _ModuleFiles) -> Iterator[Draft | Refusal]:
-    edges = [(p, q) for p, q in graph.edges()
-             if p != graph.root and not graph.packages[p].standard and graph.packages[p].name != "main"]
+    edges = _candidate_edges(graph)
     if not edges:
         return
     removes = graph.edge_removes(edges)
@@ -978,4 +991,4 @@ def _top_ident_sites(text: bytes, names: set[str]) -> list[tuple[int, int, str]]
 
 
 STRATEGY = Strategy(name=NAME, summary="Move the used (or the heavy) declarations of a package to a new package",
-                    propose=propose)
+                    propose=propose, warm=warm)

@@ -188,3 +188,23 @@ def test_new_package_is_imported_renamed_where_a_parameter_shadows_it(tmp_path: 
     assert _go(root, "vet", "./...").returncode == 0
     deps = _go(root, "list", "-deps", "./cmd/tiny").stdout.split()
     assert "net/http" not in deps
+
+
+def test_warm_computes_what_propose_reads(fixture_repo: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+                                          ) -> None:
+    from refactor.graph import BuildGraph
+    from strategies.split_package import STRATEGY, warm
+
+    root = fixture_repo("split")
+    project = _load(root, ("./cmd/lite",))
+    cold, _ = _propose(project)
+    project = _load(root, ("./cmd/lite",))
+    assert STRATEGY.warm is warm
+    warm(project)  # suggest runs this while the targets link
+
+    def no_second_computation(*_args: object) -> None:
+        raise AssertionError("propose recomputed the dominators warm had computed")
+
+    monkeypatch.setattr(BuildGraph, "_dominator_tree", no_second_computation)
+    warmed, _ = _propose(project)
+    assert [c.plan.diff() for c in warmed] == [c.plan.diff() for c in cold] and warmed
