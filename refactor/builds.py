@@ -9,8 +9,8 @@ once (a link of a big binary takes gigabytes); the next one starts when a finish
 With a cache directory, each target builds into a directory of its own under `<cache>/builds`
 that is kept between runs: `go build -o` onto an up-to-date binary does not link again, and the
 size cache knows the binary by its build ID, so a second `gotrim size` on unchanged code costs a
-go list and a no-op go build. The KEEP_BUILDS most recently used directories stay; a directory
-another gotrim holds (a lock file) is built beside, in a temporary one.
+go list and a no-op go build. The KEEP_BUILDS most recently used directories stay, within
+KEEP_BYTES; a directory another gotrim holds (a lock file) is built beside, in a temporary one.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from refactor.errors import GoError
 from refactor.toolchain import DEFAULT_TIMEOUT, Go
 
 KEEP_BUILDS = 16
+KEEP_BYTES = 2 << 30  # and at most 2 GiB of them (the newest is kept whatever its size)
 
 
 def _lock(folder: Path) -> IO[bytes] | None:
@@ -53,13 +54,18 @@ def _lock(folder: Path) -> IO[bytes] | None:
     return f
 
 
-def _prune(builds: Path, keep: int) -> None:
-    """Remove all but the `keep` most recently used build directories (never a locked one)."""
+def _prune(builds: Path, keep: int, keep_bytes: int = KEEP_BYTES) -> None:
+    """Remove the least recently used build directories beyond `keep` of them or `keep_bytes`
+    (never a locked one)."""
     try:
         dirs = sorted((d for d in builds.iterdir() if d.is_dir()), key=lambda d: d.stat().st_mtime, reverse=True)
     except OSError:
         return
-    for d in dirs[keep:]:
+    total = 0
+    for i, d in enumerate(dirs):
+        total += sum(f.stat().st_size for f in d.iterdir() if f.is_file())
+        if i == 0 or (i < keep and total <= keep_bytes):
+            continue
         lock = _lock(d)
         if lock is not None:
             with lock:

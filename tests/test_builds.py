@@ -23,3 +23,15 @@ def test_prune_keeps_the_newest_and_the_locked(tmp_path: Path) -> None:
     held.close()
     _prune(builds, keep=2)
     assert sorted(p.name for p in builds.iterdir()) == ["b3", "b4"]
+
+
+def test_prune_keeps_within_a_byte_budget(tmp_path: Path) -> None:
+    builds = tmp_path / "builds"
+    for i in range(4):
+        (builds / f"b{i}").mkdir(parents=True)
+        (builds / f"b{i}" / "bin").write_bytes(b"x" * 1000)
+        os.utime(builds / f"b{i}", (1000 + i, 1000 + i))
+    _prune(builds, keep=16, keep_bytes=2500)  # room for two
+    assert sorted(p.name for p in builds.iterdir()) == ["b2", "b3"]
+    _prune(builds, keep=16, keep_bytes=10)  # the newest stays whatever its size
+    assert sorted(p.name for p in builds.iterdir()) == ["b3"]
