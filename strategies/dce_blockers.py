@@ -142,11 +142,18 @@ def _blocker_count(report: DceReport) -> int:
     return n + (1 if report.dynlink.active else 0)
 
 
-def _estimate(report: DceReport, blockers: int, share: float) -> tuple[int, str]:
-    """Bytes and confidence: the gain comes only when this was the last blocker."""
+def _estimate(project: Project, graph: BuildGraph, report: DceReport, blockers: int, share: float,
+              removes: Sequence[str] = ()) -> tuple[int, str]:
+    """Bytes and confidence. The packages the change removes (and what only they import) go in
+    any case, by the size table; the method-DCE gain, a share of the rest, comes only when this
+    was the last blocker."""
+    size = project.loaded_size(report.target)
+    cut = 0
+    if removes and size is not None:
+        cut = size.removal_estimate(graph.removed_by(cut_packages=[p for p in removes if p in graph.packages]))
     if blockers <= 1:
-        return int(report.binary_bytes * share), "medium"
-    return 0, "low"
+        return cut + int((report.binary_bytes - cut) * share), "medium"
+    return cut, "low"
 
 
 def _chain_packages(graph: BuildGraph, chain: Sequence[str]) -> list[str]:
@@ -208,7 +215,8 @@ def _switch_proposal(project: Project, target: Target, report: DceReport, sw: Sw
         return Refusal(NAME, (target,), summary,
                        f"{sw.module} is {version}; the tag {sw.tag} exists in {rng} ({sw.source})")
     changes = tag_config_changes(project, target, sw.tag)
-    est, confidence = _estimate(report, blockers, DYNLINK_SHARE if "plugin" in sw.removes else REFLECT_SHARE)
+    est, confidence = _estimate(project, project.graphs[target], report, blockers,
+                                DYNLINK_SHARE if "plugin" in sw.removes else REFLECT_SHARE)
     explanation = (f"{what} is reached through {sw.module} {version}. The build tag {sw.tag} removes "
                    f"{sw.removes}.\nSource: {sw.source}\nChecked: {sw.verified}\n"
                    + _last_blocker_note(blockers))
@@ -567,7 +575,8 @@ def _template_rewrite(project: Project, target: Target, graph: BuildGraph, repor
             yield Refusal(NAME, (target,), f"{target.name}: templates of {pkg_path} not rewritten", refusal)
             continue
         done = True
-        est, confidence = _estimate(report, blockers, REFLECT_SHARE)
+        removes = tuple(p for p in TEMPLATE_PACKAGES if p in graph.packages and _only_via(graph, p, pkg_path))
+        est, confidence = _estimate(project, graph, report, blockers, REFLECT_SHARE, removes)
         names = ", ".join(f"{u.var} ({u.file})" for u in uses)
         yield Candidate(
             id=candidate_id(NAME, f"{target}|template|{pkg_path}"), strategy=NAME, targets=(target,),
@@ -581,7 +590,7 @@ def _template_rewrite(project: Project, target: Target, graph: BuildGraph, repor
                          + ").\n" + _last_blocker_note(blockers)),
             estimated_bytes=est, confidence=confidence,
             plan=Plan(title=f"Replace field-only templates in {pkg_path} with fmt", changes=tuple(changes)),
-            removes=tuple(p for p in TEMPLATE_PACKAGES if p in graph.packages and _only_via(graph, p, pkg_path)),
+            removes=removes,
             details={"kind": "template-rewrite", "package": pkg_path, "templates": [u.var for u in uses]},
         )
     if not done:
@@ -809,7 +818,7 @@ def _plugin_blocker(project: Project, target: Target, graph: BuildGraph, report:
         yield Refusal(NAME, (target,), f"{target.name}: plugin import of {pkg.import_path} not guarded",
                       str(exc))
         return
-    est, confidence = _estimate(report, blockers, DYNLINK_SHARE)
+    est, confidence = _estimate(project, graph, report, blockers, DYNLINK_SHARE, ("plugin",))
     files = ", ".join(c.path for c in changes)
     yield Candidate(
         id=candidate_id(NAME, f"{target}|plugin|{pkg.import_path}"), strategy=NAME, targets=(target,),
