@@ -1144,12 +1144,16 @@ class _Attributor:
             buckets[PADDING] = buckets.get(PADDING, 0) + padding
         modules: dict[str, int] = {}
         for pkg, n in packages.items():
-            mod = self.packages.get(pkg, "?") if pkg in self.packages else "?"
+            if pkg in self.packages:
+                mod = self.packages[pkg]
+            else:  # named by symbols only: linked by the linker (runtime/cgo) or linknamed into runtime
+                mod = None if "." not in pkg.split("/", 1)[0] else "?"
             key = "std" if mod is None else str(mod)
             modules[key] = modules.get(key, 0) + n
         unknown = sorted(p for p in packages if p not in self.packages and p != self.main)
         if unknown:
-            self.notes.append(f"{len(unknown)} symbol package(s) not in the build graph (module '?'): "
+            self.notes.append(f"{len(unknown)} symbol package(s) not in the build graph (module std if the "
+                              "path is standard, else '?'): "
                               + ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else ""))
         sections: dict[str, int] = {}
         for sec in elf.sections:

@@ -252,6 +252,7 @@ def test_attribute_full_build(built: dict[str, object]) -> None:
     assert "main" not in t.packages
     assert t.buckets.get("dwarf", 0) > 0 and t.buckets.get("symtab+strtab", 0) > 0
     assert t.modules["std"] > t.modules["example.com/sz"] > 0
+    assert "?" not in t.modules, t.notes  # std packages named only by symbols (runtime/cgo) count as std
     assert ".bss" not in t.sections and ".text" in t.sections
     assert t.top(1)[0][0] == "runtime"
     again = SizeTable.from_json(json.loads(json.dumps(t.to_json())))
