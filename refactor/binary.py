@@ -1144,10 +1144,9 @@ class _Attributor:
             buckets[PADDING] = buckets.get(PADDING, 0) + padding
         modules: dict[str, int] = {}
         for pkg, n in packages.items():
-            if pkg in self.packages:
-                mod = self.packages[pkg]
-            else:  # named by symbols only: linked by the linker (runtime/cgo) or linknamed into runtime
-                mod = None if "." not in pkg.split("/", 1)[0] else "?"
+            # a package named by symbols only (runtime/cgo, or linknamed into runtime) is std if its path is
+            outside = None if "." not in pkg.split("/", 1)[0] else "?"
+            mod = self.packages.get(pkg, outside)
             key = "std" if mod is None else str(mod)
             modules[key] = modules.get(key, 0) + n
         unknown = sorted(p for p in packages if p not in self.packages and p != self.main)

@@ -392,8 +392,13 @@ def likely_targets(module: Module, specs: Sequence[TargetSpec]) -> list[Target]:
     return list(dict.fromkeys(out))
 
 
+_META_PATTERNS = frozenset(("all", "std", "cmd", "tool", "work"))
+
+
 def _likely_import_path(module: Module, pattern: str) -> str | None:
-    if "..." in pattern or pattern.startswith("/") or "\\" in pattern:
+    """The import path a pattern names, when it surely names one package; else None (go list)."""
+    if ("..." in pattern or pattern.startswith("/") or "\\" in pattern or "@" in pattern
+            or pattern in _META_PATTERNS):
         return None
     if pattern == "." or pattern.startswith(("./", "../")):
         rel = posixpath.normpath(pattern)

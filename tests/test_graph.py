@@ -103,11 +103,13 @@ def test_likely_targets_are_guessed_without_go(tmp_path: Path) -> None:
     for d in ("cmd/a", "cmd/c", "x"):
         (tmp_path / "m" / d).mkdir(parents=True)
     mod = Module(path="example.com/m", dir=tmp_path / "m", host=("linux", "amd64"), host_cgo=True)
-    specs = [TargetSpec(mains=("./cmd/a", "./cmd/...", ".", "example.com/m/cmd/b", "../x", "./cmd/gone"),
+    specs = [TargetSpec(mains=("./cmd/a", "./cmd/...", ".", "example.com/m/cmd/b", "../x", "./cmd/gone", "all",
+                               "example.com/m/cmd/b@v1"),
                         platforms=(("linux", "amd64"), ("linux", "arm64")), tags=("t",)),
              TargetSpec(mains=("./cmd/c/",), platforms=(("darwin", "arm64"),), cgo=False)]
     got = [(t.main, t.platform, t.tags, t.cgo) for t in likely_targets(mod, specs)]
-    # patterns with ..., paths outside the module and missing directories are left to go list;
+    # patterns with ..., meta-patterns, versions, paths outside the module and missing directories
+    # are left to go list;
     # so is arm64's cgo default
     assert got == [("example.com/m/cmd/a", "linux/amd64", ("t",), True),
                    ("example.com/m", "linux/amd64", ("t",), True),
