@@ -84,26 +84,26 @@ class _Build:
             self.lock = _lock(kept)
         if self.lock is not None:
             self.dir = kept
-            os.utime(self.dir)  # most recently used
+            with contextlib.suppress(OSError):
+                os.utime(self.dir)  # most recently used
         else:
             self.dir = Path(tempfile.mkdtemp(prefix="gotrim-"))
         self.out = self.dir / target.name
         self.argv = (go.path, *build_args(target, self.out.resolve()))
-        self.stderr = (self.dir / "go-build.stderr").open("w+", encoding="utf-8", errors="replace")
+        self.stderr: IO[str] | None = None
+        self.job: TypesJob | None = None
         try:
-            self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
-                self.argv, cwd=root, env=go.environ(target), stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=self.stderr)
+            self.stderr = (self.dir / "go-build.stderr").open("w+", encoding="utf-8", errors="replace")
+            self.proc = subprocess.Popen(self.argv, cwd=root, env=go.environ(target), stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=self.stderr)
         except OSError:
             self._remove()
             raise
-        self.job: TypesJob | None = None
 
     def wait(self, timeout: float) -> Path:
         """The built binary; GoError (with go's stderr) if the build failed or took too long.
         The types walker starts now: late enough not to compete with go list and gotrim's own
         loading at the start of the build, early enough to be ready when the link ends."""
-        assert self.proc is not None
         if self.job is None and self.proc.poll() is None:
             self.job = TypesJob.spawn()
         try:
@@ -113,6 +113,7 @@ class _Build:
             self.proc.wait()
             raise GoError(f"`go build` took longer than {timeout:.0f}s", argv=self.argv) from exc
         if rc != 0:
+            assert self.stderr is not None
             self.stderr.seek(0)
             raise GoError(f"go build {self.target.main} failed for {self.target.label}",
                           stderr=self.stderr.read(), argv=self.argv)
@@ -125,7 +126,7 @@ class _Build:
 
     def close(self) -> None:
         """Stop what still runs; remove a temporary directory, unlock a kept one."""
-        if self.proc is not None and self.proc.poll() is None:
+        if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
         if self.job is not None:
@@ -134,7 +135,8 @@ class _Build:
         self._remove()
 
     def _remove(self) -> None:
-        self.stderr.close()
+        if self.stderr is not None:
+            self.stderr.close()
         if self.lock is None:
             shutil.rmtree(self.dir, ignore_errors=True)
             return
