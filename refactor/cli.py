@@ -31,7 +31,9 @@ class _LazyConsole:
         self._stderr = stderr
         self._console: Any = None
 
-    def __getattr__(self, name: str) -> Any:
+    @property
+    def console(self) -> Any:
+        """The rich Console itself (for rich objects that take one, such as Progress)."""
         if self._console is None:
             from rich.console import Console
 
@@ -40,7 +42,10 @@ class _LazyConsole:
             else:  # a pipe gets wide lines rather than rich's 80 columns, so that import paths never wrap
                 self._console = Console(highlight=False, soft_wrap=True,
                                         width=None if sys.stdout.isatty() else 240)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console, name)
 
 
 out: Any = _LazyConsole(stderr=False)
@@ -255,7 +260,7 @@ def _measure_all(project: Project, candidates: Sequence[Any], run_tests: bool, q
     results = {}
     with open_workspace(state) as ws, Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=err, disable=quiet, transient=True,
+        TimeElapsedColumn(), console=err.console, disable=quiet, transient=True,
     ) as bar:
         task = bar.add_task("measuring", total=len(candidates))
         for c in candidates:

@@ -195,3 +195,14 @@ def test_size_keeps_its_build_and_links_again_only_after_a_change(
     before, after = json.loads(first)[0]["size"], json.loads(changed)[0]["size"]
     assert after["file_bytes"] > before["file_bytes"] + 40_000  # the 50 kB string (layout shifts the rest)
     assert kept.stat().st_size == after["file_bytes"]
+
+
+@pytest.mark.go
+def test_readme_suggest_measure_with_progress(capsys: pytest.CaptureFixture[str],
+                                              fixture_repo: Callable[[str], Path]) -> None:
+    # The README's first command, with its table and progress bar (not --json): a rich Progress
+    # must get a real Console, not gotrim's lazy stand-in.
+    repo = fixture_repo("split")
+    code, out, err = run(capsys, "suggest", str(repo), "--measure", "--top", "1", "-t", "./cmd/lite")
+    assert code == 0, err
+    assert "internal error" not in err and "✓" in out
