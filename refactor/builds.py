@@ -31,6 +31,19 @@ from refactor.errors import GoError
 from refactor.toolchain import DEFAULT_TIMEOUT, Go
 
 KEEP_BUILDS = 16
+LINK_GIB = 4  # memory to allow per concurrent link (a 180 MB binary's link peaks at 2.2 GB)
+
+
+def link_slots(cpus: int | None = None, ram_bytes: int | None = None) -> int:
+    """How many builds to run at once: a link is mostly one core and gigabytes of memory, so half
+    the CPUs, within LINK_GIB per link, and never fewer than two."""
+    cpus = cpus if cpus is not None else (os.cpu_count() or 2)
+    if ram_bytes is None:
+        try:
+            ram_bytes = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (AttributeError, ValueError, OSError):  # not POSIX: assume enough
+            ram_bytes = 1 << 62
+    return max(2, min(cpus // 2, ram_bytes // (LINK_GIB << 30)))
 KEEP_BYTES = 2 << 30  # and at most 2 GiB of them (the newest is kept whatever its size)
 
 
@@ -147,11 +160,12 @@ class _Build:
 
 
 class BackgroundBuilds:
-    """Builds of a project's targets, started ahead of need, at most `slots` at a time."""
+    """Builds of a project's targets, started ahead of need, at most `slots` at a time (link_slots())."""
 
-    def __init__(self, go: Go, root: Path, targets: Sequence[Target], *, slots: int = 2,
+    def __init__(self, go: Go, root: Path, targets: Sequence[Target], *, slots: int | None = None,
                  cache_dir: Path | None = None) -> None:
-        self.go, self.root, self.slots, self.cache_dir = go, root, max(1, slots), cache_dir
+        self.go, self.root, self.cache_dir = go, root, cache_dir
+        self.slots = max(1, slots if slots is not None else link_slots())
         self.queue: list[Target] = list(dict.fromkeys(targets))
         self.running: dict[Target, _Build] = {}
         self._fill()

@@ -149,7 +149,7 @@ def size(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: s
          as_json: bool, by: str, top: int) -> None:
     """Bytes of each built binary per package, module or section.
 
-    Builds every target (with -trimpath; two at a time, starting before go list has answered) and
+    Builds every target (with -trimpath; several at once, from before go list has answered) and
     attributes the file's bytes from the symbol table, the pclntab and the type data. What cannot
     be attributed is shown as such, never hidden. Each target's last build is kept (builds/ in
     $GOTRIM_CACHE_DIR, else ~/.cache/gotrim), so unchanged code is not linked again.

@@ -46,19 +46,20 @@ def prepare(project: Project, progress: Progress | None = None, strategies: Sequ
     """Everything the strategies read, loaded up front so propose is pure: one -dumpdep build per
     target gives both the linker's report and the binary whose bytes are attributed.
 
-    Two targets at a time: while one links (mostly a single core) the other is built or
-    attributed in Python, so a repository with many binaries pays little more than its builds.
+    Several targets at a time (two on a small machine, builds.link_slots): while one links (mostly
+    a single core) another is built or attributed, so many binaries cost little more than their builds.
     Meanwhile this thread runs the strategies' graph-only warm-up (dominators and the like),
     which would otherwise wait for the builds.
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    from refactor.builds import link_slots
     from refactor.linker import project_dce
 
     def load_one(t: Target) -> None:
         project_dce(project, t, progress, attribute=True)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=link_slots()) as pool:
         builds = [pool.submit(load_one, t) for t in project.targets]
         for s in strategies:
             if s.warm is not None:

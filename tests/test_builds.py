@@ -35,3 +35,14 @@ def test_prune_keeps_within_a_byte_budget(tmp_path: Path) -> None:
     assert sorted(p.name for p in builds.iterdir()) == ["b2", "b3"]
     _prune(builds, keep=16, keep_bytes=10)  # the newest stays whatever its size
     assert sorted(p.name for p in builds.iterdir()) == ["b3"]
+
+
+def test_link_slots_follow_cores_and_memory() -> None:
+    from refactor.builds import link_slots
+
+    gib = 1 << 30
+    assert link_slots(cpus=2, ram_bytes=8 * gib) == 2  # this CI machine: never fewer than two
+    assert link_slots(cpus=16, ram_bytes=64 * gib) == 8  # half the cores
+    assert link_slots(cpus=16, ram_bytes=16 * gib) == 4  # 4 GiB per link
+    assert link_slots(cpus=1, ram_bytes=1 * gib) == 2
+    assert link_slots() >= 2
