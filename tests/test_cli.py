@@ -206,3 +206,28 @@ def test_readme_suggest_measure_with_progress(capsys: pytest.CaptureFixture[str]
     code, out, err = run(capsys, "suggest", str(repo), "--measure", "--top", "1", "-t", "./cmd/lite")
     assert code == 0, err
     assert "internal error" not in err and "✓" in out
+
+
+@pytest.mark.go
+def test_size_queues_targets_beyond_its_link_slots(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    import refactor.builds as builds
+
+    started: list[str] = []
+    real = builds._Build.__init__
+
+    def recording(self: builds._Build, go: object, root: Path, target: object, cache_dir: Path | None = None
+                  ) -> None:
+        started.append(target.name)  # type: ignore[attr-defined]
+        real(self, go, root, target, cache_dir)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builds, "link_slots", lambda: 1)
+    monkeypatch.setattr(builds._Build, "__init__", recording)
+    monkeypatch.setenv("GOTRIM_CACHE_DIR", str(tmp_path / "cache"))
+    code, out, err = run(capsys, "size", str(FIXTURES / "blockers"), "--json")
+    assert code == 0, err
+    names = [d["target"].split()[0] for d in json.loads(out)]
+    assert names == ["clean", "constname", "dispatch", "pluggable", "report"]
+    assert started == names  # queued in order, each started once
