@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -157,9 +158,13 @@ def size(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: s
     from refactor.binary import size_table
 
     project = _project(repo, mains, platforms, tags, cgo, prebuild=True)  # links overlap go list
+    tables = []
     try:
-        tables = [(t, replace(size_table(project.size(t, progress_for(as_json)), top=top, by=by),
-                              title=f"{t.label}: bytes by {by}")) for t in project.targets]
+        with targets_progress(len(project.targets), as_json) as (say, done):
+            for t in project.targets:
+                table = size_table(project.size(t, say), top=top, by=by)
+                tables.append((t, replace(table, title=f"{t.label}: bytes by {by}")))
+                done()
     finally:
         project.close()
     if as_json:
@@ -334,6 +339,21 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
     if worktree:
         out.print(f"worktree kept at {worktree}")
     return 0
+
+
+@contextlib.contextmanager
+def targets_progress(total: int, quiet: bool) -> Iterator[tuple[Callable[[str], None], Callable[[], None]]]:
+    """(say, done) for work over `total` targets: on a terminal a transient bar (targets done,
+    elapsed time, the current step), elsewhere one status line per step; silent if quiet."""
+    if quiet or total < 2 or not err.console.is_terminal:
+        yield progress_for(quiet), lambda: None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=err.console, transient=True) as bar:
+        task = bar.add_task("", total=total)
+        yield (lambda msg: bar.update(task, description=msg)), (lambda: bar.advance(task))
 
 
 def progress_for(quiet: bool) -> Callable[[str], None]:
