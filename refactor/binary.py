@@ -52,8 +52,8 @@ _PCLN_MAGICS = (0xFFFFFFF1, 0xFFFFFFF0)
 # Paint tiers, in order of precedence: a byte goes to the first tier that claims it. Package symbols
 # (and the ELF headers), then the per-function pclntab pieces, then type descriptors (walked in a
 # worker process for big binaries), then carriers and shared symbols, then whole known sections.
-_T_SYMBOLS, _T_PCLN, _T_SHARED, _T_SECTIONS = 0, 1, 3, 4  # 2: the types tier, painted by _type_ranges
-_N_TIERS = 5
+# The types tier is not collected here: _type_ranges paints it on its own (possibly in a child).
+_T_SYMBOLS, _T_PCLN, _T_SHARED, _T_SECTIONS = range(4)
 
 _SECTION_BUCKETS = {
     ".symtab": SYMTAB, ".strtab": SYMTAB, ".shstrtab": HEADERS, ".go.buildinfo": BUILDINFO,
@@ -791,7 +791,7 @@ class _Attributor:
         self.mapper = SymbolMapper(list(packages) + [main_import_path], main_import_path)
         self.own = _Owners()
         self.notes: list[str] = []
-        self.tiers: list[list[tuple[int, int, int]]] = [[] for _ in range(_N_TIERS)]
+        self.tiers: list[list[tuple[int, int, int]]] = [[], [], [], []]  # indexed by _T_*
         self.syms = self.elf.symbols()
         self.symaddr: dict[str, tuple[int, int]] = {}
         for name, value, size, _shndx, _typ in self.syms:

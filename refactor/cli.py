@@ -257,17 +257,12 @@ def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags
 
 
 def _measure_all(project: Project, candidates: Sequence[Any], run_tests: bool, quiet: bool) -> dict[str, Any]:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from refactor.measure import verify_and_measure
     from refactor.workspace import open_workspace, require_repo
 
     state = require_repo(project.root)
     results = {}
-    with open_workspace(state) as ws, Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=err.console, disable=quiet, transient=True,
-    ) as bar:
+    with open_workspace(state) as ws, _bar(quiet) as bar:
         task = bar.add_task("measuring", total=len(candidates))
         for c in candidates:
             ws.reset()
@@ -348,12 +343,17 @@ def targets_progress(total: int, quiet: bool) -> Iterator[tuple[Callable[[str], 
     if quiet or total < 2 or not err.console.is_terminal:
         yield progress_for(quiet), lambda: None
         return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=err.console, transient=True) as bar:
+    with _bar(quiet) as bar:
         task = bar.add_task("", total=total)
         yield (lambda msg: bar.update(task, description=msg)), (lambda: bar.advance(task))
+
+
+def _bar(quiet: bool) -> Any:
+    """gotrim's transient progress bar on stderr: the step, the bar, done/total, elapsed time."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                    TimeElapsedColumn(), console=err.console, disable=quiet, transient=True)
 
 
 def progress_for(quiet: bool) -> Callable[[str], None]:

@@ -65,6 +65,16 @@ class Plan:
         """A unified diff in `git diff` form (a/ b/ prefixes, /dev/null), files sorted by path."""
         return "".join(_file_diff(c) for c in sorted(self.changes, key=lambda c: c.path))
 
+    def write_to(self, root: Path) -> None:
+        """Write the changes into the tree at root: files created, rewritten or deleted."""
+        for change in self.changes:
+            dst = root / change.path
+            if change.after is None:
+                dst.unlink()
+            else:
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                dst.write_bytes(change.after)
+
 
 def _file_diff(c: FileChange) -> str:
     if c.before == c.after:

@@ -353,6 +353,7 @@ def find_module(go: Go, start: Path) -> Module:
 def resolve_targets(go: Go, module: Module, specs: Sequence[TargetSpec]) -> list[Target]:
     """Targets from specs: main packages resolved, platforms validated, cgo defaulted as go would."""
     targets: list[Target] = []
+    cgo_defaults: dict[tuple[str, str], bool] = {}  # one `go env` per platform, not per spec
     for spec in specs:
         platforms = spec.platforms or (module.host,)
         for goos, goarch in platforms:
@@ -360,7 +361,12 @@ def resolve_targets(go: Go, module: Module, specs: Sequence[TargetSpec]) -> list
             if (goos, goarch) != module.host and (goos, goarch) not in go.platforms(module.dir):
                 raise UsageError(f"unknown platform {goos}/{goarch}: see `go tool dist list`")
         for goos, goarch in platforms:
-            cgo = spec.cgo if spec.cgo is not None else _default_cgo(go, module, goos, goarch)
+            if spec.cgo is not None:
+                cgo = spec.cgo
+            elif (goos, goarch) in cgo_defaults:
+                cgo = cgo_defaults[goos, goarch]
+            else:
+                cgo = cgo_defaults[goos, goarch] = _default_cgo(go, module, goos, goarch)
             probe = Target(main="", goos=goos, goarch=goarch, tags=spec.tags, cgo=cgo)
             # mains named one by one need no go list here: graph_from checks each is a main package
             named = [n for n in (_likely_import_path(module, m) for m in spec.mains) if n]

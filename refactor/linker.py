@@ -79,7 +79,6 @@ class Dumpdep:
     """What one `-dumpdep` stream says about method DCE."""
 
     lines: int
-    symbols: int | None  # distinct reachable symbols recorded; None: only scanned (no <ReflectMethod>)
     root_cause: Blocker | None
     possible: tuple[Blocker, ...]  # later flagged symbols (at most MAX_POSSIBLE)
     flagged: int  # distinct flagged symbols in all
@@ -196,7 +195,7 @@ def parse_dumpdep(lines: Iterable[str], max_possible: int = MAX_POSSIBLE) -> Dum
                 root = Blocker(dst, chain, certain=True, retained=_retained(chain))
             elif len(possible) < max_possible:
                 possible.append(Blocker(dst, chain, certain=False, retained=_retained(chain)))
-    return Dumpdep(lines=n, symbols=len(parent), root_cause=root, possible=tuple(possible),
+    return Dumpdep(lines=n, root_cause=root, possible=tuple(possible),
                    flagged=len(flagged), other_lines=tuple(other))
 
 
@@ -285,7 +284,7 @@ def _read_dumpdep(stream: Path, proc: subprocess.Popen[bytes]) -> Dumpdep:
             lines += chunk.count(b"\n")
             carry = chunk[1 - len(mark):]
         else:
-            return Dumpdep(lines=lines, symbols=None, root_cause=None, possible=(), flagged=0)
+            return Dumpdep(lines=lines, root_cause=None, possible=(), flagged=0)
     with stream.open("rb") as f:
         return parse_dumpdep(_lines(follow(f, proc)))
 

@@ -69,11 +69,7 @@ class Workspace:
                 what = "exists" if change.before is None else "changed since the analysis"
                 raise WorkspaceError(f"{change.path} {what} at HEAD: run `gotrim suggest` again "
                                      "(or commit your changes first)")
-            if change.after is None:
-                dst.unlink()
-            else:
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                dst.write_bytes(change.after)
+        plan.write_to(self.module_dir)
 
     def reset(self) -> None:
         """Back to HEAD: tracked files restored, new files removed."""

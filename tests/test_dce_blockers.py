@@ -261,16 +261,6 @@ def test_proposals_golden(blockers: Project, golden: Callable[[str, str], None])
     golden("dce_blockers/blockers.diff", text)
 
 
-def _write(root: Path, plan: Plan) -> None:
-    for ch in plan.changes:
-        path = root / ch.path
-        if ch.after is None:
-            path.unlink()
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(ch.after)
-
-
 def _build(root: Path, target: Target, out: Path, tags: tuple[str, ...] = ()) -> int:
     go = find_go()
     t = target.with_tags(*tags)
@@ -294,7 +284,7 @@ def test_each_fix_builds_vets_and_shrinks(blockers: Project, tmp_path: Path, nam
     base = _copy(tmp_path / "base", "blockers")
     before = _build(base, target, tmp_path / "before")
     fixed = _copy(tmp_path / "fixed", "blockers")
-    _write(fixed, plan)
+    plan.write_to(fixed)
     tags = tuple(t for c in mine for t in c.variant_tags)
     after = _build(fixed, target, tmp_path / "after", tags)
     assert after < before * 0.97, (before, after)

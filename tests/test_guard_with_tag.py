@@ -30,15 +30,6 @@ def candidates(project: Project) -> tuple[list[Candidate], list[Refusal]]:
     return [c for c in out if isinstance(c, Candidate)], [r for r in out if isinstance(r, Refusal)]
 
 
-def write_plan(root: Path, c: Candidate) -> None:
-    for ch in c.plan.changes:
-        path = root / ch.path
-        if ch.after is None:
-            path.unlink()
-        else:
-            path.write_bytes(ch.after)
-
-
 def go(root: Path, *args: str, goos: str = "linux", goarch: str = "amd64") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GOOS": goos, "GOARCH": goarch, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"}
     return subprocess.run(["go", *args], cwd=root, env=env, capture_output=True, text=True)
@@ -108,7 +99,7 @@ def test_guard_fixture_builds_and_shrinks(fixture_repo: Callable[[str], Path], t
     before = tmp_path / "agent-before"
     assert go(root, "build", "-o", str(before), "./cmd/agent").returncode == 0
     (c,), _ = candidates(project_for(root, ("./cmd/agent", "./cmd/server")))
-    write_plan(root, c)
+    c.plan.write_to(root)
     fmt = subprocess.run(["gofmt", "-l", "."], cwd=root, capture_output=True, text=True)
     assert fmt.stdout == "" and fmt.returncode == 0
     for goos, goarch in (*PLATFORMS, ("plan9", "amd64")):
@@ -274,7 +265,7 @@ def test_new_stub_golden(tmp_path: Path, golden: Callable[[str, str], None]) -> 
 def test_new_stub_builds(tmp_path: Path) -> None:
     root = write_module(tmp_path / "synth", SYNTH)
     (c,), _ = candidates(project_for(root))
-    write_plan(root, c)
+    c.plan.write_to(root)
     assert subprocess.run(["gofmt", "-l", "."], cwd=root, capture_output=True, text=True).stdout == ""
     for goos, goarch in PLATFORMS:
         for tags in ("", TAG):

@@ -43,16 +43,6 @@ def _golden_text(cands: list[Candidate], refusals: list[Refusal]) -> str:
     return "\n".join(parts)
 
 
-def _write(root: Path, cand: Candidate) -> None:
-    for ch in cand.plan.changes:
-        p = root / ch.path
-        if ch.after is None:
-            p.unlink()
-        else:
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_bytes(ch.after)
-
-
 def _go(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["go", *args], cwd=root, capture_output=True, text=True,
                           env={**os.environ, "GOTOOLCHAIN": "local", **(env or {})})
@@ -117,7 +107,7 @@ def test_split_candidates_build_and_shrink(fixture_repo: Callable[[str], Path], 
     for i, cand in enumerate(cands):
         work = tmp_path / f"c{i}"
         subprocess.run(["cp", "-a", str(root), str(work)], check=True)
-        _write(work, cand)
+        cand.plan.write_to(work)
         for goos in ("linux", "windows"):
             proc = _go(work, "build", "./...", env={"GOOS": goos, "GOARCH": "amd64"})
             assert proc.returncode == 0, f"{cand.summary} ({goos}): {proc.stderr}"
@@ -182,7 +172,7 @@ def test_new_package_is_imported_renamed_where_a_parameter_shadows_it(tmp_path: 
     cands, _ = _propose(_load(root, ("./cmd/tiny",)))
     light = [c for c in cands if "light part" in c.summary]
     assert light, [c.summary for c in cands]
-    _write(root, light[0])
+    light[0].plan.write_to(root)
     proc = _go(root, "build", "./...")
     assert proc.returncode == 0, proc.stderr + light[0].plan.diff()
     assert _go(root, "vet", "./...").returncode == 0
