@@ -1,4 +1,5 @@
-"""The installed package has every module, template and data file (a plain `pip install .`)."""
+"""The installed package has every module, template and data file, and the Go sources of the
+attribution core (a plain `pip install .`)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ def test_wheel_carries_every_source_template_and_catalogue(tmp_path: Path) -> No
     (wheel,) = tmp_path.glob("gotrim-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     wanted = {p.relative_to(ROOT).as_posix() for d in ("refactor", "strategies") for p in (ROOT / d).rglob("*")
-              if p.is_file() and p.suffix in (".py", ".j2", ".toml") and "__pycache__" not in p.parts}
+              if p.is_file() and (p.suffix in (".py", ".j2", ".toml", ".go") or p.name == "go.mod")
+              and "__pycache__" not in p.parts}
     assert wanted, "no sources found"
+    assert "refactor/attrib/go.mod" in wanted and "refactor/attrib/main.go" in wanted
     assert wanted <= names, sorted(wanted - names)

@@ -1,0 +1,3 @@
+module gotrim/attrib
+
+go 1.22

@@ -1,0 +1,89 @@
+// Command attrib is gotrim's byte attribution core. It reads one Go ELF binary and attributes every
+// byte of the file to a package, a named bucket or "unattributed"; refactor/binary.py builds it once
+// per Go toolchain (standard library only), caches its answers and renders them.
+//
+//	attrib attribute FILE  < {"packages": [[path, module|null], ...], "main": path}
+//	                       > {"file_bytes": N, "packages": {...}, "buckets": {...}, ...}
+//	attrib owners          < {"packages": ..., "main": ..., "names": [name, ...]}
+//	                       > [[kind, name], ...]   (kind "pkg" or "bucket")
+//
+// Errors go to stderr with exit status 1. It was ported from gotrim's Python attribution and keeps
+// its tie-breaking (owner ids in order of first use, claims sorted by start, end, owner), so the same
+// binary always gives the same table.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"strconv"
+)
+
+type request struct {
+	Packages [][2]*string `json:"packages"`
+	Main     string       `json:"main"`
+	Names    []string     `json:"names"`
+}
+
+func main() {
+	// One short run over one file: tens of MB of small objects and no garbage worth collecting.
+	debug.SetGCPercent(-1)
+	if strconv.IntSize < 64 {
+		fail(fmt.Errorf("needs a 64-bit host (file offsets and addresses are kept in int)"))
+	}
+	if len(os.Args) < 2 {
+		fail(fmt.Errorf("usage: attrib attribute FILE | attrib owners"))
+	}
+	var req request
+	if err := json.NewDecoder(bufio.NewReader(os.Stdin)).Decode(&req); err != nil {
+		fail(fmt.Errorf("reading the request on stdin: %v", err))
+	}
+	var paths []string
+	modules := make(map[string]*string, len(req.Packages))
+	for _, pm := range req.Packages {
+		if pm[0] == nil {
+			continue
+		}
+		paths = append(paths, *pm[0])
+		modules[*pm[0]] = pm[1]
+	}
+	out := bufio.NewWriterSize(os.Stdout, 1<<16)
+	defer out.Flush()
+	enc := json.NewEncoder(out)
+	switch os.Args[1] {
+	case "attribute":
+		if len(os.Args) != 3 {
+			fail(fmt.Errorf("usage: attrib attribute FILE"))
+		}
+		data, err := readFile(os.Args[2])
+		if err != nil {
+			fail(err)
+		}
+		table, err := attribute(data, paths, modules, req.Main)
+		if err != nil {
+			fail(err)
+		}
+		if err := enc.Encode(table); err != nil {
+			fail(err)
+		}
+	case "owners":
+		m := newMapper(append(paths, req.Main), req.Main)
+		res := make([][2]string, len(req.Names))
+		for i, n := range req.Names {
+			o := m.owner(n)
+			res[i] = [2]string{o.kind, o.name}
+		}
+		if err := enc.Encode(res); err != nil {
+			fail(err)
+		}
+	default:
+		fail(fmt.Errorf("unknown mode %q: attribute or owners", os.Args[1]))
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "attrib:", err)
+	os.Exit(1)
+}
