@@ -2,9 +2,8 @@
 
 `gotrim size` needs two things per target: the build graph (`go list`) and the built binary. The
 build does not depend on the graph, so it starts as soon as the targets are known and links while
-`go list` runs and its JSON is parsed. The child that will walk the binary's type descriptors
-(binary.TypesJob) starts when gotrim is ready to wait for the build. At most `slots` builds run at
-once (a link of a big binary takes gigabytes); the next one starts when a finished one is released.
+`go list` runs and its JSON is parsed. At most `slots` builds run at once (a link of a big binary
+takes gigabytes); the next one starts when a finished one is released.
 
 With a cache directory, each target builds into a directory of its own under `<cache>/builds`
 that is kept between runs: `go build -o` onto an up-to-date binary does not link again, and the
@@ -25,7 +24,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-from refactor.binary import TypesJob, build_args
+from refactor import attribcore
+from refactor.binary import build_args
 from refactor.config import Target
 from refactor.errors import GoError
 from refactor.toolchain import DEFAULT_TIMEOUT, Go
@@ -104,7 +104,6 @@ class _Build:
         self.out = self.dir / target.name
         self.argv = (go.path, *build_args(target, self.out.resolve()))
         self.stderr: IO[str] | None = None
-        self.job: TypesJob | None = None
         try:
             self.stderr = (self.dir / "go-build.stderr").open("w+", encoding="utf-8", errors="replace")
             self.proc = subprocess.Popen(self.argv, cwd=root, env=go.environ(target), stdin=subprocess.DEVNULL,
@@ -114,11 +113,7 @@ class _Build:
             raise
 
     def wait(self, timeout: float) -> Path:
-        """The built binary; GoError (with go's stderr) if the build failed or took too long.
-        The types walker starts now: late enough not to compete with go list and gotrim's own
-        loading at the start of the build, early enough to be ready when the link ends."""
-        if self.job is None and self.proc.poll() is None:
-            self.job = TypesJob.spawn()
+        """The built binary; GoError (with go's stderr) if the build failed or took too long."""
         try:
             rc = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired as exc:
@@ -132,19 +127,11 @@ class _Build:
                           stderr=self.stderr.read(), argv=self.argv)
         return self.out
 
-    def take_job(self) -> TypesJob | None:
-        """The types walker spawned with this build; the caller owns it from now on."""
-        job, self.job = self.job, None
-        return job
-
     def close(self) -> None:
         """Stop what still runs; remove a temporary directory, unlock a kept one."""
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        if self.job is not None:
-            self.job.close()
-            self.job = None
         self._remove()
 
     def _remove(self) -> None:
@@ -165,6 +152,7 @@ class BackgroundBuilds:
     def __init__(self, go: Go, root: Path, targets: Sequence[Target], *, slots: int | None = None,
                  cache_dir: Path | None = None) -> None:
         self.go, self.root, self.cache_dir = go, root, cache_dir
+        attribcore.prepare(go)  # built once per toolchain: a first run builds it beside the link
         self.slots = max(1, slots if slots is not None else link_slots())
         self.queue: list[Target] = list(dict.fromkeys(targets))
         self.running: dict[Target, _Build] = {}
@@ -186,9 +174,9 @@ class BackgroundBuilds:
     def has(self, target: Target) -> bool:
         return target in self.running or target in self.queue
 
-    def wait(self, target: Target, timeout: float = DEFAULT_TIMEOUT) -> tuple[Path, TypesJob | None]:
-        """The target's binary (built, or started now if it was still queued) and its types walker.
-        The binary stays until release(target)."""
+    def wait(self, target: Target, timeout: float = DEFAULT_TIMEOUT) -> Path:
+        """The target's binary (built, or started now if it was still queued); it stays until
+        release(target)."""
         build = self.running.get(target)
         if build is None:
             self.queue.remove(target)
@@ -198,7 +186,7 @@ class BackgroundBuilds:
         except BaseException:
             self.running.pop(target).close()
             raise
-        return exe, build.take_job()
+        return exe
 
     def release(self, target: Target) -> None:
         """Remove a finished target's build and start the next queued one."""

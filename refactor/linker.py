@@ -426,21 +426,12 @@ def project_dce(project: Project, target: Target, progress: Progress | None = No
         return cached
     if progress:
         progress(f"building {target.label} with -dumpdep")
-    job = None
-    if attribute and project.loaded_size(target) is None:
-        from refactor.binary import TypesJob
-
-        job = TypesJob.spawn()  # its start-up is hidden under the link
-    try:
-        with tempfile.TemporaryDirectory(prefix="gotrim-dce-") as tmp:
-            exe = Path(tmp) / target.name
-            report = build_with_dumpdep(project.go, project.root, target, exe, project.graphs.get(target))
-            if job is not None:
-                job, owned = None, job
-                project.attribute_binary(target, exe, job=owned)
-    finally:
-        if job is not None:
-            job.close()
+    wanted = attribute and project.loaded_size(target) is None
+    with tempfile.TemporaryDirectory(prefix="gotrim-dce-") as tmp:
+        exe = Path(tmp) / target.name
+        report = build_with_dumpdep(project.go, project.root, target, exe, project.graphs.get(target))
+        if wanted:
+            project.attribute_binary(target, exe)
     project.extras[key] = report
     return report
 

@@ -13,7 +13,7 @@ from refactor.graph import BuildGraph, Module, Package, find_module, graphs_for,
 from refactor.toolchain import Go
 
 if TYPE_CHECKING:
-    from refactor.binary import SizeTable, TypesJob
+    from refactor.binary import SizeTable
     from refactor.builds import BackgroundBuilds
 
 Progress = Callable[[str], None]
@@ -48,9 +48,9 @@ class Project:
             from refactor import code_digest
 
             code_digest()  # the size cache keys on it: read gotrim's sources while the link runs
-            exe, job = self.builds.wait(target)
+            exe = self.builds.wait(target)
             try:
-                return self.attribute_binary(target, exe, job=job)
+                return self.attribute_binary(target, exe)
             finally:
                 self.builds.release(target)
         with tempfile.TemporaryDirectory(prefix="gotrim-") as tmp:
@@ -66,13 +66,12 @@ class Project:
         table = self.extras.get(_size_key(target))
         return table  # type: ignore[return-value]
 
-    def attribute_binary(self, target: Target, exe: Path, job: TypesJob | None = None) -> SizeTable:
-        """Attribute a binary built for target, and remember it as the target's size table.
-        job: a types walker spawned during the build (this call owns it)."""
+    def attribute_binary(self, target: Target, exe: Path) -> SizeTable:
+        """Attribute a binary built for target, and remember it as the target's size table."""
         from refactor.binary import attribute_cached
 
         mods = {p: pkg.module for p, pkg in self.graphs[target].packages.items()}
-        table = attribute_cached(exe, mods, target.main, self.settings.cache_dir, job=job)
+        table = attribute_cached(exe, mods, target.main, self.settings.cache_dir, go=self.go)
         self.extras[_size_key(target)] = table
         return table
 

@@ -30,8 +30,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_size_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Tests never read or fill the user's ~/.cache/gotrim."""
+    """Tests never read or fill the user's ~/.cache/gotrim. The compiled attribution core is built once
+    for the whole run, in a folder every xdist worker shares (its build takes a lock)."""
     os.environ["GOTRIM_CACHE_DIR"] = str(tmp_path_factory.mktemp("gotrim-cache"))
+    os.environ["GOTRIM_TOOLS_DIR"] = str(tmp_path_factory.getbasetemp().parent / "gotrim-tools")
 
 
 @pytest.fixture

@@ -16,11 +16,10 @@ from refactor.binary import (
     STRINGS,
     TYPES,
     SizeTable,
-    SymbolMapper,
     attribute,
     build,
-    path_to_prefix,
     size_table,
+    symbol_owners,
 )
 from refactor.config import Target
 from refactor.errors import GoError
@@ -29,7 +28,7 @@ KNOWN = [
     "runtime", "net/http", "net", "fmt", "slices", "sync/atomic", "internal/sync", "errors", "io",
     "gopkg.in/yaml.v3", "crypto/internal/entropy/v1.0.0", "vendor/golang.org/x/net/dns/dnsmessage",
     "github.com/containerd/containerd/v2/internal/cri/server/images", "k8s.io/cri-api/pkg/apis/runtime/v1",
-    "example.com/app/cmd/app", "example.com/app/lib",
+    "example.com/app/cmd/app", "example.com/app/lib", "example.com/a b",
 ]
 MAIN = "example.com/app/cmd/app"
 
@@ -81,25 +80,23 @@ CASES = [
     ("net(.text)", ("pkg", "net")),
     # not in the graph (linknamed from runtime): the gosym rule still names it
     ("os/signal.signal_enable", ("pkg", "os/signal")),
+    # objabi.PathToPrefix escapes: spaces anywhere, dots after the last slash
+    ("example.com/a%20b.F", ("pkg", "example.com/a b")),
+    ("example.com/unknown%2ev2.F", ("pkg", "example.com/unknown.v2")),
 ]
 
 
+@pytest.fixture(scope="module")
+def owners() -> dict[str, tuple[str, str]]:
+    """The core's owner of every CASES name, asked in one call."""
+    names = [name for name, _ in CASES]
+    return dict(zip(names, symbol_owners(names, KNOWN, MAIN, go=_go()), strict=True))
+
+
+@pytest.mark.go
 @pytest.mark.parametrize(("name", "expected"), CASES)
-def test_symbol_owner(name: str, expected: tuple[str, str]) -> None:
-    assert SymbolMapper(KNOWN, MAIN).owner(name) == expected
-
-
-def test_path_to_prefix() -> None:
-    assert path_to_prefix("gopkg.in/yaml.v3") == "gopkg.in/yaml%2ev3"
-    assert path_to_prefix("crypto/internal/entropy/v1.0.0") == "crypto/internal/entropy/v1%2e0%2e0"
-    assert path_to_prefix("example.com/a b") == "example.com/a%20b"
-    assert path_to_prefix("net/http") == "net/http"
-
-
-def test_package_of() -> None:
-    m = SymbolMapper(KNOWN, MAIN)
-    assert m.package_of("main.main") == MAIN
-    assert m.package_of("go:string.*") is None
+def test_symbol_owner(owners: dict[str, tuple[str, str]], name: str, expected: tuple[str, str]) -> None:
+    assert owners[name] == expected
 
 
 def _table() -> SizeTable:
@@ -313,40 +310,39 @@ def test_attribution_is_cached_by_content(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 @pytest.mark.go
-def test_parallel_attribution_is_the_serial_one(built: dict[str, object]) -> None:
-    import refactor.binary as binary
+def test_the_core_is_built_once_and_ignores_the_users_go_settings(
+        built: dict[str, object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from refactor import attribcore
 
-    path, pkgs = built["full"], built["pkgs"]
+    go, path, pkgs = built["go"], built["full"], built["pkgs"]
     assert isinstance(path, Path) and isinstance(pkgs, dict)
-    serial = attribute(path, pkgs, "example.com/sz", parallel=False)
-    assert attribute(path, pkgs, "example.com/sz", parallel=True) == serial
-    # the child really answers, with the very ranges the walk gives in this process
-    job = binary.TypesJob.spawn()
-    assert job is not None and job.send(path, "example.com/sz")
-    try:
-        ranges = job.result()
-    finally:
-        job.close()
-    elf = binary._Elf(path.read_bytes())
-    assert ranges == binary._type_ranges(elf, binary._locate_moduledata(elf, {}), {}, "example.com/sz")
-    assert ranges is not None and len(ranges[0]) > 100
+    monkeypatch.setenv("GOTRIM_TOOLS_DIR", str(tmp_path / "tools"))
+    # settings meant for the user's module would break a build of the core's own
+    monkeypatch.setenv("GOFLAGS", "-mod=vendor -tags=nosuchtag")
+    monkeypatch.setenv("GOOS", "windows")
+    monkeypatch.setattr(attribcore, "_built", {})
+    exe = attribcore.executable(go)  # type: ignore[arg-type]
+    assert exe.parent == tmp_path / "tools" and exe.name.startswith("attrib-")
+    stamp = exe.stat().st_mtime_ns
+    monkeypatch.setattr(attribcore, "_built", {})
+    assert attribcore.executable(go) == exe and exe.stat().st_mtime_ns == stamp  # type: ignore[arg-type]
+    assert [p.name for p in exe.parent.iterdir() if not p.name.startswith(".")] == [exe.name]
+    # the same binary gives the same table, whichever run asks
+    assert attribute(path, pkgs, "example.com/sz", go=go) == attribute(path, pkgs, "example.com/sz")  # type: ignore[arg-type]
 
 
 @pytest.mark.go
-def test_a_dead_types_worker_changes_nothing(built: dict[str, object]) -> None:
-    import refactor.binary as binary
-
-    path, pkgs = built["full"], built["pkgs"]
-    assert isinstance(path, Path) and isinstance(pkgs, dict)
-    job = binary.TypesJob.spawn()
-    assert job is not None
-    job.proc.kill()
-    job.proc.wait()
-    table = attribute(path, pkgs, "example.com/sz", parallel=True, job=job)  # it walks the types itself
-    assert table == attribute(path, pkgs, "example.com/sz", parallel=False)
-    assert job.proc.returncode is not None  # reaped
-    assert job.proc.stdin is None or job.proc.stdin.closed
-    assert job.proc.stdout is not None and job.proc.stdout.closed
+def test_a_malformed_binary_is_one_line_error(built: dict[str, object], tmp_path: Path) -> None:
+    path = built["full"]
+    assert isinstance(path, Path)
+    cut = tmp_path / "cut.bin"
+    head = bytearray(path.read_bytes()[:4096])
+    head[40:48] = (1 << 40).to_bytes(8, "little")  # section headers far past the end of the file
+    cut.write_bytes(head)
+    with pytest.raises(GoError) as err:
+        attribute(cut, {"runtime": None}, "example.com/sz", go=built["go"])  # type: ignore[arg-type]
+    assert "attribution core failed" in str(err.value) and "malformed ELF" in str(err.value)
+    assert "\n" not in str(err.value)
 
 
 @pytest.mark.go
