@@ -53,8 +53,11 @@ def prepare(project: Project, progress: Progress | None = None, strategies: Sequ
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    from refactor import attribcore
     from refactor.builds import link_slots
     from refactor.linker import project_dce
+
+    attribcore.prepare(project.go)  # a first run ever builds the attribution core beside the links
 
     def load_one(t: Target) -> None:
         project_dce(project, t, progress, attribute=True)

@@ -28,8 +28,11 @@ type request struct {
 }
 
 func main() {
-	// One short run over one file: tens of MB of small objects and no garbage worth collecting.
-	debug.SetGCPercent(-1)
+	// One short run over one file: mostly live data, little garbage. A rare collection keeps the
+	// heap of a 184 MB binary at ~300 MB (640 MB with none) at no cost in time; GOGC still wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	if strconv.IntSize < 64 {
 		fail(fmt.Errorf("needs a 64-bit host (file offsets and addresses are kept in int)"))
 	}
