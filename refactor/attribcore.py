@@ -27,6 +27,7 @@ from refactor.toolchain import Go
 
 SOURCE = Path(__file__).resolve().parent / "attrib"
 BUILD_TIMEOUT = 600.0
+KEEP = 4  # builds kept in the tools folder (one per toolchain and gotrim version in use)
 _built: dict[tuple[str, str], Path] = {}  # (go path, tools folder) -> executable, in this process
 _mutex = threading.Lock()
 
@@ -101,12 +102,28 @@ def _build(go: Go, exe: Path) -> None:
                 raise GoError("building gotrim's attribution core (refactor/attrib) failed", stderr=proc.stderr,
                               argv=argv)
             os.replace(tmp, exe)
+            _prune(exe.parent)
         except subprocess.TimeoutExpired as exc:
             raise GoError(f"building gotrim's attribution core took longer than {BUILD_TIMEOUT:.0f}s",
                           argv=argv) from exc
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the KEEP most recent builds; drop temporary files a killed build left over an hour ago."""
+    import time
+
+    with contextlib.suppress(OSError):
+        now = time.time()
+        for f in folder.glob("attrib-*.tmp"):
+            if now - f.stat().st_mtime > 3600:
+                f.unlink(missing_ok=True)
+        built = sorted((f for f in folder.glob("attrib-*") if not f.name.endswith(".tmp")),
+                       key=lambda f: f.stat().st_mtime, reverse=True)
+        for old in built[KEEP:]:
+            old.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

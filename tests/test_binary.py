@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -192,8 +193,6 @@ def _go():  # type: ignore[no-untyped-def]
 
     if shutil.which("go") is None and not Path("/usr/local/go/bin/go").exists():
         pytest.skip("no go toolchain")
-    import os
-
     env = dict(os.environ)
     if shutil.which("go") is None:
         env["GOTRIM_GO"] = "/usr/local/go/bin/go"
@@ -321,12 +320,22 @@ def test_the_core_is_built_once_and_ignores_the_users_go_settings(
     monkeypatch.setenv("GOFLAGS", "-mod=vendor -tags=nosuchtag")
     monkeypatch.setenv("GOOS", "windows")
     monkeypatch.setattr(attribcore, "_built", {})
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    for i in range(attribcore.KEEP + 1):  # builds for other toolchains, and what a killed build left
+        old = tools / f"attrib-old{i}"
+        old.write_bytes(b"")
+        os.utime(old, (1_000_000 + i, 1_000_000 + i))
+    stale = tools / "attrib-x.123.tmp"
+    stale.write_bytes(b"")
+    os.utime(stale, (1_000_000, 1_000_000))
     exe = attribcore.executable(go)  # type: ignore[arg-type]
-    assert exe.parent == tmp_path / "tools" and exe.name.startswith("attrib-")
+    assert exe.parent == tools and exe.name.startswith("attrib-")
+    kept = sorted(p.name for p in tools.iterdir() if not p.name.startswith("."))
+    assert kept == sorted([exe.name] + [f"attrib-old{i}" for i in range(2, attribcore.KEEP + 1)])
     stamp = exe.stat().st_mtime_ns
     monkeypatch.setattr(attribcore, "_built", {})
     assert attribcore.executable(go) == exe and exe.stat().st_mtime_ns == stamp  # type: ignore[arg-type]
-    assert [p.name for p in exe.parent.iterdir() if not p.name.startswith(".")] == [exe.name]
     # the same binary gives the same table, whichever run asks
     assert attribute(path, pkgs, "example.com/sz", go=go) == attribute(path, pkgs, "example.com/sz")  # type: ignore[arg-type]
 
@@ -357,3 +366,18 @@ def test_go_build_id_names_the_content(built: dict[str, object]) -> None:
     assert go_build_id(b"MZ" + b"\0" * 100) is None
     redacted = path.read_bytes().replace(ident.encode(), b"redacted".ljust(len(ident), b"\0"))
     assert go_build_id(redacted) is None
+
+
+@pytest.mark.go
+def test_the_core_sources_are_gofmt_clean_and_vet_clean() -> None:
+    import subprocess
+
+    from refactor import attribcore
+
+    go = _go()
+    gofmt = Path(go.path).with_name("gofmt")
+    listed = subprocess.run([str(gofmt), "-l", "."], cwd=attribcore.SOURCE, capture_output=True, text=True)
+    assert listed.returncode == 0 and listed.stdout == "", listed.stdout + listed.stderr
+    env = {**go.environ(), "GOFLAGS": "", "GOWORK": "off"}
+    vet = subprocess.run([go.path, "vet", "."], cwd=attribcore.SOURCE, capture_output=True, text=True, env=env)
+    assert vet.returncode == 0, vet.stderr

@@ -30,7 +30,6 @@ type owner struct{ kind, name string }
 func pkgOwner(path string) owner { return owner{"pkg", path} }
 func bucket(name string) owner   { return owner{"bucket", name} }
 func (o owner) isPkg() bool      { return o.kind == "pkg" }
-func (o owner) String() string   { return o.kind + ":" + o.name }
 
 // Runtime symbols that are really tables of the whole binary, not code or data of package runtime.
 var specialSymbols = map[string]string{

@@ -71,13 +71,13 @@ func findModuledata(e *elfFile, pclntabAddr, funcnameOff int) *moduledata {
 	return nil
 }
 
+// indexFrom is the index of sub in b at or after from, or -1.
 func indexFrom(b, sub []byte, from int) int {
-	for i := from; i+len(sub) <= len(b); i++ {
-		j := bytes.Index(b[i:], sub)
-		if j < 0 {
-			return -1
-		}
-		return i + j
+	if from > len(b) {
+		return -1
+	}
+	if j := bytes.Index(b[from:], sub); j >= 0 {
+		return from + j
 	}
 	return -1
 }
