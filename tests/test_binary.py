@@ -369,7 +369,7 @@ def test_go_build_id_names_the_content(built: dict[str, object]) -> None:
 
 
 @pytest.mark.go
-def test_the_core_sources_are_gofmt_clean_and_vet_clean() -> None:
+def test_the_core_sources_are_gofmt_clean_vet_clean_and_pass_their_go_tests() -> None:
     import subprocess
 
     from refactor import attribcore
@@ -381,3 +381,5 @@ def test_the_core_sources_are_gofmt_clean_and_vet_clean() -> None:
     env = {**go.environ(), "GOFLAGS": "", "GOWORK": "off"}
     vet = subprocess.run([go.path, "vet", "."], cwd=attribcore.SOURCE, capture_output=True, text=True, env=env)
     assert vet.returncode == 0, vet.stderr
+    test = subprocess.run([go.path, "test", "."], cwd=attribcore.SOURCE, capture_output=True, text=True, env=env)
+    assert test.returncode == 0, test.stdout + test.stderr

@@ -205,9 +205,11 @@ func (w *typeWalker) walk(roots, itabs []int) {
 		inter, typ := w.e.word(io), w.e.word(io+p)
 		nfun := 1
 		if ifo, ok := w.off(inter); ok {
-			nfun = w.e.word(ifo + w.H + 2*p)
-			if nfun < 1 {
-				nfun = 1
+			switch n := w.e.word(ifo + w.H + 2*p); {
+			case n < 0: // a word of 2^63 or more: far too many (Python's ints never wrap)
+				nfun = 1 << 16
+			case n > 1:
+				nfun = n
 			}
 		}
 		if nfun < 1<<16 {
@@ -347,7 +349,8 @@ func (w *typeWalker) plausible(o int) (ok bool) {
 	size, ptrbytes := e.word(o), e.word(o+p)
 	strOff, ptrToThis := e.i32(o+4*p+8), e.i32(o+4*p+12)
 	span := w.etypes - w.types
-	if ptrbytes > size || size >= 1<<40 || size < 0 || !(0 < strOff && strOff < span) {
+	// words of 2^63 or more wrap to negative ints: they are too large, as they are in Python
+	if ptrbytes < 0 || size < 0 || ptrbytes > size || size >= 1<<40 || !(0 < strOff && strOff < span) {
 		return false
 	}
 	if ptrToThis != 0 && !(0 < ptrToThis && ptrToThis < span) {
