@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from refactor.config import default_cache_dir
-from refactor.errors import GoError
+from refactor.errors import GoError, GotrimError
 from refactor.toolchain import Go
 
 SOURCE = Path(__file__).resolve().parent / "attrib"
@@ -39,6 +39,8 @@ def tools_dir() -> Path:
 
 
 def _digest(go: Go) -> str:
+    if not (SOURCE / "go.mod").is_file():
+        raise GotrimError(f"gotrim's attribution core sources are missing from {SOURCE}: reinstall gotrim")
     h = hashlib.sha256(f"{go.path}\0{go.version_text}\0".encode())
     for f in sorted(SOURCE.iterdir()):
         if f.suffix == ".go" or f.name == "go.mod":
@@ -68,7 +70,7 @@ def prepare(go: Go) -> None:
     """Build the core in the background if it is missing (a first run hides it under its own link)."""
     try:
         missing = not _path(go).exists()
-    except OSError:
+    except (OSError, GotrimError):
         return
     if missing:
         threading.Thread(target=_quietly, args=(go,), daemon=True).start()

@@ -383,3 +383,16 @@ def test_the_core_sources_are_gofmt_clean_vet_clean_and_pass_their_go_tests() ->
     assert vet.returncode == 0, vet.stderr
     test = subprocess.run([go.path, "test", "."], cwd=attribcore.SOURCE, capture_output=True, text=True, env=env)
     assert test.returncode == 0, test.stdout + test.stderr
+
+
+def test_missing_core_sources_say_reinstall(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from refactor import attribcore
+    from refactor.errors import GotrimError
+    from refactor.toolchain import Go
+
+    monkeypatch.setattr(attribcore, "SOURCE", tmp_path / "attrib")
+    monkeypatch.setattr(attribcore, "_built", {})
+    monkeypatch.setenv("GOTRIM_TOOLS_DIR", str(tmp_path / "tools"))
+    with pytest.raises(GotrimError, match="reinstall gotrim"):
+        attribcore.executable(Go(path="/nonexistent/go", version=(1, 26, 0)))
+    attribcore.prepare(Go(path="/nonexistent/go", version=(1, 26, 0)))  # quietly nothing
