@@ -22,7 +22,7 @@ from tree_sitter import Node
 
 from refactor.binary import SizeTable
 from refactor.candidate import Candidate, Proposal, Refusal, Strategy, candidate_id
-from refactor.config import Settings, Target, parse_tags
+from refactor.config import CONFIG_FILE, Settings, Target, parse_tags
 from refactor.edit import FileChange, Plan, add_constraint, apply_edits, or_constraint, remove_import
 from refactor.errors import GotrimError, SourceError
 from refactor.gosource import (
@@ -304,17 +304,19 @@ class _Index:
 
 def _choose_tags(index: _Index, settings: Settings, features: Sequence[_Feature]
                  ) -> dict[tuple[tuple[str, tuple[str, ...]], ...], str]:
-    """One tag per feature: <module>_omit_<name>, not already meaning something else; overridable."""
+    """One tag per feature: the tag that already guards its files, else a new <module>_omit_<name> that
+    means nothing else yet (nor another feature of this run); overridable."""
     in_use = index.tags_in_use()
     overrides: Mapping[str, str] = settings.guard_tags
     mod = _ident(guess_package_name(index.project.module.path)).lower()
-    out = {}
+    out: dict[tuple[tuple[str, tuple[str, ...]], ...], str] = {}
     for feat in features:
         key = tuple(sorted((s.import_path, s.files) for s in feat.sites))
         name = _feature_name(feat.q)
-        tag = f"{mod}_omit_{name}"
+        existing = _existing_guard(index, feat)
+        tag = existing or f"{mod}_omit_{name}"
         n = 1
-        while not _tag_free(index, in_use, tag, feat.q):
+        while existing is None and (tag in out.values() or not _tag_free(index, in_use, tag, feat.q)):
             n += 1
             tag = f"{mod}_omit_{name}{n}"
         override = overrides.get(tag) or overrides.get(feat.q)
@@ -322,6 +324,40 @@ def _choose_tags(index: _Index, settings: Settings, features: Sequence[_Feature]
             tag = parse_tags(override)[0]
         out[key] = tag
     return out
+
+
+_NOT_FEATURE_TAGS = _KNOWN_OS | _KNOWN_ARCH | {"cgo", "unix", "gc", "gccgo", "ignore"}
+
+
+def _existing_guard(index: _Index, feat: _Feature) -> str | None:
+    """The tag that already leaves every file of the feature out of the build, each with a stub that
+    the tag brings in (`//go:build !yq_nojson` / `//go:build yq_nojson`), or None."""
+    common: set[str] | None = None
+    for site in feat.sites:
+        all_files = index.dir_files(site.dir)
+        by_name = {os.path.basename(f.path): f for f in all_files}
+        for base in site.files:
+            real = by_name[base]
+            x = _file_expr(real)
+            stub = _existing_stub(real, all_files, site.files)
+            if x is None or stub is None or (y := _file_expr(stub)) is None:
+                return None
+            tags = {t for t in _tags(x) if _and_term(x, ("not", ("tag", t))) and _or_term(y, ("tag", t))
+                    and t not in _NOT_FEATURE_TAGS and not t.startswith("go1.")}
+            common = tags if common is None else common & tags
+            if not common:
+                return None
+    return min(common) if common else None
+
+
+def _and_term(x: BuildExpr, term: BuildExpr) -> bool:
+    """term is one of the conjuncts of x (x implies it)."""
+    return x == term or (x[0] == "and" and any(_and_term(c, term) for c in x[1:]))
+
+
+def _or_term(x: BuildExpr, term: BuildExpr) -> bool:
+    """term is one of the disjuncts of x (it implies x)."""
+    return x == term or (x[0] == "or" and any(_or_term(c, term) for c in x[1:]))
 
 
 def _tag_free(index: _Index, in_use: Mapping[str, list[str]], tag: str, q: str) -> bool:
@@ -351,6 +387,8 @@ def _camel(name: str) -> str:
 
 
 def _proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
+    if tag == _existing_guard(index, feat):
+        return _existing_tag_proposal(index, feat, tag)
     targets = tuple(h.target for h in feat.hits)
     name = _feature_name(feat.q)
     where = ", ".join(f"{index.rel(os.path.join(s.dir, f))}" for s in feat.sites for f in s.files)
@@ -380,6 +418,46 @@ def _proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
     )
 
 
+def _existing_tag_proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
+    """The feature's files are already behind `tag`: the change is to build with it (the targets'
+    build configuration: gotrim.toml, Makefile -tags, .goreleaser tags), not to the source."""
+    targets = tuple(dict.fromkeys(h.target for h in feat.hits))
+    name = _feature_name(feat.q)
+    files = [index.rel(os.path.join(s.dir, f)) for s in feat.sites for f in s.files]
+    summary = (f"build with -tags {tag}, which already guards {', '.join(files)}: drop {feat.q} "
+               f"({len(feat.removed)} packages)")
+    try:
+        uses = _target_uses(index, feat)
+    except _Refuse:
+        uses = {}
+    lines = [f"{', '.join(files)} already start with a constraint that -tags {tag} turns off, and a stub takes "
+             f"their place with it: the module ships this switch. No source changes; the targets' build "
+             f"configuration gets the tag."]
+    lines += _explain(index, feat, tag, name, uses, ()).splitlines()[len(feat.sites):]
+    plan = Plan(title=f"Build {', '.join(t.name for t in targets)} with the existing {tag} tag",
+                changes=_config_changes(index.project, targets, tag))
+    key = "|".join(f"{s.import_path}:{','.join(s.files)}" for s in feat.sites) + f"|{tag}|existing"
+    return Candidate(
+        id=candidate_id(NAME, key), strategy=NAME, targets=tuple(h.target for h in feat.hits), summary=summary,
+        explanation="\n".join(lines), estimated_bytes=feat.bytes, confidence="high", plan=plan,
+        removes=tuple(sorted(feat.removed)), variant_tags=(tag,),
+        details={"tag": tag, "feature": name, "heavy": feat.q, "files": files, "existing_tag": True},
+    )
+
+
+def _config_changes(project: Project, targets: Sequence[Target], tag: str) -> tuple[FileChange, ...]:
+    """tag added to every target's build configuration (one change per file)."""
+    from strategies.dce_blockers import add_toml_tag, tag_config_changes
+
+    changes = {c.path: c for c in tag_config_changes(project, targets[0], tag)}
+    toml = changes[CONFIG_FILE]
+    text = (toml.after or b"").decode("utf-8")
+    for t in targets[1:]:
+        text = add_toml_tag(text, project.module.path, t, tag)
+    changes[CONFIG_FILE] = FileChange(CONFIG_FILE, toml.before, text.encode())
+    return tuple(changes.values())
+
+
 def _explain(index: _Index, feat: _Feature, tag: str, name: str, uses: Mapping[str, list[str]],
              notes: Sequence[str]) -> str:
     lines = []
@@ -392,7 +470,7 @@ def _explain(index: _Index, feat: _Feature, tag: str, name: str, uses: Mapping[s
                      f"{len(h.removed)} packages ({', '.join(sorted(h.removed)[:6])}"
                      f"{', …' if len(h.removed) > 6 else ''}).")
     lost = [f"{p}: {', '.join(u)}" for p, u in uses.items() if u]
-    lines.append("The slim build loses the " + name + " feature: " + "; ".join(lost) + ".")
+    lines.append(f"The slim build loses the {name} feature" + (": " + "; ".join(lost) if lost else "") + ".")
     lines.extend(notes)
     for h in feat.hits:
         pkg = "./" + index.rel(index.project.graphs[h.target].main.dir)
@@ -478,6 +556,7 @@ def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str,
     view = Package.from_files(site.import_path, site.name, all_files)
     need_names, need_fields = _references(rest, importers, site)
     taken = {d.name for f in all_files for d in f.decls}
+    repaired: dict[str, GoFile] = {}  # one stub may stand in for several feature files: repaired in turn
     for real in feature:
         base = os.path.basename(real.path)
         blank = [i for i in real.imports if i.name == "_" and i.path in heavy]
@@ -485,15 +564,22 @@ def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str,
         if blank and not heavy_named and any(d.kind != "init" for d in real.decls):
             yield from _move_blank_imports(index, site, real, blank, tag, name)
             continue
-        yield real.path, real.src, _and_constraint(real, "!" + tag)
+        guarded = _and_constraint(real, "!" + tag)
+        if guarded != real.src:
+            yield real.path, real.src, guarded
         gen = _Stubber(index, site, real, view, heavy, tag, name, taken)
         blocks = gen.blocks(need_names, need_fields)
         stub = stubs[base]
         if stub is not None:
-            yield stub.path, stub.src, _repair_stub(stub, gen, blocks, tag, notes)
+            current = repaired.get(stub.path, stub)
+            repaired[stub.path] = parse_file(stub.path, _repair_stub(current, gen, blocks, tag, notes))
         elif blocks:
             taken.add(gen.err_var)
             yield _stub_path(index, site, base, tag), None, gen.render(blocks)
+    for path, fixed in repaired.items():
+        original = next(f for f in all_files if f.path == path)
+        if fixed.src != original.src:
+            yield path, original.src, fixed.src
 
 
 def _ignored(f: GoFile) -> bool:
@@ -546,10 +632,18 @@ def _file_expr(f: GoFile) -> BuildExpr | None:
 
 
 def _and_constraint(f: GoFile, term: str) -> bytes:
+    """f's source with term AND-ed into its constraint (as it is when the constraint already has it)."""
+    x = _file_expr(f)
+    if x is not None and _and_term(x, parse_build_expr(term)):
+        return f.src
     return apply_edits(f.src, add_constraint(f, term))
 
 
 def _or_constraint(f: GoFile, term: str) -> bytes:
+    """f's source with term OR-ed into its constraint (as it is when the constraint already has it)."""
+    x = _file_expr(f)
+    if x is not None and _or_term(x, parse_build_expr(term)):
+        return f.src
     return apply_edits(f.src, or_constraint(f, term))
 
 

@@ -328,3 +328,124 @@ def test_blank_import_moves_to_guarded_file(tmp_path: Path, golden: Callable[[st
     (c,), _ = candidates(project_for(root))
     assert c.variant_tags == ("b_omit_pprof",)
     golden("guard_with_tag/blank.diff", c.plan.diff())
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A feature the module already guards with its own tag (as yq's yq_nojson): two files, one stub
+
+SHIPPED = {
+    "go.mod": "module example.com/y\n\ngo 1.22\n",
+    "cmd/y/main.go": """
+        package main
+
+        import "example.com/y/lib"
+
+        func main() { println(lib.Plain(), lib.GetA("a"), lib.GetB("b")) }
+        """,
+    "lib/lib.go": "package lib\n\n// Plain needs nothing heavy.\nfunc Plain() string { return \"plain\" }\n",
+    "lib/a_http.go": """
+        //go:build !y_nohttp
+
+        package lib
+
+        import "net/http"
+
+        // GetA fetches a.
+        func GetA(url string) error { _, err := http.Get(url); return err }
+        """,
+    "lib/b_http.go": """
+        //go:build !y_nohttp
+
+        package lib
+
+        import "net/http"
+
+        // GetB fetches b.
+        func GetB(url string) error { _, err := http.Head(url); return err }
+        """,
+    "lib/no_http.go": """
+        //go:build y_nohttp
+
+        package lib
+
+        import "errors"
+
+        // GetA is not built in.
+        func GetA(url string) error { return errors.New("no http") }
+
+        // GetB is not built in.
+        func GetB(url string) error { return errors.New("no http") }
+        """,
+}
+
+
+def test_an_existing_guard_tag_is_proposed_as_a_build_tag(tmp_path: Path) -> None:
+    root = write_module(tmp_path / "y", SHIPPED)
+    (c,), _ = candidates(project_for(root))
+    assert c.variant_tags == ("y_nohttp",) and c.details["existing_tag"] is True
+    assert "already guards lib/a_http.go, lib/b_http.go" in c.summary
+    # no source change: the targets' build configuration gets the module's own tag
+    assert [ch.path for ch in c.plan.changes] == ["gotrim.toml"]
+    after = c.plan.changes[0].after
+    assert after is not None and 'tags = ["y_nohttp"]' in after.decode()
+
+
+@pytest.mark.go
+def test_a_new_tag_over_a_shared_stub_repairs_it_once(tmp_path: Path) -> None:
+    root = write_module(tmp_path / "y", SHIPPED)
+    project = load(find_go(), Settings(root=root, guard_tags={"y_nohttp": "y_lite"}), [TargetSpec()])
+    (c,), _ = candidates(project)
+    assert c.variant_tags == ("y_lite",)
+    paths = [ch.path for ch in c.plan.changes]
+    assert sorted(paths) == ["lib/a_http.go", "lib/b_http.go", "lib/no_http.go"]  # each file once
+    assert c.plan.diff().count("+++ b/lib/no_http.go") == 1
+    c.plan.write_to(root)
+    assert (root / "lib/no_http.go").read_text().startswith("//go:build y_nohttp || y_lite\n")
+    assert (root / "lib/a_http.go").read_text().startswith("//go:build !y_nohttp && !y_lite\n")
+    for tags in ("", "y_lite", "y_nohttp"):
+        proc = go(root, "vet", "-tags", tags, "./...")
+        assert proc.returncode == 0, f"tags={tags!r}: {proc.stderr}"
+    assert "net/http" not in go(root, "list", "-deps", "-tags", "y_lite", "./cmd/y").stdout.split()
+    # the tag that is already there is not added twice
+    project = load(find_go(), Settings(root=tmp_path / "y", guard_tags={"y_lite": "y_lite"}), [TargetSpec()])
+    assert all(c.plan.changes == () or c.details.get("existing_tag") for c in candidates(project)[0])
+
+
+def test_two_features_named_alike_get_two_tags(tmp_path: Path) -> None:
+    root = write_module(tmp_path / "r", {
+        "go.mod": "module example.com/r\n\ngo 1.22\n",
+        "cmd/r/main.go": """
+            package main
+
+            import "example.com/r/lib"
+
+            func main() { println(lib.GoErrors(), lib.Tokens("a b")) }
+            """,
+        "lib/goscan.go": """
+            package lib
+
+            import "go/scanner"
+
+            // GoErrors counts nothing.
+            func GoErrors() int { var l scanner.ErrorList; return l.Len() }
+            """,
+        "lib/textscan.go": """
+            package lib
+
+            import "text/scanner"
+
+            // Tokens counts the tokens of s.
+            func Tokens(s string) int {
+            	var sc scanner.Scanner
+            	sc.Init(strings.NewReader(s))
+            	n := 0
+            	for sc.Scan() != scanner.EOF {
+            		n++
+            	}
+            	return n
+            }
+            """.replace('import "text/scanner"', 'import (\n\t"strings"\n\t"text/scanner"\n)'),
+    })
+    cands, _ = candidates(project_for(root))
+    tags = sorted(c.variant_tags[0] for c in cands)
+    assert tags == ["r_omit_scanner", "r_omit_scanner2"], [c.summary for c in cands]
