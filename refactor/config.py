@@ -34,8 +34,12 @@ class Target:
 
     @property
     def name(self) -> str:
-        """Short name of the binary: the last element of the main package path."""
-        return self.main.rstrip("/").rsplit("/", 1)[-1]
+        """Short name of the binary, as `go build` names it: the last element of the main package path,
+        or the one before a major-version suffix (example.com/yq/v4 -> yq; cmd/go's DefaultExecName)."""
+        parts = self.main.rstrip("/").split("/")
+        if len(parts) > 1 and _is_version_element(parts[-1]):
+            return parts[-2]
+        return parts[-1]
 
     @property
     def platform(self) -> str:
@@ -91,6 +95,11 @@ def parse_assignments(items: Sequence[str], what: str) -> dict[str, str]:
             raise UsageError(f"{what} {item!r} is not KEY=VALUE")
         out[key.strip()] = value.strip()
     return out
+
+
+def _is_version_element(s: str) -> bool:
+    """v2, v3, ... (not v0, v1, v01): a module's major-version suffix."""
+    return len(s) >= 2 and s[0] == "v" and s[1] != "0" and s[1:].isdigit() and s != "v1"
 
 
 def default_cache_dir() -> Path:

@@ -231,3 +231,18 @@ def test_size_queues_targets_beyond_its_link_slots(capsys: pytest.CaptureFixture
     names = [d["target"].split()[0] for d in json.loads(out)]
     assert names == ["clean", "constname", "dispatch", "pluggable", "report"]
     assert started == names  # queued in order, each started once
+
+
+@pytest.mark.parametrize(("main", "name"), [
+    ("example.com/m/cmd/agent", "agent"),
+    ("github.com/mikefarah/yq/v4", "yq"),  # go build names it yq, not v4
+    ("example.com/tool/v2/cmd/x", "x"),
+    ("example.com/v1", "v1"),
+    ("example.com/lib/v0", "v0"),
+    ("example.com/x/v2a", "v2a"),
+    ("v3", "v3"),
+])
+def test_binary_name_is_gos(main: str, name: str) -> None:
+    from refactor.config import Target
+
+    assert Target(main=main, goos="linux", goarch="amd64").name == name
