@@ -641,7 +641,8 @@ def _removed_paragraphs(c: Candidate, m: Measurement | None, package_bytes: Mapp
         verb = "removed from" if m is not None else "expected to leave"
         shown = ", ".join(removed[:REMOVED_SHOWN])
         more = f", and {len(removed) - REMOVED_SHOWN} more" if len(removed) > REMOVED_SHOWN else ""
-        paras.append(wrap(f"{len(removed)} packages {verb} {', '.join(labels)}: {shown}{more}."))
+        count = f"{len(removed)} package" if len(removed) == 1 else f"{len(removed)} packages"
+        paras.append(wrap(f"{count} {verb} {', '.join(labels)}: {shown}{more}."))
     return paras
 
 

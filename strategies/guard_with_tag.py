@@ -392,7 +392,7 @@ def _proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
     targets = tuple(h.target for h in feat.hits)
     name = _feature_name(feat.q)
     where = ", ".join(f"{index.rel(os.path.join(s.dir, f))}" for s in feat.sites for f in s.files)
-    summary = f"guard {where} with -tags {tag}: drop {feat.q} ({len(feat.removed)} packages)"
+    summary = f"guard {where} with -tags {tag}: drop {feat.q} ({_packages(len(feat.removed))})"
     try:
         uses = _target_uses(index, feat)
         if not any(uses.values()):
@@ -418,6 +418,10 @@ def _proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
     )
 
 
+def _packages(n: int) -> str:
+    return f"{n} package" if n == 1 else f"{n} packages"
+
+
 def _existing_tag_proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
     """The feature's files are already behind `tag`: the change is to build with it (the targets'
     build configuration: gotrim.toml, Makefile -tags, .goreleaser tags), not to the source."""
@@ -425,7 +429,7 @@ def _existing_tag_proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
     name = _feature_name(feat.q)
     files = [index.rel(os.path.join(s.dir, f)) for s in feat.sites for f in s.files]
     summary = (f"build with -tags {tag}, which already guards {', '.join(files)}: drop {feat.q} "
-               f"({len(feat.removed)} packages)")
+               f"({_packages(len(feat.removed))})")
     try:
         uses = _target_uses(index, feat)
     except _Refuse:
@@ -467,7 +471,7 @@ def _explain(index: _Index, feat: _Feature, tag: str, name: str, uses: Mapping[s
         lines.append(f"In {s.import_path}, only {files} {verb} what brings in {feat.q}: the {name} feature.")
     for h in feat.hits:
         lines.append(f"{h.target.label}: {' -> '.join(h.chain)}; built with -tags {tag} it drops "
-                     f"{len(h.removed)} packages ({', '.join(sorted(h.removed)[:6])}"
+                     f"{_packages(len(h.removed))} ({', '.join(sorted(h.removed)[:6])}"
                      f"{', …' if len(h.removed) > 6 else ''}).")
     lost = [f"{p}: {', '.join(u)}" for p, u in uses.items() if u]
     lines.append(f"The slim build loses the {name} feature" + (": " + "; ".join(lost) if lost else "") + ".")
