@@ -48,7 +48,7 @@ class Target:
     @property
     def label(self) -> str:
         """Human label: `lite linux/amd64 tags=a,b nocgo`."""
-        parts = [self.name, self.platform]
+        parts = [self.name, self.platform] if self.name else [self.platform]  # a configuration: no main
         if self.tags:
             parts.append("tags=" + ",".join(self.tags))
         if not self.cgo:

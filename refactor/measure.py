@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tempfile
 import time
@@ -169,7 +170,8 @@ def verify_and_measure(
             for cfg in configs:
                 step(f"go vet ({_cfg_label(cfg)})", go_cmd("vet", cfg, *pkg_dirs))
             if test:
-                step("go test", go_cmd("test", configs[0], *pkg_dirs))
+                cfg0 = configs[0]
+                step(f"go test ({_cfg_label(cfg0)})", lambda: _go_test(project, ws, candidate, cfg0, pkg_dirs))
         for t in candidate.targets:
             after_t = t.with_tags(*candidate.variant_tags)
 
@@ -214,6 +216,65 @@ def _measure_target(project: Project, ws: Workspace, before: Target, after: Targ
 def _gofmt(go_path: str) -> str:
     candidate = Path(go_path).with_name("gofmt")
     return str(candidate) if candidate.exists() else "gofmt"
+
+
+# failing tests at HEAD, per (repository, HEAD, packages, configuration): asked once per run
+_BASELINES: dict[tuple[str, str, tuple[str, ...], Target], frozenset[str]] = {}
+
+
+def _go_test(project: Project, ws: Workspace, candidate: Candidate, cfg: Target, pkg_dirs: Sequence[str]
+             ) -> str | None:
+    """go test on the touched packages. A test that fails at HEAD too does not fail the candidate (it
+    is named in the step's detail); any other failure does, naming the failing tests."""
+    failed, why = _failing_tests(project, ws.module_dir, cfg, pkg_dirs)
+    if failed is None:
+        return None
+    key = (str(ws.state.top), ws.state.head, tuple(pkg_dirs), cfg)
+    base = _BASELINES.get(key)
+    if base is None:
+        ws.reset()  # the same tests at HEAD tell a failure the change brings from one already there
+        try:
+            base = _failing_tests(project, ws.module_dir, cfg, pkg_dirs)[0] or frozenset()
+        finally:
+            ws.write(candidate.plan)
+        _BASELINES[key] = base
+    new, old = sorted(failed - base), sorted(failed & base)
+    also = f"; {_list(old)} fail(s) at HEAD too" if old else ""
+    if new:
+        raise GotrimError(f"go test: {_list(new)} failed{also}" + (f" ({why})" if why else ""))
+    return f"{_list(old)} fail(s) at HEAD too, not because of this change"
+
+
+def _failing_tests(project: Project, cwd: Path, cfg: Target, pkg_dirs: Sequence[str]
+                   ) -> tuple[frozenset[str] | None, str]:
+    """None when go test passes, else the failing tests (`pkg.TestName`, or `pkg [build failed]`) and
+    the first line go printed on stderr."""
+    proc = project.go.run(["test", *cfg.build_flags(), *pkg_dirs], cwd=cwd, target=cfg, check=False)
+    if proc.returncode == 0:
+        return None, ""
+    failed: set[str] = set()
+    pending: list[str] = []
+    for line in proc.stdout.splitlines():
+        m = re.match(r"\s*--- FAIL: (\S+)", line)
+        if m:
+            pending.append(m.group(1))
+            continue
+        m = re.match(r"(?:FAIL|ok|---)\s+(\S+)(.*)", line)
+        if m and line.startswith("FAIL"):
+            pkg, rest = m.group(1), m.group(2)
+            if pending:
+                failed.update(f"{pkg}.{t}" for t in pending)
+            else:
+                failed.add(f"{pkg} [{'build failed' if 'build failed' in rest else 'failed'}]")
+            pending = []
+    if pending or not failed:
+        failed.update(pending or ["go test"])
+    lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip() and not ln.startswith("#")]
+    return frozenset(failed), lines[0] if lines else ""
+
+
+def _list(names: Sequence[str], limit: int = 3) -> str:
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def _cfg_label(t: Target) -> str:

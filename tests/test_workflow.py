@@ -242,3 +242,42 @@ def test_submodules_are_checked_out_in_the_worktree(capsys: pytest.CaptureFixtur
     code, _, err = gotrim(capsys, "apply", cid, str(split_repo), *LITE, "--no-verify", "--branch", "x/y")
     assert code == 2 and "submodules" in err
     assert git(split_repo, "worktree", "list").count("\n") == 1
+
+
+BROKEN_AT_HEAD = 'package util\n\nimport "testing"\n\nfunc TestBrokenAtHead(t *testing.T) { t.Fatal("broken") }\n'
+NO_SUBDIRS = """package util
+
+import (
+	"os"
+	"testing"
+)
+
+func TestNoSubdirs(t *testing.T) {
+	entries, _ := os.ReadDir(".")
+	for _, e := range entries {
+		if e.IsDir() {
+			t.Fatal("a sub-package appeared:", e.Name())
+		}
+	}
+}
+"""
+
+
+def test_go_test_failures_at_head_are_not_the_changes(capsys: pytest.CaptureFixture[str], split_repo: Path) -> None:
+    (split_repo / "internal/util/broken_test.go").write_text(BROKEN_AT_HEAD)
+    git(split_repo, "add", "-A")
+    git(split_repo, "commit", "-q", "-m", "a test that fails at HEAD")
+    cid = str(top_id(capsys, split_repo)["id"])
+    code, out, err = gotrim(capsys, "apply", cid, str(split_repo), *LITE, "--test", "--branch", "t1")
+    assert code == 0, err
+    # now a test that the split itself breaks (it adds internal/util/greeting)
+    (split_repo / "internal/util/subdirs_test.go").write_text(NO_SUBDIRS)
+    git(split_repo, "add", "-A")
+    git(split_repo, "commit", "-q", "-m", "a test the change breaks")
+    cid = str(top_id(capsys, split_repo)["id"])
+    code, out, err = gotrim(capsys, "apply", cid, str(split_repo), *LITE, "--test", "--branch", "t2")
+    assert code == 1
+    flat = " ".join(err.split())
+    assert "go test: example.com/split/internal/util.TestNoSubdirs failed" in flat, err
+    assert "TestBrokenAtHead fail(s) at HEAD too" in flat, err
+    assert "t2" not in git(split_repo, "branch", "--list")
