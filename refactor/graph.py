@@ -245,7 +245,10 @@ def parse_package(obj: Mapping[str, Any]) -> Package:
     """A Package from one go list JSON object."""
     mod = obj.get("Module") or {}
     error = obj.get("Error")
-    imports = tuple(i for i in obj.get("Imports") or () if i != "C")
+    listed = obj.get("Imports") or ()
+    imports = tuple(i for i in listed if i != "C")
+    if "C" in listed:
+        imports += _cgo_imports(obj["ImportPath"], bool(obj.get("Standard")), imports)
     return Package(
         import_path=obj["ImportPath"],
         name=obj.get("Name", ""),
@@ -263,6 +266,17 @@ def parse_package(obj: Mapping[str, Any]) -> Package:
         import_map=tuple(sorted((obj.get("ImportMap") or {}).items())),
         error=(error or {}).get("Err") if error else None,
     )
+
+
+def _cgo_imports(path: str, standard: bool, imports: tuple[str, ...]) -> tuple[str, ...]:
+    """What cgo's translation makes a package import without an import spec (cmd/go's load: unsafe,
+    runtime/cgo, syscall, with its exclusions); go list shows them only among the Deps."""
+    extra = ["unsafe"]
+    if not (standard and path == "runtime/cgo"):
+        extra.append("runtime/cgo")
+    if not (standard and path in ("runtime/cgo", "runtime/race", "runtime/msan", "runtime/asan")):
+        extra.append("syscall")
+    return tuple(i for i in extra if i not in imports and i != path)
 
 
 def load_packages(go: Go, module_dir: Path, target: Target, patterns: Sequence[str]) -> dict[str, Package]:

@@ -116,3 +116,14 @@ def test_likely_targets_are_guessed_without_go(tmp_path: Path) -> None:
                    ("example.com/m/cmd/b", "linux/amd64", ("t",), True),
                    ("example.com/m/cmd/c", "darwin/arm64", (), False)]
     assert likely_targets(mod, [TargetSpec()]) == []
+
+
+def test_cgo_packages_import_runtime_cgo_implicitly() -> None:
+    net = parse_package({"ImportPath": "net", "Standard": True, "Imports": ["C", "errors", "syscall"]})
+    assert net.imports == ("errors", "syscall", "unsafe", "runtime/cgo")
+    rcgo = parse_package({"ImportPath": "runtime/cgo", "Standard": True, "Imports": ["C", "unsafe"]})
+    assert rcgo.imports == ("unsafe",)
+    mine = parse_package({"ImportPath": "example.com/m/c", "Imports": ["C"]})
+    assert mine.imports == ("unsafe", "runtime/cgo", "syscall")
+    plain = parse_package({"ImportPath": "fmt", "Standard": True, "Imports": ["errors"]})
+    assert plain.imports == ("errors",)
