@@ -241,7 +241,10 @@ def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags
         if verbose:
             for line in report.explanations(shown, found.refusals):
                 out.print(line, markup=False)
-        if not shown:
+        if not shown and found.refusals and not verbose:
+            n = len(found.refusals)
+            out.print(f"no candidates; {n} change{'s' if n != 1 else ''} considered and refused: -v says why")
+        elif not shown:
             out.print("no candidates: nothing heavy is pulled in without need (or try --min-bytes 0 -v)")
         text = None
     else:

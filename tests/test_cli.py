@@ -246,3 +246,20 @@ def test_binary_name_is_gos(main: str, name: str) -> None:
     from refactor.config import Target
 
     assert Target(main=main, goos="linux", goarch="amd64").name == name
+
+
+@pytest.mark.go
+def test_suggest_with_only_refusals_points_at_them(capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import refactor.suggest as suggest
+    from refactor.candidate import Refusal
+
+    root = Path(__file__).resolve().parent.parent / "fixture_repos" / "clean"
+    refused = Refusal(strategy="dce-blockers", targets=(), summary="s", reason="r")
+    monkeypatch.setattr(suggest, "suggestions",
+                        lambda *a, **k: suggest.Suggestions((), (refused, refused), None))
+    assert main(["suggest", str(root)]) == 0
+    assert "no candidates; 2 changes considered and refused: -v says why" in capsys.readouterr().out
+    monkeypatch.setattr(suggest, "suggestions", lambda *a, **k: suggest.Suggestions((), (), None))
+    assert main(["suggest", str(root)]) == 0
+    assert "nothing heavy is pulled in without need" in capsys.readouterr().out
