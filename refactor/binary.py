@@ -42,8 +42,8 @@ CGO = "cgo/C"
 GENERATED = "compiler-generated"
 DYNAMIC = "dynamic linking"
 
-NOT_ELF_NOTE = ("size attribution supports ELF binaries; build for linux (or another ELF GOOS) to see "
-                "bytes per package; this file is reported as one unattributed block")
+NOT_EXECUTABLE_NOTE = ("size attribution reads ELF, PE and Mach-O binaries; this file is none of them and is "
+                "reported as one unattributed block")
 
 
 def build(
@@ -269,13 +269,21 @@ def _mapped(path: Path) -> Iterator[Bytes]:
 
 def _attribute(path: Path, data: Bytes, packages: Mapping[str, str | None], main_import_path: str,
                go: Go | None) -> SizeTable:
-    if len(data) < 64 or data[:4] != b"\x7fELF":
+    if not is_executable(data):
         return SizeTable(file_bytes=len(data), unattributed=len(data),
-                         unattributed_sections={"(not ELF)": len(data)} if data else {},
-                         notes=(NOT_ELF_NOTE,))
+                         unattributed_sections={"(not an executable)": len(data)} if data else {},
+                         notes=(NOT_EXECUTABLE_NOTE,))
     request = {"packages": [[p, m] for p, m in packages.items()], "main": main_import_path}
     out = _core(go, ["attribute", str(path.resolve())], request)
     return SizeTable.from_json(json.loads(out))
+
+
+_MACHO_MAGICS = (b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe")
+
+
+def is_executable(data: Bytes) -> bool:
+    """An ELF (linux, the BSDs...), PE (windows) or Mach-O (darwin, ios) file, by its magic number."""
+    return len(data) >= 64 and (data[:4] == b"\x7fELF" or data[:2] == b"MZ" or data[:4] in _MACHO_MAGICS)
 
 
 def symbol_owners(names: Iterable[str], packages: Iterable[str], main_import_path: str, *,

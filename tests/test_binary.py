@@ -147,12 +147,12 @@ def test_size_table_rejects_bad_by() -> None:
         size_table(_table(), 5, "file")
 
 
-def test_not_elf(tmp_path: Path) -> None:
-    p = tmp_path / "prog.exe"
-    p.write_bytes(b"MZ" + b"\0" * 500)
+def test_not_an_executable(tmp_path: Path) -> None:
+    p = tmp_path / "prog"
+    p.write_bytes(b"#!/bin/sh\n" + b"echo hello\n" * 50)
     t = attribute(p, {"runtime": None}, "example.com/x")
-    assert t.file_bytes == 502 and t.unattributed == 502 and t.coverage == 0
-    assert "ELF" in t.notes[0]
+    assert t.file_bytes == 560 and t.unattributed == 560 and t.coverage == 0
+    assert "ELF, PE and Mach-O" in t.notes[0]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -270,6 +270,28 @@ def test_attribute_stripped_build(built: dict[str, object]) -> None:
     # code and pclntab are the same with or without -s -w: package figures agree within a few percent
     f = attribute(full, pkgs, "example.com/sz")
     assert t.packages["net/http"] == pytest.approx(f.packages["net/http"], rel=0.1)
+
+
+@pytest.mark.go
+@pytest.mark.parametrize(("goos", "goarch"), [("windows", "amd64"), ("darwin", "arm64")])
+def test_attribute_pe_and_macho_builds(built: dict[str, object], goos: str, goarch: str) -> None:
+    go, root, linux = built["go"], built["root"], built["full"]
+    assert isinstance(root, Path) and isinstance(linux, Path)
+    target = Target(main="example.com/sz", goos=goos, goarch=goarch, cgo=False)
+    pkgs = _list_packages(go, root, target)
+    path = build(go, root, target, root / "out" / f"{goos}.bin")  # type: ignore[arg-type]
+    assert path.read_bytes()[:2] in (b"MZ", b"\xcf\xfa")  # PE, 64-bit little-endian Mach-O
+    t = attribute(path, pkgs, "example.com/sz", go=go)  # type: ignore[arg-type]
+    _check_sums(t, path)
+    assert t.coverage >= 0.95, t.unattributed_sections
+    for pkg in ("net/http", "example.com/sz/lib", "example.com/sz", "runtime"):
+        assert t.packages.get(pkg, 0) > 0, pkg
+    assert t.buckets.get("dwarf", 0) > 0 and t.buckets.get("symtab+strtab", 0) > 0
+    assert t.buckets.get("runtime type metadata", 0) > 0  # the type walk found the descriptors
+    # the same code weighs about the same in each format
+    elf = attribute(linux, _list_packages(go, root, built["target"]), "example.com/sz", go=go)  # type: ignore[arg-type]
+    for pkg in ("net/http", "example.com/sz/lib"):
+        assert t.packages[pkg] == pytest.approx(elf.packages[pkg], rel=0.25), pkg
 
 
 @pytest.mark.go

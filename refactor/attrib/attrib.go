@@ -33,6 +33,8 @@ var sectionBuckets = map[string]string{
 	".gnu.version": bDynamic, ".gnu.version_r": bDynamic, ".eh_frame": bCgo, ".eh_frame_hdr": bCgo,
 	".init": bCgo, ".fini": bCgo, ".init_array": bCgo, ".fini_array": bCgo, ".ctors": bCgo, ".dtors": bCgo,
 	".tdata": bCgo,
+	// PE: imports, base relocations, and the unwind tables of every function
+	".idata": bDynamic, ".reloc": bDynamic, ".pdata": bPCLN, ".xdata": bPCLN,
 }
 
 var funcdataSuffixes = []string{".arginfo0", ".arginfo1", ".argliveinfo", ".stkobj", ".opendefer", ".wrapinfo"}
@@ -193,12 +195,12 @@ func attribute(data []byte, paths []string, modules map[string]*string, main str
 			panic(r)
 		}
 	}()
-	if len(data) < 64 || string(data[:4]) != "\x7fELF" {
-		return nil, fmt.Errorf("not an ELF file")
-	}
-	elf, err := newElf(data)
+	elf, err := openBinary(data)
 	if err != nil {
-		return nil, fmt.Errorf("malformed ELF file: %v", err)
+		if _, ok := err.(readError); ok {
+			return nil, fmt.Errorf("malformed ELF file: %v", err)
+		}
+		return nil, err
 	}
 	a := &attributor{elf: elf, data: data, modules: modules, main: main,
 		mapper: newMapper(append(append([]string(nil), paths...), main), main), own: newOwners(),
@@ -284,6 +286,12 @@ func (a *attributor) run(typeTierResult func() typeTier) *sizeTable {
 func (a *attributor) headers() {
 	e := a.elf
 	h := a.own.id(bucket(bHeaders))
+	if e.format == "pe" || e.format == "macho" {
+		for _, r := range e.headers {
+			a.claim(tSymbols, r[0], r[1], h)
+		}
+		return
+	}
 	a.claim(tSymbols, 0, e.ehsize, h)
 	a.claim(tSymbols, e.phoff, e.phoff+e.phentsize*e.phnum, h)
 	a.claim(tSymbols, e.shoff, e.shoff+e.shentsize*e.shnum, h)
@@ -309,6 +317,9 @@ func (a *attributor) sectionClaims() {
 		if b != "" {
 			a.claim(tSections, s.offset, s.offset+s.fileSize(), a.own.id(bucket(b)))
 		}
+	}
+	for _, r := range a.elf.symtabRanges { // PE, Mach-O: the symbol table outside any section
+		a.claim(tSections, r[0], r[1], a.own.id(bucket(bSymtab)))
 	}
 }
 
@@ -440,6 +451,8 @@ func (a *attributor) pclntab() {
 	pclnEnd := 0
 	if sec != nil {
 		pclnEnd = sec.size
+	} else if end, ok := a.symaddr["runtime.epclntab"]; ok && end.value > baseAddr { // PE: no section of its own
+		pclnEnd = end.value - baseAddr
 	}
 	regionEnd := func(start int) int {
 		i := sort.SearchInts(regions, start)

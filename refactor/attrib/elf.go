@@ -20,6 +20,15 @@ type section struct {
 	typ                       uint32
 	addr, offset, size, flags int
 	link                      int
+	vsize                     int // bytes in memory when they differ from size (PE); 0: size
+}
+
+// span is the section's extent in memory.
+func (s *section) span() int {
+	if s.vsize > 0 {
+		return s.vsize
+	}
+	return s.size
 }
 
 // fileSize is the bytes the section occupies in the file (0 for NOBITS).
@@ -48,6 +57,11 @@ type elfFile struct {
 	byName                   map[string]*section
 	alloc                    []*section
 	allocStarts              []int
+	format                   string   // "elf" (the zero value), "pe", "macho"
+	x86                      bool     // PE, Mach-O: code padded with int3
+	headers                  [][2]int // PE, Mach-O: file ranges of the headers and load commands
+	symtabRanges             [][2]int // PE, Mach-O: the symbol table where no section holds it
+	presyms                  []symbol // PE, Mach-O: the symbols, read with the file
 }
 
 // readError is a read outside the file: the caller decides whether that is fatal.
@@ -136,21 +150,10 @@ func newElf(data []byte) (f *elfFile, err error) {
 		if strtab >= 0 {
 			name = f.cstr(strtab + r.name)
 		}
-		s := &section{name: name, typ: uint32(r.typ), addr: r.addr, offset: r.offset, size: r.size, flags: r.flags, link: r.link}
-		f.sections = append(f.sections, s)
-		if name != "" {
-			f.byName[name] = s
-		}
+		f.addSection(&section{name: name, typ: uint32(r.typ), addr: r.addr, offset: r.offset, size: r.size,
+			flags: r.flags, link: r.link})
 	}
-	for _, s := range f.sections {
-		if s.addr != 0 && s.flags&2 != 0 {
-			f.alloc = append(f.alloc, s)
-		}
-	}
-	sort.SliceStable(f.alloc, func(i, j int) bool { return f.alloc[i].addr < f.alloc[j].addr })
-	for _, s := range f.alloc {
-		f.allocStarts = append(f.allocStarts, s.addr)
-	}
+	f.finish()
 	return f, nil
 }
 
@@ -187,7 +190,7 @@ func indexByteFrom(data []byte, c byte, start, end int) int {
 func (f *elfFile) sectionAt(addr int) *section {
 	i := sort.Search(len(f.allocStarts), func(k int) bool { return f.allocStarts[k] > addr }) - 1
 	if i >= 0 {
-		if s := f.alloc[i]; addr < s.addr+s.size {
+		if s := f.alloc[i]; addr < s.addr+s.span() {
 			return s
 		}
 	}
@@ -197,7 +200,7 @@ func (f *elfFile) sectionAt(addr int) *section {
 // fileOff is the file offset of a virtual address in a section with file bytes.
 func (f *elfFile) fileOff(addr int) (int, bool) {
 	s := f.sectionAt(addr)
-	if s == nil || s.typ == shtNobits {
+	if s == nil || s.typ == shtNobits || addr-s.addr >= s.size { // (PE: past the bytes in the file)
 		return 0, false
 	}
 	return s.offset + addr - s.addr, true
@@ -205,6 +208,9 @@ func (f *elfFile) fileOff(addr int) (int, bool) {
 
 // symbols are the .symtab symbols but section and file symbols and unnamed ones; nil without .symtab.
 func (f *elfFile) symbols() []symbol {
+	if f.format != "" && f.format != "elf" {
+		return f.presyms
+	}
 	sec := f.byName[".symtab"]
 	if sec == nil || sec.typ == shtNobits || !(0 < sec.link && sec.link < len(f.sections)) {
 		return nil
@@ -238,6 +244,9 @@ func (f *elfFile) symbols() []symbol {
 
 // machineX86: x86 ELF files pad code with int3.
 func (f *elfFile) machineX86() bool {
+	if f.format != "" && f.format != "elf" {
+		return f.x86
+	}
 	m := f.u16(18)
 	return m == 3 || m == 62
 }

@@ -105,13 +105,13 @@ func typeClaims(e *elfFile, md *moduledata, symaddr map[string]symAddr, main str
 	}
 	w := newWalker(e, types, etypes, goMinor(e))
 	var roots, itabs []int
-	if tl := e.byName[".typelink"]; tl != nil && tl.fileSize() != 0 {
+	if tl := tableSection(e, ".typelink", symaddr["runtime.typelink"]); tl != nil && tl.fileSize() != 0 {
 		body := e.slice(tl.offset, tl.offset+tl.size-tl.size%4)
 		for k := 0; k+4 <= len(body); k += 4 {
 			roots = append(roots, types+int(int32(e.bo.Uint32(body[k:]))))
 		}
 	}
-	if il := e.byName[".itablink"]; il != nil && il.fileSize() != 0 {
+	if il := tableSection(e, ".itablink", symaddr["runtime.itablink"]); il != nil && il.fileSize() != 0 {
 		body := e.slice(il.offset, il.offset+il.size-il.size%e.ptr)
 		for k := 0; k+e.ptr <= len(body); k += e.ptr {
 			if e.ptr == 8 {
@@ -148,6 +148,19 @@ func typeClaims(e *elfFile, md *moduledata, symaddr map[string]symAddr, main str
 	if w.errors > 0 {
 		*notes = append(*notes, fmt.Sprintf("%d type descriptor(s) could not be read", w.errors))
 	}
+}
+
+// tableSection is the section of a linker table, or (PE, where tables share .rdata) the range of
+// its symbol as a section of its own; nil when neither is there.
+func tableSection(e *elfFile, name string, sym symAddr) *section {
+	if s := e.byName[name]; s != nil {
+		return s
+	}
+	off, ok := e.fileOff(sym.value)
+	if sym.value == 0 || sym.size == 0 || !ok {
+		return nil
+	}
+	return &section{name: name, addr: sym.value, offset: off, size: sym.size}
 }
 
 // typeWalker walks runtime type descriptors from roots, recording the file ranges of each; a claim's
@@ -608,6 +621,14 @@ var goVersionRE = regexp.MustCompile(`^go1\.(\d+)`)
 // goMinor is the Go minor version from .go.buildinfo (`go1.26.8` -> 26), 0 when unknown.
 func goMinor(e *elfFile) int {
 	s := e.byName[".go.buildinfo"]
+	if s == nil && e.format == "pe" {
+		for _, sym := range e.presyms {
+			if sym.name == "go:buildinfo" {
+				s = tableSection(e, ".go.buildinfo", symAddr{sym.value, sym.size})
+				break
+			}
+		}
+	}
 	if s == nil || s.fileSize() == 0 {
 		return 0
 	}
