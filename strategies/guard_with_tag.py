@@ -98,7 +98,7 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
         feat = features[key]
         if feat.bytes < settings.min_bytes:
             continue
-        yield _proposal(index, feat, tags[key])
+        yield _proposal(index, feat, *tags[key])
 
 
 def _prune_supersets(features: dict[tuple[tuple[str, tuple[str, ...]], ...], _Feature]) -> None:
@@ -303,26 +303,25 @@ class _Index:
 
 
 def _choose_tags(index: _Index, settings: Settings, features: Sequence[_Feature]
-                 ) -> dict[tuple[tuple[str, tuple[str, ...]], ...], str]:
-    """One tag per feature: the tag that already guards its files, else a new <module>_omit_<name> that
-    means nothing else yet (nor another feature of this run); overridable."""
+                 ) -> dict[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, str]]:
+    """(tag, default tag) per feature: the tag that already guards its files, else a new
+    <module>_omit_<name> that means nothing else yet (nor another feature of this run); the tag is
+    the override when there is one (--guard-tag), the default names the candidate's id."""
     in_use = index.tags_in_use()
     overrides: Mapping[str, str] = settings.guard_tags
     mod = _ident(guess_package_name(index.project.module.path)).lower()
-    out: dict[tuple[tuple[str, tuple[str, ...]], ...], str] = {}
+    out: dict[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, str]] = {}
     for feat in features:
         key = tuple(sorted((s.import_path, s.files) for s in feat.sites))
         name = _feature_name(feat.q)
         existing = _existing_guard(index, feat)
         tag = existing or f"{mod}_omit_{name}"
         n = 1
-        while existing is None and (tag in out.values() or not _tag_free(index, in_use, tag, feat.q)):
+        while existing is None and (tag in {d for _, d in out.values()} or not _tag_free(index, in_use, tag, feat.q)):
             n += 1
             tag = f"{mod}_omit_{name}{n}"
         override = overrides.get(tag) or overrides.get(feat.q)
-        if override:
-            tag = parse_tags(override)[0]
-        out[key] = tag
+        out[key] = (parse_tags(override)[0] if override else tag, tag)
     return out
 
 
@@ -386,7 +385,7 @@ def _camel(name: str) -> str:
 # The proposal
 
 
-def _proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
+def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str) -> Proposal:
     if tag == _existing_guard(index, feat):
         return _existing_tag_proposal(index, feat, tag)
     targets = tuple(h.target for h in feat.hits)
@@ -408,7 +407,7 @@ def _proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
     plan = Plan(title=f"Guard the {name} feature with build tag {tag}",
                 changes=tuple(FileChange(path=p, before=b, after=a) for p, b, a in changes))
     explanation = _explain(index, feat, tag, name, uses, notes)
-    key = "|".join(f"{s.import_path}:{','.join(s.files)}" for s in feat.sites) + f"|{tag}"
+    key = "|".join(f"{s.import_path}:{','.join(s.files)}" for s in feat.sites) + f"|{default_tag}"
     return Candidate(
         id=candidate_id(NAME, key), strategy=NAME, targets=targets, summary=summary, explanation=explanation,
         estimated_bytes=feat.bytes, confidence="medium", plan=plan, removes=tuple(sorted(feat.removed)),

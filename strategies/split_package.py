@@ -592,7 +592,7 @@ class _Split:
                 confidence = "low" if confidence == "low" else "medium"
         if renames:
             notes.append("exported in " + new + ": " + ", ".join(f"{a} -> {b}" for a, b in sorted(renames.items())))
-        key = f"A|{self.p}|{new_path}|{','.join(sorted(moved_keys))}"
+        key = f"A|{self.p}|{','.join(sorted(moved_keys))}"  # not the name: --package-name keeps the id
         q0 = cut_edges[0][1]
         after_chain = [*self.chain(self.p)[:-1], new_path]
         return Draft(key, "A", self.p, new_path, cut_edges, changes, needed, lost, confidence, notes,
@@ -824,7 +824,7 @@ class _Split:
         if types_moved:
             notes.append("types moved with their methods (a method cannot leave its type): " + ", ".join(types_moved))
         confidence = "medium" if (lost or renames) else "high"
-        key = f"B|{self.p}|{q}|{new_path}|{','.join(sorted(mkeys))}"
+        key = f"B|{self.p}|{q}|{','.join(sorted(mkeys))}"  # not the name: --package-name keeps the id
         return Draft(key, "B", self.p, new_path, [edge], changes, moved, lost, confidence, notes,
                      {self.target: self.bytes_of(removed)}, set(removed),
                      {"before": self.chain(q), "after": [*self.chain(self.p), f"({q} gone)"]})

@@ -281,3 +281,29 @@ def test_go_test_failures_at_head_are_not_the_changes(capsys: pytest.CaptureFixt
     assert "go test: example.com/split/internal/util.TestNoSubdirs failed" in flat, err
     assert "TestBrokenAtHead fail(s) at HEAD too" in flat, err
     assert "t2" not in git(split_repo, "branch", "--list")
+
+
+def test_an_id_keeps_naming_its_candidate_under_overrides(capsys: pytest.CaptureFixture[str],
+                                                         split_repo: Path) -> None:
+    top = top_id(capsys, split_repo)
+    assert top["strategy"] == "split-package"
+    details = top["details"]
+    assert isinstance(details, dict)
+    pkg = str(details["edges"][0][0])  # type: ignore[index]
+    default = str(details["new_package"])
+    code, out, err = gotrim(capsys, "apply", str(top["id"]), str(split_repo), *LITE, "--dry-run",
+                            "--package-name", f"{pkg}=renamed")
+    assert code == 0, err
+    assert f"{pkg}/renamed" in out and "package renamed" in out and default not in out
+
+
+def test_a_guard_id_keeps_naming_its_candidate_under_a_tag_override(capsys: pytest.CaptureFixture[str],
+                                                                   fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("guard")
+    code, out, err = gotrim(capsys, "suggest", str(repo), "--json")
+    assert code == 0, err
+    (cand,) = [c for c in json.loads(out)["candidates"] if c["strategy"] == "guard-with-tag"]
+    tag = cand["details"]["tag"]
+    code, out, err = gotrim(capsys, "apply", cand["id"], str(repo), "--dry-run", "--guard-tag", f"{tag}=no_http")
+    assert code == 0, err
+    assert "&& !no_http" in out and "|| no_http" in out and tag not in out
