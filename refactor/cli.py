@@ -265,15 +265,15 @@ def _measure_all(project: Project, candidates: Sequence[Any], run_tests: bool, q
 
     state = require_repo(project.root)
     results = {}
-    with open_workspace(state) as ws, _bar(quiet) as bar:
-        task = bar.add_task("measuring", total=len(candidates))
+    # a bar on a terminal; elsewhere (CI logs) one line per step, so a long measure is not silent
+    with open_workspace(state) as ws, targets_progress(len(candidates), quiet) as (say, done):
         for c in candidates:
             ws.reset()
 
             def step(msg: str, c: Any = c) -> None:
-                bar.update(task, description=f"{c.id}: {msg}")
+                say(f"{c.id}: {msg}")
             results[c.id] = verify_and_measure(project, ws, c, test=run_tests, progress=step)
-            bar.advance(task)
+            done()
     return results
 
 
