@@ -557,7 +557,7 @@ def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str,
     importers = [f for f in index.importing(site.import_path) if os.path.dirname(
         os.path.join(index.root, f.path)) != site.dir or f.package != site.name]
     view = Package.from_files(site.import_path, site.name, all_files)
-    need_names, need_fields = _references(rest, importers, site)
+    need_names, need_fields, startup = _references(rest, importers, site)
     taken = {d.name for f in all_files for d in f.decls}
     repaired: dict[str, GoFile] = {}  # one stub may stand in for several feature files: repaired in turn
     for real in feature:
@@ -571,7 +571,13 @@ def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str,
         if guarded != real.src:
             yield real.path, real.src, guarded
         gen = _Stubber(index, site, real, view, heavy, tag, name, taken)
+        gen.users = [*rest, *importers]
         blocks = gen.blocks(need_names, need_fields)
+        failing = sorted(b.name for b in blocks if b.kind == "func" and b.name in startup)
+        if failing:
+            raise _Refuse(f"{real.path}: {', '.join(failing)} run(s) when the program starts (from an init "
+                          "function or a package variable); its stub fails, so the slim build could not "
+                          "start: this file is not an optional feature")
         stub = stubs[base]
         if stub is not None:
             current = repaired.get(stub.path, stub)
@@ -590,23 +596,38 @@ def _ignored(f: GoFile) -> bool:
 
 
 def _references(rest: Sequence[GoFile], importers: Sequence[GoFile], site: _Site
-                ) -> tuple[set[str], set[str]]:
-    """Names the rest of the package uses unqualified, and selector names (methods) used anywhere."""
+                ) -> tuple[set[str], set[str], set[str]]:
+    """Names the rest of the package uses unqualified, selector names (methods) used anywhere, and the
+    names used by code that runs whenever the package is linked: init functions and var initializers
+    that call (a call from main may sit behind a flag; it is not counted)."""
     names: set[str] = set()
     fields: set[str] = set()
+    startup: set[str] = set()
+
     for f in rest:
         for d in f.decls:
-            names.update(r.name for r in d.refs if r.qualifier is None)
+            used = {r.name for r in d.refs if r.qualifier is None}
+            names.update(used)
             names.update(d.universe_refs)
+            if d.kind == "init" or d.side_effects:
+                startup |= _called(f.src[d.start:d.end].decode("utf-8", "replace"), "", used)
         fields |= f.selectors()
     for f in importers:
         local = _local_name(f, site.import_path, site.name)
         if local is None:
             continue
         for d in f.decls:
-            names.update(r.name for r in d.refs if r.qualifier == local)
+            used = {r.name for r in d.refs if r.qualifier == local}
+            names.update(used)
+            if d.kind == "init" or d.side_effects:
+                startup |= _called(f.src[d.start:d.end].decode("utf-8", "replace"), local + ".", used)
         fields |= f.selectors()
-    return names, fields
+    return names, fields, startup
+
+
+def _called(text: str, prefix: str, names: set[str]) -> set[str]:
+    """The names text calls (`prefix+name(`), not only mentions (a function value registered for later)."""
+    return {n for n in names if re.search(rf"(?<![\w.]){re.escape(prefix + n)}\s*\(", text)}
 
 
 def _node_at(src: bytes, start: int, end: int) -> Node:
@@ -769,6 +790,8 @@ class _Stubber:
             n += 1
             self.err_var = f"{base}{n}"
         self.uses_err = False
+        self.fields: set[str] = set()  # selector names the rest of the build uses (blocks() sets them)
+        self.users: Sequence[GoFile] = ()  # the rest of the package and its importers (set by _guard_site)
         self.types = {d.name: d for f in view.files for d in f.decls if d.kind in ("type", "alias")}
 
     def _local_paths(self) -> dict[str, str]:
@@ -782,6 +805,7 @@ class _Stubber:
 
     def blocks(self, names: set[str], fields: set[str]) -> list[_Block]:
         """The stub blocks the rest of the build needs, in source order (closed over what they name)."""
+        self.fields = fields
         decls = [d for d in self.real.decls if d.kind != "init" and d.name != "_"]
         own = {d.name for d in decls if d.kind != "method"}
         chosen: dict[str, _Block] = {}
@@ -803,7 +827,13 @@ class _Stubber:
                 todo = True
                 wanted |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", block.text)) & own
         order = {d.key: i for i, d in enumerate(self.real.decls)}
-        return sorted(chosen.values(), key=lambda b: order[b.key])
+        out: list[_Block] = []
+        seen: set[str] = set()
+        for b in sorted(chosen.values(), key=lambda b: order[b.key]):
+            if b.text not in seen:  # one const group or `var a, b T` declares several names: once
+                seen.add(b.text)
+                out.append(b)
+        return out
 
     def block(self, d: Decl) -> _Block:
         """The stub text of one declaration."""
@@ -852,15 +882,49 @@ class _Stubber:
     def _type(self, d: Decl, node: Node) -> _Block:
         src = self.real.src
         doc = _doc(src, d)
-        try:
+        if not self._heavy_in(node):
             self._check(d, node, "the definition")
-        except _Refuse:
-            tparams = node.child_by_field_name("type_parameters")
-            head = f"type {d.name}{node_text(src, tparams)}"
-            return _Block(d.key, d.name, "type",
-                          f"// {d.name} stands in for the real type, which needs packages the slim build "
-                          f"drops.\n{head} struct{{}}")
-        return _Block(d.key, d.name, d.kind, f"{doc}type {node_text(src, node)}")
+            return _Block(d.key, d.name, d.kind, f"{doc}type {node_text(src, node)}")
+        tparams = node.child_by_field_name("type_parameters")
+        head = f"type {d.name}{node_text(src, tparams)}"
+        body = node.child_by_field_name("type")
+        fields = body.named_children[0] if body is not None and body.type == "struct_type" and \
+            body.named_child_count else None
+        empty = _Block(d.key, d.name, "type", f"// {d.name} stands in for the real type, which needs packages "
+                       f"the slim build drops.\n{head} struct{{}}")
+        if fields is None:
+            return empty
+        # A struct keeps the fields the slim build can declare; the rest of the build may use those
+        # (caddy's Metrics.init), never the others.
+        kept: list[str] = []
+        dropped: list[str] = []
+        for f in fields.named_children:
+            if f.type != "field_declaration":
+                continue
+            if self._heavy_in(f):
+                names = [node_text(src, c) for i, c in enumerate(f.children)
+                         if f.field_name_for_child(i) == "name"]
+                typ = f.child_by_field_name("type")
+                dropped += names or re.findall(r"[A-Za-z_][A-Za-z0-9_]*", node_text(src, typ))[-1:]
+                continue
+            self._check(d, f, "a field")
+            kept.append(node_text(src, f))
+        naming = re.compile(rf"\b{re.escape(d.name)}\b")
+        selected = set().union(*(f.selectors() for f in self.users if naming.search(f.src.decode("utf-8", "replace"))))
+        used = sorted(n for n in dropped if n in selected)
+        if used:
+            raise _Refuse(f"{self.real.path}: the field {d.name}.{used[0]} has a type from a package the slim "
+                          "build drops, and the rest of the build selects that name; move it behind an "
+                          "interface first")
+        if not kept:
+            return empty
+        text = (f"// {d.name} stands in for the real type, without the fields whose types the slim build "
+                f"drops ({', '.join(dropped)}).\n{head} struct {{\n" + "".join(f"\t{k}\n" for k in kept) + "}")
+        return _Block(d.key, d.name, "type", text)
+
+    def _heavy_in(self, node: Node) -> bool:
+        """node names a package the slim build drops."""
+        return any(self.locals.get(q) in self.heavy for q in selector_operands(self.real.src, node))
 
     def _const(self, d: Decl, node: Node) -> _Block:
         src = self.real.src

@@ -449,3 +449,99 @@ def test_two_features_named_alike_get_two_tags(tmp_path: Path) -> None:
     cands, _ = candidates(project_for(root))
     tags = sorted(c.variant_tags[0] for c in cands)
     assert tags == ["r_omit_scanner", "r_omit_scanner2"], [c.summary for c in cands]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Stubs of real code (found on caddy): struct fields the rest uses, const groups, init-time calls
+
+CADDYISH = {
+    "go.mod": "module example.com/c\n\ngo 1.22\n",
+    "cmd/c/main.go": """
+        package main
+
+        import (
+        	"os"
+
+        	"example.com/c/app"
+        )
+
+        func main() {
+        	var a app.App
+        	a.Start()
+        	if len(os.Args) > 1 {
+        		_ = app.Push(os.Args[1])
+        	}
+        }
+        """,
+    "app/app.go": """
+        package app
+
+        import "sync"
+
+        // App runs the program.
+        type App struct{ Metrics Metrics }
+
+        // Start resets the metrics.
+        func (a *App) Start() {
+        	a.Metrics.init = sync.Once{}
+        	a.Metrics.PerHost = true
+        	_ = keyA + keyB
+        }
+        """,
+    "app/metrics.go": """
+        package app
+
+        import (
+        	"net/http"
+        	"sync"
+        )
+
+        const (
+        	keyA = "a"
+        	keyB = "b"
+        )
+
+        // Metrics are pushed over HTTP.
+        type Metrics struct {
+        	PerHost bool
+        	init    sync.Once
+        	client  *http.Client
+        }
+
+        // Push sends the metrics to url.
+        func Push(url string) error { _, err := http.Get(url); return err }
+        """,
+}
+
+
+@pytest.mark.go
+def test_a_struct_stub_keeps_the_fields_the_rest_uses_and_const_groups_once(tmp_path: Path) -> None:
+    root = write_module(tmp_path / "c", CADDYISH)
+    (c,), refusals = candidates(project_for(root))
+    stub = next(ch.after for ch in c.plan.changes if ch.before is None)
+    assert stub is not None
+    text = stub.decode()
+    assert "PerHost bool" in text and "init    sync.Once" in text and "client" not in text.split("type Metrics")[1]
+    assert text.count("keyA") == 1
+    c.plan.write_to(root)
+    for tags in ("", "c_omit_http"):
+        proc = go(root, "vet", "-tags", tags, "./...")
+        assert proc.returncode == 0, f"tags={tags!r}: {proc.stderr}"
+
+
+def test_a_dropped_field_the_rest_uses_is_refused(tmp_path: Path) -> None:
+    files = dict(CADDYISH)
+    files["app/app.go"] = CADDYISH["app/app.go"].replace("a.Metrics.PerHost = true", "a.Metrics.client = nil")
+    root = write_module(tmp_path / "c", files)
+    cands, refusals = candidates(project_for(root))
+    assert cands == []
+    assert any("Metrics.client" in r.reason for r in refusals), [r.reason for r in refusals]
+
+
+def test_a_stub_called_from_init_is_refused(tmp_path: Path) -> None:
+    files = dict(CADDYISH)
+    files["app/boot.go"] = "package app\n\nfunc init() { _ = Push(\"\") }\n"
+    root = write_module(tmp_path / "c", files)
+    cands, refusals = candidates(project_for(root))
+    assert cands == []
+    assert any("Push run(s) when the program starts" in r.reason for r in refusals), [r.reason for r in refusals]
