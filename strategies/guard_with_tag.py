@@ -630,6 +630,13 @@ def _called(text: str, prefix: str, names: set[str]) -> set[str]:
     return {n for n in names if re.search(rf"(?<![\w.]){re.escape(prefix + n)}\s*\(", text)}
 
 
+def _calls(node: Node) -> bool:
+    """node calls something when it is evaluated (calls inside function literals run later)."""
+    if node.type == "call_expression":
+        return True
+    return node.type != "func_literal" and any(_calls(c) for c in node.named_children)
+
+
 def _node_at(src: bytes, start: int, end: int) -> Node:
     """The declaration node spanning exactly [start, end); a refusal when the tree has none."""
     try:
@@ -956,6 +963,10 @@ class _Stubber:
         if inner is not None and inner.type == "composite_literal":
             t = inner.child_by_field_name("type")
             self._check(d, t, "the type")
+            if value is not None and not self._heavy_in(value) and not _calls(value):
+                # the initializer too (a sync.Pool's New): code still built may rely on it
+                self._check(d, value, "the value")
+                return _Block(d.key, d.name, "var", f"{doc}var {names} = {node_text(src, value)}")
             star = "*" if inner is not lit else ""
             return _Block(d.key, d.name, "var", f"{doc}var {names} {star}{node_text(src, t)}")
         raise _Refuse(f"{self.real.path}: the type of var {d.name} is not written out; give it an explicit "

@@ -486,6 +486,9 @@ CADDYISH = {
         	a.Metrics.init = sync.Once{}
         	a.Metrics.PerHost = true
         	_ = keyA + keyB
+        	_ = bufPool.Get().(*[]byte)
+        	started.Do(func() {})
+        	_ = counted.N
         }
         """,
     "app/metrics.go": """
@@ -510,6 +513,15 @@ CADDYISH = {
 
         // Push sends the metrics to url.
         func Push(url string) error { _, err := http.Get(url); return err }
+
+        var bufPool = sync.Pool{New: func() any { return new([]byte) }}
+
+        var started = sync.Once{}
+
+        var counted = Counted{N: len(http.MethodGet)}
+
+        // Counted counts.
+        type Counted struct{ N int }
         """,
 }
 
@@ -523,6 +535,9 @@ def test_a_struct_stub_keeps_the_fields_the_rest_uses_and_const_groups_once(tmp_
     text = stub.decode()
     assert "PerHost bool" in text and "init    sync.Once" in text and "client" not in text.split("type Metrics")[1]
     assert text.count("keyA") == 1
+    assert "var bufPool = sync.Pool{New: func() any { return new([]byte) }}" in text  # the pool still works
+    assert "var started = sync.Once{}" in text
+    assert "var counted Counted\n" in text  # a value naming a dropped package is not copied, its type is
     c.plan.write_to(root)
     for tags in ("", "c_omit_http"):
         proc = go(root, "vet", "-tags", tags, "./...")
