@@ -31,6 +31,7 @@ from refactor.errors import GoError
 from refactor.toolchain import DEFAULT_TIMEOUT, Go
 
 KEEP_BUILDS = 16
+KEEP_BYTES = 2 << 30  # and at most 2 GiB of them (the newest is kept whatever its size)
 LINK_GIB = 4  # memory to allow per concurrent link (a 180 MB binary's link peaks at 2.2 GB)
 
 
@@ -44,7 +45,6 @@ def link_slots(cpus: int | None = None, ram_bytes: int | None = None) -> int:
         except (AttributeError, ValueError, OSError):  # not POSIX: assume enough
             ram_bytes = 1 << 62
     return max(2, min(cpus // 2, ram_bytes // (LINK_GIB << 30)))
-KEEP_BYTES = 2 << 30  # and at most 2 GiB of them (the newest is kept whatever its size)
 
 
 def _lock(folder: Path) -> IO[bytes] | None:

@@ -23,7 +23,6 @@ from refactor.toolchain import find_go
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-
 class _LazyConsole:
     """A rich Console made on first use: importing rich costs ~30 ms that `--json` runs never need
     (and that would otherwise delay the start of every command's first go build)."""

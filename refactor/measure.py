@@ -165,13 +165,13 @@ def verify_and_measure(
 
         configs = configurations(project.targets, candidate.variant_tags)
         for cfg in configs:
-            step(f"go build ./... ({_cfg_label(cfg)})", go_cmd("build", cfg, "./..."))
+            step(f"go build ./... ({cfg.label})", go_cmd("build", cfg, "./..."))
         if pkg_dirs:
             for cfg in configs:
-                step(f"go vet ({_cfg_label(cfg)})", go_cmd("vet", cfg, *pkg_dirs))
+                step(f"go vet ({cfg.label})", go_cmd("vet", cfg, *pkg_dirs))
             if test:
                 cfg0 = configs[0]
-                step(f"go test ({_cfg_label(cfg0)})", lambda: _go_test(project, ws, candidate, cfg0, pkg_dirs))
+                step(f"go test ({cfg0.label})", lambda: _go_test(project, ws, candidate, cfg0, pkg_dirs))
         for t in candidate.targets:
             after_t = t.with_tags(*candidate.variant_tags)
 
@@ -259,8 +259,8 @@ def _failing_tests(project: Project, cwd: Path, cfg: Target, pkg_dirs: Sequence[
         if m:
             pending.append(m.group(1))
             continue
-        m = re.match(r"(?:FAIL|ok|---)\s+(\S+)(.*)", line)
-        if m and line.startswith("FAIL"):
+        m = re.match(r"FAIL\s+(\S+)(.*)", line)  # FAIL<tab>pkg<tab>0.1s, or FAIL<tab>pkg [build failed]
+        if m:
             pkg, rest = m.group(1), m.group(2)
             if pending:
                 failed.update(f"{pkg}.{t}" for t in pending)
@@ -275,15 +275,6 @@ def _failing_tests(project: Project, cwd: Path, cfg: Target, pkg_dirs: Sequence[
 
 def _list(names: Sequence[str], limit: int = 3) -> str:
     return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
-def _cfg_label(t: Target) -> str:
-    label = t.platform
-    if t.tags:
-        label += " tags=" + ",".join(t.tags)
-    if not t.cgo:
-        label += " nocgo"
-    return label
 
 
 def _first_line(text: str) -> str:

@@ -24,7 +24,7 @@ from refactor import __version__
 from refactor.candidate import Candidate, Refusal
 from refactor.config import Target
 from refactor.measure import Measurement
-from refactor.table import Column, Table, human_bytes
+from refactor.table import Column, Table, count, human_bytes
 
 if TYPE_CHECKING:
     from refactor.project import Project
@@ -641,8 +641,7 @@ def _removed_paragraphs(c: Candidate, m: Measurement | None, package_bytes: Mapp
         verb = "removed from" if m is not None else "expected to leave"
         shown = ", ".join(removed[:REMOVED_SHOWN])
         more = f", and {len(removed) - REMOVED_SHOWN} more" if len(removed) > REMOVED_SHOWN else ""
-        count = f"{len(removed)} package" if len(removed) == 1 else f"{len(removed)} packages"
-        paras.append(wrap(f"{count} {verb} {', '.join(labels)}: {shown}{more}."))
+        paras.append(wrap(f"{count(len(removed), 'package')} {verb} {', '.join(labels)}: {shown}{more}."))
     return paras
 
 

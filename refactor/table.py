@@ -40,3 +40,8 @@ def human_bytes(n: int) -> str:
             return f"{sign}{v:.0f} {unit}" if unit == "B" else f"{sign}{v:.1f} {unit}"
         v /= 1024
     return f"{n} B"
+
+
+def count(n: int, noun: str) -> str:
+    """`1 package`, `2 packages`."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

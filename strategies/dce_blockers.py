@@ -214,7 +214,7 @@ def _switch_proposal(project: Project, target: Target, report: DceReport, sw: Sw
         rng = f">= {sw.min_version}" + (f", < {sw.max_version}" if sw.max_version else "")
         return Refusal(NAME, (target,), summary,
                        f"{sw.module} is {version}; the tag {sw.tag} exists in {rng} ({sw.source})")
-    changes = tag_config_changes(project, target, sw.tag)
+    changes = tag_config_changes(project, (target,), sw.tag)
     est, confidence = _estimate(project, project.graphs[target], report, blockers,
                                 DYNLINK_SHARE if "plugin" in sw.removes else REFLECT_SHARE)
     explanation = (f"{what} is reached through {sw.module} {version}. The build tag {sw.tag} removes "
@@ -278,10 +278,11 @@ def _reflect_call_site(project: Project, graph: BuildGraph, pkg_path: str) -> tu
 # Build tag in the target's configuration
 
 
-def tag_config_changes(project: Project, target: Target, *tags: str) -> list[FileChange]:
-    """Add tags to gotrim.toml (created if absent), Makefile -tags and .goreleaser tags lists."""
+def tag_config_changes(project: Project, targets: Sequence[Target], *tags: str) -> list[FileChange]:
+    """Add tags to these targets in gotrim.toml (created if absent), and to Makefile -tags and
+    .goreleaser tags lists."""
     root = project.root
-    changes = [_gotrim_toml_change(root, project.module.path, project.targets, target, tags)]
+    changes = [_gotrim_toml_change(root, project.module.path, project.targets, targets, tags)]
     for names, add in ((("Makefile", "makefile", "GNUmakefile"), add_make_tag),
                        ((".goreleaser.yaml", ".goreleaser.yml"), add_goreleaser_tag)):
         for name in names:
@@ -303,23 +304,24 @@ def combined_plan(project: Project, target: Target, candidates: Sequence[Candida
     plans = [Plan(c.plan.title, tuple(ch for ch in c.plan.changes if ch.path not in config)) for c in candidates]
     tags = tuple(dict.fromkeys(t for c in candidates for t in c.variant_tags))
     merged = merge_plans(plans, title=f"All method-DCE fixes for {target.name}")
-    extra = tag_config_changes(project, target, *tags) if tags else []
+    extra = tag_config_changes(project, (target,), *tags) if tags else []
     return Plan(merged.title, merged.changes + tuple(extra))
 
 
-def _gotrim_toml_change(root: Path, module: str, targets: Sequence[Target], target: Target,
+def _gotrim_toml_change(root: Path, module: str, targets: Sequence[Target], tagged: Sequence[Target],
                         tags: Sequence[str]) -> FileChange:
     path = root / CONFIG_FILE
     before = path.read_bytes() if path.is_file() else None
     if before is not None:
         text = before.decode("utf-8")
-        for tag in tags:
-            text = add_toml_tag(text, module, target, tag)
+        for target in tagged:
+            for tag in tags:
+                text = add_toml_tag(text, module, target, tag)
         return FileChange(CONFIG_FILE, before, text.encode())
     # A new gotrim.toml lists every current target, so the ones without the tag are still analysed.
     text = "# Targets analysed by gotrim (written when a build tag was added for one of them).\n"
-    for t in dict.fromkeys((*targets, target)):
-        text = _toml_append(text, module, t, tags if t == target else ())
+    for t in dict.fromkeys((*targets, *tagged)):
+        text = _toml_append(text, module, t, tags if t in tagged else ())
     return FileChange(CONFIG_FILE, None, text.encode())
 
 
@@ -829,7 +831,7 @@ def _plugin_blocker(project: Project, target: Target, graph: BuildGraph, report:
                      f"plugin-loading functions. Files: {files}.\n" + _last_blocker_note(blockers)),
         estimated_bytes=est, confidence=confidence,
         plan=Plan(title=f"Guard the plugin import of {pkg.import_path} with a build tag",
-                  changes=tuple([*changes, *tag_config_changes(project, target, PLUGIN_TAG)])),
+                  changes=tuple([*changes, *tag_config_changes(project, (target,), PLUGIN_TAG)])),
         removes=("plugin",), variant_tags=(PLUGIN_TAG,),
         details={"kind": "plugin-guard", "package": pkg.import_path, "tag": PLUGIN_TAG},
     )

@@ -22,7 +22,7 @@ from tree_sitter import Node
 
 from refactor.binary import SizeTable
 from refactor.candidate import Candidate, Proposal, Refusal, Strategy, candidate_id
-from refactor.config import CONFIG_FILE, Settings, Target, parse_tags
+from refactor.config import Settings, Target, parse_tags
 from refactor.edit import FileChange, Plan, add_constraint, apply_edits, or_constraint, remove_import
 from refactor.errors import GotrimError, SourceError
 from refactor.gosource import (
@@ -44,6 +44,8 @@ from refactor.gosource import (
 )
 from refactor.graph import BuildGraph, Edge
 from refactor.project import Project
+from refactor.table import count
+from strategies.dce_blockers import tag_config_changes
 
 NAME = "guard-with-tag"
 TEMPLATES = Path(__file__).resolve().parent.parent / "refactor" / "templates"
@@ -303,25 +305,26 @@ class _Index:
 
 
 def _choose_tags(index: _Index, settings: Settings, features: Sequence[_Feature]
-                 ) -> dict[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, str]]:
-    """(tag, default tag) per feature: the tag that already guards its files, else a new
-    <module>_omit_<name> that means nothing else yet (nor another feature of this run); the tag is
-    the override when there is one (--guard-tag), the default names the candidate's id."""
+                 ) -> dict[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, str, bool]]:
+    """(tag, default tag, already guards) per feature: the tag that already guards its files, else a
+    new <module>_omit_<name> that means nothing else yet (nor another feature of this run); the tag
+    is the override when there is one (--guard-tag), the default names the candidate's id."""
     in_use = index.tags_in_use()
     overrides: Mapping[str, str] = settings.guard_tags
     mod = _ident(guess_package_name(index.project.module.path)).lower()
-    out: dict[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, str]] = {}
+    out: dict[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, str, bool]] = {}
     for feat in features:
         key = tuple(sorted((s.import_path, s.files) for s in feat.sites))
         name = _feature_name(feat.q)
         existing = _existing_guard(index, feat)
         tag = existing or f"{mod}_omit_{name}"
-        n = 1
-        while existing is None and (tag in {d for _, d in out.values()} or not _tag_free(index, in_use, tag, feat.q)):
+        n, taken = 1, {d for _, d, _ in out.values()}
+        while existing is None and (tag in taken or not _tag_free(index, in_use, tag, feat.q)):
             n += 1
             tag = f"{mod}_omit_{name}{n}"
         override = overrides.get(tag) or overrides.get(feat.q)
-        out[key] = (parse_tags(override)[0] if override else tag, tag)
+        chosen = parse_tags(override)[0] if override else tag
+        out[key] = (chosen, tag, chosen == existing)
     return out
 
 
@@ -385,13 +388,13 @@ def _camel(name: str) -> str:
 # The proposal
 
 
-def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str) -> Proposal:
-    if tag == _existing_guard(index, feat):
+def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existing: bool) -> Proposal:
+    if existing:
         return _existing_tag_proposal(index, feat, tag)
     targets = tuple(h.target for h in feat.hits)
     name = _feature_name(feat.q)
     where = ", ".join(f"{index.rel(os.path.join(s.dir, f))}" for s in feat.sites for f in s.files)
-    summary = f"guard {where} with -tags {tag}: drop {feat.q} ({_packages(len(feat.removed))})"
+    summary = f"guard {where} with -tags {tag}: drop {feat.q} ({count(len(feat.removed), 'package')})"
     try:
         uses = _target_uses(index, feat)
         if not any(uses.values()):
@@ -417,10 +420,6 @@ def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str) -> Prop
     )
 
 
-def _packages(n: int) -> str:
-    return f"{n} package" if n == 1 else f"{n} packages"
-
-
 def _existing_tag_proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
     """The feature's files are already behind `tag`: the change is to build with it (the targets'
     build configuration: gotrim.toml, Makefile -tags, .goreleaser tags), not to the source."""
@@ -428,7 +427,7 @@ def _existing_tag_proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
     name = _feature_name(feat.q)
     files = [index.rel(os.path.join(s.dir, f)) for s in feat.sites for f in s.files]
     summary = (f"build with -tags {tag}, which already guards {', '.join(files)}: drop {feat.q} "
-               f"({_packages(len(feat.removed))})")
+               f"({count(len(feat.removed), 'package')})")
     try:
         uses = _target_uses(index, feat)
     except _Refuse:
@@ -438,7 +437,7 @@ def _existing_tag_proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
              f"configuration gets the tag."]
     lines += _explain(index, feat, tag, name, uses, ()).splitlines()[len(feat.sites):]
     plan = Plan(title=f"Build {', '.join(t.name for t in targets)} with the existing {tag} tag",
-                changes=_config_changes(index.project, targets, tag))
+                changes=tuple(tag_config_changes(index.project, targets, tag)))
     key = "|".join(f"{s.import_path}:{','.join(s.files)}" for s in feat.sites) + f"|{tag}|existing"
     return Candidate(
         id=candidate_id(NAME, key), strategy=NAME, targets=tuple(h.target for h in feat.hits), summary=summary,
@@ -446,19 +445,6 @@ def _existing_tag_proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
         removes=tuple(sorted(feat.removed)), variant_tags=(tag,),
         details={"tag": tag, "feature": name, "heavy": feat.q, "files": files, "existing_tag": True},
     )
-
-
-def _config_changes(project: Project, targets: Sequence[Target], tag: str) -> tuple[FileChange, ...]:
-    """tag added to every target's build configuration (one change per file)."""
-    from strategies.dce_blockers import add_toml_tag, tag_config_changes
-
-    changes = {c.path: c for c in tag_config_changes(project, targets[0], tag)}
-    toml = changes[CONFIG_FILE]
-    text = (toml.after or b"").decode("utf-8")
-    for t in targets[1:]:
-        text = add_toml_tag(text, project.module.path, t, tag)
-    changes[CONFIG_FILE] = FileChange(CONFIG_FILE, toml.before, text.encode())
-    return tuple(changes.values())
 
 
 def _explain(index: _Index, feat: _Feature, tag: str, name: str, uses: Mapping[str, list[str]],
@@ -470,7 +456,7 @@ def _explain(index: _Index, feat: _Feature, tag: str, name: str, uses: Mapping[s
         lines.append(f"In {s.import_path}, only {files} {verb} what brings in {feat.q}: the {name} feature.")
     for h in feat.hits:
         lines.append(f"{h.target.label}: {' -> '.join(h.chain)}; built with -tags {tag} it drops "
-                     f"{_packages(len(h.removed))} ({', '.join(sorted(h.removed)[:6])}"
+                     f"{count(len(h.removed), 'package')} ({', '.join(sorted(h.removed)[:6])}"
                      f"{', …' if len(h.removed) > 6 else ''}).")
     lost = [f"{p}: {', '.join(u)}" for p, u in uses.items() if u]
     lines.append(f"The slim build loses the {name} feature" + (": " + "; ".join(lost) if lost else "") + ".")
@@ -559,7 +545,8 @@ def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str,
     view = Package.from_files(site.import_path, site.name, all_files)
     need_names, need_fields, startup = _references(rest, importers, site)
     taken = {d.name for f in all_files for d in f.decls}
-    repaired: dict[str, GoFile] = {}  # one stub may stand in for several feature files: repaired in turn
+    repaired: dict[str, tuple[GoFile, GoFile]] = {}  # path -> (stub, its repair so far): one stub may
+    # stand in for several feature files, repaired in turn
     for real in feature:
         base = os.path.basename(real.path)
         blank = [i for i in real.imports if i.name == "_" and i.path in heavy]
@@ -580,13 +567,12 @@ def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str,
                           "start: this file is not an optional feature")
         stub = stubs[base]
         if stub is not None:
-            current = repaired.get(stub.path, stub)
-            repaired[stub.path] = parse_file(stub.path, _repair_stub(current, gen, blocks, tag, notes))
+            current = repaired.get(stub.path, (stub, stub))[1]
+            repaired[stub.path] = stub, parse_file(stub.path, _repair_stub(current, gen, blocks, tag, notes))
         elif blocks:
             taken.add(gen.err_var)
             yield _stub_path(index, site, base, tag), None, gen.render(blocks)
-    for path, fixed in repaired.items():
-        original = next(f for f in all_files if f.path == path)
+    for path, (original, fixed) in repaired.items():
         if fixed.src != original.src:
             yield path, original.src, fixed.src
 

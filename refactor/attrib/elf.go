@@ -42,7 +42,6 @@ func (s *section) fileSize() int {
 type symbol struct {
 	name               string
 	value, size, shndx int
-	typ                int
 }
 
 type elfFile struct {
@@ -237,7 +236,7 @@ func (f *elfFile) symbols() []symbol {
 		if typ == sttSection || typ == sttFile || nameOff == 0 {
 			continue
 		}
-		out = append(out, symbol{f.cstr(base + nameOff), value, size, shndx, typ})
+		out = append(out, symbol{f.cstr(base + nameOff), value, size, shndx})
 	}
 	return out
 }

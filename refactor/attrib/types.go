@@ -103,7 +103,7 @@ func typeClaims(e *elfFile, md *moduledata, symaddr map[string]symAddr, main str
 		*notes = append(*notes, "type descriptors not found: they stay in one bucket or unattributed")
 		return
 	}
-	w := newWalker(e, types, etypes, goMinor(e))
+	w := newWalker(e, types, etypes, goMinor(e, symaddr))
 	var roots, itabs []int
 	if tl := tableSection(e, ".typelink", symaddr["runtime.typelink"]); tl != nil && tl.fileSize() != 0 {
 		body := e.slice(tl.offset, tl.offset+tl.size-tl.size%4)
@@ -619,16 +619,8 @@ func uvarint(d []byte, pos int) (int, int) {
 var goVersionRE = regexp.MustCompile(`^go1\.(\d+)`)
 
 // goMinor is the Go minor version from .go.buildinfo (`go1.26.8` -> 26), 0 when unknown.
-func goMinor(e *elfFile) int {
-	s := e.byName[".go.buildinfo"]
-	if s == nil && e.format == "pe" {
-		for _, sym := range e.presyms {
-			if sym.name == "go:buildinfo" {
-				s = tableSection(e, ".go.buildinfo", symAddr{sym.value, sym.size})
-				break
-			}
-		}
-	}
+func goMinor(e *elfFile, symaddr map[string]symAddr) int {
+	s := tableSection(e, ".go.buildinfo", symaddr["go:buildinfo"]) // (PE: no section of its own)
 	if s == nil || s.fileSize() == 0 {
 		return 0
 	}
