@@ -1,0 +1,3 @@
+module gotrim/typed
+
+go 1.22
