@@ -504,3 +504,49 @@ func TestUsage(t *testing.T) {
 		t.Errorf("empty request: rc %d, out %q", rc, out.String())
 	}
 }
+
+func TestCgoFilesAreCheckedWithImportCFaked(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"plain.go": "package c\n\nfunc Plain() int { return Twice(2) }\n",
+		"cgo.go": `package c
+
+/*
+#include <stdlib.h>
+static int twice(int x) { return 2 * x; }
+*/
+import "C"
+
+import "unsafe"
+
+// Twice calls C.
+func Twice(x int) int {
+	s := C.CString("x")
+	defer C.free(unsafe.Pointer(s))
+	return int(C.twice(C.int(x)))
+}
+`,
+	}
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req := &Request{KeyRoot: dir, Exports: map[string]string{}}
+	req.Packages = []PackageRequest{{ImportPath: "example.com/c", Dir: dir, GoFiles: []string{"plain.go"},
+		CgoFiles: []string{"cgo.go"}}}
+	if err := req.validate(); err != nil {
+		t.Fatal(err)
+	}
+	p := Analyse(req).Packages[0]
+	if !p.OK || !p.FakeImportC {
+		t.Fatalf("ok %v, fake_import_c %v, errors %v", p.OK, p.FakeImportC, p.Errors)
+	}
+	if d := declOf(t, &p, "Plain"); !reflect.DeepEqual(d.Uses, []Object{{"example.com/c", "Twice", "func"}}) {
+		t.Errorf("Plain uses %+v", d.Uses)
+	}
+	if d := declOf(t, &p, "Twice"); d.File != "cgo.go" || files["cgo.go"][d.NameStart:d.NameEnd] != "Twice" {
+		t.Errorf("Twice: file %s, offsets %d-%d (offsets are in the file as written, not cgo's output)",
+			d.File, d.NameStart, d.NameEnd)
+	}
+}

@@ -1,0 +1,397 @@
+"""gotrim's type-checked view: what each top-level declaration of a package uses, exactly.
+
+tree-sitter (refactor.gosource) resolves references by name; this view resolves them with go/types. A
+small Go program beside this file (standard library only, built once per toolchain like the attribution
+core: refactor.gotools) type-checks the packages asked for over the export data that
+`go list -e -export -deps` reports for one target (its GOOS/GOARCH/tags/CGO_ENABLED), and reports per
+declaration, keyed as gosource.Decl.key:
+
+- uses_objects: the package-level objects it names (this package's and other packages');
+- field_selections / method_selections: `x.f` and `x.m` resolved to the type that declares f or m,
+  with the embedded fields a promotion goes through;
+- iface_conversions: concrete named types converted (explicitly or implicitly) to interfaces, each
+  with the concrete methods that dynamic calls through the interface reach;
+- struct_literals: composite literals of named struct types, with the fields they set (unexported
+  ones apart: a literal that sets them cannot move out of the type's package);
+- startup_calls / runs_at_startup: for init functions and package-level variables, the calls made
+  when the program starts (a function literal stored in a table is not called; one called on the
+  spot is).
+
+The JSON format is documented in refactor/typed/README.md. A package that does not type-check is
+reported (TypedPackage.ok is False, with its errors); its declarations are then partial, and callers
+fall back to names for it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from refactor import gotools
+from refactor.config import Target
+from refactor.errors import GoError
+from refactor.toolchain import Go
+
+SOURCE = Path(__file__).resolve().parent
+FORMAT_VERSION = 1
+RUN_TIMEOUT = 1800.0
+# What the program needs from go list (naming fields also makes go list skip work it does not need).
+LIST_FIELDS = "ImportPath,Name,Dir,GoFiles,CgoFiles,ImportMap,Export,Module,Standard,Error"
+_built: dict[tuple[str, str], Path] = {}
+_TOOL = gotools.GoTool("typed", SOURCE, "gotrim's type-checked view", "refactor/typed")
+
+
+def executable(go: Go) -> Path:
+    """The typed-view program for this toolchain, built now if it is not yet (GoError if that fails)."""
+    return gotools.executable(_TOOL, go, _built)
+
+
+def prepare(go: Go) -> None:
+    """Build the program in the background if it is missing."""
+    gotools.prepare(_TOOL, go, _built)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Data
+
+
+@dataclass(frozen=True, order=True)
+class TypeRef:
+    """A named type: import path ("" for the universe: error, comparable) and name; generic types by
+    their origin (Box, not Box[int]); local is set for a type declared inside a function."""
+
+    package: str
+    name: str
+    local: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.package}.{self.name}" if self.package else self.name
+
+
+@dataclass(frozen=True, order=True)
+class ObjectRef:
+    """A package-level object: import path, name, kind (func, var, const, type, alias)."""
+
+    package: str
+    name: str
+    kind: str
+
+    def __str__(self) -> str:
+        return f"{self.package}.{self.name}"
+
+
+@dataclass(frozen=True)
+class EmbeddedStep:
+    """One embedded field selected implicitly on the way to a promoted field or method."""
+
+    type: TypeRef | None  # the named struct declaring the embedded field (None: an unnamed struct)
+    field: str
+
+
+@dataclass(frozen=True)
+class FieldSelection:
+    """`x.f`: the named struct type that declares f (None: an unnamed struct), and the embedded path."""
+
+    type: TypeRef | None
+    field: str
+    path: tuple[EmbeddedStep, ...] = ()
+
+
+@dataclass(frozen=True)
+class MethodSelection:
+    """`x.m` / `T.m`: the type declaring m; mode is call (x.m()), value (x.m) or expr (T.m)."""
+
+    type: TypeRef | None  # None: a method of an unnamed interface
+    method: str
+    pointer: bool  # declared with a pointer receiver
+    interface: bool  # an interface method: the call is dynamic
+    mode: str
+    path: tuple[EmbeddedStep, ...] = ()
+
+
+@dataclass(frozen=True)
+class MethodImpl:
+    """The concrete method a dynamic call of interface method `method` reaches (promoted: through path)."""
+
+    method: str
+    type: TypeRef | None
+    pointer: bool
+    path: tuple[EmbeddedStep, ...] = ()
+
+
+@dataclass(frozen=True)
+class InterfaceConversion:
+    """A concrete named type (pointer: *T) converted to an interface, explicitly or implicitly
+    (assignment, argument, result, literal element, send, map key, or type argument of a constraint
+    with methods), and the concrete methods reached through each of the interface's methods."""
+
+    concrete: TypeRef
+    pointer: bool
+    interface: TypeRef | None  # None: an unnamed interface (see interface_text; "any" when empty)
+    interface_text: str
+    methods: tuple[MethodImpl, ...] = ()
+
+
+@dataclass(frozen=True)
+class StructLiteral:
+    """A composite literal of a named struct type: keyed (T{f: v}) or not, the fields it sets."""
+
+    type: TypeRef
+    keyed: bool
+    fields: tuple[str, ...]
+    unexported: tuple[str, ...]  # set fields that are unexported: the literal must stay in type's package
+
+
+@dataclass(frozen=True)
+class StartupCall:
+    """A call made at program start (in a var's initializer or an init function).
+
+    kind: func, method, builtin, closure (a function literal called on the spot) or dynamic (a
+    function value); maybe: inside a function literal passed as an argument (the callee may call it).
+    """
+
+    kind: str
+    package: str
+    name: str
+    type: TypeRef | None = None
+    interface: bool = False
+    maybe: bool = False
+
+
+@dataclass(frozen=True)
+class TypedDecl:
+    """One top-level declaration (one per declared name) as go/types sees it; key as gosource.Decl.key."""
+
+    key: str
+    name: str
+    kind: str  # func, method, init, var, const, type, alias
+    receiver: str | None
+    pointer_receiver: bool
+    file: str  # as in keys: relative to the key root (posix), or absolute
+    start: int  # byte offsets of the func declaration or the spec
+    end: int
+    name_start: int
+    name_end: int
+    uses_objects: frozenset[ObjectRef]
+    field_selections: tuple[FieldSelection, ...]
+    method_selections: tuple[MethodSelection, ...]
+    iface_conversions: tuple[InterfaceConversion, ...]
+    struct_literals: tuple[StructLiteral, ...]
+    startup_calls: tuple[StartupCall, ...]
+    runs_at_startup: bool  # an init function, or a var whose initializer calls something
+
+    def fields_used(self) -> frozenset[tuple[TypeRef | None, str]]:
+        """Every (declaring type, field) selected, embedded fields on promotion paths included."""
+        out: set[tuple[TypeRef | None, str]] = set()
+        for f in self.field_selections:
+            out.add((f.type, f.field))
+            out.update((s.type, s.field) for s in f.path)
+        for m in self.method_selections:
+            out.update((s.type, s.field) for s in m.path)
+        return frozenset(out)
+
+    def members_of(self, t: TypeRef) -> frozenset[str]:
+        """Names of the fields and methods of t that this declaration selects (promotions included)."""
+        names = {f for owner, f in self.fields_used() if owner == t}
+        names.update(m.method for m in self.method_selections if m.type == t)
+        return frozenset(names)
+
+
+@dataclass(frozen=True)
+class TypedPackage:
+    """One package's view. When ok is False (it did not parse or type-check) decls are partial."""
+
+    import_path: str
+    name: str
+    ok: bool
+    errors: tuple[str, ...]  # the first ones, "file:line:col: message"
+    error_count: int
+    fake_import_c: bool  # cgo files were checked with `import "C"` faked (C's names are unresolved)
+    inits: tuple[str, ...]  # keys of the init functions, in the order they run
+    decls: tuple[TypedDecl, ...]
+    _by_key: Mapping[str, TypedDecl] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_key", MappingProxyType({d.key: d for d in self.decls}))
+
+    def decl(self, key: str) -> TypedDecl | None:
+        """The declaration with this key (gosource.Decl.key), or None."""
+        return self._by_key.get(key)
+
+    def startup_decls(self) -> list[TypedDecl]:
+        """init functions and package-level vars whose initializers call something."""
+        return [d for d in self.decls if d.runs_at_startup]
+
+
+@dataclass(frozen=True)
+class TypedView:
+    """The typed view of some packages of one target (its configuration): look packages up by path."""
+
+    toolchain: str  # the go version the program was built with
+    packages: Mapping[str, TypedPackage]
+    list_seconds: float = field(default=0.0, compare=False)  # `go list -export` (compiles what is not cached)
+    check_seconds: float = field(default=0.0, compare=False)  # the program: decode, type-check, report
+
+    def package(self, import_path: str) -> TypedPackage | None:
+        """The package's view, or None when it was not analysed."""
+        return self.packages.get(import_path)
+
+    def __iter__(self) -> Iterator[TypedPackage]:
+        return iter(self.packages.values())
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Loading
+
+
+def load_typed(
+    go: Go, module_dir: Path, target: Target, import_paths: Iterable[str] | None = None, *,
+    key_root: Path | None = None, max_errors: int = 20,
+) -> TypedView:
+    """The typed view of import_paths (default: every main-module package the target depends on).
+
+    Runs `go list -e -export -deps -trimpath` for the target (compiling what the build cache lacks;
+    after a build of the target it is all there), then the typed-view program. Keys name files relative
+    to key_root (default: module_dir), as gosource keys do. GoError when go list or the program fails;
+    a package that does not type-check is not an error (TypedPackage.ok).
+    """
+    t0 = time.monotonic()
+    listed = list_exports(go, module_dir, target)
+    t1 = time.monotonic()
+    wanted = set(import_paths) if import_paths is not None else None
+    request = build_request(listed, wanted, key_root or module_dir, target.goarch, max_errors)
+    raw = run_program(go, request)
+    view = parse_view(raw)
+    return TypedView(toolchain=view.toolchain, packages=view.packages, list_seconds=t1 - t0,
+                     check_seconds=time.monotonic() - t1)
+
+
+def list_exports(go: Go, module_dir: Path, target: Target) -> list[dict[str, Any]]:
+    """`go list -e -export -deps -trimpath` of the target's main package, one dict per package.
+
+    -trimpath, as gotrim builds targets with it: the compile actions are the same, so the export data
+    of a built target come from the build cache.
+    """
+    proc = go.run(["list", "-e", "-export", "-deps", "-trimpath", f"-json={LIST_FIELDS}", *target.build_flags(),
+                   target.main], cwd=module_dir, target=target, what="go list -export")
+    return list(_json_stream(proc.stdout))
+
+
+def build_request(
+    listed: Sequence[Mapping[str, Any]], wanted: set[str] | None, key_root: Path, goarch: str, max_errors: int = 20,
+) -> dict[str, Any]:
+    """The program's request: the wanted packages (None: the main modules' ones) and every export file."""
+    packages = []
+    exports = {}
+    for p in listed:
+        path = p.get("ImportPath", "")
+        if p.get("Export"):
+            exports[path] = p["Export"]
+        module = p.get("Module") or {}
+        if (path not in wanted) if wanted is not None else (p.get("Standard") or not module.get("Main")):
+            continue
+        if not p.get("GoFiles") and not p.get("CgoFiles"):
+            continue  # nothing to check (go list says why in Error)
+        packages.append({
+            "import_path": path, "dir": p.get("Dir", ""), "go_files": p.get("GoFiles") or [],
+            "cgo_files": p.get("CgoFiles") or [], "import_map": p.get("ImportMap") or {},
+            "go_version": module.get("GoVersion", ""),
+        })
+    return {"key_root": str(key_root), "goarch": goarch, "max_errors": max_errors, "packages": packages,
+            "exports": exports}
+
+
+def run_program(go: Go, request: Mapping[str, Any]) -> str:
+    """Run `typed decls` on a request; its JSON answer, or GoError."""
+    exe = executable(go)
+    argv = (str(exe), "decls")
+    try:
+        proc = subprocess.run(argv, input=json.dumps(request), capture_output=True, text=True, errors="replace",
+                              timeout=RUN_TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise GoError(f"gotrim's type-checked view could not run: {exc}", argv=argv) from exc
+    if proc.returncode != 0:
+        raise GoError("gotrim's type-checked view failed", stderr=proc.stderr, argv=argv)
+    return proc.stdout
+
+
+def parse_view(raw: str | Mapping[str, Any]) -> TypedView:
+    """A TypedView from the program's JSON answer (text or decoded)."""
+    data = json.loads(raw) if isinstance(raw, str) else raw
+    if data.get("version") != FORMAT_VERSION:
+        raise GoError(f"gotrim's type-checked view answered format {data.get('version')!r}, "
+                      f"expected {FORMAT_VERSION}: reinstall gotrim")
+    pkgs = {p["import_path"]: _package(p) for p in data["packages"]}
+    return TypedView(toolchain=str(data.get("toolchain", "")), packages=MappingProxyType(pkgs))
+
+
+def _json_stream(text: str) -> Iterator[dict[str, Any]]:
+    dec = json.JSONDecoder()
+    i, n = 0, len(text)
+    while True:
+        while i < n and text[i].isspace():
+            i += 1
+        if i >= n:
+            return
+        obj, i = dec.raw_decode(text, i)
+        yield obj
+
+
+def _ref(d: Mapping[str, Any] | None) -> TypeRef | None:
+    if d is None:
+        return None
+    return TypeRef(d["pkg"], d["name"], bool(d.get("local", False)))
+
+
+def _steps(items: Sequence[Mapping[str, Any]] | None) -> tuple[EmbeddedStep, ...]:
+    return tuple(EmbeddedStep(_ref(s["type"]), s["field"]) for s in items or ())
+
+
+def _decl(d: Mapping[str, Any]) -> TypedDecl:
+    convs = []
+    for c in d["conversions"]:
+        concrete = _ref(c["from"])
+        assert concrete is not None
+        convs.append(InterfaceConversion(
+            concrete, bool(c.get("pointer")), _ref(c["to"]), c["to_text"],
+            tuple(MethodImpl(m["method"], _ref(m["type"]), bool(m.get("pointer")), _steps(m.get("path")))
+                  for m in c["methods"]),
+        ))
+    lits = []
+    for lit in d["literals"]:
+        t = _ref(lit["type"])
+        assert t is not None
+        lits.append(StructLiteral(t, bool(lit["keyed"]), tuple(lit["fields"]), tuple(lit["unexported"])))
+    return TypedDecl(
+        key=d["key"], name=d["name"], kind=d["kind"], receiver=d.get("receiver") or None,
+        pointer_receiver=bool(d.get("pointer_receiver")), file=d["file"], start=d["start"], end=d["end"],
+        name_start=d["name_start"], name_end=d["name_end"],
+        uses_objects=frozenset(ObjectRef(u["pkg"], u["name"], u["kind"]) for u in d["uses"]),
+        field_selections=tuple(FieldSelection(_ref(f["type"]), f["field"], _steps(f.get("path")))
+                               for f in d["fields"]),
+        method_selections=tuple(
+            MethodSelection(_ref(m["type"]), m["method"], bool(m.get("pointer")), bool(m.get("interface")),
+                            m["mode"], _steps(m.get("path")))
+            for m in d["methods"]),
+        iface_conversions=tuple(convs),
+        struct_literals=tuple(lits),
+        startup_calls=tuple(
+            StartupCall(c["kind"], c.get("pkg", ""), c.get("name", ""), _ref(c.get("type")),
+                        bool(c.get("interface")), bool(c.get("maybe")))
+            for c in d["startup_calls"]),
+        runs_at_startup=bool(d["startup"]),
+    )
+
+
+def _package(p: Mapping[str, Any]) -> TypedPackage:
+    return TypedPackage(
+        import_path=p["import_path"], name=p["name"], ok=bool(p["ok"]), errors=tuple(p["errors"]),
+        error_count=int(p["error_count"]), fake_import_c=bool(p["fake_import_c"]), inits=tuple(p["inits"]),
+        decls=tuple(_decl(d) for d in p["decls"]),
+    )
