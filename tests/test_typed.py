@@ -245,9 +245,10 @@ def test_keys_and_offsets_are_those_of_the_source_model(view: TypedView, module:
 
 
 @pytest.mark.go
-def test_the_targets_configuration_and_the_packages_asked_for(module: Path) -> None:
+def test_the_targets_configuration_and_the_packages_asked_for(module: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     go = _go()
-    linux = load_typed(go, module, _target(), import_paths=[SHOP])
+    monkeypatch.chdir(module.parent)
+    linux = load_typed(go, Path(module.name), _target(), import_paths=[SHOP])  # keys relative to it all the same
     assert set(linux.packages) == {SHOP} and linux.package(MODEL) is None
     platform = linux.packages[SHOP].decl("Platform")
     assert platform is not None and platform.file == "shop/os_other.go"
@@ -320,3 +321,18 @@ def test_the_program_sources_are_gofmt_clean_vet_clean_and_pass_their_go_tests()
     assert vet.returncode == 0, vet.stderr
     test = subprocess.run([go.path, "test", "./..."], cwd=typed.SOURCE, capture_output=True, text=True, env=env)
     assert test.returncode == 0, test.stdout + test.stderr
+
+
+@pytest.mark.go
+def test_the_benchmark_runs_and_finds_the_keys_agree() -> None:
+    import json
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-m", "bench.typed", "--smoke"], cwd=root, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(proc.stdout)
+    assert data["analysed_packages"] >= 2 and data["decls"] > 10 and data["not_ok"] == []
+    assert data["files_mismatching_count"] == 0
+    assert {"go_list_export_s", "program_s", "python_parse_s"} <= set(data)

@@ -292,6 +292,9 @@ func checkPackage(fset *token.FileSet, imp types.ImporterFrom, req *Request, p *
 // forward slashes, or absolute when outside it.
 func keyPath(root, file string) string {
 	if root != "" {
+		if abs, err := filepath.Abs(root); err == nil {
+			root = abs
+		}
 		if rel, err := filepath.Rel(root, file); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			return filepath.ToSlash(rel)
 		}
