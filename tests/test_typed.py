@@ -225,6 +225,7 @@ def test_a_package_that_does_not_type_check_is_reported_not_fatal(view: TypedVie
     g = broken.decl("G")
     assert g is not None and g.uses_objects == {ObjectRef(BROKEN, "F", "func")}
     assert not app.ok and any(BROKEN in e for e in app.errors)  # no export data for what it imports
+    assert "cannot use" in view.list_errors[BROKEN]  # the compiler's own words, from go list
     shop = view.package(SHOP)
     assert shop is not None and shop.ok
 

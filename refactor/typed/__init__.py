@@ -236,6 +236,7 @@ class TypedView:
 
     toolchain: str  # the go version the program was built with
     packages: Mapping[str, TypedPackage]
+    list_errors: Mapping[str, str] = field(default_factory=dict)  # go list's Error per package (any listed one)
     list_seconds: float = field(default=0.0, compare=False)  # `go list -export` (compiles what is not cached)
     check_seconds: float = field(default=0.0, compare=False)  # the program: decode, type-check, report
 
@@ -269,8 +270,9 @@ def load_typed(
     request = build_request(listed, wanted, key_root or module_dir, target.goarch, max_errors)
     raw = run_program(go, request)
     view = parse_view(raw)
-    return TypedView(toolchain=view.toolchain, packages=view.packages, list_seconds=t1 - t0,
-                     check_seconds=time.monotonic() - t1)
+    errors = {p.get("ImportPath", ""): str(p["Error"].get("Err", "")).strip() for p in listed if p.get("Error")}
+    return TypedView(toolchain=view.toolchain, packages=view.packages, list_errors=MappingProxyType(errors),
+                     list_seconds=t1 - t0, check_seconds=time.monotonic() - t1)
 
 
 def list_exports(go: Go, module_dir: Path, target: Target) -> list[dict[str, Any]]:
@@ -304,8 +306,8 @@ def build_request(
             "cgo_files": p.get("CgoFiles") or [], "import_map": p.get("ImportMap") or {},
             "go_version": module.get("GoVersion", ""),
         })
-    return {"key_root": str(Path(key_root).absolute()), "goarch": goarch, "max_errors": max_errors, "packages": packages,
-            "exports": exports}
+    return {"key_root": str(Path(key_root).absolute()), "goarch": goarch, "max_errors": max_errors,
+            "packages": packages, "exports": exports}
 
 
 def run_program(go: Go, request: Mapping[str, Any]) -> str:
