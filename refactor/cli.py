@@ -299,10 +299,13 @@ def check(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: 
 @click.argument("head", required=False)
 @click.option("--repo", "-C", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="The repository (or module directory inside it).")
+@click.option("--merge-base", "use_merge_base", is_flag=True,
+              help="Compare HEAD with its merge base with BASE (what a branch changes, whatever BASE did since).")
 @target_flags
 @review_options
-def diff(base: str, head: str | None, repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...],
-         tags: str | None, cgo: bool | None, fmt: str, as_json: bool, output: Path | None) -> int:
+def diff(base: str, head: str | None, repo: Path, use_merge_base: bool, mains: tuple[str, ...],
+         platforms: tuple[str, ...], tags: str | None, cgo: bool | None, fmt: str, as_json: bool,
+         output: Path | None) -> int:
     """What changed in each binary between BASE and HEAD, and why.
 
     BASE and HEAD are commits (branches, tags, origin/main...); without HEAD, the working tree
@@ -330,7 +333,8 @@ def diff(base: str, head: str | None, repo: Path, mains: tuple[str, ...], platfo
         result = diff_binaries(go, Path(base), Path(head), default_cache_dir())
     else:
         flag_spec = specs_from_flags(mains, platforms, tags, cgo)
-        result = diff_commits(go, repo, base, head, flag_spec, default_cache_dir(), progress_for(quiet))
+        result = diff_commits(go, repo, base, head, flag_spec, default_cache_dir(), progress_for(quiet),
+                              use_merge_base=use_merge_base)
     _write_report(review.render(review.diff_view(result), fmt), output)
     return 0
 

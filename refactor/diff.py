@@ -358,15 +358,27 @@ def pair(before: Sequence[BinaryFacts], after: Sequence[BinaryFacts], *, ignore_
 
 
 def diff_commits(go: Go, repo: Path, base_rev: str, head_rev: str | None, flag_spec: TargetSpec | None,
-                 cache_dir: Path | None, progress: Progress | None = None) -> DiffResult:
+                 cache_dir: Path | None, progress: Progress | None = None, *,
+                 use_merge_base: bool = False) -> DiffResult:
     """Build every target at BASE and at HEAD (a commit, or None for the working tree) in scratch
-    worktrees and compare them. The user's checkout is only read."""
+    worktrees and compare them. The user's checkout is only read. use_merge_base: compare with the
+    merge base of BASE and HEAD instead of BASE (what a pull request changes, whatever BASE did since)."""
     from refactor.config import load_specs
-    from refactor.workspace import copy_working_tree, describe_commit, open_workspace, require_repo, resolve_commit
+    from refactor.workspace import (
+        copy_working_tree,
+        describe_commit,
+        merge_base,
+        open_workspace,
+        require_repo,
+        resolve_commit,
+    )
 
     state = require_repo(repo.resolve())
     base_sha = resolve_commit(state.top, base_rev)
     head_sha = resolve_commit(state.top, head_rev) if head_rev is not None else None
+    if use_merge_base:
+        base_sha = merge_base(state.top, base_sha, head_sha or state.head)
+        base_rev = f"merge-base({base_rev}, {head_rev or 'HEAD'})"
     base = Side(base_rev, base_sha, describe_commit(state.top, base_sha))
     head = (Side(head_rev, head_sha, describe_commit(state.top, head_sha)) if head_rev is not None and head_sha
             else Side("working tree", None, f"the working tree (HEAD {state.head[:12]} and uncommitted changes)"))

@@ -136,6 +136,15 @@ def resolve_commit(top: Path, rev: str) -> str:
     return proc.stdout.strip()
 
 
+def merge_base(top: Path, a: str, b: str) -> str:
+    """The best common ancestor of two commits; UsageError when they have none (a shallow clone)."""
+    proc = subprocess.run(["git", "merge-base", a, b], cwd=top, capture_output=True, text=True)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise UsageError(f"{a[:12]} and {b[:12]} have no common ancestor here: fetch more history "
+                         "(actions/checkout with fetch-depth: 0) or drop --merge-base")
+    return proc.stdout.strip()
+
+
 def describe_commit(top: Path, sha: str) -> str:
     """`abc123def456 (subject line)` for messages."""
     proc = subprocess.run(["git", "log", "-1", "--format=%s", sha], cwd=top, capture_output=True, text=True)
