@@ -245,6 +245,9 @@ def review_options(f: F) -> F:
     f = json_option(f)
     f = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="Write the report to FILE instead of stdout.")(f)
+    f = click.option("--max-chars", type=click.IntRange(min=1000), default=65_536, show_default=True,
+                     help="Markdown: at most this many characters (GitHub's comment limit); the smallest "
+                          "changes are counted instead of listed.")(f)
     return f
 
 
@@ -262,7 +265,7 @@ def _write_report(text: str, output: Path | None) -> None:
               help="Write gotrim.lock from this build (commit it); budgets that need no lock are still checked.")
 @review_options
 def check(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: str | None, cgo: bool | None,
-          update: bool, fmt: str, as_json: bool, output: Path | None) -> int:
+          update: bool, fmt: str, as_json: bool, output: Path | None, max_chars: int) -> int:
     """CI gate: each binary against gotrim.lock and the budgets of gotrim.toml.
 
     Builds every target (one -dumpdep build each) and compares it with its entry in gotrim.lock:
@@ -290,7 +293,7 @@ def check(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: 
         project.close()
     if update:
         err.print(f"wrote {escape(str(lock_path(root)))} ({len(result.changes)} target(s)); commit it")
-    _write_report(review.render(review.check_view(result), fmt), output)
+    _write_report(review.render(review.check_view(result), fmt, limit=max_chars), output)
     return 0 if result.ok else 1
 
 
@@ -305,7 +308,7 @@ def check(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: 
 @review_options
 def diff(base: str, head: str | None, repo: Path, use_merge_base: bool, mains: tuple[str, ...],
          platforms: tuple[str, ...], tags: str | None, cgo: bool | None, fmt: str, as_json: bool,
-         output: Path | None) -> int:
+         output: Path | None, max_chars: int) -> int:
     """What changed in each binary between BASE and HEAD, and why.
 
     BASE and HEAD are commits (branches, tags, origin/main...); without HEAD, the working tree
@@ -335,7 +338,7 @@ def diff(base: str, head: str | None, repo: Path, use_merge_base: bool, mains: t
         flag_spec = specs_from_flags(mains, platforms, tags, cgo)
         result = diff_commits(go, repo, base, head, flag_spec, default_cache_dir(), progress_for(quiet),
                               use_merge_base=use_merge_base)
-    _write_report(review.render(review.diff_view(result), fmt), output)
+    _write_report(review.render(review.diff_view(result), fmt, limit=max_chars), output)
     return 0
 
 
