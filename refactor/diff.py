@@ -249,7 +249,7 @@ def _import_causes(before: BinaryFacts, after: BinaryFacts, added: Sequence[str]
         if after.view is not None:
             out += _edge_causes(after, set(added), "import-added")
         else:
-            out.append(Cause("packages-added", f"{len(added)} package(s) linked that were not: {_names(added, after)}",
+            out.append(Cause("packages-added", f"{len(added)} package(s) not linked before: {_names(added, after)}",
                              bytes=_bytes_of(after, added), packages=tuple(added)))
     if removed:
         if before.view is not None:
@@ -276,12 +276,11 @@ def _edge_causes(side: BinaryFacts, new: set[str], kind: str) -> list[Cause]:
         site = view.site(p, q)
         chain = view.chain(p)[:-1] + (Hop(p, p, site), Hop(q, q))
         where = f" at {site}" if site else ""
-        verb = "new import" if kind == "import-added" else "import removed"
         more = f", with {len(brings) - 1} more package(s) only it brings" if len(brings) > 1 else ""
         if kind == "import-removed":
             more = f", with {len(brings) - 1} more package(s) only it brought" if len(brings) > 1 else ""
             n = _neg(n)
-        out.append(Cause(kind, f"{verb} {p} -> {q}{where}{more}", bytes=n, chain=chain,
+        out.append(Cause(kind, f"{p} -> {q}{where}{more}", bytes=n, chain=chain,
                          packages=tuple(sorted(brings)), site=site))
     return out
 

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 SCHEMA = "gotrim.diff/v1"
 FORMATS = ("text", "json", "markdown", "html")
 COMMENT_LIMIT = 65_536  # GitHub's limit on the body of an issue or pull-request comment
-MARKER = "<!-- gotrim-size-report -->"  # lets a workflow find and update its own comment
+MARKER = "<!-- gotrim-size-report -->"
+SIGNIFICANT = 0.01  # Markdown lists the packages and modules whose change is at least 1 % of the biggest  # lets a workflow find and update its own comment
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # (causes per binary, package and module rows per binary) tried in turn until the comment fits
 _CAPS = ((20, 40), (12, 25), (8, 15), (5, 10), (3, 5), (2, 3), (1, 0))
@@ -100,6 +101,7 @@ def _target_view(c: TargetChange, violations: Sequence[Any], budget: Any = None)
         "delta_percent": round(100 * delta / before, 2) if delta is not None and before else None,
         "causes": [x.for_json() for x in c.causes],
         "packages": [d.for_json() for d in c.packages], "modules": [d.for_json() for d in c.modules],
+        "other_delta_bytes": (delta - sum(d.delta for d in c.modules)) if delta is not None and c.modules else None,
         "added_packages": list(c.added), "removed_packages": list(c.removed),
         "violations": [v.for_json() for v in violations],
         "budget": budget.for_json() if budget is not None else None,
@@ -157,9 +159,10 @@ def _trim(view: Mapping[str, Any], n_summary: int, n_detail: int, causes: int, r
         t["more_causes"] = max(0, len(t["causes"]) - causes)
         t["causes"] = [_trim_cause(c, 12 if causes > 3 else 4) for c in t["causes"][:causes]]
         for key in ("packages", "modules"):
-            rest = t[key][rows:]
+            n = min(rows, _significant(t[key]))
+            rest = t[key][n:]
             t[f"more_{key}"] = {"count": len(rest), "delta_bytes": sum(d["delta_bytes"] for d in rest)}
-            t[key] = t[key][:rows]
+            t[key] = t[key][:n]
         shown.append(t)
     rest = view["targets"][n_summary:]
     v["targets"] = shown
@@ -168,6 +171,15 @@ def _trim(view: Mapping[str, Any], n_summary: int, n_detail: int, causes: int, r
     hidden = [t for t in shown if not t["detail"] and (t["status"] != "unchanged" or t["violations"])]
     v["more_details"] = len(hidden)
     return v
+
+
+def _significant(deltas: Sequence[Mapping[str, Any]]) -> int:
+    """How many rows (biggest change first) change by at least SIGNIFICANT of the biggest one: the
+    bytes that only moved between packages (a few dozen, here and there) are counted, not listed."""
+    if not deltas:
+        return 0
+    floor = abs(deltas[0]["delta_bytes"]) * SIGNIFICANT
+    return max(1, sum(1 for d in deltas if abs(d["delta_bytes"]) >= floor))
 
 
 def _trim_cause(c: Mapping[str, Any], hops: int) -> dict[str, Any]:
@@ -228,14 +240,18 @@ def render_text(v: Mapping[str, Any]) -> str:
             for cause in t["causes"]:
                 lines.extend(_cause_lines(cause, "    "))
         if t["packages"] or t["modules"]:
-            rows = t["packages"][:10] or t["modules"][:10]
             what = "packages" if t["packages"] else "modules"
+            deltas = t[what]
+            n = min(10, _significant(deltas))
             lines.append(f"  biggest changes ({what}):")
-            for d in rows:
+            for d in deltas[:n]:
                 lines.append(f"    {signed(d['delta_bytes']):>12}  {d['name']}")
-            rest = (t["packages"] or t["modules"])[10:]
+            rest = deltas[n:]
             if rest:
                 lines.append(f"    {signed(sum(d['delta_bytes'] for d in rest)):>12}  ({len(rest)} more {what})")
+            if what == "modules" and t["other_delta_bytes"]:
+                lines.append(f"    {signed(t['other_delta_bytes']):>12}  (no module: runtime tables, symbol names, "
+                             "type data, padding)")
     for note in v["notes"]:
         lines.append("")
         lines.append(f"note: {note}")

@@ -96,7 +96,7 @@ def heavy() -> tuple[dict[str, list[str]], dict[str, int]]:
 def test_a_new_import_edge_is_the_cause_with_chain_and_site() -> None:
     change = compare(binary(BASE_GRAPH, BASE_SIZES), binary(*heavy()))
     (c,) = [c for c in change.causes if c.kind == "import-added"]
-    assert c.summary.startswith("new import example.com/m/util -> net/http at util/x.go:8")
+    assert c.summary.startswith("example.com/m/util -> net/http at util/x.go:8")
     assert c.bytes == 600_000 and set(c.packages) == {"net/http", "crypto/tls"}
     assert [h.name for h in c.chain] == [APP.main, "example.com/m/util", "net/http"]
     assert change.added == ("crypto/tls", "net/http")
@@ -104,7 +104,7 @@ def test_a_new_import_edge_is_the_cause_with_chain_and_site() -> None:
     # and the other way round: the import removed, with the bytes it took
     back = compare(binary(*heavy()), binary(BASE_GRAPH, BASE_SIZES))
     (r,) = [c for c in back.causes if c.kind == "import-removed"]
-    assert r.bytes == -600_000 and "import removed example.com/m/util -> net/http" in r.summary
+    assert r.bytes == -600_000 and r.summary.startswith("example.com/m/util -> net/http")
 
 
 def test_no_change_no_cause() -> None:
@@ -141,7 +141,7 @@ def test_standard_library_changes_of_another_toolchain_are_not_causes() -> None:
 def test_without_a_graph_new_packages_are_listed() -> None:
     change = compare(binary(BASE_GRAPH, BASE_SIZES, view=False), binary(*heavy(), view=False))
     (c,) = change.causes
-    assert c.kind == "packages-added" and c.summary.startswith("2 package(s) linked that were not: net/http")
+    assert c.kind == "packages-added" and c.summary.startswith("2 package(s) not linked before: net/http")
 
 
 # ---------------------------------------------------------------------------------------------
