@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 SCHEMA = "gotrim.diff/v1"
 FORMATS = ("text", "json", "markdown", "html")
 COMMENT_LIMIT = 65_536  # GitHub's limit on the body of an issue or pull-request comment
-MARKER = "<!-- gotrim-size-report -->"
-SIGNIFICANT = 0.01  # Markdown lists the packages and modules whose change is at least 1 % of the biggest  # lets a workflow find and update its own comment
+MARKER = "<!-- gotrim-size-report -->"  # lets a workflow find and update its own comment
+SIGNIFICANT = 0.01  # reports list the packages and modules whose change is at least 1 % of the biggest
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # (causes per binary, package and module rows per binary) tried in turn until the comment fits
 _CAPS = ((20, 40), (12, 25), (8, 15), (5, 10), (3, 5), (2, 3), (1, 0))
