@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from refactor import __version__
 from refactor.budget import Budget, Budgets, forbidden
+from refactor.config import Target
 from refactor.diff import DRIFT_KINDS, KIND_TEXT, Cause, TargetChange, compare
 from refactor.errors import UsageError
 from refactor.facts import BinaryFacts, facts_all
@@ -74,10 +75,7 @@ def evaluate(module: str, lock: Lock, current: Sequence[BinaryFacts], budgets: B
     changes: list[TargetChange] = []
     violations: list[Violation] = []
     used: dict[str, Budget] = {}
-    missing = [f.label for f in current if lock.find(f.target) is None]
-    if missing:
-        raise UsageError(f"{LOCK_FILE} has no entry for {', '.join(missing)} (a new target or other build "
-                         f"settings): run `gotrim check --update` and commit {LOCK_FILE}")
+    _require_entries(lock, [f.target for f in current])
     for f in current:
         locked = lock.find(f.target)
         assert locked is not None
@@ -101,6 +99,13 @@ def evaluate(module: str, lock: Lock, current: Sequence[BinaryFacts], budgets: B
                      "(or set drift = \"report\" in [budget])")
     return CheckResult(module=module, lock=lock, changes=tuple(changes), budgets=used,
                        violations=tuple(violations), notes=tuple(notes))
+
+
+def _require_entries(lock: Lock, targets: Sequence[Target]) -> None:
+    missing = [t.label for t in targets if lock.find(t) is None]
+    if missing:
+        raise UsageError(f"{LOCK_FILE} has no entry for {', '.join(missing)} (a new target or other build "
+                         f"settings): run `gotrim check --update` and commit {LOCK_FILE}")
 
 
 def _violations(f: BinaryFacts, locked: BinaryFacts, change: TargetChange, budget: Budget,
@@ -162,6 +167,8 @@ def run_check(project: Project, root: Path, lock: Lock | None, budgets: Budgets,
     """Build every target of the project and check it against the lock (read before, so that bad
     input fails fast) and the budgets. With update, write the lock from this build first (entries
     of targets not built now are kept when keep_others); the budgets that need no lock still apply."""
+    if lock is not None:  # before any build: a target the lock does not know is bad input
+        _require_entries(lock, project.targets)
     current = facts_all(project, progress)
     if update:
         path = lock_path(root)

@@ -223,6 +223,23 @@ def test_diff_names_the_new_import(capsys: pytest.CaptureFixture[str], history: 
     assert "net/http" in t["added_packages"]
 
 
+@pytest.mark.parametrize("step, kind, needle", [
+    ("02-template", "dce-off", "text/template."),
+    ("04-go-directive", "go-directive", "go 1.22 -> 1.23"),
+])
+def test_diff_names_the_cause(capsys: pytest.CaptureFixture[str], history: Path, step: str, kind: str,
+                              needle: str) -> None:
+    code, out, err = gotrim(capsys, "diff", "main", step, "-C", str(history), "--json")
+    assert code == 0, err
+    (t,) = json.loads(out)["targets"]
+    (c,) = [c for c in t["causes"] if c["kind"] == kind]
+    assert needle in c["summary"]
+    if kind == "dce-off":
+        assert t["before"]["dce"]["method_dce"] is True and t["after"]["dce"]["method_dce"] is False
+        assert any(h["site"].startswith("internal/greet/greet.go:") for h in c["chain"] if h["site"])
+        assert t["delta_bytes"] > 0
+
+
 def test_diff_of_the_working_tree(capsys: pytest.CaptureFixture[str], history: Path) -> None:
     """HEAD omitted: the uncommitted plugin change (a modified and an untracked file) is what is
     compared, and it stays uncommitted, exactly as it was."""

@@ -19,7 +19,7 @@ from refactor.buildinfo import module_of, parse_version_m
 from refactor.check import evaluate
 from refactor.cli import main
 from refactor.config import Target
-from refactor.diff import DiffResult, Side, compare
+from refactor.diff import DiffResult, Side, compare, pair
 from refactor.errors import UsageError
 from refactor.facts import STD, BinaryFacts, DceState, GoMod, Hop
 from refactor.lockfile import Lock, read_lock, write_lock
@@ -136,6 +136,17 @@ def test_standard_library_changes_of_another_toolchain_are_not_causes() -> None:
     before = binary(BASE_GRAPH, BASE_SIZES, go="go1.26.8")
     assert {c.kind for c in compare(before, after, ignore_std=True).causes} == {"toolchain"}
     assert "import-added" in {c.kind for c in compare(before, after).causes}
+
+
+def test_targets_on_one_side_only() -> None:
+    other = Target("example.com/m/cmd/new", "linux", "amd64")
+    changes = pair([binary(BASE_GRAPH, BASE_SIZES)],
+                   [binary(BASE_GRAPH, BASE_SIZES), binary(BASE_GRAPH, BASE_SIZES, target=other)])
+    assert [c.target for c in changes] == [APP, other]
+    assert not changes[0].changed and changes[1].causes[0].kind == "target-added"
+    gone = pair([binary(BASE_GRAPH, BASE_SIZES, target=other)], [])
+    assert gone[0].causes[0].kind == "target-removed" and gone[0].causes[0].bytes is not None
+    assert gone[0].causes[0].bytes < 0
 
 
 def test_without_a_graph_new_packages_are_listed() -> None:
