@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import sys
 import traceback
@@ -59,10 +60,15 @@ def escape(text: str) -> str:
     return rich_escape(text)
 
 
-def target_options(f: F) -> F:
+def target_options(f: F, *, file_okay: bool = False) -> F:
     """REPO and the options that choose targets, shared by every command."""
-    repo = click.Path(file_okay=False, path_type=Path)
+    repo = click.Path(file_okay=file_okay, path_type=Path)
     f = click.argument("repo", type=repo, default=".", required=False)(f)
+    return target_flags(f)
+
+
+def target_flags(f: F) -> F:
+    """The options that choose targets."""
     f = click.option("--target", "-t", "mains", multiple=True, metavar="PKG",
                      help="Main package to analyse (./cmd/NAME or import path); repeatable. "
                           "Default: gotrim.toml, else every main package of the module.")(f)
@@ -140,22 +146,31 @@ def why(package: str, repo: Path, mains: tuple[str, ...], platforms: tuple[str, 
 
 
 @cli.command()
-@target_options
+@functools.partial(target_options, file_okay=True)
 @json_option
 @click.option("--by", type=click.Choice(["package", "module", "section"]), default="package",
               show_default=True, help="Group bytes by package, module or ELF section.")
 @click.option("--top", "top", type=click.IntRange(min=1), default=25, show_default=True, help="Rows to show.")
 def size(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: str | None, cgo: bool | None,
          as_json: bool, by: str, top: int) -> None:
-    """Bytes of each built binary per package, module or section.
+    """Bytes of each built binary per package, module or section; or of one shipped BINARY.
 
     Builds every target (with -trimpath; several at once, from before go list has answered) and
     attributes the file's bytes from the symbol table, the pclntab and the type data. What cannot
     be attributed is shown as such, never hidden. Each target's last build is kept (builds/ in
     $GOTRIM_CACHE_DIR, else ~/.cache/gotrim), so unchanged code is not linked again.
+
+    Given a Go binary instead of a repository, reads the build settings Go recorded in it
+    (`go version -m`: GOOS, GOARCH, -tags, CGO_ENABLED, -trimpath, -ldflags) and attributes it
+    without a build graph (packages from its symbol names).
     """
     from refactor.binary import size_table
 
+    if repo.is_file():
+        if mains or platforms or tags is not None or cgo is not None:
+            raise UsageError("--target/--platform/--tags/--cgo choose what to build; a binary was built "
+                             "already: give it alone")
+        return _size_binary(repo, as_json, by, top)
     project = _project(repo, mains, platforms, tags, cgo, prebuild=True)  # links overlap go list
     tables = []
     try:
@@ -173,6 +188,33 @@ def size(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: s
     else:
         for _, table in tables:
             emit(table, False)
+
+
+def _size_binary(exe: Path, as_json: bool, by: str, top: int) -> None:
+    from refactor.binary import size_table
+    from refactor.buildinfo import attribute_file, read_buildinfo
+
+    go = find_go()
+    info = read_buildinfo(go, exe)
+    table = attribute_file(go, exe, info, default_cache_dir())
+    found = info.found()
+    target = info.target()
+    shown = size_table(table, top=top, by=by)
+    if as_json:
+        doc = {"binary": str(exe), "build_settings": found, "settings": dict(info.settings),
+               "modules": info.modules(), "target": {"label": target.label, "main": target.main,
+                                                     "goos": target.goos, "goarch": target.goarch,
+                                                     "tags": list(target.tags), "cgo": target.cgo},
+               **shown.json_data()}
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
+    from refactor.table import Column, Table
+
+    rows = [{"setting": k, "value": v} for k, v in found.items()]
+    emit(Table(title=f"{exe.name}: build settings found (go version -m)",
+               columns=[Column("setting", "setting"), Column("value", "value")], rows=rows), False)
+    emit(replace(shown, title=f"{target.label}: bytes by {by} (packages from symbol names, no build graph)"),
+         False)
 
 
 @cli.command()
@@ -194,6 +236,110 @@ def dce(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: st
     table, found = dce_report(project, progress_for(as_json))
     emit(table, as_json)
     return 1 if (fail and found) else 0
+
+
+def review_options(f: F) -> F:
+    """--format/--json/--output of check and diff."""
+    f = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]), default="text",
+                     show_default=True, help="Output format (markdown: a pull-request comment).")(f)
+    f = json_option(f)
+    f = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="Write the report to FILE instead of stdout.")(f)
+    f = click.option("--max-chars", type=click.IntRange(min=1000), default=65_536, show_default=True,
+                     help="Markdown: at most this many characters (GitHub's comment limit); the smallest "
+                          "changes are counted instead of listed.")(f)
+    return f
+
+
+def _write_report(text: str, output: Path | None) -> None:
+    if output:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {escape(str(output))}")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+@cli.command()
+@target_options
+@click.option("--update", is_flag=True,
+              help="Write gotrim.lock from this build (commit it); budgets that need no lock are still checked.")
+@review_options
+def check(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: str | None, cgo: bool | None,
+          update: bool, fmt: str, as_json: bool, output: Path | None, max_chars: int) -> int:
+    """CI gate: each binary against gotrim.lock and the budgets of gotrim.toml.
+
+    Builds every target (one -dumpdep build each) and compares it with its entry in gotrim.lock:
+    packages, bytes per module, method DCE, go version. Fails (exit 1) on each broken budget
+    (max_bytes, max_growth, forbid, dce = "on") and, unless drift = "report", on any package,
+    DCE, go.mod or module-version change the lock does not record, each with its cause. Byte
+    noise within the tolerances never fails. Exit 2 on bad input (no lock: `--update` makes one).
+    """
+    from refactor import review
+    from refactor.budget import load_budgets
+    from refactor.check import run_check
+    from refactor.lockfile import lock_path, read_lock
+
+    fmt = "json" if as_json else fmt
+    root = repo.resolve()
+    budgets = load_budgets(root)  # bad budgets and a missing lock fail before any build
+    lock = None if update else read_lock(lock_path(root))
+    flags = specs_from_flags(mains, platforms, tags, cgo) is not None
+    project = _project(repo, mains, platforms, tags, cgo)
+    quiet = fmt != "text" and output is None
+    try:
+        result = run_check(project, root, lock, budgets, update=update, keep_others=flags,
+                           progress=progress_for(quiet))
+    finally:
+        project.close()
+    if update:
+        err.print(f"wrote {escape(str(lock_path(root)))} ({len(result.changes)} target(s)); commit it")
+    _write_report(review.render(review.check_view(result), fmt, limit=max_chars), output)
+    return 0 if result.ok else 1
+
+
+@cli.command()
+@click.argument("base")
+@click.argument("head", required=False)
+@click.option("--repo", "-C", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The repository (or module directory inside it).")
+@click.option("--merge-base", "use_merge_base", is_flag=True,
+              help="Compare HEAD with its merge base with BASE (what a branch changes, whatever BASE did since).")
+@target_flags
+@review_options
+def diff(base: str, head: str | None, repo: Path, use_merge_base: bool, mains: tuple[str, ...],
+         platforms: tuple[str, ...], tags: str | None, cgo: bool | None, fmt: str, as_json: bool,
+         output: Path | None, max_chars: int) -> int:
+    """What changed in each binary between BASE and HEAD, and why.
+
+    BASE and HEAD are commits (branches, tags, origin/main...); without HEAD, the working tree
+    with its uncommitted changes. Both are built in scratch git worktrees for every target and
+    platform (your checkout, index, branches and stash are not touched). Shows the bytes per
+    package and module, and the causes: new and removed import edges with their chain and the
+    file:line of the import, method-DCE flips with the blocker's chain, plugin linked or gone,
+    go.mod go/toolchain and module version changes.
+
+    BASE and HEAD may also be two built binaries (OLD NEW): the byte part only, from their
+    symbols and build information.
+    """
+    from refactor import review
+    from refactor.diff import diff_binaries, diff_commits
+
+    fmt = "json" if as_json else fmt
+    quiet = fmt != "text" and output is None
+    go = find_go()
+    if Path(base).is_file() or (head is not None and Path(head).is_file()):
+        if head is None or not (Path(base).is_file() and Path(head).is_file()):
+            raise UsageError("give two binaries (gotrim diff OLD_BINARY NEW_BINARY) or two commits")
+        if mains or platforms or tags is not None or cgo is not None:
+            raise UsageError("--target/--platform/--tags/--cgo choose what to build; two binaries were built "
+                             "already: give them alone")
+        result = diff_binaries(go, Path(base), Path(head), default_cache_dir())
+    else:
+        flag_spec = specs_from_flags(mains, platforms, tags, cgo)
+        result = diff_commits(go, repo, base, head, flag_spec, default_cache_dir(), progress_for(quiet),
+                              use_merge_base=use_merge_base)
+    _write_report(review.render(review.diff_view(result), fmt, limit=max_chars), output)
+    return 0
 
 
 @cli.command()

@@ -127,15 +127,24 @@ def parse_tags(text: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def load_specs(root: Path) -> tuple[TargetSpec, ...] | None:
-    """The `[[target]]` tables of gotrim.toml at `root`, or None when there is no file."""
+def read_config(root: Path) -> dict[str, object] | None:
+    """gotrim.toml at `root` as parsed TOML, or None when there is no file."""
     path = root / CONFIG_FILE
     if not path.is_file():
         return None
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: not valid TOML ({exc}); fix the file or remove it") from exc
+
+
+def load_specs(root: Path) -> tuple[TargetSpec, ...] | None:
+    """The `[[target]]` tables of gotrim.toml at `root`, or None when there is no file (or it only
+    sets budgets: `[budget]`, read by refactor.budget)."""
+    path = root / CONFIG_FILE
+    data = read_config(root)
+    if data is None or ("target" not in data and "budget" in data):
+        return None
     tables = data.get("target", [])
     if not isinstance(tables, list) or not tables:
         raise UsageError(f"{path}: expected one or more [[target]] tables")
@@ -143,10 +152,10 @@ def load_specs(root: Path) -> tuple[TargetSpec, ...] | None:
     for i, t in enumerate(tables, 1):
         if not isinstance(t, dict):
             raise UsageError(f"{path}: [[target]] #{i} is not a table")
-        unknown = set(t) - {"main", "platforms", "tags", "cgo", "ldflags"}
+        unknown = set(t) - {"main", "platforms", "tags", "cgo", "ldflags", "budget"}
         if unknown:
             raise UsageError(f"{path}: [[target]] #{i} has unknown keys {sorted(unknown)}; "
-                             "known: main, platforms, tags, cgo, ldflags")
+                             "known: main, platforms, tags, cgo, ldflags, budget")
         main = t.get("main")
         if not isinstance(main, str) or not main:
             raise UsageError(f"{path}: [[target]] #{i} needs main = \"./cmd/NAME\"")

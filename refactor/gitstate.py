@@ -25,7 +25,8 @@ def repo_state(module_dir: Path) -> RepoState | None:
     Plain git commands (not GitPython) keep this cheap: suggest calls it on every run for its cache.
     """
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["git", *args], cwd=module_dir, capture_output=True, text=True)
+        # --no-optional-locks: `git status` must not refresh (rewrite) the user's index
+        return subprocess.run(["git", "--no-optional-locks", *args], cwd=module_dir, capture_output=True, text=True)
 
     if not module_dir.is_dir():
         return None

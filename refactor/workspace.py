@@ -19,7 +19,7 @@ from pathlib import Path
 import git
 
 from refactor.edit import Plan
-from refactor.errors import WorkspaceError
+from refactor.errors import UsageError, WorkspaceError
 from refactor.gitstate import RepoState, repo_state
 
 PREFIX = "gotrim-wt-"
@@ -50,8 +50,9 @@ def check_branch_name(top: Path, name: str) -> None:
 class Workspace:
     """A detached scratch worktree of HEAD where plans are written, built and committed."""
 
-    def __init__(self, state: RepoState, path: Path, keep: bool) -> None:
+    def __init__(self, state: RepoState, path: Path, keep: bool, commit: str | None = None) -> None:
         self.state = state
+        self.commit_sha = commit or state.head  # the commit the worktree was opened at
         self.path = path
         self.keep = keep
         self.repo = git.Repo(path)
@@ -73,7 +74,7 @@ class Workspace:
 
     def reset(self) -> None:
         """Back to HEAD: tracked files restored, new files removed."""
-        self.repo.git.reset("--hard", "-q", self.state.head)
+        self.repo.git.reset("--hard", "-q", self.commit_sha)
         self.repo.git.clean("-fdq")
 
     def commit(self, message: str, branch: str) -> str:
@@ -94,8 +95,9 @@ class Workspace:
 
 
 @contextmanager
-def open_workspace(state: RepoState, keep_at: Path | None = None) -> Iterator[Workspace]:
-    """A detached worktree of HEAD, removed on exit (also on Ctrl-C) unless keep_at is given."""
+def open_workspace(state: RepoState, keep_at: Path | None = None, at: str | None = None) -> Iterator[Workspace]:
+    """A detached worktree of HEAD (or of commit `at`), removed on exit (also on Ctrl-C) unless
+    keep_at is given."""
     top = state.top
     prune_stale(top)
     if keep_at is not None:
@@ -106,11 +108,11 @@ def open_workspace(state: RepoState, keep_at: Path | None = None) -> Iterator[Wo
         path = Path(tempfile.mkdtemp(prefix=PREFIX)) / "wt"
     try:
         git.Repo(top).git.worktree("add", "--detach", "--lock", "--reason", f"gotrim pid {os.getpid()}",
-                                   str(path), state.head)
+                                   str(path), at or state.head)
     except git.GitCommandError as exc:
         _rmtree(path.parent if keep_at is None else path)
         raise WorkspaceError(f"git worktree add failed: {exc.stderr.strip()}") from exc
-    ws = Workspace(state, path, keep=keep_at is not None)
+    ws = Workspace(state, path, keep=keep_at is not None, commit=at)
     try:
         _init_submodules(ws)
         yield ws
@@ -119,6 +121,72 @@ def open_workspace(state: RepoState, keep_at: Path | None = None) -> Iterator[Wo
             remove(top, path)
         else:
             git.Repo(top).git.worktree("unlock", str(path))
+
+
+def resolve_commit(top: Path, rev: str) -> str:
+    """The full sha of the commit `rev` names (a sha, branch, tag, `origin/main`, `HEAD~2`...);
+    UsageError when it names none."""
+    if not rev or rev.startswith("-"):
+        raise UsageError(f"{rev!r} is not a commit: give a branch, tag or commit id")
+    proc = subprocess.run(["git", "rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{commit}}"],
+                          cwd=top, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise UsageError(f"{rev} is not a commit of {top}: give a branch, tag or commit id "
+                         "(in CI, fetch the base first: git fetch origin <base>)")
+    return proc.stdout.strip()
+
+
+def merge_base(top: Path, a: str, b: str) -> str:
+    """The best common ancestor of two commits; UsageError when they have none (a shallow clone)."""
+    proc = subprocess.run(["git", "merge-base", a, b], cwd=top, capture_output=True, text=True)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise UsageError(f"{a[:12]} and {b[:12]} have no common ancestor here: fetch more history "
+                         "(actions/checkout with fetch-depth: 0) or drop --merge-base")
+    return proc.stdout.strip()
+
+
+def describe_commit(top: Path, sha: str) -> str:
+    """`abc123def456 (subject line)` for messages."""
+    proc = subprocess.run(["git", "log", "-1", "--format=%s", sha], cwd=top, capture_output=True, text=True)
+    subject = proc.stdout.strip()
+    return f"{sha[:12]} ({subject})" if subject else sha[:12]
+
+
+def copy_working_tree(state: RepoState, ws: Workspace) -> list[str]:
+    """Make the worktree (at HEAD) look like the user's working tree: every modified, added,
+    deleted and untracked (not ignored) file of the repository is copied or removed. Reads the
+    user's checkout only. Returns the repository-relative paths that differ from HEAD."""
+    status = subprocess.run(["git", "--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all",
+                             "--ignore-submodules=all"], cwd=state.top, capture_output=True).stdout
+    fields = status.split(b"\0")
+    paths: list[str] = []
+    i = 0
+    while i < len(fields):
+        entry = fields[i]
+        i += 1
+        if len(entry) < 4:
+            continue
+        if entry[:1] in (b"R", b"C"):
+            if entry[:1] == b"R":
+                paths.append(os.fsdecode(fields[i]))  # the rename's source: gone from the working tree
+            i += 1
+        paths.append(os.fsdecode(entry[3:]))
+    changed = []
+    for rel in dict.fromkeys(paths):
+        src, dst = state.top / rel, ws.path / rel
+        if src.is_symlink() or src.is_file():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            if dst.is_symlink() or dst.exists():
+                dst.unlink()
+            if src.is_symlink():
+                dst.symlink_to(os.readlink(src))
+            else:
+                shutil.copy(src, dst)  # a new mtime: git in the worktree sees the change too
+            changed.append(rel)
+        elif not src.exists() and (dst.is_symlink() or dst.is_file()):
+            dst.unlink()
+            changed.append(rel)
+    return changed
 
 
 def _init_submodules(ws: Workspace) -> None:

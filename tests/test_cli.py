@@ -33,7 +33,7 @@ def assert_one_line_error(code: int, err: str, *needles: str) -> None:
 def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--help")
     assert code == 0
-    for cmd in ("suggest", "apply", "why", "size", "dce"):
+    for cmd in ("suggest", "apply", "why", "size", "dce", "check", "diff"):
         assert cmd in out
 
 
