@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from refactor.config import Settings, Target
 
 if TYPE_CHECKING:
-    from refactor.edit import Plan
+    from refactor.plan import Plan
     from refactor.project import Project
 
 

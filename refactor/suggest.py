@@ -14,6 +14,7 @@ from refactor.candidate import Candidate, Refusal, Strategy, rank
 from refactor.config import Target
 from refactor.errors import UsageError
 from refactor.gitstate import RepoState, repo_state
+from refactor.plan import Plan
 from refactor.project import Project
 
 Progress = Callable[[str], None]
@@ -73,6 +74,8 @@ def prepare(project: Project, progress: Progress | None = None, strategies: Sequ
 
 def propose_all(project: Project, strategies: Sequence[Strategy]) -> Suggestions:
     """Run each strategy, merge the same change proposed for several targets, rank by bytes."""
+    from refactor.edit import format_plans, gofmt_path
+
     candidates: list[Candidate] = []
     refusals: list[Refusal] = []
     for s in strategies:
@@ -81,6 +84,15 @@ def propose_all(project: Project, strategies: Sequence[Strategy]) -> Suggestions
                 candidates.append(item)
             else:
                 refusals.append(item)
+    # gotrim writes gofmt-clean Go (edit.format_changes); a plan whose Go does not parse is a refusal
+    formatted = format_plans([c.plan for c in candidates], gofmt_path(project.go.path)) if candidates else []
+    kept: list[Candidate] = []
+    for c, plan in zip(candidates, formatted, strict=True):
+        if isinstance(plan, Plan):
+            kept.append(c if plan is c.plan else replace(c, plan=plan))
+        else:
+            refusals.append(Refusal(c.strategy, c.targets, c.summary, str(plan), c.estimated_bytes))
+    candidates = kept
     state = repo_state(project.root)
     return Suggestions(tuple(rank(merge(candidates))), tuple(refusals), state.head if state else None)
 

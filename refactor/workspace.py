@@ -18,9 +18,9 @@ from pathlib import Path
 
 import git
 
-from refactor.edit import Plan
 from refactor.errors import WorkspaceError
 from refactor.gitstate import RepoState, repo_state
+from refactor.plan import Plan
 
 PREFIX = "gotrim-wt-"
 ACTOR = git.Actor("gotrim", "gotrim@example.invalid")

@@ -17,7 +17,6 @@ combined effect can be measured as a ceiling.
 from __future__ import annotations
 
 import ast
-import difflib
 import functools
 import re
 import tomllib
@@ -29,20 +28,12 @@ from pathlib import Path
 from refactor.candidate import Candidate, Proposal, Refusal, Strategy, candidate_id
 from refactor.config import CONFIG_FILE, Settings, Target
 from refactor.dce import first_match
-from refactor.edit import (
-    FileChange,
-    Plan,
-    add_constraint,
-    add_import,
-    apply_edits,
-    new_file,
-    or_constraint,
-    remove_import,
-)
+from refactor.edit import add_constraint, add_import, new_file, or_constraint, remove_import
 from refactor.errors import EditError, SourceError
 from refactor.gosource import GoFile, parse_file
 from refactor.graph import BuildGraph, Package
 from refactor.linker import DceReport, SymbolIndex, cached_dce
+from refactor.plan import FileChange, Plan, apply_edits, merge_plans
 from refactor.project import Project
 
 NAME = "dce-blockers"
@@ -1017,62 +1008,6 @@ def _split_top(s: str) -> list[str]:
             start = i + 1
     out.append(s[start:])
     return [p for p in out if p.strip()]
-
-
-# ---------------------------------------------------------------------------------------------
-# Combined plans (the ceiling)
-
-
-def merge_plans(plans: Sequence[Plan], title: str = "") -> Plan:
-    """One Plan applying every plan's changes; EditError when two change the same lines differently.
-
-    Changes to the same file merge when their edits touch separate lines of the common original (as
-    git merges non-overlapping hunks); creating the same new file twice merges only when identical.
-    """
-    by_path: dict[str, list[FileChange]] = {}
-    for plan in plans:
-        for ch in plan.changes:
-            by_path.setdefault(ch.path, []).append(ch)
-    merged: list[FileChange] = []
-    for path, changes in by_path.items():
-        first = changes[0]
-        if len(changes) == 1:
-            merged.append(first)
-            continue
-        if any(c.before != first.before for c in changes):
-            raise EditError(f"{path}: the plans start from different contents")
-        if first.before is None or any(c.after is None for c in changes):
-            afters = {c.after for c in changes}
-            if len(afters) != 1:
-                raise EditError(f"{path}: created or deleted differently by two plans")
-            merged.append(first)
-            continue
-        merged.append(FileChange(path, first.before, _merge_text(path, first.before,
-                                                                  [c.after or b"" for c in changes])))
-    return Plan(title=title or " + ".join(p.title for p in plans), changes=tuple(merged))
-
-
-def _merge_text(path: str, base: bytes, versions: Sequence[bytes]) -> bytes:
-    base_lines = base.splitlines(keepends=True)
-    hunks: list[tuple[int, int, list[bytes]]] = []
-    for v in dict.fromkeys(versions):
-        new_lines = v.splitlines(keepends=True)
-        sm = difflib.SequenceMatcher(a=base_lines, b=new_lines, autojunk=False)
-        for tag, i1, i2, j1, j2 in sm.get_opcodes():
-            if tag != "equal":
-                hunks.append((i1, i2, new_lines[j1:j2]))
-    hunks.sort(key=lambda h: (h[0], h[1]))
-    for (a1, a2, _), (b1, b2, _) in zip(hunks, hunks[1:], strict=False):
-        if b1 < a2 or (a1 == b1 and (a1 == a2 or b1 == b2)):
-            raise EditError(f"{path}: two plans change the same lines (near line {b1 + 1})")
-    out: list[bytes] = []
-    pos = 0
-    for i1, i2, lines in hunks:
-        out.extend(base_lines[pos:i1])
-        out.extend(lines)
-        pos = i2
-    out.extend(base_lines[pos:])
-    return b"".join(out)
 
 
 STRATEGY = Strategy(

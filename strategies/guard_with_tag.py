@@ -23,7 +23,7 @@ from tree_sitter import Node
 from refactor.binary import SizeTable
 from refactor.candidate import Candidate, Proposal, Refusal, Strategy, candidate_id
 from refactor.config import Settings, Target, parse_tags
-from refactor.edit import FileChange, Plan, add_constraint, apply_edits, or_constraint, remove_import
+from refactor.edit import add_constraint, or_constraint, remove_import
 from refactor.errors import GotrimError, SourceError
 from refactor.gosource import (
     BuildExpr,
@@ -43,6 +43,7 @@ from refactor.gosource import (
     signature,
 )
 from refactor.graph import BuildGraph, Edge
+from refactor.plan import FileChange, Plan, apply_edits
 from refactor.project import Project
 from refactor.table import count
 from strategies.dce_blockers import tag_config_changes

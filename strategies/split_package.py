@@ -82,7 +82,7 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
                 prev.removes |= d.removes
             else:
                 drafts[d.key] = d
-    from refactor.edit import FileChange, Plan
+    from refactor.plan import FileChange, Plan
 
     out: list[Candidate] = []
     for d in drafts.values():

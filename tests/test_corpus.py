@@ -23,17 +23,15 @@ from pathlib import Path
 import pytest
 
 from refactor.edit import (
-    FileChange,
-    Plan,
     add_constraint,
     add_import,
-    apply_edits,
     delete_decls,
     gofmt_check,
     insert_decls,
     remove_import,
 )
 from refactor.gosource import GoFile, Package, analyze, parse_file
+from refactor.plan import FileChange, Plan, apply_edits
 
 FULL = os.environ.get("GOTRIM_CORPUS") == "full"
 KNOWN_GAPS = {"encoding/json/v2/arshal_test.go", "runtime/secret/secret_test.go"}

@@ -13,9 +13,9 @@ import pytest
 from refactor.candidate import Candidate, Refusal
 from refactor.config import Settings, Target, TargetSpec
 from refactor.dce import dce_report, target_dce
-from refactor.edit import FileChange, Plan
 from refactor.errors import EditError
 from refactor.linker import cached_dce, project_dce
+from refactor.plan import FileChange, Plan, merge_plans
 from refactor.project import Project, load
 from refactor.toolchain import find_go
 from strategies.dce_blockers import (
@@ -28,7 +28,6 @@ from strategies.dce_blockers import (
     catalogue,
     combined_plan,
     go_quote,
-    merge_plans,
     parse_field_template,
 )
 

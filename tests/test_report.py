@@ -15,8 +15,8 @@ import pytest
 from refactor import __version__, report
 from refactor.candidate import Candidate, Refusal
 from refactor.config import Target
-from refactor.edit import FileChange, Plan
 from refactor.measure import Measurement, Step, TargetResult
+from refactor.plan import FileChange, Plan
 
 MODULE = "example.com/split"
 LITE = Target(main=f"{MODULE}/cmd/lite", goos="linux", goarch="amd64", cgo=False)

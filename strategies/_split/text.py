@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from refactor.edit import Edit as _Edit
-from refactor.edit import apply_edits
 from refactor.errors import EditError
 from refactor.gosource import syntax_tree
+from refactor.plan import Edit as _Edit
+from refactor.plan import apply_edits
 from strategies._split.source import Import, Source
 
 Edit = tuple[int, int, bytes]
