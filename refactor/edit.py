@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from refactor.errors import EditError, SourceError
@@ -21,6 +22,7 @@ from refactor.gosource import (
     GoFile,
     Import,
     ImportDecl,
+    ImportLines,
     analyze,
     format_build_expr,
     guess_package_name,
@@ -518,6 +520,188 @@ def unqualify(
         if o.qualifier == qualifier and (names is None or o.name in names)
         and (units is None or o.unit in units)
     ]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# whole lines and import declarations (code that moves declarations between files)
+
+
+def delete_lines(src: bytes, ranges: Sequence[tuple[int, int]], replacements: Mapping[int, bytes] | None = None,
+                 inserts: Mapping[int, bytes] | None = None) -> list[Edit]:
+    """Delete whole-line byte ranges, keeping blank lines gofmt-clean around each deleted run.
+
+    `replacements` maps a range start to text put where that range was (forwarders); `inserts` maps
+    a line start to text put before that line. EditError when a range does not cover whole lines.
+    """
+    replacements = replacements or {}
+    inserts = inserts or {}
+    lines = src.splitlines(keepends=True)
+    offsets = [0]
+    for ln in lines:
+        offsets.append(offsets[-1] + len(ln))
+    index = {off: i for i, off in enumerate(offsets)}
+    dead = [False] * len(lines)
+    put: dict[int, bytes] = {}
+    for start, end in ranges:
+        if start not in index or end not in index:
+            raise EditError(f"range {start}-{end} does not cover whole lines")
+        for i in range(index[start], index[end]):
+            dead[i] = True
+        if start in replacements:
+            put[index[start]] = replacements[start]
+    # A blank line between two deleted runs goes with them (unless text is put there).
+    for i, ln in enumerate(lines):
+        if not dead[i] and not ln.strip() and 0 < i < len(lines) - 1 and dead[i - 1] and dead[i + 1] \
+                and (i + 1) not in put:
+            dead[i] = True
+    before_line = {index[k]: v for k, v in inserts.items() if k in index}
+    out: list[int | bytes] = []  # the new file: kept line numbers and new text, in order
+
+    def text_of(piece: int | bytes) -> bytes:
+        return lines[piece] if isinstance(piece, int) else piece
+
+    i = 0
+    while i <= len(lines):
+        if i in before_line:
+            out.append(before_line[i])
+        if i == len(lines):
+            break
+        if not dead[i]:
+            out.append(i)
+            i += 1
+            continue
+        j = i
+        text = b""
+        while j < len(lines) and dead[j]:
+            text += put.get(j, b"")
+            j += 1
+        if text:
+            out.append(text)
+        else:
+            prev_blank = not out or not text_of(out[-1]).strip()
+            next_blank = j >= len(lines) or not lines[j].strip()
+            if prev_blank and next_blank:
+                if j < len(lines):
+                    j += 1  # drop the blank line after the run
+                elif out:
+                    out.pop()  # run at the end of the file: drop the blank line before it
+        i = j
+    edits: list[Edit] = []
+    line, pending = 0, b""
+    for piece in out:
+        if isinstance(piece, bytes):
+            pending += piece
+            continue
+        if piece > line or pending:
+            edits.append(Edit(offsets[line], offsets[piece], pending))
+        line, pending = piece + 1, b""
+    if line < len(lines) or pending:
+        edits.append(Edit(offsets[line], offsets[len(lines)], pending))
+    return edits
+
+
+@dataclass(frozen=True)
+class ImportChange:
+    """What to do to a file's imports: remove paths, repoint one path, add paths."""
+
+    remove: frozenset[str] = frozenset()
+    repoint: tuple[tuple[str, str, str | None], ...] = ()  # (old path, new path, new explicit name)
+    add: tuple[tuple[str, str | None], ...] = ()  # (path, explicit name)
+
+
+def rewrite_imports(f: GoFile, change: ImportChange) -> list[Edit]:
+    """Edits that rewrite the file's import declarations; runs stay sorted as gofmt wants them, a new
+    third-party import joins the run of module paths."""
+    repoint = {old: (new, name) for old, new, name in change.repoint}
+    add = list(change.add)
+    edits: list[Edit] = []
+    decls = list(f.import_decl_lines)
+    if not decls:
+        if add:
+            body = _render_imports([[_spec_line(p, n) for p, n in sorted(add)]], len(add) > 1)
+            pos = f.package_line_end
+            edits.append(Edit(pos, pos, b"\n" + body))
+        return edits
+    imports = f.import_lines
+    for di, (start, end, _paren) in enumerate(decls):
+        specs = [imp for imp in imports if start <= imp.start < end]
+        runs: list[list[bytes]] = [[]]
+        text = f.src[start:end]
+        if not any(imp.grouped for imp in specs):
+            for imp in specs:
+                item = _respec(f, imp, repoint, change.remove)
+                if item:
+                    runs[-1].append(item)
+        else:
+            open_at = text.index(b"(") + 1
+            close_at = text.rindex(b")")
+            body = text[open_at:close_at]
+            pos = start + open_at
+            pending = b""
+            for ln in body.splitlines(keepends=True):
+                line_start = pos
+                pos += len(ln)
+                found = next((sp for sp in specs if sp.start <= line_start < sp.end), None)
+                if found is None:
+                    if not ln.strip():
+                        if runs[-1]:
+                            runs.append([])
+                    elif ln.strip().startswith(b"//"):
+                        pending += ln
+                    continue
+                if found.start != line_start:
+                    continue  # later line of a multi-line spec
+                item = _respec(f, found, repoint, change.remove)
+                if item:
+                    runs[-1].append(pending + item)
+                pending = b""
+        if di == len(decls) - 1 and add:
+            items = [_spec_line(p, n) for p, n in add]
+            target = next((r for r in reversed(runs) if any(not _is_std(_path_of(x)) for x in r)), None)
+            if target is None:
+                runs.append(items)
+            else:
+                target.extend(items)
+        runs = [sorted(r, key=_path_of) for r in runs if r]
+        count = sum(len(r) for r in runs)
+        if count == 0:
+            edits.append(Edit(start, end, b""))
+        else:
+            new = _render_imports(runs, count > 1 or any(imp.grouped for imp in specs))
+            if new != text:
+                edits.append(Edit(start, end, new))
+    return edits
+
+
+def _respec(f: GoFile, imp: ImportLines, repoint: Mapping[str, tuple[str, str | None]], remove: frozenset[str]
+            ) -> bytes:
+    if imp.path in remove:
+        return b""
+    line = f.src[imp.start:imp.end]
+    if imp.path in repoint:
+        new, name = repoint[imp.path]
+        return _spec_line(new, name if name is not None else imp.name)
+    # A spec line of a one-line `import "x"` declaration: keep only the spec part.
+    stripped = line.strip()
+    if stripped.startswith(b"import "):
+        stripped = stripped[len(b"import "):]
+    return b"\t" + stripped + b"\n"
+
+
+def _spec_line(path: str, name: str | None) -> bytes:
+    return b"\t" + (name.encode() + b" " if name else b"") + b'"' + path.encode() + b'"\n'
+
+
+def _path_of(item: bytes) -> str:
+    last = item.rstrip(b"\n").split(b"\n")[-1]
+    q = last.find(b'"')
+    return last[q + 1:last.find(b'"', q + 1)].decode() if q >= 0 else ""
+
+
+def _render_imports(runs: list[list[bytes]], grouped: bool) -> bytes:
+    if not grouped:
+        return b"import " + runs[0][0].strip() + b"\n"
+    return b"import (\n" + b"\n".join(b"".join(r) for r in runs) + b")\n"
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -20,14 +20,12 @@ from pathlib import Path
 
 from refactor.candidate import Candidate, Proposal, Refusal, Strategy, candidate_id
 from refactor.config import Settings, Target
-from refactor.edit import rename_qualifier
+from refactor.edit import ImportChange, delete_lines, rename_qualifier, rewrite_imports
 from refactor.errors import SourceError
-from refactor.gosource import identifiers
+from refactor.gosource import GoFile, Unit, identifier_sites, identifiers, parse_file
 from refactor.graph import BuildGraph, Edge, Package
+from refactor.plan import Edit, FileChange, Plan, apply_edits
 from refactor.project import Project
-from strategies._split.model import PackageModel, load_model
-from strategies._split.source import Source, Unit, parse
-from strategies._split.text import ImportChange, apply, ident_sites, import_edits, remove_lines
 
 NAME = "split-package"
 TOP_EDGES = 8
@@ -82,8 +80,6 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
                 prev.removes |= d.removes
             else:
                 drafts[d.key] = d
-    from refactor.plan import FileChange, Plan
-
     out: list[Candidate] = []
     for d in drafts.values():
         changes = tuple(FileChange(p, b, a) for p, (b, a) in sorted(d.changes.items()))
@@ -125,6 +121,134 @@ def _explain(d: Draft) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# Split's view of a package: its units across every platform, and who references what inside it
+
+
+def _parse(file: str, src: bytes, names: dict[str, str]) -> GoFile:
+    """Parse a file with the package names (go list's) of the paths it imports."""
+    quoted = {m.decode("utf-8", "replace") for m in re.findall(rb'"([^"\n]+)"', src)}
+    return parse_file(file, src, {p: names[p] for p in quoted if p in names})
+
+
+@dataclass
+class PackageModel:
+    """Every Go file of one package directory (all platforms), split into units."""
+
+    pkg: Package
+    sources: dict[str, GoFile]  # non-test files of package P, every platform
+    tests: dict[str, GoFile]  # _test.go files of package P (internal tests)
+    xtests: dict[str, GoFile]  # _test.go files of package P_test
+    names: dict[str, str]  # import path -> package name, as go list reported them
+    units: list[Unit] = field(default_factory=list)
+    by_name: dict[str, list[Unit]] = field(default_factory=dict)
+    methods: dict[str, list[Unit]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for src in self.sources.values():
+            for u in src.units:
+                self.units.append(u)
+                if u.kind == "method":
+                    self.methods.setdefault(u.receiver or "", []).append(u)
+                elif u.kind != "init":
+                    for n in u.names:
+                        self.by_name.setdefault(n, []).append(u)
+
+    @property
+    def import_path(self) -> str:
+        return self.pkg.import_path
+
+    @property
+    def name(self) -> str:
+        return self.pkg.name
+
+    def locals(self, file: str) -> dict[str, str]:
+        """Local import name -> resolved import path for one file of P (tests included)."""
+        src = self.sources.get(file) or self.tests.get(file) or self.xtests[file]
+        return {k: self.pkg.resolve(v) for k, v in src.import_paths(self.names).items()}
+
+    def internal(self, u: Unit) -> list[Unit]:
+        """Units of P that u names directly (its receiver type included)."""
+        out: list[Unit] = []
+        local = self.locals(u.file)
+        for q, n in u.refs:
+            if q is None and n not in local:
+                out.extend(x for x in self.by_name.get(n, ()) if x is not u)
+        if u.receiver:
+            out.extend(self.by_name.get(u.receiver, ()))
+        return out
+
+    def imports_of(self, u: Unit) -> set[str]:
+        """Resolved import paths u references."""
+        local = self.locals(u.file)
+        return {local[q] for q, _ in u.refs if q is not None and q in local}
+
+    def references(self, u: Unit, path: str) -> bool:
+        """Whether u names something of the package at `path` directly."""
+        return path in self.imports_of(u)
+
+    def closure(self, roots: Iterable[Unit], all_methods: bool = True, selectors: Iterable[str] = ()
+                ) -> list[Unit]:
+        """roots and everything they reach inside P; a type brings its methods (all, or the selected)."""
+        seen: dict[str, Unit] = {}
+        selected = set(selectors)
+        types: set[str] = set()
+        stack = list(roots)
+        while stack:
+            u = stack.pop()
+            if u.key in seen:
+                continue
+            seen[u.key] = u
+            selected |= u.selectors
+            stack.extend(self.internal(u))
+            if u.kind in ("type", "alias"):
+                types.update(u.names)
+            for t in types:
+                for m in self.methods.get(t, ()):
+                    if m.key not in seen and (all_methods or m.names[0] in selected):
+                        stack.append(m)
+        return sorted(seen.values(), key=lambda x: (x.file, x.start))
+
+    def test_refs(self) -> set[str]:
+        """Names of P that P's internal test files use unqualified."""
+        out: set[str] = set()
+        for src in self.tests.values():
+            local = src.import_paths(self.names)
+            for u in src.units:
+                out |= {n for q, n in u.refs if q is None and n not in local}
+                out |= u.selectors
+        return out
+
+
+def load_model(pkg: Package, names: dict[str, str]) -> PackageModel | None:
+    """Parse every Go file of pkg's directory that belongs to package pkg.name (or its _test)."""
+    d = Path(pkg.dir)
+    files = sorted(set(pkg.go_files) | set(pkg.cgo_files) | set(pkg.ignored_go_files)
+                   | set(pkg.test_go_files) | set(pkg.xtest_go_files))
+    sources: dict[str, GoFile] = {}
+    tests: dict[str, GoFile] = {}
+    xtests: dict[str, GoFile] = {}
+    for f in files:
+        if not f.endswith(".go") or f.startswith(("_", ".")):
+            continue
+        try:
+            src = _parse(f, (d / f).read_bytes(), names)
+        except OSError:
+            continue
+        if src.constraint is not None and src.constraint.expr is not None and src.constraint.expr.strip() == "ignore":
+            continue
+        if f.endswith("_test.go"):
+            if src.package == pkg.name:
+                tests[f] = src
+            elif src.package == pkg.name + "_test":
+                xtests[f] = src
+        elif src.package == pkg.name:
+            sources[f] = src
+    if not sources:
+        return None
+    return PackageModel(pkg, sources, tests, xtests, names)
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 class _ModuleFiles:
@@ -134,7 +258,7 @@ class _ModuleFiles:
         self.root = project.root
         self.names = names
         self._by_dir: dict[Path, list[str]] | None = None
-        self._parsed: dict[Path, Source] = {}
+        self._parsed: dict[Path, GoFile] = {}
 
     def dirs(self) -> dict[Path, list[str]]:
         if self._by_dir is None:
@@ -149,12 +273,12 @@ class _ModuleFiles:
             self._by_dir = by_dir
         return self._by_dir
 
-    def get(self, path: Path) -> Source:
+    def get(self, path: Path) -> GoFile:
         if path not in self._parsed:
-            self._parsed[path] = parse(path.name, path.read_bytes(), self.names)
+            self._parsed[path] = _parse(path.name, path.read_bytes(), self.names)
         return self._parsed[path]
 
-    def importers(self, import_path: str) -> list[tuple[Path, Source]]:
+    def importers(self, import_path: str) -> list[tuple[Path, GoFile]]:
         """Files of the module that import import_path (tests included)."""
         out = []
         needle = ('"' + import_path + '"').encode()
@@ -235,7 +359,7 @@ def _user_refs(ipkg: Package, model: PackageModel, names: dict[str, str]) -> set
     out: set[str] = set()
     for f in ipkg.files:
         try:
-            src = parse(f, (Path(ipkg.dir) / f).read_bytes(), names)
+            src = _parse(f, (Path(ipkg.dir) / f).read_bytes(), names)
         except OSError:
             continue
         for imp in src.imports:
@@ -250,7 +374,7 @@ class _User:
     """A non-test file of an importer of P, and the names of P it uses."""
 
     path: Path
-    src: Source
+    src: GoFile
     pkg: Package
     local: str
     explicit: bool
@@ -535,7 +659,7 @@ class _Split:
             ranges = []
             groups: dict[tuple[int, int], list[Unit]] = {}
             # A parameter or local named like the new package would shadow it: import it renamed.
-            idents = identifiers(src.src) | set(src.local_names(m.names))
+            idents = identifiers(src.src) | set(src.import_paths(m.names))
             qual = m.name + new if new in idents else new
             for u in units:
                 names = [n for n in u.names if n in fwd]
@@ -552,8 +676,8 @@ class _Split:
                     ranges = [r for r in ranges if not (g[0] <= r[0] < g[1])] + [g]
                     if -g[1] in texts:
                         texts[g[0]] = texts.pop(-g[1]).lstrip(b"\n")
-            after = remove_lines(src.src, ranges, {k: v for k, v in texts.items() if k >= 0},
-                                 {-k: v for k, v in texts.items() if k < 0})
+            after = apply_edits(src.src, delete_lines(src.src, ranges, {k: v for k, v in texts.items() if k >= 0},
+                                                      {-k: v for k, v in texts.items() if k < 0}))
             uses_new = any(n in fwd for u in units for n in u.names)
             after = _fix_imports(after, f, m, add=[(new_path, None if qual == new else qual)] if uses_new else [])
             changes[self.rel(self.pdir / f)] = (src.src, None if _emptied(after, f) else after)
@@ -563,15 +687,15 @@ class _Split:
             before = changes.get(rel, (user.src.src, user.src.src))[0]
             assert before is not None
             local = user.local if user.explicit else new
-            taken = set(user.src.local_names(m.names)) | {n for x in user.src.units for n in x.names} | set(
+            taken = set(user.src.import_paths(m.names)) | {n for x in user.src.units for n in x.names} | set(
                 identifiers(user.src.src))
             name: str | None = user.local if user.explicit else None
             if not user.explicit and new in taken:
                 local = name = m.name + new
             edits = _requalify(user.src, user.local, local) if local != user.local else []
-            edits += import_edits(user.src, ImportChange(repoint=((user.pkg.source_path(self.p), new_path,
-                                                                    name),)))
-            changes[rel] = (before, apply(before, edits))
+            edits += rewrite_imports(user.src, ImportChange(repoint=((user.pkg.source_path(self.p), new_path,
+                                                                       name),)))
+            changes[rel] = (before, apply_edits(before, edits))
         # Estimate on the target's graph.
         cfg_users = {u.pkg.import_path for u in repoint if u.in_config}
         cut = {(imp, self.p) for imp in cfg_users}
@@ -731,7 +855,8 @@ class _Split:
             before = src.src
             after = before
             if renames:
-                after = apply(after, [(s, e, renames[n].encode()) for s, e, n in ident_sites(after, renames)])
+                after = apply_edits(after, [Edit(s, e, renames[n].encode())
+                                            for s, e, n in identifier_sites(after, renames)])
             if units:
                 ranges = [(u.start, u.end) for u in units]
                 after = _reparse_remove(after, f, ranges, before)
@@ -751,11 +876,11 @@ class _Split:
             prev = changes.get(self.rel(self.pdir / f), (tsrc.src, tsrc.src))
             cur = prev[1]
             assert cur is not None
-            cur_src = parse(f, cur)
+            cur_src = parse_file(f, cur)
             tkeys = {u.names[0] for u in tunits}
             ranges = [(u.start, u.end) for u in cur_src.units if u.names and u.names[0] in tkeys]
-            cur = remove_lines(cur, ranges)
-            left = parse(f, cur)
+            cur = apply_edits(cur, delete_lines(cur, ranges))
+            left = parse_file(f, cur)
             if not left.units:
                 changes[self.rel(self.pdir / f)] = (prev[0], None)
             else:
@@ -781,19 +906,19 @@ class _Split:
                     continue
                 blank = True
             before = src.src
-            taken = set(src.local_names(m.names)) | {n for x in src.units for n in x.names} | {
+            taken = set(src.import_paths(m.names)) | {n for x in src.units for n in x.names} | {
                 n for x in src.units for q, n in x.refs if q is None}
             nlocal = new if new not in taken else m.name + new
             name = None if nlocal == new else nlocal
             if blank:
                 change = ImportChange(add=((new_path, "_"),))
-                changes[rel] = (before, apply(before, import_edits(src, change)))
+                changes[rel] = (before, apply_edits(before, rewrite_imports(src, change)))
                 continue
             edits = _requalify(src, local, nlocal, moving)
             still = used - moving
             change = ImportChange(remove=frozenset() if still else frozenset({self.p}), add=((new_path, name),))
-            edits += import_edits(src, change)
-            changes[rel] = (before, apply(before, edits))
+            edits += rewrite_imports(src, change)
+            changes[rel] = (before, apply_edits(before, edits))
         self.check_internal(new_path, [self.p] + [
             _import_path_of(self.project, (self.project.root / r).parent)
             for r in changes if not r.startswith(self.rel(new_dir) + "/")])
@@ -830,10 +955,10 @@ class _Split:
                      {"before": self.chain(q), "after": [*self.chain(self.p), f"({q} gone)"]})
 
 
-def _requalify(src: Source, old: str, new: str, names: set[str] | None = None) -> list[tuple[int, int, bytes]]:
+def _requalify(src: GoFile, old: str, new: str, names: set[str] | None = None) -> list[Edit]:
     """Edits turning `old.Name` into `new.Name` (only the given names when there are some)."""
     try:
-        return [(e.start, e.end, e.new) for e in rename_qualifier(src.gofile, old, new, names)]
+        return rename_qualifier(src, old, new, names)
     except SourceError as exc:
         raise Refused(str(exc)) from exc
 
@@ -863,9 +988,9 @@ def _go_version(root: Path) -> tuple[int, int]:
 def _reparse_remove(after: bytes, file: str, ranges: list[tuple[int, int]], before: bytes) -> bytes:
     """Remove units (ranges in `before`) from `after`, which may differ from before by renames."""
     if after == before:
-        return remove_lines(before, ranges)
-    old_units = {(u.start, u.end): u for u in parse(file, before).units}
-    new_units = parse(file, after).units
+        return apply_edits(before, delete_lines(before, ranges))
+    old_units = {(u.start, u.end): u for u in parse_file(file, before).units}
+    new_units = parse_file(file, after).units
     idx = {u.key: u for u in new_units}
     new_ranges = []
     for r in ranges:
@@ -875,19 +1000,19 @@ def _reparse_remove(after: bytes, file: str, ranges: list[tuple[int, int]], befo
             v = next((w for w in new_units if w.index == u.index and w.kind == u.kind), None)
         if v is not None:
             new_ranges.append((v.start, v.end))
-    return remove_lines(after, new_ranges)
+    return apply_edits(after, delete_lines(after, new_ranges))
 
 
 def _fix_imports(after: bytes, file: str, m: PackageModel, add: list[tuple[str, str | None]]) -> bytes:
     """Drop the imports that no declaration of the (edited) file uses; add the given ones."""
-    src = parse(file, after, m.names)
+    src = _parse(file, after, m.names)
     units = src.units
-    locals_ = src.local_names(m.names)
+    locals_ = src.import_paths(m.names)
     used = {x for u in units for x, _ in u.refs if x is not None}
     remove = frozenset(path for name, path in locals_.items() if name not in used)
     have = {i.path for i in src.imports}
     change = ImportChange(remove=remove, add=tuple(a for a in add if a[0] not in have))
-    out = apply(after, import_edits(src, change))
+    out = apply_edits(after, rewrite_imports(src, change))
     if b"\n\n\n" in out and b"\n\n\n" not in after:
         out = out.replace(b"\n\n\n", b"\n\n")
     return out.rstrip(b"\n") + b"\n"
@@ -895,8 +1020,8 @@ def _fix_imports(after: bytes, file: str, m: PackageModel, add: list[tuple[str, 
 
 def _emptied(after: bytes, file: str) -> bool:
     """Whether a file has nothing left but its header and package clause."""
-    src = parse(file, after)
-    return not src.units and not src.imports and not after[src.package_end:].strip()
+    src = parse_file(file, after)
+    return not src.units and not src.imports and not after[src.package_line_end:].strip()
 
 
 def _forwarders(u: Unit, names: list[str], new: str, renames: dict[str, str]) -> bytes:
@@ -934,24 +1059,24 @@ def _forwarder(u: Unit, name: str, new: str, target_name: str) -> bytes:
     return f"// {name} calls {ref}.\nfunc {name}{sig.type_params}{ptext}{result} {{\n{body}}}\n".encode()
 
 
-def _new_file(src: Source, units: list[Unit], new: str, renames: dict[str, str], names: dict[str, str],
+def _new_file(src: GoFile, units: list[Unit], new: str, renames: dict[str, str], names: dict[str, str],
               doc: bytes = b"", qualify: tuple[set[str], str, dict[str, str]] | None = None,
               extra_imports: list[tuple[str, str | None]] | None = None) -> bytes:
     """A file of the new package holding units, with the source file's header and the imports they use."""
     texts = []
     for u in sorted(units, key=lambda x: x.start):
         text = u.text
-        edits: list[tuple[int, int, bytes]] = []
+        edits: list[Edit] = []
         if renames:
-            edits += [(s, e, renames[n].encode()) for s, e, n in ident_sites(text, renames)]
+            edits += [Edit(s, e, renames[n].encode()) for s, e, n in identifier_sites(text, renames)]
         if qualify:
             qnames, plocal, prenames = qualify
-            edits += [(s, e, f"{plocal}.{prenames.get(n, n)}".encode())
+            edits += [Edit(s, e, f"{plocal}.{prenames.get(n, n)}".encode())
                       for s, e, n in _top_ident_sites(text, qnames)]
-        text = _apply_wrapped(text, edits)
+        text = apply_edits(text, edits)  # a name both renamed and qualified would overlap: an error
         texts.append(text.rstrip(b"\n") + b"\n")
     body = b"\n".join(texts)
-    locals_ = src.local_names(names)
+    locals_ = src.import_paths(names)
     used = {x for u in units for x, _ in u.refs if x is not None}
     imports = [(i.path, i.name) for i in src.imports
                if (i.name or "") not in ("_", ".") and any(
@@ -971,19 +1096,9 @@ def _new_file(src: Source, units: list[Unit], new: str, renames: dict[str, str],
     return out + b"\n" + body
 
 
-def _apply_wrapped(text: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
-    seen: set[tuple[int, int]] = set()
-    uniq = []
-    for e in sorted(edits):
-        if (e[0], e[1]) not in seen:
-            seen.add((e[0], e[1]))
-            uniq.append(e)
-    return apply(text, uniq)
-
-
 def _top_ident_sites(text: bytes, names: set[str]) -> list[tuple[int, int, str]]:
     """Identifiers naming package-level declarations, skipping the declared name itself."""
-    out = ident_sites(text, names)
+    out = identifier_sites(text, names)
     head = re.match(rb"(?:\s*//[^\n]*\n)*\s*(?:func|type|var|const)\s+(?:\([^)]*\)\s*)?(\w+)", text)
     if head:
         out = [s for s in out if s[0] != head.start(1)]

@@ -417,3 +417,44 @@ def test_format_changes_refuses_text_that_does_not_parse() -> None:
     good = Plan("good", (FileChange("g.go", None, b"package x\n"),))
     out = format_plans([bad, good])
     assert isinstance(out[0], SourceError) and "b.go" in str(out[0]) and out[1] == good
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Whole-line deletions and import rewrites (what split-package moves code with)
+
+
+@pytest.mark.parametrize(("src", "ranges", "expected"), [
+    pytest.param(b"package x\n\nvar a = 1\n\nvar b = 2\n\nvar c = 3\n", [(22, 32)],
+                 b"package x\n\nvar a = 1\n\nvar c = 3\n", id="middle"),
+    pytest.param(b"package x\n\nvar a = 1\n\nvar b = 2\n", [(22, 32)], b"package x\n\nvar a = 1\n", id="at-eof"),
+    pytest.param(b"package x\n\nvar a = 1\n\nvar b = 2\n\nvar c = 3\n", [(11, 21), (33, 43)],
+                 b"package x\n\nvar b = 2\n", id="two-runs"),
+])
+def test_delete_lines(src: bytes, ranges: list[tuple[int, int]], expected: bytes) -> None:
+    from refactor.edit import delete_lines
+
+    assert apply_edits(src, delete_lines(src, ranges)) == expected
+
+
+def test_delete_lines_replaces_and_refuses_partial_lines() -> None:
+    from refactor.edit import delete_lines
+
+    src = b"package x\n\nfunc A() {}\n"
+    out = apply_edits(src, delete_lines(src, [(11, 23)], {11: b"var A = y.A\n"}))
+    assert out == b"package x\n\nvar A = y.A\n"
+    with pytest.raises(EditError):
+        delete_lines(src, [(12, 23)])
+
+
+def test_rewrite_imports_repoints_removes_and_adds_in_sorted_runs() -> None:
+    from refactor.edit import ImportChange, rewrite_imports
+
+    src = b'package x\n\nimport (\n\t"fmt"\n\t"os"\n\n\t"example.com/m/a"\n)\n'
+    f = parse_file("x.go", src)
+    change = ImportChange(remove=frozenset({"os"}), repoint=(("example.com/m/a", "example.com/m/a/b", None),),
+                          add=(("example.com/m/c", "cc"),))
+    out = apply_edits(src, rewrite_imports(f, change))
+    assert out == b'package x\n\nimport (\n\t"fmt"\n\n\t"example.com/m/a/b"\n\tcc "example.com/m/c"\n)\n'
+    bare = parse_file("y.go", b"package y\n")
+    assert apply_edits(bare.src, rewrite_imports(bare, ImportChange(add=(("fmt", None),)))) == \
+        b'package y\n\nimport "fmt"\n'

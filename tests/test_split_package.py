@@ -128,14 +128,15 @@ def test_split_candidates_build_and_shrink(fixture_repo: Callable[[str], Path], 
 
 
 def test_units_from_shared_model() -> None:
-    from strategies._split.source import parse
+    from refactor.gosource import parse_file
 
     src = (b"//go:build linux\n\n// Package p is documented.\npackage p\n\nimport (\n\t// fmt doc\n\t\"fmt\"\n)\n\n"
            b"const (\n\tA = iota\n\tB\n)\n\nvar (\n\t// x doc\n\tx = fmt.Sprint(A)\n\ty, z int\n)\n\n"
            b"type T struct{ f int }\n\nfunc (t *T) M(v ...int) { buf := x; _ = buf }\n")
-    s = parse("p.go", src, {"fmt": "fmt"})
-    assert s.header == b"//go:build linux\n\n" and s.constraint == "linux" and s.package == "p"
-    assert [(i.path, src[i.start:i.end]) for i in s.imports] == [("fmt", b'\t// fmt doc\n\t"fmt"\n')]
+    s = parse_file("p.go", src, {"fmt": "fmt"})
+    assert s.header == b"//go:build linux\n\n" and s.constraint is not None and s.constraint.expr == "linux"
+    assert s.package == "p"
+    assert [(i.path, src[i.start:i.end]) for i in s.import_lines] == [("fmt", b'\t// fmt doc\n\t"fmt"\n')]
     assert [(u.kind, u.names, u.grouped) for u in s.units] == [
         ("const", ("A", "B"), False), ("var", ("x",), True), ("var", ("y", "z"), True),
         ("type", ("T",), False), ("method", ("M",), False)]
