@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from refactor.config import Settings, Target
+from refactor.project import Needs
 
 if TYPE_CHECKING:
     from refactor.plan import Plan
@@ -68,15 +69,17 @@ Warm = Callable[["Project"], None]
 
 @dataclass(frozen=True)
 class Strategy:
-    """A refactoring strategy: a name, a one-line summary, and a pure propose function.
+    """A refactoring strategy: a name, a one-line summary, what it reads, and a pure propose function.
 
+    needs: what propose reads of the Project (suggest loads it before; propose never finds it missing).
     warm, if any, does the part of propose's work that needs only the build graphs and sources
-    (not the built binaries), into caches propose reads; suggest runs it while the targets link.
+    (not the built binaries), into caches propose reads; the loader runs it while the targets link.
     """
 
     name: str
     summary: str
     propose: Propose
+    needs: Needs = Needs.GRAPHS | Needs.SOURCES | Needs.SIZES
     warm: Warm | None = None
 
 

@@ -16,7 +16,8 @@ import click
 from refactor import __version__
 from refactor.config import Settings, TargetSpec, default_cache_dir, specs_from_flags
 from refactor.errors import GotrimError, UsageError
-from refactor.project import Project, effective_specs, load
+from refactor.load import Progress, Warm, effective_specs, load
+from refactor.project import Needs, Project
 from refactor.table import Table, human_bytes
 from refactor.toolchain import find_go
 
@@ -114,12 +115,14 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _project(repo: Path, mains: Sequence[str], platforms: Sequence[str], tags: str | None,
-             cgo: bool | None, *, prebuild: bool = False, **settings: Any) -> Project:
+             cgo: bool | None, needs: Needs, *, warm: Sequence[Warm] = (), progress: Progress | None = None,
+             reuse: bool = False, remember: bool = False, **settings: Any) -> Project:
     go = find_go()
     root = repo.resolve()
     s = Settings(root=root, cache_dir=default_cache_dir(), **settings)
     flag_spec: TargetSpec | None = specs_from_flags(mains, platforms, tags, cgo)
-    return load(go, s, effective_specs(s, flag_spec), prebuild=prebuild)
+    return load(go, s, effective_specs(s, flag_spec), needs, warm=warm, progress=progress, reuse=reuse,
+                remember=remember)
 
 
 @cli.command()
@@ -135,7 +138,7 @@ def why(package: str, repo: Path, mains: tuple[str, ...], platforms: tuple[str, 
     """
     from refactor.why import why_table
 
-    project = _project(repo, mains, platforms, tags, cgo)
+    project = _project(repo, mains, platforms, tags, cgo, Needs.WHY)
     emit(why_table(project, package), as_json)
 
 
@@ -156,16 +159,10 @@ def size(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: s
     """
     from refactor.binary import size_table
 
-    project = _project(repo, mains, platforms, tags, cgo, prebuild=True)  # links overlap go list
-    tables = []
-    try:
-        with targets_progress(len(project.targets), as_json) as (say, done):
-            for t in project.targets:
-                table = size_table(project.size(t, say), top=top, by=by)
-                tables.append((t, replace(table, title=f"{t.label}: bytes by {by}")))
-                done()
-    finally:
-        project.close()
+    with load_progress(as_json) as progress:  # the loader starts linking before go list has answered
+        project = _project(repo, mains, platforms, tags, cgo, Needs.SIZE, progress=progress)
+    tables = [(t, replace(size_table(project.sizes[t], top=top, by=by), title=f"{t.label}: bytes by {by}"))
+              for t in project.targets]
     if as_json:
         docs = [{"target": t.label, "main": t.main, "goos": t.goos, "goarch": t.goarch, "tags": list(t.tags),
                  "cgo": t.cgo, **table.json_data()} for t, table in tables]
@@ -190,8 +187,9 @@ def dce(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: st
     """
     from refactor.dce import dce_report
 
-    project = _project(repo, mains, platforms, tags, cgo)
-    table, found = dce_report(project, progress_for(as_json))
+    with load_progress(as_json) as progress:
+        project = _project(repo, mains, platforms, tags, cgo, Needs.DCE_REPORT, progress=progress)
+    table, found = dce_report(project)
     emit(table, as_json)
     return 1 if (fail and found) else 0
 
@@ -229,8 +227,11 @@ def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags
 
     fmt = "json" if as_json else fmt
     quiet = fmt != "table" and output is None
-    project = _project(repo, mains, platforms, tags, cgo, **overrides(package_names, guard_tags))
     strategies = strategies_named(strategy_names)
+    with load_progress(quiet) as progress:
+        project = _project(repo, mains, platforms, tags, cgo, Needs.SUGGEST,
+                           warm=[s.warm for s in strategies if s.warm is not None], progress=progress,
+                           reuse=not no_cache, remember=True, **overrides(package_names, guard_tags))
     found = suggestions(project, strategies, progress_for(quiet), use_cache=not no_cache)
     shown = filtered(found, min_bytes, top)
     measurements = _measure_all(project, shown, run_tests, quiet) if measure else {}
@@ -305,9 +306,12 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
     from refactor.suggest import find, strategies_named, suggestions
     from refactor.workspace import check_branch_name, open_workspace, require_repo
 
-    project = _project(repo, mains, platforms, tags, cgo, **overrides(package_names, guard_tags))
     strategies = strategies_named(strategy_names)
     say = progress_for(False)
+    with load_progress(False) as progress:
+        project = _project(repo, mains, platforms, tags, cgo, Needs.SUGGEST,
+                           warm=[s.warm for s in strategies if s.warm is not None], progress=progress,
+                           reuse=True, remember=True, **overrides(package_names, guard_tags))
     candidate = find(suggestions(project, strategies, say), candidate_id)
     if dry_run:
         sys.stdout.write(candidate.plan.diff())
@@ -329,7 +333,7 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
                           "no branch created")
                 return 1
         message = report.commit_message(candidate, measurement, module=project.module.path,
-                                        package_bytes=project.size(candidate.targets[0]).packages)
+                                        package_bytes=project.sizes[candidate.targets[0]].packages)
         sha = ws.commit(message, name)
     saved = f", {human_bytes(measurement.saved_bytes)} saved (measured)" if measurement else ""
     out.print(f"branch [bold]{escape(name)}[/bold] at {sha[:12]}{saved}")
@@ -348,6 +352,36 @@ def targets_progress(total: int, quiet: bool) -> Iterator[tuple[Callable[[str], 
     with _bar(quiet) as bar:
         task = bar.add_task("", total=total)
         yield (lambda msg: bar.update(task, description=msg)), (lambda: bar.advance(task))
+
+
+@contextlib.contextmanager
+def load_progress(quiet: bool) -> Iterator[Progress]:
+    """The loader's progress: on a terminal a transient bar of targets loaded (once there are two or
+    more), elsewhere one status line per step; silent if quiet."""
+    if quiet:
+        yield Progress()
+        return
+    if not err.console.is_terminal:
+        yield Progress(step=progress_for(False))
+        return
+    with contextlib.ExitStack() as stack:
+        state: dict[str, Any] = {}
+
+        def targets(done: int, total: int) -> None:
+            if total < 2:
+                return
+            if "bar" not in state:
+                state["bar"] = stack.enter_context(_bar(False))
+                state["task"] = state["bar"].add_task("", total=total)
+            state["bar"].update(state["task"], completed=done, total=total)
+
+        def step(msg: str) -> None:
+            if "bar" in state:
+                state["bar"].update(state["task"], description=msg)
+            else:
+                err.print(f"[dim]{escape(msg)}[/dim]")
+
+        yield Progress(step=step, targets=targets)
 
 
 def _bar(quiet: bool) -> Any:

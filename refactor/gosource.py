@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -1429,13 +1429,18 @@ def format_build_expr(x: BuildExpr) -> str:
     return f"{sa} {'&&' if op == 'and' else '||'} {sb}"
 
 
-def eval_build_expr(x: BuildExpr, tags: Iterable[str] | Mapping[str, bool]) -> bool:
-    """Evaluate an expression with the given set of satisfied tags."""
-    have = set(tags)
+def eval_build_expr(x: BuildExpr, tags: Iterable[str] | Mapping[str, bool] | Callable[[str], bool]) -> bool:
+    """Evaluate an expression with the given set of satisfied tags (or a function that says whether a
+    tag is satisfied)."""
+    if callable(tags):
+        match = tags
+    else:
+        have = set(tags)
+        match = have.__contains__
 
     def ev(e: BuildExpr) -> bool:
         if e[0] == "tag":
-            return e[1] in have
+            return match(str(e[1]))
         if e[0] == "not":
             assert isinstance(e[1], tuple)
             return not ev(e[1])

@@ -20,22 +20,16 @@ import re
 import shlex
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 from refactor.config import Target
 from refactor.errors import GoError
 from refactor.graph import BuildGraph
 from refactor.toolchain import Go
-
-if TYPE_CHECKING:
-    from refactor.project import Project
-
-Progress = Callable[[str], None]
 
 REFLECT_METHOD = "<ReflectMethod>"
 USED_IN_IFACE = "<UsedInIface>"
@@ -402,41 +396,3 @@ class SymbolIndex:
             if ch == "." and head[:i] in self.prefixes:
                 best = self.prefixes[head[:i]]
         return best
-
-
-# ---------------------------------------------------------------------------------------------
-# Project cache (load step)
-
-
-def dce_key(target: Target) -> str:
-    """The `project.extras` key of a target's DceReport."""
-    return f"dce:{target}"
-
-
-def project_dce(project: Project, target: Target, progress: Progress | None = None, *,
-                attribute: bool = False) -> DceReport:
-    """The target's DceReport: one -dumpdep build into a temporary directory, cached in project.extras.
-
-    With attribute=True and no size table for the target yet, the same binary is size-attributed too
-    (so a run that needs both builds once); `gotrim dce` leaves it off, it costs seconds on big binaries.
-    """
-    key = dce_key(target)
-    cached = project.extras.get(key)
-    if isinstance(cached, DceReport):
-        return cached
-    if progress:
-        progress(f"building {target.label} with -dumpdep")
-    wanted = attribute and project.loaded_size(target) is None
-    with tempfile.TemporaryDirectory(prefix="gotrim-dce-") as tmp:
-        exe = Path(tmp) / target.name
-        report = build_with_dumpdep(project.go, project.root, target, exe, project.graphs.get(target))
-        if wanted:
-            project.attribute_binary(target, exe)
-    project.extras[key] = report
-    return report
-
-
-def cached_dce(project: Project, target: Target) -> DceReport | None:
-    """The DceReport loaded earlier for the target, or None (propose reads this; it never builds)."""
-    report = project.extras.get(dce_key(target))
-    return report if isinstance(report, DceReport) else None

@@ -199,7 +199,7 @@ def verify_and_measure(
 def _measure_target(project: Project, ws: Workspace, before: Target, after: Target) -> TargetResult:
     from refactor.binary import build
 
-    before_bytes = project.size(before).file_bytes
+    before_bytes = project.sizes[before].file_bytes
     with tempfile.TemporaryDirectory(prefix="gotrim-") as tmp:
         exe = build(project.go, ws.module_dir, after, Path(tmp) / after.name)
         after_bytes = exe.stat().st_size

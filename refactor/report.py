@@ -86,7 +86,7 @@ def report_input(project: Project, suggestions: Suggestions,
     """Fill a ReportInput from a loaded Project (sizes come from its build cache)."""
     facts = []
     for t in project.targets:
-        table = project.size(t)
+        table = project.sizes[t]
         facts.append(target_facts(t, table.file_bytes, table.packages, table.unattributed, table.buckets))
     return ReportInput(module=project.module.path, targets=tuple(facts), candidates=suggestions.candidates,
                        refusals=suggestions.refusals, measurements=dict(measurements))
@@ -706,7 +706,7 @@ def _shell_wrap(words: Sequence[str], width: int, indent: str = "  ") -> list[st
 def candidate_table(project: Project, shown: Sequence[Candidate],
                     measurements: Mapping[str, Measurement]) -> Table:
     """The suggest table: one row per candidate, estimates beside measurements."""
-    sizes = {t.label: project.size(t).file_bytes for t in project.targets}
+    sizes = {t.label: project.sizes[t].file_bytes for t in project.targets}
     rows = []
     for c in shown:
         m = measurements.get(c.id)

@@ -32,9 +32,9 @@ from refactor.edit import add_constraint, add_import, new_file, or_constraint, r
 from refactor.errors import EditError, SourceError
 from refactor.gosource import GoFile, parse_file
 from refactor.graph import BuildGraph, Package
-from refactor.linker import DceReport, SymbolIndex, cached_dce
+from refactor.linker import DceReport, SymbolIndex
 from refactor.plan import FileChange, Plan, apply_edits, merge_plans
-from refactor.project import Project
+from refactor.project import Needs, Project
 
 NAME = "dce-blockers"
 PLUGIN_TAG = "no_dynamic_plugins"
@@ -111,11 +111,7 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
     """Candidates for every blocker of every target whose DCE report was loaded (never builds)."""
     del settings
     for target in project.targets:
-        report = cached_dce(project, target)
-        if report is None:
-            yield Refusal(NAME, (target,), f"{target.label}: method DCE not analysed",
-                          "no -dumpdep report loaded; call refactor.linker.project_dce before propose")
-            continue
+        report = project.dce[target]
         if report.method_dce:
             continue
         graph = project.graphs[target]
@@ -138,9 +134,9 @@ def _estimate(project: Project, graph: BuildGraph, report: DceReport, blockers: 
     """Bytes and confidence. The packages the change removes (and what only they import) go in
     any case, by the size table; the method-DCE gain, a share of the rest, comes only when this
     was the last blocker."""
-    size = project.loaded_size(report.target)
+    size = project.sizes[report.target]
     cut = 0
-    if removes and size is not None:
+    if removes:
         cut = size.removal_estimate(graph.removed_by(cut_packages=[p for p in removes if p in graph.packages]))
     if blockers <= 1:
         return cut + int((report.binary_bytes - cut) * share), "medium"
@@ -1014,4 +1010,5 @@ STRATEGY = Strategy(
     name=NAME,
     summary="Remove what disables the linker's method dead-code elimination (upstream tag, rewrite, guard)",
     propose=propose,
+    needs=Needs.GRAPHS | Needs.SOURCES | Needs.SIZES | Needs.DCE,
 )

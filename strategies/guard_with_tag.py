@@ -20,7 +20,6 @@ from pathlib import Path
 import jinja2
 from tree_sitter import Node
 
-from refactor.binary import SizeTable
 from refactor.candidate import Candidate, Proposal, Refusal, Strategy, candidate_id
 from refactor.config import Settings, Target, parse_tags
 from refactor.edit import add_constraint, or_constraint, remove_import
@@ -44,7 +43,7 @@ from refactor.gosource import (
 )
 from refactor.graph import BuildGraph, Edge
 from refactor.plan import FileChange, Plan, apply_edits
-from refactor.project import Project
+from refactor.project import Needs, Project
 from refactor.table import count
 from strategies.dce_blockers import tag_config_changes
 
@@ -79,7 +78,7 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
     features: dict[tuple[tuple[str, tuple[str, ...]], ...], _Feature] = {}
     for target in project.targets:
         graph = project.graphs[target]
-        sizes = _sizes(project, target)
+        sizes = project.sizes[target]
         for q, sites, cut in _site_sets(index, graph):
             removed = graph.removed_by(cut)
             if q not in removed:
@@ -88,7 +87,7 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
             feat = features.get(key)
             if feat is None:
                 feat = features[key] = _Feature(q=q, sites=tuple(sorted(sites, key=lambda s: s.import_path)))
-            removed_bytes = sizes.removal_estimate(removed) if sizes else 0
+            removed_bytes = sizes.removal_estimate(removed)
             prev = next((h for h in feat.hits if h.target == target), None)
             if prev is not None:
                 if len(prev.removed) >= len(removed):
@@ -222,11 +221,6 @@ def _reach(graph: BuildGraph, start: str) -> frozenset[str]:
 def _chain(graph: BuildGraph, q: str) -> tuple[str, ...]:
     chains = graph.why(q, limit=1)
     return tuple(chains[0]) if chains else ()
-
-
-def _sizes(project: Project, target: Target) -> SizeTable | None:
-    """The target's size table when its build is loaded (suggest prepares it), else None."""
-    return project.loaded_size(target)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1072,4 +1066,4 @@ def _sig_text(sig: Sequence[str]) -> str:
 
 
 STRATEGY = Strategy(name=NAME, summary="Guard an optional feature's files with a build tag and stub the rest",
-                    propose=propose)
+                    propose=propose, needs=Needs.GRAPHS | Needs.SOURCES | Needs.SIZES)

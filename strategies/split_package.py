@@ -25,7 +25,7 @@ from refactor.errors import SourceError
 from refactor.gosource import GoFile, Unit, identifier_sites, identifiers, parse_file
 from refactor.graph import BuildGraph, Edge, Package
 from refactor.plan import Edit, FileChange, Plan, apply_edits
-from refactor.project import Project
+from refactor.project import Needs, Project
 
 NAME = "split-package"
 TOP_EDGES = 8
@@ -320,7 +320,7 @@ def _for_target(project: Project, settings: Settings, target: Target, graph: Bui
     if not edges:
         return
     removes = graph.edge_removes(edges)
-    size = project.size(target)
+    size = project.sizes[target]
     scored = sorted(((size.removal_estimate(removes[e]), e) for e in edges), key=lambda x: (-x[0], x[1]))
     top = [(b, e) for b, e in scored if b > max(settings.min_bytes, 0)][:TOP_EDGES]
     by_package: dict[str, list[tuple[int, Edge]]] = {}
@@ -1106,4 +1106,4 @@ def _top_ident_sites(text: bytes, names: set[str]) -> list[tuple[int, int, str]]
 
 
 STRATEGY = Strategy(name=NAME, summary="Move the used (or the heavy) declarations of a package to a new package",
-                    propose=propose, warm=warm)
+                    propose=propose, needs=Needs.GRAPHS | Needs.SOURCES | Needs.SIZES, warm=warm)

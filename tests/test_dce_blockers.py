@@ -14,9 +14,9 @@ from refactor.candidate import Candidate, Refusal
 from refactor.config import Settings, Target, TargetSpec
 from refactor.dce import dce_report, target_dce
 from refactor.errors import EditError
-from refactor.linker import cached_dce, project_dce
+from refactor.load import load
 from refactor.plan import FileChange, Plan, merge_plans
-from refactor.project import Project, load
+from refactor.project import Needs, Project
 from refactor.toolchain import find_go
 from strategies.dce_blockers import (
     STRATEGY,
@@ -159,19 +159,17 @@ def _copy(tmp: Path, name: str) -> Path:
     return dst
 
 
-def _load(root: Path, cgo: bool | None = None, mains: tuple[str, ...] = ()) -> Project:
+def _load(root: Path, cgo: bool | None = None, mains: tuple[str, ...] = (), needs: Needs = Needs.SUGGEST
+          ) -> Project:
     go = find_go()
     settings = Settings(root=root)
-    return load(go, settings, [TargetSpec(mains=mains, cgo=cgo)])
+    return load(go, settings, [TargetSpec(mains=mains, cgo=cgo)], needs)
 
 
 @pytest.fixture(scope="module")
 def blockers(tmp_path_factory: pytest.TempPathFactory) -> Project:
     root = _copy(tmp_path_factory.mktemp("dce"), "blockers")
-    project = _load(root)
-    for t in project.targets:
-        project_dce(project, t)
-    return project
+    return _load(root)  # as suggest loads it: one -dumpdep build per target, attributed
 
 
 def _target(project: Project, name: str) -> Target:
@@ -203,8 +201,8 @@ def test_dispatch_method_by_name_chain(blockers: Project) -> None:
 @pytest.mark.go
 def test_constant_method_name_and_clean_are_not_reported(blockers: Project) -> None:
     for name in ("constname", "clean"):
-        report = cached_dce(blockers, _target(blockers, name))
-        assert report is not None and report.method_dce, name
+        report = blockers.dce[_target(blockers, name)]
+        assert report.method_dce, name
 
 
 @pytest.mark.go
@@ -221,7 +219,7 @@ def test_plugin_with_cgo_is_reported(blockers: Project) -> None:
 @pytest.mark.go
 def test_plugin_without_cgo_is_not_reported(tmp_path: Path) -> None:
     root = _copy(tmp_path, "blockers")
-    project = _load(root, cgo=False, mains=("./cmd/pluggable",))
+    project = _load(root, cgo=False, mains=("./cmd/pluggable",), needs=Needs.DCE_REPORT)
     table, found = dce_report(project)
     assert not found
     (entry,) = table.json_data()["targets"]
@@ -276,7 +274,6 @@ def _build(root: Path, target: Target, out: Path, tags: tuple[str, ...] = ()) ->
 @pytest.mark.parametrize("name", ["report", "pluggable"])
 def test_each_fix_builds_vets_and_shrinks(blockers: Project, tmp_path: Path, name: str) -> None:
     target = _target(blockers, name)
-    blockers.size(target)  # as suggest's prepare does: estimates read the size table
     cands, _ = _proposals(blockers)
     mine = [c for c in cands if c.targets[0] == target]
     plan = combined_plan(blockers, target, mine)  # one fix per command here: the ceiling equals it
@@ -294,7 +291,6 @@ def test_each_fix_builds_vets_and_shrinks(blockers: Project, tmp_path: Path, nam
     share = DYNLINK_SHARE if name == "pluggable" else REFLECT_SHARE
     assert int(before * share) < cand.estimated_bytes <= before - after, (cand.estimated_bytes, before, after)
     # No blocker remains in the fixed build.
-    project = _load(fixed, mains=(f"./cmd/{name}",)) if not tags else None
+    project = _load(fixed, mains=(f"./cmd/{name}",), needs=Needs.DCE_REPORT) if not tags else None
     if project is not None:
-        report = project_dce(project, project.targets[0])
-        assert report.method_dce
+        assert project.dce[project.targets[0]].method_dce

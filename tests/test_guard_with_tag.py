@@ -14,15 +14,18 @@ import pytest
 from refactor.candidate import Candidate, Refusal
 from refactor.config import Settings, TargetSpec
 from refactor.gosource import parse_build_expr
-from refactor.project import Project, load
+from refactor.load import load
+from refactor.project import Needs, Project
 from refactor.toolchain import find_go
 from strategies.guard_with_tag import STRATEGY, _name_suffix, _negates, propose
+from tests.conftest import unsized
 
 TAG = "guard_omit_http"
 PLATFORMS = (("linux", "amd64"), ("windows", "amd64"))
 
 def project_for(root: Path, mains: tuple[str, ...] = (), platforms: tuple[tuple[str, str], ...] = ()) -> Project:
-    return load(find_go(), Settings(root=root), [TargetSpec(mains=mains, platforms=platforms)])
+    project = load(find_go(), Settings(root=root), [TargetSpec(mains=mains, platforms=platforms)], Needs.WHY)
+    return unsized(project)  # no builds: every estimate 0
 
 
 def candidates(project: Project) -> tuple[list[Candidate], list[Refusal]]:
@@ -393,7 +396,8 @@ def test_an_existing_guard_tag_is_proposed_as_a_build_tag(tmp_path: Path) -> Non
 @pytest.mark.go
 def test_a_new_tag_over_a_shared_stub_repairs_it_once(tmp_path: Path) -> None:
     root = write_module(tmp_path / "y", SHIPPED)
-    project = load(find_go(), Settings(root=root, guard_tags={"y_nohttp": "y_lite"}), [TargetSpec()])
+    project = unsized(load(find_go(), Settings(root=root, guard_tags={"y_nohttp": "y_lite"}), [TargetSpec()],
+                           Needs.WHY))
     (c,), _ = candidates(project)
     assert c.variant_tags == ("y_lite",)
     paths = [ch.path for ch in c.plan.changes]
@@ -407,7 +411,8 @@ def test_a_new_tag_over_a_shared_stub_repairs_it_once(tmp_path: Path) -> None:
         assert proc.returncode == 0, f"tags={tags!r}: {proc.stderr}"
     assert "net/http" not in go(root, "list", "-deps", "-tags", "y_lite", "./cmd/y").stdout.split()
     # the tag that is already there is not added twice
-    project = load(find_go(), Settings(root=tmp_path / "y", guard_tags={"y_lite": "y_lite"}), [TargetSpec()])
+    project = unsized(load(find_go(), Settings(root=tmp_path / "y", guard_tags={"y_lite": "y_lite"}), [TargetSpec()],
+                           Needs.WHY))
     assert all(c.plan.changes == () or c.details.get("existing_tag") for c in candidates(project)[0])
 
 

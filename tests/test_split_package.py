@@ -11,7 +11,8 @@ import pytest
 
 from refactor.candidate import Candidate, Refusal
 from refactor.config import Settings, TargetSpec
-from refactor.project import Project, load
+from refactor.load import load
+from refactor.project import Project
 from refactor.toolchain import find_go
 from strategies.split_package import STRATEGY
 from strategies.split_package import propose as split_propose
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.go  # loading a project runs go list and builds each ta
 def _load(root: Path, mains: tuple[str, ...], platforms: tuple[tuple[str, str], ...] = (),
           names: dict[str, str] | None = None) -> Project:
     settings = Settings(root=root, new_package_names=names or {})
-    return load(find_go(), settings, [TargetSpec(mains=mains, platforms=platforms)])
+    return load(find_go(), settings, [TargetSpec(mains=mains, platforms=platforms)], STRATEGY.needs)
 
 
 def _propose(project: Project) -> tuple[list[Candidate], list[Refusal]]:
