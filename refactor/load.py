@@ -17,6 +17,7 @@ What is loaded is declared up front (Needs). The speed tricks live here:
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import tempfile
 import types
@@ -79,7 +80,9 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
             early.retarget(targets)
         graphs = graphs_for(go, module.dir, targets)
         names = {p: pkg.name for g in graphs.values() for p, pkg in g.packages.items()}
-        sources = SourceIndex.scan(module.dir, module.path, package_names=names, go_minor=go.version[1])
+        dirs = {p.dir for g in graphs.values() for p in g.packages.values() if p.main_module}
+        sources = SourceIndex.scan(module.dir, module.path, package_names=names, go_minor=go.version[1],
+                                   package_dirs=sorted(Path(os.path.relpath(d, module.dir)).as_posix() for d in dirs))
         stage = Project(go=go, settings=settings, modules=(module,), targets=targets,
                         graphs=types.MappingProxyType(dict(graphs)), sources=sources,
                         sizes=types.MappingProxyType({}), dce=types.MappingProxyType({}),

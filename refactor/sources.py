@@ -196,9 +196,19 @@ class SourceIndex:
 
     @classmethod
     def scan(cls, root: Path, module_path: str, *, package_names: Mapping[str, str] | None = None,
-             go_minor: int = 26) -> SourceIndex:
-        """The index of the module rooted at root (walk_module)."""
-        return cls(root, module_path, walk_module(root), package_names=package_names, go_minor=go_minor)
+             go_minor: int = 26, package_dirs: Iterable[str] = ()) -> SourceIndex:
+        """The index of the module rooted at root (walk_module), plus the files of package_dirs
+        (module-relative) that the walk skips but a build imports (an `ignore`d or `_` directory can
+        still be imported by path)."""
+        files = walk_module(root)
+        walked = {_dir_of(f) for f in files}
+        for d in package_dirs:
+            d = d.strip("/")
+            if d in walked or d.startswith("..") or os.path.isabs(d) or not (root / d).is_dir():
+                continue
+            files.extend(f"{d}/{n}" if d else n for n in sorted(os.listdir(root / d))
+                         if n.endswith(".go") and not n.startswith((".", "_")) and (root / d / n).is_file())
+        return cls(root, module_path, files, package_names=package_names, go_minor=go_minor)
 
     # -- the file set -------------------------------------------------------------------------------
 

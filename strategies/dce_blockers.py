@@ -600,8 +600,8 @@ def rewrite_templates(project: Project, pkg: Package
     files: dict[str, tuple[Path, bytes, GoFile]] = {}
     for name in pkg.go_files:
         path = Path(pkg.dir) / name
-        src = path.read_bytes()
-        files[name] = (path, src, parse_file(project.rel(pkg, name), src))
+        gf = project.sources.file(project.rel(pkg, name))
+        files[name] = (path, gf.src, gf)
     uses: list[_TemplateUse] = []
     new_src: dict[str, bytes] = {}
     for _name, (_, src, gf) in sorted(files.items()):
@@ -828,8 +828,8 @@ def guard_plugin_import(project: Project, pkg: Package, tag: str) -> list[FileCh
     """Guard the files of pkg importing plugin with !tag; OR the tag into a sibling stub or write one."""
     parsed: dict[str, tuple[bytes, GoFile]] = {}
     for name in pkg.go_files:
-        src = (Path(pkg.dir) / name).read_bytes()
-        parsed[name] = (src, parse_file(project.rel(pkg, name), src))
+        gf = project.sources.file(project.rel(pkg, name))
+        parsed[name] = (gf.src, gf)
     guarded = [n for n, (_, gf) in parsed.items() if any(i.path == "plugin" for i in gf.imports)]
     if not guarded:
         raise SourceError(f"{pkg.import_path}: no file of this configuration imports plugin")
@@ -853,8 +853,8 @@ def guard_plugin_import(project: Project, pkg: Package, tag: str) -> list[FileCh
     for name in pkg.ignored_go_files:
         if name.endswith("_test.go"):
             continue
-        src = (Path(pkg.dir) / name).read_bytes()
-        siblings[name] = (src, parse_file(project.rel(pkg, name), src))
+        gf = project.sources.file(project.rel(pkg, name))
+        siblings[name] = (gf.src, gf)
     for name, (src, gf) in sorted(siblings.items()):
         if name in guarded or gf.constraint is None or gf.constraint.expr is None or gf.package != pkg.name:
             continue

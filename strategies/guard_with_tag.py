@@ -228,71 +228,32 @@ def _chain(graph: BuildGraph, q: str) -> tuple[str, ...]:
 
 
 class _Index:
-    """Parsed files of the module, read once per propose run."""
+    """The project's source index, as this strategy addresses files (a package directory and a name)."""
 
     def __init__(self, project: Project) -> None:
         self.project = project
+        self.sources = project.sources
         self.root = project.root
-        self._files: dict[str, GoFile] = {}
-        self._all: list[str] | None = None
 
     def file(self, directory: str, name: str) -> GoFile:
-        """The parsed file dir/name (path in messages relative to the module root)."""
-        path = os.path.join(directory, name)
-        f = self._files.get(path)
-        if f is None:
-            with open(path, "rb") as fh:
-                src = fh.read()
-            f = self._files[path] = parse_file(self.rel(path), src)
-        return f
+        """The parsed file dir/name (its path relative to the module root)."""
+        return self.sources.file(Path(directory) / name)
 
     def rel(self, path: str) -> str:
         """Module-root-relative posix path."""
-        try:
-            return Path(path).relative_to(self.root).as_posix()
-        except ValueError:
-            return path
-
-    def go_files(self) -> list[str]:
-        """Every .go file of the main module (nested modules, testdata, vendor and _/. names left out)."""
-        if self._all is None:
-            out: list[str] = []
-            for d, dirs, files in os.walk(self.root):
-                dirs[:] = sorted(x for x in dirs if not x.startswith((".", "_")) and x not in ("testdata", "vendor")
-                                 and not os.path.exists(os.path.join(d, x, "go.mod")))
-                out.extend(os.path.join(d, f) for f in sorted(files)
-                           if f.endswith(".go") and not f.startswith((".", "_")))
-            self._all = out
-        return self._all
+        return self.sources.rel(path)
 
     def dir_files(self, directory: str) -> list[GoFile]:
         """Every Go file of a package directory, tests and other platforms included."""
-        names = sorted(f for f in os.listdir(directory) if f.endswith(".go") and not f.startswith((".", "_")))
-        return [self.file(directory, n) for n in names]
+        return [self.sources.file(rel) for rel in self.sources.dir_files(self.sources.rel(directory))]
 
     def importing(self, import_path: str) -> list[GoFile]:
         """Every file of the module that imports import_path."""
-        needle = f'"{import_path}"'.encode()
-        out = []
-        for path in self.go_files():
-            with open(path, "rb") as fh:
-                if needle not in fh.read():
-                    continue
-            f = self.file(os.path.dirname(path), os.path.basename(path))
-            if any(i.path == import_path for i in f.imports):
-                out.append(f)
-        return out
+        return self.sources.importers(import_path)
 
     def tags_in_use(self) -> dict[str, list[str]]:
         """Build tags of the module's constraints -> files whose constraint names them."""
-        out: dict[str, list[str]] = {}
-        for path in self.go_files():
-            with open(path, "rb") as fh:
-                head = fh.read(4096)
-            for m in re.finditer(rb"^//(?:go:build| *\+build)\s(.*)$", head, re.M):
-                for tag in re.findall(r"[A-Za-z0-9_.]+", m.group(1).decode("utf-8", "replace")):
-                    out.setdefault(tag, []).append(path)
-        return out
+        return self.sources.tags_in_use()
 
 
 # ---------------------------------------------------------------------------------------------------------

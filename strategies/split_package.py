@@ -12,6 +12,7 @@ upstream findings.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -64,7 +65,7 @@ class Refused(Exception):
 def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
     """Rank the heavy import edges of each target and propose the splits that cut them."""
     names = {p: pkg.name for g in project.graphs.values() for p, pkg in g.packages.items()}
-    module_files = _ModuleFiles(project, names)
+    module_files = _ModuleFiles(project)
     drafts: dict[str, Draft] = {}
     refusals: dict[str, Refusal] = {}
     for target in project.targets:
@@ -219,19 +220,15 @@ class PackageModel:
         return out
 
 
-def load_model(pkg: Package, names: dict[str, str]) -> PackageModel | None:
-    """Parse every Go file of pkg's directory that belongs to package pkg.name (or its _test)."""
+def load_model(files: _ModuleFiles, pkg: Package, names: dict[str, str]) -> PackageModel | None:
+    """Every Go file of pkg's directory that belongs to package pkg.name (or its _test)."""
     d = Path(pkg.dir)
-    files = sorted(set(pkg.go_files) | set(pkg.cgo_files) | set(pkg.ignored_go_files)
-                   | set(pkg.test_go_files) | set(pkg.xtest_go_files))
     sources: dict[str, GoFile] = {}
     tests: dict[str, GoFile] = {}
     xtests: dict[str, GoFile] = {}
-    for f in files:
-        if not f.endswith(".go") or f.startswith(("_", ".")):
-            continue
+    for f in files.names_in(pkg):
         try:
-            src = _parse(f, (d / f).read_bytes(), names)
+            src = files.get(d / f)
         except OSError:
             continue
         if src.constraint is not None and src.constraint.expr is not None and src.constraint.expr.strip() == "ignore":
@@ -252,52 +249,30 @@ def load_model(pkg: Package, names: dict[str, str]) -> PackageModel | None:
 
 
 class _ModuleFiles:
-    """Every Go file of the main module, parsed lazily, grouped by directory."""
+    """The project's source index, as split addresses files (by absolute path)."""
 
-    def __init__(self, project: Project, names: dict[str, str]) -> None:
+    def __init__(self, project: Project) -> None:
         self.root = project.root
-        self.names = names
-        self._by_dir: dict[Path, list[str]] | None = None
-        self._parsed: dict[Path, GoFile] = {}
-
-    def dirs(self) -> dict[Path, list[str]]:
-        if self._by_dir is None:
-            by_dir: dict[Path, list[str]] = {}
-            for path in sorted(self.root.rglob("*.go")):
-                rel = path.relative_to(self.root).parts
-                if any(p in ("vendor", "testdata") or p.startswith((".", "_")) for p in rel[:-1]):
-                    continue
-                if _nested_module(self.root, path.parent):
-                    continue
-                by_dir.setdefault(path.parent, []).append(path.name)
-            self._by_dir = by_dir
-        return self._by_dir
+        self.sources = project.sources
 
     def get(self, path: Path) -> GoFile:
-        if path not in self._parsed:
-            self._parsed[path] = _parse(path.name, path.read_bytes(), self.names)
-        return self._parsed[path]
+        return self.sources.file(path)
 
     def importers(self, import_path: str) -> list[tuple[Path, GoFile]]:
         """Files of the module that import import_path (tests included)."""
-        out = []
-        needle = ('"' + import_path + '"').encode()
-        for d, files in self.dirs().items():
-            for f in files:
-                p = d / f
-                if needle in p.read_bytes():
-                    src = self.get(p)
-                    if any(i.path == import_path for i in src.imports):
-                        out.append((p, src))
-        return out
+        return [(self.root / f.path, f) for f in self.sources.importers(import_path)]
 
-
-def _nested_module(root: Path, d: Path) -> bool:
-    while d != root and root in d.parents:
-        if (d / "go.mod").exists():
-            return True
-        d = d.parent
-    return False
+    def names_in(self, pkg: Package, tests: bool = True) -> list[str]:
+        """The Go file names of a package's directory on every platform: the index's for the module's
+        packages, go list's for others."""
+        rel = self.sources.rel(pkg.dir)
+        if pkg.main_module and not os.path.isabs(rel):
+            names = [r.rsplit("/", 1)[-1] for r in self.sources.dir_files(rel)]
+        else:
+            names = sorted(n for n in set(pkg.go_files) | set(pkg.cgo_files) | set(pkg.ignored_go_files)
+                           | set(pkg.test_go_files) | set(pkg.xtest_go_files)
+                           if n.endswith(".go") and not n.startswith(("_", ".")))
+        return [n for n in names if tests or not n.endswith("_test.go")]
 
 
 def _candidate_edges(graph: BuildGraph) -> list[Edge]:
@@ -330,13 +305,13 @@ def _for_target(project: Project, settings: Settings, target: Target, graph: Bui
         pkg = graph.packages[p]
         if not pkg.main_module and not any(graph.packages[i].main_module for i in graph.importers(p)):
             continue
-        model = load_model(pkg, names)
+        model = load_model(files, pkg, names)
         if model is None:
             continue
         if not pkg.main_module:
             # Report only the boundary: an outside package that the module imports directly.
             if any(graph.packages[i].main_module for i in graph.importers(p)):
-                yield _upstream(target, graph, model, pedges, names)
+                yield _upstream(target, graph, model, pedges, files)
             continue
         split = _Split(project, settings, target, graph, model, names, files, size.removal_estimate)
         yield from split.light(pedges)
@@ -345,9 +320,9 @@ def _for_target(project: Project, settings: Settings, target: Target, graph: Bui
 
 
 def _upstream(target: Target, graph: BuildGraph, model: PackageModel, pedges: list[tuple[int, Edge]],
-              names: dict[str, str]) -> Refusal:
+              files: _ModuleFiles) -> Refusal:
     needed = sorted({n for imp in graph.importers(model.import_path)
-                     for n in _user_refs(graph.packages[imp], model, names)})
+                     for n in _user_refs(graph.packages[imp], model, files)})
     b, (p, q) = pedges[0]
     return Refusal(NAME, (target,), f"{p} -> {q}: upstream package",
                    f"{p} is outside the main module ({model.pkg.module}): report upstream that "
@@ -355,11 +330,11 @@ def _upstream(target: Target, graph: BuildGraph, model: PackageModel, pedges: li
                    b)
 
 
-def _user_refs(ipkg: Package, model: PackageModel, names: dict[str, str]) -> set[str]:
+def _user_refs(ipkg: Package, model: PackageModel, files: _ModuleFiles) -> set[str]:
     out: set[str] = set()
     for f in ipkg.files:
         try:
-            src = _parse(f, (Path(ipkg.dir) / f).read_bytes(), names)
+            src = files.get(Path(ipkg.dir) / f)
         except OSError:
             continue
         for imp in src.imports:
@@ -418,10 +393,7 @@ class _Split:
             if not ipkg.main_module:
                 raise Refused(f"{imp} imports {self.p} and is outside the main module, so it cannot be "
                               "repointed")
-            all_files = sorted(set(ipkg.go_files) | set(ipkg.cgo_files) | set(ipkg.ignored_go_files))
-            for f in all_files:
-                if not f.endswith(".go") or f.endswith("_test.go"):
-                    continue
+            for f in self.files.names_in(ipkg, tests=False):
                 path = Path(ipkg.dir) / f
                 src = self.files.get(path)
                 if src.package != ipkg.name:
