@@ -15,7 +15,7 @@ import click
 
 from refactor import __version__
 from refactor.config import Settings, TargetSpec, default_cache_dir, specs_from_flags
-from refactor.errors import GotrimError, UsageError
+from refactor.errors import GotrimError
 from refactor.load import Progress, Warm, effective_specs, load
 from refactor.project import Needs, Project
 from refactor.table import Table, human_bytes
@@ -301,12 +301,13 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
     bytes in the message. Only then is the branch created. Use the target options you gave
     `gotrim suggest`, so that the id means the same candidate.
     """
-    from refactor import report
-    from refactor.measure import verify_and_measure
+    from refactor.apply import apply as apply_candidate
+    from refactor.apply import branch_name, check_branch
     from refactor.suggest import find, strategies_named, suggestions
-    from refactor.workspace import check_branch_name, open_workspace, require_repo
 
     strategies = strategies_named(strategy_names)
+    if branch is not None and not dry_run:
+        check_branch(repo.resolve(), branch)  # before any build
     say = progress_for(False)
     with load_progress(False) as progress:
         project = _project(repo, mains, platforms, tags, cgo, Needs.SUGGEST,
@@ -316,27 +317,15 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
     if dry_run:
         sys.stdout.write(candidate.plan.diff())
         return 0
-    state = require_repo(project.root)
-    touched = sorted(set(candidate.plan.files()) & state.dirty_files)
-    if touched and not allow_dirty:
-        raise UsageError(f"uncommitted changes touch {', '.join(touched)}: commit or stash them, "
-                         "or pass --allow-dirty to apply on HEAD anyway")
-    name = branch or f"gotrim/{candidate.strategy}/{candidate.id}"
-    check_branch_name(state.top, name)
-    with open_workspace(state, keep_at=worktree) as ws:
-        ws.write(candidate.plan)
-        measurement = None
-        if not no_verify:
-            measurement = verify_and_measure(project, ws, candidate, test=run_tests, progress=say, write=False)
-            if not measurement.verified:
-                err.print(f"[bold red]verification failed[/bold red] ({escape(measurement.first_error)}); "
-                          "no branch created")
-                return 1
-        message = report.commit_message(candidate, measurement, module=project.module.path,
-                                        package_bytes=project.sizes[candidate.targets[0]].packages)
-        sha = ws.commit(message, name)
-    saved = f", {human_bytes(measurement.saved_bytes)} saved (measured)" if measurement else ""
-    out.print(f"branch [bold]{escape(name)}[/bold] at {sha[:12]}{saved}")
+    done = apply_candidate(project, candidate, branch=branch_name(candidate, branch), verify=not no_verify,
+                           allow_dirty=allow_dirty, worktree=worktree, test=run_tests, progress=say)
+    if not done.ok:
+        first = done.measurement.first_error if done.measurement else ""
+        err.print(f"[bold red]verification failed[/bold red] ({escape(first)}); no branch created")
+        return 1
+    m = done.measurement
+    saved = f", {human_bytes(m.saved_bytes)} saved (measured)" if m else ""
+    out.print(f"branch [bold]{escape(done.branch)}[/bold] at {(done.sha or '')[:12]}{saved}")
     if worktree:
         out.print(f"worktree kept at {worktree}")
     return 0

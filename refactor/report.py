@@ -499,10 +499,13 @@ def _colour(r: Rect, module: str) -> str:
 
 
 def commit_message(candidate: Candidate, measurement: Measurement | None, *, module: str,
-                   package_bytes: Mapping[str, int] | None = None) -> str:
+                   target_packages: Mapping[str, Mapping[str, int]] | None = None,
+                   target_bytes: Mapping[str, int] | None = None) -> str:
     """The commit message for an applied candidate: subject, why, measured bytes, how to reproduce.
 
-    package_bytes (import path -> bytes before the change) lists the heaviest removed packages first.
+    target_packages (target label -> import path -> bytes before the change) lists the heaviest removed
+    packages first, for each target; target_bytes (label -> file size before) gives every target's size
+    when the change was not measured.
     """
     title = str(getattr(candidate.plan, "title", "") or "")
     subject, full = subject_line(title, candidate.summary, module)
@@ -512,10 +515,11 @@ def commit_message(candidate: Candidate, measurement: Measurement | None, *, mod
     chains = [] if " -> " in candidate.explanation else _chains(candidate.details)
     if chains:
         why.append("\n".join(chains))
-    numbers = _measured_lines(candidate, measurement) if measurement else _estimated_lines(candidate)
+    numbers = _measured_lines(candidate, measurement) if measurement else _estimated_lines(candidate,
+                                                                                              target_bytes or {})
     return _environment().get_template("commit_message.txt.j2").render(
         subject=subject, why=why, measured=measurement is not None, numbers=numbers,
-        removed=_removed_paragraphs(candidate, measurement, package_bytes or {}),
+        removed=_removed_paragraphs(candidate, measurement, target_packages or {}),
         reproduce=_reproduce_lines(candidate, module), candidate=candidate, version=__version__,
         first_error=measurement.first_error if measurement else "",
     ).rstrip("\n") + "\n"
@@ -621,13 +625,19 @@ def _measured_lines(c: Candidate, m: Measurement) -> list[str]:
     return lines
 
 
-def _estimated_lines(c: Candidate) -> list[str]:
+def _estimated_lines(c: Candidate, target_bytes: Mapping[str, int]) -> list[str]:
     labels = ", ".join(t.label for t in c.targets)
-    return _wrap_item(f"  -{c.estimated_bytes:,} bytes estimated, summed over {labels}", BODY_WIDTH)
+    lines = _wrap_item(f"  -{c.estimated_bytes:,} bytes estimated, summed over {labels}", BODY_WIDTH)
+    for t in c.targets:
+        if t.label in target_bytes:
+            lines.append(f"  {t.label}: {target_bytes[t.label]:,} bytes before")
+    return lines
 
 
-def _removed_paragraphs(c: Candidate, m: Measurement | None, package_bytes: Mapping[str, int]) -> list[str]:
-    """Packages that left each target (measured), or that are expected to leave (estimated)."""
+def _removed_paragraphs(c: Candidate, m: Measurement | None,
+                        target_packages: Mapping[str, Mapping[str, int]]) -> list[str]:
+    """Packages that left each target (measured), or that are expected to leave (estimated), the
+    heaviest first (by their bytes in those targets)."""
     groups: dict[tuple[str, ...], list[str]] = {}
     if m is not None:
         for r in m.targets:
@@ -637,7 +647,10 @@ def _removed_paragraphs(c: Candidate, m: Measurement | None, package_bytes: Mapp
         groups[tuple(c.removes)] = [t.label for t in c.targets]
     paras = []
     for paths, labels in groups.items():
-        removed = sorted(paths, key=lambda p: (-package_bytes.get(p, 0), p))
+        def weight(p: str, labels: list[str] = labels) -> int:
+            return max((target_packages.get(label, {}).get(p, 0) for label in labels), default=0)
+
+        removed = sorted(paths, key=lambda p: (-weight(p), p))
         verb = "removed from" if m is not None else "expected to leave"
         shown = ", ".join(removed[:REMOVED_SHOWN])
         more = f", and {len(removed) - REMOVED_SHOWN} more" if len(removed) > REMOVED_SHOWN else ""

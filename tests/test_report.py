@@ -363,13 +363,16 @@ def test_commit_message_measured() -> None:
 
 def test_commit_message_without_measurement_says_estimated() -> None:
     guard = candidates()[1]
-    msg = report.commit_message(guard, None, module=MODULE, package_bytes=lite_packages())
+    msg = report.commit_message(guard, None, module=MODULE,
+                                target_packages={t.label: lite_packages() for t in guard.targets},
+                                target_bytes={t.label: 9_000_000 for t in guard.targets})
     lines = msg.splitlines()
     assert len(lines[0]) <= 72 and lines[1] == ""
     assert not lines[0].endswith((" ", ",", "."))
     body_lines_fit(msg)
     assert "estimated" in msg
     assert "Not measured (applied with --no-verify)" in msg
+    assert all(f"{t.label}: 9,000,000 bytes before" in msg for t in guard.targets)
     assert "expected to leave" in msg and "net/http, crypto/tls." in msg  # heaviest first
     # before and after builds, the after with the variant tag; the full one with its own tags and cgo on
     assert "# after: lite linux/amd64 nocgo" in msg
