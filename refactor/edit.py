@@ -7,6 +7,7 @@ formatting rule for everything gotrim writes (format_change) is here too.
 
 from __future__ import annotations
 
+import ast
 import functools
 import os
 import shutil
@@ -702,6 +703,46 @@ def _render_imports(runs: list[list[bytes]], grouped: bool) -> bytes:
     if not grouped:
         return b"import " + runs[0][0].strip() + b"\n"
     return b"import (\n" + b"\n".join(b"".join(r) for r in runs) + b")\n"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Go string literals
+
+
+def go_quote(s: str) -> str:
+    """A Go interpreted string literal for s."""
+    out = ['"']
+    for ch in s:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def go_string_value(literal: str) -> str | None:
+    """The value of a Go string literal (interpreted or raw), or None when it is not one."""
+    literal = literal.strip()
+    if literal.startswith("`") and literal.endswith("`") and len(literal) >= 2:
+        return literal[1:-1].replace("\r", "")
+    if literal.startswith('"') and literal.endswith('"'):
+        try:
+            value = ast.literal_eval(literal)
+        except (SyntaxError, ValueError):
+            return None
+        return value if isinstance(value, str) else None
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -1303,6 +1303,103 @@ def identifier_sites(src: bytes, names: Iterable[str], ranges: Sequence[tuple[in
 
 
 # ---------------------------------------------------------------------------------------------------------
+# The syntax of one declaration as plain data (for code that writes declarations from another's parts)
+
+
+@dataclass(frozen=True)
+class Syntax:
+    """A piece of a declaration: its source text and the identifiers it qualifies (`x` of `x.Name`),
+    which are import names when the file imports them."""
+
+    text: str
+    qualifiers: frozenset[str]
+
+
+@dataclass(frozen=True)
+class StructField:
+    """One field declaration of a struct type (`a, b int`, an embedded `*T`, with its tag)."""
+
+    names: tuple[str, ...]  # empty for an embedded field
+    type: Syntax
+    text: str  # the whole field declaration
+    qualifiers: frozenset[str]
+
+
+_BASIC_LITERALS = frozenset(("interpreted_string_literal", "raw_string_literal", "int_literal", "float_literal",
+                             "imaginary_literal", "true", "false", "rune_literal"))
+
+
+@dataclass(frozen=True)
+class DeclSyntax:
+    """What a generator reads of one declaration (a func, a method, or one type/var/const spec)."""
+
+    whole: Syntax  # the func/method declaration, or the spec
+    group: Syntax | None = None  # the enclosing grouped declaration of a spec (`const ( ... )`)
+    signature: Signature | None = None  # funcs and methods
+    type_params: Syntax | None = None
+    params: Syntax | None = None
+    result: Syntax | None = None
+    receiver: Syntax | None = None
+    type: Syntax | None = None  # a type spec's type, or a var spec's declared type
+    type_kind: str = ""  # the syntax of `type`: struct_type, interface_type, type_identifier...
+    fields: tuple[StructField, ...] = ()  # a struct type's fields, in order
+    names: tuple[str, ...] = ()  # the names a var or const spec declares
+    value: Syntax | None = None  # a var or const spec's value (its expression list)
+    value_literal: Syntax | None = None  # the value when it is one basic literal (string, number, bool, rune)
+    value_composite: Syntax | None = None  # the type of the value when it is one composite literal T{...}
+    value_address: bool = False  # ... taken by address: &T{...}
+    value_calls: bool = False  # evaluating the value calls something (calls inside func literals run later)
+
+
+def decl_syntax(f: GoFile, d: Decl) -> DeclSyntax:
+    """The syntax of declaration d of file f as plain data; SourceError when the tree has no node for it."""
+    src = f.src
+    node = decl_node(f, d)
+
+    def part(n: Node | None) -> Syntax | None:
+        return None if n is None else Syntax(_text(src, n), frozenset(selector_operands(src, n)))
+
+    whole = part(node)
+    assert whole is not None
+    if d.kind in ("func", "method", "init"):
+        return DeclSyntax(whole=whole, signature=signature(src, node),
+                          type_params=part(node.child_by_field_name("type_parameters")),
+                          params=part(node.child_by_field_name("parameters")),
+                          result=part(node.child_by_field_name("result")),
+                          receiver=part(node.child_by_field_name("receiver")))
+    parent = node.parent
+    group = part(parent) if d.group_start is not None and parent is not None else None
+    typ = node.child_by_field_name("type")
+    fields: list[StructField] = []
+    if d.kind in ("type", "alias") and typ is not None and typ.type == "struct_type" and typ.named_child_count:
+        for fd in typ.named_children[0].named_children:
+            if fd.type != "field_declaration":
+                continue
+            names = tuple(_text(src, c) for i, c in enumerate(fd.children) if fd.field_name_for_child(i) == "name")
+            ftype = part(fd.child_by_field_name("type")) or Syntax("", frozenset())
+            fields.append(StructField(names, ftype, _text(src, fd), frozenset(selector_operands(src, fd))))
+    value = node.child_by_field_name("value")
+    names = tuple(_text(src, c) for i, c in enumerate(node.children) if node.field_name_for_child(i) == "name")
+    lit = value.named_children[0] if value is not None and value.named_child_count == 1 else None
+    inner = lit.named_children[0] if lit is not None and lit.type == "unary_expression" and \
+        lit.named_child_count == 1 else lit
+    composite = inner is not None and inner.type == "composite_literal"
+    return DeclSyntax(
+        whole=whole, group=group, type_params=part(node.child_by_field_name("type_parameters")),
+        type=part(typ), type_kind=typ.type if typ is not None else "", fields=tuple(fields), names=names,
+        value=part(value), value_literal=part(lit) if lit is not None and lit.type in _BASIC_LITERALS else None,
+        value_composite=part(inner.child_by_field_name("type")) if composite and inner is not None else None,
+        value_address=composite and inner is not lit, value_calls=value is not None and _calls(value))
+
+
+def _calls(node: Node) -> bool:
+    """node calls something when it is evaluated (calls inside function literals run later)."""
+    if node.type == "call_expression":
+        return True
+    return node.type != "func_literal" and any(_calls(c) for c in node.named_children)
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Build expressions (a port of go/build/constraint: parse, String, PlusBuildLines)
 
 BuildExpr = tuple[Any, ...]  # ("tag", name) | ("not", x) | ("and", x, y) | ("or", x, y)

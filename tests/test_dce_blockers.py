@@ -10,26 +10,19 @@ from pathlib import Path
 
 import pytest
 
+from refactor.buildconfig import add_goreleaser_tag, add_make_tag, add_toml_tag
 from refactor.candidate import Candidate, Refusal
+from refactor.catalogue import Switch, catalogue
 from refactor.config import Settings, Target, TargetSpec
 from refactor.dce import dce_report, target_dce
+from refactor.edit import go_quote
 from refactor.errors import EditError
+from refactor.fieldtemplate import parse_field_template
 from refactor.load import load
 from refactor.plan import FileChange, Plan, merge_plans
 from refactor.project import Needs, Project
 from refactor.toolchain import find_go
-from strategies.dce_blockers import (
-    STRATEGY,
-    Switch,
-    _results,
-    add_goreleaser_tag,
-    add_make_tag,
-    add_toml_tag,
-    catalogue,
-    combined_plan,
-    go_quote,
-    parse_field_template,
-)
+from strategies.dce_blockers import STRATEGY, combined_plan
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixture_repos"
 T = Target(main="example.com/m/cmd/a", goos="linux", goarch="amd64")
@@ -139,14 +132,30 @@ def test_merge_plans_joins_separate_hunks_and_refuses_overlaps() -> None:
         merge_plans([a, d])
 
 
-@pytest.mark.parametrize(("sig", "results"), [
-    ("func Open(path string) (Source, error)", ["Source", "error"]),
-    ("func (p *P) Lookup(name string) (s Symbol, err error)", ["Symbol", "error"]),
-    ("func F(fn func(int) error) map[string]int", ["map[string]int"]),
-    ("func G()", []),
-])
-def test_results(sig: str, results: list[str]) -> None:
-    assert _results(sig) == results
+def test_plugin_stub_is_written_from_the_signatures(tmp_path: Path) -> None:
+    """No sibling stub: one is written by the guard engine from the declarations' syntax (results with
+    names, func-typed parameters, a method), gofmt-clean and with only the imports it uses."""
+    from refactor.gosource import parse_file
+    from refactor.guard import StubWriter
+
+    src = (b"//go:build linux\n\npackage plugins\n\nimport (\n\t\"io\"\n\t\"plugin\"\n)\n\n"
+           b"type Source struct{ p *plugin.Plugin }\n\n"
+           b"// Open loads a plugin.\nfunc Open(path string, fn func(int) error) (s Source, err error) {\n"
+           b"\tp, err := plugin.Open(path)\n\treturn Source{p}, err\n}\n\n"
+           b"func (s Source) Lookup(name string, w io.Writer) (any, error) { return s.p.Lookup(name) }\n")
+    real = parse_file("internal/plugins/plugins.go", src)
+    writer = StubWriter(real, [real], frozenset({"plugin"}), "no_dynamic_plugins", "dynamic plugins", set(),
+                        message="dynamic plugins are not supported: built with -tags no_dynamic_plugins",
+                        err_name="errNoDynamicPlugins")
+    stub = writer.render(writer.blocks({"Open", "Source"}, {"Lookup"})).decode()
+    assert stub.startswith("//go:build linux && no_dynamic_plugins\n")
+    assert "func Open(path string, fn func(int) error) (s Source, err error) {\n\treturn Source{}, " \
+           "errNoDynamicPlugins\n}" in stub
+    assert "func (s Source) Lookup(name string, w io.Writer) (any, error) {\n\treturn nil, errNoDynamicPlugins" in stub
+    assert "type Source struct{}" in stub and '"plugin"' not in stub and '"io"' in stub and '"errors"' in stub
+    from refactor.edit import gofmt
+
+    assert gofmt(stub.encode()) == stub.encode()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,10 +14,11 @@ import pytest
 from refactor.candidate import Candidate, Refusal
 from refactor.config import Settings, TargetSpec
 from refactor.gosource import parse_build_expr
+from refactor.guard import name_suffix, negates
 from refactor.load import load
 from refactor.project import Needs, Project
 from refactor.toolchain import find_go
-from strategies.guard_with_tag import STRATEGY, _name_suffix, _negates, propose
+from strategies.guard_with_tag import STRATEGY, propose
 from tests.conftest import unsized
 
 TAG = "guard_omit_http"
@@ -62,7 +63,7 @@ def test_strategy_is_exported() -> None:
     pytest.param("linux", "!linux && cgo", False, id="narrower"),
 ])
 def test_negates(a: str, b: str, want: bool) -> None:
-    assert _negates(parse_build_expr(a), parse_build_expr(b)) is want
+    assert negates(parse_build_expr(a), parse_build_expr(b)) is want
 
 
 @pytest.mark.parametrize(("name", "suffix"), [
@@ -70,7 +71,7 @@ def test_negates(a: str, b: str, want: bool) -> None:
     ("linux.go", ""), ("http_stub.go", ""), ("x_amd64.go", "_amd64"),
 ])
 def test_name_suffix(name: str, suffix: str) -> None:
-    assert _name_suffix(name) == suffix
+    assert name_suffix(name) == suffix
 
 
 # ---------------------------------------------------------------------------------------------------------
