@@ -16,6 +16,21 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Details:
+    """Facts of a candidate that reports show besides its summary and explanation. Each strategy has
+    one subclass, so one JSON shape (docs/report-schema.md); this base, for a candidate without any,
+    has none."""
+
+    def for_json(self) -> dict[str, object]:
+        """The facts as JSON-ready data (every key always present, null when not known)."""
+        return {}
+
+    def import_chains(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Import chains worth a commit message: (label, chain) pairs, e.g. ("before", (main, ..., q))."""
+        return ()
+
+
+@dataclass(frozen=True)
 class Candidate:
     """One independent change against the current HEAD, with its estimate and its reason."""
 
@@ -31,8 +46,8 @@ class Candidate:
     removes: tuple[str, ...] = ()
     # Build tags the slimmed targets are built with after the change (guard / upstream switch).
     variant_tags: tuple[str, ...] = ()
-    # Free-form facts for reports and JSON (edge cut, chains before/after, moved declarations...).
-    details: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+    # The strategy's own facts for reports and JSON (edges cut, chains, moved declarations, tag...).
+    details: Details = field(default_factory=Details, compare=False, hash=False)
 
     def for_json(self) -> dict[str, object]:
         """The candidate as JSON-ready data (without file contents)."""
@@ -47,7 +62,7 @@ class Candidate:
             "removes": list(self.removes),
             "variant_tags": list(self.variant_tags),
             "files": self.plan.files(),
-            "details": self.details,
+            "details": self.details.for_json(),
         }
 
 

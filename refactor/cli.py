@@ -16,7 +16,7 @@ import click
 from refactor import __version__
 from refactor.config import Settings, TargetSpec, default_cache_dir, specs_from_flags
 from refactor.errors import GotrimError
-from refactor.load import Progress, Warm, effective_specs, load
+from refactor.load import LoadProgress, Warm, effective_specs, load
 from refactor.project import Needs, Project
 from refactor.table import Table, human_bytes
 from refactor.toolchain import find_go
@@ -115,7 +115,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _project(repo: Path, mains: Sequence[str], platforms: Sequence[str], tags: str | None,
-             cgo: bool | None, needs: Needs, *, warm: Sequence[Warm] = (), progress: Progress | None = None,
+             cgo: bool | None, needs: Needs, *, warm: Sequence[Warm] = (), progress: LoadProgress | None = None,
              reuse: bool = False, remember: bool = False, **settings: Any) -> Project:
     go = find_go()
     root = repo.resolve()
@@ -344,14 +344,14 @@ def targets_progress(total: int, quiet: bool) -> Iterator[tuple[Callable[[str], 
 
 
 @contextlib.contextmanager
-def load_progress(quiet: bool) -> Iterator[Progress]:
+def load_progress(quiet: bool) -> Iterator[LoadProgress]:
     """The loader's progress: on a terminal a transient bar of targets loaded (once there are two or
     more), elsewhere one status line per step; silent if quiet."""
     if quiet:
-        yield Progress()
+        yield LoadProgress()
         return
     if not err.console.is_terminal:
-        yield Progress(step=progress_for(False))
+        yield LoadProgress(step=progress_for(False))
         return
     with contextlib.ExitStack() as stack:
         state: dict[str, Any] = {}
@@ -370,7 +370,7 @@ def load_progress(quiet: bool) -> Iterator[Progress]:
             else:
                 err.print(f"[dim]{escape(msg)}[/dim]")
 
-        yield Progress(step=step, targets=targets)
+        yield LoadProgress(step=step, targets=targets)
 
 
 def _bar(quiet: bool) -> Any:

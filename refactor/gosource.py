@@ -1597,8 +1597,9 @@ def plus_build_lines(x: BuildExpr) -> list[str] | None:
 # Package view
 
 
-class Package:
-    """The files of one package for one build configuration, with same-package reference edges."""
+class SourcePackage:
+    """The parsed files of one package for one build configuration, with same-package reference edges
+    (the source view; graph.Package is go list's view of a package)."""
 
     def __init__(
         self, import_path: str, name: str, files: Sequence[GoFile],
@@ -1630,7 +1631,7 @@ class Package:
     def from_files(
         cls, import_path: str, name: str, files: Sequence[GoFile],
         import_names: Mapping[str, str] | None = None,
-    ) -> Package:
+    ) -> SourcePackage:
         """Build the view; import_names maps import paths to package names (guessed when absent)."""
         return cls(import_path, name, files, import_names)
 

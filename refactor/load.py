@@ -43,7 +43,7 @@ Warm = Callable[[Project], None]
 
 
 @dataclass(frozen=True)
-class Progress:
+class LoadProgress:
     """How load reports: one line per step, and targets loaded so far out of how many."""
 
     step: Callable[[str], None] = lambda _msg: None
@@ -58,7 +58,7 @@ def effective_specs(settings: Settings, flag_spec: TargetSpec | None) -> tuple[T
 
 
 def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs = Needs.GRAPHS, *,
-         warm: Sequence[Warm] = (), progress: Progress | None = None, reuse: bool = False,
+         warm: Sequence[Warm] = (), progress: LoadProgress | None = None, reuse: bool = False,
          remember: bool = False) -> Project:
     """Resolve the targets and load what needs declares, as one frozen Project.
 
@@ -66,7 +66,7 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
     build. reuse: take the sizes and DCE reports a previous run remembered for exactly this HEAD,
     working tree, toolchain and targets; remember: keep these for the next run (both need git).
     """
-    say = progress or Progress()
+    say = progress or LoadProgress()
     module = find_module(go, settings.root)
     early = None
     if Needs.SIZES in needs and Needs.DCE not in needs:
@@ -126,7 +126,7 @@ def _module_of_packages(graph: BuildGraph) -> dict[str, str | None]:
     return {p: pkg.module for p, pkg in graph.packages.items()}
 
 
-def _sizes_from_builds(project: Project, builds: object, say: Progress) -> Facts:
+def _sizes_from_builds(project: Project, builds: object, say: LoadProgress) -> Facts:
     """SIZES alone: wait for each early build, in target order, and attribute it."""
     from refactor.binary import attribute_cached
     from refactor.builds import BackgroundBuilds
@@ -148,7 +148,7 @@ def _sizes_from_builds(project: Project, builds: object, say: Progress) -> Facts
     return sizes, {}
 
 
-def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: Progress) -> Facts:
+def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: LoadProgress) -> Facts:
     """DCE (and SIZES): one -dumpdep build per target, several at a time, each attributed when sizes
     are wanted; this thread parses sources and runs the warm-ups meanwhile."""
     from refactor import attribcore

@@ -159,7 +159,7 @@ def _candidate_view(rank: int, c: Candidate, m: Measurement | None, by_label: Ma
         "removes": list(c.removes),
         "variant_tags": list(c.variant_tags),
         "files": list(plan.files()),
-        "details": _jsonable(c.details),
+        "details": _jsonable(c.details.for_json()),
         "measurement": _measurement_view(m) if m is not None else None,
         "diff": plan.diff() if verbose else None,
     }
@@ -512,7 +512,7 @@ def commit_message(candidate: Candidate, measurement: Measurement | None, *, mod
     why = [wrap(full)] if full else []
     if candidate.explanation.strip():
         why.append(wrap(candidate.explanation))
-    chains = [] if " -> " in candidate.explanation else _chains(candidate.details)
+    chains = [] if " -> " in candidate.explanation else _chains(candidate.details.import_chains())
     if chains:
         why.append("\n".join(chains))
     numbers = _measured_lines(candidate, measurement) if measurement else _estimated_lines(candidate,
@@ -576,32 +576,15 @@ def _wrap_item(line: str, width: int) -> list[str]:
                          break_long_words=False, break_on_hyphens=False) or [indent]
 
 
-def _chains(details: Mapping[str, object]) -> list[str]:
-    """Import chains from candidate details: chain_before, chain_after, or chains {label: chain}."""
+def _chains(chains: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
+    """`Import chain LABEL:` paragraphs from a candidate's details, each chain wrapped at its arrows."""
     lines: list[str] = []
-    named = details.get("chains")
-    pairs: list[tuple[str, object]] = [("Import chain before:", details.get("chain_before")),
-                                       ("Import chain after:", details.get("chain_after"))]
-    if isinstance(named, Mapping):
-        pairs += [(f"Import chain {k}:", v) for k, v in named.items()]
-    for head, value in pairs:
-        chains = _as_chains(value)
-        if not chains:
+    for label, chain in chains:
+        if not chain:
             continue
-        lines.append(head)
-        for chain in chains:
-            lines.extend(_wrap_item("  " + " -> ".join(chain), BODY_WIDTH))
+        lines.append(f"Import chain {label}:")
+        lines.extend(_wrap_item("  " + " -> ".join(chain), BODY_WIDTH))
     return lines
-
-
-def _as_chains(value: object) -> list[list[str]]:
-    if isinstance(value, str):
-        return [[p.strip() for p in value.split("->") if p.strip()]] if value.strip() else []
-    if isinstance(value, list | tuple) and value:
-        if all(isinstance(x, str) for x in value):
-            return [[str(x) for x in value]]
-        return [c for x in value for c in _as_chains(x)]
-    return []
 
 
 def _measured_lines(c: Candidate, m: Measurement) -> list[str]:

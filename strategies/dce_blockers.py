@@ -18,12 +18,14 @@ The true gain appears only once the last blocker is gone; combined_plan joins a 
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from refactor import buildconfig
 from refactor.buildconfig import tag_config_changes
-from refactor.candidate import Candidate, Proposal, Refusal, Strategy, candidate_id
+from refactor.candidate import Candidate, Details, Proposal, Refusal, Strategy, candidate_id
 from refactor.catalogue import Switch, catalogue
 from refactor.config import Settings, Target
 from refactor.dce import first_match
@@ -41,6 +43,32 @@ PLUGIN_TAG = "no_dynamic_plugins"
 # dynamic linking keeps even unexported methods: about half of a small binary, §3.3).
 REFLECT_SHARE = 0.15
 DYNLINK_SHARE = 0.30
+
+
+class Fix(enum.Enum):
+    """How a candidate removes its blocker."""
+
+    UPSTREAM_TAG = "upstream-tag"  # build with a tag the blocker's module provides
+    TEMPLATE_REWRITE = "template-rewrite"  # the module's field-only templates written with fmt
+    PLUGIN_GUARD = "plugin-guard"  # the module's import of plugin behind a build tag
+
+
+@dataclass(frozen=True)
+class DceDetails(Details):
+    """dce-blockers' facts of a candidate (JSON: docs/report-schema.md, `dce-blockers` details)."""
+
+    fix: Fix
+    blocker: str | None = None  # the blocking symbol (a <ReflectMethod> function) or "plugin"
+    package: str | None = None  # the module's package changed (template rewrite, plugin guard)
+    module: str | None = None  # the module providing the tag (upstream tag)
+    version: str | None = None  # its version in the build
+    tag: str | None = None  # the tag the target is built with after the change
+    source: str | None = None  # where the upstream tag is documented
+    templates: tuple[str, ...] = ()  # the template variables rewritten
+
+    def for_json(self) -> dict[str, object]:
+        return {"kind": self.fix.value, "blocker": self.blocker, "package": self.package, "module": self.module,
+                "version": self.version, "tag": self.tag, "source": self.source, "templates": list(self.templates)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,8 +180,8 @@ def _switch_proposal(project: Project, target: Target, report: DceReport, sw: Sw
         summary=summary, explanation=explanation, estimated_bytes=est, confidence=confidence,
         plan=Plan(title=f"Build {target.name} with the {sw.tag} tag", changes=tuple(changes)),
         variant_tags=(sw.tag,),
-        details={"kind": "upstream-tag", "module": sw.module, "version": version, "tag": sw.tag,
-                 "source": sw.source, "blocker": what},
+        details=DceDetails(Fix.UPSTREAM_TAG, blocker=what, module=sw.module, version=version or None, tag=sw.tag,
+                           source=sw.source),
     )
 
 
@@ -239,7 +267,8 @@ def _template_rewrite(project: Project, target: Target, graph: BuildGraph, repor
             estimated_bytes=est, confidence=confidence,
             plan=Plan(title=f"Replace field-only templates in {pkg_path} with fmt", changes=tuple(changes)),
             removes=removes,
-            details={"kind": "template-rewrite", "package": pkg_path, "templates": [u.var for u in uses]},
+            details=DceDetails(Fix.TEMPLATE_REWRITE, package=pkg_path, templates=tuple(u.var for u in uses),
+                               blocker=report.reflect_blocker.symbol if report.reflect_blocker else None),
         )
     if not done:
         yield _explain(project, target, graph, report, _chain_packages(graph, report.reflect_blocker.chain)
@@ -293,7 +322,7 @@ def _plugin_blocker(project: Project, target: Target, graph: BuildGraph, report:
         plan=Plan(title=f"Guard the plugin import of {pkg.import_path} with a build tag",
                   changes=tuple([*changes, *tag_config_changes(project, (target,), PLUGIN_TAG)])),
         removes=("plugin",), variant_tags=(PLUGIN_TAG,),
-        details={"kind": "plugin-guard", "package": pkg.import_path, "tag": PLUGIN_TAG},
+        details=DceDetails(Fix.PLUGIN_GUARD, blocker="plugin", package=pkg.import_path, tag=PLUGIN_TAG),
     )
 
 

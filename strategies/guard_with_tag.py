@@ -17,10 +17,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from refactor.buildconfig import tag_config_changes
-from refactor.candidate import Candidate, Proposal, Refusal, Strategy, candidate_id
+from refactor.candidate import Candidate, Details, Proposal, Refusal, Strategy, candidate_id
 from refactor.config import Settings, Target, parse_tags
 from refactor.edit import remove_import
-from refactor.gosource import BuildExpr, GoFile, Import, Package, format_build_expr, guess_package_name, parse_file
+from refactor.gosource import (
+    BuildExpr,
+    GoFile,
+    Import,
+    SourcePackage,
+    format_build_expr,
+    guess_package_name,
+    parse_file,
+)
 from refactor.graph import BuildGraph, Edge
 from refactor.guard import (
     StubWriter,
@@ -40,6 +48,21 @@ from refactor.table import count
 
 NAME = "guard-with-tag"
 _Refuse = Unguardable  # this feature cannot be guarded safely; the message says why
+
+
+@dataclass(frozen=True)
+class GuardDetails(Details):
+    """guard-with-tag's facts of a candidate (JSON: docs/report-schema.md, `guard-with-tag` details)."""
+
+    tag: str  # the build tag the slim build is built with
+    feature: str  # the feature's name (from the heavy package)
+    heavy: str  # the heavy package the guard cuts
+    files: tuple[str, ...]  # the guarded files, relative to the module root
+    existing_tag: bool = False  # the files are already behind the tag: only the build configuration changes
+
+    def for_json(self) -> dict[str, object]:
+        return {"tag": self.tag, "feature": self.feature, "heavy": self.heavy, "files": list(self.files),
+                "existing_tag": self.existing_tag}
 
 
 def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
@@ -68,8 +91,6 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
     tags = _choose_tags(index, settings, list(features.values()))
     for key in sorted(features, key=lambda k: (-features[k].bytes, k)):
         feat = features[key]
-        if feat.bytes < settings.min_bytes:
-            continue
         yield _proposal(index, feat, *tags[key])
 
 
@@ -324,8 +345,8 @@ def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existin
         id=candidate_id(NAME, key), strategy=NAME, targets=targets, summary=summary, explanation=explanation,
         estimated_bytes=feat.bytes, confidence="medium", plan=plan, removes=tuple(sorted(feat.removed)),
         variant_tags=(tag,),
-        details={"tag": tag, "feature": name, "heavy": feat.q,
-                 "files": [index.rel(os.path.join(s.dir, f)) for s in feat.sites for f in s.files]},
+        details=GuardDetails(tag=tag, feature=name, heavy=feat.q, files=tuple(
+            index.rel(os.path.join(s.dir, f)) for s in feat.sites for f in s.files)),
     )
 
 
@@ -352,7 +373,7 @@ def _existing_tag_proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
         id=candidate_id(NAME, key), strategy=NAME, targets=tuple(h.target for h in feat.hits), summary=summary,
         explanation="\n".join(lines), estimated_bytes=feat.bytes, confidence="high", plan=plan,
         removes=tuple(sorted(feat.removed)), variant_tags=(tag,),
-        details={"tag": tag, "feature": name, "heavy": feat.q, "files": files, "existing_tag": True},
+        details=GuardDetails(tag=tag, feature=name, heavy=feat.q, files=tuple(files), existing_tag=True),
     )
 
 
@@ -390,7 +411,7 @@ def _target_uses(index: _Index, feat: _Feature) -> dict[str, list[str]]:
             if pkg is None:
                 continue
             files = [index.file(pkg.dir, f) for f in pkg.files]
-            view = Package.from_files(site.import_path, pkg.name, files)
+            view = SourcePackage.from_files(site.import_path, pkg.name, files)
             roots = {d.key for d in view.decls.values() if d.kind == "init" or d.side_effects}
             if pkg.name == "main":
                 roots.add("main")
@@ -423,7 +444,7 @@ def _blank_only(files: Sequence[GoFile], site: _Site, resolve: Callable[[str], s
     return bool(heavy) and all(i.name == "_" for i in heavy)
 
 
-def _keys(view: Package, name: str) -> list[str]:
+def _keys(view: SourcePackage, name: str) -> list[str]:
     return [d.key for d in view.by_name(name) if d.kind not in ("method", "init")]
 
 

@@ -12,6 +12,7 @@ upstream findings.
 
 from __future__ import annotations
 
+import enum
 import os
 import re
 from collections import deque
@@ -19,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from refactor.candidate import Candidate, Proposal, Refusal, Strategy, candidate_id
+from refactor.candidate import Candidate, Details, Proposal, Refusal, Strategy, candidate_id
 from refactor.config import Settings, Target
 from refactor.edit import ImportChange, delete_lines, rename_qualifier, rewrite_imports
 from refactor.errors import SourceError
@@ -39,12 +40,46 @@ INTERFACE_METHODS = frozenset({
 })
 
 
+class Direction(enum.Enum):
+    """Which part of the package moves to the new one."""
+
+    LIGHT = "light"  # what the target uses (P keeps forwarders)
+    HEAVY = "heavy"  # what uses the heavy import (its users across the module are repointed)
+
+    @property
+    def part(self) -> str:
+        return f"{self.value} part"
+
+
+@dataclass(frozen=True)
+class SplitDetails(Details):
+    """split-package's facts of a candidate (JSON: docs/report-schema.md, `split-package` details)."""
+
+    direction: Direction
+    package: str  # the package split
+    new_package: str  # the import path of the new package
+    edges: tuple[Edge, ...]  # the import edges the split cuts
+    moved: tuple[str, ...]  # `Label (file)` of each declaration moved
+    lost: tuple[str, ...]  # init functions and initializers the targets no longer run
+    chains: tuple[tuple[str, tuple[str, ...]], ...]  # ("before", chain), ("after", chain)
+    bytes_by_target: tuple[tuple[str, int], ...]  # target label -> estimated bytes
+
+    def for_json(self) -> dict[str, object]:
+        return {"direction": self.direction.value, "package": self.package, "new_package": self.new_package,
+                "edges": [list(e) for e in self.edges], "moved": list(self.moved), "lost": list(self.lost),
+                "chains": {label: list(chain) for label, chain in self.chains},
+                "bytes_by_target": dict(self.bytes_by_target)}
+
+    def import_chains(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        return self.chains
+
+
 @dataclass
 class Draft:
     """A candidate before targets are merged."""
 
     key: str
-    direction: str
+    direction: Direction
     package: str
     new_package: str
     edges: list[Edge]
@@ -86,7 +121,7 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
         changes = tuple(FileChange(p, b, a) for p, (b, a) in sorted(d.changes.items()))
         targets = tuple(sorted(d.bytes_by_target, key=lambda t: t.label))
         edges = ", ".join(f"{p} -> {q}" for p, q in d.edges)
-        what = "light part" if d.direction == "A" else "heavy part"
+        what = d.direction.part
         summary = f"move the {what} of {d.package} to {d.new_package} (cuts {edges})"
         out.append(Candidate(
             id=candidate_id(NAME, d.key),
@@ -98,11 +133,11 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
             confidence=d.confidence,
             plan=Plan(title=f"split {d.package}: {what} to {d.new_package}", changes=changes),
             removes=tuple(sorted(d.removes)),
-            details={
-                "direction": d.direction, "edges": [list(e) for e in d.edges], "new_package": d.new_package,
-                "moved": [f"{u.label} ({u.file})" for u in d.moved], "lost": d.lost,
-                "chains": d.chains, "bytes_by_target": {t.label: b for t, b in d.bytes_by_target.items()},
-            },
+            details=SplitDetails(
+                direction=d.direction, package=d.package, new_package=d.new_package, edges=tuple(d.edges),
+                moved=tuple(f"{u.label} ({u.file})" for u in d.moved), lost=tuple(d.lost),
+                chains=tuple((label, tuple(chain)) for label, chain in d.chains.items()),
+                bytes_by_target=tuple((t.label, b) for t, b in d.bytes_by_target.items())),
         ))
     size = {c.id: sum(len(ch.after or b"") + len(ch.before or b"") for ch in c.plan.changes) for c in out}
     yield from sorted(out, key=lambda c: (-c.estimated_bytes, size[c.id], c.id))
@@ -110,7 +145,7 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
 
 
 def _explain(d: Draft) -> str:
-    lines = [f"{'Extract the light part' if d.direction == 'A' else 'Extract the heavy part'} of {d.package} "
+    lines = [f"Extract the {d.direction.part} of {d.package} "
              f"into {d.new_package}."]
     for label, chain in d.chains.items():
         lines.append(f"{label}: {' -> '.join(chain)}")
@@ -297,7 +332,7 @@ def _for_target(project: Project, settings: Settings, target: Target, graph: Bui
     removes = graph.edge_removes(edges)
     size = project.sizes[target]
     scored = sorted(((size.removal_estimate(removes[e]), e) for e in edges), key=lambda x: (-x[0], x[1]))
-    top = [(b, e) for b, e in scored if b > max(settings.min_bytes, 0)][:TOP_EDGES]
+    top = [(b, e) for b, e in scored if b > 0][:TOP_EDGES]
     by_package: dict[str, list[tuple[int, Edge]]] = {}
     for b, e in top:
         by_package.setdefault(e[0], []).append((b, e))
@@ -479,7 +514,7 @@ class _Split:
         chains = self.graph.why(pkg, limit=1)
         return chains[0] if chains else []
 
-    # -- direction A: extract the light part -----------------------------------------------------
+    # -- Direction.LIGHT: extract the light part ------------------------------------------------
 
     def light(self, pedges: list[tuple[int, Edge]]) -> Iterator[Draft | Refusal]:
         first_b, first = pedges[0]
@@ -489,7 +524,7 @@ class _Split:
             root_units = self.units_named(roots)
             needed = self.m.closure(root_units)
         except Refused as r:
-            yield self.refusal(first, first_b, "A", str(r))
+            yield self.refusal(first, first_b, Direction.LIGHT, str(r))
             return
         cut: list[tuple[int, Edge]] = []
         for b, (p, q) in pedges:
@@ -502,17 +537,17 @@ class _Split:
             dheavy = self.heavy_units(q, direct)
             if dheavy:
                 why = self.path_to(root_units, dheavy[0])
-                yield self.refusal((p, q), b, "A",
+                yield self.refusal((p, q), b, Direction.LIGHT,
                                    f"{self.target.name} needs {' -> '.join(why)}, which uses {q}: "
                                    "leave it to the guard strategy")
             else:
-                yield self.refusal((p, q), b, "A", self.method_cycle(needed, heavy, q))
+                yield self.refusal((p, q), b, Direction.LIGHT, self.method_cycle(needed, heavy, q))
         if not cut:
             return
         try:
             draft = self.light_plan(users, needed, [e for _, e in cut], root_units)
         except Refused as r:
-            yield self.refusal(first, first_b, "A", str(r))
+            yield self.refusal(first, first_b, Direction.LIGHT, str(r))
             return
         if draft is not None:
             yield draft
@@ -558,9 +593,8 @@ class _Split:
                 f"the moved code would import {self.m.name} ({'; '.join(sorted(set(out_refs))) or 'forwarders'}) "
                 f"while {self.m.name} imports it back ({'; '.join(sorted(set(back))) or 'forwarders'})")
 
-    def refusal(self, edge: Edge, b: int, direction: str, reason: str) -> Refusal:
-        what = "light part" if direction == "A" else "heavy part"
-        return Refusal(NAME, (self.target,), f"{edge[0]} -> {edge[1]}: move the {what}", reason, b)
+    def refusal(self, edge: Edge, b: int, direction: Direction, reason: str) -> Refusal:
+        return Refusal(NAME, (self.target,), f"{edge[0]} -> {edge[1]}: move the {direction.part}", reason, b)
 
     def light_plan(self, users: list[_User], needed: list[Unit], edges: list[Edge], root_units: list[Unit]
                    ) -> Draft | None:
@@ -688,10 +722,11 @@ class _Split:
                 confidence = "low" if confidence == "low" else "medium"
         if renames:
             notes.append("exported in " + new + ": " + ", ".join(f"{a} -> {b}" for a, b in sorted(renames.items())))
-        key = f"A|{self.p}|{','.join(sorted(moved_keys))}"  # not the name: --package-name keeps the id
+        # the id's key holds no new name, so --package-name keeps the id
+        key = f"{Direction.LIGHT.value}|{self.p}|{','.join(sorted(moved_keys))}"
         q0 = cut_edges[0][1]
         after_chain = [*self.chain(self.p)[:-1], new_path]
-        return Draft(key, "A", self.p, new_path, cut_edges, changes, needed, lost, confidence, notes,
+        return Draft(key, Direction.LIGHT, self.p, new_path, cut_edges, changes, needed, lost, confidence, notes,
                      {self.target: self.bytes_of(removed)}, set(removed),
                      {"before": self.chain(q0), "after": [*after_chain, f"({q0} gone)"]})
 
@@ -717,13 +752,13 @@ class _Split:
         return lost, confidence, [f"{self.target.name} no longer imports {self.p}, so its package "
                                   "initialization does not run there: check nothing relied on it"]
 
-    # -- direction B: extract the heavy part -----------------------------------------------------
+    # -- Direction.HEAVY: extract the heavy part ------------------------------------------------
 
     def heavy(self, edge: Edge, b: int) -> Iterator[Draft | Refusal]:
         try:
             draft = self.heavy_plan(edge)
         except Refused as r:
-            yield self.refusal(edge, b, "B", str(r))
+            yield self.refusal(edge, b, Direction.HEAVY, str(r))
             return
         if draft is not None:
             yield draft
@@ -921,8 +956,9 @@ class _Split:
         if types_moved:
             notes.append("types moved with their methods (a method cannot leave its type): " + ", ".join(types_moved))
         confidence = "medium" if (lost or renames) else "high"
-        key = f"B|{self.p}|{q}|{','.join(sorted(mkeys))}"  # not the name: --package-name keeps the id
-        return Draft(key, "B", self.p, new_path, [edge], changes, moved, lost, confidence, notes,
+        # the id's key holds no new name, so --package-name keeps the id
+        key = f"{Direction.HEAVY.value}|{self.p}|{q}|{','.join(sorted(mkeys))}"
+        return Draft(key, Direction.HEAVY, self.p, new_path, [edge], changes, moved, lost, confidence, notes,
                      {self.target: self.bytes_of(removed)}, set(removed),
                      {"before": self.chain(q), "after": [*self.chain(self.p), f"({q} gone)"]})
 

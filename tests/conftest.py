@@ -7,9 +7,12 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from refactor.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixture_repos"
@@ -76,7 +79,7 @@ def fixture_repo(tmp_path: Path) -> Callable[[str], Path]:
     return make
 
 
-def unsized(project: Any) -> Any:
+def unsized(project: Project) -> Project:
     """The project with an empty size table per target (every estimate 0), as strategies read it when
     a test does not want to build the binaries."""
     import types

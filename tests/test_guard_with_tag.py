@@ -18,7 +18,7 @@ from refactor.guard import name_suffix, negates
 from refactor.load import load
 from refactor.project import Needs, Project
 from refactor.toolchain import find_go
-from strategies.guard_with_tag import STRATEGY, propose
+from strategies.guard_with_tag import STRATEGY, GuardDetails, propose
 from tests.conftest import unsized
 
 TAG = "guard_omit_http"
@@ -386,7 +386,8 @@ SHIPPED = {
 def test_an_existing_guard_tag_is_proposed_as_a_build_tag(tmp_path: Path) -> None:
     root = write_module(tmp_path / "y", SHIPPED)
     (c,), _ = candidates(project_for(root))
-    assert c.variant_tags == ("y_nohttp",) and c.details["existing_tag"] is True
+    assert c.variant_tags == ("y_nohttp",)
+    assert isinstance(c.details, GuardDetails) and c.details.existing_tag and c.details.tag == "y_nohttp"
     assert "already guards lib/a_http.go, lib/b_http.go" in c.summary
     # no source change: the targets' build configuration gets the module's own tag
     assert [ch.path for ch in c.plan.changes] == ["gotrim.toml"]
@@ -414,7 +415,8 @@ def test_a_new_tag_over_a_shared_stub_repairs_it_once(tmp_path: Path) -> None:
     # the tag that is already there is not added twice
     project = unsized(load(find_go(), Settings(root=tmp_path / "y", guard_tags={"y_lite": "y_lite"}), [TargetSpec()],
                            Needs.WHY))
-    assert all(c.plan.changes == () or c.details.get("existing_tag") for c in candidates(project)[0])
+    assert all(c.plan.changes == () or (isinstance(c.details, GuardDetails) and c.details.existing_tag)
+               for c in candidates(project)[0])
 
 
 def test_two_features_named_alike_get_two_tags(tmp_path: Path) -> None:

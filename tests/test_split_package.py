@@ -14,7 +14,7 @@ from refactor.config import Settings, TargetSpec
 from refactor.load import load
 from refactor.project import Project
 from refactor.toolchain import find_go
-from strategies.split_package import STRATEGY
+from strategies.split_package import STRATEGY, Direction, SplitDetails
 from strategies.split_package import propose as split_propose
 from tests.conftest import FIXTURES
 
@@ -64,11 +64,11 @@ def test_split_golden(fixture_repo: Callable[[str], Path], golden: Callable[[str
     cands, refusals = _propose(_load(root, ("./cmd/lite",)))
     assert cands, "expected candidates on the split fixture"
     top = cands[0]
-    assert top.details["direction"] == "A"
-    assert "internal/util/greeting" in str(top.details["new_package"])
-    assert any("util.init (typecheck.go)" in lost for lost in top.details["lost"])  # type: ignore[attr-defined]
+    assert isinstance(top.details, SplitDetails) and top.details.direction is Direction.LIGHT
+    assert "internal/util/greeting" in top.details.new_package
+    assert any("util.init (typecheck.go)" in lost for lost in top.details.lost)
     assert top.confidence != "high"  # the init side effect lowers it
-    assert any(c.details["direction"] == "B" for c in cands)
+    assert any(isinstance(c.details, SplitDetails) and c.details.direction is Direction.HEAVY for c in cands)
     # The light code needs splitlib: cutting that edge is refused and left to the guard strategy.
     assert any("splitlib" in r.summary and "guard" in r.reason for r in refusals)
     golden("split_package/split.diff", _golden_text(cands, refusals))
@@ -78,7 +78,8 @@ def test_new_package_name_override(fixture_repo: Callable[[str], Path]) -> None:
     root = fixture_repo("split")
     project = _load(root, ("./cmd/lite",), names={"example.com/split/internal/util": "lite"})
     cands, _ = _propose(project)
-    assert all(c.details["new_package"] == "example.com/split/internal/util/lite" for c in cands)
+    assert all(isinstance(c.details, SplitDetails) and c.details.new_package == "example.com/split/internal/util/lite"
+               for c in cands)
 
 
 def test_splitcycle_refused_with_references(fixture_repo: Callable[[str], Path],
@@ -122,7 +123,8 @@ def test_split_candidates_build_and_shrink(fixture_repo: Callable[[str], Path], 
         full = _size(work, "./cmd/full", tmp_path / "full.bin")
         assert full <= base["./cmd/full"] * 1.01, cand.summary
         deps = set(_go(work, "list", "-deps", "./cmd/lite").stdout.split())
-        q = str(cand.details["edges"][0][1])  # type: ignore[index]
+        assert isinstance(cand.details, SplitDetails)
+        q = cand.details.edges[0][1]
         assert q not in deps, f"{cand.summary}: {q} still in lite's deps"
         if i == 0:
             assert lite <= base["./cmd/lite"] * 0.5, f"top candidate removed less than 50 %: {lite}"
