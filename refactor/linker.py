@@ -21,10 +21,10 @@ import shlex
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from refactor.config import Target
 from refactor.errors import GoError
@@ -102,6 +102,34 @@ class DceReport:
     dynlink: Dynlink
     modules: dict[str, str] = field(default_factory=dict, compare=False, hash=False)  # path -> version
     binary_bytes: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (inverse of from_json; the target is the caller's to record)."""
+        def blocker(b: Blocker | None) -> dict[str, Any] | None:
+            return None if b is None else {"symbol": b.symbol, "chain": list(b.chain), "certain": b.certain,
+                                           "retained": b.retained}
+        d, dl = self.dumpdep, self.dynlink
+        return {"dumpdep": {"lines": d.lines, "root_cause": blocker(d.root_cause),
+                            "possible": [blocker(b) for b in d.possible], "flagged": d.flagged,
+                            "other_lines": list(d.other_lines)},
+                "dynlink": {"plugin_linked": dl.plugin_linked, "cgo": dl.cgo,
+                            "platform_supported": dl.platform_supported, "chain": list(dl.chain)},
+                "modules": dict(self.modules), "binary_bytes": self.binary_bytes}
+
+    @classmethod
+    def from_json(cls, target: Target, data: Mapping[str, Any]) -> DceReport:
+        """The report to_json wrote, for target."""
+        def blocker(b: Mapping[str, Any] | None) -> Blocker | None:
+            return None if b is None else Blocker(str(b["symbol"]), tuple(b["chain"]), bool(b["certain"]),
+                                                  bool(b["retained"]))
+        d, dl = data["dumpdep"], data["dynlink"]
+        dump = Dumpdep(lines=int(d["lines"]), root_cause=blocker(d["root_cause"]),
+                       possible=tuple(b for b in (blocker(x) for x in d["possible"]) if b is not None),
+                       flagged=int(d["flagged"]), other_lines=tuple(d["other_lines"]))
+        dyn = Dynlink(plugin_linked=bool(dl["plugin_linked"]), cgo=bool(dl["cgo"]),
+                      platform_supported=bool(dl["platform_supported"]), chain=tuple(dl["chain"]))
+        return cls(target=target, dumpdep=dump, dynlink=dyn, modules=dict(data["modules"]),
+                   binary_bytes=int(data["binary_bytes"]))
 
     @property
     def method_dce(self) -> bool:

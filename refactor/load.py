@@ -21,7 +21,7 @@ import os
 import pickle
 import tempfile
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from refactor import __version__, code_digest
 from refactor.config import Settings, Target, TargetSpec, load_specs
-from refactor.graph import BuildGraph, find_module, graphs_for, likely_targets, resolve_targets
+from refactor.graph import BuildGraph, Module, find_module, graphs_for, likely_targets, resolve_targets
 from refactor.project import Needs, Project
 from refactor.sources import SourceIndex
 from refactor.toolchain import Go
@@ -79,10 +79,7 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
         if early is not None:
             early.retarget(targets)
         graphs = graphs_for(go, module.dir, targets)
-        names = {p: pkg.name for g in graphs.values() for p, pkg in g.packages.items()}
-        dirs = {p.dir for g in graphs.values() for p in g.packages.values() if p.main_module}
-        sources = SourceIndex.scan(module.dir, module.path, package_names=names, go_minor=go.version[1],
-                                   package_dirs=sorted(Path(os.path.relpath(d, module.dir)).as_posix() for d in dirs))
+        sources = source_index(module, graphs, go.version[1])
         stage = Project(go=go, settings=settings, modules=(module,), targets=targets,
                         graphs=types.MappingProxyType(dict(graphs)), sources=sources,
                         sizes=types.MappingProxyType({}), dce=types.MappingProxyType({}),
@@ -113,6 +110,14 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
 
 
 Facts = tuple[dict[Target, "SizeTable"], dict[Target, "DceReport"]]
+
+
+def source_index(module: Module, graphs: Mapping[Target, BuildGraph], go_minor: int) -> SourceIndex:
+    """The module's source index, with the package names and directories the graphs report."""
+    names = {p: pkg.name for g in graphs.values() for p, pkg in g.packages.items()}
+    dirs = {p.dir for g in graphs.values() for p in g.packages.values() if p.main_module}
+    return SourceIndex.scan(module.dir, module.path, package_names=names, go_minor=go_minor,
+                            package_dirs=sorted(Path(os.path.relpath(d, module.dir)).as_posix() for d in dirs))
 
 
 def _parse_targets_packages(project: Project) -> None:

@@ -23,6 +23,7 @@ from refactor.plan import FileChange, Plan, merge_plans
 from refactor.project import Needs, Project
 from refactor.toolchain import find_go
 from strategies.dce_blockers import STRATEGY, combined_plan
+from tests.goldens import dce_text
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixture_repos"
 T = Target(main="example.com/m/cmd/a", goos="linux", goarch="amd64")
@@ -262,9 +263,7 @@ def test_proposals_golden(blockers: Project, golden: Callable[[str, str], None])
     (dispatch,) = [r for r in refusals if r.targets[0].name == "dispatch"]
     assert "internal/dispatch/dispatch.go:14" in dispatch.reason and "MethodByName" in dispatch.reason
     assert not [r for r in refusals if r.targets[0].name in ("constname", "clean")]
-    text = "".join(f"# {c.targets[0].name}: {c.summary}\n{c.plan.diff()}" for c in
-                   sorted(cands, key=lambda c: c.targets[0].name))
-    golden("dce_blockers/blockers.diff", text)
+    golden("dce_blockers/blockers.diff", dce_text(cands))
 
 
 def _build(root: Path, target: Target, out: Path, tags: tuple[str, ...] = ()) -> int:

@@ -20,6 +20,7 @@ from refactor.project import Needs, Project
 from refactor.toolchain import find_go
 from strategies.guard_with_tag import STRATEGY, GuardDetails, propose
 from tests.conftest import unsized
+from tests.goldens import guard_text
 
 TAG = "guard_omit_http"
 PLATFORMS = (("linux", "amd64"), ("windows", "amd64"))
@@ -88,7 +89,7 @@ def test_guard_fixture_golden(fixture_repo: Callable[[str], Path], golden: Calla
     assert [t.name for t in c.targets] == ["agent"]  # server imports net/http itself
     assert "Full:" in c.explanation and f"-tags {TAG}" in c.explanation
     assert "webhook_stub.go: Send had drifted" in c.explanation
-    golden("guard_with_tag/guard.diff", c.plan.diff())
+    golden("guard_with_tag/guard.diff", guard_text(cands))
 
 
 def test_clean_fixture_proposes_nothing(fixture_repo: Callable[[str], Path]) -> None:

@@ -17,6 +17,7 @@ from refactor.toolchain import find_go
 from strategies.split_package import STRATEGY, Direction, SplitDetails
 from strategies.split_package import propose as split_propose
 from tests.conftest import FIXTURES
+from tests.goldens import split_text
 
 pytestmark = pytest.mark.go  # loading a project runs go list and builds each target once
 
@@ -30,18 +31,6 @@ def _load(root: Path, mains: tuple[str, ...], platforms: tuple[tuple[str, str], 
 def _propose(project: Project) -> tuple[list[Candidate], list[Refusal]]:
     out = list(split_propose(project, project.settings))
     return [c for c in out if isinstance(c, Candidate)], [r for r in out if isinstance(r, Refusal)]
-
-
-def _golden_text(cands: list[Candidate], refusals: list[Refusal]) -> str:
-    parts = []
-    for c in cands:
-        parts.append(f"# candidate: {c.summary}\n# confidence: {c.confidence}\n"
-                     + "".join(f"# {line}\n" for line in c.explanation.splitlines() if not line.startswith(
-                         ("before:", "after:")))
-                     + c.plan.diff())
-    for r in refusals:
-        parts.append(f"# refused: {r.summary}\n# {r.reason}\n")
-    return "\n".join(parts)
 
 
 def _go(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -71,7 +60,7 @@ def test_split_golden(fixture_repo: Callable[[str], Path], golden: Callable[[str
     assert any(isinstance(c.details, SplitDetails) and c.details.direction is Direction.HEAVY for c in cands)
     # The light code needs splitlib: cutting that edge is refused and left to the guard strategy.
     assert any("splitlib" in r.summary and "guard" in r.reason for r in refusals)
-    golden("split_package/split.diff", _golden_text(cands, refusals))
+    golden("split_package/split.diff", split_text(cands, refusals))
 
 
 def test_new_package_name_override(fixture_repo: Callable[[str], Path]) -> None:
@@ -91,7 +80,7 @@ def test_splitcycle_refused_with_references(fixture_repo: Callable[[str], Path],
     assert "import cycle" in reasons
     for ref in ("core.Name -> core.Default", "core.banner -> core.Service", "core.(*Service).ServeHTTP -> core.Name"):
         assert ref in reasons
-    golden("split_package/splitcycle.diff", _golden_text(cands, refusals))
+    golden("split_package/splitcycle.diff", split_text(cands, refusals))
 
 
 def test_clean_proposes_nothing(fixture_repo: Callable[[str], Path]) -> None:
