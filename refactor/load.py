@@ -85,8 +85,7 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
                         sizes=types.MappingProxyType({}), dce=types.MappingProxyType({}),
                         needs=needs & (Needs.GRAPHS | Needs.SOURCES))
         if not needs & (Needs.SIZES | Needs.DCE):
-            if Needs.SOURCES in needs:
-                _parse_targets_packages(stage)
+            # nothing to overlap: sources are parsed as they are read (why reads a few files)
             for w in warm:
                 w(stage)
             return replace(stage, needs=needs)
