@@ -29,10 +29,11 @@ from pathlib import Path
 t0 = time.perf_counter()
 from refactor.config import Settings, TargetSpec
 from refactor.dce import dce_report
-from refactor.project import load
+from refactor.load import load
+from refactor.project import Needs
 from refactor.toolchain import find_go
 root, main = Path(sys.argv[1]), sys.argv[2]
-project = load(find_go(), Settings(root=root), [TargetSpec(mains=(main,))])
+project = load(find_go(), Settings(root=root), [TargetSpec(mains=(main,))], Needs.DCE_REPORT)
 t1 = time.perf_counter()
 table, found = dce_report(project)
 t2 = time.perf_counter()

@@ -8,10 +8,26 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from refactor.config import Settings, Target
+from refactor.project import Needs
 
 if TYPE_CHECKING:
-    from refactor.edit import Plan
+    from refactor.plan import Plan
     from refactor.project import Project
+
+
+@dataclass(frozen=True)
+class Details:
+    """Facts of a candidate that reports show besides its summary and explanation. Each strategy has
+    one subclass, so one JSON shape (docs/report-schema.md); this base, for a candidate without any,
+    has none."""
+
+    def for_json(self) -> dict[str, object]:
+        """The facts as JSON-ready data (every key always present, null when not known)."""
+        return {}
+
+    def import_chains(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Import chains worth a commit message: (label, chain) pairs, e.g. ("before", (main, ..., q))."""
+        return ()
 
 
 @dataclass(frozen=True)
@@ -30,8 +46,8 @@ class Candidate:
     removes: tuple[str, ...] = ()
     # Build tags the slimmed targets are built with after the change (guard / upstream switch).
     variant_tags: tuple[str, ...] = ()
-    # Free-form facts for reports and JSON (edge cut, chains before/after, moved declarations...).
-    details: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+    # The strategy's own facts for reports and JSON (edges cut, chains, moved declarations, tag...).
+    details: Details = field(default_factory=Details, compare=False, hash=False)
 
     def for_json(self) -> dict[str, object]:
         """The candidate as JSON-ready data (without file contents)."""
@@ -46,7 +62,7 @@ class Candidate:
             "removes": list(self.removes),
             "variant_tags": list(self.variant_tags),
             "files": self.plan.files(),
-            "details": self.details,
+            "details": self.details.for_json(),
         }
 
 
@@ -68,15 +84,17 @@ Warm = Callable[["Project"], None]
 
 @dataclass(frozen=True)
 class Strategy:
-    """A refactoring strategy: a name, a one-line summary, and a pure propose function.
+    """A refactoring strategy: a name, a one-line summary, what it reads, and a pure propose function.
 
+    needs: what propose reads of the Project (suggest loads it before; propose never finds it missing).
     warm, if any, does the part of propose's work that needs only the build graphs and sources
-    (not the built binaries), into caches propose reads; suggest runs it while the targets link.
+    (not the built binaries), into caches propose reads; the loader runs it while the targets link.
     """
 
     name: str
     summary: str
     propose: Propose
+    needs: Needs = Needs.GRAPHS | Needs.SOURCES | Needs.SIZES
     warm: Warm | None = None
 
 

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +31,6 @@ from refactor.lockfile import LOCK_FILE, Lock, lock_path, read_lock, write_lock
 if TYPE_CHECKING:
     from refactor.project import Project
 
-Progress = Callable[[str], None]
 UPDATE_HINT = f"if intended, run `gotrim check --update` and commit {LOCK_FILE}"
 
 
@@ -163,13 +162,13 @@ def _dce_cause(f: BinaryFacts) -> Cause:
 
 
 def run_check(project: Project, root: Path, lock: Lock | None, budgets: Budgets, *, update: bool,
-              keep_others: bool = False, progress: Progress | None = None) -> CheckResult:
-    """Build every target of the project and check it against the lock (read before, so that bad
+              keep_others: bool = False) -> CheckResult:
+    """Check every target of a project loaded with facts.FACTS against the lock (read before, so that bad
     input fails fast) and the budgets. With update, write the lock from this build first (entries
     of targets not built now are kept when keep_others); the budgets that need no lock still apply."""
     if lock is not None:  # before any build: a target the lock does not know is bad input
         _require_entries(lock, project.targets)
-    current = facts_all(project, progress)
+    current = facts_all(project)
     if update:
         path = lock_path(root)
         kept: list[BinaryFacts] = []

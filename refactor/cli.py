@@ -17,7 +17,8 @@ import click
 from refactor import __version__
 from refactor.config import Settings, TargetSpec, default_cache_dir, specs_from_flags
 from refactor.errors import GotrimError, UsageError
-from refactor.project import Project, effective_specs, load
+from refactor.load import LoadProgress, Warm, effective_specs, load
+from refactor.project import Needs, Project
 from refactor.table import Table, human_bytes
 from refactor.toolchain import find_go
 
@@ -120,12 +121,14 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _project(repo: Path, mains: Sequence[str], platforms: Sequence[str], tags: str | None,
-             cgo: bool | None, *, prebuild: bool = False, **settings: Any) -> Project:
+             cgo: bool | None, needs: Needs, *, warm: Sequence[Warm] = (), progress: LoadProgress | None = None,
+             reuse: bool = False, remember: bool = False, **settings: Any) -> Project:
     go = find_go()
     root = repo.resolve()
     s = Settings(root=root, cache_dir=default_cache_dir(), **settings)
     flag_spec: TargetSpec | None = specs_from_flags(mains, platforms, tags, cgo)
-    return load(go, s, effective_specs(s, flag_spec), prebuild=prebuild)
+    return load(go, s, effective_specs(s, flag_spec), needs, warm=warm, progress=progress, reuse=reuse,
+                remember=remember)
 
 
 @cli.command()
@@ -141,7 +144,7 @@ def why(package: str, repo: Path, mains: tuple[str, ...], platforms: tuple[str, 
     """
     from refactor.why import why_table
 
-    project = _project(repo, mains, platforms, tags, cgo)
+    project = _project(repo, mains, platforms, tags, cgo, Needs.WHY)
     emit(why_table(project, package), as_json)
 
 
@@ -171,16 +174,10 @@ def size(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: s
             raise UsageError("--target/--platform/--tags/--cgo choose what to build; a binary was built "
                              "already: give it alone")
         return _size_binary(repo, as_json, by, top)
-    project = _project(repo, mains, platforms, tags, cgo, prebuild=True)  # links overlap go list
-    tables = []
-    try:
-        with targets_progress(len(project.targets), as_json) as (say, done):
-            for t in project.targets:
-                table = size_table(project.size(t, say), top=top, by=by)
-                tables.append((t, replace(table, title=f"{t.label}: bytes by {by}")))
-                done()
-    finally:
-        project.close()
+    with load_progress(as_json) as progress:  # the loader starts linking before go list has answered
+        project = _project(repo, mains, platforms, tags, cgo, Needs.SIZE, progress=progress)
+    tables = [(t, replace(size_table(project.sizes[t], top=top, by=by), title=f"{t.label}: bytes by {by}"))
+              for t in project.targets]
     if as_json:
         docs = [{"target": t.label, "main": t.main, "goos": t.goos, "goarch": t.goarch, "tags": list(t.tags),
                  "cgo": t.cgo, **table.json_data()} for t, table in tables]
@@ -232,8 +229,9 @@ def dce(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: st
     """
     from refactor.dce import dce_report
 
-    project = _project(repo, mains, platforms, tags, cgo)
-    table, found = dce_report(project, progress_for(as_json))
+    with load_progress(as_json) as progress:
+        project = _project(repo, mains, platforms, tags, cgo, Needs.DCE_REPORT, progress=progress)
+    table, found = dce_report(project)
     emit(table, as_json)
     return 1 if (fail and found) else 0
 
@@ -277,6 +275,7 @@ def check(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: 
     from refactor import review
     from refactor.budget import load_budgets
     from refactor.check import run_check
+    from refactor.facts import FACTS
     from refactor.lockfile import lock_path, read_lock
 
     fmt = "json" if as_json else fmt
@@ -284,13 +283,10 @@ def check(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: 
     budgets = load_budgets(root)  # bad budgets and a missing lock fail before any build
     lock = None if update else read_lock(lock_path(root))
     flags = specs_from_flags(mains, platforms, tags, cgo) is not None
-    project = _project(repo, mains, platforms, tags, cgo)
     quiet = fmt != "text" and output is None
-    try:
-        result = run_check(project, root, lock, budgets, update=update, keep_others=flags,
-                           progress=progress_for(quiet))
-    finally:
-        project.close()
+    with load_progress(quiet) as progress:
+        project = _project(repo, mains, platforms, tags, cgo, FACTS, progress=progress)
+    result = run_check(project, root, lock, budgets, update=update, keep_others=flags)
     if update:
         err.print(f"wrote {escape(str(lock_path(root)))} ({len(result.changes)} target(s)); commit it")
     _write_report(review.render(review.check_view(result), fmt, limit=max_chars), output)
@@ -375,8 +371,11 @@ def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags
 
     fmt = "json" if as_json else fmt
     quiet = fmt != "table" and output is None
-    project = _project(repo, mains, platforms, tags, cgo, **overrides(package_names, guard_tags))
     strategies = strategies_named(strategy_names)
+    with load_progress(quiet) as progress:
+        project = _project(repo, mains, platforms, tags, cgo, Needs.SUGGEST,
+                           warm=[s.warm for s in strategies if s.warm is not None], progress=progress,
+                           reuse=not no_cache, remember=True, **overrides(package_names, guard_tags))
     found = suggestions(project, strategies, progress_for(quiet), use_cache=not no_cache)
     shown = filtered(found, min_bytes, top)
     measurements = _measure_all(project, shown, run_tests, quiet) if measure else {}
@@ -446,39 +445,31 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
     bytes in the message. Only then is the branch created. Use the target options you gave
     `gotrim suggest`, so that the id means the same candidate.
     """
-    from refactor import report
-    from refactor.measure import verify_and_measure
+    from refactor.apply import apply as apply_candidate
+    from refactor.apply import branch_name, check_branch
     from refactor.suggest import find, strategies_named, suggestions
-    from refactor.workspace import check_branch_name, open_workspace, require_repo
 
-    project = _project(repo, mains, platforms, tags, cgo, **overrides(package_names, guard_tags))
     strategies = strategies_named(strategy_names)
+    if branch is not None and not dry_run:
+        check_branch(repo.resolve(), branch)  # before any build
     say = progress_for(False)
+    with load_progress(False) as progress:
+        project = _project(repo, mains, platforms, tags, cgo, Needs.SUGGEST,
+                           warm=[s.warm for s in strategies if s.warm is not None], progress=progress,
+                           reuse=True, remember=True, **overrides(package_names, guard_tags))
     candidate = find(suggestions(project, strategies, say), candidate_id)
     if dry_run:
         sys.stdout.write(candidate.plan.diff())
         return 0
-    state = require_repo(project.root)
-    touched = sorted(set(candidate.plan.files()) & state.dirty_files)
-    if touched and not allow_dirty:
-        raise UsageError(f"uncommitted changes touch {', '.join(touched)}: commit or stash them, "
-                         "or pass --allow-dirty to apply on HEAD anyway")
-    name = branch or f"gotrim/{candidate.strategy}/{candidate.id}"
-    check_branch_name(state.top, name)
-    with open_workspace(state, keep_at=worktree) as ws:
-        ws.write(candidate.plan)
-        measurement = None
-        if not no_verify:
-            measurement = verify_and_measure(project, ws, candidate, test=run_tests, progress=say, write=False)
-            if not measurement.verified:
-                err.print(f"[bold red]verification failed[/bold red] ({escape(measurement.first_error)}); "
-                          "no branch created")
-                return 1
-        message = report.commit_message(candidate, measurement, module=project.module.path,
-                                        package_bytes=project.size(candidate.targets[0]).packages)
-        sha = ws.commit(message, name)
-    saved = f", {human_bytes(measurement.saved_bytes)} saved (measured)" if measurement else ""
-    out.print(f"branch [bold]{escape(name)}[/bold] at {sha[:12]}{saved}")
+    done = apply_candidate(project, candidate, branch=branch_name(candidate, branch), verify=not no_verify,
+                           allow_dirty=allow_dirty, worktree=worktree, test=run_tests, progress=say)
+    if not done.ok:
+        first = done.measurement.first_error if done.measurement else ""
+        err.print(f"[bold red]verification failed[/bold red] ({escape(first)}); no branch created")
+        return 1
+    m = done.measurement
+    saved = f", {human_bytes(m.saved_bytes)} saved (measured)" if m else ""
+    out.print(f"branch [bold]{escape(done.branch)}[/bold] at {(done.sha or '')[:12]}{saved}")
     if worktree:
         out.print(f"worktree kept at {worktree}")
     return 0
@@ -494,6 +485,36 @@ def targets_progress(total: int, quiet: bool) -> Iterator[tuple[Callable[[str], 
     with _bar(quiet) as bar:
         task = bar.add_task("", total=total)
         yield (lambda msg: bar.update(task, description=msg)), (lambda: bar.advance(task))
+
+
+@contextlib.contextmanager
+def load_progress(quiet: bool) -> Iterator[LoadProgress]:
+    """The loader's progress: on a terminal a transient bar of targets loaded (once there are two or
+    more), elsewhere one status line per step; silent if quiet."""
+    if quiet:
+        yield LoadProgress()
+        return
+    if not err.console.is_terminal:
+        yield LoadProgress(step=progress_for(False))
+        return
+    with contextlib.ExitStack() as stack:
+        state: dict[str, Any] = {}
+
+        def targets(done: int, total: int) -> None:
+            if total < 2:
+                return
+            if "bar" not in state:
+                state["bar"] = stack.enter_context(_bar(False))
+                state["task"] = state["bar"].add_task("", total=total)
+            state["bar"].update(state["task"], completed=done, total=total)
+
+        def step(msg: str) -> None:
+            if "bar" in state:
+                state["bar"].update(state["task"], description=msg)
+            else:
+                err.print(f"[dim]{escape(msg)}[/dim]")
+
+        yield LoadProgress(step=step, targets=targets)
 
 
 def _bar(quiet: bool) -> Any:

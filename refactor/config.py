@@ -74,16 +74,17 @@ class TargetSpec:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything a run needs to know, as a value; strategies read it, never globals."""
+    """What a run's analysis reads besides its targets, as a value; strategies read it, never globals.
+
+    Targets travel separately (load's specs); which strategies run and which candidates are shown
+    (--strategy, --min-bytes, --top) are suggest's business, applied to the ranked, merged candidates:
+    a strategy proposes everything it finds, whatever its estimate.
+    """
 
     root: Path
-    specs: tuple[TargetSpec, ...] = (TargetSpec(),)
-    debug: bool = False
-    min_bytes: int = 0
-    strategies: tuple[str, ...] = ()  # empty = all
-    new_package_names: dict[str, str] = field(default_factory=dict)
-    cache_dir: Path | None = None  # where attributed sizes are remembered; None: nowhere
-    guard_tags: dict[str, str] = field(default_factory=dict)  # default tag or heavy import path -> tag
+    new_package_names: dict[str, str] = field(default_factory=dict)  # split: package -> new package name
+    cache_dir: Path | None = None  # where attributed sizes and kept builds are remembered; None: nowhere
+    guard_tags: dict[str, str] = field(default_factory=dict)  # guard: default tag or heavy import path -> tag
 
 
 def parse_assignments(items: Sequence[str], what: str) -> dict[str, str]:

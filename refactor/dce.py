@@ -5,16 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from refactor.config import Target
+from refactor.gosource import Decl, GoFile
 from refactor.graph import BuildGraph, Package
-from refactor.linker import UNKNOWN, Blocker, DceReport, SymbolIndex, path_to_prefix, project_dce, strip_brackets
+from refactor.linker import UNKNOWN, Blocker, DceReport, SymbolIndex, path_to_prefix, strip_brackets
 from refactor.project import Project
 from refactor.table import Column, Table
-
-Progress = Callable[[str], None]
 
 # The runtime's bootstrap frames, shown as one "…" hop in the table (kept in JSON).
 _BOOT = re.compile(r"^(_rt0_|runtime\.(rt0_go|mainPC|main|main_main·f)$|main$|go:main\.inittasks$)")
@@ -105,38 +103,45 @@ def symbol_decl(symbol: str, prefix: str) -> tuple[str | None, str]:
 
 
 def locate_symbol(project: Project, pkg: Package, symbol: str, index: SymbolIndex) -> tuple[str, int] | None:
-    """The file:line of the function or method a main-module symbol comes from."""
+    """The file:line of the function or method a main-module symbol comes from (from the source
+    model: a method `T.M` or `(*T).M`, a function `F`, a closure `F.func1` in F; `init` is the
+    package's first initialised variable when no init function exists)."""
     prefix = "main" if pkg.import_path == index.prefixes.get("main") else path_to_prefix(pkg.import_path)
     recv, name = symbol_decl(symbol, prefix)
     if symbol.startswith("type:"):
         return None
-    patterns = []
+    decls = [(f, d) for f in _package_files(project, pkg) for d in f.decls]
+    wanted: list[Callable[[Decl], bool]] = []
     if recv:
-        patterns.append(re.compile(rf"^func\s*\(\s*\w*\s*\*?\s*{re.escape(recv)}\b[^)]*\)\s*{re.escape(name)}\b",
-                                   re.M))
-        patterns.append(re.compile(rf"^func\s+{re.escape(recv)}\b", re.M))  # F.func1 leftovers
+        wanted.append(lambda d: d.kind == "method" and d.receiver == recv and d.name == name)
+        wanted.append(lambda d: d.kind == "func" and d.name == recv)  # F.func1 leftovers
     else:
-        patterns.append(re.compile(rf"^func\s+{re.escape(name)}\b", re.M))
+        wanted.append(lambda d: d.kind in ("func", "init") and d.name == name)
     if name == "init" and not recv:
-        patterns.append(re.compile(r"^var\s", re.M))  # package initialisation: first var decl
-    for pat in patterns:
-        site = first_match(project, pkg, pat)
-        if site:
-            return site
+        wanted.append(lambda d: d.kind == "var")  # package initialisation: first var decl
+    for want in wanted:
+        for f, d in decls:
+            if want(d):
+                return f.path, _line_of(f.src, d.spec_start)
     return None
 
 
 def first_match(project: Project, pkg: Package, pattern: re.Pattern[str]) -> tuple[str, int] | None:
     """The module-relative file and 1-based line of the first match of `pattern` in the package's files."""
-    for file in sorted(pkg.files):
-        try:
-            text = (Path(pkg.dir) / file).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        m = pattern.search(text)
+    for f in _package_files(project, pkg):
+        m = pattern.search(f.src.decode("utf-8", "replace"))
         if m:
-            return project.rel(pkg, file), text.count("\n", 0, m.start()) + 1
+            return f.path, f.src.decode("utf-8", "replace").count("\n", 0, m.start()) + 1
     return None
+
+
+def _package_files(project: Project, pkg: Package) -> list[GoFile]:
+    """The package's compiled files, sorted by name, parsed by the source index."""
+    return [project.sources.file(rel) for rel in sorted(project.files_of(pkg))]
+
+
+def _line_of(src: bytes, pos: int) -> int:
+    return src.count(b"\n", 0, pos) + 1
 
 
 def plugin_hops(project: Project, graph: BuildGraph, chain: Iterable[str]) -> tuple[ImportHop, ...]:
@@ -152,9 +157,9 @@ def plugin_hops(project: Project, graph: BuildGraph, chain: Iterable[str]) -> tu
     return tuple(out)
 
 
-def target_dce(project: Project, target: Target, progress: Progress | None = None) -> TargetDce:
-    """Load (build with -dumpdep, cached) and resolve one target's DCE blockers."""
-    report = project_dce(project, target, progress)
+def target_dce(project: Project, target: Target) -> TargetDce:
+    """One target's DCE report (loaded: Needs.DCE) with its chains resolved to packages and sites."""
+    report = project.dce[target]
     graph = project.graphs[target]
     dump = report.dumpdep
     chain = frames(project, graph, dump.root_cause) if dump.root_cause else ()
@@ -163,14 +168,14 @@ def target_dce(project: Project, target: Target, progress: Progress | None = Non
     return TargetDce(report=report, chain=chain, possible=possible, plugin_chain=plugin)
 
 
-def dce_report(project: Project, progress: Progress | None = None) -> tuple[Table, bool]:
+def dce_report(project: Project) -> tuple[Table, bool]:
     """The `gotrim dce` table and JSON for every target, and whether any blocker was found."""
     rows: list[dict[str, Any]] = []
     data: list[dict[str, Any]] = []
     notes: list[str] = []
     found = False
     for target in project.targets:
-        t = target_dce(project, target, progress)
+        t = target_dce(project, target)
         found = found or t.blocked
         data.append(dce_json(t))
         rows.extend(dce_rows(t))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from refactor.config import Settings, Target, TargetSpec
 from refactor.errors import GotrimError
-from refactor.facts import STD, BinaryFacts, Hop, facts, target_key
+from refactor.facts import FACTS, STD, BinaryFacts, Hop, facts_all, target_key
 from refactor.toolchain import Go
 
 Progress = Callable[[str], None]
@@ -400,7 +400,7 @@ def _load_side(go: Go, module_dir: Path, specs: Sequence[TargetSpec], cache_dir:
                progress: Progress | None) -> tuple[list[BinaryFacts], str]:
     """Load and build every target of one side (targets whose main package does not exist there are
     left out: they are added or removed binaries). A failure names the commit."""
-    from refactor.project import load
+    from refactor.load import LoadProgress, load
 
     what = side.description if side.commit else "the working tree"
     if not module_dir.is_dir():
@@ -409,13 +409,10 @@ def _load_side(go: Go, module_dir: Path, specs: Sequence[TargetSpec], cache_dir:
     present = tuple(s for s in specs if _mains_exist(module_dir, s))
     if not present:
         return [], ""
-    say = (lambda msg: progress(f"{side.ref}: {msg}")) if progress else None
+    say = LoadProgress(step=lambda msg: progress(f"{side.ref}: {msg}")) if progress else None
     try:
-        project = load(go, Settings(root=module_dir, cache_dir=cache_dir), present)
-        try:
-            out = [facts(project, t, say) for t in project.targets]
-        finally:
-            project.close()
+        project = load(go, Settings(root=module_dir, cache_dir=cache_dir), present, FACTS, progress=say)
+        out = facts_all(project)
     except CommitError:
         raise
     except GotrimError as exc:

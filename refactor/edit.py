@@ -1,12 +1,13 @@
-"""Byte-range edits, file changes and plans, plus Go-aware edit helpers that keep files gofmt-clean.
+"""Go-aware edit helpers: each returns the Edits (refactor.plan) of one change to one parsed file.
 
 Helpers return lists of Edit computed from one parse; apply them with apply_edits (which refuses
-overlaps). Files with syntax errors are never rewritten: helpers raise SourceError on them.
+overlaps). Files with syntax errors are never rewritten: helpers raise SourceError on them. The
+formatting rule for everything gotrim writes (format_change) is here too.
 """
 
 from __future__ import annotations
 
-import difflib
+import ast
 import functools
 import os
 import shutil
@@ -22,6 +23,7 @@ from refactor.gosource import (
     GoFile,
     Import,
     ImportDecl,
+    ImportLines,
     analyze,
     format_build_expr,
     guess_package_name,
@@ -30,106 +32,7 @@ from refactor.gosource import (
     parse_plus_build,
     plus_build_lines,
 )
-
-
-@dataclass(frozen=True)
-class Edit:
-    """Replace src[start:end] with new (an insertion when start == end)."""
-
-    start: int
-    end: int
-    new: bytes
-
-
-@dataclass(frozen=True)
-class FileChange:
-    """One file's bytes before and after; None means the file does not exist (create/delete)."""
-
-    path: str
-    before: bytes | None
-    after: bytes | None
-
-
-@dataclass(frozen=True)
-class Plan:
-    """The exact file changes of one candidate refactor."""
-
-    title: str
-    changes: tuple[FileChange, ...]
-
-    def files(self) -> list[str]:
-        """Paths that the plan changes, sorted."""
-        return sorted(c.path for c in self.changes if c.before != c.after)
-
-    def diff(self) -> str:
-        """A unified diff in `git diff` form (a/ b/ prefixes, /dev/null), files sorted by path."""
-        return "".join(_file_diff(c) for c in sorted(self.changes, key=lambda c: c.path))
-
-    def write_to(self, root: Path) -> None:
-        """Write the changes into the tree at root: files created, rewritten or deleted."""
-        for change in self.changes:
-            dst = root / change.path
-            if change.after is None:
-                dst.unlink()
-            else:
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                dst.write_bytes(change.after)
-
-
-def _file_diff(c: FileChange) -> str:
-    if c.before == c.after:
-        return ""
-    head = [f"diff --git a/{c.path} b/{c.path}\n"]
-    if c.before is None:
-        head.append("new file mode 100644\n")
-    elif c.after is None:
-        head.append("deleted file mode 100644\n")
-    a = _diff_lines(c.before)
-    b = _diff_lines(c.after)
-    if not a and not b:
-        return "".join(head)
-    old = "/dev/null" if c.before is None else f"a/{c.path}"
-    new = "/dev/null" if c.after is None else f"b/{c.path}"
-    out = head + [f"--- {old}\n", f"+++ {new}\n"]
-    for i, line in enumerate(difflib.unified_diff(a, b, n=3, lineterm="")):
-        if i < 2:
-            continue  # difflib's own file header
-        if line.startswith("@@"):
-            out.append(line + "\n")
-        elif line.endswith("\n"):
-            out.append(line)
-        else:
-            out.append(line + "\n\\ No newline at end of file\n")
-    return "".join(out)
-
-
-def _diff_lines(data: bytes | None) -> list[str]:
-    """Lines split on \\n only (a CR stays content), with their line ends."""
-    if not data:
-        return []
-    parts = data.split(b"\n")
-    lines = [p.decode("utf-8", "surrogateescape") + "\n" for p in parts[:-1]]
-    if parts[-1]:
-        lines.append(parts[-1].decode("utf-8", "surrogateescape"))
-    return lines
-
-
-def apply_edits(src: bytes, edits: Iterable[Edit]) -> bytes:
-    """Apply non-overlapping edits; insertions at one offset keep their given order. EditError on overlap."""
-    indexed = sorted(enumerate(edits), key=lambda ie: (ie[1].start, ie[1].end, ie[0]))
-    out: list[bytes] = []
-    pos = 0
-    for _, e in indexed:
-        if not 0 <= e.start <= e.end <= len(src):
-            raise EditError(f"edit [{e.start}, {e.end}) is outside the file (0..{len(src)})")
-        if e.start < pos:
-            raise EditError(f"overlapping edits at byte {e.start}: refusing to guess which one wins")
-        out.append(src[pos:e.start])
-        out.append(e.new)
-        pos = e.end
-    out.append(src[pos:])
-    return b"".join(out)
-
+from refactor.plan import Edit, FileChange, Plan
 
 # ---------------------------------------------------------------------------------------------------------
 # line helpers
@@ -621,6 +524,228 @@ def unqualify(
 
 
 # ---------------------------------------------------------------------------------------------------------
+# whole lines and import declarations (code that moves declarations between files)
+
+
+def delete_lines(src: bytes, ranges: Sequence[tuple[int, int]], replacements: Mapping[int, bytes] | None = None,
+                 inserts: Mapping[int, bytes] | None = None) -> list[Edit]:
+    """Delete whole-line byte ranges, keeping blank lines gofmt-clean around each deleted run.
+
+    `replacements` maps a range start to text put where that range was (forwarders); `inserts` maps
+    a line start to text put before that line. EditError when a range does not cover whole lines.
+    """
+    replacements = replacements or {}
+    inserts = inserts or {}
+    lines = src.splitlines(keepends=True)
+    offsets = [0]
+    for ln in lines:
+        offsets.append(offsets[-1] + len(ln))
+    index = {off: i for i, off in enumerate(offsets)}
+    dead = [False] * len(lines)
+    put: dict[int, bytes] = {}
+    for start, end in ranges:
+        if start not in index or end not in index:
+            raise EditError(f"range {start}-{end} does not cover whole lines")
+        for i in range(index[start], index[end]):
+            dead[i] = True
+        if start in replacements:
+            put[index[start]] = replacements[start]
+    # A blank line between two deleted runs goes with them (unless text is put there).
+    for i, ln in enumerate(lines):
+        if not dead[i] and not ln.strip() and 0 < i < len(lines) - 1 and dead[i - 1] and dead[i + 1] \
+                and (i + 1) not in put:
+            dead[i] = True
+    before_line = {index[k]: v for k, v in inserts.items() if k in index}
+    out: list[int | bytes] = []  # the new file: kept line numbers and new text, in order
+
+    def text_of(piece: int | bytes) -> bytes:
+        return lines[piece] if isinstance(piece, int) else piece
+
+    i = 0
+    while i <= len(lines):
+        if i in before_line:
+            out.append(before_line[i])
+        if i == len(lines):
+            break
+        if not dead[i]:
+            out.append(i)
+            i += 1
+            continue
+        j = i
+        text = b""
+        while j < len(lines) and dead[j]:
+            text += put.get(j, b"")
+            j += 1
+        if text:
+            out.append(text)
+        else:
+            prev_blank = not out or not text_of(out[-1]).strip()
+            next_blank = j >= len(lines) or not lines[j].strip()
+            if prev_blank and next_blank:
+                if j < len(lines):
+                    j += 1  # drop the blank line after the run
+                elif out:
+                    out.pop()  # run at the end of the file: drop the blank line before it
+        i = j
+    edits: list[Edit] = []
+    line, pending = 0, b""
+    for piece in out:
+        if isinstance(piece, bytes):
+            pending += piece
+            continue
+        if piece > line or pending:
+            edits.append(Edit(offsets[line], offsets[piece], pending))
+        line, pending = piece + 1, b""
+    if line < len(lines) or pending:
+        edits.append(Edit(offsets[line], offsets[len(lines)], pending))
+    return edits
+
+
+@dataclass(frozen=True)
+class ImportChange:
+    """What to do to a file's imports: remove paths, repoint one path, add paths."""
+
+    remove: frozenset[str] = frozenset()
+    repoint: tuple[tuple[str, str, str | None], ...] = ()  # (old path, new path, new explicit name)
+    add: tuple[tuple[str, str | None], ...] = ()  # (path, explicit name)
+
+
+def rewrite_imports(f: GoFile, change: ImportChange) -> list[Edit]:
+    """Edits that rewrite the file's import declarations; runs stay sorted as gofmt wants them, a new
+    third-party import joins the run of module paths."""
+    repoint = {old: (new, name) for old, new, name in change.repoint}
+    add = list(change.add)
+    edits: list[Edit] = []
+    decls = list(f.import_decl_lines)
+    if not decls:
+        if add:
+            body = _render_imports([[_spec_line(p, n) for p, n in sorted(add)]], len(add) > 1)
+            pos = f.package_line_end
+            edits.append(Edit(pos, pos, b"\n" + body))
+        return edits
+    imports = f.import_lines
+    for di, (start, end, _paren) in enumerate(decls):
+        specs = [imp for imp in imports if start <= imp.start < end]
+        runs: list[list[bytes]] = [[]]
+        text = f.src[start:end]
+        if not any(imp.grouped for imp in specs):
+            for imp in specs:
+                item = _respec(f, imp, repoint, change.remove)
+                if item:
+                    runs[-1].append(item)
+        else:
+            open_at = text.index(b"(") + 1
+            close_at = text.rindex(b")")
+            body = text[open_at:close_at]
+            pos = start + open_at
+            pending = b""
+            for ln in body.splitlines(keepends=True):
+                line_start = pos
+                pos += len(ln)
+                found = next((sp for sp in specs if sp.start <= line_start < sp.end), None)
+                if found is None:
+                    if not ln.strip():
+                        if runs[-1]:
+                            runs.append([])
+                    elif ln.strip().startswith(b"//"):
+                        pending += ln
+                    continue
+                if found.start != line_start:
+                    continue  # later line of a multi-line spec
+                item = _respec(f, found, repoint, change.remove)
+                if item:
+                    runs[-1].append(pending + item)
+                pending = b""
+        if di == len(decls) - 1 and add:
+            items = [_spec_line(p, n) for p, n in add]
+            target = next((r for r in reversed(runs) if any(not _is_std(_path_of(x)) for x in r)), None)
+            if target is None:
+                runs.append(items)
+            else:
+                target.extend(items)
+        runs = [sorted(r, key=_path_of) for r in runs if r]
+        count = sum(len(r) for r in runs)
+        if count == 0:
+            edits.append(Edit(start, end, b""))
+        else:
+            new = _render_imports(runs, count > 1 or any(imp.grouped for imp in specs))
+            if new != text:
+                edits.append(Edit(start, end, new))
+    return edits
+
+
+def _respec(f: GoFile, imp: ImportLines, repoint: Mapping[str, tuple[str, str | None]], remove: frozenset[str]
+            ) -> bytes:
+    if imp.path in remove:
+        return b""
+    line = f.src[imp.start:imp.end]
+    if imp.path in repoint:
+        new, name = repoint[imp.path]
+        return _spec_line(new, name if name is not None else imp.name)
+    # A spec line of a one-line `import "x"` declaration: keep only the spec part.
+    stripped = line.strip()
+    if stripped.startswith(b"import "):
+        stripped = stripped[len(b"import "):]
+    return b"\t" + stripped + b"\n"
+
+
+def _spec_line(path: str, name: str | None) -> bytes:
+    return b"\t" + (name.encode() + b" " if name else b"") + b'"' + path.encode() + b'"\n'
+
+
+def _path_of(item: bytes) -> str:
+    last = item.rstrip(b"\n").split(b"\n")[-1]
+    q = last.find(b'"')
+    return last[q + 1:last.find(b'"', q + 1)].decode() if q >= 0 else ""
+
+
+def _render_imports(runs: list[list[bytes]], grouped: bool) -> bytes:
+    if not grouped:
+        return b"import " + runs[0][0].strip() + b"\n"
+    return b"import (\n" + b"\n".join(b"".join(r) for r in runs) + b")\n"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Go string literals
+
+
+def go_quote(s: str) -> str:
+    """A Go interpreted string literal for s."""
+    out = ['"']
+    for ch in s:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def go_string_value(literal: str) -> str | None:
+    """The value of a Go string literal (interpreted or raw), or None when it is not one."""
+    literal = literal.strip()
+    if literal.startswith("`") and literal.endswith("`") and len(literal) >= 2:
+        return literal[1:-1].replace("\r", "")
+    if literal.startswith('"') and literal.endswith('"'):
+        try:
+            value = ast.literal_eval(literal)
+        except (SyntaxError, ValueError):
+            return None
+        return value if isinstance(value, str) else None
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------
 # new files and gofmt
 
 
@@ -644,9 +769,14 @@ def new_file(
     return b"".join(out)
 
 
-@functools.lru_cache(maxsize=1)
-def gofmt_path() -> str:
-    """The gofmt binary: from PATH, else next to `go` in GOROOT/bin."""
+@functools.lru_cache(maxsize=4)
+def gofmt_path(go_path: str | None = None) -> str:
+    """The gofmt of the toolchain whose `go` is go_path (beside it in GOROOT/bin); else from PATH, else
+    next to the `go` on PATH."""
+    if go_path:
+        beside = Path(go_path).with_name("gofmt")
+        if beside.exists():
+            return str(beside)
     found = shutil.which("gofmt")
     if found:
         return found
@@ -659,29 +789,159 @@ def gofmt_path() -> str:
     raise EditError("gofmt not found: put Go's bin directory on PATH")
 
 
-def gofmt(src: bytes) -> bytes:
+def gofmt(src: bytes, binary: str | None = None) -> bytes:
     """gofmt's output for src; SourceError when gofmt rejects it."""
-    proc = subprocess.run([gofmt_path()], input=src, capture_output=True, timeout=120)
+    proc = subprocess.run([binary or gofmt_path()], input=src, capture_output=True, timeout=120)
     if proc.returncode != 0:
         raise SourceError("gofmt: " + proc.stderr.decode("utf-8", "replace").strip())
     return proc.stdout
 
 
-def gofmt_check(files: Mapping[str, bytes]) -> dict[str, bytes]:
+def gofmt_check(files: Mapping[str, bytes], binary: str | None = None) -> dict[str, bytes]:
     """The files (path -> content) that gofmt would change, with gofmt's output."""
-    if not files:
-        return {}
+    outs = gofmt_many(list(files.values()), binary)
     out: dict[str, bytes] = {}
-    with tempfile.TemporaryDirectory(prefix="gotrim-gofmt-") as tmp:
-        names: dict[str, str] = {}
-        for i, (path, data) in enumerate(files.items()):
-            name = os.path.join(tmp, f"f{i}.go")
-            Path(name).write_bytes(data)
-            names[name] = path
-        proc = subprocess.run([gofmt_path(), "-l", *names], capture_output=True, timeout=600)
-        for line in proc.stdout.decode().splitlines():
-            if line in names:
-                out[names[line]] = gofmt(files[names[line]])
-        if proc.returncode != 0 and not out:
-            raise SourceError("gofmt: " + proc.stderr.decode("utf-8", "replace").strip())
+    for (path, data), result in zip(files.items(), outs, strict=True):
+        if isinstance(result, SourceError):
+            raise result
+        if result != data:
+            out[path] = result
     return out
+
+
+def gofmt_many(sources: Sequence[bytes], binary: str | None = None) -> list[bytes | SourceError]:
+    """gofmt's output for each source (a SourceError where gofmt rejects it), in one or two gofmt
+    processes whatever their number: `gofmt -l` finds the ones to change, `gofmt -w` changes them."""
+    unique = list(dict.fromkeys(sources))
+    done: dict[bytes, bytes | SourceError] = {}
+    for src in unique:
+        hit = _FORMATTED.get(src)
+        if hit is not None:
+            done[src] = hit
+    todo = [s for s in unique if s not in done]
+    if todo:
+        gofmt_bin = binary or gofmt_path()
+        with tempfile.TemporaryDirectory(prefix="gotrim-gofmt-") as tmp:
+            names = {os.path.join(tmp, f"f{i}.go"): src for i, src in enumerate(todo)}
+            for name, src in names.items():
+                Path(name).write_bytes(src)
+            proc = subprocess.run([gofmt_bin, "-l", *names], capture_output=True, timeout=600)
+            listed = [ln for ln in proc.stdout.decode().splitlines() if ln in names]
+            errors: dict[str, list[str]] = {}
+            for line in proc.stderr.decode("utf-8", "replace").splitlines():
+                name = line.split(":", 1)[0]
+                if name in names:
+                    errors.setdefault(name, []).append(line[len(tmp) + 1:])
+            if proc.returncode != 0 and not errors:
+                raise SourceError("gofmt: " + proc.stderr.decode("utf-8", "replace").strip())
+            changed = [n for n in listed if n not in errors]
+            if changed:
+                subprocess.run([gofmt_bin, "-w", *changed], capture_output=True, timeout=600, check=False)
+            for name, src in names.items():
+                result: bytes | SourceError
+                if name in errors:
+                    result = SourceError("gofmt: " + "; ".join(errors[name][:3]))
+                else:
+                    result = Path(name).read_bytes() if name in changed else src
+                done[src] = result
+                if len(_FORMATTED) < 4096:
+                    _FORMATTED[src] = result
+    return [done[s] for s in sources]
+
+
+_FORMATTED: dict[bytes, bytes | SourceError] = {}  # gofmt's answers, by input (gofmt is a pure function)
+
+
+def format_plans(plans: Sequence[Plan], binary: str | None = None) -> list[Plan | SourceError]:
+    """format_plan for each plan (gofmt runs once for all of them); a SourceError in place of a plan
+    whose Go text does not parse."""
+    texts = [t for p in plans for c in p.changes if c.path.endswith(".go")
+             for t in (c.before, c.after) if t is not None]
+    gofmt_many([_lf(t) for t in texts], binary)  # one gofmt for all: format_plan then hits the cache
+    out: list[Plan | SourceError] = []
+    for p in plans:
+        try:
+            out.append(format_plan(p, binary))
+        except SourceError as exc:
+            out.append(exc)
+    return out
+
+
+def format_plan(plan: Plan, binary: str | None = None) -> Plan:
+    """The plan with gotrim's text gofmt-clean (format_changes); SourceError when a Go file it writes
+    does not parse."""
+    changes = format_changes(plan.changes, binary)
+    return plan if changes == plan.changes else Plan(plan.title, changes)
+
+
+def format_changes(changes: Sequence[FileChange], binary: str | None = None) -> tuple[FileChange, ...]:
+    """Go files as gotrim writes them: a new file gofmt'd; an edited file that was gofmt-clean gofmt'd
+    after the edit; in a file the user left unformatted, only the lines gotrim changed are formatted
+    (no wholesale reformatting of the user's code). CRLF files keep CRLF (gofmt writes LF).
+
+    gofmt runs once for every file of the changes (gofmt_many)."""
+    work: list[tuple[int, bytes | None, bytes, bool]] = []  # change index, LF before, LF after, crlf
+    for i, c in enumerate(changes):
+        if c.after is None or not c.path.endswith(".go"):
+            continue
+        crlf = _is_crlf(c.before if c.before is not None else c.after)
+        before = _lf(c.before) if c.before is not None and crlf else c.before
+        after = _lf(c.after) if crlf else c.after
+        work.append((i, before, after, crlf))
+    if not work:
+        return tuple(changes)
+    inputs = [x for _, before, after, _ in work for x in ((before,) if before is not None else ()) + (after,)]
+    formatted = dict(zip(inputs, gofmt_many(inputs, binary), strict=True))
+    out = list(changes)
+    for i, before, after, crlf in work:
+        fa = formatted[after]
+        if isinstance(fa, SourceError):
+            raise SourceError(f"{changes[i].path}: gotrim's edit does not parse ({fa}); please report it")
+        fb = formatted[before] if before is not None else None
+        if before is None or fb == before or isinstance(fb, SourceError):
+            new = fa
+        else:
+            new = _format_touched(before, after, fa)
+        if crlf:
+            new = new.replace(b"\n", b"\r\n")
+        if new != changes[i].after:
+            out[i] = FileChange(changes[i].path, changes[i].before, new)
+    return tuple(out)
+
+
+def _is_crlf(src: bytes) -> bool:
+    nl = src.find(b"\n")
+    return nl > 0 and src[nl - 1:nl] == b"\r"
+
+
+def _lf(src: bytes) -> bytes:
+    return src.replace(b"\r\n", b"\n")
+
+
+def _format_touched(before: bytes, after: bytes, formatted: bytes) -> bytes:
+    """after with only those of gofmt's changes that fall on lines gotrim changed (or beside them)."""
+    import difflib
+
+    b_lines = before.splitlines(keepends=True)
+    a_lines = after.splitlines(keepends=True)
+    f_lines = formatted.splitlines(keepends=True)
+    touched: set[int] = set()
+    for tag, _i1, _i2, j1, j2 in difflib.SequenceMatcher(a=b_lines, b=a_lines, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        touched.update(range(j1, j2))
+        if j1 == j2:  # a deletion: the lines it joins may need a blank line more or less
+            touched.update((j1 - 1, j1))
+    out: list[bytes] = []
+    pos = 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a_lines, b=f_lines, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        near = range(i1, i2) if i2 > i1 else range(i1 - 1, i1 + 1)
+        if not touched.intersection(near):
+            continue
+        out.extend(a_lines[pos:i1])
+        out.extend(f_lines[j1:j2])
+        pos = i2
+    out.extend(a_lines[pos:])
+    return b"".join(out)

@@ -8,21 +8,23 @@ binaries (refactor.buildinfo) give the same shape without a build graph.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from refactor.config import Target
+from refactor.project import Needs
 from refactor.toolchain import Go
 
 if TYPE_CHECKING:
     from refactor.graph import BuildGraph
     from refactor.project import Project
 
-Progress = Callable[[str], None]
 STD = "std"  # the module key of standard-library packages
 Edge = tuple[str, str]
+# What facts() reads: graphs and sources (chains, import sites), the attributed -dumpdep build.
+FACTS = Needs.GRAPHS | Needs.SOURCES | Needs.SIZES | Needs.DCE
 
 
 @dataclass(frozen=True)
@@ -139,14 +141,14 @@ def target_key(target: Target) -> tuple[str, str, str, tuple[str, ...], bool, st
     return (target.main, target.goos, target.goarch, target.tags, target.cgo, target.ldflags)
 
 
-def facts(project: Project, target: Target, progress: Progress | None = None) -> BinaryFacts:
-    """The facts of one target of a loaded project: one -dumpdep build gives the DCE report and
-    the attributed binary (cached in the project, so a second call builds nothing)."""
+def facts(project: Project, target: Target) -> BinaryFacts:
+    """The facts of one target of a project loaded with Needs.FACTS: the -dumpdep build's DCE report
+    and its attributed binary, both loaded up front (nothing is built here)."""
     from refactor.dce import _skip_boot, target_dce
-    from refactor.linker import project_dce
 
-    report = project_dce(project, target, progress, attribute=True)
-    size = project.loaded_size(target) or project.size(target, progress)
+    project.require(FACTS, "check/diff")
+    report = project.dce[target]
+    size = project.sizes[target]
     resolved = target_dce(project, target)
     graph = project.graphs[target]
     chain = tuple(Hop(f.symbol, f.package, f.site) for f in _skip_boot(resolved.chain)) \
@@ -174,14 +176,6 @@ def read_gomod(go: Go, module_dir: Path) -> GoMod:
     return GoMod(go=str(data.get("Go") or ""), toolchain=str(data.get("Toolchain") or ""), requires=requires)
 
 
-def facts_all(project: Project, progress: Progress | None = None) -> list[BinaryFacts]:
-    """facts() of every target, several builds at a time (builds.link_slots), in target order."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from refactor import attribcore
-    from refactor.builds import link_slots
-
-    attribcore.prepare(project.go)  # a first run ever builds the attribution core beside the links
-    with ThreadPoolExecutor(max_workers=link_slots()) as pool:
-        jobs = [pool.submit(facts, project, t, progress) for t in project.targets]
-        return [j.result() for j in jobs]
+def facts_all(project: Project) -> list[BinaryFacts]:
+    """facts() of every target, in target order."""
+    return [facts(project, t) for t in project.targets]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,3 +54,22 @@ def repo_state(module_dir: Path) -> RepoState | None:
         path = entry[3:]
         dirty.add(path[len(rel) + 1:] if rel and path.startswith(rel + "/") else path)
     return RepoState(top=top, module_rel=rel, head=head_proc.stdout.strip(), dirty_files=frozenset(dirty))
+
+
+def git_common_dir(module_dir: Path) -> Path | None:
+    """The repository's common .git directory (shared by its worktrees), or None outside git."""
+    proc = subprocess.run(["git", "rev-parse", "--path-format=absolute", "--git-common-dir"], cwd=module_dir,
+                          capture_output=True, text=True)
+    out = proc.stdout.strip()
+    return Path(out) if proc.returncode == 0 and out else None
+
+
+def dirty_digest(state: RepoState) -> str:
+    """A digest of the uncommitted files' names and contents (what HEAD alone does not say)."""
+    h = hashlib.sha256()
+    for rel in sorted(state.dirty_files):
+        p = state.top / state.module_rel / rel
+        h.update(rel.encode() + b"\0")
+        if p.is_file():
+            h.update(p.read_bytes())
+    return h.hexdigest()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -239,9 +239,57 @@ class GoFile:
                 out.setdefault(n, []).append(imp)
         return out
 
+    def import_paths(self, package_names: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Local name -> import path for this file's imports (blank and dot imports left out). An import
+        whose package name is not known (package_names, else the file's own) maps under each name it
+        may bind."""
+        known = dict(self.import_names)
+        known.update(package_names or {})
+        out: dict[str, str] = {}
+        for imp in self.imports:
+            for name in import_local_candidates(imp, known.get(imp.path)):
+                if name not in ("_", "."):
+                    out.setdefault(name, imp.path)
+        return out
+
     def selectors(self) -> frozenset[str]:
         """Names the file selects with `x.name` or declares as interface methods: the methods it may call."""
         return frozenset().union(*(d.selectors for d in self.decls))
+
+    @functools.cached_property
+    def units(self) -> tuple[Unit, ...]:
+        """The file's movable units (see Unit), in source order."""
+        return tuple(_units(self))
+
+    @functools.cached_property
+    def header(self) -> bytes:
+        """Everything before the package clause and its doc comment (comments, build constraint)."""
+        if not self.package_end:
+            return b""
+        return self.src[:_doc_line_start(node_at(self.src, self.package_start, self.package_end), self.src)]
+
+    @property
+    def package_line_end(self) -> int:
+        """The byte after the package clause's line (0 when there is none)."""
+        return _line_end(self.src, self.package_end) if self.package_end else 0
+
+    @functools.cached_property
+    def import_lines(self) -> tuple[ImportLines, ...]:
+        """Every import spec with the whole lines it spans (its doc comment too, inside a group)."""
+        out = []
+        src = self.src
+        for d in self.import_decls:
+            paren = d.lparen is not None
+            for sp in d.specs:
+                start = _doc_line_start(node_at(src, sp.start, sp.end), src) if paren else _line_start(src, sp.start)
+                out.append(ImportLines(sp.path, sp.name, start, _line_end(src, sp.end), paren))
+        return tuple(out)
+
+    @functools.cached_property
+    def import_decl_lines(self) -> tuple[tuple[int, int, bool], ...]:
+        """(start, end, parenthesised) whole-line ranges of the import declarations."""
+        return tuple((_line_start(self.src, d.start), _line_end(self.src, d.end), d.lparen is not None)
+                     for d in self.import_decls)
 
     def check(self) -> None:
         """Raise SourceError when the file has syntax errors (such files are never rewritten)."""
@@ -1065,6 +1113,293 @@ def struct_fields(src: bytes, spec: Node) -> frozenset[str]:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Movable units: what code that moves declarations between files and packages works with
+
+
+@dataclass(frozen=True)
+class ImportLines:
+    """One import spec by its whole lines: path, explicit name (or None), line range, inside a group."""
+
+    path: str
+    name: str | None
+    start: int  # start of the spec's first line (its doc comment's, inside a group)
+    end: int  # end of the spec's last line, newline included
+    grouped: bool
+
+
+@dataclass(frozen=True)
+class Unit:
+    """The smallest piece of top-level code that can move on its own: a func, a method, one spec of a
+    type/var group, or a whole const group (moving one spec of such a group would change the others'
+    values through iota or implicit repetition). Units span whole lines, doc comments included."""
+
+    file: str  # the file's name in its package directory
+    kind: str  # func | method | type | alias | var | const | init
+    names: tuple[str, ...]  # names it declares (method: the method name)
+    receiver: str | None  # receiver type name for methods
+    start: int  # first byte of its first line (doc comment included)
+    end: int  # byte after its last line's newline
+    text: bytes  # a standalone top-level declaration (group keyword added for specs)
+    grouped: bool  # a spec inside a parenthesised group of other specs
+    refs: frozenset[tuple[str | None, str]]  # (qualifier or None, name), composite-literal keys included
+    selectors: frozenset[str]  # every name selected with `.name`
+    signature: Signature | None = None
+    generic: bool = False
+    fields: frozenset[str] = frozenset()  # struct field names of a type
+    index: int = 0  # order within the file
+    group: tuple[int, int] | None = None  # line range of the enclosing group declaration
+    pointer: bool = False  # method with a pointer receiver
+
+    @property
+    def key(self) -> str:
+        """Stable key: `file:Name`, `file:Recv.Name` or `file:init#n`."""
+        if self.kind == "method":
+            return f"{self.file}:{self.receiver}.{self.names[0]}"
+        if self.kind == "init":
+            return f"{self.file}:init#{self.index}"
+        return f"{self.file}:{','.join(self.names)}"
+
+    @property
+    def label(self) -> str:
+        """How a reader names it: `Greeting`, `(*Counter).Add`, `init (typecheck.go)`."""
+        if self.kind == "method":
+            return f"(*{self.receiver}).{self.names[0]}" if self.pointer else f"{self.receiver}.{self.names[0]}"
+        if self.kind == "init":
+            return f"init ({self.file})"
+        return ", ".join(self.names)
+
+
+def _doc_line_start(node: Node, src: bytes) -> int:
+    """Start of the line of the doc comment directly above node (no blank line between), else of node."""
+    start = node.start_byte
+    prev = node.prev_sibling
+    while prev is not None and prev.type == "comment" and prev.end_point[0] >= node.start_point[0] - 1:
+        # the comment must end on the line just above the current start, and stand on its own line
+        if src[_line_start(src, prev.start_byte):prev.start_byte].strip():
+            break
+        cur_row = prev.start_point[0]
+        start = prev.start_byte
+        node = prev
+        prev = prev.prev_sibling
+        if prev is not None and prev.end_point[0] < cur_row - 1:
+            break
+    return _line_start(src, start)
+
+
+def _units(f: GoFile) -> list[Unit]:
+    """Group the file's declarations (one per name) into units, in source order."""
+    specs: list[list[Decl]] = []  # declarations sharing one spec (or func)
+    for d in f.decls:
+        if specs and specs[-1][0].spec_start == d.spec_start:
+            specs[-1].append(d)
+        else:
+            specs.append([d])
+    out: list[Unit] = []
+    i = 0
+    while i < len(specs):
+        d = specs[i][0]
+        if d.kind in ("func", "init", "method"):
+            out.append(_func_unit(f, d, len(out)))
+            i += 1
+            continue
+        group = [specs[i]]
+        if d.group_start is not None:
+            while i + len(group) < len(specs) and specs[i + len(group)][0].group_start == d.group_start:
+                group.append(specs[i + len(group)])
+        out.extend(_spec_units(f, group, len(out)))
+        i += len(group)
+    return out
+
+
+def _unit_refs_of(decls: list[Decl], own: tuple[str, ...]) -> frozenset[tuple[str | None, str]]:
+    """What the declarations name: their references, plus composite-literal keys (field names count:
+    code that moves must see `T{field: x}` even where a local `field` shadows it)."""
+    refs: set[tuple[str | None, str]] = {(r.qualifier, r.name) for d in decls for r in d.refs}
+    refs |= {(None, n) for d in decls for n in d.universe_refs | d.literal_keys}
+    return frozenset(refs - {(None, n) for n in own})
+
+
+def _func_unit(f: GoFile, d: Decl, index: int) -> Unit:
+    src, name = f.src, f.path.rsplit("/", 1)[-1]
+    start, end = _line_start(src, d.start), _line_end(src, d.end)
+    sig = decl_signature(f, d)
+    sels = frozenset(d.selectors)
+    if d.kind == "method":
+        return Unit(name, "method", (d.name,), d.receiver, start, end, src[start:end], False,
+                    _unit_refs_of([d], ()), sels, sig, index=index, pointer=d.pointer_receiver)
+    return Unit(name, d.kind, (d.name,), None, start, end, src[start:end], False, _unit_refs_of([d], (d.name,)),
+                sels, sig, generic=bool(sig.type_params), index=index)
+
+
+def _spec_units(f: GoFile, specs: list[list[Decl]], index: int) -> list[Unit]:
+    """Units of one type/var/const declaration: a unit per spec of a group, else one for the whole."""
+    src, file = f.src, f.path.rsplit("/", 1)[-1]
+    first = specs[0][0]
+    keyword = "type" if first.kind == "alias" else first.kind
+    grouped = first.group_start is not None and first.group_end is not None
+    if grouped:
+        assert first.group_start is not None and first.group_end is not None
+        start, end = _line_start(src, first.group_start), _line_end(src, first.group_end)
+    else:
+        start, end = _line_start(src, first.start), _line_end(src, first.end)
+    if not grouped or keyword == "const" or len(specs) == 1:
+        # A const group moves as a whole: implicit repetition and iota tie its specs together, and
+        # keeping it whole keeps gofmt's alignment of the group intact on both sides.
+        names = tuple(d.name for spec in specs for d in spec)
+        kind = "alias" if any(spec[0].kind == "alias" for spec in specs) else keyword
+        types = [spec[0] for spec in specs if spec[0].kind == "type"]
+        fields = struct_fields(src, decl_node(f, types[-1])) if types else frozenset()
+        generic = bool(types) and decl_node(f, types[-1]).child_by_field_name("type_parameters") is not None
+        decls = [d for spec in specs for d in spec]
+        return [Unit(file, kind, names, None, start, end, src[start:end], False, _unit_refs_of(decls, names),
+                     frozenset().union(*(d.selectors for d in decls)), generic=generic, fields=fields,
+                     index=index)]
+    out = []
+    for i, spec in enumerate(specs):
+        d = spec[0]
+        s_start, s_end = _line_start(src, d.start), _line_end(src, d.end)
+        code_at = _line_start(src, d.spec_start)
+        # Re-indent the spec as a top-level declaration: drop one leading tab per line.
+        text = _dedent(src[s_start:code_at]) + keyword.encode() + b" " + _dedent(src[code_at:s_end])
+        names = tuple(x.name for x in spec)
+        node = decl_node(f, d)
+        out.append(Unit(file, d.kind, names, None, s_start, s_end, text, True, _unit_refs_of(spec, names),
+                        frozenset(d.selectors), fields=struct_fields(src, node) if d.kind == "type" else frozenset(),
+                        generic=node.child_by_field_name("type_parameters") is not None, index=index + i,
+                        group=(start, end)))
+    return out
+
+
+def _dedent(text: bytes) -> bytes:
+    return b"\n".join(ln[1:] if ln.startswith(b"\t") else ln for ln in text.split(b"\n"))
+
+
+def identifier_sites(src: bytes, names: Iterable[str], ranges: Sequence[tuple[int, int]] | None = None,
+                     with_fields: bool = False) -> list[tuple[int, int, str]]:
+    """(start, end, name) of unqualified identifiers with one of these names (declarations included),
+    inside ranges when given; field names too when with_fields."""
+    wanted = set(names)
+    out: list[tuple[int, int, str]] = []
+    kinds = {"identifier", "type_identifier"} | ({"field_identifier"} if with_fields else set())
+    stack = [syntax_tree(src)]
+    while stack:
+        n = stack.pop()
+        stack.extend(reversed(n.children))
+        if n.type not in kinds:
+            continue
+        text = (n.text or b"").decode()
+        if text not in wanted:
+            continue
+        parent = n.parent
+        if parent is not None and parent.type == "selector_expression" and \
+                parent.child_by_field_name("field") == n and not with_fields:
+            continue
+        if parent is not None and parent.type == "qualified_type" and parent.child_by_field_name("name") == n:
+            continue
+        if ranges is not None and not any(a <= n.start_byte < b for a, b in ranges):
+            continue
+        out.append((n.start_byte, n.end_byte, text))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The syntax of one declaration as plain data (for code that writes declarations from another's parts)
+
+
+@dataclass(frozen=True)
+class Syntax:
+    """A piece of a declaration: its source text and the identifiers it qualifies (`x` of `x.Name`),
+    which are import names when the file imports them."""
+
+    text: str
+    qualifiers: frozenset[str]
+
+
+@dataclass(frozen=True)
+class StructField:
+    """One field declaration of a struct type (`a, b int`, an embedded `*T`, with its tag)."""
+
+    names: tuple[str, ...]  # empty for an embedded field
+    type: Syntax
+    text: str  # the whole field declaration
+    qualifiers: frozenset[str]
+
+
+_BASIC_LITERALS = frozenset(("interpreted_string_literal", "raw_string_literal", "int_literal", "float_literal",
+                             "imaginary_literal", "true", "false", "rune_literal"))
+
+
+@dataclass(frozen=True)
+class DeclSyntax:
+    """What a generator reads of one declaration (a func, a method, or one type/var/const spec)."""
+
+    whole: Syntax  # the func/method declaration, or the spec
+    group: Syntax | None = None  # the enclosing grouped declaration of a spec (`const ( ... )`)
+    signature: Signature | None = None  # funcs and methods
+    type_params: Syntax | None = None
+    params: Syntax | None = None
+    result: Syntax | None = None
+    receiver: Syntax | None = None
+    type: Syntax | None = None  # a type spec's type, or a var spec's declared type
+    type_kind: str = ""  # the syntax of `type`: struct_type, interface_type, type_identifier...
+    fields: tuple[StructField, ...] = ()  # a struct type's fields, in order
+    names: tuple[str, ...] = ()  # the names a var or const spec declares
+    value: Syntax | None = None  # a var or const spec's value (its expression list)
+    value_literal: Syntax | None = None  # the value when it is one basic literal (string, number, bool, rune)
+    value_composite: Syntax | None = None  # the type of the value when it is one composite literal T{...}
+    value_address: bool = False  # ... taken by address: &T{...}
+    value_calls: bool = False  # evaluating the value calls something (calls inside func literals run later)
+
+
+def decl_syntax(f: GoFile, d: Decl) -> DeclSyntax:
+    """The syntax of declaration d of file f as plain data; SourceError when the tree has no node for it."""
+    src = f.src
+    node = decl_node(f, d)
+
+    def part(n: Node | None) -> Syntax | None:
+        return None if n is None else Syntax(_text(src, n), frozenset(selector_operands(src, n)))
+
+    whole = part(node)
+    assert whole is not None
+    if d.kind in ("func", "method", "init"):
+        return DeclSyntax(whole=whole, signature=signature(src, node),
+                          type_params=part(node.child_by_field_name("type_parameters")),
+                          params=part(node.child_by_field_name("parameters")),
+                          result=part(node.child_by_field_name("result")),
+                          receiver=part(node.child_by_field_name("receiver")))
+    parent = node.parent
+    group = part(parent) if d.group_start is not None and parent is not None else None
+    typ = node.child_by_field_name("type")
+    fields: list[StructField] = []
+    if d.kind in ("type", "alias") and typ is not None and typ.type == "struct_type" and typ.named_child_count:
+        for fd in typ.named_children[0].named_children:
+            if fd.type != "field_declaration":
+                continue
+            names = tuple(_text(src, c) for i, c in enumerate(fd.children) if fd.field_name_for_child(i) == "name")
+            ftype = part(fd.child_by_field_name("type")) or Syntax("", frozenset())
+            fields.append(StructField(names, ftype, _text(src, fd), frozenset(selector_operands(src, fd))))
+    value = node.child_by_field_name("value")
+    names = tuple(_text(src, c) for i, c in enumerate(node.children) if node.field_name_for_child(i) == "name")
+    lit = value.named_children[0] if value is not None and value.named_child_count == 1 else None
+    inner = lit.named_children[0] if lit is not None and lit.type == "unary_expression" and \
+        lit.named_child_count == 1 else lit
+    composite = inner is not None and inner.type == "composite_literal"
+    return DeclSyntax(
+        whole=whole, group=group, type_params=part(node.child_by_field_name("type_parameters")),
+        type=part(typ), type_kind=typ.type if typ is not None else "", fields=tuple(fields), names=names,
+        value=part(value), value_literal=part(lit) if lit is not None and lit.type in _BASIC_LITERALS else None,
+        value_composite=part(inner.child_by_field_name("type")) if composite and inner is not None else None,
+        value_address=composite and inner is not lit, value_calls=value is not None and _calls(value))
+
+
+def _calls(node: Node) -> bool:
+    """node calls something when it is evaluated (calls inside function literals run later)."""
+    if node.type == "call_expression":
+        return True
+    return node.type != "func_literal" and any(_calls(c) for c in node.named_children)
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Build expressions (a port of go/build/constraint: parse, String, PlusBuildLines)
 
 BuildExpr = tuple[Any, ...]  # ("tag", name) | ("not", x) | ("and", x, y) | ("or", x, y)
@@ -1191,13 +1526,18 @@ def format_build_expr(x: BuildExpr) -> str:
     return f"{sa} {'&&' if op == 'and' else '||'} {sb}"
 
 
-def eval_build_expr(x: BuildExpr, tags: Iterable[str] | Mapping[str, bool]) -> bool:
-    """Evaluate an expression with the given set of satisfied tags."""
-    have = set(tags)
+def eval_build_expr(x: BuildExpr, tags: Iterable[str] | Mapping[str, bool] | Callable[[str], bool]) -> bool:
+    """Evaluate an expression with the given set of satisfied tags (or a function that says whether a
+    tag is satisfied)."""
+    if callable(tags):
+        match = tags
+    else:
+        have = set(tags)
+        match = have.__contains__
 
     def ev(e: BuildExpr) -> bool:
         if e[0] == "tag":
-            return e[1] in have
+            return match(str(e[1]))
         if e[0] == "not":
             assert isinstance(e[1], tuple)
             return not ev(e[1])
@@ -1257,8 +1597,9 @@ def plus_build_lines(x: BuildExpr) -> list[str] | None:
 # Package view
 
 
-class Package:
-    """The files of one package for one build configuration, with same-package reference edges."""
+class SourcePackage:
+    """The parsed files of one package for one build configuration, with same-package reference edges
+    (the source view; graph.Package is go list's view of a package)."""
 
     def __init__(
         self, import_path: str, name: str, files: Sequence[GoFile],
@@ -1290,7 +1631,7 @@ class Package:
     def from_files(
         cls, import_path: str, name: str, files: Sequence[GoFile],
         import_names: Mapping[str, str] | None = None,
-    ) -> Package:
+    ) -> SourcePackage:
         """Build the view; import_names maps import paths to package names (guessed when absent)."""
         return cls(import_path, name, files, import_names)
 

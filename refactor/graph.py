@@ -279,16 +279,27 @@ def _cgo_imports(path: str, standard: bool, imports: tuple[str, ...]) -> tuple[s
     return tuple(i for i in extra if i not in imports and i != path)
 
 
-def load_packages(go: Go, module_dir: Path, target: Target, patterns: Sequence[str]) -> dict[str, Package]:
-    """One `go list -e -deps -json=<fields>` for these patterns under the target's configuration."""
+def list_objects(go: Go, module_dir: Path, target: Target, patterns: Sequence[str]) -> list[dict[str, Any]]:
+    """The JSON objects of one `go list -e -deps -json=<fields>` for these patterns under the target's
+    configuration (what load_packages reads; refactor.record keeps them)."""
     proc = go.run(
         ["list", "-e", "-deps", f"-json={LIST_FIELDS}", *target.build_flags(), *patterns],
         cwd=module_dir, target=target, check=False,
     )
     if proc.returncode != 0 and not proc.stdout.strip():
         raise _list_error(proc.stderr, module_dir)
+    return list(decode_stream(proc.stdout))
+
+
+def load_packages(go: Go, module_dir: Path, target: Target, patterns: Sequence[str]) -> dict[str, Package]:
+    """One `go list -e -deps -json=<fields>` for these patterns under the target's configuration."""
+    return packages_from(list_objects(go, module_dir, target, patterns))
+
+
+def packages_from(objects: Iterable[Mapping[str, Any]]) -> dict[str, Package]:
+    """Packages by import path from go list's JSON objects."""
     packages = {}
-    for obj in decode_stream(proc.stdout):
+    for obj in objects:
         pkg = parse_package(obj)
         packages[pkg.import_path] = pkg
     return packages
@@ -298,7 +309,7 @@ def graphs_for(go: Go, module_dir: Path, targets: Sequence[Target]) -> dict[Targ
     """Build graphs for targets; targets sharing a configuration share one go list run."""
     by_config: dict[Target, list[Target]] = {}
     for t in targets:
-        by_config.setdefault(_config_key(t), []).append(t)
+        by_config.setdefault(config_of(t), []).append(t)
     out: dict[Target, BuildGraph] = {}
     for config, group in by_config.items():
         packages = load_packages(go, module_dir, config, sorted({t.main for t in group}))
@@ -333,7 +344,8 @@ def graph_from(target: Target, packages: Mapping[str, Package]) -> BuildGraph:
     return BuildGraph(target=target, root=target.main, packages=reach)
 
 
-def _config_key(t: Target) -> Target:
+def config_of(t: Target) -> Target:
+    """The build configuration of a target (what go list depends on): no main package, no ldflags."""
     return Target(main="", goos=t.goos, goarch=t.goarch, tags=t.tags, cgo=t.cgo, ldflags="")
 
 

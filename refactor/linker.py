@@ -20,22 +20,16 @@ import re
 import shlex
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import Any, BinaryIO
 
 from refactor.config import Target
 from refactor.errors import GoError
 from refactor.graph import BuildGraph
 from refactor.toolchain import Go
-
-if TYPE_CHECKING:
-    from refactor.project import Project
-
-Progress = Callable[[str], None]
 
 REFLECT_METHOD = "<ReflectMethod>"
 USED_IN_IFACE = "<UsedInIface>"
@@ -108,6 +102,34 @@ class DceReport:
     dynlink: Dynlink
     modules: dict[str, str] = field(default_factory=dict, compare=False, hash=False)  # path -> version
     binary_bytes: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (inverse of from_json; the target is the caller's to record)."""
+        def blocker(b: Blocker | None) -> dict[str, Any] | None:
+            return None if b is None else {"symbol": b.symbol, "chain": list(b.chain), "certain": b.certain,
+                                           "retained": b.retained}
+        d, dl = self.dumpdep, self.dynlink
+        return {"dumpdep": {"lines": d.lines, "root_cause": blocker(d.root_cause),
+                            "possible": [blocker(b) for b in d.possible], "flagged": d.flagged,
+                            "other_lines": list(d.other_lines)},
+                "dynlink": {"plugin_linked": dl.plugin_linked, "cgo": dl.cgo,
+                            "platform_supported": dl.platform_supported, "chain": list(dl.chain)},
+                "modules": dict(self.modules), "binary_bytes": self.binary_bytes}
+
+    @classmethod
+    def from_json(cls, target: Target, data: Mapping[str, Any]) -> DceReport:
+        """The report to_json wrote, for target."""
+        def blocker(b: Mapping[str, Any] | None) -> Blocker | None:
+            return None if b is None else Blocker(str(b["symbol"]), tuple(b["chain"]), bool(b["certain"]),
+                                                  bool(b["retained"]))
+        d, dl = data["dumpdep"], data["dynlink"]
+        dump = Dumpdep(lines=int(d["lines"]), root_cause=blocker(d["root_cause"]),
+                       possible=tuple(b for b in (blocker(x) for x in d["possible"]) if b is not None),
+                       flagged=int(d["flagged"]), other_lines=tuple(d["other_lines"]))
+        dyn = Dynlink(plugin_linked=bool(dl["plugin_linked"]), cgo=bool(dl["cgo"]),
+                      platform_supported=bool(dl["platform_supported"]), chain=tuple(dl["chain"]))
+        return cls(target=target, dumpdep=dump, dynlink=dyn, modules=dict(data["modules"]),
+                   binary_bytes=int(data["binary_bytes"]))
 
     @property
     def method_dce(self) -> bool:
@@ -402,41 +424,3 @@ class SymbolIndex:
             if ch == "." and head[:i] in self.prefixes:
                 best = self.prefixes[head[:i]]
         return best
-
-
-# ---------------------------------------------------------------------------------------------
-# Project cache (load step)
-
-
-def dce_key(target: Target) -> str:
-    """The `project.extras` key of a target's DceReport."""
-    return f"dce:{target}"
-
-
-def project_dce(project: Project, target: Target, progress: Progress | None = None, *,
-                attribute: bool = False) -> DceReport:
-    """The target's DceReport: one -dumpdep build into a temporary directory, cached in project.extras.
-
-    With attribute=True and no size table for the target yet, the same binary is size-attributed too
-    (so a run that needs both builds once); `gotrim dce` leaves it off, it costs seconds on big binaries.
-    """
-    key = dce_key(target)
-    cached = project.extras.get(key)
-    if isinstance(cached, DceReport):
-        return cached
-    if progress:
-        progress(f"building {target.label} with -dumpdep")
-    wanted = attribute and project.loaded_size(target) is None
-    with tempfile.TemporaryDirectory(prefix="gotrim-dce-") as tmp:
-        exe = Path(tmp) / target.name
-        report = build_with_dumpdep(project.go, project.root, target, exe, project.graphs.get(target))
-        if wanted:
-            project.attribute_binary(target, exe)
-    project.extras[key] = report
-    return report
-
-
-def cached_dce(project: Project, target: Target) -> DceReport | None:
-    """The DceReport loaded earlier for the target, or None (propose reads this; it never builds)."""
-    report = project.extras.get(dce_key(target))
-    return report if isinstance(report, DceReport) else None

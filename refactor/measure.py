@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from refactor.candidate import Candidate
 from refactor.config import Target
+from refactor.edit import gofmt_path
 from refactor.errors import GotrimError
 from refactor.graph import load_packages
 from refactor.project import Project
@@ -146,7 +147,7 @@ def verify_and_measure(
     def gofmt() -> str | None:
         if not touched:
             return None
-        proc = subprocess.run([_gofmt(go.path), "-l", *touched], cwd=cwd, capture_output=True, text=True)
+        proc = subprocess.run([gofmt_path(go.path), "-l", *touched], cwd=cwd, capture_output=True, text=True)
         if proc.returncode != 0 or proc.stdout.strip():
             listed = (proc.stdout.strip() or proc.stderr.strip()).replace("\n", " ")
             raise GotrimError("not gofmt-clean: " + listed)
@@ -199,7 +200,7 @@ def verify_and_measure(
 def _measure_target(project: Project, ws: Workspace, before: Target, after: Target) -> TargetResult:
     from refactor.binary import build
 
-    before_bytes = project.size(before).file_bytes
+    before_bytes = project.sizes[before].file_bytes
     with tempfile.TemporaryDirectory(prefix="gotrim-") as tmp:
         exe = build(project.go, ws.module_dir, after, Path(tmp) / after.name)
         after_bytes = exe.stat().st_size
@@ -211,11 +212,6 @@ def _measure_target(project: Project, ws: Workspace, before: Target, after: Targ
         packages_before=len(pkgs_before), packages_after=len(pkgs_after),
         removed=tuple(sorted(pkgs_before - pkgs_after)), added=tuple(sorted(pkgs_after - pkgs_before)),
     )
-
-
-def _gofmt(go_path: str) -> str:
-    candidate = Path(go_path).with_name("gofmt")
-    return str(candidate) if candidate.exists() else "gofmt"
 
 
 # failing tests at HEAD, per (repository, HEAD, packages, configuration): asked once per run

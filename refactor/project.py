@@ -1,86 +1,83 @@
-"""Project: everything loaded for a repository and its targets, read-only once loaded."""
+"""Project: everything loaded for a repository and its targets, frozen once loaded (refactor.load)."""
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from refactor.config import Settings, Target, TargetSpec, load_specs
-from refactor.graph import BuildGraph, Module, Package, find_module, graphs_for, likely_targets, resolve_targets
+from refactor.config import Settings, Target
+from refactor.graph import BuildGraph, Module, Package
+from refactor.sources import SourceIndex
 from refactor.toolchain import Go
 
 if TYPE_CHECKING:
     from refactor.binary import SizeTable
-    from refactor.builds import BackgroundBuilds
-
-Progress = Callable[[str], None]
+    from refactor.linker import DceReport
 
 
-@dataclass
+class Needs(enum.Flag):
+    """What a command or strategy reads from a Project, declared before loading: load() loads exactly
+    that (go list, the source index, one build per target) and nothing is computed later behind a
+    reader's back."""
+
+    GRAPHS = enum.auto()  # targets and their build graphs (go list)
+    SOURCES = enum.auto()  # the source index, its files of the targets' packages parsed
+    SIZES = enum.auto()  # one build per target, attributed: bytes per package
+    DCE = enum.auto()  # one -dumpdep build per target: method dead-code elimination facts
+    WHY = GRAPHS | SOURCES
+    SIZE = GRAPHS | SIZES
+    DCE_REPORT = GRAPHS | SOURCES | DCE
+    SUGGEST = GRAPHS | SOURCES | SIZES | DCE  # every strategy, and the reports of their candidates
+
+
+class NotLoadedError(Exception):
+    """A reader asked for facts its Needs did not declare: a bug in gotrim, never the user's input."""
+
+
+@dataclass(frozen=True)
 class Project:
-    """The loaded facts of one run: module, targets, graphs, and (when asked) sizes and sources."""
+    """The loaded facts of one run. Read-only: mappings are read-only views, and nothing in it builds,
+    lists or parses anything that was not declared in `needs` at load time.
+
+    modules holds one module today (the one REPO is in); module_of tells which one a target is built
+    in. The type-checked view of the module's packages will be `typed` (not loaded yet: None).
+    """
 
     go: Go
     settings: Settings
-    module: Module
-    targets: list[Target]
-    graphs: dict[Target, BuildGraph]
-    extras: dict[str, object] = field(default_factory=dict)
-    builds: BackgroundBuilds | None = None  # started by load(prebuild=True); close() stops them
+    modules: tuple[Module, ...]
+    targets: tuple[Target, ...]
+    graphs: Mapping[Target, BuildGraph]
+    sources: SourceIndex
+    sizes: Mapping[Target, SizeTable]
+    dce: Mapping[Target, DceReport]
+    needs: Needs
+    run_key: str | None = None  # HEAD, working tree, toolchain, gotrim and targets (None outside git)
+    typed: object | None = None  # the type-checked view (a later loader step fills it)
+
+    @property
+    def module(self) -> Module:
+        """The module REPO is in."""
+        return self.modules[0]
 
     @property
     def root(self) -> Path:
+        """The directory of that module."""
         return self.module.dir
 
-    def size(self, target: Target, progress: Progress | None = None) -> SizeTable:
-        """The target's bytes per package: built once (into a temporary directory) and attributed."""
-        from refactor.binary import build
+    def module_of(self, target: Target) -> Module:
+        """The module whose directory the target is built in."""
+        del target
+        return self.modules[0]
 
-        table = self.loaded_size(target)
-        if table is not None:
-            return table
-        if progress:
-            progress(f"building {target.label}")
-        if self.builds is not None and self.builds.has(target):
-            from refactor import code_digest
-
-            code_digest()  # the size cache keys on it: read gotrim's sources while the link runs
-            exe = self.builds.wait(target)
-            try:
-                return self.attribute_binary(target, exe)
-            finally:
-                self.builds.release(target)
-        with tempfile.TemporaryDirectory(prefix="gotrim-") as tmp:
-            return self.attribute_binary(target, build(self.go, self.root, target, Path(tmp) / target.name))
-
-    def close(self) -> None:
-        """Stop builds started ahead of need and remove their files."""
-        if self.builds is not None:
-            self.builds.close()
-
-    def loaded_size(self, target: Target) -> SizeTable | None:
-        """The target's size table if a build already produced it (never builds)."""
-        table = self.extras.get(_size_key(target))
-        return table  # type: ignore[return-value]
-
-    def attribute_binary(self, target: Target, exe: Path) -> SizeTable:
-        """Attribute a binary built for target, and remember it as the target's size table."""
-        from refactor.binary import attribute_cached
-
-        mods = {p: pkg.module for p, pkg in self.graphs[target].packages.items()}
-        table = attribute_cached(exe, mods, target.main, self.settings.cache_dir, go=self.go)
-        self.extras[_size_key(target)] = table
-        return table
-
-    def loaded_sizes(self) -> dict[str, SizeTable]:
-        """Every size table loaded so far, keyed for restore_sizes (used by the suggest cache)."""
-        return {k: v for k, v in self.extras.items() if k.startswith("size:")}  # type: ignore[misc]
-
-    def restore_sizes(self, sizes: dict[str, SizeTable]) -> None:
-        self.extras.update(sizes)
+    def require(self, needs: Needs, who: str) -> None:
+        """NotLoadedError unless everything in needs was loaded."""
+        missing = needs & ~self.needs
+        if missing:
+            raise NotLoadedError(f"{who} reads {missing} but the project was loaded with {self.needs}")
 
     def package(self, import_path: str) -> Package | None:
         """A package by import path, from the first target graph that has it."""
@@ -97,38 +94,6 @@ class Project:
         except ValueError:
             return str(path)
 
-
-def effective_specs(settings: Settings, flag_spec: TargetSpec | None) -> tuple[TargetSpec, ...]:
-    """Flags win over gotrim.toml; with neither, every main package for the host platform."""
-    if flag_spec is not None:
-        return (flag_spec,)
-    return load_specs(settings.root) or (TargetSpec(),)
-
-
-def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], *, prebuild: bool = False) -> Project:
-    """Resolve targets and load one build graph per configuration (go list).
-
-    prebuild: start building the targets as soon as they are known, so that the links overlap
-    go list (Project.size then waits for them; Project.close stops what is left).
-    """
-    module = find_module(go, settings.root)
-    builds = None
-    if prebuild:
-        from refactor.builds import BackgroundBuilds
-
-        # start on the likely targets at once; resolve_targets then confirms or corrects them
-        builds = BackgroundBuilds(go, module.dir, likely_targets(module, specs), cache_dir=settings.cache_dir)
-    try:
-        targets = resolve_targets(go, module, specs)
-        if builds is not None:
-            builds.retarget(targets)
-        graphs = graphs_for(go, module.dir, targets)
-    except BaseException:
-        if builds is not None:
-            builds.close()
-        raise
-    return Project(go=go, settings=settings, module=module, targets=targets, graphs=graphs, builds=builds)
-
-
-def _size_key(target: Target) -> str:
-    return f"size:{target}"
+    def files_of(self, pkg: Package) -> list[str]:
+        """The paths the source index knows a package's compiled files by (GoFiles + CgoFiles)."""
+        return [self.rel(pkg, f) for f in pkg.files]

@@ -86,7 +86,7 @@ def report_input(project: Project, suggestions: Suggestions,
     """Fill a ReportInput from a loaded Project (sizes come from its build cache)."""
     facts = []
     for t in project.targets:
-        table = project.size(t)
+        table = project.sizes[t]
         facts.append(target_facts(t, table.file_bytes, table.packages, table.unattributed, table.buckets))
     return ReportInput(module=project.module.path, targets=tuple(facts), candidates=suggestions.candidates,
                        refusals=suggestions.refusals, measurements=dict(measurements))
@@ -159,7 +159,7 @@ def _candidate_view(rank: int, c: Candidate, m: Measurement | None, by_label: Ma
         "removes": list(c.removes),
         "variant_tags": list(c.variant_tags),
         "files": list(plan.files()),
-        "details": _jsonable(c.details),
+        "details": _jsonable(c.details.for_json()),
         "measurement": _measurement_view(m) if m is not None else None,
         "diff": plan.diff() if verbose else None,
     }
@@ -499,23 +499,27 @@ def _colour(r: Rect, module: str) -> str:
 
 
 def commit_message(candidate: Candidate, measurement: Measurement | None, *, module: str,
-                   package_bytes: Mapping[str, int] | None = None) -> str:
+                   target_packages: Mapping[str, Mapping[str, int]] | None = None,
+                   target_bytes: Mapping[str, int] | None = None) -> str:
     """The commit message for an applied candidate: subject, why, measured bytes, how to reproduce.
 
-    package_bytes (import path -> bytes before the change) lists the heaviest removed packages first.
+    target_packages (target label -> import path -> bytes before the change) lists the heaviest removed
+    packages first, for each target; target_bytes (label -> file size before) gives every target's size
+    when the change was not measured.
     """
     title = str(getattr(candidate.plan, "title", "") or "")
     subject, full = subject_line(title, candidate.summary, module)
     why = [wrap(full)] if full else []
     if candidate.explanation.strip():
         why.append(wrap(candidate.explanation))
-    chains = [] if " -> " in candidate.explanation else _chains(candidate.details)
+    chains = [] if " -> " in candidate.explanation else _chains(candidate.details.import_chains())
     if chains:
         why.append("\n".join(chains))
-    numbers = _measured_lines(candidate, measurement) if measurement else _estimated_lines(candidate)
+    numbers = _measured_lines(candidate, measurement) if measurement else _estimated_lines(candidate,
+                                                                                              target_bytes or {})
     return _environment().get_template("commit_message.txt.j2").render(
         subject=subject, why=why, measured=measurement is not None, numbers=numbers,
-        removed=_removed_paragraphs(candidate, measurement, package_bytes or {}),
+        removed=_removed_paragraphs(candidate, measurement, target_packages or {}),
         reproduce=_reproduce_lines(candidate, module), candidate=candidate, version=__version__,
         first_error=measurement.first_error if measurement else "",
     ).rstrip("\n") + "\n"
@@ -572,32 +576,15 @@ def _wrap_item(line: str, width: int) -> list[str]:
                          break_long_words=False, break_on_hyphens=False) or [indent]
 
 
-def _chains(details: Mapping[str, object]) -> list[str]:
-    """Import chains from candidate details: chain_before, chain_after, or chains {label: chain}."""
+def _chains(chains: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
+    """`Import chain LABEL:` paragraphs from a candidate's details, each chain wrapped at its arrows."""
     lines: list[str] = []
-    named = details.get("chains")
-    pairs: list[tuple[str, object]] = [("Import chain before:", details.get("chain_before")),
-                                       ("Import chain after:", details.get("chain_after"))]
-    if isinstance(named, Mapping):
-        pairs += [(f"Import chain {k}:", v) for k, v in named.items()]
-    for head, value in pairs:
-        chains = _as_chains(value)
-        if not chains:
+    for label, chain in chains:
+        if not chain:
             continue
-        lines.append(head)
-        for chain in chains:
-            lines.extend(_wrap_item("  " + " -> ".join(chain), BODY_WIDTH))
+        lines.append(f"Import chain {label}:")
+        lines.extend(_wrap_item("  " + " -> ".join(chain), BODY_WIDTH))
     return lines
-
-
-def _as_chains(value: object) -> list[list[str]]:
-    if isinstance(value, str):
-        return [[p.strip() for p in value.split("->") if p.strip()]] if value.strip() else []
-    if isinstance(value, list | tuple) and value:
-        if all(isinstance(x, str) for x in value):
-            return [[str(x) for x in value]]
-        return [c for x in value for c in _as_chains(x)]
-    return []
 
 
 def _measured_lines(c: Candidate, m: Measurement) -> list[str]:
@@ -621,13 +608,19 @@ def _measured_lines(c: Candidate, m: Measurement) -> list[str]:
     return lines
 
 
-def _estimated_lines(c: Candidate) -> list[str]:
+def _estimated_lines(c: Candidate, target_bytes: Mapping[str, int]) -> list[str]:
     labels = ", ".join(t.label for t in c.targets)
-    return _wrap_item(f"  -{c.estimated_bytes:,} bytes estimated, summed over {labels}", BODY_WIDTH)
+    lines = _wrap_item(f"  -{c.estimated_bytes:,} bytes estimated, summed over {labels}", BODY_WIDTH)
+    for t in c.targets:
+        if t.label in target_bytes:
+            lines.append(f"  {t.label}: {target_bytes[t.label]:,} bytes before")
+    return lines
 
 
-def _removed_paragraphs(c: Candidate, m: Measurement | None, package_bytes: Mapping[str, int]) -> list[str]:
-    """Packages that left each target (measured), or that are expected to leave (estimated)."""
+def _removed_paragraphs(c: Candidate, m: Measurement | None,
+                        target_packages: Mapping[str, Mapping[str, int]]) -> list[str]:
+    """Packages that left each target (measured), or that are expected to leave (estimated), the
+    heaviest first (by their bytes in those targets)."""
     groups: dict[tuple[str, ...], list[str]] = {}
     if m is not None:
         for r in m.targets:
@@ -637,7 +630,10 @@ def _removed_paragraphs(c: Candidate, m: Measurement | None, package_bytes: Mapp
         groups[tuple(c.removes)] = [t.label for t in c.targets]
     paras = []
     for paths, labels in groups.items():
-        removed = sorted(paths, key=lambda p: (-package_bytes.get(p, 0), p))
+        def weight(p: str, labels: list[str] = labels) -> int:
+            return max((target_packages.get(label, {}).get(p, 0) for label in labels), default=0)
+
+        removed = sorted(paths, key=lambda p: (-weight(p), p))
         verb = "removed from" if m is not None else "expected to leave"
         shown = ", ".join(removed[:REMOVED_SHOWN])
         more = f", and {len(removed) - REMOVED_SHOWN} more" if len(removed) > REMOVED_SHOWN else ""
@@ -706,7 +702,7 @@ def _shell_wrap(words: Sequence[str], width: int, indent: str = "  ") -> list[st
 def candidate_table(project: Project, shown: Sequence[Candidate],
                     measurements: Mapping[str, Measurement]) -> Table:
     """The suggest table: one row per candidate, estimates beside measurements."""
-    sizes = {t.label: project.size(t).file_bytes for t in project.targets}
+    sizes = {t.label: project.sizes[t].file_bytes for t in project.targets}
     rows = []
     for c in shown:
         m = measurements.get(c.id)

@@ -1,23 +1,22 @@
-"""suggest and apply: run the strategies, merge and rank candidates, cache them, verify and commit."""
+"""suggest: run the strategies on a loaded Project, merge and rank their candidates, cache the results."""
 
 from __future__ import annotations
 
 import hashlib
 import pickle
-import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from refactor import __version__, code_digest
 from refactor.candidate import Candidate, Refusal, Strategy, rank
-from refactor.config import Target
 from refactor.errors import UsageError
-from refactor.gitstate import RepoState, repo_state
-from refactor.project import Project
+from refactor.gitstate import repo_state
+from refactor.load import cache_dir
+from refactor.plan import Plan
+from refactor.project import Needs, Project
 
 Progress = Callable[[str], None]
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -27,6 +26,14 @@ class Suggestions:
     candidates: tuple[Candidate, ...]
     refusals: tuple[Refusal, ...]
     head: str | None
+
+
+def needs_of(strategies: Sequence[Strategy]) -> Needs:
+    """What the strategies read, together (what suggest loads)."""
+    out = Needs.GRAPHS
+    for s in strategies:
+        out |= s.needs
+    return out
 
 
 def strategies_named(names: Sequence[str]) -> list[Strategy]:
@@ -42,45 +49,28 @@ def strategies_named(names: Sequence[str]) -> list[Strategy]:
     return [known[n] for n in names]
 
 
-def prepare(project: Project, progress: Progress | None = None, strategies: Sequence[Strategy] = ()) -> None:
-    """Everything the strategies read, loaded up front so propose is pure: one -dumpdep build per
-    target gives both the linker's report and the binary whose bytes are attributed.
-
-    Several targets at a time (two on a small machine, builds.link_slots): while one links (mostly
-    a single core) another is built or attributed, so many binaries cost little more than their builds.
-    Meanwhile this thread runs the strategies' graph-only warm-up (dominators and the like),
-    which would otherwise wait for the builds.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from refactor import attribcore
-    from refactor.builds import link_slots
-    from refactor.linker import project_dce
-
-    attribcore.prepare(project.go)  # a first run ever builds the attribution core beside the links
-
-    def load_one(t: Target) -> None:
-        project_dce(project, t, progress, attribute=True)
-
-    with ThreadPoolExecutor(max_workers=link_slots()) as pool:
-        builds = [pool.submit(load_one, t) for t in project.targets]
-        for s in strategies:
-            if s.warm is not None:
-                s.warm(project)
-        for f in builds:
-            f.result()
-
-
 def propose_all(project: Project, strategies: Sequence[Strategy]) -> Suggestions:
     """Run each strategy, merge the same change proposed for several targets, rank by bytes."""
+    from refactor.edit import format_plans, gofmt_path
+
     candidates: list[Candidate] = []
     refusals: list[Refusal] = []
     for s in strategies:
+        project.require(s.needs, f"strategy {s.name}")
         for item in s.propose(project, project.settings):
             if isinstance(item, Candidate):
                 candidates.append(item)
             else:
                 refusals.append(item)
+    # gotrim writes gofmt-clean Go (edit.format_changes); a plan whose Go does not parse is a refusal
+    formatted = format_plans([c.plan for c in candidates], gofmt_path(project.go.path)) if candidates else []
+    kept: list[Candidate] = []
+    for c, plan in zip(candidates, formatted, strict=True):
+        if isinstance(plan, Plan):
+            kept.append(c if plan is c.plan else replace(c, plan=plan))
+        else:
+            refusals.append(Refusal(c.strategy, c.targets, c.summary, str(plan), c.estimated_bytes))
+    candidates = kept
     state = repo_state(project.root)
     return Suggestions(tuple(rank(merge(candidates))), tuple(refusals), state.head if state else None)
 
@@ -109,48 +99,35 @@ def filtered(s: Suggestions, min_bytes: int = 0, top: int | None = None) -> list
 
 
 # ---------------------------------------------------------------------------------------------
-# Cache: keyed by HEAD, the working-tree state and the configuration, under the repo's .git.
+# The results cache: what the strategies proposed for the loaded facts (Project.run_key), the
+# strategies run and the names overridden. The facts themselves are the loader's cache.
 
 
 def cache_path(project: Project, strategies: Sequence[Strategy]) -> Path | None:
     """Where this run's suggestions are cached, or None outside git."""
-    state = repo_state(project.root)
-    if state is None:
-        return None
-    common = subprocess.run(["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
-                            cwd=state.top, capture_output=True, text=True).stdout.strip()
-    if not common:
+    folder = cache_dir(project)
+    if folder is None or project.run_key is None:
         return None
     h = hashlib.sha256()
-    for part in (__version__, code_digest(), str(CACHE_VERSION), state.head, project.go.version_text,
-                 repr(sorted(t.label + t.main + t.ldflags for t in project.targets)),
-                 repr([s.name for s in strategies]), _dirty_digest(state),
+    for part in (project.run_key, str(CACHE_VERSION), repr([s.name for s in strategies]),
                  repr(sorted(project.settings.new_package_names.items())),
                  repr(sorted(project.settings.guard_tags.items()))):
         h.update(part.encode() + b"\0")
-    return Path(common) / "gotrim" / f"{h.hexdigest()[:24]}.pickle"
-
-
-def _dirty_digest(state: RepoState) -> str:
-    h = hashlib.sha256()
-    for rel in sorted(state.dirty_files):
-        p = state.top / state.module_rel / rel
-        h.update(rel.encode() + b"\0")
-        if p.is_file():
-            h.update(p.read_bytes())
-    return h.hexdigest()
+    return folder / f"{h.hexdigest()[:24]}.pickle"
 
 
 def save(project: Project, strategies: Sequence[Strategy], s: Suggestions) -> None:
-    """Cache suggestions and the baseline sizes so `apply` does not redo the analysis."""
+    """Cache suggestions so `apply` does not redo the analysis."""
     path = cache_path(project, strategies)
     if path is None:
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sizes = project.loaded_sizes()
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps({"suggestions": s, "sizes": sizes}))
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{id(s)}.tmp")
+        tmp.write_bytes(pickle.dumps(s))
+        tmp.replace(path)
+    except OSError:  # a read-only checkout: no cache
+        pass
 
 
 def load_cached(project: Project, strategies: Sequence[Strategy]) -> Suggestions | None:
@@ -159,22 +136,19 @@ def load_cached(project: Project, strategies: Sequence[Strategy]) -> Suggestions
     if path is None or not path.is_file():
         return None
     try:
-        data = pickle.loads(path.read_bytes())
+        s = pickle.loads(path.read_bytes())
     except Exception:  # a cache from another version or a torn write: recompute
         return None
-    project.restore_sizes(data.get("sizes", {}))
-    s: Suggestions = data["suggestions"]
-    return s
+    return s if isinstance(s, Suggestions) else None
 
 
 def suggestions(project: Project, strategies: Sequence[Strategy], progress: Progress | None = None,
                 use_cache: bool = True) -> Suggestions:
-    """Cached suggestions, or load, propose and cache them."""
+    """Cached suggestions, or propose and cache them."""
     if use_cache:
         cached = load_cached(project, strategies)
         if cached is not None:
             return cached
-    prepare(project, progress, strategies)
     if progress:
         progress("proposing")
     s = propose_all(project, strategies)

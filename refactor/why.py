@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from refactor.config import Target
 from refactor.errors import UsageError
@@ -23,18 +22,15 @@ class Hop:
 
 def import_site(project: Project, pkg: Package, imported: str) -> tuple[str, int] | None:
     """The first file:line of `pkg` (under this configuration) whose import spec names `imported`."""
-    from refactor.gosource import parse_file
-
     wanted = pkg.source_path(imported)
-    for name in sorted(pkg.files):
-        path = Path(pkg.dir) / name
+    for rel in sorted(project.files_of(pkg)):
         try:
-            f = parse_file(project.rel(pkg, name), path.read_bytes())
+            f = project.sources.file(rel)
         except OSError:
             continue
         for imp in f.imports:
             if imp.path == wanted:
-                return project.rel(pkg, name), imp.line
+                return rel, imp.line
     return None
 
 

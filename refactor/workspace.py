@@ -18,9 +18,9 @@ from pathlib import Path
 
 import git
 
-from refactor.edit import Plan
 from refactor.errors import UsageError, WorkspaceError
 from refactor.gitstate import RepoState, repo_state
+from refactor.plan import Plan
 
 PREFIX = "gotrim-wt-"
 ACTOR = git.Actor("gotrim", "gotrim@example.invalid")
@@ -43,8 +43,13 @@ def check_branch_name(top: Path, name: str) -> None:
     if proc.returncode != 0:
         raise WorkspaceError(f"{name!r} is not a valid branch name: choose another with --branch")
     repo = git.Repo(top)
-    if name in [h.name for h in repo.branches]:
+    names = [h.name for h in repo.branches]
+    if name in names:
         raise WorkspaceError(f"branch {name} already exists: delete it or choose another with --branch")
+    clash = [b for b in names if b.startswith(name + "/") or name.startswith(b + "/")]
+    if clash:  # refs are files: refs/heads/x and refs/heads/x/y cannot both exist
+        raise WorkspaceError(f"branch {clash[0]} exists, so branch {name} cannot be created: choose another "
+                             "with --branch")
 
 
 class Workspace:

@@ -14,62 +14,55 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
-import jinja2
-from tree_sitter import Node
-
-from refactor.binary import SizeTable
-from refactor.candidate import Candidate, Proposal, Refusal, Strategy, candidate_id
+from refactor.buildconfig import tag_config_changes
+from refactor.candidate import Candidate, Details, Proposal, Refusal, Strategy, candidate_id
 from refactor.config import Settings, Target, parse_tags
-from refactor.edit import FileChange, Plan, add_constraint, apply_edits, or_constraint, remove_import
-from refactor.errors import GotrimError, SourceError
+from refactor.edit import remove_import
 from refactor.gosource import (
     BuildExpr,
-    Decl,
     GoFile,
     Import,
-    Package,
-    eval_build_expr,
+    SourcePackage,
     format_build_expr,
     guess_package_name,
-    node_at,
-    node_text,
-    parse_build_expr,
     parse_file,
-    parse_plus_build,
-    selector_operands,
-    signature,
 )
 from refactor.graph import BuildGraph, Edge
-from refactor.project import Project
+from refactor.guard import (
+    StubWriter,
+    Unguardable,
+    and_term,
+    existing_stub,
+    expr_tags,
+    has_conjunct,
+    has_disjunct,
+    name_suffix,
+    repair_stub,
+)
+from refactor.plan import FileChange, Plan, apply_edits
+from refactor.project import Needs, Project
+from refactor.sources import PLATFORM_TAGS, build_expr
 from refactor.table import count
-from strategies.dce_blockers import tag_config_changes
 
 NAME = "guard-with-tag"
-TEMPLATES = Path(__file__).resolve().parent.parent / "refactor" / "templates"
-_KNOWN_OS = frozenset((
-    "aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux", "nacl",
-    "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos",
-))
-_KNOWN_ARCH = frozenset((
-    "386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "loong64", "mips", "mipsle", "mips64",
-    "mips64le", "mips64p32", "mips64p32le", "ppc", "ppc64", "ppc64le", "riscv", "riscv64", "s390", "s390x",
-    "sparc", "sparc64", "wasm",
-))
-_INITIALISMS = {"http": "HTTP", "https": "HTTPS", "tls": "TLS", "ssh": "SSH", "sql": "SQL", "json": "JSON",
-                "xml": "XML", "grpc": "GRPC", "url": "URL", "api": "API", "dns": "DNS", "tcp": "TCP",
-                "udp": "UDP", "smtp": "SMTP", "rpc": "RPC", "id": "ID", "ldap": "LDAP", "aws": "AWS"}
-_NUMERIC = frozenset((
-    "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "byte",
-    "rune", "float32", "float64", "complex64", "complex128",
-))
-_NIL_PREFIXES = ("*", "[]", "map[", "chan ", "chan<-", "<-chan", "func(", "func (", "interface{", "interface {")
+_Refuse = Unguardable  # this feature cannot be guarded safely; the message says why
 
 
-class _Refuse(GotrimError):
-    """This feature cannot be guarded safely; the message says why."""
+@dataclass(frozen=True)
+class GuardDetails(Details):
+    """guard-with-tag's facts of a candidate (JSON: docs/report-schema.md, `guard-with-tag` details)."""
+
+    tag: str  # the build tag the slim build is built with
+    feature: str  # the feature's name (from the heavy package)
+    heavy: str  # the heavy package the guard cuts
+    files: tuple[str, ...]  # the guarded files, relative to the module root
+    existing_tag: bool = False  # the files are already behind the tag: only the build configuration changes
+
+    def for_json(self) -> dict[str, object]:
+        return {"tag": self.tag, "feature": self.feature, "heavy": self.heavy, "files": list(self.files),
+                "existing_tag": self.existing_tag}
 
 
 def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
@@ -78,7 +71,7 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
     features: dict[tuple[tuple[str, tuple[str, ...]], ...], _Feature] = {}
     for target in project.targets:
         graph = project.graphs[target]
-        sizes = _sizes(project, target)
+        sizes = project.sizes[target]
         for q, sites, cut in _site_sets(index, graph):
             removed = graph.removed_by(cut)
             if q not in removed:
@@ -87,7 +80,7 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
             feat = features.get(key)
             if feat is None:
                 feat = features[key] = _Feature(q=q, sites=tuple(sorted(sites, key=lambda s: s.import_path)))
-            removed_bytes = sizes.removal_estimate(removed) if sizes else 0
+            removed_bytes = sizes.removal_estimate(removed)
             prev = next((h for h in feat.hits if h.target == target), None)
             if prev is not None:
                 if len(prev.removed) >= len(removed):
@@ -98,8 +91,6 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
     tags = _choose_tags(index, settings, list(features.values()))
     for key in sorted(features, key=lambda k: (-features[k].bytes, k)):
         feat = features[key]
-        if feat.bytes < settings.min_bytes:
-            continue
         yield _proposal(index, feat, *tags[key])
 
 
@@ -223,81 +214,37 @@ def _chain(graph: BuildGraph, q: str) -> tuple[str, ...]:
     return tuple(chains[0]) if chains else ()
 
 
-def _sizes(project: Project, target: Target) -> SizeTable | None:
-    """The target's size table when its build is loaded (suggest prepares it), else None."""
-    return project.loaded_size(target)
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Reading the module
 
 
 class _Index:
-    """Parsed files of the module, read once per propose run."""
+    """The project's source index, as this strategy addresses files (a package directory and a name)."""
 
     def __init__(self, project: Project) -> None:
         self.project = project
+        self.sources = project.sources
         self.root = project.root
-        self._files: dict[str, GoFile] = {}
-        self._all: list[str] | None = None
 
     def file(self, directory: str, name: str) -> GoFile:
-        """The parsed file dir/name (path in messages relative to the module root)."""
-        path = os.path.join(directory, name)
-        f = self._files.get(path)
-        if f is None:
-            with open(path, "rb") as fh:
-                src = fh.read()
-            f = self._files[path] = parse_file(self.rel(path), src)
-        return f
+        """The parsed file dir/name (its path relative to the module root)."""
+        return self.sources.file(Path(directory) / name)
 
     def rel(self, path: str) -> str:
         """Module-root-relative posix path."""
-        try:
-            return Path(path).relative_to(self.root).as_posix()
-        except ValueError:
-            return path
-
-    def go_files(self) -> list[str]:
-        """Every .go file of the main module (nested modules, testdata, vendor and _/. names left out)."""
-        if self._all is None:
-            out: list[str] = []
-            for d, dirs, files in os.walk(self.root):
-                dirs[:] = sorted(x for x in dirs if not x.startswith((".", "_")) and x not in ("testdata", "vendor")
-                                 and not os.path.exists(os.path.join(d, x, "go.mod")))
-                out.extend(os.path.join(d, f) for f in sorted(files)
-                           if f.endswith(".go") and not f.startswith((".", "_")))
-            self._all = out
-        return self._all
+        return self.sources.rel(path)
 
     def dir_files(self, directory: str) -> list[GoFile]:
         """Every Go file of a package directory, tests and other platforms included."""
-        names = sorted(f for f in os.listdir(directory) if f.endswith(".go") and not f.startswith((".", "_")))
-        return [self.file(directory, n) for n in names]
+        return [self.sources.file(rel) for rel in self.sources.dir_files(self.sources.rel(directory))]
 
     def importing(self, import_path: str) -> list[GoFile]:
         """Every file of the module that imports import_path."""
-        needle = f'"{import_path}"'.encode()
-        out = []
-        for path in self.go_files():
-            with open(path, "rb") as fh:
-                if needle not in fh.read():
-                    continue
-            f = self.file(os.path.dirname(path), os.path.basename(path))
-            if any(i.path == import_path for i in f.imports):
-                out.append(f)
-        return out
+        return self.sources.importers(import_path)
 
     def tags_in_use(self) -> dict[str, list[str]]:
         """Build tags of the module's constraints -> files whose constraint names them."""
-        out: dict[str, list[str]] = {}
-        for path in self.go_files():
-            with open(path, "rb") as fh:
-                head = fh.read(4096)
-            for m in re.finditer(rb"^//(?:go:build| *\+build)\s(.*)$", head, re.M):
-                for tag in re.findall(r"[A-Za-z0-9_.]+", m.group(1).decode("utf-8", "replace")):
-                    out.setdefault(tag, []).append(path)
-        return out
+        return self.sources.tags_in_use()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -328,9 +275,6 @@ def _choose_tags(index: _Index, settings: Settings, features: Sequence[_Feature]
     return out
 
 
-_NOT_FEATURE_TAGS = _KNOWN_OS | _KNOWN_ARCH | {"cgo", "unix", "gc", "gccgo", "ignore"}
-
-
 def _existing_guard(index: _Index, feat: _Feature) -> str | None:
     """The tag that already leaves every file of the feature out of the build, each with a stub that
     the tag brings in (`//go:build !yq_nojson` / `//go:build yq_nojson`), or None."""
@@ -340,26 +284,16 @@ def _existing_guard(index: _Index, feat: _Feature) -> str | None:
         by_name = {os.path.basename(f.path): f for f in all_files}
         for base in site.files:
             real = by_name[base]
-            x = _file_expr(real)
-            stub = _existing_stub(real, all_files, site.files)
-            if x is None or stub is None or (y := _file_expr(stub)) is None:
+            x = build_expr(real)
+            stub = existing_stub(real, all_files, site.files)
+            if x is None or stub is None or (y := build_expr(stub)) is None:
                 return None
-            tags = {t for t in _tags(x) if _and_term(x, ("not", ("tag", t))) and _or_term(y, ("tag", t))
-                    and t not in _NOT_FEATURE_TAGS and not t.startswith("go1.")}
+            tags = {t for t in expr_tags(x) if has_conjunct(x, ("not", ("tag", t))) and has_disjunct(y, ("tag", t))
+                    and t not in PLATFORM_TAGS and not t.startswith("go1.")}
             common = tags if common is None else common & tags
             if not common:
                 return None
     return min(common) if common else None
-
-
-def _and_term(x: BuildExpr, term: BuildExpr) -> bool:
-    """term is one of the conjuncts of x (x implies it)."""
-    return x == term or (x[0] == "and" and any(_and_term(c, term) for c in x[1:]))
-
-
-def _or_term(x: BuildExpr, term: BuildExpr) -> bool:
-    """term is one of the disjuncts of x (it implies x)."""
-    return x == term or (x[0] == "or" and any(_or_term(c, term) for c in x[1:]))
 
 
 def _tag_free(index: _Index, in_use: Mapping[str, list[str]], tag: str, q: str) -> bool:
@@ -378,10 +312,6 @@ def _feature_name(q: str) -> str:
 def _ident(s: str) -> str:
     s = re.sub(r"[^0-9A-Za-z_]", "_", s)
     return "x" + s if s[:1].isdigit() else s
-
-
-def _camel(name: str) -> str:
-    return "".join(_INITIALISMS.get(p, p[:1].upper() + p[1:]) for p in name.split("_") if p)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -415,8 +345,8 @@ def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existin
         id=candidate_id(NAME, key), strategy=NAME, targets=targets, summary=summary, explanation=explanation,
         estimated_bytes=feat.bytes, confidence="medium", plan=plan, removes=tuple(sorted(feat.removed)),
         variant_tags=(tag,),
-        details={"tag": tag, "feature": name, "heavy": feat.q,
-                 "files": [index.rel(os.path.join(s.dir, f)) for s in feat.sites for f in s.files]},
+        details=GuardDetails(tag=tag, feature=name, heavy=feat.q, files=tuple(
+            index.rel(os.path.join(s.dir, f)) for s in feat.sites for f in s.files)),
     )
 
 
@@ -443,7 +373,7 @@ def _existing_tag_proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
         id=candidate_id(NAME, key), strategy=NAME, targets=tuple(h.target for h in feat.hits), summary=summary,
         explanation="\n".join(lines), estimated_bytes=feat.bytes, confidence="high", plan=plan,
         removes=tuple(sorted(feat.removed)), variant_tags=(tag,),
-        details={"tag": tag, "feature": name, "heavy": feat.q, "files": files, "existing_tag": True},
+        details=GuardDetails(tag=tag, feature=name, heavy=feat.q, files=tuple(files), existing_tag=True),
     )
 
 
@@ -481,7 +411,7 @@ def _target_uses(index: _Index, feat: _Feature) -> dict[str, list[str]]:
             if pkg is None:
                 continue
             files = [index.file(pkg.dir, f) for f in pkg.files]
-            view = Package.from_files(site.import_path, pkg.name, files)
+            view = SourcePackage.from_files(site.import_path, pkg.name, files)
             roots = {d.key for d in view.decls.values() if d.kind == "init" or d.side_effects}
             if pkg.name == "main":
                 roots.add("main")
@@ -514,7 +444,7 @@ def _blank_only(files: Sequence[GoFile], site: _Site, resolve: Callable[[str], s
     return bool(heavy) and all(i.name == "_" for i in heavy)
 
 
-def _keys(view: Package, name: str) -> list[str]:
+def _keys(view: SourcePackage, name: str) -> list[str]:
     return [d.key for d in view.by_name(name) if d.kind not in ("method", "init")]
 
 
@@ -536,13 +466,12 @@ def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str,
     by_name = {os.path.basename(f.path): f for f in all_files}
     feature = [by_name[n] for n in site.files]
     heavy = feat.removed | {feat.q}
-    stubs = {os.path.basename(f.path): _existing_stub(f, all_files, site.files) for f in feature}
+    stubs = {os.path.basename(f.path): existing_stub(f, all_files, site.files) for f in feature}
     skip = set(site.files) | {os.path.basename(s.path) for s in stubs.values() if s is not None}
     rest = [f for f in all_files if os.path.basename(f.path) not in skip and f.package in (site.name,)
             and not _ignored(f)]
     importers = [f for f in index.importing(site.import_path) if os.path.dirname(
         os.path.join(index.root, f.path)) != site.dir or f.package != site.name]
-    view = Package.from_files(site.import_path, site.name, all_files)
     need_names, need_fields, startup = _references(rest, importers, site)
     taken = {d.name for f in all_files for d in f.decls}
     repaired: dict[str, tuple[GoFile, GoFile]] = {}  # path -> (stub, its repair so far): one stub may
@@ -554,11 +483,11 @@ def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str,
         if blank and not heavy_named and any(d.kind != "init" for d in real.decls):
             yield from _move_blank_imports(index, site, real, blank, tag, name)
             continue
-        guarded = _and_constraint(real, "!" + tag)
+        guarded = and_term(real, "!" + tag)
         if guarded != real.src:
             yield real.path, real.src, guarded
-        gen = _Stubber(index, site, real, view, heavy, tag, name, taken)
-        gen.users = [*rest, *importers]
+        gen = StubWriter(real, all_files, heavy, tag, name, taken, package_names=index.sources.package_names,
+                         users=[*rest, *importers])
         blocks = gen.blocks(need_names, need_fields)
         failing = sorted(b.name for b in blocks if b.kind == "func" and b.name in startup)
         if failing:
@@ -568,7 +497,7 @@ def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str,
         stub = stubs[base]
         if stub is not None:
             current = repaired.get(stub.path, (stub, stub))[1]
-            repaired[stub.path] = stub, parse_file(stub.path, _repair_stub(current, gen, blocks, tag, notes))
+            repaired[stub.path] = stub, parse_file(stub.path, repair_stub(current, gen, blocks, tag, notes))
         elif blocks:
             taken.add(gen.err_var)
             yield _stub_path(index, site, base, tag), None, gen.render(blocks)
@@ -616,101 +545,8 @@ def _called(text: str, prefix: str, names: set[str]) -> set[str]:
     return {n for n in names if re.search(rf"(?<![\w.]){re.escape(prefix + n)}\s*\(", text)}
 
 
-def _calls(node: Node) -> bool:
-    """node calls something when it is evaluated (calls inside function literals run later)."""
-    if node.type == "call_expression":
-        return True
-    return node.type != "func_literal" and any(_calls(c) for c in node.named_children)
-
-
-def _node_at(src: bytes, start: int, end: int) -> Node:
-    """The declaration node spanning exactly [start, end); a refusal when the tree has none."""
-    try:
-        return node_at(src, start, end)
-    except SourceError as exc:
-        raise _Refuse(str(exc)) from exc
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Constraints
-
-
-def _file_expr(f: GoFile) -> BuildExpr | None:
-    c = f.constraint
-    if c is None:
-        return None
-    if c.expr is not None:
-        return parse_build_expr(c.expr)
-    x: BuildExpr | None = None
-    for s, e in c.plus_build:
-        y = parse_plus_build(f.src[s:e].decode("utf-8", "replace"))
-        x = y if x is None else ("and", x, y)
-    return x
-
-
-def _and_constraint(f: GoFile, term: str) -> bytes:
-    """f's source with term AND-ed into its constraint (as it is when the constraint already has it)."""
-    x = _file_expr(f)
-    if x is not None and _and_term(x, parse_build_expr(term)):
-        return f.src
-    return apply_edits(f.src, add_constraint(f, term))
-
-
-def _or_constraint(f: GoFile, term: str) -> bytes:
-    """f's source with term OR-ed into its constraint (as it is when the constraint already has it)."""
-    x = _file_expr(f)
-    if x is not None and _or_term(x, parse_build_expr(term)):
-        return f.src
-    return apply_edits(f.src, or_constraint(f, term))
-
-
-def _tags(x: BuildExpr) -> set[str]:
-    if x[0] == "tag":
-        return {str(x[1])}
-    return set().union(*(_tags(c) for c in x[1:] if isinstance(c, tuple)))
-
-
-def _negates(a: BuildExpr, b: BuildExpr) -> bool:
-    """a is true exactly when b is false, for every assignment of their tags."""
-    tags = sorted(_tags(a) | _tags(b))
-    if len(tags) > 12:
-        return False
-    for bits in range(1 << len(tags)):
-        have = {t for i, t in enumerate(tags) if bits >> i & 1}
-        if eval_build_expr(a, have) == eval_build_expr(b, have):
-            return False
-    return True
-
-
-def _name_suffix(base: str) -> str:
-    """The _GOOS / _GOARCH / _GOOS_GOARCH part of a file name that constrains it ('' if none)."""
-    stem = base[:-3] if base.endswith(".go") else base
-    parts = stem.split("_")
-    if len(parts) >= 3 and parts[-2] in _KNOWN_OS and parts[-1] in _KNOWN_ARCH:
-        return "_" + "_".join(parts[-2:])
-    if len(parts) >= 2 and (parts[-1] in _KNOWN_OS or parts[-1] in _KNOWN_ARCH):
-        return "_" + parts[-1]
-    return ""
-
-
-def _existing_stub(real: GoFile, files: Sequence[GoFile], feature: Sequence[str]) -> GoFile | None:
-    """A file of the package whose constraint is the negation of real's: the stub for other platforms."""
-    x = _file_expr(real)
-    if x is None:
-        return None
-    suffix = _name_suffix(os.path.basename(real.path))
-    for f in files:
-        base = os.path.basename(f.path)
-        if base in feature or base.endswith("_test.go") or _name_suffix(base) != suffix:
-            continue
-        y = _file_expr(f)
-        if y is not None and _negates(x, y):
-            return f
-    return None
-
-
 def _stub_path(index: _Index, site: _Site, base: str, tag: str) -> str:
-    suffix = _name_suffix(base)
+    suffix = name_suffix(base)
     stem = base[:-3][: len(base) - 3 - len(suffix)]
     for cand in (f"{stem}_stub{suffix}.go", f"{stem}_{tag}{suffix}.go"):
         if not os.path.exists(os.path.join(site.dir, cand)):
@@ -730,10 +566,10 @@ def _move_blank_imports(index: _Index, site: _Site, real: GoFile, blank: Sequenc
     for imp in imps:
         out = parse_file(real.path, apply_edits(out.src, remove_import(out, imp.path)))
     yield real.path, real.src, out.src
-    old = _file_expr(real)
+    old = build_expr(real)
     expr: BuildExpr = ("not", ("tag", tag)) if old is None else ("and", old, ("not", ("tag", tag)))
     base = os.path.basename(real.path)
-    suffix = _name_suffix(base)
+    suffix = name_suffix(base)
     path = index.rel(os.path.join(site.dir, f"import_{name}{suffix}.go"))
     specs = sorted(f'_ "{i.path}"' for i in imps)
     imports = f"import {specs[0]}\n" if len(specs) == 1 else "import (\n" + "".join(
@@ -745,330 +581,5 @@ def _move_blank_imports(index: _Index, site: _Site, real: GoFile, blank: Sequenc
     yield path, None, text.encode()
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Stubs
-
-
-@dataclass
-class _Block:
-    """One declaration of a stub file: its key, text, and the comparable signature."""
-
-    key: str
-    name: str
-    kind: str
-    text: str
-    signature: tuple[str, ...] = ()
-    params: str = ""
-
-
-class _Stubber:
-    """Stub declarations for one real file, from its tree-sitter nodes."""
-
-    def __init__(self, index: _Index, site: _Site, real: GoFile, view: Package, heavy: frozenset[str],
-                 tag: str, feature: str, taken: set[str]) -> None:
-        self.index = index
-        self.site = site
-        self.real = real
-        self.view = view
-        self.heavy = heavy
-        self.tag = tag
-        self.feature = feature
-        self.locals = self._local_paths()
-        self.imports: set[str] = set()
-        self.message = f"{feature} is not built in: build without -tags {tag}"
-        base = "err" + _camel(feature) + "Omitted"
-        self.err_var = base
-        n = 1
-        while self.err_var in taken:
-            n += 1
-            self.err_var = f"{base}{n}"
-        self.uses_err = False
-        self.fields: set[str] = set()  # selector names the rest of the build uses (blocks() sets them)
-        self.users: Sequence[GoFile] = ()  # the rest of the package and its importers (set by _guard_site)
-        self.types = {d.name: d for f in view.files for d in f.decls if d.kind in ("type", "alias")}
-
-    def _local_paths(self) -> dict[str, str]:
-        out = {}
-        for i in self.real.imports:
-            if i.name in ("_", "."):
-                continue
-            pkg = self.index.project.package(i.path)
-            out[i.local_name(pkg.name if pkg else guess_package_name(i.path))] = i.path
-        return out
-
-    def blocks(self, names: set[str], fields: set[str]) -> list[_Block]:
-        """The stub blocks the rest of the build needs, in source order (closed over what they name)."""
-        self.fields = fields
-        decls = [d for d in self.real.decls if d.kind != "init" and d.name != "_"]
-        own = {d.name for d in decls if d.kind != "method"}
-        chosen: dict[str, _Block] = {}
-        todo = True
-        wanted = set(names)
-        while todo:
-            todo = False
-            for d in decls:
-                if d.key in chosen:
-                    continue
-                if d.kind == "method":
-                    recv_here = (d.receiver or "") in own
-                    if d.name not in fields or (recv_here and d.receiver not in chosen):
-                        continue
-                elif d.name not in wanted:
-                    continue
-                block = self.block(d)
-                chosen[d.key] = block
-                todo = True
-                wanted |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", block.text)) & own
-        order = {d.key: i for i, d in enumerate(self.real.decls)}
-        out: list[_Block] = []
-        seen: set[str] = set()
-        for b in sorted(chosen.values(), key=lambda b: order[b.key]):
-            if b.text not in seen:  # one const group or `var a, b T` declares several names: once
-                seen.add(b.text)
-                out.append(b)
-        return out
-
-    def block(self, d: Decl) -> _Block:
-        """The stub text of one declaration."""
-        src = self.real.src
-        if d.kind in ("func", "method"):
-            node = _node_at(src, d.spec_start, d.spec_end)
-            return self._func(d, node)
-        if d.kind in ("type", "alias"):
-            node = _node_at(src, d.spec_start, d.spec_end)
-            return self._type(d, node)
-        if d.kind == "const":
-            return self._const(d, _node_at(src, d.spec_start, d.spec_end))
-        node = _node_at(src, d.spec_start, d.spec_end)
-        return self._var(d, node)
-
-    def _check(self, d: Decl, node: Node | None, what: str) -> None:
-        """Refuse when node names a heavy package; note the light ones the stub must import."""
-        if node is None:
-            return
-        for qual in selector_operands(self.real.src, node):
-            path = self.locals.get(qual)
-            if path is None:
-                continue
-            if path in self.heavy:
-                raise _Refuse(f"{self.real.path}: {what} of {d.key} names {qual}.* from {path}, which the slim "
-                              f"build drops; a stub cannot declare it (move it behind an interface first)")
-            self.imports.add(path)
-
-    def _func(self, d: Decl, node: Node) -> _Block:
-        for part, what in (("type_parameters", "type parameters"), ("parameters", "parameters"),
-                           ("result", "results"), ("receiver", "receiver")):
-            self._check(d, node.child_by_field_name(part), what)
-        sig = signature(self.real.src, node)
-        results = sig.result_types()
-        if results and results[-1] == "error":
-            zeros = [self._zero(t) for t in results[:-1]]
-            body = "return " + ", ".join([*zeros, self.err_var])
-            doc = f"// {d.name} always fails: the {self.feature} feature is not built in."
-        else:
-            body = f"panic({self.err_var})"
-            doc = f"// {d.name} panics: the {self.feature} feature is not built in."
-        self.uses_err = True
-        text = f"{doc}\n{sig.head} {{\n\t{body}\n}}"
-        return _Block(d.key, d.name, d.kind, text, sig.key(), sig.params_text)
-
-    def _type(self, d: Decl, node: Node) -> _Block:
-        src = self.real.src
-        doc = _doc(src, d)
-        if not self._heavy_in(node):
-            self._check(d, node, "the definition")
-            return _Block(d.key, d.name, d.kind, f"{doc}type {node_text(src, node)}")
-        tparams = node.child_by_field_name("type_parameters")
-        head = f"type {d.name}{node_text(src, tparams)}"
-        body = node.child_by_field_name("type")
-        fields = body.named_children[0] if body is not None and body.type == "struct_type" and \
-            body.named_child_count else None
-        empty = _Block(d.key, d.name, "type", f"// {d.name} stands in for the real type, which needs packages "
-                       f"the slim build drops.\n{head} struct{{}}")
-        if fields is None:
-            return empty
-        # A struct keeps the fields the slim build can declare; the rest of the build may use those
-        # (caddy's Metrics.init), never the others.
-        kept: list[str] = []
-        dropped: list[str] = []
-        for f in fields.named_children:
-            if f.type != "field_declaration":
-                continue
-            if self._heavy_in(f):
-                names = [node_text(src, c) for i, c in enumerate(f.children)
-                         if f.field_name_for_child(i) == "name"]
-                typ = f.child_by_field_name("type")
-                dropped += names or re.findall(r"[A-Za-z_][A-Za-z0-9_]*", node_text(src, typ))[-1:]
-                continue
-            self._check(d, f, "a field")
-            kept.append(node_text(src, f))
-        naming = re.compile(rf"\b{re.escape(d.name)}\b")
-        selected = set().union(*(f.selectors() for f in self.users if naming.search(f.src.decode("utf-8", "replace"))))
-        used = sorted(n for n in dropped if n in selected)
-        if used:
-            raise _Refuse(f"{self.real.path}: the field {d.name}.{used[0]} has a type from a package the slim "
-                          "build drops, and the rest of the build selects that name; move it behind an "
-                          "interface first")
-        if not kept:
-            return empty
-        text = (f"// {d.name} stands in for the real type, without the fields whose types the slim build "
-                f"drops ({', '.join(dropped)}).\n{head} struct {{\n" + "".join(f"\t{k}\n" for k in kept) + "}")
-        return _Block(d.key, d.name, "type", text)
-
-    def _heavy_in(self, node: Node) -> bool:
-        """node names a package the slim build drops."""
-        return any(self.locals.get(q) in self.heavy for q in selector_operands(self.real.src, node))
-
-    def _const(self, d: Decl, node: Node) -> _Block:
-        src = self.real.src
-        if d.group_start is not None and d.group_end is not None:
-            text = src[d.group_start:d.group_end].decode()
-            scope = node.parent  # the whole const_declaration: the group's specs share iota and values
-        else:
-            text = src[d.start:d.end].decode()
-            scope = node
-        self._check(d, scope, "the value")
-        return _Block(d.key, d.name, "const", text)
-
-    def _var(self, d: Decl, node: Node) -> _Block:
-        src = self.real.src
-        typ = node.child_by_field_name("type")
-        value = node.child_by_field_name("value")
-        names = ", ".join(node_text(src, c) for i, c in enumerate(node.children)
-                          if node.field_name_for_child(i) == "name")
-        doc = _doc(src, d)
-        if typ is not None:
-            self._check(d, typ, "the type")
-            return _Block(d.key, d.name, "var", f"{doc}var {names} {node_text(src, typ)}")
-        lit = value.named_children[0] if value is not None and value.named_child_count == 1 else None
-        if lit is not None and lit.type in ("interpreted_string_literal", "raw_string_literal", "int_literal",
-                                            "float_literal", "true", "false", "rune_literal"):
-            return _Block(d.key, d.name, "var", f"{doc}var {names} = {node_text(src, lit)}")
-        inner = lit.named_children[0] if lit is not None and lit.type == "unary_expression" and \
-            lit.named_child_count == 1 else lit
-        if inner is not None and inner.type == "composite_literal":
-            t = inner.child_by_field_name("type")
-            self._check(d, t, "the type")
-            if value is not None and not self._heavy_in(value) and not _calls(value):
-                # the initializer too (a sync.Pool's New): code still built may rely on it
-                self._check(d, value, "the value")
-                return _Block(d.key, d.name, "var", f"{doc}var {names} = {node_text(src, value)}")
-            star = "*" if inner is not lit else ""
-            return _Block(d.key, d.name, "var", f"{doc}var {names} {star}{node_text(src, t)}")
-        raise _Refuse(f"{self.real.path}: the type of var {d.name} is not written out; give it an explicit "
-                      "type so a stub can declare it")
-
-    def _zero(self, t: str, depth: int = 0) -> str:
-        t = " ".join(t.split())
-        if t in _NUMERIC:
-            return "0"
-        if t == "string":
-            return '""'
-        if t == "bool":
-            return "false"
-        if t in ("error", "any") or t.startswith(_NIL_PREFIXES):
-            return "nil"
-        if t.startswith(("[", "struct{", "struct {")):
-            return t + "{}"
-        base = t.split("[", 1)[0]
-        d = self.types.get(base)
-        if d is not None and depth < 4:
-            if d.type_kind == "struct_type":
-                return t + "{}"
-            f = self.view.file_of(d)
-            node = _node_at(f.src, d.spec_start, d.spec_end).child_by_field_name("type")
-            under = self._zero(node_text(f.src, node), depth + 1) if node is not None else ""
-            if under in ("0", '""', "false", "nil"):
-                return under
-        return f"*new({t})"
-
-    def render(self, blocks: Sequence[_Block]) -> bytes:
-        """The new stub file."""
-        imports = set(self.imports)
-        if self.uses_err:
-            imports.add("errors")
-        specs = []
-        for path in sorted(imports):
-            local = next((k for k, v in self.locals.items() if v == path), None)
-            alias = local if local and local != guess_package_name(path) else None
-            specs.append(f'{alias + " " if alias else ""}"{path}"')
-        expr = _file_expr(self.real)
-        tag: BuildExpr = ("tag", self.tag)
-        constraint = format_build_expr(tag if expr is None else ("and", expr, tag))
-        heavy = sorted(p for p in self.heavy if p in self._heavy_imports())
-        text = _environment().get_template("guard_stub.go.j2").render(
-            constraint=constraint, real_file=os.path.basename(self.real.path), tag=self.tag,
-            feature=self.feature, heavy=", ".join(heavy), package=self.real.package, imports=specs,
-            err_var=self.err_var if self.uses_err else "", message=self.message,
-            blocks=[b.text for b in blocks],
-        )
-        return text.encode()
-
-    def _heavy_imports(self) -> set[str]:
-        return {i.path for i in self.real.imports}
-
-
-def _doc(src: bytes, d: Decl) -> str:
-    """The doc comment of an ungrouped declaration (the lines above its keyword)."""
-    if d.group_start is not None:
-        return ""
-    head = src[d.start:d.spec_start]
-    return head[:head.rfind(b"\n") + 1].decode("utf-8", "replace")
-
-
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False, trim_blocks=True,
-        lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
-    )
-
-
-def _repair_stub(stub: GoFile, gen: _Stubber, blocks: Sequence[_Block], tag: str, notes: list[str]) -> bytes:
-    """The existing stub with the tag OR-ed in; drifted signatures fixed, missing declarations added."""
-    src = _or_constraint(stub, tag)
-    fixed = parse_file(stub.path, src)
-    have = {d.key: d for d in fixed.decls}
-    edits: list[tuple[int, int, str]] = []
-    missing: list[_Block] = []
-    for b in blocks:
-        d = have.get(b.key)
-        if d is None:
-            missing.append(b)
-            continue
-        if b.kind not in ("func", "method"):
-            continue
-        full = signature(src, _node_at(src, d.spec_start, d.spec_end))
-        sig = full.key()
-        if sig == b.signature:
-            continue
-        if sig[:2] != b.signature[:2] or sig[3] != b.signature[3]:
-            raise _Refuse(f"{stub.path}: {d.key} has drifted from {gen.real.path} ({_sig_text(sig)} vs "
-                          f"{_sig_text(b.signature)}) beyond its parameters; update the stub first")
-        edits.append((*full.params_range, b.params))
-        notes.append(f"{stub.path}: {d.key} had drifted from {gen.real.path}; its parameters become {b.params}.")
-    for s, e, new in sorted(edits, reverse=True):
-        src = src[:s] + new.encode() + src[e:]
-    if missing:
-        if any(b.kind in ("func", "method") for b in missing) or gen.imports:
-            needs = sorted(gen.imports | ({"errors"} if gen.uses_err else set()))
-            present = {i.path for i in fixed.imports}
-            lacking = [p for p in needs if p not in present]
-            if lacking:
-                raise _Refuse(f"{stub.path} lacks {', '.join(b.key for b in missing)} and would need imports "
-                              f"{', '.join(lacking)}; add them to the stub first")
-        names = ", ".join(b.key for b in missing)
-        notes.append(f"{stub.path} lacked {names}; added.")
-        extra = "".join("\n" + b.text.replace(gen.err_var, gen.err_var) + "\n" for b in missing)
-        if gen.uses_err and gen.err_var not in src.decode("utf-8", "replace"):
-            extra = f"\nvar {gen.err_var} = errors.New({gen.message!r})\n".replace("'", '"') + extra
-        src = src.rstrip(b"\n") + b"\n" + extra.encode()
-    return src
-
-
-def _sig_text(sig: Sequence[str]) -> str:
-    return "; ".join(s for s in sig if not s.endswith(":"))
-
-
 STRATEGY = Strategy(name=NAME, summary="Guard an optional feature's files with a build tag and stub the rest",
-                    propose=propose)
+                    propose=propose, needs=Needs.GRAPHS | Needs.SOURCES | Needs.SIZES)

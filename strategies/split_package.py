@@ -12,22 +12,22 @@ upstream findings.
 
 from __future__ import annotations
 
+import enum
+import os
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from refactor.candidate import Candidate, Proposal, Refusal, Strategy, candidate_id
+from refactor.candidate import Candidate, Details, Proposal, Refusal, Strategy, candidate_id
 from refactor.config import Settings, Target
-from refactor.edit import rename_qualifier
+from refactor.edit import ImportChange, delete_lines, rename_qualifier, rewrite_imports
 from refactor.errors import SourceError
-from refactor.gosource import identifiers
+from refactor.gosource import GoFile, Unit, identifier_sites, identifiers, parse_file
 from refactor.graph import BuildGraph, Edge, Package
-from refactor.project import Project
-from strategies._split.model import PackageModel, load_model
-from strategies._split.source import Source, Unit, parse
-from strategies._split.text import ImportChange, apply, ident_sites, import_edits, remove_lines
+from refactor.plan import Edit, FileChange, Plan, apply_edits
+from refactor.project import Needs, Project
 
 NAME = "split-package"
 TOP_EDGES = 8
@@ -40,12 +40,46 @@ INTERFACE_METHODS = frozenset({
 })
 
 
+class Direction(enum.Enum):
+    """Which part of the package moves to the new one."""
+
+    LIGHT = "light"  # what the target uses (P keeps forwarders)
+    HEAVY = "heavy"  # what uses the heavy import (its users across the module are repointed)
+
+    @property
+    def part(self) -> str:
+        return f"{self.value} part"
+
+
+@dataclass(frozen=True)
+class SplitDetails(Details):
+    """split-package's facts of a candidate (JSON: docs/report-schema.md, `split-package` details)."""
+
+    direction: Direction
+    package: str  # the package split
+    new_package: str  # the import path of the new package
+    edges: tuple[Edge, ...]  # the import edges the split cuts
+    moved: tuple[str, ...]  # `Label (file)` of each declaration moved
+    lost: tuple[str, ...]  # init functions and initializers the targets no longer run
+    chains: tuple[tuple[str, tuple[str, ...]], ...]  # ("before", chain), ("after", chain)
+    bytes_by_target: tuple[tuple[str, int], ...]  # target label -> estimated bytes
+
+    def for_json(self) -> dict[str, object]:
+        return {"direction": self.direction.value, "package": self.package, "new_package": self.new_package,
+                "edges": [list(e) for e in self.edges], "moved": list(self.moved), "lost": list(self.lost),
+                "chains": {label: list(chain) for label, chain in self.chains},
+                "bytes_by_target": dict(self.bytes_by_target)}
+
+    def import_chains(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        return self.chains
+
+
 @dataclass
 class Draft:
     """A candidate before targets are merged."""
 
     key: str
-    direction: str
+    direction: Direction
     package: str
     new_package: str
     edges: list[Edge]
@@ -66,7 +100,7 @@ class Refused(Exception):
 def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
     """Rank the heavy import edges of each target and propose the splits that cut them."""
     names = {p: pkg.name for g in project.graphs.values() for p, pkg in g.packages.items()}
-    module_files = _ModuleFiles(project, names)
+    module_files = _ModuleFiles(project)
     drafts: dict[str, Draft] = {}
     refusals: dict[str, Refusal] = {}
     for target in project.targets:
@@ -82,14 +116,12 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
                 prev.removes |= d.removes
             else:
                 drafts[d.key] = d
-    from refactor.edit import FileChange, Plan
-
     out: list[Candidate] = []
     for d in drafts.values():
         changes = tuple(FileChange(p, b, a) for p, (b, a) in sorted(d.changes.items()))
         targets = tuple(sorted(d.bytes_by_target, key=lambda t: t.label))
         edges = ", ".join(f"{p} -> {q}" for p, q in d.edges)
-        what = "light part" if d.direction == "A" else "heavy part"
+        what = d.direction.part
         summary = f"move the {what} of {d.package} to {d.new_package} (cuts {edges})"
         out.append(Candidate(
             id=candidate_id(NAME, d.key),
@@ -101,11 +133,11 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
             confidence=d.confidence,
             plan=Plan(title=f"split {d.package}: {what} to {d.new_package}", changes=changes),
             removes=tuple(sorted(d.removes)),
-            details={
-                "direction": d.direction, "edges": [list(e) for e in d.edges], "new_package": d.new_package,
-                "moved": [f"{u.label} ({u.file})" for u in d.moved], "lost": d.lost,
-                "chains": d.chains, "bytes_by_target": {t.label: b for t, b in d.bytes_by_target.items()},
-            },
+            details=SplitDetails(
+                direction=d.direction, package=d.package, new_package=d.new_package, edges=tuple(d.edges),
+                moved=tuple(f"{u.label} ({u.file})" for u in d.moved), lost=tuple(d.lost),
+                chains=tuple((label, tuple(chain)) for label, chain in d.chains.items()),
+                bytes_by_target=tuple((t.label, b) for t, b in d.bytes_by_target.items())),
         ))
     size = {c.id: sum(len(ch.after or b"") + len(ch.before or b"") for ch in c.plan.changes) for c in out}
     yield from sorted(out, key=lambda c: (-c.estimated_bytes, size[c.id], c.id))
@@ -113,7 +145,7 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
 
 
 def _explain(d: Draft) -> str:
-    lines = [f"{'Extract the light part' if d.direction == 'A' else 'Extract the heavy part'} of {d.package} "
+    lines = [f"Extract the {d.direction.part} of {d.package} "
              f"into {d.new_package}."]
     for label, chain in d.chains.items():
         lines.append(f"{label}: {' -> '.join(chain)}")
@@ -125,55 +157,157 @@ def _explain(d: Draft) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# Split's view of a package: its units across every platform, and who references what inside it
 
 
-class _ModuleFiles:
-    """Every Go file of the main module, parsed lazily, grouped by directory."""
+def _parse(file: str, src: bytes, names: dict[str, str]) -> GoFile:
+    """Parse a file with the package names (go list's) of the paths it imports."""
+    quoted = {m.decode("utf-8", "replace") for m in re.findall(rb'"([^"\n]+)"', src)}
+    return parse_file(file, src, {p: names[p] for p in quoted if p in names})
 
-    def __init__(self, project: Project, names: dict[str, str]) -> None:
-        self.root = project.root
-        self.names = names
-        self._by_dir: dict[Path, list[str]] | None = None
-        self._parsed: dict[Path, Source] = {}
 
-    def dirs(self) -> dict[Path, list[str]]:
-        if self._by_dir is None:
-            by_dir: dict[Path, list[str]] = {}
-            for path in sorted(self.root.rglob("*.go")):
-                rel = path.relative_to(self.root).parts
-                if any(p in ("vendor", "testdata") or p.startswith((".", "_")) for p in rel[:-1]):
-                    continue
-                if _nested_module(self.root, path.parent):
-                    continue
-                by_dir.setdefault(path.parent, []).append(path.name)
-            self._by_dir = by_dir
-        return self._by_dir
+@dataclass
+class PackageModel:
+    """Every Go file of one package directory (all platforms), split into units."""
 
-    def get(self, path: Path) -> Source:
-        if path not in self._parsed:
-            self._parsed[path] = parse(path.name, path.read_bytes(), self.names)
-        return self._parsed[path]
+    pkg: Package
+    sources: dict[str, GoFile]  # non-test files of package P, every platform
+    tests: dict[str, GoFile]  # _test.go files of package P (internal tests)
+    xtests: dict[str, GoFile]  # _test.go files of package P_test
+    names: dict[str, str]  # import path -> package name, as go list reported them
+    units: list[Unit] = field(default_factory=list)
+    by_name: dict[str, list[Unit]] = field(default_factory=dict)
+    methods: dict[str, list[Unit]] = field(default_factory=dict)
 
-    def importers(self, import_path: str) -> list[tuple[Path, Source]]:
-        """Files of the module that import import_path (tests included)."""
-        out = []
-        needle = ('"' + import_path + '"').encode()
-        for d, files in self.dirs().items():
-            for f in files:
-                p = d / f
-                if needle in p.read_bytes():
-                    src = self.get(p)
-                    if any(i.path == import_path for i in src.imports):
-                        out.append((p, src))
+    def __post_init__(self) -> None:
+        for src in self.sources.values():
+            for u in src.units:
+                self.units.append(u)
+                if u.kind == "method":
+                    self.methods.setdefault(u.receiver or "", []).append(u)
+                elif u.kind != "init":
+                    for n in u.names:
+                        self.by_name.setdefault(n, []).append(u)
+
+    @property
+    def import_path(self) -> str:
+        return self.pkg.import_path
+
+    @property
+    def name(self) -> str:
+        return self.pkg.name
+
+    def locals(self, file: str) -> dict[str, str]:
+        """Local import name -> resolved import path for one file of P (tests included)."""
+        src = self.sources.get(file) or self.tests.get(file) or self.xtests[file]
+        return {k: self.pkg.resolve(v) for k, v in src.import_paths(self.names).items()}
+
+    def internal(self, u: Unit) -> list[Unit]:
+        """Units of P that u names directly (its receiver type included)."""
+        out: list[Unit] = []
+        local = self.locals(u.file)
+        for q, n in u.refs:
+            if q is None and n not in local:
+                out.extend(x for x in self.by_name.get(n, ()) if x is not u)
+        if u.receiver:
+            out.extend(self.by_name.get(u.receiver, ()))
+        return out
+
+    def imports_of(self, u: Unit) -> set[str]:
+        """Resolved import paths u references."""
+        local = self.locals(u.file)
+        return {local[q] for q, _ in u.refs if q is not None and q in local}
+
+    def references(self, u: Unit, path: str) -> bool:
+        """Whether u names something of the package at `path` directly."""
+        return path in self.imports_of(u)
+
+    def closure(self, roots: Iterable[Unit], all_methods: bool = True, selectors: Iterable[str] = ()
+                ) -> list[Unit]:
+        """roots and everything they reach inside P; a type brings its methods (all, or the selected)."""
+        seen: dict[str, Unit] = {}
+        selected = set(selectors)
+        types: set[str] = set()
+        stack = list(roots)
+        while stack:
+            u = stack.pop()
+            if u.key in seen:
+                continue
+            seen[u.key] = u
+            selected |= u.selectors
+            stack.extend(self.internal(u))
+            if u.kind in ("type", "alias"):
+                types.update(u.names)
+            for t in types:
+                for m in self.methods.get(t, ()):
+                    if m.key not in seen and (all_methods or m.names[0] in selected):
+                        stack.append(m)
+        return sorted(seen.values(), key=lambda x: (x.file, x.start))
+
+    def test_refs(self) -> set[str]:
+        """Names of P that P's internal test files use unqualified."""
+        out: set[str] = set()
+        for src in self.tests.values():
+            local = src.import_paths(self.names)
+            for u in src.units:
+                out |= {n for q, n in u.refs if q is None and n not in local}
+                out |= u.selectors
         return out
 
 
-def _nested_module(root: Path, d: Path) -> bool:
-    while d != root and root in d.parents:
-        if (d / "go.mod").exists():
-            return True
-        d = d.parent
-    return False
+def load_model(files: _ModuleFiles, pkg: Package, names: dict[str, str]) -> PackageModel | None:
+    """Every Go file of pkg's directory that belongs to package pkg.name (or its _test)."""
+    d = Path(pkg.dir)
+    sources: dict[str, GoFile] = {}
+    tests: dict[str, GoFile] = {}
+    xtests: dict[str, GoFile] = {}
+    for f in files.names_in(pkg):
+        try:
+            src = files.get(d / f)
+        except OSError:
+            continue
+        if src.constraint is not None and src.constraint.expr is not None and src.constraint.expr.strip() == "ignore":
+            continue
+        if f.endswith("_test.go"):
+            if src.package == pkg.name:
+                tests[f] = src
+            elif src.package == pkg.name + "_test":
+                xtests[f] = src
+        elif src.package == pkg.name:
+            sources[f] = src
+    if not sources:
+        return None
+    return PackageModel(pkg, sources, tests, xtests, names)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class _ModuleFiles:
+    """The project's source index, as split addresses files (by absolute path)."""
+
+    def __init__(self, project: Project) -> None:
+        self.root = project.root
+        self.sources = project.sources
+
+    def get(self, path: Path) -> GoFile:
+        return self.sources.file(path)
+
+    def importers(self, import_path: str) -> list[tuple[Path, GoFile]]:
+        """Files of the module that import import_path (tests included)."""
+        return [(self.root / f.path, f) for f in self.sources.importers(import_path)]
+
+    def names_in(self, pkg: Package, tests: bool = True) -> list[str]:
+        """The Go file names of a package's directory on every platform: the index's for the module's
+        packages, go list's for others."""
+        rel = self.sources.rel(pkg.dir)
+        if pkg.main_module and not os.path.isabs(rel):
+            names = [r.rsplit("/", 1)[-1] for r in self.sources.dir_files(rel)]
+        else:
+            names = sorted(n for n in set(pkg.go_files) | set(pkg.cgo_files) | set(pkg.ignored_go_files)
+                           | set(pkg.test_go_files) | set(pkg.xtest_go_files)
+                           if n.endswith(".go") and not n.startswith(("_", ".")))
+        return [n for n in names if tests or not n.endswith("_test.go")]
 
 
 def _candidate_edges(graph: BuildGraph) -> list[Edge]:
@@ -196,9 +330,9 @@ def _for_target(project: Project, settings: Settings, target: Target, graph: Bui
     if not edges:
         return
     removes = graph.edge_removes(edges)
-    size = project.size(target)
+    size = project.sizes[target]
     scored = sorted(((size.removal_estimate(removes[e]), e) for e in edges), key=lambda x: (-x[0], x[1]))
-    top = [(b, e) for b, e in scored if b > max(settings.min_bytes, 0)][:TOP_EDGES]
+    top = [(b, e) for b, e in scored if b > 0][:TOP_EDGES]
     by_package: dict[str, list[tuple[int, Edge]]] = {}
     for b, e in top:
         by_package.setdefault(e[0], []).append((b, e))
@@ -206,13 +340,13 @@ def _for_target(project: Project, settings: Settings, target: Target, graph: Bui
         pkg = graph.packages[p]
         if not pkg.main_module and not any(graph.packages[i].main_module for i in graph.importers(p)):
             continue
-        model = load_model(pkg, names)
+        model = load_model(files, pkg, names)
         if model is None:
             continue
         if not pkg.main_module:
             # Report only the boundary: an outside package that the module imports directly.
             if any(graph.packages[i].main_module for i in graph.importers(p)):
-                yield _upstream(target, graph, model, pedges, names)
+                yield _upstream(target, graph, model, pedges, files)
             continue
         split = _Split(project, settings, target, graph, model, names, files, size.removal_estimate)
         yield from split.light(pedges)
@@ -221,9 +355,9 @@ def _for_target(project: Project, settings: Settings, target: Target, graph: Bui
 
 
 def _upstream(target: Target, graph: BuildGraph, model: PackageModel, pedges: list[tuple[int, Edge]],
-              names: dict[str, str]) -> Refusal:
+              files: _ModuleFiles) -> Refusal:
     needed = sorted({n for imp in graph.importers(model.import_path)
-                     for n in _user_refs(graph.packages[imp], model, names)})
+                     for n in _user_refs(graph.packages[imp], model, files)})
     b, (p, q) = pedges[0]
     return Refusal(NAME, (target,), f"{p} -> {q}: upstream package",
                    f"{p} is outside the main module ({model.pkg.module}): report upstream that "
@@ -231,11 +365,11 @@ def _upstream(target: Target, graph: BuildGraph, model: PackageModel, pedges: li
                    b)
 
 
-def _user_refs(ipkg: Package, model: PackageModel, names: dict[str, str]) -> set[str]:
+def _user_refs(ipkg: Package, model: PackageModel, files: _ModuleFiles) -> set[str]:
     out: set[str] = set()
     for f in ipkg.files:
         try:
-            src = parse(f, (Path(ipkg.dir) / f).read_bytes(), names)
+            src = files.get(Path(ipkg.dir) / f)
         except OSError:
             continue
         for imp in src.imports:
@@ -250,7 +384,7 @@ class _User:
     """A non-test file of an importer of P, and the names of P it uses."""
 
     path: Path
-    src: Source
+    src: GoFile
     pkg: Package
     local: str
     explicit: bool
@@ -294,10 +428,7 @@ class _Split:
             if not ipkg.main_module:
                 raise Refused(f"{imp} imports {self.p} and is outside the main module, so it cannot be "
                               "repointed")
-            all_files = sorted(set(ipkg.go_files) | set(ipkg.cgo_files) | set(ipkg.ignored_go_files))
-            for f in all_files:
-                if not f.endswith(".go") or f.endswith("_test.go"):
-                    continue
+            for f in self.files.names_in(ipkg, tests=False):
                 path = Path(ipkg.dir) / f
                 src = self.files.get(path)
                 if src.package != ipkg.name:
@@ -383,7 +514,7 @@ class _Split:
         chains = self.graph.why(pkg, limit=1)
         return chains[0] if chains else []
 
-    # -- direction A: extract the light part -----------------------------------------------------
+    # -- Direction.LIGHT: extract the light part ------------------------------------------------
 
     def light(self, pedges: list[tuple[int, Edge]]) -> Iterator[Draft | Refusal]:
         first_b, first = pedges[0]
@@ -393,7 +524,7 @@ class _Split:
             root_units = self.units_named(roots)
             needed = self.m.closure(root_units)
         except Refused as r:
-            yield self.refusal(first, first_b, "A", str(r))
+            yield self.refusal(first, first_b, Direction.LIGHT, str(r))
             return
         cut: list[tuple[int, Edge]] = []
         for b, (p, q) in pedges:
@@ -406,17 +537,17 @@ class _Split:
             dheavy = self.heavy_units(q, direct)
             if dheavy:
                 why = self.path_to(root_units, dheavy[0])
-                yield self.refusal((p, q), b, "A",
+                yield self.refusal((p, q), b, Direction.LIGHT,
                                    f"{self.target.name} needs {' -> '.join(why)}, which uses {q}: "
                                    "leave it to the guard strategy")
             else:
-                yield self.refusal((p, q), b, "A", self.method_cycle(needed, heavy, q))
+                yield self.refusal((p, q), b, Direction.LIGHT, self.method_cycle(needed, heavy, q))
         if not cut:
             return
         try:
             draft = self.light_plan(users, needed, [e for _, e in cut], root_units)
         except Refused as r:
-            yield self.refusal(first, first_b, "A", str(r))
+            yield self.refusal(first, first_b, Direction.LIGHT, str(r))
             return
         if draft is not None:
             yield draft
@@ -462,9 +593,8 @@ class _Split:
                 f"the moved code would import {self.m.name} ({'; '.join(sorted(set(out_refs))) or 'forwarders'}) "
                 f"while {self.m.name} imports it back ({'; '.join(sorted(set(back))) or 'forwarders'})")
 
-    def refusal(self, edge: Edge, b: int, direction: str, reason: str) -> Refusal:
-        what = "light part" if direction == "A" else "heavy part"
-        return Refusal(NAME, (self.target,), f"{edge[0]} -> {edge[1]}: move the {what}", reason, b)
+    def refusal(self, edge: Edge, b: int, direction: Direction, reason: str) -> Refusal:
+        return Refusal(NAME, (self.target,), f"{edge[0]} -> {edge[1]}: move the {direction.part}", reason, b)
 
     def light_plan(self, users: list[_User], needed: list[Unit], edges: list[Edge], root_units: list[Unit]
                    ) -> Draft | None:
@@ -535,7 +665,7 @@ class _Split:
             ranges = []
             groups: dict[tuple[int, int], list[Unit]] = {}
             # A parameter or local named like the new package would shadow it: import it renamed.
-            idents = identifiers(src.src) | set(src.local_names(m.names))
+            idents = identifiers(src.src) | set(src.import_paths(m.names))
             qual = m.name + new if new in idents else new
             for u in units:
                 names = [n for n in u.names if n in fwd]
@@ -552,8 +682,8 @@ class _Split:
                     ranges = [r for r in ranges if not (g[0] <= r[0] < g[1])] + [g]
                     if -g[1] in texts:
                         texts[g[0]] = texts.pop(-g[1]).lstrip(b"\n")
-            after = remove_lines(src.src, ranges, {k: v for k, v in texts.items() if k >= 0},
-                                 {-k: v for k, v in texts.items() if k < 0})
+            after = apply_edits(src.src, delete_lines(src.src, ranges, {k: v for k, v in texts.items() if k >= 0},
+                                                      {-k: v for k, v in texts.items() if k < 0}))
             uses_new = any(n in fwd for u in units for n in u.names)
             after = _fix_imports(after, f, m, add=[(new_path, None if qual == new else qual)] if uses_new else [])
             changes[self.rel(self.pdir / f)] = (src.src, None if _emptied(after, f) else after)
@@ -563,15 +693,15 @@ class _Split:
             before = changes.get(rel, (user.src.src, user.src.src))[0]
             assert before is not None
             local = user.local if user.explicit else new
-            taken = set(user.src.local_names(m.names)) | {n for x in user.src.units for n in x.names} | set(
+            taken = set(user.src.import_paths(m.names)) | {n for x in user.src.units for n in x.names} | set(
                 identifiers(user.src.src))
             name: str | None = user.local if user.explicit else None
             if not user.explicit and new in taken:
                 local = name = m.name + new
             edits = _requalify(user.src, user.local, local) if local != user.local else []
-            edits += import_edits(user.src, ImportChange(repoint=((user.pkg.source_path(self.p), new_path,
-                                                                    name),)))
-            changes[rel] = (before, apply(before, edits))
+            edits += rewrite_imports(user.src, ImportChange(repoint=((user.pkg.source_path(self.p), new_path,
+                                                                       name),)))
+            changes[rel] = (before, apply_edits(before, edits))
         # Estimate on the target's graph.
         cfg_users = {u.pkg.import_path for u in repoint if u.in_config}
         cut = {(imp, self.p) for imp in cfg_users}
@@ -592,10 +722,11 @@ class _Split:
                 confidence = "low" if confidence == "low" else "medium"
         if renames:
             notes.append("exported in " + new + ": " + ", ".join(f"{a} -> {b}" for a, b in sorted(renames.items())))
-        key = f"A|{self.p}|{','.join(sorted(moved_keys))}"  # not the name: --package-name keeps the id
+        # the id's key holds no new name, so --package-name keeps the id
+        key = f"{Direction.LIGHT.value}|{self.p}|{','.join(sorted(moved_keys))}"
         q0 = cut_edges[0][1]
         after_chain = [*self.chain(self.p)[:-1], new_path]
-        return Draft(key, "A", self.p, new_path, cut_edges, changes, needed, lost, confidence, notes,
+        return Draft(key, Direction.LIGHT, self.p, new_path, cut_edges, changes, needed, lost, confidence, notes,
                      {self.target: self.bytes_of(removed)}, set(removed),
                      {"before": self.chain(q0), "after": [*after_chain, f"({q0} gone)"]})
 
@@ -621,13 +752,13 @@ class _Split:
         return lost, confidence, [f"{self.target.name} no longer imports {self.p}, so its package "
                                   "initialization does not run there: check nothing relied on it"]
 
-    # -- direction B: extract the heavy part -----------------------------------------------------
+    # -- Direction.HEAVY: extract the heavy part ------------------------------------------------
 
     def heavy(self, edge: Edge, b: int) -> Iterator[Draft | Refusal]:
         try:
             draft = self.heavy_plan(edge)
         except Refused as r:
-            yield self.refusal(edge, b, "B", str(r))
+            yield self.refusal(edge, b, Direction.HEAVY, str(r))
             return
         if draft is not None:
             yield draft
@@ -731,7 +862,8 @@ class _Split:
             before = src.src
             after = before
             if renames:
-                after = apply(after, [(s, e, renames[n].encode()) for s, e, n in ident_sites(after, renames)])
+                after = apply_edits(after, [Edit(s, e, renames[n].encode())
+                                            for s, e, n in identifier_sites(after, renames)])
             if units:
                 ranges = [(u.start, u.end) for u in units]
                 after = _reparse_remove(after, f, ranges, before)
@@ -751,11 +883,11 @@ class _Split:
             prev = changes.get(self.rel(self.pdir / f), (tsrc.src, tsrc.src))
             cur = prev[1]
             assert cur is not None
-            cur_src = parse(f, cur)
+            cur_src = parse_file(f, cur)
             tkeys = {u.names[0] for u in tunits}
             ranges = [(u.start, u.end) for u in cur_src.units if u.names and u.names[0] in tkeys]
-            cur = remove_lines(cur, ranges)
-            left = parse(f, cur)
+            cur = apply_edits(cur, delete_lines(cur, ranges))
+            left = parse_file(f, cur)
             if not left.units:
                 changes[self.rel(self.pdir / f)] = (prev[0], None)
             else:
@@ -781,19 +913,19 @@ class _Split:
                     continue
                 blank = True
             before = src.src
-            taken = set(src.local_names(m.names)) | {n for x in src.units for n in x.names} | {
+            taken = set(src.import_paths(m.names)) | {n for x in src.units for n in x.names} | {
                 n for x in src.units for q, n in x.refs if q is None}
             nlocal = new if new not in taken else m.name + new
             name = None if nlocal == new else nlocal
             if blank:
                 change = ImportChange(add=((new_path, "_"),))
-                changes[rel] = (before, apply(before, import_edits(src, change)))
+                changes[rel] = (before, apply_edits(before, rewrite_imports(src, change)))
                 continue
             edits = _requalify(src, local, nlocal, moving)
             still = used - moving
             change = ImportChange(remove=frozenset() if still else frozenset({self.p}), add=((new_path, name),))
-            edits += import_edits(src, change)
-            changes[rel] = (before, apply(before, edits))
+            edits += rewrite_imports(src, change)
+            changes[rel] = (before, apply_edits(before, edits))
         self.check_internal(new_path, [self.p] + [
             _import_path_of(self.project, (self.project.root / r).parent)
             for r in changes if not r.startswith(self.rel(new_dir) + "/")])
@@ -824,16 +956,17 @@ class _Split:
         if types_moved:
             notes.append("types moved with their methods (a method cannot leave its type): " + ", ".join(types_moved))
         confidence = "medium" if (lost or renames) else "high"
-        key = f"B|{self.p}|{q}|{','.join(sorted(mkeys))}"  # not the name: --package-name keeps the id
-        return Draft(key, "B", self.p, new_path, [edge], changes, moved, lost, confidence, notes,
+        # the id's key holds no new name, so --package-name keeps the id
+        key = f"{Direction.HEAVY.value}|{self.p}|{q}|{','.join(sorted(mkeys))}"
+        return Draft(key, Direction.HEAVY, self.p, new_path, [edge], changes, moved, lost, confidence, notes,
                      {self.target: self.bytes_of(removed)}, set(removed),
                      {"before": self.chain(q), "after": [*self.chain(self.p), f"({q} gone)"]})
 
 
-def _requalify(src: Source, old: str, new: str, names: set[str] | None = None) -> list[tuple[int, int, bytes]]:
+def _requalify(src: GoFile, old: str, new: str, names: set[str] | None = None) -> list[Edit]:
     """Edits turning `old.Name` into `new.Name` (only the given names when there are some)."""
     try:
-        return [(e.start, e.end, e.new) for e in rename_qualifier(src.gofile, old, new, names)]
+        return rename_qualifier(src, old, new, names)
     except SourceError as exc:
         raise Refused(str(exc)) from exc
 
@@ -863,9 +996,9 @@ def _go_version(root: Path) -> tuple[int, int]:
 def _reparse_remove(after: bytes, file: str, ranges: list[tuple[int, int]], before: bytes) -> bytes:
     """Remove units (ranges in `before`) from `after`, which may differ from before by renames."""
     if after == before:
-        return remove_lines(before, ranges)
-    old_units = {(u.start, u.end): u for u in parse(file, before).units}
-    new_units = parse(file, after).units
+        return apply_edits(before, delete_lines(before, ranges))
+    old_units = {(u.start, u.end): u for u in parse_file(file, before).units}
+    new_units = parse_file(file, after).units
     idx = {u.key: u for u in new_units}
     new_ranges = []
     for r in ranges:
@@ -875,19 +1008,19 @@ def _reparse_remove(after: bytes, file: str, ranges: list[tuple[int, int]], befo
             v = next((w for w in new_units if w.index == u.index and w.kind == u.kind), None)
         if v is not None:
             new_ranges.append((v.start, v.end))
-    return remove_lines(after, new_ranges)
+    return apply_edits(after, delete_lines(after, new_ranges))
 
 
 def _fix_imports(after: bytes, file: str, m: PackageModel, add: list[tuple[str, str | None]]) -> bytes:
     """Drop the imports that no declaration of the (edited) file uses; add the given ones."""
-    src = parse(file, after, m.names)
+    src = _parse(file, after, m.names)
     units = src.units
-    locals_ = src.local_names(m.names)
+    locals_ = src.import_paths(m.names)
     used = {x for u in units for x, _ in u.refs if x is not None}
     remove = frozenset(path for name, path in locals_.items() if name not in used)
     have = {i.path for i in src.imports}
     change = ImportChange(remove=remove, add=tuple(a for a in add if a[0] not in have))
-    out = apply(after, import_edits(src, change))
+    out = apply_edits(after, rewrite_imports(src, change))
     if b"\n\n\n" in out and b"\n\n\n" not in after:
         out = out.replace(b"\n\n\n", b"\n\n")
     return out.rstrip(b"\n") + b"\n"
@@ -895,8 +1028,8 @@ def _fix_imports(after: bytes, file: str, m: PackageModel, add: list[tuple[str, 
 
 def _emptied(after: bytes, file: str) -> bool:
     """Whether a file has nothing left but its header and package clause."""
-    src = parse(file, after)
-    return not src.units and not src.imports and not after[src.package_end:].strip()
+    src = parse_file(file, after)
+    return not src.units and not src.imports and not after[src.package_line_end:].strip()
 
 
 def _forwarders(u: Unit, names: list[str], new: str, renames: dict[str, str]) -> bytes:
@@ -934,24 +1067,24 @@ def _forwarder(u: Unit, name: str, new: str, target_name: str) -> bytes:
     return f"// {name} calls {ref}.\nfunc {name}{sig.type_params}{ptext}{result} {{\n{body}}}\n".encode()
 
 
-def _new_file(src: Source, units: list[Unit], new: str, renames: dict[str, str], names: dict[str, str],
+def _new_file(src: GoFile, units: list[Unit], new: str, renames: dict[str, str], names: dict[str, str],
               doc: bytes = b"", qualify: tuple[set[str], str, dict[str, str]] | None = None,
               extra_imports: list[tuple[str, str | None]] | None = None) -> bytes:
     """A file of the new package holding units, with the source file's header and the imports they use."""
     texts = []
     for u in sorted(units, key=lambda x: x.start):
         text = u.text
-        edits: list[tuple[int, int, bytes]] = []
+        edits: list[Edit] = []
         if renames:
-            edits += [(s, e, renames[n].encode()) for s, e, n in ident_sites(text, renames)]
+            edits += [Edit(s, e, renames[n].encode()) for s, e, n in identifier_sites(text, renames)]
         if qualify:
             qnames, plocal, prenames = qualify
-            edits += [(s, e, f"{plocal}.{prenames.get(n, n)}".encode())
+            edits += [Edit(s, e, f"{plocal}.{prenames.get(n, n)}".encode())
                       for s, e, n in _top_ident_sites(text, qnames)]
-        text = _apply_wrapped(text, edits)
+        text = apply_edits(text, edits)  # a name both renamed and qualified would overlap: an error
         texts.append(text.rstrip(b"\n") + b"\n")
     body = b"\n".join(texts)
-    locals_ = src.local_names(names)
+    locals_ = src.import_paths(names)
     used = {x for u in units for x, _ in u.refs if x is not None}
     imports = [(i.path, i.name) for i in src.imports
                if (i.name or "") not in ("_", ".") and any(
@@ -971,19 +1104,9 @@ def _new_file(src: Source, units: list[Unit], new: str, renames: dict[str, str],
     return out + b"\n" + body
 
 
-def _apply_wrapped(text: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
-    seen: set[tuple[int, int]] = set()
-    uniq = []
-    for e in sorted(edits):
-        if (e[0], e[1]) not in seen:
-            seen.add((e[0], e[1]))
-            uniq.append(e)
-    return apply(text, uniq)
-
-
 def _top_ident_sites(text: bytes, names: set[str]) -> list[tuple[int, int, str]]:
     """Identifiers naming package-level declarations, skipping the declared name itself."""
-    out = ident_sites(text, names)
+    out = identifier_sites(text, names)
     head = re.match(rb"(?:\s*//[^\n]*\n)*\s*(?:func|type|var|const)\s+(?:\([^)]*\)\s*)?(\w+)", text)
     if head:
         out = [s for s in out if s[0] != head.start(1)]
@@ -991,4 +1114,4 @@ def _top_ident_sites(text: bytes, names: set[str]) -> list[tuple[int, int, str]]
 
 
 STRATEGY = Strategy(name=NAME, summary="Move the used (or the heavy) declarations of a package to a new package",
-                    propose=propose, warm=warm)
+                    propose=propose, needs=Needs.GRAPHS | Needs.SOURCES | Needs.SIZES, warm=warm)

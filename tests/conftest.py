@@ -7,8 +7,12 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from refactor.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixture_repos"
@@ -73,3 +77,16 @@ def fixture_repo(tmp_path: Path) -> Callable[[str], Path]:
         git(dst, "commit", "-q", "-m", "fixture")
         return dst
     return make
+
+
+def unsized(project: Project) -> Project:
+    """The project with an empty size table per target (every estimate 0), as strategies read it when
+    a test does not want to build the binaries."""
+    import types
+    from dataclasses import replace
+
+    from refactor.binary import SizeTable
+    from refactor.project import Needs
+
+    return replace(project, sizes=types.MappingProxyType({t: SizeTable(file_bytes=0) for t in project.targets}),
+                   needs=project.needs | Needs.SIZES)

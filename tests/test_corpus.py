@@ -23,17 +23,15 @@ from pathlib import Path
 import pytest
 
 from refactor.edit import (
-    FileChange,
-    Plan,
     add_constraint,
     add_import,
-    apply_edits,
     delete_decls,
     gofmt_check,
     insert_decls,
     remove_import,
 )
-from refactor.gosource import GoFile, Package, analyze, parse_file
+from refactor.gosource import GoFile, SourcePackage, analyze, parse_file
+from refactor.plan import FileChange, Plan, apply_edits
 
 FULL = os.environ.get("GOTRIM_CORPUS") == "full"
 KNOWN_GAPS = {"encoding/json/v2/arshal_test.go", "runtime/secret/secret_test.go"}
@@ -168,14 +166,14 @@ def test_refs_cover_go_types(gohelper: Path) -> None:
     if not FULL:
         uses = random.Random(3).sample(uses, min(len(uses), 300))
     assert len(uses) >= 200
-    by_pkg: dict[str, Package] = {}
+    by_pkg: dict[str, SourcePackage] = {}
     missing: list[str] = []
     for u in uses:
         pkg_path = str(u["pkg"])
         if pkg_path not in by_pkg:
             files = sorted({str(x["file"]) for x in _decl_uses_cache(gohelper) if x["pkg"] == pkg_path})
             gofiles = [parse_file(os.path.relpath(p, SRC), Path(p).read_bytes()) for p in files]
-            by_pkg[pkg_path] = Package.from_files(pkg_path, gofiles[0].package, gofiles)
+            by_pkg[pkg_path] = SourcePackage.from_files(pkg_path, gofiles[0].package, gofiles)
         pkg = by_pkg[pkg_path]
         key = str(u["key"])
         d = pkg.decls.get(key)

@@ -10,27 +10,20 @@ from pathlib import Path
 
 import pytest
 
+from refactor.buildconfig import add_goreleaser_tag, add_make_tag, add_toml_tag
 from refactor.candidate import Candidate, Refusal
+from refactor.catalogue import Switch, catalogue
 from refactor.config import Settings, Target, TargetSpec
 from refactor.dce import dce_report, target_dce
-from refactor.edit import FileChange, Plan
+from refactor.edit import go_quote
 from refactor.errors import EditError
-from refactor.linker import cached_dce, project_dce
-from refactor.project import Project, load
+from refactor.fieldtemplate import parse_field_template
+from refactor.load import load
+from refactor.plan import FileChange, Plan, merge_plans
+from refactor.project import Needs, Project
 from refactor.toolchain import find_go
-from strategies.dce_blockers import (
-    STRATEGY,
-    Switch,
-    _results,
-    add_goreleaser_tag,
-    add_make_tag,
-    add_toml_tag,
-    catalogue,
-    combined_plan,
-    go_quote,
-    merge_plans,
-    parse_field_template,
-)
+from strategies.dce_blockers import STRATEGY, combined_plan
+from tests.goldens import dce_text
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixture_repos"
 T = Target(main="example.com/m/cmd/a", goos="linux", goarch="amd64")
@@ -140,14 +133,30 @@ def test_merge_plans_joins_separate_hunks_and_refuses_overlaps() -> None:
         merge_plans([a, d])
 
 
-@pytest.mark.parametrize(("sig", "results"), [
-    ("func Open(path string) (Source, error)", ["Source", "error"]),
-    ("func (p *P) Lookup(name string) (s Symbol, err error)", ["Symbol", "error"]),
-    ("func F(fn func(int) error) map[string]int", ["map[string]int"]),
-    ("func G()", []),
-])
-def test_results(sig: str, results: list[str]) -> None:
-    assert _results(sig) == results
+def test_plugin_stub_is_written_from_the_signatures(tmp_path: Path) -> None:
+    """No sibling stub: one is written by the guard engine from the declarations' syntax (results with
+    names, func-typed parameters, a method), gofmt-clean and with only the imports it uses."""
+    from refactor.gosource import parse_file
+    from refactor.guard import StubWriter
+
+    src = (b"//go:build linux\n\npackage plugins\n\nimport (\n\t\"io\"\n\t\"plugin\"\n)\n\n"
+           b"type Source struct{ p *plugin.Plugin }\n\n"
+           b"// Open loads a plugin.\nfunc Open(path string, fn func(int) error) (s Source, err error) {\n"
+           b"\tp, err := plugin.Open(path)\n\treturn Source{p}, err\n}\n\n"
+           b"func (s Source) Lookup(name string, w io.Writer) (any, error) { return s.p.Lookup(name) }\n")
+    real = parse_file("internal/plugins/plugins.go", src)
+    writer = StubWriter(real, [real], frozenset({"plugin"}), "no_dynamic_plugins", "dynamic plugins", set(),
+                        message="dynamic plugins are not supported: built with -tags no_dynamic_plugins",
+                        err_name="errNoDynamicPlugins")
+    stub = writer.render(writer.blocks({"Open", "Source"}, {"Lookup"})).decode()
+    assert stub.startswith("//go:build linux && no_dynamic_plugins\n")
+    assert "func Open(path string, fn func(int) error) (s Source, err error) {\n\treturn Source{}, " \
+           "errNoDynamicPlugins\n}" in stub
+    assert "func (s Source) Lookup(name string, w io.Writer) (any, error) {\n\treturn nil, errNoDynamicPlugins" in stub
+    assert "type Source struct{}" in stub and '"plugin"' not in stub and '"io"' in stub and '"errors"' in stub
+    from refactor.edit import gofmt
+
+    assert gofmt(stub.encode()) == stub.encode()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -160,19 +169,17 @@ def _copy(tmp: Path, name: str) -> Path:
     return dst
 
 
-def _load(root: Path, cgo: bool | None = None, mains: tuple[str, ...] = ()) -> Project:
+def _load(root: Path, cgo: bool | None = None, mains: tuple[str, ...] = (), needs: Needs = Needs.SUGGEST
+          ) -> Project:
     go = find_go()
     settings = Settings(root=root)
-    return load(go, settings, [TargetSpec(mains=mains, cgo=cgo)])
+    return load(go, settings, [TargetSpec(mains=mains, cgo=cgo)], needs)
 
 
 @pytest.fixture(scope="module")
 def blockers(tmp_path_factory: pytest.TempPathFactory) -> Project:
     root = _copy(tmp_path_factory.mktemp("dce"), "blockers")
-    project = _load(root)
-    for t in project.targets:
-        project_dce(project, t)
-    return project
+    return _load(root)  # as suggest loads it: one -dumpdep build per target, attributed
 
 
 def _target(project: Project, name: str) -> Target:
@@ -204,8 +211,8 @@ def test_dispatch_method_by_name_chain(blockers: Project) -> None:
 @pytest.mark.go
 def test_constant_method_name_and_clean_are_not_reported(blockers: Project) -> None:
     for name in ("constname", "clean"):
-        report = cached_dce(blockers, _target(blockers, name))
-        assert report is not None and report.method_dce, name
+        report = blockers.dce[_target(blockers, name)]
+        assert report.method_dce, name
 
 
 @pytest.mark.go
@@ -222,7 +229,7 @@ def test_plugin_with_cgo_is_reported(blockers: Project) -> None:
 @pytest.mark.go
 def test_plugin_without_cgo_is_not_reported(tmp_path: Path) -> None:
     root = _copy(tmp_path, "blockers")
-    project = _load(root, cgo=False, mains=("./cmd/pluggable",))
+    project = _load(root, cgo=False, mains=("./cmd/pluggable",), needs=Needs.DCE_REPORT)
     table, found = dce_report(project)
     assert not found
     (entry,) = table.json_data()["targets"]
@@ -256,9 +263,7 @@ def test_proposals_golden(blockers: Project, golden: Callable[[str, str], None])
     (dispatch,) = [r for r in refusals if r.targets[0].name == "dispatch"]
     assert "internal/dispatch/dispatch.go:14" in dispatch.reason and "MethodByName" in dispatch.reason
     assert not [r for r in refusals if r.targets[0].name in ("constname", "clean")]
-    text = "".join(f"# {c.targets[0].name}: {c.summary}\n{c.plan.diff()}" for c in
-                   sorted(cands, key=lambda c: c.targets[0].name))
-    golden("dce_blockers/blockers.diff", text)
+    golden("dce_blockers/blockers.diff", dce_text(cands))
 
 
 def _build(root: Path, target: Target, out: Path, tags: tuple[str, ...] = ()) -> int:
@@ -277,7 +282,6 @@ def _build(root: Path, target: Target, out: Path, tags: tuple[str, ...] = ()) ->
 @pytest.mark.parametrize("name", ["report", "pluggable"])
 def test_each_fix_builds_vets_and_shrinks(blockers: Project, tmp_path: Path, name: str) -> None:
     target = _target(blockers, name)
-    blockers.size(target)  # as suggest's prepare does: estimates read the size table
     cands, _ = _proposals(blockers)
     mine = [c for c in cands if c.targets[0] == target]
     plan = combined_plan(blockers, target, mine)  # one fix per command here: the ceiling equals it
@@ -295,7 +299,6 @@ def test_each_fix_builds_vets_and_shrinks(blockers: Project, tmp_path: Path, nam
     share = DYNLINK_SHARE if name == "pluggable" else REFLECT_SHARE
     assert int(before * share) < cand.estimated_bytes <= before - after, (cand.estimated_bytes, before, after)
     # No blocker remains in the fixed build.
-    project = _load(fixed, mains=(f"./cmd/{name}",)) if not tags else None
+    project = _load(fixed, mains=(f"./cmd/{name}",), needs=Needs.DCE_REPORT) if not tags else None
     if project is not None:
-        report = project_dce(project, project.targets[0])
-        assert report.method_dce
+        assert project.dce[project.targets[0]].method_dce

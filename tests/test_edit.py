@@ -11,12 +11,8 @@ from typing import Any
 import pytest
 
 from refactor.edit import (
-    Edit,
-    FileChange,
-    Plan,
     add_constraint,
     add_import,
-    apply_edits,
     delete_decls,
     gofmt,
     gofmt_check,
@@ -33,6 +29,7 @@ from refactor.edit import (
 )
 from refactor.errors import EditError, SourceError
 from refactor.gosource import parse_file
+from refactor.plan import Edit, FileChange, Plan, apply_edits
 
 GROUPED = b"""package x
 
@@ -377,3 +374,87 @@ def test_rename_qualifier() -> None:
     assert out.count(b"greeting.") == 2 and b"_ = util.B" in out  # a shadowing local is left alone
     only = apply_edits(src, rename_qualifier(f, "util", "g", {"B"}))
     assert b"util.A()" in only and b"return g.B" in only
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What gotrim writes is gofmt-clean, without reformatting the user's own code
+
+
+def test_format_changes_new_and_clean_files() -> None:
+    from refactor.edit import format_changes
+
+    new = FileChange("n.go", None, b"package x\nvar  a = 1\n")
+    clean_before = b"package x\n\nvar a = 1\n"
+    edited = FileChange("c.go", clean_before, clean_before + b"func  f( ) {}\n")
+    other = FileChange("README", b"a", b"b  c")
+    out = format_changes((new, edited, other))
+    assert out[0].after == b"package x\n\nvar a = 1\n"
+    assert out[1].after == clean_before + b"\nfunc f() {}\n" and out[1].before == clean_before
+    assert out[2] is other
+
+
+def test_format_changes_leaves_the_users_unformatted_lines() -> None:
+    from refactor.edit import format_changes
+
+    before = b"package x\n\nvar  keep   = 1\n\nfunc g() {}\n"
+    after = before.replace(b"func g() {}\n", b"func g() {}\nfunc  h( ) {}\n")
+    (out,) = format_changes((FileChange("u.go", before, after),))
+    assert out.after == b"package x\n\nvar  keep   = 1\n\nfunc g() {}\nfunc h() {}\n"
+
+
+def test_format_changes_keeps_crlf() -> None:
+    from refactor.edit import format_changes
+
+    before = b"package x\r\n\r\nvar a = 1\r\n"
+    (out,) = format_changes((FileChange("w.go", before, before + b"var  b = 2\r\n"),))
+    assert out.after == b"package x\r\n\r\nvar a = 1\r\nvar b = 2\r\n"
+
+
+def test_format_changes_refuses_text_that_does_not_parse() -> None:
+    from refactor.edit import format_plans
+
+    bad = Plan("bad", (FileChange("b.go", None, b"package x\nfunc {\n"),))
+    good = Plan("good", (FileChange("g.go", None, b"package x\n"),))
+    out = format_plans([bad, good])
+    assert isinstance(out[0], SourceError) and "b.go" in str(out[0]) and out[1] == good
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Whole-line deletions and import rewrites (what split-package moves code with)
+
+
+@pytest.mark.parametrize(("src", "ranges", "expected"), [
+    pytest.param(b"package x\n\nvar a = 1\n\nvar b = 2\n\nvar c = 3\n", [(22, 32)],
+                 b"package x\n\nvar a = 1\n\nvar c = 3\n", id="middle"),
+    pytest.param(b"package x\n\nvar a = 1\n\nvar b = 2\n", [(22, 32)], b"package x\n\nvar a = 1\n", id="at-eof"),
+    pytest.param(b"package x\n\nvar a = 1\n\nvar b = 2\n\nvar c = 3\n", [(11, 21), (33, 43)],
+                 b"package x\n\nvar b = 2\n", id="two-runs"),
+])
+def test_delete_lines(src: bytes, ranges: list[tuple[int, int]], expected: bytes) -> None:
+    from refactor.edit import delete_lines
+
+    assert apply_edits(src, delete_lines(src, ranges)) == expected
+
+
+def test_delete_lines_replaces_and_refuses_partial_lines() -> None:
+    from refactor.edit import delete_lines
+
+    src = b"package x\n\nfunc A() {}\n"
+    out = apply_edits(src, delete_lines(src, [(11, 23)], {11: b"var A = y.A\n"}))
+    assert out == b"package x\n\nvar A = y.A\n"
+    with pytest.raises(EditError):
+        delete_lines(src, [(12, 23)])
+
+
+def test_rewrite_imports_repoints_removes_and_adds_in_sorted_runs() -> None:
+    from refactor.edit import ImportChange, rewrite_imports
+
+    src = b'package x\n\nimport (\n\t"fmt"\n\t"os"\n\n\t"example.com/m/a"\n)\n'
+    f = parse_file("x.go", src)
+    change = ImportChange(remove=frozenset({"os"}), repoint=(("example.com/m/a", "example.com/m/a/b", None),),
+                          add=(("example.com/m/c", "cc"),))
+    out = apply_edits(src, rewrite_imports(f, change))
+    assert out == b'package x\n\nimport (\n\t"fmt"\n\n\t"example.com/m/a/b"\n\tcc "example.com/m/c"\n)\n'
+    bare = parse_file("y.go", b"package y\n")
+    assert apply_edits(bare.src, rewrite_imports(bare, ImportChange(add=(("fmt", None),)))) == \
+        b'package y\n\nimport "fmt"\n'

@@ -8,9 +8,9 @@ from refactor.errors import SourceError
 from refactor.gosource import (
     GoFile,
     Import,
-    Package,
     Param,
     Ref,
+    SourcePackage,
     decl_node,
     decl_signature,
     eval_build_expr,
@@ -136,7 +136,7 @@ def test_package_view(sample: GoFile) -> None:
     other = parse_file(
         "x/y.go", b"package x\n\nfunc min(a, b int) int { return a }\n\nfunc U() { _ = T[int, int]{} }\n"
     )
-    pkg = Package.from_files("example.com/x", "x", [sample, other])
+    pkg = SourcePackage.from_files("example.com/x", "x", [sample, other])
     assert pkg.references("T.M") == {"T", "helper"}  # A is a field key of struct T
     assert pkg.closure(["U"]) == {"U", "T", "T.M", "helper"}
     assert pkg.closure(["U"], with_methods=False) == {"U", "T"}
@@ -148,7 +148,7 @@ def test_package_view(sample: GoFile) -> None:
     assert {d.key for d in pkg.side_effect_decls()} == {"a", "b", "init#x/x.go#0", "init#x/x.go#1"}
     assert [d.key for d in pkg.by_name("min")] == ["min"]
     user = parse_file("x/z.go", b"package x\n\nfunc V() int { return min(1, 2) }\n")
-    pkg2 = Package.from_files("example.com/x", "x", [other, user])
+    pkg2 = SourcePackage.from_files("example.com/x", "x", [other, user])
     assert pkg2.references("V") == {"min"}  # a builtin name the package redeclares
 
 

@@ -14,15 +14,20 @@ import pytest
 from refactor.candidate import Candidate, Refusal
 from refactor.config import Settings, TargetSpec
 from refactor.gosource import parse_build_expr
-from refactor.project import Project, load
+from refactor.guard import name_suffix, negates
+from refactor.load import load
+from refactor.project import Needs, Project
 from refactor.toolchain import find_go
-from strategies.guard_with_tag import STRATEGY, _name_suffix, _negates, propose
+from strategies.guard_with_tag import STRATEGY, GuardDetails, propose
+from tests.conftest import unsized
+from tests.goldens import guard_text
 
 TAG = "guard_omit_http"
 PLATFORMS = (("linux", "amd64"), ("windows", "amd64"))
 
 def project_for(root: Path, mains: tuple[str, ...] = (), platforms: tuple[tuple[str, str], ...] = ()) -> Project:
-    return load(find_go(), Settings(root=root), [TargetSpec(mains=mains, platforms=platforms)])
+    project = load(find_go(), Settings(root=root), [TargetSpec(mains=mains, platforms=platforms)], Needs.WHY)
+    return unsized(project)  # no builds: every estimate 0
 
 
 def candidates(project: Project) -> tuple[list[Candidate], list[Refusal]]:
@@ -59,7 +64,7 @@ def test_strategy_is_exported() -> None:
     pytest.param("linux", "!linux && cgo", False, id="narrower"),
 ])
 def test_negates(a: str, b: str, want: bool) -> None:
-    assert _negates(parse_build_expr(a), parse_build_expr(b)) is want
+    assert negates(parse_build_expr(a), parse_build_expr(b)) is want
 
 
 @pytest.mark.parametrize(("name", "suffix"), [
@@ -67,7 +72,7 @@ def test_negates(a: str, b: str, want: bool) -> None:
     ("linux.go", ""), ("http_stub.go", ""), ("x_amd64.go", "_amd64"),
 ])
 def test_name_suffix(name: str, suffix: str) -> None:
-    assert _name_suffix(name) == suffix
+    assert name_suffix(name) == suffix
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -84,7 +89,7 @@ def test_guard_fixture_golden(fixture_repo: Callable[[str], Path], golden: Calla
     assert [t.name for t in c.targets] == ["agent"]  # server imports net/http itself
     assert "Full:" in c.explanation and f"-tags {TAG}" in c.explanation
     assert "webhook_stub.go: Send had drifted" in c.explanation
-    golden("guard_with_tag/guard.diff", c.plan.diff())
+    golden("guard_with_tag/guard.diff", guard_text(cands))
 
 
 def test_clean_fixture_proposes_nothing(fixture_repo: Callable[[str], Path]) -> None:
@@ -382,7 +387,8 @@ SHIPPED = {
 def test_an_existing_guard_tag_is_proposed_as_a_build_tag(tmp_path: Path) -> None:
     root = write_module(tmp_path / "y", SHIPPED)
     (c,), _ = candidates(project_for(root))
-    assert c.variant_tags == ("y_nohttp",) and c.details["existing_tag"] is True
+    assert c.variant_tags == ("y_nohttp",)
+    assert isinstance(c.details, GuardDetails) and c.details.existing_tag and c.details.tag == "y_nohttp"
     assert "already guards lib/a_http.go, lib/b_http.go" in c.summary
     # no source change: the targets' build configuration gets the module's own tag
     assert [ch.path for ch in c.plan.changes] == ["gotrim.toml"]
@@ -393,7 +399,8 @@ def test_an_existing_guard_tag_is_proposed_as_a_build_tag(tmp_path: Path) -> Non
 @pytest.mark.go
 def test_a_new_tag_over_a_shared_stub_repairs_it_once(tmp_path: Path) -> None:
     root = write_module(tmp_path / "y", SHIPPED)
-    project = load(find_go(), Settings(root=root, guard_tags={"y_nohttp": "y_lite"}), [TargetSpec()])
+    project = unsized(load(find_go(), Settings(root=root, guard_tags={"y_nohttp": "y_lite"}), [TargetSpec()],
+                           Needs.WHY))
     (c,), _ = candidates(project)
     assert c.variant_tags == ("y_lite",)
     paths = [ch.path for ch in c.plan.changes]
@@ -407,8 +414,10 @@ def test_a_new_tag_over_a_shared_stub_repairs_it_once(tmp_path: Path) -> None:
         assert proc.returncode == 0, f"tags={tags!r}: {proc.stderr}"
     assert "net/http" not in go(root, "list", "-deps", "-tags", "y_lite", "./cmd/y").stdout.split()
     # the tag that is already there is not added twice
-    project = load(find_go(), Settings(root=tmp_path / "y", guard_tags={"y_lite": "y_lite"}), [TargetSpec()])
-    assert all(c.plan.changes == () or c.details.get("existing_tag") for c in candidates(project)[0])
+    project = unsized(load(find_go(), Settings(root=tmp_path / "y", guard_tags={"y_lite": "y_lite"}), [TargetSpec()],
+                           Needs.WHY))
+    assert all(c.plan.changes == () or (isinstance(c.details, GuardDetails) and c.details.existing_tag)
+               for c in candidates(project)[0])
 
 
 def test_two_features_named_alike_get_two_tags(tmp_path: Path) -> None:

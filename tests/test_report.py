@@ -15,8 +15,11 @@ import pytest
 from refactor import __version__, report
 from refactor.candidate import Candidate, Refusal
 from refactor.config import Target
-from refactor.edit import FileChange, Plan
 from refactor.measure import Measurement, Step, TargetResult
+from refactor.plan import FileChange, Plan
+from strategies.dce_blockers import DceDetails, Fix
+from strategies.guard_with_tag import GuardDetails
+from strategies.split_package import Direction, SplitDetails
 
 MODULE = "example.com/split"
 LITE = Target(main=f"{MODULE}/cmd/lite", goos="linux", goarch="amd64", cgo=False)
@@ -45,9 +48,12 @@ def candidates() -> tuple[Candidate, ...]:
                   (FileChange("internal/util/version/version.go", None, b"package version\n"),
                    FileChange("internal/util/greeting.go", b"package util\n", b"package util // forwarders\n"))),
         removes=("go/types", "go/ast", "go/parser", EVIL),
-        details={"chain_before": [f"{MODULE}/cmd/lite", f"{MODULE}/internal/util", "go/types"],
-                 "chain_after": [f"{MODULE}/cmd/lite", f"{MODULE}/internal/util/version"],
-                 "edge": (f"{MODULE}/internal/util", "go/types")},
+        details=SplitDetails(
+            direction=Direction.LIGHT, package=f"{MODULE}/internal/util", new_package=f"{MODULE}/internal/util/version",
+            edges=((f"{MODULE}/internal/util", "go/types"),), moved=("Version (version.go)",), lost=(),
+            chains=(("before", (f"{MODULE}/cmd/lite", f"{MODULE}/internal/util", "go/types")),
+                    ("after", (f"{MODULE}/cmd/lite", f"{MODULE}/internal/util/version"))),
+            bytes_by_target=((LITE.label, 1_900_000),)),
     )
     guard = Candidate(
         id="d4e5f6a", strategy="guard-with-tag", targets=(LITE, FULL),
@@ -58,12 +64,15 @@ def candidates() -> tuple[Candidate, ...]:
                   " crypto/tls",
                   (FileChange("internal/util/http.go", b"package util\n", b"//go:build !nohttp\n\npackage util\n"),)),
         removes=("net/http", "crypto/tls"), variant_tags=("nohttp",),
+        details=GuardDetails("nohttp", "http", "net/http", ("internal/util/http.go",)),
     )
     unmeasured = Candidate(
         id="0f0f0f0", strategy="dce-blockers", targets=(FULL,), summary="Build with -tags disable_grpc_modules",
         explanation="text/template calls reflect.Value.MethodByName with a non-constant name.",
         estimated_bytes=300_000, confidence="low",
         plan=Plan("", ()), removes=(),
+        details=DceDetails(Fix.UPSTREAM_TAG, blocker="text/template.(*state).evalField", module="example.com/x",
+                           version="v1.2.0", tag="disable_grpc_modules", source="https://example.com/x"),
     )
     return split, guard, unmeasured
 
@@ -149,8 +158,11 @@ def test_json_follows_the_documented_schema() -> None:
             check(p, "package")
         for b in t["buckets"]:
             check(b, "bucket")
+    shapes = {"split-package": "split_details", "guard-with-tag": "guard_details", "dce-blockers": "dce_details"}
+    assert {c["strategy"] for c in doc["candidates"]} == set(shapes)
     for c in doc["candidates"]:
         check(c, "candidate")
+        check(c["details"], shapes[c["strategy"]])
         if c["measurement"] is not None:
             check(c["measurement"], "measurement")
             for s in c["measurement"]["steps"]:
@@ -188,7 +200,8 @@ def test_json_bytes_are_ints_and_figures_add_up() -> None:
     assert guard["measurement"]["verified"] is False
     assert guard["measurement"]["first_error"].startswith("go build ./... (linux/amd64 tags=nohttp): ")
     assert unmeasured["measurement"] is None
-    assert split["details"]["edge"] == [f"{MODULE}/internal/util", "go/types"]  # tuples become lists
+    assert split["details"]["edges"] == [[f"{MODULE}/internal/util", "go/types"]]  # tuples become lists
+    assert split["details"]["direction"] == "light" and split["details"]["chains"]["after"][-1].endswith("version")
     assert split["diff"] is None  # only with verbose
     assert v["summary"]["largest_saved_bytes"] == 1_900_000 and v["summary"]["measured"] == 2
     lite = v["targets"][0]
@@ -363,13 +376,16 @@ def test_commit_message_measured() -> None:
 
 def test_commit_message_without_measurement_says_estimated() -> None:
     guard = candidates()[1]
-    msg = report.commit_message(guard, None, module=MODULE, package_bytes=lite_packages())
+    msg = report.commit_message(guard, None, module=MODULE,
+                                target_packages={t.label: lite_packages() for t in guard.targets},
+                                target_bytes={t.label: 9_000_000 for t in guard.targets})
     lines = msg.splitlines()
     assert len(lines[0]) <= 72 and lines[1] == ""
     assert not lines[0].endswith((" ", ",", "."))
     body_lines_fit(msg)
     assert "estimated" in msg
     assert "Not measured (applied with --no-verify)" in msg
+    assert all(f"{t.label}: 9,000,000 bytes before" in msg for t in guard.targets)
     assert "expected to leave" in msg and "net/http, crypto/tls." in msg  # heaviest first
     # before and after builds, the after with the variant tag; the full one with its own tags and cgo on
     assert "# after: lite linux/amd64 nocgo" in msg
@@ -394,7 +410,9 @@ def test_commit_subject_is_relative_to_the_module_and_chains_come_from_details()
     c = replace(candidates()[0], summary="x",
                 plan=Plan(f"split {MODULE}/internal/util: light part to {MODULE}/internal/util/greeting", ()),
                 explanation="Extract the light part.",
-                details={"chains": {"before": [f"{MODULE}/cmd/lite", f"{MODULE}/internal/util", "net/http"]}})
+                details=SplitDetails(Direction.LIGHT, f"{MODULE}/internal/util", f"{MODULE}/internal/util/greeting",
+                                     (), (), (), (("before", (f"{MODULE}/cmd/lite", f"{MODULE}/internal/util",
+                                                              "net/http")),), ()))
     msg = report.commit_message(c, None, module=MODULE)
     assert msg.splitlines()[0] == "split internal/util: light part to internal/util/greeting"
     assert f"Import chain before:\n  {MODULE}/cmd/lite -> {MODULE}/internal/util ->\n      net/http\n" in msg

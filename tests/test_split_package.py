@@ -11,11 +11,13 @@ import pytest
 
 from refactor.candidate import Candidate, Refusal
 from refactor.config import Settings, TargetSpec
-from refactor.project import Project, load
+from refactor.load import load
+from refactor.project import Project
 from refactor.toolchain import find_go
-from strategies.split_package import STRATEGY
+from strategies.split_package import STRATEGY, Direction, SplitDetails
 from strategies.split_package import propose as split_propose
 from tests.conftest import FIXTURES
+from tests.goldens import split_text
 
 pytestmark = pytest.mark.go  # loading a project runs go list and builds each target once
 
@@ -23,24 +25,12 @@ pytestmark = pytest.mark.go  # loading a project runs go list and builds each ta
 def _load(root: Path, mains: tuple[str, ...], platforms: tuple[tuple[str, str], ...] = (),
           names: dict[str, str] | None = None) -> Project:
     settings = Settings(root=root, new_package_names=names or {})
-    return load(find_go(), settings, [TargetSpec(mains=mains, platforms=platforms)])
+    return load(find_go(), settings, [TargetSpec(mains=mains, platforms=platforms)], STRATEGY.needs)
 
 
 def _propose(project: Project) -> tuple[list[Candidate], list[Refusal]]:
     out = list(split_propose(project, project.settings))
     return [c for c in out if isinstance(c, Candidate)], [r for r in out if isinstance(r, Refusal)]
-
-
-def _golden_text(cands: list[Candidate], refusals: list[Refusal]) -> str:
-    parts = []
-    for c in cands:
-        parts.append(f"# candidate: {c.summary}\n# confidence: {c.confidence}\n"
-                     + "".join(f"# {line}\n" for line in c.explanation.splitlines() if not line.startswith(
-                         ("before:", "after:")))
-                     + c.plan.diff())
-    for r in refusals:
-        parts.append(f"# refused: {r.summary}\n# {r.reason}\n")
-    return "\n".join(parts)
 
 
 def _go(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -63,21 +53,22 @@ def test_split_golden(fixture_repo: Callable[[str], Path], golden: Callable[[str
     cands, refusals = _propose(_load(root, ("./cmd/lite",)))
     assert cands, "expected candidates on the split fixture"
     top = cands[0]
-    assert top.details["direction"] == "A"
-    assert "internal/util/greeting" in str(top.details["new_package"])
-    assert any("util.init (typecheck.go)" in lost for lost in top.details["lost"])  # type: ignore[attr-defined]
+    assert isinstance(top.details, SplitDetails) and top.details.direction is Direction.LIGHT
+    assert "internal/util/greeting" in top.details.new_package
+    assert any("util.init (typecheck.go)" in lost for lost in top.details.lost)
     assert top.confidence != "high"  # the init side effect lowers it
-    assert any(c.details["direction"] == "B" for c in cands)
+    assert any(isinstance(c.details, SplitDetails) and c.details.direction is Direction.HEAVY for c in cands)
     # The light code needs splitlib: cutting that edge is refused and left to the guard strategy.
     assert any("splitlib" in r.summary and "guard" in r.reason for r in refusals)
-    golden("split_package/split.diff", _golden_text(cands, refusals))
+    golden("split_package/split.diff", split_text(cands, refusals))
 
 
 def test_new_package_name_override(fixture_repo: Callable[[str], Path]) -> None:
     root = fixture_repo("split")
     project = _load(root, ("./cmd/lite",), names={"example.com/split/internal/util": "lite"})
     cands, _ = _propose(project)
-    assert all(c.details["new_package"] == "example.com/split/internal/util/lite" for c in cands)
+    assert all(isinstance(c.details, SplitDetails) and c.details.new_package == "example.com/split/internal/util/lite"
+               for c in cands)
 
 
 def test_splitcycle_refused_with_references(fixture_repo: Callable[[str], Path],
@@ -89,7 +80,7 @@ def test_splitcycle_refused_with_references(fixture_repo: Callable[[str], Path],
     assert "import cycle" in reasons
     for ref in ("core.Name -> core.Default", "core.banner -> core.Service", "core.(*Service).ServeHTTP -> core.Name"):
         assert ref in reasons
-    golden("split_package/splitcycle.diff", _golden_text(cands, refusals))
+    golden("split_package/splitcycle.diff", split_text(cands, refusals))
 
 
 def test_clean_proposes_nothing(fixture_repo: Callable[[str], Path]) -> None:
@@ -121,21 +112,23 @@ def test_split_candidates_build_and_shrink(fixture_repo: Callable[[str], Path], 
         full = _size(work, "./cmd/full", tmp_path / "full.bin")
         assert full <= base["./cmd/full"] * 1.01, cand.summary
         deps = set(_go(work, "list", "-deps", "./cmd/lite").stdout.split())
-        q = str(cand.details["edges"][0][1])  # type: ignore[index]
+        assert isinstance(cand.details, SplitDetails)
+        q = cand.details.edges[0][1]
         assert q not in deps, f"{cand.summary}: {q} still in lite's deps"
         if i == 0:
             assert lite <= base["./cmd/lite"] * 0.5, f"top candidate removed less than 50 %: {lite}"
 
 
 def test_units_from_shared_model() -> None:
-    from strategies._split.source import parse
+    from refactor.gosource import parse_file
 
     src = (b"//go:build linux\n\n// Package p is documented.\npackage p\n\nimport (\n\t// fmt doc\n\t\"fmt\"\n)\n\n"
            b"const (\n\tA = iota\n\tB\n)\n\nvar (\n\t// x doc\n\tx = fmt.Sprint(A)\n\ty, z int\n)\n\n"
            b"type T struct{ f int }\n\nfunc (t *T) M(v ...int) { buf := x; _ = buf }\n")
-    s = parse("p.go", src, {"fmt": "fmt"})
-    assert s.header == b"//go:build linux\n\n" and s.constraint == "linux" and s.package == "p"
-    assert [(i.path, src[i.start:i.end]) for i in s.imports] == [("fmt", b'\t// fmt doc\n\t"fmt"\n')]
+    s = parse_file("p.go", src, {"fmt": "fmt"})
+    assert s.header == b"//go:build linux\n\n" and s.constraint is not None and s.constraint.expr == "linux"
+    assert s.package == "p"
+    assert [(i.path, src[i.start:i.end]) for i in s.import_lines] == [("fmt", b'\t// fmt doc\n\t"fmt"\n')]
     assert [(u.kind, u.names, u.grouped) for u in s.units] == [
         ("const", ("A", "B"), False), ("var", ("x",), True), ("var", ("y", "z"), True),
         ("type", ("T",), False), ("method", ("M",), False)]

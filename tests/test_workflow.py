@@ -307,3 +307,21 @@ def test_a_guard_id_keeps_naming_its_candidate_under_a_tag_override(capsys: pyte
     code, out, err = gotrim(capsys, "apply", cand["id"], str(repo), "--dry-run", "--guard-tag", f"{tag}=no_http")
     assert code == 0, err
     assert "&& !no_http" in out and "|| no_http" in out and tag not in out
+
+
+def test_a_branch_git_cannot_create_is_refused_before_any_build(capsys: pytest.CaptureFixture[str],
+                                                                 split_repo: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import refactor.cli
+
+    git(split_repo, "branch", "x")
+    before = snapshot(split_repo)
+
+    def no_load(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the branch name must be checked before loading (and building)")
+
+    monkeypatch.setattr(refactor.cli, "load", no_load)
+    for name in ("x/sub", "x"):
+        code, _, err = gotrim(capsys, "apply", "abcdef0", str(split_repo), *LITE, "--branch", name)
+        assert code == 2 and "branch x" in err, err
+    assert snapshot(split_repo) == before

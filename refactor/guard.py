@@ -1,0 +1,516 @@
+"""Guards and stubs: put a file behind a build tag, and declare in a stub file what the rest uses of it.
+
+The one engine behind guard-with-tag and the `plugin` fix of dce-blockers. A stub declaration is
+written from the real declaration's syntax (gosource.decl_syntax: the signature, the struct fields,
+the var's type or literal value), never from regular expressions over its text:
+
+- a func or method keeps its signature; it returns zero values and the feature's error when its
+  last result is an error, and panics with that error otherwise;
+- a type keeps its definition when it names no package the slim build drops; a struct keeps the
+  fields it can still declare (refused when the rest of the build selects one it cannot);
+- a const keeps its value (its whole group); a var keeps its declared type, a basic literal value,
+  or a light composite literal (a sync.Pool's New); otherwise the var is refused;
+- stubs import only what their declarations name (the file's own local names are kept).
+
+An existing stub (a sibling file whose constraint is the negation of the real file's) gets the tag
+OR-ed into its constraint and is repaired where it drifted from the real file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import jinja2
+
+from refactor.edit import add_constraint, go_quote, or_constraint
+from refactor.errors import EditError, GotrimError, SourceError
+from refactor.gosource import (
+    BuildExpr,
+    Decl,
+    DeclSyntax,
+    GoFile,
+    Syntax,
+    decl_syntax,
+    eval_build_expr,
+    format_build_expr,
+    guess_package_name,
+    parse_build_expr,
+    parse_file,
+)
+from refactor.graph import Package
+from refactor.plan import FileChange, apply_edits
+from refactor.sources import KNOWN_ARCH, KNOWN_OS, build_expr
+
+if TYPE_CHECKING:
+    from refactor.project import Project
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_NUMERIC = frozenset((
+    "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "byte",
+    "rune", "float32", "float64", "complex64", "complex128",
+))
+_NIL_PREFIXES = ("*", "[]", "map[", "chan ", "chan<-", "<-chan", "func(", "func (", "interface{", "interface {")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class Unguardable(GotrimError):
+    """A file cannot be guarded safely; the message says why."""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Constraints
+
+
+def expr_tags(x: BuildExpr) -> set[str]:
+    """The tags an expression names."""
+    if x[0] == "tag":
+        return {str(x[1])}
+    return set().union(*(expr_tags(c) for c in x[1:] if isinstance(c, tuple)))
+
+
+def has_conjunct(x: BuildExpr, term: BuildExpr) -> bool:
+    """term is one of the conjuncts of x (x implies it)."""
+    return x == term or (x[0] == "and" and any(has_conjunct(c, term) for c in x[1:]))
+
+
+def has_disjunct(x: BuildExpr, term: BuildExpr) -> bool:
+    """term is one of the disjuncts of x (it implies x)."""
+    return x == term or (x[0] == "or" and any(has_disjunct(c, term) for c in x[1:]))
+
+
+def negates(a: BuildExpr, b: BuildExpr) -> bool:
+    """a is true exactly when b is false, for every assignment of their tags."""
+    tags = sorted(expr_tags(a) | expr_tags(b))
+    if len(tags) > 12:
+        return False
+    for bits in range(1 << len(tags)):
+        have = {t for i, t in enumerate(tags) if bits >> i & 1}
+        if eval_build_expr(a, have) == eval_build_expr(b, have):
+            return False
+    return True
+
+
+def and_term(f: GoFile, term: str) -> bytes:
+    """f's source with term AND-ed into its constraint (as it is when the constraint already has it)."""
+    x = build_expr(f)
+    if x is not None and has_conjunct(x, parse_build_expr(term)):
+        return f.src
+    return apply_edits(f.src, add_constraint(f, term))
+
+
+def or_term(f: GoFile, term: str) -> bytes:
+    """f's source with term OR-ed into its constraint (as it is when the constraint already has it)."""
+    x = build_expr(f)
+    if x is not None and has_disjunct(x, parse_build_expr(term)):
+        return f.src
+    return apply_edits(f.src, or_constraint(f, term))
+
+
+def name_suffix(base: str) -> str:
+    """The _GOOS / _GOARCH / _GOOS_GOARCH part of a file name that constrains it ('' if none)."""
+    stem = base[:-3] if base.endswith(".go") else base
+    parts = stem.split("_")
+    if len(parts) >= 3 and parts[-2] in KNOWN_OS and parts[-1] in KNOWN_ARCH:
+        return "_" + "_".join(parts[-2:])
+    if len(parts) >= 2 and (parts[-1] in KNOWN_OS or parts[-1] in KNOWN_ARCH):
+        return "_" + parts[-1]
+    return ""
+
+
+def existing_stub(real: GoFile, files: Sequence[GoFile], skip: Iterable[str] = ()) -> GoFile | None:
+    """A file of the package whose constraint is the negation of real's: the stub for other builds
+    (test files, files named in skip, and files with another GOOS/GOARCH name suffix left out)."""
+    x = build_expr(real)
+    if x is None:
+        return None
+    skipped = set(skip)
+    suffix = name_suffix(os.path.basename(real.path))
+    for f in files:
+        base = os.path.basename(f.path)
+        if base in skipped or base.endswith("_test.go") or name_suffix(base) != suffix:
+            continue
+        y = build_expr(f)
+        if y is not None and negates(x, y):
+            return f
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Stubs
+
+
+@dataclass
+class StubBlock:
+    """One declaration of a stub file: its key, text, and the comparable signature."""
+
+    key: str
+    name: str
+    kind: str
+    text: str
+    signature: tuple[str, ...] = ()
+    params: str = ""
+
+
+class StubWriter:
+    """Stub declarations for one real file, written from its declarations' syntax.
+
+    heavy: the import paths the slim build drops (a stub may not name them); package_files: every
+    file of the package (for the types a zero value needs); taken: names the package declares, which
+    the error variable must not reuse; users: the rest of the package and its importers (a dropped
+    field they select is refused).
+    """
+
+    def __init__(self, real: GoFile, package_files: Sequence[GoFile], heavy: frozenset[str], tag: str,
+                 feature: str, taken: set[str], *, package_names: Mapping[str, str] | None = None,
+                 message: str = "", err_name: str = "", users: Sequence[GoFile] = ()) -> None:
+        self.real = real
+        self.heavy = heavy
+        self.tag = tag
+        self.feature = feature
+        self.users = users
+        names = dict(package_names or {})
+        self.locals = {i.local_name(names.get(i.path) or guess_package_name(i.path)): i.path
+                       for i in real.imports if i.name not in ("_", ".")}
+        self.imports: set[str] = set()
+        self.message = message or f"{feature} is not built in: build without -tags {tag}"
+        base = err_name or "err" + camel(feature) + "Omitted"
+        self.err_var = base
+        n = 1
+        while self.err_var in taken:
+            n += 1
+            self.err_var = f"{base}{n}"
+        self.uses_err = False
+        self.types: dict[str, tuple[GoFile, Decl]] = {}
+        for f in package_files:
+            for d in f.decls:
+                if d.kind in ("type", "alias"):
+                    self.types.setdefault(d.name, (f, d))
+
+    def blocks(self, names: set[str], fields: set[str]) -> list[StubBlock]:
+        """The stub blocks the rest of the build needs (names it uses, methods it selects by fields),
+        in source order, closed over what they name."""
+        decls = [d for d in self.real.decls if d.kind != "init" and d.name != "_"]
+        own = {d.name for d in decls if d.kind != "method"}
+        chosen: dict[str, StubBlock] = {}
+        todo = True
+        wanted = set(names)
+        while todo:
+            todo = False
+            for d in decls:
+                if d.key in chosen:
+                    continue
+                if d.kind == "method":
+                    recv_here = (d.receiver or "") in own
+                    if d.name not in fields or (recv_here and d.receiver not in chosen):
+                        continue
+                elif d.name not in wanted:
+                    continue
+                block = self.block(d)
+                chosen[d.key] = block
+                todo = True
+                wanted |= set(_IDENT.findall(block.text)) & own
+        order = {d.key: i for i, d in enumerate(self.real.decls)}
+        out: list[StubBlock] = []
+        seen: set[str] = set()
+        for b in sorted(chosen.values(), key=lambda b: order[b.key]):
+            if b.text not in seen:  # one const group or `var a, b T` declares several names: once
+                seen.add(b.text)
+                out.append(b)
+        return out
+
+    def block(self, d: Decl) -> StubBlock:
+        """The stub text of one declaration."""
+        try:
+            syn = decl_syntax(self.real, d)
+        except SourceError as exc:
+            raise Unguardable(str(exc)) from exc
+        if d.kind in ("func", "method"):
+            return self._func(d, syn)
+        if d.kind in ("type", "alias"):
+            return self._type(d, syn)
+        if d.kind == "const":
+            return self._const(d, syn)
+        return self._var(d, syn)
+
+    def _check(self, d: Decl, part: Syntax | None, what: str) -> None:
+        """Refuse when part names a heavy package; note the light ones the stub must import."""
+        if part is None:
+            return
+        for qual in sorted(part.qualifiers):
+            path = self.locals.get(qual)
+            if path is None:
+                continue
+            if path in self.heavy:
+                raise Unguardable(f"{self.real.path}: {what} of {d.key} names {qual}.* from {path}, which the "
+                                  "slim build drops; a stub cannot declare it (move it behind an interface first)")
+            self.imports.add(path)
+
+    def _heavy_in(self, part: Syntax | None) -> bool:
+        """part names a package the slim build drops."""
+        return part is not None and any(self.locals.get(q) in self.heavy for q in part.qualifiers)
+
+    def _func(self, d: Decl, syn: DeclSyntax) -> StubBlock:
+        for part, what in ((syn.type_params, "type parameters"), (syn.params, "parameters"),
+                           (syn.result, "results"), (syn.receiver, "receiver")):
+            self._check(d, part, what)
+        sig = syn.signature
+        assert sig is not None
+        results = sig.result_types()
+        if results and results[-1] == "error":
+            zeros = [self._zero(t) for t in results[:-1]]
+            body = "return " + ", ".join([*zeros, self.err_var])
+            doc = f"// {d.name} always fails: the {self.feature} feature is not built in."
+        else:
+            body = f"panic({self.err_var})"
+            doc = f"// {d.name} panics: the {self.feature} feature is not built in."
+        self.uses_err = True
+        text = f"{doc}\n{sig.head} {{\n\t{body}\n}}"
+        return StubBlock(d.key, d.name, d.kind, text, sig.key(), sig.params_text)
+
+    def _type(self, d: Decl, syn: DeclSyntax) -> StubBlock:
+        doc = _doc(self.real.src, d)
+        if not self._heavy_in(syn.whole):
+            self._check(d, syn.whole, "the definition")
+            return StubBlock(d.key, d.name, d.kind, f"{doc}type {syn.whole.text}")
+        head = f"type {d.name}{syn.type_params.text if syn.type_params else ''}"
+        empty = StubBlock(d.key, d.name, "type", f"// {d.name} stands in for the real type, which needs packages "
+                          f"the slim build drops.\n{head} struct{{}}")
+        if syn.type_kind != "struct_type" or not syn.fields:
+            return empty
+        # A struct keeps the fields the slim build can declare; the rest of the build may use those
+        # (caddy's Metrics.init), never the others.
+        kept: list[str] = []
+        dropped: list[str] = []
+        for f in syn.fields:
+            if any(self.locals.get(q) in self.heavy for q in f.qualifiers):
+                dropped += list(f.names) or _IDENT.findall(f.type.text)[-1:]
+                continue
+            self._check(d, Syntax(f.text, f.qualifiers), "a field")
+            kept.append(f.text)
+        naming = re.compile(rf"\b{re.escape(d.name)}\b")
+        selected = set().union(*(u.selectors() for u in self.users
+                                 if naming.search(u.src.decode("utf-8", "replace"))))
+        used = sorted(n for n in dropped if n in selected)
+        if used:
+            raise Unguardable(f"{self.real.path}: the field {d.name}.{used[0]} has a type from a package the slim "
+                              "build drops, and the rest of the build selects that name; move it behind an "
+                              "interface first")
+        if not kept:
+            return empty
+        text = (f"// {d.name} stands in for the real type, without the fields whose types the slim build "
+                f"drops ({', '.join(dropped)}).\n{head} struct {{\n" + "".join(f"\t{k}\n" for k in kept) + "}")
+        return StubBlock(d.key, d.name, "type", text)
+
+    def _const(self, d: Decl, syn: DeclSyntax) -> StubBlock:
+        src = self.real.src
+        if d.group_start is not None and d.group_end is not None:
+            text = src[d.group_start:d.group_end].decode()
+            scope = syn.group  # the group's specs share iota and values
+        else:
+            text = src[d.start:d.end].decode()
+            scope = syn.whole
+        self._check(d, scope, "the value")
+        return StubBlock(d.key, d.name, "const", text)
+
+    def _var(self, d: Decl, syn: DeclSyntax) -> StubBlock:
+        names = ", ".join(syn.names)
+        doc = _doc(self.real.src, d)
+        if syn.type is not None:
+            self._check(d, syn.type, "the type")
+            return StubBlock(d.key, d.name, "var", f"{doc}var {names} {syn.type.text}")
+        if syn.value_literal is not None:
+            return StubBlock(d.key, d.name, "var", f"{doc}var {names} = {syn.value_literal.text}")
+        if syn.value_composite is not None:
+            self._check(d, syn.value_composite, "the type")
+            if syn.value is not None and not self._heavy_in(syn.value) and not syn.value_calls:
+                # the initializer too (a sync.Pool's New): code still built may rely on it
+                self._check(d, syn.value, "the value")
+                return StubBlock(d.key, d.name, "var", f"{doc}var {names} = {syn.value.text}")
+            star = "*" if syn.value_address else ""
+            return StubBlock(d.key, d.name, "var", f"{doc}var {names} {star}{syn.value_composite.text}")
+        raise Unguardable(f"{self.real.path}: the type of var {d.name} is not written out; give it an explicit "
+                          "type so a stub can declare it")
+
+    def _zero(self, t: str, depth: int = 0) -> str:
+        t = " ".join(t.split())
+        if t in _NUMERIC:
+            return "0"
+        if t == "string":
+            return '""'
+        if t == "bool":
+            return "false"
+        if t in ("error", "any") or t.startswith(_NIL_PREFIXES):
+            return "nil"
+        if t.startswith(("[", "struct{", "struct {")):
+            return t + "{}"
+        base = t.split("[", 1)[0]
+        found = self.types.get(base)
+        if found is not None and depth < 4:
+            f, d = found
+            if d.type_kind == "struct_type":
+                return t + "{}"
+            try:
+                under = decl_syntax(f, d).type
+            except SourceError as exc:
+                raise Unguardable(str(exc)) from exc
+            zero = self._zero(under.text, depth + 1) if under is not None else ""
+            if zero in ("0", '""', "false", "nil"):
+                return zero
+        return f"*new({t})"
+
+    def render(self, blocks: Sequence[StubBlock]) -> bytes:
+        """The new stub file: the real file's constraint AND the tag, a comment, imports, the blocks."""
+        imports = set(self.imports)
+        if self.uses_err:
+            imports.add("errors")
+        specs = []
+        for path in sorted(imports):
+            local = next((k for k, v in self.locals.items() if v == path), None)
+            alias = local if local and local != guess_package_name(path) else None
+            specs.append(f'{alias + " " if alias else ""}"{path}"')
+        expr = build_expr(self.real)
+        tag: BuildExpr = ("tag", self.tag)
+        constraint = format_build_expr(tag if expr is None else ("and", expr, tag))
+        heavy = sorted(p for p in self.heavy if p in {i.path for i in self.real.imports})
+        text = _environment().get_template("guard_stub.go.j2").render(
+            constraint=constraint, real_file=os.path.basename(self.real.path), tag=self.tag,
+            feature=self.feature, heavy=", ".join(heavy), package=self.real.package, imports=specs,
+            err_var=self.err_var if self.uses_err else "", message=go_quote(self.message)[1:-1],
+            blocks=[b.text for b in blocks],
+        )
+        return text.encode()
+
+
+def repair_stub(stub: GoFile, gen: StubWriter, blocks: Sequence[StubBlock], tag: str, notes: list[str]) -> bytes:
+    """The existing stub with the tag OR-ed in; drifted signatures fixed, missing declarations added."""
+    src = or_term(stub, tag)
+    fixed = parse_file(stub.path, src)
+    have = {d.key: d for d in fixed.decls}
+    edits: list[tuple[int, int, str]] = []
+    missing: list[StubBlock] = []
+    for b in blocks:
+        d = have.get(b.key)
+        if d is None:
+            missing.append(b)
+            continue
+        if b.kind not in ("func", "method"):
+            continue
+        try:
+            full = decl_syntax(fixed, d).signature
+        except SourceError as exc:
+            raise Unguardable(str(exc)) from exc
+        assert full is not None
+        sig = full.key()
+        if sig == b.signature:
+            continue
+        if sig[:2] != b.signature[:2] or sig[3] != b.signature[3]:
+            raise Unguardable(f"{stub.path}: {d.key} has drifted from {gen.real.path} ({_sig_text(sig)} vs "
+                              f"{_sig_text(b.signature)}) beyond its parameters; update the stub first")
+        edits.append((*full.params_range, b.params))
+        notes.append(f"{stub.path}: {d.key} had drifted from {gen.real.path}; its parameters become {b.params}.")
+    for s, e, new in sorted(edits, reverse=True):
+        src = src[:s] + new.encode() + src[e:]
+    if missing:
+        if any(b.kind in ("func", "method") for b in missing) or gen.imports:
+            needs = sorted(gen.imports | ({"errors"} if gen.uses_err else set()))
+            present = {i.path for i in fixed.imports}
+            lacking = [p for p in needs if p not in present]
+            if lacking:
+                raise Unguardable(f"{stub.path} lacks {', '.join(b.key for b in missing)} and would need imports "
+                                  f"{', '.join(lacking)}; add them to the stub first")
+        names = ", ".join(b.key for b in missing)
+        notes.append(f"{stub.path} lacked {names}; added.")
+        extra = "".join("\n" + b.text + "\n" for b in missing)
+        if gen.uses_err and gen.err_var not in src.decode("utf-8", "replace"):
+            extra = f"\nvar {gen.err_var} = errors.New({go_quote(gen.message)})\n" + extra
+        src = src.rstrip(b"\n") + b"\n" + extra.encode()
+    return src
+
+
+def guard_import(project: Project, pkg: Package, imported: str, tag: str, *, feature: str, message: str,
+                 err_name: str) -> list[FileChange]:
+    """Guard the files of pkg that import `imported` with !tag; OR the tag into a sibling file that
+    already declares what the rest uses (a stub for other platforms), or write a stub."""
+    parsed = {name: project.sources.file(project.rel(pkg, name)) for name in pkg.go_files}
+    guarded = [n for n, gf in parsed.items() if any(i.path == imported for i in gf.imports)]
+    if not guarded:
+        raise SourceError(f"{pkg.import_path}: no file of this configuration imports {imported}")
+    changes: list[FileChange] = []
+    others = [g for n, g in parsed.items() if n not in guarded]
+    used_elsewhere = {r.name for g in others for d in g.decls for r in d.refs if r.qualifier is None}
+    needed: dict[str, GoFile] = {}  # declaration key -> its file
+    for name in guarded:
+        gf = parsed[name]
+        gf.check()
+        changes.append(FileChange(gf.path, gf.src, and_term(gf, f"!{tag}")))
+        for d in gf.decls:
+            if d.kind == "init" or d.name == "_":
+                continue
+            if d.exported or d.name in used_elsewhere:
+                needed[d.key] = gf
+    # Reuse a sibling file that already defines every needed name under a build constraint (a stub),
+    # usually one this configuration ignores (plugins_other.go for plugins_unix.go).
+    names = {gf.decl(k).name for k, gf in needed.items()}
+    siblings = dict(parsed)
+    for name in pkg.ignored_go_files:
+        if not name.endswith("_test.go"):
+            siblings[name] = project.sources.file(project.rel(pkg, name))
+    for name, gf in sorted(siblings.items()):
+        if name in guarded or gf.constraint is None or gf.constraint.expr is None or gf.package != pkg.name:
+            continue
+        if names <= {d.name for d in gf.decls}:
+            changes.append(FileChange(gf.path, gf.src, or_term(gf, tag)))
+            return changes
+    if not names:
+        return changes
+    # Otherwise write a stub file with the opposite constraint.
+    taken = {d.name for f in siblings.values() for d in f.decls}
+    for name in guarded:
+        gf = parsed[name]
+        decls = [gf.decl(k) for k, f in needed.items() if f is gf]
+        writer = StubWriter(gf, list(parsed.values()), frozenset({imported}), tag, feature, taken,
+                            package_names=project.sources.package_names, users=others, message=message,
+                            err_name=err_name)
+        blocks = writer.blocks({d.name for d in decls if d.kind != "method"},
+                               {d.name for d in decls if d.kind == "method"})
+        stub_name = f"{name[:-3]}_{tag}.go"
+        if stub_name in pkg.go_files or stub_name in pkg.ignored_go_files:
+            raise EditError(f"{stub_name} exists already in {pkg.dir}")
+        changes.append(FileChange(project.rel(pkg, stub_name), None, writer.render(blocks)))
+    return changes
+
+
+def camel(name: str) -> str:
+    """`http_client` -> `HTTPClient` (Go's initialisms kept upper case)."""
+    return "".join(_INITIALISMS.get(p, p[:1].upper() + p[1:]) for p in name.split("_") if p)
+
+
+_INITIALISMS = {"http": "HTTP", "https": "HTTPS", "tls": "TLS", "ssh": "SSH", "sql": "SQL", "json": "JSON",
+                "xml": "XML", "grpc": "GRPC", "url": "URL", "api": "API", "dns": "DNS", "tcp": "TCP",
+                "udp": "UDP", "smtp": "SMTP", "rpc": "RPC", "id": "ID", "ldap": "LDAP", "aws": "AWS"}
+
+
+def _sig_text(sig: Sequence[str]) -> str:
+    return "; ".join(s for s in sig if not s.endswith(":"))
+
+
+def _doc(src: bytes, d: Decl) -> str:
+    """The doc comment of an ungrouped declaration (the lines above its keyword)."""
+    if d.group_start is not None:
+        return ""
+    head = src[d.start:d.spec_start]
+    return head[:head.rfind(b"\n") + 1].decode("utf-8", "replace")
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False, trim_blocks=True,
+        lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+    )

@@ -1,0 +1,124 @@
+"""A loaded Project as JSON, and back: what a strategy reads, replayable without a Go toolchain.
+
+record(project) keeps the targets, the `go list` JSON of each configuration (directories written
+relative to $MODULE, $GOROOT and $GOMODCACHE), and each target's size table and DCE report. replay(data,
+root) builds the same frozen Project over the module's sources at root, without running go: the
+strategies' golden tests run on it in milliseconds (tests/data/projects, refreshed by
+`python3 -m tests.record`).
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from refactor.binary import SizeTable
+from refactor.config import Settings, Target
+from refactor.graph import Module, config_of, graph_from, list_objects, packages_from
+from refactor.linker import DceReport
+from refactor.load import source_index
+from refactor.project import Needs, Project
+from refactor.toolchain import Go, parse_version
+
+VERSION = 1
+_PLACES = ("$MODULE", "$GOROOT", "$GOMODCACHE")
+
+
+def record(project: Project) -> dict[str, Any]:
+    """The project as JSON-ready data (runs go list once per configuration, and go env once)."""
+    project.require(Needs.GRAPHS, "record")
+    env = project.go.env_values(project.root, "GOROOT", "GOMODCACHE")
+    places = {"$MODULE": str(project.root), "$GOROOT": env.get("GOROOT", ""), "$GOMODCACHE": env.get("GOMODCACHE", "")}
+    configs: dict[Target, list[str]] = {}
+    for t in project.targets:
+        configs.setdefault(config_of(t), []).append(t.main)
+    lists = []
+    for config, mains in configs.items():
+        objects = list_objects(project.go, project.root, config, sorted(set(mains)))
+        lists.append({"config": _target_json(config), "patterns": sorted(set(mains)),
+                      "objects": [_relative(o, places) for o in objects]})
+    m = project.module
+    return {
+        "version": VERSION, "go": project.go.version_text,
+        "module": {"path": m.path, "host": list(m.host), "host_cgo": m.host_cgo},
+        "targets": [{**_target_json(t),
+                     "size": project.sizes[t].to_json() if t in project.sizes else None,
+                     "dce": project.dce[t].to_json() if t in project.dce else None} for t in project.targets],
+        "lists": lists,
+    }
+
+
+def replay(data: Mapping[str, Any], root: Path, settings: Settings | None = None) -> Project:
+    """The Project record() wrote, over the module's sources at root; no go command runs."""
+    if data.get("version") != VERSION:
+        raise ValueError(f"recorded project version {data.get('version')!r} is not {VERSION}: record it again")
+    version = parse_version(str(data["go"]))
+    assert version is not None
+    go = Go(path="go", version=version)  # never run: strategies only read the project
+    m = data["module"]
+    module = Module(path=str(m["path"]), dir=root, host=(m["host"][0], m["host"][1]), host_cgo=bool(m["host_cgo"]))
+    places = {"$MODULE": str(root)}
+    by_config = {config_of(_target(c["config"])): packages_from(_absolute(o, places) for o in c["objects"])
+                 for c in data["lists"]}
+    targets = tuple(_target(t) for t in data["targets"])
+    graphs = {t: graph_from(t, by_config[config_of(t)]) for t in targets}
+    sizes = {t: SizeTable.from_json(r["size"]) for t, r in zip(targets, data["targets"], strict=True) if r["size"]}
+    dce = {t: DceReport.from_json(t, r["dce"]) for t, r in zip(targets, data["targets"], strict=True) if r["dce"]}
+    needs = Needs.GRAPHS | Needs.SOURCES
+    if len(sizes) == len(targets):
+        needs |= Needs.SIZES
+    if len(dce) == len(targets):
+        needs |= Needs.DCE
+    return Project(go=go, settings=settings or Settings(root=root), modules=(module,), targets=targets,
+                   graphs=types.MappingProxyType(graphs), sources=source_index(module, graphs, version[1]),
+                   sizes=types.MappingProxyType(sizes), dce=types.MappingProxyType(dce), needs=needs)
+
+
+def _target_json(t: Target) -> dict[str, Any]:
+    return {"main": t.main, "goos": t.goos, "goarch": t.goarch, "tags": list(t.tags), "cgo": t.cgo,
+            "ldflags": t.ldflags}
+
+
+def _target(d: Mapping[str, Any]) -> Target:
+    return Target(main=str(d["main"]), goos=str(d["goos"]), goarch=str(d["goarch"]), tags=tuple(d["tags"]),
+                  cgo=bool(d["cgo"]), ldflags=str(d.get("ldflags", "")))
+
+
+_PATH_KEYS = ("Dir", "GoMod")
+
+
+def _relative(obj: Mapping[str, Any], places: Mapping[str, str]) -> dict[str, Any]:
+    """A go list object with its paths written relative to the named places."""
+    def rel(path: str) -> str:
+        for name in _PLACES:
+            base = places.get(name, "").rstrip("/")
+            if base and (path == base or path.startswith(base + "/")):
+                return name + path[len(base):]
+        return path
+
+    return _map_paths(obj, rel)
+
+
+def _absolute(obj: Mapping[str, Any], places: Mapping[str, str]) -> dict[str, Any]:
+    """A recorded object's paths back under the places given (others stay symbolic)."""
+    def absolute(path: str) -> str:
+        for name, base in places.items():
+            if path == name or path.startswith(name + "/"):
+                return base + path[len(name):]
+        return path
+
+    return _map_paths(obj, absolute)
+
+
+def _map_paths(obj: Mapping[str, Any], fn: Callable[[str], str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in obj.items():
+        if k in _PATH_KEYS and isinstance(v, str):
+            out[k] = fn(v)
+        elif k in ("Module", "Replace") and isinstance(v, Mapping):
+            out[k] = _map_paths(v, fn)
+        else:
+            out[k] = v
+    return out

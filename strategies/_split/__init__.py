@@ -1,1 +1,0 @@
-"""Internals of the split-package strategy: source model, analysis, and the rewrites."""

@@ -1,0 +1,47 @@
+"""Record the Projects the toolchain-free golden tests replay: `python3 -m tests.record [NAME...]`.
+
+Each scenario loads a fixture as suggest does (go list, one -dumpdep build per target, attributed)
+and writes tests/data/projects/NAME.json (refactor.record). Run it after a change to a fixture or to
+what the loader records; the golden files themselves are shared with the tests that build with Go.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from refactor.config import Settings, TargetSpec
+from refactor.load import load
+from refactor.project import Needs
+from refactor.record import record
+from refactor.toolchain import find_go
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixture_repos"
+DATA = Path(__file__).resolve().parent / "data" / "projects"
+
+# name -> (fixture, the targets its golden tests use)
+SCENARIOS: dict[str, tuple[str, TargetSpec]] = {
+    "split": ("split", TargetSpec(mains=("./cmd/lite",))),
+    "splitcycle": ("splitcycle", TargetSpec(mains=("./cmd/lite",))),
+    "guard": ("guard", TargetSpec(mains=("./cmd/agent", "./cmd/server"))),
+    "blockers": ("blockers", TargetSpec()),
+    "clean": ("clean", TargetSpec()),
+}
+
+
+def main(names: list[str]) -> int:
+    go = find_go()
+    for name in names or list(SCENARIOS):
+        fixture, spec = SCENARIOS[name]
+        project = load(go, Settings(root=FIXTURES / fixture), [spec], Needs.SUGGEST)
+        DATA.mkdir(parents=True, exist_ok=True)
+        path = DATA / f"{name}.json"
+        path.write_text(json.dumps(record(project), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)} ({len(project.targets)} targets)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

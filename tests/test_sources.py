@@ -1,0 +1,121 @@
+"""The source index: Go's own file rules, checked against go list on every fixture and several platforms."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from refactor.config import Target
+from refactor.gosource import parse_file
+from refactor.sources import BuildContext, SourceIndex, build_expr, ignore_patterns, walk_module
+from tests.conftest import FIXTURES
+
+
+@pytest.mark.parametrize(("name", "goos", "goarch", "ok"), [
+    ("x.go", "linux", "amd64", True),
+    ("linux.go", "windows", "amd64", True),  # a suffix needs a prefix
+    ("x_linux.go", "windows", "amd64", False),
+    ("x_linux.go", "android", "arm64", True),
+    ("x_windows_amd64.go", "windows", "amd64", True),
+    ("x_windows_amd64.go", "windows", "arm64", False),
+    ("x_arm64_test.go", "linux", "arm64", True),
+    ("x_solaris.go", "illumos", "amd64", True),
+    ("x_foo.go", "plan9", "386", True),
+])
+def test_file_name_suffixes(name: str, goos: str, goarch: str, ok: bool) -> None:
+    assert BuildContext(goos, goarch).good_os_arch_file(name) is ok
+
+
+def test_constraints_and_plus_build_blank_line_rule() -> None:
+    ctx = BuildContext("linux", "amd64", tags=("feat",), cgo=False, go_minor=22)
+    cases = {
+        b"//go:build linux && feat\n\npackage p\n": True,
+        b"//go:build unix && !cgo && go1.22 && !go1.23\n\npackage p\n": True,
+        b"//go:build windows\n// +build linux\n\npackage p\n": False,  # //go:build decides alone
+        b"// +build windows\n\npackage p\n": False,
+        b"// +build windows\npackage p\n": True,  # no blank line after it: a doc comment
+        b"//go:build ignore\n\npackage p\n": False,
+        b'package p\n\nimport "C"\n': False,  # cgo is off
+        b"//go:build amd64.v1\n\npackage p\n": True,
+    }
+    for src, want in cases.items():
+        assert ctx.matches("x.go", parse_file("x.go", src)) is want, src
+    assert build_expr(parse_file("x.go", b"package p\n")) is None
+
+
+def test_ignore_directives_as_cmd_go_reads_them(tmp_path: Path) -> None:
+    assert ignore_patterns(b"module m\n\nignore ./node_modules\nignore (\n\tfoo // c\n\tpkg/bar/\n)\n") == (
+        ("/node_modules/",), ("/foo/", "/pkg/bar/"))
+    files = {
+        "go.mod": "module example.com/m\n\ngo 1.25\n\nignore ./top\nignore gen\n",
+        "a.go": "package m\n", "top/t.go": "package top\n", "x/top/t.go": "package top\n",
+        "x/gen/g.go": "package gen\n", "gen/g.go": "package gen\n", "testdata/t.go": "package t\n",
+        "_old/o.go": "package o\n", ".hidden/h.go": "package h\n", "vendor/v/v.go": "package v\n",
+        "nested/go.mod": "module example.com/nested\n", "nested/n.go": "package n\n", "_x.go": "package m\n",
+        "b_test.go": "package m\n",
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    assert walk_module(tmp_path) == ["a.go", "b_test.go", "x/top/t.go"]
+
+
+def test_importers_and_tags_in_use(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "a.go").write_text('//go:build !m_omit_http\n\npackage a\n\nimport "net/http"\n\n'
+                                         'var _ = http.Get\n')
+    (tmp_path / "a" / "a_test.go").write_text('package a\n\nimport _ "net/http"\n')
+    (tmp_path / "b.go").write_text('package m\n\n// "net/http" in a comment only\n')
+    index = SourceIndex.scan(tmp_path, "example.com/m")
+    assert [f.path for f in index.importers("net/http")] == ["a/a.go", "a/a_test.go"]
+    assert [f.path for f in index.importers("net/http", tests=False)] == ["a/a.go"]
+    assert index.tags_in_use() == {"m_omit_http": ["a/a.go"]}
+    assert index.import_path("a") == "example.com/m/a" and index.dir_of("example.com/m/a") == "a"
+
+
+def _go_list(root: Path, target: Target) -> list[dict[str, object]]:
+    env = {**os.environ, "GOTOOLCHAIN": "local", **target.env()}
+    out = subprocess.run(["go", "list", "-e", "-json=Dir,ImportPath,GoFiles,CgoFiles,IgnoredGoFiles,TestGoFiles,"
+                          "XTestGoFiles", *target.build_flags(), "./..."], cwd=root, env=env, capture_output=True,
+                         text=True, check=True).stdout
+    dec = json.JSONDecoder()
+    objs, i = [], 0
+    while i < len(out):
+        if out[i].isspace():
+            i += 1
+            continue
+        obj, i = dec.raw_decode(out, i)
+        objs.append(obj)
+    return objs
+
+
+@pytest.mark.go
+@pytest.mark.parametrize("fixture", ["split", "splitcycle", "guard", "blockers", "clean"])
+def test_selection_agrees_with_go_list(fixture: str) -> None:
+    root = FIXTURES / fixture
+    version = subprocess.run(["go", "env", "GOVERSION"], capture_output=True, text=True).stdout
+    minor = int(version.strip().removeprefix("go").split(".")[1])
+    index = SourceIndex.scan(root, "example.com/" + fixture, go_minor=minor)
+    configs = [Target("", "linux", "amd64"), Target("", "linux", "amd64", cgo=False),
+               Target("", "windows", "amd64", cgo=False), Target("", "darwin", "arm64"),
+               Target("", "plan9", "amd64", cgo=False), Target("", "linux", "arm64", ("guard_omit_http",))]
+    for target in configs:
+        listed = _go_list(root, target)
+        dirs = set()
+        for pkg in listed:
+            rel = index.rel(str(pkg["Dir"]))
+            dirs.add(rel)
+            want = sorted([*pkg.get("GoFiles", []), *pkg.get("CgoFiles", [])])  # type: ignore[misc]
+            got = sorted(f.path.rsplit("/", 1)[-1] for f in index.selected(rel, target))
+            assert got == want, (fixture, target.label, rel)
+            ignored = sorted(n for n in pkg.get("IgnoredGoFiles", []) if not n.endswith("_test.go"))  # type: ignore[attr-defined]
+            assert sorted(f.path.rsplit("/", 1)[-1] for f in index.excluded(rel, target)) == ignored
+            tests = sorted([*pkg.get("TestGoFiles", []), *pkg.get("XTestGoFiles", [])])  # type: ignore[misc]
+            got_tests = sorted(f.path.rsplit("/", 1)[-1] for f in index.selected(rel, target, tests=True)
+                               if f.path.endswith("_test.go"))
+            assert got_tests == tests, (fixture, target.label, rel)
+        assert dirs == set(index.dirs()), (fixture, target.label)
