@@ -37,6 +37,7 @@ from refactor.toolchain import Go
 if TYPE_CHECKING:
     from refactor.binary import SizeTable
     from refactor.linker import DceReport
+    from refactor.typed import TypedView
 
 CACHE_VERSION = 2
 Warm = Callable[[Project], None]
@@ -88,7 +89,8 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
             # nothing to overlap: sources are parsed as they are read (why reads a few files)
             for w in warm:
                 w(stage)
-            return replace(stage, needs=needs)
+            typed = _typed_views(stage, say) if Needs.TYPED in needs else {}
+            return replace(stage, typed=types.MappingProxyType(typed), needs=needs)
         key = _run_key(stage) if reuse or remember else None
         stage = replace(stage, run_key=key)
         facts = _cached_facts(stage, needs) if reuse and key else None
@@ -105,7 +107,9 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
         if early is not None:
             early.close()
     sizes, dce = facts
-    return replace(stage, sizes=types.MappingProxyType(sizes), dce=types.MappingProxyType(dce), needs=needs)
+    typed = _typed_views(stage, say) if Needs.TYPED in needs else {}
+    return replace(stage, sizes=types.MappingProxyType(sizes), dce=types.MappingProxyType(dce),
+                   typed=types.MappingProxyType(typed), needs=needs)
 
 
 Facts = tuple[dict[Target, "SizeTable"], dict[Target, "DceReport"]]
@@ -124,6 +128,25 @@ def _parse_targets_packages(project: Project) -> None:
     dirs = {project.sources.rel(pkg.dir) for g in project.graphs.values() for pkg in g.packages.values()
             if pkg.main_module}
     project.sources.parse_all(sorted(d for d in dirs if not d.startswith("/")))
+
+
+def _typed_views(project: Project, say: LoadProgress) -> dict[Target, TypedView | None]:
+    """TYPED: the type-checked view of each target's main-module packages. Run after the builds, so
+    `go list -export` finds the export data in the build cache. A target whose packages cannot be
+    listed with export data gets None (readers fall back to names and say so); a package that does
+    not type-check is in the view with its errors."""
+    from refactor.errors import GoError
+    from refactor.typed import load_typed
+
+    out: dict[Target, TypedView | None] = {}
+    for t in project.targets:
+        say.step(f"type-checking the packages of {t.label}")
+        try:
+            out[t] = load_typed(project.go, project.module_of(t).dir, t,
+                                project.graphs[t].main_module_packages())
+        except GoError:
+            out[t] = None
+    return out
 
 
 def _module_of_packages(graph: BuildGraph) -> dict[str, str | None]:

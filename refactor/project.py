@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+import types
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from refactor.toolchain import Go
 if TYPE_CHECKING:
     from refactor.binary import SizeTable
     from refactor.linker import DceReport
+    from refactor.typed import TypedView
 
 
 class Needs(enum.Flag):
@@ -27,6 +29,7 @@ class Needs(enum.Flag):
     SOURCES = enum.auto()  # the source index, its files of the targets' packages parsed
     SIZES = enum.auto()  # one build per target, attributed: bytes per package
     DCE = enum.auto()  # one -dumpdep build per target: method dead-code elimination facts
+    TYPED = enum.auto()  # the type-checked view (go/types) of the module's packages each target builds
     WHY = GRAPHS | SOURCES
     SIZE = GRAPHS | SIZES
     DCE_REPORT = GRAPHS | SOURCES | DCE
@@ -43,7 +46,9 @@ class Project:
     lists or parses anything that was not declared in `needs` at load time.
 
     modules holds one module today (the one REPO is in); module_of tells which one a target is built
-    in. The type-checked view of the module's packages will be `typed` (not loaded yet: None).
+    in. typed holds, per target, the type-checked view of the module's packages it builds (Needs.TYPED),
+    or None for a target whose packages could not be listed with export data (readers fall back to
+    the tree-sitter model's names and say so).
     """
 
     go: Go
@@ -56,7 +61,7 @@ class Project:
     dce: Mapping[Target, DceReport]
     needs: Needs
     run_key: str | None = None  # HEAD, working tree, toolchain, gotrim and targets (None outside git)
-    typed: object | None = None  # the type-checked view (a later loader step fills it)
+    typed: Mapping[Target, TypedView | None] = field(default_factory=lambda: types.MappingProxyType({}))
 
     @property
     def module(self) -> Module:

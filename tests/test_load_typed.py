@@ -1,0 +1,39 @@
+import shutil, subprocess
+from pathlib import Path
+
+import pytest
+
+from refactor.config import Settings, TargetSpec
+from refactor.load import load
+from refactor.project import Needs
+from refactor.toolchain import find_go
+
+FIX = Path(__file__).resolve().parent.parent / "fixture_repos" / "split"
+
+
+@pytest.mark.go
+def test_loader_types_the_module_packages_of_each_target(tmp_path: Path) -> None:
+    """Needs.TYPED gives each target the typed view of its main-module packages, with the
+    declarations the source model knows, keyed alike."""
+    root = tmp_path / "split"
+    shutil.copytree(FIX, root)
+    go = find_go()
+    project = load(go, Settings(root=root), (TargetSpec(mains=("./cmd/lite",)),), Needs.WHY | Needs.TYPED)
+    (target,) = project.targets
+    view = project.typed[target]
+    assert view is not None
+    util = view.package("example.com/split/internal/util")
+    assert util is not None and util.ok
+    assert util.decl("Greeting") is not None
+    main = view.package("example.com/split/cmd/lite")
+    assert main is not None and main.ok
+    assert "example.com/split/internal/util" in {o.package for d in main.decls for o in d.uses_objects}
+
+
+@pytest.mark.go
+def test_a_target_that_does_not_list_with_export_data_has_no_view(tmp_path: Path) -> None:
+    """Not loading the typed view is not a failure: strategies fall back to names."""
+    root = tmp_path / "split"
+    shutil.copytree(FIX, root)
+    project = load(find_go(), Settings(root=root), (TargetSpec(mains=("./cmd/lite",)),), Needs.WHY)
+    assert dict(project.typed) == {}
