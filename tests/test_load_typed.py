@@ -1,4 +1,4 @@
-import shutil, subprocess
+import shutil
 from pathlib import Path
 
 import pytest
