@@ -374,6 +374,19 @@ const maxDepthName = "maxExecDepth"
 
 func (g *gen) run() (*Result, error) {
 	entryName := g.req.FuncName
+	for _, local := range []string{"w", "dot", "dotOK", "depth", "data", "err"} {
+		if g.taken[local] {
+			return nil, &Refusal{Template: g.set.entry, Reason: fmt.Sprintf("the package declares %q, a name the generated code uses locally", local)}
+		}
+		g.taken[local] = true
+	}
+	for _, h := range helperSrc {
+		for _, d := range h.decls {
+			if g.req.Pkg.Scope().Lookup(g.req.Prefix+d) != nil {
+				return nil, &Refusal{Template: g.set.entry, Reason: fmt.Sprintf("the package declares %s: choose another prefix", g.req.Prefix+d)}
+			}
+		}
+	}
 	if g.taken[entryName] {
 		return nil, &Refusal{Template: g.set.entry, Reason: fmt.Sprintf("the package already declares %s", entryName)}
 	}
@@ -1235,6 +1248,8 @@ func (g *gen) walkRangeBody(dot value, r *parse.RangeNode) {
 	}
 	// The range variables were pushed by evalPipeline; each iteration sets them.
 	oneIteration := func(index, elem value) {
+		saved := append([]tvar(nil), g.fn.vars[:mark]...)
+		defer func() { copy(g.fn.vars, saved) }()
 		g.body(func() {
 			if nDecl > 0 {
 				g.fn.vars[mark-1] = tvar{g.fn.vars[mark-1].name, g.rebind(elem)}

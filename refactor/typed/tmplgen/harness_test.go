@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -75,6 +76,8 @@ type tcase struct {
 	values     []string // extra data values (Go expressions)
 	random     int      // random values besides the zero value (default 6)
 	refuse     string   // the expected refusal (substring); the case is then not run
+	since      int      // the Go minor version whose template syntax the case needs
+	refuseUpTo int      // the case is refused (as `refuse` says) up to this Go minor version
 }
 
 // valueGen writes random Go expressions of a type.
@@ -433,7 +436,13 @@ func (h *harness) run(t testing.TB) []outcomeT {
 			t.Fatal(err)
 		}
 	}
-	env := append(os.Environ(), "GOFLAGS=", "GOTOOLCHAIN=local", "GOWORK=off", "GO111MODULE=on")
+	// The program is built by the toolchain running the test (whose text/template the generator
+	// reproduces): under GOTOOLCHAIN=go1.23.12 go test, that is Go 1.23.12, already downloaded.
+	toolchain := "local"
+	if v := runtime.Version(); strings.HasPrefix(v, "go1.") {
+		toolchain = v
+	}
+	env := append(os.Environ(), "GOFLAGS=", "GOTOOLCHAIN="+toolchain, "GOWORK=off", "GO111MODULE=on")
 	goCmd := func(args ...string) []byte {
 		cmd := exec.Command("go", args...)
 		cmd.Dir = h.dir
