@@ -174,8 +174,10 @@ def _remove_method_lookup(data: bytes, notes: list[str]) -> bytes:
         src,
         "\t\t\tresult := receiver.MapIndex(nameVal)\n\t\t\tif !result.IsValid() {\n",
         "\t\t\tresult := receiver.MapIndex(nameVal)\n"
-        "\t\t\tif !result.IsValid() && (receiver.Type().NumMethod() > 0 || reflect.PointerTo(receiver.Type()).NumMethod() > 0) {\n"
-        f"\t\t\t\ts.errorf(\"map has no entry for key %q and its type %s has methods: if %s is one of them, {METHOD_NOTE}\", fieldName, typ, fieldName)\n"
+        "\t\t\tif !result.IsValid() && (receiver.Type().NumMethod() > 0 ||\n"
+        "\t\t\t\treflect.PointerTo(receiver.Type()).NumMethod() > 0) {\n"
+        "\t\t\t\ts.errorf(\"map has no entry for key %q and its type %s has methods: \"+\n"
+        f"\t\t\t\t\t\"if %s is one of them, {METHOD_NOTE}\", fieldName, typ, fieldName)\n"
         "\t\t\t}\n"
         "\t\t\tif !result.IsValid() {\n",
         where)
