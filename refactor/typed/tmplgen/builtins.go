@@ -3,7 +3,6 @@ package tmplgen
 import (
 	"fmt"
 	"go/types"
-	"reflect"
 	"strconv"
 	"strings"
 	"text/template/parse"
@@ -467,5 +466,3 @@ func (g *gen) builtinCall(args []parse.Node, final value, argv []value) value {
 	g.failIf(f+" == nil", "error calling call: reflect.Value.Call: call of nil function")
 	return g.emitSafeCall(callee{sig: sig, fn: &Func{Name: f}}, "call", exprs)
 }
-
-var _ = reflect.Value{}

@@ -76,7 +76,6 @@ type gen struct {
 	names   []string
 	rv      types.Type // stands for reflect.Value in builtin signatures
 	anyT    types.Type
-	fail0   bool
 }
 
 func newGen(req *Request, minor int, set *tmplSet) *gen {
@@ -300,38 +299,50 @@ func (g *gen) body(f func()) (term bool) {
 	return false
 }
 
+// capture emits f into a side buffer: its code, and whether it ended in an unconditional return.
+func (g *gen) capture(f func()) (string, bool) {
+	saved := g.fn.out
+	g.fn.out = &bytes.Buffer{}
+	term := g.body(f)
+	code := g.fn.out.String()
+	g.fn.out = saved
+	return code, term
+}
+
 // ifElse emits an if statement; when both branches return, so does the statement (deadEnd).
 func (g *gen) ifElse(cond string, then, els func()) {
-	if cond == "true" {
-		g.emit("{")
-		t := g.body(then)
-		g.emit("}")
-		if t {
-			panic(deadEnd{})
-		}
-		return
-	}
-	if cond == "false" && els != nil {
-		g.emit("{")
-		t := g.body(els)
-		g.emit("}")
-		if t {
-			panic(deadEnd{})
-		}
-		return
-	}
 	if cond == "false" {
+		then, els = els, nil
+		cond = "true"
+		if then == nil {
+			return
+		}
+	}
+	if cond == "true" {
+		code, t := g.capture(then)
+		if strings.TrimSpace(code) != "" {
+			g.emit("{\n%s}", code)
+		}
+		if t {
+			panic(deadEnd{})
+		}
 		return
 	}
-	g.emit("if %s {", cond)
-	t1 := g.body(then)
-	if els == nil {
-		g.emit("}")
-		return
+	thenCode, t1 := g.capture(then)
+	elseCode, t2 := "", false
+	if els != nil {
+		elseCode, t2 = g.capture(els)
 	}
-	g.emit("} else {")
-	t2 := g.body(els)
-	g.emit("}")
+	switch {
+	case strings.TrimSpace(elseCode) == "" && strings.TrimSpace(thenCode) == "":
+		// Nothing to do either way (the condition has no side effects).
+	case strings.TrimSpace(elseCode) == "":
+		g.emit("if %s {\n%s}", cond, thenCode)
+	case strings.TrimSpace(thenCode) == "":
+		g.emit("if !(%s) {\n%s}", cond, elseCode)
+	default:
+		g.emit("if %s {\n%s} else {\n%s}", cond, thenCode, elseCode)
+	}
 	if t1 && t2 {
 		panic(deadEnd{})
 	}
@@ -1458,6 +1469,9 @@ func (g *gen) emitHelpers(b *bytes.Buffer) {
 			g.names = append(g.names, g.req.Prefix+d)
 			g.taken[g.req.Prefix+d] = true
 		}
+	}
+	if len(names) > 0 {
+		b.WriteString(goLicence)
 	}
 	for _, n := range names {
 		add(n)

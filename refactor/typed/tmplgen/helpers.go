@@ -16,7 +16,12 @@ type helper struct {
 	decls   []string
 }
 
-const goLicence = "// Copied from Go's %s (Copyright The Go Authors; BSD-style licence, see the Go LICENSE file).\n"
+// goLicence heads the copied helpers in the generated code (BSD licence: keep the notice).
+const goLicence = `// The helpers below are copied from Go's text/template and html/template:
+// Copyright 2011 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style license that can be found in Go's LICENSE file.
+
+`
 
 var helperSrc = map[string]helper{
 	"recover": {

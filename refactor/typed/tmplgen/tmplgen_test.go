@@ -2,12 +2,15 @@ package tmplgen
 
 import (
 	"errors"
+	"flag"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
 	"testing"
+	"text/template/parse"
 	"time"
 )
 
@@ -360,5 +363,64 @@ func TestReflectString(t *testing.T) {
 		if got := reflectString(m.typeOf(t, expr)); got != want {
 			t.Errorf("reflectString(%s) = %q, want %q", expr, got, want)
 		}
+	}
+}
+
+// TestTreesInput checks that parse trees (as text/template/parse returns them) give the same code
+// as the texts they come from.
+func TestTreesInput(t *testing.T) {
+	m := loadModule(t)
+	text := `{{define "item"}}<{{.Name}}>{{end}}{{range .Items}}{{template "item" .}}{{end}}`
+	fromText, err := Generate(Request{Texts: tx(text), Data: m.typeOf(t, "Page"), Pkg: m.pkg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trees, err := parse.Parse("t", text, "", "", map[string]any{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromTrees, err := Generate(Request{Trees: trees, Root: "t", Data: m.typeOf(t, "Page"), Pkg: m.pkg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(fromText.Decls) != string(fromTrees.Decls) {
+		t.Errorf("trees and text differ:\n%s\n---\n%s", fromText.Decls, fromTrees.Decls)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+// TestGolden keeps one generated file under review: testdata/usage.golden (go test -update).
+func TestGolden(t *testing.T) {
+	m := loadModule(t)
+	res, err := Generate(Request{
+		Texts: tx(`Usage of {{.Name}}:{{range .Users}}
+  {{.Login}}{{if .Admin}} (admin){{end}}{{else}} no users{{end}}
+{{with .Owner}}owner: {{.Display}}{{end}}
+{{range $k, $v := .Limits}}{{$k}}={{$v}} {{end}}`),
+		Data: m.typeOf(t, "*Config"), Pkg: m.pkg, FuncName: "renderUsage",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := res.File("main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "usage.golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run TestGolden -update)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("generated code differs from %s (go test -run TestGolden -update):\n%s", path, got)
 	}
 }

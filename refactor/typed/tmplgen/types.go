@@ -349,12 +349,10 @@ func fieldByName(t types.Type, name string) ([]fieldStep, bool) {
 			for i := 0; i < sc.typ.NumFields(); i++ {
 				f := sc.typ.Field(i)
 				var ntyp types.Type
-				ptr := false
 				if f.Embedded() {
 					ntyp = f.Type()
 					if p, ok := ntyp.Underlying().(*types.Pointer); ok {
 						ntyp = p.Elem()
-						ptr = true
 					}
 				}
 				if f.Name() == name {
@@ -384,7 +382,6 @@ func fieldByName(t types.Type, name string) ([]fieldStep, bool) {
 					nextCount[nst] = 2
 				}
 				path := append(append([]fieldStep(nil), sc.path...), fieldStep{field: f})
-				_ = ptr
 				next = append(next, scan{typ: nst, path: path})
 			}
 		}
