@@ -288,7 +288,7 @@ func (g *gen) staticComparable(v value) bool {
 }
 
 func (g *gen) incompatible(a, b types.Type) string {
-	if g.minor < 26 {
+	if g.minor < 25 {
 		return "incompatible types for comparison"
 	}
 	return pct(fmt.Sprintf("incompatible types for comparison: %s and %s", reflectString(a), reflectString(b)))

@@ -192,6 +192,11 @@ func paramType(sig *types.Signature, k int) types.Type {
 func (g *gen) callExpr(fn callee, exprs []string) string {
 	args := strings.Join(exprs, ", ")
 	switch {
+	case fn.fn != nil && fn.fn.Expr != "":
+		for _, im := range fn.fn.Imports {
+			g.importAs(im.Path, im.Name)
+		}
+		return "(" + fn.fn.Expr + ")(" + args + ")"
 	case fn.fn != nil:
 		if fn.fn.Pkg == "" {
 			return fn.fn.Name + "(" + args + ")"

@@ -162,6 +162,24 @@ func (g *gen) importPkg(path, name string) string {
 	return name
 }
 
+// importAs imports path under the name a module's expression uses.
+func (g *gen) importAs(path, name string) {
+	if name == "" {
+		name = defaultImportName(path)
+	}
+	if have, ok := g.imports[path]; ok {
+		if have != name {
+			g.refuse("a function expression needs %q imported as %s, the generated code imports it as %s", path, name, have)
+		}
+		return
+	}
+	if g.taken[name] {
+		g.refuse("a function expression needs %q imported as %s, a name already used", path, name)
+	}
+	g.taken[name] = true
+	g.imports[path] = name
+}
+
 func (g *gen) qualifier(p *types.Package) string {
 	if p.Path() == g.req.Pkg.Path() {
 		return ""

@@ -53,11 +53,16 @@ func (m *module) typeOf(t testing.TB, expr string) types.Type {
 func (m *module) funcs(t testing.TB, names map[string]string) map[string]Func {
 	out := map[string]Func{}
 	for tname, goName := range names {
-		obj := m.pkg.Scope().Lookup(goName)
-		if obj == nil {
-			t.Fatalf("no func %s", goName)
+		if obj := m.pkg.Scope().Lookup(goName); obj != nil {
+			out[tname] = Func{Name: goName, Sig: obj.Type().(*types.Signature)}
+			continue
 		}
-		out[tname] = Func{Name: goName, Sig: obj.Type().(*types.Signature)}
+		// An expression (a method value, a variable of function type).
+		tv, err := types.Eval(token.NewFileSet(), m.pkg, token.NoPos, goName)
+		if err != nil {
+			t.Fatalf("func %s: %v", goName, err)
+		}
+		out[tname] = Func{Expr: goName, Sig: tv.Type.Underlying().(*types.Signature)}
 	}
 	return out
 }

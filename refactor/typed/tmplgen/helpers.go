@@ -323,7 +323,7 @@ func P_URLQueryEscaper(args ...interface{}) string {
 		version: func(minor int) string {
 			incompat1 := `fmt.Errorf("incompatible types for comparison: %v and %v", arg1.Type(), arg.Type())`
 			incompat2 := `fmt.Errorf("incompatible types for comparison: %v and %v", arg1.Type(), arg2.Type())`
-			if minor < 26 {
+			if minor < 25 {
 				incompat1 = `errors.New("incompatible types for comparison")`
 				incompat2 = incompat1
 			}

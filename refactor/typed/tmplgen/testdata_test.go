@@ -341,6 +341,10 @@ func fnMakeItem(n string) Item { return Item{Name: n, Qty: 1} }
 
 func fnNil() *Inner { return nil }
 
+var fnVar = fnUpper
+
+var shower = Sq{W: 3}
+
 func nan() float64 {
 	var z float64
 	return z / z

@@ -66,6 +66,10 @@ type Func struct {
 	Pkg  string // import path of the declaring package; "" for Request.Pkg
 	Name string // the package-level identifier
 	Sig  *types.Signature
+	// Expr, when set, is called instead of Pkg.Name: a Go expression of function type valid in a file
+	// of Request.Pkg that has Imports (a method value such as `srv.render`, a package-level variable).
+	Expr    string
+	Imports []Import
 }
 
 // Import is one import the generated code needs. Name is empty when the package's own name is used.

@@ -106,6 +106,8 @@ var cases = []*tcase{
 	// functions
 	{name: "funcs", data: "Page", texts: tx("{{upper .Title}} {{repeat .Title 2}} {{sum 1 2 3}} {{sum}} {{inc .Count}} {{.Count | inc | inc}}"),
 		funcs: map[string]string{"upper": "fnUpper", "repeat": "fnRepeat", "sum": "fnSum", "inc": "fnInc"}},
+	{name: "func-exprs", data: "Page", texts: tx("{{v .Title}} {{area}} {{.Count | inc}}"),
+		funcs: map[string]string{"v": "fnVar", "area": "shower.Area", "inc": "(func(x int) int { return x * 3 })"}},
 	{name: "func-error", data: "Page", texts: tx("{{err .Count}} after"), funcs: map[string]string{"err": "fnErr"}},
 	{name: "func-panic", data: "Page", texts: tx("{{fpanic .Count}} after"), funcs: map[string]string{"fpanic": "fnPanic"}},
 	{name: "func-args", data: "Page", texts: tx("{{any .Any}} {{any nil}} {{any .Title}} {{ptr .PInner}} {{ptr nil}} {{i8 300}} {{i8 -1}} {{f32 1.1}} {{str .Lvl}} {{str .Str}} {{mlen .M}} {{mlen nil}} {{two \"a\" 3}} {{uint 3}} {{name .Who}}"),
