@@ -153,7 +153,11 @@ func (g *gen) evalCall(dot value, fn callee, node parse.Node, name string, args 
 		}
 		argv[i] = g.validateType(final, t)
 	}
-	g.at(node)
+	// text/template moves to the call's node only to report "error calling": the node of later
+	// errors stays the last one evaluated.
+	saved := g.fn.callNode
+	g.fn.callNode = node
+	defer func() { g.fn.callNode = saved }()
 	if fn.builtin != "" {
 		return g.evalBuiltin(fn.builtin, node, name, args, final, argv)
 	}

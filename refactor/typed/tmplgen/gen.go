@@ -44,13 +44,15 @@ type tvar struct {
 }
 
 type fnState struct {
-	out   *bytes.Buffer
-	tmpl  string
-	tree  *parse.Tree
-	node  parse.Node
-	vars  []tvar
-	n     int
-	loops int // range bodies open
+	out  *bytes.Buffer
+	tmpl string
+	tree *parse.Tree
+	node parse.Node
+	// callNode is the node "error calling" reports (evalCall's s.at(node) before that error).
+	callNode parse.Node
+	vars     []tvar
+	n        int
+	loops    int // range bodies open
 }
 
 type tmplFunc struct {
@@ -374,10 +376,14 @@ func pct(s string) string { return doublePercent(s) }
 // errFormat is state.errorf's format for the current node.
 func (g *gen) errFormat(msg string) string {
 	name := doublePercent(g.fn.tmpl)
-	if g.fn.node == nil {
+	node := g.fn.node
+	if strings.HasPrefix(msg, "error calling ") && g.fn.callNode != nil {
+		node = g.fn.callNode
+	}
+	if node == nil {
 		return fmt.Sprintf("template: %s: %s", name, msg)
 	}
-	location, context := g.fn.tree.ErrorContext(g.fn.node)
+	location, context := g.fn.tree.ErrorContext(node)
 	return fmt.Sprintf("template: %s: executing %q at <%s>: %s", location, name, doublePercent(context), msg)
 }
 

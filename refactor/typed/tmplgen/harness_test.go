@@ -401,6 +401,10 @@ func (h *harness) add(t testing.TB, c *tcase) error {
 	n := c.random
 	if n == 0 {
 		n = 6
+		// TMPLGEN_RANDOM=N runs N random values per case (a deeper local check).
+		if v, err := strconv.Atoi(os.Getenv("TMPLGEN_RANDOM")); err == nil && v > 0 {
+			n = v
+		}
 	}
 	if n < 0 {
 		n = 0
