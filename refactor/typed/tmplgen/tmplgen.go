@@ -17,6 +17,7 @@ import (
 	"go/format"
 	"go/types"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -193,7 +194,8 @@ func Generate(req Request) (res *Result, err error) {
 				res, err = nil, rf.r
 				return
 			}
-			panic(r)
+			// A bug of the generator must not take the caller down: report it as an error.
+			res, err = nil, fmt.Errorf("tmplgen: internal error on template %q: %v\n%s", req.Entry, r, debug.Stack())
 		}
 	}()
 	return g.run()
