@@ -427,6 +427,9 @@ func (g *gen) run() (*Result, error) {
 	}
 	g.taken[entryName] = true
 	g.names = append(g.names, entryName)
+	if isReflectValue(g.req.Data) {
+		return nil, &Refusal{Template: g.set.entry, Reason: "the data is a reflect.Value: Execute runs on the value it holds, whose type is not static"}
+	}
 	data := value{x: "data", t: g.req.Data}
 	if isInterface(g.req.Data) {
 		data.dyn = true

@@ -2,6 +2,8 @@ package tmplgen
 
 import (
 	"errors"
+	"go/token"
+	"go/types"
 	"flag"
 	"os"
 	"os/exec"
@@ -339,6 +341,16 @@ func TestShowGenerated(t *testing.T) {
 		}
 		f, _ := res.File("main")
 		t.Logf("%s", f)
+	}
+}
+
+func TestReflectValueData(t *testing.T) {
+	m := loadModule(t)
+	rv := types.NewNamed(types.NewTypeName(token.NoPos, types.NewPackage("reflect", "reflect"), "Value", nil), types.NewStruct(nil, nil), nil)
+	_, err := Generate(Request{Texts: tx("{{.}}"), Data: rv, Pkg: m.pkg})
+	var rf *Refusal
+	if !errors.As(err, &rf) || !strings.Contains(rf.Reason, "reflect.Value") {
+		t.Errorf("want a refusal, got %v", err)
 	}
 }
 
