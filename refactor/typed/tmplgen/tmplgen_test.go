@@ -2,9 +2,9 @@ package tmplgen
 
 import (
 	"errors"
+	"flag"
 	"go/token"
 	"go/types"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
