@@ -20,9 +20,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from refactor.edit import Edit, FileChange, add_import, apply_edits, gofmt, remove_import
+from refactor.edit import add_import, gofmt, remove_import
 from refactor.errors import GotrimError
 from refactor.gosource import parse_file
+from refactor.plan import Edit, FileChange, apply_edits
 from refactor.toolchain import Go, parse_version
 
 DEFAULT_DEST = "internal/third_party/template"
