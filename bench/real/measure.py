@@ -1,0 +1,108 @@
+"""Build a fetched catalogue program's mains once and print what the catalogue records (JSON).
+
+    python -m bench.real.measure NAME [--dir bench/work/real/NAME/WORKDIR]
+
+Per main: `go list -deps` count (and whether `plugin` is among them), `go build -trimpath
+-ldflags=-dumpdep -o BIN` wall seconds and binary bytes, the first `<ReflectMethod>` mark of the
+dump (the symbol that switches method dead-code elimination off) with its first-parent chain back to
+main, as whydeadcode prints its first (certain) result. Runs the program's toolchain (GOTOOLCHAIN).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.real.catalog import CatalogError, Program, find
+from bench.real.fetch import WORK, go_env
+
+
+def reflect_chain(dump: Path) -> list[str]:
+    """The first symbol marked <ReflectMethod> and its first parents up to the root, or []."""
+    parent: dict[str, str] = {}
+    with dump.open(errors="replace") as fh:
+        for line in fh:
+            if " -> " not in line:
+                continue
+            src, _, dst = line.rstrip("\n").partition(" -> ")
+            mark = "<ReflectMethod>" in dst
+            src = src.split(" <")[0].strip()
+            dst = dst.split(" <")[0].strip()
+            parent.setdefault(dst, src)
+            if mark:
+                chain = [dst]
+                while chain[-1] in parent and len(chain) < 40 and parent[chain[-1]] != chain[-1]:
+                    chain.append(parent[chain[-1]])
+                    if chain[-1] == "_":
+                        break
+                return chain
+    return []
+
+
+def measure_main(program: Program, workdir: Path, main: str, out_dir: Path,
+                 tags: tuple[str, ...] | None = None) -> dict[str, object]:
+    """Figures for one main package, built with the entry's tags (or with tags, when given)."""
+    env = go_env(program)
+    if program.goos:
+        env["GOOS"] = program.goos
+    env["CGO_ENABLED"] = "1" if program.cgo else "0"
+    use = program.tags if tags is None else tags
+    tag_args = ["-tags", ",".join(use)] if use else []
+    listed = subprocess.run(["go", "list", *tag_args, "-deps", main], cwd=workdir, env=env, capture_output=True,
+                            text=True)
+    deps = listed.stdout.split()
+    binary = out_dir / (Path(main).name or "main")
+    dump = out_dir / "dumpdep.txt"
+    t0 = time.perf_counter()
+    with dump.open("w") as fh:
+        built = subprocess.run(["go", "build", *tag_args, "-trimpath", "-ldflags=-dumpdep", "-o", str(binary), main],
+                               cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=fh)
+    seconds = time.perf_counter() - t0
+    version = subprocess.run(["go", "env", "GOVERSION"], cwd=workdir, env=env, capture_output=True, text=True)
+    result: dict[str, object] = {
+        "main": main, "tags": list(use), "go": version.stdout.strip(), "packages": len(deps),
+        "plugin": "plugin" in deps,
+        "list_error": listed.stderr.strip()[-500:], "build_seconds": round(seconds, 1), "ok": built.returncode == 0,
+    }
+    if built.returncode == 0:
+        result["bytes"] = binary.stat().st_size
+        result["reflect_method_chain"] = reflect_chain(dump)
+    else:
+        text = dump.read_text(errors="replace")
+        result["error"] = "\n".join(ln for ln in text.splitlines() if " -> " not in ln)[-1500:]
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: measure every main of NAME and print one JSON document."""
+    parser = argparse.ArgumentParser(prog="python -m bench.real.measure", description=__doc__.splitlines()[0])
+    parser.add_argument("name")
+    parser.add_argument("--dir", type=Path, help="the fetched workdir (default bench/work/real/NAME/WORKDIR)")
+    parser.add_argument("--main", action="append", help="only these mains (default: the entry's)")
+    parser.add_argument("--tags", help="build tags instead of the entry's (comma-separated; '' for none)")
+    args = parser.parse_args(argv)
+    try:
+        program = find(args.name)
+    except CatalogError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    workdir = (args.dir or WORK / program.name / program.workdir).resolve()
+    if not workdir.is_dir():
+        print(f"error: {workdir} does not exist; run python -m bench.real.fetch {program.name} first",
+              file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="gotrim-measure-") as tmp:
+        tags = None if args.tags is None else tuple(t for t in args.tags.split(",") if t)
+        mains = [measure_main(program, workdir, m, Path(tmp), tags) for m in (args.main or program.mains)]
+    print(json.dumps({"name": program.name, "module": f"{program.module}@{program.version}", "mains": mains},
+                     indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
