@@ -6,7 +6,7 @@ Standard library only and offline: importing this module or calling load() never
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 CATALOG = Path(__file__).resolve().parent / "catalog.toml"
@@ -63,7 +63,7 @@ class Program:
     toolchain: str = ""
     generated: tuple[str, ...] = ()
     notes: str = ""
-    observed: dict[str, object] = field(default_factory=dict)
+    observed: tuple[dict[str, object], ...] = ()
 
     def modules(self) -> tuple[Module, ...]:
         """The modules to lay out: the declared layout, or the program's module alone at the root."""
@@ -98,7 +98,7 @@ def load(path: Path = CATALOG) -> list[Program]:
             workdir=raw.get("workdir", "."), layout=layout, tags=tuple(raw.get("tags", [])),
             goos=raw.get("goos", ""), cgo=raw.get("cgo", True), toolchain=raw.get("toolchain", ""),
             generated=tuple(raw.get("generated", [])), notes=raw.get("notes", ""),
-            observed=dict(raw.get("observed", {}))))
+            observed=tuple(raw.get("observed", []))))
     return programs
 
 
@@ -109,3 +109,44 @@ def find(name: str, path: Path = CATALOG) -> Program:
         if p.name == name:
             return p
     raise CatalogError(f"no entry {name!r} in {path.name}; known: {', '.join(p.name for p in programs)}")
+
+
+def _bytes(n: object) -> str:
+    return f"{n:,}" if isinstance(n, int) else "-"
+
+
+def _tags(o: dict[str, object]) -> list[str]:
+    tags = o.get("tags")
+    return [str(t) for t in tags] if isinstance(tags, list) else []
+
+
+def markdown_table(programs: list[Program]) -> str:
+    """One row per entry and main (untagged build first): the README's and results.md's table."""
+    rows = ["| name | module@version | shapes | main | bytes | packages | method DCE | human fix |",
+            "|---|---|---|---|---:|---:|---|---|"]
+    for p in programs:
+        observed = sorted(p.observed, key=lambda o: (str(o.get("main")), len(_tags(o))))
+        if not observed:
+            observed = [{"main": m} for m in p.mains]
+        for o in observed:
+            tags = _tags(o)
+            main = str(o.get("main")) + (f" `-tags {','.join(tags)}`" if tags else "")
+            if o.get("ok") is False:
+                dce = "does not build: " + str(o.get("error", "")).splitlines()[-1][:80] if o.get("error") else "fails"
+            elif "reflect_method" not in o:
+                dce = "not built"
+            elif o.get("reflect_method"):
+                dce = f"off ({o.get('via') or o.get('reflect_method')})"
+            else:
+                dce = "on"
+            if o.get("plugin"):
+                dce += "; plugin"
+            go = f" ({o['go']})" if o.get("go") and o.get("go") != "go1.26.8" else ""
+            fix = p.human_fix.split(";")[0][:90]
+            rows.append(f"| {p.name} | {p.module}@{p.version} | {', '.join(p.shapes)} | {main}{go} | "
+                        f"{_bytes(o.get('bytes'))} | {o.get('packages', '-')} | {dce} | {fix} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table(load()))

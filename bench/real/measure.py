@@ -11,14 +11,16 @@ main, as whydeadcode prints its first (certain) result. Runs the program's toolc
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
+import re
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.real.catalog import CatalogError, Program, find
+from bench.real.catalog import CATALOG, CatalogError, Program, find
 from bench.real.fetch import WORK, go_env
 
 
@@ -78,6 +80,60 @@ def measure_main(program: Program, workdir: Path, main: str, out_dir: Path,
     return result
 
 
+def summary(result: dict[str, object]) -> dict[str, object]:
+    """What the catalogue keeps of one measurement: figures, and DCE state named by its first blocker."""
+    tags = result.get("tags")
+    keep: dict[str, object] = {"main": result["main"], "tags": list(tags) if isinstance(tags, list) else []}
+    keep.update({k: result[k] for k in ("go", "ok", "packages", "plugin", "build_seconds") if k in result})
+    if result.get("ok"):
+        keep["bytes"] = result["bytes"]
+        raw = result.get("reflect_method_chain")
+        chain = [str(c) for c in raw] if isinstance(raw, list) else []
+        keep["reflect_method"] = chain[0] if chain else ""
+        # the first caller outside the standard library: who executes the template or calls MethodByName
+        keep["via"] = next((c for c in chain[1:] if "." in c.split("/")[0].split(".(")[0]
+                            and not c.startswith(("go:", "type:"))), "")
+    else:
+        keep["error"] = str(result.get("error", ""))[-300:]
+    keep["date"] = datetime.date.today().isoformat()
+    return keep
+
+
+def _toml_value(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return str(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return json.dumps(str(v))  # a JSON string is a valid TOML basic string
+
+
+def _key(row: dict[str, object]) -> tuple[str, tuple[str, ...]]:
+    tags = row.get("tags") or []
+    return str(row.get("main")), tuple(str(t) for t in tags) if isinstance(tags, list) else ()
+
+
+def record(program: Program, results: list[dict[str, object]], path: Path = CATALOG) -> None:
+    """Write results into the entry's `observed` array, replacing earlier ones of the same main and tags."""
+    new = [summary(r) for r in results]
+    keys = {_key(r) for r in new}
+    kept = [o for o in program.observed if _key(o) not in keys]
+    rows = kept + new
+    text = path.read_text()
+    start = text.index(f'name = "{program.name}"\n')
+    end = text.find("\n[[program]]", start)
+    end = len(text) if end < 0 else end
+    block = re.sub(r"\nobserved = \[\n(?:  \{.*\},\n)*\]\n?", "\n", text[start:end]).rstrip("\n")
+    lines = ["observed = ["] + ["  { " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in row.items()) + " },"
+                               for row in rows] + ["]"]
+    out = text[:start] + block + "\n" + "\n".join(lines) + "\n"
+    rest = text[end:]  # "" or the next entries, from the newline before their [[program]]
+    if rest:
+        out += "\n" + rest.lstrip("\n")
+    path.write_text(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: measure every main of NAME and print one JSON document."""
     parser = argparse.ArgumentParser(prog="python -m bench.real.measure", description=__doc__.splitlines()[0])
@@ -85,12 +141,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, help="the fetched workdir (default bench/work/real/NAME/WORKDIR)")
     parser.add_argument("--main", action="append", help="only these mains (default: the entry's)")
     parser.add_argument("--tags", help="build tags instead of the entry's (comma-separated; '' for none)")
+    parser.add_argument("--record", action="store_true", help="write the figures into catalog.toml (observed)")
+    parser.add_argument("--from-json", type=Path, help="record the figures of an earlier run's JSON, build nothing")
     args = parser.parse_args(argv)
     try:
         program = find(args.name)
     except CatalogError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.from_json:
+        record(program, json.loads(args.from_json.read_text())["mains"])
+        return 0
     workdir = (args.dir or WORK / program.name / program.workdir).resolve()
     if not workdir.is_dir():
         print(f"error: {workdir} does not exist; run python -m bench.real.fetch {program.name} first",
@@ -101,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         mains = [measure_main(program, workdir, m, Path(tmp), tags) for m in (args.main or program.mains)]
     print(json.dumps({"name": program.name, "module": f"{program.module}@{program.version}", "mains": mains},
                      indent=1))
+    if args.record:
+        record(program, mains)
     return 0
 
 
