@@ -136,7 +136,9 @@ def markdown_table(programs: list[Program]) -> str:
             elif "reflect_method" not in o:
                 dce = "not built"
             elif o.get("reflect_method"):
-                dce = f"off ({o.get('via') or o.get('reflect_method')})"
+                mark = str(o.get("reflect_method"))
+                mark = "text/template" if mark.startswith("text/template.") else mark
+                dce = f"off: {mark} via {o.get('via')}" if o.get("via") else f"off: {mark}"
             else:
                 dce = "on"
             if o.get("plugin"):

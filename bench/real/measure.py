@@ -11,6 +11,7 @@ main, as whydeadcode prints its first (certain) result. Runs the program's toolc
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import json
 import re
@@ -49,7 +50,7 @@ def reflect_chain(dump: Path) -> list[str]:
 def measure_main(program: Program, workdir: Path, main: str, out_dir: Path,
                  tags: tuple[str, ...] | None = None) -> dict[str, object]:
     """Figures for one main package, built with the entry's tags (or with tags, when given)."""
-    env = go_env(program)
+    env = go_env(program, workdir)
     if program.goos:
         env["GOOS"] = program.goos
     env["CGO_ENABLED"] = "1" if program.cgo else "0"
@@ -80,6 +81,22 @@ def measure_main(program: Program, workdir: Path, main: str, out_dir: Path,
     return result
 
 
+def import_path(symbol: str) -> str:
+    """The import path of a linker symbol such as github.com/a/b.(*T).M, fmt.errorf or main.main."""
+    head = symbol.split("(")[0].split("[")[0]
+    slash = head.rfind("/")
+    dot = head.find(".", slash + 1)
+    return head[:dot] if dot > 0 else head
+
+
+def _standard(symbol: str) -> bool:
+    """A symbol of the standard library or of the linker (type:, go:), not of the program or a module."""
+    if symbol.startswith(("type:", "go:")) or symbol in ("_", ""):
+        return True
+    path = import_path(symbol)
+    return path != "main" and "." not in path.split("/")[0]
+
+
 def summary(result: dict[str, object]) -> dict[str, object]:
     """What the catalogue keeps of one measurement: figures, and DCE state named by its first blocker."""
     tags = result.get("tags")
@@ -91,8 +108,7 @@ def summary(result: dict[str, object]) -> dict[str, object]:
         chain = [str(c) for c in raw] if isinstance(raw, list) else []
         keep["reflect_method"] = chain[0] if chain else ""
         # the first caller outside the standard library: who executes the template or calls MethodByName
-        keep["via"] = next((c for c in chain[1:] if "." in c.split("/")[0].split(".(")[0]
-                            and not c.startswith(("go:", "type:"))), "")
+        keep["via"] = next((c for c in chain[1:] if not _standard(c)), "")
     else:
         keep["error"] = str(result.get("error", ""))[-300:]
     keep["date"] = datetime.date.today().isoformat()
@@ -109,13 +125,13 @@ def _toml_value(v: object) -> str:
     return json.dumps(str(v))  # a JSON string is a valid TOML basic string
 
 
-def _key(row: dict[str, object]) -> tuple[str, tuple[str, ...]]:
+def _key(row: dict[str, object]) -> tuple[str, tuple[str, ...], str]:
     tags = row.get("tags") or []
-    return str(row.get("main")), tuple(str(t) for t in tags) if isinstance(tags, list) else ()
+    return str(row.get("main")), tuple(str(t) for t in tags) if isinstance(tags, list) else (), str(row.get("go"))
 
 
 def record(program: Program, results: list[dict[str, object]], path: Path = CATALOG) -> None:
-    """Write results into the entry's `observed` array, replacing earlier ones of the same main and tags."""
+    """Write results into the entry's `observed` array, replacing earlier ones of the same main, tags and go."""
     new = [summary(r) for r in results]
     keys = {_key(r) for r in new}
     kept = [o for o in program.observed if _key(o) not in keys]
@@ -141,11 +157,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, help="the fetched workdir (default bench/work/real/NAME/WORKDIR)")
     parser.add_argument("--main", action="append", help="only these mains (default: the entry's)")
     parser.add_argument("--tags", help="build tags instead of the entry's (comma-separated; '' for none)")
+    parser.add_argument("--toolchain", help="GOTOOLCHAIN instead of the entry's (e.g. local)")
     parser.add_argument("--record", action="store_true", help="write the figures into catalog.toml (observed)")
     parser.add_argument("--from-json", type=Path, help="record the figures of an earlier run's JSON, build nothing")
     args = parser.parse_args(argv)
     try:
         program = find(args.name)
+        if args.toolchain is not None:
+            program = dataclasses.replace(program, toolchain=args.toolchain)
     except CatalogError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
