@@ -28,7 +28,8 @@ SHAPES = {
                   "dependency",
     "g-upstream-tag": "a heavy edge inside a dependency module that upstream later put behind a build tag",
     "h-old-toolchain": "does not build with the local Go, builds with the toolchain its go.mod names",
-    "h-broken-at-head": "a package that does not build at that version on some platform",
+    "h-broken-at-head": "at that version a package does not build (on some platform, or from the module zip), "
+                        "or go vet or gofmt -l already complain (issue 16 §3: verify against HEAD)",
     "i-own-heavy-edge": "a heavy edge between two packages of the module itself",
 }
 
@@ -62,6 +63,7 @@ class Program:
     cgo: bool = True
     toolchain: str = ""
     generated: tuple[str, ...] = ()
+    at_head: tuple[str, ...] = ()
     notes: str = ""
     observed: tuple[dict[str, object], ...] = ()
 
@@ -97,7 +99,8 @@ def load(path: Path = CATALOG) -> list[Program]:
             shapes=tuple(raw["shapes"]), where=tuple(raw["where"]), human_fix=raw["human_fix"],
             workdir=raw.get("workdir", "."), layout=layout, tags=tuple(raw.get("tags", [])),
             goos=raw.get("goos", ""), cgo=raw.get("cgo", True), toolchain=raw.get("toolchain", ""),
-            generated=tuple(raw.get("generated", [])), notes=raw.get("notes", ""),
+            generated=tuple(raw.get("generated", [])), at_head=tuple(raw.get("at_head", [])),
+            notes=raw.get("notes", ""),
             observed=tuple(raw.get("observed", []))))
     return programs
 
