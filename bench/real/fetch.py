@@ -34,11 +34,12 @@ class FetchError(RuntimeError):
 def go_env(program: Program, workdir: Path | None = None) -> dict[str, str]:
     """The environment for the program's go commands: its toolchain when it names one, -mod=mod.
 
-    In workspace mode (a go.work in workdir or above it) the go command refuses -mod=mod, so it is
-    left out there.
+    In workspace mode (a go.work in workdir or above it) the go command refuses -mod=mod; it gets
+    -mod=readonly, since a module zip keeps vendor/modules.txt but not vendor/ (k8s.io/kubernetes),
+    which would otherwise switch the workspace to vendor mode.
     """
     in_workspace = workdir is not None and any((d / "go.work").is_file() for d in [workdir, *workdir.parents])
-    env = {**os.environ, "GOFLAGS": "" if in_workspace else "-mod=mod"}
+    env = {**os.environ, "GOFLAGS": "-mod=readonly" if in_workspace else "-mod=mod"}
     if program.toolchain:
         env["GOTOOLCHAIN"] = program.toolchain
     return env

@@ -59,6 +59,11 @@ def measure_main(program: Program, workdir: Path, main: str, out_dir: Path,
     listed = subprocess.run(["go", "list", *tag_args, "-deps", main], cwd=workdir, env=env, capture_output=True,
                             text=True)
     deps = listed.stdout.split()
+    name = subprocess.run(["go", "list", *tag_args, "-f", "{{.Name}}", main], cwd=workdir, env=env,
+                          capture_output=True, text=True).stdout.strip()
+    if name != "main":
+        return {"main": main, "tags": list(use), "go": "", "packages": len(deps), "plugin": False, "ok": False,
+                "build_seconds": 0.0, "error": f"{main} is package {name or '?'}, not a main package"}
     binary = out_dir / (Path(main).name or "main")
     dump = out_dir / "dumpdep.txt"
     t0 = time.perf_counter()
