@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -116,14 +115,17 @@ def parse_vet_json(stdout: str, roots: Iterable[str] = ()) -> list[Finding]:
 
 
 def compare(now: Sequence[Finding], head: Sequence[Finding]) -> tuple[list[Finding], list[Finding]]:
-    """(findings the candidate brings, findings HEAD has too), by multiset of keys."""
-    left = Counter(f.key for f in head)
+    """(findings the candidate brings, HEAD's findings that it has too), by multiset of keys. The
+    second list holds HEAD's own findings, as HEAD reports them (where they are at HEAD)."""
+    left: dict[str, list[Finding]] = {}
+    for f in head:
+        left.setdefault(f.key, []).append(f)
     new: list[Finding] = []
     old: list[Finding] = []
     for f in now:
-        if left[f.key] > 0:
-            left[f.key] -= 1
-            old.append(f)
+        same = left.get(f.key)
+        if same:
+            old.append(same.pop(0))
         else:
             new.append(f)
     return new, old

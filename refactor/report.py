@@ -306,7 +306,7 @@ def verified_text(ok: bool, first_error: str, at_head: Sequence[str]) -> str:
     """The verified cell: ✓ or ✗ with the first error, and which steps already fail at HEAD."""
     text = "✓" if ok else "✗ " + (first_error or "failed")
     if at_head:
-        steps = ", ".join(dict.fromkeys(a.split(": ", 1)[0] for a in at_head))
+        steps = ", ".join(dict.fromkeys(a.split(": ", 1)[0].split(" (", 1)[0] for a in at_head))
         text += f" (already failing at HEAD: {steps})"
     return text
 

@@ -206,7 +206,8 @@ def first_frame(stderr: str, module_paths: Sequence[str] = ()) -> str:
     def std(pkg: str) -> bool:
         return "." not in pkg.split("/", 1)[0]
 
-    pick = next((f for f in frames if mine(f[0])), None) or next((f for f in frames if not std(f[0])), None)
+    pick = (next((f for f in frames if mine(f[0])), None) if module_paths else None) \
+        or next((f for f in frames if not std(f[0])), None)
     pkg, func, loc = pick or frames[0]
     for m in sorted(module_paths, key=len, reverse=True):
         if m and loc.startswith(m + "/"):
