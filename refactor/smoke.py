@@ -13,7 +13,7 @@ killed after it. Output is compared with the scratch directory's path replaced b
 the binary's directory by `$BIN`.
 
 The default, `--help`: Go's flag package, cobra, urfave/cli and kingpin all print usage and exit
-(status 0, or 2 for flag's `-help` in older Go) without doing anything. When the HEAD binary exits
+without doing anything (the flag package with status 0 since Go 1.15, golang/go#37533; 2 before). When the HEAD binary exits
 non-zero on `--help` without printing anything (a program that reads no flags and refuses the
 argument), the run falls back to no arguments. HEAD decides the arguments; the candidate's binary
 is run with the same ones.
