@@ -207,7 +207,7 @@ def test_a_good_candidate_is_verified_although_head_already_fails(
     doc = json.loads(capsys.readouterr().out)
     (c,) = doc["candidates"]
     m = c["measurement"]
-    assert c["strategy"] == "split-package" and m["ok"], m["first_error"]
+    assert c["strategy"] == "split-package" and "light part" in c["summary"] and m["ok"], m["first_error"]
     at_head = "\n".join(m["at_head"])
     assert "gofmt -l: internal/greet/greet.go" in at_head  # the user's `http.Get( url )`
     assert "go build ./... (windows/amd64" in at_head and "undefined: registerService" in at_head
@@ -234,6 +234,9 @@ def test_a_good_candidate_is_verified_although_head_already_fails(
                            check=True).stdout
     assert greet.count(b"\n") == greet.count(b"\r\n") > 0, "greet.go lost its CRLF line endings"
     assert b"http.Get( url )" in greet  # the user's own formatting, untouched
+    moved = subprocess.run(["git", "show", "hf", "--", "internal/greet"], cwd=headfail, capture_output=True,
+                           text=True, check=True).stdout
+    assert "+\treturn msg" in moved  # the moved Hello, in a new file that gotrim gofmts
 
 
 @pytest.mark.go

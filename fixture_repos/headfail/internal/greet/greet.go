@@ -17,7 +17,7 @@ func Hello(name string, shout bool) string {
 	if shout {
 		return strings.ToUpper(msg)
 	}
-	return msg
+	return  msg
 }
 
 // Fetch returns the greeting served at url.
