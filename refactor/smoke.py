@@ -13,23 +13,25 @@ killed after it. Output is compared with the scratch directory's path replaced b
 the binary's directory by `$BIN`.
 
 The default, `--help`: Go's flag package, cobra, urfave/cli and kingpin all print usage and exit
-without doing anything (the flag package with status 0 since Go 1.15, golang/go#37533; 2 before). When the HEAD binary exits
-non-zero on `--help` without printing anything (a program that reads no flags and refuses the
-argument), the run falls back to no arguments. HEAD decides the arguments; the candidate's binary
-is run with the same ones.
+without doing anything (the flag package with status 0 since Go 1.15, golang/go#37533; 2 before).
+When the HEAD binary exits non-zero on `--help` without printing anything (a program that reads no
+flags and refuses the argument), the run falls back to no arguments. HEAD decides the arguments;
+the candidate's binary is run with the same ones.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import os
 import re
 import signal
 import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -113,7 +115,7 @@ def run(exe: Path, name: str, args: Sequence[str], *, module_paths: Sequence[str
         with out_path.open("wb") as out, err_path.open("wb") as err:
             proc = subprocess.Popen([name, *args], executable=str(exe), cwd=scratch, env=smoke_env(scratch),
                                     stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                    start_new_session=os.name != "nt")
+                                    start_new_session=os.name != "nt", preexec_fn=_die_with_parent())
             try:
                 rc = proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -144,6 +146,23 @@ def run(exe: Path, name: str, args: Sequence[str], *, module_paths: Sequence[str
     crash = crash_of(stdout + "\n" + stderr, sig)
     frame = first_frame(stderr, module_paths) if crash.startswith(("panic", "fatal")) else ""
     return Run(tuple(args), exit_code, sig, timed_out, stdout, stderr, digest, crash, frame, seconds)
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """On Linux, a child that gets SIGKILL when gotrim dies (kill -9, SIGTERM): a smoke-run server
+    must not outlive the run."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+
+    def set_pdeathsig() -> None:
+        prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+
+    return set_pdeathsig
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
