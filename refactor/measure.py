@@ -401,8 +401,11 @@ class _Verification:
         graph = self.project.graphs.get(t)
         if graph is None:
             return True
+        files = self.candidate.plan.files()
+        if any(PurePosixPath(p).name in ("go.mod", "go.sum", "go.work", "modules.txt") for p in files):
+            return True  # the module's requirements or vendored code: every build
         root = self.project.root.resolve()
-        dirs = {(root / PurePosixPath(p).parent).resolve() for p in self.candidate.plan.files()}
+        dirs = {(root / PurePosixPath(p).parent).resolve() for p in files if p.endswith((".go", ".s", ".c", ".h"))}
         return any(Path(p.dir).resolve() in dirs for p in graph.packages.values() if p.main_module)
 
     def smoke_others(self, others: Sequence[Target], exes: dict[Target, Path]) -> _Passed:
@@ -431,7 +434,9 @@ class _Verification:
             exe.parent.mkdir(parents=True, exist_ok=True)
             go_build(self.go, self.cwd, build, exe)
         head = self.head_smoke(target, spec)
-        args = tuple(head.get("args") or (spec.args if spec.args is not None else smoke.DEFAULT_ARGS))
+        default = spec.args if spec.args is not None else smoke.DEFAULT_ARGS
+        # HEAD's choice when it ran (the default may have fallen back to no arguments)
+        args = tuple(head["args"]) if "args" in head else default
         now = smoke.run(exe, build.name, args, module_paths=self.module_paths)
         head_run = smoke.Run.from_json(head["run"]) if head.get("built") else None
         return self.judge_smoke(label, slim, now, head_run, bool(head.get("stable")), str(head.get("error", "")))
@@ -445,13 +450,8 @@ class _Verification:
                     exe = go_build(self.go, module_dir, target, Path(tmp) / target.name)
                 except GoError as exc:
                     return {"built": False, "error": relative(str(exc), self.roots)}
-                args = spec.args if spec.args is not None else smoke.DEFAULT_ARGS
-                first = smoke.run(exe, target.name, args, module_paths=self.module_paths)
-                if spec.args is None and first.exit_code not in (0, None) and not first.printed and not first.crash:
-                    args = ()  # --help refused without a word: run it as it is
-                    first = smoke.run(exe, target.name, args, module_paths=self.module_paths)
-                again = smoke.run(exe, target.name, args, module_paths=self.module_paths)
-            return {"built": True, "args": list(args), "run": first.for_json(), "stable": first.digest == again.digest}
+                args, first, stable = smoke.baseline(exe, target.name, spec.args, module_paths=self.module_paths)
+            return {"built": True, "args": list(args), "run": first.for_json(), "stable": stable}
 
         parts = (repr(target), repr(spec.args), str(smoke.SMOKE_TIMEOUT))
         return self.head.get("smoke", parts, at_head, f"smoke {target.label}")[0]

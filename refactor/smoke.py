@@ -148,6 +148,20 @@ def run(exe: Path, name: str, args: Sequence[str], *, module_paths: Sequence[str
     return Run(tuple(args), exit_code, sig, timed_out, stdout, stderr, digest, crash, frame, seconds)
 
 
+def baseline(exe: Path, name: str, args: Sequence[str] | None, *, module_paths: Sequence[str] = (),
+             timeout: float = SMOKE_TIMEOUT) -> tuple[tuple[str, ...], Run, bool]:
+    """HEAD's run: (the arguments chosen, the run, whether a second run printed the same).
+
+    args None is the default: `--help`, or no arguments when `--help` exits non-zero without a word."""
+    chosen = tuple(args) if args is not None else DEFAULT_ARGS
+    first = run(exe, name, chosen, module_paths=module_paths, timeout=timeout)
+    if args is None and first.exit_code not in (0, None) and not first.printed and not first.crash:
+        chosen = ()
+        first = run(exe, name, chosen, module_paths=module_paths, timeout=timeout)
+    again = run(exe, name, chosen, module_paths=module_paths, timeout=timeout)
+    return chosen, first, first.digest == again.digest
+
+
 def _die_with_parent() -> Callable[[], None] | None:
     """On Linux, a child that gets SIGKILL when gotrim dies (kill -9, SIGTERM): a smoke-run server
     must not outlive the run."""

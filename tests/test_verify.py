@@ -122,6 +122,26 @@ def test_a_smoke_run_is_isolated_and_bounded(tmp_path: Path) -> None:
     assert "differs" not in smoke.difference(run, run) and smoke.difference(run, killed).startswith("killed by")
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="a shell script as the program")
+def test_the_default_smoke_command_falls_back_to_no_arguments(tmp_path: Path) -> None:
+    silent = tmp_path / "silent"
+    silent.write_text('#!/bin/sh\n[ "$1" = --help ] && exit 3\necho "ran with $# arguments"\n')
+    silent.chmod(0o755)
+    args, run, stable = smoke.baseline(silent, "silent", None)
+    assert args == () and run.stdout == "ran with 0 arguments\n" and stable
+    args, run, _ = smoke.baseline(silent, "silent", ["--help"])  # configured: no fallback
+    assert args == ("--help",) and run.exit_code == 3
+    chatty = tmp_path / "chatty"
+    chatty.write_text('#!/bin/sh\necho "unknown flag $1" >&2\nexit 2\n')
+    chatty.chmod(0o755)
+    args, run, _ = smoke.baseline(chatty, "chatty", None)  # refused with a message: that is its output
+    assert args == ("--help",) and run.stderr == "unknown flag --help\n"
+    clock = tmp_path / "clock"
+    clock.write_text("#!/bin/sh\ndate +%s%N\n")
+    clock.chmod(0o755)
+    assert not smoke.baseline(clock, "clock", None)[2]  # output that varies between runs is noticed
+
+
 def test_smoke_key_of_gotrim_toml(tmp_path: Path) -> None:
     (tmp_path / "gotrim.toml").write_text(textwrap.dedent("""\
         [[target]]
