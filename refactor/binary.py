@@ -79,6 +79,10 @@ class SizeTable:
     modules: dict[str, int] = field(default_factory=dict)
     unattributed_sections: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    # per package, its bytes that a `-ldflags=-s -w` link leaves out (DWARF, symbol table entries)
+    debug_packages: dict[str, int] = field(default_factory=dict)
+    # per section, the bytes of it attributed to some package
+    package_sections: dict[str, int] = field(default_factory=dict)
 
     @property
     def coverage(self) -> float:
@@ -89,6 +93,12 @@ class SizeTable:
     def package_total(self) -> int:
         """Bytes attributed to some package."""
         return sum(self.packages.values())
+
+    @property
+    def package_share(self) -> float:
+        """Fraction of the file's bytes attributed to packages (the named buckets and the unattributed
+        rest are the remainder)."""
+        return 0.0 if self.file_bytes == 0 else self.package_total / self.file_bytes
 
     def package_bytes(self, paths: Iterable[str]) -> int:
         """Sum of the bytes of the given import paths (unknown paths count 0)."""
@@ -120,9 +130,11 @@ class SizeTable:
         """A JSON-ready dict (inverse of from_json)."""
         return {
             "version": JSON_VERSION, "file_bytes": self.file_bytes, "coverage": round(self.coverage, 6),
+            "package_share": round(self.package_share, 6),
             "unattributed": self.unattributed, "packages": dict(self.packages),
             "buckets": dict(self.buckets), "sections": dict(self.sections), "modules": dict(self.modules),
             "unattributed_sections": dict(self.unattributed_sections), "notes": list(self.notes),
+            "debug_packages": dict(self.debug_packages), "package_sections": dict(self.package_sections),
         }
 
     @classmethod
@@ -140,6 +152,7 @@ class SizeTable:
             sections=ints("sections"), unattributed=int(data["unattributed"]), modules=ints("modules"),
             unattributed_sections=ints("unattributed_sections"),
             notes=tuple(str(n) for n in data.get("notes", ())),
+            debug_packages=ints("debug_packages"), package_sections=ints("package_sections"),
         )
 
 
@@ -344,8 +357,8 @@ def size_table(table: SizeTable, top: int, by: str) -> Table:
                Column("share", "share", "right", "percent")]
     if by == "section":
         columns.append(Column("unattributed", "unattributed", "right", "bytes"))
-    notes = [f"coverage {table.coverage:.1%} of {table.file_bytes:,} file bytes attributed to a package "
-             f"or a named bucket; {table.unattributed:,} B unattributed"]
+    notes = [f"{table.package_share:.1%} of {table.file_bytes:,} file bytes attributed to packages; coverage "
+             f"{table.coverage:.1%} with the named buckets; {table.unattributed:,} B unattributed"]
     if table.unattributed_sections:
         worst = sorted(table.unattributed_sections.items(), key=lambda kv: -kv[1])[:4]
         notes.append("unattributed by section: " + ", ".join(f"{k} {v:,} B" for k, v in worst))
