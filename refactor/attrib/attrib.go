@@ -210,6 +210,17 @@ func attribute(data []byte, paths []string, modules map[string]*string, main str
 		}
 		return nil, err
 	}
+	// DWARF needs nothing from the rest: it is read on another core meanwhile, first since it is
+	// the longest (decompression). A DWARF section it cannot read leaves the DWARF in its bucket.
+	dwarfs := make(chan dwarfTier, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				dwarfs <- dwarfTier{typeTier: typeTier{notes: []string{fmt.Sprintf("DWARF not attributed to packages: %v", r)}}}
+			}
+		}()
+		dwarfs <- dwarfRanges(elf, paths, main)
+	}()
 	a := &attributor{elf: elf, data: data, modules: modules, main: main,
 		mapper: newMapper(append(append([]string(nil), paths...), main), main), own: newOwners(),
 		symaddr: make(map[string]symAddr), dirPkg: make(map[string]int)}
@@ -220,9 +231,9 @@ func attribute(data []byte, paths []string, modules map[string]*string, main str
 		}
 	}
 	a.md = locateModuledata(elf, a.symaddr)
-	// The types and DWARF tiers need nothing from the others: they are read on other cores meanwhile.
+	// The types tier needs nothing from the others either.
 	types := make(chan typeTier, 1)
-	failed := make(chan any, 2)
+	failed := make(chan any, 1)
 	go func() {
 		defer func() {
 			if r := recover(); r != nil {
@@ -231,15 +242,6 @@ func attribute(data []byte, paths []string, modules map[string]*string, main str
 		}()
 		types <- typeRanges(elf, a.md, a.symaddr, main)
 	}()
-	dwarfs := make(chan dwarfTier, 1)
-	go func() {
-		defer func() {
-			if r := recover(); r != nil {
-				failed <- r
-			}
-		}()
-		dwarfs <- dwarfRanges(elf, paths, main)
-	}()
 	return a.run(func() typeTier {
 		select {
 		case tr := <-types:
@@ -247,14 +249,7 @@ func attribute(data []byte, paths []string, modules map[string]*string, main str
 		case r := <-failed:
 			panic(r)
 		}
-	}, func() dwarfTier {
-		select {
-		case dt := <-dwarfs:
-			return dt
-		case r := <-failed:
-			panic(r)
-		}
-	}), nil
+	}, func() dwarfTier { return <-dwarfs }), nil
 }
 
 // locateModuledata is runtime.firstmoduledata, found from the pclntab header (Go 1.18+ layouts).

@@ -39,6 +39,14 @@ type ref struct{ target, o int }
 
 // ownerAt is the painted owner of the byte at file offset off, or -1.
 func (p *painter) ownerAt(off int) int {
+	if k := p.indexAt(off); k >= 0 {
+		return p.owners[k]
+	}
+	return -1
+}
+
+// indexAt is the index of the painted range holding file offset off, or -1.
+func (p *painter) indexAt(off int) int {
 	i, j := 0, len(p.ends) // the first range ending after off, by bisection
 	for i < j {
 		if h := int(uint(i+j) >> 1); p.ends[h] <= off {
@@ -48,7 +56,7 @@ func (p *painter) ownerAt(off int) int {
 		}
 	}
 	if i < len(p.starts) && p.starts[i] <= off {
-		return p.owners[i]
+		return i
 	}
 	return -1
 }
@@ -89,40 +97,42 @@ func (a *attributor) referencedPieces(p *painter) []claim {
 	}
 	sort.Slice(regions, func(i, j int) bool { return regions[i].addr < regions[j].addr })
 	lo, hi := regions[0].addr, regions[len(regions)-1].addr+regions[len(regions)-1].e-regions[len(regions)-1].s
-	starts, ends := make([]int, len(regions)), make([]int, len(regions))
-	for i, r := range regions {
-		starts[i], ends[i] = r.addr, r.addr+r.e-r.s
-	}
-	inRegion := func(addr int) bool {
-		if addr < lo || addr >= hi {
-			return false
-		}
-		i, j := 0, len(starts) // the first start above addr, by bisection
-		for i < j {
-			if h := int(uint(i+j) >> 1); starts[h] <= addr {
-				i = h + 1
-			} else {
-				j = h
+	// one bit per address of [lo, hi): set inside a region (most tested addresses are not)
+	inside := make(bitset, (hi-lo)/64+1)
+	for _, r := range regions {
+		for a, end := r.addr-lo, r.addr-lo+r.e-r.s; a < end; {
+			if a&63 == 0 && end-a >= 64 {
+				inside[a>>6] = ^uint64(0)
+				a += 64
+				continue
 			}
+			inside.add(a)
+			a++
 		}
-		return i > 0 && addr < ends[i-1]
 	}
+	inRegion := func(addr int) bool { return addr >= lo && addr < hi && inside.has(addr-lo) }
 	isPkg := make([]bool, len(a.own.items))
 	for i, it := range a.own.items {
 		isPkg[i] = it.isPkg()
 	}
 	var refs []ref
 	var pending [][2]int // (target, offset of the referring word or instruction) in unowned bytes
+	last := 0            // the painted range of the last referrer: references come in runs from one
 	add := func(target, at int) {
 		if !inRegion(target) {
 			return
 		}
-		if o := p.ownerAt(at); o >= 0 && o < len(isPkg) {
-			if isPkg[o] {
-				refs = append(refs, ref{target, o})
-			}
-		} else if o < 0 {
+		o := -1
+		if last < len(p.starts) && p.starts[last] <= at && at < p.ends[last] {
+			o = p.owners[last]
+		} else if k := p.indexAt(at); k >= 0 {
+			last, o = k, p.owners[k]
+		}
+		switch {
+		case o < 0:
 			pending = append(pending, [2]int{target, at})
+		case o < len(isPkg) && isPkg[o]:
+			refs = append(refs, ref{target, o})
 		}
 	}
 	if text := e.byName[".text"]; text != nil && text.fileSize() != 0 {
@@ -165,12 +175,33 @@ func pieces(regions []region, refs []ref) []claim {
 	if len(regions) == 0 || len(refs) == 0 {
 		return nil
 	}
-	slices.SortFunc(refs, func(x, y ref) int {
-		if x.target != y.target {
-			return x.target - y.target
+	// by target, then owner: packed in one word when they fit (a plain sort of integers)
+	lo := refs[0].target
+	for _, r := range refs {
+		lo = min(lo, r.target)
+	}
+	packed := make([]uint64, len(refs))
+	fits := true
+	for i, r := range refs {
+		if r.target-lo >= 1<<40 || r.o >= 1<<24 || r.o < 0 {
+			fits = false
+			break
 		}
-		return x.o - y.o
-	})
+		packed[i] = uint64(r.target-lo)<<24 | uint64(r.o)
+	}
+	if fits {
+		slices.Sort(packed)
+		for i, k := range packed {
+			refs[i] = ref{lo + int(k>>24), int(k & (1<<24 - 1))}
+		}
+	} else {
+		slices.SortFunc(refs, func(x, y ref) int {
+			if x.target != y.target {
+				return x.target - y.target
+			}
+			return x.o - y.o
+		})
+	}
 	var claims []claim
 	var owners []int
 	for i := 0; i < len(refs); {
