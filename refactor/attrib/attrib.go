@@ -293,9 +293,11 @@ func (a *attributor) run(typeTierResult func() typeTier, dwarfTierResult func() 
 	dt := dwarfTierResult()
 	a.paintResolved(&p, dt.typeTier)
 	a.frames(dt.frames)
+	a.unwindTable()
 	p.paint(a.tiers[tShared])
 	p.paint(a.referencedPieces(&p))
 	p.paint(a.symtabEntries(&p))
+	p.paint(a.relocations(&p))
 	p.paint(a.tiers[tCarriers])
 	p.paint(a.tiers[tSections])
 	return a.account(&p)
@@ -342,6 +344,78 @@ func (a *attributor) frames(fdes []claimAt) {
 		r.add(f.s, f.e, a.funcOwners[i])
 	}
 	r.flush()
+}
+
+// relocations gives each dynamic relocation (ELF .rela.dyn/.rel.dyn of a position-independent
+// binary: r_offset first; PE .reloc: 16-bit entries in blocks per page) to the owner of the word
+// it relocates; headers and relocations of unowned words stay in the dynamic linking bucket.
+func (a *attributor) relocations(p *painter) (claims []claim) {
+	e := a.elf
+	emit := func(s, e, o int) { claims = append(claims, claim{s, e, o}) }
+	ownerAt := func(addr int) int {
+		if off, ok := e.fileOff(addr); ok {
+			if o := p.ownerAt(off); o >= 0 && a.own.items[o].isPkg() {
+				return o
+			}
+		}
+		return -1
+	}
+	if e.format == "pe" {
+		rel := e.byName[".reloc"]
+		if rel == nil || rel.fileSize() == 0 {
+			return nil
+		}
+		r := runs{emit: emit}
+		for blk, end := rel.offset, rel.offset+rel.fileSize(); blk+8 <= end; {
+			page, size := e.u32(blk), e.u32(blk+4)
+			if size < 8 || blk+size > end {
+				break
+			}
+			for k := blk + 8; k+2 <= blk+size; k += 2 {
+				if v := e.u16(k); v>>12 != 0 { // type 0 pads a block
+					if o := ownerAt(e.imageBase + page + v&0xfff); o >= 0 {
+						r.add(k, k+2, o)
+					}
+				}
+			}
+			blk += size
+		}
+		r.flush()
+		return claims
+	}
+	for _, name := range []string{".rela.dyn", ".rel.dyn", ".rela"} {
+		sec := e.byName[name]
+		if sec == nil || sec.fileSize() == 0 {
+			continue
+		}
+		size := 2 * e.ptr // Elf_Rel: offset, info; Elf_Rela: and an addend
+		if strings.HasPrefix(name, ".rela") {
+			size = 3 * e.ptr
+		}
+		r := runs{emit: emit}
+		for k := sec.offset; k+size <= sec.offset+sec.fileSize(); k += size {
+			if o := ownerAt(e.word(k)); o >= 0 {
+				r.add(k, k+size, o)
+			}
+		}
+		r.flush()
+	}
+	return claims
+}
+
+// unwindTable gives each entry of a PE .pdata (begin, end, unwind data: three 32-bit RVAs) to the
+// owner of the function it describes, like the FDEs of .debug_frame.
+func (a *attributor) unwindTable() {
+	e := a.elf
+	pd := e.byName[".pdata"]
+	if e.format != "pe" || pd == nil || pd.fileSize() == 0 {
+		return
+	}
+	var fdes []claimAt
+	for k := pd.offset; k+12 <= pd.offset+pd.fileSize(); k += 12 {
+		fdes = append(fdes, claimAt{k, k + 12, e.imageBase + e.u32(k)})
+	}
+	a.frames(fdes)
 }
 
 // symtabEntries gives each entry of .symtab and .dynsym, with its name in .strtab or .dynstr, to

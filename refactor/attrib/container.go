@@ -49,6 +49,7 @@ func newPE(data []byte) (*elfFile, error) {
 	default:
 		return nil, fmt.Errorf("malformed PE file: no optional header")
 	}
+	e.imageBase = base
 	e.x86 = f.Machine == pe.IMAGE_FILE_MACHINE_AMD64 || f.Machine == pe.IMAGE_FILE_MACHINE_I386
 	e.arch = map[uint16]string{pe.IMAGE_FILE_MACHINE_AMD64: "amd64", pe.IMAGE_FILE_MACHINE_I386: "386",
 		pe.IMAGE_FILE_MACHINE_ARM64: "arm64"}[f.Machine]

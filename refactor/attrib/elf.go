@@ -63,6 +63,7 @@ type elfFile struct {
 	format                   string   // "elf" (the zero value), "pe", "macho"
 	x86                      bool     // PE, Mach-O: code padded with int3
 	arch                     string   // "amd64", "386", "arm64", or "" for the others
+	imageBase                int      // PE: the address relative virtual addresses count from
 	headers                  [][2]int // PE, Mach-O: file ranges of the headers and load commands
 	symtabRanges             [][2]int // PE, Mach-O: the symbol table where no section holds it
 	presyms                  []symbol // PE, Mach-O: the symbols, read with the file
