@@ -403,17 +403,23 @@ func (a *attributor) relocations(p *painter) (claims []claim) {
 	return claims
 }
 
-// unwindTable gives each entry of a PE .pdata (begin, end, unwind data: three 32-bit RVAs) to the
-// owner of the function it describes, like the FDEs of .debug_frame.
+// unwindTable gives each entry of a PE .pdata (RUNTIME_FUNCTION: 32-bit RVAs, the function's
+// first) to the owner of the function it describes, like the FDEs of .debug_frame.
 func (a *attributor) unwindTable() {
 	e := a.elf
 	pd := e.byName[".pdata"]
 	if e.format != "pe" || pd == nil || pd.fileSize() == 0 {
 		return
 	}
+	size := 12 // x64: begin, end, unwind data; arm64: begin, packed unwind data
+	if e.arch == "arm64" {
+		size = 8
+	} else if e.arch != "amd64" {
+		return
+	}
 	var fdes []claimAt
-	for k := pd.offset; k+12 <= pd.offset+pd.fileSize(); k += 12 {
-		fdes = append(fdes, claimAt{k, k + 12, e.imageBase + e.u32(k)})
+	for k := pd.offset; k+size <= pd.offset+pd.fileSize(); k += size {
+		fdes = append(fdes, claimAt{k, k + size, e.imageBase + e.u32(k)})
 	}
 	a.frames(fdes)
 }
