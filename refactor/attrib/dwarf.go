@@ -347,7 +347,7 @@ func (r *dwarfBytes) value(form int, implicit int) (v int, s, e int) {
 func abbrevTable(b []byte, off int) (map[int]*abbrev, []int) {
 	r := &dwarfBytes{b: b, pos: off}
 	tab := make(map[int]*abbrev)
-	var implicit []int // implicit_const values, indexed by a spec's position (see attrSpec use)
+	var implicit []int // DW_FORM_implicit_const values: such a spec's form is -(index+1)
 	for {
 		code := r.uleb()
 		if code == 0 {
@@ -360,8 +360,8 @@ func abbrevTable(b []byte, off int) (map[int]*abbrev, []int) {
 				break
 			}
 			if form == formImplicitConst {
-				implicit = append(implicit, r.uleb()) // sleb in the spec; only skipped here
-				form = -len(implicit)                 // negative: the index of its value, minus one
+				implicit = append(implicit, r.uleb()) // (an sleb: only its length matters here)
+				form = -len(implicit)
 			}
 			a.attrs = append(a.attrs, attrSpec{dwarf.Attr(at), form})
 		}
