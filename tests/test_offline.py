@@ -30,8 +30,8 @@ def recorded(name: str, fixture: str | None = None) -> Project:
 
 def test_replay_is_a_whole_frozen_project() -> None:
     project = recorded("blockers")
-    assert project.needs == Needs.SUGGEST and len(project.targets) == 5
-    assert set(project.sizes) == set(project.dce) == set(project.targets)
+    assert project.needs == Needs.SUGGEST | Needs.TYPED and len(project.targets) == 5
+    assert set(project.sizes) == set(project.dce) == set(project.typed) == set(project.targets)
     with pytest.raises(TypeError):
         project.sizes[project.targets[0]] = project.sizes[project.targets[1]]  # type: ignore[index]
     by_name = {t.name: t for t in project.targets}
