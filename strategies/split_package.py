@@ -6,8 +6,13 @@ After:  cmd/lite -> internal/util/greeting                 (util keeps forwarder
             and their users across the module are repointed.
 Refuses when the code the binary needs references the heavy import (left to the guard strategy),
 when the move would create an import cycle (the references are named), when the new package
-could not be imported by its users (`internal/`), and reports packages outside the main module as
-upstream findings.
+could not be imported by its users (`internal/`), when code left behind would set or read
+unexported fields of what moves, and reports packages outside the main module as upstream findings.
+
+What moves is decided from the type-checked view (Project.typed, refactor/typed) where the package
+type-checks for the target: references resolved exactly (fields and methods by the type declaring
+them, methods reached through interface conversions, struct literals); elsewhere by name, as the
+tree-sitter model sees them, and the candidate says so (SplitDetails.resolution). tree-sitter edits.
 """
 
 from __future__ import annotations
@@ -242,6 +247,8 @@ class PackageModel:
     by_name: dict[str, list[Unit]] = field(default_factory=dict)
     methods: dict[str, list[Unit]] = field(default_factory=dict)
     _decls: dict[tuple[str, int], tuple[TypedDecl, ...]] = field(default_factory=dict)
+    _uses: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)  # memo: the model is read-only
+    _members: dict[tuple[str, int, bool], Members] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for src in self.sources.values():
@@ -289,14 +296,21 @@ class PackageModel:
         src = self.sources.get(file) or self.tests.get(file) or self.xtests[file]
         return {k: self.pkg.resolve(v) for k, v in src.import_paths(self.names).items()}
 
-    def uses(self, u: Unit) -> set[str]:
+    def uses(self, u: Unit) -> frozenset[str]:
         """Names of P's package-level declarations that u names (not u's own)."""
+        memo = self._uses.get((u.file, u.start))
+        if memo is not None:
+            return memo
         ds = self.decls_of(u)
         if ds is None:
             local = self.locals(u.file)
-            return {n for q, n in u.refs if q is None and n not in local}
-        out = {o.name for d in ds for o in d.uses_objects if o.package == self.import_path}
-        return out if u.kind == "method" else out - set(u.names)
+            out = {n for q, n in u.refs if q is None and n not in local}
+        else:
+            out = {o.name for d in ds for o in d.uses_objects if o.package == self.import_path}
+            if u.kind != "method":
+                out -= set(u.names)
+        self._uses[(u.file, u.start)] = frozenset(out)
+        return self._uses[(u.file, u.start)]
 
     def internal(self, u: Unit) -> list[Unit]:
         """Units of P that u names directly (its receiver type included)."""
@@ -321,10 +335,13 @@ class PackageModel:
 
     def members(self, u: Unit, conversions: bool = True) -> Members:
         """The fields and methods of P's types that u selects (see _members_of)."""
-        ds = self.decls_of(u)
-        if ds is None:
-            return Members(names=u.selectors)
-        return _members_of(ds, self.import_path, conversions)
+        key = (u.file, u.start, conversions)
+        memo = self._members.get(key)
+        if memo is None:
+            ds = self.decls_of(u)
+            memo = Members(names=u.selectors) if ds is None else _members_of(ds, self.import_path, conversions)
+            self._members[key] = memo
+        return memo
 
     def literals(self, u: Unit, types: set[str]) -> list[tuple[str, tuple[str, ...]]]:
         """(type, unexported fields set) of u's composite literals of P's given types that set
