@@ -1,7 +1,8 @@
 """A loaded Project as JSON, and back: what a strategy reads, replayable without a Go toolchain.
 
 record(project) keeps the targets, the `go list` JSON of each configuration (directories written
-relative to $MODULE, $GOROOT and $GOMODCACHE), and each target's size table and DCE report. replay(data,
+relative to $MODULE, $GOROOT and $GOMODCACHE), each target's size table and DCE report, and its
+type-checked view when it was loaded (files named relative to the module already). replay(data,
 root) builds the same frozen Project over the module's sources at root, without running go: the
 strategies' golden tests run on it in milliseconds (tests/data/projects, refreshed by
 `python3 -m tests.record`).
@@ -21,6 +22,7 @@ from refactor.linker import DceReport
 from refactor.load import source_index
 from refactor.project import Needs, Project
 from refactor.toolchain import Go, parse_version
+from refactor.typed import TypedView, parse_view, view_json
 
 VERSION = 1
 _PLACES = ("$MODULE", "$GOROOT", "$GOMODCACHE")
@@ -45,7 +47,9 @@ def record(project: Project) -> dict[str, Any]:
         "module": {"path": m.path, "host": list(m.host), "host_cgo": m.host_cgo},
         "targets": [{**_target_json(t),
                      "size": project.sizes[t].to_json() if t in project.sizes else None,
-                     "dce": project.dce[t].to_json() if t in project.dce else None} for t in project.targets],
+                     "dce": project.dce[t].to_json() if t in project.dce else None,
+                     **({"typed": _typed_json(project.typed.get(t))} if Needs.TYPED in project.needs else {})}
+                    for t in project.targets],
         "lists": lists,
     }
 
@@ -66,14 +70,33 @@ def replay(data: Mapping[str, Any], root: Path, settings: Settings | None = None
     graphs = {t: graph_from(t, by_config[config_of(t)]) for t in targets}
     sizes = {t: SizeTable.from_json(r["size"]) for t, r in zip(targets, data["targets"], strict=True) if r["size"]}
     dce = {t: DceReport.from_json(t, r["dce"]) for t, r in zip(targets, data["targets"], strict=True) if r["dce"]}
+    typed = {t: _typed_view(r["typed"]) for t, r in zip(targets, data["targets"], strict=True) if "typed" in r}
     needs = Needs.GRAPHS | Needs.SOURCES
     if len(sizes) == len(targets):
         needs |= Needs.SIZES
     if len(dce) == len(targets):
         needs |= Needs.DCE
+    if len(typed) == len(targets):
+        needs |= Needs.TYPED
     return Project(go=go, settings=settings or Settings(root=root), modules=(module,), targets=targets,
                    graphs=types.MappingProxyType(graphs), sources=source_index(module, graphs, version[1]),
-                   sizes=types.MappingProxyType(sizes), dce=types.MappingProxyType(dce), needs=needs)
+                   sizes=types.MappingProxyType(sizes), dce=types.MappingProxyType(dce), needs=needs,
+                   typed=types.MappingProxyType(typed))
+
+
+def _typed_json(view: TypedView | None) -> dict[str, Any] | None:
+    """A target's typed view as the program's answer, with go list's errors; None stays None."""
+    if view is None:
+        return None
+    return {**view_json(view), "list_errors": dict(sorted(view.list_errors.items()))}
+
+
+def _typed_view(data: Mapping[str, Any] | None) -> TypedView | None:
+    if data is None:
+        return None
+    view = parse_view(data)
+    return TypedView(toolchain=view.toolchain, packages=view.packages,
+                     list_errors=types.MappingProxyType(dict(data.get("list_errors", {}))))
 
 
 def _target_json(t: Target) -> dict[str, Any]:

@@ -342,6 +342,57 @@ def parse_view(raw: str | Mapping[str, Any]) -> TypedView:
     return TypedView(toolchain=str(data.get("toolchain", "")), packages=MappingProxyType(pkgs))
 
 
+def view_json(view: TypedView) -> dict[str, Any]:
+    """The view as the program's answer (version 1), which parse_view reads back into an equal view:
+    how a recorded Project keeps it (refactor.record)."""
+    return {"version": FORMAT_VERSION, "toolchain": view.toolchain,
+            "packages": [_package_json(p) for p in view.packages.values()]}
+
+
+def _ref_json(t: TypeRef | None) -> dict[str, Any] | None:
+    if t is None:
+        return None
+    return {"pkg": t.package, "name": t.name, **({"local": True} if t.local else {})}
+
+
+def _steps_json(steps: Sequence[EmbeddedStep]) -> dict[str, Any]:
+    return {"path": [{"type": _ref_json(s.type), "field": s.field} for s in steps]} if steps else {}
+
+
+def _decl_json(d: TypedDecl) -> dict[str, Any]:
+    return {
+        "key": d.key, "name": d.name, "kind": d.kind,
+        **({"receiver": d.receiver} if d.receiver else {}),
+        **({"pointer_receiver": True} if d.pointer_receiver else {}),
+        "file": d.file, "start": d.start, "end": d.end, "name_start": d.name_start, "name_end": d.name_end,
+        "uses": [{"pkg": o.package, "name": o.name, "kind": o.kind} for o in sorted(d.uses_objects)],
+        "fields": [{"type": _ref_json(f.type), "field": f.field, **_steps_json(f.path)} for f in d.field_selections],
+        "methods": [{"type": _ref_json(m.type), "method": m.method, **({"pointer": True} if m.pointer else {}),
+                     **({"interface": True} if m.interface else {}), "mode": m.mode, **_steps_json(m.path)}
+                    for m in d.method_selections],
+        "conversions": [{"from": _ref_json(c.concrete), **({"pointer": True} if c.pointer else {}),
+                         "to": _ref_json(c.interface), "to_text": c.interface_text,
+                         "methods": [{"method": m.method, "type": _ref_json(m.type),
+                                      **({"pointer": True} if m.pointer else {}), **_steps_json(m.path)}
+                                     for m in c.methods]}
+                        for c in d.iface_conversions],
+        "literals": [{"type": _ref_json(lit.type), "keyed": lit.keyed, "fields": list(lit.fields),
+                      "unexported": list(lit.unexported)} for lit in d.struct_literals],
+        "startup_calls": [{"kind": c.kind, **({"pkg": c.package} if c.package else {}),
+                           **({"name": c.name} if c.name else {}),
+                           **({"type": _ref_json(c.type)} if c.type is not None else {}),
+                           **({"interface": True} if c.interface else {}), **({"maybe": True} if c.maybe else {})}
+                          for c in d.startup_calls],
+        "startup": d.runs_at_startup,
+    }
+
+
+def _package_json(p: TypedPackage) -> dict[str, Any]:
+    return {"import_path": p.import_path, "name": p.name, "ok": p.ok, "errors": list(p.errors),
+            "error_count": p.error_count, "fake_import_c": p.fake_import_c, "inits": list(p.inits),
+            "decls": [_decl_json(d) for d in p.decls]}
+
+
 def _json_stream(text: str) -> Iterator[dict[str, Any]]:
     dec = json.JSONDecoder()
     i, n = 0, len(text)
