@@ -17,7 +17,6 @@ from refactor.config import Settings, Target, TargetSpec
 from refactor.dce import dce_report, target_dce
 from refactor.edit import go_quote
 from refactor.errors import EditError
-from refactor.fieldtemplate import parse_field_template
 from refactor.load import load
 from refactor.plan import FileChange, Plan, merge_plans
 from refactor.project import Needs, Project
@@ -30,27 +29,6 @@ T = Target(main="example.com/m/cmd/a", goos="linux", goarch="amd64")
 
 # ---------------------------------------------------------------------------------------------
 # Pure helpers
-
-
-@pytest.mark.parametrize(("text", "parts"), [
-    pytest.param("{{.Name}}: {{.Count}}\n", (("field", ".Name"), ("text", ": "), ("field", ".Count"),
-                                             ("text", "\n")), id="fields"),
-    pytest.param("a {{ .A.B }} b", (("text", "a "), ("field", ".A.B"), ("text", " b")), id="chain-spaces"),
-    pytest.param("x {{.}}", (("text", "x "), ("field", ".")), id="dot"),
-    pytest.param("a  {{- .A -}}  b", (("text", "a"), ("field", ".A"), ("text", "b")), id="trim"),
-    pytest.param("plain", (("text", "plain"),), id="no-actions"),
-])
-def test_field_template(text: str, parts: tuple[tuple[str, str], ...]) -> None:
-    ft = parse_field_template(text)
-    assert ft is not None and ft.parts == parts
-
-
-@pytest.mark.parametrize("text", [
-    "{{if .A}}x{{end}}", "{{range .Items}}{{.}}{{end}}", "{{.Name | printf \"%q\"}}", "{{len .A}}",
-    "{{/* c */}}", "{{.A.Method 1}}", "{{$x := .A}}", "{{template \"t\"}}", "a }} b",
-])
-def test_field_template_refuses(text: str) -> None:
-    assert parse_field_template(text) is None
 
 
 def test_go_quote() -> None:

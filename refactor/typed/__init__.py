@@ -29,7 +29,7 @@ import json
 import subprocess
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -281,21 +281,35 @@ def load_typed(
     t0 = time.monotonic()
     listed = list_exports(go, module_dir, target)
     t1 = time.monotonic()
+    raw = answers(go, listed, import_paths, key_root or module_dir, target.goarch, max_errors, templates)
+    view = view_from_answers(raw)
+    errors = {p.get("ImportPath", ""): str(p["Error"].get("Err", "")).strip() for p in listed if p.get("Error")}
+    return replace(view, list_errors=MappingProxyType(errors), list_seconds=t1 - t0,
+                   check_seconds=time.monotonic() - t1)
+
+
+def answers(go: Go, listed: Sequence[Mapping[str, Any]], import_paths: Iterable[str] | None, key_root: Path,
+            goarch: str, max_errors: int = 20, templates: bool = True) -> dict[str, Any]:
+    """The program's answers for listed packages, decoded: {"decls": ..., "templates": ... or None,
+    "goroot": ...} (what record() keeps, and view_from_answers reads)."""
     wanted = set(import_paths) if import_paths is not None else None
-    request = build_request(listed, wanted, key_root or module_dir, target.goarch, max_errors)
-    raw = run_program(go, request)
-    view = parse_view(raw)
-    tmpl: Mapping[str, TemplatePackage] = {}
+    request = build_request(listed, wanted, key_root, goarch, max_errors)
+    out: dict[str, Any] = {"decls": json.loads(run_program(go, request)), "templates": None,
+                           "goroot": goroot_of(listed)}
     if templates:
         imports = {p.get("ImportPath", ""): set(p.get("Imports") or ()) for p in listed}
         treq = dict(request, packages=[p for p in request["packages"]
                                        if imports.get(p["import_path"], set()) & TEMPLATE_IMPORTS])
         if treq["packages"]:
-            tmpl = parse_templates(run_program(go, treq, "templates"))
-    errors = {p.get("ImportPath", ""): str(p["Error"].get("Err", "")).strip() for p in listed if p.get("Error")}
-    return TypedView(toolchain=view.toolchain, packages=view.packages, list_errors=MappingProxyType(errors),
-                     list_seconds=t1 - t0, check_seconds=time.monotonic() - t1,
-                     templates=MappingProxyType(dict(tmpl)), goroot=goroot_of(listed))
+            out["templates"] = json.loads(run_program(go, treq, "templates"))
+    return out
+
+
+def view_from_answers(raw: Mapping[str, Any]) -> TypedView:
+    """The TypedView of answers() (also as record() kept them)."""
+    view = parse_view(raw["decls"])
+    tmpl = parse_templates(raw["templates"]) if raw.get("templates") else {}
+    return replace(view, templates=MappingProxyType(tmpl), goroot=str(raw.get("goroot") or ""))
 
 
 def goroot_of(listed: Sequence[Mapping[str, Any]]) -> str:
