@@ -437,15 +437,14 @@ def _with_dce_loops(project: Project, strategies: Sequence[Any], found: Any, say
     if not any(s.name == "dce-blockers" for s in strategies):
         return found
     extra, _ = with_loops(project, found.candidates, progress=say)
-    have = {c.id for c in found.candidates}
-    new = [c for c in extra if c.id not in have]
+    new = [c for c in extra if c not in found.candidates]
     if not new:
         return found
     cands = list(found.candidates)
     for c in new:
         # a loop of one step is that step's candidate, now measured: keep one of them
-        cands = [x for x in cands if not (x.strategy == c.strategy and x.targets == c.targets
-                                          and x.plan.diff() == c.plan.diff())]
+        cands = [x for x in cands if x.id != c.id and not (
+            x.strategy == c.strategy and x.targets == c.targets and x.plan.diff() == c.plan.diff())]
         cands.append(c)
     found = replace(found, candidates=tuple(rank(cands)))
     save(project, strategies, found)

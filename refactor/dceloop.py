@@ -41,6 +41,7 @@ Progress = Callable[[str], None]
 MAX_STEPS = 8
 LOOP_NEEDS = Needs.GRAPHS | Needs.SOURCES | Needs.DCE | Needs.TYPED
 CACHE_VERSION = 1
+MEASURED = "Measured by the DCE loop (a scratch worktree, -dumpdep builds):"
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,8 @@ def run_loop(project: Project, target: Target, *, max_steps: int = MAX_STEPS, pr
         copy_working_tree(state, ws)
         loop = _Loop(project, target, ws.module_dir, say, upgrades)
         loop.run(max_steps)
-    return replace(loop.result(), seconds=time.monotonic() - start)
+        result = loop.result()  # reads the worktree: before it is removed
+    return replace(result, seconds=time.monotonic() - start)
 
 
 class _Loop:
@@ -440,7 +442,13 @@ def with_loops(project: Project, candidates: Sequence[Candidate], *, progress: P
         result = cached_loop(project, t, progress=progress, max_steps=max_steps)
         results.append(result)
         c = combined_candidate(project, result)
-        if c is not None and not (len(result.steps) == 1 and any(
-                x.id == result.steps[0].candidate_id for x in candidates)):
+        single = [x for x in candidates if len(result.steps) == 1 and x.id == result.steps[0].candidate_id]
+        if c is not None and single:
+            # one step: that step's candidate, now measured
+            x = single[0]
+            own = x.explanation.split("\n" + MEASURED)[0]
+            c = replace(x, estimated_bytes=c.estimated_bytes, confidence=c.confidence,
+                        explanation=f"{own}\n{MEASURED}\n{c.explanation}", plan=c.plan)
+        if c is not None:
             out.append(c)
     return out, results
