@@ -538,7 +538,9 @@ func (t *tpkg) build(s *Site, obj types.Object, inner ast.Expr) {
 		s.File, s.Line = t.key(construction), t.line(construction)
 		s.Start, s.End = t.offset(construction.Pos()), t.offset(construction.End())
 		st := &chainState{lib: s.Library, funcs: map[string]tmplgen.Func{}, sources: map[string]bool{}}
-		if _, err := t.evalChain(construction, st); err != "" {
+		_, err := t.evalChain(construction, st)
+		s.Root = st.root
+		if err != "" {
 			s.refuseSite = err
 		} else if !st.parsed {
 			s.refuseSite = "the template is never parsed here"
@@ -658,6 +660,17 @@ func (t *tpkg) construction(s *Site, obj types.Object) ast.Expr {
 		return nil
 	}
 	switch p := t.parents[def].(type) {
+	case *ast.Field:
+		fn := "a function literal"
+		for n := t.parents[p]; n != nil; n = t.parents[n] {
+			if fd, ok := n.(*ast.FuncDecl); ok {
+				fn = fd.Name.Name
+				break
+			}
+		}
+		s.Kind = "unknown"
+		s.refuseSite = fmt.Sprintf("the template is the parameter %s of %s (%s): gotrim follows templates built in the function or package that executes them", obj.Name(), fn, t.where(def))
+		return nil
 	case *ast.AssignStmt:
 		i := identIndex(p.Lhs, def)
 		if p.Tok != token.DEFINE || i < 0 {
@@ -1176,10 +1189,9 @@ func (t *tpkg) hoistable(e ast.Expr) ([]tmplgen.Import, string) {
 			}
 			switch c := c.(type) {
 			case *ast.FuncLit:
-				if c != n {
-					walk(c, true)
-					return false
-				}
+				walk(c.Type, inLit)
+				walk(c.Body, true)
+				return false
 			case *ast.CallExpr:
 				if tv, ok := t.info.Types[c.Fun]; !inLit && !(ok && tv.IsType()) {
 					why = fmt.Sprintf("%s at %s calls %s when it is evaluated", t.text(e), t.where(e), t.text(c.Fun))
@@ -1204,8 +1216,8 @@ func (t *tpkg) hoistable(e ast.Expr) ([]tmplgen.Import, string) {
 					imports[o.Imported().Path()] = tmplgen.Import{Path: o.Imported().Path(), Name: name}
 					return true
 				}
-				if obj.Parent() == types.Universe || obj.Parent() == t.pkg.Scope() {
-					return true
+				if obj.Parent() == types.Universe || (obj.Pkg() != nil && obj.Parent() == obj.Pkg().Scope()) {
+					return true // the universe, or package-level (this package's, or qualified)
 				}
 				if obj.Pos() >= e.Pos() && obj.Pos() < e.End() {
 					return true
