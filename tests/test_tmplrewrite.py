@@ -99,6 +99,18 @@ func page(w io.Writer, it item) error {
 	return t.Execute(w, it)
 }
 
+type renderer struct{ tmpl *template.Template }
+
+func newRenderer() (renderer, error) {
+	tmpl, err := template.New("field").Parse("field: {{.Name}} {{.Label}}\n")
+	if err != nil {
+		return renderer{}, err
+	}
+	return renderer{tmpl: tmpl}, nil
+}
+
+func (r renderer) render(w io.Writer, it item) error { return r.tmpl.Execute(w, it) }
+
 func fromArg(w io.Writer, text string) error {
 	t := template.Must(template.New("arg").Parse(text))
 	return t.Execute(w, "arg")
@@ -128,7 +140,9 @@ func main() {
 	note := "a & b"
 	it := item{Name: "Tom <T>", Items: []int{1, 2, 3}, Note: &note}
 	w := os.Stdout
+	r, _ := newRenderer()
 	for _, err := range []error{
+		r.render(w, it),
 		pkgTmpl.Execute(w, it), local(w, it), reused(w, it), reused(w, item{}), inline(w), fromFS(w, it),
 		banner(w), page(w, it), fromArg(w, "{{.}}\n"), passed(w), broken(w), anyData(w, it),
 	} {
@@ -146,7 +160,7 @@ FILES = {
     "tmpl/b.tmpl": "b: {{.Name}} {{range .Items}}{{template \"row\" .}}{{end}}\n",
     "banner.txt": "== {{.}} ==\n",
 }
-REWRITABLE = {"pkgTmpl", "local", "reuse", "inline", "b.tmpl", "banner", "h"}
+REWRITABLE = {"pkgTmpl", "local", "reuse", "inline", "b.tmpl", "banner", "h", "tmpl"}
 
 
 @pytest.fixture(scope="module")
@@ -181,6 +195,7 @@ def test_every_shape_is_found_and_each_bad_input_is_refused_at_its_call_site(sha
     assert {k for k, s in sites.items() if s.rewritable} == REWRITABLE
     assert sites["pkgTmpl"].kind == "package-var" and sites["local"].kind == "local"
     assert sites["inline"].kind == "inline" and sites["b.tmpl"].source == "embed"
+    assert sites["tmpl"].kind == "field" and sites["tmpl"].root == "field"  # held in a struct field
     assert sites["b.tmpl"].files == ("tmpl/a.tmpl", "tmpl/b.tmpl") and sites["b.tmpl"].root == "a.tmpl"
     assert [x.entry for x in sites["b.tmpl"].executions] == ["b.tmpl"]
     assert sites["local"].methods and sites["local"].methods[0].name == "Label"  # a method call, compiled

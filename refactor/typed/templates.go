@@ -492,6 +492,11 @@ func (t *tpkg) sites() []Site {
 			if id, ok := recv.(*ast.Ident); ok {
 				obj = t.info.Uses[id]
 			}
+			if rs, ok := recv.(*ast.SelectorExpr); ok {
+				if fs := t.info.Selections[rs]; fs != nil && fs.Kind() == types.FieldVal {
+					obj = fs.Obj() // a struct field holding the template
+				}
+			}
 			if obj != nil {
 				if g := byObj[obj]; g != nil {
 					g.calls = append(g.calls, call)
@@ -616,6 +621,9 @@ func chainRoot(e ast.Expr) ast.Expr {
 // construction finds the expression a template variable is built from, once, and checks that the
 // variable is used only by the site's executions.
 func (t *tpkg) construction(s *Site, obj types.Object) ast.Expr {
+	if v, ok := obj.(*types.Var); ok && v.IsField() {
+		return t.fieldConstruction(s, v)
+	}
 	execRecv := map[*ast.Ident]bool{}
 	for _, c := range s.execsAST {
 		if id, ok := unparen(c.Fun.(*ast.SelectorExpr).X).(*ast.Ident); ok {
@@ -704,6 +712,85 @@ func (t *tpkg) construction(s *Site, obj types.Object) ast.Expr {
 	}
 	s.refuseSite = fmt.Sprintf("%s is not declared in a form gotrim follows (x := chain, x, err := chain, var x = chain) at %s", obj.Name(), t.where(def))
 	return nil
+}
+
+// fieldConstruction follows a template held in an unexported struct field: the field must be set
+// once in the package (a keyed composite literal or an assignment), from a template chain or from a
+// local variable built by one and used for nothing else, and read only by the site's executions.
+// The construction stays in place (the rewrite replaces only the executions: without them the
+// evaluator, and its method lookup, is unreachable).
+func (t *tpkg) fieldConstruction(s *Site, field *types.Var) ast.Expr {
+	s.Kind = "field"
+	if field.Exported() || field.Pkg() != t.pkg {
+		s.refuseSite = fmt.Sprintf("the template is held in the field %s, which other packages can set", field.Name())
+		return nil
+	}
+	execRecv := map[*ast.Ident]bool{}
+	for _, c := range s.execsAST {
+		if rs, ok := unparen(c.Fun.(*ast.SelectorExpr).X).(*ast.SelectorExpr); ok {
+			execRecv[rs.Sel] = true
+		}
+	}
+	var values []ast.Expr
+	for _, id := range t.uses[field] {
+		if execRecv[id] {
+			continue
+		}
+		if kv, ok := t.parents[id].(*ast.KeyValueExpr); ok && kv.Key == id {
+			values = append(values, kv.Value)
+			continue
+		}
+		if sel, ok := t.parents[id].(*ast.SelectorExpr); ok && sel.Sel == id {
+			if as, ok := t.parents[sel].(*ast.AssignStmt); ok && as.Tok == token.ASSIGN && len(as.Lhs) == len(as.Rhs) {
+				if j := identIndexExpr(as.Lhs, sel); j >= 0 {
+					values = append(values, as.Rhs[j])
+					continue
+				}
+			}
+		}
+		s.refuseSite = fmt.Sprintf("the field %s holding the template is used at %s other than by Execute/ExecuteTemplate", field.Name(), t.where(id))
+		return nil
+	}
+	if len(values) != 1 {
+		s.refuseSite = fmt.Sprintf("the field %s holding the template is set in %d places", field.Name(), len(values))
+		return nil
+	}
+	v := unparen(values[0])
+	id, ok := v.(*ast.Ident)
+	if !ok {
+		return v
+	}
+	local, ok := t.info.Uses[id].(*types.Var)
+	if !ok || local.Parent() == t.pkg.Scope() || t.assigned[local] {
+		s.refuseSite = fmt.Sprintf("the field %s is set from %s at %s, which gotrim does not follow", field.Name(), id.Name, t.where(id))
+		return nil
+	}
+	for _, u := range t.uses[local] {
+		if u != id {
+			s.refuseSite = fmt.Sprintf("%s, stored in the field %s, is also used at %s", id.Name, field.Name(), t.where(u))
+			return nil
+		}
+	}
+	for d, o := range t.info.Defs {
+		if o != local {
+			continue
+		}
+		if as, ok := t.parents[d].(*ast.AssignStmt); ok && as.Tok == token.DEFINE && len(as.Rhs) == 1 &&
+			(len(as.Lhs) == 1 || (len(as.Lhs) == 2 && as.Lhs[0] == d)) {
+			return as.Rhs[0]
+		}
+	}
+	s.refuseSite = fmt.Sprintf("%s, stored in the field %s, is not built by a template chain gotrim follows", id.Name, field.Name())
+	return nil
+}
+
+func identIndexExpr(list []ast.Expr, e ast.Expr) int {
+	for i, x := range list {
+		if x == e {
+			return i
+		}
+	}
+	return -1
 }
 
 func identIndex(list []ast.Expr, id *ast.Ident) int {
@@ -1379,6 +1466,10 @@ func (t *tpkg) edits(s *Site, construction ast.Expr) {
 			New: ex.FuncName + "(" + t.text(w) + ", " + t.text(data) + ")"})
 	}
 	switch s.Kind {
+	case "field":
+		// the construction stays: without the executions the evaluator is unreachable
+		s.Edits = sortedEdits(edits)
+		return
 	case "package-var":
 		vs := t.specs[t.objOf(s)]
 		edits = append(edits, t.deleteSpec(vs))
@@ -1407,12 +1498,7 @@ func (t *tpkg) edits(s *Site, construction ast.Expr) {
 			edits = append(edits, t.deleteSpec(vs))
 		}
 	}
-	sort.Slice(edits, func(i, j int) bool {
-		if edits[i].File != edits[j].File {
-			return edits[i].File < edits[j].File
-		}
-		return edits[i].Start < edits[j].Start
-	})
+	edits = sortedEdits(edits)
 	for i := 1; i < len(edits); i++ {
 		if edits[i].File == edits[i-1].File && edits[i].Start < edits[i-1].End {
 			s.Refusal = &SiteRefusal{Where: t.where(construction), Reason: "the rewrite's edits overlap (an execution inside the construction)"}
@@ -1420,6 +1506,16 @@ func (t *tpkg) edits(s *Site, construction ast.Expr) {
 		}
 	}
 	s.Edits = edits
+}
+
+func sortedEdits(edits []TextEdit) []TextEdit {
+	sort.Slice(edits, func(i, j int) bool {
+		if edits[i].File != edits[j].File {
+			return edits[i].File < edits[j].File
+		}
+		return edits[i].Start < edits[j].Start
+	})
+	return edits
 }
 
 func (t *tpkg) objOf(s *Site) types.Object {
