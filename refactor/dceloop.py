@@ -381,8 +381,9 @@ def combined_candidate(project: Project, result: LoopResult) -> Candidate | None
 
 
 def loop_targets(project: Project, candidates: Sequence[Candidate]) -> list[Target]:
-    """Targets whose method DCE is off and whose first blocker has a dce-blockers candidate."""
-    from strategies.dce_blockers import NAME
+    """Targets whose method DCE is off and whose first blocker has a fix: a dce-blockers candidate, or
+    a dependency at a released version that a newer one may fix (a known fixing version first)."""
+    from strategies.dce_blockers import NAME, blocker_fixes
 
     out = []
     for t in project.targets:
@@ -390,6 +391,9 @@ def loop_targets(project: Project, candidates: Sequence[Candidate]) -> list[Targ
         if report is None or report.method_dce:
             continue
         if any(c.strategy == NAME and t in c.targets for c in candidates):
+            out.append(t)
+            continue
+        if any(f.module and f.version and semver_key(f.version) is not None for f in blocker_fixes(project, t)):
             out.append(t)
     return out
 
