@@ -365,8 +365,9 @@ def combined_candidate(project: Project, result: LoopResult) -> Candidate | None
     if result.remaining:
         rest.append(f"Switching method DCE on would be worth about {result.worth:,} B more (estimate).")
     key = "|".join(s.candidate_id or f"{s.module}@{s.version}" for s in result.steps)
-    summary = (f"switch method DCE back on in {t.name} ({len(result.steps)} step"
-               f"{'s' if len(result.steps) != 1 else ''})" if result.method_dce
+    summary = (f"{result.steps[0].summary}: method DCE back on in {t.name}" if result.method_dce
+               and len(result.steps) == 1 else
+               f"switch method DCE back on in {t.name} ({len(result.steps)} steps)" if result.method_dce
                else f"fix {len(result.steps)} of {len(result.steps) + len(result.remaining)} method-DCE blockers "
                     f"of {t.name}")
     return Candidate(

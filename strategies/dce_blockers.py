@@ -450,9 +450,10 @@ def _rewrite_candidate(project: Project, target: Target, graph: BuildGraph, repo
     if files:
         lines.append("Files read at run time by ParseFiles/ParseGlob are compiled in: " +
                      ", ".join(f for s in files for f in s.files) + " (edit them, then run gotrim again).")
-    methods = [f"{m.action} ({s.label})" for s in rewritable for m in s.methods]
+    methods = sorted({m.action for s in rewritable for m in s.methods})
     if methods:
-        lines.append("Method calls become direct calls: " + ", ".join(methods) + ".")
+        shown = ", ".join(methods[:12]) + (f" and {len(methods) - 12} more" if len(methods) > 12 else "")
+        lines.append(f"Actions that may call methods (compiled to direct calls): {shown}.")
     if left:
         lines.append("Not rewritten (not on the blocker's chain): " +
                      "; ".join(f"{s.label}: {s.refusal}" for s in left) + ".")
