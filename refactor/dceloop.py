@@ -58,11 +58,13 @@ class LoopStep:
     variant_tags: tuple[str, ...] = ()
     module: str | None = None  # module-upgrade: the module and its new version
     version: str | None = None
+    risk: str | None = None  # what the fix may break that gotrim could not check
 
     def for_json(self) -> dict[str, object]:
         return {"blocker": self.blocker, "kind": self.kind, "fix": self.fix, "summary": self.summary,
                 "candidate": self.candidate_id, "bytes_before": self.bytes_before, "bytes_after": self.bytes_after,
-                "variant_tags": list(self.variant_tags), "module": self.module, "version": self.version}
+                "variant_tags": list(self.variant_tags), "module": self.module, "version": self.version,
+                "risk": self.risk}
 
 
 @dataclass(frozen=True)
@@ -198,8 +200,9 @@ class _Loop:
                                             f"{_first_line(exc)}"))
             return False
         fix = cand.details.fix.value if isinstance(cand.details, DceDetails) else ""
+        risk = cand.details.risk if isinstance(cand.details, DceDetails) else None
         self.steps.append(LoopStep(blocker, kind, fix, cand.summary, cand.id, before, self.report.binary_bytes,
-                                   cand.variant_tags))
+                                   cand.variant_tags, risk=risk))
         if _blocker_of(self.report, kind) == blocker:
             self.remaining.append(Remaining(blocker, kind, f"the fix ({cand.summary}) did not remove it"))
             return False
@@ -364,6 +367,9 @@ def combined_candidate(project: Project, result: LoopResult) -> Candidate | None
         rest.append(f"Remaining: {r.blocker}: {r.reason}")
     if result.remaining:
         rest.append(f"Switching method DCE on would be worth about {result.worth:,} B more (estimate).")
+    risks = [s.risk for s in result.steps if s.risk]
+    if risks:
+        rest.append("Not checked: " + "; ".join(risks) + ".")
     key = "|".join(s.candidate_id or f"{s.module}@{s.version}" for s in result.steps)
     summary = (f"{result.steps[0].summary}: method DCE back on in {t.name}" if result.method_dce
                and len(result.steps) == 1 else
@@ -373,11 +379,12 @@ def combined_candidate(project: Project, result: LoopResult) -> Candidate | None
     return Candidate(
         id=candidate_id(NAME, f"{t}|all|{key}"), strategy=NAME, targets=(t,), summary=summary,
         explanation="\n".join([head, *lines, *rest]), estimated_bytes=max(result.saved_bytes, 0),
-        confidence="high" if result.method_dce else "medium", plan=result.plan, variant_tags=result.variant_tags,
+        confidence="low" if risks else "high" if result.method_dce else "medium", plan=result.plan,
+        variant_tags=result.variant_tags,
         details=DceDetails(Fix.ALL_BLOCKERS, blocker=result.steps[0].blocker,
                            steps=tuple(s.for_json() for s in result.steps),
                            remaining="; ".join(f"{r.blocker}: {r.reason}" for r in result.remaining) or None,
-                           method_dce=result.method_dce),
+                           method_dce=result.method_dce, risk="; ".join(risks) or None),
     )
 
 

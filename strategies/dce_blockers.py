@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import enum
 import importlib.util
+import posixpath
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -81,11 +82,13 @@ class DceDetails(Details):
     steps: tuple[dict[str, object], ...] = ()  # ALL_BLOCKERS: each step, its blocker and measured bytes
     remaining: str | None = None  # ALL_BLOCKERS: the blocker left without a fix, if any
     method_dce: bool | None = None  # ALL_BLOCKERS: measured state after the steps
+    risk: str | None = None  # what the change may break that gotrim could not check (the fork: method calls)
 
     def for_json(self) -> dict[str, object]:
         return {"kind": self.fix.value, "blocker": self.blocker, "package": self.package, "module": self.module,
                 "version": self.version, "tag": self.tag, "source": self.source, "templates": list(self.templates),
-                "steps": [dict(s) for s in self.steps], "remaining": self.remaining, "method_dce": self.method_dce}
+                "steps": [dict(s) for s in self.steps], "remaining": self.remaining, "method_dce": self.method_dce,
+                "risk": self.risk}
 
 
 @dataclass(frozen=True)
@@ -501,7 +504,7 @@ def _fork_candidate(project: Project, target: Target, graph: BuildGraph, report:
         after = {c.path: c.after for c in rw.changes}
         html = False
         texts: dict[str, bytes] = {}
-        for rel in project.sources.files:
+        for rel in dict.fromkeys(posixpath.normpath(f) for f in project.sources.files):
             if rel.startswith(DEFAULT_DEST + "/"):
                 continue
             src = after[rel] if rel in after else project.sources.file(rel).src
@@ -524,6 +527,8 @@ def _fork_candidate(project: Project, target: Target, graph: BuildGraph, report:
         return Refusal(NAME, (target,), summary, str(exc))
     est, confidence, note = _estimate(project, target, report, "reflect")
     unknown = [f"{s.label}: {s.methods_unknown}" for s in forked if s.methods_unknown]
+    risk = ("templates not checked for method calls (a call fails at run time with the fork): " +
+            "; ".join(s.label for s in forked if s.methods_unknown)) if unknown else None
     lines = [f"{root.symbol} (text/template's reflect method lookup) is reached from templates that cannot be "
              "compiled to Go: " + "; ".join(f"{s.label}: {s.refusal}" for s in forked) + ".",
              f"The fork copies {tc.version}'s text/template" + (" and html/template" if html else "") +
@@ -543,7 +548,7 @@ def _fork_candidate(project: Project, target: Target, graph: BuildGraph, report:
                 + (f" (and compile {len(rewritable)} template(s) to Go)" if rewritable else ""),
         explanation="\n".join(lines), estimated_bytes=est, confidence="low" if unknown else confidence,
         plan=Plan(title=f"Method-free copy of text/template for {target.name}: method DCE back on", changes=changes),
-        details=DceDetails(Fix.TEMPLATE_FORK, blocker=root.symbol, templates=tuple(s.label for s in sites)),
+        details=DceDetails(Fix.TEMPLATE_FORK, blocker=root.symbol, templates=tuple(s.label for s in sites), risk=risk),
     )
 
 
