@@ -135,3 +135,14 @@ def test_applied_candidate_switches_dce_on_and_keeps_the_output(
         git(repo, "worktree", "remove", "--force", str(wt))
     assert not git(repo, "status", "--porcelain")  # the user's checkout is untouched
     assert os.path.exists(repo / "internal" / "render" / "render.go")
+
+
+@pytest.mark.go
+def test_suggest_names_the_fixes_min_bytes_hides(repo: Path) -> None:
+    """The reflect table of cmd/both saves ~0 B alone: it is below --min-bytes, and said so (§6)."""
+    res = CliRunner().invoke(cli, ["suggest", "-s", "dce-blockers", "-t", "./cmd/both", str(repo)],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "switch method DCE back on in both (2 steps)" in res.stdout
+    assert "1 method-DCE fix estimated below --min-bytes" in res.stdout
+    assert "reflect method lookup(s) of example.com/templates/internal/lookup" in res.stdout
