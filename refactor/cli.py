@@ -407,7 +407,7 @@ def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags
                       + "; ".join(f"{c.id} {c.summary} (~{human_bytes(c.estimated_bytes)})" for c in hidden)
                       + ". --min-bytes 0 lists them.", markup=False)
         if verbose:
-            for line in report.explanations(shown, found.refusals):
+            for line in report.explanations(shown, found.refusals, measurements):
                 out.print(line, markup=False)
         if not shown and found.refusals and not verbose:
             n = len(found.refusals)
@@ -511,11 +511,16 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
         return 0
     done = apply_candidate(project, candidate, branch=branch_name(candidate, branch), verify=not no_verify,
                            allow_dirty=allow_dirty, worktree=worktree, test=run_tests, progress=say)
-    if not done.ok:
-        first = done.measurement.first_error if done.measurement else ""
-        err.print(f"[bold red]verification failed[/bold red] ({escape(first)}); no branch created")
-        return 1
     m = done.measurement
+    if not done.ok:
+        first = m.first_error if m else ""
+        err.print(f"[bold red]verification failed[/bold red] ({escape(first)}); no branch created")
+        failed = next((s for s in m.steps if not s.ok), None) if m else None
+        if failed is not None and failed.output and click.get_current_context().find_root().obj.get("debug"):
+            err.print(failed.output, markup=False)
+        return 1
+    for line in (m.at_head if m else ()):
+        err.print(f"[dim]already failing at HEAD, not because of this change: {escape(line)}[/dim]")
     saved = f", {human_bytes(m.saved_bytes)} saved (measured)" if m else ""
     out.print(f"branch [bold]{escape(done.branch)}[/bold] at {(done.sha or '')[:12]}{saved}")
     if worktree:
