@@ -133,6 +133,14 @@ PROGRAMS: dict[str, Program] = {
         Run(("-c", "X", "-l", "mpl", "-s", "."), LICENSE_INPUT),
         Run(("-check", "."), LICENSE_INPUT, unordered=True),  # files are checked concurrently
     )),
+    # bench/real's grpc-health-probe-0.4.25 (shape b-several-blockers): grpc's x/net/trace
+    # (html/template), then protobuf with Go 1.26: a catalogue tag, then a module upgrade.
+    "grpc-health-probe": Program("github.com/grpc-ecosystem/grpc-health-probe", "v0.4.25", ".", (
+        Run(("-version",)),
+        Run(()),
+        Run(("-addr=127.0.0.1:1", "-connect-timeout", "200ms")),
+        Run(("-addr=127.0.0.1:1", "-connect-timeout", "200ms", "-tls", "-tls-no-verify")),
+    )),
     # protobuf v1.36.11 with Go 1.26: a toolchain x dependency blocker; the loop upgrades protobuf.
     "protoc-gen-go-grpc": Program("google.golang.org/grpc/cmd/protoc-gen-go-grpc", "v1.6.2", ".", (
         Run(("--version",)),
