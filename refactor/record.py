@@ -1,8 +1,7 @@
 """A loaded Project as JSON, and back: what a strategy reads, replayable without a Go toolchain.
 
 record(project) keeps the targets, the `go list` JSON of each configuration (directories written
-relative to $MODULE, $GOROOT and $GOMODCACHE), each target's size table and DCE report, and its
-type-checked view when it was loaded (files named relative to the module already). replay(data,
+relative to $MODULE, $GOROOT and $GOMODCACHE), and each target's size table and DCE report. replay(data,
 root) builds the same frozen Project over the module's sources at root, without running go: the
 strategies' golden tests run on it in milliseconds (tests/data/projects, refreshed by
 `python3 -m tests.record`).
@@ -10,10 +9,11 @@ strategies' golden tests run on it in milliseconds (tests/data/projects, refresh
 
 from __future__ import annotations
 
+import dataclasses
 import types
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from refactor.binary import SizeTable
 from refactor.config import Settings, Target
@@ -22,7 +22,9 @@ from refactor.linker import DceReport
 from refactor.load import source_index
 from refactor.project import Needs, Project
 from refactor.toolchain import Go, parse_version
-from refactor.typed import TypedView, parse_view, view_json
+
+if TYPE_CHECKING:
+    from refactor.typed import TypedView
 
 VERSION = 1
 _PLACES = ("$MODULE", "$GOROOT", "$GOMODCACHE")
@@ -41,6 +43,20 @@ def record(project: Project) -> dict[str, Any]:
         objects = list_objects(project.go, project.root, config, sorted(set(mains)))
         lists.append({"config": _target_json(config), "patterns": sorted(set(mains)),
                       "objects": [_relative(o, places) for o in objects]})
+    typed: dict[Target, Any] = {}
+    if Needs.TYPED in project.needs:
+        from refactor import typed as tv
+
+        for t in project.targets:
+            view = project.typed.get(t)
+            if view is None:  # the loader could not list the target with export data: kept as such
+                typed[t] = None
+                continue
+            listed = tv.list_exports(project.go, project.root, t)
+            raw = tv.answers(project.go, listed, project.graphs[t].main_module_packages(), project.root, t.goarch)
+            raw["goroot"] = ""  # the fork reads GOROOT: a replayed project has none
+            raw["list_errors"] = dict(sorted(view.list_errors.items()))
+            typed[t] = raw
     m = project.module
     return {
         "version": VERSION, "go": project.go.version_text,
@@ -48,8 +64,7 @@ def record(project: Project) -> dict[str, Any]:
         "targets": [{**_target_json(t),
                      "size": project.sizes[t].to_json() if t in project.sizes else None,
                      "dce": project.dce[t].to_json() if t in project.dce else None,
-                     **({"typed": _typed_json(project.typed.get(t))} if Needs.TYPED in project.needs else {})}
-                    for t in project.targets],
+                     **({"typed": typed[t]} if t in typed else {})} for t in project.targets],
         "lists": lists,
     }
 
@@ -70,13 +85,14 @@ def replay(data: Mapping[str, Any], root: Path, settings: Settings | None = None
     graphs = {t: graph_from(t, by_config[config_of(t)]) for t in targets}
     sizes = {t: SizeTable.from_json(r["size"]) for t, r in zip(targets, data["targets"], strict=True) if r["size"]}
     dce = {t: DceReport.from_json(t, r["dce"]) for t, r in zip(targets, data["targets"], strict=True) if r["dce"]}
-    typed = {t: _typed_view(r["typed"]) for t, r in zip(targets, data["targets"], strict=True) if "typed" in r}
     needs = Needs.GRAPHS | Needs.SOURCES
     if len(sizes) == len(targets):
         needs |= Needs.SIZES
     if len(dce) == len(targets):
         needs |= Needs.DCE
-    if len(typed) == len(targets):
+    typed: dict[Target, TypedView | None] = {}
+    if all("typed" in r for r in data["targets"]):
+        typed = {t: _typed_view(r["typed"]) for t, r in zip(targets, data["targets"], strict=True)}
         needs |= Needs.TYPED
     return Project(go=go, settings=settings or Settings(root=root), modules=(module,), targets=targets,
                    graphs=types.MappingProxyType(graphs), sources=source_index(module, graphs, version[1]),
@@ -84,19 +100,14 @@ def replay(data: Mapping[str, Any], root: Path, settings: Settings | None = None
                    typed=types.MappingProxyType(typed))
 
 
-def _typed_json(view: TypedView | None) -> dict[str, Any] | None:
-    """A target's typed view as the program's answer, with go list's errors; None stays None."""
-    if view is None:
+def _typed_view(raw: Mapping[str, Any] | None) -> TypedView | None:
+    """A recorded typed view (the program's answers and go list's errors); None stays None."""
+    if raw is None:
         return None
-    return {**view_json(view), "list_errors": dict(sorted(view.list_errors.items()))}
+    from refactor.typed import view_from_answers
 
-
-def _typed_view(data: Mapping[str, Any] | None) -> TypedView | None:
-    if data is None:
-        return None
-    view = parse_view(data)
-    return TypedView(toolchain=view.toolchain, packages=view.packages,
-                     list_errors=types.MappingProxyType(dict(data.get("list_errors", {}))))
+    view = view_from_answers(raw)
+    return dataclasses.replace(view, list_errors=types.MappingProxyType(dict(raw.get("list_errors") or {})))
 
 
 def _target_json(t: Target) -> dict[str, Any]:
