@@ -21,14 +21,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
 
-from refactor.edit import add_constraint, go_quote, or_constraint
+from refactor.edit import add_constraint, add_import, go_quote, or_constraint, remove_unused_imports
 from refactor.errors import EditError, GotrimError, SourceError
 from refactor.gosource import (
     BuildExpr,
@@ -36,10 +36,12 @@ from refactor.gosource import (
     DeclSyntax,
     GoFile,
     Syntax,
+    decl_node,
     decl_syntax,
     eval_build_expr,
     format_build_expr,
     guess_package_name,
+    node_text,
     parse_build_expr,
     parse_file,
 )
@@ -48,7 +50,10 @@ from refactor.plan import FileChange, apply_edits
 from refactor.sources import KNOWN_ARCH, KNOWN_OS, build_expr
 
 if TYPE_CHECKING:
+    from tree_sitter import Node
+
     from refactor.project import Project
+    from refactor.typed import TypedDecl, TypedView
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _NUMERIC = frozenset((
@@ -57,6 +62,7 @@ _NUMERIC = frozenset((
 ))
 _NIL_PREFIXES = ("*", "[]", "map[", "chan ", "chan<-", "<-chan", "func(", "func (", "interface{", "interface {")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_EMBED = re.compile(r"^//go:embed\s", re.M)
 
 
 class Unguardable(GotrimError):
@@ -123,22 +129,270 @@ def name_suffix(base: str) -> str:
     return ""
 
 
+def name_expr(base: str) -> BuildExpr | None:
+    """The constraint a file name's _GOOS / _GOARCH / _GOOS_GOARCH suffix puts on it (None if none)."""
+    parts = name_suffix(base).strip("_").split("_")
+    if parts == [""]:
+        return None
+    if len(parts) == 2:
+        return ("and", ("tag", parts[0]), ("tag", parts[1]))
+    return ("tag", parts[0])
+
+
+def file_expr(f: GoFile) -> BuildExpr | None:
+    """A file's whole constraint: its name's GOOS/GOARCH suffix AND its build constraint (None if none)."""
+    x = build_expr(f)
+    y = name_expr(os.path.basename(f.path))
+    if x is None or y is None:
+        return x if y is None else y
+    return ("and", y, x)
+
+
 def existing_stub(real: GoFile, files: Sequence[GoFile], skip: Iterable[str] = ()) -> GoFile | None:
-    """A file of the package whose constraint is the negation of real's: the stub for other builds
-    (test files, files named in skip, and files with another GOOS/GOARCH name suffix left out)."""
-    x = build_expr(real)
+    """A file of the package whose whole constraint (name suffix and build line) is the negation of
+    real's: the stub for other builds, as `feature_other.go` (`//go:build !linux`) is for
+    `feature_linux.go` (test files and files named in skip left out). A file whose name carries a
+    GOOS/GOARCH suffix cannot take the tag OR-ed into its constraint, so it is not one."""
+    x = file_expr(real)
     if x is None:
         return None
     skipped = set(skip)
-    suffix = name_suffix(os.path.basename(real.path))
     for f in files:
         base = os.path.basename(f.path)
-        if base in skipped or base.endswith("_test.go") or name_suffix(base) != suffix:
+        if base in skipped or base.endswith("_test.go") or f.package != real.package or name_expr(base):
             continue
-        y = build_expr(f)
+        y = file_expr(f)
         if y is not None and negates(x, y):
             return f
     return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What runs: calls made when the program starts, and calls every run of main makes
+
+Callee = tuple[str | None, str]  # (operand, name): (None, "f") for f(), ("pkg", "F") for pkg.F() or x.M()
+
+
+def _callee(src: bytes, call: Node) -> Callee | None:
+    fn = call.child_by_field_name("function")
+    while fn is not None and fn.type == "parenthesized_expression" and fn.named_child_count == 1:
+        fn = fn.named_children[0]
+    if fn is not None and fn.type in ("index_expression", "generic_type"):  # f[T](x)
+        fn = fn.child_by_field_name("operand") or fn.child_by_field_name("type") or fn
+    if fn is None:
+        return None
+    if fn.type == "identifier":
+        return None, node_text(src, fn)
+    if fn.type == "selector_expression":
+        op = fn.child_by_field_name("operand")
+        field = fn.child_by_field_name("field")
+        if op is not None and op.type == "identifier" and field is not None:
+            return node_text(src, op), node_text(src, field)
+    return None
+
+
+def _calls(src: bytes, root: Node | None, *, branches: bool) -> list[Callee]:
+    """The calls evaluated when root runs. A function literal's body counts only when it is called on
+    the spot (`func() {...}()`): one stored in a table (a command's Action) or passed as an argument
+    runs later, if at all. Without branches, only what runs on every pass: the headers of if, for and
+    switch statements, not their bodies or cases."""
+    out: list[Callee] = []
+    stack = [root] if root is not None else []
+    while stack:
+        n = stack.pop()
+        t = n.type
+        if t == "func_literal":
+            continue
+        if t == "call_expression":
+            callee = _callee(src, n)
+            if callee is not None:
+                out.append(callee)
+            fn = n.child_by_field_name("function")
+            if fn is not None and fn.type == "func_literal":
+                stack.append(fn.child_by_field_name("body") or fn)
+            stack.extend(c for c in n.named_children if c is not fn)
+            continue
+        if not branches:
+            if t == "if_statement":
+                stack.extend(c for c in (n.child_by_field_name("initializer"), n.child_by_field_name("condition"))
+                             if c is not None)
+                continue
+            if t == "for_statement":
+                for c in n.named_children:
+                    if c.type == "for_clause":
+                        stack.extend(x for x in (c.child_by_field_name("initializer"),
+                                                 c.child_by_field_name("condition")) if x is not None)
+                    elif c.type == "range_clause":
+                        right = c.child_by_field_name("right")
+                        if right is not None:
+                            stack.append(right)
+                    elif c is not n.child_by_field_name("body") and c.type != "block":
+                        stack.append(c)  # `for cond() {`
+                continue
+            if t in ("expression_switch_statement", "type_switch_statement"):
+                stack.extend(c for c in (n.child_by_field_name("initializer"), n.child_by_field_name("value"))
+                             if c is not None)
+                continue
+            if t == "select_statement":
+                continue
+        stack.extend(n.named_children)
+    return out
+
+
+def startup_calls(f: GoFile, d: Decl) -> list[Callee]:
+    """The calls an init function or a package-level var's initializer makes when the program starts
+    (only function literals called on the spot are entered; a command table's closures are not)."""
+    if d.kind == "init":
+        node = decl_node(f, d)
+        return _calls(f.src, node.child_by_field_name("body"), branches=True)
+    if d.kind != "var":
+        return []
+    node = decl_node(f, d)
+    return _calls(f.src, node.child_by_field_name("value"), branches=True)
+
+
+def main_path_calls(files: Sequence[GoFile], *, depth: int = 3) -> dict[Callee, tuple[str, ...]]:
+    """The calls every run of the program makes from func main (headers of if/for/switch included, their
+    bodies not), following the package's own functions called that way, up to depth calls deep; each
+    with the chain of functions that leads to it (main, run, ...)."""
+    funcs = {d.name: (f, d) for f in files for d in f.decls if d.kind == "func"}
+    out: dict[Callee, tuple[str, ...]] = {}
+    todo: list[tuple[str, tuple[str, ...]]] = [("main", ("main",))] if "main" in funcs else []
+    seen = {"main"}
+    while todo:
+        name, chain = todo.pop(0)
+        f, d = funcs[name]
+        body = decl_node(f, d).child_by_field_name("body")
+        for callee in _calls(f.src, body, branches=False):
+            out.setdefault(callee, chain)
+            op, callee_name = callee
+            if op is None and callee_name in funcs and callee_name not in seen and len(chain) < depth:
+                seen.add(callee_name)
+                todo.append((callee_name, (*chain, callee_name)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What the rest of the build needs of the guarded files
+
+
+@dataclass
+class Demand:
+    """What the rest of a build needs of one package's guarded files.
+
+    names: the package's names it uses; selectors: every `x.name` selected by files that no typed view
+    covers (tests, other platforms), where a method or field may be meant; methods / fields: per type of
+    the package, what the typed view says is selected or reached through interface conversions;
+    startup: names (`F`, `T.M`) called when the program starts -> where; main_path: per main package,
+    names called on every run of main -> the chain; typed: a typed view covered the package and its
+    importers.
+    """
+
+    names: set[str] = field(default_factory=set)
+    selectors: set[str] = field(default_factory=set)
+    methods: dict[str, set[str]] = field(default_factory=dict)
+    fields: dict[str, set[str]] = field(default_factory=dict)
+    startup: dict[str, str] = field(default_factory=dict)
+    main_path: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    typed: bool = False
+    untyped_users: list[GoFile] = field(default_factory=list)
+
+    def selected(self, type_name: str, users_naming: Iterable[GoFile]) -> set[str]:
+        """Field and method names of type_name the rest selects: exactly from the typed view, by name
+        in the files it does not cover."""
+        out = set(self.fields.get(type_name, ())) | set(self.methods.get(type_name, ()))
+        for u in users_naming:
+            if u in self.untyped_users:
+                out |= u.selectors()
+        return out
+
+
+def demand(site: str, site_name: str, rest: Sequence[GoFile], importers: Sequence[tuple[GoFile, str]],
+           views: Sequence[TypedView | None], skip_files: Iterable[str] = (),
+           main_files: Sequence[tuple[str, Sequence[GoFile]]] = ()) -> Demand:
+    """What the rest of the build needs of package site's guarded files.
+
+    rest: the package's other files; importers: (file, the local name it imports site by) of other
+    packages; views: the typed views of the targets (None where there is none); skip_files: paths whose
+    declarations do not count (the guarded files and their stubs); main_files: each target's main
+    package (import path, files), for what main calls on every run.
+    """
+    out = Demand()
+    skipped = set(skip_files)
+    covered: set[str] = set()
+    ok = bool(views) and all(v is not None for v in views)
+    for view in views:
+        if view is None:
+            continue
+        pkg = view.package(site)
+        if pkg is None or not pkg.ok:
+            ok = False
+        for p in view:
+            if not p.ok:
+                continue
+            for td in p.decls:
+                if td.file in skipped:
+                    continue
+                covered.add(td.file)
+                _typed_demand(out, site, td)
+    out.typed = ok
+    for f in rest:
+        if f.path in skipped:
+            continue
+        for d in f.decls:
+            out.names.update(r.name for r in d.refs if r.qualifier is None)
+            out.names.update(d.universe_refs)
+            if f.path not in covered and (d.kind == "init" or d.side_effects):
+                for op, name in startup_calls(f, d):
+                    out.startup.setdefault(name if op is None else f"{op}.{name}", f"{f.path}: {d.key}")
+        if f.path not in covered:
+            out.untyped_users.append(f)
+            out.selectors |= f.selectors()
+    for f, local in importers:
+        for d in f.decls:
+            out.names.update(r.name for r in d.refs if r.qualifier == local)
+            if f.path not in covered and (d.kind == "init" or d.side_effects):
+                for op, name in startup_calls(f, d):
+                    if op == local:
+                        out.startup.setdefault(name, f"{f.path}: {d.key}")
+        if f.path not in covered:
+            out.untyped_users.append(f)
+            out.selectors |= f.selectors()
+    for main_path, files in main_files:
+        # the main package's local names for site (an operand that is a local variable of the same
+        # name is taken for the package: this only makes a guard less likely to be proposed)
+        qualifiers = {i.local_name(site_name) for f in files for i in f.imports if i.path == site}
+        calls = out.main_path.setdefault(main_path, {})
+        for (op, name), chain in main_path_calls(files).items():
+            if (op is None and main_path == site) or (op is not None and op in qualifiers):
+                calls.setdefault(name, chain)
+    return out
+
+
+def _typed_demand(out: Demand, site: str, d: TypedDecl) -> None:
+    for o in d.uses_objects:
+        if o.package == site:
+            out.names.add(o.name)
+    for owner, name in d.fields_used():
+        if owner is not None and owner.package == site:
+            out.fields.setdefault(owner.name, set()).add(name)
+    for m in d.method_selections:
+        if m.type is not None and m.type.package == site:
+            out.methods.setdefault(m.type.name, set()).add(m.method)
+    for c in d.iface_conversions:
+        for impl in c.methods:
+            if impl.type is not None and impl.type.package == site:
+                out.methods.setdefault(impl.type.name, set()).add(impl.method)
+    if d.runs_at_startup:
+        where = f"{d.file}: {d.key}"
+        for call in d.startup_calls:
+            if call.maybe:
+                continue
+            if call.kind == "func" and call.package == site:
+                out.startup.setdefault(call.name, where)
+            elif call.kind == "method" and call.type is not None and call.type.package == site \
+                    and not call.interface:
+                out.startup.setdefault(f"{call.type.name}.{call.name}", where)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -168,12 +422,14 @@ class StubWriter:
 
     def __init__(self, real: GoFile, package_files: Sequence[GoFile], heavy: frozenset[str], tag: str,
                  feature: str, taken: set[str], *, package_names: Mapping[str, str] | None = None,
-                 message: str = "", err_name: str = "", users: Sequence[GoFile] = ()) -> None:
+                 message: str = "", err_name: str = "", users: Sequence[GoFile] = (),
+                 need: Demand | None = None) -> None:
         self.real = real
         self.heavy = heavy
         self.tag = tag
         self.feature = feature
         self.users = users
+        self.need = need
         names = dict(package_names or {})
         self.locals = {i.local_name(names.get(i.path) or guess_package_name(i.path)): i.path
                        for i in real.imports if i.name not in ("_", ".")}
@@ -192,26 +448,48 @@ class StubWriter:
                 if d.kind in ("type", "alias"):
                     self.types.setdefault(d.name, (f, d))
 
-    def blocks(self, names: set[str], fields: set[str]) -> list[StubBlock]:
-        """The stub blocks the rest of the build needs (names it uses, methods it selects by fields),
-        in source order, closed over what they name."""
+    def blocks(self, names: set[str], fields: set[str], methods: Mapping[str, set[str]] | None = None
+               ) -> list[StubBlock]:
+        """The stub blocks the rest of the build needs, in source order, closed over what they name.
+
+        names: the names it uses; fields: selector names that may mean a method (by name, from files no
+        typed view covers); methods: per receiver type, the methods the typed view says are selected or
+        reached through an interface conversion. A type the stub declares keeps every method it can
+        declare (an interface assertion or a type switch elsewhere may need any of them); a method
+        whose signature names a dropped package is left out unless it is needed (then refused).
+        """
         decls = [d for d in self.real.decls if d.kind != "init" and d.name != "_"]
         own = {d.name for d in decls if d.kind != "method"}
+        typed = methods or {}
         chosen: dict[str, StubBlock] = {}
+        skipped: set[str] = set()
         todo = True
         wanted = set(names)
         while todo:
             todo = False
             for d in decls:
-                if d.key in chosen:
+                if d.key in chosen or d.key in skipped:
                     continue
+                needed = True
                 if d.kind == "method":
-                    recv_here = (d.receiver or "") in own
-                    if d.name not in fields or (recv_here and d.receiver not in chosen):
+                    recv = d.receiver or ""
+                    needed = d.name in fields or d.name in typed.get(recv, ())
+                    recv_here = recv in own
+                    if recv_here and recv not in {chosen[k].name for k in chosen if chosen[k].kind != "method"}:
+                        continue
+                    if not needed and not recv_here:
                         continue
                 elif d.name not in wanted:
                     continue
-                block = self.block(d)
+                imports, uses_err = set(self.imports), self.uses_err
+                try:
+                    block = self.block(d)
+                except Unguardable:
+                    if needed:
+                        raise
+                    self.imports, self.uses_err = imports, uses_err
+                    skipped.add(d.key)
+                    continue
                 chosen[d.key] = block
                 todo = True
                 wanted |= set(_IDENT.findall(block.text)) & own
@@ -294,8 +572,11 @@ class StubWriter:
             self._check(d, Syntax(f.text, f.qualifiers), "a field")
             kept.append(f.text)
         naming = re.compile(rf"\b{re.escape(d.name)}\b")
-        selected = set().union(*(u.selectors() for u in self.users
-                                 if naming.search(u.src.decode("utf-8", "replace"))))
+        users = [u for u in self.users if naming.search(u.src.decode("utf-8", "replace"))]
+        if self.need is not None:
+            selected = self.need.selected(d.name, users)
+        else:
+            selected = set().union(*(u.selectors() for u in users))
         used = sorted(n for n in dropped if n in selected)
         if used:
             raise Unguardable(f"{self.real.path}: the field {d.name}.{used[0]} has a type from a package the slim "
@@ -374,6 +655,9 @@ class StubWriter:
             local = next((k for k, v in self.locals.items() if v == path), None)
             alias = local if local and local != guess_package_name(path) else None
             specs.append(f'{alias + " " if alias else ""}"{path}"')
+        if any(_EMBED.search(b.text) for b in blocks):
+            specs.append('_ "embed"')  # a copied //go:embed directive needs it
+            specs.sort(key=lambda spec: spec.split('"')[1])
         expr = build_expr(self.real)
         tag: BuildExpr = ("tag", self.tag)
         constraint = format_build_expr(tag if expr is None else ("and", expr, tag))
@@ -388,12 +672,18 @@ class StubWriter:
 
 
 def repair_stub(stub: GoFile, gen: StubWriter, blocks: Sequence[StubBlock], tag: str, notes: list[str]) -> bytes:
-    """The existing stub with the tag OR-ed in; drifted signatures fixed, missing declarations added."""
+    """The existing stub with the tag OR-ed in; drifted signatures fixed, missing declarations added.
+
+    A func or method whose parameters drifted gets the real file's parameters (its body is kept); one
+    whose results or receiver drifted is written again from the real file's signature. What the new
+    text needs (the feature's error, imports) is added to the stub.
+    """
     src = or_term(stub, tag)
     fixed = parse_file(stub.path, src)
     have = {d.key: d for d in fixed.decls}
     edits: list[tuple[int, int, str]] = []
     missing: list[StubBlock] = []
+    rewritten = False
     for b in blocks:
         d = have.get(b.key)
         if d is None:
@@ -410,26 +700,56 @@ def repair_stub(stub: GoFile, gen: StubWriter, blocks: Sequence[StubBlock], tag:
         if sig == b.signature:
             continue
         if sig[:2] != b.signature[:2] or sig[3] != b.signature[3]:
-            raise Unguardable(f"{stub.path}: {d.key} has drifted from {gen.real.path} ({_sig_text(sig)} vs "
-                              f"{_sig_text(b.signature)}) beyond its parameters; update the stub first")
+            edits.append((d.start, d.end, b.text))
+            rewritten = True
+            notes.append(f"{stub.path}: {d.key} had drifted from {gen.real.path} ({_sig_text(sig)} vs "
+                         f"{_sig_text(b.signature)}); it is written again from the real signature.")
+            continue
         edits.append((*full.params_range, b.params))
         notes.append(f"{stub.path}: {d.key} had drifted from {gen.real.path}; its parameters become {b.params}.")
     for s, e, new in sorted(edits, reverse=True):
         src = src[:s] + new.encode() + src[e:]
     if missing:
-        if any(b.kind in ("func", "method") for b in missing) or gen.imports:
-            needs = sorted(gen.imports | ({"errors"} if gen.uses_err else set()))
-            present = {i.path for i in fixed.imports}
-            lacking = [p for p in needs if p not in present]
-            if lacking:
-                raise Unguardable(f"{stub.path} lacks {', '.join(b.key for b in missing)} and would need imports "
-                                  f"{', '.join(lacking)}; add them to the stub first")
         names = ", ".join(b.key for b in missing)
         notes.append(f"{stub.path} lacked {names}; added.")
-        extra = "".join("\n" + b.text + "\n" for b in missing)
-        if gen.uses_err and gen.err_var not in src.decode("utf-8", "replace"):
-            extra = f"\nvar {gen.err_var} = errors.New({go_quote(gen.message)})\n" + extra
-        src = src.rstrip(b"\n") + b"\n" + extra.encode()
+        src = src.rstrip(b"\n") + b"\n" + "".join("\n" + b.text + "\n" for b in missing).encode()
+    if missing or rewritten:
+        text = src.decode("utf-8", "replace")
+        if gen.uses_err and not re.search(rf"\b{re.escape(gen.err_var)}\s*=", text):
+            src = src.rstrip(b"\n") + f"\n\nvar {gen.err_var} = errors.New({go_quote(gen.message)})\n".encode()
+        needs = sorted(gen.imports | ({"errors"} if gen.uses_err else set()))
+        for path in needs:
+            f = parse_file(stub.path, src)
+            local = next((k for k, v in gen.locals.items() if v == path), None)
+            alias = local if local and local != guess_package_name(path) else None
+            more, _ = add_import(f, path, alias)
+            src = apply_edits(src, more)
+    return src
+
+
+def check_stub(stub: GoFile, package_files: Sequence[GoFile]) -> bytes:
+    """A stub's source with the imports it does not use dropped, after checking that every name it uses
+    is declared by it, by package_files (the package's files the slim build compiles with it), an
+    import, or the universe; Unguardable, naming the first unknown name, otherwise.
+
+    The check before a stub is proposed; go builds it for real when the candidate is verified.
+    """
+    if stub.errors:
+        raise Unguardable(f"{stub.path}: the generated stub does not parse ({stub.errors[0]})")
+    declared = {d.name for f in (stub, *package_files) for d in f.decls}
+    imported = {i.local_name(guess_package_name(i.path)) for i in stub.imports if i.name not in ("_", ".")}
+    for d in stub.decls:
+        for r in sorted(d.refs, key=lambda r: (r.qualifier or "", r.name)):
+            if r.qualifier is None and r.name not in declared and r.name not in d.literal_keys:
+                # (a key of a composite literal of another package's type may name a field)
+                raise Unguardable(f"{stub.path}: the stub would use {r.name} ({d.key}), which only the guarded file "
+                                  "declares; it could not be built with the tag")
+            if r.qualifier is not None and r.qualifier not in imported:
+                raise Unguardable(f"{stub.path}: the stub would use {r.qualifier}.{r.name} without importing it "
+                                  f"({d.key})")
+    src = apply_edits(stub.src, remove_unused_imports(stub))
+    if _EMBED.search(src.decode("utf-8", "replace")) and not any(i.path == "embed" for i in stub.imports):
+        raise Unguardable(f"{stub.path}: the stub copies a //go:embed directive but does not import embed")
     return src
 
 

@@ -31,9 +31,13 @@ from refactor.gosource import (
 )
 from refactor.graph import BuildGraph, Edge
 from refactor.guard import (
+    Demand,
+    StubBlock,
     StubWriter,
     Unguardable,
     and_term,
+    check_stub,
+    demand,
     existing_stub,
     expr_tags,
     has_conjunct,
@@ -45,6 +49,7 @@ from refactor.plan import FileChange, Plan, apply_edits
 from refactor.project import Needs, Project
 from refactor.sources import PLATFORM_TAGS, build_expr
 from refactor.table import count
+from refactor.typed import TypedView
 
 NAME = "guard-with-tag"
 _Refuse = Unguardable  # this feature cannot be guarded safely; the message says why
@@ -246,6 +251,20 @@ class _Index:
         """Build tags of the module's constraints -> files whose constraint names them."""
         return self.sources.tags_in_use()
 
+    def views(self, feat: _Feature) -> list[TypedView | None]:
+        """The typed views of the feature's targets (none when the project has no typed view)."""
+        if Needs.TYPED not in self.project.needs:
+            return []
+        return [self.project.typed.get(h.target) for h in feat.hits]
+
+    def mains(self, feat: _Feature) -> list[tuple[str, list[GoFile]]]:
+        """Each target's main package: import path and files."""
+        out: dict[str, list[GoFile]] = {}
+        for h in feat.hits:
+            main = self.project.graphs[h.target].main
+            out.setdefault(main.import_path, [self.file(main.dir, f) for f in main.files])
+        return list(out.items())
+
 
 # ---------------------------------------------------------------------------------------------------------
 # Tags
@@ -332,8 +351,18 @@ def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existin
                           "or blank import registers it: split-package cuts this without a build tag")
         changes: list[tuple[str, bytes | None, bytes | None]] = []
         notes: list[str] = []
+        lost: dict[str, str] = {}
         for site in feat.sites:
-            changes.extend(_guard_site(index, site, feat, tag, name, notes))
+            changes.extend(_guard_site(index, site, feat, tag, name, notes, lost))
+        kept = [h for h in feat.hits if index.project.graphs[h.target].main.import_path not in lost]
+        if not kept:
+            raise _Refuse("; ".join(dict.fromkeys(lost.values())))
+        for h in feat.hits:
+            if h not in kept:
+                notes.append(f"{h.target.label} is not built with -tags {tag}: "
+                             f"{lost[index.project.graphs[h.target].main.import_path]}.")
+        feat = _Feature(q=feat.q, sites=feat.sites, hits=kept)
+        targets = tuple(h.target for h in feat.hits)
     except _Refuse as exc:
         return Refusal(strategy=NAME, targets=targets, summary=summary, reason=str(exc),
                        estimated_bytes=feat.bytes)
@@ -459,9 +488,11 @@ def _local_name(f: GoFile, import_path: str, pkg_name: str) -> str | None:
 # Guarding one site
 
 
-def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str, notes: list[str]
-                ) -> Iterator[tuple[str, bytes | None, bytes | None]]:
-    """The file changes for one package: guard edits, moved blank imports, new or updated stubs."""
+def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str, notes: list[str],
+                lost: dict[str, str]) -> Iterator[tuple[str, bytes | None, bytes | None]]:
+    """The file changes for one package: guard edits, moved blank imports, new or updated stubs, each
+    stub checked against what the rest of the build needs (the typed view's facts where there is one).
+    lost gets the main packages that call a stub on every run (not to be built with the tag)."""
     all_files = index.dir_files(site.dir)
     by_name = {os.path.basename(f.path): f for f in all_files}
     feature = [by_name[n] for n in site.files]
@@ -472,10 +503,19 @@ def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str,
             and not _ignored(f)]
     importers = [f for f in index.importing(site.import_path) if os.path.dirname(
         os.path.join(index.root, f.path)) != site.dir or f.package != site.name]
-    need_names, need_fields, startup = _references(rest, importers, site)
+    local_importers = [(f, local) for f in importers
+                       if (local := _local_name(f, site.import_path, site.name)) is not None]
+    need = demand(site.import_path, site.name, rest, local_importers, index.views(feat),
+                  skip_files={f.path for f in all_files if os.path.basename(f.path) in skip},
+                  main_files=index.mains(feat))
+    if need.typed:
+        notes.append(f"What the rest of the build uses of {', '.join(site.files)} was type-checked (go/types).")
+    elif index.project.typed:
+        notes.append(f"No type-checked view of {site.import_path}: what the rest uses of it is read by name.")
     taken = {d.name for f in all_files for d in f.decls}
     repaired: dict[str, tuple[GoFile, GoFile]] = {}  # path -> (stub, its repair so far): one stub may
     # stand in for several feature files, repaired in turn
+    written: list[tuple[str, bytes]] = []
     for real in feature:
         base = os.path.basename(real.path)
         blank = [i for i in real.imports if i.name == "_" and i.path in heavy]
@@ -487,62 +527,50 @@ def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str,
         if guarded != real.src:
             yield real.path, real.src, guarded
         gen = StubWriter(real, all_files, heavy, tag, name, taken, package_names=index.sources.package_names,
-                         users=[*rest, *importers])
-        blocks = gen.blocks(need_names, need_fields)
-        failing = sorted(b.name for b in blocks if b.kind == "func" and b.name in startup)
-        if failing:
-            raise _Refuse(f"{real.path}: {', '.join(failing)} run(s) when the program starts (from an init "
-                          "function or a package variable); its stub fails, so the slim build could not "
-                          "start: this file is not an optional feature")
+                         users=[*rest, *importers], need=need)
+        blocks = gen.blocks(need.names, need.selectors, need.methods)
+        _refuse_running(real, blocks, need, lost)
         stub = stubs[base]
         if stub is not None:
             current = repaired.get(stub.path, (stub, stub))[1]
             repaired[stub.path] = stub, parse_file(stub.path, repair_stub(current, gen, blocks, tag, notes))
         elif blocks:
             taken.add(gen.err_var)
-            yield _stub_path(index, site, base, tag), None, gen.render(blocks)
-    for path, (original, fixed) in repaired.items():
-        if fixed.src != original.src:
-            yield path, original.src, fixed.src
+            written.append((_stub_path(index, site, base, tag), gen.render(blocks)))
+    # every stub is checked against the files the slim build compiles with it before it is proposed
+    new_stubs = [parse_file(path, text) for path, text in written]
+    fixed = [f for _, f in repaired.values()]
+    for stub_file in [*new_stubs, *fixed]:
+        others = [f for f in (*rest, *new_stubs, *fixed) if f is not stub_file]
+        src = check_stub(stub_file, others)
+        original = next((o for o, f in repaired.values() if f is stub_file), None)
+        if original is None:
+            yield stub_file.path, None, src
+        elif src != original.src:
+            yield stub_file.path, original.src, src
+
+
+def _refuse_running(real: GoFile, blocks: Sequence[StubBlock], need: Demand, lost: dict[str, str]) -> None:
+    """Refuse a stub of code that runs whatever the user asks when the program starts (from an init
+    function or a package variable's initializer); note in lost each main package that calls a stub on
+    every run of main (its binary is not built with the tag)."""
+    funcs = [b for b in blocks if b.kind in ("func", "method")]
+    keys = {b.key for b in funcs}
+    failing = sorted(k for k in keys if k in need.startup)
+    if failing:
+        where = need.startup[failing[0]]
+        raise _Refuse(f"{real.path}: {', '.join(failing)} run(s) when the program starts ({where}); its stub "
+                      "fails, so the slim build could not start: this file is not an optional feature")
+    for main, calls in need.main_path.items():
+        on_path = sorted(b.name for b in funcs if b.kind == "func" and b.name in calls)
+        if on_path and main not in lost:
+            chain = " -> ".join((*calls[on_path[0]], on_path[0]))
+            lost[main] = (f"{real.path}: {', '.join(on_path)} is called on every run ({chain}); its stub fails, "
+                          "so that binary would lose what it runs for")
 
 
 def _ignored(f: GoFile) -> bool:
     return f.constraint is not None and f.constraint.expr is not None and f.constraint.expr.strip() == "ignore"
-
-
-def _references(rest: Sequence[GoFile], importers: Sequence[GoFile], site: _Site
-                ) -> tuple[set[str], set[str], set[str]]:
-    """Names the rest of the package uses unqualified, selector names (methods) used anywhere, and the
-    names used by code that runs whenever the package is linked: init functions and var initializers
-    that call (a call from main may sit behind a flag; it is not counted)."""
-    names: set[str] = set()
-    fields: set[str] = set()
-    startup: set[str] = set()
-
-    for f in rest:
-        for d in f.decls:
-            used = {r.name for r in d.refs if r.qualifier is None}
-            names.update(used)
-            names.update(d.universe_refs)
-            if d.kind == "init" or d.side_effects:
-                startup |= _called(f.src[d.start:d.end].decode("utf-8", "replace"), "", used)
-        fields |= f.selectors()
-    for f in importers:
-        local = _local_name(f, site.import_path, site.name)
-        if local is None:
-            continue
-        for d in f.decls:
-            used = {r.name for r in d.refs if r.qualifier == local}
-            names.update(used)
-            if d.kind == "init" or d.side_effects:
-                startup |= _called(f.src[d.start:d.end].decode("utf-8", "replace"), local + ".", used)
-        fields |= f.selectors()
-    return names, fields, startup
-
-
-def _called(text: str, prefix: str, names: set[str]) -> set[str]:
-    """The names text calls (`prefix+name(`), not only mentions (a function value registered for later)."""
-    return {n for n in names if re.search(rf"(?<![\w.]){re.escape(prefix + n)}\s*\(", text)}
 
 
 def _stub_path(index: _Index, site: _Site, base: str, tag: str) -> str:
