@@ -367,13 +367,13 @@ def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags
     and configuration; pass one to `gotrim apply`.
     """
     from refactor import report
-    from refactor.suggest import filtered, strategies_named, suggestions
+    from refactor.suggest import filtered, needs_of, strategies_named, suggestions
 
     fmt = "json" if as_json else fmt
     quiet = fmt != "table" and output is None
     strategies = strategies_named(strategy_names)
     with load_progress(quiet) as progress:
-        project = _project(repo, mains, platforms, tags, cgo, Needs.SUGGEST,
+        project = _project(repo, mains, platforms, tags, cgo, Needs.SUGGEST | needs_of(strategies),
                            warm=[s.warm for s in strategies if s.warm is not None], progress=progress,
                            reuse=not no_cache, remember=True, **overrides(package_names, guard_tags))
     found = suggestions(project, strategies, progress_for(quiet), use_cache=not no_cache)
@@ -447,14 +447,14 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
     """
     from refactor.apply import apply as apply_candidate
     from refactor.apply import branch_name, check_branch
-    from refactor.suggest import find, strategies_named, suggestions
+    from refactor.suggest import find, needs_of, strategies_named, suggestions
 
     strategies = strategies_named(strategy_names)
     if branch is not None and not dry_run:
         check_branch(repo.resolve(), branch)  # before any build
     say = progress_for(False)
     with load_progress(False) as progress:
-        project = _project(repo, mains, platforms, tags, cgo, Needs.SUGGEST,
+        project = _project(repo, mains, platforms, tags, cgo, Needs.SUGGEST | needs_of(strategies),
                            warm=[s.warm for s in strategies if s.warm is not None], progress=progress,
                            reuse=True, remember=True, **overrides(package_names, guard_tags))
     candidate = find(suggestions(project, strategies, say), candidate_id)

@@ -31,6 +31,7 @@ import jinja2
 from refactor.edit import add_constraint, add_import, go_quote, or_constraint, remove_unused_imports
 from refactor.errors import EditError, GotrimError, SourceError
 from refactor.gosource import (
+    UNIVERSE,
     BuildExpr,
     Decl,
     DeclSyntax,
@@ -151,20 +152,26 @@ def file_expr(f: GoFile) -> BuildExpr | None:
 def existing_stub(real: GoFile, files: Sequence[GoFile], skip: Iterable[str] = ()) -> GoFile | None:
     """A file of the package whose whole constraint (name suffix and build line) is the negation of
     real's: the stub for other builds, as `feature_other.go` (`//go:build !linux`) is for
-    `feature_linux.go` (test files and files named in skip left out). A file whose name carries a
-    GOOS/GOARCH suffix cannot take the tag OR-ed into its constraint, so it is not one."""
+    `feature_linux.go`, and declares some of real's names (the one that declares most). Test files,
+    files named in skip, and files whose name carries a GOOS/GOARCH suffix (the tag cannot be OR-ed
+    into their constraint) are not stubs."""
     x = file_expr(real)
     if x is None:
         return None
     skipped = set(skip)
+    names = {d.key for d in real.decls if d.kind != "init" and d.name != "_"}
+    best: tuple[int, GoFile] | None = None
     for f in files:
         base = os.path.basename(f.path)
         if base in skipped or base.endswith("_test.go") or f.package != real.package or name_expr(base):
             continue
         y = file_expr(f)
-        if y is not None and negates(x, y):
-            return f
-    return None
+        if y is None or not negates(x, y):
+            continue
+        shared = len(names & {d.key for d in f.decls})
+        if shared and (best is None or shared > best[0]):
+            best = shared, f  # the one that declares most of real's names (check_other.go is no stub of probe_linux.go)
+    return best[1] if best else None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -309,16 +316,18 @@ class Demand:
 
 def demand(site: str, site_name: str, rest: Sequence[GoFile], importers: Sequence[tuple[GoFile, str]],
            views: Sequence[TypedView | None], skip_files: Iterable[str] = (),
-           main_files: Sequence[tuple[str, Sequence[GoFile]]] = ()) -> Demand:
+           main_files: Sequence[tuple[str, Sequence[GoFile]]] = (), edited: Iterable[str] = ()) -> Demand:
     """What the rest of the build needs of package site's guarded files.
 
     rest: the package's other files; importers: (file, the local name it imports site by) of other
     packages; views: the typed views of the targets (None where there is none); skip_files: paths whose
     declarations do not count (the guarded files and their stubs); main_files: each target's main
-    package (import path, files), for what main calls on every run.
+    package (import path, files), for what main calls on every run; edited: paths of files changed
+    since the typed view was made (read by name).
     """
     out = Demand()
     skipped = set(skip_files)
+    changed = set(edited)
     covered: set[str] = set()
     ok = bool(views) and all(v is not None for v in views)
     for view in views:
@@ -331,7 +340,7 @@ def demand(site: str, site_name: str, rest: Sequence[GoFile], importers: Sequenc
             if not p.ok:
                 continue
             for td in p.decls:
-                if td.file in skipped:
+                if td.file in skipped or td.file in changed:
                     continue
                 covered.add(td.file)
                 _typed_demand(out, site, td)
@@ -423,13 +432,14 @@ class StubWriter:
     def __init__(self, real: GoFile, package_files: Sequence[GoFile], heavy: frozenset[str], tag: str,
                  feature: str, taken: set[str], *, package_names: Mapping[str, str] | None = None,
                  message: str = "", err_name: str = "", users: Sequence[GoFile] = (),
-                 need: Demand | None = None) -> None:
+                 need: Demand | None = None, fixed: Mapping[str, tuple[str, frozenset[str]]] | None = None) -> None:
         self.real = real
         self.heavy = heavy
         self.tag = tag
         self.feature = feature
         self.users = users
         self.need = need
+        self.fixed = dict(fixed or {})  # name -> (stub text, imports): written by the caller (registry helpers)
         names = dict(package_names or {})
         self.locals = {i.local_name(names.get(i.path) or guess_package_name(i.path)): i.path
                        for i in real.imports if i.name not in ("_", ".")}
@@ -504,6 +514,10 @@ class StubWriter:
 
     def block(self, d: Decl) -> StubBlock:
         """The stub text of one declaration."""
+        if d.name in self.fixed and d.kind == "func":
+            text, imports = self.fixed[d.name]
+            self.imports |= imports
+            return StubBlock(d.key, d.name, d.kind, text)
         try:
             syn = decl_syntax(self.real, d)
         except SourceError as exc:
@@ -681,6 +695,11 @@ def repair_stub(stub: GoFile, gen: StubWriter, blocks: Sequence[StubBlock], tag:
     src = or_term(stub, tag)
     fixed = parse_file(stub.path, src)
     have = {d.key: d for d in fixed.decls}
+    # the stub's own error (`var errNoProbe = errors.New(...)`) serves its other builds too: rewritten
+    # functions return it rather than one that names the tag
+    own_err = next((d.name for d in fixed.decls if d.kind == "var" and re.search(
+        r"=\s*(errors\.New|fmt\.Errorf)\(", fixed.src[d.spec_start:d.spec_end].decode("utf-8", "replace"))), None)
+    err_ref = re.compile(rf"\b{re.escape(gen.err_var)}\b")
     edits: list[tuple[int, int, str]] = []
     missing: list[StubBlock] = []
     rewritten = False
@@ -700,7 +719,8 @@ def repair_stub(stub: GoFile, gen: StubWriter, blocks: Sequence[StubBlock], tag:
         if sig == b.signature:
             continue
         if sig[:2] != b.signature[:2] or sig[3] != b.signature[3]:
-            edits.append((d.start, d.end, b.text))
+            body = "\n".join(ln for ln in b.text.split("\n") if not ln.startswith("//"))  # its doc stays
+            edits.append((d.spec_start, d.spec_end, err_ref.sub(own_err, body) if own_err else body))
             rewritten = True
             notes.append(f"{stub.path}: {d.key} had drifted from {gen.real.path} ({_sig_text(sig)} vs "
                          f"{_sig_text(b.signature)}); it is written again from the real signature.")
@@ -715,7 +735,7 @@ def repair_stub(stub: GoFile, gen: StubWriter, blocks: Sequence[StubBlock], tag:
         src = src.rstrip(b"\n") + b"\n" + "".join("\n" + b.text + "\n" for b in missing).encode()
     if missing or rewritten:
         text = src.decode("utf-8", "replace")
-        if gen.uses_err and not re.search(rf"\b{re.escape(gen.err_var)}\s*=", text):
+        if gen.uses_err and err_ref.search(text) and not re.search(rf"\b{re.escape(gen.err_var)}\s*=", text):
             src = src.rstrip(b"\n") + f"\n\nvar {gen.err_var} = errors.New({go_quote(gen.message)})\n".encode()
         needs = sorted(gen.imports | ({"errors"} if gen.uses_err else set()))
         for path in needs:
@@ -751,6 +771,302 @@ def check_stub(stub: GoFile, package_files: Sequence[GoFile]) -> bytes:
     if _EMBED.search(src.decode("utf-8", "replace")) and not any(i.path == "embed" for i in stub.imports):
         raise Unguardable(f"{stub.path}: the stub copies a //go:embed directive but does not import embed")
     return src
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Registries: a stub must never leave a nil (or a failing function) in a table of commands or handlers
+
+
+@dataclass
+class Registrations:
+    """What moving the registrations of a guarded file's declarations changed.
+
+    files: the registry files' new sources by path; real: the guarded file's new source (helpers and
+    init functions added); stubs: stub text of each helper the rest now calls (name -> (text, imports));
+    moved: one line per registration moved, for the explanation.
+    """
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    real: bytes = b""
+    stubs: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
+    moved: list[str] = field(default_factory=list)
+
+
+def _idents(src: bytes, node: Node) -> set[str]:
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type in ("identifier", "type_identifier"):
+            out.add(node_text(src, n))
+        stack.extend(n.named_children)
+    return out
+
+
+def _line_bounds(src: bytes, start: int, end: int) -> tuple[int, int] | None:
+    """[line start, next line start) around [start, end) with the element's comma and a trailing comment,
+    when nothing else shares those lines; None otherwise."""
+    ls = src.rfind(b"\n", 0, start) + 1
+    if src[ls:start].strip():
+        return None
+    le = src.find(b"\n", end)
+    le = len(src) if le < 0 else le
+    tail = src[end:le].strip()
+    if tail not in (b"", b",") and not tail.lstrip(b",").strip().startswith(b"//"):
+        return None
+    return ls, min(le + 1, len(src))
+
+
+def move_registrations(real: GoFile, files: Sequence[GoFile], feature: str, tag: str, taken: set[str]
+                       ) -> Registrations:
+    """Move what registers real's declarations in the rest of its package into real itself, so that the
+    slim build lacks the entries instead of holding a stub's nil or failing function:
+
+    - an element of a slice literal (`[]*command{versionCmd, serveCmd, echoCmd}`) is returned by a
+      helper that real declares and its stub declares returning nil; the literal appends what the
+      helper returns at the element's place, so the full build keeps its order;
+    - an entry of a package-level map variable's literal moves into an init function of real;
+    - a call statement of an init function that passes one of real's declarations (`register(pingHook)`)
+      moves into an init function of real.
+
+    files: the other files of real's package (tests left out). Unguardable when a registration cannot
+    move (it uses local variables, a map built inside a function, an array literal, a map read while the
+    package initializes).
+    """
+    mover = _Mover(real, files, feature, tag, taken)
+    if mover.names:
+        for f in files:
+            mover.file(f)
+    return mover.result()
+
+
+class _Mover:
+    """The state of move_registrations: helpers and init lines for real, edits per registry file."""
+
+    def __init__(self, real: GoFile, files: Sequence[GoFile], feature: str, tag: str, taken: set[str]) -> None:
+        self.real = real
+        self.files = files
+        self.feature = feature
+        self.tag = tag
+        self.taken = taken
+        self.names = {d.name for d in real.decls if d.kind in ("func", "var", "type") and d.name != "_"}
+        self.package_names = {d.name for f in (real, *files) for d in f.decls} | set(UNIVERSE)
+        self.helpers: list[str] = []
+        self.inits: list[str] = []
+        self.need_imports: dict[str, str | None] = {}  # path -> import name, for real
+        self.out = Registrations(real=real.src)
+
+    def usable(self, f: GoFile, node: Node, where: str) -> None:
+        """Refuse a registration that uses local names (it could not move); note the imports it needs."""
+        imports = {i.local_name(guess_package_name(i.path)): i for i in f.imports if i.name not in ("_", ".")}
+        for ident in sorted(_idents(f.src, node)):
+            if ident in imports:
+                self.need_imports[imports[ident].path] = imports[ident].name
+            elif ident not in self.package_names:
+                raise Unguardable(f"{f.path}: {where} registers {self.feature} code with "
+                                  f"`{node_text(f.src, node)}`, which uses {ident}, not a package-level name: move "
+                                  f"the registration into {os.path.basename(self.real.path)} by hand first")
+
+    def file(self, f: GoFile) -> None:
+        src = f.src
+        edits: list[tuple[int, int, bytes]] = []
+        for d in f.decls:
+            if d.kind not in ("var", "func", "method", "init"):
+                continue
+            if not ({r.name for r in d.refs if r.qualifier is None} & self.names):
+                continue
+            node = decl_node(f, d)
+            for lit in _composite_literals(node):
+                edits += self.literal(f, d, node, lit)
+            if d.kind == "init":
+                edits += self.init(f, d, node)
+        if edits:
+            new = src
+            for s_, e_, t_ in sorted(edits, reverse=True):
+                new = new[:s_] + t_ + new[e_:]
+            self.out.files[f.path] = new
+
+    def literal(self, f: GoFile, d: Decl, spec: Node, lit: Node) -> list[tuple[int, int, bytes]]:
+        src = f.src
+        typ = lit.child_by_field_name("type")
+        body = lit.child_by_field_name("body")
+        if typ is None or body is None:
+            return []
+        elems = [c for c in body.named_children if c.type in ("literal_element", "keyed_element")]
+        hit = [e for e in elems if _idents(src, e) & self.names]
+        if not hit:
+            return []
+        lt = node_text(src, typ)
+        real = os.path.basename(self.real.path)
+        if typ.type == "slice_type":
+            if any(e.type == "keyed_element" for e in elems):
+                raise Unguardable(f"{f.path}: {d.key} has a keyed slice literal registering {self.feature} code")
+            idx = [elems.index(e) for e in hit]
+            if idx != list(range(idx[0], idx[-1] + 1)):
+                raise Unguardable(f"{f.path}: {d.key} registers {self.feature} code at several places of one "
+                                  "literal; group those entries first")
+            for e in hit:
+                self.usable(f, e, d.key)
+            self.usable(f, typ, d.key)
+            helper = _free_name(f"{_lower_camel(self.feature)}{_upper_first(d.name)}", self.taken)
+            self.taken.add(helper)
+            entries = ", ".join(node_text(src, e) for e in hit)
+            self.helpers.append(f"// {helper} returns the entries of {d.name} that the {self.feature} feature "
+                                f"adds;\n// builds with -tags {self.tag} have none.\nfunc {helper}() {lt} {{\n"
+                                f"\treturn {lt}{{{entries}}}\n}}")
+            imports = {i.local_name(guess_package_name(i.path)): i.path for i in f.imports}
+            self.out.stubs[helper] = (f"// {helper} adds nothing: the {self.feature} feature is not built in.\n"
+                                      f"func {helper}() {lt} {{\n\treturn nil\n}}",
+                                      frozenset(imports[q] for q in _idents(src, typ) if q in imports))
+            self.out.moved.append(f"{f.path}: {entries} in {d.name} now come{'s' if len(hit) == 1 else ''} from "
+                                  f"{helper} in {real}, which the slim build stubs to return none")
+            return [(lit.start_byte, lit.end_byte,
+                     _split_literal(src, lit, lt, elems, idx[0], idx[-1], helper).encode())]
+        if typ.type != "map_type":
+            raise Unguardable(f"{f.path}: {d.key} registers {self.feature} code in a "
+                              f"{typ.type.replace('_', ' ')} literal; only slices and package-level maps are moved")
+        if d.kind != "var" or not _is_value_of(lit, spec):
+            raise Unguardable(f"{f.path}: {d.key} builds a map that registers {self.feature} code; make it a "
+                              "package-level variable first")
+        readers = [g.key for h in (self.real, *self.files) for g in h.decls if g.key != d.key and g.kind == "var"
+                   and any(r.qualifier is None and r.name == d.name for r in g.refs)]
+        if readers:
+            raise Unguardable(f"{f.path}: {d.name} registers {self.feature} code and is read while the package "
+                              f"initializes ({readers[0]}): an init function could not add the entry in time")
+        edits = []
+        keys = []
+        for e in hit:
+            self.usable(f, e, d.key)
+            key = e.child_by_field_name("key")
+            value = e.child_by_field_name("value")
+            if key is None or value is None:
+                raise Unguardable(f"{f.path}: {d.key} has an entry without a key")
+            keys.append(node_text(src, key))
+            self.inits.append(f"\t{d.name}[{node_text(src, key)}] = {node_text(src, value)}")
+            edits.append(_element_removal(src, e))
+        self.out.moved.append(f"{f.path}: the {', '.join(keys)} entr{'y' if len(hit) == 1 else 'ies'} of {d.name} "
+                              f"move{'s' if len(hit) == 1 else ''} to an init function of {real}")
+        return edits
+
+    def init(self, f: GoFile, d: Decl, node: Node) -> list[tuple[int, int, bytes]]:
+        src = f.src
+        body = node.child_by_field_name("body")
+        stmts = [s for lst in (body.named_children if body is not None else []) if lst.type == "statement_list"
+                 for s in lst.named_children]
+        inside = _composite_literals(node)
+        moved = [s for s in stmts if _idents(src, s) & self.names
+                 and not any(s.start_byte <= lit.start_byte < s.end_byte for lit in inside)]
+        edits: list[tuple[int, int, bytes]] = []
+        for s in moved:
+            if s.type != "expression_statement":
+                raise Unguardable(f"{f.path}: an init function uses {self.feature} code in "
+                                  f"`{node_text(src, s)}`, which is not a call statement")
+            self.usable(f, s, "an init function")
+            self.inits.append("\t" + node_text(src, s))
+            rng = _line_bounds(src, s.start_byte, s.end_byte) or (s.start_byte, s.end_byte)
+            edits.append((rng[0], rng[1], b""))
+            later = [x for x in stmts if x.start_byte > s.end_byte and x not in moved]
+            note = " (what follows it in that init function now runs before it)" if later else ""
+            self.out.moved.append(f"{f.path}: `{node_text(src, s)}` moves to an init function of "
+                                  f"{os.path.basename(self.real.path)}{note}")
+        if moved and len(moved) == len(stmts):  # nothing left: the init function goes
+            rng = _line_bounds(src, d.start, d.end) or (d.start, d.end)
+            return [(rng[0], rng[1], b"")]
+        return edits
+
+    def result(self) -> Registrations:
+        if not self.helpers and not self.inits:
+            return self.out
+        add = "".join(f"\n{h}\n" for h in self.helpers)
+        if self.inits:
+            add += "\nfunc init() {\n" + "\n".join(self.inits) + "\n}\n"
+        src = self.real.src.rstrip(b"\n") + b"\n" + add.encode()
+        for path, alias in sorted(self.need_imports.items()):
+            f = parse_file(self.real.path, src)
+            if any(i.path == path for i in f.imports):
+                continue
+            more, _ = add_import(f, path, alias if alias not in (None, guess_package_name(path)) else None)
+            src = apply_edits(src, more)
+        self.out.real = src
+        return self.out
+
+
+def _composite_literals(node: Node) -> list[Node]:
+    """The outermost slice, array and map literals inside node (found inside struct literals too: a
+    registry's elements move whole)."""
+    out: list[Node] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "composite_literal":
+            typ = n.child_by_field_name("type")
+            if typ is not None and typ.type in ("slice_type", "array_type", "implicit_length_array_type",
+                                                "map_type"):
+                out.append(n)
+                continue
+        stack.extend(n.named_children)
+    return sorted(out, key=lambda n: n.start_byte)
+
+
+def _is_value_of(lit: Node, spec: Node) -> bool:
+    value = spec.child_by_field_name("value")
+    return value is not None and value.named_child_count == 1 and value.named_children[0] == lit
+
+
+def _element_removal(src: bytes, e: Node) -> tuple[int, int, bytes]:
+    rng = _line_bounds(src, e.start_byte, e.end_byte)
+    if rng is not None:
+        return rng[0], rng[1], b""
+    end = e.end_byte
+    while end < len(src) and src[end:end + 1] in (b" ", b"\t"):
+        end += 1
+    if src[end:end + 1] == b",":
+        end += 1
+        while end < len(src) and src[end:end + 1] == b" ":
+            end += 1
+    return e.start_byte, end, b""
+
+
+def _split_literal(src: bytes, lit: Node, lt: str, elems: Sequence[Node], first: int, last: int, helper: str) -> str:
+    """The slice literal with elems[first..last] replaced by what helper() returns, in place."""
+    before = elems[:first]
+    after = elems[last + 1:]
+    multi = b"\n" in src[lit.start_byte:lit.end_byte]
+
+    def literal(items: Sequence[Node]) -> str:
+        if not multi:
+            return f"{lt}{{{', '.join(node_text(src, e) for e in items)}}}"
+        a = _line_bounds(src, items[0].start_byte, items[0].end_byte)
+        b = _line_bounds(src, items[-1].start_byte, items[-1].end_byte)
+        if a is None or b is None:
+            return f"{lt}{{\n" + "".join(f"\t{node_text(src, e)},\n" for e in items) + "}"
+        return f"{lt}{{\n" + src[a[0]:b[1]].decode("utf-8", "replace") + "}"
+
+    call = f"{helper}()"
+    if not before and not after:
+        return call
+    if not before:
+        return f"append({call}, {literal(after)}...)"
+    if not after:
+        return f"append({literal(before)}, {call}...)"
+    return f"append(append({literal(before)}, {call}...), {literal(after)}...)"
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    out, n = name, 1
+    while out in taken:
+        n += 1
+        out = f"{name}{n}"
+    return out
+
+
+def _lower_camel(name: str) -> str:
+    c = camel(name)
+    return c[:1].lower() + c[1:] if not c.isupper() else c.lower()
+
+
+def _upper_first(name: str) -> str:
+    return name[:1].upper() + name[1:]
 
 
 def guard_import(project: Project, pkg: Package, imported: str, tag: str, *, feature: str, message: str,

@@ -42,6 +42,7 @@ from refactor.guard import (
     expr_tags,
     has_conjunct,
     has_disjunct,
+    move_registrations,
     name_suffix,
     repair_stub,
 )
@@ -505,31 +506,48 @@ def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str,
         os.path.join(index.root, f.path)) != site.dir or f.package != site.name]
     local_importers = [(f, local) for f in importers
                        if (local := _local_name(f, site.import_path, site.name)) is not None]
+    taken = {d.name for f in all_files for d in f.decls}
+    # Registrations of the feature's declarations in the rest of the package move into the feature's
+    # files first (a stub must not leave a nil in a table): the rest is then read as it will be.
+    originals = {f.path: f for f in rest}
+    moved: dict[str, GoFile] = {}  # feature file path -> with the registrations it received
+    fixed: dict[str, dict[str, tuple[str, frozenset[str]]]] = {}
+    for real in feature:
+        if _blank_feature(real, heavy):
+            continue
+        reg = move_registrations(real, [f for f in rest if not f.path.endswith("_test.go")], name, tag, taken)
+        if reg.files:
+            rest = [parse_file(f.path, reg.files[f.path]) if f.path in reg.files else f for f in rest]
+        moved[real.path] = parse_file(real.path, reg.real)
+        fixed[real.path] = reg.stubs
+        notes.extend(reg.moved)
+    edited = {f.path for f in rest if f.src != originals[f.path].src}
     need = demand(site.import_path, site.name, rest, local_importers, index.views(feat),
                   skip_files={f.path for f in all_files if os.path.basename(f.path) in skip},
-                  main_files=index.mains(feat))
+                  main_files=index.mains(feat), edited=edited)
     if need.typed:
         notes.append(f"What the rest of the build uses of {', '.join(site.files)} was type-checked (go/types).")
     elif index.project.typed:
         notes.append(f"No type-checked view of {site.import_path}: what the rest uses of it is read by name.")
-    taken = {d.name for f in all_files for d in f.decls}
+    for path in sorted(edited):
+        yield path, originals[path].src, next(f.src for f in rest if f.path == path)
     repaired: dict[str, tuple[GoFile, GoFile]] = {}  # path -> (stub, its repair so far): one stub may
     # stand in for several feature files, repaired in turn
     written: list[tuple[str, bytes]] = []
-    for real in feature:
-        base = os.path.basename(real.path)
-        blank = [i for i in real.imports if i.name == "_" and i.path in heavy]
-        heavy_named = [i for i in real.imports if i.name != "_" and i.path in heavy]
-        if blank and not heavy_named and any(d.kind != "init" for d in real.decls):
-            yield from _move_blank_imports(index, site, real, blank, tag, name)
+    for original in feature:
+        base = os.path.basename(original.path)
+        if _blank_feature(original, heavy):
+            blank = [i for i in original.imports if i.name == "_" and i.path in heavy]
+            yield from _move_blank_imports(index, site, original, blank, tag, name)
             continue
+        real = moved[original.path]
         guarded = and_term(real, "!" + tag)
-        if guarded != real.src:
-            yield real.path, real.src, guarded
+        if guarded != original.src:
+            yield real.path, original.src, guarded
         gen = StubWriter(real, all_files, heavy, tag, name, taken, package_names=index.sources.package_names,
-                         users=[*rest, *importers], need=need)
+                         users=[*rest, *importers], need=need, fixed=fixed[real.path])
         blocks = gen.blocks(need.names, need.selectors, need.methods)
-        _refuse_running(real, blocks, need, lost)
+        _refuse_running(real, [b for b in blocks if b.name not in fixed[real.path]], need, lost)
         stub = stubs[base]
         if stub is not None:
             current = repaired.get(stub.path, (stub, stub))[1]
@@ -539,15 +557,15 @@ def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str,
             written.append((_stub_path(index, site, base, tag), gen.render(blocks)))
     # every stub is checked against the files the slim build compiles with it before it is proposed
     new_stubs = [parse_file(path, text) for path, text in written]
-    fixed = [f for _, f in repaired.values()]
-    for stub_file in [*new_stubs, *fixed]:
-        others = [f for f in (*rest, *new_stubs, *fixed) if f is not stub_file]
+    repairs = [f for _, f in repaired.values()]
+    for stub_file in [*new_stubs, *repairs]:
+        others = [f for f in (*rest, *new_stubs, *repairs) if f is not stub_file]
         src = check_stub(stub_file, others)
-        original = next((o for o, f in repaired.values() if f is stub_file), None)
-        if original is None:
+        before = next((o for o, f in repaired.values() if f is stub_file), None)
+        if before is None:
             yield stub_file.path, None, src
-        elif src != original.src:
-            yield stub_file.path, original.src, src
+        elif src != before.src:
+            yield stub_file.path, before.src, src
 
 
 def _refuse_running(real: GoFile, blocks: Sequence[StubBlock], need: Demand, lost: dict[str, str]) -> None:
@@ -567,6 +585,13 @@ def _refuse_running(real: GoFile, blocks: Sequence[StubBlock], need: Demand, los
             chain = " -> ".join((*calls[on_path[0]], on_path[0]))
             lost[main] = (f"{real.path}: {', '.join(on_path)} is called on every run ({chain}); its stub fails, "
                           "so that binary would lose what it runs for")
+
+
+def _blank_feature(real: GoFile, heavy: frozenset[str]) -> bool:
+    """real brings the feature in only through blank imports, beside code of its own: the imports move."""
+    blank = [i for i in real.imports if i.name == "_" and i.path in heavy]
+    heavy_named = [i for i in real.imports if i.name != "_" and i.path in heavy]
+    return bool(blank) and not heavy_named and any(d.kind != "init" for d in real.decls)
 
 
 def _ignored(f: GoFile) -> bool:
@@ -610,4 +635,4 @@ def _move_blank_imports(index: _Index, site: _Site, real: GoFile, blank: Sequenc
 
 
 STRATEGY = Strategy(name=NAME, summary="Guard an optional feature's files with a build tag and stub the rest",
-                    propose=propose, needs=Needs.GRAPHS | Needs.SOURCES | Needs.SIZES)
+                    propose=propose, needs=Needs.GRAPHS | Needs.SOURCES | Needs.SIZES | Needs.TYPED)
