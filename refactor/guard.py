@@ -954,8 +954,11 @@ class _Mover:
         stmts = [s for lst in (body.named_children if body is not None else []) if lst.type == "statement_list"
                  for s in lst.named_children]
         inside = _composite_literals(node)
+        # a statement that passes one of real's declarations along registers it; one that calls it runs
+        # the feature at startup (left for the startup check to refuse)
         moved = [s for s in stmts if _idents(src, s) & self.names
-                 and not any(s.start_byte <= lit.start_byte < s.end_byte for lit in inside)]
+                 and not any(s.start_byte <= lit.start_byte < s.end_byte for lit in inside)
+                 and not any(op is None and name in self.names for op, name in _calls(src, s, branches=True))]
         edits: list[tuple[int, int, bytes]] = []
         for s in moved:
             if s.type != "expression_statement":
