@@ -53,6 +53,9 @@ from refactor.table import count
 from refactor.typed import TypedView
 
 NAME = "guard-with-tag"
+# An import of one of the module's own packages is a feature worth a tag when that package brings in at
+# least this many packages from outside the module.
+OWN_EDGE_MIN_PACKAGES = 10
 _Refuse = Unguardable  # this feature cannot be guarded safely; the message says why
 
 
@@ -172,6 +175,18 @@ def _site_sets(index: _Index, graph: BuildGraph) -> Iterator[tuple[str, list[_Si
     for q in sorted(reach_of, key=lambda r: (-len(reach_of[r]), r)):
         edges = tuple(e for e, reach in entries.items() if q in reach)
         groups.setdefault(edges, q)  # the feature is named after its widest direct import
+    # The module's own packages that bring in others' code (a command package importing the module's
+    # deploy package, which pulls cloud SDKs): guarding every import of one cuts that subtree when
+    # split-package cannot (issue 18 §5). Main packages are never the feature.
+    own: dict[str, list[Edge]] = {}
+    for p in sorted(graph.main_module_packages()):
+        for r in graph.imports(p):
+            if graph.packages[r].main_module and graph.packages[r].name != "main":
+                own.setdefault(r, []).append((p, r))
+    for r, edges in sorted(own.items()):
+        outside = [x for x in _reach(graph, r) if not graph.packages[x].main_module]
+        if len(outside) >= OWN_EDGE_MIN_PACKAGES:
+            groups.setdefault(tuple(edges), r)
     for edges, q in groups.items():
         by_pkg: dict[str, list[str]] = {}
         for p, r in edges:

@@ -122,3 +122,39 @@ def test_registrations_move_into_the_guarded_file(fixture_repo: Callable[[str], 
     assert "serve" not in slim[0].out and "formats: [text]" in slim[0].out and "hooks: 1" in slim[0].out
     assert slim[1].code == 2 and "unknown command status" in slim[1].err
     assert slim[2].out == "a\n"
+
+
+@pytest.mark.go
+def test_an_edge_between_the_modules_own_packages_is_guarded(fixture_repo: Callable[[str], Path], tmp_path: Path
+                                                            ) -> None:
+    """§5: cmd/deployer's push.go imports the module's own internal/deploy (net/http, crypto/tls in every
+    file of it): the guard goes on push.go, the slim deployer prints its plan and cannot push."""
+    root = fixture_repo("shapes")
+    cands, _ = proposals(project_for(root, ("./cmd/deployer",)))
+    c = one(cands, "cmd/deployer/push.go")
+    assert isinstance(c.details, GuardDetails) and c.details.heavy == "example.com/shapes/internal/deploy"
+    slim = check_both_variants(root, tmp_path, c, "./cmd/deployer",
+                               [[], ["-push", "http://127.0.0.1:1", "prod"]],
+                               ["example.com/shapes/internal/deploy", "net/http", "crypto/tls"])
+    assert slim[0].out == "plan: staging\n"
+    assert slim[1].code == 1 and "deploy is not built in" in slim[1].err
+
+
+def test_an_own_package_already_behind_a_tag_reuses_it(tmp_path: Path) -> None:
+    """§5: where the module already has a stub and a tag for that feature, the candidate builds with it."""
+    from tests.test_guard_with_tag import write_module
+
+    root = write_module(tmp_path / "o", {
+        "go.mod": "module example.com/o\n\ngo 1.22\n",
+        "cmd/o/main.go": "package main\n\nimport \"os\"\n\nfunc main() {\n\tif len(os.Args) > 1 {\n"
+                         "\t\t_ = push(os.Args[1])\n\t}\n}\n",
+        "cmd/o/push.go": "//go:build !o_nopush\n\npackage main\n\nimport \"example.com/o/internal/up\"\n\n"
+                         "func push(u string) error { return up.Send(u) }\n",
+        "cmd/o/push_stub.go": "//go:build o_nopush\n\npackage main\n\nimport \"errors\"\n\n"
+                              "func push(u string) error { return errors.New(\"no push\") }\n",
+        "internal/up/up.go": "package up\n\nimport \"net/http\"\n\n// Send gets u.\n"
+                             "func Send(u string) error {\n\t_, err := http.Get(u)\n\treturn err\n}\n",
+    })
+    cands, _ = proposals(project_for(root, ("./cmd/o",), Needs.WHY))
+    (c,) = cands
+    assert isinstance(c.details, GuardDetails) and c.details.existing_tag and c.variant_tags == ("o_nopush",)
