@@ -183,10 +183,10 @@ def _site_sets(index: _Index, graph: BuildGraph) -> Iterator[tuple[str, list[_Si
         for r in graph.imports(p):
             if graph.packages[r].main_module and graph.packages[r].name != "main":
                 own.setdefault(r, []).append((p, r))
-    for r, edges in sorted(own.items()):
+    for r, into in sorted(own.items()):
         outside = [x for x in _reach(graph, r) if not graph.packages[x].main_module]
         if len(outside) >= OWN_EDGE_MIN_PACKAGES:
-            groups.setdefault(tuple(edges), r)
+            groups.setdefault(tuple(into), r)
     for edges, q in groups.items():
         by_pkg: dict[str, list[str]] = {}
         for p, r in edges:
