@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -676,9 +677,14 @@ class StubWriter:
         tag: BuildExpr = ("tag", self.tag)
         constraint = format_build_expr(tag if expr is None else ("and", expr, tag))
         heavy = sorted(p for p in self.heavy if p in {i.path for i in self.real.imports})
+        real_file = os.path.basename(self.real.path)
+        intro = textwrap.wrap(
+            f"This file stands in for {real_file} in builds with -tags {self.tag}, which leave out the "
+            f"{self.feature} feature and, with it, {', '.join(heavy)}. It declares only what the rest of package "
+            f"{self.real.package} uses from {real_file}; build without the tag for the real thing.", width=96,
+            break_long_words=False, break_on_hyphens=False)
         text = _environment().get_template("guard_stub.go.j2").render(
-            constraint=constraint, real_file=os.path.basename(self.real.path), tag=self.tag,
-            feature=self.feature, heavy=", ".join(heavy), package=self.real.package, imports=specs,
+            constraint=constraint, intro=intro, package=self.real.package, imports=specs,
             err_var=self.err_var if self.uses_err else "", message=go_quote(self.message)[1:-1],
             blocks=[b.text for b in blocks],
         )

@@ -56,6 +56,8 @@ NAME = "guard-with-tag"
 # An import of one of the module's own packages is a feature worth a tag when that package brings in at
 # least this many packages from outside the module.
 OWN_EDGE_MIN_PACKAGES = 10
+# A guard whose failing stubs this many declarations of the build call is likely core code: warned about.
+CORE_CALLERS = 4
 _Refuse = Unguardable  # this feature cannot be guarded safely; the message says why
 
 
@@ -68,10 +70,14 @@ class GuardDetails(Details):
     heavy: str  # the heavy package the guard cuts
     files: tuple[str, ...]  # the guarded files, relative to the module root
     existing_tag: bool = False  # the files are already behind the tag: only the build configuration changes
+    loses: tuple[str, ...] = ()  # what the slim build loses: the declarations the targets reach, init...
+    registrations: tuple[str, ...] = ()  # registrations moved into the guarded files
+    dependency: str | None = None  # module@version of a patched dependency (deppatch), else None
 
     def for_json(self) -> dict[str, object]:
         return {"tag": self.tag, "feature": self.feature, "heavy": self.heavy, "files": list(self.files),
-                "existing_tag": self.existing_tag}
+                "existing_tag": self.existing_tag, "loses": list(self.loses),
+                "registrations": list(self.registrations), "dependency": self.dependency}
 
 
 def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
@@ -353,46 +359,80 @@ def _ident(s: str) -> str:
 # The proposal
 
 
+@dataclass
+class _Outcome:
+    """What guarding a feature's sites found besides the file changes."""
+
+    notes: list[str] = field(default_factory=list)  # lines for the explanation
+    lost: dict[str, str] = field(default_factory=dict)  # main package -> why its binary keeps the feature
+    failing: set[str] = field(default_factory=set)  # stubbed functions and methods that fail
+    callers: set[str] = field(default_factory=set)  # declarations of the rest that call them (file: key)
+    registrations: list[str] = field(default_factory=list)  # registrations moved into the guarded files
+
+
 def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existing: bool) -> Proposal:
     if existing:
         return _existing_tag_proposal(index, feat, tag)
-    targets = tuple(h.target for h in feat.hits)
     name = _feature_name(feat.q)
     where = ", ".join(f"{index.rel(os.path.join(s.dir, f))}" for s in feat.sites for f in s.files)
-    summary = f"guard {where} with -tags {tag}: drop {feat.q} ({count(len(feat.removed), 'package')})"
     try:
         uses = _target_uses(index, feat)
         if not any(uses.values()):
             raise _Refuse(f"{', '.join(h.target.label for h in feat.hits)} use nothing of {where} and no init "
                           "or blank import registers it: split-package cuts this without a build tag")
         changes: list[tuple[str, bytes | None, bytes | None]] = []
-        notes: list[str] = []
-        lost: dict[str, str] = {}
+        out = _Outcome()
         for site in feat.sites:
-            changes.extend(_guard_site(index, site, feat, tag, name, notes, lost))
-        kept = [h for h in feat.hits if index.project.graphs[h.target].main.import_path not in lost]
+            changes.extend(_guard_site(index, site, feat, tag, name, out))
+        kept = [h for h in feat.hits if index.project.graphs[h.target].main.import_path not in out.lost]
         if not kept:
-            raise _Refuse("; ".join(dict.fromkeys(lost.values())))
-        for h in feat.hits:
-            if h not in kept:
-                notes.append(f"{h.target.label} is not built with -tags {tag}: "
-                             f"{lost[index.project.graphs[h.target].main.import_path]}.")
-        feat = _Feature(q=feat.q, sites=feat.sites, hits=kept)
-        targets = tuple(h.target for h in feat.hits)
+            raise _Refuse("; ".join(dict.fromkeys(out.lost.values())))
     except _Refuse as exc:
-        return Refusal(strategy=NAME, targets=targets, summary=summary, reason=str(exc),
-                       estimated_bytes=feat.bytes)
+        return Refusal(strategy=NAME, targets=tuple(h.target for h in feat.hits),
+                       summary=_summary(where, tag, feat, []), reason=str(exc), estimated_bytes=feat.bytes)
+    for h in feat.hits:
+        if h not in kept:
+            out.notes.append(f"{h.target.label} is not built with -tags {tag}: "
+                             f"{out.lost[index.project.graphs[h.target].main.import_path]}.")
+    feat = _Feature(q=feat.q, sites=feat.sites, hits=kept)
+    uses = _target_uses(index, feat)
+    loses = sorted({u for us in uses.values() for u in us})
+    # high: the slim build only lacks what registers itself (nothing of the rest calls a failing stub);
+    # low, ranked last: the rest calls the stubs from many places, so the feature may be what the binary
+    # is for (on real code: a tool's user switching, a runtime's device filter, a program's printer)
+    warning = ""
+    if not out.failing:
+        confidence = "high"
+    elif len(out.callers) >= CORE_CALLERS:
+        confidence = "low"
+        warning = (f"the slim build stubs {', '.join(sorted(out.failing)[:4])}, which {len(out.callers)} "
+                   f"declarations of the build call ({', '.join(sorted(out.callers)[:3])}, …): it may be what "
+                   "the binary is for")
+    else:
+        confidence = "medium"
     plan = Plan(title=f"Guard the {name} feature with build tag {tag}",
                 changes=tuple(FileChange(path=p, before=b, after=a) for p, b, a in changes))
-    explanation = _explain(index, feat, tag, name, uses, notes)
+    explanation = _explain(index, feat, tag, name, uses, [*out.notes, *([f"Warning: {warning}."] if warning else [])])
     key = "|".join(f"{s.import_path}:{','.join(s.files)}" for s in feat.sites) + f"|{default_tag}"
     return Candidate(
-        id=candidate_id(NAME, key), strategy=NAME, targets=targets, summary=summary, explanation=explanation,
-        estimated_bytes=feat.bytes, confidence="medium", plan=plan, removes=tuple(sorted(feat.removed)),
-        variant_tags=(tag,),
+        id=candidate_id(NAME, key), strategy=NAME, targets=tuple(h.target for h in feat.hits),
+        summary=_summary(where, tag, feat, loses), explanation=explanation, estimated_bytes=feat.bytes,
+        confidence=confidence, plan=plan, removes=tuple(sorted(feat.removed)), variant_tags=(tag,),
+        trade_off="feature", warning=warning,
         details=GuardDetails(tag=tag, feature=name, heavy=feat.q, files=tuple(
-            index.rel(os.path.join(s.dir, f)) for s in feat.sites for f in s.files)),
+            index.rel(os.path.join(s.dir, f)) for s in feat.sites for f in s.files), loses=tuple(loses),
+            registrations=tuple(out.registrations)),
     )
+
+
+def _summary(where: str, tag: str, feat: _Feature, loses: Sequence[str]) -> str:
+    """One line: what is guarded, the tag, what leaves the build, and what the slim build loses."""
+    line = f"guard {where} with -tags {tag}: drop {feat.q} ({count(len(feat.removed), 'package')})"
+    if loses:
+        shown = [u for u in loses if u != "init"][:3] or list(loses[:1])
+        more = len(loses) - len(shown)
+        line += f"; slim build loses {', '.join(shown)}{f' and {more} more' if more > 0 else ''}"
+    return line
 
 
 def _existing_tag_proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
@@ -504,11 +544,13 @@ def _local_name(f: GoFile, import_path: str, pkg_name: str) -> str | None:
 # Guarding one site
 
 
-def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str, notes: list[str],
-                lost: dict[str, str]) -> Iterator[tuple[str, bytes | None, bytes | None]]:
+def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str, out: _Outcome
+                ) -> Iterator[tuple[str, bytes | None, bytes | None]]:
     """The file changes for one package: guard edits, moved blank imports, new or updated stubs, each
     stub checked against what the rest of the build needs (the typed view's facts where there is one).
-    lost gets the main packages that call a stub on every run (not to be built with the tag)."""
+    out gets the notes, the main packages that call a stub on every run (not to be built with the tag),
+    the failing stubs and their callers."""
+    notes = out.notes
     all_files = index.dir_files(site.dir)
     by_name = {os.path.basename(f.path): f for f in all_files}
     feature = [by_name[n] for n in site.files]
@@ -536,6 +578,7 @@ def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str,
         moved[real.path] = parse_file(real.path, reg.real)
         fixed[real.path] = reg.stubs
         notes.extend(reg.moved)
+        out.registrations.extend(reg.moved)
     edited = {f.path for f in rest if f.src != originals[f.path].src}
     need = demand(site.import_path, site.name, rest, local_importers, index.views(feat),
                   skip_files={f.path for f in all_files if os.path.basename(f.path) in skip},
@@ -562,7 +605,11 @@ def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str,
         gen = StubWriter(real, all_files, heavy, tag, name, taken, package_names=index.sources.package_names,
                          users=[*rest, *importers], need=need, fixed=fixed[real.path])
         blocks = gen.blocks(need.names, need.selectors, need.methods)
-        _refuse_running(real, [b for b in blocks if b.name not in fixed[real.path]], need, lost)
+        failing = [b for b in blocks if b.kind in ("func", "method") and b.name not in fixed[real.path]]
+        _refuse_running(real, failing, need, out.lost)
+        out.failing.update(b.key for b in failing)
+        out.callers |= _callers(rest, local_importers, {b.name for b in failing if b.kind == "func"},
+                                {b.name for b in failing if b.kind == "method"})
         stub = stubs[base]
         if stub is not None:
             current = repaired.get(stub.path, (stub, stub))[1]
@@ -600,6 +647,20 @@ def _refuse_running(real: GoFile, blocks: Sequence[StubBlock], need: Demand, los
             chain = " -> ".join((*calls[on_path[0]], on_path[0]))
             lost[main] = (f"{real.path}: {', '.join(on_path)} is called on every run ({chain}); its stub fails, "
                           "so that binary would lose what it runs for")
+
+
+def _callers(rest: Sequence[GoFile], importers: Sequence[tuple[GoFile, str]], funcs: set[str], methods: set[str]
+             ) -> set[str]:
+    """Declarations of the build (tests left out) that name a failing stub: funcs by name, methods by a
+    selector of that name."""
+    out: set[str] = set()
+    for f, local in [*((f, None) for f in rest), *importers]:
+        if f.path.endswith("_test.go"):
+            continue
+        for d in f.decls:
+            if any(r.qualifier == local and r.name in funcs for r in d.refs) or (d.selectors & methods):
+                out.add(f"{f.path}: {d.key}")
+    return out
 
 
 def _blank_feature(real: GoFile, heavy: frozenset[str]) -> bool:

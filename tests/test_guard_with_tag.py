@@ -741,3 +741,37 @@ def test_a_stub_called_on_every_run_of_main_is_not_proposed(tmp_path: Path) -> N
     assert cands == []
     assert any("Checkpoint is called on every run (main -> Checkpoint)" in r.reason for r in refusals), \
         [r.reason for r in refusals]
+
+
+def test_ranking_puts_changes_that_lose_nothing_first_at_similar_bytes() -> None:
+    from refactor.candidate import rank
+    from refactor.plan import Plan
+
+    def cand(cid: str, size: int, **kw: object) -> Candidate:
+        return Candidate(id=cid, strategy="x", targets=(), summary=cid, explanation="", estimated_bytes=size,
+                         confidence="medium", plan=Plan("t", ()), **kw)  # type: ignore[arg-type]
+
+    split = cand("split", 1000)
+    guard = cand("guard", 1100, variant_tags=("t",))
+    big_guard = cand("big-guard", 1500, variant_tags=("t",))
+    patch = cand("patch", 1100, variant_tags=("t",), trade_off="patch")
+    core = cand("core", 9000, variant_tags=("t",), warning="may be what the binary is for")
+    assert guard.cost == "feature" and split.cost == "none" and patch.cost == "patch"
+    assert [c.id for c in rank([core, patch, guard, split, big_guard])] == [
+        "big-guard", "split", "guard", "patch", "core"]
+
+
+def test_a_guards_summary_names_what_the_slim_build_loses_and_its_confidence(tmp_path: Path) -> None:
+    root = write_module(tmp_path / "t", TABLE)
+    (c,), _ = candidates(project_for(root))
+    assert "slim build loses Checkpoint" in c.summary, c.summary
+    assert isinstance(c.details, GuardDetails) and "Checkpoint" in c.details.loses
+    assert c.confidence == "medium" and c.warning == "" and c.cost == "feature"
+    # called from many places: ranked last, with a warning
+    files = dict(TABLE)
+    files["app/more.go"] = "package app\n\n" + "".join(
+        f"func Use{i}(u string) error {{ return Checkpoint(u) }}\n\n" for i in range(4))
+    root = write_module(tmp_path / "t2", files)
+    (c,), _ = candidates(project_for(root))
+    assert c.confidence == "low" and "may be what the binary is for" in c.warning
+    assert "Warning:" in c.explanation
