@@ -46,6 +46,7 @@ from refactor.gosource import (
     node_text,
     parse_build_expr,
     parse_file,
+    syntax_tree,
 )
 from refactor.graph import Package
 from refactor.plan import FileChange, apply_edits
@@ -1076,6 +1077,170 @@ def _lower_camel(name: str) -> str:
 
 def _upper_first(name: str) -> str:
     return name[:1].upper() + name[1:]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Decoupling: the rest of a build often imports a heavy package only for an enum type and its constants
+# (generated RPC code: a flag's value mapped to the enum, a field of the enum's type in an options struct
+# every build needs). A mirror of those value declarations in the module lets the guard cut the edge.
+
+_BASIC = frozenset(("bool", "string", "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16",
+                    "uint32", "uint64", "uintptr", "byte", "rune", "float32", "float64"))
+
+
+@dataclass(frozen=True)
+class Mirrored:
+    """One declaration of a heavy package that a mirror can copy: name, kind, the text to copy (a const's
+    whole group), the names it needs, and for a type its methods (mirrorable ones' texts, others' names)."""
+
+    name: str
+    kind: str
+    text: str
+    needs: frozenset[str] = frozenset()
+    methods: tuple[tuple[str, str], ...] = ()  # (name, text) of the methods a mirror copies
+    other_methods: frozenset[str] = frozenset()  # methods it cannot copy (they need the heavy code)
+
+
+def mirror_table(files: Sequence[GoFile]) -> dict[str, Mirrored]:
+    """The declarations of a package (its files) that a mirror can copy verbatim: types whose underlying
+    type is basic, const groups and map or slice literals built only from those and literals, and the
+    methods of those types that use nothing else. Nothing that names another package."""
+    decls = [(f, d) for f in files if not f.path.endswith("_test.go") for d in f.decls]
+    types = {d.name: (f, d) for f, d in decls if d.kind == "type" and _basic_type(f, d)}
+    out: dict[str, Mirrored] = {}
+    for name, (f, d) in types.items():
+        out[name] = Mirrored(name, "type", f"{_doc(f.src, d)}type {decl_syntax(f, d).whole.text}")
+    changed = True
+    while changed:  # consts and vars may need each other: grow to a fixpoint
+        changed = False
+        for f, d in decls:
+            if d.name in out or d.kind not in ("const", "var") or d.name == "_":
+                continue
+            scope = [g for g in f.decls if d.group_start is not None and g.group_start == d.group_start] \
+                if d.kind == "const" else [d]
+            if any(r.qualifier is not None for g in scope for r in g.refs):
+                continue
+            needs = {r.name for g in scope for r in g.refs} - {g.name for g in scope}
+            if not needs <= set(out):
+                continue
+            if d.kind == "var":
+                syn = decl_syntax(f, d)
+                if len(syn.names) != 1 or syn.value_composite is None or syn.value_calls or syn.value_address \
+                        or not syn.value_composite.text.startswith(("map[", "[]")):
+                    continue
+                text = f"{_doc(f.src, d)}var {syn.whole.text}"
+            elif d.group_start is not None and d.group_end is not None:
+                text = f.src[d.group_start:d.group_end].decode()
+            else:
+                text = f.src[d.start:d.end].decode()
+            out[d.name] = Mirrored(d.name, d.kind, text, frozenset(needs))
+            changed = True
+    for name, m in list(out.items()):
+        if m.kind != "type":
+            continue
+        copied: list[tuple[str, str]] = []
+        other: set[str] = set()
+        method_needs: set[str] = set()
+        for f, d in decls:
+            if d.kind != "method" or d.receiver != name:
+                continue
+            refs = {r.name for r in d.refs if r.qualifier is None} - {name}
+            if any(r.qualifier is not None for r in d.refs) or not refs <= set(out):
+                other.add(d.name)
+            else:
+                copied.append((d.name, f.src[d.start:d.end].decode()))
+                method_needs |= refs  # a copied String method needs the name map it reads
+        out[name] = Mirrored(name, "type", m.text, frozenset(method_needs), tuple(copied), frozenset(other))
+    return out
+
+
+def _basic_type(f: GoFile, d: Decl) -> bool:
+    try:
+        syn = decl_syntax(f, d)
+    except SourceError:
+        return False
+    return syn.type is not None and syn.type_kind == "type_identifier" and syn.type.text in _BASIC \
+        and syn.type_params is None
+
+
+def mirror_closure(table: Mapping[str, Mirrored], names: Iterable[str]) -> list[Mirrored]:
+    """The mirrored declarations names need, dependencies included, once each (a const group once)."""
+    want: list[str] = []
+    todo = list(names)
+    while todo:
+        n = todo.pop()
+        if n in want or n not in table:
+            continue
+        want.append(n)
+        todo.extend(table[n].needs)
+    seen: set[str] = set()
+    out = []
+    for n in sorted(want, key=lambda n: (table[n].kind != "type", n)):
+        m = table[n]
+        if m.text not in seen:
+            seen.add(m.text)
+            out.append(m)
+    return out
+
+
+def decouplable(f: GoFile, local: str, table: Mapping[str, Mirrored], converted: Iterable[str] = ()) -> bool:
+    """f uses the package it imports as local only for declarations a mirror can copy, selects none of
+    their methods that a mirror cannot copy, and (converted: types the typed view saw converted to an
+    interface in f) does not hand such a type to an interface (fmt would print it differently)."""
+    used = {r.name for d in f.decls for r in d.refs if r.qualifier == local}
+    if not used or not used <= set(table):
+        return False
+    lacking = set().union(*(table[n].other_methods for n in used if table[n].kind == "type"))
+    if lacking & f.selectors():
+        return False
+    return not (set(converted) & {n for n in used if table[n].other_methods})
+
+
+def mirror_file(package: str, source: str, mirrored: Sequence[Mirrored], feature_files: Sequence[str]) -> bytes:
+    """A file of package that mirrors source's declarations (types with their copyable methods)."""
+    parts = []
+    for m in mirrored:
+        parts.append(m.text)
+        parts.extend(text for _, text in m.methods)
+    names = ", ".join(m.name for m in mirrored if m.kind == "type") or ", ".join(m.name for m in mirrored)
+    intro = textwrap.wrap(
+        f"These declarations mirror {source}'s {names}, so that the rest of the build needs nothing of "
+        f"{source} for them; {', '.join(feature_files)} convert{'s' if len(feature_files) == 1 else ''} "
+        f"between the two where {source} is called.", width=96, break_long_words=False, break_on_hyphens=False)
+    head = "".join(f"// {line}\n" for line in intro)
+    return (f"{head}\npackage {package}\n\n" + "\n\n".join(parts) + "\n").encode()
+
+
+def convert_fields(f: GoFile, fields: Iterable[str], conversion: str) -> bytes:
+    """f's source with every read of a selector `x.F` (F in fields) wrapped as conversion(x.F): a field
+    whose type became a mirror, read by code that hands it to the heavy package. Unguardable where such a
+    field is assigned, incremented or its address taken."""
+    names = set(fields)
+    if not names:
+        return f.src
+    src = f.src
+    edits: list[tuple[int, int, bytes]] = []
+    stack = [syntax_tree(src)]
+    while stack:
+        n = stack.pop()
+        stack.extend(n.named_children)
+        if n.type != "selector_expression":
+            continue
+        field_node = n.child_by_field_name("field")
+        if field_node is None or node_text(src, field_node) not in names:
+            continue
+        parent = n.parent
+        if parent is not None and (parent.type in ("inc_statement", "dec_statement") or (
+                parent.type == "unary_expression" and node_text(src, parent).startswith("&")) or (
+                parent.type == "expression_list" and parent.parent is not None
+                and parent.parent.type == "assignment_statement"
+                and parent.parent.child_by_field_name("left") == parent)):
+            raise Unguardable(f"{f.path}: `{node_text(src, n)}` is assigned or its address taken; its type "
+                              "becomes a mirror, so only reads can be converted")
+        edits.append((n.start_byte, n.end_byte, f"{conversion}({node_text(src, n)})".encode()))
+    for s_, e_, t_ in sorted(edits, reverse=True):
+        src = src[:s_] + t_ + src[e_:]
+    return src
 
 
 def guard_import(project: Project, pkg: Package, imported: str, tag: str, *, feature: str, message: str,

@@ -19,29 +19,36 @@ from pathlib import Path
 from refactor.buildconfig import tag_config_changes
 from refactor.candidate import Candidate, Details, Proposal, Refusal, Strategy, candidate_id
 from refactor.config import Settings, Target, parse_tags
-from refactor.edit import remove_import
+from refactor.edit import add_import, remove_import, rename_qualifier, unqualify
 from refactor.gosource import (
     BuildExpr,
     GoFile,
     Import,
     SourcePackage,
+    decl_syntax,
     format_build_expr,
     guess_package_name,
     parse_file,
 )
-from refactor.graph import BuildGraph, Edge
+from refactor.graph import BuildGraph, Edge, Package
 from refactor.guard import (
     Demand,
+    Mirrored,
     StubBlock,
     StubWriter,
     Unguardable,
     and_term,
     check_stub,
+    convert_fields,
+    decouplable,
     demand,
     existing_stub,
     expr_tags,
     has_conjunct,
     has_disjunct,
+    mirror_closure,
+    mirror_file,
+    mirror_table,
     move_registrations,
     name_suffix,
     repair_stub,
@@ -83,7 +90,7 @@ class GuardDetails(Details):
 def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
     """Guard candidates for every heavy import that only optional feature files of the module bring in."""
     index = _Index(project)
-    features: dict[tuple[tuple[str, tuple[str, ...]], ...], _Feature] = {}
+    features: dict[FeatureKey, _Feature] = {}
     for target in project.targets:
         graph = project.graphs[target]
         sizes = project.sizes[target]
@@ -91,7 +98,7 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
             removed = graph.removed_by(cut)
             if q not in removed:
                 continue
-            key = tuple(sorted((s.import_path, s.files) for s in sites))
+            key = _feature_key(sites)
             feat = features.get(key)
             if feat is None:
                 feat = features[key] = _Feature(q=q, sites=tuple(sorted(sites, key=lambda s: s.import_path)))
@@ -109,10 +116,18 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
         yield _proposal(index, feat, *tags[key])
 
 
-def _prune_supersets(features: dict[tuple[tuple[str, tuple[str, ...]], ...], _Feature]) -> None:
+FeatureKey = tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
+
+
+def _feature_key(sites: Sequence[_Site]) -> FeatureKey:
+    """What identifies a feature: per package, the guarded files and the decoupled ones."""
+    return tuple(sorted((s.import_path, s.files, tuple(b for b, _ in s.decoupled)) for s in sites))
+
+
+def _prune_supersets(features: dict[FeatureKey, _Feature]) -> None:
     """Drop a feature that guards more files than a smaller one for barely more packages (< 10 %)."""
-    def files(k: tuple[tuple[str, tuple[str, ...]], ...]) -> frozenset[tuple[str, str]]:
-        return frozenset((p, f) for p, fs in k for f in fs)
+    def files(k: FeatureKey) -> frozenset[tuple[str, str]]:
+        return frozenset((p, f) for p, fs, ds in k for f in (*fs, *ds))
 
     for big in list(features):
         for small in list(features):
@@ -135,7 +150,9 @@ class _Site:
     import_path: str
     name: str
     dir: str
-    files: tuple[str, ...]  # base names, sorted
+    files: tuple[str, ...]  # base names, sorted (none: the package's files are only decoupled)
+    # files whose uses of the heavy packages a mirror takes over: (base name, ((import path, names), ...))
+    decoupled: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -204,8 +221,12 @@ def _site_sets(index: _Index, graph: BuildGraph) -> Iterator[tuple[str, list[_Si
             files = [index.file(pkg.dir, f) for f in pkg.files]
             paths = {pkg.source_path(r) for r in rs}
             hits = [f for f in files if any(i.path in paths for i in f.imports)]
+            # files that use the heavy package only for value types a mirror can copy are decoupled,
+            # not guarded (issue 18 §1): an options struct's enum field, a flag mapped to its constants
+            loose = {os.path.basename(f.path): used for f in hits if (used := index.decoupled_uses(graph, pkg, f, rs))}
+            hits = [f for f in hits if os.path.basename(f.path) not in loose]
             feature = tuple(sorted(os.path.basename(f.path) for f in hits))
-            blank_only = all(i.name == "_" for f in hits for i in f.imports if i.path in paths)
+            blank_only = bool(hits) and all(i.name == "_" for f in hits for i in f.imports if i.path in paths)
             if len(feature) == len(files) and not blank_only:
                 sites = []  # a package whose every file needs q: guard its importers instead
                 break
@@ -213,14 +234,15 @@ def _site_sets(index: _Index, graph: BuildGraph) -> Iterator[tuple[str, list[_Si
                     d.name == "main" and d.kind == "func" for f in hits for d in f.decls):
                 sites = []  # the file holding func main is the program itself, never an optional feature
                 break
-            sites.append(_Site(p, pkg.name, pkg.dir, feature))
+            sites.append(_Site(p, pkg.name, pkg.dir, feature, tuple(sorted(loose.items()))))
             if blank_only:
                 cut.extend((p, r) for r in rs)
                 continue
             others = [f for f in files if os.path.basename(f.path) not in feature]
-            kept = {pkg.resolve(i.path) for f in others for i in f.imports}
+            kept = {pkg.resolve(i.path) for f in others for i in f.imports
+                    if os.path.basename(f.path) not in loose or i.path not in paths}
             cut.extend((p, r) for r in graph.imports(p) if r not in kept)
-        if sites:
+        if any(s.files for s in sites):
             yield q, sites, cut
 
 
@@ -246,16 +268,31 @@ def _chain(graph: BuildGraph, q: str) -> tuple[str, ...]:
 
 
 class _Index:
-    """The project's source index, as this strategy addresses files (a package directory and a name)."""
+    """The project's source index, as this strategy addresses files (a package directory and a name),
+    optionally seen through an overlay of changed and new files (a decoupling done before the guard)."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, overlay: Mapping[str, bytes] | None = None) -> None:
         self.project = project
         self.sources = project.sources
         self.root = project.root
+        self.overlay = {path: parse_file(path, src) for path, src in (overlay or {}).items()}
+        self._mirrors: dict[str, dict[str, Mirrored]] = {}
+
+    def with_overlay(self, overlay: Mapping[str, bytes]) -> _Index:
+        """This index with files changed or added (module-relative path -> source)."""
+        out = _Index(self.project, overlay)
+        out._mirrors = self._mirrors
+        return out
+
+    def original(self, path: str) -> bytes | None:
+        """A file's bytes as they are in the repository (None for a file that does not exist)."""
+        rel = self.sources.rel(path)
+        return self.sources.file(rel).src if rel in self.sources.files or os.path.isabs(rel) else None
 
     def file(self, directory: str, name: str) -> GoFile:
         """The parsed file dir/name (its path relative to the module root)."""
-        return self.sources.file(Path(directory) / name)
+        rel = self.sources.rel(Path(directory) / name)
+        return self.overlay.get(rel) or self.sources.file(rel)
 
     def rel(self, path: str) -> str:
         """Module-root-relative posix path."""
@@ -263,11 +300,52 @@ class _Index:
 
     def dir_files(self, directory: str) -> list[GoFile]:
         """Every Go file of a package directory, tests and other platforms included."""
-        return [self.sources.file(rel) for rel in self.sources.dir_files(self.sources.rel(directory))]
+        rel_dir = self.sources.rel(directory)
+        names = list(self.sources.dir_files(rel_dir))
+        names += sorted(p for p in self.overlay if os.path.dirname(p) == rel_dir.strip("/") and p not in names)
+        return [self.overlay.get(rel) or self.sources.file(rel) for rel in names]
 
     def importing(self, import_path: str) -> list[GoFile]:
         """Every file of the module that imports import_path."""
-        return self.sources.importers(import_path)
+        found = [self.overlay.get(f.path, f) for f in self.sources.importers(import_path)]
+        found += [f for p, f in sorted(self.overlay.items()) if p not in self.sources.files
+                  and any(i.path == import_path for i in f.imports)]
+        return [f for f in found if any(i.path == import_path for i in f.imports)]
+
+    def package_files(self, pkg: Package) -> list[GoFile]:
+        """The compiled files of a package of a build graph, the module's or another's (read where go list
+        found them: the module cache, GOROOT)."""
+        return [self.file(pkg.dir, f) for f in pkg.files]
+
+    def mirrors(self, graph: BuildGraph, import_path: str) -> dict[str, Mirrored]:
+        """What a mirror can copy of a package (refactor.guard.mirror_table), once per package."""
+        if import_path not in self._mirrors:
+            pkg = graph.packages[import_path]
+            self._mirrors[import_path] = mirror_table(self.package_files(pkg)) if pkg.files else {}
+        return self._mirrors[import_path]
+
+    def decoupled_uses(self, graph: BuildGraph, pkg: Package, f: GoFile, imported: Sequence[str]
+                       ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """For a file of pkg that imports some of `imported` only for what a mirror can copy: (import path,
+        names used) per such import; () when any import of them is used for more."""
+        view = self.project.typed.get(graph.target) if Needs.TYPED in self.project.needs else None
+        typed = view.package(pkg.import_path) if view is not None else None
+        out = []
+        for r in imported:
+            src_path = pkg.source_path(r)
+            imp = next((i for i in f.imports if i.path == src_path), None)
+            if imp is None:
+                continue
+            if imp.name in ("_", "."):
+                return ()
+            local = imp.local_name(graph.packages[r].name)
+            converted = {c.concrete.name for d in (typed.decls if typed is not None else ()) if d.file == f.path
+                         for c in d.iface_conversions if c.concrete.package == r}
+            table = self.mirrors(graph, r)
+            if not decouplable(f, local, table, converted):
+                return ()
+            out.append((r, tuple(sorted({ref.name for d in f.decls for ref in d.refs if ref.qualifier == local}))))
+        return tuple(out)
 
     def tags_in_use(self) -> dict[str, list[str]]:
         """Build tags of the module's constraints -> files whose constraint names them."""
@@ -293,16 +371,16 @@ class _Index:
 
 
 def _choose_tags(index: _Index, settings: Settings, features: Sequence[_Feature]
-                 ) -> dict[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, str, bool]]:
+                 ) -> dict[FeatureKey, tuple[str, str, bool]]:
     """(tag, default tag, already guards) per feature: the tag that already guards its files, else a
     new <module>_omit_<name> that means nothing else yet (nor another feature of this run); the tag
     is the override when there is one (--guard-tag), the default names the candidate's id."""
     in_use = index.tags_in_use()
     overrides: Mapping[str, str] = settings.guard_tags
     mod = _ident(guess_package_name(index.project.module.path)).lower()
-    out: dict[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, str, bool]] = {}
+    out: dict[FeatureKey, tuple[str, str, bool]] = {}
     for feat in features:
-        key = tuple(sorted((s.import_path, s.files) for s in feat.sites))
+        key = _feature_key(feat.sites)
         name = _feature_name(feat.q)
         existing = _existing_guard(index, feat)
         tag = existing or f"{mod}_omit_{name}"
@@ -320,6 +398,8 @@ def _existing_guard(index: _Index, feat: _Feature) -> str | None:
     """The tag that already leaves every file of the feature out of the build, each with a stub that
     the tag brings in (`//go:build !yq_nojson` / `//go:build yq_nojson`), or None."""
     common: set[str] | None = None
+    if any(s.decoupled for s in feat.sites):
+        return None  # the files need decoupling first: not the module's switch as it is
     for site in feat.sites:
         all_files = index.dir_files(site.dir)
         by_name = {os.path.basename(f.path): f for f in all_files}
@@ -359,6 +439,91 @@ def _ident(s: str) -> str:
 # The proposal
 
 
+def _decouple(index: _Index, feat: _Feature, out: _Outcome) -> dict[str, bytes]:
+    """The decoupling a feature needs before its guard (issue 18 §1), as an overlay of new sources.
+
+    Files that use the heavy packages only for value types (an enum, its constants, its value maps) get a
+    mirror of those declarations, in the package of the feature's first guarded files (a `<pkg>_mirror.go`
+    copying them verbatim, so values and String methods are the same); their references point at it and
+    their imports of the heavy packages go. A struct field of such a type, declared in the mirror's
+    package, becomes the mirror's type; the guarded files read it converted back (`rpcpb.Compression(o.C)`).
+    """
+    loose = [s for s in feat.sites if s.decoupled]
+    if not loose:
+        return {}
+    graph = index.project.graphs[feat.hits[0].target]
+    home = next(s for s in feat.sites if s.files)
+    for s in loose:
+        if s.import_path != home.import_path and home.import_path not in graph.imports(s.import_path) \
+                and s.import_path in _reach(graph, home.import_path):
+            raise _Refuse(f"{s.import_path} would have to import {home.import_path} for the mirrored declarations, "
+                          "which imports it: an import cycle")
+    wanted: dict[str, set[str]] = {}
+    for s in loose:
+        for _, uses in s.decoupled:
+            for r, names in uses:
+                wanted.setdefault(r, set()).update(names)
+    overlay: dict[str, bytes] = {}
+    home_files = [f for f in index.dir_files(home.dir) if f.package == home.name]
+    taken = {d.name for f in home_files for d in f.decls}
+    for r, want in sorted(wanted.items()):
+        mirrored = mirror_closure(index.mirrors(graph, r), want)
+        path = index.rel(os.path.join(home.dir, f"{_ident(guess_package_name(r)).lower()}_mirror.go"))
+        if index.original(path) is not None or path in overlay:
+            raise _Refuse(f"{path} exists already: decouple {r} by hand")
+        text = mirror_file(home.name, r, mirrored, [f for f in home.files])
+        declared = {d.name for d in parse_file(path, text).decls}
+        clash = sorted(declared & taken)
+        if clash:
+            raise _Refuse(f"{home.import_path} declares {clash[0]} already: {r}'s {clash[0]} cannot be mirrored there")
+        taken |= declared
+        overlay[path] = text
+        out.notes.append(f"Decoupled first: {path} mirrors {r}'s {', '.join(sorted(want))} (copied as they are), "
+                         "for the files that need nothing else of it.")
+    fields: dict[str, dict[str, set[str]]] = {}  # heavy package -> mirrored type -> fields of that type
+    for s in loose:
+        for base, uses in s.decoupled:
+            f = index.file(s.dir, base)
+            src = f.src
+            for r, names in uses:
+                f = parse_file(f.path, src)
+                imp = next(i for i in f.imports if i.path == graph.packages[s.import_path].source_path(r))
+                local = imp.local_name(graph.packages[r].name)
+                types = {n for n in names if index.mirrors(graph, r)[n].kind == "type"}
+                if s.import_path == home.import_path:
+                    for d in f.decls:
+                        if d.kind == "type" and d.type_kind == "struct_type":
+                            for fld in decl_syntax(f, d).fields:
+                                for t in types:
+                                    if fld.type.text == f"{local}.{t}" and fld.names:
+                                        fields.setdefault(r, {}).setdefault(t, set()).update(fld.names)
+                    edits = unqualify(f, local, names)
+                else:
+                    more, home_local = add_import(f, home.import_path, pkg_name=home.name)
+                    edits = [*more, *rename_qualifier(f, local, home_local, names)]
+                src = apply_edits(src, edits)
+                f = parse_file(f.path, src)
+                src = apply_edits(src, remove_import(f, imp.path))
+            overlay[f.path] = src
+            out.notes.append(f"Decoupled first: {f.path} refers to the mirror instead of importing "
+                             f"{', '.join(r for r, _ in uses)}.")
+    for base in home.files:
+        f = index.file(home.dir, base)
+        src = f.src
+        for r, by_type in sorted(fields.items()):
+            found = next((i for i in f.imports if i.path == graph.packages[home.import_path].source_path(r)), None)
+            if found is None:
+                continue
+            local = found.local_name(graph.packages[r].name)
+            for t, read in sorted(by_type.items()):
+                src = convert_fields(parse_file(f.path, src), read, f"{local}.{t}")
+                out.notes.append(f"Decoupled first: {f.path} converts {', '.join(sorted(read))} back to {local}.{t} "
+                                 f"where it reads {'it' if len(read) == 1 else 'them'}.")
+        if src != f.src:
+            overlay[f.path] = src
+    return overlay
+
+
 @dataclass
 class _Outcome:
     """What guarding a feature's sites found besides the file changes."""
@@ -380,10 +545,15 @@ def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existin
         if not any(uses.values()):
             raise _Refuse(f"{', '.join(h.target.label for h in feat.hits)} use nothing of {where} and no init "
                           "or blank import registers it: split-package cuts this without a build tag")
-        changes: list[tuple[str, bytes | None, bytes | None]] = []
         out = _Outcome()
+        overlay = _decouple(index, feat, out)  # first: the rest of the build stops needing the heavy package
+        gindex = index.with_overlay(overlay) if overlay else index
+        final: dict[str, bytes | None] = dict(overlay)
         for site in feat.sites:
-            changes.extend(_guard_site(index, site, feat, tag, name, out))
+            if site.files:
+                for path, _, after in _guard_site(gindex, site, feat, tag, name, out):
+                    final[path] = after
+        changes = [(path, index.original(path), after) for path, after in final.items()]
         kept = [h for h in feat.hits if index.project.graphs[h.target].main.import_path not in out.lost]
         if not kept:
             raise _Refuse("; ".join(dict.fromkeys(out.lost.values())))
@@ -466,6 +636,8 @@ def _explain(index: _Index, feat: _Feature, tag: str, name: str, uses: Mapping[s
              notes: Sequence[str]) -> str:
     lines = []
     for s in feat.sites:
+        if not s.files:
+            continue  # only decoupled: said in the notes
         files = ", ".join(s.files)
         verb = "imports" if len(s.files) == 1 else "import"
         lines.append(f"In {s.import_path}, only {files} {verb} what brings in {feat.q}: the {name} feature.")

@@ -160,3 +160,23 @@ def test_an_own_package_already_behind_a_tag_reuses_it(tmp_path: Path) -> None:
     cands, _ = proposals(project_for(root, ("./cmd/o",), Needs.WHY))
     (c,) = cands
     assert isinstance(c.details, GuardDetails) and c.details.existing_tag and c.variant_tags == ("o_nopush",)
+
+
+@pytest.mark.go
+def test_decouple_an_enum_before_guarding(fixture_repo: Callable[[str], Path], tmp_path: Path) -> None:
+    """§1: main maps a flag to generated RPC code's enum and the options struct every build needs has a
+    field of that enum: both move to a mirror of the enum in the module, the RPC file is guarded, and the
+    default build behaves as before (same output, same error for a bad flag value)."""
+    root = fixture_repo("shapes")
+    cands, refusals = proposals(project_for(root, ("./cmd/client",)))
+    c = one(cands, "internal/client/rpc.go")
+    assert isinstance(c.details, GuardDetails) and c.details.heavy == "example.com/shapes/internal/rpcpb"
+    assert "internal/client/rpcpb_mirror.go" in c.plan.files() and "cmd/client/main.go" in c.plan.files()
+    slim = check_both_variants(
+        root, tmp_path, c, "./cmd/client",
+        [["hello"], ["-v", "-compression", "gzip", "hi"], ["-compression", "bad", "x"],
+         ["-addr", "http://127.0.0.1:1/", "-compression", "zstd", "x"], ["-addr", "http://127.0.0.1:1/", "x"]],
+        ["example.com/shapes/internal/rpcpb", "net/http"])
+    assert slim[1].out == "compression: GZIP\ndelivering 2 bytes\nhi\n"  # the mirror's String method
+    assert slim[2].code == 2 and 'unknown compression "bad"' in slim[2].err
+    assert slim[4].code == 1 and "rpcpb is not built in" in slim[4].err
