@@ -193,6 +193,7 @@ class SourceIndex:
         for rel in self._files:
             self._by_dir.setdefault(_dir_of(rel), []).append(rel)
         self._parsed: dict[str, GoFile] = {}
+        self._raw: dict[str, bytes] = {}
 
     @classmethod
     def scan(cls, root: Path, module_path: str, *, package_names: Mapping[str, str] | None = None,
@@ -261,6 +262,19 @@ class SourceIndex:
             names = {p: self.package_names[p] for p in quoted if p in self.package_names}
             f = self._parsed[rel] = parse_file(rel, src, names)
         return f
+
+    def source(self, path: str | Path) -> bytes:
+        """A file's bytes, unparsed (a module-relative path, or an absolute one: the module cache, GOROOT);
+        read once. For a quick look before a parse (which declarations a package's files spell)."""
+        rel = self.rel(path)
+        f = self._parsed.get(rel)
+        if f is not None:
+            return f.src
+        raw = self._raw.get(rel)
+        if raw is None:
+            full = Path(rel) if os.path.isabs(rel) else self.root / rel
+            raw = self._raw[rel] = full.read_bytes()
+        return raw
 
     def parse_all(self, rel_dirs: Iterable[str] | None = None) -> None:
         """Parse every file of these directories (all when None) now, e.g. while the targets link."""

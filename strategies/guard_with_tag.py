@@ -20,6 +20,7 @@ from refactor.buildconfig import tag_config_changes
 from refactor.candidate import Candidate, Details, Proposal, Refusal, Strategy, candidate_id
 from refactor.config import Settings, Target, parse_tags
 from refactor.edit import add_import, remove_import, rename_qualifier, unqualify
+from refactor.errors import SourceError
 from refactor.gosource import (
     BuildExpr,
     GoFile,
@@ -321,8 +322,24 @@ class _Index:
         """What a mirror can copy of a package (refactor.guard.mirror_table), once per package."""
         if import_path not in self._mirrors:
             pkg = graph.packages[import_path]
-            self._mirrors[import_path] = mirror_table(self.package_files(pkg)) if pkg.files else {}
+            try:
+                self._mirrors[import_path] = mirror_table(self.package_files(pkg)) if pkg.files else {}
+            except (OSError, SourceError):  # sources not at hand (a recorded project): nothing to mirror
+                self._mirrors[import_path] = {}
         return self._mirrors[import_path]
+
+    def worth_mirroring(self, pkg: Package, names: set[str]) -> bool:
+        """A quick look at pkg's files' text before any parse: none of names is a function, and one is a
+        type over a basic type (an enum)."""
+        alt = b"|".join(re.escape(n.encode()) for n in sorted(names))
+        func = re.compile(rb"^func (" + alt + rb")\b", re.M)
+        enum = re.compile(rb"^(?:type)?[ \t]*(" + alt + rb")[ \t]+(?:u?int(?:8|16|32|64)?|string|bool|byte|rune|"
+                          rb"float(?:32|64))[ \t]*(?://.*)?$", re.M)
+        try:
+            texts = [self.sources.source(Path(pkg.dir) / name) for name in pkg.files]
+        except OSError:
+            return False  # sources not at hand: nothing to mirror
+        return not any(func.search(t) for t in texts) and any(enum.search(t) for t in texts)
 
     def decoupled_uses(self, graph: BuildGraph, pkg: Package, f: GoFile, imported: Sequence[str]
                        ) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -339,8 +356,13 @@ class _Index:
             if imp.name in ("_", "."):
                 return ()
             local = imp.local_name(graph.packages[r].name)
-            converted = {c.concrete.name for d in (typed.decls if typed is not None else ()) if d.file == f.path
-                         for c in d.iface_conversions if c.concrete.package == r}
+            decls = [d for d in (typed.decls if typed is not None and typed.ok else ()) if d.file == f.path]
+            if any(o.package == r and o.kind == "func" for d in decls for o in d.uses_objects):
+                return ()  # it calls the package: no need to read the package's sources to know
+            used = {ref.name for d in f.decls for ref in d.refs if ref.qualifier == local}
+            if not used or any(not n[:1].isupper() for n in used) or not self.worth_mirroring(graph.packages[r], used):
+                return ()
+            converted = {c.concrete.name for d in decls for c in d.iface_conversions if c.concrete.package == r}
             table = self.mirrors(graph, r)
             if not decouplable(f, local, table, converted):
                 return ()
