@@ -11,7 +11,8 @@ from refactor.config import Settings, Target
 from refactor.project import Needs
 
 if TYPE_CHECKING:
-    from refactor.plan import Plan
+    from refactor.measure import Measurement
+    from refactor.plan import FileChange, Plan
     from refactor.project import Project
 
 
@@ -27,6 +28,12 @@ class Details:
 
     def import_chains(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """Import chains worth a commit message: (label, chain) pairs, e.g. ("before", (main, ..., q))."""
+        return ()
+
+    def after_measurement(self, plan: Plan, measurement: Measurement) -> tuple[FileChange, ...]:
+        """Changes to the plan's files once it is measured, before apply commits it (a dependency
+        patch's file then states the measured bytes); none by default."""
+        del plan, measurement
         return ()
 
 

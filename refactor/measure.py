@@ -130,8 +130,13 @@ def verify_and_measure(
     start = time.monotonic()
     go = project.go
     cwd = ws.module_dir
-    touched = [c.path for c in candidate.plan.changes if c.after is not None and c.path.endswith(".go")]
-    pkg_dirs = sorted({"./" + str(PurePosixPath(p).parent) for p in touched})
+    touched = [c.path for c in candidate.plan.changes if c.after is not None and c.path.endswith(".go")
+               and not c.verbatim]
+    # a module the plan adds (a patched copy of a dependency) is built through the targets, not vetted
+    # by directory: `go vet ./dir` refuses a directory of another module
+    nested = [str(PurePosixPath(c.path).parent) + "/" for c in candidate.plan.changes
+              if c.before is None and PurePosixPath(c.path).name == "go.mod" and "/" in c.path]
+    pkg_dirs = sorted({"./" + str(PurePosixPath(p).parent) for p in touched if not p.startswith(tuple(nested))})
     pkg_dirs = [d if d != "./." else "." for d in pkg_dirs]
 
     def step(name: str, fn: Callable[[], str | None]) -> None:

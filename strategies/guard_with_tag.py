@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import os
 import re
+import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from refactor.buildconfig import tag_config_changes
 from refactor.candidate import Candidate, Details, Proposal, Refusal, Strategy, candidate_id
 from refactor.config import Settings, Target, parse_tags
+from refactor.deppatch import DependencyPatch, NotPatchable, measured_figures, module_version, patch_plan, tag_for
 from refactor.edit import add_import, remove_import, rename_qualifier, unqualify
 from refactor.errors import SourceError
 from refactor.gosource import (
@@ -60,12 +63,19 @@ from refactor.sources import PLATFORM_TAGS, build_expr
 from refactor.table import count
 from refactor.typed import TypedView
 
+if TYPE_CHECKING:
+    from refactor.measure import Measurement
+
 NAME = "guard-with-tag"
 # An import of one of the module's own packages is a feature worth a tag when that package brings in at
 # least this many packages from outside the module.
 OWN_EDGE_MIN_PACKAGES = 10
 # A guard whose failing stubs this many declarations of the build call is likely core code: warned about.
 CORE_CALLERS = 4
+# A heavy edge inside a dependency module is worth a patched copy of the module when cutting it saves this
+# much (or, without sizes, removes this many packages).
+DEP_MIN_BYTES = 256 << 10
+DEP_MIN_PACKAGES = 5
 _Refuse = Unguardable  # this feature cannot be guarded safely; the message says why
 
 
@@ -81,6 +91,16 @@ class GuardDetails(Details):
     loses: tuple[str, ...] = ()  # what the slim build loses: the declarations the targets reach, init...
     registrations: tuple[str, ...] = ()  # registrations moved into the guarded files
     dependency: str | None = None  # module@version of a patched dependency (deppatch), else None
+    patch: DependencyPatch | None = None  # the upstream side of a dependency patch
+
+    def after_measurement(self, plan: Plan, measurement: Measurement) -> tuple[FileChange, ...]:
+        """A dependency patch's file, now stating the measured bytes of each target."""
+        if self.patch is None or not measurement.targets:
+            return ()
+        current = next((c.after for c in plan.changes if c.path == self.patch.patch_path), None)
+        text = self.patch.text(measured_figures([(t.target, t.before_bytes, t.after_bytes)
+                                                 for t in measurement.targets], self.tag), plan)
+        return () if text == current else (FileChange(self.patch.patch_path, current, text),)
 
     def for_json(self) -> dict[str, object]:
         return {"tag": self.tag, "feature": self.feature, "heavy": self.heavy, "files": list(self.files),
@@ -95,15 +115,22 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
     for target in project.targets:
         graph = project.graphs[target]
         sizes = project.sizes[target]
-        for q, sites, cut in _site_sets(index, graph):
+        found: list[tuple[str, list[_Site], list[Edge], _DepModule | None]] = [
+            (q, sites, cut, None) for q, sites, cut in _site_sets(index, graph)]
+        found += list(_dependency_site_sets(index, graph))
+        for q, sites, cut, module in found:
             removed = graph.removed_by(cut)
             if q not in removed:
                 continue
+            removed_bytes = sizes.removal_estimate(removed)
+            if module is not None and (removed_bytes < DEP_MIN_BYTES if sizes.file_bytes
+                                       else len(removed) < DEP_MIN_PACKAGES):
+                continue  # a patched copy of a module is worth it for a heavy edge only
             key = _feature_key(sites)
             feat = features.get(key)
             if feat is None:
-                feat = features[key] = _Feature(q=q, sites=tuple(sorted(sites, key=lambda s: s.import_path)))
-            removed_bytes = sizes.removal_estimate(removed)
+                feat = features[key] = _Feature(q=q, sites=tuple(sorted(sites, key=lambda s: s.import_path)),
+                                                module=module)
             prev = next((h for h in feat.hits if h.target == target), None)
             if prev is not None:
                 if len(prev.removed) >= len(removed):
@@ -173,6 +200,7 @@ class _Feature:
     q: str  # the heavy package that names the feature
     sites: tuple[_Site, ...]
     hits: list[_Hit] = field(default_factory=list)
+    module: _DepModule | None = None  # the dependency module the sites are in (a dependency patch)
 
     @property
     def bytes(self) -> int:
@@ -181,6 +209,45 @@ class _Feature:
     @property
     def removed(self) -> frozenset[str]:
         return frozenset().union(*(h.removed for h in self.hits))
+
+
+@dataclass(frozen=True)
+class _DepModule:
+    """A module from the module cache whose files a dependency patch changes."""
+
+    path: str
+    dir: str
+
+
+def _dependency_site_sets(index: _Index, graph: BuildGraph
+                          ) -> Iterator[tuple[str, list[_Site], list[Edge], _DepModule]]:
+    """Heavy edges inside dependency modules (issue 18 §4): for each module read from the module cache,
+    each package that only that module's packages import, as file sites in those packages."""
+    by_module: dict[str, list[str]] = {}
+    dirs: dict[str, str] = {}
+    for p, pkg in graph.packages.items():
+        if pkg.standard or pkg.main_module or not pkg.module or not pkg.module_dir \
+                or module_version(pkg.module_dir) is None:
+            continue
+        by_module.setdefault(pkg.module, []).append(p)
+        dirs[pkg.module] = pkg.module_dir
+    for module, pkgs in sorted(by_module.items()):
+        inside = set(pkgs)
+        for r in sorted({r for p in pkgs for r in graph.imports(p)}):
+            importers = graph.importers(r)
+            if not importers or any(i not in inside for i in importers):
+                continue  # something outside the module needs r too: a patch of it alone cannot cut r
+            if len(_reach(graph, r)) < DEP_MIN_PACKAGES:
+                continue
+            by_pkg: dict[str, list[str]] = {}
+            for i in importers:
+                by_pkg.setdefault(i, []).append(r)
+            try:
+                found = _sites(index, graph, by_pkg)
+            except OSError:  # the module's sources are not at hand (a recorded project)
+                break
+            if found is not None:
+                yield r, found[0], found[1], _DepModule(module, dirs[module])
 
 
 def _site_sets(index: _Index, graph: BuildGraph) -> Iterator[tuple[str, list[_Site], list[Edge]]]:
@@ -215,36 +282,44 @@ def _site_sets(index: _Index, graph: BuildGraph) -> Iterator[tuple[str, list[_Si
         by_pkg: dict[str, list[str]] = {}
         for p, r in edges:
             by_pkg.setdefault(p, []).append(r)
-        sites: list[_Site] = []
-        cut: list[Edge] = []
-        for p, rs in by_pkg.items():
-            pkg = graph.packages[p]
-            files = [index.file(pkg.dir, f) for f in pkg.files]
-            paths = {pkg.source_path(r) for r in rs}
-            hits = [f for f in files if any(i.path in paths for i in f.imports)]
-            # files that use the heavy package only for value types a mirror can copy are decoupled,
-            # not guarded (issue 18 §1): an options struct's enum field, a flag mapped to its constants
-            loose = {os.path.basename(f.path): used for f in hits if (used := index.decoupled_uses(graph, pkg, f, rs))}
-            hits = [f for f in hits if os.path.basename(f.path) not in loose]
-            feature = tuple(sorted(os.path.basename(f.path) for f in hits))
-            blank_only = bool(hits) and all(i.name == "_" for f in hits for i in f.imports if i.path in paths)
-            if len(feature) == len(files) and not blank_only:
-                sites = []  # a package whose every file needs q: guard its importers instead
-                break
-            if pkg.name == "main" and not blank_only and any(
-                    d.name == "main" and d.kind == "func" for f in hits for d in f.decls):
-                sites = []  # the file holding func main is the program itself, never an optional feature
-                break
-            sites.append(_Site(p, pkg.name, pkg.dir, feature, tuple(sorted(loose.items()))))
-            if blank_only:
-                cut.extend((p, r) for r in rs)
-                continue
-            others = [f for f in files if os.path.basename(f.path) not in feature]
-            kept = {pkg.resolve(i.path) for f in others for i in f.imports
-                    if os.path.basename(f.path) not in loose or i.path not in paths}
-            cut.extend((p, r) for r in graph.imports(p) if r not in kept)
-        if any(s.files for s in sites):
-            yield q, sites, cut
+        found = _sites(index, graph, by_pkg)
+        if found is not None:
+            yield q, found[0], found[1]
+
+
+def _sites(index: _Index, graph: BuildGraph, by_pkg: Mapping[str, Sequence[str]]
+           ) -> tuple[list[_Site], list[Edge]] | None:
+    """The file sites of a feature (per importing package, the files importing the cut packages) and
+    the edges guarding them cuts; None when one package cannot be guarded (every file of it needs them,
+    or the file holding func main does), or nothing is left to guard once decoupled."""
+    sites: list[_Site] = []
+    cut: list[Edge] = []
+    for p, rs in by_pkg.items():
+        pkg = graph.packages[p]
+        files = [index.file(pkg.dir, f) for f in pkg.files]
+        paths = {pkg.source_path(r) for r in rs}
+        hits = [f for f in files if any(i.path in paths for i in f.imports)]
+        # files that use the heavy package only for value types a mirror can copy are decoupled,
+        # not guarded (issue 18 §1): an options struct's enum field, a flag mapped to its constants
+        loose = {os.path.basename(f.path): used for f in hits
+                 if (used := index.decoupled_uses(graph, pkg, f, rs))}
+        hits = [f for f in hits if os.path.basename(f.path) not in loose]
+        feature = tuple(sorted(os.path.basename(f.path) for f in hits))
+        blank_only = bool(hits) and all(i.name == "_" for f in hits for i in f.imports if i.path in paths)
+        if len(feature) == len(files) and not blank_only:
+            return None  # a package whose every file needs q: guard its importers instead
+        if pkg.name == "main" and not blank_only and any(
+                d.name == "main" and d.kind == "func" for f in hits for d in f.decls):
+            return None  # the file holding func main is the program itself, never an optional feature
+        sites.append(_Site(p, pkg.name, pkg.dir, feature, tuple(sorted(loose.items()))))
+        if blank_only:
+            cut.extend((p, r) for r in rs)
+            continue
+        others = [f for f in files if os.path.basename(f.path) not in feature]
+        kept = {pkg.resolve(i.path) for f in others for i in f.imports
+                if os.path.basename(f.path) not in loose or i.path not in paths}
+        cut.extend((p, r) for r in graph.imports(p) if r not in kept)
+    return (sites, cut) if any(s.files for s in sites) else None
 
 
 def _reach(graph: BuildGraph, start: str) -> frozenset[str]:
@@ -299,15 +374,37 @@ class _Index:
         """Module-root-relative posix path."""
         return self.sources.rel(path)
 
+    def _package_at(self, directory: str) -> Package | None:
+        if not hasattr(self, "_at"):
+            self._at = {pkg.dir: pkg for g in self.project.graphs.values() for pkg in g.packages.values()}
+        return self._at.get(str(directory))
+
     def dir_files(self, directory: str) -> list[GoFile]:
-        """Every Go file of a package directory, tests and other platforms included."""
+        """Every Go file of a package directory, tests and other platforms included (for a package outside
+        the module, as go list listed them)."""
         rel_dir = self.sources.rel(directory)
+        if os.path.isabs(rel_dir):
+            pkg = self._package_at(directory)
+            listed = () if pkg is None else (*pkg.go_files, *pkg.cgo_files, *pkg.ignored_go_files,
+                                             *pkg.test_go_files, *pkg.xtest_go_files)
+            return [self.file(directory, n) for n in sorted(set(listed)) if n.endswith(".go")]
         names = list(self.sources.dir_files(rel_dir))
         names += sorted(p for p in self.overlay if os.path.dirname(p) == rel_dir.strip("/") and p not in names)
         return [self.overlay.get(rel) or self.sources.file(rel) for rel in names]
 
     def importing(self, import_path: str) -> list[GoFile]:
-        """Every file of the module that imports import_path."""
+        """Every file of the module that imports import_path; for a package outside the module, every
+        file of the targets' packages that imports it."""
+        if self.sources.dir_of(import_path) is None:
+            out: dict[str, GoFile] = {}
+            for g in self.project.graphs.values():
+                for imp in g.importers(import_path):
+                    pkg = g.packages[imp]
+                    for name in pkg.files:
+                        f = self.file(pkg.dir, name)
+                        if any(pkg.resolve(i.path) == import_path for i in f.imports):
+                            out[f.path] = f
+            return list(out.values())
         found = [self.overlay.get(f.path, f) for f in self.sources.importers(import_path)]
         found += [f for p, f in sorted(self.overlay.items()) if p not in self.sources.files
                   and any(i.path == import_path for i in f.imports)]
@@ -405,11 +502,13 @@ def _choose_tags(index: _Index, settings: Settings, features: Sequence[_Feature]
         key = _feature_key(feat.sites)
         name = _feature_name(feat.q)
         existing = _existing_guard(index, feat)
-        tag = existing or f"{mod}_omit_{name}"
+        # a patch of a dependency module gets a tag named after that module (getter_omit_s3)
+        first = tag_for(feat.module.path, name) if feat.module is not None else f"{mod}_omit_{name}"
+        tag = existing or first
         n, taken = 1, {d for _, d, _ in out.values()}
         while existing is None and (tag in taken or not _tag_free(index, in_use, tag, feat.q)):
             n += 1
-            tag = f"{mod}_omit_{name}{n}"
+            tag = f"{first}{n}"
         override = overrides.get(tag) or overrides.get(feat.q)
         chosen = parse_tags(override)[0] if override else tag
         out[key] = (chosen, tag, chosen == existing)
@@ -561,7 +660,8 @@ def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existin
     if existing:
         return _existing_tag_proposal(index, feat, tag)
     name = _feature_name(feat.q)
-    where = ", ".join(f"{index.rel(os.path.join(s.dir, f))}" for s in feat.sites for f in s.files)
+    shown = [_shown(index, feat, s, f) for s in feat.sites for f in s.files]
+    where = ", ".join(shown)
     try:
         uses = _target_uses(index, feat)
         if not any(uses.values()):
@@ -586,7 +686,7 @@ def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existin
         if h not in kept:
             out.notes.append(f"{h.target.label} is not built with -tags {tag}: "
                              f"{out.lost[index.project.graphs[h.target].main.import_path]}.")
-    feat = _Feature(q=feat.q, sites=feat.sites, hits=kept)
+    feat = _Feature(q=feat.q, sites=feat.sites, hits=kept, module=feat.module)
     uses = _target_uses(index, feat)
     loses = sorted({u for us in uses.values() for u in us})
     # high: the slim build only lacks what registers itself (nothing of the rest calls a failing stub);
@@ -602,19 +702,69 @@ def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existin
                    "the binary is for")
     else:
         confidence = "medium"
-    plan = Plan(title=f"Guard the {name} feature with build tag {tag}",
-                changes=tuple(FileChange(path=p, before=b, after=a) for p, b, a in changes))
+    title = f"Guard the {name} feature with build tag {tag}"
+    summary = _summary(where, tag, feat, loses)
     explanation = _explain(index, feat, tag, name, uses, [*out.notes, *([f"Warning: {warning}."] if warning else [])])
     key = "|".join(f"{s.import_path}:{','.join(s.files)}" for s in feat.sites) + f"|{default_tag}"
+    patch = None
+    if feat.module is not None:
+        # a dependency patch: the module copied into the repository with the guard, and upstream-ready
+        dep = feat.module
+        try:
+            files, patch = patch_plan(
+                index.project, module=dep.path, module_dir=dep.dir, changes=final, tag=tag,
+                targets=[h.target for h in feat.hits],
+                subject=f"Build tag {tag}: leave out the {name} feature and {feat.q}",
+                body=_patch_body(feat, tag, name, [f.removeprefix(dep.path + '/') for f in shown], out),
+                figures=[f"Estimated by gotrim: {feat.bytes:,} bytes saved over "
+                         f"{', '.join(h.target.label for h in feat.hits)}."])
+        except NotPatchable as exc:
+            return Refusal(strategy=NAME, targets=tuple(h.target for h in feat.hits), summary=summary,
+                           reason=str(exc), estimated_bytes=feat.bytes)
+        plan = Plan(title=f"Patch {dep.path}@{patch.version}: {title[:1].lower()}{title[1:]}", changes=tuple(files))
+        summary = f"patch {dep.path}@{patch.version} (copied to {patch.dest}): {summary}"
+        explanation += (f"\nDependency patch: {dep.path}@{patch.version} is copied into {patch.dest} (every file, "
+                        f"licence included) with the guard, go.mod replaces the module with the copy, and "
+                        f"{patch.patch_path} holds the same change against the module's own tree, with a commit "
+                        "message stating the bytes, to send upstream.")
+    else:
+        plan = Plan(title=title, changes=tuple(FileChange(path=p, before=b, after=a) for p, b, a in changes))
     return Candidate(
         id=candidate_id(NAME, key), strategy=NAME, targets=tuple(h.target for h in feat.hits),
-        summary=_summary(where, tag, feat, loses), explanation=explanation, estimated_bytes=feat.bytes,
+        summary=summary, explanation=explanation, estimated_bytes=feat.bytes,
         confidence=confidence, plan=plan, removes=tuple(sorted(feat.removed)), variant_tags=(tag,),
-        trade_off="feature", warning=warning,
-        details=GuardDetails(tag=tag, feature=name, heavy=feat.q, files=tuple(
-            index.rel(os.path.join(s.dir, f)) for s in feat.sites for f in s.files), loses=tuple(loses),
-            registrations=tuple(out.registrations)),
+        trade_off="patch" if patch is not None else "feature", warning=warning,
+        details=GuardDetails(tag=tag, feature=name, heavy=feat.q, files=tuple(shown), loses=tuple(loses),
+                             registrations=tuple(out.registrations),
+                             dependency=f"{patch.module}@{patch.version}" if patch else None, patch=patch),
     )
+
+
+def _shown(index: _Index, feat: _Feature, site: _Site, name: str) -> str:
+    """A guarded file as reports name it: relative to the module root, or module/path for a dependency's."""
+    path = os.path.join(site.dir, name)
+    if feat.module is not None:
+        return f"{feat.module.path}/{os.path.relpath(path, feat.module.dir)}".replace(os.sep, "/")
+    return index.rel(path)
+
+
+def _patch_body(feat: _Feature, tag: str, name: str, files: Sequence[str], out: _Outcome) -> str:
+    """The upstream commit message's body: what the tag leaves out, what the slim build does instead."""
+    one = len(files) == 1
+    labels = ", ".join(h.target.label for h in feat.hits)
+    lines = [f"{', '.join(files)} bring{'s' if one else ''} in {feat.q} for the {name} feature alone (in "
+             f"{labels}, {count(len(feat.removed), 'package')} with it). With -tags {tag} "
+             f"{'it is' if one else 'they are'} left out, so programs that do not need the feature can drop "
+             "it; without the tag nothing changes."]
+    if out.failing:
+        stubs = sorted(out.failing)
+        lines.append(f"Built with the tag, {', '.join(stubs[:6])}{' and more' if len(stubs) > 6 else ''} "
+                     "report that the feature is not built in.")
+    else:
+        lines.append("Built with the tag, the package simply lacks what the feature registers.")
+    if out.registrations:
+        lines.append("Registrations move into the guarded files, so that build holds no stub in their place.")
+    return "\n".join(textwrap.fill(ln, 72) for ln in lines)
 
 
 def _summary(where: str, tag: str, feat: _Feature, loses: Sequence[str]) -> str:
