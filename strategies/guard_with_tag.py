@@ -664,7 +664,7 @@ def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existin
     where = ", ".join(shown)
     try:
         uses = _target_uses(index, feat)
-        if not any(uses.values()):
+        if not any(uses.values()) and feat.module is None:  # (a dependency's package cannot be split)
             raise _Refuse(f"{', '.join(h.target.label for h in feat.hits)} use nothing of {where} and no init "
                           "or blank import registers it: split-package cuts this without a build tag")
         out = _Outcome()
@@ -782,7 +782,7 @@ def _existing_tag_proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
     build configuration: gotrim.toml, Makefile -tags, .goreleaser tags), not to the source."""
     targets = tuple(dict.fromkeys(h.target for h in feat.hits))
     name = _feature_name(feat.q)
-    files = [index.rel(os.path.join(s.dir, f)) for s in feat.sites for f in s.files]
+    files = [_shown(index, feat, s, f) for s in feat.sites for f in s.files]
     summary = (f"build with -tags {tag}, which already guards {', '.join(files)}: drop {feat.q} "
                f"({count(len(feat.removed), 'package')})")
     try:
