@@ -12,8 +12,17 @@ the var's type or literal value), never from regular expressions over its text:
   or a light composite literal (a sync.Pool's New); otherwise the var is refused;
 - stubs import only what their declarations name (the file's own local names are kept).
 
-An existing stub (a sibling file whose constraint is the negation of the real file's) gets the tag
-OR-ed into its constraint and is repaired where it drifted from the real file.
+An existing stub (a sibling file whose whole constraint, file name and build line, is the negation of
+the real file's) gets the tag OR-ed into its constraint and is repaired where it drifted from the real
+file: parameters fixed, a function whose results drifted written again (with the stub's own error).
+A type's stub keeps every method it can declare (interface assertions and type switches elsewhere
+need them). check_stub checks a stub against the files it builds with before it is proposed; go
+builds it for real when the candidate is verified.
+
+Also here, shared by the strategies that guard: what runs (startup_calls, main_path_calls: function
+literals count only when called on the spot), what the rest of a build needs of a file (demand: the
+typed view's facts, names where it has none), registries (move_registrations) and decoupling an enum
+from a heavy package (mirror_table, convert_fields).
 """
 
 from __future__ import annotations

@@ -3,9 +3,27 @@
 Before: cmd/agent -> internal/export -> net/http   (only http.go imports it; its init registers an exporter)
 After:  http.go gets `//go:build !guard_omit_http`, and http_stub.go (`//go:build guard_omit_http`) declares
         what the rest of the package uses; `go build -tags guard_omit_http ./cmd/agent` links no net/http.
-Refuses when a stub would need the heavy import (a used signature names its types), when a var's type
-cannot be told without type-checking, when every file of a package imports it (guard its importers
-instead), and when the target uses none of the files (split-package cuts that without a tag).
+
+The shapes of real code (issue 18), in the order a candidate is built:
+- decouple first: files that use the heavy package only for an enum type, its constants and value maps
+  (a flag mapped to generated RPC code's enum, an options struct's field of that type) get a verbatim
+  mirror of those declarations in the feature's package, and the guarded files convert back;
+- registrations of the feature's declarations (a slice element, a map entry, an init call) move into
+  the guarded files, so the slim build lacks the entries instead of holding a stub's nil;
+- an existing stub for other platforms (`feature_other.go` for `feature_linux.go`, package main too)
+  gets the tag OR-ed in and its drifted signatures repaired; otherwise a stub is written; every stub
+  is checked against what the rest of the build needs (the typed view's facts where there is one:
+  methods reached through interface conversions included) and against the files it builds with;
+- the feature may be an import of the module's own package that brings in others' code, or a heavy
+  edge inside a dependency module: then the candidate is a dependency patch (refactor.deppatch).
+Refuses when a stub would need the heavy import (a used signature names its types), when stubbed code
+runs at startup (an init function or a package variable's initializer calls it; a command table's
+closures do not), when every file of a package imports it (guard its importers instead), and when the
+target uses none of the module's files (split-package cuts that without a tag). A binary whose main
+calls a stub on every run is not built with the tag. At similar bytes a guard ranks after a change
+that loses nothing; its summary says what the slim build loses, its confidence whether the slim build
+only lacks what registers itself (high), calls stubs (medium), or calls them from many places (low,
+ranked last with a warning).
 """
 
 from __future__ import annotations
@@ -363,7 +381,9 @@ class _Index:
     def original(self, path: str) -> bytes | None:
         """A file's bytes as they are in the repository (None for a file that does not exist)."""
         rel = self.sources.rel(path)
-        return self.sources.file(rel).src if rel in self.sources.files or os.path.isabs(rel) else None
+        if os.path.isabs(rel):  # a dependency's file (a stub gotrim writes is not there yet)
+            return self.sources.source(rel) if os.path.isfile(rel) else None
+        return self.sources.file(rel).src if rel in self.sources.files else None
 
     def file(self, directory: str, name: str) -> GoFile:
         """The parsed file dir/name (its path relative to the module root)."""
@@ -693,8 +713,13 @@ def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existin
     # low, ranked last: the rest calls the stubs from many places, so the feature may be what the binary
     # is for (on real code: a tool's user switching, a runtime's device filter, a program's printer)
     warning = ""
+    core = _core_share(index, feat)
     if not out.failing:
         confidence = "high"
+    elif core is not None:
+        confidence = "low"
+        warning = (f"{core} is most of its package, and the rest of the build calls its stubs "
+                   f"({', '.join(sorted(out.failing)[:4])}): it may be what the binary is for")
     elif len(out.callers) >= CORE_CALLERS:
         confidence = "low"
         warning = (f"the slim build stubs {', '.join(sorted(out.failing)[:4])}, which {len(out.callers)} "
@@ -765,6 +790,21 @@ def _patch_body(feat: _Feature, tag: str, name: str, files: Sequence[str], out: 
     if out.registrations:
         lines.append("Registrations move into the guarded files, so that build holds no stub in their place.")
     return "\n".join(textwrap.fill(ln, 72) for ln in lines)
+
+
+def _core_share(index: _Index, feat: _Feature) -> str | None:
+    """The guarded files of a site when they hold most of its package's declarations (as
+    sigs.k8s.io/yaml's yaml.go does), else None."""
+    for s in feat.sites:
+        if not s.files:
+            continue
+        files = [f for f in index.dir_files(s.dir) if f.package == s.name and not f.path.endswith("_test.go")
+                 and not _ignored(f)]
+        counts = [(os.path.basename(f.path) in s.files, sum(d.kind != "init" for d in f.decls)) for f in files]
+        guarded = sum(n for g, n in counts if g)
+        if guarded and guarded * 2 >= sum(n for _, n in counts):
+            return ", ".join(_shown(index, feat, s, f) for f in s.files)
+    return None
 
 
 def _summary(where: str, tag: str, feat: _Feature, loses: Sequence[str]) -> str:
@@ -889,18 +929,51 @@ def _local_name(f: GoFile, import_path: str, pkg_name: str) -> str | None:
 
 
 def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str, out: _Outcome
-                ) -> Iterator[tuple[str, bytes | None, bytes | None]]:
+                ) -> list[tuple[str, bytes | None, bytes | None]]:
     """The file changes for one package: guard edits, moved blank imports, new or updated stubs, each
     stub checked against what the rest of the build needs (the typed view's facts where there is one).
     out gets the notes, the main packages that call a stub on every run (not to be built with the tag),
-    the failing stubs and their callers."""
+    the failing stubs and their callers.
+
+    When only the package's tests need what a stub cannot declare (a helper whose signature names the
+    dropped package), the tests that use the feature's declarations are guarded with it instead."""
+    trial = _Outcome()
+    try:
+        changes = list(_guard_site_once(index, site, feat, tag, name, trial, frozenset()))
+    except _Refuse as first:
+        all_files = index.dir_files(site.dir)
+        names = {d.name for f in all_files if os.path.basename(f.path) in site.files for d in f.decls}
+        tests = sorted(os.path.basename(f.path) for f in all_files if f.path.endswith("_test.go")
+                       and f.package == site.name and any(r.qualifier is None and r.name in names
+                                                          for d in f.decls for r in d.refs))
+        if not tests:
+            raise
+        trial = _Outcome()
+        changes = list(_guard_site_once(index, site, feat, tag, name, trial, frozenset(tests)))
+        trial.notes.append(f"{', '.join(tests)} {'is' if len(tests) == 1 else 'are'} guarded too: "
+                           f"{'it tests' if len(tests) == 1 else 'they test'} the feature with what a stub "
+                           f"cannot declare ({first}).")
+    out.notes.extend(trial.notes)
+    out.lost.update({k: v for k, v in trial.lost.items() if k not in out.lost})
+    out.failing |= trial.failing
+    out.callers |= trial.callers
+    out.registrations.extend(trial.registrations)
+    return changes
+
+
+def _guard_site_once(index: _Index, site: _Site, feat: _Feature, tag: str, name: str, out: _Outcome,
+                     guard_tests: frozenset[str]) -> Iterator[tuple[str, bytes | None, bytes | None]]:
+    """_guard_site, with the tests named in guard_tests guarded like the feature's files."""
     notes = out.notes
     all_files = index.dir_files(site.dir)
     by_name = {os.path.basename(f.path): f for f in all_files}
     feature = [by_name[n] for n in site.files]
     heavy = feat.removed | {feat.q}
     stubs = {os.path.basename(f.path): existing_stub(f, all_files, site.files) for f in feature}
-    skip = set(site.files) | {os.path.basename(s.path) for s in stubs.values() if s is not None}
+    skip = set(site.files) | {os.path.basename(s.path) for s in stubs.values() if s is not None} | guard_tests
+    for base in sorted(guard_tests):
+        test = by_name[base]
+        yield test.path, test.src, and_term(test, "!" + tag)
     rest = [f for f in all_files if os.path.basename(f.path) not in skip and f.package in (site.name,)
             and not _ignored(f)]
     importers = [f for f in index.importing(site.import_path) if os.path.dirname(
