@@ -941,11 +941,7 @@ def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str,
     try:
         changes = list(_guard_site_once(index, site, feat, tag, name, trial, frozenset()))
     except _Refuse as first:
-        all_files = index.dir_files(site.dir)
-        names = {d.name for f in all_files if os.path.basename(f.path) in site.files for d in f.decls}
-        tests = sorted(os.path.basename(f.path) for f in all_files if f.path.endswith("_test.go")
-                       and f.package == site.name and any(r.qualifier is None and r.name in names
-                                                          for d in f.decls for r in d.refs))
+        tests = sorted(_feature_tests(index, site))
         if not tests:
             raise
         trial = _Outcome()
@@ -959,6 +955,29 @@ def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str,
     out.callers |= trial.callers
     out.registrations.extend(trial.registrations)
     return changes
+
+
+def _feature_tests(index: _Index, site: _Site) -> set[str]:
+    """The test files of a site's directory that use the feature's declarations, and those that use what
+    they declare (export_test.go's `var GetX = getX`, used by the external tests), as base names."""
+    all_files = index.dir_files(site.dir)
+    tests = [f for f in all_files if f.path.endswith("_test.go") and f.package in (site.name, site.name + "_test")]
+    names = {d.name for f in all_files if os.path.basename(f.path) in site.files for d in f.decls}
+    out: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for f in tests:
+            base = os.path.basename(f.path)
+            if base in out:
+                continue
+            local = _local_name(f, site.import_path, site.name) if f.package != site.name else None
+            if any(r.qualifier == local and r.name in names for d in f.decls for r in d.refs):
+                out.add(base)
+                if f.package == site.name:
+                    names |= {d.name for d in f.decls}
+                grew = True
+    return out
 
 
 def _guard_site_once(index: _Index, site: _Site, feat: _Feature, tag: str, name: str, out: _Outcome,

@@ -180,3 +180,22 @@ def test_decouple_an_enum_before_guarding(fixture_repo: Callable[[str], Path], t
     assert slim[1].out == "compression: GZIP\ndelivering 2 bytes\nhi\n"  # the mirror's String method
     assert slim[2].code == 2 and 'unknown compression "bad"' in slim[2].err
     assert slim[4].code == 1 and "rpcpb is not built in" in slim[4].err
+
+
+@pytest.mark.go
+def test_suggest_and_apply_name_the_trade_off_and_the_tag(fixture_repo: Callable[[str], Path],
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """The JSON says what a guard costs; apply's last line names the tag to build the slim binary with."""
+    import json
+
+    from refactor.cli import main
+
+    root = fixture_repo("shapes")
+    assert main(["suggest", str(root), "-t", "./cmd/tool", "-s", "guard-with-tag", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    (cand,) = [c for c in doc["candidates"] if "cmd/tool/serve.go" in c["details"]["files"]]
+    assert cand["trade_off"] == "feature" and cand["warning"] is None and cand["confidence"] == "high"
+    assert len(cand["details"]["registrations"]) == 3 and cand["details"]["dependency"] is None
+    assert main(["apply", cand["id"], str(root), "-t", "./cmd/tool", "-s", "guard-with-tag", "--no-verify"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1].startswith("build tool with -tags shapes_omit_http"), lines
