@@ -842,8 +842,9 @@ def move_registrations(real: GoFile, files: Sequence[GoFile], feature: str, tag:
       helper that real declares and its stub declares returning nil; the literal appends what the
       helper returns at the element's place, so the full build keeps its order;
     - an entry of a package-level map variable's literal moves into an init function of real;
-    - a call statement of an init function that passes one of real's declarations (`register(pingHook)`)
-      moves into an init function of real.
+    - a call or assignment statement of an init function that passes one of real's declarations along
+      (`register(pingHook)`, `hooks = append(hooks, func() error { return Ping() })`) moves into an init
+      function of real.
 
     files: the other files of real's package (tests left out). Unguardable when a registration cannot
     move (it uses local variables, a map built inside a function, an array literal, a map read while the
@@ -977,9 +978,9 @@ class _Mover:
                  and not any(op is None and name in self.names for op, name in _calls(src, s, branches=True))]
         edits: list[tuple[int, int, bytes]] = []
         for s in moved:
-            if s.type != "expression_statement":
+            if s.type not in ("expression_statement", "assignment_statement"):
                 raise Unguardable(f"{f.path}: an init function uses {self.feature} code in "
-                                  f"`{node_text(src, s)}`, which is not a call statement")
+                                  f"`{node_text(src, s)}`, which is neither a call nor an assignment")
             self.usable(f, s, "an init function")
             self.inits.append("\t" + node_text(src, s))
             rng = _line_bounds(src, s.start_byte, s.end_byte) or (s.start_byte, s.end_byte)

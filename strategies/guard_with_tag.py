@@ -371,6 +371,7 @@ class _Index:
         self.root = project.root
         self.overlay = {path: parse_file(path, src) for path, src in (overlay or {}).items()}
         self._mirrors: dict[str, dict[str, Mirrored]] = {}
+        self._at: dict[str, Package] | None = None
 
     def with_overlay(self, overlay: Mapping[str, bytes]) -> _Index:
         """This index with files changed or added (module-relative path -> source)."""
@@ -395,7 +396,7 @@ class _Index:
         return self.sources.rel(path)
 
     def _package_at(self, directory: str) -> Package | None:
-        if not hasattr(self, "_at"):
+        if self._at is None:
             self._at = {pkg.dir: pkg for g in self.project.graphs.values() for pkg in g.packages.values()}
         return self._at.get(str(directory))
 

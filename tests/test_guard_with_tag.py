@@ -719,6 +719,8 @@ def test_typed_view_decides_what_runs_and_the_stub_builds(tmp_path: Path) -> Non
     assert project.typed and all(v is not None for v in project.typed.values())
     (c,), _ = candidates(project)
     assert "type-checked (go/types)" in c.explanation
+    # the hook registers feature code: it moves behind the tag rather than calling a stub in the slim build
+    assert isinstance(c.details, GuardDetails) and any("app/boot.go" in r for r in c.details.registrations)
     c.plan.write_to(root)
     tag = c.variant_tags[0]
     for tags in ("", tag):
@@ -775,3 +777,23 @@ def test_a_guards_summary_names_what_the_slim_build_loses_and_its_confidence(tmp
     (c,), _ = candidates(project_for(root))
     assert c.confidence == "low" and "may be what the binary is for" in c.warning
     assert "Warning:" in c.explanation
+
+
+def test_check_stub_catches_what_would_not_compile() -> None:
+    from refactor.gosource import parse_file
+    from refactor.guard import StubBlock, StubWriter, Unguardable, check_stub
+
+    rest = parse_file("p/rest.go", b"package p\n\ntype Options struct{ A int }\n")
+    unknown = parse_file("p/x_stub.go", b"package p\n\nfunc F(o Options, c *Client) {}\n")
+    with pytest.raises(Unguardable, match="Client"):
+        check_stub(unknown, [rest])  # a type only the guarded file declares
+    unused = parse_file("p/x_stub.go", b'package p\n\nimport (\n\t"fmt"\n\t"io"\n)\n\nfunc F(w io.Writer) {}\n')
+    assert b'"fmt"' not in check_stub(unused, [rest]) and b'"io"' in check_stub(unused, [rest])
+    # a copied //go:embed directive brings its import
+    real = parse_file("p/x.go", b'package p\n\nimport (\n\t_ "embed"\n\t"net/http"\n)\n\n'
+                                 b'//go:embed page.html\nvar page string\n\nvar c = http.DefaultClient\n')
+    gen = StubWriter(real, [real, rest], frozenset({"net/http"}), "t", "http", set())
+    blocks: list[StubBlock] = gen.blocks({"page"}, set())
+    text = gen.render(blocks)
+    assert b'_ "embed"' in text and b"//go:embed page.html" in text
+    assert check_stub(parse_file("p/x_stub.go", text), [rest]) == text
