@@ -94,6 +94,7 @@ CORE_CALLERS = 4
 # much (or, without sizes, removes this many packages).
 DEP_MIN_BYTES = 256 << 10
 DEP_MIN_PACKAGES = 5
+DEP_MAX_FILES = 4  # ... and guards at most this many files of a package, never half of its files
 _Refuse = Unguardable  # this feature cannot be guarded safely; the message says why
 
 
@@ -261,11 +262,15 @@ def _dependency_site_sets(index: _Index, graph: BuildGraph
             for i in importers:
                 by_pkg.setdefault(i, []).append(r)
             try:
+                if any(_too_many(index, graph.packages[i], r) for i in by_pkg):
+                    continue  # most of a package, or many files of it: the dependency's core, not an option
                 found = _sites(index, graph, by_pkg)
             except OSError:  # the module's sources are not at hand (a recorded project)
                 break
-            if found is not None:
-                yield r, found[0], found[1], _DepModule(module, dirs[module])
+            if found is None or any(len(s.files) > DEP_MAX_FILES or len(s.files) * 2 > len(
+                    graph.packages[s.import_path].files) for s in found[0]):
+                continue  # not an optional file or two of the dependency: its core
+            yield r, found[0], found[1], _DepModule(module, dirs[module])
 
 
 def _site_sets(index: _Index, graph: BuildGraph) -> Iterator[tuple[str, list[_Site], list[Edge]]]:
@@ -314,9 +319,9 @@ def _sites(index: _Index, graph: BuildGraph, by_pkg: Mapping[str, Sequence[str]]
     cut: list[Edge] = []
     for p, rs in by_pkg.items():
         pkg = graph.packages[p]
-        files = [index.file(pkg.dir, f) for f in pkg.files]
         paths = {pkg.source_path(r) for r in rs}
-        hits = [f for f in files if any(i.path in paths for i in f.imports)]
+        imported = {name: index.imports_of(pkg.dir, name) for name in pkg.files}
+        hits = [index.file(pkg.dir, name) for name in pkg.files if imported[name] & paths]
         # files that use the heavy package only for value types a mirror can copy are decoupled,
         # not guarded (issue 18 §1): an options struct's enum field, a flag mapped to its constants
         loose = {os.path.basename(f.path): used for f in hits
@@ -324,7 +329,7 @@ def _sites(index: _Index, graph: BuildGraph, by_pkg: Mapping[str, Sequence[str]]
         hits = [f for f in hits if os.path.basename(f.path) not in loose]
         feature = tuple(sorted(os.path.basename(f.path) for f in hits))
         blank_only = bool(hits) and all(i.name == "_" for f in hits for i in f.imports if i.path in paths)
-        if len(feature) == len(files) and not blank_only:
+        if len(feature) == len(pkg.files) and not blank_only:
             return None  # a package whose every file needs q: guard its importers instead
         if pkg.name == "main" and not blank_only and any(
                 d.name == "main" and d.kind == "func" for f in hits for d in f.decls):
@@ -333,11 +338,34 @@ def _sites(index: _Index, graph: BuildGraph, by_pkg: Mapping[str, Sequence[str]]
         if blank_only:
             cut.extend((p, r) for r in rs)
             continue
-        others = [f for f in files if os.path.basename(f.path) not in feature]
-        kept = {pkg.resolve(i.path) for f in others for i in f.imports
-                if os.path.basename(f.path) not in loose or i.path not in paths}
+        kept = {pkg.resolve(i) for name in pkg.files if name not in feature for i in imported[name]
+                if name not in loose or i not in paths}
         cut.extend((p, r) for r in graph.imports(p) if r not in kept)
     return (sites, cut) if any(s.files for s in sites) else None
+
+
+def _too_many(index: _Index, pkg: Package, r: str) -> bool:
+    """More of pkg's files import r than a dependency patch guards (from their text, before a parse)."""
+    path = pkg.source_path(r)
+    n = sum(path in index.imports_of(pkg.dir, name) for name in pkg.files)
+    return n > DEP_MAX_FILES or n * 2 > len(pkg.files)
+
+
+_COMMENTS = re.compile(rb"//[^\n]*|/\*.*?\*/", re.S)
+_IMPORT_DECL = re.compile(rb"^[ \t]*import\s*(\((.*?)\)|[^\n]*)", re.M | re.S)
+_QUOTED_PATH = re.compile(rb'"([^"\n]+)"|`([^`\n]+)`')
+
+
+def _import_paths(src: bytes) -> frozenset[str]:
+    """The import paths of a Go file, from its text: the import declarations between the package
+    clause and the first other declaration (comments removed), without a parse."""
+    text = _COMMENTS.sub(b"", src)
+    head = re.split(rb"^[ \t]*(?:func|type|var|const)\b", text, maxsplit=1, flags=re.M)[0]
+    out = set()
+    for m in _IMPORT_DECL.finditer(head):
+        for q in _QUOTED_PATH.finditer(m.group(2) if m.group(2) is not None else m.group(1)):
+            out.add((q.group(1) or q.group(2)).decode("utf-8", "replace"))
+    return frozenset(out)
 
 
 def _reach(graph: BuildGraph, start: str) -> frozenset[str]:
@@ -431,6 +459,15 @@ class _Index:
                   and any(i.path == import_path for i in f.imports)]
         return [f for f in found if any(i.path == import_path for i in f.imports)]
 
+    def imports_of(self, directory: str, name: str) -> frozenset[str]:
+        """The import paths a file spells, read from its text without a parse (its parse, when there is
+        one already, or an overlay's)."""
+        rel = self.sources.rel(Path(directory) / name)
+        f = self.overlay.get(rel)
+        if f is not None:
+            return frozenset(i.path for i in f.imports)
+        return _import_paths(self.sources.source(rel))
+
     def package_files(self, pkg: Package) -> list[GoFile]:
         """The compiled files of a package of a build graph, the module's or another's (read where go list
         found them: the module cache, GOROOT)."""
@@ -463,6 +500,8 @@ class _Index:
                        ) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """For a file of pkg that imports some of `imported` only for what a mirror can copy: (import path,
         names used) per such import; () when any import of them is used for more."""
+        if not pkg.main_module:
+            return ()  # a dependency's files are guarded as they are (the module's own code is decoupled)
         view = self.project.typed.get(graph.target) if Needs.TYPED in self.project.needs else None
         typed = view.package(pkg.import_path) if view is not None else None
         out = []
@@ -543,6 +582,8 @@ def _existing_guard(index: _Index, feat: _Feature) -> str | None:
     if any(s.decoupled for s in feat.sites):
         return None  # the files need decoupling first: not the module's switch as it is
     for site in feat.sites:
+        if any(build_expr(index.file(site.dir, base)) is None for base in site.files):
+            return None  # a file without a constraint of its own is behind no tag
         all_files = index.dir_files(site.dir)
         by_name = {os.path.basename(f.path): f for f in all_files}
         for base in site.files:
