@@ -125,14 +125,69 @@ def test_merged_suggest_parts_give_the_unsharded_report(name: str, count: int, t
     project = _recorded(name, root)
     found = propose_all(project, strategies_named(()))
     assert found.candidates  # something to merge and rank
-    want = report.render_suggestions(project, found, filtered(found, 0), {}, fmt="json", verbose=True)
     paths = _parts(project, root, count, "suggest", SUGGEST_OPTIONS, tmp_path)
     m = merge_suggest(_read(paths), root, None)
-    got = report.render_suggestions(m.project, m.found, m.shown, m.measurements, fmt="json", verbose=True)
-    assert got == want
+    for fmt in ("json", "markdown", "html"):
+        want = report.render_suggestions(project, found, filtered(found, 0), {}, fmt=fmt, verbose=True)
+        got = report.render_suggestions(m.project, m.found, m.shown, m.measurements, fmt=fmt, verbose=True)
+        assert got == want, fmt
+    assert report.candidate_table(m.project, m.shown, {}).rows == report.candidate_table(project, found.candidates,
+                                                                                        {}).rows
     assert [c.id for c in m.shown] == [c.id for c in found.candidates]
     assert m.combined["candidates"] == [c.id for c in found.candidates]
     assert combine(_read(paths))["merged_from"] == count
+
+
+def _measured(facts: dict[str, Any], root: Path, count: int, tmp: Path,
+              skip: str | None = None, twice: str | None = None) -> list[Path]:
+    """Parts as `suggest --measure --shard i/count --candidates facts` writes them (made-up steps)."""
+    from refactor.merge import facts_digest
+    from refactor.shard import chosen_candidates
+
+    ids = list(facts["candidates"])
+    targets = [t["main"] for t in facts["configuration"]["targets"]]
+    paths = []
+    for i in range(1, count + 1):
+        shard = Shard(i, count)
+        mine = [cid for cid in chosen_candidates(ids, shard) if cid != skip] + ([twice] if twice and i == 2 else [])
+        run_ = Run("measure", shard, root, {**SUGGEST_OPTIONS, "test": False})
+        doc = header(Go(path="go", version=(1, 26, 8)), run_, [], extra={"facts": facts_digest(facts)}, env={})
+        doc.update(go=facts["go"], candidates=ids, measured=mine, measurements={
+            cid: encode(Measurement(cid, (Step("go build ./...", True, 0.5 + k),),
+                                    (TargetResult(targets[0], (), 1000 + k, 400, 9, 3, ("net/http",), ()),), 2.0))
+            for k, cid in enumerate(mine)})
+        path = tmp / f"measured-{skip or twice or 'all'}{'+' if twice else ''}-{i}.json"
+        path.write_text(json.dumps(doc), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+@needs_gofmt
+def test_measured_parts_join_the_facts_they_measured(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                     fixture_repo: Callable[[str], Path]) -> None:
+    root = fixture_repo("blockers")
+    parts = _parts(_recorded("blockers", root), root, 3, "suggest", SUGGEST_OPTIONS, tmp_path)
+    facts = tmp_path / "facts.json"
+    code, unmeasured, err = run(capsys, "merge", "-C", str(root), "--combined", str(facts), *map(str, parts))
+    assert code == 0, err
+    doc = json.loads(facts.read_text(encoding="utf-8"))
+    ids = doc["candidates"]
+    assert len(ids) >= 2 and ids == [c["id"] for c in json.loads(unmeasured)["candidates"]]
+    measured = _measured(doc, root, 2, tmp_path)
+    code, out, err = run(capsys, "merge", "-C", str(root), str(facts), *map(str, measured))
+    assert code == 0, err
+    shown = json.loads(out)["candidates"]
+    assert [c["id"] for c in shown] == ids and all(c["measurement"]["saved_bytes"] > 0 for c in shown)
+    # the stage-1 parts stand for the facts file they were combined into
+    code, again, err = run(capsys, "merge", "-C", str(root), *map(str, parts), *map(str, measured))
+    assert code == 0 and again == out, err
+    for bad, needle in ((_measured(doc, root, 2, tmp_path, skip=ids[0]), f"{ids[0]} not measured"),
+                        (_measured(doc, root, 2, tmp_path, twice=ids[0]), f"candidate {ids[0]} is measured twice")):
+        code, _, err = run(capsys, "merge", "-C", str(root), str(facts), *map(str, bad))
+        assert_one_line_error(code, err, needle)
+    other = _edit(facts, lambda d: d["facts"]["targets"]["0"]["size"].update(file_bytes=1))
+    code, _, err = run(capsys, "merge", "-C", str(root), str(other), *map(str, measured))
+    assert_one_line_error(code, err, "measured other facts")
 
 
 def test_merged_size_parts_need_no_checkout(tmp_path: Path, fixture_repo: Callable[[str], Path]) -> None:
