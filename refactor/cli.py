@@ -103,6 +103,34 @@ def json_option(f: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(f)
 
 
+def jobs_option(f: F) -> F:
+    return click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+                        help="Builds (links) at once, sharing one GOCACHE. Default: half the CPUs, within "
+                             "4 GiB of memory per link, at least 2.")(f)
+
+
+def shard_option(f: F) -> F:
+    return click.option("--shard", "shard_text", default=None, metavar="I/N",
+                        help="Build only shard I of N of the targets and write a part (JSON) for "
+                             "`gotrim merge` (docs/sharding.md).")(f)
+
+
+def _shard(text: str | None) -> Any:
+    from refactor.shard import Shard
+
+    return Shard.parse(text) if text is not None else None
+
+
+def _write_part(doc: Any, output: Path | None) -> None:
+    from refactor.shard import write_part
+
+    text = write_part(doc, output)
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        err.print(f"wrote {escape(str(output))}")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="gotrim")
 @click.option("--debug", is_flag=True, help="Show tracebacks and go commands on errors.")
@@ -123,12 +151,17 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def _project(repo: Path, mains: Sequence[str], platforms: Sequence[str], tags: str | None,
              cgo: bool | None, needs: Needs, *, warm: Sequence[Warm] = (), progress: LoadProgress | None = None,
              reuse: bool = False, remember: bool = False, **settings: Any) -> Project:
+    go, s, specs = _setup(repo, mains, platforms, tags, cgo, **settings)
+    return load(go, s, specs, needs, warm=warm, progress=progress, reuse=reuse, remember=remember)
+
+
+def _setup(repo: Path, mains: Sequence[str], platforms: Sequence[str], tags: str | None, cgo: bool | None,
+           **settings: Any) -> tuple[Any, Settings, tuple[TargetSpec, ...]]:
+    """The toolchain, the run's Settings and the target specs (flags, else gotrim.toml)."""
     go = find_go()
-    root = repo.resolve()
-    s = Settings(root=root, cache_dir=default_cache_dir(), **settings)
+    s = Settings(root=repo.resolve(), cache_dir=default_cache_dir(), **settings)
     flag_spec: TargetSpec | None = specs_from_flags(mains, platforms, tags, cgo)
-    return load(go, s, effective_specs(s, flag_spec), needs, warm=warm, progress=progress, reuse=reuse,
-                remember=remember)
+    return go, s, effective_specs(s, flag_spec)
 
 
 @cli.command()
@@ -154,8 +187,12 @@ def why(package: str, repo: Path, mains: tuple[str, ...], platforms: tuple[str, 
 @click.option("--by", type=click.Choice(["package", "module", "section"]), default="package",
               show_default=True, help="Group bytes by package, module or ELF section.")
 @click.option("--top", "top", type=click.IntRange(min=1), default=25, show_default=True, help="Rows to show.")
+@jobs_option
+@shard_option
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With --shard: write the part to FILE instead of stdout.")
 def size(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: str | None, cgo: bool | None,
-         as_json: bool, by: str, top: int) -> None:
+         as_json: bool, by: str, top: int, jobs: int | None, shard_text: str | None, output: Path | None) -> None:
     """Bytes of each built binary per package, module or section; or of one shipped BINARY.
 
     Builds every target (with -trimpath; several at once, from before go list has answered) and
@@ -167,17 +204,38 @@ def size(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: s
     (`go version -m`: GOOS, GOARCH, -tags, CGO_ENABLED, -trimpath, -ldflags) and attributes it
     without a build graph (packages from its symbol names).
     """
-    from refactor.binary import size_table
-
     if repo.is_file():
         if mains or platforms or tags is not None or cgo is not None:
             raise UsageError("--target/--platform/--tags/--cgo choose what to build; a binary was built "
                              "already: give it alone")
+        if shard_text is not None:
+            raise UsageError("--shard splits the targets of a repository; a binary is one: give it alone")
         return _size_binary(repo, as_json, by, top)
+    shard = _shard(shard_text)
+    if output is not None and shard is None:
+        raise UsageError("--output goes with --shard (the part's file); without it, redirect stdout")
+    if shard is not None:
+        from refactor.shard import Run, facts_part
+
+        go, s, specs = _setup(repo, mains, platforms, tags, cgo, jobs=jobs)
+        with load_progress(False) as progress:
+            doc = facts_part(go, s, specs, Needs.SIZE, Run("size", shard, s.root,
+                                                             {"json": as_json, "by": by, "top": top}),
+                             progress, graphs=False)
+        _write_part(doc, output)
+        return None
     with load_progress(as_json) as progress:  # the loader starts linking before go list has answered
-        project = _project(repo, mains, platforms, tags, cgo, Needs.SIZE, progress=progress)
-    tables = [(t, replace(size_table(project.sizes[t], top=top, by=by), title=f"{t.label}: bytes by {by}"))
-              for t in project.targets]
+        project = _project(repo, mains, platforms, tags, cgo, Needs.SIZE, progress=progress, jobs=jobs)
+    print_sizes(project.targets, project.sizes, as_json=as_json, by=by, top=top)
+    return None
+
+
+def print_sizes(targets: Sequence[Any], sizes: Any, *, as_json: bool, by: str, top: int) -> None:
+    """size's output: one table (or JSON document) per target, in target order."""
+    from refactor.binary import size_table
+
+    tables = [(t, replace(size_table(sizes[t], top=top, by=by), title=f"{t.label}: bytes by {by}"))
+              for t in targets]
     if as_json:
         docs = [{"target": t.label, "main": t.main, "goos": t.goos, "goarch": t.goarch, "tags": list(t.tags),
                  "cgo": t.cgo, **table.json_data()} for t, table in tables]
@@ -220,8 +278,9 @@ def _size_binary(exe: Path, as_json: bool, by: str, top: int) -> None:
 @click.option("--fail", is_flag=True, help="Exit with status 1 when a blocker is found (for CI).")
 @click.option("--all", "all_blockers", is_flag=True,
               help="Every blocker, not just the first: fix each in a scratch git worktree, rebuild, repeat.")
+@jobs_option
 def dce(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: str | None, cgo: bool | None,
-        as_json: bool, fail: bool, all_blockers: bool) -> int:
+        as_json: bool, fail: bool, all_blockers: bool, jobs: int | None) -> int:
     """What switches off the linker's method dead-code elimination in each binary.
 
     Builds each target with -ldflags=-dumpdep and reports the first function marked
@@ -241,7 +300,8 @@ def dce(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: st
 
         require_repo(repo.resolve())  # before any build: --all works in a scratch git worktree
     with load_progress(as_json) as progress:
-        project = _project(repo, mains, platforms, tags, cgo, needs, progress=progress, remember=all_blockers)
+        project = _project(repo, mains, platforms, tags, cgo, needs, progress=progress, remember=all_blockers,
+                           jobs=jobs)
     loops = None
     if all_blockers:
         from refactor.dceloop import cached_loop
@@ -279,8 +339,11 @@ def _write_report(text: str, output: Path | None) -> None:
 @click.option("--update", is_flag=True,
               help="Write gotrim.lock from this build (commit it); budgets that need no lock are still checked.")
 @review_options
+@jobs_option
+@shard_option
 def check(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: str | None, cgo: bool | None,
-          update: bool, fmt: str, as_json: bool, output: Path | None, max_chars: int) -> int:
+          update: bool, fmt: str, as_json: bool, output: Path | None, max_chars: int, jobs: int | None,
+          shard_text: str | None) -> int:
     """CI gate: each binary against gotrim.lock and the budgets of gotrim.toml.
 
     Builds every target (one -dumpdep build each) and compares it with its entry in gotrim.lock:
@@ -296,13 +359,23 @@ def check(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: 
     from refactor.lockfile import lock_path, read_lock
 
     fmt = "json" if as_json else fmt
+    shard = _shard(shard_text)
     root = repo.resolve()
     budgets = load_budgets(root)  # bad budgets and a missing lock fail before any build
     lock = None if update else read_lock(lock_path(root))
     flags = specs_from_flags(mains, platforms, tags, cgo) is not None
     quiet = fmt != "text" and output is None
+    if shard is not None:  # the lock is compared (and, with --update, written) by `gotrim merge`
+        from refactor.shard import Run, facts_part
+
+        go, s, specs = _setup(repo, mains, platforms, tags, cgo, jobs=jobs)
+        options = {"update": update, "keep_others": flags, "format": fmt, "max_chars": max_chars}
+        with load_progress(False) as progress:
+            doc = facts_part(go, s, specs, FACTS, Run("check", shard, s.root, options), progress)
+        _write_part(doc, output)
+        return 0
     with load_progress(quiet) as progress:
-        project = _project(repo, mains, platforms, tags, cgo, FACTS, progress=progress)
+        project = _project(repo, mains, platforms, tags, cgo, FACTS, progress=progress, jobs=jobs)
     result = run_check(project, root, lock, budgets, update=update, keep_others=flags)
     if update:
         err.print(f"wrote {escape(str(lock_path(root)))} ({len(result.changes)} target(s)); commit it")
@@ -319,9 +392,11 @@ def check(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: 
               help="Compare HEAD with its merge base with BASE (what a branch changes, whatever BASE did since).")
 @target_flags
 @review_options
+@jobs_option
+@shard_option
 def diff(base: str, head: str | None, repo: Path, use_merge_base: bool, mains: tuple[str, ...],
          platforms: tuple[str, ...], tags: str | None, cgo: bool | None, fmt: str, as_json: bool,
-         output: Path | None, max_chars: int) -> int:
+         output: Path | None, max_chars: int, jobs: int | None, shard_text: str | None) -> int:
     """What changed in each binary between BASE and HEAD, and why.
 
     BASE and HEAD are commits (branches, tags, origin/main...); without HEAD, the working tree
@@ -339,18 +414,30 @@ def diff(base: str, head: str | None, repo: Path, use_merge_base: bool, mains: t
 
     fmt = "json" if as_json else fmt
     quiet = fmt != "text" and output is None
+    shard = _shard(shard_text)
     go = find_go()
     if Path(base).is_file() or (head is not None and Path(head).is_file()):
+        if shard is not None:
+            raise UsageError("--shard splits the targets of two commits; two binaries are compared at once")
         if head is None or not (Path(base).is_file() and Path(head).is_file()):
             raise UsageError("give two binaries (gotrim diff OLD_BINARY NEW_BINARY) or two commits")
         if mains or platforms or tags is not None or cgo is not None:
             raise UsageError("--target/--platform/--tags/--cgo choose what to build; two binaries were built "
                              "already: give them alone")
         result = diff_binaries(go, Path(base), Path(head), default_cache_dir())
+    elif shard is not None:
+        from refactor.shard import diff_part
+
+        options = {"format": fmt, "max_chars": max_chars, "base": base, "head": head,
+                   "merge_base": use_merge_base}
+        doc = diff_part(go, repo, base, head, specs_from_flags(mains, platforms, tags, cgo), default_cache_dir(),
+                        shard, options, use_merge_base=use_merge_base, jobs=jobs)
+        _write_part(doc, output)
+        return 0
     else:
         flag_spec = specs_from_flags(mains, platforms, tags, cgo)
         result = diff_commits(go, repo, base, head, flag_spec, default_cache_dir(), progress_for(quiet),
-                              use_merge_base=use_merge_base)
+                              use_merge_base=use_merge_base, jobs=jobs)
     _write_report(review.render(review.diff_view(result), fmt, limit=max_chars), output)
     return 0
 
@@ -373,34 +460,89 @@ def diff(base: str, head: str | None, repo: Path, use_merge_base: bool, mains: t
 @click.option("--test", "run_tests", is_flag=True, help="With --measure, also run go test on touched packages.")
 @click.option("--no-cache", is_flag=True, help="Recompute even when this HEAD and configuration are cached.")
 @override_options
+@jobs_option
+@shard_option
+@click.option("--candidates", "candidates_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              default=None, metavar="FILE",
+              help="With --measure --shard: the merged facts (`gotrim merge --combined FILE`) whose candidates "
+                   "the shards measure, without building anything else.")
 def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: str | None, cgo: bool | None,
             strategy_names: tuple[str, ...], min_bytes: int, top: int | None, fmt: str, as_json: bool,
             output: Path | None, verbose: bool, measure: bool, run_tests: bool, no_cache: bool,
-            package_names: tuple[str, ...], guard_tags: tuple[str, ...]) -> int:
+            package_names: tuple[str, ...], guard_tags: tuple[str, ...], jobs: int | None,
+            shard_text: str | None, candidates_file: Path | None) -> int:
     """Ranked candidates that cut bytes from each binary, with estimates and reasons.
 
     Runs every strategy for every target (see --help of the root command), merges the same change
     proposed for several targets, and ranks by estimated bytes. Ids are stable for the same HEAD
     and configuration; pass one to `gotrim apply`.
     """
-    from refactor import report
     from refactor.suggest import filtered, needs_of, strategies_named, suggestions
 
     fmt = "json" if as_json else fmt
     quiet = fmt != "table" and output is None
     strategies = strategies_named(strategy_names)
+    shard = _shard(shard_text)
+    if candidates_file is not None and (shard is None or not measure):
+        raise UsageError("--candidates goes with --measure --shard I/N (the measuring stage, docs/sharding.md)")
+    if shard is not None:
+        return _suggest_shard(repo, mains, platforms, tags, cgo, strategies, shard, candidates_file, output,
+                              measure=measure, run_tests=run_tests, jobs=jobs,
+                              options={"min_bytes": min_bytes, "top": top, "format": fmt, "verbose": verbose},
+                              settings=overrides(package_names, guard_tags))
     with load_progress(quiet) as progress:
         project = _project(repo, mains, platforms, tags, cgo, Needs.SUGGEST | needs_of(strategies),
                            warm=[s.warm for s in strategies if s.warm is not None], progress=progress,
-                           reuse=not no_cache, remember=True, **overrides(package_names, guard_tags))
+                           reuse=not no_cache, remember=True, jobs=jobs, **overrides(package_names, guard_tags))
     found = suggestions(project, strategies, progress_for(quiet), use_cache=not no_cache)
     found = _with_dce_loops(project, strategies, found, progress_for(quiet))
     shown = filtered(found, min_bytes, top)
-    hidden = [c for c in found.candidates if c.strategy == "dce-blockers" and c.estimated_bytes < min_bytes]
     measurements = _measure_all(project, shown, run_tests, quiet) if measure else {}
+    return print_suggestions(project, found, shown, measurements, fmt=fmt, output=output, verbose=verbose,
+                             min_bytes=min_bytes)
+
+
+def _suggest_shard(repo: Path, mains: Sequence[str], platforms: Sequence[str], tags: str | None, cgo: bool | None,
+                   strategies: Sequence[Any], shard: Any, candidates_file: Path | None, output: Path | None, *,
+                   measure: bool, run_tests: bool, jobs: int | None, options: dict[str, Any],
+                   settings: dict[str, Any]) -> int:
+    """suggest --shard I/N: the facts of a shard's targets, or (--measure --candidates) the
+    measurements of its share of the merged candidates; a part either way."""
+    from refactor.shard import Run, facts_part, measure_part, suggest_options
+
+    go, s, specs = _setup(repo, mains, platforms, tags, cgo, jobs=jobs, **settings)
+    recorded = suggest_options(strategies, s, options["min_bytes"], options["top"], options["format"],
+                               options["verbose"])
+    if not measure:
+        with load_progress(False) as progress:
+            doc = facts_part(go, s, specs, Needs.SUGGEST, Run("suggest", shard, s.root, recorded), progress)
+    elif candidates_file is None:
+        raise UsageError("--measure --shard measures the candidates of the whole matrix: first merge the "
+                         "unmeasured shards (gotrim merge --combined FACTS.json PART.json...), then give "
+                         "each measuring shard --candidates FACTS.json (docs/sharding.md)")
+    else:
+        try:
+            facts = json.loads(candidates_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise UsageError(f"--candidates {candidates_file}: not a JSON file ({exc})") from exc
+        if not isinstance(facts, dict):
+            raise UsageError(f"--candidates {candidates_file}: not a gotrim shard part")
+        doc = measure_part(go, s, specs, shard, facts, recorded, run_tests,
+                           lambda project, cs: _measure_all(project, cs, run_tests, False), progress_for(False))
+    _write_part(doc, output)
+    return 0
+
+
+def print_suggestions(project: Project, found: Any, shown: Sequence[Any], measurements: dict[str, Any], *,
+                      fmt: str, output: Path | None, verbose: bool, min_bytes: int = 0) -> int:
+    """suggest's output in one format (table, json, markdown, html); 1 when a measured candidate failed.
+    A method-DCE fix below min_bytes is named, never hidden silently."""
+    from refactor import report
+
     if fmt == "table":
         if shown:
             emit(report.candidate_table(project, shown, measurements), False)
+        hidden = [c for c in found.candidates if c.strategy == "dce-blockers" and c.estimated_bytes < min_bytes]
         if hidden:
             out.print(f"{len(hidden)} method-DCE fix{'es' if len(hidden) != 1 else ''} estimated below --min-bytes "
                       f"{min_bytes} (a fix saves little alone while another blocker remains): "
@@ -482,10 +624,11 @@ def _measure_all(project: Project, candidates: Sequence[Any], run_tests: bool, q
               help="Keep the worktree at PATH for inspection (default: a temporary one, removed).")
 @click.option("--test", "run_tests", is_flag=True, help="Also run go test on the touched packages.")
 @override_options
+@jobs_option
 def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: str | None,
           cgo: bool | None, strategy_names: tuple[str, ...], dry_run: bool, branch: str | None,
           no_verify: bool, allow_dirty: bool, worktree: Path | None, run_tests: bool,
-          package_names: tuple[str, ...], guard_tags: tuple[str, ...]) -> int:
+          package_names: tuple[str, ...], guard_tags: tuple[str, ...], jobs: int | None) -> int:
     """Apply candidate ID on a new branch, verified and measured; your checkout is not touched.
 
     The change is written into a scratch git worktree of HEAD, checked (gofmt, go build ./... for
@@ -504,7 +647,7 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
     with load_progress(False) as progress:
         project = _project(repo, mains, platforms, tags, cgo, Needs.SUGGEST | needs_of(strategies),
                            warm=[s.warm for s in strategies if s.warm is not None], progress=progress,
-                           reuse=True, remember=True, **overrides(package_names, guard_tags))
+                           reuse=True, remember=True, jobs=jobs, **overrides(package_names, guard_tags))
     candidate = find(_with_dce_loops(project, strategies, suggestions(project, strategies, say), say), candidate_id)
     if dry_run:
         sys.stdout.write(candidate.plan.diff())
@@ -530,6 +673,82 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
                   f"[bold]-tags {escape(','.join(candidate.variant_tags))}[/bold] for the slim binaries "
                   f"(without it they keep the feature)")
     return 0
+
+
+@cli.command()
+@click.argument("parts", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path),
+                metavar="PART.json...")
+@click.option("--repo", "-C", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="A checkout of the commit the parts are of (suggest, check and diff read its sources).")
+@click.option("--format", "fmt", type=click.Choice(["table", "text", "json", "markdown", "html"]), default=None,
+              help="Output format (default: the one the shards were given; size: table or json).")
+@json_option
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the report to FILE instead of stdout.")
+@click.option("--combined", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="suggest: also write every shard's facts and the candidates as one part, for "
+                   "`suggest --measure --shard I/N --candidates FILE`.")
+@click.option("--verbose", "-v", is_flag=True, help="suggest: also each candidate's explanation and refusals.")
+@click.option("--max-chars", type=click.IntRange(min=1000), default=None,
+              help="check/diff Markdown: at most this many characters (default: the shards').")
+def merge(parts: tuple[Path, ...], repo: Path, fmt: str | None, as_json: bool, output: Path | None,
+          combined: Path | None, verbose: bool, max_chars: int | None) -> int:
+    """Join the parts that `--shard I/N` runs wrote into what one unsharded run prints.
+
+    Every part must come from the same gotrim, Go release, commit, working-tree state and
+    configuration, and each shard 1..N exactly once; otherwise merge refuses and says why. The
+    builds are in the parts; merge runs the rest (suggest: the strategies, the merge of one change
+    found for several targets, the ranking; check: the lock and budgets; diff: the pairing), so it
+    needs a checkout of the same commit for suggest, check and diff, and Go for check and diff.
+    See docs/sharding.md for the two-stage `suggest --measure` flow.
+    """
+    from refactor import merge as merging
+
+    read = merging.read_parts(list(parts))
+    command = read[0].command
+    if as_json:
+        fmt = "json"
+    if combined is not None and command not in ("suggest", "measure"):
+        raise UsageError("--combined writes the facts of suggest parts; these are " + command + " parts")
+    if command in ("suggest", "measure"):
+        try:
+            go = find_go()
+        except UsageError:
+            go = None  # gofmt is still found on PATH; $GOROOT paths stay as the shards wrote them
+        m = merging.merge_suggest(read, repo, go)
+        if combined is not None:
+            _write_part(m.combined, combined)
+        chosen = {"text": "table"}.get(fmt or "", fmt) or str(m.options["format"])
+        return print_suggestions(m.project, m.found, m.shown, m.measurements, fmt=chosen, output=output,
+                                 verbose=verbose or bool(m.options["verbose"]), min_bytes=int(m.options["min_bytes"]))
+    if command == "size":
+        sm = merging.merge_size(read)
+        if fmt not in (None, "table", "text", "json"):
+            raise UsageError(f"size prints a table or JSON, not {fmt}")
+        if output is not None:
+            raise UsageError("size prints to stdout: redirect it")
+        as_json = fmt == "json" if fmt is not None else bool(sm.options["json"])
+        print_sizes(sm.targets, sm.sizes, as_json=as_json, by=str(sm.options["by"]), top=int(sm.options["top"]))
+        return 0
+    from refactor import review
+
+    go = find_go()
+    if command == "check":
+        result, options = merging.merge_check(read, repo, go)
+        if options["update"]:
+            from refactor.lockfile import lock_path
+
+            err.print(f"wrote {escape(str(lock_path(merging.module_root(repo))))} ({len(result.changes)} target(s)); "
+                      "commit it")
+        view = review.check_view(result)
+        code = 0 if result.ok else 1
+    else:
+        diffed, options = merging.merge_diff(read, repo, go)
+        view = review.diff_view(diffed)
+        code = 0
+    chosen = {"table": "text"}.get(fmt or "", fmt) or str(options["format"])
+    _write_report(review.render(view, chosen, limit=max_chars or int(options["max_chars"])), output)
+    return code
 
 
 @contextlib.contextmanager

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 CACHE_VERSION = 2
 Warm = Callable[[Project], None]
+Select = Callable[[tuple[Target, ...]], Sequence[Target]]
 
 
 @dataclass(frozen=True)
@@ -60,23 +61,34 @@ def effective_specs(settings: Settings, flag_spec: TargetSpec | None) -> tuple[T
 
 def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs = Needs.GRAPHS, *,
          warm: Sequence[Warm] = (), progress: LoadProgress | None = None, reuse: bool = False,
-         remember: bool = False) -> Project:
+         remember: bool = False, select: Select | None = None) -> Project:
     """Resolve the targets and load what needs declares, as one frozen Project.
 
     warm: graph-only work (a strategy's warm-up) run on the partly loaded project while the targets
     build. reuse: take the sizes and DCE reports a previous run remembered for exactly this HEAD,
     working tree, toolchain and targets; remember: keep these for the next run (both need git).
+    select: given every resolved target (in order), the ones to load (a shard's, refactor.shard);
+    the Project then holds only those.
     """
     say = progress or LoadProgress()
     module = find_module(go, settings.root)
     early = None
-    if Needs.SIZES in needs and Needs.DCE not in needs:
+    sizes_only = Needs.SIZES in needs and Needs.DCE not in needs
+    if sizes_only and select is None:
         from refactor.builds import BackgroundBuilds
 
         # start on the likely targets at once; resolve_targets then confirms or corrects them
-        early = BackgroundBuilds(go, module.dir, likely_targets(module, specs), cache_dir=settings.cache_dir)
+        early = BackgroundBuilds(go, module.dir, likely_targets(module, specs), cache_dir=settings.cache_dir,
+                                 slots=settings.jobs)
     try:
         targets = tuple(resolve_targets(go, module, specs))
+        if select is not None:
+            targets = tuple(select(targets))
+            if sizes_only:  # a shard knows its targets only once all are resolved: start its builds now
+                from refactor.builds import BackgroundBuilds
+
+                early = BackgroundBuilds(go, module.dir, targets, cache_dir=settings.cache_dir,
+                                         slots=settings.jobs)
         if early is not None:
             early.retarget(targets)
         graphs = graphs_for(go, module.dir, targets)
@@ -212,7 +224,7 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
     sizes: dict[Target, SizeTable] = {}
     dce: dict[Target, DceReport] = {}
     typed_pool = ThreadPoolExecutor(max_workers=1)  # idle unless typed: one go list -export at a time
-    with typed_pool, ThreadPoolExecutor(max_workers=link_slots()) as pool:
+    with typed_pool, ThreadPoolExecutor(max_workers=project.settings.jobs or link_slots()) as pool:
         futures = {t: pool.submit(one, t) for t in project.targets}
         try:
             if Needs.SOURCES in needs:
