@@ -33,6 +33,7 @@ from refactor.shard import (
     modules_from,
     project_from,
     read_facts,
+    read_typed,
     target_from,
     tree_state,
 )
@@ -281,17 +282,21 @@ def project_of(doc: Mapping[str, Any], root: Path, go: Go | None, settings: Sett
     targets = [target_from(t) for t in doc["configuration"]["targets"]]
     places = _places(doc, root, go)
     read = read_facts(doc["facts"], places)
-    graphs, sizes, dce = {}, {}, {}
+    graphs, sizes, dce, typed = {}, {}, {}, {}
     for k, t in enumerate(targets):
-        graph, size, report = read(t, doc["facts"]["targets"][str(k)])
+        entry = doc["facts"]["targets"][str(k)]
+        graph, size, report = read(t, entry)
         if graph is not None:
             graphs[t] = graph
         if size is not None:
             sizes[t] = size
         if report is not None:
             dce[t] = report
+        known, view = read_typed(entry, places)
+        if known:
+            typed[t] = view
     modules = modules_from(doc["facts"]["modules"], places)
-    return project_from(_go(doc, go), settings, modules, targets, graphs, sizes, dce)
+    return project_from(_go(doc, go), settings, modules, targets, graphs, sizes, dce, typed)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ strategies' golden tests run on it in milliseconds (tests/data/projects, refresh
 
 from __future__ import annotations
 
-import dataclasses
 import types
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -48,14 +47,9 @@ def record(project: Project) -> dict[str, Any]:
         from refactor import typed as tv
 
         for t in project.targets:
-            view = project.typed.get(t)
-            if view is None:  # the loader could not list the target with export data: kept as such
-                typed[t] = None
-                continue
-            listed = tv.list_exports(project.go, project.root, t)
-            raw = tv.answers(project.go, listed, project.graphs[t].main_module_packages(), project.root, t.goarch)
-            raw["goroot"] = ""  # the fork reads GOROOT: a replayed project has none
-            raw["list_errors"] = dict(sorted(view.list_errors.items()))
+            raw = tv.recorded(project.typed.get(t))  # None: the loader could not list it with export data
+            if raw is not None:
+                raw["goroot"] = ""  # the fork reads GOROOT: a replayed project has none
             typed[t] = raw
     m = project.module
     return {
@@ -92,22 +86,14 @@ def replay(data: Mapping[str, Any], root: Path, settings: Settings | None = None
         needs |= Needs.DCE
     typed: dict[Target, TypedView | None] = {}
     if all("typed" in r for r in data["targets"]):
-        typed = {t: _typed_view(r["typed"]) for t, r in zip(targets, data["targets"], strict=True)}
+        from refactor.typed import from_recorded
+
+        typed = {t: from_recorded(r["typed"]) for t, r in zip(targets, data["targets"], strict=True)}
         needs |= Needs.TYPED
     return Project(go=go, settings=settings or Settings(root=root), modules=(module,), targets=targets,
                    graphs=types.MappingProxyType(graphs), sources=source_index(module, graphs, version[1]),
                    sizes=types.MappingProxyType(sizes), dce=types.MappingProxyType(dce), needs=needs,
                    typed=types.MappingProxyType(typed))
-
-
-def _typed_view(raw: Mapping[str, Any] | None) -> TypedView | None:
-    """A recorded typed view (the program's answers and go list's errors); None stays None."""
-    if raw is None:
-        return None
-    from refactor.typed import view_from_answers
-
-    view = view_from_answers(raw)
-    return dataclasses.replace(view, list_errors=types.MappingProxyType(dict(raw.get("list_errors") or {})))
 
 
 def _target_json(t: Target) -> dict[str, Any]:

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from refactor.candidate import Strategy
     from refactor.load import LoadProgress
     from refactor.toolchain import Go
+    from refactor.typed import TypedView
 
 SCHEMA = "gotrim.shard/v1"
 COMMANDS = ("suggest", "measure", "size", "check", "diff")
@@ -240,6 +241,13 @@ class FactsWriter:
             out["graph"] = [self.package(p) for p in project.graphs[t].packages.values()]
         out["size"] = project.sizes[t].to_json() if t in project.sizes else None
         out["dce"] = project.dce[t].to_json() if t in project.dce else None
+        if Needs.TYPED in project.needs:  # the type-checked view (None: could not be listed with export data)
+            from refactor.typed import recorded
+
+            raw = recorded(project.typed.get(t))
+            if raw is not None and raw.get("goroot"):
+                raw["goroot"] = relative(str(raw["goroot"]), self.places)
+            out["typed"] = raw
         return out
 
     def modules(self, project: Project) -> list[dict[str, Any]]:
@@ -289,6 +297,18 @@ def read_facts(data: Mapping[str, Any], places: Mapping[str, str]
     return read
 
 
+def read_typed(entry: Mapping[str, Any], places: Mapping[str, str]) -> tuple[bool, TypedView | None]:
+    """(recorded?, the target's type-checked view) of a facts entry."""
+    if "typed" not in entry:
+        return False, None
+    from refactor.typed import from_recorded
+
+    raw = entry["typed"]
+    if raw is not None and raw.get("goroot"):
+        raw = {**raw, "goroot": absolute(str(raw["goroot"]), places)}
+    return True, from_recorded(raw)
+
+
 def modules_from(data: Sequence[Mapping[str, Any]], places: Mapping[str, str]) -> tuple[Module, ...]:
     out = []
     for m in data:
@@ -299,22 +319,26 @@ def modules_from(data: Sequence[Mapping[str, Any]], places: Mapping[str, str]) -
 
 
 def project_from(go: Go, settings: Settings, modules: tuple[Module, ...], targets: Sequence[Target],
-                 graphs: Mapping[Target, BuildGraph], sizes: Mapping[Target, Any], dce: Mapping[Target, Any]
-                 ) -> Project:
+                 graphs: Mapping[Target, BuildGraph], sizes: Mapping[Target, Any], dce: Mapping[Target, Any],
+                 typed: Mapping[Target, TypedView | None] | None = None) -> Project:
     """The frozen Project an unsharded load of these targets gives (sources indexed at modules[0])."""
     from refactor.load import source_index
 
+    typed = typed or {}
     needs = Needs.GRAPHS | Needs.SOURCES
     if targets and all(t in sizes for t in targets):
         needs |= Needs.SIZES
     if targets and all(t in dce for t in targets):
         needs |= Needs.DCE
+    if targets and all(t in typed for t in targets):
+        needs |= Needs.TYPED
     module = modules[0]
     return Project(go=go, settings=settings, modules=modules, targets=tuple(targets),
                    graphs=types.MappingProxyType({t: graphs[t] for t in targets}),
                    sources=source_index(module, {t: graphs[t] for t in targets}, go.version[1]),
                    sizes=types.MappingProxyType({t: sizes[t] for t in targets if t in sizes}),
-                   dce=types.MappingProxyType({t: dce[t] for t in targets if t in dce}), needs=needs)
+                   dce=types.MappingProxyType({t: dce[t] for t in targets if t in dce}), needs=needs,
+                   typed=types.MappingProxyType({t: typed[t] for t in targets if t in typed}))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -402,9 +426,6 @@ def facts_part(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: N
     """Load the shard's targets (builds included) and write them as a part: suggest, size and check."""
     from refactor.load import load
 
-    if Needs.TYPED in needs:
-        raise UsageError("a strategy reads the type-checked view, which shard parts do not record yet: "
-                         "run this command without --shard")
     pick = _Picker(run.shard)
     # the shard proposes nothing: it does not parse sources; merge does, once, over every target
     project = load(go, settings, specs, needs & ~Needs.SOURCES, progress=progress, select=pick)

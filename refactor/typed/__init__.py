@@ -245,6 +245,9 @@ class TypedView:
     # text/template, html/template or reflect (refactor/typed/README.md, "templates").
     templates: Mapping[str, TemplatePackage] = field(default_factory=dict)
     goroot: str = ""  # the toolchain's GOROOT, as go list reports the standard packages' directories
+    # The program's answers this view was read from (answers()): what a recorded Project or a shard
+    # part keeps, so the view is written out without running anything again.
+    answers: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def package(self, import_path: str) -> TypedPackage | None:
         """The package's view, or None when it was not analysed."""
@@ -309,7 +312,26 @@ def view_from_answers(raw: Mapping[str, Any]) -> TypedView:
     """The TypedView of answers() (also as record() kept them)."""
     view = parse_view(raw["decls"])
     tmpl = parse_templates(raw["templates"]) if raw.get("templates") else {}
-    return replace(view, templates=MappingProxyType(tmpl), goroot=str(raw.get("goroot") or ""))
+    return replace(view, templates=MappingProxyType(tmpl), goroot=str(raw.get("goroot") or ""),
+                   answers=MappingProxyType({k: raw[k] for k in ("decls", "templates", "goroot") if k in raw}))
+
+
+def recorded(view: TypedView | None) -> dict[str, Any] | None:
+    """A loaded view as recorded Projects and shard parts keep it: the program's answers and go list's
+    errors (from_recorded reads it back); None stays None."""
+    if view is None:
+        return None
+    if view.answers is None:
+        raise ValueError("a typed view not read from the program's answers cannot be recorded")
+    return {**view.answers, "list_errors": dict(sorted(view.list_errors.items()))}
+
+
+def from_recorded(data: Mapping[str, Any] | None) -> TypedView | None:
+    """The view recorded() wrote; None stays None."""
+    if data is None:
+        return None
+    view = view_from_answers(data)
+    return replace(view, list_errors=MappingProxyType(dict(data.get("list_errors") or {})))
 
 
 def goroot_of(listed: Sequence[Mapping[str, Any]]) -> str:
