@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import tempfile
@@ -17,6 +18,8 @@ from refactor.edit import gofmt_path
 from refactor.errors import GotrimError
 from refactor.graph import load_packages
 from refactor.project import Project
+from refactor.repository import Module
+from refactor.toolchain import Go
 
 if TYPE_CHECKING:
     from refactor.workspace import Workspace
@@ -129,10 +132,10 @@ def verify_and_measure(
     steps: list[Step] = []
     start = time.monotonic()
     go = project.go
-    cwd = ws.module_dir
     touched = [c.path for c in candidate.plan.changes if c.after is not None and c.path.endswith(".go")]
-    pkg_dirs = sorted({"./" + str(PurePosixPath(p).parent) for p in touched})
-    pkg_dirs = [d if d != "./." else "." for d in pkg_dirs]
+    # paths are relative to the repository's top; go runs in each module the change builds in
+    modules = modules_built(project, candidate.targets, touched)
+    pkg_dirs = {m.dir: module_pkg_dirs(project, m, touched) for m in modules}
 
     def step(name: str, fn: Callable[[], str | None]) -> None:
         say(name)
@@ -147,7 +150,7 @@ def verify_and_measure(
     def gofmt() -> str | None:
         if not touched:
             return None
-        proc = subprocess.run([gofmt_path(go.path), "-l", *touched], cwd=cwd, capture_output=True, text=True)
+        proc = subprocess.run([gofmt_path(go.path), "-l", *touched], cwd=ws.path, capture_output=True, text=True)
         if proc.returncode != 0 or proc.stdout.strip():
             listed = (proc.stdout.strip() or proc.stderr.strip()).replace("\n", " ")
             raise GotrimError("not gofmt-clean: " + listed)
@@ -159,20 +162,28 @@ def verify_and_measure(
         if write:
             step("write plan", lambda: ws.write(candidate.plan))
         step("gofmt -l", gofmt)
-        def go_cmd(verb: str, cfg: Target, *args: str) -> Callable[[], None]:
+        def go_cmd(verb: str, cfg: Target, m: Module, *args: str) -> Callable[[], None]:
             def run() -> None:
-                go.run([verb, *cfg.build_flags(), *args], cwd=cwd, target=cfg, what=f"go {verb}")
+                ws.go(m.toolchain).run([verb, *cfg.build_flags(), *args], cwd=ws.at(m.dir), target=cfg,
+                                       what=f"go {verb}")
             return run
 
+        def where(m: Module) -> str:
+            return f" in {project.sources.rel(m.dir) or '.'}" if len(modules) > 1 else ""
+
         configs = configurations(project.targets, candidate.variant_tags)
-        for cfg in configs:
-            step(f"go build ./... ({cfg.label})", go_cmd("build", cfg, "./..."))
-        if pkg_dirs:
+        for m in modules:
             for cfg in configs:
-                step(f"go vet ({cfg.label})", go_cmd("vet", cfg, *pkg_dirs))
+                step(f"go build ./... ({cfg.label}){where(m)}", go_cmd("build", cfg, m, "./..."))
+        for m in modules:
+            if not pkg_dirs[m.dir]:
+                continue
+            for cfg in configs:
+                step(f"go vet ({cfg.label}){where(m)}", go_cmd("vet", cfg, m, *pkg_dirs[m.dir]))
             if test:
-                cfg0 = configs[0]
-                step(f"go test ({cfg0.label})", lambda: _go_test(project, ws, candidate, cfg0, pkg_dirs))
+                def go_test(m: Module = m, cfg0: Target = configs[0]) -> str | None:
+                    return _go_test(project, ws, candidate, cfg0, pkg_dirs[m.dir], m)
+                step(f"go test ({configs[0].label}){where(m)}", go_test)
         for t in candidate.targets:
             after_t = t.with_tags(*candidate.variant_tags)
 
@@ -197,14 +208,40 @@ def verify_and_measure(
                        others=tuple(others))
 
 
+def modules_built(project: Project, targets: Sequence[Target], touched: Sequence[str]) -> list[Module]:
+    """The modules a change is built in, each with its toolchain: every target's module, and every
+    module of the repository whose files the change touches (REPO's first)."""
+    out: dict[Path, Module] = {}
+    for t in project.targets:
+        out.setdefault(project.module_of(t).dir, project.module_of(t))
+    for path in touched:
+        m = project.module_containing(path)
+        if m is not None and m.dir not in out:
+            out[m.dir] = project.resolved(m)
+    return list(out.values())
+
+
+def module_pkg_dirs(project: Project, m: Module, touched: Sequence[str]) -> list[str]:
+    """The package directories (`./x`, relative to m) of the touched files that module m holds."""
+    dirs = set()
+    for path in touched:
+        holder = project.module_containing(path)
+        if holder is None or holder.dir != m.dir:
+            continue
+        rel = PurePosixPath(os.path.relpath(project.root / path, m.dir).replace(os.sep, "/")).parent
+        dirs.add("." if str(rel) == "." else f"./{rel}")
+    return sorted(dirs)
+
+
 def _measure_target(project: Project, ws: Workspace, before: Target, after: Target) -> TargetResult:
     from refactor.binary import build
 
     before_bytes = project.sizes[before].file_bytes
+    go, cwd = ws.go(project.go_of(before)), ws.at(project.module_of(before).dir)
     with tempfile.TemporaryDirectory(prefix="gotrim-") as tmp:
-        exe = build(project.go, ws.module_dir, after, Path(tmp) / after.name)
+        exe = build(go, cwd, after, Path(tmp) / after.name)
         after_bytes = exe.stat().st_size
-    pkgs_after = set(load_packages(project.go, ws.module_dir, after, [after.main]))
+    pkgs_after = set(load_packages(go, cwd, after, [after.main]))
     pkgs_before = set(project.graphs[before].packages)
     return TargetResult(
         target=before.label, variant_tags=tuple(t for t in after.tags if t not in before.tags),
@@ -218,19 +255,20 @@ def _measure_target(project: Project, ws: Workspace, before: Target, after: Targ
 _BASELINES: dict[tuple[str, str, tuple[str, ...], Target], frozenset[str]] = {}
 
 
-def _go_test(project: Project, ws: Workspace, candidate: Candidate, cfg: Target, pkg_dirs: Sequence[str]
-             ) -> str | None:
+def _go_test(project: Project, ws: Workspace, candidate: Candidate, cfg: Target, pkg_dirs: Sequence[str],
+             module: Module) -> str | None:
     """go test on the touched packages. A test that fails at HEAD too does not fail the candidate (it
     is named in the step's detail); any other failure does, naming the failing tests."""
-    failed, why = _failing_tests(project, ws.module_dir, cfg, pkg_dirs)
+    go, cwd = ws.go(module.toolchain), ws.at(module.dir)
+    failed, why = _failing_tests(go, cwd, cfg, pkg_dirs)
     if failed is None:
         return None
-    key = (str(ws.state.top), ws.state.head, tuple(pkg_dirs), cfg)
+    key = (str(module.dir), ws.state.head, tuple(pkg_dirs), cfg)
     base = _BASELINES.get(key)
     if base is None:
         ws.reset()  # the same tests at HEAD tell a failure the change brings from one already there
         try:
-            base = _failing_tests(project, ws.module_dir, cfg, pkg_dirs)[0] or frozenset()
+            base = _failing_tests(go, cwd, cfg, pkg_dirs)[0] or frozenset()
         finally:
             ws.write(candidate.plan)
         _BASELINES[key] = base
@@ -241,11 +279,11 @@ def _go_test(project: Project, ws: Workspace, candidate: Candidate, cfg: Target,
     return f"{_list(old)} fail(s) at HEAD too, not because of this change"
 
 
-def _failing_tests(project: Project, cwd: Path, cfg: Target, pkg_dirs: Sequence[str]
+def _failing_tests(go: Go, cwd: Path, cfg: Target, pkg_dirs: Sequence[str]
                    ) -> tuple[frozenset[str] | None, str]:
     """None when go test passes, else the failing tests (`pkg.TestName`, or `pkg [build failed]`) and
     the first line go printed on stderr."""
-    proc = project.go.run(["test", *cfg.build_flags(), *pkg_dirs], cwd=cwd, target=cfg, check=False)
+    proc = go.run(["test", *cfg.build_flags(), *pkg_dirs], cwd=cwd, target=cfg, check=False)
     if proc.returncode == 0:
         return None, ""
     failed: set[str] = set()

@@ -133,7 +133,7 @@ def _reflect_blocker(project: Project, target: Target, graph: BuildGraph, report
         yield _switch_proposal(project, target, report, sw, blockers, root.symbol)
     if found:
         return
-    main_pkgs = [p for p in chain_pkgs if graph.packages[p].main_module]
+    main_pkgs = [p for p in chain_pkgs if graph.packages[p].editable]
     if any(p in TEMPLATE_PACKAGES for p in chain_pkgs) and main_pkgs:
         yield from _template_rewrite(project, target, graph, report, main_pkgs, blockers)
         return
@@ -209,7 +209,7 @@ def _explain(project: Project, target: Target, graph: BuildGraph, report: DceRep
         "or pass a constant name to MethodByName (the linker then keeps only methods of that name, Go >= 1.22)",
         "or guard the feature with a build tag when this binary does not need it (guard-with-tag)",
     ]
-    if graph.packages.get(culprit_pkg) is not None and not graph.packages[culprit_pkg].main_module:
+    if graph.packages.get(culprit_pkg) is not None and not graph.packages[culprit_pkg].editable:
         options.append(f"or ask {graph.packages[culprit_pkg].module or culprit_pkg} for a build tag "
                        "(as grpc's grpcnotrace)")
     where = f"{call[0]}:{call[1]}" if call else root.symbol
@@ -224,7 +224,7 @@ _REFLECT_CALL = re.compile(r"\.(MethodByName|Method)\(")
 def _reflect_call_site(project: Project, graph: BuildGraph, pkg_path: str) -> tuple[str, int] | None:
     """The first `.MethodByName(`/`.Method(` call in a main-module package (file, line)."""
     pkg = graph.packages.get(pkg_path)
-    if pkg is None or not pkg.main_module:
+    if pkg is None or not pkg.editable:
         return None
     return first_match(project, pkg, _REFLECT_CALL)
 
@@ -294,9 +294,9 @@ def _plugin_blocker(project: Project, target: Target, graph: BuildGraph, report:
         return
     importer = chain[-2] if len(chain) >= 2 else None
     pkg = graph.packages.get(importer) if importer else None
-    if pkg is None or not pkg.main_module:
+    if pkg is None or not pkg.editable:
         yield Refusal(NAME, (target,), f"{target.name}: plugin linked through {importer}",
-                      f"{' -> '.join(chain)}: the import of plugin is outside the main module and no known "
+                      f"{' -> '.join(chain)}: the import of plugin is outside the repository and no known "
                       "build tag removes it. Options: build with CGO_ENABLED=0 (plugin then has no effect); "
                       "guard the main module's import of the first package of the chain with a build tag; "
                       "ask upstream for a tag (as containerd's no_dynamic_plugins).")

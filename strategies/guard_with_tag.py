@@ -151,15 +151,15 @@ class _Feature:
 
 
 def _site_sets(index: _Index, graph: BuildGraph) -> Iterator[tuple[str, list[_Site], list[Edge]]]:
-    """For each package the main module imports: every main-module import that leads to it, as file sites.
+    """For each package the repository's code imports: every import of its code that leads to it, as file sites.
 
     A heavy package is often reached through several imports of the module (export -> net/http,
     notify -> net/http, main -> net/http/pprof); it leaves the build only when all of them are guarded.
     """
     entries: dict[Edge, frozenset[str]] = {}
-    for p in sorted(graph.main_module_packages()):
+    for p in sorted(graph.editable_packages()):
         for r in graph.imports(p):
-            if not graph.packages[r].main_module:
+            if not graph.packages[r].editable:
                 entries[(p, r)] = _reach(graph, r)
     groups: dict[tuple[Edge, ...], str] = {}
     reach_of = {r: reach for (_, r), reach in entries.items()}
@@ -392,8 +392,13 @@ def _explain(index: _Index, feat: _Feature, tag: str, name: str, uses: Mapping[s
     lines.append(f"The slim build loses the {name} feature" + (": " + "; ".join(lost) if lost else "") + ".")
     lines.extend(notes)
     for h in feat.hits:
-        pkg = "./" + index.rel(index.project.graphs[h.target].main.dir)
-        env = f"GOOS={h.target.goos} GOARCH={h.target.goarch} "
+        # go builds a target in its module's directory (a nested module's binary: cd there first)
+        mod_dir = index.project.module_of(h.target).dir
+        mod = index.rel(str(mod_dir))
+        pkg = "./" + os.path.relpath(index.project.graphs[h.target].main.dir, mod_dir).replace(os.sep, "/")
+        pkg = "." if pkg == "./." else pkg
+        env = f"{'cd ' + mod + ' && ' if mod and not os.path.isabs(mod) else ''}GOOS={h.target.goos} " \
+              f"GOARCH={h.target.goarch} "
         tags = ",".join(h.target.tags)
         lines.append(f"Full:  {env}go build {'-tags ' + tags + ' ' if tags else ''}{pkg}")
         lines.append(f"Slim:  {env}go build -tags {','.join((*h.target.tags, tag))} {pkg}")
