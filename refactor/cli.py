@@ -71,8 +71,10 @@ def target_options(f: F, *, file_okay: bool = False) -> F:
 def target_flags(f: F) -> F:
     """The options that choose targets."""
     f = click.option("--target", "-t", "mains", multiple=True, metavar="PKG",
-                     help="Main package to analyse (./cmd/NAME or import path); repeatable. "
-                          "Default: gotrim.toml, else every main package of the module.")(f)
+                     help="Main package to analyse: a directory relative to REPO (./cmd/NAME, "
+                          "./tools/cmd/NAME in a nested module) or an import path; repeatable. Default: "
+                          "gotrim.toml, else every main package of every module in REPO (nested modules and "
+                          "go.work modules included).")(f)
     f = click.option("--platform", "-p", "platforms", multiple=True, metavar="GOOS/GOARCH",
                      help="Platform to build for; repeatable. Default: the host's.")(f)
     f = click.option("--tags", default=None, metavar="a,b", help="Build tags, comma-separated.")(f)
@@ -176,11 +178,13 @@ def size(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: s
         return _size_binary(repo, as_json, by, top)
     with load_progress(as_json) as progress:  # the loader starts linking before go list has answered
         project = _project(repo, mains, platforms, tags, cgo, Needs.SIZE, progress=progress)
-    tables = [(t, replace(size_table(project.sizes[t], top=top, by=by), title=f"{t.label}: bytes by {by}"))
+    tables = [(t, replace(size_table(project.sizes[t], top=top, by=by),
+                          title=f"{t.label}: bytes by {by} (built with {project.go_of(t).version_text})"))
               for t in project.targets]
     if as_json:
         docs = [{"target": t.label, "main": t.main, "goos": t.goos, "goarch": t.goarch, "tags": list(t.tags),
-                 "cgo": t.cgo, **table.json_data()} for t, table in tables]
+                 "cgo": t.cgo, "go_version": project.go_of(t).version_text, **table.json_data()}
+                for t, table in tables]
         sys.stdout.write(json.dumps(docs, indent=2) + "\n")
     else:
         for _, table in tables:
