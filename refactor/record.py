@@ -48,7 +48,7 @@ def record(project: Project) -> dict[str, Any]:
         "version": VERSION, "go": project.go.version_text,
         "module": {"path": m.path, "host": list(m.host), "host_cgo": m.host_cgo},
         "targets": [{**_target_json(t), **({"module": _rel(project.module_of(t).dir, project.root)}
-                                          if project.module_of(t).dir != m.dir else {}),
+                                          if len(project.modules) > 1 else {}),
                      "size": project.sizes[t].to_json() if t in project.sizes else None,
                      "dce": project.dce[t].to_json() if t in project.dce else None} for t in project.targets],
         "lists": lists,
@@ -72,10 +72,11 @@ def replay(data: Mapping[str, Any], root: Path, settings: Settings | None = None
                            host_cgo=host_cgo, go=go) for x in listed)
     by_dir = {x.dir: x for x in modules}
     places = {"$MODULE": str(root)}
-    by_config = {(c.get("module", ""), config_of(_target(c["config"]))):
+    by_config = {(c.get("module", str(listed[0]["dir"])), config_of(_target(c["config"]))):
                  packages_from((_absolute(o, places) for o in c["objects"]), root) for c in data["lists"]}
     targets = tuple(_target(t) for t in data["targets"])
-    where = {t: r.get("module", "") for t, r in zip(targets, data["targets"], strict=True)}
+    first = str(listed[0]["dir"])
+    where = {t: r.get("module", first) for t, r in zip(targets, data["targets"], strict=True)}
     graphs = {t: graph_from(t, by_config[where[t], config_of(t)]) for t in targets}
     sizes = {t: SizeTable.from_json(r["size"]) for t, r in zip(targets, data["targets"], strict=True) if r["size"]}
     dce = {t: DceReport.from_json(t, r["dce"]) for t, r in zip(targets, data["targets"], strict=True) if r["dce"]}

@@ -157,3 +157,18 @@ def test_go_work_that_git_ignores_is_used_in_the_scratch_worktree(
     (c,) = doc["candidates"]
     assert c["measurement"]["ok"], c["measurement"]["first_error"]
     assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize(("fixture", "main"), [("nested", "./tools/cmd/lite"), ("workspace", "./app/cmd/app")])
+def test_split_golden_across_modules(fixture: str, main: str, fixture_repo: Callable[[str], Path],
+                                     golden: Callable[[str, str], None]) -> None:
+    from refactor.config import Settings, TargetSpec
+    from refactor.load import load
+    from refactor.toolchain import find_go
+    from strategies.split_package import STRATEGY
+    from tests.goldens import proposals, split_text
+
+    project = load(find_go(), Settings(root=fixture_repo(fixture)), [TargetSpec(mains=(main,))], STRATEGY.needs)
+    cands, refusals = proposals(STRATEGY, project)
+    assert cands and not [r for r in refusals if "upstream" in r.summary]
+    golden(f"split_package/{fixture}.diff", split_text(cands, refusals))
