@@ -174,7 +174,9 @@ def verify_and_measure(
         configs = configurations(project.targets, candidate.variant_tags)
         for m in modules:
             for cfg in configs:
-                step(f"go build ./... ({cfg.label}){where(m)}", go_cmd("build", cfg, m, "./..."))
+                # -o /dev/null: a module whose ./... is one main package would get its binary written
+                # into the worktree (and fail when a directory has the binary's name)
+                step(f"go build ./... ({cfg.label}){where(m)}", go_cmd("build", cfg, m, "-o", os.devnull, "./..."))
         for m in modules:
             if not pkg_dirs[m.dir]:
                 continue
@@ -209,14 +211,26 @@ def verify_and_measure(
 
 
 def modules_built(project: Project, targets: Sequence[Target], touched: Sequence[str]) -> list[Module]:
-    """The modules a change is built in, each with its toolchain: every target's module, and every
-    module of the repository whose files the change touches (REPO's first)."""
+    """The modules a change is built in, each with its toolchain: every target's module, every module
+    of the repository whose files the change touches, and every module that builds a touched one from
+    the repository (its `replace => ../x`, its workspace: SourceIndex.links), REPO's first."""
     out: dict[Path, Module] = {}
     for t in project.targets:
         out.setdefault(project.module_of(t).dir, project.module_of(t))
+    def rel(d: Path) -> str:
+        r = project.sources.rel(d)
+        return "" if r == "." else r
+
+    hit: set[str] = set()
     for path in touched:
         m = project.module_containing(path)
-        if m is not None and m.dir not in out:
+        if m is not None:
+            hit.add(rel(m.dir))
+            if m.dir not in out:
+                out[m.dir] = project.resolved(m)
+    links = project.sources.links or {}
+    for m in project.modules:
+        if m.dir not in out and links.get(rel(m.dir), frozenset()) & hit:
             out[m.dir] = project.resolved(m)
     return list(out.values())
 

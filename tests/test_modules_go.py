@@ -172,3 +172,21 @@ def test_split_golden_across_modules(fixture: str, main: str, fixture_repo: Call
     cands, refusals = proposals(STRATEGY, project)
     assert cands and not [r for r in refusals if "upstream" in r.summary]
     golden(f"split_package/{fixture}.diff", split_text(cands, refusals))
+
+
+def test_a_change_is_built_in_every_module_that_uses_the_edited_one(
+        capsys: pytest.CaptureFixture[str], fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("nested")
+    other = repo / "examples"  # a third module, no target of the run, that uses the root through replace
+    (other / "hello").mkdir(parents=True)
+    (other / "go.mod").write_text("module example.com/nested/examples\n\ngo 1.22\n\n"
+                                  "require example.com/nested v0.0.0\n\nreplace example.com/nested => ../\n")
+    (other / "hello" / "main.go").write_text('package main\n\nimport "example.com/nested/util"\n\n'
+                                             'func main() { println(util.Greeting("")) }\n')
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "examples")
+    doc = suggest_json(capsys, str(repo), "-t", "./tools/cmd/lite", "-s", "split-package", "--measure")
+    light = next(c for c in doc["candidates"] if c["details"]["direction"] == "light")
+    steps = [s["name"] for s in light["measurement"]["steps"]]
+    assert any(s.startswith("go build ./...") and s.endswith(" in examples") for s in steps), steps
+    assert light["measurement"]["ok"], light["measurement"]["first_error"]

@@ -136,7 +136,7 @@ def test_failed_verification_leaves_nothing(capsys: pytest.CaptureFixture[str], 
     # A go that fails every build: verification fails half-way.
     fake = split_repo.parent / "fakego"
     real = subprocess.run(["which", "go"], capture_output=True, text=True).stdout.strip()
-    fake.write_text(f'#!/bin/sh\nif [ "$1" = build ] && [ "$2" = ./... ]; then echo "boom" >&2; exit 1; fi\n'
+    fake.write_text(f'#!/bin/sh\ncase "$1 $*" in "build "*./...*) echo "boom" >&2; exit 1;; esac\n'
                     f'exec {real} "$@"\n')
     fake.chmod(0o755)
     monkeypatch.setenv("GOTRIM_GO", str(fake))
