@@ -89,6 +89,9 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
             early.retarget(_where(resolved))
         graphs = _graphs(where, repo.top)
         modules = repo.resolved()
+        if repo.module_at(repo.root) is None:  # REPO is in no module: the first target's comes first
+            lead = where[targets[0]].dir
+            modules = tuple(sorted(modules, key=lambda m: m.dir != lead))
         first = where[targets[0]].toolchain
         sources = source_index(repo, modules, graphs, first.version[1],
                                {t: m.toolchain.version[1] for t, m in where.items()})
