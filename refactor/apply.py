@@ -62,12 +62,13 @@ def apply(project: Project, candidate: Candidate, *, branch: str | None = None, 
     name = branch_name(candidate, branch)
     check_branch_name(state.top, name)
     with open_workspace(state, keep_at=worktree) as ws:
-        ws.write(candidate.plan)
         measurement = None
-        if verify:
-            measurement = verify_and_measure(project, ws, candidate, test=test, progress=progress, write=False)
+        if verify:  # writes the plan after what it needs of HEAD (refactor.baseline), and leaves it written
+            measurement = verify_and_measure(project, ws, candidate, test=test, progress=progress)
             if not measurement.verified:
                 return Applied(name, None, measurement, worktree)
+        else:
+            ws.write(candidate.plan)
         message = report.commit_message(
             candidate, measurement, module=project.module.path,
             target_packages={t.label: project.sizes[t].packages for t in candidate.targets if t in project.sizes},

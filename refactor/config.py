@@ -153,10 +153,10 @@ def load_specs(root: Path) -> tuple[TargetSpec, ...] | None:
     for i, t in enumerate(tables, 1):
         if not isinstance(t, dict):
             raise UsageError(f"{path}: [[target]] #{i} is not a table")
-        unknown = set(t) - {"main", "platforms", "tags", "cgo", "ldflags", "budget"}
+        unknown = set(t) - {"main", "platforms", "tags", "cgo", "ldflags", "budget", "smoke"}
         if unknown:
             raise UsageError(f"{path}: [[target]] #{i} has unknown keys {sorted(unknown)}; "
-                             "known: main, platforms, tags, cgo, ldflags, budget")
+                             "known: main, platforms, tags, cgo, ldflags, budget, smoke")
         main = t.get("main")
         if not isinstance(main, str) or not main:
             raise UsageError(f"{path}: [[target]] #{i} needs main = \"./cmd/NAME\"")
@@ -167,7 +167,41 @@ def load_specs(root: Path) -> tuple[TargetSpec, ...] | None:
             raise UsageError(f"{path}: [[target]] #{i} cgo must be true or false")
         ldflags = t.get("ldflags", "")
         specs.append(TargetSpec(mains=(main,), platforms=platforms, tags=tags, cgo=cgo, ldflags=str(ldflags)))
+    load_smoke(root)  # a malformed smoke key is bad input now, not after the builds
     return tuple(specs)
+
+
+@dataclass(frozen=True)
+class SmokeSpec:
+    """A `[[target]]`'s smoke command: arguments its binary is run with after a change (refactor.smoke).
+
+    args None: the default (`--help`, or no arguments when HEAD's binary exits non-zero on it
+    without printing anything); enabled False: `smoke = false`, not run.
+    """
+
+    main: str  # as written in gotrim.toml: ./cmd/NAME or an import path
+    args: tuple[str, ...] | None = None
+    enabled: bool = True
+
+
+def load_smoke(root: Path) -> tuple[SmokeSpec, ...]:
+    """The `smoke` keys of gotrim.toml's `[[target]]` tables at root (none without the file):
+    `smoke = ["--version"]` (arguments), `smoke = []` (no arguments) or `smoke = false` (not run)."""
+    data = read_config(root)
+    tables = data.get("target", []) if data is not None else []
+    out = []
+    for i, t in enumerate(tables if isinstance(tables, list) else [], 1):
+        if not isinstance(t, dict) or "smoke" not in t or not isinstance(t.get("main"), str):
+            continue
+        value = t["smoke"]
+        if value is False:
+            out.append(SmokeSpec(t["main"], None, enabled=False))
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            out.append(SmokeSpec(t["main"], tuple(value)))
+        else:
+            raise UsageError(f"{root / CONFIG_FILE}: [[target]] #{i} smoke must be a list of arguments "
+                             '(smoke = ["--help"]; [] for none) or false')
+    return tuple(out)
 
 
 def specs_from_flags(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class GotrimError(Exception):
     """Base of every error gotrim reports to the user without a traceback."""
@@ -22,7 +24,7 @@ class GoError(GotrimError):
         self.argv = argv
 
     def __str__(self) -> str:
-        first = _first_error_line(self.stderr)
+        first = with_remedy(_first_error_line(self.stderr), self.stderr)
         base = super().__str__()
         return f"{base}: {first}" if first else base
 
@@ -37,6 +39,30 @@ class EditError(GotrimError):
 
 class WorkspaceError(GotrimError):
     """Git or worktree trouble: the user's repository is left as it was."""
+
+
+_REMEDY = re.compile(r"^\s*(go (?:get|mod tidy|mod vendor|mod download|work sync|work use|work vendor)\b.*?)\s*$",
+                     re.MULTILINE)
+
+
+def go_remedy(text: str) -> str:
+    """The command go tells the user to run (`go get example.com/x`, `go mod tidy`, `go mod vendor`),
+    from its indented advice lines; "" when it gives none."""
+    m = _REMEDY.search(text)
+    return m.group(1) if m else ""
+
+
+def with_remedy(line: str, text: str) -> str:
+    """line, with go's remedy from the rest of text appended when line does not already carry it:
+    go prints its advice on indented lines after the first ("...; to add it:\n\tgo get x")."""
+    remedy = go_remedy(text)
+    if not remedy or remedy in line:
+        return line
+    if not line:
+        return remedy
+    if line.rstrip().endswith(("it:", "run:")):
+        return f"{line.rstrip()} {remedy}"
+    return f"{line.rstrip().rstrip(':')} (go says to run `{remedy}`)"
 
 
 def _first_error_line(stderr: str) -> str:

@@ -10,10 +10,11 @@ strategies' golden tests run on it in milliseconds (tests/data/projects, refresh
 
 from __future__ import annotations
 
+import dataclasses
 import types
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from refactor.binary import SizeTable
 from refactor.config import Settings, Target
@@ -23,6 +24,9 @@ from refactor.load import source_index
 from refactor.project import Needs, Project
 from refactor.repository import Module, Repository
 from refactor.toolchain import Go, parse_version
+
+if TYPE_CHECKING:
+    from refactor.typed import TypedView
 
 VERSION = 1
 _PLACES = ("$MODULE", "$GOROOT", "$GOMODCACHE")
@@ -43,6 +47,20 @@ def record(project: Project) -> dict[str, Any]:
         lists.append({"config": _target_json(config), "patterns": sorted(set(mains)),
                       "module": _rel(module_dir, project.root),
                       "objects": [_relative(o, places) for o in objects]})
+    typed: dict[Target, Any] = {}
+    if Needs.TYPED in project.needs:
+        from refactor import typed as tv
+
+        for t in project.targets:
+            view = project.typed.get(t)
+            if view is None:  # the loader could not list the target with export data: kept as such
+                typed[t] = None
+                continue
+            listed = tv.list_exports(project.go_of(t), project.module_of(t).dir, t)
+            raw = tv.answers(project.go_of(t), listed, project.graphs[t].editable_packages(), project.root, t.goarch)
+            raw["goroot"] = ""  # the fork reads GOROOT: a replayed project has none
+            raw["list_errors"] = dict(sorted(view.list_errors.items()))
+            typed[t] = raw
     m = project.module
     data = {
         "version": VERSION, "go": project.go.version_text,
@@ -50,7 +68,8 @@ def record(project: Project) -> dict[str, Any]:
         "targets": [{**_target_json(t), **({"module": _rel(project.module_of(t).dir, project.root)}
                                           if len(project.modules) > 1 else {}),
                      "size": project.sizes[t].to_json() if t in project.sizes else None,
-                     "dce": project.dce[t].to_json() if t in project.dce else None} for t in project.targets],
+                     "dce": project.dce[t].to_json() if t in project.dce else None,
+                     **({"typed": typed[t]} if t in typed else {})} for t in project.targets],
         "lists": lists,
     }
     if len(project.modules) > 1:  # a repository of several modules: each one's path and directory
@@ -85,17 +104,32 @@ def replay(data: Mapping[str, Any], root: Path, settings: Settings | None = None
         needs |= Needs.SIZES
     if len(dce) == len(targets):
         needs |= Needs.DCE
+    typed: dict[Target, TypedView | None] = {}
+    if all("typed" in r for r in data["targets"]):
+        typed = {t: _typed_view(r["typed"]) for t, r in zip(targets, data["targets"], strict=True)}
+        needs |= Needs.TYPED
     target_modules = {t: by_dir.get(root / where[t] if where[t] else root, modules[0]) for t in targets}
     repo = Repository(top=root, root=root, modules=modules, launcher=go)
     return Project(go=go, settings=settings or Settings(root=root), modules=modules, targets=targets,
                    graphs=types.MappingProxyType(graphs), sources=source_index(repo, modules, graphs, version[1]),
                    sizes=types.MappingProxyType(sizes), dce=types.MappingProxyType(dce), needs=needs,
-                   target_modules=types.MappingProxyType(target_modules), repository=repo)
+                   typed=types.MappingProxyType(typed), target_modules=types.MappingProxyType(target_modules),
+                   repository=repo)
 
 
 def _rel(path: Path, root: Path) -> str:
     rel = path.relative_to(root).as_posix() if path != root and root in path.parents else ""
     return rel
+
+
+def _typed_view(raw: Mapping[str, Any] | None) -> TypedView | None:
+    """A recorded typed view (the program's answers and go list's errors); None stays None."""
+    if raw is None:
+        return None
+    from refactor.typed import view_from_answers
+
+    view = view_from_answers(raw)
+    return dataclasses.replace(view, list_errors=types.MappingProxyType(dict(raw.get("list_errors") or {})))
 
 
 def _target_json(t: Target) -> dict[str, Any]:

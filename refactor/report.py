@@ -181,8 +181,10 @@ def _measurement_view(m: Measurement, by_label: Mapping[str, TargetFacts] | None
         "saved_bytes": m.saved_bytes,
         "saved_percent": _percent(m.saved_bytes, before),
         "seconds": round(m.seconds, 2),
-        "steps": [{"name": s.name, "ok": s.ok, "seconds": round(s.seconds, 2), "detail": s.detail}
-                  for s in m.steps],
+        "steps": [s.for_json() for s in m.steps],
+        "at_head": list(m.at_head),
+        "smoke": [r.for_json() for r in m.smoke],
+        "smoke_lines": smoke_lines([r.for_json() for r in m.smoke]),
         "targets": [{"target": t.target, "variant_tags": list(t.variant_tags), "go_version": built.get(t.target, ""),
                      "before_bytes": t.before_bytes, "after_bytes": t.after_bytes, "saved_bytes": t.saved_bytes,
                      "saved_percent": _percent(t.saved_bytes, t.before_bytes),
@@ -300,10 +302,43 @@ def markdown_rows(v: Mapping[str, Any]) -> list[dict[str, str]]:
                         measured += f" ({_pct_text(m['saved_percent'])})"
                 else:
                     measured = f"grew {human_bytes(-m['saved_bytes'])}"
-            verified = "✓" if m["ok"] else "✗ " + (m["first_error"] or "failed")
+            verified = verified_text(m["ok"], m["first_error"], m["at_head"])
         rows.append({"id": c["id"], "strategy": c["strategy"], "targets": ", ".join(c["targets"]),
                      "estimated": est, "measured": measured, "verified": verified, "summary": c["summary"]})
     return rows
+
+
+def verified_text(ok: bool, first_error: str, at_head: Sequence[str]) -> str:
+    """The verified cell: ✓ or ✗ with the first error, and which steps already fail at HEAD."""
+    text = "✓" if ok else "✗ " + (first_error or "failed")
+    if at_head:
+        steps = ", ".join(dict.fromkeys(a.split(": ", 1)[0].split(" (", 1)[0] for a in at_head))
+        text += f" (already failing at HEAD: {steps})"
+    return text
+
+
+def smoke_lines(smoke: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One line per smoke run of a measurement view: what ran and how it compares with HEAD."""
+    out = []
+    for r in smoke:
+        build = "slim build" if r["build"] == "slim" else "default build"
+        if not r["ran"]:
+            out.append(f"{r['target']} ({build}): {r['reason']}")
+            continue
+        command = " ".join([r["target"].split(" ", 1)[0], *r["args"]])
+        if r["crash"]:
+            where = f" at {r['frame']}" if r["frame"] else ""
+            same = " (the same at HEAD)" if r["head_crash"] == r["crash"] else ""
+            out.append(f"`{command}` ({r['target']}, {build}): {r['crash']}{where}{same}")
+        elif r["same_as_head"] is None:
+            out.append(f"`{command}` ({r['target']}, {build}): no crash; {r['reason'] or 'not compared with HEAD'}")
+        elif r["same_as_head"]:
+            out.append(f"`{command}` ({r['target']}, {build}): same output as HEAD")
+        elif r["build"] == "slim":
+            out.append(f"`{command}` ({r['target']}, {build}): no crash; output differs from HEAD's (expected)")
+        else:
+            out.append(f"`{command}` ({r['target']}, {build}): output differs from HEAD's: {r['difference']}")
+    return out
 
 
 def _pct_text(p: float | None) -> str:
@@ -617,6 +652,15 @@ def _measured_lines(c: Candidate, m: Measurement) -> list[str]:
         lines.append("  no sizes: verification stopped before rebuilding")
     if m.first_error:
         lines.extend(_wrap_item("  Note: " + m.first_error, BODY_WIDTH))
+    runs = smoke_lines([r.for_json() for r in m.smoke])
+    if runs:
+        lines.extend(["", "Smoke runs:"])
+        for line in runs:
+            lines.extend(_wrap_item("  - " + line.replace("`", ""), BODY_WIDTH))
+    if m.at_head:
+        lines.extend(["", "Already failing at HEAD, not because of this change:"])
+        for line in m.at_head:
+            lines.extend(_wrap_item("  - " + line, BODY_WIDTH))
     return lines
 
 
@@ -726,7 +770,7 @@ def candidate_table(project: Project, shown: Sequence[Candidate],
             "id": c.id, "strategy": c.strategy, "targets": ", ".join(t.label for t in c.targets),
             "estimated": c.estimated_bytes, "share": c.estimated_bytes / whole if whole else None,
             "measured": m.saved_bytes if m is not None and m.targets else None,
-            "verified": "" if m is None else ("✓" if m.ok else "✗ " + (m.first_error or "failed")),
+            "verified": "" if m is None else verified_text(m.ok, m.first_error, m.at_head),
             "confidence": c.confidence, "summary": c.summary,
         })
     columns = [Column("id", "id"), Column("strategy", "strategy"), Column("targets", "targets"),
@@ -746,21 +790,46 @@ def candidate_table(project: Project, shown: Sequence[Candidate],
         notes.append(f"binaries built with {next(iter(built))}")
     elif built:
         notes.append("binaries built with " + "; ".join(f"{v} ({', '.join(labels)})" for v, labels in built.items()))
+    for c in shown:
+        m = measurements.get(c.id)
+        for line in (m.at_head if m is not None else ()):
+            notes.append(f"{c.id} already failing at HEAD, not because of this change: {line}")
     if any(len(c.targets) > 1 for c in shown):
         notes.insert(0, "estimated and measured bytes are summed over a candidate's targets "
                         "(the same binary for two platforms counts twice); % is of their summed size")
     return Table(title="Candidates", columns=columns, rows=rows, data=data, notes=tuple(notes))
 
 
-def explanations(shown: Sequence[Candidate], refusals: Sequence[Refusal]) -> Iterator[str]:
-    """Lines of -v output: each candidate's explanation, then what was not proposed and why."""
+def explanations(shown: Sequence[Candidate], refusals: Sequence[Refusal],
+                 measurements: Mapping[str, Measurement] | None = None) -> Iterator[str]:
+    """Lines of -v output: each candidate's explanation (and, when measured, the whole output of a
+    step that failed or fails at HEAD too, and the smoke runs), then what was not proposed and why."""
     for c in shown:
         yield f"{c.id} {c.strategy}: {c.summary}"
         for line in c.explanation.strip().splitlines():
             yield "    " + line
+        m = (measurements or {}).get(c.id)
+        if m is not None:
+            yield from _measurement_text(m)
         yield ""
     if refusals:
         yield "Not proposed:"
         for r in refusals:
             yield f"  {r.strategy} ({', '.join(t.label for t in r.targets)}): {r.summary}"
             yield f"      {r.reason}"
+
+
+def _measurement_text(m: Measurement) -> Iterator[str]:
+    """-v lines of a measurement: smoke runs, then each step that failed or fails at HEAD, in full."""
+    runs = smoke_lines([r.for_json() for r in m.smoke])
+    if runs:
+        yield "    smoke runs:"
+        for line in runs:
+            yield "      " + line
+    for s in m.steps:
+        if s.ok and not s.at_head:
+            continue
+        head = "failed" if not s.ok else "passed; already failing at HEAD"
+        yield f"    {s.name}: {head}: {s.detail if not s.ok else s.at_head}"
+        for line in (s.output or "").splitlines():
+            yield "      | " + line

@@ -15,7 +15,7 @@ import pytest
 from refactor import __version__, report
 from refactor.candidate import Candidate, Refusal
 from refactor.config import Target
-from refactor.measure import Measurement, Step, TargetResult
+from refactor.measure import Measurement, SmokeResult, Step, TargetResult
 from refactor.plan import FileChange, Plan
 from strategies.dce_blockers import DceDetails, Fix
 from strategies.guard_with_tag import GuardDetails
@@ -82,10 +82,18 @@ def measurements() -> dict[str, Measurement]:
                            + [f"example.com/tiny/p{i}" for i in range(20)]))
     ok = Measurement(
         candidate_id="a1b2c3d",
-        steps=(Step("write plan", True, 0.1), Step("gofmt -l", True, 0.2), Step("go build ./...", True, 3.0)),
+        steps=(Step("write plan", True, 0.1), Step("gofmt -l", True, 0.2, at_head="internal/util/util.go"),
+               Step("go build ./... (windows/amd64)", True, 3.0,
+                    at_head="example.com/split/internal/winsvc: winsvc/svc_windows.go:3:9: undefined: x",
+                    output="# example.com/split/internal/winsvc\nwinsvc/svc_windows.go:3:9: undefined: x"),
+               Step("smoke lite linux/amd64 nocgo", True, 0.1, "`lite --help`: same output as HEAD")),
         targets=(TargetResult(target=LITE.label, variant_tags=(), before_bytes=6_000_000, after_bytes=4_100_000,
                               packages_before=180, packages_after=156, removed=removed, added=()),),
         seconds=4.5,
+        smoke=(SmokeResult(LITE.label, "default", True, args=("--help",), exit_code=0, same_as_head=True,
+                           seconds=0.01),
+               SmokeResult("lite windows/amd64", "default", False,
+                           "built, not run: windows/amd64 binaries do not run on this linux/amd64 machine")),
     )
     failed = Measurement(
         candidate_id="d4e5f6a",
@@ -139,7 +147,7 @@ def test_json_follows_the_documented_schema() -> None:
     doc = json.loads(report.render(make_view(verbose=True), "json"))
     required = documented_required_keys()
     assert {"report", "target", "package", "bucket", "candidate", "measurement", "step", "target_result",
-            "refusal", "summary", "generator"} <= set(required)
+            "refusal", "summary", "generator", "smoke_result"} <= set(required)
     assert doc["schema"] == report.SCHEMA == "gotrim.suggest/v1"
     assert f"`{report.SCHEMA}`" in SCHEMA_DOC.read_text(encoding="utf-8")
 
@@ -167,6 +175,8 @@ def test_json_follows_the_documented_schema() -> None:
             check(c["measurement"], "measurement")
             for s in c["measurement"]["steps"]:
                 check(s, "step")
+            for r in c["measurement"]["smoke"]:
+                check(r, "smoke_result")
             for r in c["measurement"]["targets"]:
                 check(r, "target_result")
     for r in doc["refusals"]:
@@ -236,7 +246,9 @@ def test_markdown_table_and_details() -> None:
     assert lines[i + 1] == "|---|---|---|--:|--:|---|---|"
     row = lines[i + 2]
     assert row.startswith("| `a1b2c3d` | split-package | lite linux/amd64 nocgo | 1.8 MiB (31.7 %) "
-                          "| 1.8 MiB (31.7 %) | ✓ |")
+                          "| 1.8 MiB (31.7 %) | ✓ (already failing at HEAD: gofmt -l, go build ./...) |")
+    assert "Already failing at HEAD, not because of this change:\n- gofmt -l: internal/util/util.go\n" in md
+    assert "- &#96;lite --help&#96; (lite linux/amd64 nocgo, default build): same output as HEAD" in md
     assert "✗ go build ./... (linux/amd64 tags=nohttp): internal/util/http_stub.go:3: undefined: Exporter" in md
     # every table row has the same number of cells: pipes and HTML in summaries are escaped
     rows = lines[i:i + 5]
@@ -276,6 +288,8 @@ def test_html_is_self_contained_and_escaped() -> None:
     assert "&lt;b&gt;bold&lt;/b&gt;" in page
     assert page.count("<svg") == 3  # lite before and after, full before
     assert "Derived, not re-attributed" in page
+    assert "Already failing at HEAD, not because of this change:" in page
+    assert "<li>gofmt -l: internal/util/util.go</li>" in page
 
 
 def test_html_treemap_labels_fit() -> None:
@@ -370,6 +384,11 @@ def test_commit_message_measured() -> None:
     assert "  GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -o /tmp/lite ./cmd/lite && ls -l /tmp/lite\n" \
         in unwrapped
     assert "estimated" not in msg.lower()
+    flat = " ".join(msg.split())
+    assert "Smoke runs: - lite --help (lite linux/amd64 nocgo, default build): same output as HEAD" in flat
+    assert "lite windows/amd64 (default build): built, not run" in flat
+    assert "Already failing at HEAD, not because of this change: - gofmt -l: internal/util/util.go - go build " \
+           "./... (windows/amd64): example.com/split/internal/winsvc: winsvc/svc_windows.go:3:9: undefined: x" in flat
     assert lines[-1] == f"Generated-by: gotrim {__version__}" and lines[-2] == ""
     assert msg.endswith("\n") and "\n\n\n" not in msg
 

@@ -133,11 +133,11 @@ def test_failed_verification_leaves_nothing(capsys: pytest.CaptureFixture[str], 
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     cid = str(top_id(capsys, split_repo)["id"])
     before = snapshot(split_repo)
-    # A go that fails every build: verification fails half-way.
+    # A go whose `go build ./...` fails once the plan is written (not at HEAD): verification fails half-way.
     fake = split_repo.parent / "fakego"
     real = subprocess.run(["which", "go"], capture_output=True, text=True).stdout.strip()
-    fake.write_text(f'#!/bin/sh\ncase "$1 $*" in "build "*./...*) echo "boom" >&2; exit 1;; esac\n'
-                    f'exec {real} "$@"\n')
+    fake.write_text(f'#!/bin/sh\ncase "$1 $*" in "build "*./...*) [ -n "$(git status --porcelain)" ] && '
+                    f'{{ echo "boom" >&2; exit 1; }};; esac\nexec {real} "$@"\n')
     fake.chmod(0o755)
     monkeypatch.setenv("GOTRIM_GO", str(fake))
     code, _, err = gotrim(capsys, "apply", cid, str(split_repo), *LITE)

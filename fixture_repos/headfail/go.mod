@@ -1,0 +1,3 @@
+module example.com/headfail
+
+go 1.22

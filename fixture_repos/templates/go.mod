@@ -1,0 +1,3 @@
+module example.com/templates
+
+go 1.22
