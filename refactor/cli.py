@@ -529,6 +529,10 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
     out.print(f"branch [bold]{escape(done.branch)}[/bold] at {(done.sha or '')[:12]}{saved}")
     if worktree:
         out.print(f"worktree kept at {worktree}")
+    if candidate.variant_tags:  # the last line: what to build the slim binaries with
+        out.print(f"build {', '.join(t.name for t in candidate.targets)} with "
+                  f"[bold]-tags {escape(','.join(candidate.variant_tags))}[/bold] for the slim binaries "
+                  f"(without it they keep the feature)")
     return 0
 
 

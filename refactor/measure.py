@@ -233,10 +233,17 @@ class _Verification:
         self.start = time.monotonic()
         self.bins = Path(tempfile.mkdtemp(prefix="gotrim-bins-"))
         changes = candidate.plan.changes
+        # verbatim files (a dependency's copy) are the dependency's own formatting and vet findings
+        self.touched = [c.path for c in changes if c.after is not None and c.path.endswith(".go")
+                        and not c.verbatim]
+        # a module the plan adds (a patched copy of a dependency) is built through the targets, not vetted
+        # by directory: `go vet ./dir` refuses a directory of another module
+        nested = tuple(str(PurePosixPath(c.path).parent) + "/" for c in changes
+                       if c.before is None and PurePosixPath(c.path).name == "go.mod" and "/" in c.path)
         # plan paths are relative to the repository's top; go runs in each module the change is built in
-        self.touched = [c.path for c in changes if c.after is not None and c.path.endswith(".go")]
         self.modules = modules_built(project, candidate.targets, self.touched)
-        self.pkg_dirs = {m.dir: module_pkg_dirs(project, m, self.touched) for m in self.modules}
+        vetted = [p for p in self.touched if not p.startswith(nested)]
+        self.pkg_dirs = {m.dir: module_pkg_dirs(project, m, vetted) for m in self.modules}
         self.roots = [*(str(ws.at(m.dir)) for m in self.modules if m.dir != project.root), str(ws.path)]
         self.module_paths = [m.path for m in project.modules]
 
@@ -552,7 +559,7 @@ def gofmt_check(changes: Sequence[FileChange], binary: str | None = None) -> tup
     gofmt'd, an edited clean file gofmt'd, in a file the user left unformatted only the lines gotrim
     changed, CRLF kept) would still change: a line gotrim wrote that gofmt would rewrite, or LF lines
     in a CRLF file. Files unformatted at HEAD are named, not failed."""
-    go_changes = [c for c in changes if c.after is not None and c.path.endswith(".go")]
+    go_changes = [c for c in changes if c.after is not None and c.path.endswith(".go") and not c.verbatim]
     regressions: list[str] = []
     unclean: list[str] = []
     if not go_changes:
