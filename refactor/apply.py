@@ -77,6 +77,9 @@ def apply(project: Project, candidate: Candidate, *, branch: str | None = None, 
         message = report.commit_message(
             candidate, measurement, module=project.module.path,
             target_packages={t.label: project.sizes[t].packages for t in candidate.targets if t in project.sizes},
-            target_bytes={t.label: project.sizes[t].file_bytes for t in candidate.targets if t in project.sizes})
+            target_bytes={t.label: project.sizes[t].file_bytes for t in candidate.targets if t in project.sizes},
+            built_with={t.label: project.go_of(t).version_text for t in candidate.targets},
+            module_dirs={t.label: (project.sources.rel(project.module_of(t).dir), project.module_of(t).path)
+                         for t in candidate.targets if project.module_of(t).dir != project.root})
         sha = ws.commit(message, name)
     return Applied(name, sha, measurement, worktree)

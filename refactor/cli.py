@@ -7,7 +7,7 @@ import functools
 import json
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -71,8 +71,10 @@ def target_options(f: F, *, file_okay: bool = False) -> F:
 def target_flags(f: F) -> F:
     """The options that choose targets."""
     f = click.option("--target", "-t", "mains", multiple=True, metavar="PKG",
-                     help="Main package to analyse (./cmd/NAME or import path); repeatable. "
-                          "Default: gotrim.toml, else every main package of the module.")(f)
+                     help="Main package to analyse: a directory relative to REPO (./cmd/NAME, "
+                          "./tools/cmd/NAME in a nested module) or an import path; repeatable. Default: "
+                          "gotrim.toml, else every main package of every module in REPO (nested modules and "
+                          "go.work modules included).")(f)
     f = click.option("--platform", "-p", "platforms", multiple=True, metavar="GOOS/GOARCH",
                      help="Platform to build for; repeatable. Default: the host's.")(f)
     f = click.option("--tags", default=None, metavar="a,b", help="Build tags, comma-separated.")(f)
@@ -226,19 +228,24 @@ def size(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: s
         return None
     with load_progress(as_json) as progress:  # the loader starts linking before go list has answered
         project = _project(repo, mains, platforms, tags, cgo, Needs.SIZE, progress=progress, jobs=jobs)
-    print_sizes(project.targets, project.sizes, as_json=as_json, by=by, top=top)
+    print_sizes(project.targets, project.sizes, {t: project.go_of(t).version_text for t in project.targets},
+                as_json=as_json, by=by, top=top)
     return None
 
 
-def print_sizes(targets: Sequence[Any], sizes: Any, *, as_json: bool, by: str, top: int) -> None:
-    """size's output: one table (or JSON document) per target, in target order."""
+def print_sizes(targets: Sequence[Any], sizes: Any, versions: Mapping[Any, str], *, as_json: bool, by: str,
+                top: int) -> None:
+    """size's output: one table (or JSON document) per target, in target order, naming the go version
+    that built each."""
     from refactor.binary import size_table
 
-    tables = [(t, replace(size_table(sizes[t], top=top, by=by), title=f"{t.label}: bytes by {by}"))
+    tables = [(t, replace(size_table(sizes[t], top=top, by=by),
+                          title=f"{t.label}: bytes by {by} (built with {versions[t]})"))
               for t in targets]
     if as_json:
         docs = [{"target": t.label, "main": t.main, "goos": t.goos, "goarch": t.goarch, "tags": list(t.tags),
-                 "cgo": t.cgo, **table.json_data()} for t, table in tables]
+                 "cgo": t.cgo, "go_version": versions[t], **table.json_data()}
+                for t, table in tables]
         sys.stdout.write(json.dumps(docs, indent=2) + "\n")
     else:
         for _, table in tables:
@@ -728,7 +735,8 @@ def merge(parts: tuple[Path, ...], repo: Path, fmt: str | None, as_json: bool, o
         if output is not None:
             raise UsageError("size prints to stdout: redirect it")
         as_json = fmt == "json" if fmt is not None else bool(sm.options["json"])
-        print_sizes(sm.targets, sm.sizes, as_json=as_json, by=str(sm.options["by"]), top=int(sm.options["top"]))
+        print_sizes(sm.targets, sm.sizes, sm.versions, as_json=as_json, by=str(sm.options["by"]),
+                    top=int(sm.options["top"]))
         return 0
     from refactor import review
 

@@ -85,7 +85,7 @@ def frames(project: Project, graph: BuildGraph, blocker: Blocker) -> tuple[Frame
             continue
         pkg_path = index.package(sym)
         pkg = graph.packages.get(pkg_path) if pkg_path else None
-        site = locate_symbol(project, pkg, sym, index) if pkg is not None and pkg.main_module else None
+        site = locate_symbol(project, pkg, sym, index) if pkg is not None and pkg.editable else None
         out.append(Frame(sym, pkg_path, *(site or (None, None))))
     return tuple(out)
 
@@ -155,7 +155,7 @@ def plugin_hops(project: Project, graph: BuildGraph, chain: Iterable[str]) -> tu
     out = []
     for a, b in zip(hops, hops[1:] + [""], strict=True):
         pkg = graph.packages[a]
-        site = import_site(project, pkg, b) if b and pkg.main_module else None
+        site = import_site(project, pkg, b) if b and pkg.editable else None
         out.append(ImportHop(a, *(site or (None, None))))
     return tuple(out)
 

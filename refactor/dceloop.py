@@ -36,6 +36,7 @@ from refactor.errors import GotrimError, SourceError
 from refactor.linker import DceReport
 from refactor.plan import FileChange, Plan
 from refactor.project import Needs, Project
+from refactor.toolchain import Go
 
 Progress = Callable[[str], None]
 MAX_STEPS = 8
@@ -121,18 +122,25 @@ def run_loop(project: Project, target: Target, *, max_steps: int = MAX_STEPS, pr
     state = require_repo(project.root)
     with open_workspace(state) as ws:
         copy_working_tree(state, ws)
-        loop = _Loop(project, target, ws.module_dir, say, upgrades)
+        # plans are written at the worktree's top; go.mod and go get are the target's module's
+        loop = _Loop(project, target, ws.path, say, upgrades, ws.at(project.module_of(target).dir),
+                     ws.go(project.go_of(target)))
         loop.run(max_steps)
         result = loop.result()  # reads the worktree: before it is removed
     return replace(result, seconds=time.monotonic() - start)
 
 
 class _Loop:
-    def __init__(self, project: Project, target: Target, root: Path, say: Progress, upgrades: bool) -> None:
+    def __init__(self, project: Project, target: Target, root: Path, say: Progress, upgrades: bool,
+                 module_root: Path | None = None, go: Go | None = None) -> None:
         self.first = project
         self.project = project
         self.target = target
-        self.root = root
+        self.root = root  # the worktree's top: where plans are written
+        self.mod = module_root or root  # the target's module in the worktree: go.mod, go get
+        self.go = go or project.go_of(target)
+        rel = self.mod.relative_to(root).as_posix() if self.mod != root and root in self.mod.parents else ""
+        self.gomod, self.gosum = (f"{rel}/go.mod", f"{rel}/go.sum") if rel else ("go.mod", "go.sum")
         self.say = say
         self.upgrades = upgrades
         self.original: dict[str, bytes | None] = {}  # path -> content before the loop touched it
@@ -214,21 +222,21 @@ class _Loop:
         if version is not None and semver_key(version) is None:
             self.tried[module] = f"{module} is a local replacement: no newer version to try"
             return False
-        if (self.root / "vendor").is_dir():
+        if (self.mod / "vendor").is_dir():
             self.tried[module] = "the module is vendored: gotrim does not upgrade vendored modules"
             return False
         want = to or "latest"
         self.say(f"{self.target.label}: step {n}: trying {module}@{want}")
-        saved = {p: self._read(p) for p in ("go.mod", "go.sum")}
+        saved = {p: self._read(p) for p in (self.gomod, self.gosum)}
         try:
-            self.project.go.run(["get", f"{module}@{want}"], cwd=self.root, target=self.target,
+            self.go.run(["get", f"{module}@{want}"], cwd=self.mod, target=self.target,
                                 env={"GOFLAGS": "-mod=mod"}, what=f"go get {module}@{want}")
         except GotrimError as exc:
             self._restore(saved)
             self.tried[module] = f"go get {module}@{want} failed: {_first_line(exc)}"
             return False
         new = self._module_version(module)
-        if self._read("go.mod") == saved["go.mod"]:
+        if self._read(self.gomod) == saved[self.gomod]:
             self.tried[module] = f"{module} {version} is the newest version ({want})"
             return False
         before = self.report.binary_bytes
@@ -257,7 +265,7 @@ class _Loop:
         self.reports.pop()  # the same report as before the upgrade
 
     def _module_version(self, module: str) -> str:
-        for line in (self._read("go.mod") or b"").decode("utf-8", "replace").splitlines():
+        for line in (self._read(self.gomod) or b"").decode("utf-8", "replace").splitlines():
             parts = line.strip().split()
             if parts[:1] == ["require"]:
                 parts = parts[1:]

@@ -49,8 +49,8 @@ class DependencyPatch:
 
     module: str
     version: str
-    dest: str  # the copy's directory, relative to the main module's root
-    patch_path: str  # the patch file, relative to the main module's root
+    dest: str  # the copy's directory, relative to the repository's top (as Plan paths are)
+    patch_path: str  # the patch file, relative to the repository's top
     tag: str
     subject: str  # the commit message's first line
     body: str  # the commit message's other lines (why, what the tag leaves out)
@@ -98,14 +98,20 @@ def patch_plan(project: Project, *, module: str, module_dir: str, changes: Mappi
     version = module_version(module_dir)
     if version is None:
         raise NotPatchable(f"{module} is not read from the module cache ({module_dir}): no version to copy")
-    root = project.root
     try:
-        Path(module_dir).resolve().relative_to(root.resolve())
+        Path(module_dir).resolve().relative_to(project.root.resolve())
         raise NotPatchable(f"{module} is in this repository already: change it there")
     except ValueError:
         pass
+    # the copy and the replace go into the module that builds the targets (Plan paths from the top)
+    homes = {project.module_of(t).dir for t in targets} or {project.module.dir}
+    if len(homes) > 1:
+        raise NotPatchable(f"the targets are built in {len(homes)} modules: a replace patches one of them")
+    root = homes.pop()
+    rel = root.resolve().relative_to(project.root.resolve()).as_posix() if root != project.root else "."
+    prefix = "" if rel in ("", ".") else rel + "/"
     sources = project.sources
-    gomod = sources.source("go.mod").decode("utf-8", "replace")
+    gomod = sources.source(prefix + "go.mod").decode("utf-8", "replace")
     if re.search(rf"^\s*(replace\s+)?{re.escape(module)}(\s+v\S+)?\s*=>", gomod, re.M):
         raise NotPatchable(f"go.mod replaces {module} already: change the replacement")
     if (root / "vendor" / "modules.txt").is_file():
@@ -128,9 +134,9 @@ def patch_plan(project: Project, *, module: str, module_dir: str, changes: Mappi
             after = changes[full]
             originals.append((rel, original))
             if after is not None:
-                out.append(FileChange(f"{dest}/{rel}", None, after))
+                out.append(FileChange(f"{prefix}{dest}/{rel}", None, after))
         else:
-            out.append(FileChange(f"{dest}/{rel}", None, original, verbatim=True))
+            out.append(FileChange(f"{prefix}{dest}/{rel}", None, original, verbatim=True))
     if total > MAX_BYTES:
         raise NotPatchable(f"{module}@{version} is {total >> 20} MiB: too large to copy; send the patch upstream")
     for full, after in sorted(changes.items()):
@@ -138,13 +144,14 @@ def patch_plan(project: Project, *, module: str, module_dir: str, changes: Mappi
         if rel.startswith("..") or rel in files or after is None:
             continue
         originals.append((rel, None))
-        out.append(FileChange(f"{dest}/{rel}", None, after))
+        out.append(FileChange(f"{prefix}{dest}/{rel}", None, after))
     newline = "" if gomod.endswith("\n") else "\n"
     replaced = f"{gomod}{newline}\n// {module} patched by gotrim: {dest}.patch says how, and why.\n" \
                f"replace {module} => ./{dest}\n"
-    out.append(FileChange("go.mod", gomod.encode(), replaced.encode()))
+    out.append(FileChange(prefix + "go.mod", gomod.encode(), replaced.encode()))
     out.extend(tag_config_changes(project, targets, tag))
-    patch = DependencyPatch(module=module, version=version, dest=dest, patch_path=f"{dest}.patch", tag=tag,
+    patch = DependencyPatch(module=module, version=version, dest=prefix + dest, patch_path=f"{prefix}{dest}.patch",
+                            tag=tag,
                             subject=subject, body=body, originals=tuple(sorted(originals)))
     out.append(FileChange(patch.patch_path, None, patch.text(figures, Plan(subject, tuple(out)))))
     return out, patch

@@ -476,13 +476,13 @@ def load_side(go: Go, module_dir: Path, specs: Sequence[TargetSpec], cache_dir: 
 
 def side_targets(go: Go, module_dir: Path, specs: Sequence[TargetSpec], side: Side) -> tuple[Target, ...]:
     """The targets load_side resolves on one side, without building anything."""
-    from refactor.graph import find_module, resolve_targets
+    from refactor.repository import discover, resolve_targets
 
     present = _present(module_dir, specs, side)
     if not present:
         return ()
     try:
-        return tuple(resolve_targets(go, find_module(go, module_dir), present))
+        return tuple(t for t, _ in resolve_targets(discover(go, module_dir), present))
     except GotrimError as exc:
         raise CommitError(f"{_what(side)} does not build: {exc}") from exc
 

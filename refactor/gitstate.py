@@ -12,16 +12,17 @@ from refactor.errors import WorkspaceError
 
 @dataclass(frozen=True)
 class RepoState:
-    """Where a module sits in its git repository, and the commit it is at."""
+    """Where a directory (REPO, or a module) sits in its git repository, and the commit it is at."""
 
     top: Path  # git toplevel of the user's checkout
-    module_rel: str  # module dir relative to top ("" when the same)
+    module_rel: str  # the directory asked about, relative to top ("" when the same)
     head: str  # HEAD commit sha
-    dirty_files: frozenset[str]  # module-relative paths with uncommitted changes (tracked or not)
+    dirty_files: frozenset[str]  # top-relative paths with uncommitted changes (tracked or not), repo-wide
 
 
 def repo_state(module_dir: Path) -> RepoState | None:
-    """The git facts of the module's repository, or None when it is not in a git repository.
+    """The git facts of the directory's repository, or None when it is not in a git repository.
+    dirty_files covers the whole repository (Plan paths are relative to its top, across modules).
 
     Plain git commands (not GitPython) keep this cheap: suggest calls it on every run for its cache.
     """
@@ -40,7 +41,8 @@ def repo_state(module_dir: Path) -> RepoState | None:
     head_proc = run("rev-parse", "--verify", "-q", "HEAD^{commit}")
     if head_proc.returncode != 0:
         raise WorkspaceError(f"{top} has no commits yet: commit your code first")
-    status = run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".").stdout
+    status = subprocess.run(["git", "--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all"],
+                            cwd=top, capture_output=True, text=True).stdout
     dirty = set()
     fields = status.split("\0")
     i = 0
@@ -51,8 +53,7 @@ def repo_state(module_dir: Path) -> RepoState | None:
             continue
         if entry[0] in "RC":
             i += 1  # the rename's source path follows as its own field
-        path = entry[3:]
-        dirty.add(path[len(rel) + 1:] if rel and path.startswith(rel + "/") else path)
+        dirty.add(entry[3:])
     return RepoState(top=top, module_rel=rel, head=head_proc.stdout.strip(), dirty_files=frozenset(dirty))
 
 
@@ -68,7 +69,7 @@ def dirty_digest(state: RepoState) -> str:
     """A digest of the uncommitted files' names and contents (what HEAD alone does not say)."""
     h = hashlib.sha256()
     for rel in sorted(state.dirty_files):
-        p = state.top / state.module_rel / rel
+        p = state.top / rel
         h.update(rel.encode() + b"\0")
         if p.is_file():
             h.update(p.read_bytes())

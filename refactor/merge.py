@@ -27,6 +27,7 @@ from refactor.shard import (
     SCHEMA,
     FactsWriter,
     Shard,
+    absolute,
     chosen,
     decode,
     digest,
@@ -283,6 +284,7 @@ def project_of(doc: Mapping[str, Any], root: Path, go: Go | None, settings: Sett
     places = _places(doc, root, go)
     read = read_facts(doc["facts"], places)
     graphs, sizes, dce, typed = {}, {}, {}, {}
+    dirs: dict[Target, Path] = {}
     for k, t in enumerate(targets):
         entry = doc["facts"]["targets"][str(k)]
         graph, size, report = read(t, entry)
@@ -295,8 +297,11 @@ def project_of(doc: Mapping[str, Any], root: Path, go: Go | None, settings: Sett
         known, view = read_typed(entry, places)
         if known:
             typed[t] = view
-    modules = modules_from(doc["facts"]["modules"], places)
-    return project_from(_go(doc, go), settings, modules, targets, graphs, sizes, dce, typed)
+        if entry.get("module") is not None:
+            dirs[t] = Path(absolute(str(entry["module"]), places))
+    g = _go(doc, go)
+    modules = modules_from(doc["facts"]["modules"], places, g)
+    return project_from(g, settings, modules, targets, graphs, sizes, dce, typed, dirs, root)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -387,6 +392,7 @@ class SizeMerge:
     targets: tuple[Target, ...]
     sizes: Mapping[Target, Any]
     options: Mapping[str, Any]
+    versions: Mapping[Target, str]  # the go version that built each target
 
 
 def merge_size(parts: Sequence[Part]) -> SizeMerge:
@@ -395,12 +401,15 @@ def merge_size(parts: Sequence[Part]) -> SizeMerge:
     targets = tuple(target_from(t) for t in doc["configuration"]["targets"])
     read = read_facts(doc["facts"], {})
     sizes = {}
+    versions = {}
     for k, t in enumerate(targets):
-        _, size, _ = read(t, doc["facts"]["targets"][str(k)])
+        entry = doc["facts"]["targets"][str(k)]
+        _, size, _ = read(t, entry)
         if size is None:
             raise MergeError(f"the parts hold no size table for {t.label}")
         sizes[t] = size
-    return SizeMerge(targets, sizes, doc["configuration"]["options"])
+        versions[t] = str(entry.get("go") or doc["go"])
+    return SizeMerge(targets, sizes, doc["configuration"]["options"], versions)
 
 
 def merge_check(parts: Sequence[Part], repo: Path, go: Go) -> tuple[CheckResult, Mapping[str, Any]]:
@@ -450,8 +459,12 @@ def merge_diff(parts: Sequence[Part], repo: Path, go: Go) -> tuple[DiffResult, M
                 if graph is None:
                     raise MergeError(f"the parts hold no build graph of {t.label}")
                 graphs[t] = graph
-            project = project_from(_go(doc, go), Settings(root=where, cache_dir=default_cache_dir()),
-                                   modules_from(side["modules"], places), targets, graphs, sizes, dce)
+            g = _go(doc, go)
+            dirs = {t: Path(absolute(str(side["loaded"][str(k)]["module"]), places)) for k, t in enumerate(targets)
+                    if side["loaded"][str(k)].get("module") is not None}
+            project = project_from(g, Settings(root=where, cache_dir=default_cache_dir()),
+                                   modules_from(side["modules"], places, g), targets, graphs, sizes, dce,
+                                   target_dirs=dirs, top=where)
             out[name] = (_load_side_facts(project, decode(Side, side["side"])), project.module.path)
         after, module = out["head"]
         before, base_module = out["base"]

@@ -59,6 +59,7 @@ class TargetFacts:
     unattributed_bytes: int = 0
     tags: tuple[str, ...] = ()
     buckets: dict[str, int] = field(default_factory=dict, hash=False)  # named non-package bytes (dwarf, ...)
+    go_version: str = ""  # the toolchain that built it (and its rebuilds), e.g. go1.26.8
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,13 @@ class ReportInput:
 
 
 def target_facts(target: Target, file_bytes: int, packages: Mapping[str, int], unattributed_bytes: int = 0,
-                 buckets: Mapping[str, int] | None = None, top: int = TOP_PACKAGES) -> TargetFacts:
+                 buckets: Mapping[str, int] | None = None, top: int = TOP_PACKAGES, go_version: str = ""
+                 ) -> TargetFacts:
     """Facts of one target from its sizes: the `top` heaviest packages are kept."""
     heaviest = sorted(packages.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
     return TargetFacts(label=target.label, main=target.main, platform=target.platform, file_bytes=file_bytes,
                        packages=dict(heaviest), unattributed_bytes=unattributed_bytes, tags=target.tags,
-                       buckets=dict(buckets or {}))
+                       buckets=dict(buckets or {}), go_version=go_version)
 
 
 def report_input(project: Project, suggestions: Suggestions,
@@ -87,7 +89,8 @@ def report_input(project: Project, suggestions: Suggestions,
     facts = []
     for t in project.targets:
         table = project.sizes[t]
-        facts.append(target_facts(t, table.file_bytes, table.packages, table.unattributed, table.buckets))
+        facts.append(target_facts(t, table.file_bytes, table.packages, table.unattributed, table.buckets,
+                                  go_version=project.go_of(t).version_text))
     return ReportInput(module=project.module.path, targets=tuple(facts), candidates=suggestions.candidates,
                        refusals=suggestions.refusals, measurements=dict(measurements))
 
@@ -118,6 +121,7 @@ def view(facts: ReportInput, *, repo: str, head: str | None, verbose: bool) -> d
             "largest_saved_bytes": max((m["saved_bytes"] for m in measured if m["ok"]), default=0),
             "refusals": len(facts.refusals),
         },
+        "go_versions": sorted({t.go_version for t in facts.targets if t.go_version}),
         "targets": [_target_view(t) for t in facts.targets],
         "candidates": candidates,
         "refusals": [_refusal_view(r) for r in facts.refusals],
@@ -131,6 +135,7 @@ def _target_view(t: TargetFacts) -> dict[str, Any]:
         "main": t.main,
         "platform": t.platform,
         "tags": list(t.tags),
+        "go_version": t.go_version,
         "file_bytes": t.file_bytes,
         "unattributed_bytes": t.unattributed_bytes,
         "other_bytes": max(0, t.file_bytes - listed - t.unattributed_bytes),
@@ -162,14 +167,15 @@ def _candidate_view(rank: int, c: Candidate, m: Measurement | None, by_label: Ma
         "warning": c.warning or None,
         "files": list(plan.files()),
         "details": _jsonable(c.details.for_json()),
-        "measurement": _measurement_view(m) if m is not None else None,
+        "measurement": _measurement_view(m, by_label) if m is not None else None,
         "diff": plan.diff() if verbose else None,
     }
     return out
 
 
-def _measurement_view(m: Measurement) -> dict[str, Any]:
+def _measurement_view(m: Measurement, by_label: Mapping[str, TargetFacts] | None = None) -> dict[str, Any]:
     before = sum(t.before_bytes for t in m.targets)
+    built = {label: f.go_version for label, f in (by_label or {}).items()}
     return {
         "ok": m.ok,
         "verified": m.verified,
@@ -181,8 +187,8 @@ def _measurement_view(m: Measurement) -> dict[str, Any]:
         "at_head": list(m.at_head),
         "smoke": [r.for_json() for r in m.smoke],
         "smoke_lines": smoke_lines([r.for_json() for r in m.smoke]),
-        "targets": [{"target": t.target, "variant_tags": list(t.variant_tags), "before_bytes": t.before_bytes,
-                     "after_bytes": t.after_bytes, "saved_bytes": t.saved_bytes,
+        "targets": [{"target": t.target, "variant_tags": list(t.variant_tags), "go_version": built.get(t.target, ""),
+                     "before_bytes": t.before_bytes, "after_bytes": t.after_bytes, "saved_bytes": t.saved_bytes,
                      "saved_percent": _percent(t.saved_bytes, t.before_bytes),
                      "packages_before": t.packages_before, "packages_after": t.packages_after,
                      "removed": list(t.removed), "added": list(t.added)} for t in m.targets],
@@ -537,12 +543,16 @@ def _colour(r: Rect, module: str) -> str:
 
 def commit_message(candidate: Candidate, measurement: Measurement | None, *, module: str,
                    target_packages: Mapping[str, Mapping[str, int]] | None = None,
-                   target_bytes: Mapping[str, int] | None = None) -> str:
+                   target_bytes: Mapping[str, int] | None = None,
+                   built_with: Mapping[str, str] | None = None,
+                   module_dirs: Mapping[str, tuple[str, str]] | None = None) -> str:
     """The commit message for an applied candidate: subject, why, measured bytes, how to reproduce.
 
     target_packages (target label -> import path -> bytes before the change) lists the heaviest removed
     packages first, for each target; target_bytes (label -> file size before) gives every target's size
-    when the change was not measured.
+    when the change was not measured; built_with (label -> go version) names the toolchain that built
+    them; module_dirs (label -> (module directory relative to the repository's top, module path)) says
+    where a target of another module than `module` is built.
     """
     title = str(getattr(candidate.plan, "title", "") or "")
     subject, full = subject_line(title, candidate.summary, module)
@@ -557,7 +567,9 @@ def commit_message(candidate: Candidate, measurement: Measurement | None, *, mod
     return _environment().get_template("commit_message.txt.j2").render(
         subject=subject, why=why, measured=measurement is not None, numbers=numbers,
         removed=_removed_paragraphs(candidate, measurement, target_packages or {}),
-        reproduce=_reproduce_lines(candidate, module), candidate=candidate, version=__version__,
+        reproduce=_reproduce_lines(candidate, module, module_dirs or {}), candidate=candidate, version=__version__,
+        toolchains=", ".join(sorted({v for label, v in (built_with or {}).items()
+                                     if v and label in {t.label for t in candidate.targets}})),
         first_error=measurement.first_error if measurement else "",
     ).rstrip("\n") + "\n"
 
@@ -687,14 +699,17 @@ def _removed_paragraphs(c: Candidate, m: Measurement | None,
     return paras
 
 
-def _reproduce_lines(c: Candidate, module: str) -> list[str]:
-    """Shell commands that rebuild each target (before, and after when variant tags apply)."""
+def _reproduce_lines(c: Candidate, module: str, module_dirs: Mapping[str, tuple[str, str]] | None = None
+                     ) -> list[str]:
+    """Shell commands that rebuild each target (before, and after when variant tags apply); a target of
+    a nested module is built in its directory."""
     lines: list[str] = []
     seen: set[str] = set()
     for t in c.targets:
+        rel, mod = (module_dirs or {}).get(t.label, ("", module))
         for after in ((False, True) if c.variant_tags else (False,)):
             tt = t.with_tags(*c.variant_tags) if after else t
-            words = _build_words(tt, module)
+            words = ([f"cd {rel} &&"] if rel else []) + _build_words(tt, mod)
             if " ".join(words) in seen:
                 continue
             seen.add(" ".join(words))
@@ -769,6 +784,14 @@ def candidate_table(project: Project, shown: Sequence[Candidate],
     data = {"schema": SCHEMA, "candidates": [c.for_json() for c in shown],
             "measurements": {k: m.for_json() for k, m in measurements.items()}}
     notes = ["gotrim apply ID --dry-run shows the diff; -v shows why"] if shown else []
+    # the toolchain the go command selected (GOTOOLCHAIN, go.mod's go/toolchain lines) for each binary
+    built: dict[str, list[str]] = {}
+    for t in project.targets:
+        built.setdefault(project.go_of(t).version_text, []).append(t.label)
+    if len(built) == 1:
+        notes.append(f"binaries built with {next(iter(built))}")
+    elif built:
+        notes.append("binaries built with " + "; ".join(f"{v} ({', '.join(labels)})" for v, labels in built.items()))
     for c in shown:
         m = measurements.get(c.id)
         for line in (m.at_head if m is not None else ()):

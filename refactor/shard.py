@@ -37,8 +37,9 @@ from typing import TYPE_CHECKING, Any
 from refactor import __version__, code_digest
 from refactor.config import Settings, Target, TargetSpec
 from refactor.errors import UsageError
-from refactor.graph import BuildGraph, Module, Package
+from refactor.graph import BuildGraph, Package
 from refactor.project import Needs, Project
+from refactor.repository import Module, Repository
 
 if TYPE_CHECKING:
     from refactor.candidate import Strategy
@@ -239,6 +240,8 @@ class FactsWriter:
         out: dict[str, Any] = {}
         if graph and t in project.graphs:
             out["graph"] = [self.package(p) for p in project.graphs[t].packages.values()]
+        out["go"] = project.go_of(t).version_text  # each module context may select its own toolchain
+        out["module"] = relative(str(project.module_of(t).dir), self.places)
         out["size"] = project.sizes[t].to_json() if t in project.sizes else None
         out["dce"] = project.dce[t].to_json() if t in project.dce else None
         if Needs.TYPED in project.needs:  # the type-checked view (None: could not be listed with export data)
@@ -251,10 +254,15 @@ class FactsWriter:
         return out
 
     def modules(self, project: Project) -> list[dict[str, Any]]:
+        """The project's modules, their directories relative to the places; their toolchain is not kept
+        (a path on this machine): the merge gives each module its own go."""
         out = []
         for m in project.modules:
-            data = encode(m)
+            data = encode(dataclasses.replace(m, go=None))
+            data.pop("go", None)
             data["dir"] = relative(str(m.dir), self.places)
+            if m.workspace is not None:
+                data["workspace"] = relative(str(m.workspace), self.places)
             out.append(data)
         return out
 
@@ -309,22 +317,30 @@ def read_typed(entry: Mapping[str, Any], places: Mapping[str, str]) -> tuple[boo
     return True, from_recorded(raw)
 
 
-def modules_from(data: Sequence[Mapping[str, Any]], places: Mapping[str, str]) -> tuple[Module, ...]:
+def modules_from(data: Sequence[Mapping[str, Any]], places: Mapping[str, str], go: Go) -> tuple[Module, ...]:
+    """The recorded modules, each built with go (the merge's toolchain: the parts' Go release)."""
     out = []
     for m in data:
-        raw = dict(m)
+        raw = {k: v for k, v in m.items() if k != "go"}
         raw["dir"] = absolute(str(raw["dir"]), places)
-        out.append(decode(Module, raw))
+        if raw.get("workspace") is not None:
+            raw["workspace"] = absolute(str(raw["workspace"]), places)
+        out.append(dataclasses.replace(decode(Module, raw), go=go))
     return tuple(out)
 
 
 def project_from(go: Go, settings: Settings, modules: tuple[Module, ...], targets: Sequence[Target],
                  graphs: Mapping[Target, BuildGraph], sizes: Mapping[Target, Any], dce: Mapping[Target, Any],
-                 typed: Mapping[Target, TypedView | None] | None = None) -> Project:
-    """The frozen Project an unsharded load of these targets gives (sources indexed at modules[0])."""
+                 typed: Mapping[Target, TypedView | None] | None = None,
+                 target_dirs: Mapping[Target, Path] | None = None, top: Path | None = None) -> Project:
+    """The frozen Project an unsharded load of these targets gives: the modules as recorded, each target
+    in the module of its recorded directory (else the first), sources indexed from the top."""
     from refactor.load import source_index
 
     typed = typed or {}
+    by_dir = {m.dir: m for m in modules}
+    where = {t: by_dir.get((target_dirs or {}).get(t, modules[0].dir), modules[0]) for t in targets}
+    repo = Repository(top=top or modules[0].dir, root=settings.root, modules=modules, launcher=go)
     needs = Needs.GRAPHS | Needs.SOURCES
     if targets and all(t in sizes for t in targets):
         needs |= Needs.SIZES
@@ -332,13 +348,14 @@ def project_from(go: Go, settings: Settings, modules: tuple[Module, ...], target
         needs |= Needs.DCE
     if targets and all(t in typed for t in targets):
         needs |= Needs.TYPED
-    module = modules[0]
+    graphs = {t: graphs[t] for t in targets}
     return Project(go=go, settings=settings, modules=modules, targets=tuple(targets),
-                   graphs=types.MappingProxyType({t: graphs[t] for t in targets}),
-                   sources=source_index(module, {t: graphs[t] for t in targets}, go.version[1]),
+                   graphs=types.MappingProxyType(graphs),
+                   sources=source_index(repo, modules, graphs, go.version[1]),
                    sizes=types.MappingProxyType({t: sizes[t] for t in targets if t in sizes}),
                    dce=types.MappingProxyType({t: dce[t] for t in targets if t in dce}), needs=needs,
-                   typed=types.MappingProxyType({t: typed[t] for t in targets if t in typed}))
+                   typed=types.MappingProxyType({t: typed[t] for t in targets if t in typed}),
+                   target_modules=types.MappingProxyType(where), repository=repo)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -458,7 +475,7 @@ def measure_part(go: Go, settings: Settings, specs: Sequence[TargetSpec], shard:
     """Verify and measure this shard's share of the candidates that FACTS (a merged suggest part,
     `gotrim merge --combined`) lists; nothing is built to know them."""
     from refactor import merge
-    from refactor.graph import find_module, resolve_targets
+    from refactor.repository import discover, resolve_targets
 
     parts = merge.check_parts([merge.Part(Path("--candidates"), facts)])
     base = parts[0]
@@ -471,8 +488,7 @@ def measure_part(go: Go, settings: Settings, specs: Sequence[TargetSpec], shard:
     if dict(options) != base.doc["configuration"]["options"]:
         raise UsageError("--candidates was written with other suggest options (strategies, names, --min-bytes, "
                          "--top, --format, -v): give the measuring shards the same ones")
-    module = find_module(go, settings.root)
-    targets = resolve_targets(go, module, specs)
+    targets = [t for t, _ in resolve_targets(discover(go, settings.root), specs)]
     if [target_json(t) for t in targets] != base.doc["configuration"]["targets"]:
         raise UsageError("--candidates is of other targets than this configuration resolves to "
                          "(gotrim.toml or the target options differ): measure with the same ones")

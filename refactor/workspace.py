@@ -12,7 +12,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -21,6 +21,7 @@ import git
 from refactor.errors import UsageError, WorkspaceError
 from refactor.gitstate import RepoState, repo_state
 from refactor.plan import Plan
+from refactor.toolchain import Go
 
 PREFIX = "gotrim-wt-"
 ACTOR = git.Actor("gotrim", "gotrim@example.invalid")
@@ -61,21 +62,53 @@ class Workspace:
         self.path = path
         self.keep = keep
         self.repo = git.Repo(path)
+        self._scratch: list[Path] = []  # files gotrim wrote beside the worktree, removed with it
 
     @property
     def module_dir(self) -> Path:
+        """The worktree's copy of the directory the state was taken of (REPO)."""
         return self.path / self.state.module_rel if self.state.module_rel else self.path
 
+    def at(self, path: Path) -> Path:
+        """The worktree's copy of a path of the user's checkout (a module's directory, a file)."""
+        try:
+            return self.path / Path(path).resolve().relative_to(self.state.top)
+        except ValueError:
+            return Path(path)  # outside the repository: not copied
+
+    def go(self, go: Go) -> Go:
+        """A module's toolchain for its copy in the worktree: a pinned go.work of the checkout points to
+        the worktree's. A go.work that git does not track (often ignored) is not in the worktree: a copy
+        whose paths point into the worktree is written beside it, never into it."""
+        moved = go.relocated(self.state.top, self.path)
+        work = moved.gowork
+        if not work or work == "off" or work == go.gowork or Path(work).is_file():
+            return moved
+        original = Path(go.gowork or "")
+        copy = self._untracked_gowork(original)
+        return moved.with_env(GOWORK=str(copy)) if copy is not None else go
+
+    def _untracked_gowork(self, original: Path) -> Path | None:
+        if not original.is_file():
+            return None
+        out = Path(tempfile.mkdtemp(prefix=PREFIX + "work-")) / "go.work"
+        self._scratch.append(out.parent)
+        text = relocate_gowork(original.read_text(encoding="utf-8", errors="replace"), original.parent,
+                               lambda p: self.at(p) if self.state.top in (p, *p.parents) else p)
+        out.write_text(text, encoding="utf-8")
+        return out
+
     def write(self, plan: Plan) -> None:
-        """Write the plan's files; refuse when a file's current content is not what the plan expects."""
+        """Write the plan's files (paths relative to the repository's top); refuse when a file's
+        current content is not what the plan expects."""
         for change in plan.changes:
-            dst = self.module_dir / change.path
+            dst = self.path / change.path
             current = dst.read_bytes() if dst.exists() else None
             if current != change.before:
                 what = "exists" if change.before is None else "changed since the analysis"
                 raise WorkspaceError(f"{change.path} {what} at HEAD: run `gotrim suggest` again "
                                      "(or commit your changes first)")
-        plan.write_to(self.module_dir)
+        plan.write_to(self.path)
 
     def reset(self) -> None:
         """Back to HEAD: tracked files restored, new files removed."""
@@ -97,6 +130,21 @@ class Workspace:
         self.repo.git.add("-A")
         return str(self.repo.git.diff("--cached", "--no-color", "--no-ext-diff", "--src-prefix=a/",
                                       "--dst-prefix=b/", self.state.head))
+
+
+def relocate_gowork(text: str, base: Path, move: Callable[[Path], Path]) -> str:
+    """go.work text with each directory it names (`use` entries and local `replace` targets: the only
+    tokens that start with `.` or `/`) made absolute and moved."""
+    def token(m: re.Match[str]) -> str:
+        quote, path = m.group(1), m.group(2)
+        target = Path(path) if os.path.isabs(path) else (base / path).resolve()
+        return f'"{move(target)}"' if quote or " " in str(move(target)) else str(move(target))
+    out = []
+    for line in text.splitlines(keepends=True):
+        code, sep, comment = line.partition("//")
+        code = re.sub(r'(?:(?<=\s)|^)("?)(\.{1,2}(?:/[^\s"()]*)?|/[^\s"()]*)\1(?=[\s)]|$)', token, code)
+        out.append(code + sep + comment)
+    return "".join(out)
 
 
 @contextmanager
@@ -122,6 +170,8 @@ def open_workspace(state: RepoState, keep_at: Path | None = None, at: str | None
         _init_submodules(ws)
         yield ws
     finally:
+        for extra in ws._scratch:
+            _rmtree(extra)
         if keep_at is None:
             remove(top, path)
         else:

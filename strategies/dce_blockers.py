@@ -26,6 +26,7 @@ combined effect ("method DCE on").
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import importlib.util
 import posixpath
@@ -182,7 +183,7 @@ def _fix(kind: str, blocker: str, proposal: Proposal, graph: BuildGraph, pkg: st
          report: DceReport | None = None, upgrade_to: str | None = None) -> BlockerFix:
     module = version = None
     p = graph.packages.get(pkg) if pkg else None
-    if p is not None and not p.main_module and not p.standard and p.module:
+    if p is not None and not p.editable and not p.standard and p.module:
         module = p.module
         version = report.modules.get(module) if report else None
     return BlockerFix(kind, blocker, proposal, module, version, upgrade_to)
@@ -198,7 +199,7 @@ def _reflect_blocker(project: Project, target: Target, graph: BuildGraph, report
     culprit = _culprit(graph, chain_pkgs)
     # A toolchain x dependency problem is named as such, whatever else applies.
     for tp in toolchain_problems():
-        if tp.matches(project.go.version, dict(report.modules), root.chain):
+        if tp.matches(project.go_of(target).version, dict(report.modules), root.chain):
             return _fix("reflect", root.symbol, _toolchain_refusal(project, target, report, tp, root), graph,
                         _module_package(graph, tp.module), report, upgrade_to=tp.fixed_in)
     refusals: list[str] = []
@@ -207,11 +208,11 @@ def _reflect_blocker(project: Project, target: Target, graph: BuildGraph, report
             return _fix("reflect", root.symbol, _switch_proposal(project, target, report, sw, root.symbol), graph,
                         culprit, report)
         refusals.append(why)
-    main_pkgs = [p for p in chain_pkgs if graph.packages[p].main_module]
+    main_pkgs = [p for p in chain_pkgs if graph.packages[p].editable]
     fr = frames(project, graph, root)
     if any(p in TEMPLATE_PACKAGES for p in chain_pkgs) and main_pkgs and _template_user(graph, chain_pkgs):
         return _fix("reflect", root.symbol, _template_fix(project, target, graph, report, root, fr), graph)
-    if culprit and graph.packages[culprit].main_module:
+    if culprit and graph.packages[culprit].editable:
         return _fix("reflect", root.symbol, _reflect_call_fix(project, target, graph, report, root, fr, culprit),
                     graph)
     return _fix("reflect", root.symbol, _explain(project, target, graph, report, root, chain_pkgs, refusals), graph,
@@ -230,7 +231,7 @@ def _template_user(graph: BuildGraph, chain_pkgs: Sequence[str]) -> bool:
     """True when the package calling into text/template or html/template on the chain is the module's."""
     for a, b in zip(chain_pkgs, chain_pkgs[1:], strict=False):
         if b in TEMPLATE_PACKAGES and a not in TEMPLATE_PACKAGES:
-            return graph.packages[a].main_module
+            return graph.packages[a].editable
     return False
 
 
@@ -244,7 +245,7 @@ def _module_package(graph: BuildGraph, module: str) -> str | None:
 def _toolchain_refusal(project: Project, target: Target, report: DceReport, tp: ToolchainProblem,
                        root: Blocker) -> Refusal:
     version = report.modules.get(tp.module, "?")
-    go = project.go.version_text
+    go = project.go_of(target).version_text
     return Refusal(
         NAME, (target,),
         f"{target.name}: {root.symbol} disables method DCE: Go {go} x {tp.module} {version} (toolchain and "
@@ -337,7 +338,7 @@ def _explain(project: Project, target: Target, graph: BuildGraph, report: DceRep
         "or pass a constant name to MethodByName (the linker then keeps only methods of that name, Go >= 1.22)",
         "or guard the feature with a build tag when this binary does not need it (guard-with-tag)",
     ]
-    if pkg is not None and not pkg.main_module and not pkg.standard:
+    if pkg is not None and not pkg.editable and not pkg.standard:
         version = report.modules.get(pkg.module or "", "")
         options.append(f"or ask {pkg.module} for a build tag (as grpc's grpcnotrace)")
         options.append(f"or a newer version of {pkg.module} than {version} (`gotrim suggest` tries the latest in a "
@@ -370,7 +371,7 @@ def _view(project: Project, target: Target) -> TypedView | None:
 def _target_sites(project: Project, target: Target, view: TypedView) -> list[TemplateSite]:
     """The template sites of the target's main-module packages."""
     graph = project.graphs[target]
-    return [s for p, s in view.template_sites() if p in graph.packages and graph.packages[p].main_module]
+    return [s for p, s in view.template_sites() if p in graph.packages and graph.packages[p].editable]
 
 
 def _on_chain(project: Project, fr: Sequence[Frame], sites: Sequence[TemplateSite]) -> list[TemplateSite]:
@@ -421,7 +422,7 @@ def _removed_template_packages(project: Project, graph: BuildGraph, changes: Seq
         if tpl not in graph.packages:
             continue
         importers = [p for p in graph.packages.values() if tpl in p.imports]
-        if not importers or any(not p.main_module for p in importers):
+        if not importers or any(not p.editable for p in importers):
             continue
         still = False
         for p in importers:
@@ -479,7 +480,7 @@ def _rewrite_candidate(project: Project, target: Target, graph: BuildGraph, repo
 def _package_of(project: Project, graph: BuildGraph, file: str) -> str | None:
     """The main-module package of the graph that compiles file."""
     for p, pkg in graph.packages.items():
-        if pkg.main_module and file in project.files_of(pkg):
+        if pkg.editable and file in project.files_of(pkg):
             return p
     return None
 
@@ -504,8 +505,11 @@ def _fork_candidate(project: Project, target: Target, graph: BuildGraph, report:
         after = {c.path: c.after for c in rw.changes}
         html = False
         texts: dict[str, bytes] = {}
+        # the target's module only (Plan paths are relative to the repository's top)
+        mod_rel = project.sources.module_dir(project.sources.rel(module.dir)) or ""
+        prefix = f"{mod_rel}/" if mod_rel else ""
         for rel in dict.fromkeys(posixpath.normpath(f) for f in project.sources.files):
-            if rel.startswith(DEFAULT_DEST + "/"):
+            if (project.sources.module_dir(rel) or "") != mod_rel or rel.startswith(prefix + DEFAULT_DEST + "/"):
                 continue
             src = after[rel] if rel in after else project.sources.file(rel).src
             if src is None or (b'"text/template' not in src and b'"html/template"' not in src):
@@ -513,7 +517,8 @@ def _fork_candidate(project: Project, target: Target, graph: BuildGraph, report:
             texts[rel] = src
             html = html or b'"html/template"' in src
         tc = toolchain_at(view.goroot, view.toolchain)
-        fork = fork_plan_at(tc, module.dir, module.path, html=html)
+        fork = [dataclasses.replace(c, path=prefix + c.path)
+                for c in fork_plan_at(tc, module.dir, module.path, html=html)]
         repointed: list[FileChange] = []
         for rel, src in sorted(texts.items()):
             new = repoint_file(rel, src, module.path, html=html)
@@ -607,7 +612,7 @@ def _plugin_blocker(project: Project, target: Target, graph: BuildGraph, report:
                         importer, report)
         refusals.append(why)
     pkg = graph.packages.get(importer) if importer else None
-    if pkg is None or not pkg.main_module:
+    if pkg is None or not pkg.editable:
         module = pkg.module if pkg is not None else None
         patch = ("a dependency patch (gotrim's deppatch)" if importlib.util.find_spec("refactor.deppatch")
                  else f"a dependency patch (not automated yet): a local copy of {module} wired by a replace directive, "
@@ -615,7 +620,7 @@ def _plugin_blocker(project: Project, target: Target, graph: BuildGraph, report:
         return _fix("plugin", "plugin", Refusal(
             NAME, (target,), f"{target.name}: plugin linked through {importer}",
             f"{' -> '.join(chain)}: with cgo on, linking plugin puts the linker in dynamic-linking mode (every "
-            "method of every type is kept). The import is outside the main module and no known build tag of "
+            "method of every type is kept). The import is outside the repository and no known build tag of "
             f"{module} removes it" + (f" ({'; '.join(refusals)})" if refusals else "") +
             f". Options: build with CGO_ENABLED=0 (plugin then has no effect); {patch}; a newer version of "
             f"{module} (`gotrim suggest` tries the latest); ask upstream for a tag (as containerd's "
@@ -664,7 +669,7 @@ def warm(project: Project) -> None:
     """Parse the source of the catalogued modules' packages the targets link (their build constraints
     decide whether a catalogue tag is proposed), while the targets build."""
     for graph in project.graphs.values():
-        mods = {pkg.module for pkg in graph.packages.values() if pkg.module and not pkg.main_module}
+        mods = {pkg.module for pkg in graph.packages.values() if pkg.module and not pkg.editable}
         for sw in switches_for(sorted(mods)):
             for a, _ in sw.cuts:
                 pkg = graph.packages.get(a)

@@ -245,7 +245,7 @@ def _dependency_site_sets(index: _Index, graph: BuildGraph
     by_module: dict[str, list[str]] = {}
     dirs: dict[str, str] = {}
     for p, pkg in graph.packages.items():
-        if pkg.standard or pkg.main_module or not pkg.module or not pkg.module_dir \
+        if pkg.standard or pkg.editable or not pkg.module or not pkg.module_dir \
                 or module_version(pkg.module_dir) is None:
             continue
         by_module.setdefault(pkg.module, []).append(p)
@@ -274,15 +274,15 @@ def _dependency_site_sets(index: _Index, graph: BuildGraph
 
 
 def _site_sets(index: _Index, graph: BuildGraph) -> Iterator[tuple[str, list[_Site], list[Edge]]]:
-    """For each package the main module imports: every main-module import that leads to it, as file sites.
+    """For each package the repository's code imports: every import of its code that leads to it, as file sites.
 
     A heavy package is often reached through several imports of the module (export -> net/http,
     notify -> net/http, main -> net/http/pprof); it leaves the build only when all of them are guarded.
     """
     entries: dict[Edge, frozenset[str]] = {}
-    for p in sorted(graph.main_module_packages()):
+    for p in sorted(graph.editable_packages()):
         for r in graph.imports(p):
-            if not graph.packages[r].main_module:
+            if not graph.packages[r].editable:
                 entries[(p, r)] = _reach(graph, r)
     groups: dict[tuple[Edge, ...], str] = {}
     reach_of = {r: reach for (_, r), reach in entries.items()}
@@ -293,12 +293,12 @@ def _site_sets(index: _Index, graph: BuildGraph) -> Iterator[tuple[str, list[_Si
     # deploy package, which pulls cloud SDKs): guarding every import of one cuts that subtree when
     # split-package cannot (issue 18 §5). Main packages are never the feature.
     own: dict[str, list[Edge]] = {}
-    for p in sorted(graph.main_module_packages()):
+    for p in sorted(graph.editable_packages()):
         for r in graph.imports(p):
-            if graph.packages[r].main_module and graph.packages[r].name != "main":
+            if graph.packages[r].editable and graph.packages[r].name != "main":
                 own.setdefault(r, []).append((p, r))
     for r, into in sorted(own.items()):
-        outside = [x for x in _reach(graph, r) if not graph.packages[x].main_module]
+        outside = [x for x in _reach(graph, r) if not graph.packages[x].editable]
         if len(outside) >= OWN_EDGE_MIN_PACKAGES:
             groups.setdefault(tuple(into), r)
     for edges, q in groups.items():
@@ -500,7 +500,7 @@ class _Index:
                        ) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """For a file of pkg that imports some of `imported` only for what a mirror can copy: (import path,
         names used) per such import; () when any import of them is used for more."""
-        if not pkg.main_module:
+        if not pkg.editable:
             return ()  # a dependency's files are guarded as they are (the module's own code is decoupled)
         view = self.project.typed.get(graph.target) if Needs.TYPED in self.project.needs else None
         typed = view.package(pkg.import_path) if view is not None else None
@@ -903,8 +903,13 @@ def _explain(index: _Index, feat: _Feature, tag: str, name: str, uses: Mapping[s
     lines.append(f"The slim build loses the {name} feature" + (": " + "; ".join(lost) if lost else "") + ".")
     lines.extend(notes)
     for h in feat.hits:
-        pkg = "./" + index.rel(index.project.graphs[h.target].main.dir)
-        env = f"GOOS={h.target.goos} GOARCH={h.target.goarch} "
+        # go builds a target in its module's directory (a nested module's binary: cd there first)
+        mod_dir = index.project.module_of(h.target).dir
+        mod = index.rel(str(mod_dir))
+        pkg = "./" + os.path.relpath(index.project.graphs[h.target].main.dir, mod_dir).replace(os.sep, "/")
+        pkg = "." if pkg == "./." else pkg
+        env = f"{'cd ' + mod + ' && ' if mod and not os.path.isabs(mod) else ''}GOOS={h.target.goos} " \
+              f"GOARCH={h.target.goarch} "
         tags = ",".join(h.target.tags)
         lines.append(f"Full:  {env}go build {'-tags ' + tags + ' ' if tags else ''}{pkg}")
         lines.append(f"Slim:  {env}go build -tags {','.join((*h.target.tags, tag))} {pkg}")

@@ -1,4 +1,4 @@
-"""Split a package of the main module so that a binary stops importing what it does not need.
+"""Split a package of the repository so that a binary stops importing what it does not need.
 
 Before: cmd/lite -> internal/util -> net/http, go/types   (lite calls util.Greeting only)
 After:  cmd/lite -> internal/util/greeting                 (util keeps forwarders: aliases, wrappers)
@@ -7,7 +7,8 @@ After:  cmd/lite -> internal/util/greeting                 (util keeps forwarder
 Refuses when the code the binary needs references the heavy import (left to the guard strategy),
 when the move would create an import cycle (the references are named), when the new package
 could not be imported by its users (`internal/`), when code left behind would set or read
-unexported fields of what moves, and reports packages outside the main module as upstream findings.
+unexported fields of what moves, and reports packages outside the repository as upstream findings.
+The repository's own code (Package.editable) may be edited in any of its modules.
 
 What moves is decided from the type-checked view (Project.typed, refactor/typed) where the package
 type-checks for the target: references resolved exactly (fields and methods by the type declaring
@@ -467,7 +468,7 @@ class _ModuleFiles:
         """The Go file names of a package's directory on every platform: the index's for the module's
         packages, go list's for others."""
         rel = self.sources.rel(pkg.dir)
-        if pkg.main_module and not os.path.isabs(rel):
+        if pkg.editable and not os.path.isabs(rel):
             names = [r.rsplit("/", 1)[-1] for r in self.sources.dir_files(rel)]
         else:
             names = sorted(n for n in set(pkg.go_files) | set(pkg.cgo_files) | set(pkg.ignored_go_files)
@@ -496,7 +497,7 @@ class _TypedLookup:
 
     def __init__(self, project: Project, target: Target) -> None:
         self.target = target
-        self.root = project.module_of(target).dir
+        self.root = project.root  # the view's keys are relative to the repository's top (load)
         self.loaded = Needs.TYPED in project.needs
         self.view = project.typed.get(target) if self.loaded else None
         self._files: dict[str, dict[str, list[TypedDecl]]] = {}
@@ -558,9 +559,9 @@ def _for_target(project: Project, settings: Settings, target: Target, graph: Bui
     typed = _TypedLookup(project, target)
     for p, pedges in by_package.items():
         pkg = graph.packages[p]
-        if not pkg.main_module and not any(graph.packages[i].main_module for i in graph.importers(p)):
+        if not pkg.editable and not any(graph.packages[i].editable for i in graph.importers(p)):
             continue
-        if pkg.main_module:
+        if pkg.editable:
             tp, why = typed.package(pkg)
             model = load_model(files, pkg, names, tp, typed.file_keys(pkg) if tp else None, why,
                                files.sources.rel(pkg.dir))
@@ -568,9 +569,9 @@ def _for_target(project: Project, settings: Settings, target: Target, graph: Bui
             model = load_model(files, pkg, names)
         if model is None:
             continue
-        if not pkg.main_module:
-            # Report only the boundary: an outside package that the module imports directly.
-            if any(graph.packages[i].main_module for i in graph.importers(p)):
+        if not pkg.editable:
+            # Report only the boundary: an outside package that the repository imports directly.
+            if any(graph.packages[i].editable for i in graph.importers(p)):
                 yield _upstream(target, graph, model, pedges, files)
             continue
         split = _Split(project, settings, target, graph, model, names, files, size.removal_estimate, typed)
@@ -585,7 +586,7 @@ def _upstream(target: Target, graph: BuildGraph, model: PackageModel, pedges: li
                      for n in _user_refs(graph.packages[imp], model, files)})
     b, (p, q) = pedges[0]
     return Refusal(NAME, (target,), f"{p} -> {q}: upstream package",
-                   f"{p} is outside the main module ({model.pkg.module}): report upstream that "
+                   f"{p} is outside the repository ({model.pkg.module}): report upstream that "
                    f"{target.name} uses only {', '.join(needed) or 'nothing'} of it while it imports {q}",
                    b)
 
@@ -658,8 +659,8 @@ class _Split:
         out = []
         for imp in sorted(self.graph.importers(self.p)):
             ipkg = self.graph.packages[imp]
-            if not ipkg.main_module:
-                raise Refused(f"{imp} imports {self.p} and is outside the main module, so it cannot be "
+            if not ipkg.editable:
+                raise Refused(f"{imp} imports {self.p} and is outside the repository, so it cannot be "
                               "repointed")
             for f in self.files.names_in(ipkg, tests=False):
                 path = Path(ipkg.dir) / f
@@ -897,7 +898,7 @@ class _Split:
         for old, newn in renames.items():
             if newn in m.by_name or newn in moved_names:
                 raise Refused(f"{old} must be exported from {new_path} as {newn}, which already exists")
-        go_version = _go_version(self.project.root)
+        go_version = _go_version(Path(self.m.pkg.module_dir or self.project.root))
         for n in fwd:
             u = by_name[n]
             if u.kind in ("type", "alias") and u.generic and go_version < (1, 24):
@@ -1315,8 +1316,8 @@ def _requalify(src: GoFile, old: str, new: str, names: set[str] | None = None) -
 
 
 def _import_path_of(project: Project, d: Path) -> str:
-    rel = d.relative_to(project.root).as_posix()
-    return project.module.path if rel in ("", ".") else f"{project.module.path}/{rel}"
+    """The import path of a directory of the repository, in whichever module holds it."""
+    return project.sources.import_path(d.relative_to(project.root).as_posix())
 
 
 def _stem_matches(file: str, q: str) -> bool:

@@ -9,7 +9,10 @@ tests that build with Go.
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from refactor.config import Settings, TargetSpec
@@ -30,6 +33,8 @@ SCENARIOS: dict[str, tuple[str, TargetSpec]] = {
     "guard": ("guard", TargetSpec(mains=("./cmd/agent", "./cmd/server"))),
     "blockers": ("blockers", TargetSpec()),
     "clean": ("clean", TargetSpec()),
+    "nested": ("nested", TargetSpec(mains=("./tools/cmd/lite",))),  # a nested module's binary
+    "workspace": ("workspace", TargetSpec(mains=("./app/cmd/app",))),  # a go.work of two modules
 }
 
 
@@ -37,10 +42,17 @@ def main(names: list[str]) -> int:
     go = find_go()
     for name in names or list(SCENARIOS):
         fixture, spec = SCENARIOS[name]
-        project = load(go, Settings(root=FIXTURES / fixture), [spec], Needs.SUGGEST | Needs.TYPED)
+        with tempfile.TemporaryDirectory(prefix="gotrim-record-") as tmp:
+            # a repository of its own, as the tests copy it: the fixture's directory is the top (inside
+            # gotrim's checkout, the top would be gotrim's and every module of it would be found)
+            root = Path(tmp) / fixture
+            shutil.copytree(FIXTURES / fixture, root)
+            subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+            project = load(go, Settings(root=root), [spec], Needs.SUGGEST | Needs.TYPED)
+            data = record(project)
         DATA.mkdir(parents=True, exist_ok=True)
         path = DATA / f"{name}.json"
-        path.write_text(json.dumps(record(project), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         print(f"wrote {path.relative_to(ROOT)} ({len(project.targets)} targets)")
     return 0
 

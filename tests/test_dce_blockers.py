@@ -358,21 +358,25 @@ def test_fork_is_refused_when_a_constant_template_calls_a_method(tmp_path: Path)
 
 @pytest.mark.go
 def test_plugin_in_a_dependency_is_refused_with_what_a_patch_would_do(tmp_path: Path) -> None:
+    # the dependency is outside the repository (a replace into the repository would make it the user's own
+    # code, which strategies may edit: refactor.repository)
+    _module(tmp_path / "plugdep", {
+        "go.mod": "module example.com/plugdep\n\ngo 1.22\n",
+        "plugdep.go": 'package plugdep\n\nimport "plugin"\n\n'
+                      "// Load opens a plugin.\nfunc Load(p string) error {\n\t_, err := plugin.Open(p)\n"
+                      "\treturn err\n}\n",
+    })
     root = _module(tmp_path / "m", {
         "go.mod": "module example.com/m\n\ngo 1.22\n\nrequire example.com/plugdep v0.0.0\n\n"
-                  "replace example.com/plugdep => ./plugdep\n",
+                  "replace example.com/plugdep => ../plugdep\n",
         "main.go": 'package main\n\nimport "example.com/plugdep"\n\nfunc main() { _ = plugdep.Load("x") }\n',
-        "plugdep/go.mod": "module example.com/plugdep\n\ngo 1.22\n",
-        "plugdep/plugdep.go": 'package plugdep\n\nimport "plugin"\n\n'
-                              "// Load opens a plugin.\nfunc Load(p string) error {\n\t_, err := plugin.Open(p)\n"
-                              "\treturn err\n}\n",
     })
     project = _load(root, cgo=True)
     assert project.dce[project.targets[0]].dynlink.active
     cands, refusals = _all(project)
     assert not cands
     (r,) = refusals
-    assert "example.com/plugdep" in r.summary and "outside the main module" in r.reason
+    assert "example.com/plugdep" in r.summary and "outside the repository" in r.reason
     assert "dependency patch" in r.reason and "no_dynamic_plugins" in r.reason
 
 
