@@ -123,12 +123,22 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def _project(repo: Path, mains: Sequence[str], platforms: Sequence[str], tags: str | None,
              cgo: bool | None, needs: Needs, *, warm: Sequence[Warm] = (), progress: LoadProgress | None = None,
              reuse: bool = False, remember: bool = False, **settings: Any) -> Project:
+    sweep(repo)
     go = find_go()
     root = repo.resolve()
     s = Settings(root=root, cache_dir=default_cache_dir(), **settings)
     flag_spec: TargetSpec | None = specs_from_flags(mains, platforms, tags, cgo)
     return load(go, s, effective_specs(s, flag_spec), needs, warm=warm, progress=progress, reuse=reuse,
                 remember=remember)
+
+
+def sweep(repo: Path) -> None:
+    """Remove the scratch worktrees killed gotrim runs left registered in repo's repository (the
+    first thing of every command that reads a repository; refactor.scratch)."""
+    from refactor.scratch import sweep_worktrees
+
+    if repo.is_dir():
+        sweep_worktrees(repo)
 
 
 @cli.command()
@@ -322,6 +332,7 @@ def diff(base: str, head: str | None, repo: Path, use_merge_base: bool, mains: t
 
     fmt = "json" if as_json else fmt
     quiet = fmt != "text" and output is None
+    sweep(repo)
     go = find_go()
     if Path(base).is_file() or (head is not None and Path(head).is_file()):
         if head is None or not (Path(base).is_file() and Path(head).is_file()):
@@ -571,11 +582,26 @@ def _cell(value: Any, kind: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: run the CLI, map GotrimError to `error: ...` and exit status 2."""
+    """Entry point: run the CLI, map GotrimError to `error: ...` and exit status 2.
+
+    The command runs in a temporary directory of its own, removed at the end (also on Ctrl-C and
+    SIGTERM); what killed runs left is swept first (refactor.scratch)."""
+    from refactor import scratch
+
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     if debug:  # accepted anywhere on the line, not only before the command
         args = ["--debug", *(a for a in args if a != "--debug")]
+    try:
+        with scratch.run_scope():
+            return _main(args, debug)
+    except scratch.Terminated as exc:  # raised by the handler during the scope's own cleanup
+        return 128 + exc.signum
+
+
+def _main(args: list[str], debug: bool) -> int:
+    from refactor import scratch
+
     try:
         code = cli.main(args=args, prog_name="gotrim", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -583,8 +609,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return 2
-    except click.Abort:
-        err.print("aborted")
+    except (click.Abort, scratch.Terminated) as exc:  # click turns Ctrl-C (and so SIGTERM) into Abort
+        cause = exc if isinstance(exc, scratch.Terminated) else exc.__cause__
+        if isinstance(cause, scratch.Terminated):
+            err.print(f"terminated by {cause}: stopped; nothing of this run is left behind")
+            return 128 + cause.signum
+        err.print("interrupted" if isinstance(cause, KeyboardInterrupt) else "aborted")
         return 130
     except KeyboardInterrupt:
         err.print("interrupted")

@@ -8,23 +8,22 @@ Worktrees are locked with the owning pid; one whose process is gone is removed o
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 import git
 
+from refactor import scratch
 from refactor.errors import UsageError, WorkspaceError
 from refactor.gitstate import RepoState, repo_state
 from refactor.plan import Plan
 
-PREFIX = "gotrim-wt-"
+PREFIX = scratch.WORKTREE_PREFIX
 ACTOR = git.Actor("gotrim", "gotrim@example.invalid")
-_LOCK_REASON = re.compile(r"gotrim pid (\d+)")
 
 
 def require_repo(module_dir: Path) -> RepoState:
@@ -112,7 +111,7 @@ def open_workspace(state: RepoState, keep_at: Path | None = None, at: str | None
     else:
         path = Path(tempfile.mkdtemp(prefix=PREFIX)) / "wt"
     try:
-        git.Repo(top).git.worktree("add", "--detach", "--lock", "--reason", f"gotrim pid {os.getpid()}",
+        git.Repo(top).git.worktree("add", "--detach", "--lock", "--reason", scratch.lock_reason(),
                                    str(path), at or state.head)
     except git.GitCommandError as exc:
         _rmtree(path.parent if keep_at is None else path)
@@ -207,43 +206,13 @@ def _init_submodules(ws: Workspace) -> None:
 
 
 def remove(top: Path, path: Path) -> None:
-    """Remove a worktree and its directory; never raises."""
-    repo = git.Repo(top)
-    with suppress(git.GitCommandError):
-        repo.git.worktree("unlock", str(path))
-    with suppress(git.GitCommandError):
-        repo.git.worktree("remove", "--force", str(path))
-    if path.name == "wt" and path.parent.name.startswith(PREFIX):
-        _rmtree(path.parent)
-    repo.git.worktree("prune")
+    """Remove a gotrim worktree, its directory and its registration in the repository; never raises."""
+    scratch.remove_worktree(top, path)
 
 
 def prune_stale(top: Path) -> list[Path]:
-    """Remove gotrim worktrees left by a process that no longer runs (a crash, kill -9)."""
-    repo = git.Repo(top)
-    removed = []
-    entries = repo.git.worktree("list", "--porcelain").split("\n\n")
-    for entry in entries:
-        fields = dict((line.split(" ", 1) + [""])[:2] for line in entry.splitlines() if line)
-        path = Path(fields.get("worktree", ""))
-        m = _LOCK_REASON.search(fields.get("locked", ""))
-        if m and not _alive(int(m.group(1))):
-            remove(top, path)
-            removed.append(path)
-    repo.git.worktree("prune")
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    """Remove the scratch worktrees of gotrim processes that no longer run (refactor.scratch)."""
+    return scratch.sweep_worktrees(top)
 
 
 def _rmtree(path: Path) -> None:
