@@ -8,6 +8,7 @@ Worktrees are locked with the owning pid; one whose process is gone is removed o
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -23,16 +24,24 @@ from refactor.gitstate import RepoState, repo_state
 from refactor.plan import Plan
 
 PREFIX = scratch.WORKTREE_PREFIX
-ACTOR = git.Actor("gotrim", "gotrim@example.invalid")
+COMMIT_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg")
 
 
 def require_repo(module_dir: Path) -> RepoState:
     """Like repo_state, but a missing repository is an error that says what to do."""
-    state = repo_state(module_dir)
+    state = repo_state(module_dir, required=True)
     if state is None:
         raise WorkspaceError(f"{module_dir} is not in a git repository: apply and --measure work on "
                              "a scratch git worktree; run `git init && git add -A && git commit`")
     return state
+
+
+def git_says(stderr: object) -> str:
+    """git's own error in one line: its `fatal:`/`error:` line, else its last line."""
+    lines = [ln.strip() for ln in str(stderr or "").strip().strip("'").splitlines() if ln.strip()]
+    lines = [ln[len("stderr: "):] if ln.startswith("stderr: ") else ln for ln in lines]
+    said = next((ln for ln in lines if ln.startswith(("fatal:", "error:"))), lines[-1] if lines else "")
+    return said.removeprefix("fatal: ").removeprefix("error: ").strip(" '")
 
 
 def check_branch_name(top: Path, name: str) -> None:
@@ -41,8 +50,9 @@ def check_branch_name(top: Path, name: str) -> None:
                           text=True)
     if proc.returncode != 0:
         raise WorkspaceError(f"{name!r} is not a valid branch name: choose another with --branch")
-    repo = git.Repo(top)
-    names = [h.name for h in repo.branches]
+    listed = subprocess.run(["git", "for-each-ref", "--format=%(refname:short)", "refs/heads/"], cwd=top,
+                            capture_output=True, text=True).stdout
+    names = listed.split()
     if name in names:
         raise WorkspaceError(f"branch {name} already exists: delete it or choose another with --branch")
     clash = [b for b in names if b.startswith(name + "/") or name.startswith(b + "/")]
@@ -81,21 +91,51 @@ class Workspace:
         self.repo.git.reset("--hard", "-q", self.commit_sha)
         self.repo.git.clean("-fdq")
 
-    def commit(self, message: str, branch: str) -> str:
-        """Commit everything in the worktree, then create `branch` at that commit; returns its sha."""
+    def commit(self, message: str, branch: str, *, hooks: bool = True) -> str:
+        """Commit everything in the worktree as `git commit` would (the user's identity as author and
+        committer, the repository's commit hooks run unless hooks is off), then create `branch` at
+        that commit; returns its sha."""
         self.repo.git.add("-A")
         if not self.repo.index.diff(self.state.head):
             raise WorkspaceError("the plan changes nothing: nothing to commit")
-        c = self.repo.index.commit(message, author=ACTOR, committer=ACTOR, skip_hooks=True)
+        argv = ["git", "commit", "-q", "--file=-"] if hooks else \
+            ["git", "-c", f"core.hooksPath={os.devnull}", "commit", "-q", "--no-verify", "--file=-"]
+        proc = subprocess.run(argv, cwd=self.path, input=message, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise WorkspaceError(_commit_failure(self.path, proc.stdout + proc.stderr, hooks))
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=self.path, capture_output=True,
+                             text=True).stdout.strip()
         check_branch_name(self.state.top, branch)
-        git.Repo(self.state.top).git.branch(branch, c.hexsha)
-        return c.hexsha
+        made = subprocess.run(["git", "branch", branch, sha], cwd=self.state.top, capture_output=True, text=True)
+        if made.returncode != 0:  # another gotrim (or the user) made it meanwhile
+            raise WorkspaceError(f"could not create branch {branch} ({git_says(made.stderr)}): the commit is "
+                                 f"{sha[:12]}; choose another name with --branch")
+        return sha
 
     def diff(self) -> str:
         """The worktree's change against HEAD, as git prints it."""
         self.repo.git.add("-A")
         return str(self.repo.git.diff("--cached", "--no-color", "--no-ext-diff", "--src-prefix=a/",
                                       "--dst-prefix=b/", self.state.head))
+
+
+def _commit_failure(worktree: Path, output: str, hooks: bool) -> str:
+    """Why `git commit` failed, in one line that says what to do."""
+    if re.search(r"tell me who you are|unable to auto-detect email|empty ident name|no email was given", output,
+                 re.IGNORECASE):
+        return ("git has no identity to write the commit with (gotrim commits as you, as git commit would): "
+                "run `git config --global user.name \"Your Name\"` and "
+                "`git config --global user.email you@example.com`")
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    if hooks:
+        hooks_dir = subprocess.run(["git", "rev-parse", "--git-path", "hooks"], cwd=worktree, capture_output=True,
+                                   text=True).stdout.strip()
+        ran = [h for h in COMMIT_HOOKS if hooks_dir and os.access(worktree / hooks_dir / h, os.X_OK)]
+        if ran:
+            said = f": {lines[0]}" if lines else ""
+            return (f"the repository's {'/'.join(ran)} hook refused the commit{said}; fix what it reports, "
+                    "or pass --skip-hooks to commit without running the hooks")
+    return f"git commit failed: {git_says(output) or 'no output'}"
 
 
 @contextmanager
@@ -115,7 +155,8 @@ def open_workspace(state: RepoState, keep_at: Path | None = None, at: str | None
                                    str(path), at or state.head)
     except git.GitCommandError as exc:
         _rmtree(path.parent if keep_at is None else path)
-        raise WorkspaceError(f"git worktree add failed: {exc.stderr.strip()}") from exc
+        raise WorkspaceError(f"gotrim could not add its scratch worktree to {top} ({git_says(exc.stderr)}); "
+                             "apply and --measure need a repository they can write to (.git/worktrees)") from exc
     ws = Workspace(state, path, keep=keep_at is not None, commit=at)
     try:
         _init_submodules(ws)
