@@ -8,6 +8,7 @@ import functools
 import json
 import os
 import re
+import subprocess
 import sys
 import threading
 import time
@@ -21,7 +22,7 @@ import click
 
 from refactor import __version__
 from refactor.config import Settings, TargetSpec, default_cache_dir, specs_from_flags
-from refactor.errors import GotrimError, UsageError
+from refactor.errors import GoError, GotrimError, UsageError
 from refactor.load import LoadProgress, Warm, effective_specs, load
 from refactor.project import Needs, Project
 from refactor.table import Table, human_bytes
@@ -133,8 +134,20 @@ def _project(repo: Path, mains: Sequence[str], platforms: Sequence[str], tags: s
     root = repo.resolve()
     s = Settings(root=root, cache_dir=default_cache_dir(), **settings)
     flag_spec: TargetSpec | None = specs_from_flags(mains, platforms, tags, cgo)
-    return load(go, s, effective_specs(s, flag_spec), needs, warm=warm, progress=progress, reuse=reuse,
-                remember=remember)
+    try:
+        return load(go, s, effective_specs(s, flag_spec), needs, warm=warm, progress=progress, reuse=reuse,
+                    remember=remember)
+    except GoError as exc:
+        if "error obtaining VCS status" not in exc.stderr:
+            raise
+        # go stamps builds with the repository's git status: it fails where git refuses the repository
+        from refactor.gitstate import unsafe_repository
+
+        probe = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True, text=True)
+        refused = unsafe_repository(probe.stderr)
+        if refused is None:
+            raise
+        raise UsageError(f"{refused}; or build without VCS stamping: GOFLAGS=-buildvcs=false") from exc
 
 
 def sweep(repo: Path) -> None:
@@ -310,6 +323,9 @@ def check(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: 
     fmt = "json" if as_json else fmt
     check_output(output)
     root = repo.resolve()
+    if update and root.is_dir() and not os.access(root, os.W_OK):
+        raise UsageError(f"cannot write gotrim.lock in {root}: the directory is read-only; run --update in a "
+                         "writable checkout (check without --update only reads)")
     budgets = load_budgets(root)  # bad budgets and a missing lock fail before any build
     lock = None if update else read_lock(lock_path(root))
     flags = specs_from_flags(mains, platforms, tags, cgo) is not None
@@ -494,11 +510,11 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
     from refactor.apply import branch_name, check_branch, check_default_branches, dirty_plan_files
     from refactor.suggest import find, recall_listed, same_change, strategies_named, suggestions
 
+    sweep(repo)
     cid = candidate_id.strip()
     if not re.fullmatch(r"[0-9a-fA-F]{1,40}", cid):
         raise UsageError(f"{candidate_id!r} is not a candidate id: give one that `gotrim suggest` lists "
                          "(7 hexadecimal digits, or the first few)")
-    sweep(repo)
     root = repo.resolve()
     given = {"mains": list(mains), "platforms": list(platforms), "tags": tags, "cgo": cgo,
              "package_names": list(package_names), "guard_tags": list(guard_tags),
@@ -517,6 +533,14 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
             strategy_names = tuple(opts.get("strategy_names") or ())
     strategies = strategies_named(strategy_names)
     if not dry_run:  # what can be told before any build
+        if recorded is not None and not allow_dirty:  # the files of the change suggest listed
+            from refactor.workspace import require_repo
+
+            dirty = sorted(set(recorded.get("files") or ()) & require_repo(root).dirty_files)
+            if dirty:
+                raise UsageError(f"uncommitted changes touch {', '.join(dirty)}: commit or stash them, or pass "
+                                 "--allow-dirty to compute the change on HEAD (your edits then stay in your "
+                                 "working tree)")
         if branch is not None:
             check_branch(root, branch)
         else:
@@ -551,23 +575,30 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
                              "options given to suggest (or none)")
         return project, candidate
 
-    project, candidate = analyse(repo)
-    dirty = dirty_plan_files(project, candidate) if (allow_dirty or not dry_run) else []
-    if dirty and not allow_dirty:
-        raise UsageError(f"uncommitted changes touch {', '.join(dirty)}: commit or stash them, or pass "
-                         "--allow-dirty to compute the change on HEAD (your edits then stay in your working tree)")
+    from refactor.gitstate import repo_state
+
+    state = repo_state(root) if allow_dirty else None
     with contextlib.ExitStack() as stack:
-        if dirty:  # --allow-dirty: the change is computed on HEAD, in a scratch worktree of it
+        if state is not None and state.dirty_files:
+            # --allow-dirty: the change is computed on HEAD (a scratch worktree of it); the user's
+            # uncommitted edits stay in the working tree and are not part of it
             from refactor.workspace import open_workspace, require_repo
 
-            err.print(f"[dim]uncommitted changes touch {escape(', '.join(dirty))}: computing the change on HEAD; "
-                      "your edits stay in your working tree[/dim]")
+            err.print("[dim]uncommitted changes: computing the change on HEAD; your edits stay in your "
+                      "working tree[/dim]")
             head_ws = stack.enter_context(open_workspace(require_repo(root)))
             try:
                 project, candidate = analyse(head_ws.module_dir)
             except UsageError as exc:
-                raise UsageError(f"at HEAD, {exc}; the change depends on your uncommitted edits: commit "
-                                 "them first") from exc
+                raise UsageError(f"at HEAD, {exc}; if the change needs your uncommitted edits, commit them "
+                                 "first") from exc
+        else:
+            project, candidate = analyse(repo)
+            dirty = [] if dry_run else dirty_plan_files(project, candidate)
+            if dirty:
+                raise UsageError(f"uncommitted changes touch {', '.join(dirty)}: commit or stash them, or pass "
+                                 "--allow-dirty to compute the change on HEAD (your edits then stay in your "
+                                 "working tree)")
         if dry_run:
             sys.stdout.write(candidate.plan.diff())
             return 0
@@ -770,6 +801,10 @@ def _main(args: list[str], debug: bool) -> int:
         code = cli.main(args=args, prog_name="gotrim", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code or 0)
+    except click.UsageError as exc:  # bad arguments: one line, like every other error
+        where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+        err.print("[bold red]error:[/bold red] " + escape(exc.format_message().rstrip(".") + where))
+        return 2
     except click.ClickException as exc:
         exc.show()
         return 2

@@ -282,7 +282,7 @@ def _save_facts(project: Project, needs: Needs, facts: Facts) -> None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{id(facts)}.tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         sizes, dce = facts
         tmp.write_bytes(pickle.dumps({"needs": (needs & (Needs.SIZES | Needs.DCE)).value, "sizes": sizes,
                                       "dce": dce}))

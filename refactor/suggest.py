@@ -127,7 +127,7 @@ def save(project: Project, strategies: Sequence[Strategy], s: Suggestions) -> No
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{id(s)}.tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(pickle.dumps(s))
         tmp.replace(path)
     except OSError:  # a read-only checkout: no cache

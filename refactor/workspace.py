@@ -20,19 +20,25 @@ import git
 
 from refactor import scratch
 from refactor.errors import UsageError, WorkspaceError
-from refactor.gitstate import RepoState, repo_state
+from refactor.gitstate import RepoState, git_common_dir, repo_state
 from refactor.plan import Plan
 
 PREFIX = scratch.WORKTREE_PREFIX
 COMMIT_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg")
 
 
-def require_repo(module_dir: Path) -> RepoState:
-    """Like repo_state, but a missing repository is an error that says what to do."""
+def require_repo(module_dir: Path, *, writable: bool = True) -> RepoState:
+    """Like repo_state, but a missing, refused or commit-less repository is an error that says what to do;
+    so is one whose .git cannot be written (a read-only checkout) when writable is asked: a scratch
+    worktree and a branch are written there."""
     state = repo_state(module_dir, required=True)
     if state is None:
         raise WorkspaceError(f"{module_dir} is not in a git repository: apply and --measure work on "
                              "a scratch git worktree; run `git init && git add -A && git commit`")
+    common = git_common_dir(module_dir)
+    if writable and common is not None and not os.access(common, os.W_OK):
+        raise WorkspaceError(f"{common} is read-only: apply and --measure add a scratch worktree (and apply a "
+                             "branch) there; run them in a writable clone (suggest, size and dce work read-only)")
     return state
 
 
