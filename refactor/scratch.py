@@ -33,6 +33,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))  # (no SIGHUP on Windows)
 RUN_PREFIX = "gotrim-run-"
 WORKTREE_PREFIX = "gotrim-wt-"  # refactor.workspace makes its worktrees at <tmp>/gotrim-wt-XXXX/wt
 _RUN_NAME = re.compile(rf"^{re.escape(RUN_PREFIX)}(\d+)-(\d+)-(\d+)-")
@@ -157,26 +158,30 @@ def stop_children() -> None:
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
-    for sig in (signal.SIGTERM, signal.SIGHUP):  # one unwinding: a second signal must not cut the cleanup short
+    for sig in SIGNALS:  # one unwinding: a second signal must not cut the cleanup short
         signal.signal(sig, signal.SIG_IGN)
     stop_children()
     raise Terminated(signum)
 
 
 @contextlib.contextmanager
-def run_scope() -> Iterator[Path]:
+def run_scope() -> Iterator[Path | None]:
     """The command's run directory (see the module doc): sweeps dead runs' directories, makes this
     one, routes temporary files into it and SIGTERM/SIGHUP into Terminated; undone on exit."""
     base = Path(tempfile.gettempdir())
     sweep_temp(base)
-    run_dir = Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{owner()}-", dir=base))
+    try:
+        run_dir: Path | None = Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{owner()}-", dir=base))
+    except OSError:  # no writable temporary directory: the command says so when it needs one
+        run_dir = None
     saved_tempdir, saved_env = tempfile.tempdir, os.environ.get("TMPDIR")
     handlers: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, signal.SIGHUP):
+        for sig in SIGNALS:
             handlers[sig] = signal.signal(sig, _on_signal)
-    tempfile.tempdir = str(run_dir)
-    os.environ["TMPDIR"] = str(run_dir)
+    if run_dir is not None:
+        tempfile.tempdir = str(run_dir)
+        os.environ["TMPDIR"] = str(run_dir)
     try:
         yield run_dir
     finally:
@@ -187,7 +192,8 @@ def run_scope() -> Iterator[Path]:
             os.environ.pop("TMPDIR", None)
         else:
             os.environ["TMPDIR"] = saved_env
-        shutil.rmtree(run_dir, ignore_errors=True)
+        if run_dir is not None:
+            shutil.rmtree(run_dir, ignore_errors=True)
         for sig, h in handlers.items():
             signal.signal(sig, h)
 

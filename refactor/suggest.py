@@ -178,6 +178,7 @@ def find(s: Suggestions, cid: str) -> Candidate:
 # when it is given none, and refuses a different change when it is given others.
 
 LISTED_VERSION = 1
+LISTED_KEEP = 64  # HEADs whose listings are kept
 OPTION_FLAGS = (("mains", "--target"), ("platforms", "--platform"), ("tags", "--tags"), ("cgo", "--cgo"),
                 ("package_names", "--package-name"), ("guard_tags", "--guard-tag"), ("strategy_names", "--strategy"))
 
@@ -221,6 +222,8 @@ def remember_listed(project: Project, s: Suggestions, options: dict[str, Any]) -
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps({"version": LISTED_VERSION, "ids": entries}), encoding="utf-8")
         tmp.replace(path)
+        for old in sorted(path.parent.glob("*.json"), key=lambda f: f.stat().st_mtime)[:-LISTED_KEEP]:
+            old.unlink(missing_ok=True)  # the listings of HEADs long gone
     except OSError:  # nowhere to write: apply cannot tell, and says nothing
         pass
 

@@ -37,8 +37,9 @@ def require_repo(module_dir: Path, *, writable: bool = True) -> RepoState:
                              "a scratch git worktree; run `git init && git add -A && git commit`")
     common = git_common_dir(module_dir)
     if writable and common is not None and not os.access(common, os.W_OK):
-        raise WorkspaceError(f"{common} is read-only: apply and --measure add a scratch worktree (and apply a "
-                             "branch) there; run them in a writable clone (suggest, size and dce work read-only)")
+        raise WorkspaceError(f"{common} is read-only: gotrim adds its scratch worktree there (apply, --measure, "
+                             "diff), and apply a branch; run them in a writable clone (suggest, size and dce work "
+                             "read-only)")
     return state
 
 
