@@ -520,17 +520,22 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
              "package_names": list(package_names), "guard_tags": list(guard_tags),
              "strategy_names": list(strategy_names)}
     recorded = recall_listed(root, cid) if root.is_dir() else None
-    if recorded is not None and not any(v not in (None, []) for v in given.values()):
-        opts = recorded.get("options") or {}
-        if any(v not in (None, [], "") for v in opts.values()):
-            from refactor.suggest import options_text
+    if recorded is not None:  # options not given are those suggest listed the id with
+        from refactor.suggest import options_text
 
+        opts = recorded.get("options") or {}
+        taken: dict[str, Any] = {}
+        for keys in (("mains", "platforms", "tags", "cgo", "strategy_names"), ("package_names", "guard_tags")):
+            if all(given[k] in (None, []) for k in keys):  # targets, and names, are taken as a whole
+                taken.update({k: opts[k] for k in keys if opts.get(k) not in (None, [], "")})
+        if taken:
             err.print(f"[dim]{escape(cid)}: using the options `gotrim suggest` listed it with: "
-                      f"{escape(options_text(opts))}[/dim]")
-            mains, platforms = tuple(opts.get("mains") or ()), tuple(opts.get("platforms") or ())
-            tags, cgo = opts.get("tags"), opts.get("cgo")
-            package_names, guard_tags = tuple(opts.get("package_names") or ()), tuple(opts.get("guard_tags") or ())
-            strategy_names = tuple(opts.get("strategy_names") or ())
+                      f"{escape(options_text(taken))}[/dim]")
+            mains, platforms = tuple(taken.get("mains") or mains), tuple(taken.get("platforms") or platforms)
+            tags, cgo = taken.get("tags", tags), taken.get("cgo", cgo)
+            package_names = tuple(taken.get("package_names") or package_names)
+            guard_tags = tuple(taken.get("guard_tags") or guard_tags)
+            strategy_names = tuple(taken.get("strategy_names") or strategy_names)
     strategies = strategies_named(strategy_names)
     if not dry_run:  # what can be told before any build
         if recorded is not None and not allow_dirty:  # the files of the change suggest listed
@@ -566,7 +571,11 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
             raise UsageError(f"{cid} was listed by `gotrim suggest {options_text(recorded.get('options') or {})}`"
                              f" ({recorded.get('summary', '')}); with {options_text(given)} there is no such "
                              "candidate: give apply the options given to suggest (or none)") from exc
-        if recorded is not None and not same_change(recorded, candidate):
+        renamed = (sorted(package_names), sorted(guard_tags)) != (
+            sorted((recorded or {}).get("options", {}).get("package_names") or ()),
+            sorted((recorded or {}).get("options", {}).get("guard_tags") or ()))
+        if recorded is not None and not renamed and not same_change(recorded, candidate):
+            # (names given with --package-name/--guard-tag change the change on purpose)
             from refactor.suggest import options_text
 
             raise UsageError(f"{cid} names another change with {options_text(options)} than the one `gotrim "

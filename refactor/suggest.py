@@ -188,11 +188,11 @@ def options_text(options: dict[str, Any]) -> str:
     words: list[str] = []
     for key, flag in OPTION_FLAGS:
         value = options.get(key)
-        if value is None or value == [] or value == "":
+        if value is None or (isinstance(value, list | tuple | str) and not value):
             continue
         if key == "cgo":
             words.append("--cgo" if value else "--no-cgo")
-        elif isinstance(value, list):
+        elif isinstance(value, list | tuple):
             words.extend(f"{flag} {shlex.quote(str(v))}" for v in value)
         else:
             words.append(f"{flag} {shlex.quote(str(value))}")
