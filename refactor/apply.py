@@ -90,6 +90,11 @@ def apply(project: Project, candidate: Candidate, *, branch: str | None = None, 
             measurement = verify_and_measure(project, ws, candidate, test=test, progress=progress)
             if not measurement.verified:
                 return Applied(name, None, measurement, worktree)
+            extra = candidate.details.after_measurement(candidate.plan, measurement)
+            if extra:  # e.g. a dependency patch's file, now stating the measured bytes
+                from refactor.plan import Plan
+
+                ws.write(Plan(candidate.plan.title, extra))
         else:
             ws.write(candidate.plan)
         message = report.commit_message(

@@ -246,20 +246,37 @@ def _size_binary(exe: Path, as_json: bool, by: str, top: int) -> None:
 @target_options
 @json_option
 @click.option("--fail", is_flag=True, help="Exit with status 1 when a blocker is found (for CI).")
+@click.option("--all", "all_blockers", is_flag=True,
+              help="Every blocker, not just the first: fix each in a scratch git worktree, rebuild, repeat.")
 def dce(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: str | None, cgo: bool | None,
-        as_json: bool, fail: bool) -> int:
+        as_json: bool, fail: bool, all_blockers: bool) -> int:
     """What switches off the linker's method dead-code elimination in each binary.
 
     Builds each target with -ldflags=-dumpdep and reports the first function marked
     <ReflectMethod> (reflect Method/MethodByName with a non-constant name, as text/template
     does) with its call chain, and whether `plugin` is linked with cgo (dynamic-linking mode, which
     keeps every method of every type), with the import chain that brings it in.
+
+    The linker names only the first blocker with certainty. --all fixes it (as `gotrim suggest`
+    would) in a scratch git worktree, rebuilds, and repeats until method DCE is on or a blocker has
+    no fix: every blocker is listed, with the bytes each fix measured. Your checkout is not touched.
     """
     from refactor.dce import dce_report
 
+    needs = Needs.DCE_REPORT | Needs.TYPED if all_blockers else Needs.DCE_REPORT
+    if all_blockers:
+        from refactor.workspace import require_repo
+
+        require_repo(repo.resolve())  # before any build: --all works in a scratch git worktree
     with load_progress(as_json) as progress:
-        project = _project(repo, mains, platforms, tags, cgo, Needs.DCE_REPORT, progress=progress)
-    table, found = dce_report(project)
+        project = _project(repo, mains, platforms, tags, cgo, needs, progress=progress, remember=all_blockers)
+    loops = None
+    if all_blockers:
+        from refactor.dceloop import cached_loop
+
+        say = progress_for(as_json)
+        loops = {t: cached_loop(project, t, progress=say) for t in project.targets if not project.dce[t].method_dce}
+    table, found = dce_report(project, loops)
     emit(table, as_json)
     return 1 if (fail and found) else 0
 
@@ -415,7 +432,7 @@ def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags
     and configuration; pass one to `gotrim apply`.
     """
     from refactor import report
-    from refactor.suggest import filtered, remember_listed, strategies_named, suggestions
+    from refactor.suggest import filtered, needs_of, remember_listed, strategies_named, suggestions
 
     fmt = "json" if as_json else fmt
     quiet = fmt != "table" and output is None
@@ -426,18 +443,25 @@ def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags
 
         require_repo(repo.resolve())
     with load_progress(quiet) as progress:
-        project = _project(repo, mains, platforms, tags, cgo, Needs.SUGGEST,
+        project = _project(repo, mains, platforms, tags, cgo, Needs.SUGGEST | needs_of(strategies),
                            warm=[s.warm for s in strategies if s.warm is not None], progress=progress,
                            reuse=not no_cache, remember=True, **overrides(package_names, guard_tags))
     found = suggestions(project, strategies, progress_for(quiet), use_cache=not no_cache)
+    found = _with_dce_loops(project, strategies, found, progress_for(quiet))
     remember_listed(project, found, {"mains": list(mains), "platforms": list(platforms), "tags": tags, "cgo": cgo,
                                      "package_names": list(package_names), "guard_tags": list(guard_tags),
                                      "strategy_names": list(strategy_names)})
     shown = filtered(found, min_bytes, top)
+    hidden = [c for c in found.candidates if c.strategy == "dce-blockers" and c.estimated_bytes < min_bytes]
     measurements = _measure_all(project, shown, run_tests, quiet) if measure else {}
     if fmt == "table":
         if shown:
             emit(report.candidate_table(project, shown, measurements), False)
+        if hidden:
+            out.print(f"{len(hidden)} method-DCE fix{'es' if len(hidden) != 1 else ''} estimated below --min-bytes "
+                      f"{min_bytes} (a fix saves little alone while another blocker remains): "
+                      + "; ".join(f"{c.id} {c.summary} (~{human_bytes(c.estimated_bytes)})" for c in hidden)
+                      + ". --min-bytes 0 lists them.", markup=False)
         if verbose:
             for line in report.explanations(shown, found.refusals, measurements):
                 out.print(line, markup=False)
@@ -457,6 +481,30 @@ def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
     failed = [m for m in measurements.values() if not m.ok]
     return 1 if failed else 0
+
+
+def _with_dce_loops(project: Project, strategies: Sequence[Any], found: Any, say: Callable[[str], None]) -> Any:
+    """Suggestions with dce-blockers' combined candidates: for each target whose first method-DCE blocker
+    has a fix, the DCE loop fixes every blocker in a scratch worktree (refactor.dceloop; remembered)."""
+    from refactor.candidate import rank
+    from refactor.dceloop import with_loops
+    from refactor.suggest import save
+
+    if not any(s.name == "dce-blockers" for s in strategies):
+        return found
+    extra, _ = with_loops(project, found.candidates, progress=say)
+    new = [c for c in extra if c not in found.candidates]
+    if not new:
+        return found
+    cands = list(found.candidates)
+    for c in new:
+        # a loop of one step is that step's candidate, now measured: keep one of them
+        cands = [x for x in cands if x.id != c.id and not (
+            x.strategy == c.strategy and x.targets == c.targets and x.plan.diff() == c.plan.diff())]
+        cands.append(c)
+    found = replace(found, candidates=tuple(rank(cands)))
+    save(project, strategies, found)
+    return found
 
 
 def _measure_all(project: Project, candidates: Sequence[Any], run_tests: bool, quiet: bool) -> dict[str, Any]:
@@ -508,7 +556,7 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
     """
     from refactor.apply import apply as apply_candidate
     from refactor.apply import branch_name, check_branch, check_default_branches, dirty_plan_files
-    from refactor.suggest import find, recall_listed, same_change, strategies_named, suggestions
+    from refactor.suggest import find, needs_of, recall_listed, same_change, strategies_named, suggestions
 
     sweep(repo)
     cid = candidate_id.strip()
@@ -558,11 +606,11 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
 
     def analyse(at: Path) -> tuple[Project, Any]:
         with load_progress(False) as progress:
-            project = _project(at, mains, platforms, tags, cgo, Needs.SUGGEST,
+            project = _project(at, mains, platforms, tags, cgo, Needs.SUGGEST | needs_of(strategies),
                                warm=[s.warm for s in strategies if s.warm is not None], progress=progress,
                                reuse=True, remember=True, **overrides(package_names, guard_tags))
         try:
-            candidate = find(suggestions(project, strategies, say), cid)
+            candidate = find(_with_dce_loops(project, strategies, suggestions(project, strategies, say), say), cid)
         except UsageError as exc:
             if recorded is None:
                 raise
@@ -628,6 +676,10 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
     out.print(f"branch [bold]{escape(done.branch)}[/bold] at {(done.sha or '')[:12]}{saved}")
     if worktree:
         out.print(f"worktree kept at {worktree}")
+    if candidate.variant_tags:  # the last line: what to build the slim binaries with
+        out.print(f"build {', '.join(t.name for t in candidate.targets)} with "
+                  f"[bold]-tags {escape(','.join(candidate.variant_tags))}[/bold] for the slim binaries "
+                  f"(without it they keep the feature)")
     return 0
 
 

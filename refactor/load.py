@@ -22,7 +22,7 @@ import pickle
 import tempfile
 import types
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -94,11 +94,12 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
         key = _run_key(stage) if reuse or remember else None
         stage = replace(stage, run_key=key)
         facts = _cached_facts(stage, needs) if reuse and key else None
+        typed_early: dict[Target, Future[TypedView | None]] = {}
         if facts is None:
             if early is not None:
                 facts = _sizes_from_builds(stage, early, say)
             else:
-                facts = _dumpdep_builds(stage, needs, warm, say)
+                facts = _dumpdep_builds(stage, needs, warm, say, typed_early if Needs.TYPED in needs else None)
             if remember and key:
                 _save_facts(stage, needs, facts)
         elif Needs.SOURCES in needs:
@@ -107,7 +108,7 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
         if early is not None:
             early.close()
     sizes, dce = facts
-    typed = _typed_views(stage, say) if Needs.TYPED in needs else {}
+    typed = _typed_views(stage, say, typed_early) if Needs.TYPED in needs else {}
     return replace(stage, sizes=types.MappingProxyType(sizes), dce=types.MappingProxyType(dce),
                    typed=types.MappingProxyType(typed), needs=needs)
 
@@ -130,23 +131,24 @@ def _parse_targets_packages(project: Project) -> None:
     project.sources.parse_all(sorted(d for d in dirs if not d.startswith("/")))
 
 
-def _typed_views(project: Project, say: LoadProgress) -> dict[Target, TypedView | None]:
-    """TYPED: the type-checked view of each target's main-module packages. Run after the builds, so
-    `go list -export` finds the export data in the build cache. A target whose packages cannot be
-    listed with export data gets None (readers fall back to names and say so); a package that does
-    not type-check is in the view with its errors."""
+def _typed_views(project: Project, say: LoadProgress, early: Mapping[Target, Future[TypedView | None]] | None = None
+                 ) -> dict[Target, TypedView | None]:
+    """TYPED: the type-checked view of each target's main-module packages (those started early, beside
+    the attribution, are awaited). Run after the builds, so `go list -export` finds the export data in
+    the build cache. A target whose packages cannot be listed with export data gets None (readers fall
+    back to names and say so); a package that does not type-check is in the view with its errors."""
+    return {t: early[t].result() if early and t in early else _typed_view(project, t, say) for t in project.targets}
+
+
+def _typed_view(project: Project, t: Target, say: LoadProgress) -> TypedView | None:
     from refactor.errors import GoError
     from refactor.typed import load_typed
 
-    out: dict[Target, TypedView | None] = {}
-    for t in project.targets:
-        say.step(f"type-checking the packages of {t.label}")
-        try:
-            out[t] = load_typed(project.go, project.module_of(t).dir, t,
-                                project.graphs[t].main_module_packages())
-        except GoError:
-            out[t] = None
-    return out
+    say.step(f"type-checking the packages of {t.label}")
+    try:
+        return load_typed(project.go, project.module_of(t).dir, t, project.graphs[t].main_module_packages())
+    except GoError:
+        return None
 
 
 def _module_of_packages(graph: BuildGraph) -> dict[str, str | None]:
@@ -175,9 +177,12 @@ def _sizes_from_builds(project: Project, builds: object, say: LoadProgress) -> F
     return sizes, {}
 
 
-def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: LoadProgress) -> Facts:
+def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: LoadProgress,
+                    typed: dict[Target, Future[TypedView | None]] | None = None) -> Facts:
     """DCE (and SIZES): one -dumpdep build per target, several at a time, each attributed when sizes
-    are wanted; this thread parses sources and runs the warm-ups meanwhile."""
+    are wanted; this thread parses sources and runs the warm-ups meanwhile. With typed, each target's
+    typed view starts once it is built (its export data are then cached), beside its attribution and
+    the other targets' links (-dumpdep writes its stream only as the link ends: no earlier signal)."""
     from refactor import attribcore
     from refactor.binary import attribute_cached
     from refactor.builds import link_slots
@@ -194,6 +199,8 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
         with tempfile.TemporaryDirectory(prefix="gotrim-dce-") as tmp:
             exe = Path(tmp) / t.name
             report = build_with_dumpdep(project.go, project.root, t, exe, graph)
+            if typed is not None:  # the target's export data are cached now: type-check beside the attribution
+                typed[t] = typed_pool.submit(_typed_view, project, t, say)
             table = None
             if Needs.SIZES in needs:
                 table = attribute_cached(exe, _module_of_packages(graph), t.main, project.settings.cache_dir,
@@ -204,7 +211,8 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
 
     sizes: dict[Target, SizeTable] = {}
     dce: dict[Target, DceReport] = {}
-    with ThreadPoolExecutor(max_workers=link_slots()) as pool:
+    typed_pool = ThreadPoolExecutor(max_workers=1)  # idle unless typed: one go list -export at a time
+    with typed_pool, ThreadPoolExecutor(max_workers=link_slots()) as pool:
         futures = {t: pool.submit(one, t) for t in project.targets}
         try:
             if Needs.SOURCES in needs:

@@ -230,8 +230,14 @@ class _Verification:
         self.start = time.monotonic()
         self.bins = Path(tempfile.mkdtemp(prefix="gotrim-bins-"))
         changes = candidate.plan.changes
-        self.touched = [c.path for c in changes if c.after is not None and c.path.endswith(".go")]
-        dirs = sorted({"./" + str(PurePosixPath(p).parent) for p in self.touched})
+        # verbatim files (a dependency's copy) are the dependency's own formatting and vet findings
+        self.touched = [c.path for c in changes if c.after is not None and c.path.endswith(".go")
+                        and not c.verbatim]
+        # a module the plan adds (a patched copy of a dependency) is built through the targets, not vetted
+        # by directory: `go vet ./dir` refuses a directory of another module
+        nested = tuple(str(PurePosixPath(c.path).parent) + "/" for c in changes
+                       if c.before is None and PurePosixPath(c.path).name == "go.mod" and "/" in c.path)
+        dirs = sorted({"./" + str(PurePosixPath(p).parent) for p in self.touched if not p.startswith(nested)})
         self.pkg_dirs = [d if d != "./." else "." for d in dirs]
         self.roots = [str(ws.module_dir), str(ws.path)]
         self.module_paths = [m.path for m in project.modules]
@@ -519,7 +525,7 @@ def gofmt_check(changes: Sequence[FileChange], binary: str | None = None) -> tup
     gofmt'd, an edited clean file gofmt'd, in a file the user left unformatted only the lines gotrim
     changed, CRLF kept) would still change: a line gotrim wrote that gofmt would rewrite, or LF lines
     in a CRLF file. Files unformatted at HEAD are named, not failed."""
-    go_changes = [c for c in changes if c.after is not None and c.path.endswith(".go")]
+    go_changes = [c for c in changes if c.after is not None and c.path.endswith(".go") and not c.verbatim]
     regressions: list[str] = []
     unclean: list[str] = []
     if not go_changes:

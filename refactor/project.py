@@ -33,7 +33,7 @@ class Needs(enum.Flag):
     WHY = GRAPHS | SOURCES
     SIZE = GRAPHS | SIZES
     DCE_REPORT = GRAPHS | SOURCES | DCE
-    SUGGEST = GRAPHS | SOURCES | SIZES | DCE  # every strategy, and the reports of their candidates
+    SUGGEST = GRAPHS | SOURCES | SIZES | DCE | TYPED  # every strategy, and the reports of their candidates
 
 
 class NotLoadedError(Exception):

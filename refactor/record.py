@@ -9,10 +9,11 @@ strategies' golden tests run on it in milliseconds (tests/data/projects, refresh
 
 from __future__ import annotations
 
+import dataclasses
 import types
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from refactor.binary import SizeTable
 from refactor.config import Settings, Target
@@ -21,6 +22,9 @@ from refactor.linker import DceReport
 from refactor.load import source_index
 from refactor.project import Needs, Project
 from refactor.toolchain import Go, parse_version
+
+if TYPE_CHECKING:
+    from refactor.typed import TypedView
 
 VERSION = 1
 _PLACES = ("$MODULE", "$GOROOT", "$GOMODCACHE")
@@ -39,13 +43,28 @@ def record(project: Project) -> dict[str, Any]:
         objects = list_objects(project.go, project.root, config, sorted(set(mains)))
         lists.append({"config": _target_json(config), "patterns": sorted(set(mains)),
                       "objects": [_relative(o, places) for o in objects]})
+    typed: dict[Target, Any] = {}
+    if Needs.TYPED in project.needs:
+        from refactor import typed as tv
+
+        for t in project.targets:
+            view = project.typed.get(t)
+            if view is None:  # the loader could not list the target with export data: kept as such
+                typed[t] = None
+                continue
+            listed = tv.list_exports(project.go, project.root, t)
+            raw = tv.answers(project.go, listed, project.graphs[t].main_module_packages(), project.root, t.goarch)
+            raw["goroot"] = ""  # the fork reads GOROOT: a replayed project has none
+            raw["list_errors"] = dict(sorted(view.list_errors.items()))
+            typed[t] = raw
     m = project.module
     return {
         "version": VERSION, "go": project.go.version_text,
         "module": {"path": m.path, "host": list(m.host), "host_cgo": m.host_cgo},
         "targets": [{**_target_json(t),
                      "size": project.sizes[t].to_json() if t in project.sizes else None,
-                     "dce": project.dce[t].to_json() if t in project.dce else None} for t in project.targets],
+                     "dce": project.dce[t].to_json() if t in project.dce else None,
+                     **({"typed": typed[t]} if t in typed else {})} for t in project.targets],
         "lists": lists,
     }
 
@@ -71,9 +90,24 @@ def replay(data: Mapping[str, Any], root: Path, settings: Settings | None = None
         needs |= Needs.SIZES
     if len(dce) == len(targets):
         needs |= Needs.DCE
+    typed: dict[Target, TypedView | None] = {}
+    if all("typed" in r for r in data["targets"]):
+        typed = {t: _typed_view(r["typed"]) for t, r in zip(targets, data["targets"], strict=True)}
+        needs |= Needs.TYPED
     return Project(go=go, settings=settings or Settings(root=root), modules=(module,), targets=targets,
                    graphs=types.MappingProxyType(graphs), sources=source_index(module, graphs, version[1]),
-                   sizes=types.MappingProxyType(sizes), dce=types.MappingProxyType(dce), needs=needs)
+                   sizes=types.MappingProxyType(sizes), dce=types.MappingProxyType(dce), needs=needs,
+                   typed=types.MappingProxyType(typed))
+
+
+def _typed_view(raw: Mapping[str, Any] | None) -> TypedView | None:
+    """A recorded typed view (the program's answers and go list's errors); None stays None."""
+    if raw is None:
+        return None
+    from refactor.typed import view_from_answers
+
+    view = view_from_answers(raw)
+    return dataclasses.replace(view, list_errors=types.MappingProxyType(dict(raw.get("list_errors") or {})))
 
 
 def _target_json(t: Target) -> dict[str, Any]:

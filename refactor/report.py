@@ -158,6 +158,8 @@ def _candidate_view(rank: int, c: Candidate, m: Measurement | None, by_label: Ma
         "confidence": c.confidence,
         "removes": list(c.removes),
         "variant_tags": list(c.variant_tags),
+        "trade_off": c.cost,
+        "warning": c.warning or None,
         "files": list(plan.files()),
         "details": _jsonable(c.details.for_json()),
         "measurement": _measurement_view(m) if m is not None else None,

@@ -193,6 +193,8 @@ class SourceIndex:
         for rel in self._files:
             self._by_dir.setdefault(_dir_of(rel), []).append(rel)
         self._parsed: dict[str, GoFile] = {}
+        self._raw: dict[str, bytes] = {}
+        self._trees: dict[str, tuple[str, ...]] = {}
 
     @classmethod
     def scan(cls, root: Path, module_path: str, *, package_names: Mapping[str, str] | None = None,
@@ -261,6 +263,35 @@ class SourceIndex:
             names = {p: self.package_names[p] for p in quoted if p in self.package_names}
             f = self._parsed[rel] = parse_file(rel, src, names)
         return f
+
+    def source(self, path: str | Path) -> bytes:
+        """A file's bytes, unparsed (a module-relative path, or an absolute one: the module cache, GOROOT);
+        read once. For a quick look before a parse (which declarations a package's files spell)."""
+        rel = self.rel(path)
+        f = self._parsed.get(rel)
+        if f is not None:
+            return f.src
+        raw = self._raw.get(rel)
+        if raw is None:
+            full = Path(rel) if os.path.isabs(rel) else self.root / rel
+            raw = self._raw[rel] = full.read_bytes()
+        return raw
+
+    def tree(self, directory: str | Path) -> list[str]:
+        """Every file under a directory outside the module (a dependency module in the module cache,
+        which never changes), relative to it, posix, sorted; read once. What a copy of that module
+        holds (licence files, go.mod, assembly and embedded files included)."""
+        key = str(Path(directory))
+        found = self._trees.get(key)
+        if found is None:
+            out: list[str] = []
+            for d, dirs, files in os.walk(key):
+                dirs.sort()
+                rel_dir = os.path.relpath(d, key)
+                out.extend(f if rel_dir == "." else f"{rel_dir}/{f}".replace(os.sep, "/") for f in sorted(files)
+                           if os.path.isfile(os.path.join(d, f)))
+            found = self._trees[key] = tuple(out)
+        return list(found)
 
     def parse_all(self, rel_dirs: Iterable[str] | None = None) -> None:
         """Parse every file of these directories (all when None) now, e.g. while the targets link."""

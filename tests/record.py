@@ -1,8 +1,9 @@
 """Record the Projects the toolchain-free golden tests replay: `python3 -m tests.record [NAME...]`.
 
-Each scenario loads a fixture as suggest does (go list, one -dumpdep build per target, attributed)
-and writes tests/data/projects/NAME.json (refactor.record). Run it after a change to a fixture or to
-what the loader records; the golden files themselves are shared with the tests that build with Go.
+Each scenario loads a fixture as suggest does (go list, one -dumpdep build per target, attributed,
+the type-checked view) and writes tests/data/projects/NAME.json (refactor.record). Run it after a
+change to a fixture or to what the loader records; the golden files themselves are shared with the
+tests that build with Go.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ DATA = Path(__file__).resolve().parent / "data" / "projects"
 SCENARIOS: dict[str, tuple[str, TargetSpec]] = {
     "split": ("split", TargetSpec(mains=("./cmd/lite",))),
     "splitcycle": ("splitcycle", TargetSpec(mains=("./cmd/lite",))),
+    "splittyped": ("splittyped", TargetSpec(mains=("./cmd/lite",))),
     "guard": ("guard", TargetSpec(mains=("./cmd/agent", "./cmd/server"))),
     "blockers": ("blockers", TargetSpec()),
     "clean": ("clean", TargetSpec()),
@@ -35,7 +37,7 @@ def main(names: list[str]) -> int:
     go = find_go()
     for name in names or list(SCENARIOS):
         fixture, spec = SCENARIOS[name]
-        project = load(go, Settings(root=FIXTURES / fixture), [spec], Needs.SUGGEST)
+        project = load(go, Settings(root=FIXTURES / fixture), [spec], Needs.SUGGEST | Needs.TYPED)
         DATA.mkdir(parents=True, exist_ok=True)
         path = DATA / f"{name}.json"
         path.write_text(json.dumps(record(project), indent=1, sort_keys=True) + "\n", encoding="utf-8")

@@ -270,7 +270,8 @@ def test_a_split_that_changes_the_output_fails_the_smoke_run(headfail: Path) -> 
 
     settings = Settings(root=headfail)
     strategies = strategies_named(["split-package"])
-    project = load(find_go(), settings, effective_specs(settings, None), Needs.GRAPHS | Needs.SOURCES | Needs.SIZES)
+    project = load(find_go(), settings, effective_specs(settings, None),
+                   Needs.GRAPHS | Needs.SOURCES | Needs.SIZES | Needs.TYPED)
     light = next(c for c in propose_all(project, strategies).candidates if "light part" in c.summary)
     # deliberately broken: the moved Hello greets differently; it builds, vets and is gofmt-clean
     changes = tuple(FileChange(ch.path, ch.before, ch.after.replace(b'"Hello, %s."', b'"Howdy, %s."'))

@@ -18,6 +18,7 @@ const (
 	tSymbols = iota
 	tPCLN
 	tShared
+	tCarriers // the string and type carriers: what references leave of them (see refs.go)
 	tSections
 )
 
@@ -165,6 +166,10 @@ type sizeTable struct {
 	Modules              map[string]int `json:"modules"`
 	UnattributedSections map[string]int `json:"unattributed_sections"`
 	Notes                []string       `json:"notes"`
+	// bytes of each package that a -s -w link leaves out: its DWARF and symbol table entries
+	DebugPackages map[string]int `json:"debug_packages"`
+	// bytes of each section attributed to some package
+	PackageSections map[string]int `json:"package_sections"`
 }
 
 type symAddr struct{ value, size int }
@@ -177,11 +182,14 @@ type attributor struct {
 	mapper  *mapper
 	own     *owners
 	notes   []string
-	tiers   [4][]claim
+	tiers   [5][]claim
 	syms    []symbol
 	symaddr map[string]symAddr
 	dirPkg  map[string]int // -1: no package
 	md      *moduledata
+	// the pclntab's functions by address: [funcAddrs[i], funcEnds[i]) is owned by funcOwners[i]
+	funcAddrs, funcEnds, funcOwners []int
+	typeRefs                        [][2]int // typeTier.offRefs
 }
 
 // attribute attributes every byte of an ELF file (the caller has checked the magic).
@@ -202,6 +210,17 @@ func attribute(data []byte, paths []string, modules map[string]*string, main str
 		}
 		return nil, err
 	}
+	// DWARF needs nothing from the rest: it is read on another core meanwhile, first since it is
+	// the longest (decompression). A DWARF section it cannot read leaves the DWARF in its bucket.
+	dwarfs := make(chan dwarfTier, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				dwarfs <- dwarfTier{typeTier: typeTier{notes: []string{fmt.Sprintf("DWARF not attributed to packages: %v", r)}}}
+			}
+		}()
+		dwarfs <- dwarfRanges(elf, paths, main)
+	}()
 	a := &attributor{elf: elf, data: data, modules: modules, main: main,
 		mapper: newMapper(append(append([]string(nil), paths...), main), main), own: newOwners(),
 		symaddr: make(map[string]symAddr), dirPkg: make(map[string]int)}
@@ -212,7 +231,7 @@ func attribute(data []byte, paths []string, modules map[string]*string, main str
 		}
 	}
 	a.md = locateModuledata(elf, a.symaddr)
-	// The types tier needs nothing from the others: it is walked on a second core meanwhile.
+	// The types tier needs nothing from the others either.
 	types := make(chan typeTier, 1)
 	failed := make(chan any, 1)
 	go func() {
@@ -230,7 +249,7 @@ func attribute(data []byte, paths []string, modules map[string]*string, main str
 		case r := <-failed:
 			panic(r)
 		}
-	}), nil
+	}, func() dwarfTier { return <-dwarfs }), nil
 }
 
 // locateModuledata is runtime.firstmoduledata, found from the pclntab header (Go 1.18+ layouts).
@@ -254,7 +273,7 @@ func (a *attributor) claim(tier, start, end, o int) {
 
 func (a *attributor) nameOwner(name string) int { return a.own.id(a.mapper.owner(name)) }
 
-func (a *attributor) run(typeTierResult func() typeTier) *sizeTable {
+func (a *attributor) run(typeTierResult func() typeTier, dwarfTierResult func() dwarfTier) *sizeTable {
 	a.headers()
 	a.sectionClaims()
 	if len(a.syms) > 0 {
@@ -266,7 +285,26 @@ func (a *attributor) run(typeTierResult func() typeTier) *sizeTable {
 	var p painter
 	p.paint(a.tiers[tSymbols])
 	p.paint(a.tiers[tPCLN])
-	tr := typeTierResult()
+	// descriptors of types that name no package are shared out by reference, like strings
+	tt := typeTierResult()
+	a.typeRefs = tt.offRefs
+	a.paintResolved(&p, a.splitBuckets(tt, tCarriers))
+	p.paint(a.linkTables(&p)) // (before the table symbols' bucket claims of tShared)
+	dt := dwarfTierResult()
+	a.paintResolved(&p, dt.typeTier)
+	a.frames(dt.frames)
+	a.unwindTable()
+	p.paint(a.tiers[tShared])
+	p.paint(a.referencedPieces(&p))
+	p.paint(a.symtabEntries(&p))
+	p.paint(a.relocations(&p))
+	p.paint(a.tiers[tCarriers])
+	p.paint(a.tiers[tSections])
+	return a.account(&p)
+}
+
+// paintResolved paints a tier resolved on its own (its owners numbered apart) under what is painted.
+func (a *attributor) paintResolved(p *painter, tr typeTier) {
 	ids := make([]int, len(tr.items))
 	for i, it := range tr.items {
 		ids[i] = a.own.id(it)
@@ -277,9 +315,230 @@ func (a *attributor) run(typeTierResult func() typeTier) *sizeTable {
 	}
 	p.paintUnder(tr.starts, tr.ends, mapped)
 	a.notes = append(a.notes, tr.notes...)
-	p.paint(a.tiers[tShared])
-	p.paint(a.tiers[tSections])
-	return a.account(&p)
+}
+
+// splitBuckets keeps a resolved tier's package ranges and moves its bucket ranges to tier t (to be
+// painted after what refers to them is known).
+func (a *attributor) splitBuckets(tr typeTier, t int) typeTier {
+	out := typeTier{items: tr.items, notes: tr.notes, offRefs: tr.offRefs}
+	for k := range tr.starts {
+		if tr.items[tr.owners[k]].isPkg() {
+			out.starts, out.ends, out.owners = append(out.starts, tr.starts[k]), append(out.ends, tr.ends[k]),
+				append(out.owners, tr.owners[k])
+		} else {
+			a.tiers[t] = append(a.tiers[t], claim{tr.starts[k], tr.ends[k], a.own.id(tr.items[tr.owners[k]])})
+		}
+	}
+	return out
+}
+
+// frames gives each FDE of .debug_frame to the owner of the function it describes (the pclntab's
+// function whose code holds its address).
+func (a *attributor) frames(fdes []claimAt) {
+	r := runs{emit: func(s, e, o int) { a.tiers[tShared] = append(a.tiers[tShared], claim{s, e, o}) }}
+	for _, f := range fdes {
+		i := sort.SearchInts(a.funcAddrs, f.addr+1) - 1
+		if i < 0 || f.addr >= a.funcEnds[i] {
+			continue
+		}
+		r.add(f.s, f.e, a.funcOwners[i])
+	}
+	r.flush()
+}
+
+// relocations gives each dynamic relocation (ELF .rela.dyn/.rel.dyn of a position-independent
+// binary: r_offset first; PE .reloc: 16-bit entries in blocks per page) to the owner of the word
+// it relocates; headers and relocations of unowned words stay in the dynamic linking bucket.
+func (a *attributor) relocations(p *painter) (claims []claim) {
+	e := a.elf
+	emit := func(s, e, o int) { claims = append(claims, claim{s, e, o}) }
+	ownerAt := func(addr int) int {
+		if off, ok := e.fileOff(addr); ok {
+			if o := p.ownerAt(off); o >= 0 && a.own.items[o].isPkg() {
+				return o
+			}
+		}
+		return -1
+	}
+	if e.format == "pe" {
+		rel := e.byName[".reloc"]
+		if rel == nil || rel.fileSize() == 0 {
+			return nil
+		}
+		r := runs{emit: emit}
+		for blk, end := rel.offset, rel.offset+rel.fileSize(); blk+8 <= end; {
+			page, size := e.u32(blk), e.u32(blk+4)
+			if size < 8 || blk+size > end {
+				break
+			}
+			for k := blk + 8; k+2 <= blk+size; k += 2 {
+				if v := e.u16(k); v>>12 != 0 { // type 0 pads a block
+					if o := ownerAt(e.imageBase + page + v&0xfff); o >= 0 {
+						r.add(k, k+2, o)
+					}
+				}
+			}
+			blk += size
+		}
+		r.flush()
+		return claims
+	}
+	for _, name := range []string{".rela.dyn", ".rel.dyn", ".rela"} {
+		sec := e.byName[name]
+		if sec == nil || sec.fileSize() == 0 {
+			continue
+		}
+		size := 2 * e.ptr // Elf_Rel: offset, info; Elf_Rela: and an addend
+		if strings.HasPrefix(name, ".rela") {
+			size = 3 * e.ptr
+		}
+		r := runs{emit: emit}
+		for k := sec.offset; k+size <= sec.offset+sec.fileSize(); k += size {
+			if o := ownerAt(e.word(k)); o >= 0 {
+				r.add(k, k+size, o)
+			}
+		}
+		r.flush()
+	}
+	return claims
+}
+
+// unwindTable gives each entry of a PE .pdata (RUNTIME_FUNCTION: 32-bit RVAs, the function's
+// first) to the owner of the function it describes, like the FDEs of .debug_frame.
+func (a *attributor) unwindTable() {
+	e := a.elf
+	pd := e.byName[".pdata"]
+	if e.format != "pe" || pd == nil || pd.fileSize() == 0 {
+		return
+	}
+	size := 12 // x64: begin, end, unwind data; arm64: begin, packed unwind data
+	if e.arch == "arm64" {
+		size = 8
+	} else if e.arch != "amd64" {
+		return
+	}
+	var fdes []claimAt
+	for k := pd.offset; k+size <= pd.offset+pd.fileSize(); k += size {
+		fdes = append(fdes, claimAt{k, k + size, e.imageBase + e.u32(k)})
+	}
+	a.frames(fdes)
+}
+
+// symtabEntries gives each entry of .symtab and .dynsym, with its name in .strtab or .dynstr, to
+// the package of its symbol: by its name, else (hashed type names of dynamic-linking mode,
+// "type:.+XjaoUyR") by the owner of the bytes it names. .gnu.version and the hash chains of .hash
+// and .gnu.hash hold one word per .dynsym entry: they follow it. Entries of symbols that are no
+// package's stay in their bucket.
+func (a *attributor) symtabEntries(p *painter) (claims []claim) {
+	e := a.elf
+	emit := func(s, e, o int) { claims = append(claims, claim{s, e, o}) }
+	symOwner := func(sym symbol) int {
+		if sym.entry < 0 {
+			return -1
+		}
+		if o := a.mapper.owner(sym.name); o.isPkg() {
+			return a.own.id(o)
+		}
+		if sym.value != 0 && sym.shndx != 0 {
+			if off, ok := e.fileOff(sym.value); ok {
+				if o := p.ownerAt(off); o >= 0 && a.own.items[o].isPkg() {
+					return o
+				}
+			}
+		}
+		return -1
+	}
+	table := func(syms []symbol) []int {
+		owners := make([]int, len(syms))
+		entries, names := runs{emit: emit}, runs{emit: emit}
+		for i, sym := range syms {
+			o := symOwner(sym)
+			owners[i] = o
+			if o < 0 {
+				continue
+			}
+			entries.add(sym.entry, sym.entry+sym.entsize, o)
+			if sym.nameAt >= 0 {
+				names.add(sym.nameAt, sym.nameAt+sym.nameLen+1, o)
+			}
+		}
+		entries.flush()
+		names.flush()
+		return owners
+	}
+	table(a.syms)
+	dyn := e.dynamicSymbols()
+	if len(dyn) == 0 {
+		return claims
+	}
+	owners := table(dyn)
+	// one word per symbol from index first on: word i of the array at off goes with symbol first+i
+	words := func(off, size, first int) {
+		r := runs{emit: emit}
+		for i := first; i < len(owners); i++ {
+			if owners[i] >= 0 {
+				at := off + (i-first)*size
+				r.add(at, at+size, owners[i])
+			}
+		}
+		r.flush()
+	}
+	if v := e.byName[".gnu.version"]; v != nil && v.fileSize() >= 2*len(owners) {
+		words(v.offset, 2, 0)
+	}
+	if h := e.byName[".hash"]; h != nil && h.fileSize() >= 8 {
+		nbucket, nchain := e.u32(h.offset), e.u32(h.offset+4)
+		if nchain == len(owners) && 8+4*(nbucket+nchain) <= h.fileSize() {
+			words(h.offset+8+4*nbucket, 4, 0)
+		}
+	}
+	if h := e.byName[".gnu.hash"]; h != nil && h.fileSize() >= 16 {
+		nbucket, symoffset, bloom := e.u32(h.offset), e.u32(h.offset+4), e.u32(h.offset+8)
+		chain := h.offset + 16 + bloom*e.ptr + 4*nbucket
+		if symoffset <= len(owners) && chain+4*(len(owners)-symoffset) <= h.offset+h.fileSize() {
+			words(chain, 4, symoffset)
+		}
+	}
+	return claims
+}
+
+// linkTables gives each entry of .typelink (a 32-bit offset of a type descriptor) and .itablink (a
+// pointer to an itab) to the package owning what it points at; the rest stays in its bucket.
+func (a *attributor) linkTables(p *painter) (claims []claim) {
+	e := a.elf
+	emit := func(s, e, o int) { claims = append(claims, claim{s, e, o}) }
+	ownerAt := func(addr int) int {
+		if off, ok := e.fileOff(addr); ok {
+			if o := p.ownerAt(off); o >= 0 && a.own.items[o].isPkg() {
+				return o
+			}
+		}
+		return -1
+	}
+	types := a.symaddr["runtime.types"].value
+	if a.md != nil {
+		types = a.md.types
+	}
+	tl := tableSection(e, ".typelink", a.symaddr["runtime.typelink"])
+	if tl != nil && tl.fileSize() != 0 && types != 0 {
+		r := runs{emit: emit}
+		for k := tl.offset; k+4 <= tl.offset+tl.fileSize(); k += 4 {
+			if o := ownerAt(types + e.i32(k)); o >= 0 {
+				r.add(k, k+4, o)
+			}
+		}
+		r.flush()
+	}
+	if il := tableSection(e, ".itablink", a.symaddr["runtime.itablink"]); il != nil && il.fileSize() != 0 {
+		r := runs{emit: emit}
+		for k := il.offset; k+e.ptr <= il.offset+il.fileSize(); k += e.ptr {
+			if o := ownerAt(e.word(k)); o >= 0 {
+				r.add(k, k+e.ptr, o)
+			}
+		}
+		r.flush()
+	}
+	return claims
 }
 
 // headers: the ELF header, program headers and section headers.
@@ -358,7 +617,11 @@ func (a *attributor) symtab() {
 				size = nextStart(starts, sym.value, sec.addr+sec.size) - sym.value
 			}
 			if size > 0 {
-				a.tiers[tShared] = append(a.tiers[tShared], claim{off, off + size, a.own.id(bucket(carrier))})
+				tier := tShared
+				if sym.name == "go:string.*" || sym.name == "type:*" {
+					tier = tCarriers
+				}
+				a.tiers[tier] = append(a.tiers[tier], claim{off, off + size, a.own.id(bucket(carrier))})
 			}
 			continue
 		}
@@ -368,6 +631,10 @@ func (a *attributor) symtab() {
 		}
 		o := a.mapper.owner(sym.name)
 		switch {
+		case !o.isPkg() && specialSymbols[sym.name] == "" && dataSections[secs[sym.shndx].name]:
+			// data no package's name owns (hashed type names in dynamic-linking mode, $f64
+			// constants...): shared out by reference first (refs.go), its bucket's otherwise
+			a.tiers[tCarriers] = append(a.tiers[tCarriers], claim{off, end, a.own.id(o)})
 		case !o.isPkg():
 			a.tiers[tShared] = append(a.tiers[tShared], claim{off, end, a.own.id(o)})
 		case hasAnySuffix(sym.name, funcdataSuffixes):
@@ -604,14 +871,32 @@ func (a *attributor) pclntab() {
 			a.claim(tShared, ff, end, pclnBucket)
 		}
 	}
+	text := 0
+	if md != nil {
+		text = md.text
+	} else if s := e.byName[".text"]; s != nil {
+		text = s.addr
+	}
+	a.funcAddrs, a.funcEnds, a.funcOwners = make([]int, nfunc), make([]int, nfunc), funcOwner
+	for i := 0; i < nfunc; i++ {
+		a.funcAddrs[i], a.funcEnds[i] = text+entryOf(i), text+entryOf(i+1)
+	}
+	if len(a.syms) > 0 {
+		// the function's span, up to the next function: what the package symbols left of it (the
+		// alignment after its code; its code when the symbol's name is no package's, as the hashed
+		// names of dynamic-linking mode) goes to the owner of its pclntab name
+		spans := runs{emit: func(s, e, o int) { a.tiers[tPCLN] = append(a.tiers[tPCLN], claim{s, e, o}) }}
+		for i := 0; i < nfunc; i++ {
+			s, ok1 := e.fileOff(a.funcAddrs[i])
+			b, ok2 := e.fileOff(a.funcEnds[i] - 1)
+			if ok1 && ok2 && b >= s {
+				spans.add(s, b+1, funcOwner[i])
+			}
+		}
+		spans.flush()
+	}
 	// code, when .symtab is missing: entry i runs to entry i+1, trailing int3 filler is padding
 	if len(a.syms) == 0 {
-		text := 0
-		if md != nil {
-			text = md.text
-		} else if s := e.byName[".text"]; s != nil {
-			text = s.addr
-		}
 		pad := a.own.id(bucket(bPadding))
 		x86 := e.machineX86()
 		for i := 0; i < nfunc; i++ {
@@ -730,7 +1015,10 @@ func (a *attributor) account(p *painter) *sizeTable {
 	var gaps []gap
 	cursor := 0
 	for k := range p.starts {
-		s, e := p.starts[k], p.ends[k]
+		s, e := p.starts[k], min(p.ends[k], size) // (a claim past the end of a malformed file)
+		if s >= size {
+			break
+		}
 		totals[p.owners[k]] += e - s
 		if s > cursor {
 			gaps = append(gaps, gap{cursor, s})
@@ -841,11 +1129,50 @@ func (a *attributor) account(p *painter) *sizeTable {
 			t.Sections[s.name] += s.fileSize()
 		}
 	}
+	a.packageSections(p, t)
 	for _, n := range unattributed {
 		t.Unattributed += n
 	}
 	t.Notes = append([]string{}, a.notes...)
 	return t
+}
+
+// packageSections fills the package bytes per section, and per package those of the sections a
+// -s -w link leaves out (DWARF, symbol and string tables).
+func (a *attributor) packageSections(p *painter, t *sizeTable) {
+	t.DebugPackages, t.PackageSections = map[string]int{}, map[string]int{}
+	type rng struct {
+		s, e  int
+		name  string
+		debug bool
+	}
+	var ranges []rng
+	for _, s := range a.elf.sections {
+		if s.fileSize() != 0 && s.name != "" {
+			debug := strings.HasPrefix(s.name, ".debug_") || strings.HasPrefix(s.name, ".zdebug_") ||
+				s.name == ".symtab" || s.name == ".strtab"
+			ranges = append(ranges, rng{s.offset, s.offset + s.fileSize(), s.name, debug})
+		}
+	}
+	for _, r := range a.elf.symtabRanges { // PE, Mach-O: the symbol table outside any section
+		ranges = append(ranges, rng{r[0], r[1], "", true})
+	}
+	for _, r := range ranges {
+		i := sort.SearchInts(p.ends, r.s+1)
+		for ; i < len(p.starts) && p.starts[i] < r.e; i++ {
+			it := a.own.items[p.owners[i]]
+			if !it.isPkg() {
+				continue
+			}
+			n := min(p.ends[i], r.e) - max(p.starts[i], r.s)
+			if r.name != "" {
+				t.PackageSections[r.name] += n
+			}
+			if r.debug {
+				t.DebugPackages[it.name] += n
+			}
+		}
+	}
 }
 
 func allSame(b []byte) bool {

@@ -49,7 +49,10 @@ func newPE(data []byte) (*elfFile, error) {
 	default:
 		return nil, fmt.Errorf("malformed PE file: no optional header")
 	}
+	e.imageBase = base
 	e.x86 = f.Machine == pe.IMAGE_FILE_MACHINE_AMD64 || f.Machine == pe.IMAGE_FILE_MACHINE_I386
+	e.arch = map[uint16]string{pe.IMAGE_FILE_MACHINE_AMD64: "amd64", pe.IMAGE_FILE_MACHINE_I386: "386",
+		pe.IMAGE_FILE_MACHINE_ARM64: "arm64"}[f.Machine]
 	lfanew := int(binary.LittleEndian.Uint32(data[0x3c:]))
 	table := lfanew + 4 + 20 + int(f.SizeOfOptionalHeader)
 	e.headers = [][2]int{{0, table + 40*len(f.Sections)}}
@@ -74,12 +77,21 @@ func newPE(data []byte) (*elfFile, error) {
 		e.symtabRanges = append(e.symtabRanges, [2]int{start, min(end, len(data))})
 	}
 	var syms []symbol
-	for _, s := range f.Symbols {
+	symtab, strtab := int(f.FileHeader.PointerToSymbolTable), int(f.FileHeader.PointerToSymbolTable)+18*len(f.COFFSymbols)
+	for i := 0; i < len(f.COFFSymbols); i += 1 + int(f.COFFSymbols[i].NumberOfAuxSymbols) {
+		s := &f.COFFSymbols[i]
 		n := int(s.SectionNumber)
-		if n <= 0 || n >= len(e.sections) || s.Name == "" {
+		name, err := s.FullName(f.StringTable)
+		if err != nil || n <= 0 || n >= len(e.sections) || name == "" {
 			continue
 		}
-		syms = append(syms, symbol{name: s.Name, value: e.sections[n].addr + int(s.Value), shndx: n})
+		// the 18-byte record, and the name in the string table when it is longer than 8 bytes
+		sym := symbol{name: name, value: e.sections[n].addr + int(s.Value), shndx: n, entry: symtab + 18*i,
+			entsize: 18, nameAt: -1}
+		if s.Name[0] == 0 && s.Name[1] == 0 && s.Name[2] == 0 && s.Name[3] == 0 {
+			sym.nameAt, sym.nameLen = strtab+int(binary.LittleEndian.Uint32(s.Name[4:])), len(name)
+		}
+		syms = append(syms, sym)
 	}
 	e.presyms = sized(e, syms)
 	e.finish()
@@ -99,6 +111,7 @@ func newMachO(data []byte) (*elfFile, error) {
 		e.ptr = 4
 	}
 	e.x86 = f.Cpu == macho.CpuAmd64 || f.Cpu == macho.Cpu386
+	e.arch = map[macho.Cpu]string{macho.CpuAmd64: "amd64", macho.Cpu386: "386", macho.CpuArm64: "arm64"}[f.Cpu]
 	e.headers = [][2]int{{0, hdr + int(f.Cmdsz)}}
 	e.sections = []*section{{}}
 	for _, s := range f.Sections {
@@ -119,7 +132,24 @@ func newMachO(data []byte) (*elfFile, error) {
 	}
 	var syms []symbol
 	if f.Symtab != nil {
-		for _, s := range f.Symtab.Syms {
+		entsize := 12
+		if e.is64 {
+			entsize = 16
+		}
+		// debug/macho leaves f.Symtab's command fields empty: LC_SYMTAB is read here
+		symoff, stroff := 0, 0
+		for pos, k := hdr, 0; k < int(f.Ncmd) && pos+24 <= len(data); k++ {
+			cmd, size := f.ByteOrder.Uint32(data[pos:]), int(f.ByteOrder.Uint32(data[pos+4:]))
+			if cmd == uint32(macho.LoadCmdSymtab) {
+				symoff, stroff = int(f.ByteOrder.Uint32(data[pos+8:])), int(f.ByteOrder.Uint32(data[pos+16:]))
+				break
+			}
+			if size < 8 {
+				break
+			}
+			pos += size
+		}
+		for i, s := range f.Symtab.Syms {
 			n := int(s.Sect)
 			if s.Type&0xe0 != 0 || n <= 0 || n >= len(e.sections) || s.Name == "" { // debugger entries, undefined
 				continue
@@ -131,7 +161,16 @@ func newMachO(data []byte) (*elfFile, error) {
 			case name == "typerel.*":
 				name = "go:typerel.*" // written without its go: prefix
 			}
-			syms = append(syms, symbol{name: name, value: int(s.Value), shndx: n})
+			// the nlist record, and its name in the string table (n_strx, its first word; the name
+			// there has the C prefix "_" that debug/macho drops)
+			sym := symbol{name: name, value: int(s.Value), shndx: n, entry: -1, nameAt: -1}
+			if entry := symoff + i*entsize; symoff > 0 && entry+entsize <= len(data) {
+				sym.entry, sym.entsize = entry, entsize
+				if at := stroff + int(e.bo.Uint32(data[entry:])); stroff > 0 && at < len(data) {
+					sym.nameAt, sym.nameLen = at, len(e.cstr(at))
+				}
+			}
+			syms = append(syms, sym)
 		}
 	}
 	e.presyms = sized(e, syms)

@@ -42,6 +42,10 @@ func (s *section) fileSize() int {
 type symbol struct {
 	name               string
 	value, size, shndx int
+	// file offsets of the symbol's entry in the symbol table (entsize bytes) and of its name
+	// (nameLen bytes and a NUL) in the string table; -1 when there is none (a PE name of at
+	// most 8 bytes is inside its entry)
+	entry, entsize, nameAt, nameLen int
 }
 
 type elfFile struct {
@@ -58,6 +62,8 @@ type elfFile struct {
 	allocStarts              []int
 	format                   string   // "elf" (the zero value), "pe", "macho"
 	x86                      bool     // PE, Mach-O: code padded with int3
+	arch                     string   // "amd64", "386", "arm64", or "" for the others
+	imageBase                int      // PE: the address relative virtual addresses count from
 	headers                  [][2]int // PE, Mach-O: file ranges of the headers and load commands
 	symtabRanges             [][2]int // PE, Mach-O: the symbol table where no section holds it
 	presyms                  []symbol // PE, Mach-O: the symbols, read with the file
@@ -152,6 +158,7 @@ func newElf(data []byte) (f *elfFile, err error) {
 		f.addSection(&section{name: name, typ: uint32(r.typ), addr: r.addr, offset: r.offset, size: r.size,
 			flags: r.flags, link: r.link})
 	}
+	f.arch = elfArch[f.u16(18)]
 	f.finish()
 	return f, nil
 }
@@ -210,7 +217,21 @@ func (f *elfFile) symbols() []symbol {
 	if f.format != "" && f.format != "elf" {
 		return f.presyms
 	}
-	sec := f.byName[".symtab"]
+	return f.symbolTable(".symtab", false)
+}
+
+// dynamicSymbols are the .dynsym symbols, each with its index in the table (in index).
+func (f *elfFile) dynamicSymbols() []symbol {
+	if f.format != "" && f.format != "elf" {
+		return nil
+	}
+	return f.symbolTable(".dynsym", true)
+}
+
+// symbolTable reads an ELF symbol table; withIndex: symbol i of the table is at position i of the
+// result (the null symbol and section symbols included).
+func (f *elfFile) symbolTable(name string, withIndex bool) []symbol {
+	sec := f.byName[name]
 	if sec == nil || sec.typ == shtNobits || !(0 < sec.link && sec.link < len(f.sections)) {
 		return nil
 	}
@@ -234,9 +255,14 @@ func (f *elfFile) symbols() []symbol {
 		}
 		typ := info & 0xF
 		if typ == sttSection || typ == sttFile || nameOff == 0 {
+			if withIndex {
+				out = append(out, symbol{entry: -1, nameAt: -1})
+			}
 			continue
 		}
-		out = append(out, symbol{f.cstr(base + nameOff), value, size, shndx})
+		name := f.cstr(base + nameOff)
+		out = append(out, symbol{name: name, value: value, size: size, shndx: shndx,
+			entry: sec.offset + k, entsize: entsize, nameAt: base + nameOff, nameLen: len(name)})
 	}
 	return out
 }
@@ -249,3 +275,6 @@ func (f *elfFile) machineX86() bool {
 	m := f.u16(18)
 	return m == 3 || m == 62
 }
+
+// elfArch names the machines whose code gotrim reads for references (e_machine).
+var elfArch = map[int]string{62: "amd64", 3: "386", 183: "arm64"}

@@ -36,6 +36,8 @@ var specialSymbols = map[string]string{
 	"runtime.findfunctab": bPCLN, "runtime.pclntab": bPCLN, "runtime.typelink": bTypes,
 	"runtime.itablink": bTypes, "runtime.firstmoduledata": bTypes, "runtime.textsectionmap": bPCLN,
 	"go:buildinfo": bBuildinfo, "go:buildinfo.ref": bBuildinfo, "go:fipsinfo": bBuildinfo,
+	// dynamic-linking mode's module data (cmd/link lib.go)
+	"local.moduledata": bTypes, "local.pluginmoduledata": bTypes,
 }
 
 // pathToPrefix is objabi.PathToPrefix: the symbol prefix the compiler uses for an import path.
@@ -161,10 +163,31 @@ func (m *mapper) owner1(name string) owner {
 	if special := specialSymbols[name]; special != "" {
 		return bucket(special)
 	}
+	// In dynamic-linking mode (plugin linked with cgo on) the linker writes a second, local symbol
+	// "local.<name>" for every global function (cmd/link symtab.go putelfsym): the owner of <name>.
+	// A package whose import path is "local" keeps its own symbols when the rest names no package.
+	if rest, ok := strings.CutPrefix(name, "local."); ok && rest != "" {
+		if _, isPkg := m.prefixes["local"]; !isPkg {
+			return m.owner(rest)
+		}
+		if _, known := m.prefix(rest); known {
+			return m.owner(rest)
+		}
+	}
 	if name == "" || (name[0] != 'g' && name[0] != 't' && name[0] != '$') {
 		return m.packageOwner(name) // a plain package symbol: none of the prefixes below
 	}
 	switch {
+	case strings.HasPrefix(name, "go:link.pkghash"): // dynamic-linking mode: one per package, by its path
+		for _, p := range []string{"go:link.pkghashbytes.", "go:link.pkghash."} {
+			if path, ok := strings.CutPrefix(name, p); ok && path != "" {
+				if path == "main" {
+					path = m.main
+				}
+				return pkgOwner(path)
+			}
+		}
+		return bucket(bGenerated)
 	case strings.HasPrefix(name, "go:itab."):
 		concrete, _, _ := strings.Cut(name[len("go:itab."):], ",")
 		return m.typeOwner(concrete, bGenerated)

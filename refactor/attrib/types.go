@@ -30,6 +30,10 @@ type typeTier struct {
 	starts, ends, owners []int
 	items                []owner
 	notes                []string
+	// references from a descriptor that are 32-bit offsets, not pointers (its names, a method's
+	// type, an interface method's type, ptrToThis): (target address, file offset of the referring
+	// descriptor), for refs.go (pointers between descriptors it finds itself)
+	offRefs [][2]int
 }
 
 // findModuledata is runtime.firstmoduledata, found by its first two words (pcHeader, funcnametab).
@@ -87,14 +91,15 @@ func typeRanges(e *elfFile, md *moduledata, symaddr map[string]symAddr, main str
 	own := newOwners()
 	var claims []claim
 	var notes []string
-	typeClaims(e, md, symaddr, main, own, &claims, &notes)
+	var offRefs [][2]int
+	typeClaims(e, md, symaddr, main, own, &claims, &notes, &offRefs)
 	var p painter
 	p.paint(claims)
-	return typeTier{p.starts, p.ends, p.owners, own.items, notes}
+	return typeTier{starts: p.starts, ends: p.ends, owners: p.owners, items: own.items, notes: notes, offRefs: offRefs}
 }
 
 func typeClaims(e *elfFile, md *moduledata, symaddr map[string]symAddr, main string, own *owners,
-	claims *[]claim, notes *[]string) {
+	claims *[]claim, notes *[]string, offRefs *[][2]int) {
 	types, etypes := symaddr["runtime.types"].value, symaddr["runtime.etypes"].value
 	if md != nil {
 		types, etypes = md.types, md.etypes
@@ -123,6 +128,7 @@ func typeClaims(e *elfFile, md *moduledata, symaddr map[string]symAddr, main str
 	}
 	w.walk(roots, itabs)
 	w.scanGaps()
+	*offRefs = w.offRefs
 	pkgIDs := make(map[int]int)
 	typesBucket := own.id(bucket(bTypes))
 	for _, c := range w.claims {
@@ -180,6 +186,14 @@ type typeWalker struct {
 	names         bitset // by offset in the region
 	seen          bitset // by offset in the region (types outside it: seenOut)
 	seenOut       map[int]bool
+	offRefs       [][2]int // see typeTier
+}
+
+// offRef records that the descriptor at t refers to the type at target by a 32-bit offset.
+func (w *typeWalker) offRef(target, t int) {
+	if types := w.types; types <= target && target < w.etypes && types <= t && t < w.etypes {
+		w.offRefs = append(w.offRefs, [2]int{target, w.base + t - types})
+	}
 }
 
 // bitset is a set of small non-negative ints.
@@ -395,6 +409,7 @@ func (w *typeWalker) name(addr, t int) {
 		return
 	}
 	o := w.base + addr - w.types
+	w.offRef(addr, t)
 	if w.names.has(addr - w.types) {
 		return
 	}
@@ -470,6 +485,7 @@ func (w *typeWalker) visit(t int) []int {
 	case kindIface:
 		extra = 4 * p
 		tail = w.members(o, t, 8, "interface methods", &refs, func(m int) (int, int) {
+			w.offRef(types+e.i32(m+4), t)
 			return types + e.i32(m), types + e.i32(m+4)
 		})
 	}
@@ -493,6 +509,7 @@ func (w *typeWalker) visit(t int) []int {
 					w.name(types+e.i32(mo+k), t)
 					if mtyp := e.i32(mo + k + 4); mtyp != 0 && mtyp != -1 {
 						refs = append(refs, types+mtyp)
+						w.offRef(types+mtyp, t)
 					}
 				}
 			}
@@ -522,6 +539,7 @@ func (w *typeWalker) visit(t int) []int {
 	w.name(types+strOff, t)
 	if ptrToThis != 0 {
 		refs = append(refs, types+ptrToThis)
+		w.offRef(types+ptrToThis, t)
 	}
 	switch kind {
 	case kindArray, kindChan, kindPtr, kindSlice:

@@ -42,6 +42,14 @@ func TestOwners(t *testing.T) {
 		"main.main":                            pkgOwner("example.com/m"),
 		"go:itab.*net/http.response,io.Writer": pkgOwner("net/http"),
 		"x_cgo_munmap.cold":                    bucket(bCgo),
+		// dynamic-linking mode: local copies of global symbols, the per-package hashes
+		"local.net/http.(*Server).Serve":           pkgOwner("net/http"),
+		"local.gopkg.in/yaml%2ev3.(*parser).parse": pkgOwner("gopkg.in/yaml.v3"),
+		"local.main.main":                          pkgOwner("example.com/m"),
+		"local.type:.eq.net/http.Request":          pkgOwner("net/http"),
+		"local.moduledata":                         bucket(bTypes),
+		"go:link.pkghashbytes.example.com/a b":     pkgOwner("example.com/a b"),
+		"go:link.pkghash.main":                     pkgOwner("example.com/m"),
 	} {
 		if got := m.owner(name); got != want {
 			t.Errorf("owner(%q) = %v, want %v", name, got, want)
