@@ -102,7 +102,7 @@ class _Build:
         else:
             self.dir = Path(tempfile.mkdtemp(prefix="gotrim-"))
         self.out = self.dir / target.name
-        self.argv = (go.path, *build_args(target, self.out.resolve()))
+        self.argv = (go.path, *build_args(go, root, target, self.out.resolve()))
         self.stderr: IO[str] | None = None
         try:
             self.stderr = (self.dir / "go-build.stderr").open("w+", encoding="utf-8", errors="replace")

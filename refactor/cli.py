@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
+import os
+import re
+import subprocess
 import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -16,7 +22,7 @@ import click
 
 from refactor import __version__
 from refactor.config import Settings, TargetSpec, default_cache_dir, specs_from_flags
-from refactor.errors import GotrimError, UsageError
+from refactor.errors import GoError, GotrimError, UsageError
 from refactor.load import LoadProgress, Warm, effective_specs, load
 from refactor.project import Needs, Project
 from refactor.table import Table, human_bytes
@@ -154,16 +160,39 @@ def _project(repo: Path, mains: Sequence[str], platforms: Sequence[str], tags: s
              cgo: bool | None, needs: Needs, *, warm: Sequence[Warm] = (), progress: LoadProgress | None = None,
              reuse: bool = False, remember: bool = False, **settings: Any) -> Project:
     go, s, specs = _setup(repo, mains, platforms, tags, cgo, **settings)
-    return load(go, s, specs, needs, warm=warm, progress=progress, reuse=reuse, remember=remember)
+    try:
+        return load(go, s, specs, needs, warm=warm, progress=progress, reuse=reuse, remember=remember)
+    except GoError as exc:
+        if "error obtaining VCS status" not in exc.stderr:
+            raise
+        # go stamps builds with the repository's git status: it fails where git refuses the repository
+        from refactor.gitstate import unsafe_repository
+
+        probe = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=s.root, capture_output=True, text=True)
+        refused = unsafe_repository(probe.stderr)
+        if refused is None:
+            raise
+        raise UsageError(f"{refused}; or build without VCS stamping: GOFLAGS=-buildvcs=false") from exc
 
 
 def _setup(repo: Path, mains: Sequence[str], platforms: Sequence[str], tags: str | None, cgo: bool | None,
            **settings: Any) -> tuple[Any, Settings, tuple[TargetSpec, ...]]:
-    """The toolchain, the run's Settings and the target specs (flags, else gotrim.toml)."""
+    """The toolchain, the run's Settings and the target specs (flags, else gotrim.toml); first sweeps
+    what killed gotrim runs left in the repository."""
+    sweep(repo)
     go = find_go()
     s = Settings(root=repo.resolve(), cache_dir=default_cache_dir(), **settings)
     flag_spec: TargetSpec | None = specs_from_flags(mains, platforms, tags, cgo)
     return go, s, effective_specs(s, flag_spec)
+
+
+def sweep(repo: Path) -> None:
+    """Remove the scratch worktrees killed gotrim runs left registered in repo's repository (the
+    first thing of every command that reads a repository; refactor.scratch)."""
+    from refactor.scratch import sweep_worktrees
+
+    if repo.is_dir():
+        sweep_worktrees(repo)
 
 
 @cli.command()
@@ -333,6 +362,20 @@ def review_options(f: F) -> F:
     return f
 
 
+def check_output(output: Path | None) -> None:
+    """UsageError, before any build, unless the report can be written to output (-o)."""
+    if output is None:
+        return
+    folder = output.parent if str(output.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {output}: directory {folder} does not exist; create it or choose "
+                         "another -o")
+    if output.is_dir():
+        raise UsageError(f"cannot write {output}: it is a directory; give a file name with -o")
+    if not os.access(folder, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        raise UsageError(f"cannot write {output}: permission denied; choose another -o")
+
+
 def _write_report(text: str, output: Path | None) -> None:
     if output:
         output.write_text(text, encoding="utf-8")
@@ -367,7 +410,11 @@ def check(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: 
 
     fmt = "json" if as_json else fmt
     shard = _shard(shard_text)
+    check_output(output)
     root = repo.resolve()
+    if update and root.is_dir() and not os.access(root, os.W_OK):
+        raise UsageError(f"cannot write gotrim.lock in {root}: the directory is read-only; run --update in a "
+                         "writable checkout (check without --update only reads)")
     budgets = load_budgets(root)  # bad budgets and a missing lock fail before any build
     lock = None if update else read_lock(lock_path(root))
     flags = specs_from_flags(mains, platforms, tags, cgo) is not None
@@ -422,6 +469,8 @@ def diff(base: str, head: str | None, repo: Path, use_merge_base: bool, mains: t
     fmt = "json" if as_json else fmt
     quiet = fmt != "text" and output is None
     shard = _shard(shard_text)
+    check_output(output)
+    sweep(repo)
     go = find_go()
     if Path(base).is_file() or (head is not None and Path(head).is_file()):
         if shard is not None:
@@ -484,11 +533,12 @@ def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags
     proposed for several targets, and ranks by estimated bytes. Ids are stable for the same HEAD
     and configuration; pass one to `gotrim apply`.
     """
-    from refactor.suggest import filtered, needs_of, strategies_named, suggestions
+    from refactor.suggest import filtered, needs_of, remember_listed, strategies_named, suggestions
 
     fmt = "json" if as_json else fmt
     quiet = fmt != "table" and output is None
     strategies = strategies_named(strategy_names)
+    check_output(output)
     shard = _shard(shard_text)
     if candidates_file is not None and (shard is None or not measure):
         raise UsageError("--candidates goes with --measure --shard I/N (the measuring stage, docs/sharding.md)")
@@ -497,12 +547,19 @@ def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags
                               measure=measure, run_tests=run_tests, jobs=jobs,
                               options={"min_bytes": min_bytes, "top": top, "format": fmt, "verbose": verbose},
                               settings=overrides(package_names, guard_tags))
+    if measure:  # before any build: --measure needs a repository with a commit
+        from refactor.workspace import require_repo
+
+        require_repo(repo.resolve())
     with load_progress(quiet) as progress:
         project = _project(repo, mains, platforms, tags, cgo, Needs.SUGGEST | needs_of(strategies),
                            warm=[s.warm for s in strategies if s.warm is not None], progress=progress,
                            reuse=not no_cache, remember=True, jobs=jobs, **overrides(package_names, guard_tags))
     found = suggestions(project, strategies, progress_for(quiet), use_cache=not no_cache)
     found = _with_dce_loops(project, strategies, found, progress_for(quiet))
+    remember_listed(project, found, {"mains": list(mains), "platforms": list(platforms), "tags": tags, "cgo": cgo,
+                                     "package_names": list(package_names), "guard_tags": list(guard_tags),
+                                     "strategy_names": list(strategy_names)})
     shown = filtered(found, min_bytes, top)
     measurements = _measure_all(project, shown, run_tests, quiet) if measure else {}
     return print_suggestions(project, found, shown, measurements, fmt=fmt, output=output, verbose=verbose,
@@ -625,8 +682,12 @@ def _measure_all(project: Project, candidates: Sequence[Any], run_tests: bool, q
 @click.option("--dry-run", is_flag=True, help="Print the unified diff; write nothing.")
 @click.option("--branch", default=None, metavar="NAME", help="Branch to create (default gotrim/<strategy>/<id>).")
 @click.option("--no-verify", is_flag=True, help="Commit without building, vetting and measuring first.")
+@click.option("--skip-hooks", is_flag=True,
+              help="Commit without running the repository's commit hooks (they run by default, as git commit "
+                   "runs them).")
 @click.option("--allow-dirty", is_flag=True,
-              help="Proceed from HEAD even when uncommitted changes touch the plan's files.")
+              help="Apply even when uncommitted changes touch the plan's files: the change is then computed on "
+                   "HEAD, and your edits stay in your working tree (not in the commit).")
 @click.option("--worktree", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Keep the worktree at PATH for inspection (default: a temporary one, removed).")
 @click.option("--test", "run_tests", is_flag=True, help="Also run go test on the touched packages.")
@@ -634,33 +695,124 @@ def _measure_all(project: Project, candidates: Sequence[Any], run_tests: bool, q
 @jobs_option
 def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: str | None,
           cgo: bool | None, strategy_names: tuple[str, ...], dry_run: bool, branch: str | None,
-          no_verify: bool, allow_dirty: bool, worktree: Path | None, run_tests: bool,
+          no_verify: bool, skip_hooks: bool, allow_dirty: bool, worktree: Path | None, run_tests: bool,
           package_names: tuple[str, ...], guard_tags: tuple[str, ...], jobs: int | None) -> int:
     """Apply candidate ID on a new branch, verified and measured; your checkout is not touched.
 
     The change is written into a scratch git worktree of HEAD, checked (gofmt, go build ./... for
     every configured platform, go vet, a rebuild of each target) and committed with the measured
-    bytes in the message. Only then is the branch created. Use the target options you gave
-    `gotrim suggest`, so that the id means the same candidate.
+    bytes in the message, as `git commit` would (your identity, the repository's commit hooks). Only
+    then is the branch created. Without target options, apply uses the ones `gotrim suggest` listed
+    the id with, so that the id means the change suggest showed.
     """
     from refactor.apply import apply as apply_candidate
-    from refactor.apply import branch_name, check_branch
-    from refactor.suggest import find, needs_of, strategies_named, suggestions
+    from refactor.apply import branch_name, check_branch, check_default_branches, dirty_plan_files
+    from refactor.suggest import find, needs_of, recall_listed, same_change, strategies_named, suggestions
 
+    sweep(repo)
+    cid = candidate_id.strip()
+    if not re.fullmatch(r"[0-9a-fA-F]{1,40}", cid):
+        raise UsageError(f"{candidate_id!r} is not a candidate id: give one that `gotrim suggest` lists "
+                         "(7 hexadecimal digits, or the first few)")
+    root = repo.resolve()
+    given = {"mains": list(mains), "platforms": list(platforms), "tags": tags, "cgo": cgo,
+             "package_names": list(package_names), "guard_tags": list(guard_tags),
+             "strategy_names": list(strategy_names)}
+    recorded = recall_listed(root, cid) if root.is_dir() else None
+    if recorded is not None:  # options not given are those suggest listed the id with
+        from refactor.suggest import options_text
+
+        opts = recorded.get("options") or {}
+        taken: dict[str, Any] = {}
+        for keys in (("mains", "platforms", "tags", "cgo", "strategy_names"), ("package_names", "guard_tags")):
+            if all(given[k] in (None, []) for k in keys):  # targets, and names, are taken as a whole
+                taken.update({k: opts[k] for k in keys if opts.get(k) not in (None, [], "")})
+        if taken:
+            err.print(f"[dim]{escape(cid)}: using the options `gotrim suggest` listed it with: "
+                      f"{escape(options_text(taken))}[/dim]")
+            mains, platforms = tuple(taken.get("mains") or mains), tuple(taken.get("platforms") or platforms)
+            tags, cgo = taken.get("tags", tags), taken.get("cgo", cgo)
+            package_names = tuple(taken.get("package_names") or package_names)
+            guard_tags = tuple(taken.get("guard_tags") or guard_tags)
+            strategy_names = tuple(taken.get("strategy_names") or strategy_names)
     strategies = strategies_named(strategy_names)
-    if branch is not None and not dry_run:
-        check_branch(repo.resolve(), branch)  # before any build
+    if not dry_run:  # what can be told before any build
+        if recorded is not None and not allow_dirty:  # the files of the change suggest listed
+            from refactor.workspace import require_repo
+
+            dirty = sorted(set(recorded.get("files") or ()) & require_repo(root).dirty_files)
+            if dirty:
+                raise UsageError(f"uncommitted changes touch {', '.join(dirty)}: commit or stash them, or pass "
+                                 "--allow-dirty to compute the change on HEAD (your edits then stay in your "
+                                 "working tree)")
+        if branch is not None:
+            check_branch(root, branch)
+        else:
+            check_default_branches(root, cid, [s.name for s in strategies])
+        if worktree is not None and worktree.exists() and any(worktree.iterdir()):
+            raise UsageError(f"{worktree} exists and is not empty: choose another --worktree path")
     say = progress_for(False)
-    with load_progress(False) as progress:
-        project = _project(repo, mains, platforms, tags, cgo, Needs.SUGGEST | needs_of(strategies),
-                           warm=[s.warm for s in strategies if s.warm is not None], progress=progress,
-                           reuse=True, remember=True, jobs=jobs, **overrides(package_names, guard_tags))
-    candidate = find(_with_dce_loops(project, strategies, suggestions(project, strategies, say), say), candidate_id)
-    if dry_run:
-        sys.stdout.write(candidate.plan.diff())
-        return 0
-    done = apply_candidate(project, candidate, branch=branch_name(candidate, branch), verify=not no_verify,
-                           allow_dirty=allow_dirty, worktree=worktree, test=run_tests, progress=say)
+    options = {"mains": mains, "platforms": platforms, "tags": tags, "cgo": cgo,
+               "package_names": package_names, "guard_tags": guard_tags}
+
+    def analyse(at: Path) -> tuple[Project, Any]:
+        with load_progress(False) as progress:
+            project = _project(at, mains, platforms, tags, cgo, Needs.SUGGEST | needs_of(strategies),
+                               warm=[s.warm for s in strategies if s.warm is not None], progress=progress,
+                               reuse=True, remember=True, jobs=jobs, **overrides(package_names, guard_tags))
+        try:
+            candidate = find(_with_dce_loops(project, strategies, suggestions(project, strategies, say), say), cid)
+        except UsageError as exc:
+            if recorded is None:
+                raise
+            from refactor.suggest import options_text
+
+            raise UsageError(f"{cid} was listed by `gotrim suggest {options_text(recorded.get('options') or {})}`"
+                             f" ({recorded.get('summary', '')}); with {options_text(given)} there is no such "
+                             "candidate: give apply the options given to suggest (or none)") from exc
+        renamed = (sorted(package_names), sorted(guard_tags)) != (
+            sorted((recorded or {}).get("options", {}).get("package_names") or ()),
+            sorted((recorded or {}).get("options", {}).get("guard_tags") or ()))
+        if recorded is not None and not renamed and not same_change(recorded, candidate):
+            # (names given with --package-name/--guard-tag change the change on purpose)
+            from refactor.suggest import options_text
+
+            raise UsageError(f"{cid} names another change with {options_text(options)} than the one `gotrim "
+                             f"suggest {options_text(recorded.get('options') or {})}` listed "
+                             f"({recorded.get('summary', '')}; here: {candidate.summary}): give apply the "
+                             "options given to suggest (or none)")
+        return project, candidate
+
+    from refactor.gitstate import repo_state
+
+    state = repo_state(root) if allow_dirty else None
+    with contextlib.ExitStack() as stack:
+        if state is not None and state.dirty_files:
+            # --allow-dirty: the change is computed on HEAD (a scratch worktree of it); the user's
+            # uncommitted edits stay in the working tree and are not part of it
+            from refactor.workspace import open_workspace, require_repo
+
+            err.print("[dim]uncommitted changes: computing the change on HEAD; your edits stay in your "
+                      "working tree[/dim]")
+            head_ws = stack.enter_context(open_workspace(require_repo(root)))
+            try:
+                project, candidate = analyse(head_ws.module_dir)
+            except UsageError as exc:
+                raise UsageError(f"at HEAD, {exc}; if the change needs your uncommitted edits, commit them "
+                                 "first") from exc
+        else:
+            project, candidate = analyse(repo)
+            dirty = [] if dry_run else dirty_plan_files(project, candidate)
+            if dirty:
+                raise UsageError(f"uncommitted changes touch {', '.join(dirty)}: commit or stash them, or pass "
+                                 "--allow-dirty to compute the change on HEAD (your edits then stay in your "
+                                 "working tree)")
+        if dry_run:
+            sys.stdout.write(candidate.plan.diff())
+            return 0
+        done = apply_candidate(project, candidate, branch=branch_name(candidate, branch), verify=not no_verify,
+                               allow_dirty=allow_dirty, worktree=worktree, test=run_tests, progress=say,
+                               hooks=not skip_hooks)
     m = done.measurement
     if not done.ok:
         first = m.first_error if m else ""
@@ -779,6 +931,7 @@ def load_progress(quiet: bool) -> Iterator[LoadProgress]:
         yield LoadProgress()
         return
     if not err.console.is_terminal:
+        HEARTBEAT.expect("reading the module (go list)")  # a cold cache: nothing to say for a while
         yield LoadProgress(step=progress_for(False))
         return
     with contextlib.ExitStack() as stack:
@@ -810,11 +963,62 @@ def _bar(quiet: bool) -> Any:
 
 
 def progress_for(quiet: bool) -> Callable[[str], None]:
-    """A callback that prints one status line per step on stderr (silent for JSON output)."""
+    """A callback that prints one status line per step on stderr (silent for JSON output); where stderr
+    is not a terminal, the heartbeat repeats the step while it lasts."""
     def say(msg: str) -> None:
         if not quiet:
-            err.print(f"[dim]{msg}[/dim]")
+            err.print(f"[dim]{escape(msg)}[/dim]")
+            if not err.console.is_terminal:
+                HEARTBEAT.said(msg)
     return say
+
+
+class Heartbeat:
+    """Where stderr is not a terminal (a CI log), a status line at least every `interval` seconds while
+    a command works: the last step again, with how long it has taken so far. Started by the first
+    status line, so silent (JSON) runs stay silent."""
+
+    def __init__(self, interval: float = 10.0) -> None:
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._msg = ""
+        self._since = self._printed = 0.0
+
+    def said(self, msg: str) -> None:
+        """A status line was printed now."""
+        self.expect(msg)
+
+    def expect(self, msg: str) -> None:
+        """Work on `msg` starts now (said or not): repeated if nothing is printed for a while."""
+        with self._lock:
+            self._msg, self._since = msg, time.monotonic()
+            self._printed = self._since
+            if self._thread is None:
+                self._stop.clear()
+                self._thread = threading.Thread(target=self._run, name="gotrim-heartbeat", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(min(1.0, self.interval / 4)):
+            with self._lock:
+                now = time.monotonic()
+                if now - self._printed < self.interval:
+                    continue
+                self._printed = now
+                line = f"still {self._msg} ({now - self._since:.0f} s)"
+            err.print(f"[dim]{escape(line)}[/dim]")
+
+    def close(self) -> None:
+        """Stop (at the end of a command)."""
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join()
+
+
+HEARTBEAT = Heartbeat()
 
 
 def emit(table: Table, as_json: bool) -> None:
@@ -826,11 +1030,17 @@ def emit(table: Table, as_json: bool) -> None:
 
     rt = RichTable(title=escape(table.title), title_justify="left", show_edge=False, pad_edge=False, box=None,
                    header_style="bold")
-    for col in table.columns:
-        rt.add_column(col.header, justify="right" if col.align == "right" else "left",
-                      overflow="fold")
-    for row in table.rows:
-        rt.add_row(*(escape(_cell(row.get(c.key), c.kind)) for c in table.columns))
+    cells = [[_cell(row.get(c.key), c.kind) for c in table.columns] for row in table.rows]
+    for i, col in enumerate(table.columns):
+        # text wraps between words only: a column is never narrower than its longest word (an import
+        # path, an id, a target), which a narrow terminal then shows whole on a longer line
+        # (a cell of several lines, such as a candidate's targets, keeps each line whole)
+        longest = max((len(w) for r in cells for w in (r[i].splitlines() if "\n" in r[i] else r[i].split())),
+                      default=0)
+        rt.add_column(col.header, justify="right" if col.align == "right" else "left", overflow="fold",
+                      min_width=max(longest, len(col.header)))
+    for r in cells:
+        rt.add_row(*(escape(v) for v in r))
     out.print(rt)
     for note in table.notes:
         out.print(f"[dim]{escape(note)}[/dim]")
@@ -849,21 +1059,50 @@ def _cell(value: Any, kind: str) -> str:
     return str(value)
 
 
+_PLACE_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: run the CLI, map GotrimError to `error: ...` and exit status 2."""
+    """Entry point: run the CLI, map GotrimError to `error: ...` and exit status 2.
+
+    The command runs in a temporary directory of its own, removed at the end (also on Ctrl-C and
+    SIGTERM); what killed runs left is swept first (refactor.scratch)."""
+    from refactor import scratch
+
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     if debug:  # accepted anywhere on the line, not only before the command
         args = ["--debug", *(a for a in args if a != "--debug")]
     try:
+        with scratch.run_scope():
+            try:
+                return _main(args, debug)
+            finally:
+                HEARTBEAT.close()
+    except scratch.Terminated as exc:  # raised by the handler during the scope's own cleanup
+        return 128 + exc.signum
+
+
+def _main(args: list[str], debug: bool) -> int:
+    from refactor import scratch
+
+    try:
         code = cli.main(args=args, prog_name="gotrim", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code or 0)
+    except click.UsageError as exc:  # bad arguments: one line, like every other error
+        where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+        err.print("[bold red]error:[/bold red] " + escape(exc.format_message().rstrip(".") + where))
+        return 2
     except click.ClickException as exc:
         exc.show()
         return 2
-    except click.Abort:
-        err.print("aborted")
+    except (click.Abort, scratch.Terminated) as exc:  # click turns Ctrl-C (and so SIGTERM) into Abort
+        cause = exc if isinstance(exc, scratch.Terminated) else exc.__cause__
+        if isinstance(cause, scratch.Terminated):
+            err.print(f"terminated by {cause}: stopped; nothing of this run is left behind")
+            return 128 + cause.signum
+        err.print("interrupted" if isinstance(cause, KeyboardInterrupt) else "aborted")
         return 130
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -881,6 +1120,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug in gotrim: say so in one line, traceback only with --debug
         if debug:
             traceback.print_exc()
+        if isinstance(exc, OSError) and exc.errno in _PLACE_ERRNOS:  # the machine's doing, not a bug
+            where = f" {exc.filename}" if exc.filename else ""
+            err.print(f"[bold red]error:[/bold red] cannot write{escape(str(where))}: {escape(exc.strerror or '')}; "
+                      "make it writable (or free space) and run gotrim again")
+            return 2
         err.print(f"[bold red]internal error:[/bold red] {escape(type(exc).__name__)}: {escape(str(exc))} "
                   "(rerun with --debug for the traceback, and please report it)")
         return 3

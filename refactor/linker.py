@@ -254,10 +254,12 @@ def dumpdep_ldflags(target: Target) -> str:
     return " ".join(shlex.quote(f) for f in flags)
 
 
-def build_args(target: Target, out: Path) -> list[str]:
-    """The `go build` arguments of a dumpdep build (same flags as a size build, plus -dumpdep)."""
-    return ["build", "-trimpath", "-o", str(out), *target.build_flags(),
-            f"-ldflags={dumpdep_ldflags(target)}", target.main]
+def build_args(go: Go, root: Path, target: Target, out: Path) -> list[str]:
+    """The `go build` arguments of a dumpdep build (same flags as a size build, plus -dumpdep; a link
+    the user's own builds never replay: refactor.gobuild)."""
+    from refactor.gobuild import link_args
+
+    return link_args(go, root, target, out, dumpdep_ldflags(target))
 
 
 def build_with_dumpdep(go: Go, root: Path, target: Target, out: Path,
@@ -270,7 +272,7 @@ def build_with_dumpdep(go: Go, root: Path, target: Target, out: Path,
     At the first mark, the full parse (first parents, chains) starts from the top of the file and
     follows the linker to its end.
     """
-    argv = (go.path, *build_args(target, out))
+    argv = (go.path, *build_args(go, root, target, out))
     stream = out.parent / f"{out.name}.dumpdep"
     try:
         with stream.open("wb") as sink:

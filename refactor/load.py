@@ -330,11 +330,11 @@ def _run_key(project: Project) -> str | None:
 
 
 def cache_dir(project: Project) -> Path | None:
-    """Where gotrim remembers runs of this repository (.git/gotrim), or None outside git."""
-    from refactor.gitstate import git_common_dir
+    """Where gotrim remembers runs of this repository (.git/gotrim, or elsewhere when the checkout is
+    read-only: gitstate.cache_folder), or None outside git."""
+    from refactor.gitstate import cache_folder
 
-    common = git_common_dir(project.root)
-    return common / "gotrim" if common is not None else None
+    return cache_folder(project.root)
 
 
 def _facts_path(project: Project) -> Path | None:
@@ -370,7 +370,7 @@ def _save_facts(project: Project, needs: Needs, facts: Facts) -> None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{id(facts)}.tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         sizes, dce = facts
         tmp.write_bytes(pickle.dumps({"needs": (needs & (Needs.SIZES | Needs.DCE)).value, "sizes": sizes,
                                       "dce": dce}))

@@ -576,16 +576,45 @@ def commit_message(candidate: Candidate, measurement: Measurement | None, *, mod
 
 def subject_line(title: str, summary: str, module: str = "") -> tuple[str, str]:
     """A subject of at most 72 chars (plan title, else summary; paths relative to the module), and the full
-    text when it had to be cut."""
+    text when it had to be shortened. Shortened whole phrases at a time, never mid-phrase: a sub-package
+    path written from its parent (`x/y/z: light part to z/light`), a parenthesis dropped, the text cut at
+    its last clause boundary (`: `, `; `, `, `), long paths by their last two elements, only then at a word."""
     options = [_relative(" ".join(s.split()).rstrip("."), module) for s in (title, summary) if s and s.strip()]
     if not options:
         return "Cut a heavy dependency", ""
     for s in options:
         if len(s) <= SUBJECT_MAX:
             return s, ""
+    full = options[0]
+    for s in options:
+        for short in _shorter(s):
+            if len(short) <= SUBJECT_MAX:
+                return short, full + "."
     s = options[0]
     cut = s[:SUBJECT_MAX + 1].rsplit(" ", 1)[0] if " " in s[:SUBJECT_MAX + 1] else s[:SUBJECT_MAX]
-    return cut[:SUBJECT_MAX].rstrip(" ,;:-"), s + "."
+    return cut[:SUBJECT_MAX].rstrip(" ,;:-"), full + "."
+
+
+def _shorter(s: str) -> Iterator[str]:
+    """Shorter forms of a subject, each a whole phrase (see subject_line)."""
+    paths = re.findall(r"[\w.-]+(?:/[\w.-]+)+", s)
+    for p in paths:  # a path under an earlier one, from that one's last element: util/greeting
+        for q in paths:
+            if q != p and q.startswith(p + "/") and s.index(p) < s.index(q):
+                s = s.replace(" " + q, " " + p.rsplit("/", 1)[-1] + q[len(p):])
+    yield s
+    bare = re.sub(r"\s*\([^()]*\)", "", s).strip()
+    yield bare
+    for text in (bare, s):
+        head = text[:SUBJECT_MAX + 1]
+        for sep in (": ", "; ", ", "):
+            i = head.rfind(sep)
+            if i >= 20 and sep != ": ":
+                yield text[:i]
+        if head.find(": ") >= 0:  # the part before the colon names what changes (`split x/y`)
+            yield text[:text.find(": ")]
+    # last, long paths by their last two elements: `Guard the plugin import of .../plugins/loader with ...`
+    yield re.sub(r"[\w.-]+(?:/[\w.-]+){2,}", lambda m: ".../" + "/".join(m.group(0).split("/")[-2:]), bare)
 
 
 def _relative(text: str, module: str) -> str:
@@ -768,12 +797,12 @@ def candidate_table(project: Project, shown: Sequence[Candidate],
     for c in shown:
         m = measurements.get(c.id)
         whole = sum(sizes.get(t.label, 0) for t in c.targets)
-        rows.append({
-            "id": c.id, "strategy": c.strategy, "targets": ", ".join(t.label for t in c.targets),
+        rows.append({  # one target per line, paths inside the module relative to it (shorter lines)
+            "id": c.id, "strategy": c.strategy, "targets": "\n".join(t.label for t in c.targets),
             "estimated": c.estimated_bytes, "share": c.estimated_bytes / whole if whole else None,
             "measured": m.saved_bytes if m is not None and m.targets else None,
             "verified": "" if m is None else verified_text(m.ok, m.first_error, m.at_head),
-            "confidence": c.confidence, "summary": c.summary,
+            "confidence": c.confidence, "summary": _relative(c.summary, project.module.path),
         })
     columns = [Column("id", "id"), Column("strategy", "strategy"), Column("targets", "targets"),
                Column("estimated", "estimated", "right", "bytes"), Column("%", "share", "right", "percent"),
