@@ -173,11 +173,12 @@ def fakes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     one that prints nonsense, an old one, and the real go behind a `go list` that fails with go's
     own advice on a second line."""
     d = tmp_path_factory.mktemp("fakego")
-    version = 'if [ "$1" = env ] && [ "$2" = GOVERSION ]; then echo go1.26.0; exit 0; fi\n'
+    # how gotrim asks a go its identity: `go env -json GOVERSION GOROOT`
+    version = 'if [ "$1" = env ]; then echo \'{"GOVERSION": "go1.26.0", "GOROOT": ""}\'; exit 0; fi\n'
     return {
         "refuses": script(d / "refuses", version + 'echo "go $* must not run in this case" >&2\nexit 97\n'),
         "nonsense": script(d / "nonsense", "echo hello\n"),
-        "old": script(d / "old", 'echo go1.20.1\n'),
+        "old": script(d / "old", 'echo \'{"GOVERSION": "go1.20.1", "GOROOT": ""}\'\n'),
         "remedy": script(d / "remedy", 'if [ "$1" = list ]; then\n'
                          '  printf "go: updates to go.mod needed; to update it:\\n\\tgo mod tidy\\n" >&2; exit 1\n'
                          f'fi\nexec {GO or "go"} "$@"\n'),
@@ -492,7 +493,7 @@ def user_with_hook(ctx: Ctx, repo: Path) -> None:
     hook("pre-commit", f'touch "{ctx.tmp}/hook-ran"\n')(ctx, repo)
 
 
-# the case must stop before go runs (fake_go="refuses" answers `go env GOVERSION` only)
+# the case must stop before go runs (fake_go="refuses" answers `go env -json GOVERSION GOROOT` only)
 DUBIOUS = {"GIT_TEST_ASSUME_DIFFERENT_OWNER": "1"}  # git's own test switch: the repository is another user's
 go = pytest.mark.go
 
