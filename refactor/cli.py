@@ -618,8 +618,12 @@ def print_suggestions(project: Project, found: Any, shown: Sequence[Any], measur
         if not shown and found.refusals and not verbose:
             n = len(found.refusals)
             out.print(f"no candidates; {n} change{'s' if n != 1 else ''} considered and refused: -v says why")
-        elif not shown:
+        elif not shown and not found.refusals:
             out.print("no candidates: nothing heavy is pulled in without need (or try --min-bytes 0 -v)")
+        elif not shown:
+            n = len(found.refusals)
+            out.print(f"no candidates; the {n} change{'s' if n != 1 else ''} above {'were' if n != 1 else 'was'} "
+                      "refused")
         text = None
     else:
         text = report.render_suggestions(project, found, shown, measurements, fmt=fmt, verbose=verbose)

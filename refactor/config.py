@@ -23,6 +23,9 @@ class Target:
     tags: tuple[str, ...] = ()
     cgo: bool = True
     ldflags: str = ""
+    # the label's name when two binaries of the repository share one (two modules' cmd/server):
+    # a path suffix that tells them apart; not part of the target's identity
+    alias: str = field(default="", compare=False)
 
     def env(self) -> dict[str, str]:
         """Environment overrides for go commands run for this target."""
@@ -48,12 +51,26 @@ class Target:
     @property
     def label(self) -> str:
         """Human label: `lite linux/amd64 tags=a,b nocgo`."""
-        parts = [self.name, self.platform] if self.name else [self.platform]  # a configuration: no main
+        name = self.alias or self.name
+        parts = [name, self.platform] if name else [self.platform]  # a configuration: no main
         if self.tags:
             parts.append("tags=" + ",".join(self.tags))
         if not self.cgo:
             parts.append("nocgo")
         return " ".join(parts)
+
+    def named_apart_from(self, others: Iterable[Target]) -> Target:
+        """This target with an alias when another binary among others has its name: the shortest
+        suffix of the main package path (cmd/x/v2 style versions kept) no other of them ends with."""
+        rivals = {o.main for o in others if o.main != self.main and o.name == self.name}
+        if not self.main or not rivals:
+            return self
+        parts = self.main.strip("/").split("/")
+        for n in range(2, len(parts) + 1):
+            suffix = "/".join(parts[-n:])
+            if not any(r == suffix or r.endswith("/" + suffix) for r in rivals):
+                return replace(self, alias=suffix)
+        return replace(self, alias=self.main)
 
     def with_tags(self, *extra: str) -> Target:
         """This target with extra build tags (deduplicated, order kept)."""

@@ -120,12 +120,12 @@ def _rel(path: Path, root: Path) -> str:
 
 def _target_json(t: Target) -> dict[str, Any]:
     return {"main": t.main, "goos": t.goos, "goarch": t.goarch, "tags": list(t.tags), "cgo": t.cgo,
-            "ldflags": t.ldflags}
+            "ldflags": t.ldflags, **({"alias": t.alias} if t.alias else {})}
 
 
 def _target(d: Mapping[str, Any]) -> Target:
     return Target(main=str(d["main"]), goos=str(d["goos"]), goarch=str(d["goarch"]), tags=tuple(d["tags"]),
-                  cgo=bool(d["cgo"]), ldflags=str(d.get("ldflags", "")))
+                  cgo=bool(d["cgo"]), ldflags=str(d.get("ldflags", "")), alias=str(d.get("alias", "")))
 
 
 _PATH_KEYS = ("Dir", "GoMod")

@@ -298,7 +298,7 @@ def resolve_targets(repo: Repository, specs: Sequence[TargetSpec]) -> list[tuple
     if not out:
         where = ", ".join(repo.rel(m.dir) or "." for m in repo.scope()) or str(repo.root)
         raise UsageError(f"no main package in {where}: pass --target ./cmd/NAME")
-    return list(out.items())
+    return [(t.named_apart_from(out), m) for t, m in out.items()]
 
 
 def likely_targets(repo: Repository, specs: Sequence[TargetSpec]) -> list[tuple[Target, Module]]:

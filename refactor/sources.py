@@ -21,6 +21,7 @@ kept; the file set is fixed when the index is built.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -195,7 +196,7 @@ class SourceIndex:
                  modules: Sequence[tuple[str, str]] | None = None,
                  links: Mapping[str, frozenset[str]] | None = None) -> None:
         self.root = root
-        self.modules = tuple((d.strip("/"), p) for d, p in (modules or [("", module_path)]))
+        self.modules = tuple((_norm_dir(d), p) for d, p in (modules or [("", module_path)]))
         self.module_path = self.modules[0][1] if self.modules else module_path
         self.go_minor = go_minor
         self.package_names = dict(package_names or {})  # import path -> package name (go list's)
@@ -217,14 +218,12 @@ class SourceIndex:
         """The index of the modules under root (each walked by walk_module; default: one module at
         root), plus the files of package_dirs (root-relative) that the walk skips but a build imports
         (an `ignore`d or `_` directory can still be imported by path)."""
-        mods = list(modules or [("", module_path)])
+        mods = [(_norm_dir(d), p) for d, p in (modules or [("", module_path)])]
         files: list[str] = []
         for d, _ in mods:
-            d = d.strip("/")
             files.extend(f"{d}/{f}" if d else f for f in walk_module(root / d if d else root))
         walked = {_dir_of(f) for f in files}
-        for d in package_dirs:
-            d = d.strip("/")
+        for d in map(_norm_dir, package_dirs):
             if d in walked or d.startswith("..") or os.path.isabs(d) or not (root / d).is_dir():
                 continue
             files.extend(f"{d}/{n}" if d else n for n in sorted(os.listdir(root / d))
@@ -422,6 +421,12 @@ class SourceIndex:
                 for tag in re.findall(r"[A-Za-z0-9_.]+", m.group(1).decode("utf-8", "replace")):
                     out.setdefault(tag, []).append(rel)
         return out
+
+
+def _norm_dir(d: str) -> str:
+    """A root-relative directory as the index names it: posix, no "./", "" for the root."""
+    d = posixpath.normpath(d.replace(os.sep, "/")).strip("/")
+    return "" if d == "." else d
 
 
 def _dir_of(rel: str) -> str:

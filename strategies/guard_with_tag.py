@@ -160,7 +160,14 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
     tags = _choose_tags(index, settings, list(features.values()))
     for key in sorted(features, key=lambda k: (-features[k].bytes, k)):
         feat = features[key]
-        yield _proposal(index, feat, *tags[key])
+        try:
+            item = _proposal(index, feat, *tags[key])
+        except SourceError as exc:  # a file gotrim would edit does not parse (e.g. syntax newer than its parser)
+            where = ", ".join(_shown(index, feat, s, f) for s in feat.sites for f in s.files)
+            item = Refusal(strategy=NAME, targets=tuple(h.target for h in feat.hits),
+                           summary=_summary(where, tags[key][0], feat, []), reason=str(exc),
+                           estimated_bytes=feat.bytes)
+        yield item
 
 
 FeatureKey = tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]

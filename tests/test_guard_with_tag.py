@@ -92,6 +92,21 @@ def test_guard_fixture_golden(fixture_repo: Callable[[str], Path], golden: Calla
     golden("guard_with_tag/guard.diff", guard_text(cands))
 
 
+def test_a_file_gotrim_cannot_parse_refuses_that_guard_and_the_run_goes_on(fixture_repo: Callable[[str], Path]
+                                                                            ) -> None:
+    """Go 1.26's new(expr) (etcd's `new(uint64(m.ID))`) does not parse with tree-sitter-go: the guard that
+    would edit the file is refused with the file:line, instead of the whole suggest ending on it."""
+    root = fixture_repo("guard")
+    http = root / "internal/export/http.go"
+    src = http.read_text(encoding="utf-8")
+    at = src.index("{", src.index("\nfunc ")) + 1
+    http.write_text(src[:at] + "\n\t_ = new(int(3))" + src[at:], encoding="utf-8")
+    cands, refusals = candidates(project_for(root, ("./cmd/agent", "./cmd/server")))
+    assert cands == []
+    assert [r.strategy for r in refusals] == ["guard-with-tag"]
+    assert "internal/export/http.go:" in refusals[0].reason and "syntax error" in refusals[0].reason
+
+
 def test_clean_fixture_proposes_nothing(fixture_repo: Callable[[str], Path]) -> None:
     root = fixture_repo("clean")
     cands, _ = candidates(project_for(root))

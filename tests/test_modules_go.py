@@ -123,6 +123,24 @@ def test_target_in_a_nested_module_by_path_and_from_inside_it(capsys: pytest.Cap
     assert not [r for r in inner["refusals"] if "upstream" in r["summary"]]
 
 
+def test_two_binaries_of_one_name_in_two_modules_are_told_apart(capsys: pytest.CaptureFixture[str],
+                                                                    fixture_repo: Callable[[str], Path]) -> None:
+    """Two modules' cmd/server: each keeps its own row, label and figures (labels key the commit
+    message's and the report's per-binary figures)."""
+    repo = fixture_repo("nested")
+    other = repo / "tools" / "cmd" / "server"
+    other.mkdir(parents=True)
+    (other / "main.go").write_text('package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("tools") }\n',
+                                   encoding="utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "a second server")
+    code, out, err = gotrim(capsys, "size", str(repo), "-t", "./cmd/server", "-t", "./tools/cmd/server", "--json")
+    assert code == 0, err
+    labels = [d["target"] for d in json.loads(out)]
+    assert len(set(labels)) == 2, labels
+    assert sorted(label.split()[0] for label in labels) == ["nested/cmd/server", "tools/cmd/server"]
+
+
 def test_go_work_of_two_modules(capsys: pytest.CaptureFixture[str], fixture_repo: Callable[[str], Path],
                                 tmp_path: Path) -> None:
     repo = fixture_repo("workspace")

@@ -119,3 +119,16 @@ def test_selection_agrees_with_go_list(fixture: str) -> None:
                                if f.path.endswith("_test.go"))
             assert got_tests == tests, (fixture, target.label, rel)
         assert dirs == set(index.dirs()), (fixture, target.label)
+
+
+def test_a_directory_named_with_dot_slash_is_listed_once(tmp_path: Path) -> None:
+    """`.`, `./cmd/x/` and `cmd/x` name the same directory: every file is in the index once, by one name."""
+    (tmp_path / "go.mod").write_text("module example.com/m\n\ngo 1.22\n", encoding="utf-8")
+    (tmp_path / "main.go").write_text("package main\n\nfunc main() {}\n", encoding="utf-8")
+    (tmp_path / "_tools").mkdir()
+    (tmp_path / "_tools" / "t.go").write_text("package tools\n", encoding="utf-8")
+    index = SourceIndex.scan(tmp_path, "example.com/m", modules=[(".", "example.com/m")],
+                             package_dirs=[".", "./_tools/", "_tools"])
+    assert index.files == ("_tools/t.go", "main.go")
+    assert index.modules == (("", "example.com/m"),)
+    assert index.dir_files("") == ["main.go"]
