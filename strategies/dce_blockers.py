@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import importlib.util
+import os
 import posixpath
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -352,12 +352,10 @@ def _explain(project: Project, target: Target, graph: BuildGraph, report: DceRep
 
 
 def _patch_option(pkg: Package, root: Blocker) -> str:
-    """A dependency patch: the machinery (refactor.deppatch) when gotrim has it, else what it would do."""
-    if importlib.util.find_spec("refactor.deppatch") is not None:
-        return f"or a dependency patch of {pkg.module} (gotrim's deppatch)"
-    return (f"or a dependency patch (not automated yet): a local copy of {pkg.module} wired by a replace "
-            f"directive, with {root.symbol.rsplit('.', 1)[0]}'s reflect lookup rewritten or behind a build tag, "
-            "and an upstream-ready patch")
+    """A dependency patch, done by hand: gotrim automates it for plugin imports only (_plugin_patch)."""
+    return (f"or a dependency patch (by hand: gotrim does it for plugin imports only): a local copy of "
+            f"{pkg.module} wired by a replace directive, with {root.symbol.rsplit('.', 1)[0]}'s reflect lookup "
+            "rewritten or behind a build tag, and an upstream-ready patch")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -612,18 +610,15 @@ def _plugin_blocker(project: Project, target: Target, graph: BuildGraph, report:
                         importer, report)
         refusals.append(why)
     pkg = graph.packages.get(importer) if importer else None
+    if pkg is not None and not pkg.editable and pkg.module and pkg.module_dir:
+        return _fix("plugin", "plugin", _plugin_patch(project, target, report, pkg, chain, refusals), graph,
+                    importer, report)
     if pkg is None or not pkg.editable:
-        module = pkg.module if pkg is not None else None
-        patch = ("a dependency patch (gotrim's deppatch)" if importlib.util.find_spec("refactor.deppatch")
-                 else f"a dependency patch (not automated yet): a local copy of {module} wired by a replace directive, "
-                      f"with {importer}'s files that import plugin behind //go:build !{PLUGIN_TAG} and a stub")
         return _fix("plugin", "plugin", Refusal(
             NAME, (target,), f"{target.name}: plugin linked through {importer}",
             f"{' -> '.join(chain)}: with cgo on, linking plugin puts the linker in dynamic-linking mode (every "
-            "method of every type is kept). The import is outside the repository and no known build tag of "
-            f"{module} removes it" + (f" ({'; '.join(refusals)})" if refusals else "") +
-            f". Options: build with CGO_ENABLED=0 (plugin then has no effect); {patch}; a newer version of "
-            f"{module} (`gotrim suggest` tries the latest); ask upstream for a tag (as containerd's "
+            "method of every type is kept). The import is not in a module gotrim can change or copy. Options: "
+            "build with CGO_ENABLED=0 (plugin then has no effect); ask upstream for a tag (as containerd's "
             f"{PLUGIN_TAG})."), graph, importer, report)
     try:
         changes = guard_import(project, pkg, "plugin", PLUGIN_TAG, feature="dynamic plugins",
@@ -649,6 +644,59 @@ def _plugin_blocker(project: Project, target: Target, graph: BuildGraph, report:
         removes=("plugin",), variant_tags=(PLUGIN_TAG,),
         details=DceDetails(Fix.PLUGIN_GUARD, blocker="plugin", package=pkg.import_path, tag=PLUGIN_TAG),
     ), graph)
+
+
+def _plugin_patch(project: Project, target: Target, report: DceReport, pkg: Package, chain: Sequence[str],
+                  refusals: Sequence[str]) -> Proposal:
+    """plugin imported by a module from the proxy that no known tag switches off: a dependency patch (the
+    module copied into the repository with its plugin import guarded, as in the module's own code, and
+    the patch to send upstream); a refusal naming the options when the module cannot be copied."""
+    from refactor.deppatch import NotPatchable, patch_plan
+
+    module = pkg.module or ""
+    summary = f"{target.name}: plugin linked through {pkg.import_path} ({module})"
+    why = (f"{' -> '.join(chain)}: with cgo on, linking plugin puts the linker in dynamic-linking mode, which keeps "
+           "every method (even unexported) of every reachable type.")
+    try:
+        guarded = guard_import(project, pkg, "plugin", PLUGIN_TAG, feature="dynamic plugins",
+                               message=f"dynamic plugins are not supported: built with -tags {PLUGIN_TAG}",
+                               err_name="errNoDynamicPlugins")
+        est, confidence, note = _estimate(project, target, report, "plugin", ("plugin",))
+        files, patch = patch_plan(
+            project, module=module, module_dir=pkg.module_dir or "", changes={c.path: c.after for c in guarded},
+            tag=PLUGIN_TAG, targets=[target],
+            subject=f"Build tag {PLUGIN_TAG}: leave out dynamic plugins (the plugin package)",
+            body=(f"Linking the plugin package with cgo on puts the Go linker in dynamic-linking mode, which keeps "
+                  f"every method of every reachable type in the binary. With -tags {PLUGIN_TAG}, {pkg.import_path} "
+                  "no longer imports plugin; its plugin-loading functions return an error instead. containerd "
+                  f"ships the same switch under this name."),
+            figures=[f"Estimated by gotrim: {est:,} bytes saved on {target.label}."])
+    except (SourceError, EditError, Unguardable, NotPatchable) as exc:
+        return Refusal(NAME, (target,), summary,
+                       f"{why} No known build tag of {module} removes it"
+                       + (f" ({'; '.join(refusals)})" if refusals else "")
+                       + f", and a dependency patch is not possible: {exc}. Options: build with CGO_ENABLED=0 "
+                         f"(plugin then has no effect); a newer version of {module} (`gotrim suggest` tries the "
+                         f"latest); ask upstream for a tag (as containerd's {PLUGIN_TAG}).")
+    shown = ", ".join(posixpath.join(module, os.path.relpath(c.path, pkg.module_dir or "")) for c in guarded)
+    return Candidate(
+        id=candidate_id(NAME, f"{target}|plugin|{pkg.import_path}|patch"), strategy=NAME, targets=(target,),
+        summary=f"patch {module}@{patch.version} (copied to {patch.dest}): guard {pkg.import_path}'s import of "
+                f"plugin with !{PLUGIN_TAG}",
+        explanation=(f"{why} No known build tag of {module} removes the import"
+                     + (f" ({'; '.join(refusals)})" if refusals else "")
+                     + f". Dependency patch: {module}@{patch.version} is copied into {patch.dest} (every file, "
+                       f"licence included) with {shown} changed as gotrim guards its own code, go.mod replaces the "
+                       f"module with the copy, the targets build with -tags {PLUGIN_TAG}, and {patch.patch_path} "
+                       "holds the same change against the module's own tree, with a commit message stating the "
+                       f"bytes, to send upstream.\n{note}"),
+        estimated_bytes=est, confidence=confidence,
+        plan=Plan(title=f"Patch {module}@{patch.version}: guard its plugin import with build tag {PLUGIN_TAG}",
+                  changes=tuple(files)),
+        removes=("plugin",), variant_tags=(PLUGIN_TAG,), trade_off="patch",
+        details=DceDetails(Fix.PLUGIN_GUARD, blocker="plugin", package=pkg.import_path, module=module,
+                           version=patch.version, tag=PLUGIN_TAG),
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -357,9 +357,10 @@ def test_fork_is_refused_when_a_constant_template_calls_a_method(tmp_path: Path)
 
 
 @pytest.mark.go
-def test_plugin_in_a_dependency_is_refused_with_what_a_patch_would_do(tmp_path: Path) -> None:
+def test_plugin_in_a_dependency_that_cannot_be_copied_is_refused_with_the_options(tmp_path: Path) -> None:
     # the dependency is outside the repository (a replace into the repository would make it the user's own
-    # code, which strategies may edit: refactor.repository)
+    # code, which strategies may edit: refactor.repository) and not in the module cache: no version to copy
+    # (a module from the proxy gets a dependency patch: tests/test_deppatch.py)
     _module(tmp_path / "plugdep", {
         "go.mod": "module example.com/plugdep\n\ngo 1.22\n",
         "plugdep.go": 'package plugdep\n\nimport "plugin"\n\n'
@@ -376,8 +377,9 @@ def test_plugin_in_a_dependency_is_refused_with_what_a_patch_would_do(tmp_path: 
     cands, refusals = _all(project)
     assert not cands
     (r,) = refusals
-    assert "example.com/plugdep" in r.summary and "outside the repository" in r.reason
-    assert "dependency patch" in r.reason and "no_dynamic_plugins" in r.reason
+    assert "example.com/plugdep" in r.summary and "dependency patch is not possible" in r.reason
+    assert "not read from the module cache" in r.reason and "no_dynamic_plugins" in r.reason
+    assert "CGO_ENABLED=0" in r.reason
 
 
 _CONTAINERD_MAIN = ('package main\n\nimport "github.com/containerd/containerd/plugin"\n\n'

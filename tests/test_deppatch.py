@@ -6,6 +6,7 @@ go.mod, and writes the upstream patch."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -115,3 +116,60 @@ def test_apply_writes_the_measured_bytes_into_the_patch(deppatch_repo: Path) -> 
     assert change.after is not None
     assert b"Measured on app linux/amd64 built with -tags fetchlib_omit_http: 9,000,000 -> 3,000,000 bytes " \
            b"(6,000,000 bytes saved, 66.7 %)." in change.after
+
+
+def cgo_build(root: Path, out: Path, tags: str = "") -> Path:
+    env = {**os.environ, "CGO_ENABLED": "1", "GOTOOLCHAIN": "local"}
+    proc = subprocess.run(["go", "build", "-tags", tags, "-o", str(out), "./cmd/plug"], cwd=root, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.mark.go
+def test_plugin_in_a_module_from_the_proxy_gets_a_dependency_patch(deppatch_repo: Path, tmp_path: Path) -> None:
+    """example.com/plugload (from the proxy) imports plugin: with cgo on, method DCE is off in cmd/plug and no
+    known tag of the module removes the import. The candidate copies the module with its plugin import
+    guarded as gotrim guards the module's own code; built with the tag, method DCE is back on, the binary
+    shrinks, its output is unchanged, and the upstream patch applies to the module's tree."""
+    from refactor.cli import main
+    from refactor.config import Settings, TargetSpec
+    from refactor.load import load
+    from refactor.project import Needs
+    from refactor.toolchain import find_go
+    from strategies.dce_blockers import PLUGIN_TAG, DceDetails, Fix
+    from strategies.dce_blockers import propose as dce_propose
+
+    root = deppatch_repo
+    project = load(find_go(), Settings(root=root), [TargetSpec(mains=("./cmd/plug",), cgo=True)], Needs.SUGGEST)
+    assert project.dce[project.targets[0]].dynlink.active
+    cands = [c for c in dce_propose(project, project.settings) if isinstance(c, Candidate)]
+    assert len(cands) == 1, [c.summary for c in cands]
+    (c,) = cands
+    assert isinstance(c.details, DceDetails) and c.details.fix is Fix.PLUGIN_GUARD
+    assert c.details.module == "example.com/plugload" and c.cost == "patch" and c.variant_tags == (PLUGIN_TAG,)
+    dest = "third_party/example.com/plugload"
+    assert {f"{dest}/LICENSE", f"{dest}/plugload_unix.go", f"{dest}.patch", "go.mod"} <= set(c.plan.files())
+    head = cgo_build(root, tmp_path / "head")
+    format_plan(c.plan, gofmt_path()).write_to(root)
+    assert subprocess.run(["gofmt", "-l", "."], cwd=root, capture_output=True, text=True).stdout == ""
+    for goos, goarch in PLATFORMS:
+        for tags in ("", PLUGIN_TAG):
+            build(root, "./cmd/plug", tmp_path / f"x-{goos}-{tags}", tags, goos, goarch)
+    full = cgo_build(root, tmp_path / "full")
+    slim = cgo_build(root, tmp_path / "slim", PLUGIN_TAG)
+    for args in ([], ["-json"]):
+        assert run(full, args) == run(head, args) == run(slim, args)
+    lacking = run(slim, [str(tmp_path / "p.so")])
+    assert lacking.code == 1 and "plugins are not supported" in lacking.err and "panic" not in lacking.err
+    assert "plugin" not in go(root, "list", "-deps", "-tags", PLUGIN_TAG, "./cmd/plug").stdout.split()
+    assert slim.stat().st_size < full.stat().st_size * 0.8
+    assert main(["dce", str(root), "-t", "./cmd/plug", "--cgo", "--tags", PLUGIN_TAG, "--fail"]) == 0
+    assert main(["dce", str(root), "-t", "./cmd/plug", "--cgo", "--fail"]) == 1
+    upstream = tmp_path / "upstream"
+    shutil.copytree(FIXTURES / "deppatch" / "_modules" / "example.com/plugload@v1.0.0", upstream)
+    subprocess.run(["git", "init", "-q"], cwd=upstream, check=True)
+    proc = subprocess.run(["git", "apply", str(root / f"{dest}.patch")], cwd=upstream, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("plugload_unix.go", "plugload_other.go"):
+        assert (upstream / name).read_text() == (root / dest / name).read_text()

@@ -2,4 +2,7 @@ module example.com/deppatch
 
 go 1.22
 
-require example.com/fetchlib v1.0.0
+require (
+	example.com/fetchlib v1.0.0
+	example.com/plugload v1.0.0
+)

@@ -1,0 +1,3 @@
+module example.com/plugload
+
+go 1.22
