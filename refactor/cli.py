@@ -640,25 +640,16 @@ def print_suggestions(project: Project, found: Any, shown: Sequence[Any], measur
 def _with_dce_loops(project: Project, strategies: Sequence[Any], found: Any, say: Callable[[str], None]) -> Any:
     """Suggestions with dce-blockers' combined candidates: for each target whose first method-DCE blocker
     has a fix, the DCE loop fixes every blocker in a scratch worktree (refactor.dceloop; remembered)."""
-    from refactor.candidate import rank
     from refactor.dceloop import with_loops
-    from refactor.suggest import save
+    from refactor.suggest import save, with_loop_candidates
 
     if not any(s.name == "dce-blockers" for s in strategies):
         return found
     extra, _ = with_loops(project, found.candidates, progress=say)
-    new = [c for c in extra if c not in found.candidates]
-    if not new:
-        return found
-    cands = list(found.candidates)
-    for c in new:
-        # a loop of one step is that step's candidate, now measured: keep one of them
-        cands = [x for x in cands if x.id != c.id and not (
-            x.strategy == c.strategy and x.targets == c.targets and x.plan.diff() == c.plan.diff())]
-        cands.append(c)
-    found = replace(found, candidates=tuple(rank(cands)))
-    save(project, strategies, found)
-    return found
+    new = with_loop_candidates(found, extra)
+    if new is not found:
+        save(project, strategies, new)
+    return new
 
 
 def _measure_all(project: Project, candidates: Sequence[Any], run_tests: bool, quiet: bool) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -447,19 +447,43 @@ def cached_loop(project: Project, target: Target, *, progress: Progress | None =
     return result
 
 
-def with_loops(project: Project, candidates: Sequence[Candidate], *, progress: Progress | None = None,
-               max_steps: int = MAX_STEPS) -> tuple[list[Candidate], list[LoopResult]]:
-    """The combined candidates of the loop for every target that has a first fix (nothing outside git)."""
+def shard_loops(project: Project, *, progress: Progress | None = None) -> dict[Target, LoopResult]:
+    """The loops of the targets a shard loaded (`suggest --shard`): every target with a first fix, as
+    with_loops picks them (a superset: merge picks again); none outside git."""
     from refactor.gitstate import repo_state
+    from strategies.dce_blockers import propose
 
     if repo_state(project.root) is None:
+        return {}
+    candidates = [c for c in propose(project, project.settings) if isinstance(c, Candidate)]
+    out = {}
+    for t in loop_targets(project, candidates):
+        if progress:
+            progress(f"{t.label}: fixing method-DCE blockers one after the other in a scratch worktree")
+        out[t] = replace(cached_loop(project, t, progress=progress), reports=())
+    return out
+
+
+def with_loops(project: Project, candidates: Sequence[Candidate], *, progress: Progress | None = None,
+               max_steps: int = MAX_STEPS, recorded: Mapping[Target, LoopResult] | None = None
+               ) -> tuple[list[Candidate], list[LoopResult]]:
+    """The combined candidates of the loop for every target that has a first fix (nothing outside git).
+    recorded: the loops the shards ran (gotrim merge): taken as they are, nothing is built."""
+    from refactor.gitstate import repo_state
+
+    if recorded is None and repo_state(project.root) is None:
         return [], []
     out: list[Candidate] = []
     results = []
     for t in loop_targets(project, candidates):
-        if progress:
-            progress(f"{t.label}: fixing method-DCE blockers one after the other in a scratch worktree")
-        result = cached_loop(project, t, progress=progress, max_steps=max_steps)
+        if recorded is not None:
+            if t not in recorded:
+                continue  # the shard ran outside git, as an unsharded run would have found no loop
+            result = recorded[t]
+        else:
+            if progress:
+                progress(f"{t.label}: fixing method-DCE blockers one after the other in a scratch worktree")
+            result = cached_loop(project, t, progress=progress, max_steps=max_steps)
         results.append(result)
         c = combined_candidate(project, result)
         single = [x for x in candidates if len(result.steps) == 1 and x.id == result.steps[0].candidate_id]

@@ -227,6 +227,9 @@ def combine(parts: Sequence[Part]) -> dict[str, Any]:
     doc["loaded"] = sorted(loaded)
     doc["facts"] = {"places": first["facts"]["places"], "modules": first["facts"]["modules"],
                     "packages": writer.packages, "targets": {str(k): loaded[k] for k in sorted(loaded)}}
+    loops = {int(k): v for p in ordered for k, v in p.doc.get("loops", {}).items()}
+    if loops or "loops" in first:
+        doc["loops"] = {str(k): loops[k] for k in sorted(loops)}
     return doc
 
 
@@ -336,6 +339,14 @@ def suggest_state(parts: Sequence[Part], repo: Path, *, go: Go | None = None, se
     project = project_of(doc, root, go, settings)
     strategies = strategies_named(options["strategies"])
     found = propose_all(project, strategies)
+    if "loops" in doc:  # the DCE loops the shards ran: their combined candidates, as suggest adds them
+        from refactor.dceloop import LoopResult, with_loops
+        from refactor.suggest import with_loop_candidates
+
+        targets = [target_from(t) for t in doc["configuration"]["targets"]]
+        recorded = {targets[int(k)]: decode(LoopResult, v) for k, v in doc["loops"].items()}
+        extra, _ = with_loops(project, found.candidates, recorded=recorded)
+        found = with_loop_candidates(found, extra)
     return project, found, filtered(found, int(options["min_bytes"]), options["top"])
 
 

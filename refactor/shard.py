@@ -23,6 +23,7 @@ configuration's packages once, not once per shard.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import hashlib
 import json
@@ -123,6 +124,8 @@ def encode(value: Any) -> Any:
         return {str(k): encode(v) for k, v in value.items()}
     if isinstance(value, Path):
         return str(value)
+    if isinstance(value, bytes):  # a plan's file contents (the DCE loop's): base64, decoded by the type hint
+        return base64.b64encode(value).decode("ascii")
     if value is None or isinstance(value, bool | int | float | str):
         return value
     raise TypeError(f"cannot encode {type(value).__name__} in a shard part")
@@ -163,6 +166,8 @@ def decode(tp: Any, data: Any) -> Any:
         return tp(**kwargs)
     if tp is Path:
         return Path(data)
+    if tp is bytes and isinstance(data, str):
+        return base64.b64decode(data.encode("ascii"), validate=True)
     if tp is float and isinstance(data, int | float) and not isinstance(data, bool):
         return float(data)
     if tp in (str, int, bool) and type(data) is tp:
@@ -453,6 +458,15 @@ def facts_part(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: N
     loaded = {str(k): writer.target(project, pick.all[k], graph=graphs) for k in pick.mine}
     doc["facts"] = {"places": writer.places, "modules": writer.modules(project), "packages": writer.packages,
                     "targets": loaded}
+    if run.command == "suggest" and "dce-blockers" in run.options.get("strategies", ()):
+        # the DCE loop builds (a scratch worktree per target with a first fix): here, beside the target's
+        # own build, not in merge. Its sources are read as the loop needs them (the index is built).
+        from refactor.dceloop import shard_loops
+
+        loops = shard_loops(dataclasses.replace(project, needs=project.needs | Needs.SOURCES),
+                            progress=progress.step if progress is not None else None)
+        index = {t: k for k, t in enumerate(pick.all)}
+        doc["loops"] = {str(index[t]): encode(result) for t, result in loops.items()}
     return doc
 
 

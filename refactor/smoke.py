@@ -9,8 +9,9 @@ The run: the target's smoke arguments (gotrim.toml `[[target]] smoke = [...]`; d
 argv[0] the binary's short name, stdin /dev/null, the working directory, HOME, TMPDIR and the XDG
 directories a fresh scratch directory, a small fixed environment (PATH, LANG=C, TZ=UTC, TERM=dumb,
 NO_COLOR=1: nothing of the user's credentials), a timeout (SMOKE_TIMEOUT), the whole process group
-killed after it. Output is compared with the scratch directory's path replaced by `$SCRATCH` and
-the binary's directory by `$BIN`.
+killed after it. Output is compared with the scratch directory's path replaced by `$SCRATCH`, the
+binary's directory by `$BIN`, and clock readings (the log package's `2026/12/06 22:02:50` prefix,
+RFC 3339 times) by `$TIME`.
 
 The default, `--help`: Go's flag package, cobra, urfave/cli and kingpin all print usage and exit
 without doing anything (the flag package with status 0 since Go 1.15, golang/go#37533; 2 before).
@@ -41,6 +42,10 @@ DEFAULT_ARGS = ("--help",)
 KEEP_OUTPUT = 8_000  # characters of each stream kept for reports and for showing a difference
 SCRATCH = "$SCRATCH"
 BIN = "$BIN"  # the directory of the binary run
+TIME = "$TIME"  # a clock reading: two runs a second apart print different ones
+# the log package's date and time (LstdFlags, Lmicroseconds) and RFC 3339 readings (log/slog, time.Time)
+_CLOCK = re.compile(r"\b\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?"
+                    r"|\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?")
 
 _PANIC = re.compile(r"^panic: (.*)$", re.MULTILINE)
 _GOROUTINE = re.compile(r"^goroutine \d+ \[", re.MULTILINE)
@@ -203,6 +208,7 @@ def _read(path: Path, subst: Sequence[tuple[str, str]]) -> tuple[str, str]:
             text = chunk.decode("utf-8", "replace")
             for old, new in subst:
                 text = text.replace(old, new)
+            text = _CLOCK.sub(TIME, text)
             h.update(text.encode())
             if len(kept) < KEEP_OUTPUT:
                 kept += text[:KEEP_OUTPUT - len(kept)]

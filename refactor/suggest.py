@@ -97,6 +97,20 @@ def merge(candidates: Sequence[Candidate]) -> list[Candidate]:
     return list(merged.values())
 
 
+def with_loop_candidates(s: Suggestions, extra: Sequence[Candidate]) -> Suggestions:
+    """s with the DCE loop's combined candidates (refactor.dceloop.with_loops), ranked; s itself when
+    they add nothing. A loop of one step is that step's candidate, now measured: it takes its place."""
+    new = [c for c in extra if c not in s.candidates]
+    if not new:
+        return s
+    cands = list(s.candidates)
+    for c in new:
+        cands = [x for x in cands if x.id != c.id and not (
+            x.strategy == c.strategy and x.targets == c.targets and x.plan.diff() == c.plan.diff())]
+        cands.append(c)
+    return replace(s, candidates=tuple(rank(cands)))
+
+
 def filtered(s: Suggestions, min_bytes: int = 0, top: int | None = None) -> list[Candidate]:
     out = [c for c in s.candidates if c.estimated_bytes >= min_bytes]
     return out[:top] if top else out

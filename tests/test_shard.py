@@ -23,6 +23,7 @@ from refactor.config import Target
 from refactor.graph import Package
 from refactor.measure import Measurement, Step, TargetResult
 from refactor.merge import Part, combine, merge_size, merge_suggest
+from refactor.plan import FileChange, Plan
 from refactor.project import Project
 from refactor.record import replay
 from refactor.shard import FactsWriter, Run, Shard, chosen, decode, encode, header, partition
@@ -78,7 +79,8 @@ def test_codec_round_trips_the_dataclasses_parts_carry() -> None:
     m = Measurement("abc1234", (Step("gofmt -l", True, 0.25), Step("go build", False, 1.0, "boom")),
                     (TargetResult("x linux/amd64", ("no_http",), 100, 40, 10, 4, ("net/http",), ()),), 3.5,
                     notes=("n",))
-    for value in (pkg, m, _targets()[5]):
+    plan = Plan("t", (FileChange("a.go", b"package a\n\x00\xff", None), FileChange("b.go", None, b"", verbatim=True)))
+    for value in (pkg, m, _targets()[5], plan):
         data = json.loads(json.dumps(encode(value)))
         assert decode(type(value), data) == value
 
@@ -333,3 +335,32 @@ def test_sharded_suggest_and_size_equal_the_unsharded_run(capsys: pytest.Capture
             # a candidate for the same binary on both platforms (one in each shard), estimates summed
             assert any({t.split()[1] for t in c["targets"]} == {"linux/amd64", "windows/amd64"}
                        for c in doc["candidates"])
+
+
+@pytest.mark.go
+def test_sharded_suggest_runs_the_dce_loop_in_the_shards_and_merges_it(capsys: pytest.CaptureFixture[str],
+                                                                       tmp_path: Path,
+                                                                       fixture_repo: Callable[[str], Path]) -> None:
+    """The DCE loop's candidates (measured in a scratch worktree) come from the shard that loaded the target:
+    merge builds nothing and prints what the unsharded run prints, and the measuring stage lists the same."""
+    root = fixture_repo("blockers")
+    args = ["suggest", str(root), "-s", "dce-blockers", "--min-bytes", "0", "--no-cache", "--json"]
+    code, whole, err = run(capsys, *args)
+    assert code == 0, err
+    assert "Measured by the DCE loop" in whole  # the loop replaced at least one estimate
+    parts = []
+    for i in (1, 2):
+        part = tmp_path / f"part-{i}.json"
+        code, _, err = run(capsys, *args, "--shard", f"{i}/2", "--jobs", "1", "-o", str(part))
+        assert code == 0, err
+        parts.append(part)
+    loops = [json.loads(p.read_text(encoding="utf-8")).get("loops", {}) for p in parts]
+    assert any(loops) and not set(loops[0]) & set(loops[1])
+    code, merged, err = run(capsys, "merge", "-C", str(root), *map(str, parts))
+    assert code == 0, err
+    assert merged == whole
+    facts = tmp_path / "facts.json"
+    code, _, err = run(capsys, "merge", "-C", str(root), "--combined", str(facts), *map(str, parts))
+    assert code == 0, err
+    doc = json.loads(facts.read_text(encoding="utf-8"))
+    assert doc["candidates"] == [c["id"] for c in json.loads(whole)["candidates"]] and doc["loops"]

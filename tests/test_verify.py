@@ -142,6 +142,20 @@ def test_the_default_smoke_command_falls_back_to_no_arguments(tmp_path: Path) ->
     assert not smoke.baseline(clock, "clock", None)[2]  # output that varies between runs is noticed
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="a shell script as the program")
+def test_clock_readings_in_the_output_are_not_a_difference(tmp_path: Path) -> None:
+    """The log package's prefix (a program that logs its error on --help, as fixture blockers' pluggable
+    does) and RFC 3339 times change between two runs: they are compared as $TIME."""
+    logs = tmp_path / "logs"
+    logs.write_text('#!/bin/sh\necho "$(date +%Y/%m/%d\\ %H:%M:%S.%N) plugin.Open(\\"$1\\"): failed" >&2\n'
+                    'echo "time=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ) level=INFO"\nexit 1\n')
+    logs.chmod(0o755)
+    a, b = smoke.run(logs, "logs", ["--help"]), smoke.run(logs, "logs", ["--help"])
+    assert a.stderr.endswith(' plugin.Open("--help"): failed\n') and a.stderr.startswith(smoke.TIME)
+    assert a.stdout == f"time={smoke.TIME} level=INFO\n"
+    assert a.digest == b.digest and smoke.difference(a, b) == ""
+
+
 def test_smoke_key_of_gotrim_toml(tmp_path: Path) -> None:
     (tmp_path / "gotrim.toml").write_text(textwrap.dedent("""\
         [[target]]
