@@ -83,6 +83,7 @@ from refactor.typed import TypedView
 
 if TYPE_CHECKING:
     from refactor.measure import Measurement
+    from refactor.repository import Module
 
 NAME = "guard-with-tag"
 # An import of one of the module's own packages is a feature worth a tag when that package brings in at
@@ -563,14 +564,18 @@ def _choose_tags(index: _Index, settings: Settings, features: Sequence[_Feature]
     is the override when there is one (--guard-tag), the default names the candidate's id."""
     in_use = index.tags_in_use()
     overrides: Mapping[str, str] = settings.guard_tags
-    mod = _ident(guess_package_name(index.project.module.path)).lower()
     out: dict[FeatureKey, tuple[str, str, bool]] = {}
     for feat in features:
         key = _feature_key(feat.sites)
         name = _feature_name(feat.q)
         existing = _existing_guard(index, feat)
-        # a patch of a dependency module gets a tag named after that module (getter_omit_s3)
-        first = tag_for(feat.module.path, name) if feat.module is not None else f"{mod}_omit_{name}"
+        # named after the module whose files are guarded (server_omit_leasing in etcd's server module);
+        # a patch of a dependency module after that module (getter_omit_s3)
+        if feat.module is not None:
+            first = tag_for(feat.module.path, name)
+        else:
+            mod = _ident(guess_package_name(_module_of_site(index, feat.sites[0]).path)).lower()
+            first = f"{mod}_omit_{name}"
         tag = existing or first
         n, taken = 1, {d for _, d, _ in out.values()}
         while existing is None and (tag in taken or not _tag_free(index, in_use, tag, feat.q)):
@@ -580,6 +585,13 @@ def _choose_tags(index: _Index, settings: Settings, features: Sequence[_Feature]
         chosen = parse_tags(override)[0] if override else tag
         out[key] = (chosen, tag, chosen == existing)
     return out
+
+
+def _module_of_site(index: _Index, site: _Site) -> Module:
+    """The repository's module whose directory holds the site's package (the innermost)."""
+    d = Path(site.dir).resolve()
+    inside = [m for m in index.project.modules if d == m.dir.resolve() or m.dir.resolve() in d.parents]
+    return max(inside, key=lambda m: len(m.dir.resolve().parts), default=index.project.module)
 
 
 def _existing_guard(index: _Index, feat: _Feature) -> str | None:
@@ -950,7 +962,9 @@ def _target_uses(index: _Index, feat: _Feature) -> dict[str, list[str]]:
             for k in () if blank else view.closure(roots):
                 d = view.decls[k]
                 if os.path.basename(d.file) in site.files and d.kind in ("func", "method", "init", "var"):
-                    used.add("init" if d.kind == "init" else d.key)
+                    # `var _ I = (*T)(nil)` or `var _ = register()`: named by its file, not its internal key
+                    used.add("init" if d.kind == "init" else f"var _ in {os.path.basename(d.file)}"
+                             if d.name == "_" else d.key)
             for f in files:
                 if os.path.basename(f.path) in site.files:
                     used.update(f"import _ {i.path!r}" for i in f.imports
