@@ -499,7 +499,8 @@ def _fork_candidate(project: Project, target: Target, graph: BuildGraph, report:
                        "the method-free fork would break templates that call methods: " + "; ".join(
                            f"{m.action} at {m.pos} ({s.label}; a method of {', '.join(m.types)})"
                            for s, m in calling) +
-                       ". Not compiled to Go because: " + "; ".join(f"{s.label}: {s.refusal or s.fallback}" for s in forked))
+                       ". Not compiled to Go because: " +
+                       "; ".join(f"{s.label}: {s.refusal or s.fallback}" for s in forked))
     try:
         rw = rewrite(project, rewritable) if rewritable else Rewrite((), (), (), ())
         module = project.module_of(target)
@@ -536,7 +537,8 @@ def _fork_candidate(project: Project, target: Target, graph: BuildGraph, report:
     risk = ("templates not checked for method calls (a call fails at run time with the fork): " +
             "; ".join(s.label for s in forked if s.methods_unknown)) if unknown else None
     lines = [f"{root.symbol} (text/template's reflect method lookup) is reached from templates that cannot be "
-             "compiled to Go: " + "; ".join(f"{s.label}: {s.refusal or s.fallback}" for s in forked) + ".",
+             "compiled to Go: " + "; ".join(f"{s.label}: {s.refusal or 'a text given at run time'}" for s in forked)
+             + ".",
              f"The fork copies {tc.version}'s text/template" + (" and html/template" if html else "") +
              f" into {DEFAULT_DEST} (Go's licence kept) without the evaluator's method lookup: fields and map keys "
              "work as before; a template that calls a method fails with an error naming it."]
@@ -544,11 +546,11 @@ def _fork_candidate(project: Project, target: Target, graph: BuildGraph, report:
         lines.append("Not checkable for method calls (the text or the data is not known statically): " +
                      "; ".join(unknown) + ". A template given at run time that calls a method now fails with "
                      "an error naming it.")
-    if rewritable:
-        lines.append("Compiled to Go as well: " + ", ".join(s.label for s in rewritable) + ".")
+    if any(s.complete for s in rewritable):
+        lines.append("Compiled to Go as well: " + ", ".join(s.label for s in rewritable if s.complete) + ".")
     partial = [s for s in rewritable if s.fallback]
     if partial:
-        lines.append("Compiled for their constant texts, with the template kept (and run by the fork) only where "
+        lines.append("Compiled to Go for their constant texts, the template kept (and run by the fork) only where "
                      "the text is given at run time: " + "; ".join(f"{s.label}: {s.fallback}" for s in partial) + ".")
         methods = sorted({m.action for s in partial for m in s.methods})
         if methods:

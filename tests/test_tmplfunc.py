@@ -28,6 +28,7 @@ from refactor.load import load
 from refactor.project import Needs, Project
 from refactor.suggest import propose_all
 from refactor.toolchain import find_go
+from refactor.typed import TemplateSite
 from strategies.dce_blockers import STRATEGY, DceDetails, Fix
 from tests.conftest import FIXTURES, git
 
@@ -63,7 +64,7 @@ def _target(project: Project, name: str) -> Target:
     return t
 
 
-def _sites(project: Project, name: str) -> list[object]:
+def _sites(project: Project, name: str) -> list[TemplateSite]:
     view = project.typed[_target(project, name)]
     assert view is not None
     return [s for p, s in view.template_sites() if p.endswith("/cmd/" + name)]
@@ -73,11 +74,11 @@ def _sites(project: Project, name: str) -> list[object]:
 def test_function_site_is_resolved(looped: tuple[Project, list[Candidate], dict[str, LoopResult]]) -> None:
     project, _, _ = looped
     (stats,) = _sites(project, "stats")
-    assert stats.kind == "func" and stats.name == "newTemplate" and stats.complete  # type: ignore[attr-defined]
-    assert [m.action for m in stats.methods] == [".Total.Seconds"]  # type: ignore[attr-defined]
+    assert stats.kind == "func" and stats.name == "newTemplate" and stats.complete
+    assert [m.action for m in stats.methods] == [".Total.Seconds"]
     (load_,) = _sites(project, "loadgen")
-    assert load_.rewritable and not load_.complete  # type: ignore[attr-defined]
-    assert "the parameter output of newTemplate" in load_.fallback  # type: ignore[attr-defined]
+    assert load_.rewritable and not load_.complete
+    assert "the parameter output of newTemplate" in load_.fallback
 
 
 def _run(exe: Path, args: list[str]) -> tuple[int, str, str]:
@@ -143,3 +144,54 @@ def test_a_path_given_at_run_time_keeps_a_template_on_the_fork(
     finally:
         git(repo, "worktree", "remove", "--force", str(wt))
     assert not git(repo, "status", "--porcelain")
+
+
+# A function returning the template that cannot be rewritten (here: another use of it), whose
+# constant text calls a method, and which also parses a text given at run time: the fork would run
+# the constant text and break it, so it is refused, naming the action (issue 17 §3).
+REFUSED = '''package main
+
+import (
+	"os"
+	"text/template"
+	"time"
+)
+
+type report struct{ Total time.Duration }
+
+func newTemplate(output string) *template.Template {
+	text := output
+	switch text {
+	case "":
+		text = "{{.Total.Seconds}}\\n"
+	case "short":
+		text = "{{.Total}}\\n"
+	}
+	return template.Must(template.New("r").Parse(text))
+}
+
+func main() {
+	_ = newTemplate
+	format := ""
+	if len(os.Args) > 1 {
+		format = os.Args[1]
+	}
+	_ = newTemplate(format).Execute(os.Stdout, report{Total: time.Second})
+}
+'''
+
+
+@pytest.mark.go
+def test_fork_is_refused_when_a_constant_text_of_the_function_calls_a_method(tmp_path: Path) -> None:
+    root = tmp_path / "m"
+    root.mkdir()
+    (root / "go.mod").write_text("module example.com/m\n\ngo 1.22\n")
+    (root / "main.go").write_text(REFUSED)
+    project = load(find_go(), Settings(root=root), [TargetSpec()], Needs.SUGGEST)
+    props = list(STRATEGY.propose(project, project.settings))
+    assert not [p for p in props if isinstance(p, Candidate)]
+    (r,) = props
+    reason = getattr(r, "reason", "")
+    assert "would break templates that call methods" in reason
+    assert ".Total.Seconds at r:1:8" in reason and "time.Duration" in reason
+    assert "newTemplate, which returns the template, is used at main.go:23" in reason

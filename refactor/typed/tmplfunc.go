@@ -61,9 +61,10 @@ func (t *tpkg) funcSite(s *Site, fn *types.Func) {
 	s.Kind = "func"
 	first := s.execsAST[0]
 	s.File, s.Line, s.Start, s.End = t.key(first), t.line(first), t.offset(first.Pos()), t.offset(first.End())
+	resolved := false // every text is known: the refusal says nothing about method calls
 	refuse := func(where ast.Node, reason string) {
 		s.Refusal = &SiteRefusal{Where: t.where(where), Reason: reason}
-		if s.Unknown == "" {
+		if s.Unknown == "" && !resolved {
 			s.Unknown = "the template is not resolved: " + reason
 		}
 		for _, c := range s.execsAST {
@@ -76,14 +77,16 @@ func (t *tpkg) funcSite(s *Site, fn *types.Func) {
 		return
 	}
 	s.File, s.Line, s.Start, s.End = t.key(fd), t.line(fd), t.offset(fd.Pos()), t.offset(fd.End())
-	if fn.Exported() {
-		refuse(fd, fmt.Sprintf("the template comes from %s, which is exported: other packages may call it", fn.Name()))
-		return
-	}
-	if fd.Recv != nil || fd.Type.TypeParams != nil || fd.Type.Results == nil || len(fd.Type.Results.List) != 1 ||
-		len(fd.Type.Results.List[0].Names) > 1 || fd.Body == nil {
-		refuse(fd, fmt.Sprintf("%s does not have the form gotrim follows (a function returning only the template)", fn.Name()))
-		return
+	// A reason not to rewrite does not stop the resolution: the constant texts' method calls are
+	// still listed, so that the method-free fork is refused when it would run one of them.
+	var why string
+	var whyAt ast.Node = fd
+	switch {
+	case fn.Exported():
+		why = fmt.Sprintf("the template comes from %s, which is exported: other packages may call it", fn.Name())
+	case fd.Recv != nil || fd.Type.TypeParams != nil || fd.Type.Results == nil || len(fd.Type.Results.List) != 1 ||
+		len(fd.Type.Results.List[0].Names) > 1 || fd.Body == nil:
+		why = fmt.Sprintf("%s does not have the form gotrim follows (a function returning only the template)", fn.Name())
 	}
 	execFun := map[*ast.Ident]bool{}
 	for _, c := range s.execsAST {
@@ -91,35 +94,52 @@ func (t *tpkg) funcSite(s *Site, fn *types.Func) {
 		execFun[unparen(call.Fun).(*ast.Ident)] = true
 	}
 	for _, id := range t.uses[fn] {
-		if !execFun[id] {
-			refuse(id, fmt.Sprintf("%s, which returns the template, is used at %s other than as F(...).Execute", fn.Name(), t.where(id)))
-			return
+		if !execFun[id] && why == "" {
+			why, whyAt = fmt.Sprintf("%s, which returns the template, is used at %s other than as F(...).Execute", fn.Name(), t.where(id)), id
 		}
 	}
 	var rets []*funcReturn
 	var bad ast.Node
-	ast.Inspect(fd.Body, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.FuncLit:
-			return false
-		case *ast.ReturnStmt:
-			if len(n.Results) != 1 {
-				bad = n
+	if fd.Body != nil {
+		ast.Inspect(fd.Body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
 				return false
+			case *ast.ReturnStmt:
+				if len(n.Results) != 1 {
+					bad = n
+					return false
+				}
+				rets = append(rets, &funcReturn{ret: n, chain: n.Results[0]})
 			}
-			rets = append(rets, &funcReturn{ret: n, chain: n.Results[0]})
-		}
-		return bad == nil
-	})
+			return bad == nil
+		})
+	}
 	if bad != nil || len(rets) == 0 {
 		refuse(fd, fmt.Sprintf("%s returns without a template chain", fn.Name()))
 		return
 	}
+	resolved = true
+	var dyn []string
 	for _, r := range rets {
-		if why := t.resolveReturn(s, fd, r); why != "" {
-			refuse(r.ret, why)
-			return
+		w := t.resolveReturn(s, fd, r)
+		if w != "" {
+			resolved = false
+			if why == "" {
+				why, whyAt = w, r.ret
+			}
 		}
+		if r.dynamic != "" {
+			dyn = append(dyn, r.dynamic)
+		}
+	}
+	if why != "" {
+		t.funcMethods(s, rets)
+		if len(dyn) > 0 {
+			s.Unknown = strings.TrimSuffix("the text is not constant on every path: "+strings.Join(dyn, "; ")+"; "+s.Unknown, "; ")
+		}
+		refuse(whyAt, why)
+		return
 	}
 	var dynamic []string
 	compiled := 0
@@ -345,7 +365,7 @@ func (t *tpkg) funcExecutions(s *Site, fn *types.Func, rets []*funcReturn) {
 		}
 		return
 	}
-	methodsSeen := map[string]bool{}
+	t.funcMethods(s, rets)
 	var decls []string
 	imports := map[Import]bool{}
 	var names []string
@@ -359,19 +379,6 @@ func (t *tpkg) funcExecutions(s *Site, fn *types.Func, rets []*funcReturn) {
 			req := tmplgen.Request{Texts: st.texts, Root: st.root, Entry: entry, LeftDelim: st.left,
 				RightDelim: st.right, Funcs: st.funcs, HTML: st.lib == "html/template", MissingKey: st.missing,
 				Data: data, Pkg: t.pkg}
-			calls, unknown, err := tmplgen.Methods(req)
-			if err == nil {
-				for _, c := range calls {
-					k := c.Pos + "\x00" + c.Name + "\x00" + c.Action
-					if !methodsSeen[k] {
-						methodsSeen[k] = true
-						s.Methods = append(s.Methods, MethodCall{Template: c.Template, Pos: c.Pos, Action: c.Action, Name: c.Name, Types: c.Types})
-					}
-				}
-				if unknown != "" && !strings.Contains(s.Unknown, unknown) {
-					s.Unknown = strings.TrimPrefix(s.Unknown+"; "+unknown, "; ")
-				}
-			}
 			req.FuncName = t.optionName(fn, o)
 			res, err := tmplgen.Generate(req)
 			if err != nil {
@@ -434,6 +441,50 @@ func (t *tpkg) funcExecutions(s *Site, fn *types.Func, rets []*funcReturn) {
 		s.Executions[i].FuncName = fn.Name()
 		if i == 0 {
 			s.Executions[i].Generated = gen
+		}
+	}
+}
+
+// funcMethods lists the actions of the constant texts that may call a method, for the data type of
+// the first execution.
+func (t *tpkg) funcMethods(s *Site, rets []*funcReturn) {
+	call := s.execsAST[0]
+	data := t.info.Types[call.Args[len(call.Args)-1]].Type
+	if data == nil {
+		return
+	}
+	entryArg := ""
+	if call.Fun.(*ast.SelectorExpr).Sel.Name == "ExecuteTemplate" {
+		entryArg, _ = t.constString(call.Args[1])
+	}
+	seen := map[string]bool{}
+	for _, m := range s.Methods {
+		seen[m.Pos+"\x00"+m.Name+"\x00"+m.Action] = true
+	}
+	for _, r := range rets {
+		for _, o := range r.opts {
+			st := o.st
+			entry := st.cur
+			if entryArg != "" {
+				entry = entryArg
+			}
+			req := tmplgen.Request{Texts: st.texts, Root: st.root, Entry: entry, LeftDelim: st.left,
+				RightDelim: st.right, Funcs: st.funcs, HTML: st.lib == "html/template", MissingKey: st.missing,
+				Data: data, Pkg: t.pkg}
+			calls, unknown, err := tmplgen.Methods(req)
+			if err != nil {
+				continue
+			}
+			for _, c := range calls {
+				k := c.Pos + "\x00" + c.Name + "\x00" + c.Action
+				if !seen[k] {
+					seen[k] = true
+					s.Methods = append(s.Methods, MethodCall{Template: c.Template, Pos: c.Pos, Action: c.Action, Name: c.Name, Types: c.Types})
+				}
+			}
+			if unknown != "" && !strings.Contains(s.Unknown, unknown) {
+				s.Unknown = strings.TrimPrefix(s.Unknown+"; "+unknown, "; ")
+			}
 		}
 	}
 }
