@@ -278,6 +278,9 @@ func (t *tpkg) localValues(fd *ast.FuncDecl, v *types.Var) (values []ast.Expr, d
 			if i < 0 {
 				continue // read on the right
 			}
+			if t.info.Defs[id] == v && t.overwritten(p, v) {
+				continue // the value declared is replaced on every path before any read
+			}
 			if (p.Tok == token.ASSIGN || p.Tok == token.DEFINE) && len(p.Lhs) == len(p.Rhs) {
 				values = append(values, p.Rhs[i])
 				continue
@@ -286,6 +289,9 @@ func (t *tpkg) localValues(fd *ast.FuncDecl, v *types.Var) (values []ast.Expr, d
 		case *ast.ValueSpec:
 			i := identIndex(namesExprs(p.Names), id)
 			if i < 0 {
+				continue
+			}
+			if ds, ok := t.parents[t.parents[p]].(*ast.DeclStmt); ok && t.overwritten(ds, v) {
 				continue
 			}
 			if len(p.Values) == len(p.Names) {
@@ -648,4 +654,100 @@ func (t *tpkg) indentOf(n ast.Node) string {
 		j--
 	}
 	return string(src[j:i])
+}
+
+// overwritten says whether the value a local variable is declared with can never be read: the
+// declaration is followed at once by a switch with a default, or an if/else chain ending in else,
+// each branch of which assigns the variable at its top level before any statement that reads it or
+// may leave the branch (break, goto, labels). Then "var text string" or "text := param" followed by
+// such a switch does not make the text dynamic.
+func (t *tpkg) overwritten(decl ast.Stmt, v *types.Var) bool {
+	list, i := t.stmtList(decl)
+	if list == nil || i+1 >= len(list) {
+		return false
+	}
+	var branches [][]ast.Stmt
+	switch st := list[i+1].(type) {
+	case *ast.SwitchStmt:
+		if st.Init != nil && t.mentions(st.Init, v, nil) {
+			return false
+		}
+		hasDefault := false
+		for _, c := range st.Body.List {
+			cc := c.(*ast.CaseClause)
+			hasDefault = hasDefault || cc.List == nil
+			branches = append(branches, cc.Body)
+		}
+		if !hasDefault {
+			return false
+		}
+	case *ast.IfStmt:
+		cur := st
+		for {
+			if cur.Init != nil && t.mentions(cur.Init, v, nil) {
+				return false
+			}
+			branches = append(branches, cur.Body.List)
+			next, ok := cur.Else.(*ast.IfStmt)
+			if ok {
+				cur = next
+				continue
+			}
+			last, ok := cur.Else.(*ast.BlockStmt)
+			if !ok {
+				return false // no final else: the declared value survives
+			}
+			branches = append(branches, last.List)
+			break
+		}
+	default:
+		return false
+	}
+	for _, b := range branches {
+		assigned := false
+		for _, st := range b {
+			if as, ok := st.(*ast.AssignStmt); ok && as.Tok == token.ASSIGN && len(as.Lhs) == len(as.Rhs) {
+				for _, l := range as.Lhs {
+					if id, ok := l.(*ast.Ident); ok && t.info.Uses[id] == v && !t.mentions(as, v, id) {
+						assigned = true
+					}
+				}
+				if assigned {
+					break
+				}
+			}
+			if t.mentions(st, v, nil) || leaves(st) {
+				break
+			}
+		}
+		if !assigned {
+			return false
+		}
+	}
+	return true
+}
+
+// mentions says whether n uses v anywhere but at the identifier except.
+func (t *tpkg) mentions(n ast.Node, v *types.Var, except *ast.Ident) bool {
+	found := false
+	ast.Inspect(n, func(c ast.Node) bool {
+		if id, ok := c.(*ast.Ident); ok && id != except && t.info.Uses[id] == v {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// leaves says whether a statement holds a break, continue, goto, fallthrough or label.
+func leaves(n ast.Node) bool {
+	found := false
+	ast.Inspect(n, func(c ast.Node) bool {
+		switch c.(type) {
+		case *ast.BranchStmt, *ast.LabeledStmt:
+			found = true
+		}
+		return !found
+	})
+	return found
 }

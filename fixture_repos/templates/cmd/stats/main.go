@@ -31,10 +31,12 @@ func newTemplate(output string) *template.Template {
 	if output == "short" {
 		return template.Must(template.New("short").Parse("{{.Total}} ({{len .Lats}} requests)\n"))
 	}
-	text := summaryTmpl
+	var text string // set on every path below: not a text given at run time
 	switch output {
 	case "csv":
 		text = csvTmpl
+	default:
+		text = summaryTmpl
 	}
 	return template.Must(template.New("tmpl").Funcs(tmplFuncs).Parse(text))
 }
