@@ -195,3 +195,78 @@ def test_fork_is_refused_when_a_constant_text_of_the_function_calls_a_method(tmp
     assert "would break templates that call methods" in reason
     assert ".Total.Seconds at r:1:8" in reason and "time.Duration" in reason
     assert "newTemplate, which returns the template, is used at main.go:23" in reason
+
+
+# html/template, ExecuteTemplate of a {{define}}d name, texts chosen by an if/else chain ending in
+# else (the declared value never read), two call sites of the function.
+HTML = '''package main
+
+import (
+	"html/template"
+	"os"
+)
+
+type page struct {
+	Title string
+	Links []string
+}
+
+const plain = `{{define "body"}}<h1>{{.Title}}</h1>{{range .Links}}<a title="{{.}}">{{.}}</a>{{end}}{{end}}`
+
+const fancy = `{{define "body"}}<h1 title="{{.Title}}">*{{.Title}}*</h1>{{len .Links}} links{{end}}`
+
+func newPage(style string) *template.Template {
+	text := style
+	if style == "fancy" {
+		text = fancy
+	} else {
+		text = plain
+	}
+	return template.Must(template.New("p").Parse(text))
+}
+
+func main() {
+	p := page{Title: "a <b> & 'c'", Links: []string{"/x?a=1&b=2", "javascript:alert(1)"}}
+	style := ""
+	if len(os.Args) > 1 {
+		style = os.Args[1]
+	}
+	_ = newPage(style).ExecuteTemplate(os.Stdout, "body", p)
+	os.Stdout.WriteString("\\n")
+	_ = newPage("fancy").ExecuteTemplate(os.Stdout, "body", p)
+}
+'''
+
+
+@pytest.mark.go
+def test_html_function_with_execute_template_is_compiled(tmp_path: Path) -> None:
+    from refactor.plan import Plan
+    from refactor.tmplrewrite import rewrite
+
+    root = tmp_path / "m"
+    root.mkdir()
+    (root / "go.mod").write_text("module example.com/m\n\ngo 1.22\n")
+    (root / "main.go").write_text(HTML)
+    project = load(find_go(), Settings(root=root), [TargetSpec()], Needs.GRAPHS | Needs.SOURCES | Needs.TYPED)
+    view = project.typed[project.targets[0]]
+    assert view is not None
+    (site,) = [s for _, s in view.template_sites()]
+    assert site.kind == "func" and site.complete and site.library == "html/template", site.refusal
+    assert len(site.executions) == 2
+    rw = rewrite(project, [site])
+    after = tmp_path / "after"
+    shutil.copytree(root, after)
+    Plan("t", rw.changes).write_to(after)
+    assert '"html/template"' not in (after / "main.go").read_text()
+    go = find_go()
+
+    def run(d: Path, *args: str) -> str:
+        go.run(["build", "-o", str(d / "bin"), "."], cwd=d)
+        return subprocess.run([str(d / "bin"), *args], capture_output=True, text=True, check=True).stdout
+
+    go.run(["vet", "."], cwd=after)
+    fmt = subprocess.run([str(Path(go.path).with_name("gofmt")), "-l", "."], cwd=after, capture_output=True, text=True)
+    assert fmt.stdout == ""
+    for args in ([], ["fancy"], ["other"]):
+        assert run(after, *args) == run(root, *args), args
+    assert "&lt;b&gt; &amp; &#39;c&#39;" in run(root)  # escaped as html/template does
