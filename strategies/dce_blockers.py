@@ -405,8 +405,10 @@ def _template_fix(project: Project, target: Target, graph: BuildGraph, report: D
                        "execution of its packages was found")
     rewritable = [s for s in sites if s.rewritable]
     chain_sites = _on_chain(project, fr, sites)
-    blocked = [s for s in chain_sites if not s.rewritable]
-    if rewritable and not blocked:
+    # A site with a fallback (a function that also parses a text given at run time) is compiled for
+    # its constant texts, and its template left for the rest needs the fork.
+    blocked = [s for s in chain_sites if not s.complete]
+    if rewritable and not blocked and not any(s.fallback for s in rewritable):
         return _rewrite_candidate(project, target, graph, report, root, rewritable, sites)
     return _fork_candidate(project, target, graph, report, root, view, sites, rewritable)
 
@@ -489,14 +491,16 @@ def _fork_candidate(project: Project, target: Target, graph: BuildGraph, report:
     from refactor.tmplfork import DEFAULT_DEST, ForkError, fork_plan_at, repoint_file, toolchain_at
 
     summary = f"{target.name}: method-free copy of text/template for templates that cannot be compiled to Go"
-    forked = [s for s in sites if not s.rewritable]
-    calling = [(s, m) for s in forked for m in s.methods]
+    forked = [s for s in sites if not s.complete]
+    # the methods of a fallback site's constant texts are compiled to direct calls: not the fork's
+    calling = [(s, m) for s in forked if not s.rewritable for m in s.methods]
     if calling:
         return Refusal(NAME, (target,), summary,
                        "the method-free fork would break templates that call methods: " + "; ".join(
                            f"{m.action} at {m.pos} ({s.label}; a method of {', '.join(m.types)})"
                            for s, m in calling) +
-                       ". Not compiled to Go because: " + "; ".join(f"{s.label}: {s.refusal}" for s in forked))
+                       ". Not compiled to Go because: " +
+                       "; ".join(f"{s.label}: {s.refusal or s.fallback}" for s in forked))
     try:
         rw = rewrite(project, rewritable) if rewritable else Rewrite((), (), (), ())
         module = project.module_of(target)
@@ -533,7 +537,8 @@ def _fork_candidate(project: Project, target: Target, graph: BuildGraph, report:
     risk = ("templates not checked for method calls (a call fails at run time with the fork): " +
             "; ".join(s.label for s in forked if s.methods_unknown)) if unknown else None
     lines = [f"{root.symbol} (text/template's reflect method lookup) is reached from templates that cannot be "
-             "compiled to Go: " + "; ".join(f"{s.label}: {s.refusal}" for s in forked) + ".",
+             "compiled to Go: " + "; ".join(f"{s.label}: {s.refusal or 'a text given at run time'}" for s in forked)
+             + ".",
              f"The fork copies {tc.version}'s text/template" + (" and html/template" if html else "") +
              f" into {DEFAULT_DEST} (Go's licence kept) without the evaluator's method lookup: fields and map keys "
              "work as before; a template that calls a method fails with an error naming it."]
@@ -541,8 +546,16 @@ def _fork_candidate(project: Project, target: Target, graph: BuildGraph, report:
         lines.append("Not checkable for method calls (the text or the data is not known statically): " +
                      "; ".join(unknown) + ". A template given at run time that calls a method now fails with "
                      "an error naming it.")
-    if rewritable:
-        lines.append("Compiled to Go as well: " + ", ".join(s.label for s in rewritable) + ".")
+    if any(s.complete for s in rewritable):
+        lines.append("Compiled to Go as well: " + ", ".join(s.label for s in rewritable if s.complete) + ".")
+    partial = [s for s in rewritable if s.fallback]
+    if partial:
+        lines.append("Compiled to Go for their constant texts, the template kept (and run by the fork) only where "
+                     "the text is given at run time: " + "; ".join(f"{s.label}: {s.fallback}" for s in partial) + ".")
+        methods = sorted({m.action for s in partial for m in s.methods})
+        if methods:
+            lines.append("Their constant texts call methods (compiled to direct calls, not run by the fork): " +
+                         ", ".join(methods) + ".")
     lines.append(note)
     key = "|".join(sorted(s.where for s in sites))
     return Candidate(

@@ -622,10 +622,18 @@ class TemplateSite:
     refusal: TemplateRefusal | None
     methods: tuple[TemplateMethodCall, ...]
     methods_unknown: str
+    # kind func: why some paths of the function parse a text that is not constant. Those paths keep
+    # their template (text/template stays linked): the edits alone do not switch method DCE on.
+    fallback: str = ""
 
     @property
     def rewritable(self) -> bool:
         return self.refusal is None and bool(self.edits)
+
+    @property
+    def complete(self) -> bool:
+        """Rewritable with no template left behind (no fallback path)."""
+        return self.rewritable and not self.fallback
 
     @property
     def where(self) -> str:
@@ -709,7 +717,7 @@ def _template_package(p: Mapping[str, Any]) -> TemplatePackage:
             texts=tuple(s["texts"]), executions=tuple(execs), edits=_edits(s["edits"]), refusal=_refusal(s["refusal"]),
             methods=tuple(TemplateMethodCall(m["template"], m["pos"], m["action"], m["name"], tuple(m["types"]))
                           for m in s["methods"]),
-            methods_unknown=s["methods_unknown"]))
+            methods_unknown=s["methods_unknown"], fallback=s.get("fallback", "")))
     calls = tuple(ReflectCall(
         file=c["file"], line=int(c["line"]), start=int(c["start"]), end=int(c["end"]), call=c["call"],
         method=c["method"], receiver=c["receiver"], func=c["func"], closed=bool(c["closed"]), reason=c["reason"],

@@ -72,12 +72,17 @@ type Site struct {
 	Refusal    *SiteRefusal `json:"refusal"` // why not (null when edits are set)
 	Methods    []MethodCall `json:"methods"` // actions that may call a method (known texts only)
 	Unknown    string       `json:"methods_unknown"`
-	generated  map[string]*Execution
-	chain      *chainState
-	execsAST   []*ast.CallExpr
-	construct  ast.Node
-	deletions  []TextEdit
-	refuseSite string
+	// Fallback (kind func): why some paths of the function parse a text that is not constant; those
+	// paths keep their template (the edits compile the others), so text/template stays linked.
+	Fallback     string `json:"fallback"`
+	rendererType string
+	adapter      string
+	generated    map[string]*Execution
+	chain        *chainState
+	execsAST     []*ast.CallExpr
+	construct    ast.Node
+	deletions    []TextEdit
+	refuseSite   string
 }
 
 // Execution is one Execute or ExecuteTemplate call of a site.
@@ -492,6 +497,9 @@ func (t *tpkg) sites() []Site {
 			if id, ok := recv.(*ast.Ident); ok {
 				obj = t.info.Uses[id]
 			}
+			if fn := t.moduleFunc(recv); fn != nil {
+				obj = fn // a template returned by a function of the package: one site per function
+			}
 			if rs, ok := recv.(*ast.SelectorExpr); ok {
 				if fs := t.info.Selections[rs]; fs != nil && fs.Kind() == types.FieldVal {
 					obj = fs.Obj() // a struct field holding the template
@@ -526,6 +534,10 @@ func (t *tpkg) sites() []Site {
 func (t *tpkg) build(s *Site, obj types.Object, inner ast.Expr) {
 	first := s.execsAST[0]
 	s.File, s.Line, s.Start, s.End = t.key(first), t.line(first), t.offset(first.Pos()), t.offset(first.End())
+	if fn, ok := obj.(*types.Func); ok {
+		t.funcSite(s, fn)
+		return
+	}
 	var construction ast.Expr
 	switch {
 	case obj != nil:
@@ -826,6 +838,7 @@ type chainState struct {
 	parsed     bool
 	deletable  []types.Object // package-level vars the chain alone reads (embed.FS, FuncMap, texts)
 	funcImport []tmplgen.Import
+	textFor    map[ast.Expr]ast.Expr // Parse argument -> the expression it stands for (funcSite)
 }
 
 // evalChain follows a chain of template calls; it returns whether the value is (t, error), or a reason.
@@ -890,7 +903,11 @@ func (t *tpkg) evalChain(e ast.Expr, st *chainState) (pair bool, refuse string) 
 		st.cur = n
 		return false, ""
 	case "Parse":
-		text, why := t.resolveText(call.Args[0], st)
+		arg := call.Args[0]
+		if x, ok := st.textFor[arg]; ok {
+			arg = x // one of the values a function's local variable can have (funcSite)
+		}
+		text, why := t.resolveText(arg, st)
 		if why != "" {
 			return false, why
 		}
