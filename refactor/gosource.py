@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import tree_sitter_go
-from tree_sitter import Language, Node, Parser, Query, QueryCursor
+from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 from refactor.errors import SourceError
 
@@ -115,6 +115,24 @@ def _ranges(nodes: Sequence[Node]) -> list[tuple[int, int]]:
 @functools.lru_cache(maxsize=1)
 def _parser_and_query() -> tuple[Parser, Query]:
     return Parser(GO), Query(GO, _query_text())
+
+
+# Go 1.26's new(expr): tree-sitter-go 0.25 parses new's operand as a type only (an open fix upstream:
+# tree-sitter/tree-sitter-go#193), so `new(uint64(m.ID))` is a syntax error to it. A `new(` whose operand
+# cannot be a type expression is parsed as a call of `_nw`: same length, so every byte offset holds, and
+# gotrim reads text from the file's own bytes, never from the tree.
+_NEW_EXPR = re.compile(rb"(?<![\w.])new\((?!\s*(?:\[|map\s*\[|struct\b|chan\b|<-|func\b|interface\b))")
+NEW_EXPR_STAND_IN = b"_nw("
+
+
+def parse_go(src: bytes) -> Tree:
+    """src's tree-sitter tree, with Go 1.26's new(expr) understood (see _NEW_EXPR)."""
+    parser, _ = _parser_and_query()
+    tree = parser.parse(src)
+    if not tree.root_node.has_error or b"new(" not in src:
+        return tree
+    again = parser.parse(_NEW_EXPR.sub(NEW_EXPR_STAND_IN, src))
+    return again if not again.root_node.has_error else tree
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -418,9 +436,9 @@ class _Analyzer:
         self.top_names: set[str] = set()
 
     def run(self) -> Analysis:
-        parser, query = _parser_and_query()
+        _, query = _parser_and_query()
         src = self.src
-        tree = parser.parse(src)
+        tree = parse_go(src)
         root = tree.root_node
         errors = _syntax_errors(self.path, root) if root.has_error else ()
         package, package_line, pkg_start, pkg_end = "", 0, 0, 0
@@ -950,8 +968,7 @@ def _constraint(src: bytes, comments: Sequence[Node]) -> Constraint | None:
 @functools.lru_cache(maxsize=64)
 def syntax_tree(src: bytes) -> Node:
     """The root of src's tree-sitter syntax tree (cached: strategies ask for several nodes of one file)."""
-    parser, _ = _parser_and_query()
-    return parser.parse(src).root_node
+    return parse_go(src).root_node
 
 
 @functools.lru_cache(maxsize=64)

@@ -289,3 +289,22 @@ def test_node_at_is_outermost() -> None:
     assert node_at(f.src, f.imports[0].start, f.imports[0].end).type == "import_spec"
     b = decl_node(f, f.decl("B"))
     assert b.type == "const_spec" and b.parent is not None and b.parent.type == "const_declaration"
+
+
+def test_go126_new_of_an_expression_parses_with_byte_ranges_and_refs_kept() -> None:
+    """new(expr) (Go 1.26) next to new(T) of every type form: no syntax error, declarations at the bytes
+    the file has, references as written (tree-sitter-go 0.25 alone reports errors here)."""
+    src = (b"package p\n\nfunc id() uint64 { return 7 }\n\n"
+           b"func f() (*uint64, *int, *map[string]int, *[]byte, *struct{ a int }, *chan int, *func()) {\n"
+           b"\treturn new(uint64(id())), new(int), new(map[string]int), new([]byte), new(struct{ a int }),"
+           b" new(chan int), new(func())\n}\n\nvar v = new(id() + 1)\n")
+    import tree_sitter_go
+    from tree_sitter import Language, Parser
+
+    assert Parser(Language(tree_sitter_go.language())).parse(src).root_node.has_error  # the gap worked around
+    f = parse_file("p.go", src)
+    assert f.errors == ()
+    decls = {d.name: d for d in f.decls}
+    assert set(decls) == {"id", "f", "v"}
+    assert src[decls["v"].start:decls["v"].end] == b"var v = new(id() + 1)"
+    assert {r.name for r in decls["f"].refs} >= {"id"} and {r.name for r in decls["v"].refs} >= {"id"}

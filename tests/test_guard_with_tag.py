@@ -92,15 +92,29 @@ def test_guard_fixture_golden(fixture_repo: Callable[[str], Path], golden: Calla
     golden("guard_with_tag/guard.diff", guard_text(cands))
 
 
+def _insert_in_first_func(path: Path, line: str) -> None:
+    src = path.read_text(encoding="utf-8")
+    at = src.index("{", src.index("\nfunc ")) + 1
+    path.write_text(src[:at] + "\n\t" + line + src[at:], encoding="utf-8")
+
+
+def test_go126_new_of_an_expression_is_parsed_and_guarded(fixture_repo: Callable[[str], Path]) -> None:
+    """etcd v3.7 writes `new(uint64(m.ID))` (Go 1.26), which tree-sitter-go 0.25 does not parse: gotrim
+    parses it (gosource.parse_go) and the guard keeps it as written."""
+    root = fixture_repo("guard")
+    _insert_in_first_func(root / "internal/export/http.go", "_ = new(int(3))")
+    cands, _ = candidates(project_for(root, ("./cmd/agent", "./cmd/server")))
+    assert len(cands) == 1
+    (after,) = [ch.after for ch in cands[0].plan.changes if ch.path == "internal/export/http.go"]
+    assert after is not None and b"_ = new(int(3))" in after and after.startswith(b"//go:build !")
+
+
 def test_a_file_gotrim_cannot_parse_refuses_that_guard_and_the_run_goes_on(fixture_repo: Callable[[str], Path]
                                                                             ) -> None:
-    """Go 1.26's new(expr) (etcd's `new(uint64(m.ID))`) does not parse with tree-sitter-go: the guard that
-    would edit the file is refused with the file:line, instead of the whole suggest ending on it."""
+    """A file tree-sitter-go cannot parse even so (new of a function literal's result): the guard that
+    would edit it is refused with the file:line, instead of the whole suggest ending on it."""
     root = fixture_repo("guard")
-    http = root / "internal/export/http.go"
-    src = http.read_text(encoding="utf-8")
-    at = src.index("{", src.index("\nfunc ")) + 1
-    http.write_text(src[:at] + "\n\t_ = new(int(3))" + src[at:], encoding="utf-8")
+    _insert_in_first_func(root / "internal/export/http.go", "_ = new(func() int { return 3 }())")
     cands, refusals = candidates(project_for(root, ("./cmd/agent", "./cmd/server")))
     assert cands == []
     assert [r.strategy for r in refusals] == ["guard-with-tag"]
