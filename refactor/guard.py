@@ -257,6 +257,13 @@ def _calls(src: bytes, root: Node | None, *, branches: bool) -> list[Callee]:
     return out
 
 
+def decl_label(key: str) -> str:
+    """A declaration as a message names it: `init()` and `var _` for the keys gotrim gives the
+    declarations a package may have several of (`init#FILE#N`), the key (its name) otherwise."""
+    name, sep, _ = key.partition("#")
+    return {"init": "init()", "_": "var _"}.get(name, key) if sep else key
+
+
 def startup_calls(f: GoFile, d: Decl) -> list[Callee]:
     """The calls an init function or a package-level var's initializer makes when the program starts
     (only function literals called on the spot are entered; a command table's closures are not)."""
@@ -364,7 +371,7 @@ def demand(site: str, site_name: str, rest: Sequence[GoFile], importers: Sequenc
             out.names.update(d.universe_refs)
             if f.path not in covered and (d.kind == "init" or d.side_effects):
                 for op, name in startup_calls(f, d):
-                    out.startup.setdefault(name if op is None else f"{op}.{name}", f"{f.path}: {d.key}")
+                    out.startup.setdefault(name if op is None else f"{op}.{name}", f"{f.path}: {decl_label(d.key)}")
         if f.path not in covered:
             out.untyped_users.append(f)
             out.selectors |= f.selectors()
@@ -374,7 +381,7 @@ def demand(site: str, site_name: str, rest: Sequence[GoFile], importers: Sequenc
             if f.path not in covered and (d.kind == "init" or d.side_effects):
                 for op, name in startup_calls(f, d):
                     if op == local:
-                        out.startup.setdefault(name, f"{f.path}: {d.key}")
+                        out.startup.setdefault(name, f"{f.path}: {decl_label(d.key)}")
         if f.path not in covered:
             out.untyped_users.append(f)
             out.selectors |= f.selectors()
@@ -404,7 +411,7 @@ def _typed_demand(out: Demand, site: str, d: TypedDecl) -> None:
             if impl.type is not None and impl.type.package == site:
                 out.methods.setdefault(impl.type.name, set()).add(impl.method)
     if d.runs_at_startup:
-        where = f"{d.file}: {d.key}"
+        where = f"{d.file}: {decl_label(d.key)}"
         for call in d.startup_calls:
             if call.maybe:
                 continue
@@ -550,7 +557,8 @@ class StubWriter:
             if path is None:
                 continue
             if path in self.heavy:
-                raise Unguardable(f"{self.real.path}: {what} of {d.key} names {qual}.* from {path}, which the "
+                raise Unguardable(f"{self.real.path}: {what} of {decl_label(d.key)} names {qual}.* from {path}, "
+                                  "which the "
                                   "slim build drops; a stub cannot declare it (move it behind an interface first)")
             self.imports.add(path)
 
@@ -738,11 +746,12 @@ def repair_stub(stub: GoFile, gen: StubWriter, blocks: Sequence[StubBlock], tag:
             body = "\n".join(ln for ln in b.text.split("\n") if not ln.startswith("//"))  # its doc stays
             edits.append((d.spec_start, d.spec_end, err_ref.sub(own_err, body) if own_err else body))
             rewritten = True
-            notes.append(f"{stub.path}: {d.key} had drifted from {gen.real.path} ({_sig_text(sig)} vs "
+            notes.append(f"{stub.path}: {decl_label(d.key)} had drifted from {gen.real.path} ({_sig_text(sig)} vs "
                          f"{_sig_text(b.signature)}); it is written again from the real signature.")
             continue
         edits.append((*full.params_range, b.params))
-        notes.append(f"{stub.path}: {d.key} had drifted from {gen.real.path}; its parameters become {b.params}.")
+        notes.append(f"{stub.path}: {decl_label(d.key)} had drifted from {gen.real.path}; its parameters become "
+                     f"{b.params}.")
     for s, e, new in sorted(edits, reverse=True):
         src = src[:s] + new.encode() + src[e:]
     if missing:
@@ -778,11 +787,12 @@ def check_stub(stub: GoFile, package_files: Sequence[GoFile]) -> bytes:
         for r in sorted(d.refs, key=lambda r: (r.qualifier or "", r.name)):
             if r.qualifier is None and r.name not in declared and r.name not in d.literal_keys:
                 # (a key of a composite literal of another package's type may name a field)
-                raise Unguardable(f"{stub.path}: the stub would use {r.name} ({d.key}), which only the guarded file "
+                raise Unguardable(f"{stub.path}: the stub would use {r.name} ({decl_label(d.key)}), which only the "
+                                  "guarded file "
                                   "declares; it could not be built with the tag")
             if r.qualifier is not None and r.qualifier not in imported:
                 raise Unguardable(f"{stub.path}: the stub would use {r.qualifier}.{r.name} without importing it "
-                                  f"({d.key})")
+                                  f"({decl_label(d.key)})")
     src = apply_edits(stub.src, remove_unused_imports(stub))
     if _EMBED.search(src.decode("utf-8", "replace")) and not any(i.path == "embed" for i in stub.imports):
         raise Unguardable(f"{stub.path}: the stub copies a //go:embed directive but does not import embed")
@@ -917,10 +927,12 @@ class _Mover:
         real = os.path.basename(self.real.path)
         if typ.type == "slice_type":
             if any(e.type == "keyed_element" for e in elems):
-                raise Unguardable(f"{f.path}: {d.key} has a keyed slice literal registering {self.feature} code")
+                raise Unguardable(f"{f.path}: {decl_label(d.key)} has a keyed slice literal registering "
+                                  f"{self.feature} code")
             idx = [elems.index(e) for e in hit]
             if idx != list(range(idx[0], idx[-1] + 1)):
-                raise Unguardable(f"{f.path}: {d.key} registers {self.feature} code at several places of one "
+                raise Unguardable(f"{f.path}: {decl_label(d.key)} registers {self.feature} code at several places "
+                                  "of one "
                                   "literal; group those entries first")
             for e in hit:
                 self.usable(f, e, d.key)
@@ -940,10 +952,11 @@ class _Mover:
             return [(lit.start_byte, lit.end_byte,
                      _split_literal(src, lit, lt, elems, idx[0], idx[-1], helper).encode())]
         if typ.type != "map_type":
-            raise Unguardable(f"{f.path}: {d.key} registers {self.feature} code in a "
+            raise Unguardable(f"{f.path}: {decl_label(d.key)} registers {self.feature} code in a "
                               f"{typ.type.replace('_', ' ')} literal; only slices and package-level maps are moved")
         if d.kind != "var" or not _is_value_of(lit, spec):
-            raise Unguardable(f"{f.path}: {d.key} builds a map that registers {self.feature} code; make it a "
+            raise Unguardable(f"{f.path}: {decl_label(d.key)} builds a map that registers {self.feature} code; "
+                              "make it a "
                               "package-level variable first")
         readers = [g.key for h in (self.real, *self.files) for g in h.decls if g.key != d.key and g.kind == "var"
                    and any(r.qualifier is None and r.name == d.name for r in g.refs)]
@@ -957,7 +970,7 @@ class _Mover:
             key = e.child_by_field_name("key")
             value = e.child_by_field_name("value")
             if key is None or value is None:
-                raise Unguardable(f"{f.path}: {d.key} has an entry without a key")
+                raise Unguardable(f"{f.path}: {decl_label(d.key)} has an entry without a key")
             keys.append(node_text(src, key))
             self.inits.append(f"\t{d.name}[{node_text(src, key)}] = {node_text(src, value)}")
             edits.append(_element_removal(src, e))

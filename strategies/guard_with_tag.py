@@ -62,6 +62,7 @@ from refactor.guard import (
     and_term,
     check_stub,
     convert_fields,
+    decl_label,
     decouplable,
     demand,
     existing_stub,
@@ -1163,7 +1164,7 @@ def _callers(rest: Sequence[GoFile], importers: Sequence[tuple[GoFile, str]], fu
             continue
         for d in f.decls:
             if any(r.qualifier == local and r.name in funcs for r in d.refs) or (d.selectors & methods):
-                out.add(f"{f.path}: {d.key}")
+                out.add(f"{f.path}: {decl_label(d.key)}")
     return out
 
 

@@ -14,7 +14,7 @@ import pytest
 from refactor.candidate import Candidate, Refusal
 from refactor.config import Settings, TargetSpec
 from refactor.gosource import parse_build_expr
-from refactor.guard import name_suffix, negates
+from refactor.guard import decl_label, name_suffix, negates
 from refactor.load import load
 from refactor.project import Needs, Project
 from refactor.toolchain import find_go
@@ -65,6 +65,11 @@ def test_strategy_is_exported() -> None:
 ])
 def test_negates(a: str, b: str, want: bool) -> None:
     assert negates(parse_build_expr(a), parse_build_expr(b)) is want
+
+
+def test_messages_name_declarations_without_internal_keys() -> None:
+    assert decl_label("init#etcdutl/ctl.go#0") == "init()" and decl_label("_#a/b.go#2") == "var _"
+    assert decl_label("T.M") == "T.M" and decl_label("NewSnapshotCommand") == "NewSnapshotCommand"
 
 
 @pytest.mark.parametrize(("name", "suffix"), [
