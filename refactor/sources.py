@@ -244,7 +244,7 @@ class SourceIndex:
 
     def dir_files(self, rel_dir: str) -> list[str]:
         """Every Go file of one directory (tests and other platforms included)."""
-        return list(self._by_dir.get(rel_dir.strip("/"), ()))
+        return list(self._by_dir.get(_norm_dir(rel_dir), ()))
 
     def rel(self, path: str | Path) -> str:
         """A path as the index names it: relative to the module root, posix (absolute when outside)."""
@@ -258,7 +258,7 @@ class SourceIndex:
 
     def module_dir(self, rel: str) -> str | None:
         """The directory (root-relative) of the indexed module that holds a root-relative path."""
-        rel = rel.strip("/")
+        rel = _norm_dir(rel)
         best: str | None = None
         for d, _ in self.modules:
             if (not d or rel == d or rel.startswith(d + "/")) and (best is None or len(d) > len(best)):
@@ -267,7 +267,7 @@ class SourceIndex:
 
     def import_path(self, rel_dir: str) -> str:
         """The import path of a directory of one of the modules."""
-        rel_dir = rel_dir.strip("/")
+        rel_dir = _norm_dir(rel_dir)
         mod = self.module_dir(rel_dir)
         if mod is None:
             return rel_dir

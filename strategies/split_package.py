@@ -757,6 +757,10 @@ class _Split:
             users = self.users()
             roots = set().union(*(u.names for u in users if u.in_config)) if users else set()
             root_units = self.units_named(roots)
+            if not root_units:  # only a blank import, or names of other configurations: nothing to move
+                raise Refused(f"the packages of {self.target.name} that import {self.p} use none of its "
+                              "declarations, only its initialization: a split has nothing to move (guard-with-tag "
+                              "or removing the import cuts it)")
             needed = self.m.closure(root_units)
         except Refused as r:
             yield self.refusal(first, first_b, Direction.LIGHT, str(r))

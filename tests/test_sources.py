@@ -131,4 +131,6 @@ def test_a_directory_named_with_dot_slash_is_listed_once(tmp_path: Path) -> None
                              package_dirs=[".", "./_tools/", "_tools"])
     assert index.files == ("_tools/t.go", "main.go")
     assert index.modules == (("", "example.com/m"),)
-    assert index.dir_files("") == ["main.go"]
+    assert index.dir_files("") == index.dir_files(".") == index.dir_files("./") == ["main.go"]
+    assert index.import_path(".") == "example.com/m" and index.import_path("./_tools") == "example.com/m/_tools"
+    assert index.module_dir(".") == ""

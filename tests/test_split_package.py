@@ -48,6 +48,20 @@ def test_strategy_is_exported() -> None:
     assert STRATEGY.name == "split-package" and STRATEGY.propose is split_propose
 
 
+def test_a_main_package_at_the_module_root_is_an_importer_like_any_other(fixture_repo: Callable[[str], Path]
+                                                                           ) -> None:
+    """node_exporter, hey, yq: the binary's main package is the module's root directory. Its files are
+    the split's users (split crashed on node_exporter: it saw none, the index naming the root ".")."""
+    root = fixture_repo("split")
+    for name in ("main.go", "main_test.go"):
+        (root / "cmd/lite" / name).rename(root / name)
+    cands, _ = _propose(_load(root, (".",)))
+    light = [c for c in cands if isinstance(c.details, SplitDetails) and c.details.direction is Direction.LIGHT]
+    assert light, [c.summary for c in cands]
+    assert "internal/util/greeting" in light[0].details.new_package
+    assert "main.go" in light[0].plan.files()  # the root's main.go is repointed to the new package
+
+
 def test_split_golden(fixture_repo: Callable[[str], Path], golden: Callable[[str, str], None]) -> None:
     root = fixture_repo("split")
     cands, refusals = _propose(_load(root, ("./cmd/lite",)))
