@@ -697,8 +697,9 @@ class _Split:
     def config_files(self) -> set[str]:
         return set(self.m.pkg.files)
 
-    def new_name(self, moved: list[Unit], hint: str) -> tuple[str, str]:
-        """Package name and import path for the new package next to P."""
+    def new_name(self, moved: list[Unit], hint: str, fallback: str) -> tuple[str, str]:
+        """Package name and import path for the new package next to P: named after the hint file, or
+        fallback when that is P's own name (gotify's database.go: database/core, not database/database)."""
         override = self.settings.new_package_names.get(self.p)
         known = set(self.names.values())
         if override:
@@ -708,6 +709,8 @@ class _Split:
             stem = Path(hint).stem.split("_")[0] if hint else ""
             base = stem or (main.names[0] if main else "part")
             name = re.sub(r"[^a-z0-9]", "", base.lower()) or "part"
+            if name == self.m.name:
+                name = re.sub(r"[^a-z0-9]", "", fallback.lower()) or "part"
             if name in known or name == self.m.name or name in ("main", "internal", "test"):
                 name = self.m.name + name
         path = f"{self.p}/{name}"
@@ -845,7 +848,7 @@ class _Split:
         for u in root_units:
             counts[u.file] = counts.get(u.file, 0) + 1
         hint = max(sorted(counts), key=lambda f: (counts[f], sum(len(u.text) for u in needed if u.file == f)))
-        new, new_path = self.new_name(needed, hint)
+        new, new_path = self.new_name(needed, hint, "core")
         repoint = [u for u in users if u.names <= moved_names]
         self.check_internal(new_path, {u.pkg.import_path for u in repoint} | {self.p})
         remaining = [u for u in m.units if u.key not in moved_keys]
@@ -1155,7 +1158,7 @@ class _Split:
                 raise Refused(f"{old} must be exported from {self.p} as {newn}, which already exists")
         main = next((u for u in moved if u.kind == "func" and u.names[0][:1].isupper()), moved[0])
         hint = next((f for f in sorted({u.file for u in h0}) if _stem_matches(f, q)), main.file)
-        new, new_path = self.new_name(moved, hint)
+        new, new_path = self.new_name(moved, hint, q.rsplit("/", 1)[-1])
         moved_names = {n for u in moved if u.kind != "method" for n in u.names}
         changes: dict[str, tuple[bytes | None, bytes | None]] = {}
         new_dir = self.pdir / new

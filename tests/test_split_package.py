@@ -62,6 +62,16 @@ def test_a_main_package_at_the_module_root_is_an_importer_like_any_other(fixture
     assert "main.go" in light[0].plan.files()  # the root's main.go is repointed to the new package
 
 
+def test_the_new_package_is_not_named_twice_after_p(fixture_repo: Callable[[str], Path]) -> None:
+    """The file the light part mostly comes from is named after P itself (gotify's database/database.go):
+    the new package is P/core, not P/utilutil."""
+    root = fixture_repo("split")
+    (root / "internal/util/greeting.go").rename(root / "internal/util/util.go")
+    cands, _ = _propose(_load(root, ("./cmd/lite",)))
+    light = [c for c in cands if isinstance(c.details, SplitDetails) and c.details.direction is Direction.LIGHT]
+    assert light and light[0].details.new_package.endswith("internal/util/core"), [c.summary for c in cands]
+
+
 def test_split_golden(fixture_repo: Callable[[str], Path], golden: Callable[[str, str], None]) -> None:
     root = fixture_repo("split")
     cands, refusals = _propose(_load(root, ("./cmd/lite",)))
