@@ -648,8 +648,20 @@ class StubWriter:
                 return StubBlock(d.key, d.name, "var", f"{doc}var {names} = {syn.value.text}")
             star = "*" if syn.value_address else ""
             return StubBlock(d.key, d.name, "var", f"{doc}var {names} {star}{syn.value_composite.text}")
+        if syn.value is not None and len(syn.names) == 1 and self._std_value(d):
+            # `var ErrX = errors.New("...")`, `var re = regexp.MustCompile(...)`: the same value in the stub, so
+            # code still built that compares with it or uses it behaves the same (gotify's plugin manager)
+            self._check(d, syn.value, "the value")
+            return StubBlock(d.key, d.name, "var", f"{doc}var {names} = {syn.value.text}")
         raise Unguardable(f"{self.real.path}: the type of var {d.name} is not written out; give it an explicit "
                           "type so a stub can declare it")
+
+    def _std_value(self, d: Decl) -> bool:
+        """d's initializer names only the standard library's packages the slim build keeps (no name of its
+        own package, which the stub build may not declare)."""
+        quals = [self.locals.get(r.qualifier) for r in d.refs if r.qualifier is not None]
+        return bool(quals) and all(r.qualifier is not None for r in d.refs) and all(
+            q is not None and q not in self.heavy and "." not in q.split("/", 1)[0] for q in quals)
 
     def _zero(self, t: str, depth: int = 0) -> str:
         t = " ".join(t.split())

@@ -633,20 +633,26 @@ def _plugin_blocker(project: Project, target: Target, graph: BuildGraph, report:
             "method of every type is kept). The import is not in a module gotrim can change or copy. Options: "
             "build with CGO_ENABLED=0 (plugin then has no effect); ask upstream for a tag (as containerd's "
             f"{PLUGIN_TAG})."), graph, importer, report)
-    try:
-        changes = guard_import(project, pkg, "plugin", PLUGIN_TAG, feature="dynamic plugins",
-                               message=f"dynamic plugins are not supported: built with -tags {PLUGIN_TAG}",
-                               err_name="errNoDynamicPlugins")
-    except (SourceError, EditError, Unguardable) as exc:
-        return _fix("plugin", "plugin", Refusal(NAME, (target,),
-                                                f"{target.name}: plugin import of {pkg.import_path} not guarded",
-                                                str(exc)), graph)
+    # every package of the repository that imports plugin, in one change: guarding one leaves the binary
+    # in dynamic-linking mode through the next (gotify: plugin and plugin/compat)
+    also = [graph.packages[p] for p in sorted(graph.importers("plugin"))
+            if p != pkg.import_path and graph.packages[p].editable]
+    changes: list[FileChange] = []
+    for one in [pkg, *also]:
+        try:
+            changes += guard_import(project, one, "plugin", PLUGIN_TAG, feature="dynamic plugins",
+                                    message=f"dynamic plugins are not supported: built with -tags {PLUGIN_TAG}",
+                                    err_name="errNoDynamicPlugins")
+        except (SourceError, EditError, Unguardable) as exc:
+            return _fix("plugin", "plugin", Refusal(NAME, (target,),
+                                                    f"{target.name}: plugin import of {one.import_path} not guarded",
+                                                    str(exc)), graph)
     est, confidence, note = _estimate(project, target, report, "plugin", ("plugin",))
     files = ", ".join(c.path for c in changes)
     cat = f" (the catalogue's tag does not apply: {'; '.join(refusals)})" if refusals else ""
     return _fix("plugin", "plugin", Candidate(
         id=candidate_id(NAME, f"{target}|plugin|{pkg.import_path}"), strategy=NAME, targets=(target,),
-        summary=f"guard {pkg.import_path}'s import of plugin with !{PLUGIN_TAG}",
+        summary=f"guard {' and '.join(p.import_path for p in [pkg, *also])}'s import of plugin with !{PLUGIN_TAG}",
         explanation=(f"{' -> '.join(chain)}: with cgo on, linking plugin puts the linker in dynamic-linking mode, "
                      "which keeps every method (even unexported) of every reachable type. Building with -tags "
                      f"{PLUGIN_TAG} drops the import; the stub returns an error from the plugin-loading functions. "

@@ -15,13 +15,13 @@ from refactor.candidate import Candidate, Refusal
 from refactor.catalogue import Switch, catalogue
 from refactor.config import Settings, Target, TargetSpec
 from refactor.dce import dce_report, target_dce
-from refactor.edit import go_quote
+from refactor.edit import format_plan, go_quote, gofmt_path
 from refactor.errors import EditError
 from refactor.load import load
 from refactor.plan import FileChange, Plan, merge_plans
 from refactor.project import Needs, Project
 from refactor.toolchain import find_go
-from strategies.dce_blockers import STRATEGY, combined_plan
+from strategies.dce_blockers import PLUGIN_TAG, STRATEGY, DceDetails, Fix, combined_plan
 from tests.goldens import dce_text
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixture_repos"
@@ -419,3 +419,39 @@ def test_own_module_catalogue_tag_is_proposed_when_its_source_has_it(tmp_path: P
     assert c.variant_tags == ("no_dynamic_plugins",) and c.summary.startswith("build containerd with -tags")
     assert [ch.path for ch in c.plan.changes] == ["gotrim.toml"]
     assert c.estimated_bytes > 0  # dynamic linking's own effect, whatever else remains
+
+
+_LOADER = ('package {name}\n\nimport "plugin"\n\n// Open{up} opens a plugin.\nfunc Open{up}(p string) error {{\n'
+           "\t_, err := plugin.Open(p)\n\treturn err\n}}\n")
+
+
+@pytest.mark.go
+def test_every_package_of_the_repository_importing_plugin_is_guarded_at_once(tmp_path: Path) -> None:
+    """Two of the module's packages import plugin (gotify: plugin and plugin/compat): guarding the one on
+    the linker's chain alone leaves dynamic-linking mode on through the other, so one candidate guards both."""
+    root = _module(tmp_path / "m", {
+        "go.mod": "module example.com/m\n\ngo 1.22\n",
+        "a/a.go": _LOADER.format(name="a", up="A").replace('import "plugin"', 'import (\n\t"errors"\n\t"plugin"\n)')
+        + '\n// ErrBusy: its type is not written out; the stub keeps the same value.\n'
+          'var ErrBusy = errors.New("busy")\n',
+        "a/use.go": 'package a\n\n// Busy reports whether err is ErrBusy.\n'
+                    'func Busy(err error) bool { return err == ErrBusy }\n',
+        "b/b.go": _LOADER.format(name="b", up="B"),
+        "main.go": 'package main\n\nimport (\n\t"fmt"\n\n\t"example.com/m/a"\n\t"example.com/m/b"\n)\n\n'
+                   'func main() { fmt.Println(a.OpenA("x") != nil, b.OpenB("y") != nil, a.Busy(a.ErrBusy)) }\n',
+    })
+    project = _load(root, cgo=True)
+    cands, refusals = _all(project)
+    plugin = [c for c in cands if isinstance(c.details, DceDetails) and c.details.fix is Fix.PLUGIN_GUARD]
+    assert len(plugin) == 1, ([c.summary for c in cands], [r.reason for r in refusals])
+    assert {"a/a.go", "b/b.go"} <= set(plugin[0].plan.files())
+    format_plan(plugin[0].plan, gofmt_path()).write_to(root)
+    env = {**os.environ, "CGO_ENABLED": "1", "GOTOOLCHAIN": "local"}
+    deps = subprocess.run(["go", "list", "-deps", "-tags", PLUGIN_TAG, "."], cwd=root, env=env,
+                          capture_output=True, text=True)
+    assert deps.returncode == 0, deps.stderr
+    assert "plugin" not in deps.stdout.split()
+    out = subprocess.run(["go", "run", "-tags", PLUGIN_TAG, "."], cwd=root, env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout == "true true true\n", out.stderr
+    stub = next(ch.after for ch in plugin[0].plan.changes if ch.before is None and ch.path.startswith("a/"))
+    assert stub is not None and b'var ErrBusy = errors.New("busy")' in stub
