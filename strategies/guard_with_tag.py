@@ -1145,7 +1145,9 @@ def _refuse_running(real: GoFile, blocks: Sequence[StubBlock], need: Demand, los
     if failing:
         where = need.startup[failing[0]]
         raise _Refuse(f"{real.path}: {', '.join(failing)} run(s) when the program starts ({where}); its stub "
-                      "fails, so the slim build could not start: this file is not an optional feature")
+                      "would fail there, so the slim build could not start. If that is the registration of an "
+                      "optional feature (restic's backends.Register(azure.NewFactory()) in an init), move the "
+                      "registration into an init of its own file first: gotrim can then guard that file too")
     for main, calls in need.main_path.items():
         on_path = sorted(b.name for b in funcs if b.kind == "func" and b.name in calls)
         if on_path and main not in lost:
