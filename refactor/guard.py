@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from refactor.edit import add_constraint, add_import, go_quote, or_constraint, remove_unused_imports
+from refactor.edit import add_constraint, add_import, go_quote, or_constraint, remove_import, remove_unused_imports
 from refactor.errors import EditError, GotrimError, SourceError
 from refactor.gosource import (
     UNIVERSE,
@@ -46,6 +46,7 @@ from refactor.gosource import (
     Decl,
     DeclSyntax,
     GoFile,
+    Import,
     Syntax,
     decl_node,
     decl_syntax,
@@ -58,7 +59,7 @@ from refactor.gosource import (
     syntax_tree,
 )
 from refactor.graph import Package
-from refactor.plan import FileChange, apply_edits
+from refactor.plan import Edit, FileChange, apply_edits
 from refactor.sources import KNOWN_ARCH, KNOWN_OS, build_expr
 
 if TYPE_CHECKING:
@@ -1359,3 +1360,170 @@ def _environment() -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False, trim_blocks=True,
         lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Registrations made in an init among other code (restic's global.go: backends.Register(azure.NewFactory()))
+
+
+@dataclass(frozen=True)
+class InitRegistrations:
+    """The statements of a file's init functions that use an import (its only uses in the file), and how
+    each reads once moved to a file of its own: init-local names mapped to the package-level place the
+    init stores them in (`backends` -> `globalOptions.backends`)."""
+
+    file: GoFile
+    statements: tuple[tuple[int, int, str], ...]  # (line start, line end incl. newline, rewritten text)
+    imports: tuple[tuple[str | None, str], ...]  # (explicit name, path) the moved statements need
+    removed: tuple[str, ...]  # import paths the file no longer uses
+
+    def split(self, new_name: str, tag: str, feature: str) -> tuple[bytes, bytes]:
+        """(the file without the statements and imports, the new file holding them behind !tag)."""
+        f = self.file
+        edits = [Edit(s, e, b"") for s, e, _ in self.statements]
+        for path in self.removed:
+            edits += remove_import(f, path)
+        rest = apply_edits(f.src, edits)
+        expr = f"!{tag}"
+        if f.constraint is not None and f.constraint.expr:
+            expr = f"({f.constraint.expr}) && !{tag}"
+        specs = "".join(f"\t{name + ' ' if name else ''}{go_quote(path)}\n" for name, path in self.imports)
+        body = "".join(f"\t{text}\n" for _, _, text in self.statements)
+        src = (f"//go:build {expr}\n\npackage {f.package}\n\nimport (\n{specs})\n\n"
+               f"// Moved from {os.path.basename(f.path)}'s init by gotrim, so that building with -tags {tag} "
+               f"leaves {feature} out.\nfunc init() {{\n{body}}}\n")
+        return rest, src.encode()
+
+
+def init_registrations(f: GoFile, paths: Iterable[str], pkg_names: Mapping[str, str]) -> InitRegistrations | None:
+    """The file's uses of paths when every one is a whole call statement at the top of an init function
+    and the file declares more than init functions (else None: guard the file itself, or it is not a
+    registration). An init-local variable in a moved statement must be stored in a package-level place
+    by a later statement of that init (`x.backends = backends`), which the moved statement then names."""
+    if f.errors or not any(d.kind != "init" for d in f.decls):
+        return None
+    wanted = set(paths)
+    locals_ = {i.local_name(pkg_names.get(i.path) or guess_package_name(i.path)): i for i in f.imports}
+    heavy = {n for n, i in locals_.items() if i.path in wanted}
+    if not heavy or any(i.name in ("_", ".") for n, i in locals_.items() if n in heavy):
+        return None
+    root = syntax_tree(f.src)
+    moved: list[tuple[int, int, str]] = []
+    needs: dict[str, Import] = {}
+    uses = 0
+    for fn in root.children:
+        if fn.type != "function_declaration":
+            continue
+        name = fn.child_by_field_name("name")
+        body = fn.child_by_field_name("body")
+        in_init = name is not None and node_text(f.src, name) == "init" and body is not None
+        stmts = _statements(body) if in_init and body is not None else []
+        declared, stored = _init_locals(f.src, stmts)
+        for st in stmts:
+            quals = _qualifiers(f.src, st)
+            if not quals & heavy:
+                continue
+            if st.type != "expression_statement":
+                return None
+            text = node_text(f.src, st)
+            edits = []
+            for ident in _plain_identifiers(st):
+                v = node_text(f.src, ident)
+                if v in declared:
+                    if v not in stored:
+                        return None
+                    edits.append((ident.start_byte - st.start_byte, ident.end_byte - st.start_byte, stored[v]))
+            for s, e, new in sorted(edits, reverse=True):
+                text = text[:s] + new + text[e:]
+            for q in quals:
+                if q in locals_:
+                    needs[q] = locals_[q]
+            start = f.src.rfind(b"\n", 0, st.start_byte) + 1
+            end = f.src.find(b"\n", st.end_byte)
+            if f.src[start:st.start_byte].strip() or f.src[st.end_byte:end].strip():
+                return None  # another statement or a comment on its line
+            moved.append((start, end + 1, text))
+            uses += 1
+    total = sum(1 for _ in _all_qualified(f.src, root, heavy))
+    if not moved or uses != total:
+        return None  # used outside the statements too (or not at all)
+    removed = tuple(sorted({locals_[q].path for q in heavy}))
+    imports = tuple(sorted((i.name, i.path) for i in needs.values()))
+    return InitRegistrations(f, tuple(moved), imports, removed)
+
+
+def _statements(block: Node) -> list[Node]:
+    out: list[Node] = []
+    for c in block.children:
+        if c.type == "statement_list":
+            out.extend(x for x in c.children if x.is_named and x.type != "comment")
+    return out
+
+
+def _init_locals(src: bytes, stmts: Sequence[Node]) -> tuple[set[str], dict[str, str]]:
+    """Names an init declares at its top (`v := ...`, `var v`), and those a later statement of it stores
+    in a package-level place (`x.f = v`): name -> that place's text."""
+    declared: set[str] = set()
+    stored: dict[str, str] = {}
+    for st in stmts:
+        if st.type == "short_var_declaration":
+            left = st.child_by_field_name("left")
+            declared |= {node_text(src, n) for n in (left.named_children if left else []) if n.type == "identifier"}
+        elif st.type == "var_declaration":
+            for spec in st.named_children:
+                declared |= {node_text(src, n) for n in spec.children_by_field_name("name")}
+        elif st.type == "assignment_statement" and node_text(src, st.child_by_field_name("operator")) == "=":
+            left, right = st.child_by_field_name("left"), st.child_by_field_name("right")
+            if left is None or right is None or len(left.named_children) != 1 or len(right.named_children) != 1:
+                continue
+            target, value = left.named_children[0], right.named_children[0]
+            root_ident = target
+            while root_ident.type == "selector_expression":
+                operand = root_ident.child_by_field_name("operand")
+                if operand is None:
+                    break
+                root_ident = operand
+            if value.type == "identifier" and root_ident.type == "identifier" and \
+                    node_text(src, root_ident) not in declared:
+                stored[node_text(src, value)] = node_text(src, target)
+    return declared, stored
+
+
+def _qualifiers(src: bytes, node: Node) -> set[str]:
+    """The operands `x` of `x.name` selector expressions inside node (package qualifiers among them)."""
+    out = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "selector_expression":
+            operand = n.child_by_field_name("operand")
+            if operand is not None and operand.type == "identifier":
+                out.add(node_text(src, operand))
+        stack.extend(n.children)
+    return out
+
+
+def _all_qualified(src: bytes, root: Node, names: set[str]) -> Iterable[Node]:
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n.type == "selector_expression":
+            operand = n.child_by_field_name("operand")
+            if operand is not None and operand.type == "identifier" and node_text(src, operand) in names:
+                yield n
+        stack.extend(n.children)
+
+
+def _plain_identifiers(node: Node) -> list[Node]:
+    """Identifier nodes that name a variable (not a selected field or method)."""
+    out = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "identifier":
+            parent = n.parent
+            if not (parent is not None and parent.type == "selector_expression"
+                    and parent.child_by_field_name("field") == n):
+                out.append(n)
+        stack.extend(n.children)
+    return out

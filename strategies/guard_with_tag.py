@@ -69,6 +69,7 @@ from refactor.guard import (
     expr_tags,
     has_conjunct,
     has_disjunct,
+    init_registrations,
     mirror_closure,
     mirror_file,
     mirror_table,
@@ -177,7 +178,8 @@ FeatureKey = tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
 
 def _feature_key(sites: Sequence[_Site]) -> FeatureKey:
     """What identifies a feature: per package, the guarded files and the decoupled ones."""
-    return tuple(sorted((s.import_path, s.files, tuple(b for b, _ in s.decoupled)) for s in sites))
+    return tuple(sorted((s.import_path, s.files, tuple(b for b, _ in s.decoupled)
+                         + tuple(f"init of {b}: {' '.join(w)}" for b, w in s.extracted)) for s in sites))
 
 
 def _prune_supersets(features: dict[FeatureKey, _Feature]) -> None:
@@ -209,6 +211,9 @@ class _Site:
     files: tuple[str, ...]  # base names, sorted (none: the package's files are only decoupled)
     # files whose uses of the heavy packages a mirror takes over: (base name, ((import path, names), ...))
     decoupled: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = ()
+    # files whose only uses of the cut packages are registration statements of an init (restic's
+    # global.go): those statements move to a new guarded file; (base name, import paths as written)
+    extracted: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -336,6 +341,12 @@ def _sites(index: _Index, graph: BuildGraph, by_pkg: Mapping[str, Sequence[str]]
         loose = {os.path.basename(f.path): used for f in hits
                  if (used := index.decoupled_uses(graph, pkg, f, rs))}
         hits = [f for f in hits if os.path.basename(f.path) not in loose]
+        # a file that uses them only in registration statements of an init, among other code: the
+        # statements move to a file of their own, which is guarded; the file itself stays
+        written = tuple(sorted(paths))
+        extracted = {os.path.basename(f.path): written for f in hits if not name_suffix(os.path.basename(f.path))
+                     and init_registrations(f, paths, index.sources.package_names) is not None}
+        hits = [f for f in hits if os.path.basename(f.path) not in extracted]
         feature = tuple(sorted(os.path.basename(f.path) for f in hits))
         blank_only = bool(hits) and all(i.name == "_" for f in hits for i in f.imports if i.path in paths)
         if len(feature) == len(pkg.files) and not blank_only:
@@ -343,14 +354,15 @@ def _sites(index: _Index, graph: BuildGraph, by_pkg: Mapping[str, Sequence[str]]
         if pkg.name == "main" and not blank_only and any(
                 d.name == "main" and d.kind == "func" for f in hits for d in f.decls):
             return None  # the file holding func main is the program itself, never an optional feature
-        sites.append(_Site(p, pkg.name, pkg.dir, feature, tuple(sorted(loose.items()))))
+        sites.append(_Site(p, pkg.name, pkg.dir, feature, tuple(sorted(loose.items())),
+                           tuple(sorted(extracted.items()))))
         if blank_only:
             cut.extend((p, r) for r in rs)
             continue
         kept = {pkg.resolve(i) for name in pkg.files if name not in feature for i in imported[name]
-                if name not in loose or i not in paths}
+                if (name not in loose and name not in extracted) or i not in paths}
         cut.extend((p, r) for r in graph.imports(p) if r not in kept)
-    return (sites, cut) if any(s.files for s in sites) else None
+    return (sites, cut) if any(s.files or s.extracted for s in sites) else None
 
 
 def _too_many(index: _Index, pkg: Package, r: str) -> bool:
@@ -743,6 +755,7 @@ def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existin
         return _existing_tag_proposal(index, feat, tag)
     name = _feature_name(feat.q)
     shown = [_shown(index, feat, s, f) for s in feat.sites for f in s.files]
+    shown += [f"{_shown(index, feat, s, f)}'s registration" for s in feat.sites for f, _ in s.extracted]
     where = ", ".join(shown)
     try:
         uses = _target_uses(index, feat)
@@ -757,6 +770,8 @@ def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existin
             if site.files:
                 for path, _, after in _guard_site(gindex, site, feat, tag, name, out):
                     final[path] = after
+            for base, written in site.extracted:
+                final.update(_extract_registrations(gindex, site, base, written, tag, name, out))
         changes = [(path, index.original(path), after) for path, after in final.items()]
         kept = [h for h in feat.hits if index.project.graphs[h.target].main.import_path not in out.lost]
         if not kept:
@@ -825,6 +840,31 @@ def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existin
                              registrations=tuple(out.registrations),
                              dependency=f"{patch.module}@{patch.version}" if patch else None, patch=patch),
     )
+
+
+def _extract_registrations(index: _Index, site: _Site, base: str, written: Sequence[str], tag: str, name: str,
+                           out: _Outcome) -> dict[str, bytes]:
+    """base's registration statements moved to a new file of the site's package behind !tag (runs after
+    base's init: files' inits run in name order, and `stem_x.go` sorts after `stem.go`)."""
+    f = index.file(site.dir, base)
+    reg = init_registrations(f, written, index.sources.package_names)
+    if reg is None:
+        raise _Refuse(f"{index.rel(f.path)}: its registrations of {name} could not be moved out of its init")
+    stem = base[:-3]
+    taken = set(index.sources.dir_files(index.rel(site.dir)))
+    new = f"{stem}_{name}.go"
+    n = 2
+    while name_suffix(new) or new.endswith("_test.go") or index.rel(os.path.join(site.dir, new)) in taken:
+        new = f"{stem}_{name}_registry{'' if n == 2 else n}.go"
+        n += 1
+    rest, added = reg.split(new, tag, name)
+    path, new_path = index.rel(f.path), index.rel(os.path.join(site.dir, new))
+    lines = ", ".join(text for _, _, text in reg.statements)
+    out.registrations.append(f"{lines} (from {path}'s init, now in {new_path})")
+    out.notes.append(f"{path}'s init registered {name} among other code ({lines}): that registration moves "
+                     f"to {new_path}, behind //go:build !{tag}, so the slim build simply lacks it; the rest of "
+                     f"{base} stays in every build. It now runs after {base}'s other init statements.")
+    return {path: rest, new_path: added}
 
 
 def _shown(index: _Index, feat: _Feature, site: _Site, name: str) -> str:
@@ -970,6 +1010,7 @@ def _target_uses(index: _Index, feat: _Feature) -> dict[str, list[str]]:
                 if os.path.basename(f.path) in site.files:
                     used.update(f"import _ {i.path!r}" for i in f.imports
                                 if i.name == "_" and pkg.resolve(i.path) in h.removed)
+        used.update(f"the registration in {b}'s init" for b, _ in site.extracted)
         out[site.import_path] = sorted(used)
     return out
 

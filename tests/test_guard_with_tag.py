@@ -13,6 +13,7 @@ import pytest
 
 from refactor.candidate import Candidate, Refusal
 from refactor.config import Settings, TargetSpec
+from refactor.edit import format_plan, gofmt_path
 from refactor.gosource import parse_build_expr
 from refactor.guard import decl_label, name_suffix, negates
 from refactor.load import load
@@ -831,3 +832,122 @@ def test_check_stub_catches_what_would_not_compile() -> None:
     text = gen.render(blocks)
     assert b'_ "embed"' in text and b"//go:embed page.html" in text
     assert check_stub(parse_file("p/x_stub.go", text), [rest]) == text
+
+
+REGISTRY_MODULE = {
+    "go.mod": "module example.com/reg\n\ngo 1.22\n",
+    "internal/registry/registry.go": """
+        // Package registry maps URL schemes to the backends that open them.
+        package registry
+
+        import "sort"
+
+        // Factory opens one kind of backend.
+        type Factory interface{ Scheme() string }
+
+        // Registry holds the factories by scheme.
+        type Registry struct{ m map[string]Factory }
+
+        // NewRegistry returns an empty registry.
+        func NewRegistry() *Registry { return &Registry{m: map[string]Factory{}} }
+
+        // Register adds f.
+        func (r *Registry) Register(f Factory) { r.m[f.Scheme()] = f }
+
+        // Schemes lists the registered schemes, sorted.
+        func (r *Registry) Schemes() []string {
+        	out := []string{}
+        	for s := range r.m {
+        		out = append(out, s)
+        	}
+        	sort.Strings(out)
+        	return out
+        }
+    """,
+    "internal/local/local.go": """
+        package local
+
+        type factory struct{}
+
+        func (factory) Scheme() string { return "file" }
+
+        // NewFactory returns the local backend's factory.
+        func NewFactory() interface{ Scheme() string } { return factory{} }
+    """,
+    "internal/remote/remote.go": """
+        package remote
+
+        import "net/http"
+
+        type factory struct{ c *http.Client }
+
+        func (f factory) Scheme() string { return "http" }
+
+        // Get fetches url.
+        func (f factory) Get(url string) (*http.Response, error) { return f.c.Get(url) }
+
+        // NewFactory returns the remote backend's factory.
+        func NewFactory() interface{ Scheme() string } { return factory{c: http.DefaultClient} }
+    """,
+    "cmd/app/global.go": """
+        package main
+
+        import (
+        	"example.com/reg/internal/local"
+        	"example.com/reg/internal/registry"
+        	"example.com/reg/internal/remote"
+        )
+
+        var options struct {
+        	backends *registry.Registry
+        	verbose  bool
+        }
+
+        func init() {
+        	backends := registry.NewRegistry()
+        	backends.Register(local.NewFactory())
+        	backends.Register(remote.NewFactory())
+        	options.backends = backends
+        }
+
+        func schemes() []string { return options.backends.Schemes() }
+    """,
+    "cmd/app/main.go": """
+        package main
+
+        import "fmt"
+
+        func main() { fmt.Println(schemes()) }
+    """,
+}
+
+
+@pytest.mark.go
+def test_a_registration_among_other_code_of_an_init_moves_to_its_own_guarded_file(tmp_path: Path) -> None:
+    """restic's global.go: one init registers every backend (`backends.Register(azure.NewFactory())`), and
+    the file holds much else. The heavy backend's registration moves to a file of its own behind the tag
+    (the init-local registry named by where the init stores it); the slim binary simply lacks the scheme."""
+    root = write_module(tmp_path / "reg", REGISTRY_MODULE)
+    head = go(root, "run", "./cmd/app")
+    assert head.returncode == 0 and head.stdout == "[file http]\n", head.stderr
+    cands, refusals = candidates(project_for(root, ("./cmd/app",)))
+    remote = [c for c in cands if "net/http" in c.removes]
+    assert len(remote) == 1, ([c.summary for c in cands], [r.reason for r in refusals])
+    c = remote[0]
+    assert c.confidence == "high" and "global.go's registration" in c.summary
+    tag = c.variant_tags[0]
+    files = {ch.path: ch for ch in c.plan.changes}
+    assert set(files) == {"cmd/app/global.go", "cmd/app/global_remote.go"}
+    assert files["cmd/app/global_remote.go"].before is None
+    added = (files["cmd/app/global_remote.go"].after or b"").decode()
+    assert added.startswith(f"//go:build !{tag}\n") and "options.backends.Register(remote.NewFactory())" in added
+    format_plan(c.plan, gofmt_path()).write_to(root)
+    assert subprocess.run(["gofmt", "-l", "."], cwd=root, capture_output=True, text=True).stdout == ""
+    for goos, goarch in PLATFORMS:
+        for tags in ("", tag):
+            proc = go(root, "build", "-tags", tags, "-o", os.devnull, "./...", goos=goos, goarch=goarch)
+            assert proc.returncode == 0, proc.stderr
+    assert go(root, "run", "./cmd/app").stdout == head.stdout
+    slim = go(root, "run", "-tags", tag, "./cmd/app")
+    assert slim.returncode == 0 and slim.stdout == "[file]\n", slim.stderr
+    assert "net/http" not in go(root, "list", "-deps", "-tags", tag, "./cmd/app").stdout.split()
