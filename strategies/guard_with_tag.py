@@ -593,7 +593,7 @@ def _choose_tags(index: _Index, settings: Settings, features: Sequence[_Feature]
         n, taken = 1, {d for _, d, _ in out.values()}
         while existing is None and (tag in taken or not _tag_free(index, in_use, tag, feat.q)):
             n += 1
-            tag = f"{first}{n}"
+            tag = f"{first}_{n}" if first[-1:].isdigit() else f"{first}{n}"  # b2 -> b2_2, not b22
         override = overrides.get(tag) or overrides.get(feat.q)
         chosen = parse_tags(override)[0] if override else tag
         out[key] = (chosen, tag, chosen == existing)
