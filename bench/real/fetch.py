@@ -73,6 +73,12 @@ def lay_out(program: Program, dest: Path, env: dict[str, str]) -> None:
         target = dest / module.dir
         shutil.copytree(src, target, dirs_exist_ok=True, symlinks=True)
     _writable(dest)
+    # a module zip keeps vendor/modules.txt but not the vendored packages: left alone, it switches a
+    # plain `go build` (gotrim's, a user's) to vendor mode, which then finds nothing (distribution v3)
+    for modules_txt in dest.rglob("vendor/modules.txt"):
+        vendor = modules_txt.parent
+        if not any(p.is_dir() for p in vendor.iterdir()):
+            shutil.rmtree(vendor)
 
 
 def git_commit(dest: Path, program: Program) -> None:
