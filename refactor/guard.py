@@ -1448,7 +1448,7 @@ def init_registrations(f: GoFile, paths: Iterable[str], pkg_names: Mapping[str, 
     if not moved or uses != total:
         return None  # used outside the statements too (or not at all)
     removed = tuple(sorted({locals_[q].path for q in heavy}))
-    imports = tuple(sorted((i.name, i.path) for i in needs.values()))
+    imports = tuple(sorted(((i.name, i.path) for i in needs.values()), key=lambda np: np[1]))
     return InitRegistrations(f, tuple(moved), imports, removed)
 
 

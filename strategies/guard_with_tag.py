@@ -344,7 +344,8 @@ def _sites(index: _Index, graph: BuildGraph, by_pkg: Mapping[str, Sequence[str]]
         # a file that uses them only in registration statements of an init, among other code: the
         # statements move to a file of their own, which is guarded; the file itself stays
         written = tuple(sorted(paths))
-        extracted = {os.path.basename(f.path): written for f in hits if not name_suffix(os.path.basename(f.path))
+        extracted = {os.path.basename(f.path): written for f in hits if pkg.editable  # (not in a patched copy)
+                     and not name_suffix(os.path.basename(f.path))
                      and init_registrations(f, paths, index.sources.package_names) is not None}
         hits = [f for f in hits if os.path.basename(f.path) not in extracted]
         feature = tuple(sorted(os.path.basename(f.path) for f in hits))
