@@ -1384,6 +1384,8 @@ class InitRegistrations:
         for path in self.removed:
             edits += remove_import(f, path)
         rest = apply_edits(f.src, edits)
+        left = parse_file(f.path, rest)  # an import only the moved statements used goes too
+        rest = apply_edits(rest, remove_unused_imports(left, dict(f.import_names)))
         expr = f"!{tag}"
         if f.constraint is not None and f.constraint.expr:
             expr = f"({f.constraint.expr}) && !{tag}"

@@ -951,3 +951,39 @@ def test_a_registration_among_other_code_of_an_init_moves_to_its_own_guarded_fil
     slim = go(root, "run", "-tags", tag, "./cmd/app")
     assert slim.returncode == 0 and slim.stdout == "[file]\n", slim.stderr
     assert "net/http" not in go(root, "list", "-deps", "-tags", tag, "./cmd/app").stdout.split()
+
+
+def test_init_registrations_carry_every_import_they_use_named_or_not() -> None:
+    from refactor.gosource import parse_file
+    from refactor.guard import init_registrations
+
+    src = textwrap.dedent("""
+        package main
+
+        import (
+        	loc "example.com/m/local"
+        	"example.com/m/remote"
+        	"example.com/m/registry"
+        )
+
+        var opts struct{ reg *registry.Registry }
+
+        func init() {
+        	r := registry.New()
+        	r.Register(loc.Wrap(remote.New()))
+        	opts.reg = r
+        }
+
+        func other() {}
+    """).lstrip().encode()
+    f = parse_file("cmd/app/global.go", src)
+    reg = init_registrations(f, ["example.com/m/remote"], {})
+    assert reg is not None and reg.removed == ("example.com/m/remote",)
+    assert reg.imports == (("loc", "example.com/m/local"), (None, "example.com/m/remote"))
+    assert [t for _, _, t in reg.statements] == ["opts.reg.Register(loc.Wrap(remote.New()))"]
+    rest, added = reg.split("global_remote.go", "m_omit_remote", "remote")
+    assert b"remote" not in rest and b"local" not in rest and b"loc.Wrap" not in rest
+    assert b'"example.com/m/registry"' in rest and b"func other() {}" in rest
+    assert added.startswith(b"//go:build !m_omit_remote\n") and b'loc "example.com/m/local"' in added
+    # a use outside the init's statements: not a registration (the file is guarded as a whole, or not)
+    assert init_registrations(parse_file("x.go", src + b"\nvar _ = remote.New\n"), ["example.com/m/remote"], {}) is None
