@@ -738,7 +738,7 @@ def _reproduce_lines(c: Candidate, module: str, module_dirs: Mapping[str, tuple[
         rel, mod = (module_dirs or {}).get(t.label, ("", module))
         for after in ((False, True) if c.variant_tags else (False,)):
             tt = t.with_tags(*c.variant_tags) if after else t
-            words = ([f"cd {rel} &&"] if rel else []) + _build_words(tt, mod)
+            words = ([f"cd {rel} &&"] if rel not in ("", ".") else []) + _build_words(tt, mod)
             if " ".join(words) in seen:
                 continue
             seen.add(" ".join(words))

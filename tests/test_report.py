@@ -479,3 +479,12 @@ def test_commit_message_names_the_toolchain_and_the_module_directory() -> None:
     assert "The binaries were built with go1.25.7." in msg
     assert "cd tools && GOOS=linux GOARCH=amd64" in msg and " ./cmd/lite " in msg
     assert all(len(line) <= 72 for line in msg.splitlines() if not line.startswith(" "))
+
+
+def test_reproduce_lines_cd_only_into_a_nested_module() -> None:
+    guard = candidates()[1]
+    top = report._reproduce_lines(guard, MODULE, {LITE.label: (".", MODULE)})
+    assert top and not any(line.lstrip().startswith(("cd .", "Full:  cd .", "Slim:  cd .")) for line in top)
+    assert not any("cd . &&" in line for line in top)
+    nested = report._reproduce_lines(guard, MODULE, {LITE.label: ("tools", MODULE)})
+    assert any("cd tools && " in line for line in nested)
