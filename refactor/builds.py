@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -106,8 +107,11 @@ class _Build:
         self.stderr: IO[str] | None = None
         try:
             self.stderr = (self.dir / "go-build.stderr").open("w+", encoding="utf-8", errors="replace")
+            # its own process group: stopping it stops its compilers and linker too, which would
+            # otherwise go on writing into the run's temporary directory as it is removed
             self.proc = subprocess.Popen(self.argv, cwd=root, env=go.environ(target), stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.DEVNULL, stderr=self.stderr)
+                                         stdout=subprocess.DEVNULL, stderr=self.stderr,
+                                         start_new_session=os.name == "posix")
         except OSError:
             self._remove()
             raise
@@ -117,8 +121,7 @@ class _Build:
         try:
             rc = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired as exc:
-            self.proc.kill()
-            self.proc.wait()
+            self._kill()
             raise GoError(f"`go build` took longer than {timeout:.0f}s", argv=self.argv) from exc
         if rc != 0:
             assert self.stderr is not None
@@ -130,9 +133,16 @@ class _Build:
     def close(self) -> None:
         """Stop what still runs; remove a temporary directory, unlock a kept one."""
         if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+            self._kill()
         self._remove()
+
+    def _kill(self) -> None:
+        """The go command and every process of its group (compile, link)."""
+        if os.name == "posix":
+            with contextlib.suppress(OSError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.kill()
+        self.proc.wait()
 
     def _remove(self) -> None:
         if self.stderr is not None:

@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
@@ -193,7 +194,7 @@ def run_scope() -> Iterator[Path | None]:
         else:
             os.environ["TMPDIR"] = saved_env
         if run_dir is not None:
-            shutil.rmtree(run_dir, ignore_errors=True)
+            _remove_run_dir(run_dir)
         for sig, h in handlers.items():
             signal.signal(sig, h)
 
@@ -259,6 +260,16 @@ def sweep_worktrees(top: Path) -> list[Path]:
             remove_worktree(top, path)
             removed.append(path)
     return removed
+
+
+def _remove_run_dir(run_dir: Path, tries: int = 20) -> None:
+    """Remove the run directory; a process that is still stopping (a compiler of a build just killed)
+    may write into it meanwhile, so try again for up to a second."""
+    for _ in range(tries):
+        shutil.rmtree(run_dir, ignore_errors=True)
+        if not run_dir.exists():
+            return
+        time.sleep(0.05)
 
 
 def _rmtree(path: Path) -> None:
