@@ -179,7 +179,8 @@ FeatureKey = tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
 def _feature_key(sites: Sequence[_Site]) -> FeatureKey:
     """What identifies a feature: per package, the guarded files and the decoupled ones."""
     return tuple(sorted((s.import_path, s.files, tuple(b for b, _ in s.decoupled)
-                         + tuple(f"init of {b}: {' '.join(w)}" for b, w in s.extracted)) for s in sites))
+                         + tuple(f"init of {b}: {' '.join(w)}" for b, w in s.extracted)
+                         + tuple(f"blank import of {q}" for q in s.blank)) for s in sites))
 
 
 def _prune_supersets(features: dict[FeatureKey, _Feature]) -> None:
@@ -214,6 +215,8 @@ class _Site:
     # files whose only uses of the cut packages are registration statements of an init (restic's
     # global.go): those statements move to a new guarded file; (base name, import paths as written)
     extracted: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # the imports (as written) a site of blank imports only cuts: two such features of one file differ
+    blank: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -356,7 +359,7 @@ def _sites(index: _Index, graph: BuildGraph, by_pkg: Mapping[str, Sequence[str]]
                 d.name == "main" and d.kind == "func" for f in hits for d in f.decls):
             return None  # the file holding func main is the program itself, never an optional feature
         sites.append(_Site(p, pkg.name, pkg.dir, feature, tuple(sorted(loose.items())),
-                           tuple(sorted(extracted.items()))))
+                           tuple(sorted(extracted.items())), tuple(sorted(paths)) if blank_only else ()))
         if blank_only:
             cut.extend((p, r) for r in rs)
             continue

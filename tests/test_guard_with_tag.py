@@ -987,3 +987,25 @@ def test_init_registrations_carry_every_import_they_use_named_or_not() -> None:
     assert added.startswith(b"//go:build !m_omit_remote\n") and b'loc "example.com/m/local"' in added
     # a use outside the init's statements: not a registration (the file is guarded as a whole, or not)
     assert init_registrations(parse_file("x.go", src + b"\nvar _ = remote.New\n"), ["example.com/m/remote"], {}) is None
+
+
+def test_two_blank_imports_of_the_main_file_are_two_features(tmp_path: Path) -> None:
+    """distribution's cmd/registry/main.go blank-imports every storage driver: each heavy one is a
+    candidate of its own, named after it, moving only its import (they were merged into one, named after
+    whichever came first: `distribution_omit_pprof` for the gcs driver)."""
+    root = write_module(tmp_path / "m", {
+        "go.mod": "module example.com/m\n\ngo 1.22\n",
+        "drivers/web/web.go": 'package web\n\nimport "net/http"\n\nvar _ = http.StatusOK\n',
+        "drivers/typecheck/typecheck.go": 'package typecheck\n\nimport "go/types"\n\nvar _ = types.Universe\n',
+        "main.go": 'package main\n\nimport (\n\t"fmt"\n\n\t_ "example.com/m/drivers/typecheck"\n'
+                   '\t_ "example.com/m/drivers/web"\n)\n\nfunc main() { fmt.Println("ok") }\n',
+    })
+    cands, _ = candidates(project_for(root))
+    by_tag = {c.variant_tags[0]: c for c in cands}
+    assert {"m_omit_web", "m_omit_typecheck"} <= set(by_tag), list(by_tag)
+    for tag, moved, kept in (("m_omit_web", "drivers/web", "drivers/typecheck"),
+                             ("m_omit_typecheck", "drivers/typecheck", "drivers/web")):
+        c = by_tag[tag]
+        (added,) = [ch.after or b"" for ch in c.plan.changes if ch.before is None]
+        assert f'_ "example.com/m/{moved}"'.encode() in added and f"example.com/m/{kept}".encode() not in added
+        assert f'-\t_ "example.com/m/{moved}"' in c.plan.diff() and f'-\t_ "example.com/m/{kept}"' not in c.plan.diff()
