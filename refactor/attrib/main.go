@@ -4,6 +4,8 @@
 //
 //	attrib attribute FILE  < {"packages": [[path, module|null], ...], "main": path}
 //	                       > {"file_bytes": N, "packages": {...}, "buckets": {...}, ...}
+//	attrib reach           < {"packages": ..., "main": ..., "importcfg": FILE, "dumpdep": FILE, ...}
+//	                       > the reachability model (reach.go)
 //	attrib owners          < {"packages": ..., "main": ..., "names": [name, ...]}
 //	                       > [[kind, name], ...]   (kind "pkg" or "bucket")
 //
@@ -25,6 +27,7 @@ type request struct {
 	Packages [][2]*string `json:"packages"`
 	Main     string       `json:"main"`
 	Names    []string     `json:"names"`
+	reachRequest
 }
 
 func main() {
@@ -69,6 +72,15 @@ func main() {
 			fail(err)
 		}
 		if err := enc.Encode(table); err != nil {
+			fail(err)
+		}
+	case "reach":
+		req.reachRequest.Packages, req.reachRequest.Main = req.Packages, req.Main
+		m, err := reachMain(req.reachRequest, paths)
+		if err != nil {
+			fail(err)
+		}
+		if err := enc.Encode(m); err != nil {
 			fail(err)
 		}
 	case "owners":

@@ -1,0 +1,1136 @@
+package main
+
+// What the linker keeps, and why: cmd/link's reachability pass (deadcode.go) replayed on the Go
+// objects of a link, and handed to gotrim's estimator (refactor/estimate.py) as a small graph.
+//
+//	attrib reach < {"packages": ..., "main": path, "importcfg": FILE, "dumpdep": FILE, "goroot": DIR,
+//	               "dynlink": bool, "decl_packages": [path, ...]}
+//
+// The `-dumpdep` stream prints each reachable symbol once, with the first symbol that reached it: a
+// tree, which cannot say what stays reachable when a part of the program goes (a function the tree
+// puts under a removed package may be called from elsewhere too). The objects hold every edge. The
+// replay follows the linker: relocations and auxiliary symbols, methods kept through a type
+// converted to an interface when an interface call of the same signature is reachable (or any
+// exported method once a <ReflectMethod> function is, or every method in dynamic-linking mode).
+//
+// The set it reaches is checked against the stream's; edges the objects do not show (the linker's
+// own symbols: go:main.inittasks, runtime.runtime_inittasks) are taken from the stream, and symbols
+// the stream does not list are dropped, so the graph's nodes are exactly the linked symbols.
+//
+// Besides the binary's own mode, the replay runs without the <ReflectMethod> rule (and, in dynamic-
+// linking mode, without dynamic linking): each edge carries the set of these variants it holds in,
+// so the estimator can tell what a cut that removes the last blocker gains.
+//
+// Nodes: symbols with the same cut unit (the defining package; a top-level declaration for the
+// packages in decl_packages; none for duplicated symbols: generic instantiations, type descriptors,
+// wrappers, which go only when nothing reaches them) are merged along single incoming edges, and
+// leaves without bytes are dropped. Weights: bytes in the file per owning package (the attribution's
+// owner rules), not counting DWARF, symbol tables or pclntab: the estimator scales them by each
+// package's attributed bytes.
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+type reachRequest struct {
+	Packages     [][2]*string `json:"packages"`
+	Main         string       `json:"main"`
+	Importcfg    string       `json:"importcfg"`
+	Dumpdep      string       `json:"dumpdep"`
+	Goroot       string       `json:"goroot"`
+	Dynlink      bool         `json:"dynlink"`
+	DeclPackages []string     `json:"decl_packages"`
+	Fixed        []string     `json:"fixed"` // packages no cut removes (runtime and its dependencies)
+}
+
+type reachVariant struct {
+	Name    string `json:"name"`
+	Reflect bool   `json:"reflect"` // a <ReflectMethod> function is reachable: exported methods kept
+	Dynlink bool   `json:"dynlink"`
+	Rule    bool   `json:"reflect_rule"` // whether the variant lets a reachable <ReflectMethod> keep methods
+	Symbols int    `json:"symbols"`
+	Bytes   int    `json:"bytes"`
+}
+
+type reachCheck struct {
+	Simulated   int      `json:"simulated"`   // symbols the replay reached
+	Dumpdep     int      `json:"dumpdep"`     // symbols the stream lists
+	Missing     int      `json:"missing"`     // in the stream, not reached by the replay
+	Extra       int      `json:"extra"`       // reached by the replay, not in the stream
+	Supplements int      `json:"supplements"` // edges taken from the stream
+	Examples    []string `json:"examples"`    // a few missing or extra names
+	Unknown     int      `json:"unknown"`     // stream names no object defines (linker-made)
+}
+
+type reachModel struct {
+	Version  int            `json:"version"`
+	Variants []reachVariant `json:"variants"`
+	Units    []string       `json:"units"`
+	Owners   []string       `json:"owners"`
+	Unit     []int32        `json:"unit"`    // per node: index in Units, -1 none
+	Weights  []int          `json:"weights"` // triples: node, owner, bytes
+	Edges    []int32        `json:"edges"`   // triples: from, to, variant mask
+	Roots    []int32        `json:"roots"`   // pairs: node, variant mask (reached whatever is cut)
+	Flagged  []int32        `json:"flagged"` // nodes holding a <ReflectMethod> function
+	Check    reachCheck     `json:"check"`
+	// per owner, the bytes of its symbols the linker kept (the weights' total)
+	OwnerBytes map[string]int `json:"owner_bytes"`
+	// per owner, the bytes of its symbols no cut can take (left out of the graph)
+	Always map[string]int `json:"always"`
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The replay
+
+type methodsig struct {
+	name string
+	typ  int32
+}
+
+type methodref struct {
+	src  int32  // the type
+	roff uint32 // offset in its object of the first of three R_METHODOFF relocations
+	m    methodsig
+}
+
+type simVariant struct {
+	reflectRule bool // the <ReflectMethod> rule may fire
+	dynlink     bool
+}
+
+type sim struct {
+	p                  *program
+	v                  simVariant
+	reach, uii         []bool
+	wq                 []int32
+	ifaceMethod        map[methodsig]bool
+	genericIfaceMethod map[string]bool
+	markable           []methodref
+	reflectSeen        bool
+	extra              map[int32][]int32 // edges not in the objects (from the stream)
+	// realized method edges: type -> method symbols marked for it
+	methodEdges map[[2]int32]bool
+	r           struct{ methodoff, usetype, useiface, useifacemethod, usenamedmethod, initorder int }
+}
+
+func newSim(p *program, v simVariant, extra map[int32][]int32) *sim {
+	s := &sim{p: p, v: v, reach: make([]bool, len(p.syms)), uii: make([]bool, len(p.syms)),
+		ifaceMethod: map[methodsig]bool{}, genericIfaceMethod: map[string]bool{}, extra: extra,
+		methodEdges: map[[2]int32]bool{}}
+	for i := range p.syms {
+		s.uii[i] = p.syms[i].uii
+	}
+	t := p.tc
+	s.r.methodoff, s.r.usetype, s.r.useiface = t.r("R_METHODOFF"), t.r("R_USETYPE"), t.r("R_USEIFACE")
+	s.r.useifacemethod, s.r.usenamedmethod, s.r.initorder = t.r("R_USEIFACEMETHOD"), t.r("R_USENAMEDMETHOD"),
+		t.r("R_INITORDER")
+	return s
+}
+
+func (s *sim) mark(g int32) {
+	if g >= 0 && !s.reach[g] {
+		s.reach[g] = true
+		s.wq = append(s.wq, g)
+	}
+}
+
+func (s *sim) isType(g int32) bool { return s.p.syms[g].flag&symFlagGoType != 0 }
+
+type reloc struct {
+	off uint32
+	typ int
+	add int64
+	sym int32
+}
+
+func (s *sim) relocAt(o *object, at uint32) reloc {
+	b := o.b[at:]
+	return reloc{off: binary.LittleEndian.Uint32(b), typ: int(binary.LittleEndian.Uint16(b[5:])),
+		add: int64(binary.LittleEndian.Uint64(b[7:])),
+		sym: s.p.resolve(o, binary.LittleEndian.Uint32(b[15:]), binary.LittleEndian.Uint32(b[19:]))}
+}
+
+// relocSym is the target of the relocation of g at offset off (decodeRelocSym), or -1.
+func (s *sim) relocSym(g int32, off uint32) int32 {
+	sy := s.p.syms[g]
+	if sy.obj < 0 {
+		return -1
+	}
+	o := s.p.objs[sy.obj]
+	a, e := o.relocs(int(sy.li))
+	for at := a; at < e; at += relocSize {
+		if binary.LittleEndian.Uint32(o.b[at:]) == off {
+			return s.relocAt(o, at).sym
+		}
+	}
+	return -1
+}
+
+// nameAt decodes the reflect name the relocation of g at off points at (decodetypeName).
+func (s *sim) nameAt(g int32, off uint32) string {
+	r := s.relocSym(g, off)
+	if r < 0 || s.p.syms[r].obj < 0 {
+		return ""
+	}
+	sy := s.p.syms[r]
+	data := s.p.objs[sy.obj].data(int(sy.li))
+	if len(data) < 2 {
+		return ""
+	}
+	n, l := binary.Uvarint(data[1:])
+	if l <= 0 || 1+l+int(n) > len(data) {
+		return ""
+	}
+	return string(data[1+l : 1+l+int(n)])
+}
+
+func (s *sim) flood() {
+	p := s.p
+	var methods []methodref
+	for len(s.wq) > 0 {
+		g := s.wq[len(s.wq)-1]
+		s.wq = s.wq[:len(s.wq)-1]
+		sy := &p.syms[g]
+		if sy.flag&symFlagReflectMethod != 0 && s.v.reflectRule {
+			s.reflectSeen = true
+		}
+		for _, t := range s.extra[g] {
+			s.mark(t)
+		}
+		if sy.obj < 0 {
+			continue
+		}
+		o := p.objs[sy.obj]
+		isType := sy.flag&symFlagGoType != 0
+		if isType && s.v.dynlink {
+			s.uii[g] = true
+		}
+		usedInIface := isType && s.uii[g]
+		methods = methods[:0]
+		a, e := o.relocs(int(sy.li))
+		for at := a; at < e; at += relocSize {
+			r := s.relocAt(o, at)
+			t := r.typ
+			if t&relocWeak != 0 {
+				if !(s.v.dynlink && p.tc.directCall[t&^relocWeak]) {
+					continue
+				}
+				t &^= relocWeak
+			}
+			switch t {
+			case s.r.methodoff:
+				if at+2*relocSize >= e {
+					at += 2 * relocSize
+					continue
+				}
+				if usedInIface {
+					methods = append(methods, methodref{src: g, roff: at})
+					if rs := r.sym; rs >= 0 && !s.uii[rs] {
+						s.uii[rs] = true
+						if s.reach[rs] {
+							s.reach[rs] = false
+							s.mark(rs)
+						}
+					}
+				}
+				at += 2 * relocSize
+				continue
+			case s.r.usetype, s.r.initorder:
+				continue
+			case s.r.useiface:
+				rs := r.sym
+				if rs < 0 {
+					continue
+				}
+				if p.syms[rs].flag2&symFlagItab != 0 {
+					rs = s.itabType(rs)
+				}
+				if rs >= 0 && !s.uii[rs] {
+					s.uii[rs] = true
+					if s.reach[rs] {
+						s.reach[rs] = false
+						s.mark(rs)
+					}
+				}
+				continue
+			case s.r.useifacemethod:
+				if r.sym >= 0 {
+					s.ifaceMethod[methodsig{s.nameAt(r.sym, uint32(r.add)), s.relocSym(r.sym, uint32(r.add)+4)}] = true
+				}
+				continue
+			case s.r.usenamedmethod:
+				if r.sym >= 0 && p.syms[r.sym].obj >= 0 {
+					rs := p.syms[r.sym]
+					s.genericIfaceMethod[string(p.objs[rs.obj].data(int(rs.li)))] = true
+				}
+				continue
+			}
+			rs := r.sym
+			if rs < 0 {
+				continue
+			}
+			if isType && usedInIface && s.isType(rs) && !s.uii[rs] {
+				s.uii[rs] = true
+				s.reach[rs] = false
+			}
+			s.mark(rs)
+		}
+		a, e = o.auxs(int(sy.li))
+		for at := a; at < e; at += auxSize {
+			if o.b[at] == auxGotype {
+				continue
+			}
+			s.mark(p.resolve(o, binary.LittleEndian.Uint32(o.b[at+1:]), binary.LittleEndian.Uint32(o.b[at+5:])))
+		}
+		for _, m := range methods {
+			r := s.relocAt(o, m.roff)
+			m.m = methodsig{s.nameAt(g, r.off-4), r.sym}
+			s.markable = append(s.markable, m)
+		}
+	}
+}
+
+// itabType is the type an itab is for (decodeItabType: the relocation at offset PtrSize... the
+// itab's Type field, its second word).
+func (s *sim) itabType(itab int32) int32 {
+	sy := s.p.syms[itab]
+	if sy.obj < 0 {
+		return -1
+	}
+	o := s.p.objs[sy.obj]
+	a, e := o.relocs(int(sy.li))
+	// Inter at 0, Type at PtrSize: the second relocation by offset
+	var best reloc
+	found := 0
+	for at := a; at < e; at += relocSize {
+		r := s.relocAt(o, at)
+		if r.off != 0 && (found == 0 || r.off < best.off) {
+			best, found = r, 1
+		}
+	}
+	if found == 0 {
+		return -1
+	}
+	return best.sym
+}
+
+func exported(name string) bool {
+	r, _ := utf8.DecodeRuneInString(name)
+	return unicode.IsUpper(r)
+}
+
+func (s *sim) run(roots []int32) {
+	for _, r := range roots {
+		s.mark(r)
+	}
+	s.flood()
+	if s.v.dynlink && s.v.reflectRule {
+		s.reflectSeen = true
+	}
+	for {
+		rem := s.markable[:0]
+		for _, m := range s.markable {
+			if (s.reflectSeen && (exported(m.m.name) || s.v.dynlink)) || s.ifaceMethod[m.m] || s.genericIfaceMethod[m.m.name] {
+				o := s.p.objs[s.p.syms[m.src].obj]
+				for k := uint32(0); k < 3; k++ {
+					t := s.relocAt(o, m.roff+k*relocSize).sym
+					if t >= 0 {
+						s.methodEdges[[2]int32{m.src, t}] = true
+						s.mark(t)
+					}
+				}
+			} else {
+				rem = append(rem, m)
+			}
+		}
+		s.markable = rem
+		if len(s.wq) == 0 {
+			break
+		}
+		s.flood()
+	}
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The stream
+
+type dumpEdge struct{ from, to string }
+
+func readDumpdep(path string) (roots []string, edges []dumpEdge, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		line := sc.Text()
+		i := strings.Index(line, " -> ")
+		if i < 0 {
+			continue
+		}
+		from, to := stripFlags(line[:i]), stripFlags(line[i+4:])
+		if to == "" {
+			continue
+		}
+		if from == "_" {
+			roots = append(roots, to)
+		}
+		edges = append(edges, dumpEdge{from, to})
+	}
+	return roots, edges, sc.Err()
+}
+
+func stripFlags(s string) string {
+	for strings.HasSuffix(s, ">") {
+		i := strings.LastIndex(s, " <")
+		if i < 0 {
+			break
+		}
+		s = s[:i]
+	}
+	return s
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The model
+
+func reach(req reachRequest, paths []string) (*reachModel, error) {
+	tc, err := loadToolchain(req.Goroot)
+	if err != nil {
+		return nil, err
+	}
+	archives, err := importcfg(req.Importcfg)
+	if err != nil {
+		return nil, err
+	}
+	for i, a := range archives {
+		if a[0] == req.Main {
+			archives[i][0] = "main"
+		}
+	}
+	p, err := loadProgram(tc, archives)
+	if err != nil {
+		return nil, err
+	}
+	rootNames, dedges, err := readDumpdep(req.Dumpdep)
+	if err != nil {
+		return nil, err
+	}
+	// names -> symbols: named ones by name (ABIInternal first), the rest (static, hashed) when asked
+	lookup := func(name string) int32 {
+		if g, ok := p.byName[symKey{name, 1}]; ok {
+			return g
+		}
+		if g, ok := p.byName[symKey{name, 0}]; ok {
+			return g
+		}
+		return -1
+	}
+	var check reachCheck
+	streamSet := make(map[string]bool, len(dedges))
+	for _, e := range dedges {
+		streamSet[e.to] = true
+	}
+	check.Dumpdep = len(streamSet)
+	// linker-made symbols: a node each
+	synth := func(name string) int32 {
+		g := int32(len(p.syms))
+		p.syms = append(p.syms, gsym{obj: -1, li: -1, name: name, abi: 0})
+		p.byName[symKey{name, 0}] = g
+		return g
+	}
+	var roots []int32
+	for _, n := range rootNames {
+		g := lookup(n)
+		if g < 0 {
+			g = synth(n)
+		}
+		roots = append(roots, g)
+	}
+	extra := map[int32][]int32{}
+	initTasks(p, lookup, synth, extra)
+	base := simVariant{reflectRule: true, dynlink: req.Dynlink}
+	variants := []simVariant{base}
+	names := []string{"binary"}
+	if req.Dynlink {
+		variants = append(variants, simVariant{reflectRule: true}, simVariant{})
+		names = append(names, "without dynamic linking", "without dynamic linking or reflect methods")
+	}
+	sims := runAll(p, variants, roots, extra)
+	if !req.Dynlink && sims[0].reflectSeen {
+		variants = append(variants, simVariant{})
+		names = append(names, "without reflect methods")
+		sims = append(sims, runAll(p, variants[1:], roots, extra)...)
+	}
+	// What the replay reached, by name; the stream's symbols it missed get their stream edge.
+	reachedByName := make(map[string]int32, len(streamSet))
+	for g := range p.syms {
+		if sims[0].reach[g] {
+			check.Simulated++
+			if n := p.syms[g].name; n != "" {
+				if old, ok := reachedByName[n]; !ok || p.syms[old].abi < p.syms[g].abi {
+					reachedByName[n] = int32(g)
+				}
+			}
+		}
+	}
+	if dbg := os.Getenv("GOTRIM_REACH_DEBUG"); dbg != "" {
+		f, _ := os.Create(dbg)
+		for n := range streamSet {
+			if _, ok := reachedByName[n]; !ok {
+				fmt.Fprintln(f, "missing", n)
+			}
+		}
+		for n := range reachedByName {
+			if !streamSet[n] {
+				fmt.Fprintln(f, "extra", n)
+			}
+		}
+		f.Close()
+	}
+	var examples []string
+	var others map[string]int32
+	resolveName := func(n string) int32 {
+		if g, ok := reachedByName[n]; ok {
+			return g
+		}
+		if g := lookup(n); g >= 0 {
+			return g
+		}
+		if others == nil { // static and hashed symbols, by name, once
+			others = map[string]int32{}
+			for g := range p.syms {
+				if p.syms[g].abi < 0 && p.syms[g].name != "" {
+					if _, ok := others[p.syms[g].name]; !ok {
+						others[p.syms[g].name] = int32(g)
+					}
+				}
+			}
+		}
+		if g, ok := others[n]; ok {
+			return g
+		}
+		return -1
+	}
+	for _, e := range dedges {
+		if _, ok := reachedByName[e.to]; ok || e.from == "_" {
+			continue
+		}
+		check.Missing++
+		to := resolveName(e.to)
+		if to < 0 {
+			check.Unknown++
+			to = synth(e.to)
+		}
+		from := resolveName(e.from)
+		if from < 0 {
+			check.Unknown++
+			from = synth(e.from)
+		}
+		extra[from] = append(extra[from], to)
+		reachedByName[e.to] = to
+		check.Supplements++
+		if len(examples) < 8 {
+			examples = append(examples, "missing: "+e.from+" -> "+e.to)
+		}
+	}
+	if check.Supplements > 0 { // again, with the stream's edges
+		sims = runAll(p, variants, roots, extra)
+	}
+	inStream := func(g int32) bool {
+		n := p.syms[g].name
+		return n != "" && streamSet[n]
+	}
+	keep := make([]bool, len(p.syms))
+	for g := range p.syms {
+		if !sims[0].reach[g] {
+			continue
+		}
+		if inStream(int32(g)) || p.syms[g].name == "" {
+			keep[g] = true
+		} else {
+			check.Extra++
+			if len(examples) < 16 {
+				examples = append(examples, "extra: "+p.syms[g].name)
+			}
+		}
+	}
+	check.Examples = examples
+	return buildModel(p, req, paths, sims, names, roots, keep, check), nil
+}
+
+// runAll replays each variant (on its own goroutine).
+func runAll(p *program, variants []simVariant, roots []int32, extra map[int32][]int32) []*sim {
+	sims := make([]*sim, len(variants))
+	done := make(chan bool, len(variants))
+	for i, v := range variants {
+		go func(i int, v simVariant) {
+			sims[i] = newSim(p, v, extra)
+			sims[i].run(roots)
+			done <- true
+		}(i, v)
+	}
+	for range variants {
+		<-done
+	}
+	return sims
+}
+
+// initTasks gives the linker's inittask lists their edges (inittask.go): go:main.inittasks lists the
+// inittask of every package main's reaches through R_INITORDER that has functions to run, and
+// runtime.runtime_inittasks points at go:runtime.inittasks, runtime's own.
+func initTasks(p *program, lookup func(string) int32, synth func(string) int32, extra map[int32][]int32) {
+	order := p.tc.r("R_INITORDER")
+	list := func(root int32) (out []int32) {
+		seen := map[int32]bool{root: true}
+		q := []int32{root}
+		for len(q) > 0 {
+			x := q[len(q)-1]
+			q = q[:len(q)-1]
+			if p.syms[x].size > 8 {
+				out = append(out, x)
+			}
+			sy := p.syms[x]
+			if sy.obj < 0 {
+				continue
+			}
+			o := p.objs[sy.obj]
+			a, e := o.relocs(int(sy.li))
+			for at := a; at < e; at += relocSize {
+				if int(binary.LittleEndian.Uint16(o.b[at+5:])) != order {
+					continue
+				}
+				t := p.resolve(o, binary.LittleEndian.Uint32(o.b[at+15:]), binary.LittleEndian.Uint32(o.b[at+19:]))
+				if t >= 0 && !seen[t] {
+					seen[t] = true
+					q = append(q, t)
+				}
+			}
+		}
+		return out
+	}
+	if m := lookup("main..inittask"); m >= 0 {
+		g := lookup("go:main.inittasks")
+		if g < 0 {
+			g = synth("go:main.inittasks")
+		}
+		extra[g] = append(extra[g], list(m)...)
+	}
+	if r, rt := lookup("runtime..inittask"), lookup("runtime.runtime_inittasks"); r >= 0 && rt >= 0 {
+		g := synth("go:runtime.inittasks")
+		extra[g] = append(extra[g], list(r)...)
+		extra[rt] = append(extra[rt], g)
+	}
+}
+
+// unitOf: the cut unit of a symbol (see the file comment); "" none.
+func unitOf(p *program, g int32, decl map[string]string) string {
+	sy := p.syms[g]
+	if sy.obj < 0 || sy.dupok || sy.abi < 0 || sy.name == "" {
+		return ""
+	}
+	pkg := p.objs[sy.obj].pkg
+	prefix, ok := decl[pkg]
+	if !ok {
+		return pkg
+	}
+	return pkg + "\t" + declKey(sy.name, prefix)
+}
+
+// declKey is the top-level declaration a symbol of a package comes from, as the estimator names
+// them: F, T (its type descriptor), T.M (methods, pointer receivers included), v, init.N; closures,
+// wrappers and instantiations go with their declaration; "" for the package's own (inittask, static data).
+func declKey(name, prefix string) string {
+	rest := strings.TrimPrefix(name, "type:")
+	rest = strings.TrimLeft(rest, "*")
+	rest, ok := strings.CutPrefix(rest, prefix+".")
+	if !ok {
+		return ""
+	}
+	rest = stripBrackets(rest)
+	if strings.HasPrefix(rest, "(*") {
+		if i := strings.Index(rest, ")"); i > 0 {
+			rest = rest[2:i] + rest[i+1:]
+		}
+	}
+	rest = strings.TrimSuffix(rest, "-fm")
+	parts := strings.Split(rest, ".")
+	if parts[0] == "" {
+		return ""
+	}
+	if parts[0] == "init" {
+		if len(parts) > 1 && isDigits(parts[1]) {
+			return "init." + parts[1]
+		}
+		return "init"
+	}
+	out := parts[0]
+	if len(parts) > 1 && !closurePart(parts[1]) && parts[1] != "" {
+		out += "." + parts[1]
+	}
+	return out
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func closurePart(s string) bool {
+	for _, p := range []string{"func", "gowrap", "deferwrap"} {
+		if rest, ok := strings.CutPrefix(s, p); ok && isDigits(rest) {
+			return true
+		}
+	}
+	return isDigits(s) || s == "stkobj" || strings.HasPrefix(s, "arginfo") || s == "argliveinfo" ||
+		s == "opendefer" || s == "wrapinfo" || s == "abi0"
+}
+
+func buildModel(p *program, req reachRequest, paths []string, sims []*sim, names []string, roots []int32,
+	keep []bool, check reachCheck) *reachModel {
+	decl := map[string]string{}
+	for _, d := range req.DeclPackages {
+		pkg := d
+		if d == req.Main {
+			pkg = "main"
+		}
+		decl[pkg] = pathToPrefix(pkg)
+	}
+	fixed := map[string]bool{}
+	for _, f := range req.Fixed {
+		fixed[f] = true
+	}
+	mp := newMapper(append(append([]string(nil), paths...), req.Main), req.Main)
+	tc := p.tc
+	// nodes: the kept symbols, DWARF left out
+	id := make([]int32, len(p.syms))
+	var syms []int32
+	for g := range p.syms {
+		id[g] = -1
+		if keep[g] && !tc.dwarfKind[int(p.syms[g].kind)] {
+			id[g] = int32(len(syms))
+			syms = append(syms, int32(g))
+		}
+	}
+	idOf := func(g int32) int32 {
+		if g < 0 {
+			return -1
+		}
+		return id[g]
+	}
+	n := len(syms)
+	full := int32(1)<<len(sims) - 1
+	gr := newGraph(n)
+	aux := make([]bool, n) // funcdata and pcdata: their bytes are the pclntab's, counted by the scale
+	s0 := sims[0]
+	for _, g := range syms {
+		sy := p.syms[g]
+		from := id[g]
+		for _, t := range s0.extra[g] {
+			gr.add(from, idOf(t), full)
+		}
+		if sy.obj < 0 {
+			continue
+		}
+		o := p.objs[sy.obj]
+		a, e := o.relocs(int(sy.li))
+		for at := a; at < e; at += relocSize {
+			r := s0.relocAt(o, at)
+			t := r.typ
+			if t&relocWeak != 0 {
+				if !(req.Dynlink && tc.directCall[t&^relocWeak]) {
+					continue
+				}
+				t &^= relocWeak
+			}
+			switch t {
+			case s0.r.methodoff:
+				at += 2 * relocSize
+				continue
+			case s0.r.usetype, s0.r.initorder, s0.r.useiface, s0.r.useifacemethod, s0.r.usenamedmethod:
+				continue
+			}
+			if r.sym >= 0 {
+				// a weak call is strong only in dynamic-linking mode: only the binary's variant has it
+				mask := full
+				if r.typ&relocWeak != 0 {
+					mask = 1
+				}
+				gr.add(from, idOf(r.sym), mask)
+			}
+		}
+		a, e = o.auxs(int(sy.li))
+		for at := a; at < e; at += auxSize {
+			if o.b[at] == auxGotype {
+				continue
+			}
+			t := idOf(p.resolve(o, binary.LittleEndian.Uint32(o.b[at+1:]), binary.LittleEndian.Uint32(o.b[at+5:])))
+			if t >= 0 {
+				aux[t] = true
+				gr.add(from, t, full)
+			}
+		}
+	}
+	for vi, sv := range sims {
+		for k := range sv.methodEdges {
+			gr.add(idOf(k[0]), idOf(k[1]), int32(1)<<vi)
+		}
+	}
+	// weights and units per node
+	m := &reachModel{Version: 1, Check: check, OwnerBytes: map[string]int{}}
+	unitIdx := map[string]int32{}
+	ownerIdx := map[string]int32{}
+	unit := make([]int32, n)
+	cuttable := make([]bool, n)
+	weights := make([][]wt, n)
+	for i, g := range syms {
+		unit[i] = -1
+		if u := unitOf(p, g, decl); u != "" {
+			k, ok := unitIdx[u]
+			if !ok {
+				k = int32(len(m.Units))
+				unitIdx[u] = k
+				m.Units = append(m.Units, u)
+			}
+			unit[i] = k
+			cuttable[i] = !fixed[p.objs[p.syms[g].obj].pkg]
+		}
+		sy := p.syms[g]
+		if sy.obj < 0 || aux[i] || !tc.dataKind[int(sy.kind)] || sy.size == 0 || sy.name == "" {
+			continue
+		}
+		o := mp.owner(sy.name)
+		if !o.isPkg() {
+			continue
+		}
+		k, ok := ownerIdx[o.name]
+		if !ok {
+			k = int32(len(m.Owners))
+			ownerIdx[o.name] = k
+			m.Owners = append(m.Owners, o.name)
+		}
+		weights[i] = append(weights[i], wt{k, sy.size})
+		m.OwnerBytes[o.name] += sy.size
+	}
+	flagged := make([]bool, n)
+	for i, g := range syms {
+		flagged[i] = p.syms[g].flag&symFlagReflectMethod != 0
+	}
+	rootMask := make([]int32, n)
+	for _, r := range roots {
+		if id[r] >= 0 {
+			rootMask[id[r]] = full
+		}
+	}
+	m.Variants = make([]reachVariant, len(sims))
+	for vi, sv := range sims {
+		v := reachVariant{Name: names[vi], Reflect: sv.reflectSeen, Dynlink: sv.v.dynlink, Rule: sv.v.reflectRule}
+		for i, g := range syms {
+			if sv.reach[g] {
+				v.Symbols++
+				for _, w := range weights[i] {
+					v.Bytes += w.bytes
+				}
+			}
+		}
+		m.Variants[vi] = v
+	}
+	gr.finish()
+	// What no cut can take: reached from the roots through symbols of packages no cut removes
+	// (runtime and its dependencies) or of no package, along edges that hold in every variant. Such
+	// nodes are left out; what they point at is reached whatever is cut (unless it is cut itself).
+	always := make([]bool, n)
+	var stack []int32
+	for i := int32(0); i < int32(n); i++ {
+		if rootMask[i] == full && !cuttable[i] {
+			always[i] = true
+			stack = append(stack, i)
+		}
+	}
+	for len(stack) > 0 {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, e := range gr.out(v) {
+			if e.mask == full && !always[e.to] && !cuttable[e.to] {
+				always[e.to] = true
+				stack = append(stack, e.to)
+			}
+		}
+	}
+	m.Always = map[string]int{}
+	for i := 0; i < n; i++ {
+		if !always[i] {
+			continue
+		}
+		for _, e := range gr.out(int32(i)) {
+			rootMask[e.to] |= e.mask
+		}
+		for _, w := range weights[i] {
+			m.Always[m.Owners[w.owner]] += w.bytes
+		}
+	}
+	for _, r := range roots { // unreachable-by-construction roots (none) would keep their mask
+		_ = r
+	}
+	live := make([]bool, n)
+	for i := range live {
+		live[i] = !always[i]
+	}
+	contract(gr, live, unit, rootMask, full, weights, flagged)
+	// output
+	newID := make([]int32, n)
+	usedUnits := map[int32]int32{}
+	units := m.Units
+	m.Units = []string{}
+	for i := 0; i < n; i++ {
+		newID[i] = -1
+		if !live[i] {
+			continue
+		}
+		newID[i] = int32(len(m.Unit))
+		u := int32(-1)
+		if unit[i] >= 0 && cuttable[i] {
+			k, ok := usedUnits[unit[i]]
+			if !ok {
+				k = int32(len(m.Units))
+				usedUnits[unit[i]] = k
+				m.Units = append(m.Units, units[unit[i]])
+			}
+			u = k
+		}
+		m.Unit = append(m.Unit, u)
+		agg := map[int32]int{}
+		for _, w := range weights[i] {
+			agg[w.owner] += w.bytes
+		}
+		keys := make([]int32, 0, len(agg))
+		for k := range agg {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(x, y int) bool { return keys[x] < keys[y] })
+		for _, k := range keys {
+			m.Weights = append(m.Weights, int(newID[i]), int(k), agg[k])
+		}
+		if flagged[i] {
+			m.Flagged = append(m.Flagged, newID[i])
+		}
+		if rootMask[i] != 0 {
+			m.Roots = append(m.Roots, newID[i], rootMask[i])
+		}
+	}
+	for i := 0; i < n; i++ {
+		if !live[i] {
+			continue
+		}
+		for _, e := range gr.out(int32(i)) {
+			if live[e.to] && e.to != int32(i) {
+				m.Edges = append(m.Edges, newID[i], newID[e.to], e.mask)
+			}
+		}
+	}
+	if m.Flagged == nil {
+		m.Flagged = []int32{}
+	}
+	return m
+}
+
+type wt struct {
+	owner int32
+	bytes int
+}
+
+// graph: edges by source, deduplicated (masks or'ed), built then finished into sorted adjacency.
+type gedge struct{ to, mask int32 }
+
+type graph struct {
+	adj  [][]gedge
+	done bool
+}
+
+func newGraph(n int) *graph { return &graph{adj: make([][]gedge, n)} }
+
+func (g *graph) add(a, b, mask int32) {
+	if a < 0 || b < 0 || a == b {
+		return
+	}
+	g.adj[a] = append(g.adj[a], gedge{b, mask})
+}
+
+// finish sorts each node's edges and merges duplicates.
+func (g *graph) finish() {
+	for i, es := range g.adj {
+		g.adj[i] = dedupe(es)
+	}
+	g.done = true
+}
+
+func dedupe(es []gedge) []gedge {
+	if len(es) < 2 {
+		return es
+	}
+	sort.Slice(es, func(x, y int) bool { return es[x].to < es[y].to })
+	out := es[:1]
+	for _, e := range es[1:] {
+		if last := &out[len(out)-1]; last.to == e.to {
+			last.mask |= e.mask
+		} else {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (g *graph) out(v int32) []gedge { return g.adj[v] }
+
+// contract merges a live node into its only live predecessor when both have the same cut unit (or
+// the node has none), the edge holds in every variant and the node is no root; merged nodes' edges,
+// weights and flags go to the one they join. Then live leaves with no bytes, flag or root go.
+func contract(gr *graph, live []bool, unit []int32, rootMask []int32, full int32, weights [][]wt, flagged []bool) {
+	n := len(live)
+	for round := 0; round < 6; round++ {
+		preds := make([]int32, n) // -1 none yet, -2 several
+		pmask := make([]int32, n)
+		for i := range preds {
+			preds[i] = -1
+		}
+		for a := int32(0); a < int32(n); a++ {
+			if !live[a] {
+				continue
+			}
+			for _, e := range gr.adj[a] {
+				b := e.to
+				if !live[b] || b == a {
+					continue
+				}
+				switch preds[b] {
+				case -1:
+					preds[b], pmask[b] = a, e.mask
+				case a:
+					pmask[b] |= e.mask
+				default:
+					preds[b] = -2
+				}
+			}
+		}
+		// merge along chains: into the predecessor's final representative
+		into := make([]int32, n)
+		for i := range into {
+			into[i] = int32(i)
+		}
+		var find func(int32) int32
+		find = func(x int32) int32 {
+			for into[x] != x {
+				into[x] = into[into[x]]
+				x = into[x]
+			}
+			return x
+		}
+		merged := 0
+		for b := int32(0); b < int32(n); b++ {
+			a := preds[b]
+			if !live[b] || a < 0 || rootMask[b] != 0 || pmask[b] != full {
+				continue
+			}
+			ra := find(a)
+			if ra == b || (unit[b] != -1 && unit[b] != unit[ra]) {
+				continue
+			}
+			into[b] = ra
+			merged++
+		}
+		if merged == 0 {
+			break
+		}
+		for b := int32(0); b < int32(n); b++ {
+			r := find(b)
+			if r == b || !live[b] {
+				continue
+			}
+			weights[r] = append(weights[r], weights[b]...)
+			weights[b] = nil
+			flagged[r] = flagged[r] || flagged[b]
+			for _, e := range gr.adj[b] {
+				gr.adj[r] = append(gr.adj[r], e)
+			}
+			gr.adj[b] = nil
+			live[b] = false
+		}
+		for a := int32(0); a < int32(n); a++ {
+			if !live[a] {
+				continue
+			}
+			es := gr.adj[a][:0]
+			for _, e := range gr.adj[a] {
+				e.to = find(e.to)
+				if e.to != a {
+					es = append(es, e)
+				}
+			}
+			gr.adj[a] = dedupe(es)
+		}
+		if merged < n/500 {
+			break
+		}
+	}
+	// drop leaves without bytes (repeatedly)
+	outdeg := make([]int, n)
+	predsOf := make([][]int32, n)
+	for a := int32(0); a < int32(n); a++ {
+		if !live[a] {
+			continue
+		}
+		for _, e := range gr.adj[a] {
+			if live[e.to] {
+				outdeg[a]++
+				predsOf[e.to] = append(predsOf[e.to], a)
+			}
+		}
+	}
+	useless := func(i int32) bool {
+		return live[i] && outdeg[i] == 0 && len(weights[i]) == 0 && !flagged[i]
+	}
+	var stack []int32
+	for i := int32(0); i < int32(n); i++ {
+		if useless(i) {
+			stack = append(stack, i)
+		}
+	}
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if !useless(i) {
+			continue
+		}
+		live[i] = false
+		for _, a := range predsOf[i] {
+			outdeg[a]--
+			if useless(a) {
+				stack = append(stack, a)
+			}
+		}
+	}
+}
+
+func reachMain(req reachRequest, paths []string) (*reachModel, error) {
+	m, err := reach(req, paths)
+	if err != nil {
+		return nil, fmt.Errorf("reachability: %v", err)
+	}
+	return m, nil
+}
