@@ -36,6 +36,7 @@ from refactor.toolchain import Go
 
 if TYPE_CHECKING:
     from refactor.binary import SizeTable
+    from refactor.estimate import ReachModel
     from refactor.linker import DceReport
     from refactor.typed import TypedView
 
@@ -93,14 +94,15 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
             return replace(stage, typed=types.MappingProxyType(typed), needs=needs)
         key = _run_key(stage) if reuse or remember else None
         stage = replace(stage, run_key=key)
-        facts = _cached_facts(stage, needs) if reuse and key else None
+        reach: dict[Target, ReachModel | None] = {}
+        facts = _cached_facts(stage, needs, reach) if reuse and key else None
         if facts is None:
             if early is not None:
                 facts = _sizes_from_builds(stage, early, say)
             else:
-                facts = _dumpdep_builds(stage, needs, warm, say)
+                facts = _dumpdep_builds(stage, needs, warm, say, reach)
             if remember and key:
-                _save_facts(stage, needs, facts)
+                _save_facts(stage, needs, facts, reach)
         elif Needs.SOURCES in needs:
             _parse_targets_packages(stage)
     finally:
@@ -109,7 +111,7 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
     sizes, dce = facts
     typed = _typed_views(stage, say) if Needs.TYPED in needs else {}
     return replace(stage, sizes=types.MappingProxyType(sizes), dce=types.MappingProxyType(dce),
-                   typed=types.MappingProxyType(typed), needs=needs)
+                   typed=types.MappingProxyType(typed), reach=types.MappingProxyType(reach), needs=needs)
 
 
 Facts = tuple[dict[Target, "SizeTable"], dict[Target, "DceReport"]]
@@ -175,12 +177,15 @@ def _sizes_from_builds(project: Project, builds: object, say: LoadProgress) -> F
     return sizes, {}
 
 
-def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: LoadProgress) -> Facts:
+def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: LoadProgress,
+                    reach: dict[Target, ReachModel | None] | None = None) -> Facts:
     """DCE (and SIZES): one -dumpdep build per target, several at a time, each attributed when sizes
-    are wanted; this thread parses sources and runs the warm-ups meanwhile."""
+    are wanted; this thread parses sources and runs the warm-ups meanwhile. REACH: the link's objects
+    are replayed (refactor.estimate) beside the attribution, into `reach`."""
     from refactor import attribcore
     from refactor.binary import attribute_cached
     from refactor.builds import link_slots
+    from refactor.estimate import start_replay
     from refactor.linker import build_with_dumpdep
 
     attribcore.prepare(project.go)  # a first run ever builds the attribution core beside the links
@@ -193,11 +198,15 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
         graph = project.graphs[t]
         with tempfile.TemporaryDirectory(prefix="gotrim-dce-") as tmp:
             exe = Path(tmp) / t.name
-            report = build_with_dumpdep(project.go, project.root, t, exe, graph)
+            wants_reach = reach is not None and Needs.REACH in needs
+            report = build_with_dumpdep(project.go, project.root, t, exe, graph, keep_work=wants_reach)
+            replay = start_replay(project.go, graph, t, exe, report.dynlink.active) if wants_reach else None
             table = None
             if Needs.SIZES in needs:
                 table = attribute_cached(exe, _module_of_packages(graph), t.main, project.settings.cache_dir,
                                          go=project.go)
+            if replay is not None and reach is not None:
+                reach[t] = replay()
         done.append(t)
         say.targets(len(done), total)
         return report, table
@@ -256,7 +265,8 @@ def _facts_path(project: Project) -> Path | None:
     return folder / f"facts-{project.run_key}.pickle"
 
 
-def _cached_facts(project: Project, needs: Needs) -> Facts | None:
+def _cached_facts(project: Project, needs: Needs, reach: dict[Target, ReachModel | None] | None = None
+                  ) -> Facts | None:
     path = _facts_path(project)
     if path is None or not path.is_file():
         return None
@@ -270,13 +280,16 @@ def _cached_facts(project: Project, needs: Needs) -> Facts | None:
         return None
     sizes = data["sizes"] if Needs.SIZES in needs else {}
     dce = data["dce"] if Needs.DCE in needs else {}
+    if Needs.REACH in needs and reach is not None:
+        reach.update({t: m for t, m in data.get("reach", {}).items() if t in project.targets})
     if any(t not in sizes for t in project.targets if Needs.SIZES in needs) or \
             any(t not in dce for t in project.targets if Needs.DCE in needs):
         return None
     return {t: sizes[t] for t in project.targets if t in sizes}, {t: dce[t] for t in project.targets if t in dce}
 
 
-def _save_facts(project: Project, needs: Needs, facts: Facts) -> None:
+def _save_facts(project: Project, needs: Needs, facts: Facts,
+                reach: Mapping[Target, ReachModel | None] | None = None) -> None:
     path = _facts_path(project)
     if path is None:
         return
@@ -285,7 +298,7 @@ def _save_facts(project: Project, needs: Needs, facts: Facts) -> None:
         tmp = path.with_suffix(f".{id(facts)}.tmp")
         sizes, dce = facts
         tmp.write_bytes(pickle.dumps({"needs": (needs & (Needs.SIZES | Needs.DCE)).value, "sizes": sizes,
-                                      "dce": dce}))
+                                      "dce": dce, "reach": dict(reach or {})}))
         tmp.replace(path)
     except OSError:  # a read-only checkout: no cache
         pass

@@ -16,6 +16,7 @@ from refactor.toolchain import Go
 
 if TYPE_CHECKING:
     from refactor.binary import SizeTable
+    from refactor.estimate import ReachModel
     from refactor.linker import DceReport
     from refactor.typed import TypedView
 
@@ -30,10 +31,11 @@ class Needs(enum.Flag):
     SIZES = enum.auto()  # one build per target, attributed: bytes per package
     DCE = enum.auto()  # one -dumpdep build per target: method dead-code elimination facts
     TYPED = enum.auto()  # the type-checked view (go/types) of the module's packages each target builds
+    REACH = enum.auto()  # with DCE: the linker's reachability replayed on the link's objects (estimates)
     WHY = GRAPHS | SOURCES
     SIZE = GRAPHS | SIZES
     DCE_REPORT = GRAPHS | SOURCES | DCE
-    SUGGEST = GRAPHS | SOURCES | SIZES | DCE  # every strategy, and the reports of their candidates
+    SUGGEST = GRAPHS | SOURCES | SIZES | DCE | REACH  # every strategy, and the reports of their candidates
 
 
 class NotLoadedError(Exception):
@@ -62,6 +64,8 @@ class Project:
     needs: Needs
     run_key: str | None = None  # HEAD, working tree, toolchain, gotrim and targets (None outside git)
     typed: Mapping[Target, TypedView | None] = field(default_factory=lambda: types.MappingProxyType({}))
+    # REACH: per target, the reachability model estimates read (None: the replay failed; refactor.estimate)
+    reach: Mapping[Target, ReachModel | None] = field(default_factory=lambda: types.MappingProxyType({}))
 
     @property
     def module(self) -> Module:

@@ -1,0 +1,543 @@
+"""Estimated bytes of a cut: what the linker would stop keeping, before any rebuild.
+
+A cut is what a candidate takes out of one target's build: packages that leave the build graph,
+and top-level declarations of the module's own packages that leave the build (a guarded file's) or
+that stay although their package goes (a split's moved part). Summing the removed packages'
+attributed bytes misses most of it (bench/results.md, 2026-11-26: 12-94 % low): code of packages
+that stay but that only the cut code reached (net/http, reflect, generic instantiations), packages
+that stay in the graph but lose all their code, and the switch of method dead-code elimination
+when the last <ReflectMethod> function or the dynamic-linking `plugin` import goes.
+
+The loader gives each target a ReachModel (the attribution core's `reach` mode, refactor/attrib/
+reach.go): the linker's reachability pass replayed on the link's object files, checked against
+the `-dumpdep` stream, as a small graph. Nodes carry the bytes their symbols occupy, per owning
+package; edges carry the variants they hold in (the binary's mode, and without the reflect-method
+rule or dynamic linking). An estimate floods that graph from the linker's roots with the cut's
+nodes left out, in the mode the cut leaves (no reachable <ReflectMethod> function: method DCE on),
+and prices what is no longer reached with each package's attributed bytes per byte of its symbols
+(so DWARF, symbol table, pclntab, strings and type descriptors go with the code, in proportion).
+The named buckets left over (runtime type metadata, padding...) shrink in proportion too.
+
+Without a model (a recorded project, a failed replay) the estimate is SizeTable.removal_estimate of
+the removed packages.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from refactor.toolchain import DEFAULT_TIMEOUT, Go
+
+if TYPE_CHECKING:
+    from refactor.binary import SizeTable
+    from refactor.config import Target
+    from refactor.graph import BuildGraph
+    from refactor.project import Project
+
+MODEL_VERSION = 1
+FIXED_BUCKETS = frozenset({"elf headers", "buildinfo", "cgo/C", "dynamic linking"})
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One replay of the linker's pass: the binary's own mode, or without a rule."""
+
+    name: str
+    reflect: bool  # a <ReflectMethod> function was reached: every exported method kept
+    dynlink: bool  # dynamic-linking mode: every method kept
+    reflect_rule: bool  # the variant lets a reached <ReflectMethod> function keep methods
+    symbols: int
+    bytes: int
+
+
+@dataclass(frozen=True)
+class ReachModel:
+    """One target's reachability graph (see the module docstring). Node ids are 0..n-1."""
+
+    variants: tuple[Variant, ...]
+    units: tuple[str, ...]  # "pkg" or "pkg\tDecl"
+    owners: tuple[str, ...]
+    unit: tuple[int, ...]  # per node: index in units, -1 none (goes only when unreached)
+    weights: tuple[int, ...]  # triples node, owner, bytes
+    edges: tuple[int, ...]  # triples from, to, variant mask
+    roots: tuple[int, ...]  # pairs node, variant mask
+    flagged: tuple[int, ...]  # nodes holding a <ReflectMethod> function
+    owner_bytes: dict[str, int]
+    always: dict[str, int]
+    check: dict[str, Any] = field(default_factory=dict)
+    _graph: list[Any] = field(default_factory=list, repr=False, compare=False, hash=False)
+
+    @property
+    def nodes(self) -> int:
+        return len(self.unit)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ReachModel:
+        if data.get("version") != MODEL_VERSION:
+            raise ValueError(f"reachability model version {data.get('version')!r} is not {MODEL_VERSION}")
+        return cls(
+            variants=tuple(Variant(str(v["name"]), bool(v["reflect"]), bool(v["dynlink"]), bool(v["reflect_rule"]),
+                                   int(v["symbols"]), int(v["bytes"])) for v in data["variants"]),
+            units=tuple(data["units"] or ()), owners=tuple(data["owners"] or ()), unit=tuple(data["unit"] or ()),
+            weights=tuple(data["weights"] or ()), edges=tuple(data["edges"] or ()), roots=tuple(data["roots"] or ()),
+            flagged=tuple(data["flagged"] or ()), owner_bytes=dict(data["owner_bytes"] or {}),
+            always=dict(data.get("always") or {}), check=dict(data.get("check") or {}))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": MODEL_VERSION,
+                "variants": [{"name": v.name, "reflect": v.reflect, "dynlink": v.dynlink,
+                              "reflect_rule": v.reflect_rule, "symbols": v.symbols, "bytes": v.bytes}
+                             for v in self.variants],
+                "units": list(self.units), "owners": list(self.owners), "unit": list(self.unit),
+                "weights": list(self.weights), "edges": list(self.edges), "roots": list(self.roots),
+                "flagged": list(self.flagged), "owner_bytes": dict(self.owner_bytes), "always": dict(self.always),
+                "check": dict(self.check)}
+
+    def adjacency(self) -> tuple[list[list[int]], list[list[int]], bool]:
+        """Successors and their masks per node, built once; whether every edge holds in every variant."""
+        if not self._graph:
+            n = self.nodes
+            succ: list[list[int]] = [[] for _ in range(n)]
+            masks: list[list[int]] = [[] for _ in range(n)]
+            full = (1 << len(self.variants)) - 1
+            uniform = True
+            e = self.edges
+            for i in range(0, len(e), 3):
+                succ[e[i]].append(e[i + 1])
+                masks[e[i]].append(e[i + 2])
+                if e[i + 2] != full:
+                    uniform = False
+            self._graph.extend((succ, masks, uniform))
+        succ, masks, uniform = self._graph
+        return succ, masks, uniform
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Cuts and estimates
+
+
+@dataclass(frozen=True)
+class Cut:
+    """What leaves one target's build: packages, and declarations of the module's packages.
+
+    drop: package -> declarations that leave although the package stays (a guarded file's).
+    keep: package -> declarations that stay although the package leaves (moved by a split).
+    Declarations are named as refactor.estimate.decl_keys names them: F, T, T.M, v, init.N.
+    """
+
+    packages: frozenset[str] = frozenset()
+    drop: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    keep: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, packages: Iterable[str] = (), drop: Mapping[str, Iterable[str]] | None = None,
+           keep: Mapping[str, Iterable[str]] | None = None) -> Cut:
+        return cls(frozenset(packages), {p: frozenset(d) for p, d in (drop or {}).items() if d},
+                   {p: frozenset(k) for p, k in (keep or {}).items() if k})
+
+    def union(self, other: Cut) -> Cut:
+        """Both cuts at once (for several candidates together)."""
+        drop = {p: self.drop.get(p, frozenset()) | other.drop.get(p, frozenset()) for p in {*self.drop, *other.drop}}
+        # a declaration one cut keeps and the other removes with its package: kept only if neither drops it
+        keep = {p: (self.keep.get(p, frozenset()) | other.keep.get(p, frozenset())) - drop.get(p, frozenset())
+                for p in {*self.keep, *other.keep}}
+        return Cut(self.packages | other.packages, drop, keep)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Bytes a cut saves in one target, and where they come from."""
+
+    bytes: int
+    removed_packages: int  # attributed bytes of the packages that leave the graph
+    shrink: int  # bytes of packages that stay, reached only through the cut (code, data, their DWARF...)
+    dce: int  # bytes freed by method dead-code elimination coming back on (included in the above)
+    buckets: int  # the leftover named buckets' share
+    method: str  # "reach" or "packages"
+    mode: str = ""  # the variant the cut leaves the linker in
+
+    def for_json(self) -> dict[str, Any]:
+        return {"bytes": self.bytes, "removed_packages": self.removed_packages, "shrink": self.shrink,
+                "dce": self.dce, "buckets": self.buckets, "method": self.method, "mode": self.mode}
+
+
+def estimate(project: Project, target: Target, cut: Cut | Iterable[str]) -> int:
+    """The bytes the cut saves in target's binary (see the module docstring)."""
+    return estimate_cut(project, target, cut).bytes
+
+
+def estimate_cut(project: Project, target: Target, cut: Cut | Iterable[str]) -> Estimate:
+    """estimate(), with where the bytes come from."""
+    if not isinstance(cut, Cut):
+        cut = Cut.of(cut)
+    size = project.sizes.get(target)
+    if size is None:
+        return Estimate(0, 0, 0, 0, 0, "none")
+    reach = getattr(project, "reach", {}) or {}
+    model = reach.get(target)
+    if model is None:
+        own = size.package_bytes(cut.packages)
+        total = size.removal_estimate(cut.packages)
+        return Estimate(total, own, 0, 0, total - own, "packages")
+    return _Pricer.of(model, size).estimate(cut)
+
+
+class _Pricer:
+    """A model priced with one size table: bytes per node, remembered per (model, table)."""
+
+    _cache: dict[tuple[int, int], _Pricer] = {}
+
+    def __init__(self, model: ReachModel, size: SizeTable) -> None:
+        self.model = model
+        self.size = size
+        scale = {}
+        for o, n in model.owner_bytes.items():
+            if n > 0:
+                scale[o] = size.packages.get(o, 0) / n
+        cost = [0.0] * model.nodes
+        w = model.weights
+        owners = model.owners
+        for i in range(0, len(w), 3):
+            cost[w[i]] += w[i + 2] * scale.get(owners[w[i + 1]], 0.0)
+        self.cost = cost
+        self.total = sum(cost)
+        self.unit_nodes: dict[int, list[int]] = {}
+        for node, u in enumerate(model.unit):
+            if u >= 0:
+                self.unit_nodes.setdefault(u, []).append(node)
+        self.unit_parts = [(u.partition("\t")[0], u.partition("\t")[2] if "\t" in u else None) for u in model.units]
+        package_total = size.package_total
+        scalable = sum(v for k, v in size.buckets.items() if k not in FIXED_BUCKETS) + size.unattributed
+        self.bucket_rate = scalable / package_total if package_total else 0.0
+        self.full = (1 << len(model.variants)) - 1
+
+    @classmethod
+    def of(cls, model: ReachModel, size: SizeTable) -> _Pricer:
+        key = (id(model), id(size))
+        hit = cls._cache.get(key)
+        if hit is None or hit.model is not model or hit.size is not size:
+            if len(cls._cache) > 64:
+                cls._cache.clear()
+            hit = cls._cache[key] = cls(model, size)
+        return hit
+
+    def cut_nodes(self, cut: Cut) -> bytearray:
+        mark = bytearray(self.model.nodes)
+        for u, (pkg, decl) in enumerate(self.unit_parts):
+            if pkg in cut.packages:
+                gone = decl is None or decl not in cut.keep.get(pkg, ())
+            else:
+                gone = decl is not None and decl in cut.drop.get(pkg, ())
+            if gone:
+                for node in self.unit_nodes.get(u, ()):
+                    mark[node] = 1
+        return mark
+
+    def alive_cost(self, cut: bytearray, variant: int) -> tuple[float, bool]:
+        """Cost of the nodes reached in one variant with the cut's nodes left out, and whether a
+        flagged (<ReflectMethod>) node is among them."""
+        m = self.model
+        succ, masks, uniform = m.adjacency()
+        bit = 1 << variant
+        seen = bytearray(cut)  # cut nodes count as seen: never entered
+        r = m.roots
+        stack = [r[i] for i in range(0, len(r), 2) if r[i + 1] & bit and not seen[r[i]]]
+        for v in stack:
+            seen[v] = 1
+        cost = self.cost
+        total = 0.0
+        pop, push = stack.pop, stack.append
+        if uniform:
+            while stack:
+                v = pop()
+                total += cost[v]
+                for w in succ[v]:
+                    if not seen[w]:
+                        seen[w] = 1
+                        push(w)
+        else:
+            while stack:
+                v = pop()
+                total += cost[v]
+                for w, mk in zip(succ[v], masks[v], strict=True):
+                    if mk & bit and not seen[w]:
+                        seen[w] = 1
+                        push(w)
+        flagged = any(seen[f] and not cut[f] for f in m.flagged)
+        return total, flagged
+
+    def mode(self, cut: Cut, nodes: bytearray) -> tuple[int, float]:
+        """The variant the cut leaves the linker in, and the cost reached in it."""
+        vs = self.model.variants
+        base = vs[0]
+        if base.dynlink and "plugin" in cut.packages and len(vs) >= 3:
+            # dynamic linking off: index 1 keeps the reflect rule, 2 does not
+            cost, flagged = self.alive_cost(nodes, 2)
+            if not flagged:
+                return 2, cost
+            return 1, self.alive_cost(nodes, 1)[0]
+        if not base.dynlink and base.reflect and len(vs) >= 2:
+            cost, flagged = self.alive_cost(nodes, 1)
+            if not flagged:
+                return 1, cost
+        return 0, self.alive_cost(nodes, 0)[0]
+
+    def estimate(self, cut: Cut) -> Estimate:
+        nodes = self.cut_nodes(cut)
+        variant, alive = self.mode(cut, nodes)
+        lost = self.total - alive
+        size = self.size
+        # packages the model gives no bytes (nothing of theirs was weighed) go whole when they leave
+        unweighed = sum(size.packages.get(p, 0) for p in cut.packages if not self.model.owner_bytes.get(p))
+        lost += unweighed
+        dce = 0.0
+        if variant:
+            dce = self.total - self.alive_cost(bytearray(self.model.nodes), variant)[0]
+        removed = size.package_bytes(cut.packages)
+        buckets = lost * self.bucket_rate
+        total = round(lost + buckets)
+        return Estimate(total, removed, max(0, round(lost) - removed), round(dce), round(buckets), "reach",
+                        self.model.variants[variant].name)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Cuts of the strategies' changes, with declarations named as the model names them
+
+
+def files_cut(project: Project, packages: Iterable[str], files: Mapping[str, Iterable[str]]) -> Cut:
+    """packages leave the build, and so do the declarations of these files (package -> base names in
+    its directory) of packages that stay: a guard puts the files behind a tag (the stub that replaces
+    them declares the same names, with no bytes to speak of)."""
+    return Cut.of(packages, drop={p: decl_keys(project, p, fs) for p, fs in files.items()})
+
+
+def units_cut(project: Project, packages: Iterable[str], import_path: str, units: Iterable[Any], *,
+              keep: bool) -> Cut:
+    """packages leave the build; the units (refactor.gosource.Unit) of import_path a split moves stay
+    in it although the package goes (keep=True: the part the target uses, moved to a new package) or
+    leave it although the package stays (keep=False: the heavy part moved away)."""
+    keys = unit_keys(project, import_path, units)
+    return Cut.of(packages, keep={import_path: keys} if keep else None, drop=None if keep else {import_path: keys})
+
+
+def symbols_cut(packages: Iterable[str], symbols: Iterable[str], index: Any) -> Cut:
+    """packages leave the build, and so do the declarations these linker symbol names (or prefixes)
+    name; index maps a symbol to its package (refactor.linker.SymbolIndex)."""
+    drop: dict[str, set[str]] = {}
+    for sym in symbols:
+        pkg = index.package(sym)
+        if pkg:
+            key = symbol_decl(sym, pkg)
+            if key:
+                drop.setdefault(pkg, set()).add(key)
+    return Cut.of(packages, drop=drop)
+
+
+def symbol_decl(symbol: str, import_path: str) -> str:
+    """The declaration key of a symbol of a package (attrib/reach.go declKey, for the same names)."""
+    from refactor.linker import path_to_prefix, strip_brackets
+
+    rest = symbol.removeprefix("type:").lstrip("*")
+    prefix = path_to_prefix(import_path) + "."
+    if not rest.startswith(prefix):
+        return ""
+    rest = strip_brackets(rest[len(prefix):])
+    if rest.startswith("(*") and ")" in rest:
+        i = rest.index(")")
+        rest = rest[2:i] + rest[i + 1:]
+    rest = rest.removesuffix("-fm")
+    parts = rest.split(".")
+    if not parts[0]:
+        return ""
+    if parts[0] == "init":
+        return f"init.{parts[1]}" if len(parts) > 1 and parts[1].isdigit() else "init"
+    if len(parts) > 1 and parts[1] and not _closure_part(parts[1]):
+        return f"{parts[0]}.{parts[1]}"
+    return parts[0]
+
+
+def _closure_part(s: str) -> bool:
+    for p in ("func", "gowrap", "deferwrap"):
+        if s.startswith(p) and s[len(p):].isdigit():
+            return True
+    return s.isdigit() or s in ("stkobj", "argliveinfo", "opendefer", "wrapinfo", "abi0") or s.startswith("arginfo")
+
+
+def switch_cut(graph: BuildGraph, switch: Any, removed: Iterable[str] = ()) -> Cut:
+    """What an upstream build tag (refactor.catalogue.Switch) takes out of a target: the packages its
+    import edges leave behind, and the declarations its symbol prefixes name."""
+    from refactor.linker import SymbolIndex
+
+    gone = set(removed)
+    cuts = [tuple(e) for e in switch.cuts if tuple(e)[0] in graph.packages]
+    if cuts:
+        gone |= graph.removed_by(cut_edges=cuts)
+    return symbols_cut(gone, switch.symbols, SymbolIndex.from_graph(graph))
+
+
+def decl_keys(project: Project, import_path: str, files: Iterable[str]) -> frozenset[str]:
+    """The top-level declarations of these files (base names) of a module package, as cut units name them."""
+    pkg = project.package(import_path)
+    if pkg is None:
+        return frozenset()
+    inits = _init_numbers(project, import_path)
+    out: set[str] = set()
+    for f in files:
+        base = Path(f).name
+        try:
+            src = project.sources.file(Path(pkg.dir) / base)
+        except (OSError, ValueError):
+            continue
+        for d in src.decls:
+            if d.name == "init" and not d.receiver and d.kind in ("func", "init"):
+                continue
+            if d.name in ("_", ""):
+                continue
+            recv = (d.receiver or "").lstrip("*").split("[")[0]
+            out.add(f"{recv}.{d.name}" if recv else d.name)
+        out.update(inits.get(base, ()))
+    return frozenset(out)
+
+
+def unit_keys(project: Project, import_path: str, units: Iterable[Any]) -> frozenset[str]:
+    """Declaration keys of refactor.gosource.Unit values of a package (inits numbered as the compiler does)."""
+    inits = _init_numbers(project, import_path)
+    seen: dict[str, int] = {}
+    out: set[str] = set()
+    by_file: dict[str, list[Any]] = {}
+    for u in units:
+        by_file.setdefault(u.file, []).append(u)
+    for f, us in by_file.items():
+        for u in sorted(us, key=lambda x: (x.index, x.start)):
+            if u.kind == "init":
+                k = seen.get(f, 0)
+                seen[f] = k + 1
+                numbers = inits.get(Path(f).name, [])
+                if k < len(numbers):
+                    out.add(numbers[k])
+            elif u.kind == "method":
+                out.add(f"{(u.receiver or '').lstrip('*').split('[')[0]}.{u.names[0]}")
+            else:
+                out.update(n for n in u.names if n != "_")
+    return frozenset(out)
+
+
+def _init_numbers(project: Project, import_path: str) -> dict[str, list[str]]:
+    """The compiler's names of a package's init functions (init.0, init.1... in file order) per file
+    base name."""
+    pkg = project.package(import_path)
+    if pkg is None:
+        return {}
+    out: dict[str, list[str]] = {}
+    n = 0
+    for base in sorted(pkg.files):
+        try:
+            src = project.sources.file(Path(pkg.dir) / base)
+        except (OSError, ValueError):
+            continue
+        for d in sorted(src.decls, key=lambda d: d.start):
+            if d.name == "init" and not d.receiver and d.kind in ("func", "init"):
+                out.setdefault(base, []).append(f"init.{n}")
+                n += 1
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Loading (refactor.load runs this; propose never does)
+
+
+def decl_packages(graph: BuildGraph) -> list[str]:
+    """The packages whose cut units are declarations: the module's own, and those the catalogue of
+    upstream tags names symbols of (the rest are cut whole)."""
+    from refactor.catalogue import catalogue
+    from refactor.linker import SymbolIndex
+
+    out = set(graph.main_module_packages())
+    index = SymbolIndex.from_graph(graph)
+    for sw in catalogue():
+        for sym in sw.symbols:
+            pkg = index.package(sym)
+            if pkg:
+                out.add(pkg)
+    return sorted(out)
+
+
+def fixed_packages(graph: BuildGraph) -> list[str]:
+    """runtime and its dependencies: no cut removes them."""
+    if "runtime" not in graph.packages:
+        return []
+    seen = {"runtime"}
+    stack = ["runtime"]
+    while stack:
+        for q in graph.imports(stack.pop()):
+            if q not in seen:
+                seen.add(q)
+                stack.append(q)
+    return sorted(seen)
+
+
+_goroots: dict[str, str] = {}
+
+
+def _goroot(go: Go, cwd: Path) -> str:
+    if go.path not in _goroots:
+        _goroots[go.path] = go.env_values(cwd, "GOROOT").get("GOROOT", "")
+    return _goroots[go.path]
+
+
+def start_replay(go: Go, graph: BuildGraph, target: Target, exe: Path, dynlink: bool
+                 ) -> Callable[[], ReachModel | None]:
+    """Start the core's replay of a `-dumpdep -work` build kept by linker.build_with_dumpdep(keep_work=True)
+    (its stream and importcfg beside exe); the returned function waits for the model (None if the replay
+    failed: estimates fall back to the removed packages' bytes) and removes the kept files."""
+    from refactor import attribcore
+
+    stream, importcfg = exe.parent / f"{exe.name}.dumpdep", exe.parent / f"{exe.name}.importcfg"
+
+    def cleanup() -> None:
+        stream.unlink(missing_ok=True)
+        importcfg.unlink(missing_ok=True)
+
+    if not importcfg.is_file() or not stream.is_file():
+        cleanup()
+        return lambda: None
+    request = {"packages": [[p, pkg.module] for p, pkg in graph.packages.items()], "main": target.main,
+               "importcfg": str(importcfg), "dumpdep": str(stream), "goroot": _goroot(go, Path(graph.main.dir)),
+               "dynlink": dynlink, "decl_packages": decl_packages(graph), "fixed": fixed_packages(graph)}
+    argv = (str(attribcore.executable(go)), "reach")
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, errors="replace")
+    except OSError:
+        cleanup()
+        return lambda: None
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(json.dumps(request))
+        proc.stdin.close()
+    except OSError:
+        pass
+    proc.stdin = None  # sent: communicate() only reads
+
+    def wait() -> ReachModel | None:
+        try:
+            out, _err = proc.communicate(timeout=DEFAULT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            return None
+        finally:
+            cleanup()
+        if proc.returncode != 0:
+            return None
+        try:
+            return ReachModel.from_json(json.loads(out))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    return wait
