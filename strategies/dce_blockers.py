@@ -30,6 +30,7 @@ from refactor.catalogue import Switch, catalogue
 from refactor.config import Settings, Target
 from refactor.dce import first_match
 from refactor.errors import EditError, SourceError
+from refactor.estimate import Cut, estimate_cut, switch_cut
 from refactor.fieldtemplate import TEMPLATE_PACKAGES, rewrite_templates
 from refactor.graph import BuildGraph
 from refactor.guard import Unguardable, guard_import
@@ -98,14 +99,19 @@ def _blocker_count(report: DceReport) -> int:
 
 
 def _estimate(project: Project, graph: BuildGraph, report: DceReport, blockers: int, share: float,
-              removes: Sequence[str] = ()) -> tuple[int, str]:
+              removes: Sequence[str] = (), switch: Switch | None = None) -> tuple[int, str]:
     """Bytes and confidence. The packages the change removes (and what only they import) go in
     any case, by the size table; the method-DCE gain, a share of the rest, comes only when this
-    was the last blocker."""
+    was the last blocker. With the target's reachability model (refactor.estimate) both are what
+    the linker would stop keeping, the DCE gain measured on the model instead of a share."""
     size = project.sizes[report.target]
+    removed = graph.removed_by(cut_packages=[p for p in removes if p in graph.packages]) if removes else frozenset()
+    reach = estimate_cut(project, report.target, switch_cut(graph, switch, removed) if switch else Cut.of(removed))
+    if reach.method == "reach":
+        return reach.bytes, "medium" if blockers <= 1 else "low"
     cut = 0
     if removes:
-        cut = size.removal_estimate(graph.removed_by(cut_packages=[p for p in removes if p in graph.packages]))
+        cut = size.removal_estimate(removed)
     if blockers <= 1:
         return cut + int((report.binary_bytes - cut) * share), "medium"
     return cut, "low"
@@ -171,7 +177,7 @@ def _switch_proposal(project: Project, target: Target, report: DceReport, sw: Sw
                        f"{sw.module} is {version}; the tag {sw.tag} exists in {rng} ({sw.source})")
     changes = tag_config_changes(project, (target,), sw.tag)
     est, confidence = _estimate(project, project.graphs[target], report, blockers,
-                                DYNLINK_SHARE if "plugin" in sw.removes else REFLECT_SHARE)
+                                DYNLINK_SHARE if "plugin" in sw.removes else REFLECT_SHARE, switch=sw)
     explanation = (f"{what} is reached through {sw.module} {version}. The build tag {sw.tag} removes "
                    f"{sw.removes}.\nSource: {sw.source}\nChecked: {sw.verified}\n"
                    + _last_blocker_note(blockers))

@@ -20,6 +20,7 @@ from refactor.buildconfig import tag_config_changes
 from refactor.candidate import Candidate, Details, Proposal, Refusal, Strategy, candidate_id
 from refactor.config import Settings, Target, parse_tags
 from refactor.edit import remove_import
+from refactor.estimate import estimate, files_cut
 from refactor.gosource import (
     BuildExpr,
     GoFile,
@@ -71,7 +72,6 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
     features: dict[tuple[tuple[str, tuple[str, ...]], ...], _Feature] = {}
     for target in project.targets:
         graph = project.graphs[target]
-        sizes = project.sizes[target]
         for q, sites, cut in _site_sets(index, graph):
             removed = graph.removed_by(cut)
             if q not in removed:
@@ -80,7 +80,8 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
             feat = features.get(key)
             if feat is None:
                 feat = features[key] = _Feature(q=q, sites=tuple(sorted(sites, key=lambda s: s.import_path)))
-            removed_bytes = sizes.removal_estimate(removed)
+            removed_bytes = estimate(project, target,
+                                     files_cut(project, removed, {s.import_path: s.files for s in sites}))
             prev = next((h for h in feat.hits if h.target == target), None)
             if prev is not None:
                 if len(prev.removed) >= len(removed):
