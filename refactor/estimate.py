@@ -63,12 +63,15 @@ class ReachModel:
     units: tuple[str, ...]  # "pkg" or "pkg\tDecl"
     owners: tuple[str, ...]
     unit: tuple[int, ...]  # per node: index in units, -1 none (goes only when unreached)
-    weights: tuple[int, ...]  # triples node, owner, bytes
+    weights: tuple[int, ...]  # quadruples node, owner, bytes, fixed cost (symbol records)
     edges: tuple[int, ...]  # triples from, to, variant mask
     roots: tuple[int, ...]  # pairs node, variant mask
     flagged: tuple[int, ...]  # nodes holding a <ReflectMethod> function
+    ands: tuple[int, ...]  # quadruples t, s, m, variant mask: m is reached when t and s both are
     owner_bytes: dict[str, int]
+    owner_overhead: dict[str, int]
     always: dict[str, int]
+    always_overhead: dict[str, int]
     check: dict[str, Any] = field(default_factory=dict)
     _graph: list[Any] = field(default_factory=list, repr=False, compare=False, hash=False)
 
@@ -85,8 +88,10 @@ class ReachModel:
                                    int(v["symbols"]), int(v["bytes"])) for v in data["variants"]),
             units=tuple(data["units"] or ()), owners=tuple(data["owners"] or ()), unit=tuple(data["unit"] or ()),
             weights=tuple(data["weights"] or ()), edges=tuple(data["edges"] or ()), roots=tuple(data["roots"] or ()),
-            flagged=tuple(data["flagged"] or ()), owner_bytes=dict(data["owner_bytes"] or {}),
-            always=dict(data.get("always") or {}), check=dict(data.get("check") or {}))
+            flagged=tuple(data["flagged"] or ()), ands=tuple(data.get("ands") or ()),
+            owner_bytes=dict(data["owner_bytes"] or {}),
+            owner_overhead=dict(data.get("owner_overhead") or {}), always=dict(data.get("always") or {}),
+            always_overhead=dict(data.get("always_overhead") or {}), check=dict(data.get("check") or {}))
 
     def to_json(self) -> dict[str, Any]:
         return {"version": MODEL_VERSION,
@@ -95,11 +100,13 @@ class ReachModel:
                              for v in self.variants],
                 "units": list(self.units), "owners": list(self.owners), "unit": list(self.unit),
                 "weights": list(self.weights), "edges": list(self.edges), "roots": list(self.roots),
-                "flagged": list(self.flagged), "owner_bytes": dict(self.owner_bytes), "always": dict(self.always),
-                "check": dict(self.check)}
+                "flagged": list(self.flagged), "ands": list(self.ands), "owner_bytes": dict(self.owner_bytes),
+                "owner_overhead": dict(self.owner_overhead), "always": dict(self.always),
+                "always_overhead": dict(self.always_overhead), "check": dict(self.check)}
 
-    def adjacency(self) -> tuple[list[list[int]], list[list[int]], bool]:
-        """Successors and their masks per node, built once; whether every edge holds in every variant."""
+    def adjacency(self) -> tuple[list[list[int]], list[list[int]], bool, dict[int, list[tuple[int, int, int]]]]:
+        """Successors and their masks per node, built once; whether every edge holds in every variant;
+        AND edges by each of their two ends: node -> [(other end, target, mask)]."""
         if not self._graph:
             n = self.nodes
             succ: list[list[int]] = [[] for _ in range(n)]
@@ -112,9 +119,15 @@ class ReachModel:
                 masks[e[i]].append(e[i + 2])
                 if e[i + 2] != full:
                     uniform = False
-            self._graph.extend((succ, masks, uniform))
-        succ, masks, uniform = self._graph
-        return succ, masks, uniform
+            ands: dict[int, list[tuple[int, int, int]]] = {}
+            a = self.ands
+            for i in range(0, len(a), 4):
+                t, s, m, mk = a[i], a[i + 1], a[i + 2], a[i + 3]
+                ands.setdefault(t, []).append((s, m, mk))
+                ands.setdefault(s, []).append((t, m, mk))
+            self._graph.extend((succ, masks, uniform, ands))
+        succ, masks, uniform, ands = self._graph
+        return succ, masks, uniform, ands
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -195,15 +208,22 @@ class _Pricer:
     def __init__(self, model: ReachModel, size: SizeTable) -> None:
         self.model = model
         self.size = size
-        scale = {}
+        # A package's attributed bytes = per symbol its fixed records (overhead) + a rate per byte.
+        self.rate: dict[str, tuple[float, float]] = {}
         for o, n in model.owner_bytes.items():
-            if n > 0:
-                scale[o] = size.packages.get(o, 0) / n
+            attributed = size.packages.get(o, 0)
+            oh = model.owner_overhead.get(o, 0)
+            if attributed >= oh:
+                self.rate[o] = ((attributed - oh) / n if n else 0.0, 1.0)
+            else:
+                self.rate[o] = (0.0, attributed / oh)
         cost = [0.0] * model.nodes
         w = model.weights
         owners = model.owners
-        for i in range(0, len(w), 3):
-            cost[w[i]] += w[i + 2] * scale.get(owners[w[i + 1]], 0.0)
+        rates = [self.rate.get(o, (0.0, 0.0)) for o in owners]
+        for i in range(0, len(w), 4):
+            r = rates[w[i + 1]]
+            cost[w[i]] += w[i + 2] * r[0] + w[i + 3] * r[1]
         self.cost = cost
         self.total = sum(cost)
         self.unit_nodes: dict[int, list[int]] = {}
@@ -241,8 +261,13 @@ class _Pricer:
     def alive_cost(self, cut: bytearray, variant: int) -> tuple[float, bool]:
         """Cost of the nodes reached in one variant with the cut's nodes left out, and whether a
         flagged (<ReflectMethod>) node is among them."""
+        total, flagged, _seen = self.flood(cut, variant)
+        return total, flagged
+
+    def flood(self, cut: bytearray, variant: int) -> tuple[float, bool, bytearray]:
+        """alive_cost(), and the reached nodes (cut nodes are marked too)."""
         m = self.model
-        succ, masks, uniform = m.adjacency()
+        succ, masks, uniform, ands = m.adjacency()
         bit = 1 << variant
         seen = bytearray(cut)  # cut nodes count as seen: never entered
         r = m.roots
@@ -252,24 +277,42 @@ class _Pricer:
         cost = self.cost
         total = 0.0
         pop, push = stack.pop, stack.append
-        if uniform:
-            while stack:
-                v = pop()
-                total += cost[v]
+        while stack:
+            v = pop()
+            total += cost[v]
+            if uniform:
                 for w in succ[v]:
                     if not seen[w]:
                         seen[w] = 1
                         push(w)
-        else:
-            while stack:
-                v = pop()
-                total += cost[v]
+            else:
                 for w, mk in zip(succ[v], masks[v], strict=True):
                     if mk & bit and not seen[w]:
                         seen[w] = 1
                         push(w)
+            pending = ands.get(v)
+            if pending:
+                # a method kept for an interface call: reached once its type and the call both are
+                for other, w, mk in pending:
+                    if mk & bit and seen[other] and not cut[other] and not seen[w]:
+                        seen[w] = 1
+                        push(w)
         flagged = any(seen[f] and not cut[f] for f in m.flagged)
-        return total, flagged
+        return total, flagged, seen
+
+    def dynamic_left(self, cut: bytearray, variant: int) -> float:
+        """Leaving dynamic-linking mode, the bytes that existed only for it (.dynsym entries, `local.`
+        symbols) of what stays: the reached nodes' share and the never-cut part's."""
+        size, m = self.size, self.model
+        # .dynsym entries and `local.` symbols are per symbol: shared in proportion to the fixed costs
+        rate = {o: size.dynamic_packages.get(o, 0) / n for o, n in m.owner_overhead.items() if n > 0}
+        _total, _flagged, seen = self.flood(cut, variant)
+        out = sum(n * rate.get(o, 0.0) for o, n in m.always_overhead.items())
+        w, owners = m.weights, m.owners
+        for i in range(0, len(w), 4):
+            if seen[w[i]] and not cut[w[i]]:
+                out += w[i + 3] * rate.get(owners[w[i + 1]], 0.0)
+        return out
 
     def mode(self, cut: Cut, nodes: bytearray) -> tuple[int, float]:
         """The variant the cut leaves the linker in, and the cost reached in it."""
@@ -296,11 +339,17 @@ class _Pricer:
         unweighed = sum(size.packages.get(p, 0) for p in cut.packages if not self.model.owner_bytes.get(p))
         lost += unweighed
         dce = 0.0
+        fixed = 0
         if variant:
             dce = self.total - self.alive_cost(bytearray(self.model.nodes), variant)[0]
+            if self.model.variants[0].dynlink and not self.model.variants[variant].dynlink:
+                left = self.dynamic_left(nodes, variant)
+                fixed = size.buckets.get("dynamic linking", 0)
+                lost += left
+                dce += left + fixed
         removed = size.package_bytes(cut.packages)
         buckets = lost * self.bucket_rate
-        total = round(lost + buckets)
+        total = round(lost + buckets + fixed)
         return Estimate(total, removed, max(0, round(lost) - removed), round(dce), round(buckets), "reach",
                         self.model.variants[variant].name)
 

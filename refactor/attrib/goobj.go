@@ -85,7 +85,7 @@ type toolchain struct {
 	builtins   []builtinSym
 	directCall map[int]bool
 	// the kinds of symbols with bytes in the file, and of DWARF symbols
-	dataKind, dwarfKind map[int]bool
+	dataKind, dwarfKind, textKind map[int]bool
 }
 
 type builtinSym struct {
@@ -102,7 +102,8 @@ func (t *toolchain) r(name string) int {
 
 // loadToolchain reads the numbering from GOROOT/src/cmd/internal/{objabi,goobj}.
 func loadToolchain(goroot string) (*toolchain, error) {
-	t := &toolchain{directCall: map[int]bool{}, dataKind: map[int]bool{}, dwarfKind: map[int]bool{}}
+	t := &toolchain{directCall: map[int]bool{}, dataKind: map[int]bool{}, dwarfKind: map[int]bool{},
+		textKind: map[int]bool{}}
 	var err error
 	src := filepath.Join(goroot, "src", "cmd", "internal")
 	if t.reloc, err = constBlock(filepath.Join(src, "objabi", "reloctype.go"), "R_ADDR"); err != nil {
@@ -122,7 +123,9 @@ func loadToolchain(goroot string) (*toolchain, error) {
 	}
 	for name, v := range t.kinds {
 		switch {
-		case strings.HasPrefix(name, "STEXT"), strings.HasPrefix(name, "SRODATA"),
+		case strings.HasPrefix(name, "STEXT"):
+			t.dataKind[v], t.textKind[v] = true, true
+		case strings.HasPrefix(name, "SRODATA"),
 			strings.HasPrefix(name, "SNOPTRDATA"), strings.HasPrefix(name, "SDATA"):
 			t.dataKind[v] = true
 		case strings.HasPrefix(name, "SDWARF"):

@@ -75,15 +75,22 @@ type reachModel struct {
 	Units    []string       `json:"units"`
 	Owners   []string       `json:"owners"`
 	Unit     []int32        `json:"unit"`    // per node: index in Units, -1 none
-	Weights  []int          `json:"weights"` // triples: node, owner, bytes
+	Weights  []int          `json:"weights"` // quadruples: node, owner, bytes, overhead
 	Edges    []int32        `json:"edges"`   // triples: from, to, variant mask
 	Roots    []int32        `json:"roots"`   // pairs: node, variant mask (reached whatever is cut)
 	Flagged  []int32        `json:"flagged"` // nodes holding a <ReflectMethod> function
-	Check    reachCheck     `json:"check"`
+	// quadruples t, s, m, variant mask: m is reached when both t and s are (methods kept for an
+	// interface call of their signature: t the type, s the condition node)
+	Ands       []int32    `json:"ands"`
+	Conditions int        `json:"conditions"`
+	Check      reachCheck `json:"check"`
 	// per owner, the bytes of its symbols the linker kept (the weights' total)
 	OwnerBytes map[string]int `json:"owner_bytes"`
+	// per owner, the symbols' estimated fixed costs (symOverhead), all of them
+	OwnerOverhead map[string]int `json:"owner_overhead"`
 	// per owner, the bytes of its symbols no cut can take (left out of the graph)
-	Always map[string]int `json:"always"`
+	Always         map[string]int `json:"always"`
+	AlwaysOverhead map[string]int `json:"always_overhead"`
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -99,6 +106,20 @@ type methodref struct {
 	roff uint32 // offset in its object of the first of three R_METHODOFF relocations
 	m    methodsig
 }
+
+// cond is why a method of a type converted to an interface is kept: always (the <ReflectMethod>
+// rule, dynamic linking), or while an interface call of its signature (or, from generic code, of
+// its name) is reachable.
+type cond struct {
+	kind uint8
+	sig  methodsig
+}
+
+const (
+	condNone = iota
+	condSig
+	condName
+)
 
 type simVariant struct {
 	reflectRule bool // the <ReflectMethod> rule may fire
@@ -116,14 +137,14 @@ type sim struct {
 	reflectSeen        bool
 	extra              map[int32][]int32 // edges not in the objects (from the stream)
 	// realized method edges: type -> method symbols marked for it
-	methodEdges map[[2]int32]bool
+	methodEdges map[[2]int32]cond
 	r           struct{ methodoff, usetype, useiface, useifacemethod, usenamedmethod, initorder int }
 }
 
 func newSim(p *program, v simVariant, extra map[int32][]int32) *sim {
 	s := &sim{p: p, v: v, reach: make([]bool, len(p.syms)), uii: make([]bool, len(p.syms)),
 		ifaceMethod: map[methodsig]bool{}, genericIfaceMethod: map[string]bool{}, extra: extra,
-		methodEdges: map[[2]int32]bool{}}
+		methodEdges: map[[2]int32]cond{}}
 	for i := range p.syms {
 		s.uii[i] = p.syms[i].uii
 	}
@@ -337,17 +358,28 @@ func (s *sim) run(roots []int32) {
 	for {
 		rem := s.markable[:0]
 		for _, m := range s.markable {
-			if (s.reflectSeen && (exported(m.m.name) || s.v.dynlink)) || s.ifaceMethod[m.m] || s.genericIfaceMethod[m.m.name] {
-				o := s.p.objs[s.p.syms[m.src].obj]
-				for k := uint32(0); k < 3; k++ {
-					t := s.relocAt(o, m.roff+k*relocSize).sym
-					if t >= 0 {
-						s.methodEdges[[2]int32{m.src, t}] = true
-						s.mark(t)
-					}
-				}
-			} else {
+			var c cond
+			switch {
+			case s.reflectSeen && (exported(m.m.name) || s.v.dynlink):
+				c = cond{}
+			case s.ifaceMethod[m.m]:
+				c = cond{kind: condSig, sig: m.m}
+			case s.genericIfaceMethod[m.m.name]:
+				c = cond{kind: condName, sig: methodsig{name: m.m.name, typ: -1}}
+			default:
 				rem = append(rem, m)
+				continue
+			}
+			o := s.p.objs[s.p.syms[m.src].obj]
+			for k := uint32(0); k < 3; k++ {
+				t := s.relocAt(o, m.roff+k*relocSize).sym
+				if t >= 0 {
+					key := [2]int32{m.src, t}
+					if old, ok := s.methodEdges[key]; !ok || old.kind != condNone {
+						s.methodEdges[key] = c
+					}
+					s.mark(t)
+				}
 			}
 		}
 		s.markable = rem
@@ -546,6 +578,17 @@ func reach(req reachRequest, paths []string) (*reachModel, error) {
 	if check.Supplements > 0 { // again, with the stream's edges
 		sims = runAll(p, variants, roots, extra)
 	}
+	if dbg := os.Getenv("GOTRIM_REACH_VARIANTS"); dbg != "" {
+		f, _ := os.Create(dbg)
+		for vi, sv := range sims {
+			for g := range p.syms {
+				if sv.reach[g] && p.syms[g].name != "" {
+					fmt.Fprintln(f, vi, p.syms[g].name)
+				}
+			}
+		}
+		f.Close()
+	}
 	inStream := func(g int32) bool {
 		n := p.syms[g].name
 		return n != "" && streamSet[n]
@@ -718,7 +761,7 @@ func buildModel(p *program, req reachRequest, paths []string, sims []*sim, names
 	}
 	mp := newMapper(append(append([]string(nil), paths...), req.Main), req.Main)
 	tc := p.tc
-	// nodes: the kept symbols, DWARF left out
+	// nodes: the kept symbols, DWARF left out; then one node per condition that keeps methods
 	id := make([]int32, len(p.syms))
 	var syms []int32
 	for g := range p.syms {
@@ -734,10 +777,32 @@ func buildModel(p *program, req reachRequest, paths []string, sims []*sim, names
 		}
 		return id[g]
 	}
-	n := len(syms)
 	full := int32(1)<<len(sims) - 1
-	gr := newGraph(n)
-	aux := make([]bool, n) // funcdata and pcdata: their bytes are the pclntab's, counted by the scale
+	condNode := map[cond]int32{}
+	var ands []andEdge
+	var plainMethods []andEdge // from, -, to, mask
+	n := int32(len(syms))
+	for vi, sv := range sims {
+		for k, c := range sv.methodEdges {
+			a, b := idOf(k[0]), idOf(k[1])
+			if a < 0 || b < 0 || a == b {
+				continue
+			}
+			if c.kind == condNone {
+				plainMethods = append(plainMethods, andEdge{a, -1, b, int32(1) << vi})
+				continue
+			}
+			cn, ok := condNode[c]
+			if !ok {
+				cn = n + int32(len(condNode))
+				condNode[c] = cn
+			}
+			ands = append(ands, andEdge{a, cn, b, int32(1) << vi})
+		}
+	}
+	total := int(n) + len(condNode)
+	gr := newGraph(total)
+	aux := make([]bool, total) // funcdata and pcdata: their bytes are the pclntab's, counted by the scale
 	s0 := sims[0]
 	for _, g := range syms {
 		sy := p.syms[g]
@@ -763,7 +828,24 @@ func buildModel(p *program, req reachRequest, paths []string, sims []*sim, names
 			case s0.r.methodoff:
 				at += 2 * relocSize
 				continue
-			case s0.r.usetype, s0.r.initorder, s0.r.useiface, s0.r.useifacemethod, s0.r.usenamedmethod:
+			case s0.r.usetype, s0.r.initorder, s0.r.useiface:
+				continue
+			case s0.r.useifacemethod: // the call of an interface method: its condition node
+				if r.sym >= 0 {
+					c := cond{kind: condSig, sig: methodsig{s0.nameAt(r.sym, uint32(r.add)), s0.relocSym(r.sym, uint32(r.add)+4)}}
+					if cn, ok := condNode[c]; ok {
+						gr.add(from, cn, full)
+					}
+				}
+				continue
+			case s0.r.usenamedmethod:
+				if r.sym >= 0 && p.syms[r.sym].obj >= 0 {
+					rs := p.syms[r.sym]
+					c := cond{kind: condName, sig: methodsig{name: string(p.objs[rs.obj].data(int(rs.li))), typ: -1}}
+					if cn, ok := condNode[c]; ok {
+						gr.add(from, cn, full)
+					}
+				}
 				continue
 			}
 			if r.sym >= 0 {
@@ -787,20 +869,21 @@ func buildModel(p *program, req reachRequest, paths []string, sims []*sim, names
 			}
 		}
 	}
-	for vi, sv := range sims {
-		for k := range sv.methodEdges {
-			gr.add(idOf(k[0]), idOf(k[1]), int32(1)<<vi)
-		}
+	for _, e := range plainMethods {
+		gr.add(e.t, e.m, e.mask)
 	}
 	// weights and units per node
-	m := &reachModel{Version: 1, Check: check, OwnerBytes: map[string]int{}}
+	m := &reachModel{Version: 1, Check: check, OwnerBytes: map[string]int{}, OwnerOverhead: map[string]int{},
+		Always: map[string]int{}, AlwaysOverhead: map[string]int{}}
 	unitIdx := map[string]int32{}
 	ownerIdx := map[string]int32{}
-	unit := make([]int32, n)
-	cuttable := make([]bool, n)
-	weights := make([][]wt, n)
-	for i, g := range syms {
+	unit := make([]int32, total)
+	cuttable := make([]bool, total)
+	weights := make([][]wt, total)
+	for i := range unit {
 		unit[i] = -1
+	}
+	for i, g := range syms {
 		if u := unitOf(p, g, decl); u != "" {
 			k, ok := unitIdx[u]
 			if !ok {
@@ -825,14 +908,18 @@ func buildModel(p *program, req reachRequest, paths []string, sims []*sim, names
 			ownerIdx[o.name] = k
 			m.Owners = append(m.Owners, o.name)
 		}
-		weights[i] = append(weights[i], wt{k, sy.size})
+		oh := symOverhead(sy, tc)
+		weights[i] = append(weights[i], wt{k, sy.size, oh})
 		m.OwnerBytes[o.name] += sy.size
+		m.OwnerOverhead[o.name] += oh
 	}
-	flagged := make([]bool, n)
+	pinned := make([]bool, total) // kept whatever their bytes: flagged nodes, the ends of AND edges
+	flagged := make([]bool, total)
 	for i, g := range syms {
 		flagged[i] = p.syms[g].flag&symFlagReflectMethod != 0
+		pinned[i] = flagged[i]
 	}
-	rootMask := make([]int32, n)
+	rootMask := make([]int32, total)
 	for _, r := range roots {
 		if id[r] >= 0 {
 			rootMask[id[r]] = full
@@ -855,26 +942,39 @@ func buildModel(p *program, req reachRequest, paths []string, sims []*sim, names
 	// What no cut can take: reached from the roots through symbols of packages no cut removes
 	// (runtime and its dependencies) or of no package, along edges that hold in every variant. Such
 	// nodes are left out; what they point at is reached whatever is cut (unless it is cut itself).
-	always := make([]bool, n)
+	andsOf := make(map[int32][]int, len(ands))
+	for k, e := range ands {
+		andsOf[e.t] = append(andsOf[e.t], k)
+		andsOf[e.s] = append(andsOf[e.s], k)
+	}
+	always := make([]bool, total)
 	var stack []int32
-	for i := int32(0); i < int32(n); i++ {
-		if rootMask[i] == full && !cuttable[i] {
-			always[i] = true
-			stack = append(stack, i)
+	reach := func(v int32) {
+		if !always[v] && !cuttable[v] {
+			always[v] = true
+			stack = append(stack, v)
+		}
+	}
+	for i := int32(0); i < int32(total); i++ {
+		if rootMask[i] == full {
+			reach(i)
 		}
 	}
 	for len(stack) > 0 {
 		v := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		for _, e := range gr.out(v) {
-			if e.mask == full && !always[e.to] && !cuttable[e.to] {
-				always[e.to] = true
-				stack = append(stack, e.to)
+			if e.mask == full {
+				reach(e.to)
+			}
+		}
+		for _, k := range andsOf[v] {
+			if e := ands[k]; e.mask == full && always[e.t] && always[e.s] {
+				reach(e.m)
 			}
 		}
 	}
-	m.Always = map[string]int{}
-	for i := 0; i < n; i++ {
+	for i := 0; i < total; i++ {
 		if !always[i] {
 			continue
 		}
@@ -883,22 +983,41 @@ func buildModel(p *program, req reachRequest, paths []string, sims []*sim, names
 		}
 		for _, w := range weights[i] {
 			m.Always[m.Owners[w.owner]] += w.bytes
+			m.AlwaysOverhead[m.Owners[w.owner]] += w.overhead
 		}
 	}
-	for _, r := range roots { // unreachable-by-construction roots (none) would keep their mask
-		_ = r
+	// AND edges with an always-reached end are plain edges from the other end (or root marks)
+	var rest []andEdge
+	for _, e := range ands {
+		switch {
+		case always[e.m]:
+		case always[e.t] && always[e.s]:
+			rootMask[e.m] |= e.mask
+		case always[e.s]:
+			gr.adj[e.t] = append(gr.adj[e.t], gedge{e.m, e.mask})
+		case always[e.t]:
+			gr.adj[e.s] = append(gr.adj[e.s], gedge{e.m, e.mask})
+		default:
+			rest = append(rest, e)
+		}
 	}
-	live := make([]bool, n)
+	ands = rest
+	gr.finish()
+	live := make([]bool, total)
+	andTarget := make([]bool, total)
 	for i := range live {
 		live[i] = !always[i]
 	}
-	contract(gr, live, unit, rootMask, full, weights, flagged)
+	for _, e := range ands {
+		pinned[e.t], pinned[e.s], andTarget[e.m] = true, true, true
+	}
+	rep := contract(gr, live, unit, rootMask, andTarget, full, weights, flagged, pinned)
 	// output
-	newID := make([]int32, n)
+	newID := make([]int32, total)
 	usedUnits := map[int32]int32{}
 	units := m.Units
 	m.Units = []string{}
-	for i := 0; i < n; i++ {
+	for i := 0; i < total; i++ {
 		newID[i] = -1
 		if !live[i] {
 			continue
@@ -915,9 +1034,10 @@ func buildModel(p *program, req reachRequest, paths []string, sims []*sim, names
 			u = k
 		}
 		m.Unit = append(m.Unit, u)
-		agg := map[int32]int{}
+		agg := map[int32][2]int{}
 		for _, w := range weights[i] {
-			agg[w.owner] += w.bytes
+			a := agg[w.owner]
+			agg[w.owner] = [2]int{a[0] + w.bytes, a[1] + w.overhead}
 		}
 		keys := make([]int32, 0, len(agg))
 		for k := range agg {
@@ -925,7 +1045,7 @@ func buildModel(p *program, req reachRequest, paths []string, sims []*sim, names
 		}
 		sort.Slice(keys, func(x, y int) bool { return keys[x] < keys[y] })
 		for _, k := range keys {
-			m.Weights = append(m.Weights, int(newID[i]), int(k), agg[k])
+			m.Weights = append(m.Weights, int(newID[i]), int(k), agg[k][0], agg[k][1])
 		}
 		if flagged[i] {
 			m.Flagged = append(m.Flagged, newID[i])
@@ -934,7 +1054,7 @@ func buildModel(p *program, req reachRequest, paths []string, sims []*sim, names
 			m.Roots = append(m.Roots, newID[i], rootMask[i])
 		}
 	}
-	for i := 0; i < n; i++ {
+	for i := 0; i < total; i++ {
 		if !live[i] {
 			continue
 		}
@@ -944,15 +1064,53 @@ func buildModel(p *program, req reachRequest, paths []string, sims []*sim, names
 			}
 		}
 	}
+	seenAnd := map[andEdge]bool{}
+	for _, e := range ands {
+		t, s, mm := rep[e.t], rep[e.s], rep[e.m]
+		if t < 0 || s < 0 || mm < 0 || !live[t] || !live[s] || !live[mm] {
+			continue
+		}
+		k := andEdge{newID[t], newID[s], newID[mm], e.mask}
+		if !seenAnd[k] {
+			seenAnd[k] = true
+			m.Ands = append(m.Ands, k.t, k.s, k.m, k.mask)
+		}
+	}
+	m.Conditions = len(condNode)
 	if m.Flagged == nil {
 		m.Flagged = []int32{}
+	}
+	if m.Ands == nil {
+		m.Ands = []int32{}
 	}
 	return m
 }
 
+// andEdge: m is kept when both t (a type converted to an interface) and s (the condition: an
+// interface call of the method's signature) are.
+type andEdge struct{ t, s, m, mask int32 }
+
 type wt struct {
-	owner int32
-	bytes int
+	owner    int32
+	bytes    int
+	overhead int
+}
+
+// symOverhead estimates the bytes a symbol costs besides its own, whatever its size: its symbol
+// table entry and name; for a function also its pclntab record (name, _func, ftab entry, pcdata
+// and funcdata offsets) and its DWARF subprogram entry and frame description. The estimator prices
+// the rest of a package's attributed bytes per byte of its symbols, so a package that loses many
+// small functions (methods, when method DCE comes back) loses their records too.
+func symOverhead(sy gsym, tc *toolchain) int {
+	name := len(sy.name) + 1
+	if sy.abi < 0 { // static: no symbol table entry
+		return 0
+	}
+	oh := 24 + name
+	if tc.textKind[int(sy.kind)] {
+		oh += 8 + 48 + name + 40 + 24 + name
+	}
+	return oh
 }
 
 // graph: edges by source, deduplicated (masks or'ed), built then finished into sorted adjacency.
@@ -999,10 +1157,16 @@ func dedupe(es []gedge) []gedge {
 func (g *graph) out(v int32) []gedge { return g.adj[v] }
 
 // contract merges a live node into its only live predecessor when both have the same cut unit (or
-// the node has none), the edge holds in every variant and the node is no root; merged nodes' edges,
-// weights and flags go to the one they join. Then live leaves with no bytes, flag or root go.
-func contract(gr *graph, live []bool, unit []int32, rootMask []int32, full int32, weights [][]wt, flagged []bool) {
+// the node has none), the edge holds in every variant and the node is no root and no AND edge's
+// target; merged nodes' edges, weights and flags go to the one they join. Then live leaves with no
+// bytes, flag or pin go. It returns each node's representative (-1: dropped).
+func contract(gr *graph, live []bool, unit []int32, rootMask []int32, andTarget []bool, full int32,
+	weights [][]wt, flagged, pinned []bool) []int32 {
 	n := len(live)
+	rep := make([]int32, n)
+	for i := range rep {
+		rep[i] = int32(i)
+	}
 	for round := 0; round < 6; round++ {
 		preds := make([]int32, n) // -1 none yet, -2 several
 		pmask := make([]int32, n)
@@ -1033,8 +1197,7 @@ func contract(gr *graph, live []bool, unit []int32, rootMask []int32, full int32
 		for i := range into {
 			into[i] = int32(i)
 		}
-		var find func(int32) int32
-		find = func(x int32) int32 {
+		find := func(x int32) int32 {
 			for into[x] != x {
 				into[x] = into[into[x]]
 				x = into[x]
@@ -1044,7 +1207,7 @@ func contract(gr *graph, live []bool, unit []int32, rootMask []int32, full int32
 		merged := 0
 		for b := int32(0); b < int32(n); b++ {
 			a := preds[b]
-			if !live[b] || a < 0 || rootMask[b] != 0 || pmask[b] != full {
+			if !live[b] || a < 0 || rootMask[b] != 0 || andTarget[b] || pmask[b] != full {
 				continue
 			}
 			ra := find(a)
@@ -1065,11 +1228,15 @@ func contract(gr *graph, live []bool, unit []int32, rootMask []int32, full int32
 			weights[r] = append(weights[r], weights[b]...)
 			weights[b] = nil
 			flagged[r] = flagged[r] || flagged[b]
-			for _, e := range gr.adj[b] {
-				gr.adj[r] = append(gr.adj[r], e)
-			}
+			pinned[r] = pinned[r] || pinned[b]
+			gr.adj[r] = append(gr.adj[r], gr.adj[b]...)
 			gr.adj[b] = nil
 			live[b] = false
+		}
+		for i := range rep {
+			if rep[i] >= 0 {
+				rep[i] = find(rep[i])
+			}
 		}
 		for a := int32(0); a < int32(n); a++ {
 			if !live[a] {
@@ -1103,7 +1270,7 @@ func contract(gr *graph, live []bool, unit []int32, rootMask []int32, full int32
 		}
 	}
 	useless := func(i int32) bool {
-		return live[i] && outdeg[i] == 0 && len(weights[i]) == 0 && !flagged[i]
+		return live[i] && outdeg[i] == 0 && len(weights[i]) == 0 && !flagged[i] && !pinned[i]
 	}
 	var stack []int32
 	for i := int32(0); i < int32(n); i++ {
@@ -1125,6 +1292,12 @@ func contract(gr *graph, live []bool, unit []int32, rootMask []int32, full int32
 			}
 		}
 	}
+	for i := range rep {
+		if rep[i] >= 0 && !live[rep[i]] {
+			rep[i] = -1
+		}
+	}
+	return rep
 }
 
 func reachMain(req reachRequest, paths []string) (*reachModel, error) {
