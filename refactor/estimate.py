@@ -56,24 +56,33 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class VariantGraph:
+    """The edges that hold in one variant: successors per node, the nodes reached whatever is cut
+    (roots), the nodes the variant does not reach even without a cut (absent)."""
+
+    succ: list[list[int]]
+    roots: list[int]
+    absent: list[int]
+
+
+@dataclass(frozen=True, eq=False)
 class ReachModel:
     """One target's reachability graph (see the module docstring). Node ids are 0..n-1."""
 
     variants: tuple[Variant, ...]
     units: tuple[str, ...]  # "pkg" or "pkg\tDecl"
     owners: tuple[str, ...]
-    unit: tuple[int, ...]  # per node: index in units, -1 none (goes only when unreached)
-    weights: tuple[int, ...]  # quadruples node, owner, bytes, fixed cost (symbol records)
-    edges: tuple[int, ...]  # triples from, to, variant mask
-    roots: tuple[int, ...]  # pairs node, variant mask
+    unit: list[int]  # per node: index in units, -1 none (goes only when unreached)
+    weights: list[list[int]]  # per node: triples owner, bytes, fixed cost (symbol records)
+    graphs: tuple[VariantGraph, ...]  # per variant
     flagged: tuple[int, ...]  # nodes holding a <ReflectMethod> function
-    ands: tuple[int, ...]  # quadruples t, s, m, variant mask: m is reached when t and s both are
+    ands: list[int]  # quadruples t, s, m, variant mask: m is reached when t and s both are
     owner_bytes: dict[str, int]
     owner_overhead: dict[str, int]
     always: dict[str, int]
     always_overhead: dict[str, int]
     check: dict[str, Any] = field(default_factory=dict)
-    _graph: list[Any] = field(default_factory=list, repr=False, compare=False, hash=False)
+    _index: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     @property
     def nodes(self) -> int:
@@ -86,12 +95,13 @@ class ReachModel:
         return cls(
             variants=tuple(Variant(str(v["name"]), bool(v["reflect"]), bool(v["dynlink"]), bool(v["reflect_rule"]),
                                    int(v["symbols"]), int(v["bytes"])) for v in data["variants"]),
-            units=tuple(data["units"] or ()), owners=tuple(data["owners"] or ()), unit=tuple(data["unit"] or ()),
-            weights=tuple(data["weights"] or ()), edges=tuple(data["edges"] or ()), roots=tuple(data["roots"] or ()),
-            flagged=tuple(data["flagged"] or ()), ands=tuple(data.get("ands") or ()),
-            owner_bytes=dict(data["owner_bytes"] or {}),
-            owner_overhead=dict(data.get("owner_overhead") or {}), always=dict(data.get("always") or {}),
-            always_overhead=dict(data.get("always_overhead") or {}), check=dict(data.get("check") or {}))
+            units=tuple(data["units"] or ()), owners=tuple(data["owners"] or ()), unit=list(data["unit"] or ()),
+            weights=[w or [] for w in data["weights"] or ()],
+            graphs=tuple(VariantGraph(g["succ"], g["roots"], g["absent"]) for g in data["graphs"]),
+            flagged=tuple(data["flagged"] or ()), ands=list(data.get("ands") or ()),
+            owner_bytes=dict(data["owner_bytes"] or {}), owner_overhead=dict(data.get("owner_overhead") or {}),
+            always=dict(data.get("always") or {}), always_overhead=dict(data.get("always_overhead") or {}),
+            check=dict(data.get("check") or {}))
 
     def to_json(self) -> dict[str, Any]:
         return {"version": MODEL_VERSION,
@@ -99,35 +109,87 @@ class ReachModel:
                               "reflect_rule": v.reflect_rule, "symbols": v.symbols, "bytes": v.bytes}
                              for v in self.variants],
                 "units": list(self.units), "owners": list(self.owners), "unit": list(self.unit),
-                "weights": list(self.weights), "edges": list(self.edges), "roots": list(self.roots),
-                "flagged": list(self.flagged), "ands": list(self.ands), "owner_bytes": dict(self.owner_bytes),
+                "weights": self.weights,
+                "graphs": [{"succ": g.succ, "roots": g.roots, "absent": g.absent} for g in self.graphs],
+                "flagged": list(self.flagged), "ands": list(self.ands),
+                "owner_bytes": dict(self.owner_bytes),
                 "owner_overhead": dict(self.owner_overhead), "always": dict(self.always),
                 "always_overhead": dict(self.always_overhead), "check": dict(self.check)}
 
-    def adjacency(self) -> tuple[list[list[int]], list[list[int]], bool, dict[int, list[tuple[int, int, int]]]]:
-        """Successors and their masks per node, built once; whether every edge holds in every variant;
-        AND edges by each of their two ends: node -> [(other end, target, mask)]."""
-        if not self._graph:
-            n = self.nodes
-            succ: list[list[int]] = [[] for _ in range(n)]
-            masks: list[list[int]] = [[] for _ in range(n)]
-            full = (1 << len(self.variants)) - 1
-            uniform = True
-            e = self.edges
-            for i in range(0, len(e), 3):
-                succ[e[i]].append(e[i + 1])
-                masks[e[i]].append(e[i + 2])
-                if e[i + 2] != full:
-                    uniform = False
-            ands: dict[int, list[tuple[int, int, int]]] = {}
+    def present(self, variant: int) -> bytearray:
+        """1 for each node the variant reaches without a cut."""
+        key = f"present{variant}"
+        if key not in self._index:
+            out = bytearray(b"\x01") * self.nodes
+            for v in self.graphs[variant].absent:
+                out[v] = 0
+            self._index[key] = out
+        return self._index[key]  # type: ignore[no-any-return]
+
+    def ands_of(self, variant: int) -> dict[int, list[tuple[int, int, int]]]:
+        """The variant's AND edges by each of their two ends: node -> [(other end, target, type end)]."""
+        key = f"ands{variant}"
+        if key not in self._index:
+            bit = 1 << variant
+            out: dict[int, list[tuple[int, int, int]]] = {}
             a = self.ands
             for i in range(0, len(a), 4):
-                t, s, m, mk = a[i], a[i + 1], a[i + 2], a[i + 3]
-                ands.setdefault(t, []).append((s, m, mk))
-                ands.setdefault(s, []).append((t, m, mk))
-            self._graph.extend((succ, masks, uniform, ands))
-        succ, masks, uniform, ands = self._graph
-        return succ, masks, uniform, ands
+                if a[i + 3] & bit:
+                    t, s, m = a[i], a[i + 1], a[i + 2]
+                    out.setdefault(t, []).append((s, m, t))
+                    out.setdefault(s, []).append((t, m, t))
+            self._index[key] = out
+        return self._index[key]  # type: ignore[no-any-return]
+
+    def unit_nodes(self) -> dict[int, list[int]]:
+        """unit -> its nodes."""
+        if "units" not in self._index:
+            out: dict[int, list[int]] = {}
+            for node, u in enumerate(self.unit):
+                if u >= 0:
+                    out.setdefault(u, []).append(node)
+            self._index["units"] = out
+        return self._index["units"]  # type: ignore[no-any-return]
+
+    def killed(self, cut: bytearray, variant: int) -> tuple[bytearray, list[int]]:
+        """The nodes the variant reaches without the cut and no longer reaches with it (the cut's own
+        included), as marks and as a list."""
+        seen = self.reached(cut, variant)
+        present = self.present(variant)
+        gone = [v for v, (p, s) in enumerate(zip(present, seen, strict=True)) if p and not s]
+        dead = bytearray(self.nodes)
+        for v in gone:
+            dead[v] = 1
+        return dead, gone
+
+    def reached(self, cut: bytearray, variant: int) -> bytearray:
+        """The nodes the variant reaches with the cut's left out: a walk from the roots along the
+        edges, and along an AND edge once both its ends are reached."""
+        g = self.graphs[variant]
+        succ = g.succ
+        ands = self.ands_of(variant)
+        seen = bytearray(cut)  # the cut's nodes are never entered
+        stack = [r for r in g.roots if not cut[r]]
+        for v in stack:
+            seen[v] = 1
+        pop, push = stack.pop, stack.append
+        get = ands.get
+        while stack:
+            v = pop()
+            for w in succ[v]:
+                if not seen[w]:
+                    seen[w] = 1
+                    push(w)
+            pairs = get(v)
+            if pairs:
+                for other, w, _t in pairs:
+                    if seen[other] and not cut[other] and not seen[w]:
+                        seen[w] = 1
+                        push(w)
+        for v, c in enumerate(cut):  # report the cut's nodes as not reached
+            if c:
+                seen[v] = 0
+        return seen
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -152,6 +214,11 @@ class Cut:
            keep: Mapping[str, Iterable[str]] | None = None) -> Cut:
         return cls(frozenset(packages), {p: frozenset(d) for p, d in (drop or {}).items() if d},
                    {p: frozenset(k) for p, k in (keep or {}).items() if k})
+
+    def key(self) -> tuple[Any, ...]:
+        """A hashable identity of the cut."""
+        return (self.packages, tuple(sorted((p, tuple(sorted(d))) for p, d in self.drop.items())),
+                tuple(sorted((p, tuple(sorted(k))) for p, k in self.keep.items())))
 
     def union(self, other: Cut) -> Cut:
         """Both cuts at once (for several candidates together)."""
@@ -201,7 +268,7 @@ def estimate_cut(project: Project, target: Target, cut: Cut | Iterable[str]) -> 
 
 
 class _Pricer:
-    """A model priced with one size table: bytes per node, remembered per (model, table)."""
+    """A model priced with one size table, remembered per (model, table)."""
 
     _cache: dict[tuple[int, int], _Pricer] = {}
 
@@ -209,32 +276,23 @@ class _Pricer:
         self.model = model
         self.size = size
         # A package's attributed bytes = per symbol its fixed records (overhead) + a rate per byte.
-        self.rate: dict[str, tuple[float, float]] = {}
+        rates: dict[str, tuple[float, float]] = {}
         for o, n in model.owner_bytes.items():
             attributed = size.packages.get(o, 0)
             oh = model.owner_overhead.get(o, 0)
             if attributed >= oh:
-                self.rate[o] = ((attributed - oh) / n if n else 0.0, 1.0)
+                rates[o] = ((attributed - oh) / n if n else 0.0, 1.0)
             else:
-                self.rate[o] = (0.0, attributed / oh)
-        cost = [0.0] * model.nodes
-        w = model.weights
-        owners = model.owners
-        rates = [self.rate.get(o, (0.0, 0.0)) for o in owners]
-        for i in range(0, len(w), 4):
-            r = rates[w[i + 1]]
-            cost[w[i]] += w[i + 2] * r[0] + w[i + 3] * r[1]
-        self.cost = cost
-        self.total = sum(cost)
-        self.unit_nodes: dict[int, list[int]] = {}
-        for node, u in enumerate(model.unit):
-            if u >= 0:
-                self.unit_nodes.setdefault(u, []).append(node)
+                rates[o] = (0.0, attributed / oh)
+        self.rates = [rates.get(o, (0.0, 0.0)) for o in model.owners]
+        self.rate = rates
+        self._cost: list[float | None] = [None] * model.nodes
         self.unit_parts = [(u.partition("\t")[0], u.partition("\t")[2] if "\t" in u else None) for u in model.units]
         package_total = size.package_total
         scalable = sum(v for k, v in size.buckets.items() if k not in FIXED_BUCKETS) + size.unattributed
         self.bucket_rate = scalable / package_total if package_total else 0.0
-        self.full = (1 << len(model.variants)) - 1
+        self._absent_cost: dict[int, float] = {}
+        self._memo: dict[tuple[Any, ...], Estimate] = {}
 
     @classmethod
     def of(cls, model: ReachModel, size: SizeTable) -> _Pricer:
@@ -246,104 +304,97 @@ class _Pricer:
             hit = cls._cache[key] = cls(model, size)
         return hit
 
-    def cut_nodes(self, cut: Cut) -> bytearray:
+    def cost(self, v: int) -> float:
+        c = self._cost[v]
+        if c is None:
+            w = self.model.weights[v]
+            rates = self.rates
+            c = 0.0
+            for i in range(0, len(w), 3):
+                r = rates[w[i]]
+                c += w[i + 1] * r[0] + w[i + 2] * r[1]
+            self._cost[v] = c
+        return c
+
+    def absent_cost(self, variant: int) -> float:
+        """What the variant drops without any cut (method DCE's gain over the binary)."""
+        if variant not in self._absent_cost:
+            self._absent_cost[variant] = sum(self.cost(v) for v in self.model.graphs[variant].absent)
+        return self._absent_cost[variant]
+
+    def cut_nodes(self, cut: Cut) -> tuple[bytearray, list[int]]:
+        """The nodes of the cut's units, as marks and as a list."""
         mark = bytearray(self.model.nodes)
+        out: list[int] = []
+        units = self.model.unit_nodes()
         for u, (pkg, decl) in enumerate(self.unit_parts):
             if pkg in cut.packages:
                 gone = decl is None or decl not in cut.keep.get(pkg, ())
             else:
                 gone = decl is not None and decl in cut.drop.get(pkg, ())
             if gone:
-                for node in self.unit_nodes.get(u, ()):
+                for node in units.get(u, ()):
                     mark[node] = 1
-        return mark
+                    out.append(node)
+        return mark, out
 
-    def alive_cost(self, cut: bytearray, variant: int) -> tuple[float, bool]:
-        """Cost of the nodes reached in one variant with the cut's nodes left out, and whether a
-        flagged (<ReflectMethod>) node is among them."""
-        total, flagged, _seen = self.flood(cut, variant)
-        return total, flagged
-
-    def flood(self, cut: bytearray, variant: int) -> tuple[float, bool, bytearray]:
-        """alive_cost(), and the reached nodes (cut nodes are marked too)."""
+    def mode(self, cut: Cut, nodes: bytearray, nodes_list: list[int]) -> tuple[int, bytearray, list[int]]:
+        """The variant the cut leaves the linker in, and what dies in it."""
         m = self.model
-        succ, masks, uniform, ands = m.adjacency()
-        bit = 1 << variant
-        seen = bytearray(cut)  # cut nodes count as seen: never entered
-        r = m.roots
-        stack = [r[i] for i in range(0, len(r), 2) if r[i + 1] & bit and not seen[r[i]]]
-        for v in stack:
-            seen[v] = 1
-        cost = self.cost
-        total = 0.0
-        pop, push = stack.pop, stack.append
-        while stack:
-            v = pop()
-            total += cost[v]
-            if uniform:
-                for w in succ[v]:
-                    if not seen[w]:
-                        seen[w] = 1
-                        push(w)
-            else:
-                for w, mk in zip(succ[v], masks[v], strict=True):
-                    if mk & bit and not seen[w]:
-                        seen[w] = 1
-                        push(w)
-            pending = ands.get(v)
-            if pending:
-                # a method kept for an interface call: reached once its type and the call both are
-                for other, w, mk in pending:
-                    if mk & bit and seen[other] and not cut[other] and not seen[w]:
-                        seen[w] = 1
-                        push(w)
-        flagged = any(seen[f] and not cut[f] for f in m.flagged)
-        return total, flagged, seen
-
-    def dynamic_left(self, cut: bytearray, variant: int) -> float:
-        """Leaving dynamic-linking mode, the bytes that existed only for it (.dynsym entries, `local.`
-        symbols) of what stays: the reached nodes' share and the never-cut part's."""
-        size, m = self.size, self.model
-        # .dynsym entries and `local.` symbols are per symbol: shared in proportion to the fixed costs
-        rate = {o: size.dynamic_packages.get(o, 0) / n for o, n in m.owner_overhead.items() if n > 0}
-        _total, _flagged, seen = self.flood(cut, variant)
-        out = sum(n * rate.get(o, 0.0) for o, n in m.always_overhead.items())
-        w, owners = m.weights, m.owners
-        for i in range(0, len(w), 4):
-            if seen[w[i]] and not cut[w[i]]:
-                out += w[i + 3] * rate.get(owners[w[i + 1]], 0.0)
-        return out
-
-    def mode(self, cut: Cut, nodes: bytearray) -> tuple[int, float]:
-        """The variant the cut leaves the linker in, and the cost reached in it."""
-        vs = self.model.variants
+        vs = m.variants
         base = vs[0]
+
+        def flagged_left(variant: int, dead: bytearray) -> bool:
+            present = m.present(variant)
+            return any(present[f] and not dead[f] for f in m.flagged)
+
         if base.dynlink and "plugin" in cut.packages and len(vs) >= 3:
             # dynamic linking off: index 1 keeps the reflect rule, 2 does not
-            cost, flagged = self.alive_cost(nodes, 2)
-            if not flagged:
-                return 2, cost
-            return 1, self.alive_cost(nodes, 1)[0]
+            dead, gone = m.killed(nodes, 2)
+            if not flagged_left(2, dead):
+                return 2, dead, gone
+            return 1, *m.killed(nodes, 1)
         if not base.dynlink and base.reflect and len(vs) >= 2:
-            cost, flagged = self.alive_cost(nodes, 1)
-            if not flagged:
-                return 1, cost
-        return 0, self.alive_cost(nodes, 0)[0]
+            dead, gone = m.killed(nodes, 1)
+            if not flagged_left(1, dead):
+                return 1, dead, gone
+        return 0, *m.killed(nodes, 0)
+
+    def dynamic_left(self, dead: bytearray, variant: int) -> float:
+        """Leaving dynamic-linking mode, the bytes that existed only for it (.dynsym entries, `local.`
+        symbols) of what stays: shared in proportion to the symbols' fixed costs."""
+        size, m = self.size, self.model
+        rate = {o: size.dynamic_packages.get(o, 0) / n for o, n in m.owner_overhead.items() if n > 0}
+        orate = [rate.get(o, 0.0) for o in m.owners]
+        out = sum(n * rate.get(o, 0.0) for o, n in m.always_overhead.items())
+        present = m.present(variant)
+        for v, w in enumerate(m.weights):
+            if present[v] and not dead[v]:
+                for i in range(0, len(w), 3):
+                    out += w[i + 2] * orate[w[i]]
+        return out
 
     def estimate(self, cut: Cut) -> Estimate:
-        nodes = self.cut_nodes(cut)
-        variant, alive = self.mode(cut, nodes)
-        lost = self.total - alive
-        size = self.size
+        key = cut.key()
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = self._estimate(cut)
+        return hit
+
+    def _estimate(self, cut: Cut) -> Estimate:
+        m, size = self.model, self.size
+        nodes, nodes_list = self.cut_nodes(cut)
+        variant, dead, gone = self.mode(cut, nodes, nodes_list)
+        lost = sum(self.cost(v) for v in gone)
         # packages the model gives no bytes (nothing of theirs was weighed) go whole when they leave
-        unweighed = sum(size.packages.get(p, 0) for p in cut.packages if not self.model.owner_bytes.get(p))
-        lost += unweighed
+        lost += sum(size.packages.get(p, 0) for p in cut.packages if not m.owner_bytes.get(p))
         dce = 0.0
         fixed = 0
         if variant:
-            dce = self.total - self.alive_cost(bytearray(self.model.nodes), variant)[0]
-            if self.model.variants[0].dynlink and not self.model.variants[variant].dynlink:
-                left = self.dynamic_left(nodes, variant)
+            dce = self.absent_cost(variant)
+            lost += dce
+            if m.variants[0].dynlink and not m.variants[variant].dynlink:
+                left = self.dynamic_left(dead, variant)
                 fixed = size.buckets.get("dynamic linking", 0)
                 lost += left
                 dce += left + fixed
@@ -351,7 +402,7 @@ class _Pricer:
         buckets = lost * self.bucket_rate
         total = round(lost + buckets + fixed)
         return Estimate(total, removed, max(0, round(lost) - removed), round(dce), round(buckets), "reach",
-                        self.model.variants[variant].name)
+                        m.variants[variant].name)
 
 
 # ---------------------------------------------------------------------------------------------------------

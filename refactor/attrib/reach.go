@@ -75,14 +75,13 @@ type reachModel struct {
 	Units    []string       `json:"units"`
 	Owners   []string       `json:"owners"`
 	Unit     []int32        `json:"unit"`    // per node: index in Units, -1 none
-	Weights  []int          `json:"weights"` // quadruples: node, owner, bytes, overhead
-	Edges    []int32        `json:"edges"`   // triples: from, to, variant mask
-	Roots    []int32        `json:"roots"`   // pairs: node, variant mask (reached whatever is cut)
+	Weights  [][]int        `json:"weights"` // per node: triples owner, bytes, overhead
+	Graphs   []vgraph       `json:"graphs"`  // per variant
 	Flagged  []int32        `json:"flagged"` // nodes holding a <ReflectMethod> function
 	// quadruples t, s, m, variant mask: m is reached when both t and s are (methods kept for an
 	// interface call of their signature: t the type, s the condition node)
 	Ands       []int32    `json:"ands"`
-	Conditions int        `json:"conditions"`
+	Conditions int        `json:"conditions"` // condition nodes (interface calls that keep methods)
 	Check      reachCheck `json:"check"`
 	// per owner, the bytes of its symbols the linker kept (the weights' total)
 	OwnerBytes map[string]int `json:"owner_bytes"`
@@ -1044,27 +1043,17 @@ func buildModel(p *program, req reachRequest, paths []string, sims []*sim, names
 			keys = append(keys, k)
 		}
 		sort.Slice(keys, func(x, y int) bool { return keys[x] < keys[y] })
+		var ws []int
 		for _, k := range keys {
-			m.Weights = append(m.Weights, int(newID[i]), int(k), agg[k][0], agg[k][1])
+			ws = append(ws, int(k), agg[k][0], agg[k][1])
 		}
+		m.Weights = append(m.Weights, ws)
 		if flagged[i] {
 			m.Flagged = append(m.Flagged, newID[i])
 		}
-		if rootMask[i] != 0 {
-			m.Roots = append(m.Roots, newID[i], rootMask[i])
-		}
-	}
-	for i := 0; i < total; i++ {
-		if !live[i] {
-			continue
-		}
-		for _, e := range gr.out(int32(i)) {
-			if live[e.to] && e.to != int32(i) {
-				m.Edges = append(m.Edges, newID[i], newID[e.to], e.mask)
-			}
-		}
 	}
 	seenAnd := map[andEdge]bool{}
+	var outAnds []andEdge
 	for _, e := range ands {
 		t, s, mm := rep[e.t], rep[e.s], rep[e.m]
 		if t < 0 || s < 0 || mm < 0 || !live[t] || !live[s] || !live[mm] {
@@ -1073,8 +1062,52 @@ func buildModel(p *program, req reachRequest, paths []string, sims []*sim, names
 		k := andEdge{newID[t], newID[s], newID[mm], e.mask}
 		if !seenAnd[k] {
 			seenAnd[k] = true
+			outAnds = append(outAnds, k)
 			m.Ands = append(m.Ands, k.t, k.s, k.m, k.mask)
 		}
+	}
+	nn := len(m.Unit)
+	type medge struct{ to, mask int32 }
+	adj := make([][]medge, nn)
+	for i := 0; i < total; i++ {
+		if !live[i] {
+			continue
+		}
+		for _, e := range gr.out(int32(i)) {
+			if live[e.to] && e.to != int32(i) {
+				adj[newID[i]] = append(adj[newID[i]], medge{newID[e.to], e.mask})
+			}
+		}
+	}
+	nodeRoots := make([]int32, nn)
+	for i := 0; i < total; i++ {
+		if live[i] {
+			nodeRoots[newID[i]] = rootMask[i]
+		}
+	}
+	for vi := range sims {
+		bit := int32(1) << vi
+		succ := make([][]int32, nn)
+		for v, es := range adj {
+			for _, e := range es {
+				if e.mask&bit != 0 {
+					succ[v] = append(succ[v], e.to)
+				}
+			}
+		}
+		var vroots []int32
+		for v, r := range nodeRoots {
+			if r&bit != 0 {
+				vroots = append(vroots, int32(v))
+			}
+		}
+		var vands []andEdge
+		for _, e := range outAnds {
+			if e.mask&bit != 0 {
+				vands = append(vands, e)
+			}
+		}
+		m.Graphs = append(m.Graphs, variantGraph(nn, succ, vroots, vands))
 	}
 	m.Conditions = len(condNode)
 	if m.Flagged == nil {
@@ -1084,6 +1117,60 @@ func buildModel(p *program, req reachRequest, paths []string, sims []*sim, names
 		m.Ands = []int32{}
 	}
 	return m
+}
+
+// vgraph is the graph of one variant: successors by the edges that hold in it, the nodes reached
+// whatever is cut, and the nodes it does not reach even without a cut.
+type vgraph struct {
+	Succ   [][]int32 `json:"succ"`
+	Roots  []int32   `json:"roots"`
+	Absent []int32   `json:"absent"`
+}
+
+func variantGraph(n int, succ [][]int32, roots []int32, ands []andEdge) vgraph {
+	g := vgraph{Succ: succ, Roots: roots, Absent: []int32{}}
+	for i := range g.Succ {
+		if g.Succ[i] == nil {
+			g.Succ[i] = []int32{}
+		}
+	}
+	if g.Roots == nil {
+		g.Roots = []int32{}
+	}
+	present := make([]bool, n)
+	andsOf := map[int32][]andEdge{}
+	for _, e := range ands {
+		andsOf[e.t] = append(andsOf[e.t], e)
+		andsOf[e.s] = append(andsOf[e.s], e)
+	}
+	var stack []int32
+	visit := func(v int32) {
+		if !present[v] {
+			present[v] = true
+			stack = append(stack, v)
+		}
+	}
+	for _, r := range roots {
+		visit(r)
+	}
+	for len(stack) > 0 {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, w := range succ[v] {
+			visit(w)
+		}
+		for _, e := range andsOf[v] {
+			if present[e.t] && present[e.s] {
+				visit(e.m)
+			}
+		}
+	}
+	for v := range present {
+		if !present[v] {
+			g.Absent = append(g.Absent, int32(v))
+		}
+	}
+	return g
 }
 
 // andEdge: m is kept when both t (a type converted to an interface) and s (the condition: an
