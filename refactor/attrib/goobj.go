@@ -277,6 +277,7 @@ type object struct {
 	syms    []int32 // local index (defs, then non-package refs) -> global symbol
 	pkgs    []int32 // PkgIndex entry -> object index of that package (-1: not loaded)
 	regabi  bool
+	index   int32 // in program.objs
 }
 
 func (o *object) u32(off uint32) uint32 { return binary.LittleEndian.Uint32(o.b[off:]) }
@@ -361,13 +362,19 @@ func readArchive(path, pkg string) ([]*object, error) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// The loader: global symbols, as cmd/link/internal/loader numbers them.
+// The loader: global symbols, as cmd/link/internal/loader numbers them, made on first reference.
+//
+// A link's objects define about ten times the symbols it keeps, so symbols are made only when a
+// relocation reaches them: package symbols by index, content-hashed ones per object (the linker
+// merges equal contents; their bytes are no package's, so keeping duplicates apart changes no
+// weight), and named non-package symbols (duplicated definitions: generic instantiations, type
+// descriptors, wrappers) through one index of their names, built up front.
 
 type gsym struct {
 	obj   int32 // defining object, -1: referenced but defined by no Go object (C, linker-made)
 	li    int32 // local index in obj
 	name  string
-	abi   int32 // 0, 1 or -1 (static)
+	abi   int32 // 0, 1 or -1 (static, hashed)
 	kind  uint8
 	flag  uint8
 	flag2 uint8
@@ -381,18 +388,25 @@ type symKey struct {
 	abi  int32
 }
 
+type defRef struct{ obj, li int32 }
+
 type program struct {
 	tc       *toolchain
 	objs     []*object
 	syms     []gsym
-	byName   map[symKey]int32
+	byName   map[symKey]int32  // made symbols by name (named, non-static)
+	nonpkg   map[symKey]defRef // every non-package definition: the winning one per name
+	pkgDefs  map[string]map[symKey]defRef
 	builtins []int32
 	objByPkg map[string]int32
+	pkgObjs  map[string][]int32
 }
 
-// loadProgram loads the Go objects of the archives (import path -> file, in link order).
+// loadProgram reads the Go objects of the archives (import path -> file, in link order) and indexes
+// the names of their non-package definitions.
 func loadProgram(tc *toolchain, archives [][2]string) (*program, error) {
-	p := &program{tc: tc, byName: make(map[symKey]int32, 1<<18), objByPkg: map[string]int32{}}
+	p := &program{tc: tc, byName: make(map[symKey]int32, 1<<16), objByPkg: map[string]int32{},
+		pkgDefs: map[string]map[symKey]defRef{}, pkgObjs: map[string][]int32{}}
 	for _, a := range archives {
 		objs, err := readArchive(a[1], a[0])
 		if err != nil {
@@ -402,56 +416,35 @@ func loadProgram(tc *toolchain, archives [][2]string) (*program, error) {
 			if _, ok := p.objByPkg[o.pkg]; !ok {
 				p.objByPkg[o.pkg] = int32(len(p.objs))
 			}
+			p.pkgObjs[o.pkg] = append(p.pkgObjs[o.pkg], int32(len(p.objs)))
+			o.index = int32(len(p.objs))
 			p.objs = append(p.objs, o)
 		}
 	}
 	p.builtins = make([]int32, len(tc.builtins))
 	for i := range p.builtins {
-		p.builtins[i] = -1
+		p.builtins[i] = -2 // not looked up yet
 	}
-	builtinIdx := make(map[symKey]int, len(tc.builtins))
-	for i, b := range tc.builtins {
-		builtinIdx[symKey{b.name, int32(b.abi)}] = i
-	}
+	total := 0
 	for _, o := range p.objs {
+		total += o.nnpdef
+	}
+	p.nonpkg = make(map[symKey]defRef, total)
+	for oi, o := range p.objs {
 		o.syms = make([]int32, o.ndef+o.nh64+o.nh+o.nnpdef+o.nnpref)
-	}
-	// package definitions first, then hashed and non-package ones (loader.LoadSyms)
-	for oi, o := range p.objs {
-		for i := 0; i < o.ndef; i++ {
-			o.syms[i] = p.addDef(int32(oi), o, i, builtinIdx)
+		for i := range o.syms {
+			o.syms[i] = -1
 		}
-	}
-	h64 := map[uint64]int32{}
-	h := map[[hashSize]byte]int32{}
-	for oi, o := range p.objs {
-		for i := o.ndef; i < o.ndef+o.nh64; i++ {
-			k := binary.LittleEndian.Uint64(o.b[o.offsets[blkHash64]+uint32(i-o.ndef)*8:])
-			o.syms[i] = p.addHashed(int32(oi), o, i, h64, k)
-		}
-		for i := o.ndef + o.nh64; i < o.ndef+o.nh64+o.nh; i++ {
-			var k [hashSize]byte
-			copy(k[:], o.b[o.offsets[blkHash]+uint32(i-o.ndef-o.nh64)*hashSize:])
-			o.syms[i] = p.addHashed(int32(oi), o, i, h, k)
-		}
-		for i := o.ndef + o.nh64 + o.nh; i < o.ndef+o.nh64+o.nh+o.nnpdef; i++ {
-			o.syms[i] = p.addDef(int32(oi), o, i, builtinIdx)
-		}
-	}
-	for _, o := range p.objs {
-		base := o.ndef + o.nh64 + o.nh + o.nnpdef
-		for i := base; i < base+o.nnpref; i++ {
+		base := o.ndef + o.nh64 + o.nh
+		for i := base; i < base+o.nnpdef; i++ {
 			key := symKey{o.symName(i), p.abiOf(o, i)}
-			g, ok := p.byName[key]
-			if !ok {
-				g = int32(len(p.syms))
-				p.syms = append(p.syms, gsym{obj: -1, li: -1, name: key.name, abi: key.abi})
-				p.byName[key] = g
+			if key.name == "" || key.abi < 0 {
+				continue
 			}
-			if o.symFlag2(i)&symFlagUsedInIface != 0 {
-				p.syms[g].uii = true
+			old, ok := p.nonpkg[key]
+			if !ok || p.wins(o, i, p.objs[old.obj], int(old.li)) {
+				p.nonpkg[key] = defRef{int32(oi), int32(i)}
 			}
-			o.syms[i] = g
 		}
 		npkg := int(o.offsets[blkPkgIdx+1]-o.offsets[blkPkgIdx]) / 8
 		o.pkgs = make([]int32, npkg)
@@ -477,6 +470,16 @@ func loadProgram(tc *toolchain, archives [][2]string) (*program, error) {
 	return p, nil
 }
 
+// wins: whether definition i of o replaces definition j of q of the same name (loader.addSym: a
+// larger duplicate wins; a non-duplicate wins over a duplicate).
+func (p *program) wins(o *object, i int, q *object, j int) bool {
+	newDup, oldDup := o.symFlag(i)&symFlagDupok != 0, q.symFlag(j)&symFlagDupok != 0
+	if oldDup && !newDup {
+		return true
+	}
+	return o.symSiz(i) > q.symSiz(j) && (newDup || oldDup)
+}
+
 func (p *program) abiOf(o *object, i int) int32 {
 	a := o.symABI(i)
 	switch {
@@ -499,95 +502,159 @@ func (p *program) newSym(oi int32, o *object, i int, name string, abi int32) int
 	return int32(len(p.syms) - 1)
 }
 
-// redefine points global symbol g at definition i of o (a larger or non-dupok duplicate wins).
-func (p *program) redefine(g, oi int32, o *object, i int) {
-	s := &p.syms[g]
-	name := s.name
-	if s.abi < 0 { // a hashed symbol takes the name of the definition that wins, as the linker's does
-		name = o.symName(i)
+// define is the symbol of definition i of object oi, made on first use.
+func (p *program) define(oi int32, i int) int32 {
+	o := p.objs[oi]
+	if g := o.syms[i]; g >= 0 {
+		return g
 	}
-	n := mkSym(oi, o, i, name, s.abi)
-	n.uii = n.uii || s.uii
-	*s = n
+	var g int32
+	switch {
+	case i >= o.ndef && i < o.ndef+o.nh64+o.nh: // content-hashed: one per object
+		g = p.newSym(oi, o, i, o.symName(i), -1)
+	default:
+		name, abi := o.symName(i), p.abiOf(o, i)
+		if name != "" && abi >= 0 && i >= o.ndef {
+			// a non-package definition: the winning one, shared by every object that has it
+			if d, ok := p.nonpkg[symKey{name, abi}]; ok && (d.obj != oi || int(d.li) != i) {
+				g = p.define(d.obj, int(d.li))
+				o.syms[i] = g
+				return g
+			}
+		}
+		g = p.newSym(oi, o, i, name, abi)
+		if name != "" && abi >= 0 {
+			if _, ok := p.byName[symKey{name, abi}]; !ok {
+				p.byName[symKey{name, abi}] = g
+			}
+		}
+	}
+	o.syms[i] = g
+	return g
 }
 
-func (p *program) addDef(oi int32, o *object, i int, builtinIdx map[symKey]int) int32 {
-	name, abi := o.symName(i), p.abiOf(o, i)
-	if name == "" || abi < 0 {
-		return p.newSym(oi, o, i, name, abi) // unnamed aux symbol or static: not looked up by name
-	}
+// lookup finds a named symbol: a non-package definition, else a package's own (linkname pulls,
+// and names the stream gives) in the package the name's prefix names. -1: none.
+func (p *program) lookup(name string, abi int32) int32 {
 	key := symKey{name, abi}
-	if old, ok := p.byName[key]; ok && i >= o.ndef { // non-package definition of a known name: dupok rules
-		s := p.syms[old]
-		if s.obj < 0 || (o.symSiz(i) > s.size && (s.dupok || o.symFlag(i)&symFlagDupok != 0)) ||
-			(s.dupok && o.symFlag(i)&symFlagDupok == 0) {
-			p.redefine(old, oi, o, i)
-		}
-		return old
+	if g, ok := p.byName[key]; ok {
+		return g
 	}
-	g := p.newSym(oi, o, i, name, abi)
-	p.byName[key] = g
-	if strings.HasPrefix(name, "runtime.") || (o.pkg == "runtime" && strings.HasPrefix(name, "type:")) {
-		if bi, ok := builtinIdx[key]; ok {
-			p.builtins[bi] = g
+	if d, ok := p.nonpkg[key]; ok {
+		return p.define(d.obj, int(d.li))
+	}
+	for _, pkg := range namePackages(name) {
+		idx, ok := p.pkgDefs[pkg]
+		if !ok {
+			idx = map[symKey]defRef{}
+			objs := p.pkgObjs[pkg]
+			if len(objs) == 0 && strings.Contains(pkg, "%") {
+				objs = p.pkgObjs[unescape(pkg)]
+			}
+			for _, oi := range objs {
+				o := p.objs[oi]
+				for i := 0; i < o.ndef; i++ {
+					if k := (symKey{o.symName(i), p.abiOf(o, i)}); k.abi >= 0 {
+						if _, dup := idx[k]; !dup {
+							idx[k] = defRef{oi, int32(i)}
+						}
+					}
+				}
+			}
+			p.pkgDefs[pkg] = idx
+		}
+		if d, ok := idx[key]; ok {
+			return p.define(d.obj, int(d.li))
 		}
 	}
-	return g
+	return -1
 }
 
-func addHashedTo[K comparable](p *program, oi int32, o *object, i int, m map[K]int32, k K) int32 {
-	if old, ok := m[k]; ok {
-		if o.symSiz(i) > p.syms[old].size {
-			p.redefine(old, oi, o, i)
+// namePackages: the import paths a symbol name may belong to (each prefix ending at a '.' after the
+// last '/'), longest first.
+func namePackages(name string) []string {
+	name = strings.TrimPrefix(name, "type:")
+	name = strings.TrimLeft(name, "*")
+	if i := strings.IndexByte(name, '['); i >= 0 {
+		name = name[:i]
+	}
+	slash := strings.LastIndexByte(name, '/')
+	var out []string
+	for i := len(name) - 1; i > slash; i-- {
+		if name[i] == '.' {
+			out = append(out, name[:i])
 		}
-		return old
 	}
-	g := p.newSym(oi, o, i, o.symName(i), -1)
-	m[k] = g
-	return g
-}
-
-func (p *program) addHashed(oi int32, o *object, i int, m any, k any) int32 {
-	switch mm := m.(type) {
-	case map[uint64]int32:
-		return addHashedTo(p, oi, o, i, mm, k.(uint64))
-	case map[[hashSize]byte]int32:
-		return addHashedTo(p, oi, o, i, mm, k.([hashSize]byte))
-	}
-	panic("unreachable")
+	return out
 }
 
 // resolve is loader.resolve: a symbol reference of object o as a global symbol (-1: none).
 func (p *program) resolve(o *object, pkg, idx uint32) int32 {
+	oi := p.objIndex(o)
 	switch pkg {
 	case 0:
 		return -1
 	case pkgIdxHashed64:
-		return o.at(o.ndef + int(idx))
+		return p.local(oi, o.ndef+int(idx))
 	case pkgIdxHashed:
-		return o.at(o.ndef + o.nh64 + int(idx))
+		return p.local(oi, o.ndef+o.nh64+int(idx))
 	case pkgIdxNone:
-		return o.at(o.ndef + o.nh64 + o.nh + int(idx))
+		return p.local(oi, o.ndef+o.nh64+o.nh+int(idx))
 	case pkgIdxBuiltin:
-		if int(idx) < len(p.builtins) {
-			return p.builtins[idx]
+		if int(idx) >= len(p.builtins) {
+			return -1
 		}
-		return -1
+		if p.builtins[idx] == -2 {
+			b := p.tc.builtins[idx]
+			abi := int32(b.abi)
+			if abi == 1 && !o.regabi {
+				abi = 0
+			}
+			p.builtins[idx] = p.lookup(b.name, abi)
+		}
+		return p.builtins[idx]
 	case pkgIdxSelf:
-		return o.at(int(idx))
+		return p.local(oi, int(idx))
 	}
 	if int(pkg) >= len(o.pkgs) || o.pkgs[pkg] < 0 {
 		return -1
 	}
-	return p.objs[o.pkgs[pkg]].at(int(idx))
+	q := o.pkgs[pkg]
+	if int(idx) >= p.objs[q].ndef {
+		return -1
+	}
+	return p.define(q, int(idx))
 }
 
-func (o *object) at(i int) int32 {
+// local is the symbol of local index i of object oi: a definition, or a non-package reference.
+func (p *program) local(oi int32, i int) int32 {
+	o := p.objs[oi]
 	if i < 0 || i >= len(o.syms) {
 		return -1
 	}
-	return o.syms[i]
+	if g := o.syms[i]; g >= 0 {
+		return g
+	}
+	ndefs := o.ndef + o.nh64 + o.nh + o.nnpdef
+	if i < ndefs {
+		return p.define(oi, i)
+	}
+	// a non-package reference, by name
+	name, abi := o.symName(i), p.abiOf(o, i)
+	g := p.lookup(name, abi)
+	if g < 0 {
+		g = int32(len(p.syms))
+		p.syms = append(p.syms, gsym{obj: -1, li: -1, name: name, abi: abi})
+		p.byName[symKey{name, abi}] = g
+	}
+	if o.symFlag2(i)&symFlagUsedInIface != 0 {
+		p.syms[g].uii = true
+	}
+	o.syms[i] = g
+	return g
 }
+
+func (p *program) objIndex(o *object) int32 { return o.index }
 
 // importcfg reads a link's importcfg: `packagefile PATH=FILE` lines, in order.
 func importcfg(path string) ([][2]string, error) {

@@ -154,7 +154,20 @@ func newSim(p *program, v simVariant, extra map[int32][]int32) *sim {
 	return s
 }
 
+// fit grows the per-symbol marks to the symbols made so far (symbols are made as they are reached).
+func (s *sim) fit() {
+	for len(s.reach) < len(s.p.syms) {
+		g := len(s.reach)
+		s.reach = append(s.reach, false)
+		s.uii = append(s.uii, s.p.syms[g].uii)
+	}
+}
+
+// reached reports whether the replay reached symbol g.
+func (s *sim) reached(g int) bool { return g < len(s.reach) && s.reach[g] }
+
 func (s *sim) mark(g int32) {
+	s.fit()
 	if g >= 0 && !s.reach[g] {
 		s.reach[g] = true
 		s.wq = append(s.wq, g)
@@ -237,6 +250,7 @@ func (s *sim) flood() {
 		a, e := o.relocs(int(sy.li))
 		for at := a; at < e; at += relocSize {
 			r := s.relocAt(o, at)
+			s.fit()
 			t := r.typ
 			if t&relocWeak != 0 {
 				if !(s.v.dynlink && p.tc.directCall[t&^relocWeak]) {
@@ -271,6 +285,7 @@ func (s *sim) flood() {
 				}
 				if p.syms[rs].flag2&symFlagItab != 0 {
 					rs = s.itabType(rs)
+					s.fit()
 				}
 				if rs >= 0 && !s.uii[rs] {
 					s.uii[rs] = true
@@ -458,13 +473,10 @@ func reach(req reachRequest, paths []string) (*reachModel, error) {
 	}
 	// names -> symbols: named ones by name (ABIInternal first), the rest (static, hashed) when asked
 	lookup := func(name string) int32 {
-		if g, ok := p.byName[symKey{name, 1}]; ok {
+		if g := p.lookup(name, 1); g >= 0 {
 			return g
 		}
-		if g, ok := p.byName[symKey{name, 0}]; ok {
-			return g
-		}
-		return -1
+		return p.lookup(name, 0)
 	}
 	var check reachCheck
 	streamSet := make(map[string]bool, len(dedges))
@@ -505,7 +517,7 @@ func reach(req reachRequest, paths []string) (*reachModel, error) {
 	// What the replay reached, by name; the stream's symbols it missed get their stream edge.
 	reachedByName := make(map[string]int32, len(streamSet))
 	for g := range p.syms {
-		if sims[0].reach[g] {
+		if sims[0].reached(g) {
 			check.Simulated++
 			if n := p.syms[g].name; n != "" {
 				if old, ok := reachedByName[n]; !ok || p.syms[old].abi < p.syms[g].abi {
@@ -581,7 +593,7 @@ func reach(req reachRequest, paths []string) (*reachModel, error) {
 		f, _ := os.Create(dbg)
 		for vi, sv := range sims {
 			for g := range p.syms {
-				if sv.reach[g] && p.syms[g].name != "" {
+				if sv.reached(g) && p.syms[g].name != "" {
 					fmt.Fprintln(f, vi, p.syms[g].name)
 				}
 			}
@@ -594,10 +606,10 @@ func reach(req reachRequest, paths []string) (*reachModel, error) {
 	}
 	keep := make([]bool, len(p.syms))
 	for g := range p.syms {
-		if !sims[0].reach[g] {
+		if !sims[0].reached(g) {
 			continue
 		}
-		if inStream(int32(g)) || p.syms[g].name == "" {
+		if inStream(int32(g)) || p.syms[g].name == "" || p.syms[g].abi < 0 {
 			keep[g] = true
 		} else {
 			check.Extra++
@@ -610,19 +622,13 @@ func reach(req reachRequest, paths []string) (*reachModel, error) {
 	return buildModel(p, req, paths, sims, names, roots, keep, check), nil
 }
 
-// runAll replays each variant (on its own goroutine).
+// runAll replays each variant.
 func runAll(p *program, variants []simVariant, roots []int32, extra map[int32][]int32) []*sim {
+	// in turn: the replay makes symbols as it reaches them
 	sims := make([]*sim, len(variants))
-	done := make(chan bool, len(variants))
 	for i, v := range variants {
-		go func(i int, v simVariant) {
-			sims[i] = newSim(p, v, extra)
-			sims[i].run(roots)
-			done <- true
-		}(i, v)
-	}
-	for range variants {
-		<-done
+		sims[i] = newSim(p, v, extra)
+		sims[i].run(roots)
 	}
 	return sims
 }
@@ -928,7 +934,7 @@ func buildModel(p *program, req reachRequest, paths []string, sims []*sim, names
 	for vi, sv := range sims {
 		v := reachVariant{Name: names[vi], Reflect: sv.reflectSeen, Dynlink: sv.v.dynlink, Rule: sv.v.reflectRule}
 		for i, g := range syms {
-			if sv.reach[g] {
+			if sv.reached(int(g)) {
 				v.Symbols++
 				for _, w := range weights[i] {
 					v.Bytes += w.bytes
