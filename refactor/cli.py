@@ -355,11 +355,14 @@ def diff(base: str, head: str | None, repo: Path, use_merge_base: bool, mains: t
               help="Verify and measure each shown candidate in a scratch git worktree (builds every platform).")
 @click.option("--test", "run_tests", is_flag=True, help="With --measure, also run go test on touched packages.")
 @click.option("--no-cache", is_flag=True, help="Recompute even when this HEAD and configuration are cached.")
+@click.option("--combine", is_flag=True,
+              help="Also show the shown candidates together as one more row (estimated as one cut: savings "
+                   "do not add); with --measure it is measured too.")
 @override_options
 def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags: str | None, cgo: bool | None,
             strategy_names: tuple[str, ...], min_bytes: int, top: int | None, fmt: str, as_json: bool,
             output: Path | None, verbose: bool, measure: bool, run_tests: bool, no_cache: bool,
-            package_names: tuple[str, ...], guard_tags: tuple[str, ...]) -> int:
+            package_names: tuple[str, ...], guard_tags: tuple[str, ...], combine: bool = False) -> int:
     """Ranked candidates that cut bytes from each binary, with estimates and reasons.
 
     Runs every strategy for every target (see --help of the root command), merges the same change
@@ -378,6 +381,14 @@ def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags
                            reuse=not no_cache, remember=True, **overrides(package_names, guard_tags))
     found = suggestions(project, strategies, progress_for(quiet), use_cache=not no_cache)
     shown = filtered(found, min_bytes, top)
+    if combine:
+        from refactor.combine import combined
+
+        row = combined(project, shown)
+        if isinstance(row, str):
+            err.print(f"--combine: {escape(row)}")
+        else:
+            shown = [*shown, row]
     measurements = _measure_all(project, shown, run_tests, quiet) if measure else {}
     if fmt == "table":
         if shown:

@@ -246,9 +246,47 @@ class Estimate:
                 "dce": self.dce, "buckets": self.buckets, "method": self.method, "mode": self.mode}
 
 
-def estimate(project: Project, target: Target, cut: Cut | Iterable[str]) -> int:
-    """The bytes the cut saves in target's binary (see the module docstring)."""
-    return estimate_cut(project, target, cut).bytes
+class Saving(int):
+    """Estimated bytes that remember the cut they price, per target: strategies keep them as their
+    candidates' estimated_bytes (sums of Savings stay Savings), so the estimate of several candidates
+    together can price the union of their cuts (savings do not add; refactor.combine)."""
+
+    cuts: dict[Target, Cut]
+
+    def __new__(cls, value: int, cuts: Mapping[Target, Cut]) -> Saving:
+        obj = super().__new__(cls, value)
+        obj.cuts = dict(cuts)
+        return obj
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Saving, (int(self), self.cuts))
+
+    def _join(self, other: object) -> Saving | int | Any:
+        if not isinstance(other, int):
+            return NotImplemented
+        total = int(self) + int(other)
+        if isinstance(other, Saving):
+            cuts = dict(self.cuts)
+            for t, c in other.cuts.items():
+                cuts[t] = cuts[t].union(c) if t in cuts else c
+            return Saving(total, cuts)
+        # a plain number: only a zero keeps the provenance (sum() starts from 0)
+        return Saving(total, self.cuts) if other == 0 else total
+
+    __add__ = _join
+    __radd__ = _join
+
+
+def has_model(project: Project, target: Target) -> bool:
+    """Whether target's estimates come from its reachability model (else from package sizes)."""
+    return (getattr(project, "reach", {}) or {}).get(target) is not None
+
+
+def estimate(project: Project, target: Target, cut: Cut | Iterable[str]) -> Saving:
+    """The bytes the cut saves in target's binary (see the module docstring), remembering the cut."""
+    if not isinstance(cut, Cut):
+        cut = Cut.of(cut)
+    return Saving(estimate_cut(project, target, cut).bytes, {target: cut})
 
 
 def estimate_cut(project: Project, target: Target, cut: Cut | Iterable[str]) -> Estimate:

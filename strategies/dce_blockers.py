@@ -30,7 +30,7 @@ from refactor.catalogue import Switch, catalogue
 from refactor.config import Settings, Target
 from refactor.dce import first_match
 from refactor.errors import EditError, SourceError
-from refactor.estimate import Cut, estimate_cut, switch_cut
+from refactor.estimate import Cut, estimate, has_model, switch_cut
 from refactor.fieldtemplate import TEMPLATE_PACKAGES, rewrite_templates
 from refactor.graph import BuildGraph
 from refactor.guard import Unguardable, guard_import
@@ -106,9 +106,9 @@ def _estimate(project: Project, graph: BuildGraph, report: DceReport, blockers: 
     the linker would stop keeping, the DCE gain measured on the model instead of a share."""
     size = project.sizes[report.target]
     removed = graph.removed_by(cut_packages=[p for p in removes if p in graph.packages]) if removes else frozenset()
-    reach = estimate_cut(project, report.target, switch_cut(graph, switch, removed) if switch else Cut.of(removed))
-    if reach.method == "reach":
-        return reach.bytes, "medium" if blockers <= 1 else "low"
+    if has_model(project, report.target):
+        cut_ = switch_cut(graph, switch, removed) if switch else Cut.of(removed)
+        return estimate(project, report.target, cut_), "medium" if blockers <= 1 else "low"
     cut = 0
     if removes:
         cut = size.removal_estimate(removed)
