@@ -629,10 +629,10 @@ def _goroot(go: Go, cwd: Path) -> str:
 
 
 def start_replay(go: Go, graph: BuildGraph, target: Target, exe: Path, dynlink: bool
-                 ) -> Callable[[], ReachModel | None]:
+                 ) -> Callable[[], ReachModel | str]:
     """Start the core's replay of a `-dumpdep -work` build kept by linker.build_with_dumpdep(keep_work=True)
-    (its stream and importcfg beside exe); the returned function waits for the model (None if the replay
-    failed: estimates fall back to the removed packages' bytes) and removes the kept files."""
+    (its stream and importcfg beside exe); the returned function waits for the model, or says why there
+    is none (estimates then fall back to the removed packages' bytes), and removes the kept files."""
     from refactor import attribcore
 
     stream, importcfg = exe.parent / f"{exe.name}.dumpdep", exe.parent / f"{exe.name}.importcfg"
@@ -642,8 +642,9 @@ def start_replay(go: Go, graph: BuildGraph, target: Target, exe: Path, dynlink: 
         importcfg.unlink(missing_ok=True)
 
     if not importcfg.is_file() or not stream.is_file():
+        missing = "the link's importcfg" if stream.is_file() else "the -dumpdep stream"
         cleanup()
-        return lambda: None
+        return lambda: f"{missing} was not kept"
     request = {"packages": [[p, pkg.module] for p, pkg in graph.packages.items()], "main": target.main,
                "importcfg": str(importcfg), "dumpdep": str(stream), "goroot": _goroot(go, Path(graph.main.dir)),
                "dynlink": dynlink, "decl_packages": decl_packages(graph), "fixed": fixed_packages(graph)}
@@ -651,9 +652,10 @@ def start_replay(go: Go, graph: BuildGraph, target: Target, exe: Path, dynlink: 
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, errors="replace")
-    except OSError:
+    except OSError as exc:
         cleanup()
-        return lambda: None
+        reason = f"the attribution core did not start: {exc}"
+        return lambda: reason
     assert proc.stdin is not None
     try:
         proc.stdin.write(json.dumps(request))
@@ -662,20 +664,20 @@ def start_replay(go: Go, graph: BuildGraph, target: Target, exe: Path, dynlink: 
         pass
     proc.stdin = None  # sent: communicate() only reads
 
-    def wait() -> ReachModel | None:
+    def wait() -> ReachModel | str:
         try:
-            out, _err = proc.communicate(timeout=DEFAULT_TIMEOUT)
+            out, err = proc.communicate(timeout=DEFAULT_TIMEOUT)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
-            return None
+            return f"the replay took more than {DEFAULT_TIMEOUT:.0f} s"
         finally:
             cleanup()
         if proc.returncode != 0:
-            return None
+            return (err.strip().splitlines() or [f"exit status {proc.returncode}"])[-1][:300]
         try:
             return ReachModel.from_json(json.loads(out))
-        except (ValueError, KeyError, TypeError):
-            return None
+        except (ValueError, KeyError, TypeError) as exc:
+            return f"unreadable model: {exc}"
 
     return wait

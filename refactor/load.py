@@ -206,7 +206,11 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
                 table = attribute_cached(exe, _module_of_packages(graph), t.main, project.settings.cache_dir,
                                          go=project.go)
             if replay is not None and reach is not None:
-                reach[t] = replay()
+                model = replay()
+                reach[t] = model if not isinstance(model, str) else None
+                if isinstance(model, str) and table is not None:  # said where sizes are reported
+                    note = f"estimates from the removed packages' bytes: the reachability replay failed: {model}"
+                    table = replace(table, notes=(*table.notes, note))
         done.append(t)
         say.targets(len(done), total)
         return report, table
