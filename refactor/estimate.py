@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -628,43 +628,55 @@ def _goroot(go: Go, cwd: Path) -> str:
     return _goroots[go.path]
 
 
-def start_replay(go: Go, graph: BuildGraph, target: Target, exe: Path, dynlink: bool
-                 ) -> Callable[[], ReachModel | str]:
-    """Start the core's replay of a `-dumpdep -work` build kept by linker.build_with_dumpdep(keep_work=True)
-    (its stream and importcfg beside exe); the returned function waits for the model, or says why there
-    is none (estimates then fall back to the removed packages' bytes), and removes the kept files."""
-    from refactor import attribcore
+class Replay:
+    """The core's replay of one target's `-dumpdep -work` build (linker.build_with_dumpdep with
+    keep_work=True), started before the build so that it loads the objects and replays the linker's
+    pass while the linker writes the binary: finish() once the build is over, abort() if it failed."""
 
-    stream, importcfg = exe.parent / f"{exe.name}.dumpdep", exe.parent / f"{exe.name}.importcfg"
+    def __init__(self, go: Go, graph: BuildGraph, target: Target, exe: Path, dynlink: bool) -> None:
+        from refactor import attribcore
 
-    def cleanup() -> None:
-        stream.unlink(missing_ok=True)
-        importcfg.unlink(missing_ok=True)
+        self.stream, self.importcfg = exe.parent / f"{exe.name}.dumpdep", exe.parent / f"{exe.name}.importcfg"
+        self.failed: str | None = None
+        request = {"packages": [[p, pkg.module] for p, pkg in graph.packages.items()], "main": target.main,
+                   "importcfg": str(self.importcfg), "dumpdep": str(self.stream), "follow": True,
+                   "goroot": _goroot(go, Path(graph.main.dir)), "dynlink": dynlink,
+                   "decl_packages": decl_packages(graph), "fixed": fixed_packages(graph)}
+        argv = (str(attribcore.executable(go)), "reach")
+        self.proc: subprocess.Popen[str] | None = None
+        try:
+            self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, text=True, errors="replace")
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(json.dumps(request))
+            self.proc.stdin.flush()
+        except OSError as exc:
+            self.failed = f"the attribution core did not start: {exc}"
+            self.abort()
 
-    if not importcfg.is_file() or not stream.is_file():
-        missing = "the link's importcfg" if stream.is_file() else "the -dumpdep stream"
-        cleanup()
-        return lambda: f"{missing} was not kept"
-    request = {"packages": [[p, pkg.module] for p, pkg in graph.packages.items()], "main": target.main,
-               "importcfg": str(importcfg), "dumpdep": str(stream), "goroot": _goroot(go, Path(graph.main.dir)),
-               "dynlink": dynlink, "decl_packages": decl_packages(graph), "fixed": fixed_packages(graph)}
-    argv = (str(attribcore.executable(go)), "reach")
-    try:
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, errors="replace")
-    except OSError as exc:
-        cleanup()
-        reason = f"the attribution core did not start: {exc}"
-        return lambda: reason
-    assert proc.stdin is not None
-    try:
-        proc.stdin.write(json.dumps(request))
-        proc.stdin.close()
-    except OSError:
-        pass
-    proc.stdin = None  # sent: communicate() only reads
+    def _cleanup(self) -> None:
+        self.stream.unlink(missing_ok=True)
+        self.importcfg.unlink(missing_ok=True)
 
-    def wait() -> ReachModel | str:
+    def abort(self) -> None:
+        """The build failed or was stopped: stop the replay, remove the kept files."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+        self._cleanup()
+
+    def finish(self) -> ReachModel | str:
+        """The model, once the build is over (its stream complete), or why there is none."""
+        proc = self.proc
+        if proc is None:
+            self._cleanup()
+            return self.failed or "no replay"
+        try:
+            assert proc.stdin is not None
+            proc.stdin.close()  # the build is over: the stream is complete
+        except OSError:
+            pass
+        proc.stdin = None
         try:
             out, err = proc.communicate(timeout=DEFAULT_TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -672,12 +684,10 @@ def start_replay(go: Go, graph: BuildGraph, target: Target, exe: Path, dynlink: 
             proc.communicate()
             return f"the replay took more than {DEFAULT_TIMEOUT:.0f} s"
         finally:
-            cleanup()
+            self._cleanup()
         if proc.returncode != 0:
             return (err.strip().splitlines() or [f"exit status {proc.returncode}"])[-1][:300]
         try:
             return ReachModel.from_json(json.loads(out))
         except (ValueError, KeyError, TypeError) as exc:
             return f"unreadable model: {exc}"
-
-    return wait

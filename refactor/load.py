@@ -185,8 +185,8 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
     from refactor import attribcore
     from refactor.binary import attribute_cached
     from refactor.builds import link_slots
-    from refactor.estimate import start_replay
-    from refactor.linker import build_with_dumpdep
+    from refactor.estimate import Replay
+    from refactor.linker import build_with_dumpdep, detect_dynlink
 
     attribcore.prepare(project.go)  # a first run ever builds the attribution core beside the links
     total = len(project.targets)
@@ -199,14 +199,21 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
         with tempfile.TemporaryDirectory(prefix="gotrim-dce-") as tmp:
             exe = Path(tmp) / t.name
             wants_reach = reach is not None and Needs.REACH in needs
-            report = build_with_dumpdep(project.go, project.root, t, exe, graph, keep_work=wants_reach)
-            replay = start_replay(project.go, graph, t, exe, report.dynlink.active) if wants_reach else None
+            # the replay starts with the build: it loads the objects while the linker runs
+            replay = Replay(project.go, graph, t, exe, detect_dynlink(project.go, t, graph).active) \
+                if wants_reach else None
+            try:
+                report = build_with_dumpdep(project.go, project.root, t, exe, graph, keep_work=wants_reach)
+            except BaseException:
+                if replay is not None:
+                    replay.abort()
+                raise
             table = None
             if Needs.SIZES in needs:
                 table = attribute_cached(exe, _module_of_packages(graph), t.main, project.settings.cache_dir,
                                          go=project.go)
             if replay is not None and reach is not None:
-                model = replay()
+                model = replay.finish()
                 reach[t] = model if not isinstance(model, str) else None
                 if isinstance(model, str) and table is not None:  # said where sizes are reported
                     note = f"estimates from the removed packages' bytes: the reachability replay failed: {model}"

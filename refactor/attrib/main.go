@@ -18,6 +18,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -43,9 +44,17 @@ func main() {
 		fail(fmt.Errorf("usage: attrib attribute FILE | attrib owners"))
 	}
 	var req request
-	if err := json.NewDecoder(bufio.NewReader(os.Stdin)).Decode(&req); err != nil {
+	in := bufio.NewReader(os.Stdin)
+	dec := json.NewDecoder(in)
+	if err := dec.Decode(&req); err != nil {
 		fail(fmt.Errorf("reading the request on stdin: %v", err))
 	}
+	// the end of standard input: the caller's signal that the build a reach request follows is over
+	stdinDone := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(io.Discard, io.MultiReader(dec.Buffered(), in))
+		close(stdinDone)
+	}()
 	var paths []string
 	modules := make(map[string]*string, len(req.Packages))
 	for _, pm := range req.Packages {
@@ -76,7 +85,7 @@ func main() {
 		}
 	case "reach":
 		req.reachRequest.Packages, req.reachRequest.Main = req.Packages, req.Main
-		m, err := reachMain(req.reachRequest, paths)
+		m, err := reachMain(req.reachRequest, paths, stdinDone)
 		if err != nil {
 			fail(err)
 		}

@@ -48,6 +48,10 @@ type reachRequest struct {
 	Dynlink      bool         `json:"dynlink"`
 	DeclPackages []string     `json:"decl_packages"`
 	Fixed        []string     `json:"fixed"` // packages no cut removes (runtime and its dependencies)
+	// follow the build while it runs: the stream file is being written, the importcfg is taken from
+	// go's work directory (Importcfg names the copy kept after the build), standard input stays open
+	// until the build is over
+	Follow bool `json:"follow"`
 }
 
 type reachVariant struct {
@@ -365,6 +369,12 @@ func (s *sim) run(roots []int32) {
 	for _, r := range roots {
 		s.mark(r)
 	}
+	s.resume()
+}
+
+// resume floods from the marked symbols and keeps methods until nothing more is reached (the
+// linker's loop; after more marks, it goes on from where it stopped).
+func (s *sim) resume() {
 	s.flood()
 	if s.v.dynlink && s.v.reflectRule {
 		s.reflectSeen = true
@@ -449,12 +459,19 @@ func stripFlags(s string) string {
 // ---------------------------------------------------------------------------------------------------
 // The model
 
-func reach(req reachRequest, paths []string) (*reachModel, error) {
+func reach(req reachRequest, paths []string, done <-chan struct{}) (*reachModel, error) {
 	tc, err := loadToolchain(req.Goroot)
 	if err != nil {
 		return nil, err
 	}
-	archives, err := importcfg(req.Importcfg)
+	st := followStream(req.Dumpdep, done)
+	cfg := req.Importcfg
+	if req.Follow {
+		if cfg, err = st.importcfgOf(req.Importcfg); err != nil {
+			return nil, err
+		}
+	}
+	archives, err := importcfg(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -467,10 +484,10 @@ func reach(req reachRequest, paths []string) (*reachModel, error) {
 	if err != nil {
 		return nil, err
 	}
-	rootNames, dedges, err := readDumpdep(req.Dumpdep)
-	if err != nil {
-		return nil, err
-	}
+	<-st.rootsReady
+	st.mu.Lock()
+	rootNames := append([]string(nil), st.roots...)
+	st.mu.Unlock()
 	// names -> symbols: named ones by name (ABIInternal first), the rest (static, hashed) when asked
 	lookup := func(name string) int32 {
 		if g := p.lookup(name, 1); g >= 0 {
@@ -479,11 +496,6 @@ func reach(req reachRequest, paths []string) (*reachModel, error) {
 		return p.lookup(name, 0)
 	}
 	var check reachCheck
-	streamSet := make(map[string]bool, len(dedges))
-	for _, e := range dedges {
-		streamSet[e.to] = true
-	}
-	check.Dumpdep = len(streamSet)
 	// linker-made symbols: a node each
 	synth := func(name string) int32 {
 		g := int32(len(p.syms))
@@ -514,6 +526,17 @@ func reach(req reachRequest, paths []string) (*reachModel, error) {
 		names = append(names, "without reflect methods")
 		sims = append(sims, runAll(p, variants[1:], roots, extra)...)
 	}
+	// the rest of the stream, once the build is over
+	<-st.finished
+	if st.err != nil {
+		return nil, st.err
+	}
+	dedges := st.edges
+	streamSet := make(map[string]bool, len(dedges))
+	for _, e := range dedges {
+		streamSet[e.to] = true
+	}
+	check.Dumpdep = len(streamSet)
 	// What the replay reached, by name; the stream's symbols it missed get their stream edge.
 	reachedByName := make(map[string]int32, len(streamSet))
 	for g := range p.syms {
@@ -580,14 +603,21 @@ func reach(req reachRequest, paths []string) (*reachModel, error) {
 			from = synth(e.from)
 		}
 		extra[from] = append(extra[from], to)
+		for _, sv := range sims { // a supplement edge from a symbol already replayed
+			if sv.reached(int(from)) {
+				sv.mark(to)
+			}
+		}
 		reachedByName[e.to] = to
 		check.Supplements++
 		if len(examples) < 8 {
 			examples = append(examples, "missing: "+e.from+" -> "+e.to)
 		}
 	}
-	if check.Supplements > 0 { // again, with the stream's edges
-		sims = runAll(p, variants, roots, extra)
+	if check.Supplements > 0 { // on from the stream's edges
+		for _, sv := range sims {
+			sv.resume()
+		}
 	}
 	if dbg := os.Getenv("GOTRIM_REACH_VARIANTS"); dbg != "" {
 		f, _ := os.Create(dbg)
@@ -1393,8 +1423,8 @@ func contract(gr *graph, live []bool, unit []int32, rootMask []int32, andTarget 
 	return rep
 }
 
-func reachMain(req reachRequest, paths []string) (*reachModel, error) {
-	m, err := reach(req, paths)
+func reachMain(req reachRequest, paths []string, done <-chan struct{}) (*reachModel, error) {
+	m, err := reach(req, paths, done)
 	if err != nil {
 		return nil, fmt.Errorf("reachability: %v", err)
 	}
