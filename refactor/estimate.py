@@ -151,31 +151,24 @@ class ReachModel:
             self._index["units"] = out
         return self._index["units"]  # type: ignore[no-any-return]
 
-    def killed(self, cut: bytearray, variant: int) -> tuple[bytearray, list[int]]:
-        """The nodes the variant reaches without the cut and no longer reaches with it (the cut's own
-        included), as marks and as a list."""
-        seen = self.reached(cut, variant)
-        present = self.present(variant)
-        gone = [v for v, (p, s) in enumerate(zip(present, seen, strict=True)) if p and not s]
-        dead = bytearray(self.nodes)
-        for v in gone:
-            dead[v] = 1
-        return dead, gone
-
-    def reached(self, cut: bytearray, variant: int) -> bytearray:
-        """The nodes the variant reaches with the cut's left out: a walk from the roots along the
-        edges, and along an AND edge once both its ends are reached."""
+    def walk(self, cut: bytearray, variant: int, cost: list[float] | None = None) -> tuple[bytearray, float]:
+        """A walk of the variant from the roots along the edges, and along an AND edge once both its
+        ends are reached, never entering the cut's nodes: the marks of the reached nodes (the cut's
+        nodes are marked too) and, given a cost per node, the reached nodes' summed cost."""
         g = self.graphs[variant]
         succ = g.succ
         ands = self.ands_of(variant)
-        seen = bytearray(cut)  # the cut's nodes are never entered
+        seen = bytearray(cut)
         stack = [r for r in g.roots if not cut[r]]
         for v in stack:
             seen[v] = 1
         pop, push = stack.pop, stack.append
         get = ands.get
+        total = 0.0
+        c = cost if cost is not None else [0.0] * self.nodes
         while stack:
             v = pop()
+            total += c[v]
             for w in succ[v]:
                 if not seen[w]:
                     seen[w] = 1
@@ -186,7 +179,12 @@ class ReachModel:
                     if seen[other] and not cut[other] and not seen[w]:
                         seen[w] = 1
                         push(w)
-        for v, c in enumerate(cut):  # report the cut's nodes as not reached
+        return seen, total
+
+    def reached(self, cut: bytearray, variant: int) -> bytearray:
+        """The nodes the variant reaches with the cut's left out (walk(), the cut's nodes unmarked)."""
+        seen, _ = self.walk(cut, variant)
+        for v, c in enumerate(cut):
             if c:
                 seen[v] = 0
         return seen
@@ -324,12 +322,12 @@ class _Pricer:
                 rates[o] = (0.0, attributed / oh)
         self.rates = [rates.get(o, (0.0, 0.0)) for o in model.owners]
         self.rate = rates
-        self._cost: list[float | None] = [None] * model.nodes
+        self._costs: list[float] | None = None
+        self._present_cost: dict[int, float] = {}
         self.unit_parts = [(u.partition("\t")[0], u.partition("\t")[2] if "\t" in u else None) for u in model.units]
         package_total = size.package_total
         scalable = sum(v for k, v in size.buckets.items() if k not in FIXED_BUCKETS) + size.unattributed
         self.bucket_rate = scalable / package_total if package_total else 0.0
-        self._absent_cost: dict[int, float] = {}
         self._memo: dict[tuple[Any, ...], Estimate] = {}
 
     @classmethod
@@ -342,23 +340,27 @@ class _Pricer:
             hit = cls._cache[key] = cls(model, size)
         return hit
 
-    def cost(self, v: int) -> float:
-        c = self._cost[v]
-        if c is None:
-            w = self.model.weights[v]
+    @property
+    def costs(self) -> list[float]:
+        """Each node's price: its symbols' bytes at their packages' rates, plus their fixed records."""
+        if self._costs is None:
             rates = self.rates
-            c = 0.0
-            for i in range(0, len(w), 3):
-                r = rates[w[i]]
-                c += w[i + 1] * r[0] + w[i + 2] * r[1]
-            self._cost[v] = c
-        return c
+            out = []
+            for w in self.model.weights:
+                c = 0.0
+                for i in range(0, len(w), 3):
+                    r = rates[w[i]]
+                    c += w[i + 1] * r[0] + w[i + 2] * r[1]
+                out.append(c)
+            self._costs = out
+        return self._costs
 
-    def absent_cost(self, variant: int) -> float:
-        """What the variant drops without any cut (method DCE's gain over the binary)."""
-        if variant not in self._absent_cost:
-            self._absent_cost[variant] = sum(self.cost(v) for v in self.model.graphs[variant].absent)
-        return self._absent_cost[variant]
+    def present_cost(self, variant: int) -> float:
+        """What the variant keeps without a cut (the binary itself for variant 0)."""
+        if variant not in self._present_cost:
+            present = self.model.present(variant)
+            self._present_cost[variant] = sum(c for c, p in zip(self.costs, present, strict=True) if p)
+        return self._present_cost[variant]
 
     def cut_nodes(self, cut: Cut) -> tuple[bytearray, list[int]]:
         """The nodes of the cut's units, as marks and as a list."""
@@ -376,38 +378,38 @@ class _Pricer:
                     out.append(node)
         return mark, out
 
-    def mode(self, cut: Cut, nodes: bytearray, nodes_list: list[int]) -> tuple[int, bytearray, list[int]]:
-        """The variant the cut leaves the linker in, and what dies in it."""
+    def mode(self, nodes: bytearray, cut: Cut) -> tuple[int, bytearray, float]:
+        """The variant the cut leaves the linker in, what is reached in it (walk() marks) and its cost."""
         m = self.model
         vs = m.variants
         base = vs[0]
 
-        def flagged_left(variant: int, dead: bytearray) -> bool:
+        def run(variant: int) -> tuple[bytearray, float, bool]:
+            seen, alive = m.walk(nodes, variant, self.costs)
             present = m.present(variant)
-            return any(present[f] and not dead[f] for f in m.flagged)
+            return seen, alive, any(present[f] and seen[f] and not nodes[f] for f in m.flagged)
 
         if base.dynlink and "plugin" in cut.packages and len(vs) >= 3:
             # dynamic linking off: index 1 keeps the reflect rule, 2 does not
-            dead, gone = m.killed(nodes, 2)
-            if not flagged_left(2, dead):
-                return 2, dead, gone
-            return 1, *m.killed(nodes, 1)
+            seen, alive, flagged = run(2)
+            if not flagged:
+                return 2, seen, alive
+            return 1, *run(1)[:2]
         if not base.dynlink and base.reflect and len(vs) >= 2:
-            dead, gone = m.killed(nodes, 1)
-            if not flagged_left(1, dead):
-                return 1, dead, gone
-        return 0, *m.killed(nodes, 0)
+            seen, alive, flagged = run(1)
+            if not flagged:
+                return 1, seen, alive
+        return 0, *run(0)[:2]
 
-    def dynamic_left(self, dead: bytearray, variant: int) -> float:
+    def dynamic_left(self, nodes: bytearray, seen: bytearray) -> float:
         """Leaving dynamic-linking mode, the bytes that existed only for it (.dynsym entries, `local.`
         symbols) of what stays: shared in proportion to the symbols' fixed costs."""
         size, m = self.size, self.model
         rate = {o: size.dynamic_packages.get(o, 0) / n for o, n in m.owner_overhead.items() if n > 0}
         orate = [rate.get(o, 0.0) for o in m.owners]
         out = sum(n * rate.get(o, 0.0) for o, n in m.always_overhead.items())
-        present = m.present(variant)
         for v, w in enumerate(m.weights):
-            if present[v] and not dead[v]:
+            if seen[v] and not nodes[v]:
                 for i in range(0, len(w), 3):
                     out += w[i + 2] * orate[w[i]]
         return out
@@ -421,18 +423,18 @@ class _Pricer:
 
     def _estimate(self, cut: Cut) -> Estimate:
         m, size = self.model, self.size
-        nodes, nodes_list = self.cut_nodes(cut)
-        variant, dead, gone = self.mode(cut, nodes, nodes_list)
-        lost = sum(self.cost(v) for v in gone)
+        nodes, _ = self.cut_nodes(cut)
+        variant, seen, alive = self.mode(nodes, cut)
+        # what the binary keeps minus what is still reached in the mode the cut leaves
+        lost = self.present_cost(0) - alive
         # packages the model gives no bytes (nothing of theirs was weighed) go whole when they leave
         lost += sum(size.packages.get(p, 0) for p in cut.packages if not m.owner_bytes.get(p))
         dce = 0.0
         fixed = 0
         if variant:
-            dce = self.absent_cost(variant)
-            lost += dce
+            dce = self.present_cost(0) - self.present_cost(variant)
             if m.variants[0].dynlink and not m.variants[variant].dynlink:
-                left = self.dynamic_left(dead, variant)
+                left = self.dynamic_left(nodes, seen)
                 fixed = size.buckets.get("dynamic linking", 0)
                 lost += left
                 dce += left + fixed
