@@ -35,6 +35,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -460,6 +461,12 @@ func stripFlags(s string) string {
 // The model
 
 func reach(req reachRequest, paths []string, done <-chan struct{}) (*reachModel, error) {
+	t0 := time.Now()
+	phase := func(what string) {
+		if os.Getenv("GOTRIM_REACH_TIMES") != "" {
+			fmt.Fprintf(os.Stderr, "%8.3f %s\n", time.Since(t0).Seconds(), what)
+		}
+	}
 	tc, err := loadToolchain(req.Goroot)
 	if err != nil {
 		return nil, err
@@ -480,11 +487,14 @@ func reach(req reachRequest, paths []string, done <-chan struct{}) (*reachModel,
 			archives[i][0] = "main"
 		}
 	}
+	phase("importcfg")
 	p, err := loadProgram(tc, archives)
 	if err != nil {
 		return nil, err
 	}
+	phase("objects loaded")
 	<-st.rootsReady
+	phase("roots")
 	st.mu.Lock()
 	rootNames := append([]string(nil), st.roots...)
 	st.mu.Unlock()
@@ -526,8 +536,10 @@ func reach(req reachRequest, paths []string, done <-chan struct{}) (*reachModel,
 		names = append(names, "without reflect methods")
 		sims = append(sims, runAll(p, variants[1:], roots, extra)...)
 	}
+	phase("replayed")
 	// the rest of the stream, once the build is over
 	<-st.finished
+	phase("stream read")
 	if st.err != nil {
 		return nil, st.err
 	}
@@ -649,7 +661,10 @@ func reach(req reachRequest, paths []string, done <-chan struct{}) (*reachModel,
 		}
 	}
 	check.Examples = examples
-	return buildModel(p, req, paths, sims, names, roots, keep, check), nil
+	phase("checked")
+	m := buildModel(p, req, paths, sims, names, roots, keep, check)
+	phase("model")
+	return m, nil
 }
 
 // runAll replays each variant.
