@@ -642,7 +642,8 @@ class Replay:
         self.failed: str | None = None
         request = {"packages": [[p, pkg.module] for p, pkg in graph.packages.items()], "main": target.main,
                    "importcfg": str(self.importcfg), "dumpdep": str(self.stream), "follow": True,
-                   "goroot": _goroot(go, Path(graph.main.dir)), "dynlink": dynlink,
+                   "goroot": _goroot(go, Path(graph.main.dir)), "dynlink": dynlink, "goos": target.goos,
+                   "goarch": target.goarch,
                    "decl_packages": decl_packages(graph), "fixed": fixed_packages(graph)}
         argv = (str(attribcore.executable(go)), "reach")
         self.proc: subprocess.Popen[str] | None = None

@@ -49,6 +49,8 @@ type reachRequest struct {
 	Dynlink      bool         `json:"dynlink"`
 	DeclPackages []string     `json:"decl_packages"`
 	Fixed        []string     `json:"fixed"` // packages no cut removes (runtime and its dependencies)
+	Goos         string       `json:"goos"`
+	Goarch       string       `json:"goarch"`
 	// follow the build while it runs: the stream file is being written, the importcfg is taken from
 	// go's work directory (Importcfg names the copy kept after the build), standard input stays open
 	// until the build is over
@@ -65,13 +67,11 @@ type reachVariant struct {
 }
 
 type reachCheck struct {
-	Simulated   int      `json:"simulated"`   // symbols the replay reached
-	Dumpdep     int      `json:"dumpdep"`     // symbols the stream lists
-	Missing     int      `json:"missing"`     // in the stream, not reached by the replay
-	Extra       int      `json:"extra"`       // reached by the replay, not in the stream
-	Supplements int      `json:"supplements"` // edges taken from the stream
-	Examples    []string `json:"examples"`    // a few missing or extra names
-	Unknown     int      `json:"unknown"`     // stream names no object defines (linker-made)
+	Simulated int      `json:"simulated"` // symbols the replay reached (unnamed and content-addressed included)
+	Dumpdep   int      `json:"dumpdep"`   // symbols the stream lists
+	Missing   int      `json:"missing"`   // named in the stream, not reached by the replay (go: and funcdata aside)
+	Extra     int      `json:"extra"`     // named symbols the replay reached, not in the stream
+	Examples  []string `json:"examples"`  // a few missing or extra names
 }
 
 type reachModel struct {
@@ -493,11 +493,6 @@ func reach(req reachRequest, paths []string, done <-chan struct{}) (*reachModel,
 		return nil, err
 	}
 	phase("objects loaded")
-	<-st.rootsReady
-	phase("roots")
-	st.mu.Lock()
-	rootNames := append([]string(nil), st.roots...)
-	st.mu.Unlock()
 	// names -> symbols: named ones by name (ABIInternal first), the rest (static, hashed) when asked
 	lookup := func(name string) int32 {
 		if g := p.lookup(name, 1); g >= 0 {
@@ -505,7 +500,6 @@ func reach(req reachRequest, paths []string, done <-chan struct{}) (*reachModel,
 		}
 		return p.lookup(name, 0)
 	}
-	var check reachCheck
 	// linker-made symbols: a node each
 	synth := func(name string) int32 {
 		g := int32(len(p.syms))
@@ -513,158 +507,128 @@ func reach(req reachRequest, paths []string, done <-chan struct{}) (*reachModel,
 		p.byName[symKey{name, 0}] = g
 		return g
 	}
-	var roots []int32
-	for _, n := range rootNames {
-		g := lookup(n)
-		if g < 0 {
-			g = synth(n)
+	// go build prints the linker's output when the link is over: the roots the stream will list are
+	// taken by the linker's rules (deadcode.go init) so that the replay runs while the linker works,
+	// and checked against the stream afterwards.
+	var check reachCheck
+	var reachedByName map[string]int32
+	model := func(rootNames []string) *reachModel {
+		var roots []int32
+		for _, n := range rootNames {
+			g := lookup(n)
+			if g < 0 {
+				g = synth(n)
+			}
+			roots = append(roots, g)
 		}
-		roots = append(roots, g)
+		extra := map[int32][]int32{}
+		initTasks(p, lookup, synth, extra)
+		base := simVariant{reflectRule: true, dynlink: req.Dynlink}
+		variants := []simVariant{base}
+		names := []string{"binary"}
+		if req.Dynlink {
+			variants = append(variants, simVariant{reflectRule: true}, simVariant{})
+			names = append(names, "without dynamic linking", "without dynamic linking or reflect methods")
+		}
+		sims := runAll(p, variants, roots, extra)
+		if !req.Dynlink && sims[0].reflectSeen {
+			variants = append(variants, simVariant{})
+			names = append(names, "without reflect methods")
+			sims = append(sims, runAll(p, variants[1:], roots, extra)...)
+		}
+		phase("replayed")
+		keep := make([]bool, len(p.syms))
+		reachedByName = make(map[string]int32, len(p.syms)/2)
+		check.Simulated = 0
+		for g := range p.syms {
+			if !sims[0].reached(g) {
+				continue
+			}
+			keep[g] = true
+			check.Simulated++
+			if n := p.syms[g].name; n != "" {
+				reachedByName[n] = int32(g)
+			}
+		}
+		m := buildModel(p, req, paths, sims, names, roots, keep, check)
+		phase("model")
+		return m
 	}
-	extra := map[int32][]int32{}
-	initTasks(p, lookup, synth, extra)
-	base := simVariant{reflectRule: true, dynlink: req.Dynlink}
-	variants := []simVariant{base}
-	names := []string{"binary"}
-	if req.Dynlink {
-		variants = append(variants, simVariant{reflectRule: true}, simVariant{})
-		names = append(names, "without dynamic linking", "without dynamic linking or reflect methods")
-	}
-	sims := runAll(p, variants, roots, extra)
-	if !req.Dynlink && sims[0].reflectSeen {
-		variants = append(variants, simVariant{})
-		names = append(names, "without reflect methods")
-		sims = append(sims, runAll(p, variants[1:], roots, extra)...)
-	}
-	phase("replayed")
-	// the rest of the stream, once the build is over
+	rootNames := ruleRoots(p, req)
+	m := model(rootNames)
 	<-st.finished
-	phase("stream read")
 	if st.err != nil {
 		return nil, st.err
 	}
-	dedges := st.edges
-	streamSet := make(map[string]bool, len(dedges))
-	for _, e := range dedges {
-		streamSet[e.to] = true
+	phase("stream read")
+	// a root the rules missed: replay again with it (the model is made from the replay alone:
+	// supplementing it with the stream's other edges the objects do not show changed estimates by
+	// less than 0.3 % on the fixtures and seed)
+	known := map[string]bool{}
+	for _, n := range rootNames {
+		known[n] = true
 	}
-	check.Dumpdep = len(streamSet)
-	// What the replay reached, by name; the stream's symbols it missed get their stream edge.
-	reachedByName := make(map[string]int32, len(streamSet))
-	for g := range p.syms {
-		if sims[0].reached(g) {
-			check.Simulated++
-			if n := p.syms[g].name; n != "" {
-				if old, ok := reachedByName[n]; !ok || p.syms[old].abi < p.syms[g].abi {
-					reachedByName[n] = int32(g)
-				}
-			}
+	var more []string
+	for _, n := range st.roots {
+		if !known[n] {
+			more = append(more, n)
 		}
 	}
-	if dbg := os.Getenv("GOTRIM_REACH_DEBUG"); dbg != "" {
-		f, _ := os.Create(dbg)
-		for n := range streamSet {
-			if _, ok := reachedByName[n]; !ok {
-				fmt.Fprintln(f, "missing", n)
-			}
-		}
-		for n := range reachedByName {
-			if !streamSet[n] {
-				fmt.Fprintln(f, "extra", n)
-			}
-		}
-		f.Close()
+	if len(more) > 0 {
+		m = model(append(rootNames, more...))
+		m.Check.Examples = append(m.Check.Examples, "roots from the stream: "+strings.Join(more, ", "))
 	}
+	streamSet := make(map[string]bool, len(st.edges))
 	var examples []string
-	var others map[string]int32
-	resolveName := func(n string) int32 {
-		if g, ok := reachedByName[n]; ok {
-			return g
-		}
-		if g := lookup(n); g >= 0 {
-			return g
-		}
-		if others == nil { // static and hashed symbols, by name, once
-			others = map[string]int32{}
-			for g := range p.syms {
-				if p.syms[g].abi < 0 && p.syms[g].name != "" {
-					if _, ok := others[p.syms[g].name]; !ok {
-						others[p.syms[g].name] = int32(g)
-					}
-				}
-			}
-		}
-		if g, ok := others[n]; ok {
-			return g
-		}
-		return -1
-	}
-	for _, e := range dedges {
-		if _, ok := reachedByName[e.to]; ok || e.from == "_" {
+	for _, e := range st.edges {
+		if streamSet[e.to] {
 			continue
 		}
-		check.Missing++
-		to := resolveName(e.to)
-		if to < 0 {
-			check.Unknown++
-			to = synth(e.to)
-		}
-		from := resolveName(e.from)
-		if from < 0 {
-			check.Unknown++
-			from = synth(e.from)
-		}
-		extra[from] = append(extra[from], to)
-		for _, sv := range sims { // a supplement edge from a symbol already replayed
-			if sv.reached(int(from)) {
-				sv.mark(to)
+		streamSet[e.to] = true
+		if _, ok := reachedByName[e.to]; !ok && !strings.HasPrefix(e.to, "go:") && !hashedName(e.to) {
+			m.Check.Missing++
+			if len(examples) < 8 {
+				examples = append(examples, "missing: "+e.from+" -> "+e.to)
 			}
 		}
-		reachedByName[e.to] = to
-		check.Supplements++
-		if len(examples) < 8 {
-			examples = append(examples, "missing: "+e.from+" -> "+e.to)
-		}
 	}
-	if check.Supplements > 0 { // on from the stream's edges
-		for _, sv := range sims {
-			sv.resume()
-		}
-	}
-	if dbg := os.Getenv("GOTRIM_REACH_VARIANTS"); dbg != "" {
-		f, _ := os.Create(dbg)
-		for vi, sv := range sims {
-			for g := range p.syms {
-				if sv.reached(g) && p.syms[g].name != "" {
-					fmt.Fprintln(f, vi, p.syms[g].name)
-				}
-			}
-		}
-		f.Close()
-	}
-	inStream := func(g int32) bool {
-		n := p.syms[g].name
-		return n != "" && streamSet[n]
-	}
-	keep := make([]bool, len(p.syms))
-	for g := range p.syms {
-		if !sims[0].reached(g) {
-			continue
-		}
-		if inStream(int32(g)) || p.syms[g].name == "" || p.syms[g].abi < 0 {
-			keep[g] = true
-		} else {
-			check.Extra++
+	m.Check.Dumpdep = len(streamSet)
+	for n, g := range reachedByName {
+		if !streamSet[n] && p.syms[g].abi >= 0 && !hashedName(n) {
+			m.Check.Extra++
 			if len(examples) < 16 {
-				examples = append(examples, "extra: "+p.syms[g].name)
+				examples = append(examples, "extra: "+n)
 			}
 		}
 	}
-	check.Examples = examples
+	m.Check.Examples = append(m.Check.Examples, examples...)
 	phase("checked")
-	m := buildModel(p, req, paths, sims, names, roots, keep, check)
-	phase("model")
 	return m, nil
+}
+
+// ruleRoots are the roots of the linker's pass for an executable (deadcode.go init): the entry
+// point (_rt0_GOARCH_GOOS; main under external linking), runtime.unreachableMethod, the inittask
+// list, and runtime/cgo's dynamic exports when cgo is linked.
+func ruleRoots(p *program, req reachRequest) []string {
+	names := []string{"_rt0_" + req.Goarch + "_" + req.Goos, "main", "runtime.unreachableMethod", "go:main.inittasks"}
+	if _, ok := p.objByPkg["runtime/cgo"]; ok {
+		names = append(names, "crosscall2", "_cgo_panic", "_cgo_topofstack")
+	}
+	var out []string
+	for _, n := range names {
+		if n == "go:main.inittasks" || p.lookup(n, 0) >= 0 || p.lookup(n, 1) >= 0 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// hashedName: the stream names funcdata and other content-addressed symbols after whichever object
+// the linker read first; the replay keeps one per object under its own name.
+func hashedName(n string) bool {
+	return strings.HasSuffix(n, ".arginfo0") || strings.HasSuffix(n, ".arginfo1") ||
+		strings.HasSuffix(n, ".argliveinfo") || strings.HasSuffix(n, ".stkobj") || strings.HasSuffix(n, ".opendefer") ||
+		strings.HasSuffix(n, ".wrapinfo") || strings.HasPrefix(n, "runtime.gcbits.") || strings.HasPrefix(n, "gclocals")
 }
 
 // runAll replays each variant.
