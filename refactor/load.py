@@ -20,6 +20,7 @@ import hashlib
 import os
 import pickle
 import tempfile
+import threading
 import types
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -189,6 +190,10 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
     from refactor.linker import build_with_dumpdep, detect_dynlink
 
     attribcore.prepare(project.go)  # a first run ever builds the attribution core beside the links
+    if Needs.REACH in needs:
+        from refactor.catalogue import catalogue
+
+        catalogue()  # read here, not on the build threads, which must not wait for an import
     total = len(project.targets)
     done: list[Target] = []
     say.targets(0, total)
@@ -199,15 +204,24 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
         with tempfile.TemporaryDirectory(prefix="gotrim-dce-") as tmp:
             exe = Path(tmp) / t.name
             wants_reach = reach is not None and Needs.REACH in needs
-            # the replay starts with the build: it loads the objects while the linker runs
-            replay = Replay(project.go, graph, t, exe, detect_dynlink(project.go, t, graph).active) \
-                if wants_reach else None
+            # the replay starts beside the build (on its own thread: the build must not wait for its
+            # request) and loads the objects while the linker runs
+            replays: list[Replay] = []
+            starter = threading.Thread(target=lambda: replays.append(
+                Replay(project.go, graph, t, exe, detect_dynlink(project.go, t, graph).active)))
+            if wants_reach:
+                starter.start()
             try:
                 report = build_with_dumpdep(project.go, project.root, t, exe, graph, keep_work=wants_reach)
             except BaseException:
-                if replay is not None:
-                    replay.abort()
+                if wants_reach:
+                    starter.join()
+                for r in replays:
+                    r.abort()
                 raise
+            if wants_reach:
+                starter.join()
+            replay = replays[0] if replays else None
             table = None
             if Needs.SIZES in needs:
                 table = attribute_cached(exe, _module_of_packages(graph), t.main, project.settings.cache_dir,

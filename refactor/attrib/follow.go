@@ -26,7 +26,8 @@ type stream struct {
 	mu         sync.Mutex
 	work       string // the WORK= directory of the go command
 	roots      []string
-	edges      []dumpEdge
+	names      []string   // every symbol the stream lists (the TO of each line)
+	firsts     []dumpEdge // the first lines, for messages
 	err        error
 	haveWork   chan struct{}
 	rootsReady chan struct{}
@@ -117,9 +118,15 @@ func (s *stream) line(line string, seenRoot *bool, once *[2]sync.Once) {
 	if i < 0 {
 		return
 	}
-	from, to := stripFlags(line[:i]), stripFlags(line[i+4:])
+	to := stripFlags(line[i+4:])
 	if to == "" {
 		return
+	}
+	from := line[:i]
+	if from != "_" && len(s.firsts) >= 8 {
+		from = "" // not needed
+	} else {
+		from = stripFlags(from)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -130,7 +137,11 @@ func (s *stream) line(line string, seenRoot *bool, once *[2]sync.Once) {
 		// the linker marks every root before it follows any edge (deadcode.go init, then flood)
 		once[1].Do(func() { close(s.rootsReady) })
 	}
-	s.edges = append(s.edges, dumpEdge{from, to})
+	// each symbol is printed once, when first reached: the names are the reached set
+	s.names = append(s.names, to)
+	if len(s.firsts) < 8 {
+		s.firsts = append(s.firsts, dumpEdge{from, to})
+	}
 }
 
 // importcfgOf waits for the link's importcfg: in go's work directory once the link starts, or the
