@@ -1,6 +1,6 @@
 """Estimated against measured bytes for every candidate `gotrim suggest --measure` verifies.
 
-    python -m bench.accuracy [INPUT ...] [--top 3] [--report FILE ...] [--save DIR]
+    python -m bench.accuracy [INPUT ...] [--top 3] [--combine] [--report FILE ...] [--save DIR]
 
 An INPUT is `DIR` or `DIR:./cmd/a,./cmd/b` (module directory and its targets; default: the
 fixtures split, guard and blockers, bench/seed with trace-agent and cluster-agent, and
@@ -27,12 +27,13 @@ DEFAULT_INPUTS = [
 ]
 
 
-def suggest(spec: str, top: int) -> tuple[dict, float]:
+def suggest(spec: str, top: int, combine: bool = False) -> tuple[dict, float]:
     """The JSON report of suggest --measure on one input, and the command's seconds."""
     path, _, mains = spec.partition(":")
     module = (ROOT / path).resolve() if not Path(path).is_absolute() else Path(path)
     targets = [a for m in mains.split(",") if m for a in ("-t", m)]
-    r = run_gotrim(["suggest", str(module), *targets, "--measure", "--top", str(top), "--json", "--no-cache"])
+    r = run_gotrim(["suggest", str(module), *targets, "--measure", "--top", str(top), "--json", "--no-cache",
+                    *(["--combine"] if combine else [])])
     if r["rc"] not in (0, 1):  # 1: a verification failed, still a report
         raise RuntimeError(f"gotrim suggest {spec} exited {r['rc']}:\n{r['stderr'][-2000:]}")
     return load_json(str(r["stdout"])), float(r["seconds"])
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--report", action="append", default=[], help="a saved suggest --json report (NAME=FILE)")
     ap.add_argument("--save", help="directory to save each report in")
     ap.add_argument("--smoke", action="store_true", help="fixture_repos/split, --top 1")
+    ap.add_argument("--combine", action="store_true", help="also the shown candidates together (suggest --combine)")
     ns = ap.parse_args(argv)
     if ns.smoke:
         ns.inputs, ns.top = [str(FIXTURE.relative_to(ROOT)) + ":./cmd/lite"], 1
@@ -72,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds: dict[str, float] = {}
     load_before = load_avg()
     for spec in inputs:
-        report, secs = suggest(spec, ns.top)
+        report, secs = suggest(spec, ns.top, ns.combine)
         seconds[spec] = round(secs, 1)
         if ns.save:
             Path(ns.save).mkdir(parents=True, exist_ok=True)
