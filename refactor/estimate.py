@@ -9,14 +9,17 @@ that stay in the graph but lose all their code, and the switch of method dead-co
 when the last <ReflectMethod> function or the dynamic-linking `plugin` import goes.
 
 The loader gives each target a ReachModel (the attribution core's `reach` mode, refactor/attrib/
-reach.go): the linker's reachability pass replayed on the link's object files, checked against
-the `-dumpdep` stream, as a small graph. Nodes carry the bytes their symbols occupy, per owning
-package; edges carry the variants they hold in (the binary's mode, and without the reflect-method
-rule or dynamic linking). An estimate floods that graph from the linker's roots with the cut's
-nodes left out, in the mode the cut leaves (no reachable <ReflectMethod> function: method DCE on),
-and prices what is no longer reached with each package's attributed bytes per byte of its symbols
+reach.go): the linker's reachability pass replayed on the link's object files while the linker
+runs, checked against the `-dumpdep` stream once the link is over, as a small graph. Nodes carry
+the bytes their symbols occupy and their symbols' fixed records, per owning package; each variant
+of the pass (the binary's mode, and without the reflect-method rule or dynamic linking) has its own
+edges; a method kept for an interface call hangs on its type and on a node for the call (an AND
+edge). An estimate walks the graph from the linker's roots with the cut's nodes left out, in the
+mode the cut leaves (no reachable <ReflectMethod> function: method DCE on), and prices what is no
+longer reached with each package's attributed bytes: per symbol its fixed records, per byte the rest
 (so DWARF, symbol table, pclntab, strings and type descriptors go with the code, in proportion).
-The named buckets left over (runtime type metadata, padding...) shrink in proportion too.
+The named buckets left over (runtime type metadata, padding...) shrink in proportion too; leaving
+dynamic linking also drops the dynamic symbols of what stays.
 
 Without a model (a recorded project, a failed replay) the estimate is SizeTable.removal_estimate of
 the removed packages.
@@ -87,6 +90,15 @@ class ReachModel:
     @property
     def nodes(self) -> int:
         return len(self.unit)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_index"] = {}  # derived: not pickled with the loader's facts
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ReachModel:

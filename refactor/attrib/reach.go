@@ -4,7 +4,10 @@ package main
 // objects of a link, and handed to gotrim's estimator (refactor/estimate.py) as a small graph.
 //
 //	attrib reach < {"packages": ..., "main": path, "importcfg": FILE, "dumpdep": FILE, "goroot": DIR,
-//	               "dynlink": bool, "decl_packages": [path, ...]}
+//	               "goos": ..., "goarch": ..., "dynlink": bool, "decl_packages": [path, ...],
+//	               "fixed": [path, ...], "follow": bool}
+//
+// With follow, standard input stays open until the build is over (see follow.go).
 //
 // The `-dumpdep` stream prints each reachable symbol once, with the first symbol that reached it: a
 // tree, which cannot say what stays reachable when a part of the program goes (a function the tree
@@ -13,20 +16,23 @@ package main
 // converted to an interface when an interface call of the same signature is reachable (or any
 // exported method once a <ReflectMethod> function is, or every method in dynamic-linking mode).
 //
-// The set it reaches is checked against the stream's; edges the objects do not show (the linker's
-// own symbols: go:main.inittasks, runtime.runtime_inittasks) are taken from the stream, and symbols
-// the stream does not list are dropped, so the graph's nodes are exactly the linked symbols.
+// go build prints the linker's output only once the link is over, so the replay starts from the
+// linker's roots taken by its rules (ruleRoots) and runs while the linker works; the stream then
+// checks it (how many of the names it lists the replay missed; a root it missed is replayed again).
+// The linker's own symbols get their edges by its rules too (go:main.inittasks, runtime_inittasks).
 //
 // Besides the binary's own mode, the replay runs without the <ReflectMethod> rule (and, in dynamic-
 // linking mode, without dynamic linking): each edge carries the set of these variants it holds in,
-// so the estimator can tell what a cut that removes the last blocker gains.
+// so the estimator can tell what a cut that removes the last blocker gains. Methods kept for an
+// interface call hang on two ends (AND edges): their type and a node standing for the call.
 //
 // Nodes: symbols with the same cut unit (the defining package; a top-level declaration for the
 // packages in decl_packages; none for duplicated symbols: generic instantiations, type descriptors,
 // wrappers, which go only when nothing reaches them) are merged along single incoming edges, and
-// leaves without bytes are dropped. Weights: bytes in the file per owning package (the attribution's
-// owner rules), not counting DWARF, symbol tables or pclntab: the estimator scales them by each
-// package's attributed bytes.
+// leaves without bytes are dropped; what no cut can take (reached through runtime and its
+// dependencies alone) is left out. Weights: bytes in the file per owning package (the attribution's
+// owner rules) and a fixed cost per symbol (its records), not counting DWARF, symbol tables or
+// pclntab: the estimator scales them by each package's attributed bytes.
 
 import (
 	"bufio"
