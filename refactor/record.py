@@ -70,7 +70,9 @@ def replay(data: Mapping[str, Any], root: Path, settings: Settings | None = None
     if len(sizes) == len(targets):
         needs |= Needs.SIZES
     if len(dce) == len(targets):
-        needs |= Needs.DCE
+        # no reachability model is recorded (megabytes per target): estimates of a replayed project
+        # come from the package sizes, as after a failed replay (refactor.estimate)
+        needs |= Needs.DCE | Needs.REACH
     return Project(go=go, settings=settings or Settings(root=root), modules=(module,), targets=targets,
                    graphs=types.MappingProxyType(graphs), sources=source_index(module, graphs, version[1]),
                    sizes=types.MappingProxyType(sizes), dce=types.MappingProxyType(dce), needs=needs)
