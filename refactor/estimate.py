@@ -31,6 +31,7 @@ import json
 import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -169,29 +170,37 @@ class ReachModel:
         nodes are marked too) and, given a cost per node, the reached nodes' summed cost."""
         g = self.graphs[variant]
         succ = g.succ
-        ands = self.ands_of(variant)
+        andl = self.ands_list(variant)
         seen = bytearray(cut)
         stack = [r for r in g.roots if not cut[r]]
         for v in stack:
             seen[v] = 1
         pop, push = stack.pop, stack.append
-        get = ands.get
-        total = 0.0
-        c = cost if cost is not None else [0.0] * self.nodes
         while stack:
             v = pop()
-            total += c[v]
             for w in succ[v]:
                 if not seen[w]:
                     seen[w] = 1
                     push(w)
-            pairs = get(v)
+            pairs = andl[v]
             if pairs:
                 for other, w, _t in pairs:
                     if seen[other] and not cut[other] and not seen[w]:
                         seen[w] = 1
                         push(w)
-        return seen, total
+        if cost is None:
+            return seen, 0.0
+        return seen, sum(compress(cost, seen)) - sum(compress(cost, cut))
+
+    def ands_list(self, variant: int) -> list[list[tuple[int, int, int]] | None]:
+        """ands_of() as a list indexed by node (None: no AND edge)."""
+        key = f"andl{variant}"
+        if key not in self._index:
+            out: list[list[tuple[int, int, int]] | None] = [None] * self.nodes
+            for v, pairs in self.ands_of(variant).items():
+                out[v] = pairs
+            self._index[key] = out
+        return self._index[key]  # type: ignore[no-any-return]
 
     def reached(self, cut: bytearray, variant: int) -> bytearray:
         """The nodes the variant reaches with the cut's left out (walk(), the cut's nodes unmarked)."""
