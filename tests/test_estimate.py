@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from refactor.binary import SizeTable
-from refactor.estimate import Cut, ReachModel, _Pricer, estimate_cut, symbol_decl
+from refactor.estimate import Cut, ReachModel, _Pricer, decl_keys, estimate_cut, files_cut, symbol_decl
 
 DATA = Path(__file__).parent / "data" / "reach"
 
@@ -290,3 +290,17 @@ def test_fixture_estimates_agree_with_the_built_binaries(name: str, fixture_repo
         errors[c.summary] = (c.estimated_bytes - saved) / saved
     assert all(abs(e) <= 0.25 for e in errors.values()), errors
     assert statistics.median(abs(e) for e in errors.values()) <= 0.05, errors
+
+
+def test_a_guarded_files_declarations_are_named_as_the_linker_names_them() -> None:
+    from tests.test_offline import recorded
+
+    project = recorded("guard")
+    export = "example.com/guard/internal/export"
+    # http.go declares the first init of the package (files in order: export.go, http.go, stdout.go)
+    assert decl_keys(project, export, ["http.go"]) == {
+        "init.0", "HTTPOptions", "HTTPExporter", "NewHTTPExporter", "HTTPExporter.Endpoint",
+        "HTTPExporter.Export", "Batch.Flush"}
+    assert decl_keys(project, export, ["stdout.go"]) == {"init.1", "writerExporter", "writerExporter.Export"}
+    cut = files_cut(project, ["net/http"], {export: ["http.go"]})
+    assert cut.packages == {"net/http"} and "Batch.Flush" in cut.drop[export] and "Batch.Add" not in cut.drop[export]
