@@ -54,11 +54,14 @@ def run_gotrim(args: list[str], cwd: Path = ROOT, *, keep_cache: bool = False) -
 
 
 def _core_dir() -> Path:
-    """The tools folder holding gotrim's attribution core for the go on PATH, built if missing."""
-    from refactor import attribcore
+    """The tools folder holding gotrim's attribution core and type-checked view for the go on PATH, built
+    if missing (built once per toolchain on a user's machine too: not timed)."""
+    from refactor import attribcore, typed
     from refactor.toolchain import find_go
 
-    return attribcore.executable(find_go()).parent
+    go = find_go()
+    typed.executable(go)
+    return attribcore.executable(go).parent
 
 
 def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:

@@ -87,8 +87,15 @@ def main(argv: list[str] | None = None) -> int:
     errs = [abs(float(r["rel_error"])) for r in rows if r.get("rel_error") is not None]
     worst = max((r for r in rows if r.get("rel_error") is not None), key=lambda r: abs(float(r["rel_error"])),
                 default=None)
+    by_strategy = {}
+    for strategy in sorted({str(r["strategy"]) for r in rows if r.get("rel_error") is not None}):
+        mine = [abs(float(str(r["rel_error"]))) for r in rows
+                if r["strategy"] == strategy and r.get("rel_error") is not None]
+        by_strategy[strategy] = {"measured": len(mine), "median_abs_rel_error": round(statistics.median(mine), 4),
+                                 "worst_abs_rel_error": round(max(mine), 4)}
     print(json.dumps({
-        "top": ns.top, "seconds": seconds, "load_before": load_before, "load_after": load_avg(),
+        "top": ns.top, "by_strategy": by_strategy, "seconds": seconds, "load_before": load_before,
+        "load_after": load_avg(),
         "candidates": rows, "measured": len(errs),
         "median_abs_rel_error": round(statistics.median(errs), 4) if errs else None,
         "worst_abs_rel_error": round(max(errs), 4) if errs else None,

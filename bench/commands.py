@@ -83,9 +83,11 @@ def replay_measure(module: Path, report: dict) -> float:
             t0 = time.perf_counter()
             subprocess.run(["git", "worktree", "add", "--detach", "-q", str(wt), "HEAD"], cwd=top, check=True)
             cwd = wt / sub
-            subprocess.run(["git", "apply", "--directory", str(sub)] if str(sub) != "." else ["git", "apply"],
-                           cwd=wt, input=c["diff"], text=True, check=True)
-            gofiles = [f for f in c["files"] if f.endswith(".go") and (cwd / f).exists()]
+            # plan paths are relative to the repository's top: the diff applies there as it is
+            subprocess.run(["git", "apply"], cwd=wt, input=c["diff"], text=True, check=True)
+            prefix = "" if str(sub) == "." else f"{sub.as_posix()}/"
+            gofiles = [f[len(prefix):] for f in c["files"] if f.endswith(".go") and f.startswith(prefix)
+                       and (wt / f).exists()]
             dirs = sorted({"./" + str(Path(f).parent) if str(Path(f).parent) != "." else "." for f in gofiles})
             total += time.perf_counter() - t0
             for s in m["steps"]:

@@ -3,13 +3,18 @@
 The checks come first and cost nothing: the plan's files must have no uncommitted changes (unless
 allow_dirty), and the branch name must be one git can create, before any build. The plan is then
 written into a detached worktree of HEAD, verified (refactor.measure), and committed there with a
-message that carries every target's sizes; only then is the branch created. The user's working
+message that carries every target's sizes, as `git commit` would (the user's identity, the
+repository's commit hooks unless skipped); only then is the branch created. The user's working
 tree, index and current branch are never touched (refactor.workspace).
+
+With allow_dirty, the change is computed on HEAD (the CLI analyses a scratch worktree of HEAD when
+the plan's files have uncommitted changes): the user's edits stay in the working tree, and are not
+part of the commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,10 +52,28 @@ def check_branch(root: Path, name: str) -> None:
     check_branch_name(require_repo(root).top, name)
 
 
+def check_default_branches(root: Path, cid: str, strategies: Sequence[str]) -> None:
+    """WorkspaceError unless gotrim/<strategy>/<cid> can be created for each strategy (a branch `gotrim`
+    or `gotrim/<strategy>` blocks them all): checked before any build, when no --branch is given."""
+    from refactor.workspace import check_branch_name, require_repo
+
+    top = require_repo(root).top
+    for name in strategies:
+        check_branch_name(top, f"gotrim/{name}/{cid.lower()}")
+
+
+def dirty_plan_files(project: Project, candidate: Candidate) -> list[str]:
+    """The plan's files that have uncommitted changes in the user's working tree."""
+    from refactor.workspace import require_repo
+
+    return sorted(set(candidate.plan.files()) & require_repo(project.root).dirty_files)
+
+
 def apply(project: Project, candidate: Candidate, *, branch: str | None = None, verify: bool = True,
           allow_dirty: bool = False, worktree: Path | None = None, test: bool = False,
-          progress: Progress | None = None) -> Applied:
-    """Apply candidate on a new branch (verified and measured unless verify is off)."""
+          progress: Progress | None = None, hooks: bool = True) -> Applied:
+    """Apply candidate on a new branch (verified and measured unless verify is off), committed as
+    `git commit` would: the user's identity, the repository's hooks (unless hooks is off)."""
     from refactor import report
     from refactor.workspace import check_branch_name, open_workspace, require_repo
 
@@ -67,11 +90,19 @@ def apply(project: Project, candidate: Candidate, *, branch: str | None = None, 
             measurement = verify_and_measure(project, ws, candidate, test=test, progress=progress)
             if not measurement.verified:
                 return Applied(name, None, measurement, worktree)
+            extra = candidate.details.after_measurement(candidate.plan, measurement)
+            if extra:  # e.g. a dependency patch's file, now stating the measured bytes
+                from refactor.plan import Plan
+
+                ws.write(Plan(candidate.plan.title, extra))
         else:
             ws.write(candidate.plan)
         message = report.commit_message(
             candidate, measurement, module=project.module.path,
             target_packages={t.label: project.sizes[t].packages for t in candidate.targets if t in project.sizes},
-            target_bytes={t.label: project.sizes[t].file_bytes for t in candidate.targets if t in project.sizes})
-        sha = ws.commit(message, name)
+            target_bytes={t.label: project.sizes[t].file_bytes for t in candidate.targets if t in project.sizes},
+            built_with={t.label: project.go_of(t).version_text for t in candidate.targets},
+            module_dirs={t.label: (project.sources.rel(project.module_of(t).dir), project.module_of(t).path)
+                         for t in candidate.targets if project.module_of(t).dir != project.root})
+        sha = ws.commit(message, name, hooks=hooks)
     return Applied(name, sha, measurement, worktree)

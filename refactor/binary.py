@@ -52,19 +52,18 @@ def build(
 ) -> Path:
     """`go build -trimpath` the target into `out` (run in `root` with its env); GoError carries stderr."""
     out = out.resolve()
-    go.run(build_args(target, out, extra_ldflags), cwd=root, target=target, timeout=timeout,
+    go.run(build_args(go, root, target, out, extra_ldflags), cwd=root, target=target, timeout=timeout,
            what=f"go build {target.main}")
     return out
 
 
-def build_args(target: Target, out: Path, extra_ldflags: str = "") -> list[str]:
-    """The arguments of `go build` for a target's binary at out (-trimpath, the target's flags)."""
+def build_args(go: Go, root: Path, target: Target, out: Path, extra_ldflags: str = "") -> list[str]:
+    """The arguments of `go build` for a target's binary at out, run in root (-trimpath, the target's
+    flags; a link the user's own builds never replay: refactor.gobuild)."""
+    from refactor.gobuild import link_args
+
     ldflags = " ".join(f for f in (target.ldflags.strip(), extra_ldflags.strip()) if f)
-    args = ["build", "-trimpath", "-o", str(out), *target.build_flags()]
-    if ldflags:
-        args.append("-ldflags=" + ldflags)
-    args.append(target.main)
-    return args
+    return link_args(go, root, target, out, ldflags)
 
 
 @dataclass(frozen=True)

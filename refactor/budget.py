@@ -20,7 +20,7 @@ max_bytes = "40 MiB"
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,7 +79,7 @@ class Budgets:
     common: Mapping[str, object] = field(default_factory=dict)
     per_spec: tuple[tuple[TargetSpec, Mapping[str, object]], ...] = ()
 
-    def for_target(self, module_path: str, target: Target) -> Budget:
+    def for_target(self, module_path: str | Callable[[str], str], target: Target) -> Budget:
         """The budget of a target: [budget], then every [[target]] table that describes it."""
         merged: dict[str, object] = dict(self.common)
         for spec, table in self.per_spec:
@@ -179,7 +179,7 @@ def match_pattern(pattern: str, import_path: str) -> bool:
     return re.fullmatch(expr, import_path) is not None
 
 
-def spec_describes(spec: TargetSpec, module_path: str, target: Target) -> bool:
+def spec_describes(spec: TargetSpec, module_path: str | Callable[[str], str], target: Target) -> bool:
     """True when the target is one of those a `[[target]]` table resolves to."""
     if spec.platforms and (target.goos, target.goarch) not in spec.platforms:
         return False
@@ -192,7 +192,11 @@ def spec_describes(spec: TargetSpec, module_path: str, target: Target) -> bool:
     return any(match_pattern(_as_import_pattern(m, module_path), target.main) for m in spec.mains)
 
 
-def _as_import_pattern(pattern: str, module_path: str) -> str:
+def _as_import_pattern(pattern: str, module_path: str | Callable[[str], str]) -> str:
+    """A `main` pattern as an import-path pattern: module_path is the module's path (`./x` below it),
+    or the repository's resolver (Project.import_pattern: `./tools/cmd/x` in whichever module holds it)."""
+    if callable(module_path):
+        return module_path(pattern)
     if pattern == ".":
         return module_path
     if pattern.startswith("./"):

@@ -10,7 +10,7 @@ Each editor is a pure function of the file's text.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,13 +26,20 @@ GORELEASER = (".goreleaser.yaml", ".goreleaser.yml")
 FILES = frozenset((CONFIG_FILE, *MAKEFILES, *GORELEASER))  # every file tag_config_changes may change
 
 
+Names = str | tuple[Callable[[str], str], Callable[[str], str]]
+"""How gotrim.toml's `main` values name main packages: the module's path (`./x` is below it), or
+(value -> import path, import path -> value) for a repository of several modules."""
+
+
 def tag_config_changes(project: Project, targets: Sequence[Target], *tags: str) -> list[FileChange]:
     """Add tags to these targets in gotrim.toml (created if absent), and to Makefile -tags and
-    .goreleaser tags lists."""
-    root = project.root
-    changes = [_gotrim_toml_change(root, project.module.path, project.targets, targets, tags)]
-    for names, add in ((MAKEFILES, add_make_tag), (GORELEASER, add_goreleaser_tag)):
-        for name in names:
+    .goreleaser tags lists; the files are those of REPO's directory (paths relative to the top)."""
+    root = project.settings.root
+    prefix = _rel_prefix(root, project.root)
+    names: Names = (project.import_pattern, project.main_value) if len(project.modules) > 1 else project.module.path
+    changes = [_gotrim_toml_change(root, names, project.targets, targets, tags, prefix)]
+    for files, add in ((MAKEFILES, add_make_tag), (GORELEASER, add_goreleaser_tag)):
+        for name in files:
             path = root / name
             if not path.is_file():
                 continue
@@ -41,12 +48,21 @@ def tag_config_changes(project: Project, targets: Sequence[Target], *tags: str) 
             for tag in tags:
                 text = add(text, tag)
             if text.encode() != before:
-                changes.append(FileChange(name, before, text.encode()))
+                changes.append(FileChange(prefix + name, before, text.encode()))
     return changes
 
 
-def _gotrim_toml_change(root: Path, module: str, targets: Sequence[Target], tagged: Sequence[Target],
-                        tags: Sequence[str]) -> FileChange:
+def _rel_prefix(root: Path, top: Path) -> str:
+    """`dir/` of REPO relative to the repository's top ("" when they are the same)."""
+    try:
+        rel = root.resolve().relative_to(top).as_posix()
+    except ValueError:
+        return ""
+    return "" if rel in ("", ".") else rel + "/"
+
+
+def _gotrim_toml_change(root: Path, module: Names, targets: Sequence[Target], tagged: Sequence[Target],
+                        tags: Sequence[str], prefix: str = "") -> FileChange:
     path = root / CONFIG_FILE
     before = path.read_bytes() if path.is_file() else None
     if before is not None:
@@ -54,22 +70,24 @@ def _gotrim_toml_change(root: Path, module: str, targets: Sequence[Target], tagg
         for target in tagged:
             for tag in tags:
                 text = add_toml_tag(text, module, target, tag)
-        return FileChange(CONFIG_FILE, before, text.encode())
+        return FileChange(prefix + CONFIG_FILE, before, text.encode())
     # A new gotrim.toml lists every current target, so the ones without the tag are still analysed.
     text = "# Targets analysed by gotrim (written when a build tag was added for one of them).\n"
     for t in dict.fromkeys((*targets, *tagged)):
         text = _toml_append(text, module, t, tags if t in tagged else ())
-    return FileChange(CONFIG_FILE, None, text.encode())
+    return FileChange(prefix + CONFIG_FILE, None, text.encode())
 
 
-def _main_matches(value: str, module: str, target: Target) -> bool:
+def _main_matches(value: str, module: Names, target: Target) -> bool:
     v = value.strip().rstrip("/")
+    if not isinstance(module, str):
+        return module[0](v or ".") == target.main
     if v.startswith("./") or v == ".":
         v = module + v[1:]
     return v == target.main
 
 
-def add_toml_tag(text: str, module: str, target: Target, tag: str) -> str:
+def add_toml_tag(text: str, module: Names, target: Target, tag: str) -> str:
     """gotrim.toml text with `tag` in the tags of the [[target]] for this main package (added if none)."""
     lines = text.splitlines(keepends=True)
     starts = [i for i, ln in enumerate(lines) if ln.strip() == "[[target]]"]
@@ -100,10 +118,13 @@ def add_toml_tag(text: str, module: str, target: Target, tag: str) -> str:
     return _toml_append(text, module, target, (tag,))
 
 
-def _toml_append(text: str, module: str, target: Target, extra_tags: Sequence[str]) -> str:
+def _toml_append(text: str, module: Names, target: Target, extra_tags: Sequence[str]) -> str:
     """gotrim.toml text with a [[target]] table for the target appended."""
-    rel = target.main[len(module):] if target.main.startswith(module) else target.main
-    main = "." + rel if rel.startswith("/") else (rel or ".")
+    if isinstance(module, str):
+        rel = target.main[len(module):] if target.main.startswith(module) else target.main
+        main = "." + rel if rel.startswith("/") else (rel or ".")
+    else:
+        main = module[1](target.main)
     block = f'[[target]]\nmain = "{main}"\n'
     block += f'platforms = ["{target.platform}"]\n'
     tags = tuple(dict.fromkeys((*target.tags, *extra_tags)))

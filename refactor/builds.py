@@ -102,7 +102,7 @@ class _Build:
         else:
             self.dir = Path(tempfile.mkdtemp(prefix="gotrim-"))
         self.out = self.dir / target.name
-        self.argv = (go.path, *build_args(target, self.out.resolve()))
+        self.argv = (go.path, *build_args(go, root, target, self.out.resolve()))
         self.stderr: IO[str] | None = None
         try:
             self.stderr = (self.dir / "go-build.stderr").open("w+", encoding="utf-8", errors="replace")
@@ -147,27 +147,38 @@ class _Build:
 
 
 class BackgroundBuilds:
-    """Builds of a project's targets, started ahead of need, at most `slots` at a time (link_slots())."""
+    """Builds of a project's targets, started ahead of need, at most `slots` at a time (link_slots()).
 
-    def __init__(self, go: Go, root: Path, targets: Sequence[Target], *, slots: int | None = None,
+    Each target comes with the toolchain and module directory that build it (its module's context).
+    """
+
+    def __init__(self, targets: Sequence[tuple[Target, Go, Path]], *, slots: int | None = None,
                  cache_dir: Path | None = None) -> None:
-        self.go, self.root, self.cache_dir = go, root, cache_dir
-        attribcore.prepare(go)  # built once per toolchain: a first run builds it beside the link
+        self.cache_dir = cache_dir
+        self.where: dict[Target, tuple[Go, Path]] = {t: (go, root) for t, go, root in targets}
+        for go in dict.fromkeys(go for go, _ in self.where.values()):
+            attribcore.prepare(go)  # built once per toolchain: a first run builds it beside the link
         self.slots = max(1, slots if slots is not None else link_slots())
-        self.queue: list[Target] = list(dict.fromkeys(targets))
+        self.queue: list[Target] = list(self.where)
         self.running: dict[Target, _Build] = {}
         self._fill()
+
+    def _start(self, t: Target) -> _Build:
+        go, root = self.where[t]
+        return _Build(go, root, t, self.cache_dir)
 
     def _fill(self) -> None:
         while self.queue and len(self.running) < self.slots:
             t = self.queue.pop(0)
-            self.running[t] = _Build(self.go, self.root, t, self.cache_dir)
+            self.running[t] = self._start(t)
 
-    def retarget(self, targets: Sequence[Target]) -> None:
-        """The targets really wanted: builds of others stop, missing ones are queued in order."""
-        wanted = list(dict.fromkeys(targets))
-        for t in [t for t in self.running if t not in wanted]:
+    def retarget(self, targets: Sequence[tuple[Target, Go, Path]]) -> None:
+        """The targets really wanted: builds of others (or of the same target in another context)
+        stop, missing ones are queued in order."""
+        wanted = {t: (go, root) for t, go, root in targets}
+        for t in [t for t in self.running if wanted.get(t) != self.where.get(t)]:
             self.running.pop(t).close()
+        self.where = wanted
         self.queue = [t for t in wanted if t not in self.running]
         self._fill()
 
@@ -180,7 +191,7 @@ class BackgroundBuilds:
         build = self.running.get(target)
         if build is None:
             self.queue.remove(target)
-            build = self.running[target] = _Build(self.go, self.root, target, self.cache_dir)
+            build = self.running[target] = self._start(target)
         try:
             exe = build.wait(timeout)
         except BaseException:

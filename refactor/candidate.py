@@ -11,7 +11,8 @@ from refactor.config import Settings, Target
 from refactor.project import Needs
 
 if TYPE_CHECKING:
-    from refactor.plan import Plan
+    from refactor.measure import Measurement
+    from refactor.plan import FileChange, Plan
     from refactor.project import Project
 
 
@@ -27,6 +28,12 @@ class Details:
 
     def import_chains(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """Import chains worth a commit message: (label, chain) pairs, e.g. ("before", (main, ..., q))."""
+        return ()
+
+    def after_measurement(self, plan: Plan, measurement: Measurement) -> tuple[FileChange, ...]:
+        """Changes to the plan's files once it is measured, before apply commits it (a dependency
+        patch's file then states the measured bytes); none by default."""
+        del plan, measurement
         return ()
 
 
@@ -48,6 +55,18 @@ class Candidate:
     variant_tags: tuple[str, ...] = ()
     # The strategy's own facts for reports and JSON (edges cut, chains, moved declarations, tag...).
     details: Details = field(default_factory=Details, compare=False, hash=False)
+    # What the change costs besides bytes (TRADE_OFFS); "" means "feature" when the slim build needs a
+    # tag (variant_tags), else "none".
+    trade_off: str = ""
+    # Why the change may remove what the binary exists for (a guard of code it calls on every run):
+    # such a candidate is ranked last, with this line.
+    warning: str = ""
+
+    @property
+    def cost(self) -> str:
+        """The trade-off: "none" (nothing lost: a split, a rewrite), "feature" (the slim build, built with
+        a tag, lacks a feature) or "patch" (a patched copy of a dependency module joins the repository)."""
+        return self.trade_off or ("feature" if self.variant_tags else "none")
 
     def for_json(self) -> dict[str, object]:
         """The candidate as JSON-ready data (without file contents)."""
@@ -61,6 +80,8 @@ class Candidate:
             "confidence": self.confidence,
             "removes": list(self.removes),
             "variant_tags": list(self.variant_tags),
+            "trade_off": self.cost,
+            "warning": self.warning or None,
             "files": self.plan.files(),
             "details": self.details.for_json(),
         }
@@ -103,12 +124,20 @@ def candidate_id(strategy: str, key: str) -> str:
     return hashlib.sha1(f"{strategy}\0{key}".encode()).hexdigest()[:7]
 
 
+# At similar bytes, a change that loses nothing ranks before a guard, and a guard before a patched
+# copy of a dependency: an estimate counts for this share of its bytes when ranking.
+TRADE_OFFS = {"none": 1.0, "feature": 0.8, "patch": 0.7}
+
+
 def rank(candidates: Iterable[Candidate]) -> list[Candidate]:
-    """Biggest estimate first; then the smaller change; then by id for a stable order."""
+    """Candidates with a warning last; otherwise the biggest estimate first, weighed by what the change
+    costs (TRADE_OFFS: a split beats a guard of up to 25 % more bytes); then the smaller change; then
+    by id for a stable order."""
     def size_of_change(c: Candidate) -> int:
         return sum(len(ch.after or b"") + len(ch.before or b"") for ch in c.plan.changes)
 
-    return sorted(candidates, key=lambda c: (-c.estimated_bytes, size_of_change(c), c.id))
+    return sorted(candidates, key=lambda c: (bool(c.warning), -c.estimated_bytes * TRADE_OFFS.get(c.cost, 1.0),
+                                             size_of_change(c), c.id))
 
 
 CONFIDENCE = ("high", "medium", "low")

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -64,7 +64,8 @@ class CheckResult:
         return not self.violations
 
 
-def evaluate(module: str, lock: Lock, current: Sequence[BinaryFacts], budgets: Budgets) -> CheckResult:
+def evaluate(module: str, lock: Lock, current: Sequence[BinaryFacts], budgets: Budgets,
+             resolve: Callable[[str], str] | None = None) -> CheckResult:
     """Compare each current target with its lock entry and apply its budget."""
     notes: list[str] = []
     if lock.gotrim_version != __version__:
@@ -78,7 +79,7 @@ def evaluate(module: str, lock: Lock, current: Sequence[BinaryFacts], budgets: B
     for f in current:
         locked = lock.find(f.target)
         assert locked is not None
-        budget = budgets.for_target(module, f.target)
+        budget = budgets.for_target(resolve or module, f.target)
         used[f.label] = budget
         other_go = locked.go_version != f.go_version
         if other_go:
@@ -179,4 +180,4 @@ def run_check(project: Project, root: Path, lock: Lock | None, budgets: Budgets,
         write_lock(path, [*current, *kept])
         lock = read_lock(path)
     assert lock is not None
-    return evaluate(project.module.path, lock, current, budgets)
+    return evaluate(project.module.path, lock, current, budgets, project.import_pattern)

@@ -85,6 +85,7 @@ class Settings:
     new_package_names: dict[str, str] = field(default_factory=dict)  # split: package -> new package name
     cache_dir: Path | None = None  # where attributed sizes and kept builds are remembered; None: nowhere
     guard_tags: dict[str, str] = field(default_factory=dict)  # guard: default tag or heavy import path -> tag
+    jobs: int | None = None  # builds at once (--jobs); None: builds.link_slots()
 
 
 def parse_assignments(items: Sequence[str], what: str) -> dict[str, str]:

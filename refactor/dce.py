@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from refactor.config import Target
 from refactor.gosource import Decl, GoFile
@@ -13,6 +13,9 @@ from refactor.graph import BuildGraph, Package
 from refactor.linker import UNKNOWN, Blocker, DceReport, SymbolIndex, path_to_prefix, strip_brackets
 from refactor.project import Project
 from refactor.table import Column, Table
+
+if TYPE_CHECKING:
+    from refactor.dceloop import LoopResult
 
 # The runtime's bootstrap frames, shown as one "…" hop in the table (kept in JSON).
 _BOOT = re.compile(r"^(_rt0_|runtime\.(rt0_go|mainPC|main|main_main·f)$|main$|go:main\.inittasks$)")
@@ -82,7 +85,7 @@ def frames(project: Project, graph: BuildGraph, blocker: Blocker) -> tuple[Frame
             continue
         pkg_path = index.package(sym)
         pkg = graph.packages.get(pkg_path) if pkg_path else None
-        site = locate_symbol(project, pkg, sym, index) if pkg is not None and pkg.main_module else None
+        site = locate_symbol(project, pkg, sym, index) if pkg is not None and pkg.editable else None
         out.append(Frame(sym, pkg_path, *(site or (None, None))))
     return tuple(out)
 
@@ -152,7 +155,7 @@ def plugin_hops(project: Project, graph: BuildGraph, chain: Iterable[str]) -> tu
     out = []
     for a, b in zip(hops, hops[1:] + [""], strict=True):
         pkg = graph.packages[a]
-        site = import_site(project, pkg, b) if b and pkg.main_module else None
+        site = import_site(project, pkg, b) if b and pkg.editable else None
         out.append(ImportHop(a, *(site or (None, None))))
     return tuple(out)
 
@@ -168,8 +171,10 @@ def target_dce(project: Project, target: Target) -> TargetDce:
     return TargetDce(report=report, chain=chain, possible=possible, plugin_chain=plugin)
 
 
-def dce_report(project: Project) -> tuple[Table, bool]:
-    """The `gotrim dce` table and JSON for every target, and whether any blocker was found."""
+def dce_report(project: Project, loops: Mapping[Target, LoopResult] | None = None) -> tuple[Table, bool]:
+    """The `gotrim dce` table and JSON for every target, and whether any blocker was found.
+
+    loops: the DCE loop's result per blocked target (`--all`): every blocker, fixed one after the other."""
     rows: list[dict[str, Any]] = []
     data: list[dict[str, Any]] = []
     notes: list[str] = []
@@ -177,9 +182,15 @@ def dce_report(project: Project) -> tuple[Table, bool]:
     for target in project.targets:
         t = target_dce(project, target)
         found = found or t.blocked
-        data.append(dce_json(t))
+        entry = dce_json(t)
         rows.extend(dce_rows(t))
-        extra = list(t.possible)
+        loop = (loops or {}).get(target)
+        if loops is not None:
+            entry["all_blockers"] = None if loop is None else loop_json(loop)
+        if loop is not None:
+            rows.extend(loop_rows(loop))
+        data.append(entry)
+        extra = list(t.possible) if loops is None else []
         if extra:
             notes.append(f"{target.label}: {len(extra)} more <ReflectMethod> symbol(s) may also block "
                          f"(unsure until the first is fixed): " + ", ".join(c[-1].symbol for c in extra[:5]))
@@ -192,6 +203,30 @@ def dce_report(project: Project) -> tuple[Table, bool]:
                  Column("package", "package"), Column("site", "site")],
         rows=rows, notes=notes, data={"targets": data, "blocked": found},
     ), found
+
+
+def loop_json(loop: LoopResult) -> dict[str, Any]:
+    """The loop's findings for one target as JSON-ready data."""
+    return {"method_dce_after": loop.method_dce, "bytes_before": loop.bytes_before, "bytes_after": loop.bytes_after,
+            "steps": [s.for_json() for s in loop.steps],
+            "remaining": [{"blocker": r.blocker, "kind": r.kind, "reason": r.reason, "module": r.module,
+                           "version": r.version} for r in loop.remaining],
+            "worth_bytes": loop.worth, "variant_tags": list(loop.variant_tags), "files": loop.plan.files()}
+
+
+def loop_rows(loop: LoopResult) -> list[dict[str, Any]]:
+    """Table rows: every blocker the loop met, each with its fix and measured bytes, or why it remains."""
+    rows: list[dict[str, Any]] = [{"symbol": "every blocker (each fixed in a scratch worktree, then rebuilt):"}]
+    for i, s in enumerate(loop.steps, 1):
+        delta = s.bytes_before - s.bytes_after
+        rows.append({"symbol": f"{i}. {s.blocker}", "package": s.summary,
+                     "site": f"{s.bytes_before:,} -> {s.bytes_after:,} B ({'-' if delta >= 0 else '+'}{abs(delta):,})"})
+    for r in loop.remaining:
+        rows.append({"symbol": f"{len(loop.steps) + 1}. {r.blocker}", "package": "no fix: " + r.reason.split(". ")[0],
+                     "site": f"worth ~{loop.worth:,} B"})
+    state = "on" if loop.method_dce else "still off"
+    rows.append({"symbol": f"method DCE {state} after the fixes: {loop.bytes_before:,} -> {loop.bytes_after:,} B"})
+    return rows
 
 
 def dce_rows(t: TargetDce) -> list[dict[str, Any]]:

@@ -11,14 +11,20 @@ checkout, index, branches and stash are only read.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from refactor.config import Settings, Target, TargetSpec
 from refactor.errors import GotrimError
 from refactor.facts import FACTS, STD, BinaryFacts, Hop, facts_all, target_key
 from refactor.toolchain import Go
+
+if TYPE_CHECKING:
+    from refactor.load import Select
+    from refactor.project import Project
 
 Progress = Callable[[str], None]
 
@@ -358,10 +364,35 @@ def pair(before: Sequence[BinaryFacts], after: Sequence[BinaryFacts], *, ignore_
 
 def diff_commits(go: Go, repo: Path, base_rev: str, head_rev: str | None, flag_spec: TargetSpec | None,
                  cache_dir: Path | None, progress: Progress | None = None, *,
-                 use_merge_base: bool = False) -> DiffResult:
+                 use_merge_base: bool = False, jobs: int | None = None) -> DiffResult:
     """Build every target at BASE and at HEAD (a commit, or None for the working tree) in scratch
     worktrees and compare them. The user's checkout is only read. use_merge_base: compare with the
     merge base of BASE and HEAD instead of BASE (what a pull request changes, whatever BASE did since)."""
+    with open_sides(repo, base_rev, head_rev, flag_spec, use_merge_base=use_merge_base) as s:
+        after, module = _load_side(go, s.head_dir, s.specs, cache_dir, s.head, progress, jobs=jobs)
+        before, base_module = _load_side(go, s.base_dir, s.specs, cache_dir, s.base, progress, jobs=jobs)
+        ignore_std = {f.go_version for f in before} != {f.go_version for f in after}
+        changes = pair(before, after, ignore_std=ignore_std)
+    return DiffResult(module=module or base_module, base=s.base, head=s.head, changes=changes, notes=s.notes)
+
+
+@dataclass(frozen=True)
+class Sides:
+    """The two sides of a diff, checked out: their descriptions, module directories and targets."""
+
+    base: Side
+    head: Side
+    base_dir: Path
+    head_dir: Path
+    specs: tuple[TargetSpec, ...]
+    notes: tuple[str, ...]
+
+
+@contextmanager
+def open_sides(repo: Path, base_rev: str, head_rev: str | None, flag_spec: TargetSpec | None, *,
+               use_merge_base: bool = False) -> Iterator[Sides]:
+    """Scratch worktrees of BASE and of HEAD (or of HEAD with the working tree's changes copied in),
+    removed on exit; nothing is built here (refactor.shard and refactor.merge open them too)."""
     from refactor.config import load_specs
     from refactor.workspace import (
         copy_working_tree,
@@ -388,36 +419,72 @@ def diff_commits(go: Go, repo: Path, base_rev: str, head_rev: str | None, flag_s
             if not changed:
                 notes.append("the working tree has no uncommitted changes: HEAD was compared")
         specs = (flag_spec,) if flag_spec is not None else (load_specs(hws.module_dir) or (TargetSpec(),))
-        after, module = _load_side(go, hws.module_dir, specs, cache_dir, head, progress)
         with open_workspace(state, at=base_sha) as bws:
-            before, base_module = _load_side(go, bws.module_dir, specs, cache_dir, base, progress)
-            ignore_std = {f.go_version for f in before} != {f.go_version for f in after}
-            changes = pair(before, after, ignore_std=ignore_std)
-    return DiffResult(module=module or base_module, base=base, head=head, changes=changes, notes=tuple(notes))
+            yield Sides(base, head, bws.module_dir, hws.module_dir, tuple(specs), tuple(notes))
 
 
 def _load_side(go: Go, module_dir: Path, specs: Sequence[TargetSpec], cache_dir: Path | None, side: Side,
-               progress: Progress | None) -> tuple[list[BinaryFacts], str]:
+               progress: Progress | None, *, jobs: int | None = None) -> tuple[list[BinaryFacts], str]:
     """Load and build every target of one side (targets whose main package does not exist there are
     left out: they are added or removed binaries). A failure names the commit."""
-    from refactor.load import LoadProgress, load
-
-    what = side.description if side.commit else "the working tree"
-    if not module_dir.is_dir():
-        raise CommitError(f"{what} has no {module_dir.name}/ (the module directory): compare commits of the "
-                          "same module")
-    present = tuple(s for s in specs if _mains_exist(module_dir, s))
-    if not present:
+    project = load_side(go, module_dir, specs, cache_dir, side, progress, jobs=jobs)
+    if project is None:
         return [], ""
-    say = LoadProgress(step=lambda msg: progress(f"{side.ref}: {msg}")) if progress else None
+    return _load_side_facts(project, side), project.module.path
+
+
+def _load_side_facts(project: Project, side: Side) -> list[BinaryFacts]:
+    """facts_all of one side's project; a failure names the commit."""
     try:
-        project = load(go, Settings(root=module_dir, cache_dir=cache_dir), present, FACTS, progress=say)
-        out = facts_all(project)
+        return facts_all(project)
     except CommitError:
         raise
     except GotrimError as exc:
-        raise CommitError(f"{what} does not build: {exc}") from exc
-    return out, project.module.path
+        raise CommitError(f"{_what(side)} does not build: {exc}") from exc
+
+
+def _what(side: Side) -> str:
+    return side.description if side.commit else "the working tree"
+
+
+def _present(module_dir: Path, specs: Sequence[TargetSpec], side: Side) -> tuple[TargetSpec, ...]:
+    if not module_dir.is_dir():
+        raise CommitError(f"{_what(side)} has no {module_dir.name}/ (the module directory): compare commits of the "
+                          "same module")
+    return tuple(s for s in specs if _mains_exist(module_dir, s))
+
+
+def load_side(go: Go, module_dir: Path, specs: Sequence[TargetSpec], cache_dir: Path | None, side: Side,
+              progress: Progress | None, *, jobs: int | None = None, select: Select | None = None
+              ) -> Project | None:
+    """The Project of one side loaded with facts.FACTS (None when none of its main packages exist
+    there); select: the targets to load of those resolved (a shard's)."""
+    from refactor.load import LoadProgress, load
+
+    present = _present(module_dir, specs, side)
+    if not present:
+        return None
+    say = LoadProgress(step=lambda msg: progress(f"{side.ref}: {msg}")) if progress else None
+    try:
+        return load(go, Settings(root=module_dir, cache_dir=cache_dir, jobs=jobs), present, FACTS, progress=say,
+                    select=select)
+    except CommitError:
+        raise
+    except GotrimError as exc:
+        raise CommitError(f"{_what(side)} does not build: {exc}") from exc
+
+
+def side_targets(go: Go, module_dir: Path, specs: Sequence[TargetSpec], side: Side) -> tuple[Target, ...]:
+    """The targets load_side resolves on one side, without building anything."""
+    from refactor.repository import discover, resolve_targets
+
+    present = _present(module_dir, specs, side)
+    if not present:
+        return ()
+    try:
+        return tuple(t for t, _ in resolve_targets(discover(go, module_dir), present))
+    except GotrimError as exc:
+        raise CommitError(f"{_what(side)} does not build: {exc}") from exc
 
 
 def _mains_exist(module_dir: Path, spec: TargetSpec) -> bool:

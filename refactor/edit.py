@@ -855,7 +855,7 @@ _FORMATTED: dict[bytes, bytes | SourceError] = {}  # gofmt's answers, by input (
 def format_plans(plans: Sequence[Plan], binary: str | None = None) -> list[Plan | SourceError]:
     """format_plan for each plan (gofmt runs once for all of them); a SourceError in place of a plan
     whose Go text does not parse."""
-    texts = [t for p in plans for c in p.changes if c.path.endswith(".go")
+    texts = [t for p in plans for c in p.changes if c.path.endswith(".go") and not c.verbatim
              for t in (c.before, c.after) if t is not None]
     gofmt_many([_lf(t) for t in texts], binary)  # one gofmt for all: format_plan then hits the cache
     out: list[Plan | SourceError] = []
@@ -882,7 +882,7 @@ def format_changes(changes: Sequence[FileChange], binary: str | None = None) -> 
     gofmt runs once for every file of the changes (gofmt_many)."""
     work: list[tuple[int, bytes | None, bytes, bool]] = []  # change index, LF before, LF after, crlf
     for i, c in enumerate(changes):
-        if c.after is None or not c.path.endswith(".go"):
+        if c.after is None or not c.path.endswith(".go") or c.verbatim:
             continue
         crlf = _is_crlf(c.before if c.before is not None else c.after)
         before = _lf(c.before) if c.before is not None and crlf else c.before
@@ -905,7 +905,7 @@ def format_changes(changes: Sequence[FileChange], binary: str | None = None) -> 
         if crlf:
             new = new.replace(b"\n", b"\r\n")
         if new != changes[i].after:
-            out[i] = FileChange(changes[i].path, changes[i].before, new)
+            out[i] = FileChange(changes[i].path, changes[i].before, new, changes[i].verbatim)
     return tuple(out)
 
 

@@ -222,22 +222,26 @@ class Cut:
     drop: package -> declarations that leave although the package stays (a guarded file's).
     keep: package -> declarations that stay although the package leaves (moved by a split).
     Declarations are named as refactor.estimate.decl_keys names them: F, T, T.M, v, init.N.
+    unflag: <ReflectMethod> functions that stay but no longer call reflect's Method by a computed name
+    (a rewritten call, a method-free fork of text/template), as units: "pkg" (all of a package's) or
+    "pkg\tDecl".
     """
 
     packages: frozenset[str] = frozenset()
     drop: Mapping[str, frozenset[str]] = field(default_factory=dict)
     keep: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    unflag: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, packages: Iterable[str] = (), drop: Mapping[str, Iterable[str]] | None = None,
-           keep: Mapping[str, Iterable[str]] | None = None) -> Cut:
+           keep: Mapping[str, Iterable[str]] | None = None, unflag: Iterable[str] = ()) -> Cut:
         return cls(frozenset(packages), {p: frozenset(d) for p, d in (drop or {}).items() if d},
-                   {p: frozenset(k) for p, k in (keep or {}).items() if k})
+                   {p: frozenset(k) for p, k in (keep or {}).items() if k}, frozenset(unflag))
 
     def key(self) -> tuple[Any, ...]:
         """A hashable identity of the cut."""
         return (self.packages, tuple(sorted((p, tuple(sorted(d))) for p, d in self.drop.items())),
-                tuple(sorted((p, tuple(sorted(k))) for p, k in self.keep.items())))
+                tuple(sorted((p, tuple(sorted(k))) for p, k in self.keep.items())), tuple(sorted(self.unflag)))
 
     def union(self, other: Cut) -> Cut:
         """Both cuts at once (for several candidates together)."""
@@ -245,7 +249,7 @@ class Cut:
         # a declaration one cut keeps and the other removes with its package: kept only if neither drops it
         keep = {p: (self.keep.get(p, frozenset()) | other.keep.get(p, frozenset())) - drop.get(p, frozenset())
                 for p in {*self.keep, *other.keep}}
-        return Cut(self.packages | other.packages, drop, keep)
+        return Cut(self.packages | other.packages, drop, keep, self.unflag | other.unflag)
 
 
 @dataclass(frozen=True)
@@ -405,10 +409,12 @@ class _Pricer:
         vs = m.variants
         base = vs[0]
 
+        marks = [f for f in m.flagged if not self.unflagged(f, cut)] if cut.unflag else list(m.flagged)
+
         def run(variant: int) -> tuple[bytearray, float, bool]:
             seen, alive = m.walk(nodes, variant, self.costs)
             present = m.present(variant)
-            return seen, alive, any(present[f] and seen[f] and not nodes[f] for f in m.flagged)
+            return seen, alive, any(present[f] and seen[f] and not nodes[f] for f in marks)
 
         if base.dynlink and "plugin" in cut.packages and len(vs) >= 3:
             # dynamic linking off: index 1 keeps the reflect rule, 2 does not
@@ -421,6 +427,14 @@ class _Pricer:
             if not flagged:
                 return 1, seen, alive
         return 0, *run(0)[:2]
+
+    def unflagged(self, node: int, cut: Cut) -> bool:
+        """Whether the cut takes the <ReflectMethod> mark off a flagged node (Cut.unflag)."""
+        u = self.model.unit[node]
+        if u < 0:
+            return False
+        pkg, decl = self.unit_parts[u]
+        return pkg in cut.unflag or (decl is not None and f"{pkg}\t{decl}" in cut.unflag)
 
     def dynamic_left(self, nodes: bytearray, seen: bytearray) -> float:
         """Leaving dynamic-linking mode, the bytes that existed only for it (.dynsym entries, `local.`

@@ -86,12 +86,12 @@ class ImportView:
         return bool(pkg and pkg.main_module)
 
     def site(self, p: str, q: str) -> str:
-        """`file:line` of p's import of q when p is in the main module, else ""."""
+        """`file:line` of p's import of q when p is the repository's own code (editable), else ""."""
         if (p, q) not in self._sites:
             from refactor.why import import_site
 
             pkg = self._graph.packages.get(p)
-            found = import_site(self._project, pkg, q) if pkg is not None and pkg.main_module else None
+            found = import_site(self._project, pkg, q) if pkg is not None and pkg.editable else None
             self._sites[p, q] = f"{found[0]}:{found[1]}" if found else ""
         return self._sites[p, q]
 
@@ -159,10 +159,11 @@ def facts(project: Project, target: Target) -> BinaryFacts:
                    reflect_blocker=report.reflect_blocker.symbol if report.reflect_blocker else None,
                    dynamic_linking=report.dynlink.active, chain=chain, plugin_chain=plugin)
     return BinaryFacts(
-        target=target, go_version=project.go.version_text, file_bytes=size.file_bytes,
+        target=target, go_version=project.go_of(target).version_text, file_bytes=size.file_bytes,
         packages={p: pkg.module or STD for p, pkg in graph.packages.items()},
         module_bytes=dict(size.modules), package_bytes=dict(size.packages),
-        module_versions=dict(report.modules), gomod=read_gomod(project.go, project.root), dce=dce,
+        module_versions=dict(report.modules), dce=dce,
+        gomod=read_gomod(project.go_of(target), project.module_of(target).dir),
         view=ImportView(project, target))
 
 

@@ -1,10 +1,10 @@
 """Go helper programs shipped as source with gotrim (refactor/attrib, refactor/typed), built once per toolchain.
 
-Each is a small module, standard library only, that gotrim builds with the user's own `go` the first
-time it is needed, into the tools folder ($GOTRIM_TOOLS_DIR, else <cache>/tools), named by a digest of
-its sources and of the toolchain, so an upgrade of either builds it again. Concurrent gotrim processes
-build it once (a lock); a failed build is reported with go's stderr; the KEEP most recent builds of each
-helper stay.
+Each is a small module, standard library only, that gotrim builds with the toolchain of the module it
+analyses (the one the go command selects there: refactor.toolchain) the first time it is needed, into
+the tools folder ($GOTRIM_TOOLS_DIR, else <cache>/tools), named by a digest of its sources and of the
+toolchain, so an upgrade of either builds it again. Concurrent gotrim processes build it once (a lock);
+a failed build is reported with go's stderr; the KEEP most recent builds of each helper stay.
 """
 
 from __future__ import annotations
@@ -108,7 +108,8 @@ def _build(tool: GoTool, go: Go, exe: Path) -> None:
         os.close(fd)
         # The user's settings for their own module must not reach this one: no GOFLAGS, no go.env
         # file, no workspace, the host platform, no cgo.
-        env = {**os.environ, "GOTOOLCHAIN": "local", "GOENV": "off", "GOFLAGS": "", "GOWORK": "off",
+        # The toolchain is the one given (its GOROOT pinned when it was selected for a module).
+        env = {**go.environ(), "GOTOOLCHAIN": "local", "GOENV": "off", "GOFLAGS": "", "GOWORK": "off",
                "GO111MODULE": "on", "CGO_ENABLED": "0", "GOOS": "", "GOARCH": ""}
         argv = (go.path, "build", "-trimpath", "-o", tmp, ".")
         try:

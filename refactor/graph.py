@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import posixpath
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from refactor.config import Target, TargetSpec
+from refactor.config import Target
 from refactor.errors import GoError, UsageError
 from refactor.toolchain import Go
 
@@ -43,6 +42,9 @@ class Package:
     imports: tuple[str, ...]  # resolved (after ImportMap), without "C"
     import_map: tuple[tuple[str, str], ...]  # source path -> resolved path, identity entries omitted
     error: str | None
+    # the user's own code, which strategies may edit: in the repository (a main or workspace module, or
+    # a module replaced by a directory of the repository), not vendored, not the standard library
+    editable: bool = False
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -59,16 +61,6 @@ class Package:
             if res == resolved:
                 return src
         return resolved
-
-
-@dataclass(frozen=True)
-class Module:
-    """The main module: its path and directory, and go's host defaults there."""
-
-    path: str
-    dir: Path
-    host: tuple[str, str] = ("", "")  # GOOS, GOARCH as go env reports them
-    host_cgo: bool = False  # CGO_ENABLED's default for the host platform
 
 
 @dataclass
@@ -117,6 +109,10 @@ class BuildGraph:
 
     def main_module_packages(self) -> list[str]:
         return [p for p, pkg in self.packages.items() if pkg.main_module]
+
+    def editable_packages(self) -> list[str]:
+        """The packages strategies may edit (Package.editable): the repository's own."""
+        return [p for p, pkg in self.packages.items() if pkg.editable]
 
     def why(self, target: str, limit: int = MAX_CHAINS) -> list[list[str]]:
         """Every shortest import chain from the main package to `target` (at most `limit`)."""
@@ -241,8 +237,9 @@ def decode_stream(text: str) -> Iterator[dict[str, Any]]:
         yield obj
 
 
-def parse_package(obj: Mapping[str, Any]) -> Package:
-    """A Package from one go list JSON object."""
+def parse_package(obj: Mapping[str, Any], top: Path | None = None) -> Package:
+    """A Package from one go list JSON object; top: the repository's top (what is editable), None: only
+    the main module's packages are."""
     mod = obj.get("Module") or {}
     error = obj.get("Error")
     listed = obj.get("Imports") or ()
@@ -265,7 +262,25 @@ def parse_package(obj: Mapping[str, Any]) -> Package:
         imports=imports,
         import_map=tuple(sorted((obj.get("ImportMap") or {}).items())),
         error=(error or {}).get("Err") if error else None,
+        editable=_editable(obj, top),
     )
+
+
+def _editable(obj: Mapping[str, Any], top: Path | None) -> bool:
+    """Whether a listed package is the user's own code: not standard, its directory in the repository
+    but not under vendor/, and its module a main (or workspace) module or replaced by a directory."""
+    mod = obj.get("Module") or {}
+    if obj.get("Standard") or not mod:
+        return False
+    if top is None:
+        return bool(mod.get("Main"))
+    rep = mod.get("Replace") or {}
+    local = bool(mod.get("Main")) or (bool(rep) and not rep.get("Version"))
+    try:
+        rel = Path(obj.get("Dir", "")).relative_to(top)
+    except ValueError:
+        return False
+    return local and bool(obj.get("Dir")) and "vendor" not in rel.parts
 
 
 def _cgo_imports(path: str, standard: bool, imports: tuple[str, ...]) -> tuple[str, ...]:
@@ -291,28 +306,31 @@ def list_objects(go: Go, module_dir: Path, target: Target, patterns: Sequence[st
     return list(decode_stream(proc.stdout))
 
 
-def load_packages(go: Go, module_dir: Path, target: Target, patterns: Sequence[str]) -> dict[str, Package]:
+def load_packages(go: Go, module_dir: Path, target: Target, patterns: Sequence[str],
+                  top: Path | None = None) -> dict[str, Package]:
     """One `go list -e -deps -json=<fields>` for these patterns under the target's configuration."""
-    return packages_from(list_objects(go, module_dir, target, patterns))
+    return packages_from(list_objects(go, module_dir, target, patterns), top)
 
 
-def packages_from(objects: Iterable[Mapping[str, Any]]) -> dict[str, Package]:
-    """Packages by import path from go list's JSON objects."""
+def packages_from(objects: Iterable[Mapping[str, Any]], top: Path | None = None) -> dict[str, Package]:
+    """Packages by import path from go list's JSON objects (top: the repository's, for Package.editable)."""
     packages = {}
     for obj in objects:
-        pkg = parse_package(obj)
+        pkg = parse_package(obj, top)
         packages[pkg.import_path] = pkg
     return packages
 
 
-def graphs_for(go: Go, module_dir: Path, targets: Sequence[Target]) -> dict[Target, BuildGraph]:
-    """Build graphs for targets; targets sharing a configuration share one go list run."""
+def graphs_for(go: Go, module_dir: Path, targets: Sequence[Target], top: Path | None = None
+               ) -> dict[Target, BuildGraph]:
+    """Build graphs for targets of one module context (go runs in module_dir); targets sharing a
+    configuration share one go list run."""
     by_config: dict[Target, list[Target]] = {}
     for t in targets:
         by_config.setdefault(config_of(t), []).append(t)
     out: dict[Target, BuildGraph] = {}
     for config, group in by_config.items():
-        packages = load_packages(go, module_dir, config, sorted({t.main for t in group}))
+        packages = load_packages(go, module_dir, config, sorted({t.main for t in group}), top)
         for t in group:
             out[t] = graph_from(t, packages)
     return out
@@ -356,100 +374,13 @@ def _list_error(stderr: str, module_dir: Path) -> GoError | UsageError:
     return GoError("go list failed", stderr=stderr)
 
 
-def find_module(go: Go, start: Path) -> Module:
-    """The main module that contains `start` (`go env GOMOD`)."""
-    if not start.is_dir():
-        raise UsageError(f"{start} is not a directory: pass the repository (or module) directory")
-    env = go.env_values(start, "GOMOD", "GOOS", "GOARCH", "CGO_ENABLED")  # one go env for all four
-    gomod = env.get("GOMOD", "")
-    if not gomod or gomod == "/dev/null" or gomod == "NUL":
-        raise UsageError(f"{start} is not inside a Go module: run gotrim where go.mod is, or pass REPO")
-    mod_dir = Path(gomod).parent
-    proc = go.run(["list", "-m", "-json"], cwd=mod_dir, check=False)
-    if proc.returncode != 0:
-        raise _list_error(proc.stderr, mod_dir)
-    objs = list(decode_stream(proc.stdout))
-    if len(objs) != 1:
-        raise UsageError(f"{mod_dir}: go.work with several modules is not supported yet; "
-                         "run gotrim inside one module")
-    return Module(path=objs[0]["Path"], dir=mod_dir, host=(env["GOOS"], env["GOARCH"]),
-                  host_cgo=env.get("CGO_ENABLED") == "1")
-
-
-def resolve_targets(go: Go, module: Module, specs: Sequence[TargetSpec]) -> list[Target]:
-    """Targets from specs: main packages resolved, platforms validated, cgo defaulted as go would."""
-    targets: list[Target] = []
-    cgo_defaults: dict[tuple[str, str], bool] = {}  # one `go env` per platform, not per spec
-    for spec in specs:
-        platforms = spec.platforms or (module.host,)
-        for goos, goarch in platforms:
-            # the host's platform needs no check (and no `go tool dist list`)
-            if (goos, goarch) != module.host and (goos, goarch) not in go.platforms(module.dir):
-                raise UsageError(f"unknown platform {goos}/{goarch}: see `go tool dist list`")
-        for goos, goarch in platforms:
-            if spec.cgo is not None:
-                cgo = spec.cgo
-            elif (goos, goarch) in cgo_defaults:
-                cgo = cgo_defaults[goos, goarch]
-            else:
-                cgo = cgo_defaults[goos, goarch] = _default_cgo(go, module, goos, goarch)
-            probe = Target(main="", goos=goos, goarch=goarch, tags=spec.tags, cgo=cgo)
-            # mains named one by one need no go list here: graph_from checks each is a main package
-            named = [n for n in (_likely_import_path(module, m) for m in spec.mains) if n]
-            if not spec.mains or len(named) < len(spec.mains):
-                named = _main_packages(go, module, probe, spec.mains)
-            for main in named:
-                targets.append(Target(main=main, goos=goos, goarch=goarch, tags=spec.tags, cgo=cgo,
-                                      ldflags=spec.ldflags))
-    if not targets:
-        raise UsageError(f"no main package in module {module.path}: pass --target ./cmd/NAME")
-    return list(dict.fromkeys(targets))
-
-
-def likely_targets(module: Module, specs: Sequence[TargetSpec]) -> list[Target]:
-    """The targets resolve_targets will most likely return, guessed without running go: mains
-    named by one directory or import path (no `...`), on platforms whose cgo default is known.
-    Only for starting builds early; resolve_targets has the last word."""
-    out: list[Target] = []
-    for spec in specs:
-        for goos, goarch in spec.platforms or (module.host,):
-            if spec.cgo is None and (goos, goarch) != module.host:
-                continue  # go's cgo default for another platform takes a `go env`
-            cgo = spec.cgo if spec.cgo is not None else module.host_cgo
-            for pattern in spec.mains:
-                main = _likely_import_path(module, pattern)
-                if main:
-                    out.append(Target(main=main, goos=goos, goarch=goarch, tags=spec.tags, cgo=cgo,
-                                      ldflags=spec.ldflags))
-    return list(dict.fromkeys(out))
-
-
-_META_PATTERNS = frozenset(("all", "std", "cmd", "tool", "work"))
-
-
-def _likely_import_path(module: Module, pattern: str) -> str | None:
-    """The import path a pattern names, when it surely names one package; else None (go list)."""
-    if ("..." in pattern or pattern.startswith("/") or "\\" in pattern or "@" in pattern
-            or pattern in _META_PATTERNS):
-        return None
-    if pattern == "." or pattern.startswith(("./", "../")):
-        rel = posixpath.normpath(pattern)
-        if rel.startswith("..") or not (module.dir / rel).is_dir():
-            return None  # go list says what is wrong with it
-        return module.path if rel == "." else f"{module.path}/{rel}"
-    return pattern
-
-
-def _default_cgo(go: Go, module: Module, goos: str, goarch: str) -> bool:
-    """CGO_ENABLED as go would default it for this platform (honours the user's environment)."""
-    if (goos, goarch) == module.host:
-        return module.host_cgo
-    out = go.run(["env", "-json", "CGO_ENABLED"], cwd=module.dir, env={"GOOS": goos, "GOARCH": goarch}).stdout
-    return str(json.loads(out).get("CGO_ENABLED", "0")) == "1"
-
-
-def _main_packages(go: Go, module: Module, probe: Target, patterns: Sequence[str]) -> list[str]:
+def main_packages(module: Any, probe: Target, patterns: Sequence[str], *, strict: bool = True
+                  ) -> list[tuple[str, str | None]]:
+    """The main packages patterns match in a module's context (no patterns: `./...` there), each with
+    the directory of the module that holds it. strict (patterns the user named): a package that is
+    not a main package, or that go cannot load, is a UsageError; else such packages are skipped."""
     pats = list(patterns) or ["./..."]
+    go = module.toolchain
     proc = go.run(["list", "-e", "-json=ImportPath,Name,Error,Module", *probe.build_flags(), *pats],
                   cwd=module.dir, target=probe, check=False)
     if proc.returncode != 0 and not proc.stdout.strip():
@@ -459,12 +390,14 @@ def _main_packages(go: Go, module: Module, probe: Target, patterns: Sequence[str
         err = (obj.get("Error") or {}).get("Err")
         name = obj.get("Name", "")
         if err and not name:
-            raise UsageError(f"target {obj['ImportPath']}: {err.splitlines()[0]}")
+            if strict:
+                raise UsageError(f"target {obj['ImportPath']}: {err.splitlines()[0]}")
+            continue
         if name == "main":
-            mains.append(obj["ImportPath"])
-        elif patterns:
+            mains.append((obj["ImportPath"], (obj.get("Module") or {}).get("Dir")))
+        elif patterns and strict:
             raise UsageError(f"{obj['ImportPath']} is package {name}, not a main package: "
                              "pass --target with a main package")
-    if patterns and not mains:
+    if patterns and strict and not mains:
         raise UsageError(f"no main package matches {' '.join(patterns)} for {probe.platform}")
     return mains

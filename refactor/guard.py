@@ -12,43 +12,60 @@ the var's type or literal value), never from regular expressions over its text:
   or a light composite literal (a sync.Pool's New); otherwise the var is refused;
 - stubs import only what their declarations name (the file's own local names are kept).
 
-An existing stub (a sibling file whose constraint is the negation of the real file's) gets the tag
-OR-ed into its constraint and is repaired where it drifted from the real file.
+An existing stub (a sibling file whose whole constraint, file name and build line, is the negation of
+the real file's) gets the tag OR-ed into its constraint and is repaired where it drifted from the real
+file: parameters fixed, a function whose results drifted written again (with the stub's own error).
+A type's stub keeps every method it can declare (interface assertions and type switches elsewhere
+need them). check_stub checks a stub against the files it builds with before it is proposed; go
+builds it for real when the candidate is verified.
+
+Also here, shared by the strategies that guard: what runs (startup_calls, main_path_calls: function
+literals count only when called on the spot), what the rest of a build needs of a file (demand: the
+typed view's facts, names where it has none), registries (move_registrations) and decoupling an enum
+from a heavy package (mirror_table, convert_fields).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
 
-from refactor.edit import add_constraint, go_quote, or_constraint
+from refactor.edit import add_constraint, add_import, go_quote, or_constraint, remove_unused_imports
 from refactor.errors import EditError, GotrimError, SourceError
 from refactor.gosource import (
+    UNIVERSE,
     BuildExpr,
     Decl,
     DeclSyntax,
     GoFile,
     Syntax,
+    decl_node,
     decl_syntax,
     eval_build_expr,
     format_build_expr,
     guess_package_name,
+    node_text,
     parse_build_expr,
     parse_file,
+    syntax_tree,
 )
 from refactor.graph import Package
 from refactor.plan import FileChange, apply_edits
 from refactor.sources import KNOWN_ARCH, KNOWN_OS, build_expr
 
 if TYPE_CHECKING:
+    from tree_sitter import Node
+
     from refactor.project import Project
+    from refactor.typed import TypedDecl, TypedView
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _NUMERIC = frozenset((
@@ -57,6 +74,7 @@ _NUMERIC = frozenset((
 ))
 _NIL_PREFIXES = ("*", "[]", "map[", "chan ", "chan<-", "<-chan", "func(", "func (", "interface{", "interface {")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_EMBED = re.compile(r"^//go:embed\s", re.M)
 
 
 class Unguardable(GotrimError):
@@ -123,22 +141,278 @@ def name_suffix(base: str) -> str:
     return ""
 
 
+def name_expr(base: str) -> BuildExpr | None:
+    """The constraint a file name's _GOOS / _GOARCH / _GOOS_GOARCH suffix puts on it (None if none)."""
+    parts = name_suffix(base).strip("_").split("_")
+    if parts == [""]:
+        return None
+    if len(parts) == 2:
+        return ("and", ("tag", parts[0]), ("tag", parts[1]))
+    return ("tag", parts[0])
+
+
+def file_expr(f: GoFile) -> BuildExpr | None:
+    """A file's whole constraint: its name's GOOS/GOARCH suffix AND its build constraint (None if none)."""
+    x = build_expr(f)
+    y = name_expr(os.path.basename(f.path))
+    if x is None or y is None:
+        return x if y is None else y
+    return ("and", y, x)
+
+
 def existing_stub(real: GoFile, files: Sequence[GoFile], skip: Iterable[str] = ()) -> GoFile | None:
-    """A file of the package whose constraint is the negation of real's: the stub for other builds
-    (test files, files named in skip, and files with another GOOS/GOARCH name suffix left out)."""
-    x = build_expr(real)
+    """A file of the package whose whole constraint (name suffix and build line) is the negation of
+    real's: the stub for other builds, as `feature_other.go` (`//go:build !linux`) is for
+    `feature_linux.go`, and declares some of real's names (the one that declares most). Test files,
+    files named in skip, and files whose name carries a GOOS/GOARCH suffix (the tag cannot be OR-ed
+    into their constraint) are not stubs."""
+    x = file_expr(real)
     if x is None:
         return None
     skipped = set(skip)
-    suffix = name_suffix(os.path.basename(real.path))
+    names = {d.key for d in real.decls if d.kind != "init" and d.name != "_"}
+    best: tuple[int, GoFile] | None = None
     for f in files:
         base = os.path.basename(f.path)
-        if base in skipped or base.endswith("_test.go") or name_suffix(base) != suffix:
+        if base in skipped or base.endswith("_test.go") or f.package != real.package or name_expr(base):
             continue
-        y = build_expr(f)
-        if y is not None and negates(x, y):
-            return f
+        y = file_expr(f)
+        if y is None or not negates(x, y):
+            continue
+        shared = len(names & {d.key for d in f.decls})
+        if shared and (best is None or shared > best[0]):
+            best = shared, f  # the one that declares most of real's names (check_other.go is no stub of probe_linux.go)
+    return best[1] if best else None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What runs: calls made when the program starts, and calls every run of main makes
+
+Callee = tuple[str | None, str]  # (operand, name): (None, "f") for f(), ("pkg", "F") for pkg.F() or x.M()
+
+
+def _callee(src: bytes, call: Node) -> Callee | None:
+    fn = call.child_by_field_name("function")
+    while fn is not None and fn.type == "parenthesized_expression" and fn.named_child_count == 1:
+        fn = fn.named_children[0]
+    if fn is not None and fn.type in ("index_expression", "generic_type"):  # f[T](x)
+        fn = fn.child_by_field_name("operand") or fn.child_by_field_name("type") or fn
+    if fn is None:
+        return None
+    if fn.type == "identifier":
+        return None, node_text(src, fn)
+    if fn.type == "selector_expression":
+        op = fn.child_by_field_name("operand")
+        field = fn.child_by_field_name("field")
+        if op is not None and op.type == "identifier" and field is not None:
+            return node_text(src, op), node_text(src, field)
     return None
+
+
+def _calls(src: bytes, root: Node | None, *, branches: bool) -> list[Callee]:
+    """The calls evaluated when root runs. A function literal's body counts only when it is called on
+    the spot (`func() {...}()`): one stored in a table (a command's Action) or passed as an argument
+    runs later, if at all. Without branches, only what runs on every pass: the headers of if, for and
+    switch statements, not their bodies or cases."""
+    out: list[Callee] = []
+    stack = [root] if root is not None else []
+    while stack:
+        n = stack.pop()
+        t = n.type
+        if t == "func_literal":
+            continue
+        if t == "call_expression":
+            callee = _callee(src, n)
+            if callee is not None:
+                out.append(callee)
+            fn = n.child_by_field_name("function")
+            if fn is not None and fn.type == "func_literal":
+                stack.append(fn.child_by_field_name("body") or fn)
+            stack.extend(c for c in n.named_children if c is not fn)
+            continue
+        if not branches:
+            if t == "if_statement":
+                stack.extend(c for c in (n.child_by_field_name("initializer"), n.child_by_field_name("condition"))
+                             if c is not None)
+                continue
+            if t == "for_statement":
+                for c in n.named_children:
+                    if c.type == "for_clause":
+                        stack.extend(x for x in (c.child_by_field_name("initializer"),
+                                                 c.child_by_field_name("condition")) if x is not None)
+                    elif c.type == "range_clause":
+                        right = c.child_by_field_name("right")
+                        if right is not None:
+                            stack.append(right)
+                    elif c is not n.child_by_field_name("body") and c.type != "block":
+                        stack.append(c)  # `for cond() {`
+                continue
+            if t in ("expression_switch_statement", "type_switch_statement"):
+                stack.extend(c for c in (n.child_by_field_name("initializer"), n.child_by_field_name("value"))
+                             if c is not None)
+                continue
+            if t == "select_statement":
+                continue
+        stack.extend(n.named_children)
+    return out
+
+
+def startup_calls(f: GoFile, d: Decl) -> list[Callee]:
+    """The calls an init function or a package-level var's initializer makes when the program starts
+    (only function literals called on the spot are entered; a command table's closures are not)."""
+    if d.kind == "init":
+        node = decl_node(f, d)
+        return _calls(f.src, node.child_by_field_name("body"), branches=True)
+    if d.kind != "var":
+        return []
+    node = decl_node(f, d)
+    return _calls(f.src, node.child_by_field_name("value"), branches=True)
+
+
+def main_path_calls(files: Sequence[GoFile], *, depth: int = 3) -> dict[Callee, tuple[str, ...]]:
+    """The calls every run of the program makes from func main (headers of if/for/switch included, their
+    bodies not), following the package's own functions called that way, up to depth calls deep; each
+    with the chain of functions that leads to it (main, run, ...)."""
+    funcs = {d.name: (f, d) for f in files for d in f.decls if d.kind == "func"}
+    out: dict[Callee, tuple[str, ...]] = {}
+    todo: list[tuple[str, tuple[str, ...]]] = [("main", ("main",))] if "main" in funcs else []
+    seen = {"main"}
+    while todo:
+        name, chain = todo.pop(0)
+        f, d = funcs[name]
+        body = decl_node(f, d).child_by_field_name("body")
+        for callee in _calls(f.src, body, branches=False):
+            out.setdefault(callee, chain)
+            op, callee_name = callee
+            if op is None and callee_name in funcs and callee_name not in seen and len(chain) < depth:
+                seen.add(callee_name)
+                todo.append((callee_name, (*chain, callee_name)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What the rest of the build needs of the guarded files
+
+
+@dataclass
+class Demand:
+    """What the rest of a build needs of one package's guarded files.
+
+    names: the package's names it uses; selectors: every `x.name` selected by files that no typed view
+    covers (tests, other platforms), where a method or field may be meant; methods / fields: per type of
+    the package, what the typed view says is selected or reached through interface conversions;
+    startup: names (`F`, `T.M`) called when the program starts -> where; main_path: per main package,
+    names called on every run of main -> the chain; typed: a typed view covered the package and its
+    importers.
+    """
+
+    names: set[str] = field(default_factory=set)
+    selectors: set[str] = field(default_factory=set)
+    methods: dict[str, set[str]] = field(default_factory=dict)
+    fields: dict[str, set[str]] = field(default_factory=dict)
+    startup: dict[str, str] = field(default_factory=dict)
+    main_path: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    typed: bool = False
+    untyped_users: list[GoFile] = field(default_factory=list)
+
+    def selected(self, type_name: str, users_naming: Iterable[GoFile]) -> set[str]:
+        """Field and method names of type_name the rest selects: exactly from the typed view, by name
+        in the files it does not cover."""
+        out = set(self.fields.get(type_name, ())) | set(self.methods.get(type_name, ()))
+        for u in users_naming:
+            if u in self.untyped_users:
+                out |= u.selectors()
+        return out
+
+
+def demand(site: str, site_name: str, rest: Sequence[GoFile], importers: Sequence[tuple[GoFile, str]],
+           views: Sequence[TypedView | None], skip_files: Iterable[str] = (),
+           main_files: Sequence[tuple[str, Sequence[GoFile]]] = (), edited: Iterable[str] = ()) -> Demand:
+    """What the rest of the build needs of package site's guarded files.
+
+    rest: the package's other files; importers: (file, the local name it imports site by) of other
+    packages; views: the typed views of the targets (None where there is none); skip_files: paths whose
+    declarations do not count (the guarded files and their stubs); main_files: each target's main
+    package (import path, files), for what main calls on every run; edited: paths of files changed
+    since the typed view was made (read by name).
+    """
+    out = Demand()
+    skipped = set(skip_files)
+    changed = set(edited)
+    covered: set[str] = set()
+    ok = bool(views) and all(v is not None for v in views)
+    for view in views:
+        if view is None:
+            continue
+        pkg = view.package(site)
+        if pkg is None or not pkg.ok:
+            ok = False
+        for p in view:
+            if not p.ok:
+                continue
+            for td in p.decls:
+                if td.file in skipped or td.file in changed:
+                    continue
+                covered.add(td.file)
+                _typed_demand(out, site, td)
+    out.typed = ok
+    for f in rest:
+        if f.path in skipped:
+            continue
+        for d in f.decls:
+            out.names.update(r.name for r in d.refs if r.qualifier is None)
+            out.names.update(d.universe_refs)
+            if f.path not in covered and (d.kind == "init" or d.side_effects):
+                for op, name in startup_calls(f, d):
+                    out.startup.setdefault(name if op is None else f"{op}.{name}", f"{f.path}: {d.key}")
+        if f.path not in covered:
+            out.untyped_users.append(f)
+            out.selectors |= f.selectors()
+    for f, local in importers:
+        for d in f.decls:
+            out.names.update(r.name for r in d.refs if r.qualifier == local)
+            if f.path not in covered and (d.kind == "init" or d.side_effects):
+                for op, name in startup_calls(f, d):
+                    if op == local:
+                        out.startup.setdefault(name, f"{f.path}: {d.key}")
+        if f.path not in covered:
+            out.untyped_users.append(f)
+            out.selectors |= f.selectors()
+    for main_path, files in main_files:
+        # the main package's local names for site (an operand that is a local variable of the same
+        # name is taken for the package: this only makes a guard less likely to be proposed)
+        qualifiers = {i.local_name(site_name) for f in files for i in f.imports if i.path == site}
+        calls = out.main_path.setdefault(main_path, {})
+        for (op, name), chain in main_path_calls(files).items():
+            if (op is None and main_path == site) or (op is not None and op in qualifiers):
+                calls.setdefault(name, chain)
+    return out
+
+
+def _typed_demand(out: Demand, site: str, d: TypedDecl) -> None:
+    for o in d.uses_objects:
+        if o.package == site:
+            out.names.add(o.name)
+    for owner, name in d.fields_used():
+        if owner is not None and owner.package == site:
+            out.fields.setdefault(owner.name, set()).add(name)
+    for m in d.method_selections:
+        if m.type is not None and m.type.package == site:
+            out.methods.setdefault(m.type.name, set()).add(m.method)
+    for c in d.iface_conversions:
+        for impl in c.methods:
+            if impl.type is not None and impl.type.package == site:
+                out.methods.setdefault(impl.type.name, set()).add(impl.method)
+    if d.runs_at_startup:
+        where = f"{d.file}: {d.key}"
+        for call in d.startup_calls:
+            if call.maybe:
+                continue
+            if call.kind == "func" and call.package == site:
+                out.startup.setdefault(call.name, where)
+            elif call.kind == "method" and call.type is not None and call.type.package == site \
+                    and not call.interface:
+                out.startup.setdefault(f"{call.type.name}.{call.name}", where)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -168,12 +442,15 @@ class StubWriter:
 
     def __init__(self, real: GoFile, package_files: Sequence[GoFile], heavy: frozenset[str], tag: str,
                  feature: str, taken: set[str], *, package_names: Mapping[str, str] | None = None,
-                 message: str = "", err_name: str = "", users: Sequence[GoFile] = ()) -> None:
+                 message: str = "", err_name: str = "", users: Sequence[GoFile] = (),
+                 need: Demand | None = None, fixed: Mapping[str, tuple[str, frozenset[str]]] | None = None) -> None:
         self.real = real
         self.heavy = heavy
         self.tag = tag
         self.feature = feature
         self.users = users
+        self.need = need
+        self.fixed = dict(fixed or {})  # name -> (stub text, imports): written by the caller (registry helpers)
         names = dict(package_names or {})
         self.locals = {i.local_name(names.get(i.path) or guess_package_name(i.path)): i.path
                        for i in real.imports if i.name not in ("_", ".")}
@@ -192,26 +469,48 @@ class StubWriter:
                 if d.kind in ("type", "alias"):
                     self.types.setdefault(d.name, (f, d))
 
-    def blocks(self, names: set[str], fields: set[str]) -> list[StubBlock]:
-        """The stub blocks the rest of the build needs (names it uses, methods it selects by fields),
-        in source order, closed over what they name."""
+    def blocks(self, names: set[str], fields: set[str], methods: Mapping[str, set[str]] | None = None
+               ) -> list[StubBlock]:
+        """The stub blocks the rest of the build needs, in source order, closed over what they name.
+
+        names: the names it uses; fields: selector names that may mean a method (by name, from files no
+        typed view covers); methods: per receiver type, the methods the typed view says are selected or
+        reached through an interface conversion. A type the stub declares keeps every method it can
+        declare (an interface assertion or a type switch elsewhere may need any of them); a method
+        whose signature names a dropped package is left out unless it is needed (then refused).
+        """
         decls = [d for d in self.real.decls if d.kind != "init" and d.name != "_"]
         own = {d.name for d in decls if d.kind != "method"}
+        typed = methods or {}
         chosen: dict[str, StubBlock] = {}
+        skipped: set[str] = set()
         todo = True
         wanted = set(names)
         while todo:
             todo = False
             for d in decls:
-                if d.key in chosen:
+                if d.key in chosen or d.key in skipped:
                     continue
+                needed = True
                 if d.kind == "method":
-                    recv_here = (d.receiver or "") in own
-                    if d.name not in fields or (recv_here and d.receiver not in chosen):
+                    recv = d.receiver or ""
+                    needed = d.name in fields or d.name in typed.get(recv, ())
+                    recv_here = recv in own
+                    if recv_here and recv not in {chosen[k].name for k in chosen if chosen[k].kind != "method"}:
+                        continue
+                    if not needed and not recv_here:
                         continue
                 elif d.name not in wanted:
                     continue
-                block = self.block(d)
+                imports, uses_err = set(self.imports), self.uses_err
+                try:
+                    block = self.block(d)
+                except Unguardable:
+                    if needed:
+                        raise
+                    self.imports, self.uses_err = imports, uses_err
+                    skipped.add(d.key)
+                    continue
                 chosen[d.key] = block
                 todo = True
                 wanted |= set(_IDENT.findall(block.text)) & own
@@ -226,6 +525,10 @@ class StubWriter:
 
     def block(self, d: Decl) -> StubBlock:
         """The stub text of one declaration."""
+        if d.name in self.fixed and d.kind == "func":
+            text, imports = self.fixed[d.name]
+            self.imports |= imports
+            return StubBlock(d.key, d.name, d.kind, text)
         try:
             syn = decl_syntax(self.real, d)
         except SourceError as exc:
@@ -294,8 +597,11 @@ class StubWriter:
             self._check(d, Syntax(f.text, f.qualifiers), "a field")
             kept.append(f.text)
         naming = re.compile(rf"\b{re.escape(d.name)}\b")
-        selected = set().union(*(u.selectors() for u in self.users
-                                 if naming.search(u.src.decode("utf-8", "replace"))))
+        users = [u for u in self.users if naming.search(u.src.decode("utf-8", "replace"))]
+        if self.need is not None:
+            selected = self.need.selected(d.name, users)
+        else:
+            selected = set().union(*(u.selectors() for u in users))
         used = sorted(n for n in dropped if n in selected)
         if used:
             raise Unguardable(f"{self.real.path}: the field {d.name}.{used[0]} has a type from a package the slim "
@@ -374,13 +680,21 @@ class StubWriter:
             local = next((k for k, v in self.locals.items() if v == path), None)
             alias = local if local and local != guess_package_name(path) else None
             specs.append(f'{alias + " " if alias else ""}"{path}"')
+        if any(_EMBED.search(b.text) for b in blocks):
+            specs.append('_ "embed"')  # a copied //go:embed directive needs it
+            specs.sort(key=lambda spec: spec.split('"')[1])
         expr = build_expr(self.real)
         tag: BuildExpr = ("tag", self.tag)
         constraint = format_build_expr(tag if expr is None else ("and", expr, tag))
         heavy = sorted(p for p in self.heavy if p in {i.path for i in self.real.imports})
+        real_file = os.path.basename(self.real.path)
+        intro = textwrap.wrap(
+            f"This file stands in for {real_file} in builds with -tags {self.tag}, which leave out the "
+            f"{self.feature} feature and, with it, {', '.join(heavy)}. It declares only what the rest of package "
+            f"{self.real.package} uses from {real_file}; build without the tag for the real thing.", width=96,
+            break_long_words=False, break_on_hyphens=False)
         text = _environment().get_template("guard_stub.go.j2").render(
-            constraint=constraint, real_file=os.path.basename(self.real.path), tag=self.tag,
-            feature=self.feature, heavy=", ".join(heavy), package=self.real.package, imports=specs,
+            constraint=constraint, intro=intro, package=self.real.package, imports=specs,
             err_var=self.err_var if self.uses_err else "", message=go_quote(self.message)[1:-1],
             blocks=[b.text for b in blocks],
         )
@@ -388,12 +702,23 @@ class StubWriter:
 
 
 def repair_stub(stub: GoFile, gen: StubWriter, blocks: Sequence[StubBlock], tag: str, notes: list[str]) -> bytes:
-    """The existing stub with the tag OR-ed in; drifted signatures fixed, missing declarations added."""
+    """The existing stub with the tag OR-ed in; drifted signatures fixed, missing declarations added.
+
+    A func or method whose parameters drifted gets the real file's parameters (its body is kept); one
+    whose results or receiver drifted is written again from the real file's signature. What the new
+    text needs (the feature's error, imports) is added to the stub.
+    """
     src = or_term(stub, tag)
     fixed = parse_file(stub.path, src)
     have = {d.key: d for d in fixed.decls}
+    # the stub's own error (`var errNoProbe = errors.New(...)`) serves its other builds too: rewritten
+    # functions return it rather than one that names the tag
+    own_err = next((d.name for d in fixed.decls if d.kind == "var" and re.search(
+        r"=\s*(errors\.New|fmt\.Errorf)\(", fixed.src[d.spec_start:d.spec_end].decode("utf-8", "replace"))), None)
+    err_ref = re.compile(rf"\b{re.escape(gen.err_var)}\b")
     edits: list[tuple[int, int, str]] = []
     missing: list[StubBlock] = []
+    rewritten = False
     for b in blocks:
         d = have.get(b.key)
         if d is None:
@@ -410,26 +735,521 @@ def repair_stub(stub: GoFile, gen: StubWriter, blocks: Sequence[StubBlock], tag:
         if sig == b.signature:
             continue
         if sig[:2] != b.signature[:2] or sig[3] != b.signature[3]:
-            raise Unguardable(f"{stub.path}: {d.key} has drifted from {gen.real.path} ({_sig_text(sig)} vs "
-                              f"{_sig_text(b.signature)}) beyond its parameters; update the stub first")
+            body = "\n".join(ln for ln in b.text.split("\n") if not ln.startswith("//"))  # its doc stays
+            edits.append((d.spec_start, d.spec_end, err_ref.sub(own_err, body) if own_err else body))
+            rewritten = True
+            notes.append(f"{stub.path}: {d.key} had drifted from {gen.real.path} ({_sig_text(sig)} vs "
+                         f"{_sig_text(b.signature)}); it is written again from the real signature.")
+            continue
         edits.append((*full.params_range, b.params))
         notes.append(f"{stub.path}: {d.key} had drifted from {gen.real.path}; its parameters become {b.params}.")
     for s, e, new in sorted(edits, reverse=True):
         src = src[:s] + new.encode() + src[e:]
     if missing:
-        if any(b.kind in ("func", "method") for b in missing) or gen.imports:
-            needs = sorted(gen.imports | ({"errors"} if gen.uses_err else set()))
-            present = {i.path for i in fixed.imports}
-            lacking = [p for p in needs if p not in present]
-            if lacking:
-                raise Unguardable(f"{stub.path} lacks {', '.join(b.key for b in missing)} and would need imports "
-                                  f"{', '.join(lacking)}; add them to the stub first")
         names = ", ".join(b.key for b in missing)
         notes.append(f"{stub.path} lacked {names}; added.")
-        extra = "".join("\n" + b.text + "\n" for b in missing)
-        if gen.uses_err and gen.err_var not in src.decode("utf-8", "replace"):
-            extra = f"\nvar {gen.err_var} = errors.New({go_quote(gen.message)})\n" + extra
-        src = src.rstrip(b"\n") + b"\n" + extra.encode()
+        src = src.rstrip(b"\n") + b"\n" + "".join("\n" + b.text + "\n" for b in missing).encode()
+    if missing or rewritten:
+        text = src.decode("utf-8", "replace")
+        if gen.uses_err and err_ref.search(text) and not re.search(rf"\b{re.escape(gen.err_var)}\s*=", text):
+            src = src.rstrip(b"\n") + f"\n\nvar {gen.err_var} = errors.New({go_quote(gen.message)})\n".encode()
+        needs = sorted(gen.imports | ({"errors"} if gen.uses_err else set()))
+        for path in needs:
+            f = parse_file(stub.path, src)
+            local = next((k for k, v in gen.locals.items() if v == path), None)
+            alias = local if local and local != guess_package_name(path) else None
+            more, _ = add_import(f, path, alias)
+            src = apply_edits(src, more)
+    return src
+
+
+def check_stub(stub: GoFile, package_files: Sequence[GoFile]) -> bytes:
+    """A stub's source with the imports it does not use dropped, after checking that every name it uses
+    is declared by it, by package_files (the package's files the slim build compiles with it), an
+    import, or the universe; Unguardable, naming the first unknown name, otherwise.
+
+    The check before a stub is proposed; go builds it for real when the candidate is verified.
+    """
+    if stub.errors:
+        raise Unguardable(f"{stub.path}: the generated stub does not parse ({stub.errors[0]})")
+    declared = {d.name for f in (stub, *package_files) for d in f.decls}
+    imported = {i.local_name(guess_package_name(i.path)) for i in stub.imports if i.name not in ("_", ".")}
+    for d in stub.decls:
+        for r in sorted(d.refs, key=lambda r: (r.qualifier or "", r.name)):
+            if r.qualifier is None and r.name not in declared and r.name not in d.literal_keys:
+                # (a key of a composite literal of another package's type may name a field)
+                raise Unguardable(f"{stub.path}: the stub would use {r.name} ({d.key}), which only the guarded file "
+                                  "declares; it could not be built with the tag")
+            if r.qualifier is not None and r.qualifier not in imported:
+                raise Unguardable(f"{stub.path}: the stub would use {r.qualifier}.{r.name} without importing it "
+                                  f"({d.key})")
+    src = apply_edits(stub.src, remove_unused_imports(stub))
+    if _EMBED.search(src.decode("utf-8", "replace")) and not any(i.path == "embed" for i in stub.imports):
+        raise Unguardable(f"{stub.path}: the stub copies a //go:embed directive but does not import embed")
+    return src
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Registries: a stub must never leave a nil (or a failing function) in a table of commands or handlers
+
+
+@dataclass
+class Registrations:
+    """What moving the registrations of a guarded file's declarations changed.
+
+    files: the registry files' new sources by path; real: the guarded file's new source (helpers and
+    init functions added); stubs: stub text of each helper the rest now calls (name -> (text, imports));
+    moved: one line per registration moved, for the explanation.
+    """
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    real: bytes = b""
+    stubs: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
+    moved: list[str] = field(default_factory=list)
+
+
+def _idents(src: bytes, node: Node) -> set[str]:
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type in ("identifier", "type_identifier"):
+            out.add(node_text(src, n))
+        stack.extend(n.named_children)
+    return out
+
+
+def _line_bounds(src: bytes, start: int, end: int) -> tuple[int, int] | None:
+    """[line start, next line start) around [start, end) with the element's comma and a trailing comment,
+    when nothing else shares those lines; None otherwise."""
+    ls = src.rfind(b"\n", 0, start) + 1
+    if src[ls:start].strip():
+        return None
+    le = src.find(b"\n", end)
+    le = len(src) if le < 0 else le
+    tail = src[end:le].strip()
+    if tail not in (b"", b",") and not tail.lstrip(b",").strip().startswith(b"//"):
+        return None
+    return ls, min(le + 1, len(src))
+
+
+def move_registrations(real: GoFile, files: Sequence[GoFile], feature: str, tag: str, taken: set[str]
+                       ) -> Registrations:
+    """Move what registers real's declarations in the rest of its package into real itself, so that the
+    slim build lacks the entries instead of holding a stub's nil or failing function:
+
+    - an element of a slice literal (`[]*command{versionCmd, serveCmd, echoCmd}`) is returned by a
+      helper that real declares and its stub declares returning nil; the literal appends what the
+      helper returns at the element's place, so the full build keeps its order;
+    - an entry of a package-level map variable's literal moves into an init function of real;
+    - a call or assignment statement of an init function that passes one of real's declarations along
+      (`register(pingHook)`, `hooks = append(hooks, func() error { return Ping() })`) moves into an init
+      function of real.
+
+    files: the other files of real's package (tests left out). Unguardable when a registration cannot
+    move (it uses local variables, a map built inside a function, an array literal, a map read while the
+    package initializes).
+    """
+    mover = _Mover(real, files, feature, tag, taken)
+    if mover.names:
+        for f in files:
+            mover.file(f)
+    return mover.result()
+
+
+class _Mover:
+    """The state of move_registrations: helpers and init lines for real, edits per registry file."""
+
+    def __init__(self, real: GoFile, files: Sequence[GoFile], feature: str, tag: str, taken: set[str]) -> None:
+        self.real = real
+        self.files = files
+        self.feature = feature
+        self.tag = tag
+        self.taken = taken
+        self.names = {d.name for d in real.decls if d.kind in ("func", "var", "type") and d.name != "_"}
+        self.package_names = {d.name for f in (real, *files) for d in f.decls} | set(UNIVERSE)
+        self.helpers: list[str] = []
+        self.inits: list[str] = []
+        self.need_imports: dict[str, str | None] = {}  # path -> import name, for real
+        self.out = Registrations(real=real.src)
+
+    def usable(self, f: GoFile, node: Node, where: str) -> None:
+        """Refuse a registration that uses local names (it could not move); note the imports it needs."""
+        imports = {i.local_name(guess_package_name(i.path)): i for i in f.imports if i.name not in ("_", ".")}
+        for ident in sorted(_idents(f.src, node)):
+            if ident in imports:
+                self.need_imports[imports[ident].path] = imports[ident].name
+            elif ident not in self.package_names:
+                raise Unguardable(f"{f.path}: {where} registers {self.feature} code with "
+                                  f"`{node_text(f.src, node)}`, which uses {ident}, not a package-level name: move "
+                                  f"the registration into {os.path.basename(self.real.path)} by hand first")
+
+    def file(self, f: GoFile) -> None:
+        src = f.src
+        edits: list[tuple[int, int, bytes]] = []
+        for d in f.decls:
+            if d.kind not in ("var", "func", "method", "init"):
+                continue
+            if not ({r.name for r in d.refs if r.qualifier is None} & self.names):
+                continue
+            node = decl_node(f, d)
+            for lit in _composite_literals(node):
+                edits += self.literal(f, d, node, lit)
+            if d.kind == "init":
+                edits += self.init(f, d, node)
+        if edits:
+            new = src
+            for s_, e_, t_ in sorted(edits, reverse=True):
+                new = new[:s_] + t_ + new[e_:]
+            self.out.files[f.path] = new
+
+    def literal(self, f: GoFile, d: Decl, spec: Node, lit: Node) -> list[tuple[int, int, bytes]]:
+        src = f.src
+        typ = lit.child_by_field_name("type")
+        body = lit.child_by_field_name("body")
+        if typ is None or body is None:
+            return []
+        elems = [c for c in body.named_children if c.type in ("literal_element", "keyed_element")]
+        hit = [e for e in elems if _idents(src, e) & self.names]
+        if not hit:
+            return []
+        lt = node_text(src, typ)
+        real = os.path.basename(self.real.path)
+        if typ.type == "slice_type":
+            if any(e.type == "keyed_element" for e in elems):
+                raise Unguardable(f"{f.path}: {d.key} has a keyed slice literal registering {self.feature} code")
+            idx = [elems.index(e) for e in hit]
+            if idx != list(range(idx[0], idx[-1] + 1)):
+                raise Unguardable(f"{f.path}: {d.key} registers {self.feature} code at several places of one "
+                                  "literal; group those entries first")
+            for e in hit:
+                self.usable(f, e, d.key)
+            self.usable(f, typ, d.key)
+            helper = _free_name(f"{_lower_camel(self.feature)}{_upper_first(d.name)}", self.taken)
+            self.taken.add(helper)
+            entries = ", ".join(node_text(src, e) for e in hit)
+            self.helpers.append(f"// {helper} returns the entries of {d.name} that the {self.feature} feature "
+                                f"adds;\n// builds with -tags {self.tag} have none.\nfunc {helper}() {lt} {{\n"
+                                f"\treturn {lt}{{{entries}}}\n}}")
+            imports = {i.local_name(guess_package_name(i.path)): i.path for i in f.imports}
+            self.out.stubs[helper] = (f"// {helper} adds nothing: the {self.feature} feature is not built in.\n"
+                                      f"func {helper}() {lt} {{\n\treturn nil\n}}",
+                                      frozenset(imports[q] for q in _idents(src, typ) if q in imports))
+            self.out.moved.append(f"{f.path}: {entries} in {d.name} now come{'s' if len(hit) == 1 else ''} from "
+                                  f"{helper} in {real}, which the slim build stubs to return none")
+            return [(lit.start_byte, lit.end_byte,
+                     _split_literal(src, lit, lt, elems, idx[0], idx[-1], helper).encode())]
+        if typ.type != "map_type":
+            raise Unguardable(f"{f.path}: {d.key} registers {self.feature} code in a "
+                              f"{typ.type.replace('_', ' ')} literal; only slices and package-level maps are moved")
+        if d.kind != "var" or not _is_value_of(lit, spec):
+            raise Unguardable(f"{f.path}: {d.key} builds a map that registers {self.feature} code; make it a "
+                              "package-level variable first")
+        readers = [g.key for h in (self.real, *self.files) for g in h.decls if g.key != d.key and g.kind == "var"
+                   and any(r.qualifier is None and r.name == d.name for r in g.refs)]
+        if readers:
+            raise Unguardable(f"{f.path}: {d.name} registers {self.feature} code and is read while the package "
+                              f"initializes ({readers[0]}): an init function could not add the entry in time")
+        edits = []
+        keys = []
+        for e in hit:
+            self.usable(f, e, d.key)
+            key = e.child_by_field_name("key")
+            value = e.child_by_field_name("value")
+            if key is None or value is None:
+                raise Unguardable(f"{f.path}: {d.key} has an entry without a key")
+            keys.append(node_text(src, key))
+            self.inits.append(f"\t{d.name}[{node_text(src, key)}] = {node_text(src, value)}")
+            edits.append(_element_removal(src, e))
+        self.out.moved.append(f"{f.path}: the {', '.join(keys)} entr{'y' if len(hit) == 1 else 'ies'} of {d.name} "
+                              f"move{'s' if len(hit) == 1 else ''} to an init function of {real}")
+        return edits
+
+    def init(self, f: GoFile, d: Decl, node: Node) -> list[tuple[int, int, bytes]]:
+        src = f.src
+        body = node.child_by_field_name("body")
+        stmts = [s for lst in (body.named_children if body is not None else []) if lst.type == "statement_list"
+                 for s in lst.named_children]
+        inside = _composite_literals(node)
+        # a statement that passes one of real's declarations along registers it; one that calls it runs
+        # the feature at startup (left for the startup check to refuse)
+        moved = [s for s in stmts if _idents(src, s) & self.names
+                 and not any(s.start_byte <= lit.start_byte < s.end_byte for lit in inside)
+                 and not any(op is None and name in self.names for op, name in _calls(src, s, branches=True))]
+        edits: list[tuple[int, int, bytes]] = []
+        for s in moved:
+            if s.type not in ("expression_statement", "assignment_statement"):
+                raise Unguardable(f"{f.path}: an init function uses {self.feature} code in "
+                                  f"`{node_text(src, s)}`, which is neither a call nor an assignment")
+            self.usable(f, s, "an init function")
+            self.inits.append("\t" + node_text(src, s))
+            rng = _line_bounds(src, s.start_byte, s.end_byte) or (s.start_byte, s.end_byte)
+            edits.append((rng[0], rng[1], b""))
+            later = [x for x in stmts if x.start_byte > s.end_byte and x not in moved]
+            note = " (what follows it in that init function now runs before it)" if later else ""
+            self.out.moved.append(f"{f.path}: `{node_text(src, s)}` moves to an init function of "
+                                  f"{os.path.basename(self.real.path)}{note}")
+        if moved and len(moved) == len(stmts):  # nothing left: the init function goes
+            rng = _line_bounds(src, d.start, d.end) or (d.start, d.end)
+            return [(rng[0], rng[1], b"")]
+        return edits
+
+    def result(self) -> Registrations:
+        if not self.helpers and not self.inits:
+            return self.out
+        add = "".join(f"\n{h}\n" for h in self.helpers)
+        if self.inits:
+            add += "\nfunc init() {\n" + "\n".join(self.inits) + "\n}\n"
+        src = self.real.src.rstrip(b"\n") + b"\n" + add.encode()
+        for path, alias in sorted(self.need_imports.items()):
+            f = parse_file(self.real.path, src)
+            if any(i.path == path for i in f.imports):
+                continue
+            more, _ = add_import(f, path, alias if alias not in (None, guess_package_name(path)) else None)
+            src = apply_edits(src, more)
+        self.out.real = src
+        return self.out
+
+
+def _composite_literals(node: Node) -> list[Node]:
+    """The outermost slice, array and map literals inside node (found inside struct literals too: a
+    registry's elements move whole)."""
+    out: list[Node] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "composite_literal":
+            typ = n.child_by_field_name("type")
+            if typ is not None and typ.type in ("slice_type", "array_type", "implicit_length_array_type",
+                                                "map_type"):
+                out.append(n)
+                continue
+        stack.extend(n.named_children)
+    return sorted(out, key=lambda n: n.start_byte)
+
+
+def _is_value_of(lit: Node, spec: Node) -> bool:
+    value = spec.child_by_field_name("value")
+    return value is not None and value.named_child_count == 1 and value.named_children[0] == lit
+
+
+def _element_removal(src: bytes, e: Node) -> tuple[int, int, bytes]:
+    rng = _line_bounds(src, e.start_byte, e.end_byte)
+    if rng is not None:
+        return rng[0], rng[1], b""
+    end = e.end_byte
+    while end < len(src) and src[end:end + 1] in (b" ", b"\t"):
+        end += 1
+    if src[end:end + 1] == b",":
+        end += 1
+        while end < len(src) and src[end:end + 1] == b" ":
+            end += 1
+    return e.start_byte, end, b""
+
+
+def _split_literal(src: bytes, lit: Node, lt: str, elems: Sequence[Node], first: int, last: int, helper: str) -> str:
+    """The slice literal with elems[first..last] replaced by what helper() returns, in place."""
+    before = elems[:first]
+    after = elems[last + 1:]
+    multi = b"\n" in src[lit.start_byte:lit.end_byte]
+
+    def literal(items: Sequence[Node]) -> str:
+        if not multi:
+            return f"{lt}{{{', '.join(node_text(src, e) for e in items)}}}"
+        a = _line_bounds(src, items[0].start_byte, items[0].end_byte)
+        b = _line_bounds(src, items[-1].start_byte, items[-1].end_byte)
+        if a is None or b is None:
+            return f"{lt}{{\n" + "".join(f"\t{node_text(src, e)},\n" for e in items) + "}"
+        return f"{lt}{{\n" + src[a[0]:b[1]].decode("utf-8", "replace") + "}"
+
+    call = f"{helper}()"
+    if not before and not after:
+        return call
+    if not before:
+        return f"append({call}, {literal(after)}...)"
+    if not after:
+        return f"append({literal(before)}, {call}...)"
+    return f"append(append({literal(before)}, {call}...), {literal(after)}...)"
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    out, n = name, 1
+    while out in taken:
+        n += 1
+        out = f"{name}{n}"
+    return out
+
+
+def _lower_camel(name: str) -> str:
+    c = camel(name)
+    return c[:1].lower() + c[1:] if not c.isupper() else c.lower()
+
+
+def _upper_first(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Decoupling: the rest of a build often imports a heavy package only for an enum type and its constants
+# (generated RPC code: a flag's value mapped to the enum, a field of the enum's type in an options struct
+# every build needs). A mirror of those value declarations in the module lets the guard cut the edge.
+
+_BASIC = frozenset(("bool", "string", "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16",
+                    "uint32", "uint64", "uintptr", "byte", "rune", "float32", "float64"))
+
+
+@dataclass(frozen=True)
+class Mirrored:
+    """One declaration of a heavy package that a mirror can copy: name, kind, the text to copy (a const's
+    whole group), the names it needs, and for a type its methods (mirrorable ones' texts, others' names)."""
+
+    name: str
+    kind: str
+    text: str
+    needs: frozenset[str] = frozenset()
+    methods: tuple[tuple[str, str], ...] = ()  # (name, text) of the methods a mirror copies
+    other_methods: frozenset[str] = frozenset()  # methods it cannot copy (they need the heavy code)
+
+
+def mirror_table(files: Sequence[GoFile]) -> dict[str, Mirrored]:
+    """The declarations of a package (its files) that a mirror can copy verbatim: types whose underlying
+    type is basic, const groups and map or slice literals built only from those and literals, and the
+    methods of those types that use nothing else. Nothing that names another package."""
+    decls = [(f, d) for f in files if not f.path.endswith("_test.go") for d in f.decls]
+    types = {d.name: (f, d) for f, d in decls if d.kind == "type" and _basic_type(f, d)}
+    out: dict[str, Mirrored] = {}
+    for name, (f, d) in types.items():
+        out[name] = Mirrored(name, "type", f"{_doc(f.src, d)}type {decl_syntax(f, d).whole.text}")
+    changed = True
+    while changed:  # consts and vars may need each other: grow to a fixpoint
+        changed = False
+        for f, d in decls:
+            if d.name in out or d.kind not in ("const", "var") or d.name == "_":
+                continue
+            scope = [g for g in f.decls if d.group_start is not None and g.group_start == d.group_start] \
+                if d.kind == "const" else [d]
+            if any(r.qualifier is not None for g in scope for r in g.refs):
+                continue
+            needs = {r.name for g in scope for r in g.refs} - {g.name for g in scope}
+            if not needs <= set(out):
+                continue
+            if d.kind == "var":
+                syn = decl_syntax(f, d)
+                if len(syn.names) != 1 or syn.value_composite is None or syn.value_calls or syn.value_address \
+                        or not syn.value_composite.text.startswith(("map[", "[]")):
+                    continue
+                text = f"{_doc(f.src, d)}var {syn.whole.text}"
+            elif d.group_start is not None and d.group_end is not None:
+                text = f.src[d.group_start:d.group_end].decode()
+            else:
+                text = f.src[d.start:d.end].decode()
+            out[d.name] = Mirrored(d.name, d.kind, text, frozenset(needs))
+            changed = True
+    for name, m in list(out.items()):
+        if m.kind != "type":
+            continue
+        copied: list[tuple[str, str]] = []
+        other: set[str] = set()
+        method_needs: set[str] = set()
+        for f, d in decls:
+            if d.kind != "method" or d.receiver != name:
+                continue
+            refs = {r.name for r in d.refs if r.qualifier is None} - {name}
+            if any(r.qualifier is not None for r in d.refs) or not refs <= set(out):
+                other.add(d.name)
+            else:
+                copied.append((d.name, f.src[d.start:d.end].decode()))
+                method_needs |= refs  # a copied String method needs the name map it reads
+        out[name] = Mirrored(name, "type", m.text, frozenset(method_needs), tuple(copied), frozenset(other))
+    return out
+
+
+def _basic_type(f: GoFile, d: Decl) -> bool:
+    try:
+        syn = decl_syntax(f, d)
+    except SourceError:
+        return False
+    return syn.type is not None and syn.type_kind == "type_identifier" and syn.type.text in _BASIC \
+        and syn.type_params is None
+
+
+def mirror_closure(table: Mapping[str, Mirrored], names: Iterable[str]) -> list[Mirrored]:
+    """The mirrored declarations names need, dependencies included, once each (a const group once)."""
+    want: list[str] = []
+    todo = list(names)
+    while todo:
+        n = todo.pop()
+        if n in want or n not in table:
+            continue
+        want.append(n)
+        todo.extend(table[n].needs)
+    seen: set[str] = set()
+    out = []
+    for n in sorted(want, key=lambda n: (table[n].kind != "type", n)):
+        m = table[n]
+        if m.text not in seen:
+            seen.add(m.text)
+            out.append(m)
+    return out
+
+
+def decouplable(f: GoFile, local: str, table: Mapping[str, Mirrored], converted: Iterable[str] = ()) -> bool:
+    """f uses the package it imports as local only for declarations a mirror can copy, selects none of
+    their methods that a mirror cannot copy, and (converted: types the typed view saw converted to an
+    interface in f) does not hand such a type to an interface (fmt would print it differently)."""
+    used = {r.name for d in f.decls for r in d.refs if r.qualifier == local}
+    if not used or not used <= set(table):
+        return False
+    lacking = set().union(*(table[n].other_methods for n in used if table[n].kind == "type"))
+    if lacking & f.selectors():
+        return False
+    return not (set(converted) & {n for n in used if table[n].other_methods})
+
+
+def mirror_file(package: str, source: str, mirrored: Sequence[Mirrored], feature_files: Sequence[str]) -> bytes:
+    """A file of package that mirrors source's declarations (types with their copyable methods)."""
+    parts = []
+    for m in mirrored:
+        parts.append(m.text)
+        parts.extend(text for _, text in m.methods)
+    names = ", ".join(m.name for m in mirrored if m.kind == "type") or ", ".join(m.name for m in mirrored)
+    intro = textwrap.wrap(
+        f"These declarations mirror {source}'s {names}, so that the rest of the build needs nothing of "
+        f"{source} for them; {', '.join(feature_files)} convert{'s' if len(feature_files) == 1 else ''} "
+        f"between the two where {source} is called.", width=96, break_long_words=False, break_on_hyphens=False)
+    head = "".join(f"// {line}\n" for line in intro)
+    return (f"{head}\npackage {package}\n\n" + "\n\n".join(parts) + "\n").encode()
+
+
+def convert_fields(f: GoFile, fields: Iterable[str], conversion: str) -> bytes:
+    """f's source with every read of a selector `x.F` (F in fields) wrapped as conversion(x.F): a field
+    whose type became a mirror, read by code that hands it to the heavy package. Unguardable where such a
+    field is assigned, incremented or its address taken."""
+    names = set(fields)
+    if not names:
+        return f.src
+    src = f.src
+    edits: list[tuple[int, int, bytes]] = []
+    stack = [syntax_tree(src)]
+    while stack:
+        n = stack.pop()
+        stack.extend(n.named_children)
+        if n.type != "selector_expression":
+            continue
+        field_node = n.child_by_field_name("field")
+        if field_node is None or node_text(src, field_node) not in names:
+            continue
+        parent = n.parent
+        if parent is not None and (parent.type in ("inc_statement", "dec_statement") or (
+                parent.type == "unary_expression" and node_text(src, parent).startswith("&")) or (
+                parent.type == "expression_list" and parent.parent is not None
+                and parent.parent.type == "assignment_statement"
+                and parent.parent.child_by_field_name("left") == parent)):
+            raise Unguardable(f"{f.path}: `{node_text(src, n)}` is assigned or its address taken; its type "
+                              "becomes a mirror, so only reads can be converted")
+        edits.append((n.start_byte, n.end_byte, f"{conversion}({node_text(src, n)})".encode()))
+    for s_, e_, t_ in sorted(edits, reverse=True):
+        src = src[:s_] + t_ + src[e_:]
     return src
 
 

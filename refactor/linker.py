@@ -254,10 +254,12 @@ def dumpdep_ldflags(target: Target) -> str:
     return " ".join(shlex.quote(f) for f in flags)
 
 
-def build_args(target: Target, out: Path) -> list[str]:
-    """The `go build` arguments of a dumpdep build (same flags as a size build, plus -dumpdep)."""
-    return ["build", "-trimpath", "-o", str(out), *target.build_flags(),
-            f"-ldflags={dumpdep_ldflags(target)}", target.main]
+def build_args(go: Go, root: Path, target: Target, out: Path) -> list[str]:
+    """The `go build` arguments of a dumpdep build (same flags as a size build, plus -dumpdep; a link
+    the user's own builds never replay: refactor.gobuild)."""
+    from refactor.gobuild import link_args
+
+    return link_args(go, root, target, out, dumpdep_ldflags(target))
 
 
 def build_with_dumpdep(go: Go, root: Path, target: Target, out: Path,
@@ -274,7 +276,7 @@ def build_with_dumpdep(go: Go, root: Path, target: Target, out: Path,
     (`out.dumpdep`) and the link's importcfg (`out.importcfg`: the package archives); the caller
     removes them.
     """
-    args = build_args(target, out)
+    args = build_args(go, root, target, out)
     if keep_work:
         args.insert(1, "-work")
     argv = (go.path, *args)
@@ -292,7 +294,8 @@ def build_with_dumpdep(go: Go, root: Path, target: Target, out: Path,
                     proc.wait()
         if rc != 0 or not out.exists():
             with stream.open("rb") as f:  # go's errors (the stream is short then)
-                errors = parse_dumpdep(f.read().decode("utf-8", "replace").splitlines()).other_lines
+                errors = [ln for ln in parse_dumpdep(f.read().decode("utf-8", "replace").splitlines()).other_lines
+                          if not ln.startswith("WORK=")]  # -work's line (keep_work) is no error
             raise GoError(f"go build -ldflags=-dumpdep failed for {target.label}", stderr="\n".join(errors),
                           argv=argv)
     finally:

@@ -1,5 +1,10 @@
-"""The one loader: repository -> module -> targets -> a frozen Project. The only phase that runs `go`
-during analysis (go list, go env, the target builds); everything after it only reads the Project.
+"""The one loader: repository -> modules -> targets -> a frozen Project. The only phase that runs `go`
+during analysis (go env, go list, the target builds); everything after it only reads the Project.
+
+The repository's modules are found without go (refactor.repository); each target's module context
+gets the toolchain the go command selects there (one `go env` per context), and every go command of
+that target runs it: go list in its module's directory (targets of one context and configuration
+share one go list), its build, the attribution core and the typed view.
 
 What is loaded is declared up front (Needs). The speed tricks live here:
 
@@ -23,15 +28,16 @@ import tempfile
 import threading
 import types
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from refactor import __version__, code_digest
 from refactor.config import Settings, Target, TargetSpec, load_specs
-from refactor.graph import BuildGraph, Module, find_module, graphs_for, likely_targets, resolve_targets
+from refactor.graph import BuildGraph, graphs_for
 from refactor.project import Needs, Project
+from refactor.repository import Module, Repository, discover, likely_targets, local_replacements, resolve_targets
 from refactor.sources import SourceIndex
 from refactor.toolchain import Go
 
@@ -43,6 +49,7 @@ if TYPE_CHECKING:
 
 CACHE_VERSION = 2
 Warm = Callable[[Project], None]
+Select = Callable[[tuple[Target, ...]], Sequence[Target]]
 
 
 @dataclass(frozen=True)
@@ -62,31 +69,51 @@ def effective_specs(settings: Settings, flag_spec: TargetSpec | None) -> tuple[T
 
 def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs = Needs.GRAPHS, *,
          warm: Sequence[Warm] = (), progress: LoadProgress | None = None, reuse: bool = False,
-         remember: bool = False) -> Project:
+         remember: bool = False, select: Select | None = None) -> Project:
     """Resolve the targets and load what needs declares, as one frozen Project.
 
     warm: graph-only work (a strategy's warm-up) run on the partly loaded project while the targets
     build. reuse: take the sizes and DCE reports a previous run remembered for exactly this HEAD,
     working tree, toolchain and targets; remember: keep these for the next run (both need git).
+    select: given every resolved target (in order), the ones to load (a shard's, refactor.shard);
+    the Project then holds only those.
     """
     say = progress or LoadProgress()
-    module = find_module(go, settings.root)
+    repo = discover(go, settings.root)
     early = None
-    if Needs.SIZES in needs and Needs.DCE not in needs:
+    sizes_only = Needs.SIZES in needs and Needs.DCE not in needs
+    if sizes_only and select is None:
         from refactor.builds import BackgroundBuilds
 
         # start on the likely targets at once; resolve_targets then confirms or corrects them
-        early = BackgroundBuilds(go, module.dir, likely_targets(module, specs), cache_dir=settings.cache_dir)
+        early = BackgroundBuilds(_where(likely_targets(repo, specs)), cache_dir=settings.cache_dir,
+                                 slots=settings.jobs)
     try:
-        targets = tuple(resolve_targets(go, module, specs))
+        resolved = resolve_targets(repo, specs)
+        if select is not None:
+            chosen = set(select(tuple(t for t, _ in resolved)))
+            resolved = [(t, m) for t, m in resolved if t in chosen]
+            if sizes_only:  # a shard knows its targets only once all are resolved: start its builds now
+                from refactor.builds import BackgroundBuilds
+
+                early = BackgroundBuilds(_where(resolved), cache_dir=settings.cache_dir, slots=settings.jobs)
+        targets = tuple(t for t, _ in resolved)
+        where = dict(resolved)
         if early is not None:
-            early.retarget(targets)
-        graphs = graphs_for(go, module.dir, targets)
-        sources = source_index(module, graphs, go.version[1])
-        stage = Project(go=go, settings=settings, modules=(module,), targets=targets,
-                        graphs=types.MappingProxyType(dict(graphs)), sources=sources,
+            early.retarget(_where(resolved))
+        graphs = _graphs(where, repo.top)
+        modules = repo.resolved()
+        if repo.module_at(repo.root) is None:  # REPO is in no module: the first target's comes first
+            lead = where[targets[0]].dir
+            modules = tuple(sorted(modules, key=lambda m: m.dir != lead))
+        first = where[targets[0]].toolchain
+        sources = source_index(repo, modules, graphs, first.version[1],
+                               {t: m.toolchain.version[1] for t, m in where.items()})
+        stage = Project(go=first, settings=settings, modules=modules, targets=targets,
+                        graphs=types.MappingProxyType(graphs), sources=sources,
                         sizes=types.MappingProxyType({}), dce=types.MappingProxyType({}),
-                        needs=needs & (Needs.GRAPHS | Needs.SOURCES))
+                        needs=needs & (Needs.GRAPHS | Needs.SOURCES),
+                        target_modules=types.MappingProxyType(where), repository=repo)
         if not needs & (Needs.SIZES | Needs.DCE):
             # nothing to overlap: sources are parsed as they are read (why reads a few files)
             for w in warm:
@@ -97,11 +124,13 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
         stage = replace(stage, run_key=key)
         reach: dict[Target, ReachModel | None] = {}
         facts = _cached_facts(stage, needs, reach) if reuse and key else None
+        typed_early: dict[Target, Future[TypedView | None]] = {}
         if facts is None:
             if early is not None:
                 facts = _sizes_from_builds(stage, early, say)
             else:
-                facts = _dumpdep_builds(stage, needs, warm, say, reach)
+                facts = _dumpdep_builds(stage, needs, warm, say, typed_early if Needs.TYPED in needs else None,
+                                        reach)
             if remember and key:
                 _save_facts(stage, needs, facts, reach)
         elif Needs.SOURCES in needs:
@@ -110,7 +139,7 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
         if early is not None:
             early.close()
     sizes, dce = facts
-    typed = _typed_views(stage, say) if Needs.TYPED in needs else {}
+    typed = _typed_views(stage, say, typed_early) if Needs.TYPED in needs else {}
     return replace(stage, sizes=types.MappingProxyType(sizes), dce=types.MappingProxyType(dce),
                    typed=types.MappingProxyType(typed), reach=types.MappingProxyType(reach), needs=needs)
 
@@ -118,38 +147,89 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
 Facts = tuple[dict[Target, "SizeTable"], dict[Target, "DceReport"]]
 
 
-def source_index(module: Module, graphs: Mapping[Target, BuildGraph], go_minor: int) -> SourceIndex:
-    """The module's source index, with the package names and directories the graphs report."""
+def _where(pairs: Sequence[tuple[Target, Module]]) -> list[tuple[Target, Go, Path]]:
+    return [(t, m.toolchain, m.dir) for t, m in pairs]
+
+
+def _graphs(where: Mapping[Target, Module], top: Path) -> dict[Target, BuildGraph]:
+    """The targets' build graphs: one go list per module context and configuration, in target order."""
+    contexts: dict[str, tuple[Module, list[Target]]] = {}
+    for t, m in where.items():
+        contexts.setdefault(m.context_key, (m, []))[1].append(t)
+    out: dict[Target, BuildGraph] = {}
+    for m, group in contexts.values():
+        out.update(graphs_for(m.toolchain, m.dir, group, top))
+    return {t: out[t] for t in where}
+
+
+def source_index(repo: Repository | Module, modules: Sequence[Module], graphs: Mapping[Target, BuildGraph],
+                 go_minor: int, target_minors: Mapping[Target, int] | None = None) -> SourceIndex:
+    """The source index of the repository's modules (paths relative to its top), with the package names
+    and directories the graphs report, and which modules each module builds from the repository."""
+    top = repo.top if isinstance(repo, Repository) else repo.dir
     names = {p: pkg.name for g in graphs.values() for p, pkg in g.packages.items()}
-    dirs = {p.dir for g in graphs.values() for p in g.packages.values() if p.main_module}
-    return SourceIndex.scan(module.dir, module.path, package_names=names, go_minor=go_minor,
-                            package_dirs=sorted(Path(os.path.relpath(d, module.dir)).as_posix() for d in dirs))
+    dirs = {p.dir for g in graphs.values() for p in g.packages.values() if p.editable}
+    inside = [m for m in modules if m.dir == top or top in m.dir.parents]
+    mods = [(_rel(m.dir, top), m.path) for m in inside] or [("", modules[0].path if modules else "")]
+    index = SourceIndex.scan(top, mods[0][1], package_names=names, go_minor=go_minor, modules=mods,
+                             package_dirs=sorted(_rel(Path(d), top) for d in dirs),
+                             links=module_links(inside, top) if len(inside) > 1 else None)
+    if target_minors:
+        index.target_minors = dict(target_minors)
+    return index
+
+
+def module_links(modules: Sequence[Module], top: Path) -> dict[str, frozenset[str]]:
+    """For each module (directory relative to top), the modules whose packages its builds take from the
+    repository: itself, the modules of its workspace, and the directories its go.mod (or its go.work)
+    replaces modules with."""
+    dirs = {m.dir for m in modules}
+    out: dict[str, frozenset[str]] = {}
+    for m in modules:
+        seen = {m.dir}
+        if m.workspace is not None:
+            seen |= {x.dir for x in modules if x.workspace == m.workspace}
+            seen |= set(local_replacements(m.workspace))
+            for x in modules:
+                if x.workspace == m.workspace:
+                    seen |= set(local_replacements(x.dir / "go.mod"))
+        else:
+            seen |= set(local_replacements(m.dir / "go.mod"))
+        out[_rel(m.dir, top)] = frozenset(_rel(d, top) for d in seen if d in dirs)
+    return out
+
+
+def _rel(path: Path, top: Path) -> str:
+    rel = os.path.relpath(path, top).replace(os.sep, "/")
+    return "" if rel == "." else rel
 
 
 def _parse_targets_packages(project: Project) -> None:
-    """Parse the module's packages the targets build (strategies read them all)."""
+    """Parse the editable packages the targets build (strategies read them all)."""
     dirs = {project.sources.rel(pkg.dir) for g in project.graphs.values() for pkg in g.packages.values()
-            if pkg.main_module}
+            if pkg.editable}
     project.sources.parse_all(sorted(d for d in dirs if not d.startswith("/")))
 
 
-def _typed_views(project: Project, say: LoadProgress) -> dict[Target, TypedView | None]:
-    """TYPED: the type-checked view of each target's main-module packages. Run after the builds, so
-    `go list -export` finds the export data in the build cache. A target whose packages cannot be
-    listed with export data gets None (readers fall back to names and say so); a package that does
-    not type-check is in the view with its errors."""
+def _typed_views(project: Project, say: LoadProgress, early: Mapping[Target, Future[TypedView | None]] | None = None
+                 ) -> dict[Target, TypedView | None]:
+    """TYPED: the type-checked view of each target's editable packages (those started early, beside
+    the attribution, are awaited). Run after the builds, so `go list -export` finds the export data in
+    the build cache. A target whose packages cannot be listed with export data gets None (readers fall
+    back to names and say so); a package that does not type-check is in the view with its errors."""
+    return {t: early[t].result() if early and t in early else _typed_view(project, t, say) for t in project.targets}
+
+
+def _typed_view(project: Project, t: Target, say: LoadProgress) -> TypedView | None:
     from refactor.errors import GoError
     from refactor.typed import load_typed
 
-    out: dict[Target, TypedView | None] = {}
-    for t in project.targets:
-        say.step(f"type-checking the packages of {t.label}")
-        try:
-            out[t] = load_typed(project.go, project.module_of(t).dir, t,
-                                project.graphs[t].main_module_packages())
-        except GoError:
-            out[t] = None
-    return out
+    say.step(f"type-checking the packages of {t.label}")
+    try:
+        return load_typed(project.go_of(t), project.module_of(t).dir, t, project.graphs[t].editable_packages(),
+                          key_root=project.root)
+    except GoError:
+        return None
 
 
 def _module_of_packages(graph: BuildGraph) -> dict[str, str | None]:
@@ -171,7 +251,7 @@ def _sizes_from_builds(project: Project, builds: object, say: LoadProgress) -> F
         exe = builds.wait(t)
         try:
             sizes[t] = attribute_cached(exe, _module_of_packages(project.graphs[t]), t.main,
-                                        project.settings.cache_dir, go=project.go)
+                                        project.settings.cache_dir, go=project.go_of(t))
         finally:
             builds.release(t)
         say.targets(n, total)
@@ -179,17 +259,21 @@ def _sizes_from_builds(project: Project, builds: object, say: LoadProgress) -> F
 
 
 def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: LoadProgress,
+                    typed: dict[Target, Future[TypedView | None]] | None = None,
                     reach: dict[Target, ReachModel | None] | None = None) -> Facts:
     """DCE (and SIZES): one -dumpdep build per target, several at a time, each attributed when sizes
-    are wanted; this thread parses sources and runs the warm-ups meanwhile. REACH: the link's objects
-    are replayed (refactor.estimate) beside the attribution, into `reach`."""
+    are wanted; this thread parses sources and runs the warm-ups meanwhile. With typed, each target's
+    typed view starts once it is built (its export data are then cached), beside its attribution and
+    the other targets' links (-dumpdep writes its stream only as the link ends: no earlier signal).
+    REACH: the link's objects are replayed (refactor.estimate) beside the attribution, into `reach`."""
     from refactor import attribcore
     from refactor.binary import attribute_cached
     from refactor.builds import link_slots
     from refactor.estimate import Replay
     from refactor.linker import build_with_dumpdep, detect_dynlink
 
-    attribcore.prepare(project.go)  # a first run ever builds the attribution core beside the links
+    for go in dict.fromkeys(project.go_of(t) for t in project.targets):
+        attribcore.prepare(go)  # a first run ever builds the attribution core beside the links
     if Needs.REACH in needs:
         from refactor.catalogue import catalogue
 
@@ -203,16 +287,17 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
         graph = project.graphs[t]
         with tempfile.TemporaryDirectory(prefix="gotrim-dce-") as tmp:
             exe = Path(tmp) / t.name
+            go = project.go_of(t)
             wants_reach = reach is not None and Needs.REACH in needs
             # the replay starts beside the build (on its own thread: the build must not wait for its
             # request) and loads the objects while the linker runs
             replays: list[Replay] = []
             starter = threading.Thread(target=lambda: replays.append(
-                Replay(project.go, graph, t, exe, detect_dynlink(project.go, t, graph).active)))
+                Replay(go, graph, t, exe, detect_dynlink(go, t, graph).active)))
             if wants_reach:
                 starter.start()
             try:
-                report = build_with_dumpdep(project.go, project.root, t, exe, graph, keep_work=wants_reach)
+                report = build_with_dumpdep(go, project.module_of(t).dir, t, exe, graph, keep_work=wants_reach)
             except BaseException:
                 if wants_reach:
                     starter.join()
@@ -221,11 +306,13 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
                 raise
             if wants_reach:
                 starter.join()
+            if typed is not None:  # the target's export data are cached now: type-check beside the attribution
+                typed[t] = typed_pool.submit(_typed_view, project, t, say)
             replay = replays[0] if replays else None
             table = None
             if Needs.SIZES in needs:
                 table = attribute_cached(exe, _module_of_packages(graph), t.main, project.settings.cache_dir,
-                                         go=project.go)
+                                         go=go)
             if replay is not None and reach is not None:
                 model = replay.finish()
                 reach[t] = model if not isinstance(model, str) else None
@@ -238,7 +325,8 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
 
     sizes: dict[Target, SizeTable] = {}
     dce: dict[Target, DceReport] = {}
-    with ThreadPoolExecutor(max_workers=link_slots()) as pool:
+    typed_pool = ThreadPoolExecutor(max_workers=1)  # idle unless typed: one go list -export at a time
+    with typed_pool, ThreadPoolExecutor(max_workers=project.settings.jobs or link_slots()) as pool:
         futures = {t: pool.submit(one, t) for t in project.targets}
         try:
             if Needs.SOURCES in needs:
@@ -269,18 +357,20 @@ def _run_key(project: Project) -> str | None:
     if state is None:
         return None
     h = hashlib.sha256()
-    for part in (__version__, code_digest(), str(CACHE_VERSION), state.head, project.go.version_text,
+    toolchains = sorted({f"{project.go_of(t).version_text} {project.go_of(t).goroot}" for t in project.targets})
+    where = sorted(f"{t.main} {project.module_of(t).dir}" for t in project.targets)
+    for part in (__version__, code_digest(), str(CACHE_VERSION), state.head, repr(toolchains), repr(where),
                  repr(sorted(t.label + t.main + t.ldflags for t in project.targets)), dirty_digest(state)):
         h.update(part.encode() + b"\0")
     return h.hexdigest()[:24]
 
 
 def cache_dir(project: Project) -> Path | None:
-    """Where gotrim remembers runs of this repository (.git/gotrim), or None outside git."""
-    from refactor.gitstate import git_common_dir
+    """Where gotrim remembers runs of this repository (.git/gotrim, or elsewhere when the checkout is
+    read-only: gitstate.cache_folder), or None outside git."""
+    from refactor.gitstate import cache_folder
 
-    common = git_common_dir(project.root)
-    return common / "gotrim" if common is not None else None
+    return cache_folder(project.root)
 
 
 def _facts_path(project: Project) -> Path | None:
@@ -306,7 +396,10 @@ def _cached_facts(project: Project, needs: Needs, reach: dict[Target, ReachModel
     sizes = data["sizes"] if Needs.SIZES in needs else {}
     dce = data["dce"] if Needs.DCE in needs else {}
     if Needs.REACH in needs and reach is not None:
-        reach.update({t: m for t, m in data.get("reach", {}).items() if t in project.targets})
+        kept = data.get("reach", {})
+        if any(t not in kept for t in project.targets):  # saved by a command that did not replay
+            return None
+        reach.update({t: kept[t] for t in project.targets})
     if any(t not in sizes for t in project.targets if Needs.SIZES in needs) or \
             any(t not in dce for t in project.targets if Needs.DCE in needs):
         return None
@@ -320,7 +413,7 @@ def _save_facts(project: Project, needs: Needs, facts: Facts,
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{id(facts)}.tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         sizes, dce = facts
         tmp.write_bytes(pickle.dumps({"needs": (needs & (Needs.SIZES | Needs.DCE)).value, "sizes": sizes,
                                       "dce": dce, "reach": dict(reach or {})}))

@@ -1,8 +1,9 @@
 """Verify and measure a candidate's plan in a scratch worktree, each step judged against HEAD.
 
 Steps, in order (the first failure stops the rest): write the plan; gofmt of the Go files it
-writes; `go build ./...` per configuration (each platform, and again with the candidate's variant
-tags); `go vet` of the touched packages per configuration; `go test` of them (with --test); per
+writes; `go build ./...` per module and configuration (each platform, and again with the candidate's
+variant tags; in every module the change is built in: modules_built); `go vet` of the touched
+packages per module and configuration; `go test` of them (with --test); per
 target, a rebuild (`go build -trimpath`, the target's flags) measured, then its smoke run; the
 configuration's other targets rebuilt and, when the change reaches them, smoke-run.
 
@@ -22,6 +23,7 @@ A candidate fails only for breakage it brings (refactor.baseline keeps HEAD's re
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import tempfile
 import time
@@ -40,6 +42,8 @@ from refactor.gooutput import Finding, clip, compare, message_key, parse_errors,
 from refactor.graph import load_packages
 from refactor.plan import FileChange
 from refactor.project import Project
+from refactor.repository import Module
+from refactor.toolchain import Go
 
 if TYPE_CHECKING:
     from refactor.workspace import Workspace
@@ -221,7 +225,6 @@ class _Verification:
                  written: bool) -> None:
         self.project, self.ws, self.candidate, self.say = project, ws, candidate, say
         self.go = project.go
-        self.cwd = ws.module_dir
         self.head = HeadResults(project, ws, candidate.plan, written=written, progress=say)
         self.steps: list[Step] = []
         self.results: list[TargetResult] = []
@@ -230,10 +233,18 @@ class _Verification:
         self.start = time.monotonic()
         self.bins = Path(tempfile.mkdtemp(prefix="gotrim-bins-"))
         changes = candidate.plan.changes
-        self.touched = [c.path for c in changes if c.after is not None and c.path.endswith(".go")]
-        dirs = sorted({"./" + str(PurePosixPath(p).parent) for p in self.touched})
-        self.pkg_dirs = [d if d != "./." else "." for d in dirs]
-        self.roots = [str(ws.module_dir), str(ws.path)]
+        # verbatim files (a dependency's copy) are the dependency's own formatting and vet findings
+        self.touched = [c.path for c in changes if c.after is not None and c.path.endswith(".go")
+                        and not c.verbatim]
+        # a module the plan adds (a patched copy of a dependency) is built through the targets, not vetted
+        # by directory: `go vet ./dir` refuses a directory of another module
+        nested = tuple(str(PurePosixPath(c.path).parent) + "/" for c in changes
+                       if c.before is None and PurePosixPath(c.path).name == "go.mod" and "/" in c.path)
+        # plan paths are relative to the repository's top; go runs in each module the change is built in
+        self.modules = modules_built(project, candidate.targets, self.touched)
+        vetted = [p for p in self.touched if not p.startswith(nested)]
+        self.pkg_dirs = {m.dir: module_pkg_dirs(project, m, vetted) for m in self.modules}
+        self.roots = [*(str(ws.at(m.dir)) for m in self.modules if m.dir != project.root), str(ws.path)]
         self.module_paths = [m.path for m in project.modules]
 
     # -- the step runner
@@ -262,13 +273,17 @@ class _Verification:
             self.step("write plan", self.write_plan)
         self.step("gofmt -l", self.gofmt)
         configs = configurations(self.project.targets, c.variant_tags)
-        for cfg in configs:
-            self.step(f"go build ./... ({cfg.label})", functools.partial(self.build_all, cfg))
-        if self.pkg_dirs:
+        for m in self.modules:
             for cfg in configs:
-                self.step(f"go vet ({cfg.label})", functools.partial(self.vet, cfg))
+                self.step(f"go build ./... ({cfg.label}){self.where(m)}", functools.partial(self.build_all, cfg, m))
+        for m in self.modules:
+            if not self.pkg_dirs[m.dir]:
+                continue
+            for cfg in configs:
+                self.step(f"go vet ({cfg.label}){self.where(m)}", functools.partial(self.vet, cfg, m))
             if test:
-                self.step(f"go test ({configs[0].label})", functools.partial(self.go_test, configs[0]))
+                self.step(f"go test ({configs[0].label}){self.where(m)}",
+                          functools.partial(self.go_test, configs[0], m))
         for i, t in enumerate(c.targets):
             after_t = t.with_tags(*c.variant_tags)
             exe = self.bins / f"t{i}" / after_t.name
@@ -288,6 +303,19 @@ class _Verification:
                 self.step(f"smoke the other {len(reached)} target(s) the change reaches",
                           functools.partial(self.smoke_others, reached, exes))
 
+    # -- where go runs
+
+    def where(self, m: Module) -> str:
+        """` in DIR` after a step's name when the change is built in several modules."""
+        return f" in {self.project.sources.rel(m.dir) or '.'}" if len(self.modules) > 1 else ""
+
+    def go_in(self, m: Module) -> tuple[Go, Path]:
+        """The module's toolchain and its directory in the worktree (the same at HEAD: one worktree)."""
+        return self.ws.go(m.toolchain), self.ws.at(m.dir)
+
+    def target_go(self, t: Target) -> tuple[Go, Path]:
+        return self.go_in(self.project.resolved(self.project.module_of(t)))
+
     # -- the steps
 
     def write_plan(self) -> None:
@@ -301,40 +329,46 @@ class _Verification:
             raise _StepFailed(_list(regressions, 1), at_head, "\n".join(regressions))
         return _Passed(at_head=at_head)
 
-    def build_all(self, cfg: Target) -> _Passed | None:
-        proc = self.go.run(["build", *cfg.build_flags(), "./..."], cwd=self.cwd, target=cfg, check=False)
+    def build_all(self, cfg: Target, m: Module) -> _Passed | None:
+        go, cwd = self.go_in(m)
+        # -o /dev/null: a module whose ./... is one main package would get its binary written into the
+        # worktree (and fail when a directory has the binary's name)
+        args = ["build", *cfg.build_flags(), "-o", os.devnull, "./..."]
+        proc = go.run(args, cwd=cwd, target=cfg, check=False)
         if proc.returncode == 0:
             return None
         text = relative(proc.stderr, self.roots)
         now = parse_errors(text) or [_generic("go build ./... failed", text)]
 
-        def at_head(module_dir: Path) -> dict[str, Any]:
-            p = self.go.run(["build", *cfg.build_flags(), "./..."], cwd=module_dir, target=cfg, check=False)
+        def at_head(_repo_dir: Path) -> dict[str, Any]:
+            p = go.run(args, cwd=cwd, target=cfg, check=False)  # the worktree is at HEAD meanwhile
             t = relative(p.stderr, self.roots)
             found = parse_errors(t) or ([_generic("go build ./... failed", t)] if p.returncode else [])
             return {"findings": [asdict(f) for f in found], "output": clip(t)}
 
-        head, _ = self.head.get("build", (repr(cfg),), at_head, f"go build ./... ({cfg.label})")
+        head, _ = self.head.get("build", (repr(cfg), _module_key(self.project, m)), at_head,
+                                f"go build ./... ({cfg.label}){self.where(m)}")
         return self.judge(now, head, clip(text), broken_note=True)
 
-    def vet(self, cfg: Target) -> _Passed | None:
-        proc = self.go.run(["vet", "-json", *cfg.build_flags(), *self.pkg_dirs], cwd=self.cwd, target=cfg,
-                           check=False)
+    def vet(self, cfg: Target, m: Module) -> _Passed | None:
+        go, cwd = self.go_in(m)
+        proc = go.run(["vet", "-json", *cfg.build_flags(), *self.pkg_dirs[m.dir]], cwd=cwd, target=cfg, check=False)
         now = _vet_findings(proc.stdout, proc.stderr, self.roots)
         if proc.returncode != 0 and not now:
             now = [_generic("go vet failed", relative(proc.stderr, self.roots))]
         if not now:
             return None
-        dirs = self.dirs_at_head()
+        dirs = self.dirs_at_head(m)
 
-        def at_head(module_dir: Path) -> dict[str, Any]:
-            p = self.go.run(["vet", "-json", *cfg.build_flags(), *dirs], cwd=module_dir, target=cfg, check=False)
+        def at_head(_repo_dir: Path) -> dict[str, Any]:
+            p = go.run(["vet", "-json", *cfg.build_flags(), *dirs], cwd=cwd, target=cfg, check=False)
             found = _vet_findings(p.stdout, p.stderr, self.roots)
             if p.returncode != 0 and not found:
                 found = [_generic("go vet failed", relative(p.stderr, self.roots))]
             return {"findings": [asdict(f) for f in found]}
 
-        head = self.head.get("vet", (repr(cfg), *dirs), at_head, f"go vet ({cfg.label})")[0] if dirs else {}
+        head = self.head.get("vet", (repr(cfg), _module_key(self.project, m), *dirs), at_head,
+                             f"go vet ({cfg.label}){self.where(m)}")[0] if dirs else {}
         return self.judge(now, head, clip("\n".join(f.text for f in now)))
 
     def judge(self, now: list[Finding], head: dict[str, Any], output: str, broken_note: bool = False) -> _Passed:
@@ -348,35 +382,39 @@ class _Verification:
             raise _StepFailed(summary(new), at_head, output)
         return _Passed(at_head=at_head, output=output)
 
-    def dirs_at_head(self) -> list[str]:
-        """The touched package directories that exist at HEAD (a split's new package does not)."""
+    def dirs_at_head(self, m: Module) -> list[str]:
+        """The touched package directories of module m that exist at HEAD (a split's new package does
+        not). Plan paths are relative to the repository's top, the directories to the module."""
         created = {c.path for c in self.candidate.plan.changes if c.before is None}
         deleted = {c.path for c in self.candidate.plan.changes if c.after is None and c.path.endswith(".go")}
+        cwd = self.ws.at(m.dir)
         out = []
-        for d in self.pkg_dirs:
-            rel = PurePosixPath(d[2:] if d.startswith("./") else "")
-            if any(PurePosixPath(p).parent == rel for p in deleted):
+        for d in self.pkg_dirs[m.dir]:
+            folder = cwd / (d[2:] if d.startswith("./") else "")
+            top_rel = PurePosixPath(os.path.relpath(folder, self.ws.path).replace(os.sep, "/"))
+            if any(PurePosixPath(p).parent == top_rel for p in deleted):
                 out.append(d)
                 continue
-            folder = self.cwd / rel
-            files = [f.relative_to(self.cwd).as_posix() for f in folder.glob("*.go")] if folder.is_dir() else []
+            files = [f.relative_to(self.ws.path).as_posix() for f in folder.glob("*.go")] if folder.is_dir() else []
             if any(f not in created for f in files):
                 out.append(d)
         return out
 
-    def go_test(self, cfg: Target) -> _Passed | None:
+    def go_test(self, cfg: Target, m: Module) -> _Passed | None:
         """go test on the touched packages. A test that fails at HEAD too does not fail the candidate (it
         is named in the step's detail); any other failure does, naming the failing tests."""
-        failed, why = _failing_tests(self.project, self.cwd, cfg, self.pkg_dirs)
+        go, cwd = self.go_in(m)
+        failed, why = _failing_tests(go, cwd, cfg, self.pkg_dirs[m.dir])
         if failed is None:
             return None
-        dirs = self.dirs_at_head()
+        dirs = self.dirs_at_head(m)
 
-        def at_head(module_dir: Path) -> dict[str, Any]:
-            base = _failing_tests(self.project, module_dir, cfg, dirs)[0] if dirs else None
+        def at_head(_repo_dir: Path) -> dict[str, Any]:
+            base = _failing_tests(go, cwd, cfg, dirs)[0] if dirs else None
             return {"failed": sorted(base or ())}
 
-        head, _ = self.head.get("test", (repr(cfg), *dirs), at_head, f"go test ({cfg.label})")
+        head, _ = self.head.get("test", (repr(cfg), _module_key(self.project, m), *dirs), at_head,
+                                f"go test ({cfg.label}){self.where(m)}")
         base = frozenset(head["failed"])
         new, old = sorted(failed - base), sorted(failed & base)
         also = f"; {_list(old)} fail(s) at HEAD too" if old else ""
@@ -406,7 +444,7 @@ class _Verification:
             return True  # the module's requirements or vendored code: every build
         root = self.project.root.resolve()
         dirs = {(root / PurePosixPath(p).parent).resolve() for p in files if p.endswith((".go", ".s", ".c", ".h"))}
-        return any(Path(p.dir).resolve() in dirs for p in graph.packages.values() if p.main_module)
+        return any(Path(p.dir).resolve() in dirs for p in graph.packages.values() if p.editable)
 
     def smoke_others(self, others: Sequence[Target], exes: dict[Target, Path]) -> _Passed:
         said = []
@@ -432,7 +470,8 @@ class _Verification:
             from refactor.binary import build as go_build
 
             exe.parent.mkdir(parents=True, exist_ok=True)
-            go_build(self.go, self.cwd, build, exe)
+            go, cwd = self.target_go(target)
+            go_build(go, cwd, build, exe)
         head = self.head_smoke(target, spec)
         default = spec.args if spec.args is not None else smoke.DEFAULT_ARGS
         # HEAD's choice when it ran (the default may have fallen back to no arguments)
@@ -442,12 +481,13 @@ class _Verification:
         return self.judge_smoke(label, slim, now, head_run, bool(head.get("stable")), str(head.get("error", "")))
 
     def head_smoke(self, target: Target, spec: SmokeSpec) -> dict[str, Any]:
-        def at_head(module_dir: Path) -> dict[str, Any]:
+        def at_head(_repo_dir: Path) -> dict[str, Any]:
             from refactor.binary import build as go_build
 
+            go, cwd = self.target_go(target)
             with tempfile.TemporaryDirectory(prefix="gotrim-bins-") as tmp:
                 try:
-                    exe = go_build(self.go, module_dir, target, Path(tmp) / target.name)
+                    exe = go_build(go, cwd, target, Path(tmp) / target.name)
                 except GoError as exc:
                     return {"built": False, "error": relative(str(exc), self.roots)}
                 args, first, stable = smoke.baseline(exe, target.name, spec.args, module_paths=self.module_paths)
@@ -519,7 +559,7 @@ def gofmt_check(changes: Sequence[FileChange], binary: str | None = None) -> tup
     gofmt'd, an edited clean file gofmt'd, in a file the user left unformatted only the lines gotrim
     changed, CRLF kept) would still change: a line gotrim wrote that gofmt would rewrite, or LF lines
     in a CRLF file. Files unformatted at HEAD are named, not failed."""
-    go_changes = [c for c in changes if c.after is not None and c.path.endswith(".go")]
+    go_changes = [c for c in changes if c.after is not None and c.path.endswith(".go") and not c.verbatim]
     regressions: list[str] = []
     unclean: list[str] = []
     if not go_changes:
@@ -571,8 +611,7 @@ def _names(project: Project, target: Target, main: str) -> bool:
     pkg = graph.packages.get(target.main) if graph is not None else None
     if pkg is not None:
         return Path(pkg.dir).resolve() == (project.settings.root / main).resolve()
-    rel = PurePosixPath(main).as_posix().lstrip("./")
-    return target.main == (project.module.path + ("/" + rel if rel else ""))
+    return target.main == project.import_pattern(main)
 
 
 @functools.lru_cache(maxsize=4)
@@ -591,14 +630,58 @@ def host_platform(go_path: str) -> tuple[str, str]:
         return "", ""
 
 
+def modules_built(project: Project, targets: Sequence[Target], touched: Sequence[str]) -> list[Module]:
+    """The modules a change is built in, each with its toolchain: every target's module, every module
+    of the repository whose files the change touches, and every module that builds a touched one from
+    the repository (its `replace => ../x`, its workspace: SourceIndex.links), REPO's first."""
+    out: dict[Path, Module] = {}
+    for t in project.targets:
+        out.setdefault(project.module_of(t).dir, project.module_of(t))
+
+    def rel(d: Path) -> str:
+        r = project.sources.rel(d)
+        return "" if r == "." else r
+
+    hit: set[str] = set()
+    for path in touched:
+        m = project.module_containing(path)
+        if m is not None:
+            hit.add(rel(m.dir))
+            if m.dir not in out:
+                out[m.dir] = project.resolved(m)
+    links = project.sources.links or {}
+    for m in project.modules:
+        if m.dir not in out and links.get(rel(m.dir), frozenset()) & hit:
+            out[m.dir] = project.resolved(m)
+    return list(out.values())
+
+
+def module_pkg_dirs(project: Project, m: Module, touched: Sequence[str]) -> list[str]:
+    """The package directories (`./x`, relative to m) of the touched files that module m holds."""
+    dirs = set()
+    for path in touched:
+        holder = project.module_containing(path)
+        if holder is None or holder.dir != m.dir:
+            continue
+        rel = PurePosixPath(os.path.relpath(project.root / path, m.dir).replace(os.sep, "/")).parent
+        dirs.add("." if str(rel) == "." else f"./{rel}")
+    return sorted(dirs)
+
+
+def _module_key(project: Project, m: Module) -> str:
+    """A module in HEAD results' cache keys: its directory in the repository and its toolchain."""
+    return f"{project.sources.rel(m.dir)}\0{m.toolchain.path}\0{m.toolchain.version_text}"
+
+
 def _measure_target(project: Project, ws: Workspace, before: Target, after: Target, exe: Path) -> TargetResult:
     from refactor.binary import build
 
     before_bytes = project.sizes[before].file_bytes
     exe.parent.mkdir(parents=True, exist_ok=True)
-    build(project.go, ws.module_dir, after, exe)
+    go, cwd = ws.go(project.go_of(before)), ws.at(project.module_of(before).dir)
+    build(go, cwd, after, exe)
     after_bytes = exe.stat().st_size
-    pkgs_after = set(load_packages(project.go, ws.module_dir, after, [after.main]))
+    pkgs_after = set(load_packages(go, cwd, after, [after.main]))
     pkgs_before = set(project.graphs[before].packages)
     return TargetResult(
         target=before.label, variant_tags=tuple(t for t in after.tags if t not in before.tags),
@@ -608,13 +691,13 @@ def _measure_target(project: Project, ws: Workspace, before: Target, after: Targ
     )
 
 
-def _failing_tests(project: Project, cwd: Path, cfg: Target, pkg_dirs: Sequence[str]
+def _failing_tests(go: Go, cwd: Path, cfg: Target, pkg_dirs: Sequence[str]
                    ) -> tuple[frozenset[str] | None, str]:
     """None when go test passes, else the failing tests (`pkg.TestName`, or `pkg [build failed]`) and
     the first line go printed on stderr."""
     import re
 
-    proc = project.go.run(["test", *cfg.build_flags(), *pkg_dirs], cwd=cwd, target=cfg, check=False)
+    proc = go.run(["test", *cfg.build_flags(), *pkg_dirs], cwd=cwd, target=cfg, check=False)
     if proc.returncode == 0:
         return None, ""
     failed: set[str] = set()

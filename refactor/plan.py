@@ -50,6 +50,9 @@ class FileChange:
     path: str  # relative to the module root, posix
     before: bytes | None
     after: bytes | None
+    # copied as it is from elsewhere (a dependency module's file in a patched copy): not gotrim's text,
+    # so neither formatted nor checked as gotrim's
+    verbatim: bool = False
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ class TargetFacts:
     unattributed_bytes: int = 0
     tags: tuple[str, ...] = ()
     buckets: dict[str, int] = field(default_factory=dict, hash=False)  # named non-package bytes (dwarf, ...)
+    go_version: str = ""  # the toolchain that built it (and its rebuilds), e.g. go1.26.8
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,13 @@ class ReportInput:
 
 
 def target_facts(target: Target, file_bytes: int, packages: Mapping[str, int], unattributed_bytes: int = 0,
-                 buckets: Mapping[str, int] | None = None, top: int = TOP_PACKAGES) -> TargetFacts:
+                 buckets: Mapping[str, int] | None = None, top: int = TOP_PACKAGES, go_version: str = ""
+                 ) -> TargetFacts:
     """Facts of one target from its sizes: the `top` heaviest packages are kept."""
     heaviest = sorted(packages.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
     return TargetFacts(label=target.label, main=target.main, platform=target.platform, file_bytes=file_bytes,
                        packages=dict(heaviest), unattributed_bytes=unattributed_bytes, tags=target.tags,
-                       buckets=dict(buckets or {}))
+                       buckets=dict(buckets or {}), go_version=go_version)
 
 
 def report_input(project: Project, suggestions: Suggestions,
@@ -87,7 +89,8 @@ def report_input(project: Project, suggestions: Suggestions,
     facts = []
     for t in project.targets:
         table = project.sizes[t]
-        facts.append(target_facts(t, table.file_bytes, table.packages, table.unattributed, table.buckets))
+        facts.append(target_facts(t, table.file_bytes, table.packages, table.unattributed, table.buckets,
+                                  go_version=project.go_of(t).version_text))
     return ReportInput(module=project.module.path, targets=tuple(facts), candidates=suggestions.candidates,
                        refusals=suggestions.refusals, measurements=dict(measurements))
 
@@ -118,6 +121,7 @@ def view(facts: ReportInput, *, repo: str, head: str | None, verbose: bool) -> d
             "largest_saved_bytes": max((m["saved_bytes"] for m in measured if m["ok"]), default=0),
             "refusals": len(facts.refusals),
         },
+        "go_versions": sorted({t.go_version for t in facts.targets if t.go_version}),
         "targets": [_target_view(t) for t in facts.targets],
         "candidates": candidates,
         "refusals": [_refusal_view(r) for r in facts.refusals],
@@ -131,6 +135,7 @@ def _target_view(t: TargetFacts) -> dict[str, Any]:
         "main": t.main,
         "platform": t.platform,
         "tags": list(t.tags),
+        "go_version": t.go_version,
         "file_bytes": t.file_bytes,
         "unattributed_bytes": t.unattributed_bytes,
         "other_bytes": max(0, t.file_bytes - listed - t.unattributed_bytes),
@@ -158,16 +163,19 @@ def _candidate_view(rank: int, c: Candidate, m: Measurement | None, by_label: Ma
         "confidence": c.confidence,
         "removes": list(c.removes),
         "variant_tags": list(c.variant_tags),
+        "trade_off": c.cost,
+        "warning": c.warning or None,
         "files": list(plan.files()),
         "details": _jsonable(c.details.for_json()),
-        "measurement": _measurement_view(m) if m is not None else None,
+        "measurement": _measurement_view(m, by_label) if m is not None else None,
         "diff": plan.diff() if verbose else None,
     }
     return out
 
 
-def _measurement_view(m: Measurement) -> dict[str, Any]:
+def _measurement_view(m: Measurement, by_label: Mapping[str, TargetFacts] | None = None) -> dict[str, Any]:
     before = sum(t.before_bytes for t in m.targets)
+    built = {label: f.go_version for label, f in (by_label or {}).items()}
     return {
         "ok": m.ok,
         "verified": m.verified,
@@ -179,8 +187,8 @@ def _measurement_view(m: Measurement) -> dict[str, Any]:
         "at_head": list(m.at_head),
         "smoke": [r.for_json() for r in m.smoke],
         "smoke_lines": smoke_lines([r.for_json() for r in m.smoke]),
-        "targets": [{"target": t.target, "variant_tags": list(t.variant_tags), "before_bytes": t.before_bytes,
-                     "after_bytes": t.after_bytes, "saved_bytes": t.saved_bytes,
+        "targets": [{"target": t.target, "variant_tags": list(t.variant_tags), "go_version": built.get(t.target, ""),
+                     "before_bytes": t.before_bytes, "after_bytes": t.after_bytes, "saved_bytes": t.saved_bytes,
                      "saved_percent": _percent(t.saved_bytes, t.before_bytes),
                      "packages_before": t.packages_before, "packages_after": t.packages_after,
                      "removed": list(t.removed), "added": list(t.added)} for t in m.targets],
@@ -535,12 +543,16 @@ def _colour(r: Rect, module: str) -> str:
 
 def commit_message(candidate: Candidate, measurement: Measurement | None, *, module: str,
                    target_packages: Mapping[str, Mapping[str, int]] | None = None,
-                   target_bytes: Mapping[str, int] | None = None) -> str:
+                   target_bytes: Mapping[str, int] | None = None,
+                   built_with: Mapping[str, str] | None = None,
+                   module_dirs: Mapping[str, tuple[str, str]] | None = None) -> str:
     """The commit message for an applied candidate: subject, why, measured bytes, how to reproduce.
 
     target_packages (target label -> import path -> bytes before the change) lists the heaviest removed
     packages first, for each target; target_bytes (label -> file size before) gives every target's size
-    when the change was not measured.
+    when the change was not measured; built_with (label -> go version) names the toolchain that built
+    them; module_dirs (label -> (module directory relative to the repository's top, module path)) says
+    where a target of another module than `module` is built.
     """
     title = str(getattr(candidate.plan, "title", "") or "")
     subject, full = subject_line(title, candidate.summary, module)
@@ -555,23 +567,54 @@ def commit_message(candidate: Candidate, measurement: Measurement | None, *, mod
     return _environment().get_template("commit_message.txt.j2").render(
         subject=subject, why=why, measured=measurement is not None, numbers=numbers,
         removed=_removed_paragraphs(candidate, measurement, target_packages or {}),
-        reproduce=_reproduce_lines(candidate, module), candidate=candidate, version=__version__,
+        reproduce=_reproduce_lines(candidate, module, module_dirs or {}), candidate=candidate, version=__version__,
+        toolchains=", ".join(sorted({v for label, v in (built_with or {}).items()
+                                     if v and label in {t.label for t in candidate.targets}})),
         first_error=measurement.first_error if measurement else "",
     ).rstrip("\n") + "\n"
 
 
 def subject_line(title: str, summary: str, module: str = "") -> tuple[str, str]:
     """A subject of at most 72 chars (plan title, else summary; paths relative to the module), and the full
-    text when it had to be cut."""
+    text when it had to be shortened. Shortened whole phrases at a time, never mid-phrase: a sub-package
+    path written from its parent (`x/y/z: light part to z/light`), a parenthesis dropped, the text cut at
+    its last clause boundary (`: `, `; `, `, `), long paths by their last two elements, only then at a word."""
     options = [_relative(" ".join(s.split()).rstrip("."), module) for s in (title, summary) if s and s.strip()]
     if not options:
         return "Cut a heavy dependency", ""
     for s in options:
         if len(s) <= SUBJECT_MAX:
             return s, ""
+    full = options[0]
+    for s in options:
+        for short in _shorter(s):
+            if len(short) <= SUBJECT_MAX:
+                return short, full + "."
     s = options[0]
     cut = s[:SUBJECT_MAX + 1].rsplit(" ", 1)[0] if " " in s[:SUBJECT_MAX + 1] else s[:SUBJECT_MAX]
-    return cut[:SUBJECT_MAX].rstrip(" ,;:-"), s + "."
+    return cut[:SUBJECT_MAX].rstrip(" ,;:-"), full + "."
+
+
+def _shorter(s: str) -> Iterator[str]:
+    """Shorter forms of a subject, each a whole phrase (see subject_line)."""
+    paths = re.findall(r"[\w.-]+(?:/[\w.-]+)+", s)
+    for p in paths:  # a path under an earlier one, from that one's last element: util/greeting
+        for q in paths:
+            if q != p and q.startswith(p + "/") and s.index(p) < s.index(q):
+                s = s.replace(" " + q, " " + p.rsplit("/", 1)[-1] + q[len(p):])
+    yield s
+    bare = re.sub(r"\s*\([^()]*\)", "", s).strip()
+    yield bare
+    for text in (bare, s):
+        head = text[:SUBJECT_MAX + 1]
+        for sep in (": ", "; ", ", "):
+            i = head.rfind(sep)
+            if i >= 20 and sep != ": ":
+                yield text[:i]
+        if head.find(": ") >= 0:  # the part before the colon names what changes (`split x/y`)
+            yield text[:text.find(": ")]
+    # last, long paths by their last two elements: `Guard the plugin import of .../plugins/loader with ...`
+    yield re.sub(r"[\w.-]+(?:/[\w.-]+){2,}", lambda m: ".../" + "/".join(m.group(0).split("/")[-2:]), bare)
 
 
 def _relative(text: str, module: str) -> str:
@@ -685,14 +728,17 @@ def _removed_paragraphs(c: Candidate, m: Measurement | None,
     return paras
 
 
-def _reproduce_lines(c: Candidate, module: str) -> list[str]:
-    """Shell commands that rebuild each target (before, and after when variant tags apply)."""
+def _reproduce_lines(c: Candidate, module: str, module_dirs: Mapping[str, tuple[str, str]] | None = None
+                     ) -> list[str]:
+    """Shell commands that rebuild each target (before, and after when variant tags apply); a target of
+    a nested module is built in its directory."""
     lines: list[str] = []
     seen: set[str] = set()
     for t in c.targets:
+        rel, mod = (module_dirs or {}).get(t.label, ("", module))
         for after in ((False, True) if c.variant_tags else (False,)):
             tt = t.with_tags(*c.variant_tags) if after else t
-            words = _build_words(tt, module)
+            words = ([f"cd {rel} &&"] if rel else []) + _build_words(tt, mod)
             if " ".join(words) in seen:
                 continue
             seen.add(" ".join(words))
@@ -751,12 +797,12 @@ def candidate_table(project: Project, shown: Sequence[Candidate],
     for c in shown:
         m = measurements.get(c.id)
         whole = sum(sizes.get(t.label, 0) for t in c.targets)
-        rows.append({
-            "id": c.id, "strategy": c.strategy, "targets": ", ".join(t.label for t in c.targets),
+        rows.append({  # one target per line, paths inside the module relative to it (shorter lines)
+            "id": c.id, "strategy": c.strategy, "targets": "\n".join(t.label for t in c.targets),
             "estimated": c.estimated_bytes, "share": c.estimated_bytes / whole if whole else None,
             "measured": m.saved_bytes if m is not None and m.targets else None,
             "verified": "" if m is None else verified_text(m.ok, m.first_error, m.at_head),
-            "confidence": c.confidence, "summary": c.summary,
+            "confidence": c.confidence, "summary": _relative(c.summary, project.module.path),
         })
     columns = [Column("id", "id"), Column("strategy", "strategy"), Column("targets", "targets"),
                Column("estimated", "estimated", "right", "bytes"), Column("%", "share", "right", "percent"),
@@ -767,6 +813,14 @@ def candidate_table(project: Project, shown: Sequence[Candidate],
     data = {"schema": SCHEMA, "candidates": [c.for_json() for c in shown],
             "measurements": {k: m.for_json() for k, m in measurements.items()}}
     notes = ["gotrim apply ID --dry-run shows the diff; -v shows why"] if shown else []
+    # the toolchain the go command selected (GOTOOLCHAIN, go.mod's go/toolchain lines) for each binary
+    built: dict[str, list[str]] = {}
+    for t in project.targets:
+        built.setdefault(project.go_of(t).version_text, []).append(t.label)
+    if len(built) == 1:
+        notes.append(f"binaries built with {next(iter(built))}")
+    elif built:
+        notes.append("binaries built with " + "; ".join(f"{v} ({', '.join(labels)})" for v, labels in built.items()))
     for c in shown:
         m = measurements.get(c.id)
         for line in (m.at_head if m is not None else ()):

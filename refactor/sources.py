@@ -1,4 +1,6 @@
-"""The source index: the module's Go files, parsed once, selected per build configuration by Go's rules.
+"""The source index: the Go files of every module of the repository, parsed once, selected per build
+configuration by Go's rules. Paths are relative to the repository's top (the index's root), as Plan
+paths are.
 
 Which files of a module the go command considers, and which of them one build compiles, is decided
 here and nowhere else (strategies, `why` and `dce` ask the index):
@@ -180,27 +182,46 @@ def walk_module(root: Path) -> list[str]:
 
 
 class SourceIndex:
-    """The Go files of one module: which exist (fixed at build), each parsed once on first use."""
+    """The Go files of the repository's modules: which exist (fixed at build), each parsed once on first use.
+
+    modules: (directory relative to root, module path) of each module indexed; links: per module
+    directory, the module directories whose packages its builds use from the repository itself (itself,
+    its workspace, its directory replacements): importers() only returns files that really import the
+    repository's copy of a package. None: one module, or every module sees every other.
+    """
 
     def __init__(self, root: Path, module_path: str, files: Iterable[str], *,
-                 package_names: Mapping[str, str] | None = None, go_minor: int = 26) -> None:
+                 package_names: Mapping[str, str] | None = None, go_minor: int = 26,
+                 modules: Sequence[tuple[str, str]] | None = None,
+                 links: Mapping[str, frozenset[str]] | None = None) -> None:
         self.root = root
-        self.module_path = module_path
+        self.modules = tuple((d.strip("/"), p) for d, p in (modules or [("", module_path)]))
+        self.module_path = self.modules[0][1] if self.modules else module_path
         self.go_minor = go_minor
         self.package_names = dict(package_names or {})  # import path -> package name (go list's)
+        self.links = dict(links) if links is not None else None
+        self.target_minors: dict[Target, int] = {}  # a target's toolchain's go1.N, where it differs
         self._files = tuple(sorted(files))
         self._by_dir: dict[str, list[str]] = {}
         for rel in self._files:
             self._by_dir.setdefault(_dir_of(rel), []).append(rel)
         self._parsed: dict[str, GoFile] = {}
+        self._raw: dict[str, bytes] = {}
+        self._trees: dict[str, tuple[str, ...]] = {}
 
     @classmethod
     def scan(cls, root: Path, module_path: str, *, package_names: Mapping[str, str] | None = None,
-             go_minor: int = 26, package_dirs: Iterable[str] = ()) -> SourceIndex:
-        """The index of the module rooted at root (walk_module), plus the files of package_dirs
-        (module-relative) that the walk skips but a build imports (an `ignore`d or `_` directory can
-        still be imported by path)."""
-        files = walk_module(root)
+             go_minor: int = 26, package_dirs: Iterable[str] = (),
+             modules: Sequence[tuple[str, str]] | None = None,
+             links: Mapping[str, frozenset[str]] | None = None) -> SourceIndex:
+        """The index of the modules under root (each walked by walk_module; default: one module at
+        root), plus the files of package_dirs (root-relative) that the walk skips but a build imports
+        (an `ignore`d or `_` directory can still be imported by path)."""
+        mods = list(modules or [("", module_path)])
+        files: list[str] = []
+        for d, _ in mods:
+            d = d.strip("/")
+            files.extend(f"{d}/{f}" if d else f for f in walk_module(root / d if d else root))
         walked = {_dir_of(f) for f in files}
         for d in package_dirs:
             d = d.strip("/")
@@ -208,7 +229,8 @@ class SourceIndex:
                 continue
             files.extend(f"{d}/{n}" if d else n for n in sorted(os.listdir(root / d))
                          if n.endswith(".go") and not n.startswith((".", "_")) and (root / d / n).is_file())
-        return cls(root, module_path, files, package_names=package_names, go_minor=go_minor)
+        return cls(root, module_path, dict.fromkeys(files), package_names=package_names, go_minor=go_minor,
+                   modules=mods, links=links)
 
     # -- the file set -------------------------------------------------------------------------------
 
@@ -235,18 +257,50 @@ class SourceIndex:
         except ValueError:
             return str(p)
 
+    def module_dir(self, rel: str) -> str | None:
+        """The directory (root-relative) of the indexed module that holds a root-relative path."""
+        rel = rel.strip("/")
+        best: str | None = None
+        for d, _ in self.modules:
+            if (not d or rel == d or rel.startswith(d + "/")) and (best is None or len(d) > len(best)):
+                best = d
+        return best
+
     def import_path(self, rel_dir: str) -> str:
-        """The import path of a directory of the module."""
+        """The import path of a directory of one of the modules."""
         rel_dir = rel_dir.strip("/")
-        return self.module_path if rel_dir in ("", ".") else f"{self.module_path}/{rel_dir}"
+        mod = self.module_dir(rel_dir)
+        if mod is None:
+            return rel_dir
+        path = dict(self.modules)[mod]
+        sub = rel_dir[len(mod):].strip("/")
+        return path if not sub else f"{path}/{sub}"
 
     def dir_of(self, import_path: str) -> str | None:
-        """The module-relative directory of one of the module's import paths (None for others)."""
-        if import_path == self.module_path:
-            return ""
-        if import_path.startswith(self.module_path + "/"):
-            return import_path[len(self.module_path) + 1:]
-        return None
+        """The root-relative directory of one of the modules' import paths (None for others)."""
+        best: tuple[str, str] | None = None
+        for d, path in self.modules:
+            if (import_path == path or import_path.startswith(path + "/")) and (
+                    best is None or len(path) > len(best[1])):
+                best = (d, path)
+        if best is None:
+            return None
+        d, path = best
+        sub = import_path[len(path):].strip("/")
+        return "/".join(x for x in (d, sub) if x)
+
+    def sees(self, rel: str, import_path: str) -> bool:
+        """Whether the module holding file `rel` builds the repository's own copy of import_path (when
+        that is a package of an indexed module): a file of a module that requires a published version
+        of it is not an importer of this copy."""
+        if self.links is None:
+            return True
+        owner = self.dir_of(import_path)
+        if owner is None:
+            return True
+        owner_mod = self.module_dir(owner)
+        mine = self.module_dir(rel)
+        return owner_mod is None or mine is None or owner_mod in self.links.get(mine, frozenset({mine}))
 
     # -- parsed files -------------------------------------------------------------------------------
 
@@ -262,6 +316,35 @@ class SourceIndex:
             f = self._parsed[rel] = parse_file(rel, src, names)
         return f
 
+    def source(self, path: str | Path) -> bytes:
+        """A file's bytes, unparsed (a module-relative path, or an absolute one: the module cache, GOROOT);
+        read once. For a quick look before a parse (which declarations a package's files spell)."""
+        rel = self.rel(path)
+        f = self._parsed.get(rel)
+        if f is not None:
+            return f.src
+        raw = self._raw.get(rel)
+        if raw is None:
+            full = Path(rel) if os.path.isabs(rel) else self.root / rel
+            raw = self._raw[rel] = full.read_bytes()
+        return raw
+
+    def tree(self, directory: str | Path) -> list[str]:
+        """Every file under a directory outside the module (a dependency module in the module cache,
+        which never changes), relative to it, posix, sorted; read once. What a copy of that module
+        holds (licence files, go.mod, assembly and embedded files included)."""
+        key = str(Path(directory))
+        found = self._trees.get(key)
+        if found is None:
+            out: list[str] = []
+            for d, dirs, files in os.walk(key):
+                dirs.sort()
+                rel_dir = os.path.relpath(d, key)
+                out.extend(f if rel_dir == "." else f"{rel_dir}/{f}".replace(os.sep, "/") for f in sorted(files)
+                           if os.path.isfile(os.path.join(d, f)))
+            found = self._trees[key] = tuple(out)
+        return list(found)
+
     def parse_all(self, rel_dirs: Iterable[str] | None = None) -> None:
         """Parse every file of these directories (all when None) now, e.g. while the targets link."""
         for d in (self.dirs() if rel_dirs is None else rel_dirs):
@@ -276,7 +359,7 @@ class SourceIndex:
     # -- one configuration --------------------------------------------------------------------------
 
     def context(self, target: Target) -> BuildContext:
-        return BuildContext.of(target, self.go_minor)
+        return BuildContext.of(target, self.target_minors.get(target, self.go_minor))
 
     def selected(self, rel_dir: str, target: Target, *, tests: bool = False) -> list[GoFile]:
         """The files of a directory that a build for target compiles (GoFiles + CgoFiles), and its
@@ -299,14 +382,18 @@ class SourceIndex:
         return [self.file(rel) for rel in self.dir_files(rel_dir)
                 if rel not in keep and not rel.endswith("_test.go")]
 
-    # -- across the module --------------------------------------------------------------------------
+    # -- across the modules -------------------------------------------------------------------------
 
     def importers(self, import_path: str, *, tests: bool = True) -> list[GoFile]:
-        """Every file of the module (every configuration) with an import spec for import_path."""
+        """Every file of the modules (every configuration) with an import spec for import_path, that
+        builds the repository's copy of it (sees)."""
         needle = f'"{import_path}"'.encode()
         out = []
+        blind = {d for d, _ in self.modules if not self.sees(d + "/x" if d else "x", import_path)}
         for rel in self._files:
             if not tests and rel.endswith("_test.go"):
+                continue
+            if blind and self.module_dir(rel) in blind:
                 continue
             f = self._parsed.get(rel)
             if f is None:

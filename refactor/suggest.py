@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import pickle
+import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from refactor.candidate import Candidate, Refusal, Strategy, rank
 from refactor.errors import UsageError
@@ -123,7 +127,7 @@ def save(project: Project, strategies: Sequence[Strategy], s: Suggestions) -> No
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{id(s)}.tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(pickle.dumps(s))
         tmp.replace(path)
     except OSError:  # a read-only checkout: no cache
@@ -165,3 +169,89 @@ def find(s: Suggestions, cid: str) -> Candidate:
         raise UsageError(f"id {cid} is ambiguous ({', '.join(c.id for c in matches)}): give more characters")
     raise UsageError(f"no candidate {cid} for this HEAD and configuration: it is unknown, from another "
                      "repository, or stale (HEAD moved); run `gotrim suggest` and use an id it lists")
+
+
+# ---------------------------------------------------------------------------------------------
+# What suggest listed, and with which options: `apply ID` must mean the change suggest showed.
+# An id names a change (a strategy and its key), not its details: the same id found with other
+# targets can name the new package differently. apply takes the options suggest listed the id with
+# when it is given none, and refuses a different change when it is given others.
+
+LISTED_VERSION = 1
+LISTED_KEEP = 64  # HEADs whose listings are kept
+OPTION_FLAGS = (("mains", "--target"), ("platforms", "--platform"), ("tags", "--tags"), ("cgo", "--cgo"),
+                ("package_names", "--package-name"), ("guard_tags", "--guard-tag"), ("strategy_names", "--strategy"))
+
+
+def options_text(options: dict[str, Any]) -> str:
+    """The command-line flags of recorded options (`--target ./cmd/lite --no-cgo`), or "no options"."""
+    words: list[str] = []
+    for key, flag in OPTION_FLAGS:
+        value = options.get(key)
+        if value is None or (isinstance(value, list | tuple | str) and not value):
+            continue
+        if key == "cgo":
+            words.append("--cgo" if value else "--no-cgo")
+        elif isinstance(value, list | tuple):
+            words.extend(f"{flag} {shlex.quote(str(v))}" for v in value)
+        else:
+            words.append(f"{flag} {shlex.quote(str(value))}")
+    return " ".join(words) or "no options"
+
+
+def _listed_path(root: Path, head: str) -> Path | None:
+    from refactor.gitstate import cache_folder
+
+    folder = cache_folder(root)
+    return folder / "listed" / f"{head}.json" if folder is not None else None
+
+
+def remember_listed(project: Project, s: Suggestions, options: dict[str, Any]) -> None:
+    """Record, for this HEAD, the options each candidate id was listed with and the change it named."""
+    if s.head is None:
+        return
+    path = _listed_path(project.root, s.head)
+    if path is None:
+        return
+    entries = _read_listed(path)
+    for c in s.candidates:
+        entries[c.id] = {"options": options, "strategy": c.strategy, "summary": c.summary,
+                         "files": sorted(c.plan.files())}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"version": LISTED_VERSION, "ids": entries}), encoding="utf-8")
+        tmp.replace(path)
+        for old in sorted(path.parent.glob("*.json"), key=lambda f: f.stat().st_mtime)[:-LISTED_KEEP]:
+            old.unlink(missing_ok=True)  # the listings of HEADs long gone
+    except OSError:  # nowhere to write: apply cannot tell, and says nothing
+        pass
+
+
+def recall_listed(root: Path, cid: str) -> dict[str, Any] | None:
+    """What suggest recorded for the candidate id (or unique id prefix) at the current HEAD, if anything."""
+    from refactor.gitstate import repo_state
+
+    state = repo_state(root)
+    if state is None or not cid:
+        return None
+    path = _listed_path(root, state.head)
+    if path is None:
+        return None
+    hits = [v for k, v in _read_listed(path).items() if k.startswith(cid.lower())]
+    return hits[0] if len(hits) == 1 and isinstance(hits[0], dict) else None
+
+
+def _read_listed(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != LISTED_VERSION or not isinstance(data.get("ids"), dict):
+        return {}
+    return dict(data["ids"])
+
+
+def same_change(recorded: dict[str, Any], c: Candidate) -> bool:
+    """Whether candidate c is the change suggest listed under its id (same summary, same files)."""
+    return bool(recorded.get("summary") == c.summary and recorded.get("files") == sorted(c.plan.files()))

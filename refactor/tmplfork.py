@@ -76,7 +76,21 @@ def fork_plan(
     there is an error. Raises ForkError when the toolchain's sources differ from what the rewrite
     expects (so a new Go release is noticed, not silently mis-forked).
     """
-    tc = toolchain_of(go, module_dir)
+    return fork_plan_at(toolchain_of(go, module_dir), module_dir, module_path, dest, html)
+
+
+def toolchain_at(goroot: str | Path, version: str) -> Toolchain:
+    """The Toolchain of a known GOROOT and version (the typed view reports both), without running go."""
+    parsed = parse_version(version)
+    if not str(goroot) or parsed is None:
+        raise ForkError(f"cannot tell the toolchain's GOROOT and version ({goroot!r}, {version!r})")
+    return Toolchain(goroot=Path(goroot), version=version, minor=parsed[1])
+
+
+def fork_plan_at(
+    tc: Toolchain, module_dir: Path, module_path: str, dest: str = DEFAULT_DEST, html: bool = False,
+) -> list[FileChange]:
+    """fork_plan with the toolchain given (reads its GOROOT; runs nothing)."""
     dest = dest.strip("/")
     packages = TEXT_PACKAGES + (HTML_PACKAGES if html else ())
     out: dict[str, bytes] = {}
@@ -334,31 +348,42 @@ def import_site_changes(
     standard text/template (and its method lookup) in the binary.
     """
     dest = dest.strip("/")
-    paths = FORKED_IMPORTS + (FORKED_HTML_IMPORTS if html else ())
     changes: list[FileChange] = []
     for rel in (files if files is not None else module_go_files(module_dir, skip=[dest])):
         before = (module_dir / rel).read_bytes()
-        f = parse_file(rel, before)
-        present = [imp for imp in f.imports if imp.path in paths]
-        if not html and any(imp.path == "html/template" for imp in f.imports):
-            raise ForkError(f"{rel} imports html/template: fork it too (html=True), or it keeps the standard "
-                            "text/template and its method lookup in the binary")
-        if not present:
-            continue
-        src = before
-        for imp in present:
-            f = parse_file(rel, src)
-            f.check()
-            src = apply_edits(src, remove_import(f, imp.path))
-            f = parse_file(rel, src)
-            edits, local = add_import(f, fork_import_path(module_path, dest, imp.path), imp.name,
-                                      pkg_name=imp.path.rsplit("/", 1)[-1])
-            expected = imp.name if imp.name is not None else imp.path.rsplit("/", 1)[-1]
-            if local != expected:
-                raise ForkError(f"{rel}: the fork of {imp.path} cannot keep the local name {expected}")
-            src = apply_edits(src, edits)
-        changes.append(FileChange(rel, before, src))
+        after = repoint_file(rel, before, module_path, dest, html)
+        if after is not None:
+            changes.append(FileChange(rel, before, after))
     return changes
+
+
+def repoint_file(rel: str, before: bytes, module_path: str, dest: str = DEFAULT_DEST, html: bool = False
+                 ) -> bytes | None:
+    """One file's imports of the standard template packages repointed to the fork (None: it has none).
+
+    Raises ForkError when the file imports html/template but html is False."""
+    dest = dest.strip("/")
+    paths = FORKED_IMPORTS + (FORKED_HTML_IMPORTS if html else ())
+    f = parse_file(rel, before)
+    present = [imp for imp in f.imports if imp.path in paths]
+    if not html and any(imp.path == "html/template" for imp in f.imports):
+        raise ForkError(f"{rel} imports html/template: fork it too (html=True), or it keeps the standard "
+                        "text/template and its method lookup in the binary")
+    if not present:
+        return None
+    src = before
+    for imp in present:
+        f = parse_file(rel, src)
+        f.check()
+        src = apply_edits(src, remove_import(f, imp.path))
+        f = parse_file(rel, src)
+        edits, local = add_import(f, fork_import_path(module_path, dest, imp.path), imp.name,
+                                  pkg_name=imp.path.rsplit("/", 1)[-1])
+        expected = imp.name if imp.name is not None else imp.path.rsplit("/", 1)[-1]
+        if local != expected:
+            raise ForkError(f"{rel}: the fork of {imp.path} cannot keep the local name {expected}")
+        src = apply_edits(src, edits)
+    return src
 
 
 def template_imports(module_dir: Path, dest: str = DEFAULT_DEST) -> set[str]:

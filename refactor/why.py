@@ -53,7 +53,7 @@ def chains(project: Project, target: Target, query: str) -> tuple[str | None, li
         hops = []
         for a, b in zip(chain, chain[1:] + [""], strict=True):
             p = graph.packages[a]
-            site = import_site(project, p, b) if b and p.main_module else None
+            site = import_site(project, p, b) if b and p.editable else None
             hops.append(Hop(a, *(site or (None, None))))
         out.append(hops)
     return pkg, out

@@ -1,42 +1,53 @@
 """Remove what switches off the linker's method dead-code elimination (DCE) in a binary.
 
 Before: cmd/report -> render.Items -> text/template.(*Template).Execute -> evalField <ReflectMethod>
-After:  render.Items writes with fmt.Fprintf; no reflect method lookup is reachable, so the linker
-        drops every exported method nothing calls (go-toolchain.md §3.2).
+After:  render.Items calls renderLine, Go generated from the template (tmplgen); no reflect method
+        lookup is reachable, so the linker drops every exported method nothing calls (go-toolchain.md §3.2).
 
-Per blocker, in order of preference:
-- a known upstream build tag (refactor.catalogue) added to the target's build configuration
-  (refactor.buildconfig);
-- in the main module, a text/template or html/template whose templates only substitute fields,
-  rewritten to plain fmt calls (refactor.fieldtemplate);
-- the main module's import of `plugin` guarded by `//go:build !no_dynamic_plugins`, with a stub
-  (refactor.guard, the engine guard-with-tag uses);
-- otherwise a Refusal naming the exact call site and the options.
-The true gain appears only once the last blocker is gone; combined_plan joins a target's candidates
-(plan.merge_plans) so the combined effect can be measured as a ceiling.
+blocker_fixes(project, target) answers, for each blocker the target's -dumpdep build shows (dynamic
+linking through `plugin`, and the first <ReflectMethod> root), the fix it can propose, in order:
+
+- the module's own templates (every shape the typed view follows) compiled to plain Go;
+- when a template on the chain cannot be compiled: the method-free fork of text/template (and
+  html/template), refused when a constant template calls a method (the action is named);
+- the module's own reflect.ValueOf(x).MethodByName(name) on a concrete type: a table of its methods;
+- a known upstream build tag (refactor.catalogue), checked against the module's source at the version
+  the build uses (another major version of a catalogued module: its source alone decides);
+- the module's import of `plugin` guarded by `//go:build !no_dynamic_plugins`, with a stub;
+- otherwise a Refusal naming the call site and the options; for a blocker in a dependency it also
+  names the module and version, so that the DCE loop (refactor.dceloop) can try a newer version, and a
+  toolchain x dependency problem (refactor.catalogue.ToolchainProblem) names the version that fixes it.
+
+Each fix's own effect is estimated: removing dynamic linking drops unexported methods even while a
+reflect blocker remains; a reflect fix saves only what it removes until it is the last blocker. The
+loop in refactor.dceloop applies fixes one after the other in a scratch worktree and measures the
+combined effect ("method DCE on").
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
-import re
+import importlib.util
+import posixpath
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from refactor import buildconfig
 from refactor.buildconfig import tag_config_changes
 from refactor.candidate import Candidate, Details, Proposal, Refusal, Strategy, candidate_id
-from refactor.catalogue import Switch, catalogue
+from refactor.catalogue import Switch, ToolchainProblem, switches_for, tag_in_files, toolchain_problems
 from refactor.config import Settings, Target
-from refactor.dce import first_match
-from refactor.errors import EditError, SourceError
-from refactor.estimate import Cut, estimate, has_model, switch_cut
-from refactor.fieldtemplate import TEMPLATE_PACKAGES, rewrite_templates
-from refactor.graph import BuildGraph
+from refactor.dce import Frame, frames
+from refactor.errors import EditError, GotrimError, SourceError
+from refactor.estimate import Cut, estimate, has_model, switch_cut, symbol_decl
+from refactor.graph import BuildGraph, Package
 from refactor.guard import Unguardable, guard_import
-from refactor.linker import DceReport, SymbolIndex
-from refactor.plan import Plan, merge_plans
+from refactor.linker import Blocker, DceReport, SymbolIndex
+from refactor.plan import FileChange, Plan, merge_plans
 from refactor.project import Needs, Project
+from refactor.tmplrewrite import TEMPLATE_PACKAGES, Rewrite, rewrite
+from refactor.typed import ReflectCall, TemplateSite, TypedView
 
 NAME = "dce-blockers"
 PLUGIN_TAG = "no_dynamic_plugins"
@@ -50,8 +61,12 @@ class Fix(enum.Enum):
     """How a candidate removes its blocker."""
 
     UPSTREAM_TAG = "upstream-tag"  # build with a tag the blocker's module provides
-    TEMPLATE_REWRITE = "template-rewrite"  # the module's field-only templates written with fmt
+    TEMPLATE_REWRITE = "template-rewrite"  # the module's templates compiled to plain Go (tmplgen)
+    TEMPLATE_FORK = "template-fork"  # the method-free copy of text/template in the module
+    REFLECT_TABLE = "reflect-table"  # a reflect method lookup on a closed set of methods, as a switch
     PLUGIN_GUARD = "plugin-guard"  # the module's import of plugin behind a build tag
+    MODULE_UPGRADE = "module-upgrade"  # a newer version of the blocker's module (found by the DCE loop)
+    ALL_BLOCKERS = "all-blockers"  # every fix the DCE loop applied, one after the other
 
 
 @dataclass(frozen=True)
@@ -61,15 +76,40 @@ class DceDetails(Details):
     fix: Fix
     blocker: str | None = None  # the blocking symbol (a <ReflectMethod> function) or "plugin"
     package: str | None = None  # the module's package changed (template rewrite, plugin guard)
-    module: str | None = None  # the module providing the tag (upstream tag)
+    module: str | None = None  # the module providing the tag (upstream tag), or upgraded
     version: str | None = None  # its version in the build
     tag: str | None = None  # the tag the target is built with after the change
     source: str | None = None  # where the upstream tag is documented
-    templates: tuple[str, ...] = ()  # the template variables rewritten
+    templates: tuple[str, ...] = ()  # the templates rewritten or forked: `name (file:line)`
+    steps: tuple[dict[str, object], ...] = ()  # ALL_BLOCKERS: each step, its blocker and measured bytes
+    remaining: str | None = None  # ALL_BLOCKERS: the blocker left without a fix, if any
+    method_dce: bool | None = None  # ALL_BLOCKERS: measured state after the steps
+    risk: str | None = None  # what the change may break that gotrim could not check (the fork: method calls)
 
     def for_json(self) -> dict[str, object]:
         return {"kind": self.fix.value, "blocker": self.blocker, "package": self.package, "module": self.module,
-                "version": self.version, "tag": self.tag, "source": self.source, "templates": list(self.templates)}
+                "version": self.version, "tag": self.tag, "source": self.source, "templates": list(self.templates),
+                "steps": [dict(s) for s in self.steps], "remaining": self.remaining, "method_dce": self.method_dce,
+                "risk": self.risk}
+
+
+@dataclass(frozen=True)
+class BlockerFix:
+    """One blocker of a target and what dce-blockers proposes for it (candidate or refusal).
+
+    module/version name the dependency the blocker is in (the DCE loop may try a newer version);
+    upgrade_to is a version known to drop it (a toolchain x dependency problem)."""
+
+    kind: str  # "plugin" or "reflect"
+    blocker: str
+    proposal: Proposal
+    module: str | None = None
+    version: str | None = None
+    upgrade_to: str | None = None
+
+    @property
+    def candidate(self) -> Candidate | None:
+        return self.proposal if isinstance(self.proposal, Candidate) else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,41 +120,63 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
     """Candidates for every blocker of every target whose DCE report was loaded (never builds)."""
     del settings
     for target in project.targets:
-        report = project.dce[target]
-        if report.method_dce:
-            continue
-        graph = project.graphs[target]
-        blockers = _blocker_count(report)
-        if report.reflect_blocker is not None:
-            yield from _reflect_blocker(project, target, graph, report, blockers)
-        if report.dynlink.active:
-            yield from _plugin_blocker(project, target, graph, report, blockers)
+        for fix in blocker_fixes(project, target):
+            yield fix.proposal
 
 
-def _blocker_count(report: DceReport) -> int:
-    """Known blockers: the certain root cause, unsure further roots, and dynamic linking."""
-    n = 1 if report.reflect_blocker else 0
-    n += sum(1 for b in report.dumpdep.possible if not b.retained)
-    return n + (1 if report.dynlink.active else 0)
+def blocker_fixes(project: Project, target: Target) -> list[BlockerFix]:
+    """The blockers the target's -dumpdep build shows, each with its fix or refusal (pure)."""
+    report = project.dce[target]
+    if report.method_dce:
+        return []
+    graph = project.graphs[target]
+    out: list[BlockerFix] = []
+    if report.dynlink.active:
+        out.append(_plugin_blocker(project, target, graph, report))
+    if report.reflect_blocker is not None:
+        out.append(_reflect_blocker(project, target, graph, report, report.reflect_blocker))
+    return out
 
 
-def _estimate(project: Project, graph: BuildGraph, report: DceReport, blockers: int, share: float,
-              removes: Sequence[str] = (), switch: Switch | None = None) -> tuple[int, str]:
-    """Bytes and confidence. The packages the change removes (and what only they import) go in
-    any case, by the size table; the method-DCE gain, a share of the rest, comes only when this
-    was the last blocker. With the target's reachability model (refactor.estimate) both are what
-    the linker would stop keeping, the DCE gain measured on the model instead of a share."""
-    size = project.sizes[report.target]
+def _estimate(project: Project, target: Target, report: DceReport, kind: str,
+              removes: Sequence[str] = (), cut: Cut | None = None) -> tuple[int, str, str]:
+    """Bytes, confidence and a note for one blocker's own fix.
+
+    With the target's reachability model (refactor.estimate), what the linker would stop keeping
+    after the change (cut: what it takes out; by default the packages it removes): the model knows
+    whether another blocker remains, and measures the method-DCE gain on the binary itself.
+    Without one, the packages the change removes go in any case (by the size table). Dynamic linking
+    keeps every method, exported or not: removing it saves the unexported ones even while a reflect
+    blocker remains. A reflect fix brings the method-DCE share only when nothing else blocks."""
+    size = project.sizes.get(target)
+    if size is None:
+        return 0, "low", ""
+    graph = project.graphs[target]
     removed = graph.removed_by(cut_packages=[p for p in removes if p in graph.packages]) if removes else frozenset()
-    if has_model(project, report.target):
-        cut_ = switch_cut(graph, switch, removed) if switch else Cut.of(removed)
-        return estimate(project, report.target, cut_), "medium" if blockers <= 1 else "low"
-    cut = 0
-    if removes:
-        cut = size.removal_estimate(removed)
-    if blockers <= 1:
-        return cut + int((report.binary_bytes - cut) * share), "medium"
-    return cut, "low"
+    unsure = sum(1 for b in report.dumpdep.possible if not b.retained)
+    if has_model(project, target):
+        saving = estimate(project, target, cut if cut is not None else Cut.of(removed))
+        others = report.dynlink.active if kind == "reflect" else report.reflect_blocker is not None
+        note = ("Estimated on the linker's reachability replayed without what this change removes: "
+                + ("another blocker remains, so method DCE stays off unless that one goes too (the combined "
+                   "candidate measures both)." if others or unsure else "method DCE comes back."))
+        return saving, "medium", note
+    cut_bytes = size.removal_estimate(removed) if removes else 0
+    rest = max(report.binary_bytes - cut_bytes, 0)
+    if kind == "plugin":
+        if report.reflect_blocker is not None:
+            return (cut_bytes + int(rest * (DYNLINK_SHARE - REFLECT_SHARE)), "medium",
+                    "A reflect blocker remains: this saves the unexported methods dynamic linking keeps; "
+                    "the exported ones go when the reflect blocker goes too.")
+        return (cut_bytes + int(rest * DYNLINK_SHARE), "medium",
+                "This is the only blocker found: method DCE comes back.")
+    if report.dynlink.active:
+        return cut_bytes, "low", ("Dynamic linking (plugin) also blocks: this saves what it removes; method DCE "
+                                  "comes back once plugin goes too (the combined candidate measures both).")
+    if unsure:
+        return cut_bytes, "low", (f"{unsure} more <ReflectMethod> symbol(s) may block after this one: the size "
+                                  "drops only when the last is gone (the combined candidate measures it).")
+    return cut_bytes + int(rest * REFLECT_SHARE), "medium", "This is the only blocker found: method DCE comes back."
 
 
 def _chain_packages(graph: BuildGraph, chain: Sequence[str]) -> list[str]:
@@ -128,208 +190,482 @@ def _chain_packages(graph: BuildGraph, chain: Sequence[str]) -> list[str]:
     return out
 
 
+def _fix(kind: str, blocker: str, proposal: Proposal, graph: BuildGraph, pkg: str | None = None,
+         report: DceReport | None = None, upgrade_to: str | None = None) -> BlockerFix:
+    module = version = None
+    p = graph.packages.get(pkg) if pkg else None
+    if p is not None and not p.editable and not p.standard and p.module:
+        module = p.module
+        version = report.modules.get(module) if report else None
+    return BlockerFix(kind, blocker, proposal, module, version, upgrade_to)
+
+
+# ---------------------------------------------------------------------------------------------
+# reflect blockers
+
+
 def _reflect_blocker(project: Project, target: Target, graph: BuildGraph, report: DceReport,
-                     blockers: int) -> Iterator[Proposal]:
-    root = report.reflect_blocker
-    assert root is not None
+                     root: Blocker) -> BlockerFix:
     chain_pkgs = _chain_packages(graph, root.chain)
-    found = False
-    for sw in _matching_switches(graph, report, root.chain, chain_pkgs):
-        found = True
-        yield _switch_proposal(project, target, report, sw, blockers, root.symbol)
-    if found:
-        return
-    main_pkgs = [p for p in chain_pkgs if graph.packages[p].main_module]
-    if any(p in TEMPLATE_PACKAGES for p in chain_pkgs) and main_pkgs:
-        yield from _template_rewrite(project, target, graph, report, main_pkgs, blockers)
-        return
-    yield _explain(project, target, graph, report, chain_pkgs)
+    culprit = _culprit(graph, chain_pkgs)
+    # A toolchain x dependency problem is named as such, whatever else applies.
+    for tp in toolchain_problems():
+        if tp.matches(project.go_of(target).version, dict(report.modules), root.chain):
+            return _fix("reflect", root.symbol, _toolchain_refusal(project, target, report, tp, root), graph,
+                        _module_package(graph, tp.module), report, upgrade_to=tp.fixed_in)
+    refusals: list[str] = []
+    for sw, ok, why in _matching_switches(project, graph, report, root.chain, chain_pkgs):
+        if ok:
+            return _fix("reflect", root.symbol, _switch_proposal(project, target, report, sw, root.symbol), graph,
+                        culprit, report)
+        refusals.append(why)
+    main_pkgs = [p for p in chain_pkgs if graph.packages[p].editable]
+    fr = frames(project, graph, root)
+    if any(p in TEMPLATE_PACKAGES for p in chain_pkgs) and main_pkgs and _template_user(graph, chain_pkgs):
+        return _fix("reflect", root.symbol, _template_fix(project, target, graph, report, root, fr), graph)
+    if culprit and graph.packages[culprit].editable:
+        return _fix("reflect", root.symbol, _reflect_call_fix(project, target, graph, report, root, fr, culprit),
+                    graph)
+    return _fix("reflect", root.symbol, _explain(project, target, graph, report, root, chain_pkgs, refusals), graph,
+                culprit, report)
 
 
-def _matching_switches(graph: BuildGraph, report: DceReport, chain: Sequence[str],
-                       chain_pkgs: Sequence[str]) -> Iterator[Switch]:
-    """Catalogue switches whose module is linked and whose removal takes the chain apart."""
-    for sw in catalogue():
-        if sw.module not in report.modules and not any(
-                (graph.packages[p].module or "") == sw.module for p in chain_pkgs):
+def _culprit(graph: BuildGraph, chain_pkgs: Sequence[str]) -> str | None:
+    """The last package of the chain that is not reflect itself."""
+    for p in reversed(chain_pkgs):
+        if p != "reflect":
+            return p
+    return None
+
+
+def _template_user(graph: BuildGraph, chain_pkgs: Sequence[str]) -> bool:
+    """True when the package calling into text/template or html/template on the chain is the module's."""
+    for a, b in zip(chain_pkgs, chain_pkgs[1:], strict=False):
+        if b in TEMPLATE_PACKAGES and a not in TEMPLATE_PACKAGES:
+            return graph.packages[a].editable
+    return False
+
+
+def _module_package(graph: BuildGraph, module: str) -> str | None:
+    for p, pkg in graph.packages.items():
+        if pkg.module == module:
+            return p
+    return None
+
+
+def _toolchain_refusal(project: Project, target: Target, report: DceReport, tp: ToolchainProblem,
+                       root: Blocker) -> Refusal:
+    version = report.modules.get(tp.module, "?")
+    go = project.go_of(target).version_text
+    return Refusal(
+        NAME, (target,),
+        f"{target.name}: {root.symbol} disables method DCE: Go {go} x {tp.module} {version} (toolchain and "
+        "dependency, not your code)",
+        f"{tp.explanation}\nFix: upgrade {tp.module} to {tp.fixed_in} or later (`go get {tp.module}@{tp.fixed_in}`; "
+        f"the DCE loop of `gotrim suggest` tries it and measures), or build with Go "
+        f"{tp.go_min[0]}.{tp.go_min[1] - 1}" + (f" or {tp.go_fixed}+" if tp.go_fixed else "") +
+        f".\nSource: {tp.source}")
+
+
+def _matching_switches(project: Project, graph: BuildGraph, report: DceReport, chain: Sequence[str],
+                       chain_pkgs: Sequence[str]) -> Iterator[tuple[Switch, bool, str]]:
+    """Catalogue switches whose module is linked and whose removal takes the chain apart, each with
+    whether the module's source at the build's version has the tag (and why not)."""
+    modules = set(report.modules) | {graph.packages[p].module or "" for p in chain_pkgs} - {""}
+    if graph.root in graph.packages and graph.packages[graph.root].module:
+        modules.add(graph.packages[graph.root].module or "")
+    for sw in switches_for(sorted(modules)):
+        hit = any(sym.startswith(prefix) for sym in chain for prefix in sw.symbols)
+        if not hit:
+            cuts = [c for c in sw.cuts if c[0] in graph.packages and c[1] in graph.packages]
+            hit = bool(cuts) and any(p in graph.removed_by(cuts) for p in chain_pkgs)
+        if not hit:
             continue
-        if any(sym.startswith(prefix) for sym in chain for prefix in sw.symbols):
-            yield sw
-            continue
-        cuts = [c for c in sw.cuts if c[0] in graph.packages and c[1] in graph.packages]
-        if cuts:
-            gone = graph.removed_by(cuts)
-            if any(p in gone for p in chain_pkgs):
-                yield sw
+        ok, why = _switch_in_source(project, graph, report, sw)
+        yield sw, ok, why
 
 
-def _switch_proposal(project: Project, target: Target, report: DceReport, sw: Switch, blockers: int,
-                     what: str) -> Proposal:
+def _switch_in_source(project: Project, graph: BuildGraph, report: DceReport, sw: Switch) -> tuple[bool, str]:
+    """Whether the tag exists in the module's source at the version built (released, in range, and a
+    file of the packages it concerns names it in its build constraint)."""
     version = report.modules.get(sw.module, "")
-    summary = f"build {target.name} with -tags {sw.tag} ({sw.module})"
     if not sw.released:
-        return Refusal(NAME, (target,), summary,
-                       f"{what} comes from {sw.module}; the tag {sw.tag} that removes it is not released "
-                       f"({sw.source}). Options: vendor a patched copy, or avoid the call path.")
+        return False, (f"the tag {sw.tag} of {sw.module} is not released ({sw.source}); "
+                       "options: vendor a patched copy, or avoid the call path")
     if version and not sw.version_ok(version):
         rng = f">= {sw.min_version}" + (f", < {sw.max_version}" if sw.max_version else "")
-        return Refusal(NAME, (target,), summary,
-                       f"{sw.module} is {version}; the tag {sw.tag} exists in {rng} ({sw.source})")
+        return False, f"{sw.module} is {version}; the tag {sw.tag} exists in {rng} ({sw.source})"
+    pkgs = [a for a, _ in sw.cuts if a in graph.packages]
+    index = SymbolIndex.from_graph(graph)
+    pkgs += [p for s in sw.symbols if (p := index.package(s)) and p in graph.packages]
+    if not pkgs:
+        pkgs = [p for p, pkg in graph.packages.items() if pkg.module == sw.module]
+    for p in dict.fromkeys(pkgs):
+        pkg = graph.packages[p]
+        try:
+            files = project.sources.package_files(pkg.dir, pkg.go_files + pkg.cgo_files + pkg.ignored_go_files)
+        except (OSError, SourceError):
+            continue
+        if tag_in_files(sw.tag, files) is not None:
+            return True, ""
+    where = f"{sw.module} {version}".strip()
+    also = f" (the catalogue knows it for {sw.catalogued_for})" if sw.catalogued_for else ""
+    return False, f"no build constraint of {where} names the tag {sw.tag}{also}: this version does not have it"
+
+
+def _switch_proposal(project: Project, target: Target, report: DceReport, sw: Switch, what: str) -> Proposal:
+    version = report.modules.get(sw.module, "")
+    summary = f"build {target.name} with -tags {sw.tag} ({sw.module})"
     changes = tag_config_changes(project, (target,), sw.tag)
-    est, confidence = _estimate(project, project.graphs[target], report, blockers,
-                                DYNLINK_SHARE if "plugin" in sw.removes else REFLECT_SHARE, switch=sw)
-    explanation = (f"{what} is reached through {sw.module} {version}. The build tag {sw.tag} removes "
-                   f"{sw.removes}.\nSource: {sw.source}\nChecked: {sw.verified}\n"
-                   + _last_blocker_note(blockers))
+    kind = "plugin" if "plugin" in sw.removes or what == "plugin" else "reflect"
+    graph = project.graphs[target]
+    removes = tuple(b for _, b in sw.cuts if b in graph.packages and b in graph.removed_by(
+        [c for c in sw.cuts if c[0] in graph.packages and c[1] in graph.packages]))
+    est, confidence, note = _estimate(project, target, report, kind, removes,
+                                      switch_cut(graph, sw, graph.removed_by(cut_packages=list(removes))))
+    also = f" (catalogued for {sw.catalogued_for}; its source at {version} has the tag)" if sw.catalogued_for else ""
+    explanation = (f"{what} is reached through {sw.module} {version}{also}. The build tag {sw.tag} removes "
+                   f"{sw.removes}.\nSource: {sw.source}\nChecked: {sw.verified or 'the module source names the tag'}"
+                   f"\n{note}")
     return Candidate(
         id=candidate_id(NAME, f"{target}|tag|{sw.module}|{sw.tag}"), strategy=NAME, targets=(target,),
         summary=summary, explanation=explanation, estimated_bytes=est, confidence=confidence,
         plan=Plan(title=f"Build {target.name} with the {sw.tag} tag", changes=tuple(changes)),
-        variant_tags=(sw.tag,),
+        variant_tags=(sw.tag,), removes=removes,
         details=DceDetails(Fix.UPSTREAM_TAG, blocker=what, module=sw.module, version=version or None, tag=sw.tag,
                            source=sw.source),
     )
 
 
-def _last_blocker_note(blockers: int) -> str:
-    if blockers <= 1:
-        return "This is the only blocker found: method DCE comes back once it is gone."
-    return (f"{blockers} blockers are known; the size drops only when the last is gone "
-            "(measure the combined candidates for the ceiling).")
-
-
-def _explain(project: Project, target: Target, graph: BuildGraph, report: DceReport,
-             chain_pkgs: Sequence[str]) -> Refusal:
-    """No safe rewrite: the call site in the main module and the options."""
-    from refactor.dce import frames
-
-    root = report.reflect_blocker
-    assert root is not None
+def _explain(project: Project, target: Target, graph: BuildGraph, report: DceReport, root: Blocker,
+             chain_pkgs: Sequence[str], refusals: Sequence[str] = ()) -> Refusal:
+    """No fix: the call site and the options."""
     fr = frames(project, graph, root)
     mine = [f for f in fr if f.file]
     site = f" at {mine[-1].site} ({mine[-1].short})" if mine else ""
-    culprit_pkg = next((p for p in reversed(chain_pkgs) if p != "reflect"), chain_pkgs[-1] if chain_pkgs else "")
-    call = _reflect_call_site(project, graph, culprit_pkg)
+    culprit = _culprit(graph, chain_pkgs) or ""
+    pkg = graph.packages.get(culprit)
     options = [
         "call the methods through a map[string]func or a switch instead of reflect",
         "or pass a constant name to MethodByName (the linker then keeps only methods of that name, Go >= 1.22)",
         "or guard the feature with a build tag when this binary does not need it (guard-with-tag)",
     ]
-    if graph.packages.get(culprit_pkg) is not None and not graph.packages[culprit_pkg].main_module:
-        options.append(f"or ask {graph.packages[culprit_pkg].module or culprit_pkg} for a build tag "
-                       "(as grpc's grpcnotrace)")
-    where = f"{call[0]}:{call[1]}" if call else root.symbol
-    return Refusal(NAME, (target,), f"{target.name}: {root.symbol} disables method DCE{site}",
-                   f"reflect method call at {where}, reached from the entry point through "
-                   f"{' -> '.join(chain_pkgs)}. Options: " + "; ".join(options) + ".")
+    if pkg is not None and not pkg.editable and not pkg.standard:
+        version = report.modules.get(pkg.module or "", "")
+        options.append(f"or ask {pkg.module} for a build tag (as grpc's grpcnotrace)")
+        options.append(f"or a newer version of {pkg.module} than {version} (`gotrim suggest` tries the latest in a "
+                       "scratch worktree)")
+        options.append(_patch_option(pkg, root))
+    reason = (f"{root.symbol} (reflect method lookup) reached from the entry point through "
+              f"{' -> '.join(chain_pkgs)}. Options: " + "; ".join(options) + ".")
+    if refusals:
+        reason += " Catalogue: " + "; ".join(refusals) + "."
+    return Refusal(NAME, (target,), f"{target.name}: {root.symbol} disables method DCE{site}", reason)
 
 
-_REFLECT_CALL = re.compile(r"\.(MethodByName|Method)\(")
-
-
-def _reflect_call_site(project: Project, graph: BuildGraph, pkg_path: str) -> tuple[str, int] | None:
-    """The first `.MethodByName(`/`.Method(` call in a main-module package (file, line)."""
-    pkg = graph.packages.get(pkg_path)
-    if pkg is None or not pkg.main_module:
-        return None
-    return first_match(project, pkg, _REFLECT_CALL)
+def _patch_option(pkg: Package, root: Blocker) -> str:
+    """A dependency patch: the machinery (refactor.deppatch) when gotrim has it, else what it would do."""
+    if importlib.util.find_spec("refactor.deppatch") is not None:
+        return f"or a dependency patch of {pkg.module} (gotrim's deppatch)"
+    return (f"or a dependency patch (not automated yet): a local copy of {pkg.module} wired by a replace "
+            f"directive, with {root.symbol.rsplit('.', 1)[0]}'s reflect lookup rewritten or behind a build tag, "
+            "and an upstream-ready patch")
 
 
 # ---------------------------------------------------------------------------------------------
-# text/template and html/template with field-only templates -> fmt
+# the module's templates: compiled to Go (tmplgen), or the method-free fork
 
 
-def _template_rewrite(project: Project, target: Target, graph: BuildGraph, report: DceReport,
-                      main_pkgs: Sequence[str], blockers: int) -> Iterator[Proposal]:
-    """Rewrite field-only templates of the chain's main-module packages to fmt calls."""
-    done = False
-    for pkg_path in reversed(main_pkgs):
-        pkg = graph.packages[pkg_path]
+def _view(project: Project, target: Target) -> TypedView | None:
+    return project.typed.get(target) if Needs.TYPED in project.needs else None
+
+
+def _target_sites(project: Project, target: Target, view: TypedView) -> list[TemplateSite]:
+    """The template sites of the target's main-module packages."""
+    graph = project.graphs[target]
+    return [s for p, s in view.template_sites() if p in graph.packages and graph.packages[p].editable]
+
+
+def _on_chain(project: Project, fr: Sequence[Frame], sites: Sequence[TemplateSite]) -> list[TemplateSite]:
+    """Sites with an execution inside a function of the chain (its frames in the module)."""
+    ranges: list[tuple[str, int, int]] = []
+    for f in fr:
+        if not f.file or f.line is None:
+            continue
         try:
-            result = rewrite_templates(project, pkg)
-        except (SourceError, EditError) as exc:
-            yield Refusal(NAME, (target,), f"{target.name}: templates of {pkg_path} not rewritten", str(exc))
+            gf = project.sources.file(f.file)
+        except (OSError, SourceError):
             continue
-        if result is None:
-            continue
-        changes, uses, refusal = result
-        if refusal:
-            yield Refusal(NAME, (target,), f"{target.name}: templates of {pkg_path} not rewritten", refusal)
-            continue
-        done = True
-        removes = tuple(p for p in TEMPLATE_PACKAGES if p in graph.packages and _only_via(graph, p, pkg_path))
-        est, confidence = _estimate(project, graph, report, blockers, REFLECT_SHARE, removes)
-        names = ", ".join(f"{u.var} ({u.file})" for u in uses)
-        yield Candidate(
-            id=candidate_id(NAME, f"{target}|template|{pkg_path}"), strategy=NAME, targets=(target,),
-            summary=f"write {pkg_path}'s field-only templates with fmt instead of {uses[0].pkg_import}",
-            explanation=(f"{report.reflect_blocker.symbol if report.reflect_blocker else ''} "
-                         f"(reflect method lookup in {uses[0].pkg_import}) is reached from {pkg_path}. "
-                         f"The templates {names} only substitute fields, so fmt.Fprintf writes the same "
-                         "bytes (values print with fmt's %v, as templates do"
-                         + ("; html.EscapeString escapes them as html/template does in text context"
-                            if uses[0].pkg_import == "html/template" else "")
-                         + ").\n" + _last_blocker_note(blockers)),
-            estimated_bytes=est, confidence=confidence,
-            plan=Plan(title=f"Replace field-only templates in {pkg_path} with fmt", changes=tuple(changes)),
-            removes=removes,
-            details=DceDetails(Fix.TEMPLATE_REWRITE, package=pkg_path, templates=tuple(u.var for u in uses),
-                               blocker=report.reflect_blocker.symbol if report.reflect_blocker else None),
-        )
-    if not done:
-        yield _explain(project, target, graph, report, _chain_packages(graph, report.reflect_blocker.chain)
-                       if report.reflect_blocker else [])
+        for d in gf.decls:
+            if d.line == f.line and d.kind in ("func", "method", "init", "var"):
+                ranges.append((f.file, d.start, d.end))
+    out = []
+    for s in sites:
+        if any(x.file == file and a <= x.start < b for x in s.executions for file, a, b in ranges):
+            out.append(s)
+    return out
 
 
-def _only_via(graph: BuildGraph, imported: str, importer: str) -> bool:
-    return imported in graph.removed_by([(importer, imported)])
+def _template_fix(project: Project, target: Target, graph: BuildGraph, report: DceReport, root: Blocker,
+                  fr: Sequence[Frame]) -> Proposal:
+    view = _view(project, target)
+    summary = f"{target.name}: templates of the module keep method DCE off"
+    if view is None:
+        return Refusal(NAME, (target,), summary, "the type-checked view of the module's packages was not loaded "
+                       "(or go list -export failed): templates cannot be compiled to Go without it")
+    sites = _target_sites(project, target, view)
+    if not sites:
+        return Refusal(NAME, (target,), summary, f"{root.symbol} is reached from the module's code, but no template "
+                       "execution of its packages was found")
+    rewritable = [s for s in sites if s.rewritable]
+    chain_sites = _on_chain(project, fr, sites)
+    blocked = [s for s in chain_sites if not s.rewritable]
+    if rewritable and not blocked:
+        return _rewrite_candidate(project, target, graph, report, root, rewritable, sites)
+    return _fork_candidate(project, target, graph, report, root, view, sites, rewritable)
+
+
+def _removed_template_packages(project: Project, graph: BuildGraph, changes: Sequence[FileChange]) -> tuple[str, ...]:
+    """The template packages no package of the graph imports once the changes are made (and what only
+    they bring)."""
+    after = {c.path: c.after for c in changes}
+    cuts: list[tuple[str, str]] = []
+    for tpl in TEMPLATE_PACKAGES:
+        if tpl not in graph.packages:
+            continue
+        importers = [p for p in graph.packages.values() if tpl in p.imports]
+        if not importers or any(not p.editable for p in importers):
+            continue
+        still = False
+        for p in importers:
+            for rel in project.files_of(p):
+                src = after[rel] if rel in after else project.sources.file(rel).src
+                if src is not None and f'"{p.source_path(tpl)}"'.encode() in src:
+                    still = True
+        if not still:
+            cuts.extend((p.import_path, tpl) for p in importers)
+    if not cuts:
+        return ()
+    return tuple(sorted(graph.removed_by(cuts)))
+
+
+def _rewrite_candidate(project: Project, target: Target, graph: BuildGraph, report: DceReport, root: Blocker,
+                       rewritable: Sequence[TemplateSite], sites: Sequence[TemplateSite]) -> Proposal:
+    try:
+        rw = rewrite(project, rewritable)
+    except (EditError, SourceError) as exc:
+        return Refusal(NAME, (target,), f"{target.name}: templates not rewritten", str(exc))
+    removes = _removed_template_packages(project, graph, rw.changes)
+    est, confidence, note = _estimate(project, target, report, "reflect", removes)
+    names = [s.label for s in rewritable]
+    left = [s for s in sites if not s.rewritable]
+    lines = [f"{root.symbol} (text/template's reflect method lookup) is reached from the module's templates. "
+             f"Each is compiled to plain Go that writes the same bytes (tmplgen: checked against "
+             f"text/template and html/template on generated data): {', '.join(names)}."]
+    files = [s for s in rewritable if s.source == "file"]
+    if files:
+        lines.append("Files read at run time by ParseFiles/ParseGlob are compiled in: " +
+                     ", ".join(f for s in files for f in s.files) + " (edit them, then run gotrim again).")
+    methods = sorted({m.action for s in rewritable for m in s.methods})
+    if methods:
+        shown = ", ".join(methods[:12]) + (f" and {len(methods) - 12} more" if len(methods) > 12 else "")
+        lines.append(f"Actions that may call methods (compiled to direct calls): {shown}.")
+    if left:
+        lines.append("Not rewritten (not on the blocker's chain): " +
+                     "; ".join(f"{s.label}: {s.refusal}" for s in left) + ".")
+    if removes:
+        lines.append("Packages no longer linked: " + ", ".join(removes) + ".")
+    lines.append(note)
+    key = "|".join(sorted(s.where for s in rewritable))
+    return Candidate(
+        id=candidate_id(NAME, f"{target}|templates|{key}"), strategy=NAME, targets=(target,),
+        summary=f"compile {len(rewritable)} template{'s' if len(rewritable) != 1 else ''} of {target.name} to Go "
+                f"({', '.join(dict.fromkeys(s.library for s in rewritable))})",
+        explanation="\n".join(lines), estimated_bytes=est, confidence=confidence,
+        plan=Plan(title=f"Compile the templates of {target.name} to Go: method DCE back on", changes=rw.changes),
+        removes=removes,
+        details=DceDetails(Fix.TEMPLATE_REWRITE, blocker=root.symbol,
+                           package=_package_of(project, graph, rewritable[0].file), templates=tuple(names)),
+    )
+
+
+def _package_of(project: Project, graph: BuildGraph, file: str) -> str | None:
+    """The main-module package of the graph that compiles file."""
+    for p, pkg in graph.packages.items():
+        if pkg.editable and file in project.files_of(pkg):
+            return p
+    return None
+
+
+def _fork_candidate(project: Project, target: Target, graph: BuildGraph, report: DceReport, root: Blocker,
+                    view: TypedView, sites: Sequence[TemplateSite], rewritable: Sequence[TemplateSite]) -> Proposal:
+    """Rewrite what compiles to Go, fork text/template (without method calls) for the rest."""
+    from refactor.tmplfork import DEFAULT_DEST, ForkError, fork_plan_at, repoint_file, toolchain_at
+
+    summary = f"{target.name}: method-free copy of text/template for templates that cannot be compiled to Go"
+    forked = [s for s in sites if not s.rewritable]
+    calling = [(s, m) for s in forked for m in s.methods]
+    if calling:
+        return Refusal(NAME, (target,), summary,
+                       "the method-free fork would break templates that call methods: " + "; ".join(
+                           f"{m.action} at {m.pos} ({s.label}; a method of {', '.join(m.types)})"
+                           for s, m in calling) +
+                       ". Not compiled to Go because: " + "; ".join(f"{s.label}: {s.refusal}" for s in forked))
+    try:
+        rw = rewrite(project, rewritable) if rewritable else Rewrite((), (), (), ())
+        module = project.module_of(target)
+        after = {c.path: c.after for c in rw.changes}
+        html = False
+        texts: dict[str, bytes] = {}
+        # the target's module only (Plan paths are relative to the repository's top)
+        mod_rel = project.sources.module_dir(project.sources.rel(module.dir)) or ""
+        prefix = f"{mod_rel}/" if mod_rel else ""
+        for rel in dict.fromkeys(posixpath.normpath(f) for f in project.sources.files):
+            if (project.sources.module_dir(rel) or "") != mod_rel or rel.startswith(prefix + DEFAULT_DEST + "/"):
+                continue
+            src = after[rel] if rel in after else project.sources.file(rel).src
+            if src is None or (b'"text/template' not in src and b'"html/template"' not in src):
+                continue
+            texts[rel] = src
+            html = html or b'"html/template"' in src
+        tc = toolchain_at(view.goroot, view.toolchain)
+        fork = [dataclasses.replace(c, path=prefix + c.path)
+                for c in fork_plan_at(tc, module.dir, module.path, html=html)]
+        repointed: list[FileChange] = []
+        for rel, src in sorted(texts.items()):
+            new = repoint_file(rel, src, module.path, html=html)
+            if new is None:
+                continue
+            before = project.sources.file(rel).src
+            repointed.append(FileChange(rel, before, new))
+        done = {c.path for c in repointed}
+        changes = tuple(c for c in rw.changes if c.path not in done) + tuple(repointed) + tuple(fork)
+    except (ForkError, EditError, SourceError, GotrimError) as exc:
+        return Refusal(NAME, (target,), summary, str(exc))
+    # the fork replaces the templates' packages: their method lookups go, the rest stays about the same
+    est, confidence, note = _estimate(project, target, report, "reflect",
+                                      cut=Cut.of(unflag=[p for p in TEMPLATE_PACKAGES if p in graph.packages]))
+    unknown = [f"{s.label}: {s.methods_unknown}" for s in forked if s.methods_unknown]
+    risk = ("templates not checked for method calls (a call fails at run time with the fork): " +
+            "; ".join(s.label for s in forked if s.methods_unknown)) if unknown else None
+    lines = [f"{root.symbol} (text/template's reflect method lookup) is reached from templates that cannot be "
+             "compiled to Go: " + "; ".join(f"{s.label}: {s.refusal}" for s in forked) + ".",
+             f"The fork copies {tc.version}'s text/template" + (" and html/template" if html else "") +
+             f" into {DEFAULT_DEST} (Go's licence kept) without the evaluator's method lookup: fields and map keys "
+             "work as before; a template that calls a method fails with an error naming it."]
+    if unknown:
+        lines.append("Not checkable for method calls (the text or the data is not known statically): " +
+                     "; ".join(unknown) + ". A template given at run time that calls a method now fails with "
+                     "an error naming it.")
+    if rewritable:
+        lines.append("Compiled to Go as well: " + ", ".join(s.label for s in rewritable) + ".")
+    lines.append(note)
+    key = "|".join(sorted(s.where for s in sites))
+    return Candidate(
+        id=candidate_id(NAME, f"{target}|fork|{key}"), strategy=NAME, targets=(target,),
+        summary=f"use a method-free copy of text/template in {target.name}'s module"
+                + (f" (and compile {len(rewritable)} template(s) to Go)" if rewritable else ""),
+        explanation="\n".join(lines), estimated_bytes=est, confidence="low" if unknown else confidence,
+        plan=Plan(title=f"Method-free copy of text/template for {target.name}: method DCE back on", changes=changes),
+        details=DceDetails(Fix.TEMPLATE_FORK, blocker=root.symbol, templates=tuple(s.label for s in sites), risk=risk),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# the module's reflect method lookups (Method, MethodByName with a computed name, Methods)
+
+
+def _reflect_call_fix(project: Project, target: Target, graph: BuildGraph, report: DceReport, root: Blocker,
+                      fr: Sequence[Frame], culprit: str) -> Proposal:
+    view = _view(project, target)
+    calls: list[ReflectCall] = []
+    if view is not None and culprit in view.templates:
+        calls = list(view.templates[culprit].reflect_calls)
+    mine = [f for f in fr if f.file and f.package == culprit]
+    on_chain = [c for c in calls if any(c.file == f.file for f in mine)] or calls
+    summary = f"{target.name}: {root.symbol} disables method DCE"
+    if not on_chain:
+        return _explain(project, target, graph, report, root, _chain_packages(graph, root.chain))
+    open_calls = [c for c in on_chain if not c.closed]
+    if open_calls:
+        return Refusal(NAME, (target,), summary + f" at {open_calls[0].where}",
+                       "; ".join(f"{c.call} at {c.where} (in {c.func or 'package init'}): {c.reason}"
+                                 for c in open_calls) +
+                       ". Options: call the methods through a map[string]func or a switch; or pass a constant "
+                       "name to MethodByName (the linker then keeps only methods of that name).")
+    try:
+        rw = rewrite(project, (), on_chain)
+    except (EditError, SourceError) as exc:
+        return Refusal(NAME, (target,), summary, str(exc))
+    # the rewritten function stays, without its lookup by a computed name
+    decl = symbol_decl(root.symbol, culprit)
+    est, confidence, note = _estimate(project, target, report, "reflect",
+                                      cut=Cut.of(unflag=[f"{culprit}\t{decl}" if decl else culprit]))
+    return Candidate(
+        id=candidate_id(NAME, f"{target}|table|{'|'.join(c.where for c in on_chain)}"), strategy=NAME,
+        targets=(target,),
+        summary=f"replace {len(on_chain)} reflect method lookup(s) of {culprit} by a table of the methods",
+        explanation="\n".join(
+            [f"{c.call} at {c.where} looks a method up by a name known at run time; the value's type is known, so "
+             f"a switch over its exported methods ({', '.join(c.methods) or 'none'}) returns the same method value "
+             "(reflect.ValueOf(x.M)) without reflect's lookup." for c in on_chain] + [note]),
+        estimated_bytes=est, confidence=confidence,
+        plan=Plan(title=f"Replace reflect method lookups in {culprit} by a table", changes=rw.changes),
+        details=DceDetails(Fix.REFLECT_TABLE, blocker=root.symbol, package=culprit),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # plugin
 
 
-def _plugin_blocker(project: Project, target: Target, graph: BuildGraph, report: DceReport,
-                    blockers: int) -> Iterator[Proposal]:
+def _plugin_blocker(project: Project, target: Target, graph: BuildGraph, report: DceReport) -> BlockerFix:
     chain = list(report.dynlink.chain)
-    found = False
-    for sw in _matching_switches(graph, report, (), chain):
-        found = True
-        yield _switch_proposal(project, target, report, sw, blockers, "the std plugin package")
-    if found:
-        return
     importer = chain[-2] if len(chain) >= 2 else None
+    refusals = []
+    for sw, ok, why in _matching_switches(project, graph, report, (), chain):
+        if ok:
+            return _fix("plugin", "plugin", _switch_proposal(project, target, report, sw, "plugin"), graph,
+                        importer, report)
+        refusals.append(why)
     pkg = graph.packages.get(importer) if importer else None
-    if pkg is None or not pkg.main_module:
-        yield Refusal(NAME, (target,), f"{target.name}: plugin linked through {importer}",
-                      f"{' -> '.join(chain)}: the import of plugin is outside the main module and no known "
-                      "build tag removes it. Options: build with CGO_ENABLED=0 (plugin then has no effect); "
-                      "guard the main module's import of the first package of the chain with a build tag; "
-                      "ask upstream for a tag (as containerd's no_dynamic_plugins).")
-        return
+    if pkg is None or not pkg.editable:
+        module = pkg.module if pkg is not None else None
+        patch = ("a dependency patch (gotrim's deppatch)" if importlib.util.find_spec("refactor.deppatch")
+                 else f"a dependency patch (not automated yet): a local copy of {module} wired by a replace directive, "
+                      f"with {importer}'s files that import plugin behind //go:build !{PLUGIN_TAG} and a stub")
+        return _fix("plugin", "plugin", Refusal(
+            NAME, (target,), f"{target.name}: plugin linked through {importer}",
+            f"{' -> '.join(chain)}: with cgo on, linking plugin puts the linker in dynamic-linking mode (every "
+            "method of every type is kept). The import is outside the repository and no known build tag of "
+            f"{module} removes it" + (f" ({'; '.join(refusals)})" if refusals else "") +
+            f". Options: build with CGO_ENABLED=0 (plugin then has no effect); {patch}; a newer version of "
+            f"{module} (`gotrim suggest` tries the latest); ask upstream for a tag (as containerd's "
+            f"{PLUGIN_TAG})."), graph, importer, report)
     try:
         changes = guard_import(project, pkg, "plugin", PLUGIN_TAG, feature="dynamic plugins",
                                message=f"dynamic plugins are not supported: built with -tags {PLUGIN_TAG}",
                                err_name="errNoDynamicPlugins")
     except (SourceError, EditError, Unguardable) as exc:
-        yield Refusal(NAME, (target,), f"{target.name}: plugin import of {pkg.import_path} not guarded",
-                      str(exc))
-        return
-    est, confidence = _estimate(project, graph, report, blockers, DYNLINK_SHARE, ("plugin",))
+        return _fix("plugin", "plugin", Refusal(NAME, (target,),
+                                                f"{target.name}: plugin import of {pkg.import_path} not guarded",
+                                                str(exc)), graph)
+    est, confidence, note = _estimate(project, target, report, "plugin", ("plugin",))
     files = ", ".join(c.path for c in changes)
-    yield Candidate(
+    cat = f" (the catalogue's tag does not apply: {'; '.join(refusals)})" if refusals else ""
+    return _fix("plugin", "plugin", Candidate(
         id=candidate_id(NAME, f"{target}|plugin|{pkg.import_path}"), strategy=NAME, targets=(target,),
         summary=f"guard {pkg.import_path}'s import of plugin with !{PLUGIN_TAG}",
-        explanation=(f"{' -> '.join(chain)}: with cgo on, linking plugin puts the linker in dynamic-linking "
-                     "mode, which keeps every method (even unexported) of every reachable type. Building "
-                     f"with -tags {PLUGIN_TAG} drops the import; the stub returns an error from the "
-                     f"plugin-loading functions. Files: {files}.\n" + _last_blocker_note(blockers)),
+        explanation=(f"{' -> '.join(chain)}: with cgo on, linking plugin puts the linker in dynamic-linking mode, "
+                     "which keeps every method (even unexported) of every reachable type. Building with -tags "
+                     f"{PLUGIN_TAG} drops the import; the stub returns an error from the plugin-loading functions. "
+                     f"Files: {files}{cat}.\n{note}"),
         estimated_bytes=est, confidence=confidence,
         plan=Plan(title=f"Guard the plugin import of {pkg.import_path} with a build tag",
                   changes=tuple([*changes, *tag_config_changes(project, (target,), PLUGIN_TAG)])),
         removes=("plugin",), variant_tags=(PLUGIN_TAG,),
         details=DceDetails(Fix.PLUGIN_GUARD, blocker="plugin", package=pkg.import_path, tag=PLUGIN_TAG),
-    )
+    ), graph)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,9 +682,26 @@ def combined_plan(project: Project, target: Target, candidates: Sequence[Candida
     return Plan(merged.title, merged.changes + tuple(extra))
 
 
+def warm(project: Project) -> None:
+    """Parse the source of the catalogued modules' packages the targets link (their build constraints
+    decide whether a catalogue tag is proposed), while the targets build."""
+    for graph in project.graphs.values():
+        mods = {pkg.module for pkg in graph.packages.values() if pkg.module and not pkg.editable}
+        for sw in switches_for(sorted(mods)):
+            for a, _ in sw.cuts:
+                pkg = graph.packages.get(a)
+                if pkg is None:
+                    continue
+                try:
+                    project.sources.package_files(pkg.dir, pkg.go_files + pkg.cgo_files + pkg.ignored_go_files)
+                except (OSError, SourceError):
+                    continue
+
+
 STRATEGY = Strategy(
     name=NAME,
-    summary="Remove what disables the linker's method dead-code elimination (upstream tag, rewrite, guard)",
+    summary="Remove what disables the linker's method dead-code elimination (templates to Go, fork, tag, guard)",
     propose=propose,
-    needs=Needs.GRAPHS | Needs.SOURCES | Needs.SIZES | Needs.DCE,
+    needs=Needs.GRAPHS | Needs.SOURCES | Needs.SIZES | Needs.DCE | Needs.TYPED,
+    warm=warm,
 )

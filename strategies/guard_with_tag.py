@@ -3,42 +3,76 @@
 Before: cmd/agent -> internal/export -> net/http   (only http.go imports it; its init registers an exporter)
 After:  http.go gets `//go:build !guard_omit_http`, and http_stub.go (`//go:build guard_omit_http`) declares
         what the rest of the package uses; `go build -tags guard_omit_http ./cmd/agent` links no net/http.
-Refuses when a stub would need the heavy import (a used signature names its types), when a var's type
-cannot be told without type-checking, when every file of a package imports it (guard its importers
-instead), and when the target uses none of the files (split-package cuts that without a tag).
+
+The shapes of real code (issue 18), in the order a candidate is built:
+- decouple first: files that use the heavy package only for an enum type, its constants and value maps
+  (a flag mapped to generated RPC code's enum, an options struct's field of that type) get a verbatim
+  mirror of those declarations in the feature's package, and the guarded files convert back;
+- registrations of the feature's declarations (a slice element, a map entry, an init call) move into
+  the guarded files, so the slim build lacks the entries instead of holding a stub's nil;
+- an existing stub for other platforms (`feature_other.go` for `feature_linux.go`, package main too)
+  gets the tag OR-ed in and its drifted signatures repaired; otherwise a stub is written; every stub
+  is checked against what the rest of the build needs (the typed view's facts where there is one:
+  methods reached through interface conversions included) and against the files it builds with;
+- the feature may be an import of the module's own package that brings in others' code, or a heavy
+  edge inside a dependency module: then the candidate is a dependency patch (refactor.deppatch).
+Refuses when a stub would need the heavy import (a used signature names its types), when stubbed code
+runs at startup (an init function or a package variable's initializer calls it; a command table's
+closures do not), when every file of a package imports it (guard its importers instead), and when the
+target uses none of the module's files (split-package cuts that without a tag). A binary whose main
+calls a stub on every run is not built with the tag. At similar bytes a guard ranks after a change
+that loses nothing; its summary says what the slim build loses, its confidence whether the slim build
+only lacks what registers itself (high), calls stubs (medium), or calls them from many places (low,
+ranked last with a warning).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from refactor.buildconfig import tag_config_changes
 from refactor.candidate import Candidate, Details, Proposal, Refusal, Strategy, candidate_id
 from refactor.config import Settings, Target, parse_tags
-from refactor.edit import remove_import
+from refactor.deppatch import DependencyPatch, NotPatchable, measured_figures, module_version, patch_plan, tag_for
+from refactor.edit import add_import, remove_import, rename_qualifier, unqualify
+from refactor.errors import SourceError
 from refactor.estimate import estimate, files_cut
 from refactor.gosource import (
     BuildExpr,
     GoFile,
     Import,
     SourcePackage,
+    decl_syntax,
     format_build_expr,
     guess_package_name,
     parse_file,
 )
-from refactor.graph import BuildGraph, Edge
+from refactor.graph import BuildGraph, Edge, Package
 from refactor.guard import (
+    Demand,
+    Mirrored,
+    StubBlock,
     StubWriter,
     Unguardable,
     and_term,
+    check_stub,
+    convert_fields,
+    decouplable,
+    demand,
     existing_stub,
     expr_tags,
     has_conjunct,
     has_disjunct,
+    mirror_closure,
+    mirror_file,
+    mirror_table,
+    move_registrations,
     name_suffix,
     repair_stub,
 )
@@ -46,8 +80,22 @@ from refactor.plan import FileChange, Plan, apply_edits
 from refactor.project import Needs, Project
 from refactor.sources import PLATFORM_TAGS, build_expr
 from refactor.table import count
+from refactor.typed import TypedView
+
+if TYPE_CHECKING:
+    from refactor.measure import Measurement
 
 NAME = "guard-with-tag"
+# An import of one of the module's own packages is a feature worth a tag when that package brings in at
+# least this many packages from outside the module.
+OWN_EDGE_MIN_PACKAGES = 10
+# A guard whose failing stubs this many declarations of the build call is likely core code: warned about.
+CORE_CALLERS = 4
+# A heavy edge inside a dependency module is worth a patched copy of the module when cutting it saves this
+# much (or, without sizes, removes this many packages).
+DEP_MIN_BYTES = 256 << 10
+DEP_MIN_PACKAGES = 5
+DEP_MAX_FILES = 4  # ... and guards at most this many files of a package, never half of its files
 _Refuse = Unguardable  # this feature cannot be guarded safely; the message says why
 
 
@@ -60,26 +108,49 @@ class GuardDetails(Details):
     heavy: str  # the heavy package the guard cuts
     files: tuple[str, ...]  # the guarded files, relative to the module root
     existing_tag: bool = False  # the files are already behind the tag: only the build configuration changes
+    loses: tuple[str, ...] = ()  # what the slim build loses: the declarations the targets reach, init...
+    registrations: tuple[str, ...] = ()  # registrations moved into the guarded files
+    dependency: str | None = None  # module@version of a patched dependency (deppatch), else None
+    patch: DependencyPatch | None = None  # the upstream side of a dependency patch
+
+    def after_measurement(self, plan: Plan, measurement: Measurement) -> tuple[FileChange, ...]:
+        """A dependency patch's file, now stating the measured bytes of each target."""
+        if self.patch is None or not measurement.targets:
+            return ()
+        current = next((c.after for c in plan.changes if c.path == self.patch.patch_path), None)
+        text = self.patch.text(measured_figures([(t.target, t.before_bytes, t.after_bytes)
+                                                 for t in measurement.targets], self.tag), plan)
+        return () if text == current else (FileChange(self.patch.patch_path, current, text),)
 
     def for_json(self) -> dict[str, object]:
         return {"tag": self.tag, "feature": self.feature, "heavy": self.heavy, "files": list(self.files),
-                "existing_tag": self.existing_tag}
+                "existing_tag": self.existing_tag, "loses": list(self.loses),
+                "registrations": list(self.registrations), "dependency": self.dependency}
 
 
 def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
     """Guard candidates for every heavy import that only optional feature files of the module bring in."""
     index = _Index(project)
-    features: dict[tuple[tuple[str, tuple[str, ...]], ...], _Feature] = {}
+    features: dict[FeatureKey, _Feature] = {}
     for target in project.targets:
         graph = project.graphs[target]
-        for q, sites, cut in _site_sets(index, graph):
+        sizes = project.sizes[target]
+        found: list[tuple[str, list[_Site], list[Edge], _DepModule | None]] = [
+            (q, sites, cut, None) for q, sites, cut in _site_sets(index, graph)]
+        found += list(_dependency_site_sets(index, graph))
+        for q, sites, cut, module in found:
             removed = graph.removed_by(cut)
             if q not in removed:
                 continue
-            key = tuple(sorted((s.import_path, s.files) for s in sites))
+            removed_bytes = sizes.removal_estimate(removed)
+            if module is not None and (removed_bytes < DEP_MIN_BYTES if sizes.file_bytes
+                                       else len(removed) < DEP_MIN_PACKAGES):
+                continue  # a patched copy of a module is worth it for a heavy edge only
+            key = _feature_key(sites)
             feat = features.get(key)
             if feat is None:
-                feat = features[key] = _Feature(q=q, sites=tuple(sorted(sites, key=lambda s: s.import_path)))
+                feat = features[key] = _Feature(q=q, sites=tuple(sorted(sites, key=lambda s: s.import_path)),
+                                                module=module)
             removed_bytes = estimate(project, target,
                                      files_cut(project, removed, {s.import_path: s.files for s in sites}))
             prev = next((h for h in feat.hits if h.target == target), None)
@@ -95,10 +166,18 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
         yield _proposal(index, feat, *tags[key])
 
 
-def _prune_supersets(features: dict[tuple[tuple[str, tuple[str, ...]], ...], _Feature]) -> None:
+FeatureKey = tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
+
+
+def _feature_key(sites: Sequence[_Site]) -> FeatureKey:
+    """What identifies a feature: per package, the guarded files and the decoupled ones."""
+    return tuple(sorted((s.import_path, s.files, tuple(b for b, _ in s.decoupled)) for s in sites))
+
+
+def _prune_supersets(features: dict[FeatureKey, _Feature]) -> None:
     """Drop a feature that guards more files than a smaller one for barely more packages (< 10 %)."""
-    def files(k: tuple[tuple[str, tuple[str, ...]], ...]) -> frozenset[tuple[str, str]]:
-        return frozenset((p, f) for p, fs in k for f in fs)
+    def files(k: FeatureKey) -> frozenset[tuple[str, str]]:
+        return frozenset((p, f) for p, fs, ds in k for f in (*fs, *ds))
 
     for big in list(features):
         for small in list(features):
@@ -121,7 +200,9 @@ class _Site:
     import_path: str
     name: str
     dir: str
-    files: tuple[str, ...]  # base names, sorted
+    files: tuple[str, ...]  # base names, sorted (none: the package's files are only decoupled)
+    # files whose uses of the heavy packages a mirror takes over: (base name, ((import path, names), ...))
+    decoupled: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -141,6 +222,7 @@ class _Feature:
     q: str  # the heavy package that names the feature
     sites: tuple[_Site, ...]
     hits: list[_Hit] = field(default_factory=list)
+    module: _DepModule | None = None  # the dependency module the sites are in (a dependency patch)
 
     @property
     def bytes(self) -> int:
@@ -151,51 +233,142 @@ class _Feature:
         return frozenset().union(*(h.removed for h in self.hits))
 
 
+@dataclass(frozen=True)
+class _DepModule:
+    """A module from the module cache whose files a dependency patch changes."""
+
+    path: str
+    dir: str
+
+
+def _dependency_site_sets(index: _Index, graph: BuildGraph
+                          ) -> Iterator[tuple[str, list[_Site], list[Edge], _DepModule]]:
+    """Heavy edges inside dependency modules (issue 18 §4): for each module read from the module cache,
+    each package that only that module's packages import, as file sites in those packages."""
+    by_module: dict[str, list[str]] = {}
+    dirs: dict[str, str] = {}
+    for p, pkg in graph.packages.items():
+        if pkg.standard or pkg.editable or not pkg.module or not pkg.module_dir \
+                or module_version(pkg.module_dir) is None:
+            continue
+        by_module.setdefault(pkg.module, []).append(p)
+        dirs[pkg.module] = pkg.module_dir
+    for module, pkgs in sorted(by_module.items()):
+        inside = set(pkgs)
+        for r in sorted({r for p in pkgs for r in graph.imports(p)}):
+            importers = graph.importers(r)
+            if not importers or any(i not in inside for i in importers):
+                continue  # something outside the module needs r too: a patch of it alone cannot cut r
+            if len(_reach(graph, r)) < DEP_MIN_PACKAGES:
+                continue
+            by_pkg: dict[str, list[str]] = {}
+            for i in importers:
+                by_pkg.setdefault(i, []).append(r)
+            try:
+                if any(_too_many(index, graph.packages[i], r) for i in by_pkg):
+                    continue  # most of a package, or many files of it: the dependency's core, not an option
+                found = _sites(index, graph, by_pkg)
+            except OSError:  # the module's sources are not at hand (a recorded project)
+                break
+            if found is None or any(len(s.files) > DEP_MAX_FILES or len(s.files) * 2 > len(
+                    graph.packages[s.import_path].files) for s in found[0]):
+                continue  # not an optional file or two of the dependency: its core
+            yield r, found[0], found[1], _DepModule(module, dirs[module])
+
+
 def _site_sets(index: _Index, graph: BuildGraph) -> Iterator[tuple[str, list[_Site], list[Edge]]]:
-    """For each package the main module imports: every main-module import that leads to it, as file sites.
+    """For each package the repository's code imports: every import of its code that leads to it, as file sites.
 
     A heavy package is often reached through several imports of the module (export -> net/http,
     notify -> net/http, main -> net/http/pprof); it leaves the build only when all of them are guarded.
     """
     entries: dict[Edge, frozenset[str]] = {}
-    for p in sorted(graph.main_module_packages()):
+    for p in sorted(graph.editable_packages()):
         for r in graph.imports(p):
-            if not graph.packages[r].main_module:
+            if not graph.packages[r].editable:
                 entries[(p, r)] = _reach(graph, r)
     groups: dict[tuple[Edge, ...], str] = {}
     reach_of = {r: reach for (_, r), reach in entries.items()}
     for q in sorted(reach_of, key=lambda r: (-len(reach_of[r]), r)):
         edges = tuple(e for e, reach in entries.items() if q in reach)
         groups.setdefault(edges, q)  # the feature is named after its widest direct import
+    # The module's own packages that bring in others' code (a command package importing the module's
+    # deploy package, which pulls cloud SDKs): guarding every import of one cuts that subtree when
+    # split-package cannot (issue 18 §5). Main packages are never the feature.
+    own: dict[str, list[Edge]] = {}
+    for p in sorted(graph.editable_packages()):
+        for r in graph.imports(p):
+            if graph.packages[r].editable and graph.packages[r].name != "main":
+                own.setdefault(r, []).append((p, r))
+    for r, into in sorted(own.items()):
+        outside = [x for x in _reach(graph, r) if not graph.packages[x].editable]
+        if len(outside) >= OWN_EDGE_MIN_PACKAGES:
+            groups.setdefault(tuple(into), r)
     for edges, q in groups.items():
         by_pkg: dict[str, list[str]] = {}
         for p, r in edges:
             by_pkg.setdefault(p, []).append(r)
-        sites: list[_Site] = []
-        cut: list[Edge] = []
-        for p, rs in by_pkg.items():
-            pkg = graph.packages[p]
-            files = [index.file(pkg.dir, f) for f in pkg.files]
-            paths = {pkg.source_path(r) for r in rs}
-            hits = [f for f in files if any(i.path in paths for i in f.imports)]
-            feature = tuple(sorted(os.path.basename(f.path) for f in hits))
-            blank_only = all(i.name == "_" for f in hits for i in f.imports if i.path in paths)
-            if len(feature) == len(files) and not blank_only:
-                sites = []  # a package whose every file needs q: guard its importers instead
-                break
-            if pkg.name == "main" and not blank_only and any(
-                    d.name == "main" and d.kind == "func" for f in hits for d in f.decls):
-                sites = []  # the file holding func main is the program itself, never an optional feature
-                break
-            sites.append(_Site(p, pkg.name, pkg.dir, feature))
-            if blank_only:
-                cut.extend((p, r) for r in rs)
-                continue
-            others = [f for f in files if os.path.basename(f.path) not in feature]
-            kept = {pkg.resolve(i.path) for f in others for i in f.imports}
-            cut.extend((p, r) for r in graph.imports(p) if r not in kept)
-        if sites:
-            yield q, sites, cut
+        found = _sites(index, graph, by_pkg)
+        if found is not None:
+            yield q, found[0], found[1]
+
+
+def _sites(index: _Index, graph: BuildGraph, by_pkg: Mapping[str, Sequence[str]]
+           ) -> tuple[list[_Site], list[Edge]] | None:
+    """The file sites of a feature (per importing package, the files importing the cut packages) and
+    the edges guarding them cuts; None when one package cannot be guarded (every file of it needs them,
+    or the file holding func main does), or nothing is left to guard once decoupled."""
+    sites: list[_Site] = []
+    cut: list[Edge] = []
+    for p, rs in by_pkg.items():
+        pkg = graph.packages[p]
+        paths = {pkg.source_path(r) for r in rs}
+        imported = {name: index.imports_of(pkg.dir, name) for name in pkg.files}
+        hits = [index.file(pkg.dir, name) for name in pkg.files if imported[name] & paths]
+        # files that use the heavy package only for value types a mirror can copy are decoupled,
+        # not guarded (issue 18 §1): an options struct's enum field, a flag mapped to its constants
+        loose = {os.path.basename(f.path): used for f in hits
+                 if (used := index.decoupled_uses(graph, pkg, f, rs))}
+        hits = [f for f in hits if os.path.basename(f.path) not in loose]
+        feature = tuple(sorted(os.path.basename(f.path) for f in hits))
+        blank_only = bool(hits) and all(i.name == "_" for f in hits for i in f.imports if i.path in paths)
+        if len(feature) == len(pkg.files) and not blank_only:
+            return None  # a package whose every file needs q: guard its importers instead
+        if pkg.name == "main" and not blank_only and any(
+                d.name == "main" and d.kind == "func" for f in hits for d in f.decls):
+            return None  # the file holding func main is the program itself, never an optional feature
+        sites.append(_Site(p, pkg.name, pkg.dir, feature, tuple(sorted(loose.items()))))
+        if blank_only:
+            cut.extend((p, r) for r in rs)
+            continue
+        kept = {pkg.resolve(i) for name in pkg.files if name not in feature for i in imported[name]
+                if name not in loose or i not in paths}
+        cut.extend((p, r) for r in graph.imports(p) if r not in kept)
+    return (sites, cut) if any(s.files for s in sites) else None
+
+
+def _too_many(index: _Index, pkg: Package, r: str) -> bool:
+    """More of pkg's files import r than a dependency patch guards (from their text, before a parse)."""
+    path = pkg.source_path(r)
+    n = sum(path in index.imports_of(pkg.dir, name) for name in pkg.files)
+    return n > DEP_MAX_FILES or n * 2 > len(pkg.files)
+
+
+_COMMENTS = re.compile(rb"//[^\n]*|/\*.*?\*/", re.S)
+_IMPORT_DECL = re.compile(rb"^[ \t]*import\s*(\((.*?)\)|[^\n]*)", re.M | re.S)
+_QUOTED_PATH = re.compile(rb'"([^"\n]+)"|`([^`\n]+)`')
+
+
+def _import_paths(src: bytes) -> frozenset[str]:
+    """The import paths of a Go file, from its text: the import declarations between the package
+    clause and the first other declaration (comments removed), without a parse."""
+    text = _COMMENTS.sub(b"", src)
+    head = re.split(rb"^[ \t]*(?:func|type|var|const)\b", text, maxsplit=1, flags=re.M)[0]
+    out = set()
+    for m in _IMPORT_DECL.finditer(head):
+        for q in _QUOTED_PATH.finditer(m.group(2) if m.group(2) is not None else m.group(1)):
+            out.add((q.group(1) or q.group(2)).decode("utf-8", "replace"))
+    return frozenset(out)
 
 
 def _reach(graph: BuildGraph, start: str) -> frozenset[str]:
@@ -220,32 +393,159 @@ def _chain(graph: BuildGraph, q: str) -> tuple[str, ...]:
 
 
 class _Index:
-    """The project's source index, as this strategy addresses files (a package directory and a name)."""
+    """The project's source index, as this strategy addresses files (a package directory and a name),
+    optionally seen through an overlay of changed and new files (a decoupling done before the guard)."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, overlay: Mapping[str, bytes] | None = None) -> None:
         self.project = project
         self.sources = project.sources
         self.root = project.root
+        self.overlay = {path: parse_file(path, src) for path, src in (overlay or {}).items()}
+        self._mirrors: dict[str, dict[str, Mirrored]] = {}
+        self._at: dict[str, Package] | None = None
+
+    def with_overlay(self, overlay: Mapping[str, bytes]) -> _Index:
+        """This index with files changed or added (module-relative path -> source)."""
+        out = _Index(self.project, overlay)
+        out._mirrors = self._mirrors
+        return out
+
+    def original(self, path: str) -> bytes | None:
+        """A file's bytes as they are in the repository (None for a file that does not exist)."""
+        rel = self.sources.rel(path)
+        if os.path.isabs(rel):  # a dependency's file (a stub gotrim writes is not there yet)
+            return self.sources.source(rel) if os.path.isfile(rel) else None
+        return self.sources.file(rel).src if rel in self.sources.files else None
 
     def file(self, directory: str, name: str) -> GoFile:
         """The parsed file dir/name (its path relative to the module root)."""
-        return self.sources.file(Path(directory) / name)
+        rel = self.sources.rel(Path(directory) / name)
+        return self.overlay.get(rel) or self.sources.file(rel)
 
     def rel(self, path: str) -> str:
         """Module-root-relative posix path."""
         return self.sources.rel(path)
 
+    def _package_at(self, directory: str) -> Package | None:
+        if self._at is None:
+            self._at = {pkg.dir: pkg for g in self.project.graphs.values() for pkg in g.packages.values()}
+        return self._at.get(str(directory))
+
     def dir_files(self, directory: str) -> list[GoFile]:
-        """Every Go file of a package directory, tests and other platforms included."""
-        return [self.sources.file(rel) for rel in self.sources.dir_files(self.sources.rel(directory))]
+        """Every Go file of a package directory, tests and other platforms included (for a package outside
+        the module, as go list listed them)."""
+        rel_dir = self.sources.rel(directory)
+        if os.path.isabs(rel_dir):
+            pkg = self._package_at(directory)
+            listed = () if pkg is None else (*pkg.go_files, *pkg.cgo_files, *pkg.ignored_go_files,
+                                             *pkg.test_go_files, *pkg.xtest_go_files)
+            return [self.file(directory, n) for n in sorted(set(listed)) if n.endswith(".go")]
+        names = list(self.sources.dir_files(rel_dir))
+        names += sorted(p for p in self.overlay if os.path.dirname(p) == rel_dir.strip("/") and p not in names)
+        return [self.overlay.get(rel) or self.sources.file(rel) for rel in names]
 
     def importing(self, import_path: str) -> list[GoFile]:
-        """Every file of the module that imports import_path."""
-        return self.sources.importers(import_path)
+        """Every file of the module that imports import_path; for a package outside the module, every
+        file of the targets' packages that imports it."""
+        if self.sources.dir_of(import_path) is None:
+            out: dict[str, GoFile] = {}
+            for g in self.project.graphs.values():
+                for imp in g.importers(import_path):
+                    pkg = g.packages[imp]
+                    for name in pkg.files:
+                        f = self.file(pkg.dir, name)
+                        if any(pkg.resolve(i.path) == import_path for i in f.imports):
+                            out[f.path] = f
+            return list(out.values())
+        found = [self.overlay.get(f.path, f) for f in self.sources.importers(import_path)]
+        found += [f for p, f in sorted(self.overlay.items()) if p not in self.sources.files
+                  and any(i.path == import_path for i in f.imports)]
+        return [f for f in found if any(i.path == import_path for i in f.imports)]
+
+    def imports_of(self, directory: str, name: str) -> frozenset[str]:
+        """The import paths a file spells, read from its text without a parse (its parse, when there is
+        one already, or an overlay's)."""
+        rel = self.sources.rel(Path(directory) / name)
+        f = self.overlay.get(rel)
+        if f is not None:
+            return frozenset(i.path for i in f.imports)
+        return _import_paths(self.sources.source(rel))
+
+    def package_files(self, pkg: Package) -> list[GoFile]:
+        """The compiled files of a package of a build graph, the module's or another's (read where go list
+        found them: the module cache, GOROOT)."""
+        return [self.file(pkg.dir, f) for f in pkg.files]
+
+    def mirrors(self, graph: BuildGraph, import_path: str) -> dict[str, Mirrored]:
+        """What a mirror can copy of a package (refactor.guard.mirror_table), once per package."""
+        if import_path not in self._mirrors:
+            pkg = graph.packages[import_path]
+            try:
+                self._mirrors[import_path] = mirror_table(self.package_files(pkg)) if pkg.files else {}
+            except (OSError, SourceError):  # sources not at hand (a recorded project): nothing to mirror
+                self._mirrors[import_path] = {}
+        return self._mirrors[import_path]
+
+    def worth_mirroring(self, pkg: Package, names: set[str]) -> bool:
+        """A quick look at pkg's files' text before any parse: none of names is a function, and one is a
+        type over a basic type (an enum)."""
+        alt = b"|".join(re.escape(n.encode()) for n in sorted(names))
+        func = re.compile(rb"^func (" + alt + rb")\b", re.M)
+        enum = re.compile(rb"^(?:type)?[ \t]*(" + alt + rb")[ \t]+(?:u?int(?:8|16|32|64)?|string|bool|byte|rune|"
+                          rb"float(?:32|64))[ \t]*(?://.*)?$", re.M)
+        try:
+            texts = [self.sources.source(Path(pkg.dir) / name) for name in pkg.files]
+        except OSError:
+            return False  # sources not at hand: nothing to mirror
+        return not any(func.search(t) for t in texts) and any(enum.search(t) for t in texts)
+
+    def decoupled_uses(self, graph: BuildGraph, pkg: Package, f: GoFile, imported: Sequence[str]
+                       ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """For a file of pkg that imports some of `imported` only for what a mirror can copy: (import path,
+        names used) per such import; () when any import of them is used for more."""
+        if not pkg.editable:
+            return ()  # a dependency's files are guarded as they are (the module's own code is decoupled)
+        view = self.project.typed.get(graph.target) if Needs.TYPED in self.project.needs else None
+        typed = view.package(pkg.import_path) if view is not None else None
+        out = []
+        for r in imported:
+            src_path = pkg.source_path(r)
+            imp = next((i for i in f.imports if i.path == src_path), None)
+            if imp is None:
+                continue
+            if imp.name in ("_", "."):
+                return ()
+            local = imp.local_name(graph.packages[r].name)
+            decls = [d for d in (typed.decls if typed is not None and typed.ok else ()) if d.file == f.path]
+            if any(o.package == r and o.kind == "func" for d in decls for o in d.uses_objects):
+                return ()  # it calls the package: no need to read the package's sources to know
+            used = {ref.name for d in f.decls for ref in d.refs if ref.qualifier == local}
+            if not used or any(not n[:1].isupper() for n in used) or not self.worth_mirroring(graph.packages[r], used):
+                return ()
+            converted = {c.concrete.name for d in decls for c in d.iface_conversions if c.concrete.package == r}
+            table = self.mirrors(graph, r)
+            if not decouplable(f, local, table, converted):
+                return ()
+            out.append((r, tuple(sorted({ref.name for d in f.decls for ref in d.refs if ref.qualifier == local}))))
+        return tuple(out)
 
     def tags_in_use(self) -> dict[str, list[str]]:
         """Build tags of the module's constraints -> files whose constraint names them."""
         return self.sources.tags_in_use()
+
+    def views(self, feat: _Feature) -> list[TypedView | None]:
+        """The typed views of the feature's targets (none when the project has no typed view)."""
+        if Needs.TYPED not in self.project.needs:
+            return []
+        return [self.project.typed.get(h.target) for h in feat.hits]
+
+    def mains(self, feat: _Feature) -> list[tuple[str, list[GoFile]]]:
+        """Each target's main package: import path and files."""
+        out: dict[str, list[GoFile]] = {}
+        for h in feat.hits:
+            main = self.project.graphs[h.target].main
+            out.setdefault(main.import_path, [self.file(main.dir, f) for f in main.files])
+        return list(out.items())
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -253,23 +553,25 @@ class _Index:
 
 
 def _choose_tags(index: _Index, settings: Settings, features: Sequence[_Feature]
-                 ) -> dict[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, str, bool]]:
+                 ) -> dict[FeatureKey, tuple[str, str, bool]]:
     """(tag, default tag, already guards) per feature: the tag that already guards its files, else a
     new <module>_omit_<name> that means nothing else yet (nor another feature of this run); the tag
     is the override when there is one (--guard-tag), the default names the candidate's id."""
     in_use = index.tags_in_use()
     overrides: Mapping[str, str] = settings.guard_tags
     mod = _ident(guess_package_name(index.project.module.path)).lower()
-    out: dict[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, str, bool]] = {}
+    out: dict[FeatureKey, tuple[str, str, bool]] = {}
     for feat in features:
-        key = tuple(sorted((s.import_path, s.files) for s in feat.sites))
+        key = _feature_key(feat.sites)
         name = _feature_name(feat.q)
         existing = _existing_guard(index, feat)
-        tag = existing or f"{mod}_omit_{name}"
+        # a patch of a dependency module gets a tag named after that module (getter_omit_s3)
+        first = tag_for(feat.module.path, name) if feat.module is not None else f"{mod}_omit_{name}"
+        tag = existing or first
         n, taken = 1, {d for _, d, _ in out.values()}
         while existing is None and (tag in taken or not _tag_free(index, in_use, tag, feat.q)):
             n += 1
-            tag = f"{mod}_omit_{name}{n}"
+            tag = f"{first}{n}"
         override = overrides.get(tag) or overrides.get(feat.q)
         chosen = parse_tags(override)[0] if override else tag
         out[key] = (chosen, tag, chosen == existing)
@@ -280,7 +582,11 @@ def _existing_guard(index: _Index, feat: _Feature) -> str | None:
     """The tag that already leaves every file of the feature out of the build, each with a stub that
     the tag brings in (`//go:build !yq_nojson` / `//go:build yq_nojson`), or None."""
     common: set[str] | None = None
+    if any(s.decoupled for s in feat.sites):
+        return None  # the files need decoupling first: not the module's switch as it is
     for site in feat.sites:
+        if any(build_expr(index.file(site.dir, base)) is None for base in site.files):
+            return None  # a file without a constraint of its own is behind no tag
         all_files = index.dir_files(site.dir)
         by_name = {os.path.basename(f.path): f for f in all_files}
         for base in site.files:
@@ -319,36 +625,241 @@ def _ident(s: str) -> str:
 # The proposal
 
 
+def _decouple(index: _Index, feat: _Feature, out: _Outcome) -> dict[str, bytes]:
+    """The decoupling a feature needs before its guard (issue 18 §1), as an overlay of new sources.
+
+    Files that use the heavy packages only for value types (an enum, its constants, its value maps) get a
+    mirror of those declarations, in the package of the feature's first guarded files (a `<pkg>_mirror.go`
+    copying them verbatim, so values and String methods are the same); their references point at it and
+    their imports of the heavy packages go. A struct field of such a type, declared in the mirror's
+    package, becomes the mirror's type; the guarded files read it converted back (`rpcpb.Compression(o.C)`).
+    """
+    loose = [s for s in feat.sites if s.decoupled]
+    if not loose:
+        return {}
+    graph = index.project.graphs[feat.hits[0].target]
+    home = next(s for s in feat.sites if s.files)
+    for s in loose:
+        if s.import_path != home.import_path and home.import_path not in graph.imports(s.import_path) \
+                and s.import_path in _reach(graph, home.import_path):
+            raise _Refuse(f"{s.import_path} would have to import {home.import_path} for the mirrored declarations, "
+                          "which imports it: an import cycle")
+    wanted: dict[str, set[str]] = {}
+    for s in loose:
+        for _, uses in s.decoupled:
+            for r, names in uses:
+                wanted.setdefault(r, set()).update(names)
+    overlay: dict[str, bytes] = {}
+    home_files = [f for f in index.dir_files(home.dir) if f.package == home.name]
+    taken = {d.name for f in home_files for d in f.decls}
+    for r, want in sorted(wanted.items()):
+        mirrored = mirror_closure(index.mirrors(graph, r), want)
+        path = index.rel(os.path.join(home.dir, f"{_ident(guess_package_name(r)).lower()}_mirror.go"))
+        if index.original(path) is not None or path in overlay:
+            raise _Refuse(f"{path} exists already: decouple {r} by hand")
+        text = mirror_file(home.name, r, mirrored, [f for f in home.files])
+        declared = {d.name for d in parse_file(path, text).decls}
+        clash = sorted(declared & taken)
+        if clash:
+            raise _Refuse(f"{home.import_path} declares {clash[0]} already: {r}'s {clash[0]} cannot be mirrored there")
+        taken |= declared
+        overlay[path] = text
+        out.notes.append(f"Decoupled first: {path} mirrors {r}'s {', '.join(sorted(want))} (copied as they are), "
+                         "for the files that need nothing else of it.")
+    fields: dict[str, dict[str, set[str]]] = {}  # heavy package -> mirrored type -> fields of that type
+    for s in loose:
+        for base, uses in s.decoupled:
+            f = index.file(s.dir, base)
+            src = f.src
+            for r, names in uses:
+                f = parse_file(f.path, src)
+                imp = next(i for i in f.imports if i.path == graph.packages[s.import_path].source_path(r))
+                local = imp.local_name(graph.packages[r].name)
+                types = {n for n in names if index.mirrors(graph, r)[n].kind == "type"}
+                if s.import_path == home.import_path:
+                    for d in f.decls:
+                        if d.kind == "type" and d.type_kind == "struct_type":
+                            for fld in decl_syntax(f, d).fields:
+                                for t in types:
+                                    if fld.type.text == f"{local}.{t}" and fld.names:
+                                        fields.setdefault(r, {}).setdefault(t, set()).update(fld.names)
+                    edits = unqualify(f, local, names)
+                else:
+                    more, home_local = add_import(f, home.import_path, pkg_name=home.name)
+                    edits = [*more, *rename_qualifier(f, local, home_local, names)]
+                src = apply_edits(src, edits)
+                f = parse_file(f.path, src)
+                src = apply_edits(src, remove_import(f, imp.path))
+            overlay[f.path] = src
+            out.notes.append(f"Decoupled first: {f.path} refers to the mirror instead of importing "
+                             f"{', '.join(r for r, _ in uses)}.")
+    for base in home.files:
+        f = index.file(home.dir, base)
+        src = f.src
+        for r, by_type in sorted(fields.items()):
+            found = next((i for i in f.imports if i.path == graph.packages[home.import_path].source_path(r)), None)
+            if found is None:
+                continue
+            local = found.local_name(graph.packages[r].name)
+            for t, read in sorted(by_type.items()):
+                src = convert_fields(parse_file(f.path, src), read, f"{local}.{t}")
+                out.notes.append(f"Decoupled first: {f.path} converts {', '.join(sorted(read))} back to {local}.{t} "
+                                 f"where it reads {'it' if len(read) == 1 else 'them'}.")
+        if src != f.src:
+            overlay[f.path] = src
+    return overlay
+
+
+@dataclass
+class _Outcome:
+    """What guarding a feature's sites found besides the file changes."""
+
+    notes: list[str] = field(default_factory=list)  # lines for the explanation
+    lost: dict[str, str] = field(default_factory=dict)  # main package -> why its binary keeps the feature
+    failing: set[str] = field(default_factory=set)  # stubbed functions and methods that fail
+    callers: set[str] = field(default_factory=set)  # declarations of the rest that call them (file: key)
+    registrations: list[str] = field(default_factory=list)  # registrations moved into the guarded files
+
+
 def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existing: bool) -> Proposal:
     if existing:
         return _existing_tag_proposal(index, feat, tag)
-    targets = tuple(h.target for h in feat.hits)
     name = _feature_name(feat.q)
-    where = ", ".join(f"{index.rel(os.path.join(s.dir, f))}" for s in feat.sites for f in s.files)
-    summary = f"guard {where} with -tags {tag}: drop {feat.q} ({count(len(feat.removed), 'package')})"
+    shown = [_shown(index, feat, s, f) for s in feat.sites for f in s.files]
+    where = ", ".join(shown)
     try:
         uses = _target_uses(index, feat)
-        if not any(uses.values()):
+        if not any(uses.values()) and feat.module is None:  # (a dependency's package cannot be split)
             raise _Refuse(f"{', '.join(h.target.label for h in feat.hits)} use nothing of {where} and no init "
                           "or blank import registers it: split-package cuts this without a build tag")
-        changes: list[tuple[str, bytes | None, bytes | None]] = []
-        notes: list[str] = []
+        out = _Outcome()
+        overlay = _decouple(index, feat, out)  # first: the rest of the build stops needing the heavy package
+        gindex = index.with_overlay(overlay) if overlay else index
+        final: dict[str, bytes | None] = dict(overlay)
         for site in feat.sites:
-            changes.extend(_guard_site(index, site, feat, tag, name, notes))
+            if site.files:
+                for path, _, after in _guard_site(gindex, site, feat, tag, name, out):
+                    final[path] = after
+        changes = [(path, index.original(path), after) for path, after in final.items()]
+        kept = [h for h in feat.hits if index.project.graphs[h.target].main.import_path not in out.lost]
+        if not kept:
+            raise _Refuse("; ".join(dict.fromkeys(out.lost.values())))
     except _Refuse as exc:
-        return Refusal(strategy=NAME, targets=targets, summary=summary, reason=str(exc),
-                       estimated_bytes=feat.bytes)
-    plan = Plan(title=f"Guard the {name} feature with build tag {tag}",
-                changes=tuple(FileChange(path=p, before=b, after=a) for p, b, a in changes))
-    explanation = _explain(index, feat, tag, name, uses, notes)
+        return Refusal(strategy=NAME, targets=tuple(h.target for h in feat.hits),
+                       summary=_summary(where, tag, feat, []), reason=str(exc), estimated_bytes=feat.bytes)
+    for h in feat.hits:
+        if h not in kept:
+            out.notes.append(f"{h.target.label} is not built with -tags {tag}: "
+                             f"{out.lost[index.project.graphs[h.target].main.import_path]}.")
+    feat = _Feature(q=feat.q, sites=feat.sites, hits=kept, module=feat.module)
+    uses = _target_uses(index, feat)
+    loses = sorted({u for us in uses.values() for u in us})
+    # high: the slim build only lacks what registers itself (nothing of the rest calls a failing stub);
+    # low, ranked last: the rest calls the stubs from many places, so the feature may be what the binary
+    # is for (on real code: a tool's user switching, a runtime's device filter, a program's printer)
+    warning = ""
+    core = _core_share(index, feat)
+    if not out.failing:
+        confidence = "high"
+    elif core is not None:
+        confidence = "low"
+        warning = (f"{core} is most of its package, and the rest of the build calls its stubs "
+                   f"({', '.join(sorted(out.failing)[:4])}): it may be what the binary is for")
+    elif len(out.callers) >= CORE_CALLERS:
+        confidence = "low"
+        warning = (f"the slim build stubs {', '.join(sorted(out.failing)[:4])}, which {len(out.callers)} "
+                   f"declarations of the build call ({', '.join(sorted(out.callers)[:3])}, …): it may be what "
+                   "the binary is for")
+    else:
+        confidence = "medium"
+    title = f"Guard the {name} feature with build tag {tag}"
+    summary = _summary(where, tag, feat, loses)
+    explanation = _explain(index, feat, tag, name, uses, [*out.notes, *([f"Warning: {warning}."] if warning else [])])
     key = "|".join(f"{s.import_path}:{','.join(s.files)}" for s in feat.sites) + f"|{default_tag}"
+    patch = None
+    if feat.module is not None:
+        # a dependency patch: the module copied into the repository with the guard, and upstream-ready
+        dep = feat.module
+        try:
+            files, patch = patch_plan(
+                index.project, module=dep.path, module_dir=dep.dir, changes=final, tag=tag,
+                targets=[h.target for h in feat.hits],
+                subject=f"Build tag {tag}: leave out the {name} feature and {feat.q}",
+                body=_patch_body(feat, tag, name, [f.removeprefix(dep.path + '/') for f in shown], out),
+                figures=[f"Estimated by gotrim: {feat.bytes:,} bytes saved over "
+                         f"{', '.join(h.target.label for h in feat.hits)}."])
+        except NotPatchable as exc:
+            return Refusal(strategy=NAME, targets=tuple(h.target for h in feat.hits), summary=summary,
+                           reason=str(exc), estimated_bytes=feat.bytes)
+        plan = Plan(title=f"Patch {dep.path}@{patch.version}: {title[:1].lower()}{title[1:]}", changes=tuple(files))
+        summary = f"patch {dep.path}@{patch.version} (copied to {patch.dest}): {summary}"
+        explanation += (f"\nDependency patch: {dep.path}@{patch.version} is copied into {patch.dest} (every file, "
+                        f"licence included) with the guard, go.mod replaces the module with the copy, and "
+                        f"{patch.patch_path} holds the same change against the module's own tree, with a commit "
+                        "message stating the bytes, to send upstream.")
+    else:
+        plan = Plan(title=title, changes=tuple(FileChange(path=p, before=b, after=a) for p, b, a in changes))
     return Candidate(
-        id=candidate_id(NAME, key), strategy=NAME, targets=targets, summary=summary, explanation=explanation,
-        estimated_bytes=feat.bytes, confidence="medium", plan=plan, removes=tuple(sorted(feat.removed)),
-        variant_tags=(tag,),
-        details=GuardDetails(tag=tag, feature=name, heavy=feat.q, files=tuple(
-            index.rel(os.path.join(s.dir, f)) for s in feat.sites for f in s.files)),
+        id=candidate_id(NAME, key), strategy=NAME, targets=tuple(h.target for h in feat.hits),
+        summary=summary, explanation=explanation, estimated_bytes=feat.bytes,
+        confidence=confidence, plan=plan, removes=tuple(sorted(feat.removed)), variant_tags=(tag,),
+        trade_off="patch" if patch is not None else "feature", warning=warning,
+        details=GuardDetails(tag=tag, feature=name, heavy=feat.q, files=tuple(shown), loses=tuple(loses),
+                             registrations=tuple(out.registrations),
+                             dependency=f"{patch.module}@{patch.version}" if patch else None, patch=patch),
     )
+
+
+def _shown(index: _Index, feat: _Feature, site: _Site, name: str) -> str:
+    """A guarded file as reports name it: relative to the module root, or module/path for a dependency's."""
+    path = os.path.join(site.dir, name)
+    if feat.module is not None:
+        return f"{feat.module.path}/{os.path.relpath(path, feat.module.dir)}".replace(os.sep, "/")
+    return index.rel(path)
+
+
+def _patch_body(feat: _Feature, tag: str, name: str, files: Sequence[str], out: _Outcome) -> str:
+    """The upstream commit message's body: what the tag leaves out, what the slim build does instead."""
+    one = len(files) == 1
+    labels = ", ".join(h.target.label for h in feat.hits)
+    lines = [f"{', '.join(files)} bring{'s' if one else ''} in {feat.q} for the {name} feature alone (in "
+             f"{labels}, {count(len(feat.removed), 'package')} with it). With -tags {tag} "
+             f"{'it is' if one else 'they are'} left out, so programs that do not need the feature can drop "
+             "it; without the tag nothing changes."]
+    if out.failing:
+        stubs = sorted(out.failing)
+        lines.append(f"Built with the tag, {', '.join(stubs[:6])}{' and more' if len(stubs) > 6 else ''} "
+                     "report that the feature is not built in.")
+    else:
+        lines.append("Built with the tag, the package simply lacks what the feature registers.")
+    if out.registrations:
+        lines.append("Registrations move into the guarded files, so that build holds no stub in their place.")
+    return "\n".join(textwrap.fill(ln, 72) for ln in lines)
+
+
+def _core_share(index: _Index, feat: _Feature) -> str | None:
+    """The guarded files of a site when they hold most of its package's declarations (as
+    sigs.k8s.io/yaml's yaml.go does), else None."""
+    for s in feat.sites:
+        if not s.files:
+            continue
+        files = [f for f in index.dir_files(s.dir) if f.package == s.name and not f.path.endswith("_test.go")
+                 and not _ignored(f)]
+        counts = [(os.path.basename(f.path) in s.files, sum(d.kind != "init" for d in f.decls)) for f in files]
+        guarded = sum(n for g, n in counts if g)
+        if guarded and guarded * 2 >= sum(n for _, n in counts):
+            return ", ".join(_shown(index, feat, s, f) for f in s.files)
+    return None
+
+
+def _summary(where: str, tag: str, feat: _Feature, loses: Sequence[str]) -> str:
+    """One line: what is guarded, the tag, what leaves the build, and what the slim build loses."""
+    line = f"guard {where} with -tags {tag}: drop {feat.q} ({count(len(feat.removed), 'package')})"
+    if loses:
+        shown = [u for u in loses if u != "init"][:3] or list(loses[:1])
+        more = len(loses) - len(shown)
+        line += f"; slim build loses {', '.join(shown)}{f' and {more} more' if more > 0 else ''}"
+    return line
 
 
 def _existing_tag_proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
@@ -356,7 +867,7 @@ def _existing_tag_proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
     build configuration: gotrim.toml, Makefile -tags, .goreleaser tags), not to the source."""
     targets = tuple(dict.fromkeys(h.target for h in feat.hits))
     name = _feature_name(feat.q)
-    files = [index.rel(os.path.join(s.dir, f)) for s in feat.sites for f in s.files]
+    files = [_shown(index, feat, s, f) for s in feat.sites for f in s.files]
     summary = (f"build with -tags {tag}, which already guards {', '.join(files)}: drop {feat.q} "
                f"({count(len(feat.removed), 'package')})")
     try:
@@ -382,6 +893,8 @@ def _explain(index: _Index, feat: _Feature, tag: str, name: str, uses: Mapping[s
              notes: Sequence[str]) -> str:
     lines = []
     for s in feat.sites:
+        if not s.files:
+            continue  # only decoupled: said in the notes
         files = ", ".join(s.files)
         verb = "imports" if len(s.files) == 1 else "import"
         lines.append(f"In {s.import_path}, only {files} {verb} what brings in {feat.q}: the {name} feature.")
@@ -393,8 +906,13 @@ def _explain(index: _Index, feat: _Feature, tag: str, name: str, uses: Mapping[s
     lines.append(f"The slim build loses the {name} feature" + (": " + "; ".join(lost) if lost else "") + ".")
     lines.extend(notes)
     for h in feat.hits:
-        pkg = "./" + index.rel(index.project.graphs[h.target].main.dir)
-        env = f"GOOS={h.target.goos} GOARCH={h.target.goarch} "
+        # go builds a target in its module's directory (a nested module's binary: cd there first)
+        mod_dir = index.project.module_of(h.target).dir
+        mod = index.rel(str(mod_dir))
+        pkg = "./" + os.path.relpath(index.project.graphs[h.target].main.dir, mod_dir).replace(os.sep, "/")
+        pkg = "." if pkg == "./." else pkg
+        env = f"{'cd ' + mod + ' && ' if mod and not os.path.isabs(mod) else ''}GOOS={h.target.goos} " \
+              f"GOARCH={h.target.goarch} "
         tags = ",".join(h.target.tags)
         lines.append(f"Full:  {env}go build {'-tags ' + tags + ' ' if tags else ''}{pkg}")
         lines.append(f"Slim:  {env}go build -tags {','.join((*h.target.tags, tag))} {pkg}")
@@ -460,90 +978,186 @@ def _local_name(f: GoFile, import_path: str, pkg_name: str) -> str | None:
 # Guarding one site
 
 
-def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str, notes: list[str]
-                ) -> Iterator[tuple[str, bytes | None, bytes | None]]:
-    """The file changes for one package: guard edits, moved blank imports, new or updated stubs."""
+def _guard_site(index: _Index, site: _Site, feat: _Feature, tag: str, name: str, out: _Outcome
+                ) -> list[tuple[str, bytes | None, bytes | None]]:
+    """The file changes for one package: guard edits, moved blank imports, new or updated stubs, each
+    stub checked against what the rest of the build needs (the typed view's facts where there is one).
+    out gets the notes, the main packages that call a stub on every run (not to be built with the tag),
+    the failing stubs and their callers.
+
+    When only the package's tests need what a stub cannot declare (a helper whose signature names the
+    dropped package), the tests that use the feature's declarations are guarded with it instead."""
+    trial = _Outcome()
+    try:
+        changes = list(_guard_site_once(index, site, feat, tag, name, trial, frozenset()))
+    except _Refuse as first:
+        tests = sorted(_feature_tests(index, site))
+        if not tests:
+            raise
+        trial = _Outcome()
+        changes = list(_guard_site_once(index, site, feat, tag, name, trial, frozenset(tests)))
+        trial.notes.append(f"{', '.join(tests)} {'is' if len(tests) == 1 else 'are'} guarded too: "
+                           f"{'it tests' if len(tests) == 1 else 'they test'} the feature with what a stub "
+                           f"cannot declare ({first}).")
+    out.notes.extend(trial.notes)
+    out.lost.update({k: v for k, v in trial.lost.items() if k not in out.lost})
+    out.failing |= trial.failing
+    out.callers |= trial.callers
+    out.registrations.extend(trial.registrations)
+    return changes
+
+
+def _feature_tests(index: _Index, site: _Site) -> set[str]:
+    """The test files of a site's directory that use the feature's declarations, and those that use what
+    they declare (export_test.go's `var GetX = getX`, used by the external tests), as base names."""
+    all_files = index.dir_files(site.dir)
+    tests = [f for f in all_files if f.path.endswith("_test.go") and f.package in (site.name, site.name + "_test")]
+    names = {d.name for f in all_files if os.path.basename(f.path) in site.files for d in f.decls}
+    out: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for f in tests:
+            base = os.path.basename(f.path)
+            if base in out:
+                continue
+            local = _local_name(f, site.import_path, site.name) if f.package != site.name else None
+            if any(r.qualifier == local and r.name in names for d in f.decls for r in d.refs):
+                out.add(base)
+                if f.package == site.name:
+                    names |= {d.name for d in f.decls}
+                grew = True
+    return out
+
+
+def _guard_site_once(index: _Index, site: _Site, feat: _Feature, tag: str, name: str, out: _Outcome,
+                     guard_tests: frozenset[str]) -> Iterator[tuple[str, bytes | None, bytes | None]]:
+    """_guard_site, with the tests named in guard_tests guarded like the feature's files."""
+    notes = out.notes
     all_files = index.dir_files(site.dir)
     by_name = {os.path.basename(f.path): f for f in all_files}
     feature = [by_name[n] for n in site.files]
     heavy = feat.removed | {feat.q}
     stubs = {os.path.basename(f.path): existing_stub(f, all_files, site.files) for f in feature}
-    skip = set(site.files) | {os.path.basename(s.path) for s in stubs.values() if s is not None}
+    skip = set(site.files) | {os.path.basename(s.path) for s in stubs.values() if s is not None} | guard_tests
+    for base in sorted(guard_tests):
+        test = by_name[base]
+        yield test.path, test.src, and_term(test, "!" + tag)
     rest = [f for f in all_files if os.path.basename(f.path) not in skip and f.package in (site.name,)
             and not _ignored(f)]
     importers = [f for f in index.importing(site.import_path) if os.path.dirname(
         os.path.join(index.root, f.path)) != site.dir or f.package != site.name]
-    need_names, need_fields, startup = _references(rest, importers, site)
+    local_importers = [(f, local) for f in importers
+                       if (local := _local_name(f, site.import_path, site.name)) is not None]
     taken = {d.name for f in all_files for d in f.decls}
+    # Registrations of the feature's declarations in the rest of the package move into the feature's
+    # files first (a stub must not leave a nil in a table): the rest is then read as it will be.
+    originals = {f.path: f for f in rest}
+    moved: dict[str, GoFile] = {}  # feature file path -> with the registrations it received
+    fixed: dict[str, dict[str, tuple[str, frozenset[str]]]] = {}
+    for real in feature:
+        if _blank_feature(real, heavy):
+            continue
+        reg = move_registrations(real, [f for f in rest if not f.path.endswith("_test.go")], name, tag, taken)
+        if reg.files:
+            rest = [parse_file(f.path, reg.files[f.path]) if f.path in reg.files else f for f in rest]
+        moved[real.path] = parse_file(real.path, reg.real)
+        fixed[real.path] = reg.stubs
+        notes.extend(reg.moved)
+        out.registrations.extend(reg.moved)
+    edited = {f.path for f in rest if f.src != originals[f.path].src}
+    need = demand(site.import_path, site.name, rest, local_importers, index.views(feat),
+                  skip_files={f.path for f in all_files if os.path.basename(f.path) in skip},
+                  main_files=index.mains(feat), edited=edited)
+    if need.typed:
+        notes.append(f"What the rest of the build uses of {', '.join(site.files)} was type-checked (go/types).")
+    elif index.project.typed:
+        notes.append(f"No type-checked view of {site.import_path}: what the rest uses of it is read by name.")
+    for path in sorted(edited):
+        yield path, originals[path].src, next(f.src for f in rest if f.path == path)
     repaired: dict[str, tuple[GoFile, GoFile]] = {}  # path -> (stub, its repair so far): one stub may
     # stand in for several feature files, repaired in turn
-    for real in feature:
-        base = os.path.basename(real.path)
-        blank = [i for i in real.imports if i.name == "_" and i.path in heavy]
-        heavy_named = [i for i in real.imports if i.name != "_" and i.path in heavy]
-        if blank and not heavy_named and any(d.kind != "init" for d in real.decls):
-            yield from _move_blank_imports(index, site, real, blank, tag, name)
+    written: list[tuple[str, bytes]] = []
+    for original in feature:
+        base = os.path.basename(original.path)
+        if _blank_feature(original, heavy):
+            blank = [i for i in original.imports if i.name == "_" and i.path in heavy]
+            yield from _move_blank_imports(index, site, original, blank, tag, name)
             continue
+        real = moved[original.path]
         guarded = and_term(real, "!" + tag)
-        if guarded != real.src:
-            yield real.path, real.src, guarded
+        if guarded != original.src:
+            yield real.path, original.src, guarded
         gen = StubWriter(real, all_files, heavy, tag, name, taken, package_names=index.sources.package_names,
-                         users=[*rest, *importers])
-        blocks = gen.blocks(need_names, need_fields)
-        failing = sorted(b.name for b in blocks if b.kind == "func" and b.name in startup)
-        if failing:
-            raise _Refuse(f"{real.path}: {', '.join(failing)} run(s) when the program starts (from an init "
-                          "function or a package variable); its stub fails, so the slim build could not "
-                          "start: this file is not an optional feature")
+                         users=[*rest, *importers], need=need, fixed=fixed[real.path])
+        blocks = gen.blocks(need.names, need.selectors, need.methods)
+        failing = [b for b in blocks if b.kind in ("func", "method") and b.name not in fixed[real.path]]
+        _refuse_running(real, failing, need, out.lost)
+        out.failing.update(b.key for b in failing)
+        out.callers |= _callers(rest, local_importers, {b.name for b in failing if b.kind == "func"},
+                                {b.name for b in failing if b.kind == "method"})
         stub = stubs[base]
         if stub is not None:
             current = repaired.get(stub.path, (stub, stub))[1]
             repaired[stub.path] = stub, parse_file(stub.path, repair_stub(current, gen, blocks, tag, notes))
         elif blocks:
             taken.add(gen.err_var)
-            yield _stub_path(index, site, base, tag), None, gen.render(blocks)
-    for path, (original, fixed) in repaired.items():
-        if fixed.src != original.src:
-            yield path, original.src, fixed.src
+            written.append((_stub_path(index, site, base, tag), gen.render(blocks)))
+    # every stub is checked against the files the slim build compiles with it before it is proposed
+    new_stubs = [parse_file(path, text) for path, text in written]
+    repairs = [f for _, f in repaired.values()]
+    for stub_file in [*new_stubs, *repairs]:
+        others = [f for f in (*rest, *new_stubs, *repairs) if f is not stub_file]
+        src = check_stub(stub_file, others)
+        before = next((o for o, f in repaired.values() if f is stub_file), None)
+        if before is None:
+            yield stub_file.path, None, src
+        elif src != before.src:
+            yield stub_file.path, before.src, src
+
+
+def _refuse_running(real: GoFile, blocks: Sequence[StubBlock], need: Demand, lost: dict[str, str]) -> None:
+    """Refuse a stub of code that runs whatever the user asks when the program starts (from an init
+    function or a package variable's initializer); note in lost each main package that calls a stub on
+    every run of main (its binary is not built with the tag)."""
+    funcs = [b for b in blocks if b.kind in ("func", "method")]
+    keys = {b.key for b in funcs}
+    failing = sorted(k for k in keys if k in need.startup)
+    if failing:
+        where = need.startup[failing[0]]
+        raise _Refuse(f"{real.path}: {', '.join(failing)} run(s) when the program starts ({where}); its stub "
+                      "fails, so the slim build could not start: this file is not an optional feature")
+    for main, calls in need.main_path.items():
+        on_path = sorted(b.name for b in funcs if b.kind == "func" and b.name in calls)
+        if on_path and main not in lost:
+            chain = " -> ".join((*calls[on_path[0]], on_path[0]))
+            lost[main] = (f"{real.path}: {', '.join(on_path)} is called on every run ({chain}); its stub fails, "
+                          "so that binary would lose what it runs for")
+
+
+def _callers(rest: Sequence[GoFile], importers: Sequence[tuple[GoFile, str]], funcs: set[str], methods: set[str]
+             ) -> set[str]:
+    """Declarations of the build (tests left out) that name a failing stub: funcs by name, methods by a
+    selector of that name."""
+    out: set[str] = set()
+    for f, local in [*((f, None) for f in rest), *importers]:
+        if f.path.endswith("_test.go"):
+            continue
+        for d in f.decls:
+            if any(r.qualifier == local and r.name in funcs for r in d.refs) or (d.selectors & methods):
+                out.add(f"{f.path}: {d.key}")
+    return out
+
+
+def _blank_feature(real: GoFile, heavy: frozenset[str]) -> bool:
+    """real brings the feature in only through blank imports, beside code of its own: the imports move."""
+    blank = [i for i in real.imports if i.name == "_" and i.path in heavy]
+    heavy_named = [i for i in real.imports if i.name != "_" and i.path in heavy]
+    return bool(blank) and not heavy_named and any(d.kind != "init" for d in real.decls)
 
 
 def _ignored(f: GoFile) -> bool:
     return f.constraint is not None and f.constraint.expr is not None and f.constraint.expr.strip() == "ignore"
-
-
-def _references(rest: Sequence[GoFile], importers: Sequence[GoFile], site: _Site
-                ) -> tuple[set[str], set[str], set[str]]:
-    """Names the rest of the package uses unqualified, selector names (methods) used anywhere, and the
-    names used by code that runs whenever the package is linked: init functions and var initializers
-    that call (a call from main may sit behind a flag; it is not counted)."""
-    names: set[str] = set()
-    fields: set[str] = set()
-    startup: set[str] = set()
-
-    for f in rest:
-        for d in f.decls:
-            used = {r.name for r in d.refs if r.qualifier is None}
-            names.update(used)
-            names.update(d.universe_refs)
-            if d.kind == "init" or d.side_effects:
-                startup |= _called(f.src[d.start:d.end].decode("utf-8", "replace"), "", used)
-        fields |= f.selectors()
-    for f in importers:
-        local = _local_name(f, site.import_path, site.name)
-        if local is None:
-            continue
-        for d in f.decls:
-            used = {r.name for r in d.refs if r.qualifier == local}
-            names.update(used)
-            if d.kind == "init" or d.side_effects:
-                startup |= _called(f.src[d.start:d.end].decode("utf-8", "replace"), local + ".", used)
-        fields |= f.selectors()
-    return names, fields, startup
-
-
-def _called(text: str, prefix: str, names: set[str]) -> set[str]:
-    """The names text calls (`prefix+name(`), not only mentions (a function value registered for later)."""
-    return {n for n in names if re.search(rf"(?<![\w.]){re.escape(prefix + n)}\s*\(", text)}
 
 
 def _stub_path(index: _Index, site: _Site, base: str, tag: str) -> str:
@@ -583,4 +1197,4 @@ def _move_blank_imports(index: _Index, site: _Site, real: GoFile, blank: Sequenc
 
 
 STRATEGY = Strategy(name=NAME, summary="Guard an optional feature's files with a build tag and stub the rest",
-                    propose=propose, needs=Needs.GRAPHS | Needs.SOURCES | Needs.SIZES)
+                    propose=propose, needs=Needs.GRAPHS | Needs.SOURCES | Needs.SIZES | Needs.TYPED)

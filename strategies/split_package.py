@@ -1,4 +1,4 @@
-"""Split a package of the main module so that a binary stops importing what it does not need.
+"""Split a package of the repository so that a binary stops importing what it does not need.
 
 Before: cmd/lite -> internal/util -> net/http, go/types   (lite calls util.Greeting only)
 After:  cmd/lite -> internal/util/greeting                 (util keeps forwarders: aliases, wrappers)
@@ -6,8 +6,14 @@ After:  cmd/lite -> internal/util/greeting                 (util keeps forwarder
             and their users across the module are repointed.
 Refuses when the code the binary needs references the heavy import (left to the guard strategy),
 when the move would create an import cycle (the references are named), when the new package
-could not be imported by its users (`internal/`), and reports packages outside the main module as
-upstream findings.
+could not be imported by its users (`internal/`), when code left behind would set or read
+unexported fields of what moves, and reports packages outside the repository as upstream findings.
+The repository's own code (Package.editable) may be edited in any of its modules.
+
+What moves is decided from the type-checked view (Project.typed, refactor/typed) where the package
+type-checks for the target: references resolved exactly (fields and methods by the type declaring
+them, methods reached through interface conversions, struct literals); elsewhere by name, as the
+tree-sitter model sees them, and the candidate says so (SplitDetails.resolution). tree-sitter edits.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from refactor.gosource import GoFile, Unit, identifier_sites, identifiers, parse
 from refactor.graph import BuildGraph, Edge, Package
 from refactor.plan import Edit, FileChange, Plan, apply_edits
 from refactor.project import Needs, Project
+from refactor.typed import StructLiteral, TypedDecl, TypedPackage, TypeRef
 
 NAME = "split-package"
 TOP_EDGES = 8
@@ -39,6 +46,11 @@ INTERFACE_METHODS = frozenset({
     "MarshalJSON", "UnmarshalJSON", "MarshalText", "UnmarshalText", "MarshalYAML", "UnmarshalYAML",
     "Unwrap", "Is", "As", "Seek", "ReadFrom", "WriteTo", "Scan", "Value",
 })
+
+
+# How the references of the package split were resolved (SplitDetails.resolution).
+TYPES = "types"  # with go/types (the typed view): fields and methods by their receiver types
+NAMES = "names"  # by name (the tree-sitter model): where the typed view is missing or the package is broken
 
 
 class Direction(enum.Enum):
@@ -64,12 +76,13 @@ class SplitDetails(Details):
     lost: tuple[str, ...]  # init functions and initializers the targets no longer run
     chains: tuple[tuple[str, tuple[str, ...]], ...]  # ("before", chain), ("after", chain)
     bytes_by_target: tuple[tuple[str, int], ...]  # target label -> estimated bytes
+    resolution: str = NAMES  # TYPES: the package's references were resolved with go/types; NAMES: by name
 
     def for_json(self) -> dict[str, object]:
         return {"direction": self.direction.value, "package": self.package, "new_package": self.new_package,
                 "edges": [list(e) for e in self.edges], "moved": list(self.moved), "lost": list(self.lost),
                 "chains": {label: list(chain) for label, chain in self.chains},
-                "bytes_by_target": dict(self.bytes_by_target)}
+                "bytes_by_target": dict(self.bytes_by_target), "resolution": self.resolution}
 
     def import_chains(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         return self.chains
@@ -92,6 +105,8 @@ class Draft:
     bytes_by_target: dict[Target, int] = field(default_factory=dict)
     removes: set[str] = field(default_factory=set)
     chains: dict[str, list[str]] = field(default_factory=dict)
+    resolution: str = NAMES
+    names_why: str = ""  # why the references were resolved by name (NAMES)
 
 
 class Refused(Exception):
@@ -115,6 +130,8 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
                 prev = drafts[d.key]
                 prev.bytes_by_target.update(d.bytes_by_target)
                 prev.removes |= d.removes
+                if d.resolution == NAMES and prev.resolution != NAMES:
+                    prev.resolution, prev.names_why = NAMES, d.names_why
             else:
                 drafts[d.key] = d
     out: list[Candidate] = []
@@ -138,7 +155,8 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
                 direction=d.direction, package=d.package, new_package=d.new_package, edges=tuple(d.edges),
                 moved=tuple(f"{u.label} ({u.file})" for u in d.moved), lost=tuple(d.lost),
                 chains=tuple((label, tuple(chain)) for label, chain in d.chains.items()),
-                bytes_by_target=tuple((t.label, b) for t, b in d.bytes_by_target.items())),
+                bytes_by_target=tuple((t.label, b) for t, b in d.bytes_by_target.items()),
+                resolution=d.resolution),
         ))
     size = {c.id: sum(len(ch.after or b"") + len(ch.before or b"") for ch in c.plan.changes) for c in out}
     yield from sorted(out, key=lambda c: (-c.estimated_bytes, size[c.id], c.id))
@@ -154,6 +172,8 @@ def _explain(d: Draft) -> str:
     if d.lost:
         lines.append("the target no longer runs: " + ", ".join(d.lost))
     lines.extend(d.notes)
+    if d.resolution == NAMES:
+        lines.append(f"references resolved by name, not by type: {d.names_why}")
     return "\n".join(lines)
 
 
@@ -167,18 +187,70 @@ def _parse(file: str, src: bytes, names: dict[str, str]) -> GoFile:
     return parse_file(file, src, {p: names[p] for p in quoted if p in names})
 
 
+@dataclass(frozen=True)
+class Members:
+    """Fields and methods of P's types that some code selects: exactly, as (type name, member) pairs,
+    where the typed view resolved that code; by member name alone (any type of P) where it did not."""
+
+    exact: frozenset[tuple[str, str]] = frozenset()
+    names: frozenset[str] = frozenset()
+
+    def has(self, type_name: str, member: str) -> bool:
+        return member in self.names or (type_name, member) in self.exact
+
+    def __or__(self, other: Members) -> Members:
+        return Members(self.exact | other.exact, self.names | other.names)
+
+
+def _members_of(decls: Iterable[TypedDecl], p: str, conversions: bool = True) -> Members:
+    """What the declarations select of package p's types: fields (embedded ones on promotion paths
+    included), methods (calls, method values and expressions), and, with conversions, the concrete
+    methods that calls through an interface reach where a value of p's type is converted to it."""
+    def own(t: TypeRef | None) -> bool:
+        return t is not None and t.package == p and not t.local
+
+    out: set[tuple[str, str]] = set()
+    for d in decls:
+        out.update((t.name, f) for t, f in d.fields_used() if t is not None and own(t))
+        out.update((ms.type.name, ms.method) for ms in d.method_selections if ms.type is not None and own(ms.type))
+        if not conversions:
+            continue
+        for c in d.iface_conversions:
+            for mi in c.methods:
+                if mi.type is not None and own(mi.type):
+                    out.add((mi.type.name, mi.method))
+                out.update((s.type.name, s.field) for s in mi.path if s.type is not None and own(s.type))
+            if own(c.concrete):
+                # fmt, encoding/json and errors find these by type assertion, even through `any`
+                out.update((c.concrete.name, n) for n in INTERFACE_METHODS)
+    return Members(frozenset(out))
+
+
 @dataclass
 class PackageModel:
-    """Every Go file of one package directory (all platforms), split into units."""
+    """Every Go file of one package directory (all platforms), split into units.
+
+    With `typed` (the typed view of the package for the target's configuration, when it
+    type-checks), the units of the files that configuration compiles are resolved with go/types:
+    `uses`, `internal`, `imports_of`, `members` and `literals` answer exactly for them. The other
+    units (other platforms' files), or all of them without a typed view, are resolved by name.
+    """
 
     pkg: Package
     sources: dict[str, GoFile]  # non-test files of package P, every platform
     tests: dict[str, GoFile]  # _test.go files of package P (internal tests)
     xtests: dict[str, GoFile]  # _test.go files of package P_test
     names: dict[str, str]  # import path -> package name, as go list reported them
+    typed: TypedPackage | None = None  # None: resolved by name (names_why says why)
+    typed_files: dict[str, str] = field(default_factory=dict)  # file name -> its key in the typed view
+    names_why: str = ""
+    rel_dir: str = ""  # the package directory relative to the module root (positions in reasons)
     units: list[Unit] = field(default_factory=list)
     by_name: dict[str, list[Unit]] = field(default_factory=dict)
     methods: dict[str, list[Unit]] = field(default_factory=dict)
+    _decls: dict[tuple[str, int], tuple[TypedDecl, ...]] = field(default_factory=dict)
+    _uses: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)  # memo: the model is read-only
+    _members: dict[tuple[str, int, bool], Members] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for src in self.sources.values():
@@ -189,6 +261,21 @@ class PackageModel:
                 elif u.kind != "init":
                     for n in u.names:
                         self.by_name.setdefault(n, []).append(u)
+        if self.typed is None:
+            return
+        by_file: dict[str, list[TypedDecl]] = {}
+        for d in self.typed.decls:
+            by_file.setdefault(d.file, []).append(d)
+        for f, key in self.typed_files.items():
+            gofile = self.sources.get(f)
+            if gofile is None:
+                continue
+            decls = by_file.get(key, [])
+            for u in gofile.units:
+                ds = tuple(d for d in decls if u.start <= d.start < u.end)
+                # the same declarations on both sides, or this unit falls back to names
+                if ds and sorted(d.name for d in ds) == sorted(u.names):
+                    self._decls[(u.file, u.start)] = ds
 
     @property
     def import_path(self) -> str:
@@ -198,36 +285,108 @@ class PackageModel:
     def name(self) -> str:
         return self.pkg.name
 
+    @property
+    def resolution(self) -> str:
+        return TYPES if self.typed is not None else NAMES
+
+    def decls_of(self, u: Unit) -> tuple[TypedDecl, ...] | None:
+        """u's declarations as go/types saw them, or None where u is resolved by name."""
+        return self._decls.get((u.file, u.start))
+
     def locals(self, file: str) -> dict[str, str]:
         """Local import name -> resolved import path for one file of P (tests included)."""
         src = self.sources.get(file) or self.tests.get(file) or self.xtests[file]
         return {k: self.pkg.resolve(v) for k, v in src.import_paths(self.names).items()}
 
+    def uses(self, u: Unit) -> frozenset[str]:
+        """Names of P's package-level declarations that u names (not u's own)."""
+        memo = self._uses.get((u.file, u.start))
+        if memo is not None:
+            return memo
+        ds = self.decls_of(u)
+        if ds is None:
+            local = self.locals(u.file)
+            out = {n for q, n in u.refs if q is None and n not in local}
+        else:
+            out = {o.name for d in ds for o in d.uses_objects if o.package == self.import_path}
+            if u.kind != "method":
+                out -= set(u.names)
+        self._uses[(u.file, u.start)] = frozenset(out)
+        return self._uses[(u.file, u.start)]
+
     def internal(self, u: Unit) -> list[Unit]:
         """Units of P that u names directly (its receiver type included)."""
         out: list[Unit] = []
-        local = self.locals(u.file)
-        for q, n in u.refs:
-            if q is None and n not in local:
-                out.extend(x for x in self.by_name.get(n, ()) if x is not u)
+        for n in sorted(self.uses(u)):
+            out.extend(x for x in self.by_name.get(n, ()) if x is not u)
         if u.receiver:
             out.extend(self.by_name.get(u.receiver, ()))
         return out
 
     def imports_of(self, u: Unit) -> set[str]:
         """Resolved import paths u references."""
-        local = self.locals(u.file)
-        return {local[q] for q, _ in u.refs if q is not None and q in local}
+        ds = self.decls_of(u)
+        if ds is None:
+            local = self.locals(u.file)
+            return {local[q] for q, _ in u.refs if q is not None and q in local}
+        return {o.package for d in ds for o in d.uses_objects if o.package not in ("", self.import_path)}
 
     def references(self, u: Unit, path: str) -> bool:
         """Whether u names something of the package at `path` directly."""
         return path in self.imports_of(u)
 
-    def closure(self, roots: Iterable[Unit], all_methods: bool = True, selectors: Iterable[str] = ()
+    def members(self, u: Unit, conversions: bool = True) -> Members:
+        """The fields and methods of P's types that u selects (see _members_of)."""
+        key = (u.file, u.start, conversions)
+        memo = self._members.get(key)
+        if memo is None:
+            ds = self.decls_of(u)
+            memo = Members(names=u.selectors) if ds is None else _members_of(ds, self.import_path, conversions)
+            self._members[key] = memo
+        return memo
+
+    def literals(self, u: Unit, types: set[str]) -> list[tuple[str, tuple[str, ...]]]:
+        """(type, unexported fields set) of u's composite literals of P's given types that set
+        unexported fields; by name: u names the type and one of its unexported fields."""
+        ds = self.decls_of(u)
+        if ds is not None:
+            lits: list[StructLiteral] = [lit for d in ds for lit in d.struct_literals]
+            return [(lit.type.name, lit.unexported) for lit in lits
+                    if lit.type.package == self.import_path and not lit.type.local and lit.type.name in types
+                    and lit.unexported]
+        names = {n for q, n in u.refs if q is None}
+        out = []
+        for t in sorted(types & names):
+            fields = tuple(sorted(f for x in self.by_name.get(t, ()) if x.kind == "type" for f in x.fields
+                                  if not f[:1].isupper() and f in names))
+            if fields:
+                out.append((t, fields))
+        return out
+
+    def position(self, u: Unit, pattern: str, literal_fields: tuple[str, ...] = ()) -> str:
+        """`file:line:col` of the first match of pattern (a regular expression) in u's declaration,
+        or of u's start; with literal_fields, of the first literal (pattern) that sets one of them."""
+        src = self.sources[u.file].src
+        ds = self.decls_of(u)
+        start, end = (min(d.start for d in ds), max(d.end for d in ds)) if ds else (u.start, u.end)
+        pos = -1
+        for mm in re.compile(pattern.encode()).finditer(src, start, end):
+            site = _literal_site(src, mm.end(), end, literal_fields) if literal_fields else mm.start()
+            if site >= 0:
+                pos = site
+                break
+        pos = pos if pos >= 0 else start
+        line = src.count(b"\n", 0, pos) + 1
+        col = pos - (src.rfind(b"\n", 0, pos) + 1) + 1
+        rel = f"{self.rel_dir}/{u.file}" if self.rel_dir not in ("", ".") else u.file
+        return f"{rel}:{line}:{col}"
+
+    def closure(self, roots: Iterable[Unit], all_methods: bool = True, selected: Members = Members()
                 ) -> list[Unit]:
         """roots and everything they reach inside P; a type brings its methods (all, or the selected)."""
         seen: dict[str, Unit] = {}
-        selected = set(selectors)
+        exact = set(selected.exact)
+        by_name = set(selected.names)
         types: set[str] = set()
         stack = list(roots)
         while stack:
@@ -235,29 +394,37 @@ class PackageModel:
             if u.key in seen:
                 continue
             seen[u.key] = u
-            selected |= u.selectors
+            if not all_methods:
+                mem = self.members(u)
+                exact |= mem.exact
+                by_name |= mem.names
             stack.extend(self.internal(u))
             if u.kind in ("type", "alias"):
                 types.update(u.names)
             for t in types:
                 for m in self.methods.get(t, ()):
-                    if m.key not in seen and (all_methods or m.names[0] in selected):
+                    if m.key not in seen and (all_methods or m.names[0] in by_name or (t, m.names[0]) in exact):
                         stack.append(m)
         return sorted(seen.values(), key=lambda x: (x.file, x.start))
 
-    def test_refs(self) -> set[str]:
-        """Names of P that P's internal test files use unqualified."""
+    def test_refs(self, only: set[str] | None = None) -> set[str]:
+        """Names of P that P's internal test files use unqualified (not type-checked: by name); with
+        only, just in the test declarations that name one of those."""
         out: set[str] = set()
         for src in self.tests.values():
             local = src.import_paths(self.names)
             for u in src.units:
-                out |= {n for q, n in u.refs if q is None and n not in local}
-                out |= u.selectors
+                names = {n for q, n in u.refs if q is None and n not in local}
+                if only is None or names & only:
+                    out |= names | u.selectors
         return out
 
 
-def load_model(files: _ModuleFiles, pkg: Package, names: dict[str, str]) -> PackageModel | None:
-    """Every Go file of pkg's directory that belongs to package pkg.name (or its _test)."""
+def load_model(files: _ModuleFiles, pkg: Package, names: dict[str, str], typed: TypedPackage | None = None,
+               typed_files: dict[str, str] | None = None, names_why: str = "", rel_dir: str = ""
+               ) -> PackageModel | None:
+    """Every Go file of pkg's directory that belongs to package pkg.name (or its _test); typed: its
+    typed view (which must type-check), with typed_files naming the files it covers by their keys."""
     d = Path(pkg.dir)
     sources: dict[str, GoFile] = {}
     tests: dict[str, GoFile] = {}
@@ -278,7 +445,7 @@ def load_model(files: _ModuleFiles, pkg: Package, names: dict[str, str]) -> Pack
             sources[f] = src
     if not sources:
         return None
-    return PackageModel(pkg, sources, tests, xtests, names)
+    return PackageModel(pkg, sources, tests, xtests, names, typed, typed_files or {}, names_why, rel_dir)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,7 +469,7 @@ class _ModuleFiles:
         """The Go file names of a package's directory on every platform: the index's for the module's
         packages, go list's for others."""
         rel = self.sources.rel(pkg.dir)
-        if pkg.main_module and not os.path.isabs(rel):
+        if pkg.editable and not os.path.isabs(rel):
             names = [r.rsplit("/", 1)[-1] for r in self.sources.dir_files(rel)]
         else:
             names = sorted(n for n in set(pkg.go_files) | set(pkg.cgo_files) | set(pkg.ignored_go_files)
@@ -325,6 +492,59 @@ def warm(project: Project) -> None:
             graph.edge_removes(edges)
 
 
+class _TypedLookup:
+    """The typed view of one target, as split reads it: a package's view when it type-checks (else why
+    not), and its files by the keys the view names them with."""
+
+    def __init__(self, project: Project, target: Target) -> None:
+        self.target = target
+        self.root = project.root  # the view's keys are relative to the repository's top (load)
+        self.loaded = Needs.TYPED in project.needs
+        self.view = project.typed.get(target) if self.loaded else None
+        self._files: dict[str, dict[str, list[TypedDecl]]] = {}
+
+    def key(self, pkg: Package, file: str) -> str:
+        path = Path(pkg.dir) / file
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def package(self, pkg: Package) -> tuple[TypedPackage | None, str]:
+        """pkg's typed view, or None and why its references are resolved by name."""
+        if not self.loaded:
+            return None, "the type-checked view was not loaded"
+        if self.view is None:
+            return None, f"the packages of {self.target.label} could not be listed with export data"
+        tp = self.view.package(pkg.import_path)
+        if tp is None:
+            err = self.view.list_errors.get(pkg.import_path)
+            return None, f"{pkg.import_path} is not in the type-checked view" + (f" ({err})" if err else "")
+        if not tp.ok:
+            first = tp.errors[0] if tp.errors else "no detail"
+            return None, f"{pkg.import_path} does not type-check for {self.target.label} ({first})"
+        return tp, ""
+
+    def file_keys(self, pkg: Package) -> dict[str, str]:
+        """The files the view covers (the target's configuration: GoFiles, CgoFiles) -> their keys."""
+        return {f: self.key(pkg, f) for f in pkg.files}
+
+    def members(self, pkg: Package, file: str, p: str) -> Members | None:
+        """What one file of pkg selects of package p's types, or None when it is not type-checked."""
+        if file not in pkg.files:
+            return None
+        tp, _ = self.package(pkg)
+        if tp is None:
+            return None
+        by_file = self._files.get(pkg.import_path)
+        if by_file is None:
+            by_file = {}
+            for d in tp.decls:
+                by_file.setdefault(d.file, []).append(d)
+            self._files[pkg.import_path] = by_file
+        return _members_of(by_file.get(self.key(pkg, file), ()), p)
+
+
 def _for_target(project: Project, settings: Settings, target: Target, graph: BuildGraph,
                 names: dict[str, str], files: _ModuleFiles) -> Iterator[Draft | Refusal]:
     edges = _candidate_edges(graph)
@@ -337,19 +557,25 @@ def _for_target(project: Project, settings: Settings, target: Target, graph: Bui
     by_package: dict[str, list[tuple[int, Edge]]] = {}
     for b, e in top:
         by_package.setdefault(e[0], []).append((b, e))
+    typed = _TypedLookup(project, target)
     for p, pedges in by_package.items():
         pkg = graph.packages[p]
-        if not pkg.main_module and not any(graph.packages[i].main_module for i in graph.importers(p)):
+        if not pkg.editable and not any(graph.packages[i].editable for i in graph.importers(p)):
             continue
-        model = load_model(files, pkg, names)
+        if pkg.editable:
+            tp, why = typed.package(pkg)
+            model = load_model(files, pkg, names, tp, typed.file_keys(pkg) if tp else None, why,
+                               files.sources.rel(pkg.dir))
+        else:
+            model = load_model(files, pkg, names)
         if model is None:
             continue
-        if not pkg.main_module:
-            # Report only the boundary: an outside package that the module imports directly.
-            if any(graph.packages[i].main_module for i in graph.importers(p)):
+        if not pkg.editable:
+            # Report only the boundary: an outside package that the repository imports directly.
+            if any(graph.packages[i].editable for i in graph.importers(p)):
                 yield _upstream(target, graph, model, pedges, files)
             continue
-        split = _Split(project, settings, target, graph, model, names, files, size.removal_estimate)
+        split = _Split(project, settings, target, graph, model, names, files, size.removal_estimate, typed)
         yield from split.light(pedges)
         for b, e in pedges:
             yield from split.heavy(e, b)
@@ -361,7 +587,7 @@ def _upstream(target: Target, graph: BuildGraph, model: PackageModel, pedges: li
                      for n in _user_refs(graph.packages[imp], model, files)})
     b, (p, q) = pedges[0]
     return Refusal(NAME, (target,), f"{p} -> {q}: upstream package",
-                   f"{p} is outside the main module ({model.pkg.module}): report upstream that "
+                   f"{p} is outside the repository ({model.pkg.module}): report upstream that "
                    f"{target.name} uses only {', '.join(needed) or 'nothing'} of it while it imports {q}",
                    b)
 
@@ -380,6 +606,13 @@ def _user_refs(ipkg: Package, model: PackageModel, files: _ModuleFiles) -> set[s
     return out
 
 
+def _selected(users: Iterable[_User]) -> Members:
+    out = Members()
+    for u in users:
+        out = out | u.selectors
+    return out
+
+
 @dataclass
 class _User:
     """A non-test file of an importer of P, and the names of P it uses."""
@@ -390,7 +623,7 @@ class _User:
     local: str
     explicit: bool
     names: set[str]
-    selectors: set[str]
+    selectors: Members  # what it selects of P's types
     in_config: bool
 
 
@@ -399,8 +632,9 @@ class _Split:
 
     def __init__(self, project: Project, settings: Settings, target: Target, graph: BuildGraph,
                  model: PackageModel, names: dict[str, str], files: _ModuleFiles,
-                 package_bytes: object) -> None:
+                 package_bytes: object, typed: _TypedLookup | None = None) -> None:
         self.project = project
+        self.typed = typed or _TypedLookup(project, target)
         self.settings = settings
         self.target = target
         self.graph = graph
@@ -426,8 +660,8 @@ class _Split:
         out = []
         for imp in sorted(self.graph.importers(self.p)):
             ipkg = self.graph.packages[imp]
-            if not ipkg.main_module:
-                raise Refused(f"{imp} imports {self.p} and is outside the main module, so it cannot be "
+            if not ipkg.editable:
+                raise Refused(f"{imp} imports {self.p} and is outside the repository, so it cannot be "
                               "repointed")
             for f in self.files.names_in(ipkg, tests=False):
                 path = Path(ipkg.dir) / f
@@ -443,7 +677,8 @@ class _Split:
                         raise Refused(f"{self.rel(path)} imports {self.p} for its side effects only")
                     local = i.name or self.m.name
                     used = {n for u in src.units for q, n in u.refs if q == local}
-                    sels = {s for u in src.units for s in u.selectors}
+                    sels = self.typed.members(ipkg, f, self.p) or Members(
+                        names=frozenset(s for u in src.units for s in u.selectors))
                     out.append(_User(path, src, ipkg, local, i.name is not None, used, sels,
                                      f in ipkg.files))
         return out
@@ -533,8 +768,7 @@ class _Split:
             if not heavy:
                 cut.append((b, (p, q)))
                 continue
-            sels = set().union(*(u.selectors for u in users)) if users else set()
-            direct = self.m.closure(root_units, all_methods=False, selectors=sels)
+            direct = self.m.closure(root_units, all_methods=False, selected=_selected(users))
             dheavy = self.heavy_units(q, direct)
             if dheavy:
                 why = self.path_to(root_units, dheavy[0])
@@ -551,6 +785,7 @@ class _Split:
             yield self.refusal(first, first_b, Direction.LIGHT, str(r))
             return
         if draft is not None:
+            draft.resolution, draft.names_why = self.m.resolution, self.m.names_why
             yield draft
 
     def path_to(self, roots: list[Unit], goal: Unit) -> list[str]:
@@ -581,8 +816,7 @@ class _Split:
         stay_types = {h.receiver for h in heavy if h.kind == "method" and h.receiver}
         stay = [u for u in needed
                 if (u.kind == "method" and u.receiver in stay_types) or set(u.names) & stay_types]
-        stay += [u for u in needed if u.kind == "var" and any(
-            q0 is None and n in stay_types for q0, n in u.refs)]
+        stay += [u for u in needed if u.kind == "var" and self.m.uses(u) & stay_types]
         skeys = {u.key for u in stay}
         moving = [u for u in needed if u.key not in skeys]
         out_refs = [f"{self.m.name}.{u.label} -> {self.m.name}.{v.label}"
@@ -595,6 +829,8 @@ class _Split:
                 f"while {self.m.name} imports it back ({'; '.join(sorted(set(back))) or 'forwarders'})")
 
     def refusal(self, edge: Edge, b: int, direction: Direction, reason: str) -> Refusal:
+        if self.m.resolution == NAMES:
+            reason += f" (references resolved by name: {self.m.names_why})"
         return Refusal(NAME, (self.target,), f"{edge[0]} -> {edge[1]}: move the {direction.part}", reason, b)
 
     def light_plan(self, users: list[_User], needed: list[Unit], edges: list[Edge], root_units: list[Unit]
@@ -610,18 +846,41 @@ class _Split:
         repoint = [u for u in users if u.names <= moved_names]
         self.check_internal(new_path, {u.pkg.import_path for u in repoint} | {self.p})
         remaining = [u for u in m.units if u.key not in moved_keys]
-        # Unexported fields/methods of moved types that P's other code (or its tests) still selects.
+        # Unexported fields/methods of moved types that P's other code (or its tests) still selects: by
+        # their types where the code is type-checked, by name elsewhere.
         moved_types = {n for u in needed if u.kind in ("type", "alias") for n in u.names}
-        hidden = {f for u in needed if u.kind == "type" for f in u.fields if not f[:1].isupper()}
-        hidden |= {u.names[0] for u in needed if u.kind == "method" and u.receiver in moved_types
+        hidden = {(t, f) for u in needed if u.kind == "type" for t in u.names for f in u.fields
+                  if not f[:1].isupper()}
+        hidden |= {(u.receiver, u.names[0]) for u in needed if u.kind == "method" and u.receiver in moved_types
                    and not u.names[0][:1].isupper()}
-        rem_sels = set().union(*(u.selectors for u in remaining)) if remaining else set()
-        clash = hidden & (rem_sels | m.test_refs())
+        if m.resolution == TYPES:
+            # Tests are not type-checked: a test reaches a moved type's members only through a name
+            # that moves, or a declaration of P that names one (transitively).
+            related = set(moved_names)
+            grew = True
+            while grew:
+                more = {n for u in remaining if m.uses(u) & related
+                        for n in ((u.receiver or "",) if u.kind == "method" else u.names)}
+                grew = not more <= related
+                related |= more
+            tests = m.test_refs(related)
+        else:
+            tests = m.test_refs()
+        clash = {f for t, f in hidden if f in tests}
+        for u in remaining:
+            mem = m.members(u)
+            clash |= {f for t, f in hidden if mem.has(t, f)}
         if clash:
             raise Refused(f"code left in {m.name} selects unexported fields or methods of moved types: "
                           f"{', '.join(sorted(clash))}")
+        # A literal of a moved type that sets its unexported fields compiles only in the type's package.
+        lits = [f"{u.label} ({m.position(u, _literal_pattern(t), fs)}) sets {', '.join(fs)} of {t}"
+                for u in remaining for t, fs in m.literals(u, moved_types)]
+        if lits:
+            raise Refused(f"code left in {m.name} builds literals of moved types with unexported fields, which "
+                          f"only their package may set: {'; '.join(lits)}")
         # Which moved names need a forwarder in P: exported ones, and those P's other code uses.
-        used_by_rest = {n for u in remaining for q, n in u.refs if q is None} | m.test_refs()
+        used_by_rest = set().union(*(m.uses(u) for u in remaining)) | m.test_refs()
         fwd: set[str] = {n for n in moved_names if n[:1].isupper() or n in used_by_rest}
         by_name = {n: u for u in needed if u.kind != "method" for n in u.names}
         while True:
@@ -640,7 +899,7 @@ class _Split:
         for old, newn in renames.items():
             if newn in m.by_name or newn in moved_names:
                 raise Refused(f"{old} must be exported from {new_path} as {newn}, which already exists")
-        go_version = _go_version(self.project.root)
+        go_version = _go_version(Path(self.m.pkg.module_dir or self.project.root))
         for n in fwd:
             u = by_name[n]
             if u.kind in ("type", "alias") and u.generic and go_version < (1, 24):
@@ -732,6 +991,12 @@ class _Split:
                                                                                  needed, keep=True))}, set(removed),
                      {"before": self.chain(q0), "after": [*after_chain, f"({q0} gone)"]})
 
+    def runs_at_startup(self, u: Unit) -> bool:
+        """Whether a var's initializer runs code (calls something) when the program starts: by go/types
+        where type-checked (a literal or a constant expression does not), else whenever it has one."""
+        ds = self.m.decls_of(u)
+        return any(d.runs_at_startup for d in ds) if ds is not None else b"=" in u.text
+
     def lost_effects(self, moved: list[Unit], removed: frozenset[str]) -> tuple[list[str], str, list[str]]:
         """Init functions and var initializers of P that the target stops running."""
         if self.p not in removed:
@@ -746,7 +1011,7 @@ class _Split:
             if u.kind == "init":
                 lost.append(f"{self.m.name}.{u.label}")
                 external = external or bool(self.m.imports_of(u))
-            elif u.kind == "var" and b"=" in u.text:
+            elif u.kind == "var" and self.runs_at_startup(u):
                 lost.append(f"{self.m.name}.{u.label} initializer ({u.file})")
         if not lost:
             return [], "high", []
@@ -763,16 +1028,15 @@ class _Split:
             yield self.refusal(edge, b, Direction.HEAVY, str(r))
             return
         if draft is not None:
+            draft.resolution, draft.names_why = self.m.resolution, self.m.names_why
             yield draft
 
-    def heavy_plan(self, edge: Edge) -> Draft | None:
+    def heavy_set(self, h0: list[Unit], forced: Iterable[str]) -> tuple[dict[str, Unit], dict[str, Unit]]:
+        """The core (h0, the types of its methods with all their methods and values, and the forced
+        types) and everything of P that must move with it (what names it, or P would import it back)."""
         m = self.m
-        q = edge[1]
-        h0 = self.heavy_units(q, m.units)
-        if not h0:
-            return None
         core: dict[str, Unit] = {}
-        stack = list(h0)
+        stack = [*h0, *(x for t in forced for x in m.by_name.get(t, ()))]
         while stack:  # a method cannot leave its type: the type and all its methods go together
             u = stack.pop()
             if u.key in core:
@@ -784,7 +1048,7 @@ class _Split:
                 stack.extend(x for n in u.names for x in m.methods.get(n, ()))
         core_types = {n for u in core.values() if u.kind in ("type", "alias") for n in u.names}
         for u in m.units:  # values of a moving type go with it
-            if u.kind == "var" and u.key not in core and any(x is None and n in core_types for x, n in u.refs):
+            if u.kind == "var" and u.key not in core and m.uses(u) & core_types:
                 core[u.key] = u
         heavy = dict(core)
         changed = True
@@ -802,43 +1066,87 @@ class _Split:
                     if u.kind in ("type", "alias"):
                         for x in (x for n in u.names for x in m.methods.get(n, ())):
                             heavy.setdefault(x.key, x)
+        return core, heavy
+
+    def hidden_uses(self, moved: list[Unit], remaining: list[Unit]) -> dict[str, list[str]]:
+        """Type-checked moved code that needs unexported members of P's remaining types, which only P
+        may use: type -> where (a literal setting unexported fields, a selection of an unexported
+        field or method). Name-resolved code is checked by name (Refused)."""
+        m = self.m
+        rem_types = {n for u in remaining if u.kind == "type" for n in u.names}
+        out: dict[str, list[str]] = {}
+        by_name: list[Unit] = []
+        for u in moved:
+            if m.decls_of(u) is None:
+                by_name.append(u)
+                continue
+            for t, fs in m.literals(u, rem_types):
+                out.setdefault(t, []).append(
+                        f"{u.label} ({m.position(u, _literal_pattern(t), fs)}) builds a {t} literal setting "
+                    f"{', '.join(fs)}")
+            for t, f in sorted(m.members(u, conversions=False).exact):
+                if t in rem_types and not f[:1].isupper():
+                    out.setdefault(t, []).append(f"{u.label} ({m.position(u, _selector_pattern(f))}) selects {t}.{f}")
+        if by_name:
+            hidden = {f for u in remaining if u.kind == "type" for f in u.fields if not f[:1].isupper()}
+            hidden |= {u.names[0] for u in remaining if u.kind == "method" and not u.names[0][:1].isupper()
+                       and u.receiver in rem_types}
+            msels = set().union(*(u.selectors for u in by_name)) | {n for u in by_name for x, n in u.refs if x is None}
+            if hidden & msels:
+                raise Refused(f"the moved code selects unexported fields or methods of {m.name}'s remaining "
+                              f"types ({', '.join(sorted(hidden & msels))}): they would have to be exported")
+        return out
+
+    def heavy_plan(self, edge: Edge) -> Draft | None:
+        m = self.m
+        q = edge[1]
+        h0 = self.heavy_units(q, m.units)
+        if not h0:
+            return None
         users = self.users()
         roots = self.units_named(set().union(*(u.names for u in users if u.in_config)) if users else set())
-        sels = set().union(*(u.selectors for u in users)) if users else set()
-        needed = m.closure(roots, all_methods=False, selectors=sels)
-        hit = [u for u in needed if u.key in heavy]
-        if hit:
-            direct = [u for u in hit if u.key in core and any(u.key == h.key for h in h0)]
-            if direct:
-                raise Refused(f"{self.target.name} needs {', '.join(u.label for u in direct)}, which uses {q}: "
-                              "leave it to the guard strategy")
-            ckeys = set(core)
-            into = sorted({f"{m.name}.{u.label} -> {m.name}.{v.label}" for u in hit if u.key not in ckeys
-                           for v in m.internal(u) if v.key in ckeys})
-            back = sorted({f"{m.name}.{u.label} -> {m.name}.{v.label}" for u in core.values()
-                           for v in m.internal(u) if v.key not in ckeys})
-            raise Refused(f"import cycle: the code that uses {q} would move out, but {m.name} keeps "
-                          f"referencing it ({'; '.join(into)}) while it references {m.name} back "
-                          f"({'; '.join(back) or 'none'})")
-        # What only the heavy code needs moves with it.
-        keep_roots = [u for u in m.units if u.key not in heavy and (
-            any(n[:1].isupper() for n in u.names) or u.kind == "init" or set(u.names) & m.test_refs())]
-        keep = {u.key for u in m.closure(keep_roots)}
-        extra = [u for u in m.closure(heavy.values()) if u.key not in heavy and u.key not in keep]
-        moved = sorted([*heavy.values(), *extra], key=lambda u: (u.file, u.start))
-        mkeys = {u.key for u in moved}
-        remaining = [u for u in m.units if u.key not in mkeys]
+        needed = m.closure(roots, all_methods=False, selected=_selected(users))
+        # Types whose unexported fields or methods the moved code uses move with it (type-checked code).
+        forced: dict[str, list[str]] = {}
+        while True:
+            core, heavy = self.heavy_set(h0, forced)
+            hit = [u for u in needed if u.key in heavy]
+            if hit and forced:
+                why = "; ".join(w for t in sorted(forced) for w in forced[t])
+                raise Refused(f"{why}: {', '.join(sorted(forced))} would have to move with it (only its package may "
+                              f"set or read unexported fields), but {self.target.name} needs "
+                              f"{', '.join(u.label for u in hit)}")
+            if hit:
+                direct = [u for u in hit if u.key in core and any(u.key == h.key for h in h0)]
+                if direct:
+                    raise Refused(f"{self.target.name} needs {', '.join(u.label for u in direct)}, which uses {q}: "
+                                  "leave it to the guard strategy")
+                ckeys = set(core)
+                into = sorted({f"{m.name}.{u.label} -> {m.name}.{v.label}" for u in hit if u.key not in ckeys
+                               for v in m.internal(u) if v.key in ckeys})
+                back = sorted({f"{m.name}.{u.label} -> {m.name}.{v.label}" for u in core.values()
+                               for v in m.internal(u) if v.key not in ckeys})
+                raise Refused(f"import cycle: the code that uses {q} would move out, but {m.name} keeps "
+                              f"referencing it ({'; '.join(into)}) while it references {m.name} back "
+                              f"({'; '.join(back) or 'none'})")
+            # What only the heavy code needs moves with it.
+            keep_roots = [u for u in m.units if u.key not in heavy and (
+                any(n[:1].isupper() for n in u.names) or u.kind == "init" or set(u.names) & m.test_refs())]
+            keep = {u.key for u in m.closure(keep_roots)}
+            extra = [u for u in m.closure(heavy.values()) if u.key not in heavy and u.key not in keep]
+            moved = sorted([*heavy.values(), *extra], key=lambda u: (u.file, u.start))
+            mkeys = {u.key for u in moved}
+            remaining = [u for u in m.units if u.key not in mkeys]
+            more = self.hidden_uses(moved, remaining)
+            if not more:
+                break
+            if set(more) <= set(forced):  # cannot happen: forced types moved
+                raise Refused("; ".join(w for ws in more.values() for w in ws))
+            for t, where in more.items():
+                forced.setdefault(t, where)
         rem_names = {n for u in remaining if u.kind != "method" for n in u.names}
-        needs_p = {n for u in moved for x, n in u.refs if x is None and n in rem_names
+        needs_p = {n for u in moved for n in m.uses(u) if n in rem_names
                    and any(v.key not in mkeys for v in m.by_name.get(n, ()))}
-        rem_types = {n for u in remaining if u.kind == "type" for n in u.names}
-        hidden = {f for u in remaining if u.kind == "type" for f in u.fields if not f[:1].isupper()}
-        hidden |= {u.names[0] for u in remaining if u.kind == "method" and not u.names[0][:1].isupper()
-                   and u.receiver in rem_types}
-        msels = set().union(*(u.selectors for u in moved)) | {n for u in moved for x, n in u.refs if x is None}
-        if hidden & msels:
-            raise Refused(f"the moved code selects unexported fields or methods of {m.name}'s remaining "
-                          f"types ({', '.join(sorted(hidden & msels))}): they would have to be exported")
         renames = {n: _exported(n) for n in needs_p if not n[:1].isupper()}
         for old, newn in renames.items():
             if newn in m.by_name:
@@ -957,6 +1265,9 @@ class _Split:
             v.kind == "method" and v.receiver in u.names and v.key in {h.key for h in h0} for v in moved))
         if types_moved:
             notes.append("types moved with their methods (a method cannot leave its type): " + ", ".join(types_moved))
+        if forced:
+            notes.append("types moved with the code that sets or reads their unexported fields (only their package "
+                         "may): " + "; ".join(f"{t}: {', '.join(forced[t])}" for t in sorted(forced)))
         confidence = "medium" if (lost or renames) else "high"
         # the id's key holds no new name, so --package-name keeps the id
         key = f"{Direction.HEAVY.value}|{self.p}|{q}|{','.join(sorted(mkeys))}"
@@ -964,6 +1275,39 @@ class _Split:
                      {self.target: estimate(self.project, self.target, units_cut(self.project, removed, self.p,
                                                                                  moved, keep=False))}, set(removed),
                      {"before": self.chain(q), "after": [*self.chain(self.p), f"({q} gone)"]})
+
+
+def _literal_pattern(type_name: str) -> str:
+    """Where a composite literal of the type starts (`T{`, `&T{`, `T[int]{`, `[]T{`)."""
+    return rf"\b{re.escape(type_name)}\s*(?:\[[^\]{{}}]*\])?\s*\{{"
+
+
+def _literal_site(src: bytes, body: int, end: int, fields: tuple[str, ...]) -> int:
+    """In a composite literal whose body starts at body (after `{`): the offset of the first key among
+    fields, or of the body when it has unkeyed elements; -1 when it sets none of them."""
+    depth, i = 1, body
+    while i < end and depth:
+        c = src[i:i + 1]
+        if c in (b'"', b"'", b"`"):  # skip a string or rune literal
+            j = i + 1
+            while j < end and src[j:j + 1] != c:
+                j += 2 if c != b"`" and src[j:j + 1] == b"\\" else 1
+            i = j + 1
+            continue
+        depth += {b"{": 1, b"}": -1}.get(c, 0)
+        i += 1
+    text = src[body:i - 1]
+    keys = re.compile(rb"(?:^|[{,\s])(" + b"|".join(re.escape(f.encode()) for f in fields) + rb")\s*:(?!=)")
+    mm = keys.search(text)
+    if mm:
+        return body + mm.start(1)
+    if text.strip() and not re.search(rb"^\s*\w+\s*:(?!=)", text):  # positional: sets every field
+        return body
+    return -1
+
+
+def _selector_pattern(member: str) -> str:
+    return rf"\.\s*{re.escape(member)}\b"
 
 
 def _requalify(src: GoFile, old: str, new: str, names: set[str] | None = None) -> list[Edit]:
@@ -975,8 +1319,8 @@ def _requalify(src: GoFile, old: str, new: str, names: set[str] | None = None) -
 
 
 def _import_path_of(project: Project, d: Path) -> str:
-    rel = d.relative_to(project.root).as_posix()
-    return project.module.path if rel in ("", ".") else f"{project.module.path}/{rel}"
+    """The import path of a directory of the repository, in whichever module holds it."""
+    return project.sources.import_path(d.relative_to(project.root).as_posix())
 
 
 def _stem_matches(file: str, q: str) -> bool:
@@ -1117,4 +1461,5 @@ def _top_ident_sites(text: bytes, names: set[str]) -> list[tuple[int, int, str]]
 
 
 STRATEGY = Strategy(name=NAME, summary="Move the used (or the heavy) declarations of a package to a new package",
-                    propose=propose, needs=Needs.GRAPHS | Needs.SOURCES | Needs.SIZES, warm=warm)
+                    propose=propose, needs=Needs.GRAPHS | Needs.SOURCES | Needs.SIZES | Needs.TYPED,
+                    warm=warm)

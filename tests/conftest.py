@@ -40,6 +40,15 @@ def _private_size_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["GOTRIM_TOOLS_DIR"] = str(tmp_path_factory.getbasetemp().parent / "gotrim-tools")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _git_identity() -> None:
+    """apply commits as `git commit` would, with the user's identity: tests give one where the machine
+    has none."""
+    for key, value in (("GIT_AUTHOR_NAME", "t"), ("GIT_AUTHOR_EMAIL", "t@example.invalid"),
+                       ("GIT_COMMITTER_NAME", "t"), ("GIT_COMMITTER_EMAIL", "t@example.invalid")):
+        os.environ.setdefault(key, value)
+
+
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden")) or os.environ.get("GOTRIM_UPDATE_GOLDEN") == "1"

@@ -1,14 +1,18 @@
 """Record the Projects the toolchain-free golden tests replay: `python3 -m tests.record [NAME...]`.
 
-Each scenario loads a fixture as suggest does (go list, one -dumpdep build per target, attributed)
-and writes tests/data/projects/NAME.json (refactor.record). Run it after a change to a fixture or to
-what the loader records; the golden files themselves are shared with the tests that build with Go.
+Each scenario loads a fixture as suggest does (go list, one -dumpdep build per target, attributed,
+the type-checked view) and writes tests/data/projects/NAME.json (refactor.record). Run it after a
+change to a fixture or to what the loader records; the golden files themselves are shared with the
+tests that build with Go.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from refactor.config import Settings, TargetSpec
@@ -25,9 +29,12 @@ DATA = Path(__file__).resolve().parent / "data" / "projects"
 SCENARIOS: dict[str, tuple[str, TargetSpec]] = {
     "split": ("split", TargetSpec(mains=("./cmd/lite",))),
     "splitcycle": ("splitcycle", TargetSpec(mains=("./cmd/lite",))),
+    "splittyped": ("splittyped", TargetSpec(mains=("./cmd/lite",))),
     "guard": ("guard", TargetSpec(mains=("./cmd/agent", "./cmd/server"))),
     "blockers": ("blockers", TargetSpec()),
     "clean": ("clean", TargetSpec()),
+    "nested": ("nested", TargetSpec(mains=("./tools/cmd/lite",))),  # a nested module's binary
+    "workspace": ("workspace", TargetSpec(mains=("./app/cmd/app",))),  # a go.work of two modules
 }
 
 
@@ -35,10 +42,17 @@ def main(names: list[str]) -> int:
     go = find_go()
     for name in names or list(SCENARIOS):
         fixture, spec = SCENARIOS[name]
-        project = load(go, Settings(root=FIXTURES / fixture), [spec], Needs.SUGGEST)
+        with tempfile.TemporaryDirectory(prefix="gotrim-record-") as tmp:
+            # a repository of its own, as the tests copy it: the fixture's directory is the top (inside
+            # gotrim's checkout, the top would be gotrim's and every module of it would be found)
+            root = Path(tmp) / fixture
+            shutil.copytree(FIXTURES / fixture, root)
+            subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+            project = load(go, Settings(root=root), [spec], Needs.SUGGEST | Needs.TYPED)
+            data = record(project)
         DATA.mkdir(parents=True, exist_ok=True)
         path = DATA / f"{name}.json"
-        path.write_text(json.dumps(record(project), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         print(f"wrote {path.relative_to(ROOT)} ({len(project.targets)} targets)")
     return 0
 

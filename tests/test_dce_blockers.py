@@ -17,7 +17,6 @@ from refactor.config import Settings, Target, TargetSpec
 from refactor.dce import dce_report, target_dce
 from refactor.edit import go_quote
 from refactor.errors import EditError
-from refactor.fieldtemplate import parse_field_template
 from refactor.load import load
 from refactor.plan import FileChange, Plan, merge_plans
 from refactor.project import Needs, Project
@@ -30,27 +29,6 @@ T = Target(main="example.com/m/cmd/a", goos="linux", goarch="amd64")
 
 # ---------------------------------------------------------------------------------------------
 # Pure helpers
-
-
-@pytest.mark.parametrize(("text", "parts"), [
-    pytest.param("{{.Name}}: {{.Count}}\n", (("field", ".Name"), ("text", ": "), ("field", ".Count"),
-                                             ("text", "\n")), id="fields"),
-    pytest.param("a {{ .A.B }} b", (("text", "a "), ("field", ".A.B"), ("text", " b")), id="chain-spaces"),
-    pytest.param("x {{.}}", (("text", "x "), ("field", ".")), id="dot"),
-    pytest.param("a  {{- .A -}}  b", (("text", "a"), ("field", ".A"), ("text", "b")), id="trim"),
-    pytest.param("plain", (("text", "plain"),), id="no-actions"),
-])
-def test_field_template(text: str, parts: tuple[tuple[str, str], ...]) -> None:
-    ft = parse_field_template(text)
-    assert ft is not None and ft.parts == parts
-
-
-@pytest.mark.parametrize("text", [
-    "{{if .A}}x{{end}}", "{{range .Items}}{{.}}{{end}}", "{{.Name | printf \"%q\"}}", "{{len .A}}",
-    "{{/* c */}}", "{{.A.Method 1}}", "{{$x := .A}}", "{{template \"t\"}}", "a }} b",
-])
-def test_field_template_refuses(text: str) -> None:
-    assert parse_field_template(text) is None
 
 
 def test_go_quote() -> None:
@@ -292,13 +270,149 @@ def test_each_fix_builds_vets_and_shrinks(blockers: Project, tmp_path: Path, nam
     tags = tuple(t for c in mine for t in c.variant_tags)
     after = _build(fixed, target, tmp_path / "after", tags)
     assert after < before * 0.97, (before, after)
-    # The estimate is conservative, and counts the packages the fix removes beyond the DCE share.
-    from strategies.dce_blockers import DYNLINK_SHARE, REFLECT_SHARE
-
+    # The estimate is what the linker stops keeping (the reachability model, refactor.estimate):
+    # within issue 19's worst bound (25 %) of the measured saving, on either side.
     (cand,) = mine
-    share = DYNLINK_SHARE if name == "pluggable" else REFLECT_SHARE
-    assert int(before * share) < cand.estimated_bytes <= before - after, (cand.estimated_bytes, before, after)
+    saved = before - after
+    assert abs(cand.estimated_bytes - saved) <= 0.25 * saved, (cand.estimated_bytes, before, after)
     # No blocker remains in the fixed build.
     project = _load(fixed, mains=(f"./cmd/{name}",), needs=Needs.DCE_REPORT) if not tags else None
     if project is not None:
         assert project.dce[project.targets[0]].method_dce
+
+
+# ---------------------------------------------------------------------------------------------
+# Catalogue and toolchain problems (pure)
+
+
+def test_catalogue_tag_is_found_in_build_constraints_only() -> None:
+    from refactor.catalogue import tag_in_files
+    from refactor.gosource import parse_file
+
+    tagged = parse_file("a.go", b"//go:build !windows && !urfave_cli_no_docs\n\npackage cli\n")
+    legacy = parse_file("b.go", b"// +build !urfave_cli_no_docs\n\npackage cli\n")
+    mention = parse_file("c.go", b"package cli\n\n// urfave_cli_no_docs is a tag\nvar x = 1\n")
+    longer = parse_file("d.go", b"//go:build !urfave_cli_no_docs2\n\npackage cli\n")
+    assert tag_in_files("urfave_cli_no_docs", [mention, tagged]) is tagged
+    assert tag_in_files("urfave_cli_no_docs", [legacy]) is legacy
+    assert tag_in_files("urfave_cli_no_docs", [mention, longer]) is None
+
+
+def test_a_switch_is_tried_on_other_major_versions_of_its_module() -> None:
+    from refactor.catalogue import family, switches_for
+
+    assert family("github.com/urfave/cli/v2") == "github.com/urfave/cli" == family("github.com/urfave/cli")
+    (v1,) = [s for s in switches_for(["github.com/urfave/cli"]) if s.tag == "urfave_cli_no_docs"]
+    assert v1.module == "github.com/urfave/cli" and v1.catalogued_for == "github.com/urfave/cli/v2"
+    assert v1.symbols[0].startswith("github.com/urfave/cli.(*App)") and v1.version_ok("v1.22.0")
+    (v2,) = [s for s in switches_for(["github.com/urfave/cli/v2"]) if s.tag == "urfave_cli_no_docs"]
+    assert v2.catalogued_for == "" and not v2.version_ok("v2.4.0")
+
+
+def test_toolchain_problem_names_the_fixing_version() -> None:
+    from refactor.catalogue import toolchain_problems
+
+    (pb,) = [p for p in toolchain_problems() if p.module == "google.golang.org/protobuf"]
+    chain = ("main.main", "google.golang.org/protobuf/internal/descfmt.appendValue", "reflect.Value.Methods.func1")
+    assert pb.fixed_in == "v1.36.12"
+    assert pb.matches((1, 26, 8), {"google.golang.org/protobuf": "v1.36.11"}, chain)
+    assert not pb.matches((1, 25, 7), {"google.golang.org/protobuf": "v1.36.11"}, chain)
+    assert not pb.matches((1, 26, 8), {"google.golang.org/protobuf": "v1.36.12"}, chain)
+    assert not pb.matches((1, 26, 8), {}, chain)
+
+
+# ---------------------------------------------------------------------------------------------
+# Small modules, built with Go: the fork's method check, plugin in a dependency, a catalogue tag
+# of the repository's own module that its source does not have yet
+
+
+def _module(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    return root
+
+
+def _all(project: Project) -> tuple[list[Candidate], list[Refusal]]:
+    return _proposals(project)
+
+
+@pytest.mark.go
+def test_fork_is_refused_when_a_constant_template_calls_a_method(tmp_path: Path) -> None:
+    main = ('package main\n\nimport (\n\t"os"\n\t"text/template"\n)\n\n'
+            "type report struct {\n\tName string\n\tCh   chan int\n}\n\n"
+            'func (r report) Greeting() string { return "hi " + r.Name }\n\n'
+            "func main() {\n\tch := make(chan int, 2)\n\tch <- 1\n\tch <- 2\n\tclose(ch)\n"
+            '\tt := template.Must(template.New("r").Parse("{{.Greeting}} {{range .Ch}}{{.}}{{end}}\\n"))\n'
+            '\t_ = t.Execute(os.Stdout, report{Name: "x", Ch: ch})\n}\n')
+    root = _module(tmp_path / "m", {"go.mod": "module example.com/m\n\ngo 1.22\n", "main.go": main})
+    cands, refusals = _all(_load(root))
+    assert not cands
+    (r,) = refusals
+    assert "would break templates that call methods" in r.reason
+    assert ".Greeting at r:1:2" in r.reason and "main.report" in r.reason
+    assert "main.go:" in r.reason and "range" in r.reason  # why it is not compiled to Go, where
+
+
+@pytest.mark.go
+def test_plugin_in_a_dependency_is_refused_with_what_a_patch_would_do(tmp_path: Path) -> None:
+    # the dependency is outside the repository (a replace into the repository would make it the user's own
+    # code, which strategies may edit: refactor.repository)
+    _module(tmp_path / "plugdep", {
+        "go.mod": "module example.com/plugdep\n\ngo 1.22\n",
+        "plugdep.go": 'package plugdep\n\nimport "plugin"\n\n'
+                      "// Load opens a plugin.\nfunc Load(p string) error {\n\t_, err := plugin.Open(p)\n"
+                      "\treturn err\n}\n",
+    })
+    root = _module(tmp_path / "m", {
+        "go.mod": "module example.com/m\n\ngo 1.22\n\nrequire example.com/plugdep v0.0.0\n\n"
+                  "replace example.com/plugdep => ../plugdep\n",
+        "main.go": 'package main\n\nimport "example.com/plugdep"\n\nfunc main() { _ = plugdep.Load("x") }\n',
+    })
+    project = _load(root, cgo=True)
+    assert project.dce[project.targets[0]].dynlink.active
+    cands, refusals = _all(project)
+    assert not cands
+    (r,) = refusals
+    assert "example.com/plugdep" in r.summary and "outside the repository" in r.reason
+    assert "dependency patch" in r.reason and "no_dynamic_plugins" in r.reason
+
+
+_CONTAINERD_MAIN = ('package main\n\nimport "github.com/containerd/containerd/plugin"\n\n'
+                    'func main() { _ = plugin.Load("x") }\n')
+_PLUGIN_SRC = ('package plugin\n\nimport "plugin"\n\n// Load opens a plugin.\nfunc Load(p string) error {\n'
+               "\t_, err := plugin.Open(p)\n\treturn err\n}\n")
+
+
+@pytest.mark.go
+def test_own_module_catalogue_tag_needs_the_tag_in_its_source(tmp_path: Path) -> None:
+    """The repository is the catalogued module (containerd) at a version whose source has no such tag yet:
+    the guard is written (§6), and the catalogue's reason is said."""
+    root = _module(tmp_path / "m", {
+        "go.mod": "module github.com/containerd/containerd\n\ngo 1.22\n",
+        "cmd/containerd/main.go": _CONTAINERD_MAIN,
+        "plugin/plugin_go18.go": "//go:build !windows\n\n" + _PLUGIN_SRC,
+    })
+    cands, _ = _all(_load(root, cgo=True))
+    (c,) = cands
+    assert c.variant_tags == ("no_dynamic_plugins",) and "guard" in c.summary
+    assert "names the tag no_dynamic_plugins" in c.explanation
+    after = dict((ch.path, ch.after) for ch in c.plan.changes)
+    assert b"!no_dynamic_plugins" in (after["plugin/plugin_go18.go"] or b"")
+
+
+@pytest.mark.go
+def test_own_module_catalogue_tag_is_proposed_when_its_source_has_it(tmp_path: Path) -> None:
+    root = _module(tmp_path / "m", {
+        "go.mod": "module github.com/containerd/containerd\n\ngo 1.22\n",
+        "cmd/containerd/main.go": _CONTAINERD_MAIN,
+        "plugin/plugin_go18.go": "//go:build !windows && !no_dynamic_plugins\n\n" + _PLUGIN_SRC,
+        "plugin/plugin_other.go": '//go:build windows || no_dynamic_plugins\n\npackage plugin\n\nimport "errors"\n\n'
+                                  '// Load opens a plugin.\nfunc Load(p string) error { return errors.New("no") }\n',
+    })
+    cands, _ = _all(_load(root, cgo=True))
+    (c,) = cands
+    assert c.variant_tags == ("no_dynamic_plugins",) and c.summary.startswith("build containerd with -tags")
+    assert [ch.path for ch in c.plan.changes] == ["gotrim.toml"]
+    assert c.estimated_bytes > 0  # dynamic linking's own effect, whatever else remains

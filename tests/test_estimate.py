@@ -258,8 +258,8 @@ def test_recorded_template_cut_is_within_five_percent_of_the_measured_saving() -
 @pytest.mark.go
 @pytest.mark.parametrize("name", ["split", "blockers"])
 def test_fixture_estimates_agree_with_the_built_binaries(name: str, fixture_repo: Any, tmp_path: Path) -> None:
-    """Every candidate of the fixture, applied and built: the estimate is within 25 % of the bytes
-    the binaries lost, and the median within 5 % (issue 19's goal, as a bound)."""
+    """Every candidate of the fixture that suggest shows, applied and built: the estimate is within
+    25 % of the bytes the binaries lost, and the median within 5 % (issue 19's goal, as a bound)."""
     import shutil
     import statistics
 
@@ -274,7 +274,8 @@ def test_fixture_estimates_agree_with_the_built_binaries(name: str, fixture_repo
     go = find_go()
     project = load(go, Settings(root=repo), [TargetSpec()], Needs.SUGGEST)
     assert all(project.reach.get(t) is not None for t in project.targets), "no reachability model"
-    candidates = propose_all(project, strategies_named([])).candidates
+    # what suggest shows by default (--min-bytes 16384): below it a relative error is alignment noise
+    candidates = [c for c in propose_all(project, strategies_named([])).candidates if c.estimated_bytes >= 16384]
     assert candidates
     errors = {}
     for c in candidates:

@@ -98,24 +98,27 @@ def test_broken_package_names_the_error() -> None:
 
 def test_likely_targets_are_guessed_without_go(tmp_path: Path) -> None:
     from refactor.config import TargetSpec
-    from refactor.graph import Module, likely_targets
+    from refactor.repository import Module, Repository, likely_targets
+    from refactor.toolchain import Go
 
     for d in ("cmd/a", "cmd/c", "x"):
         (tmp_path / "m" / d).mkdir(parents=True)
-    mod = Module(path="example.com/m", dir=tmp_path / "m", host=("linux", "amd64"), host_cgo=True)
+    go = Go(path="/nonexistent/go", version=(1, 26, 0))  # never run: the module's context is known
+    mod = Module(path="example.com/m", dir=tmp_path / "m", host=("linux", "amd64"), host_cgo=True, go=go)
+    repo = Repository(top=tmp_path / "m", root=tmp_path / "m", modules=(mod,), launcher=go)
     specs = [TargetSpec(mains=("./cmd/a", "./cmd/...", ".", "example.com/m/cmd/b", "../x", "./cmd/gone", "all",
                                "example.com/m/cmd/b@v1"),
                         platforms=(("linux", "amd64"), ("linux", "arm64")), tags=("t",)),
              TargetSpec(mains=("./cmd/c/",), platforms=(("darwin", "arm64"),), cgo=False)]
-    got = [(t.main, t.platform, t.tags, t.cgo) for t in likely_targets(mod, specs)]
-    # patterns with ..., meta-patterns, versions, paths outside the module and missing directories
-    # are left to go list;
+    got = [(t.main, t.platform, t.tags, t.cgo, m.path) for t, m in likely_targets(repo, specs)]
+    # patterns with ..., meta-patterns, versions, paths outside the repository's modules and missing
+    # directories are left to go list;
     # so is arm64's cgo default
-    assert got == [("example.com/m/cmd/a", "linux/amd64", ("t",), True),
-                   ("example.com/m", "linux/amd64", ("t",), True),
-                   ("example.com/m/cmd/b", "linux/amd64", ("t",), True),
-                   ("example.com/m/cmd/c", "darwin/arm64", (), False)]
-    assert likely_targets(mod, [TargetSpec()]) == []
+    assert got == [("example.com/m/cmd/a", "linux/amd64", ("t",), True, "example.com/m"),
+                   ("example.com/m", "linux/amd64", ("t",), True, "example.com/m"),
+                   ("example.com/m/cmd/b", "linux/amd64", ("t",), True, "example.com/m"),
+                   ("example.com/m/cmd/c", "darwin/arm64", (), False, "example.com/m")]
+    assert likely_targets(repo, [TargetSpec()]) == []
 
 
 def test_cgo_packages_import_runtime_cgo_implicitly() -> None:

@@ -254,7 +254,9 @@ SYNTH = {
 def test_new_stub_golden(tmp_path: Path, golden: Callable[[str, str], None]) -> None:
     root = write_module(tmp_path / "synth", SYNTH)
     (c,), _ = candidates(project_for(root))
-    assert sorted(t.name for t in c.targets) == ["agent", "server"]
+    # server calls NewServer on every run: its binary is not built with the tag
+    assert sorted(t.name for t in c.targets) == ["agent"]
+    assert "server linux/amd64 is not built with -tags synth_omit_http" in c.explanation
     stub = next(ch.after for ch in c.plan.changes if ch.before is None)
     assert stub is not None
     text = stub.decode()
@@ -343,9 +345,18 @@ SHIPPED = {
     "cmd/y/main.go": """
         package main
 
-        import "example.com/y/lib"
+        import (
+        	"os"
 
-        func main() { println(lib.Plain(), lib.GetA("a"), lib.GetB("b")) }
+        	"example.com/y/lib"
+        )
+
+        func main() {
+        	println(lib.Plain())
+        	if len(os.Args) > 1 {
+        		println(lib.GetA(os.Args[1]), lib.GetB(os.Args[1]))
+        	}
+        }
         """,
     "lib/lib.go": "package lib\n\n// Plain needs nothing heavy.\nfunc Plain() string { return \"plain\" }\n",
     "lib/a_http.go": """
@@ -426,9 +437,17 @@ def test_two_features_named_alike_get_two_tags(tmp_path: Path) -> None:
         "cmd/r/main.go": """
             package main
 
-            import "example.com/r/lib"
+            import (
+            	"os"
 
-            func main() { println(lib.GoErrors(), lib.Tokens("a b")) }
+            	"example.com/r/lib"
+            )
+
+            func main() {
+            	if len(os.Args) > 1 {
+            		println(lib.GoErrors(), lib.Tokens(os.Args[1]))
+            	}
+            }
             """,
         "lib/goscan.go": """
             package lib
@@ -569,3 +588,212 @@ def test_a_stub_called_from_init_is_refused(tmp_path: Path) -> None:
     cands, refusals = candidates(project_for(root))
     assert cands == []
     assert any("Push run(s) when the program starts" in r.reason for r in refusals), [r.reason for r in refusals]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What runs: a command table's closures do not run at startup (issue 16 §2); init calls and calls on
+# every run of main do; a type's stub keeps its methods for interface assertions elsewhere (caddy)
+
+TABLE = {
+    "go.mod": "module example.com/t\n\ngo 1.22\n",
+    "cmd/t/main.go": """
+        package main
+
+        import (
+        	"fmt"
+        	"os"
+
+        	"example.com/t/app"
+        )
+
+        func main() {
+        	fmt.Println(app.Names())
+        	if len(os.Args) > 2 {
+        		if err := app.Run(os.Args[1], os.Args[2:]); err != nil {
+        			fmt.Println("error:", err)
+        			os.Exit(1)
+        		}
+        	}
+        }
+        """,
+    "app/commands.go": """
+        package app
+
+        import "fmt"
+
+        // Command is one subcommand.
+        type Command struct {
+        	Name   string
+        	Action func(args []string) error
+        }
+
+        var checkpointCmd = Command{Name: "checkpoint", Action: func(args []string) error {
+        	return Checkpoint(args[0])
+        }}
+
+        var echoCmd = Command{Name: "echo", Action: func(args []string) error { fmt.Println(args); return nil }}
+
+        var commands = []Command{checkpointCmd, echoCmd}
+
+        // Names lists the commands.
+        func Names() []string {
+        	var out []string
+        	for _, c := range commands {
+        		out = append(out, c.Name)
+        	}
+        	return out
+        }
+
+        // Run runs the named command.
+        func Run(name string, args []string) error {
+        	for _, c := range commands {
+        		if c.Name == name {
+        			return c.Action(args)
+        		}
+        	}
+        	return fmt.Errorf("no command %q", name)
+        }
+
+        // Wrapper wraps listeners.
+        type Wrapper interface{ Wrap(string) string }
+
+        func wrapped(v any) string {
+        	if w, ok := v.(Wrapper); ok {
+        		return w.Wrap("x")
+        	}
+        	switch v.(type) {
+        	case *Tunnel:
+        		return "tunnel"
+        	}
+        	return ""
+        }
+
+        var _ = wrapped
+        """,
+    "app/checkpoint.go": """
+        package app
+
+        import "net/http"
+
+        // Checkpoint posts a checkpoint to url.
+        func Checkpoint(url string) error {
+        	_, err := http.Post(url, "text/plain", nil)
+        	return err
+        }
+
+        // Tunnel is a listener wrapper over HTTP.
+        type Tunnel struct{ c *http.Client }
+
+        // Wrap wraps s.
+        func (t *Tunnel) Wrap(s string) string { return s + t.c.Jar.Cookies(nil)[0].Name }
+
+        // Close closes the tunnel.
+        func (t *Tunnel) Close() error { return nil }
+
+        // Client is the tunnel's client (its signature needs net/http: the stub leaves it out).
+        func (t *Tunnel) Client() *http.Client { return t.c }
+        """,
+}
+
+
+def test_a_command_tables_closures_do_not_run_at_startup(tmp_path: Path) -> None:
+    root = write_module(tmp_path / "t", TABLE)
+    cands, refusals = candidates(project_for(root))
+    assert len(cands) == 1, [r.reason for r in refusals]
+    stub = next(ch.after for ch in cands[0].plan.changes if ch.before is None)
+    assert stub is not None
+    text = stub.decode()
+    # the type switch names *Tunnel: its stub keeps every method it can declare, not only selected ones
+    assert "func (t *Tunnel) Wrap(s string) string" in text and "func (t *Tunnel) Close() error" in text
+    assert "Client()" not in text and '"net/http"' not in text
+
+
+@pytest.mark.go
+def test_typed_view_decides_what_runs_and_the_stub_builds(tmp_path: Path) -> None:
+    files = dict(TABLE)
+    # an init that calls a stub at startup, but in a closure stored for later: still not a startup call
+    files["app/boot.go"] = ("package app\n\nvar hooks []func() error\n\n"
+                            "func init() { hooks = append(hooks, func() error { return Checkpoint(\"\") }) }\n")
+    root = write_module(tmp_path / "t", files)
+    project = unsized(load(find_go(), Settings(root=root), [TargetSpec()], Needs.WHY | Needs.TYPED))
+    assert project.typed and all(v is not None for v in project.typed.values())
+    (c,), _ = candidates(project)
+    assert "type-checked (go/types)" in c.explanation
+    # the hook registers feature code: it moves behind the tag rather than calling a stub in the slim build
+    assert isinstance(c.details, GuardDetails) and any("app/boot.go" in r for r in c.details.registrations)
+    c.plan.write_to(root)
+    tag = c.variant_tags[0]
+    for tags in ("", tag):
+        proc = go(root, "vet", "-tags", tags, "./...")
+        assert proc.returncode == 0, f"tags={tags!r}: {proc.stderr}"
+    slim = tmp_path / "slim"
+    assert go(root, "build", "-tags", tag, "-o", str(slim), "./cmd/t").returncode == 0
+    run = subprocess.run([str(slim), "checkpoint", "http://127.0.0.1:1/"], capture_output=True, text=True)
+    assert run.returncode == 1 and "panic" not in run.stderr
+    assert "not built in" in run.stdout
+    assert "net/http" not in go(root, "list", "-deps", "-tags", tag, "./cmd/t").stdout.split()
+
+
+def test_a_stub_called_on_every_run_of_main_is_not_proposed(tmp_path: Path) -> None:
+    files = dict(TABLE)
+    files["cmd/t/main.go"] = TABLE["cmd/t/main.go"].replace(
+        "fmt.Println(app.Names())", "fmt.Println(app.Names(), app.Checkpoint(\"http://127.0.0.1:1/\"))")
+    root = write_module(tmp_path / "t", files)
+    cands, refusals = candidates(project_for(root))
+    assert cands == []
+    assert any("Checkpoint is called on every run (main -> Checkpoint)" in r.reason for r in refusals), \
+        [r.reason for r in refusals]
+
+
+def test_ranking_puts_changes_that_lose_nothing_first_at_similar_bytes() -> None:
+    from refactor.candidate import rank
+    from refactor.plan import Plan
+
+    def cand(cid: str, size: int, **kw: object) -> Candidate:
+        return Candidate(id=cid, strategy="x", targets=(), summary=cid, explanation="", estimated_bytes=size,
+                         confidence="medium", plan=Plan("t", ()), **kw)  # type: ignore[arg-type]
+
+    split = cand("split", 1000)
+    guard = cand("guard", 1100, variant_tags=("t",))
+    big_guard = cand("big-guard", 1500, variant_tags=("t",))
+    patch = cand("patch", 1100, variant_tags=("t",), trade_off="patch")
+    core = cand("core", 9000, variant_tags=("t",), warning="may be what the binary is for")
+    assert guard.cost == "feature" and split.cost == "none" and patch.cost == "patch"
+    assert [c.id for c in rank([core, patch, guard, split, big_guard])] == [
+        "big-guard", "split", "guard", "patch", "core"]
+
+
+def test_a_guards_summary_names_what_the_slim_build_loses_and_its_confidence(tmp_path: Path) -> None:
+    root = write_module(tmp_path / "t", TABLE)
+    (c,), _ = candidates(project_for(root))
+    assert "slim build loses Checkpoint" in c.summary, c.summary
+    assert isinstance(c.details, GuardDetails) and "Checkpoint" in c.details.loses
+    assert c.confidence == "medium" and c.warning == "" and c.cost == "feature"
+    # called from many places: ranked last, with a warning
+    files = dict(TABLE)
+    files["app/more.go"] = "package app\n\n" + "".join(
+        f"func Use{i}(u string) error {{ return Checkpoint(u) }}\n\n" for i in range(4))
+    root = write_module(tmp_path / "t2", files)
+    (c,), _ = candidates(project_for(root))
+    assert c.confidence == "low" and "may be what the binary is for" in c.warning
+    assert "Warning:" in c.explanation
+
+
+def test_check_stub_catches_what_would_not_compile() -> None:
+    from refactor.gosource import parse_file
+    from refactor.guard import StubBlock, StubWriter, Unguardable, check_stub
+
+    rest = parse_file("p/rest.go", b"package p\n\ntype Options struct{ A int }\n")
+    unknown = parse_file("p/x_stub.go", b"package p\n\nfunc F(o Options, c *Client) {}\n")
+    with pytest.raises(Unguardable, match="Client"):
+        check_stub(unknown, [rest])  # a type only the guarded file declares
+    unused = parse_file("p/x_stub.go", b'package p\n\nimport (\n\t"fmt"\n\t"io"\n)\n\nfunc F(w io.Writer) {}\n')
+    assert b'"fmt"' not in check_stub(unused, [rest]) and b'"io"' in check_stub(unused, [rest])
+    # a copied //go:embed directive brings its import
+    real = parse_file("p/x.go", b'package p\n\nimport (\n\t_ "embed"\n\t"net/http"\n)\n\n'
+                                 b'//go:embed page.html\nvar page string\n\nvar c = http.DefaultClient\n')
+    gen = StubWriter(real, [real, rest], frozenset({"net/http"}), "t", "http", set())
+    blocks: list[StubBlock] = gen.blocks({"page"}, set())
+    text = gen.render(blocks)
+    assert b'_ "embed"' in text and b"//go:embed page.html" in text
+    assert check_stub(parse_file("p/x_stub.go", text), [rest]) == text

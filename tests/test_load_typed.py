@@ -37,3 +37,19 @@ def test_a_target_that_does_not_list_with_export_data_has_no_view(tmp_path: Path
     shutil.copytree(FIX, root)
     project = load(find_go(), Settings(root=root), (TargetSpec(mains=("./cmd/lite",)),), Needs.WHY)
     assert dict(project.typed) == {}
+
+
+@pytest.mark.go
+def test_with_the_builds_the_view_is_the_same_started_beside_the_attribution(tmp_path: Path) -> None:
+    """suggest's load (one -dumpdep build per target) starts each target's typed view once it is built:
+    the view is the one a load without builds gets."""
+    root = tmp_path / "split"
+    shutil.copytree(FIX, root)
+    go = find_go()
+    spec = (TargetSpec(mains=("./cmd/lite",)),)
+    built = load(go, Settings(root=root), spec, Needs.SUGGEST | Needs.TYPED)
+    plain = load(go, Settings(root=root), spec, Needs.WHY | Needs.TYPED)
+    (target,) = built.targets
+    a, b = built.typed[target], plain.typed[target]
+    assert a is not None and b is not None and a.packages == b.packages
+    assert target in built.dce and target in built.sizes

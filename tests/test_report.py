@@ -469,3 +469,13 @@ def test_explanations_lines() -> None:
     out = list(report.explanations(candidates()[:1], [refusal]))
     assert out[0].startswith("a1b2c3d split-package: util: move Version")
     assert "Not proposed:" in out and out[-1].strip() == "needs net/http"
+
+
+def test_commit_message_names_the_toolchain_and_the_module_directory() -> None:
+    t = Target(main="example.com/r/tools/cmd/lite", goos="linux", goarch="amd64")
+    c = replace(candidates()[0], targets=(t,), variant_tags=())
+    msg = report.commit_message(c, None, module="example.com/r", built_with={t.label: "go1.25.7"},
+                                module_dirs={t.label: ("tools", "example.com/r/tools")})
+    assert "The binaries were built with go1.25.7." in msg
+    assert "cd tools && GOOS=linux GOARCH=amd64" in msg and " ./cmd/lite " in msg
+    assert all(len(line) <= 72 for line in msg.splitlines() if not line.startswith(" "))

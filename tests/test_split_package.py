@@ -91,32 +91,84 @@ def test_clean_proposes_nothing(fixture_repo: Callable[[str], Path]) -> None:
     assert cands == []
 
 
+def _applied_builds_and_shrinks(root: Path, cand: Candidate, work: Path, base: dict[str, int], tmp_path: Path
+                                ) -> int:
+    """Write cand's plan into a copy of root: it builds (linux, windows), vets, is gofmt-clean, lite
+    shrinks and loses the cut package, full does not grow. lite's new size."""
+    subprocess.run(["cp", "-a", str(root), str(work)], check=True)
+    cand.plan.write_to(work)
+    for goos in ("linux", "windows"):
+        proc = _go(work, "build", "./...", env={"GOOS": goos, "GOARCH": "amd64"})
+        assert proc.returncode == 0, f"{cand.summary} ({goos}): {proc.stderr}"
+    touched = sorted({"./" + str(Path(p).parent) for p in cand.plan.files()})
+    proc = _go(work, "vet", *touched)
+    assert proc.returncode == 0, f"{cand.summary}: {proc.stderr}"
+    fmt = subprocess.run(["gofmt", "-l", "."], cwd=work, capture_output=True, text=True)
+    assert fmt.stdout == "", f"{cand.summary}: not gofmt-clean: {fmt.stdout}"
+    lite = _size(work, "./cmd/lite", tmp_path / "lite.bin")
+    assert lite < base["./cmd/lite"], cand.summary
+    full = _size(work, "./cmd/full", tmp_path / "full.bin")
+    assert full <= base["./cmd/full"] * 1.01, cand.summary
+    deps = set(_go(work, "list", "-deps", "./cmd/lite").stdout.split())
+    assert isinstance(cand.details, SplitDetails)
+    q = cand.details.edges[0][1]
+    assert q not in deps, f"{cand.summary}: {q} still in lite's deps"
+    return lite
+
+
 def test_split_candidates_build_and_shrink(fixture_repo: Callable[[str], Path], tmp_path: Path) -> None:
     root = fixture_repo("split")
     cands, _ = _propose(_load(root, ("./cmd/lite",)))
     base = {m: _size(root, m, tmp_path / "base.bin") for m in ("./cmd/lite", "./cmd/full")}
     for i, cand in enumerate(cands):
-        work = tmp_path / f"c{i}"
-        subprocess.run(["cp", "-a", str(root), str(work)], check=True)
-        cand.plan.write_to(work)
-        for goos in ("linux", "windows"):
-            proc = _go(work, "build", "./...", env={"GOOS": goos, "GOARCH": "amd64"})
-            assert proc.returncode == 0, f"{cand.summary} ({goos}): {proc.stderr}"
-        touched = sorted({"./" + str(Path(p).parent) for p in cand.plan.files()})
-        proc = _go(work, "vet", *touched)
-        assert proc.returncode == 0, f"{cand.summary}: {proc.stderr}"
-        fmt = subprocess.run(["gofmt", "-l", "."], cwd=work, capture_output=True, text=True)
-        assert fmt.stdout == "", f"{cand.summary}: not gofmt-clean: {fmt.stdout}"
-        lite = _size(work, "./cmd/lite", tmp_path / "lite.bin")
-        assert lite < base["./cmd/lite"], cand.summary
-        full = _size(work, "./cmd/full", tmp_path / "full.bin")
-        assert full <= base["./cmd/full"] * 1.01, cand.summary
-        deps = set(_go(work, "list", "-deps", "./cmd/lite").stdout.split())
-        assert isinstance(cand.details, SplitDetails)
-        q = cand.details.edges[0][1]
-        assert q not in deps, f"{cand.summary}: {q} still in lite's deps"
+        lite = _applied_builds_and_shrinks(root, cand, tmp_path / f"c{i}", base, tmp_path)
         if i == 0:
             assert lite <= base["./cmd/lite"] * 0.5, f"top candidate removed less than 50 %: {lite}"
+
+
+# -- splittyped: what only the type-checked view decides (issue 16 §2) ---------------------------------
+
+TYPED = "example.com/splittyped/internal"
+
+
+def _by_summary(cands: list[Candidate], package: str, direction: Direction) -> Candidate | None:
+    return next((c for c in cands if isinstance(c.details, SplitDetails) and c.details.package == package
+                 and c.details.direction is direction), None)
+
+
+def test_splittyped_golden(fixture_repo: Callable[[str], Path], golden: Callable[[str, str], None]) -> None:
+    """Fields and methods of the same unexported name on two types no longer refuse a split; a
+    literal of a staying type moves the type or refuses at the literal's position; a method reached
+    through an interface counts as used."""
+    root = fixture_repo("splittyped")
+    cands, refusals = _propose(_load(root, ("./cmd/lite",)))
+    for c in cands:
+        assert isinstance(c.details, SplitDetails) and c.details.resolution == "types"
+    for d in (Direction.LIGHT, Direction.HEAVY):
+        assert _by_summary(cands, f"{TYPED}/store", d) is not None, d
+    assert not any("selects unexported" in r.reason for r in refusals)
+    heavy = _by_summary(cands, f"{TYPED}/report", Direction.HEAVY)
+    assert heavy is not None and isinstance(heavy.details, SplitDetails)
+    assert {"Count (parse.go)", "Stats (title.go)", "Stats.String (title.go)"} <= set(heavy.details.moved)
+    assert "internal/report/parse.go:14:15" in heavy.explanation
+    assert _by_summary(cands, f"{TYPED}/job", Direction.LIGHT) is None
+    assert _by_summary(cands, f"{TYPED}/job", Direction.HEAVY) is None
+    job = [r.reason for r in refusals if "/job ->" in r.summary]
+    assert len(job) == 2 and all("internal/job/feed.go:17:28" in r and "id" in r for r in job), job
+    shape = [r.reason for r in refusals if "/shape ->" in r.summary]
+    assert len(shape) == 2 and all("Square.Describe" in r and "guard" in r for r in shape), shape
+    golden("split_package/splittyped.diff", split_text(cands, refusals))
+
+
+def test_splittyped_candidates_build_and_shrink(fixture_repo: Callable[[str], Path], tmp_path: Path) -> None:
+    root = fixture_repo("splittyped")
+    cands, _ = _propose(_load(root, ("./cmd/lite",)))
+    assert len(cands) >= 4
+    base = {m: _size(root, m, tmp_path / "base.bin") for m in ("./cmd/lite", "./cmd/full")}
+    for i, cand in enumerate(cands):
+        _applied_builds_and_shrinks(root, cand, tmp_path / f"c{i}", base, tmp_path)
+        proc = _go(tmp_path / f"c{i}", "run", "./cmd/full", "http://127.0.0.1:1", "cmd/lite/main.go")
+        assert "declarations per file cmd/lite/main.go:" in proc.stdout, f"{cand.summary}: {proc.stdout}{proc.stderr}"
 
 
 def test_units_from_shared_model() -> None:

@@ -18,14 +18,15 @@ from refactor.tmplfork import (
     import_site_changes,
     template_imports,
 )
-from refactor.toolchain import Go, find_go
+from refactor.toolchain import Go, find_go, select_toolchain
 
 MODULE = "example.com/templates"
 CMDS = ("usage", "page", "report")
 
 
 def _go() -> Go:
-    return find_go()
+    # the toolchain the go command selects (GOTOOLCHAIN honoured), pinned, as gotrim builds with it
+    return select_toolchain(find_go(), Path(__file__).resolve().parent).go
 
 
 def _write(root: Path, rel: str, text: str) -> None:

@@ -280,6 +280,14 @@ def test_cgo_files_are_checked_as_written(tmp_path: Path) -> None:
     assert ObjectRef("example.com/c", "twice", "func") in main.uses_objects
 
 
+@pytest.mark.go
+def test_view_json_is_the_answer_parse_view_reads_back(view: TypedView) -> None:
+    """A recorded Project keeps its typed view as the program's answer (refactor.record)."""
+    again = typed.parse_view(typed.view_json(view))
+    assert again.packages == view.packages and again.toolchain == view.toolchain
+    assert any(d.struct_literals or d.iface_conversions or d.startup_calls for p in again for d in p.decls)
+
+
 def test_parse_view_refuses_another_format_version() -> None:
     from refactor.errors import GoError
 

@@ -136,8 +136,8 @@ def test_failed_verification_leaves_nothing(capsys: pytest.CaptureFixture[str], 
     # A go whose `go build ./...` fails once the plan is written (not at HEAD): verification fails half-way.
     fake = split_repo.parent / "fakego"
     real = subprocess.run(["which", "go"], capture_output=True, text=True).stdout.strip()
-    fake.write_text(f'#!/bin/sh\nif [ "$1" = build ] && [ "$2" = ./... ] && [ -n "$(git status --porcelain)" ]; '
-                    f'then echo "boom" >&2; exit 1; fi\nexec {real} "$@"\n')
+    fake.write_text(f'#!/bin/sh\ncase "$1 $*" in "build "*./...*) [ -n "$(git status --porcelain)" ] && '
+                    f'{{ echo "boom" >&2; exit 1; }};; esac\nexec {real} "$@"\n')
     fake.chmod(0o755)
     monkeypatch.setenv("GOTRIM_GO", str(fake))
     code, _, err = gotrim(capsys, "apply", cid, str(split_repo), *LITE)

@@ -29,7 +29,7 @@ import json
 import subprocess
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -43,7 +43,9 @@ SOURCE = Path(__file__).resolve().parent
 FORMAT_VERSION = 1
 RUN_TIMEOUT = 1800.0
 # What the program needs from go list (naming fields also makes go list skip work it does not need).
-LIST_FIELDS = "ImportPath,Name,Dir,GoFiles,CgoFiles,ImportMap,Export,Module,Standard,Error"
+LIST_FIELDS = "ImportPath,Name,Dir,GoFiles,CgoFiles,ImportMap,Imports,Export,Module,Standard,Error"
+# Packages whose importers the `templates` subcommand reads (template executions, reflect lookups).
+TEMPLATE_IMPORTS = frozenset({"text/template", "html/template", "reflect"})
 _built: dict[tuple[str, str], Path] = {}
 _TOOL = gotools.GoTool("typed", SOURCE, "gotrim's type-checked view", "refactor/typed")
 
@@ -239,10 +241,23 @@ class TypedView:
     list_errors: Mapping[str, str] = field(default_factory=dict)  # go list's Error per package (any listed one)
     list_seconds: float = field(default=0.0, compare=False)  # `go list -export` (compiles what is not cached)
     check_seconds: float = field(default=0.0, compare=False)  # the program: decode, type-check, report
+    # The `templates` answer: template sites and reflect method lookups of the packages that import
+    # text/template, html/template or reflect (refactor/typed/README.md, "templates").
+    templates: Mapping[str, TemplatePackage] = field(default_factory=dict)
+    goroot: str = ""  # the toolchain's GOROOT, as go list reports the standard packages' directories
+    # The program's answers this view was read from (answers()): what a recorded Project or a shard
+    # part keeps, so the view is written out without running anything again.
+    answers: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def package(self, import_path: str) -> TypedPackage | None:
         """The package's view, or None when it was not analysed."""
         return self.packages.get(import_path)
+
+    def template_sites(self) -> Iterator[tuple[str, TemplateSite]]:
+        """(import path, site) of every template site, packages in order."""
+        for path in sorted(self.templates):
+            for s in self.templates[path].sites:
+                yield path, s
 
     def __iter__(self) -> Iterator[TypedPackage]:
         return iter(self.packages.values())
@@ -254,7 +269,7 @@ class TypedView:
 
 def load_typed(
     go: Go, module_dir: Path, target: Target, import_paths: Iterable[str] | None = None, *,
-    key_root: Path | None = None, max_errors: int = 20,
+    key_root: Path | None = None, max_errors: int = 20, templates: bool = True,
 ) -> TypedView:
     """The typed view of import_paths (default: every main-module package the target depends on).
 
@@ -262,17 +277,71 @@ def load_typed(
     after a build of the target it is all there), then the typed-view program. Keys name files relative
     to key_root (default: module_dir), as gosource keys do. GoError when go list or the program fails;
     a package that does not type-check is not an error (TypedPackage.ok).
+
+    templates: also run the `templates` subcommand on those of the packages that import text/template,
+    html/template or reflect (nothing runs when none does).
     """
     t0 = time.monotonic()
     listed = list_exports(go, module_dir, target)
     t1 = time.monotonic()
-    wanted = set(import_paths) if import_paths is not None else None
-    request = build_request(listed, wanted, key_root or module_dir, target.goarch, max_errors)
-    raw = run_program(go, request)
-    view = parse_view(raw)
+    raw = answers(go, listed, import_paths, key_root or module_dir, target.goarch, max_errors, templates)
+    view = view_from_answers(raw)
     errors = {p.get("ImportPath", ""): str(p["Error"].get("Err", "")).strip() for p in listed if p.get("Error")}
-    return TypedView(toolchain=view.toolchain, packages=view.packages, list_errors=MappingProxyType(errors),
-                     list_seconds=t1 - t0, check_seconds=time.monotonic() - t1)
+    return replace(view, list_errors=MappingProxyType(errors), list_seconds=t1 - t0,
+                   check_seconds=time.monotonic() - t1)
+
+
+def answers(go: Go, listed: Sequence[Mapping[str, Any]], import_paths: Iterable[str] | None, key_root: Path,
+            goarch: str, max_errors: int = 20, templates: bool = True) -> dict[str, Any]:
+    """The program's answers for listed packages, decoded: {"decls": ..., "templates": ... or None,
+    "goroot": ...} (what record() keeps, and view_from_answers reads)."""
+    wanted = set(import_paths) if import_paths is not None else None
+    request = build_request(listed, wanted, key_root, goarch, max_errors)
+    out: dict[str, Any] = {"decls": json.loads(run_program(go, request)), "templates": None,
+                           "goroot": goroot_of(listed)}
+    if templates:
+        imports = {p.get("ImportPath", ""): set(p.get("Imports") or ()) for p in listed}
+        treq = dict(request, packages=[p for p in request["packages"]
+                                       if imports.get(p["import_path"], set()) & TEMPLATE_IMPORTS])
+        if treq["packages"]:
+            out["templates"] = json.loads(run_program(go, treq, "templates"))
+    return out
+
+
+def view_from_answers(raw: Mapping[str, Any]) -> TypedView:
+    """The TypedView of answers() (also as record() kept them)."""
+    view = parse_view(raw["decls"])
+    tmpl = parse_templates(raw["templates"]) if raw.get("templates") else {}
+    return replace(view, templates=MappingProxyType(tmpl), goroot=str(raw.get("goroot") or ""),
+                   answers=MappingProxyType({k: raw[k] for k in ("decls", "templates", "goroot") if k in raw}))
+
+
+def recorded(view: TypedView | None) -> dict[str, Any] | None:
+    """A loaded view as recorded Projects and shard parts keep it: the program's answers and go list's
+    errors (from_recorded reads it back); None stays None."""
+    if view is None:
+        return None
+    if view.answers is None:
+        raise ValueError("a typed view not read from the program's answers cannot be recorded")
+    return {**view.answers, "list_errors": dict(sorted(view.list_errors.items()))}
+
+
+def from_recorded(data: Mapping[str, Any] | None) -> TypedView | None:
+    """The view recorded() wrote; None stays None."""
+    if data is None:
+        return None
+    view = view_from_answers(data)
+    return replace(view, list_errors=MappingProxyType(dict(data.get("list_errors") or {})))
+
+
+def goroot_of(listed: Sequence[Mapping[str, Any]]) -> str:
+    """GOROOT from the directory go list reports for a standard package ("" when none is listed)."""
+    for p in listed:
+        if p.get("Standard") and p.get("Dir") and p.get("ImportPath"):
+            d = Path(p["Dir"])
+            parts = p["ImportPath"].count("/") + 2  # src/ and the path's elements
+            return str(d.parents[parts - 1]) if len(d.parents) >= parts else ""
+    return ""
 
 
 def list_exports(go: Go, module_dir: Path, target: Target) -> list[dict[str, Any]]:
@@ -310,10 +379,10 @@ def build_request(
             "packages": packages, "exports": exports}
 
 
-def run_program(go: Go, request: Mapping[str, Any]) -> str:
-    """Run `typed decls` on a request; its JSON answer, or GoError."""
+def run_program(go: Go, request: Mapping[str, Any], command: str = "decls") -> str:
+    """Run `typed decls` (or another subcommand) on a request; its JSON answer, or GoError."""
     exe = executable(go)
-    argv = (str(exe), "decls")
+    argv = (str(exe), command)
     try:
         proc = subprocess.run(argv, input=json.dumps(request), capture_output=True, text=True, errors="replace",
                               timeout=RUN_TIMEOUT)
@@ -340,6 +409,57 @@ def parse_view(raw: str | Mapping[str, Any]) -> TypedView:
         if enabled:
             gc.enable()
     return TypedView(toolchain=str(data.get("toolchain", "")), packages=MappingProxyType(pkgs))
+
+
+def view_json(view: TypedView) -> dict[str, Any]:
+    """The view as the program's answer (version 1), which parse_view reads back into an equal view:
+    how a recorded Project keeps it (refactor.record)."""
+    return {"version": FORMAT_VERSION, "toolchain": view.toolchain,
+            "packages": [_package_json(p) for p in view.packages.values()]}
+
+
+def _ref_json(t: TypeRef | None) -> dict[str, Any] | None:
+    if t is None:
+        return None
+    return {"pkg": t.package, "name": t.name, **({"local": True} if t.local else {})}
+
+
+def _steps_json(steps: Sequence[EmbeddedStep]) -> dict[str, Any]:
+    return {"path": [{"type": _ref_json(s.type), "field": s.field} for s in steps]} if steps else {}
+
+
+def _decl_json(d: TypedDecl) -> dict[str, Any]:
+    return {
+        "key": d.key, "name": d.name, "kind": d.kind,
+        **({"receiver": d.receiver} if d.receiver else {}),
+        **({"pointer_receiver": True} if d.pointer_receiver else {}),
+        "file": d.file, "start": d.start, "end": d.end, "name_start": d.name_start, "name_end": d.name_end,
+        "uses": [{"pkg": o.package, "name": o.name, "kind": o.kind} for o in sorted(d.uses_objects)],
+        "fields": [{"type": _ref_json(f.type), "field": f.field, **_steps_json(f.path)} for f in d.field_selections],
+        "methods": [{"type": _ref_json(m.type), "method": m.method, **({"pointer": True} if m.pointer else {}),
+                     **({"interface": True} if m.interface else {}), "mode": m.mode, **_steps_json(m.path)}
+                    for m in d.method_selections],
+        "conversions": [{"from": _ref_json(c.concrete), **({"pointer": True} if c.pointer else {}),
+                         "to": _ref_json(c.interface), "to_text": c.interface_text,
+                         "methods": [{"method": m.method, "type": _ref_json(m.type),
+                                      **({"pointer": True} if m.pointer else {}), **_steps_json(m.path)}
+                                     for m in c.methods]}
+                        for c in d.iface_conversions],
+        "literals": [{"type": _ref_json(lit.type), "keyed": lit.keyed, "fields": list(lit.fields),
+                      "unexported": list(lit.unexported)} for lit in d.struct_literals],
+        "startup_calls": [{"kind": c.kind, **({"pkg": c.package} if c.package else {}),
+                           **({"name": c.name} if c.name else {}),
+                           **({"type": _ref_json(c.type)} if c.type is not None else {}),
+                           **({"interface": True} if c.interface else {}), **({"maybe": True} if c.maybe else {})}
+                          for c in d.startup_calls],
+        "startup": d.runs_at_startup,
+    }
+
+
+def _package_json(p: TypedPackage) -> dict[str, Any]:
+    return {"import_path": p.import_path, "name": p.name, "ok": p.ok, "errors": list(p.errors),
+            "error_count": p.error_count, "fake_import_c": p.fake_import_c, "inits": list(p.inits),
+            "decls": [_decl_json(d) for d in p.decls]}
 
 
 def _json_stream(text: str) -> Iterator[dict[str, Any]]:
@@ -406,3 +526,194 @@ def _package(p: Mapping[str, Any]) -> TypedPackage:
         error_count=int(p["error_count"]), fake_import_c=bool(p["fake_import_c"]), inits=tuple(p["inits"]),
         decls=tuple(_decl(d) for d in p["decls"]),
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The `templates` answer: template sites, their generated Go, reflect method lookups
+
+
+TEMPLATES_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    """Replace bytes [start, end) of file (a key path: relative to the key root) by new."""
+
+    file: str
+    start: int
+    end: int
+    new: str
+
+
+@dataclass(frozen=True)
+class TemplateRefusal:
+    """Why a template site is not rewritten: where (file:line), and tmplgen's template/position/action."""
+
+    where: str
+    reason: str
+    template: str = ""
+    pos: str = ""
+    action: str = ""
+
+    def __str__(self) -> str:
+        what = f"template {self.template!r}" if self.template else "the template"
+        at = f" at {self.pos}" if self.pos else ""
+        action = f" <{self.action}>" if self.action else ""
+        return f"{self.where}: {what}{at}{action}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class GeneratedCode:
+    """tmplgen's code for one execution: top-level declarations, their imports ((path, name); name ""
+    for the package's own name) and the names declared."""
+
+    decls: str
+    imports: tuple[tuple[str, str], ...]
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TemplateExecution:
+    """One Execute/ExecuteTemplate call of a site; generated is None when refused or when an earlier
+    execution of the same site, file, entry and data type has the code (func_name is shared)."""
+
+    file: str
+    line: int
+    start: int
+    end: int
+    method: str
+    entry: str
+    data_type: str
+    func_name: str
+    generated: GeneratedCode | None
+    refusal: TemplateRefusal | None
+
+
+@dataclass(frozen=True)
+class TemplateMethodCall:
+    """An action that may call a method (a field name that is an exported method of a reachable type)."""
+
+    template: str
+    pos: str
+    action: str
+    name: str
+    types: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TemplateSite:
+    """A template value and its executions: a variable (package-var, local), a chain executed where it
+    is built (inline), or one whose origin is not followed (unknown). edits replace it by generated code
+    when every execution could be compiled; refusal says why not."""
+
+    name: str
+    kind: str
+    library: str  # text/template or html/template
+    file: str
+    line: int
+    start: int
+    end: int
+    source: str  # constant, embed, file, mixed; "" when the text is not known
+    files: tuple[str, ...]
+    root: str
+    texts: tuple[str, ...]
+    executions: tuple[TemplateExecution, ...]
+    edits: tuple[TextEdit, ...]
+    refusal: TemplateRefusal | None
+    methods: tuple[TemplateMethodCall, ...]
+    methods_unknown: str
+
+    @property
+    def rewritable(self) -> bool:
+        return self.refusal is None and bool(self.edits)
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.name or self.root or 'template'} ({self.where})"
+
+
+@dataclass(frozen=True)
+class ReflectCall:
+    """A reflect method lookup (Method, MethodByName with a computed name, Methods) in the module's code;
+    closed when its methods are a known set, with the table that replaces it (edits, decls, imports)."""
+
+    file: str
+    line: int
+    start: int
+    end: int
+    call: str
+    method: str
+    receiver: str
+    func: str
+    closed: bool
+    reason: str
+    methods: tuple[str, ...]
+    edits: tuple[TextEdit, ...]
+    decls: str
+    imports: tuple[str, ...]
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class TemplatePackage:
+    """The template sites and reflect lookups of one package (ok False: it did not type-check, nothing
+    is listed)."""
+
+    import_path: str
+    name: str
+    ok: bool
+    errors: tuple[str, ...]
+    sites: tuple[TemplateSite, ...]
+    reflect_calls: tuple[ReflectCall, ...]
+
+
+def parse_templates(raw: str | Mapping[str, Any]) -> dict[str, TemplatePackage]:
+    """The `templates` answer (text or decoded), by import path."""
+    data = json.loads(raw) if isinstance(raw, str) else raw
+    if data.get("version") != TEMPLATES_VERSION:
+        raise GoError(f"gotrim's type-checked view answered templates format {data.get('version')!r}, "
+                      f"expected {TEMPLATES_VERSION}: reinstall gotrim")
+    return {p["import_path"]: _template_package(p) for p in data["packages"]}
+
+
+def _edits(items: Sequence[Mapping[str, Any]] | None) -> tuple[TextEdit, ...]:
+    return tuple(TextEdit(e["file"], int(e["start"]), int(e["end"]), e["new"]) for e in items or ())
+
+
+def _refusal(r: Mapping[str, Any] | None) -> TemplateRefusal | None:
+    if r is None:
+        return None
+    return TemplateRefusal(r["where"], r["reason"], r.get("template", ""), r.get("pos", ""), r.get("action", ""))
+
+
+def _template_package(p: Mapping[str, Any]) -> TemplatePackage:
+    sites = []
+    for s in p["sites"]:
+        execs = []
+        for e in s["executions"]:
+            g = e.get("generated")
+            gen = None if g is None else GeneratedCode(
+                g["decls"], tuple((i["path"], i["name"]) for i in g["imports"]), tuple(g["names"]))
+            execs.append(TemplateExecution(e["file"], int(e["line"]), int(e["start"]), int(e["end"]), e["method"],
+                                           e["entry"], e["data_type"], e["func_name"], gen, _refusal(e["refusal"])))
+        sites.append(TemplateSite(
+            name=s["name"], kind=s["kind"], library=s["library"], file=s["file"], line=int(s["line"]),
+            start=int(s["start"]), end=int(s["end"]), source=s["source"], files=tuple(s["files"]), root=s["root"],
+            texts=tuple(s["texts"]), executions=tuple(execs), edits=_edits(s["edits"]), refusal=_refusal(s["refusal"]),
+            methods=tuple(TemplateMethodCall(m["template"], m["pos"], m["action"], m["name"], tuple(m["types"]))
+                          for m in s["methods"]),
+            methods_unknown=s["methods_unknown"]))
+    calls = tuple(ReflectCall(
+        file=c["file"], line=int(c["line"]), start=int(c["start"]), end=int(c["end"]), call=c["call"],
+        method=c["method"], receiver=c["receiver"], func=c["func"], closed=bool(c["closed"]), reason=c["reason"],
+        methods=tuple(c["methods"]), edits=_edits(c["edits"]), decls=c["decls"], imports=tuple(c["imports"]))
+        for c in p["reflect_calls"])
+    return TemplatePackage(import_path=p["import_path"], name=p["name"], ok=bool(p["ok"]), errors=tuple(p["errors"]),
+                           sites=tuple(sites), reflect_calls=calls)

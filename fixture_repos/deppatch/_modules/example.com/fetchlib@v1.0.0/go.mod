@@ -1,0 +1,3 @@
+module example.com/fetchlib
+
+go 1.22

@@ -1,0 +1,5 @@
+module example.com/deppatch
+
+go 1.22
+
+require example.com/fetchlib v1.0.0

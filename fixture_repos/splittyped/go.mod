@@ -1,0 +1,3 @@
+module example.com/splittyped
+
+go 1.22

@@ -1,0 +1,117 @@
+"""Dependency patches (issue 18 §4) on fixture_repos/deppatch: the module example.com/fetchlib comes
+from a module proxy on disk (tests/goproxy.py) into a private module cache, as a module from the proxy
+does on a real repository. Its remote.go registers an http loader that the program's default use does
+not need: the candidate copies the module into third_party/ with remote.go guarded, replaces it in
+go.mod, and writes the upstream patch."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from refactor.candidate import Candidate
+from refactor.deppatch import module_version, tag_for
+from refactor.edit import format_plan, gofmt_path
+from strategies.guard_with_tag import GuardDetails
+from tests.conftest import FIXTURES
+from tests.goproxy import environment, go_sum
+from tests.test_guard_shapes import PLATFORMS, build, go, project_for, proposals, run
+
+MODULE = "example.com/fetchlib"
+
+
+def test_module_version_and_tag() -> None:
+    assert module_version("/root/go/pkg/mod/github.com/!burnt!sushi/toml@v1.3.2") == "v1.3.2"
+    assert module_version("/root/go/pkg/mod/example.com/x@v0.0.0-20230101000000-abcdefabcdef") is not None
+    assert module_version("/work/repo/lib") is None
+    assert tag_for("github.com/hashicorp/go-getter/v2", "s3") == "getter_omit_s3"
+    assert tag_for("example.com/fetchlib", "http") == "fetchlib_omit_http"
+
+
+def test_the_fixtures_go_sum_is_its_modules() -> None:
+    assert (FIXTURES / "deppatch" / "go.sum").read_text() == go_sum(FIXTURES / "deppatch")
+
+
+@pytest.fixture
+def deppatch_repo(fixture_repo: Callable[[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = fixture_repo("deppatch")
+    for k, v in environment(FIXTURES / "deppatch", tmp_path / "goenv").items():
+        monkeypatch.setenv(k, v)
+    proc = subprocess.run(["go", "mod", "download"], cwd=root, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return root
+
+
+def the_patch(root: Path) -> Candidate:
+    cands, refusals = proposals(project_for(root, ("./cmd/app",)))
+    found = [c for c in cands if isinstance(c.details, GuardDetails) and c.details.dependency]
+    assert len(found) == 1, ([c.summary for c in cands], [r.reason for r in refusals])
+    return found[0]
+
+
+@pytest.mark.go
+def test_a_dependency_patch_copies_guards_and_replaces(deppatch_repo: Path, tmp_path: Path) -> None:
+    root = deppatch_repo
+    c = the_patch(root)
+    assert isinstance(c.details, GuardDetails) and c.details.patch is not None
+    assert c.cost == "patch" and c.variant_tags == ("fetchlib_omit_http",)
+    assert c.details.dependency == f"{MODULE}@v1.0.0" and c.details.files == (f"{MODULE}/remote.go",)
+    assert c.confidence == "high"  # remote.go registers itself: nothing of the rest calls a stub
+    dest = f"third_party/{MODULE}"
+    files = c.plan.files()
+    for name in ("LICENSE", "go.mod", "fetch.go", "remote.go"):
+        assert f"{dest}/{name}" in files
+    copied = {ch.path: ch for ch in c.plan.changes}
+    assert copied[f"{dest}/LICENSE"].verbatim and not copied[f"{dest}/remote.go"].verbatim
+    head = build(root, "./cmd/app", tmp_path / "head")
+    format_plan(c.plan, gofmt_path()).write_to(root)
+    assert f"replace {MODULE} => ./{dest}" in (root / "go.mod").read_text()
+    assert (root / dest / "remote.go").read_text().startswith("//go:build !fetchlib_omit_http\n")
+    assert subprocess.run(["gofmt", "-l", "."], cwd=root, capture_output=True, text=True).stdout == ""
+    tag = c.variant_tags[0]
+    for goos, goarch in PLATFORMS:
+        for tags in ("", tag):
+            build(root, "./cmd/app", tmp_path / f"x-{goos}-{tags}", tags, goos, goarch)
+    full = build(root, "./cmd/app", tmp_path / "full")
+    slim = build(root, "./cmd/app", tmp_path / "slim", tag)
+    doc = tmp_path / "doc.txt"
+    doc.write_text("hello\n")
+    for args in ([], [doc.as_uri()], ["http://127.0.0.1:1/x"]):
+        assert run(full, args) == run(head, args)
+    assert run(slim, []).out == "schemes: [file]\n"
+    assert run(slim, [doc.as_uri()]).out == f"{doc.as_uri()}: 6 bytes\n"
+    lacking = run(slim, ["http://127.0.0.1:1/x"])
+    assert lacking.code == 1 and 'no loader for scheme "http"' in lacking.err and "panic" not in lacking.err
+    deps = set(go(root, "list", "-deps", "-tags", tag, "./cmd/app").stdout.split())
+    assert "net/http" not in deps and "net/http" in go(root, "list", "-deps", "./cmd/app").stdout.split()
+    assert slim.stat().st_size < full.stat().st_size * 0.8
+    # the upstream patch applies to the module's own tree
+    upstream = tmp_path / "upstream"
+    shutil.copytree(FIXTURES / "deppatch" / "_modules" / f"{MODULE}@v1.0.0", upstream)
+    subprocess.run(["git", "init", "-q"], cwd=upstream, check=True)
+    patch = root / f"{dest}.patch"
+    text = patch.read_text()
+    assert text.startswith(f"Build tag {tag}: leave out the http feature") and "bytes saved" in text
+    proc = subprocess.run(["git", "apply", str(patch)], cwd=upstream, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert (upstream / "remote.go").read_text() == (root / dest / "remote.go").read_text()
+
+
+@pytest.mark.go
+def test_apply_writes_the_measured_bytes_into_the_patch(deppatch_repo: Path) -> None:
+    from refactor.measure import Measurement, Step, TargetResult
+
+    c = the_patch(deppatch_repo)
+    assert isinstance(c.details, GuardDetails)
+    plan = format_plan(c.plan, gofmt_path())
+    m = Measurement(c.id, (Step("build", True, 1.0),), (TargetResult(
+        "app linux/amd64", ("fetchlib_omit_http",), 9_000_000, 3_000_000, 200, 80, (), ()),))
+    (change,) = c.details.after_measurement(plan, m)
+    assert change.before == next(ch.after for ch in plan.changes if ch.path == change.path)
+    assert change.after is not None
+    assert b"Measured on app linux/amd64 built with -tags fetchlib_omit_http: 9,000,000 -> 3,000,000 bytes " \
+           b"(6,000,000 bytes saved, 66.7 %)." in change.after
