@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 from pathlib import Path
 
 from bench._common import FIXTURE, ROOT, load_avg, load_json, run_gotrim
+from refactor.dceloop import ESTIMATED
 
 DEFAULT_INPUTS = [
     "fixture_repos/split", "fixture_repos/guard", "fixture_repos/blockers",
@@ -46,14 +48,18 @@ def rows_of(name: str, report: dict) -> list[dict[str, object]]:
         m = c.get("measurement")
         if not m:
             continue
-        row: dict[str, object] = {"input": name, "id": c["id"], "strategy": c["strategy"],
+        row: dict[str, object] = {"input": name, "id": c["id"], "strategy": c["strategy"], "summary": c["summary"],
                                   "targets": c["targets"], "estimated_bytes": c["estimated_bytes"],
                                   "verified": m["verified"], "first_error": m["first_error"]}
+        prior = re.search(ESTIMATED + r" ([0-9,]+) B", c.get("explanation") or "")
+        if prior:  # the DCE loop measured this one during suggest: its estimate is what the strategy said
+            row.update(loop_bytes=c["estimated_bytes"], estimated_bytes=int(prior.group(1).replace(",", "")))
         if m["verified"] and m["targets"]:
             measured = sum(t["saved_bytes"] for t in m["targets"])
             row.update(measured_bytes=measured, before_bytes=sum(t["before_bytes"] for t in m["targets"]),
                        packages_removed=max(len(t["removed"]) for t in m["targets"]),
-                       rel_error=round((c["estimated_bytes"] - measured) / measured, 4) if measured else None)
+                       rel_error=round((int(str(row["estimated_bytes"])) - measured) / measured, 4)
+                       if measured else None)
         rows.append(row)
     return rows
 
@@ -72,9 +78,15 @@ def main(argv: list[str] | None = None) -> int:
     inputs = ns.inputs or ([] if ns.report else DEFAULT_INPUTS)
     rows: list[dict[str, object]] = []
     seconds: dict[str, float] = {}
+    failed: list[str] = []
     load_before = load_avg()
     for spec in inputs:
-        report, secs = suggest(spec, ns.top, ns.combine)
+        try:
+            report, secs = suggest(spec, ns.top, ns.combine)
+        except RuntimeError as exc:  # one input that cannot run does not hide the others
+            print(str(exc).splitlines()[0], str(exc).splitlines()[1:2], file=sys.stderr)
+            failed.append(spec)
+            continue
         seconds[spec] = round(secs, 1)
         if ns.save:
             Path(ns.save).mkdir(parents=True, exist_ok=True)
@@ -94,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         by_strategy[strategy] = {"measured": len(mine), "median_abs_rel_error": round(statistics.median(mine), 4),
                                  "worst_abs_rel_error": round(max(mine), 4)}
     print(json.dumps({
-        "top": ns.top, "by_strategy": by_strategy, "seconds": seconds, "load_before": load_before,
+        "top": ns.top, "failed_inputs": failed, "by_strategy": by_strategy, "seconds": seconds,
+        "load_before": load_before,
         "load_after": load_avg(),
         "candidates": rows, "measured": len(errs),
         "median_abs_rel_error": round(statistics.median(errs), 4) if errs else None,

@@ -35,13 +35,24 @@ class CombinedDetails(Details):
 
 
 def combined(project: Project, candidates: Sequence[Candidate]) -> Candidate | str:
-    """The candidates as one candidate, or why they cannot be combined."""
+    """The candidates as one candidate, or why they cannot be combined. In rank order, a candidate whose
+    plan changes the same lines as those already taken is left out (named in the explanation): two
+    directions of the same split, a guard and a split of the same file."""
     if len(candidates) < 2:
         return "--combine needs at least two candidates shown"
-    try:
-        plan = merge_plans([c.plan for c in candidates], title=f"{len(candidates)} candidates together")
-    except EditError as exc:
-        return f"the candidates cannot be combined: {exc}"
+    taken: list[Candidate] = []
+    left: list[str] = []
+    for c in candidates:
+        try:
+            merge_plans([*(x.plan for x in taken), c.plan], title="")
+        except EditError as exc:
+            left.append(f"{c.id} ({exc})")
+            continue
+        taken.append(c)
+    if len(taken) < 2:
+        return "the candidates cannot be combined: " + "; ".join(left)
+    candidates = taken
+    plan = merge_plans([c.plan for c in candidates], title=f"{len(candidates)} candidates together")
     cuts: dict[Target, Cut] = {}
     rest = 0
     exact = True
@@ -64,6 +75,8 @@ def combined(project: Project, candidates: Sequence[Candidate]) -> Candidate | s
     lines.append(f"Together: estimated {int(total):,} B for the union of their cuts in each target, against "
                  f"{separate:,} B added up (a package two of them remove counts once; code that only two of "
                  "them together stop reaching counts too).")
+    if left:
+        lines.append("Left out, their changes overlap those above: " + "; ".join(left) + ".")
     if not exact:
         lines.append("Some parts carry no cut (estimated without a reachability model): their estimates are "
                      "added as they are.")

@@ -43,6 +43,7 @@ MAX_STEPS = 8
 LOOP_NEEDS = Needs.GRAPHS | Needs.SOURCES | Needs.DCE | Needs.TYPED
 CACHE_VERSION = 1
 MEASURED = "Measured by the DCE loop (a scratch worktree, -dumpdep builds):"
+ESTIMATED = "Estimated before these builds:"  # the strategy's own estimate, kept beside the loop's figure
 
 
 @dataclass(frozen=True)
@@ -468,7 +469,8 @@ def with_loops(project: Project, candidates: Sequence[Candidate], *, progress: P
             x = single[0]
             own = x.explanation.split("\n" + MEASURED)[0]
             c = replace(x, estimated_bytes=c.estimated_bytes, confidence=c.confidence,
-                        explanation=f"{own}\n{MEASURED}\n{c.explanation}", plan=c.plan)
+                        explanation=f"{own}\n{MEASURED}\n{c.explanation}\n{ESTIMATED} {int(x.estimated_bytes):,} B.",
+                        plan=c.plan)
         if c is not None:
             out.append(c)
     return out, results

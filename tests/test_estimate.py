@@ -114,6 +114,42 @@ def test_removing_the_last_reflect_method_caller_brings_method_dce_back() -> Non
     e = price(m, size, Cut.of(["F"]))
     assert e.mode == "variant 1" and e.bytes == 210 and e.dce == 200
     assert price(m, size, Cut.of(["G"])).bytes == 10  # the blocker stays: methods stay
+    # a rewritten call or a method-free fork: F stays (its bytes too), its mark goes, methods go
+    e = price(m, size, Cut.of(unflag=["F"]))
+    assert e.mode == "variant 1" and e.bytes == 200 == e.dce
+    assert price(m, size, Cut.of(unflag=["G"])).bytes == 0  # G held no mark: nothing changes
+
+
+def test_combined_prices_the_union_of_the_cuts_and_leaves_out_overlapping_plans() -> None:
+    from refactor.candidate import Candidate
+    from refactor.combine import combined
+    from refactor.config import Target
+    from refactor.estimate import Saving
+    from refactor.plan import FileChange, Plan
+
+    # root -> a (A), root -> b (B); both call s (S): A or B alone keeps s, both together take it
+    m = model([("main", [("main", 10, 0)]), ("A", [("A", 100, 0)]), ("B", [("B", 100, 0)]),
+               ("S", [("S", 50, 0)])], [(0, 1), (0, 2), (1, 3), (2, 3)], [0])
+
+    t = Target(main="example.com/m/cmd/t", goos="linux", goarch="amd64", tags=(), cgo=False)
+
+    class _P:
+        sizes = {t: table({"main": 10, "A": 100, "B": 100, "S": 50})}
+        reach = {t: m}
+
+    def cand(id_: str, pkg: str, path: str, text: bytes = b"package x\n") -> Candidate:
+        saving = Saving(estimate_cut(_P(), t, [pkg]).bytes, {t: Cut.of([pkg])})  # type: ignore[arg-type]
+        return Candidate(id=id_, strategy="split-package", targets=(t,), summary=id_,
+                         explanation="", estimated_bytes=saving, confidence="high",
+                         plan=Plan(title=id_, changes=(FileChange(path, None, text),)))
+
+    a, b, a2 = cand("a", "A", "a.go"), cand("b", "B", "b.go"), cand("a2", "A", "a.go", b"package y\n")
+    assert int(a.estimated_bytes) == int(b.estimated_bytes) == 100
+    row = combined(_P(), [a, a2, b])  # type: ignore[arg-type]
+    assert not isinstance(row, str)
+    assert int(row.estimated_bytes) == 250 and row.details.parts == ("a", "b")  # type: ignore[attr-defined]
+    assert "Left out" in row.explanation and "a2" in row.explanation
+    assert isinstance(combined(_P(), [a, a2]), str)  # type: ignore[arg-type]
 
 
 def test_declarations_leave_with_a_guarded_file_and_stay_with_a_split() -> None:
