@@ -6,9 +6,14 @@ An INPUT is `DIR` or `DIR:./cmd/a,./cmd/b` (module directory and its targets; de
 fixtures split, guard and blockers, bench/seed with trace-agent and cluster-agent, and
 bench/large with cmd/tiny). Each runs `gotrim suggest DIR [-t ...] --measure --top N --json
 --no-cache` in a child process; `--report FILE` adds a JSON report saved earlier (e.g. by --save)
-instead of running it again. For each measured, verified candidate it prints the estimate (summed
-over the candidate's targets), the measured saving (same targets) and the relative error
-(estimate - measured) / measured, then the median and worst absolute relative error.
+instead of running it again. For each measured candidate it prints the estimate (summed over the
+candidate's targets), the measured saving (same targets) and the relative error
+(estimate - measured) / measured, then the median and worst absolute relative error, overall and
+per strategy. A candidate that was built and measured but failed a later check (a smoke run, vet)
+counts, flagged `measured_unverified`: the estimate is about bytes. The DCE loop's candidates are
+measured during suggest itself: a one-step one is compared by the strategy's own estimate (kept in
+its explanation), a several-step one (`by_loop`) has no estimate apart from the loop's builds and
+is left out of the figures.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import sys
 from pathlib import Path
 
 from bench._common import FIXTURE, ROOT, load_avg, load_json, run_gotrim
-from refactor.dceloop import ESTIMATED
+from refactor.dceloop import ESTIMATED, MEASURED
 
 DEFAULT_INPUTS = [
     "fixture_repos/split", "fixture_repos/guard", "fixture_repos/blockers",
@@ -51,10 +56,16 @@ def rows_of(name: str, report: dict) -> list[dict[str, object]]:
         row: dict[str, object] = {"input": name, "id": c["id"], "strategy": c["strategy"], "summary": c["summary"],
                                   "targets": c["targets"], "estimated_bytes": c["estimated_bytes"],
                                   "verified": m["verified"], "first_error": m["first_error"]}
-        prior = re.search(ESTIMATED + r" ([0-9,]+) B", c.get("explanation") or "")
+        text = c.get("explanation") or ""
+        prior = re.search(ESTIMATED + r" ([0-9,]+) B", text)
         if prior:  # the DCE loop measured this one during suggest: its estimate is what the strategy said
             row.update(loop_bytes=c["estimated_bytes"], estimated_bytes=int(prior.group(1).replace(",", "")))
-        if m["verified"] and m["targets"]:
+        elif MEASURED in text or (c.get("details") or {}).get("kind") == "all-blockers":
+            row["by_loop"] = True  # the loop's own candidate of several steps: its bytes are a measurement
+        built = len(m["targets"]) == len(c["targets"]) and all(t.get("after_bytes") for t in m["targets"])
+        if not m["verified"] and built:  # built and measured, failed a later check (a smoke run, vet)
+            row["measured_unverified"] = True
+        if built and not row.get("by_loop"):
             measured = sum(t["saved_bytes"] for t in m["targets"])
             row.update(measured_bytes=measured, before_bytes=sum(t["before_bytes"] for t in m["targets"]),
                        packages_removed=max(len(t["removed"]) for t in m["targets"]),

@@ -33,6 +33,7 @@ from refactor.candidate import Candidate, Refusal, candidate_id
 from refactor.catalogue import semver_key
 from refactor.config import Settings, Target, TargetSpec
 from refactor.errors import GotrimError, SourceError
+from refactor.estimate import Saving
 from refactor.linker import DceReport
 from refactor.plan import FileChange, Plan
 from refactor.project import Needs, Project
@@ -468,7 +469,10 @@ def with_loops(project: Project, candidates: Sequence[Candidate], *, progress: P
             # one step: that step's candidate, now measured
             x = single[0]
             own = x.explanation.split("\n" + MEASURED)[0]
-            c = replace(x, estimated_bytes=c.estimated_bytes, confidence=c.confidence,
+            # the loop's bytes, still remembering the strategy's cuts (refactor.combine prices their union)
+            cuts = getattr(x.estimated_bytes, "cuts", None)
+            measured = Saving(int(c.estimated_bytes), cuts) if cuts is not None else c.estimated_bytes
+            c = replace(x, estimated_bytes=measured, confidence=c.confidence,
                         explanation=f"{own}\n{MEASURED}\n{c.explanation}\n{ESTIMATED} {int(x.estimated_bytes):,} B.",
                         plan=c.plan)
         if c is not None:
