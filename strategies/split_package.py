@@ -841,6 +841,10 @@ class _Split:
         counts: dict[str, int] = {}
         for u in root_units:
             counts[u.file] = counts.get(u.file, 0) + 1
+        if not counts:  # the target reaches the package only through its initialisation: name by what moves
+            counts = {u.file: 1 for u in needed}
+        if not counts:
+            return None
         hint = max(sorted(counts), key=lambda f: (counts[f], sum(len(u.text) for u in needed if u.file == f)))
         new, new_path = self.new_name(needed, hint)
         repoint = [u for u in users if u.names <= moved_names]
