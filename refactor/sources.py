@@ -245,7 +245,8 @@ class SourceIndex:
 
     def dir_files(self, rel_dir: str) -> list[str]:
         """Every Go file of one directory (tests and other platforms included)."""
-        return list(self._by_dir.get(rel_dir.strip("/"), ()))
+        key = rel_dir.strip("/")
+        return list(self._by_dir.get("" if key == "." else key, ()))  # rel() names the top "."
 
     def rel(self, path: str | Path) -> str:
         """A path as the index names it: relative to the module root, posix (absolute when outside)."""

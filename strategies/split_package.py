@@ -841,10 +841,8 @@ class _Split:
         counts: dict[str, int] = {}
         for u in root_units:
             counts[u.file] = counts.get(u.file, 0) + 1
-        if not counts:  # the target reaches the package only through its initialisation: name by what moves
-            counts = {u.file: 1 for u in needed}
-        if not counts:
-            return None
+        if not counts:  # no file of the target names anything of P: nothing to move for it (never guess)
+            raise Refused(f"no file of {self.target.name} names anything of {self.p}: nothing to move")
         hint = max(sorted(counts), key=lambda f: (counts[f], sum(len(u.text) for u in needed if u.file == f)))
         new, new_path = self.new_name(needed, hint)
         repoint = [u for u in users if u.names <= moved_names]
