@@ -62,6 +62,10 @@ def rows_of(name: str, report: dict) -> list[dict[str, object]]:
             row.update(loop_bytes=c["estimated_bytes"], estimated_bytes=int(prior.group(1).replace(",", "")))
         elif MEASURED in text or (c.get("details") or {}).get("kind") == "all-blockers":
             row["by_loop"] = True  # the loop's own candidate of several steps: its bytes are a measurement
+        elif c["strategy"] == "combined" and not (c.get("details") or {}).get("exact", True):
+            row["by_loop"] = True  # some parts added as they are (the loop's measurements): not an estimate
+        if c["strategy"] == "combined":
+            row["separate_bytes"] = (c.get("details") or {}).get("separate_bytes")
         built = len(m["targets"]) == len(c["targets"]) and all(t.get("after_bytes") for t in m["targets"])
         if not m["verified"] and built:  # built and measured, failed a later check (a smoke run, vet)
             row["measured_unverified"] = True

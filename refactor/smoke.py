@@ -9,8 +9,8 @@ The run: the target's smoke arguments (gotrim.toml `[[target]] smoke = [...]`; d
 argv[0] the binary's short name, stdin /dev/null, the working directory, HOME, TMPDIR and the XDG
 directories a fresh scratch directory, a small fixed environment (PATH, LANG=C, TZ=UTC, TERM=dumb,
 NO_COLOR=1: nothing of the user's credentials), a timeout (SMOKE_TIMEOUT), the whole process group
-killed after it. Output is compared with the scratch directory's path replaced by `$SCRATCH` and
-the binary's directory by `$BIN`.
+killed after it. Output is compared with the scratch directory's path replaced by `$SCRATCH`, the
+binary's directory by `$BIN` and the log package's time prefix at the start of a line by `$TIME`.
 
 The default, `--help`: Go's flag package, cobra, urfave/cli and kingpin all print usage and exit
 without doing anything (the flag package with status 0 since Go 1.15, golang/go#37533; 2 before).
@@ -187,6 +187,11 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
             proc.kill()
 
 
+# the standard log package's default prefix (log.LstdFlags, maybe with microseconds): two runs a second
+# apart print different times, which is no difference in behaviour
+_LOG_TIME = re.compile(r"(?m)^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})? ")
+
+
 def _substitutions(scratch: Path, bindir: Path) -> list[tuple[str, str]]:
     """Paths that differ between two runs and their stand-ins, longest first."""
     pairs = {str(scratch): SCRATCH, os.path.realpath(scratch): SCRATCH, str(bindir): BIN,
@@ -203,6 +208,7 @@ def _read(path: Path, subst: Sequence[tuple[str, str]]) -> tuple[str, str]:
             text = chunk.decode("utf-8", "replace")
             for old, new in subst:
                 text = text.replace(old, new)
+            text = _LOG_TIME.sub("$TIME ", text)
             h.update(text.encode())
             if len(kept) < KEEP_OUTPUT:
                 kept += text[:KEEP_OUTPUT - len(kept)]

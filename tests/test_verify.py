@@ -354,3 +354,14 @@ def test_a_stub_returning_nil_builds_and_vets_but_the_smoke_run_fails(registry: 
     runs = {r.build: r for r in good.smoke}
     assert runs["slim"].same_as_head is False and not runs["slim"].crash
     assert runs["default"].same_as_head is True and runs["default"].args == ("--help",)
+
+
+def test_smoke_output_ignores_the_log_packages_time_prefix(tmp_path: Path) -> None:
+    from refactor.smoke import _read
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_text("2026/12/06 22:08:08 usage: full URL\nat 2026/12/06 22:08:08 inside a line\n")
+    b.write_text("2026/12/06 22:08:10 usage: full URL\nat 2026/12/06 22:08:08 inside a line\n")
+    assert _read(a, [])[1] == _read(b, [])[1] and _read(a, [])[0].startswith("$TIME usage")
+    b.write_text("2026/12/06 22:08:10 usage: full URL\nat 2026/12/06 22:08:10 inside a line\n")
+    assert _read(a, [])[1] != _read(b, [])[1]  # a time elsewhere is output like any other
