@@ -19,7 +19,8 @@ mode the cut leaves (no reachable <ReflectMethod> function: method DCE on), and 
 longer reached with each package's attributed bytes: per symbol its fixed records, per byte the rest
 (so DWARF, symbol table, pclntab, strings and type descriptors go with the code, in proportion).
 The named buckets left over (runtime type metadata, padding...) shrink in proportion too; leaving
-dynamic linking also drops the dynamic symbols of what stays.
+dynamic linking also drops the dynamic symbols of what stays; C code (the `cgo/C` bucket) leaves with
+the module packages that bring it (cgo_share).
 
 Without a model (a recorded project, a failed replay) the estimate is SizeTable.removal_estimate of
 the removed packages.
@@ -30,7 +31,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import compress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -321,11 +322,29 @@ def estimate_cut(project: Project, target: Target, cut: Cut | Iterable[str]) -> 
         return Estimate(0, 0, 0, 0, 0, "none")
     reach = getattr(project, "reach", {}) or {}
     model = reach.get(target)
+    graphs = getattr(project, "graphs", {}) or {}
+    c_code = cgo_share(graphs[target], size, cut.packages) if target in graphs else 0
     if model is None:
         own = size.package_bytes(cut.packages)
         total = size.removal_estimate(cut.packages)
-        return Estimate(total, own, 0, 0, total - own, "packages")
-    return _Pricer.of(model, size).estimate(cut)
+        return Estimate(total + c_code, own, 0, 0, total - own + c_code, "packages")
+    e = _Pricer.of(model, size).estimate(cut)
+    return replace(e, bytes=e.bytes + c_code, buckets=e.buckets + c_code) if c_code else e
+
+
+def cgo_share(graph: BuildGraph, size: SizeTable, removed: Iterable[str]) -> int:
+    """The C code (the `cgo/C` bucket: no Go symbol owns it) that leaves with the removed packages: the
+    bucket shared equally by the module packages with cgo files (go-sqlite3's amalgamation, a C
+    library's binding). The standard library's C (runtime/cgo, net, os/user) is small and stays while
+    cgo is on."""
+    c_bytes = size.buckets.get("cgo/C", 0)
+    if not c_bytes:
+        return 0
+    owners = [p for p, pkg in graph.packages.items() if pkg.cgo_files and not pkg.standard]
+    if not owners:
+        return 0
+    gone = set(removed)
+    return round(c_bytes * sum(1 for p in owners if p in gone) / len(owners))
 
 
 class _Pricer:

@@ -341,3 +341,21 @@ def test_a_guarded_files_declarations_are_named_as_the_linker_names_them() -> No
     assert decl_keys(project, export, ["stdout.go"]) == {"init.1", "writerExporter", "writerExporter.Export"}
     cut = files_cut(project, ["net/http"], {export: ["http.go"]})
     assert cut.packages == {"net/http"} and "Batch.Flush" in cut.drop[export] and "Batch.Add" not in cut.drop[export]
+
+
+def test_c_code_leaves_with_the_module_packages_that_bring_it() -> None:
+    from refactor.estimate import cgo_share
+    from refactor.graph import BuildGraph, Package
+
+    def pkg(path: str, *, cgo: bool, standard: bool = False) -> Package:
+        return Package(path, path.rsplit("/", 1)[-1], "/src/" + path, None if standard else "example.com/m", None,
+                       standard, False, ("a.go",), ("c.go",) if cgo else (), (), (), (), (), (), None)
+
+    graph = BuildGraph(target=None, root="example.com/m", packages={  # type: ignore[arg-type]
+        p.import_path: p for p in (pkg("example.com/m", cgo=False), pkg("example.com/sqlite", cgo=True),
+                                   pkg("example.com/zstd", cgo=True), pkg("runtime/cgo", cgo=True, standard=True))})
+    size = table({"example.com/sqlite": 100}, buckets={"cgo/C": 3000})
+    assert cgo_share(graph, size, ["example.com/sqlite"]) == 1500
+    assert cgo_share(graph, size, ["example.com/sqlite", "example.com/zstd", "runtime/cgo"]) == 3000
+    assert cgo_share(graph, size, ["runtime/cgo"]) == 0  # the standard library's C stays with cgo on
+    assert cgo_share(graph, table({"x": 1}), ["example.com/sqlite"]) == 0  # no C in the binary
