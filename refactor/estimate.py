@@ -577,8 +577,8 @@ def switch_cut(graph: BuildGraph, switch: Any, removed: Iterable[str] = ()) -> C
 def decl_keys(project: Project, import_path: str, files: Iterable[str]) -> frozenset[str]:
     """The top-level declarations of these files (base names) of a module package, as cut units name them."""
     pkg = project.package(import_path)
-    if pkg is None:
-        return frozenset()
+    if pkg is None or not (pkg.main_module or pkg.editable):
+        return frozenset()  # the model has declaration units for the repository's packages only
     inits = _init_numbers(project, import_path)
     out: set[str] = set()
     for f in files:
@@ -646,12 +646,12 @@ def _init_numbers(project: Project, import_path: str) -> dict[str, list[str]]:
 
 
 def decl_packages(graph: BuildGraph) -> list[str]:
-    """The packages whose cut units are declarations: the module's own, and those the catalogue of
-    upstream tags names symbols of (the rest are cut whole)."""
+    """The packages whose cut units are declarations: the repository's own (every module's), and those
+    the catalogue of upstream tags names symbols of (the rest are cut whole)."""
     from refactor.catalogue import catalogue
     from refactor.linker import SymbolIndex
 
-    out = set(graph.main_module_packages())
+    out = set(graph.main_module_packages()) | set(graph.editable_packages())
     index = SymbolIndex.from_graph(graph)
     for sw in catalogue():
         for sym in sw.symbols:
