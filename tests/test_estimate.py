@@ -292,7 +292,7 @@ def test_recorded_template_cut_is_within_five_percent_of_the_measured_saving() -
 
 
 @pytest.mark.go
-@pytest.mark.parametrize("name", ["split", "blockers"])
+@pytest.mark.parametrize("name", ["split", "guard", "blockers", "templates", "shapes", "splittyped"])
 def test_fixture_estimates_agree_with_the_built_binaries(name: str, fixture_repo: Any, tmp_path: Path) -> None:
     """Every candidate of the fixture that suggest shows, applied and built: the estimate is within
     25 % of the bytes the binaries lost, and the median within 5 % (issue 19's goal, as a bound)."""
