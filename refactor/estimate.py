@@ -506,8 +506,9 @@ class _Pricer:
 def files_cut(project: Project, packages: Iterable[str], files: Mapping[str, Iterable[str]]) -> Cut:
     """packages leave the build, and so do the declarations of these files (package -> base names in
     its directory) of packages that stay: a guard puts the files behind a tag (the stub that replaces
-    them declares the same names, with no bytes to speak of)."""
-    return Cut.of(packages, drop={p: decl_keys(project, p, fs) for p, fs in files.items()})
+    them declares the same names, with no bytes to speak of). Types stay: the stub declares them
+    again, and their methods in other files stay with them (gotify's GormDatabase)."""
+    return Cut.of(packages, drop={p: decl_keys(project, p, fs, types=False) for p, fs in files.items()})
 
 
 def units_cut(project: Project, packages: Iterable[str], import_path: str, units: Iterable[Any], *,
@@ -574,8 +575,9 @@ def switch_cut(graph: BuildGraph, switch: Any, removed: Iterable[str] = ()) -> C
     return symbols_cut(gone, switch.symbols, SymbolIndex.from_graph(graph))
 
 
-def decl_keys(project: Project, import_path: str, files: Iterable[str]) -> frozenset[str]:
-    """The top-level declarations of these files (base names) of a module package, as cut units name them."""
+def decl_keys(project: Project, import_path: str, files: Iterable[str], *, types: bool = True) -> frozenset[str]:
+    """The top-level declarations of these files (base names) of a module package, as cut units name them
+    (without type declarations unless types)."""
     pkg = project.package(import_path)
     if pkg is None or not (pkg.main_module or pkg.editable):
         return frozenset()  # the model has declaration units for the repository's packages only
@@ -590,7 +592,7 @@ def decl_keys(project: Project, import_path: str, files: Iterable[str]) -> froze
         for d in src.decls:
             if d.name == "init" and not d.receiver and d.kind in ("func", "init"):
                 continue
-            if d.name in ("_", ""):
+            if d.name in ("_", "") or (d.kind == "type" and not types):
                 continue
             recv = (d.receiver or "").lstrip("*").split("[")[0]
             out.add(f"{recv}.{d.name}" if recv else d.name)

@@ -341,6 +341,8 @@ def test_a_guarded_files_declarations_are_named_as_the_linker_names_them() -> No
     assert decl_keys(project, export, ["stdout.go"]) == {"init.1", "writerExporter", "writerExporter.Export"}
     cut = files_cut(project, ["net/http"], {export: ["http.go"]})
     assert cut.packages == {"net/http"} and "Batch.Flush" in cut.drop[export] and "Batch.Add" not in cut.drop[export]
+    # the stub declares the types again: they stay, with their methods in other files
+    assert "HTTPExporter" not in cut.drop[export] and "HTTPExporter.Export" in cut.drop[export]
 
 
 def test_c_code_leaves_with_the_module_packages_that_bring_it() -> None:
