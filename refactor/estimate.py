@@ -579,8 +579,8 @@ def decl_keys(project: Project, import_path: str, files: Iterable[str], *, types
     """The top-level declarations of these files (base names) of a module package, as cut units name them
     (without type declarations unless types)."""
     pkg = project.package(import_path)
-    if pkg is None or not (pkg.main_module or pkg.editable):
-        return frozenset()  # the model has declaration units for the repository's packages only
+    if pkg is None or not pkg.main_module:
+        return frozenset()  # the model has declaration units for the main modules' packages only
     inits = _init_numbers(project, import_path)
     out: set[str] = set()
     for f in files:
@@ -648,12 +648,15 @@ def _init_numbers(project: Project, import_path: str) -> dict[str, list[str]]:
 
 
 def decl_packages(graph: BuildGraph) -> list[str]:
-    """The packages whose cut units are declarations: the repository's own (every module's), and those
-    the catalogue of upstream tags names symbols of (the rest are cut whole)."""
+    """The packages whose cut units are declarations: the main modules' own, and those the catalogue of
+    upstream tags names symbols of (the rest are cut whole)."""
     from refactor.catalogue import catalogue
     from refactor.linker import SymbolIndex
 
-    out = set(graph.main_module_packages()) | set(graph.editable_packages())
+    # Main modules only: a repository's other modules (etcd's api, replaced by a directory) stay cut
+    # whole. With their declarations, a guard of etcdctl's api/*.pb.go files priced every generated
+    # method the stub must declare again as gone: 3.2 MB estimated, 0.48 MB measured.
+    out = set(graph.main_module_packages())
     index = SymbolIndex.from_graph(graph)
     for sw in catalogue():
         for sym in sw.symbols:
