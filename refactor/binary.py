@@ -82,6 +82,8 @@ class SizeTable:
     debug_packages: dict[str, int] = field(default_factory=dict)
     # per section, the bytes of it attributed to some package
     package_sections: dict[str, int] = field(default_factory=dict)
+    # per package, its bytes that exist only in dynamic-linking mode (.dynsym and friends, `local.` entries)
+    dynamic_packages: dict[str, int] = field(default_factory=dict)
 
     @property
     def coverage(self) -> float:
@@ -135,6 +137,7 @@ class SizeTable:
             "buckets": dict(self.buckets), "sections": dict(self.sections), "modules": dict(self.modules),
             "unattributed_sections": dict(self.unattributed_sections), "notes": list(self.notes),
             "debug_packages": dict(self.debug_packages), "package_sections": dict(self.package_sections),
+            "dynamic_packages": dict(self.dynamic_packages),
         }
 
     @classmethod
@@ -153,6 +156,7 @@ class SizeTable:
             unattributed_sections=ints("unattributed_sections"),
             notes=tuple(str(n) for n in data.get("notes", ())),
             debug_packages=ints("debug_packages"), package_sections=ints("package_sections"),
+            dynamic_packages=ints("dynamic_packages"),
         )
 
 

@@ -515,6 +515,9 @@ def diff(base: str, head: str | None, repo: Path, use_merge_base: bool, mains: t
               help="Verify and measure each shown candidate in a scratch git worktree (builds every platform).")
 @click.option("--test", "run_tests", is_flag=True, help="With --measure, also run go test on touched packages.")
 @click.option("--no-cache", is_flag=True, help="Recompute even when this HEAD and configuration are cached.")
+@click.option("--combine", is_flag=True,
+              help="Also show the shown candidates together as one more row (estimated as one cut: savings "
+                   "do not add); with --measure it is measured too.")
 @override_options
 @jobs_option
 @shard_option
@@ -526,7 +529,7 @@ def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags
             strategy_names: tuple[str, ...], min_bytes: int, top: int | None, fmt: str, as_json: bool,
             output: Path | None, verbose: bool, measure: bool, run_tests: bool, no_cache: bool,
             package_names: tuple[str, ...], guard_tags: tuple[str, ...], jobs: int | None,
-            shard_text: str | None, candidates_file: Path | None) -> int:
+            shard_text: str | None, candidates_file: Path | None, combine: bool = False) -> int:
     """Ranked candidates that cut bytes from each binary, with estimates and reasons.
 
     Runs every strategy for every target (see --help of the root command), merges the same change
@@ -561,6 +564,14 @@ def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags
                                      "package_names": list(package_names), "guard_tags": list(guard_tags),
                                      "strategy_names": list(strategy_names)})
     shown = filtered(found, min_bytes, top)
+    if combine:
+        from refactor.combine import combined
+
+        row = combined(project, shown)
+        if isinstance(row, str):
+            err.print(f"--combine: {escape(row)}")
+        else:
+            shown = [*shown, row]
     measurements = _measure_all(project, shown, run_tests, quiet) if measure else {}
     return print_suggestions(project, found, shown, measurements, fmt=fmt, output=output, verbose=verbose,
                              min_bytes=min_bytes)

@@ -33,6 +33,7 @@ from refactor.candidate import Candidate, Refusal, candidate_id
 from refactor.catalogue import semver_key
 from refactor.config import Settings, Target, TargetSpec
 from refactor.errors import GotrimError, SourceError
+from refactor.estimate import Saving
 from refactor.linker import DceReport
 from refactor.plan import FileChange, Plan
 from refactor.project import Needs, Project
@@ -43,6 +44,7 @@ MAX_STEPS = 8
 LOOP_NEEDS = Needs.GRAPHS | Needs.SOURCES | Needs.DCE | Needs.TYPED
 CACHE_VERSION = 1
 MEASURED = "Measured by the DCE loop (a scratch worktree, -dumpdep builds):"
+ESTIMATED = "Estimated before these builds:"  # the strategy's own estimate, kept beside the loop's figure
 
 
 @dataclass(frozen=True)
@@ -491,8 +493,12 @@ def with_loops(project: Project, candidates: Sequence[Candidate], *, progress: P
             # one step: that step's candidate, now measured
             x = single[0]
             own = x.explanation.split("\n" + MEASURED)[0]
-            c = replace(x, estimated_bytes=c.estimated_bytes, confidence=c.confidence,
-                        explanation=f"{own}\n{MEASURED}\n{c.explanation}", plan=c.plan)
+            # the loop's bytes, still remembering the strategy's cuts (refactor.combine prices their union)
+            cuts = getattr(x.estimated_bytes, "cuts", None)
+            measured = Saving(int(c.estimated_bytes), cuts) if cuts is not None else c.estimated_bytes
+            c = replace(x, estimated_bytes=measured, confidence=c.confidence,
+                        explanation=f"{own}\n{MEASURED}\n{c.explanation}\n{ESTIMATED} {int(x.estimated_bytes):,} B.",
+                        plan=c.plan)
         if c is not None:
             out.append(c)
     return out, results

@@ -263,7 +263,7 @@ def build_args(go: Go, root: Path, target: Target, out: Path) -> list[str]:
 
 
 def build_with_dumpdep(go: Go, root: Path, target: Target, out: Path,
-                       graph: BuildGraph | None = None) -> DceReport:
+                       graph: BuildGraph | None = None, *, keep_work: bool = False) -> DceReport:
     """Build the target to `out` with -dumpdep, reading the stream while the linker writes it.
 
     The stream (12 MB for a 39 MB binary) goes to a file beside `out`. While the link runs it is
@@ -271,8 +271,15 @@ def build_with_dumpdep(go: Go, root: Path, target: Target, out: Path,
     is parsed at all (a line-by-line parse costs 0.5 s of Python that competes with the link).
     At the first mark, the full parse (first parents, chains) starts from the top of the file and
     follows the linker to its end.
+
+    keep_work (for refactor.estimate): build with `-work` and keep, beside `out`, the stream
+    (`out.dumpdep`) and the link's importcfg (`out.importcfg`: the package archives); the caller
+    removes them.
     """
-    argv = (go.path, *build_args(go, root, target, out))
+    args = build_args(go, root, target, out)
+    if keep_work:
+        args.insert(1, "-work")
+    argv = (go.path, *args)
     stream = out.parent / f"{out.name}.dumpdep"
     try:
         with stream.open("wb") as sink:
@@ -287,14 +294,33 @@ def build_with_dumpdep(go: Go, root: Path, target: Target, out: Path,
                     proc.wait()
         if rc != 0 or not out.exists():
             with stream.open("rb") as f:  # go's errors (the stream is short then)
-                errors = parse_dumpdep(f.read().decode("utf-8", "replace").splitlines()).other_lines
+                errors = [ln for ln in parse_dumpdep(f.read().decode("utf-8", "replace").splitlines()).other_lines
+                          if not ln.startswith("WORK=")]  # -work's line (keep_work) is no error
             raise GoError(f"go build -ldflags=-dumpdep failed for {target.label}", stderr="\n".join(errors),
                           argv=argv)
     finally:
-        stream.unlink(missing_ok=True)
+        if keep_work:
+            _keep_work(stream, out)
+        else:
+            stream.unlink(missing_ok=True)
     modules = module_versions(go, root, out)
     return DceReport(target=target, dumpdep=dump, dynlink=detect_dynlink(go, target, graph),
                      modules=modules, binary_bytes=out.stat().st_size)
+
+
+def _keep_work(stream: Path, out: Path) -> None:
+    """After a `-work` build: copy the link's importcfg beside out, remove go's work directory."""
+    import shutil
+
+    with stream.open("rb") as f:
+        first = f.readline().decode("utf-8", "replace").strip()
+    if first.startswith("WORK="):
+        work = Path(first[len("WORK="):])
+        cfg = work / "b001" / "importcfg.link"
+        if cfg.is_file():
+            shutil.copyfile(cfg, out.parent / f"{out.name}.importcfg")
+        if work.name.startswith("go-build"):
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def _read_dumpdep(stream: Path, proc: subprocess.Popen[bytes]) -> Dumpdep:

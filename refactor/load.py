@@ -25,6 +25,7 @@ import hashlib
 import os
 import pickle
 import tempfile
+import threading
 import types
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -42,6 +43,7 @@ from refactor.toolchain import Go
 
 if TYPE_CHECKING:
     from refactor.binary import SizeTable
+    from refactor.estimate import ReachModel
     from refactor.linker import DceReport
     from refactor.typed import TypedView
 
@@ -120,15 +122,17 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
             return replace(stage, typed=types.MappingProxyType(typed), needs=needs)
         key = _run_key(stage) if reuse or remember else None
         stage = replace(stage, run_key=key)
-        facts = _cached_facts(stage, needs) if reuse and key else None
+        reach: dict[Target, ReachModel | None] = {}
+        facts = _cached_facts(stage, needs, reach) if reuse and key else None
         typed_early: dict[Target, Future[TypedView | None]] = {}
         if facts is None:
             if early is not None:
                 facts = _sizes_from_builds(stage, early, say)
             else:
-                facts = _dumpdep_builds(stage, needs, warm, say, typed_early if Needs.TYPED in needs else None)
+                facts = _dumpdep_builds(stage, needs, warm, say, typed_early if Needs.TYPED in needs else None,
+                                        reach)
             if remember and key:
-                _save_facts(stage, needs, facts)
+                _save_facts(stage, needs, facts, reach)
         elif Needs.SOURCES in needs:
             _parse_targets_packages(stage)
     finally:
@@ -137,7 +141,7 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
     sizes, dce = facts
     typed = _typed_views(stage, say, typed_early) if Needs.TYPED in needs else {}
     return replace(stage, sizes=types.MappingProxyType(sizes), dce=types.MappingProxyType(dce),
-                   typed=types.MappingProxyType(typed), needs=needs)
+                   typed=types.MappingProxyType(typed), reach=types.MappingProxyType(reach), needs=needs)
 
 
 Facts = tuple[dict[Target, "SizeTable"], dict[Target, "DceReport"]]
@@ -255,18 +259,25 @@ def _sizes_from_builds(project: Project, builds: object, say: LoadProgress) -> F
 
 
 def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: LoadProgress,
-                    typed: dict[Target, Future[TypedView | None]] | None = None) -> Facts:
+                    typed: dict[Target, Future[TypedView | None]] | None = None,
+                    reach: dict[Target, ReachModel | None] | None = None) -> Facts:
     """DCE (and SIZES): one -dumpdep build per target, several at a time, each attributed when sizes
     are wanted; this thread parses sources and runs the warm-ups meanwhile. With typed, each target's
     typed view starts once it is built (its export data are then cached), beside its attribution and
-    the other targets' links (-dumpdep writes its stream only as the link ends: no earlier signal)."""
+    the other targets' links (-dumpdep writes its stream only as the link ends: no earlier signal).
+    REACH: the link's objects are replayed (refactor.estimate) beside the attribution, into `reach`."""
     from refactor import attribcore
     from refactor.binary import attribute_cached
     from refactor.builds import link_slots
-    from refactor.linker import build_with_dumpdep
+    from refactor.estimate import Replay
+    from refactor.linker import build_with_dumpdep, detect_dynlink
 
     for go in dict.fromkeys(project.go_of(t) for t in project.targets):
         attribcore.prepare(go)  # a first run ever builds the attribution core beside the links
+    if Needs.REACH in needs:
+        from refactor.catalogue import catalogue
+
+        catalogue()  # read here, not on the build threads, which must not wait for an import
     total = len(project.targets)
     done: list[Target] = []
     say.targets(0, total)
@@ -276,13 +287,38 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
         graph = project.graphs[t]
         with tempfile.TemporaryDirectory(prefix="gotrim-dce-") as tmp:
             exe = Path(tmp) / t.name
-            report = build_with_dumpdep(project.go_of(t), project.module_of(t).dir, t, exe, graph)
+            go = project.go_of(t)
+            wants_reach = reach is not None and Needs.REACH in needs
+            # the replay starts beside the build (on its own thread: the build must not wait for its
+            # request) and loads the objects while the linker runs
+            replays: list[Replay] = []
+            starter = threading.Thread(target=lambda: replays.append(
+                Replay(go, graph, t, exe, detect_dynlink(go, t, graph).active)))
+            if wants_reach:
+                starter.start()
+            try:
+                report = build_with_dumpdep(go, project.module_of(t).dir, t, exe, graph, keep_work=wants_reach)
+            except BaseException:
+                if wants_reach:
+                    starter.join()
+                for r in replays:
+                    r.abort()
+                raise
+            if wants_reach:
+                starter.join()
             if typed is not None:  # the target's export data are cached now: type-check beside the attribution
                 typed[t] = typed_pool.submit(_typed_view, project, t, say)
+            replay = replays[0] if replays else None
             table = None
             if Needs.SIZES in needs:
                 table = attribute_cached(exe, _module_of_packages(graph), t.main, project.settings.cache_dir,
-                                         go=project.go_of(t))
+                                         go=go)
+            if replay is not None and reach is not None:
+                model = replay.finish()
+                reach[t] = model if not isinstance(model, str) else None
+                if isinstance(model, str) and table is not None:  # said where sizes are reported
+                    note = f"estimates from the removed packages' bytes: the reachability replay failed: {model}"
+                    table = replace(table, notes=(*table.notes, note))
         done.append(t)
         say.targets(len(done), total)
         return report, table
@@ -344,7 +380,8 @@ def _facts_path(project: Project) -> Path | None:
     return folder / f"facts-{project.run_key}.pickle"
 
 
-def _cached_facts(project: Project, needs: Needs) -> Facts | None:
+def _cached_facts(project: Project, needs: Needs, reach: dict[Target, ReachModel | None] | None = None
+                  ) -> Facts | None:
     path = _facts_path(project)
     if path is None or not path.is_file():
         return None
@@ -358,13 +395,19 @@ def _cached_facts(project: Project, needs: Needs) -> Facts | None:
         return None
     sizes = data["sizes"] if Needs.SIZES in needs else {}
     dce = data["dce"] if Needs.DCE in needs else {}
+    if Needs.REACH in needs and reach is not None:
+        kept = data.get("reach", {})
+        if any(t not in kept for t in project.targets):  # saved by a command that did not replay
+            return None
+        reach.update({t: kept[t] for t in project.targets})
     if any(t not in sizes for t in project.targets if Needs.SIZES in needs) or \
             any(t not in dce for t in project.targets if Needs.DCE in needs):
         return None
     return {t: sizes[t] for t in project.targets if t in sizes}, {t: dce[t] for t in project.targets if t in dce}
 
 
-def _save_facts(project: Project, needs: Needs, facts: Facts) -> None:
+def _save_facts(project: Project, needs: Needs, facts: Facts,
+                reach: Mapping[Target, ReachModel | None] | None = None) -> None:
     path = _facts_path(project)
     if path is None:
         return
@@ -373,7 +416,7 @@ def _save_facts(project: Project, needs: Needs, facts: Facts) -> None:
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         sizes, dce = facts
         tmp.write_bytes(pickle.dumps({"needs": (needs & (Needs.SIZES | Needs.DCE)).value, "sizes": sizes,
-                                      "dce": dce}))
+                                      "dce": dce, "reach": dict(reach or {})}))
         tmp.replace(path)
     except OSError:  # a read-only checkout: no cache
         pass

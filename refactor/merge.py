@@ -34,6 +34,7 @@ from refactor.shard import (
     modules_from,
     project_from,
     read_facts,
+    read_reach,
     read_typed,
     target_from,
     tree_state,
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from refactor.candidate import Candidate
     from refactor.check import CheckResult
     from refactor.diff import DiffResult
+    from refactor.estimate import ReachModel
     from refactor.facts import BinaryFacts
     from refactor.measure import Measurement
     from refactor.project import Project
@@ -287,6 +289,7 @@ def project_of(doc: Mapping[str, Any], root: Path, go: Go | None, settings: Sett
     places = _places(doc, root, go)
     read = read_facts(doc["facts"], places)
     graphs, sizes, dce, typed = {}, {}, {}, {}
+    reach: dict[Target, ReachModel | None] = {}
     dirs: dict[Target, Path] = {}
     for k, t in enumerate(targets):
         entry = doc["facts"]["targets"][str(k)]
@@ -300,11 +303,14 @@ def project_of(doc: Mapping[str, Any], root: Path, go: Go | None, settings: Sett
         known, view = read_typed(entry, places)
         if known:
             typed[t] = view
+        known, model = read_reach(entry)
+        if known:
+            reach[t] = model
         if entry.get("module") is not None:
             dirs[t] = Path(absolute(str(entry["module"]), places))
     g = _go(doc, go)
     modules = modules_from(doc["facts"]["modules"], places, g)
-    return project_from(g, settings, modules, targets, graphs, sizes, dce, typed, dirs, root)
+    return project_from(g, settings, modules, targets, graphs, sizes, dce, typed, dirs, root, reach)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from refactor.toolchain import Go
 
 if TYPE_CHECKING:
     from refactor.binary import SizeTable
+    from refactor.estimate import ReachModel
     from refactor.linker import DceReport
     from refactor.typed import TypedView
 
@@ -31,10 +32,11 @@ class Needs(enum.Flag):
     SIZES = enum.auto()  # one build per target, attributed: bytes per package
     DCE = enum.auto()  # one -dumpdep build per target: method dead-code elimination facts
     TYPED = enum.auto()  # the type-checked view (go/types) of the module's packages each target builds
+    REACH = enum.auto()  # with DCE: the linker's reachability replayed on the link's objects (estimates)
     WHY = GRAPHS | SOURCES
     SIZE = GRAPHS | SIZES
     DCE_REPORT = GRAPHS | SOURCES | DCE
-    SUGGEST = GRAPHS | SOURCES | SIZES | DCE | TYPED  # every strategy, and the reports of their candidates
+    SUGGEST = GRAPHS | SOURCES | SIZES | DCE | TYPED | REACH  # every strategy, and the reports of their candidates
 
 
 class NotLoadedError(Exception):
@@ -66,6 +68,8 @@ class Project:
     needs: Needs
     run_key: str | None = None  # HEAD, working tree, toolchain, gotrim and targets (None outside git)
     typed: Mapping[Target, TypedView | None] = field(default_factory=lambda: types.MappingProxyType({}))
+    # REACH: per target, the reachability model estimates read (None: the replay failed; refactor.estimate)
+    reach: Mapping[Target, ReachModel | None] = field(default_factory=lambda: types.MappingProxyType({}))
     target_modules: Mapping[Target, Module] = field(default_factory=lambda: types.MappingProxyType({}))
     repository: Repository | None = None  # None: a replayed single-module project
 

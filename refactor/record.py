@@ -97,7 +97,9 @@ def replay(data: Mapping[str, Any], root: Path, settings: Settings | None = None
     if len(sizes) == len(targets):
         needs |= Needs.SIZES
     if len(dce) == len(targets):
-        needs |= Needs.DCE
+        # no reachability model is recorded (megabytes per target): estimates of a replayed project
+        # come from the package sizes, as after a failed replay (refactor.estimate)
+        needs |= Needs.DCE | Needs.REACH
     typed: dict[Target, TypedView | None] = {}
     if all("typed" in r for r in data["targets"]):
         from refactor.typed import from_recorded

@@ -44,6 +44,7 @@ from refactor.repository import Module, Repository
 
 if TYPE_CHECKING:
     from refactor.candidate import Strategy
+    from refactor.estimate import ReachModel
     from refactor.load import LoadProgress
     from refactor.toolchain import Go
     from refactor.typed import TypedView
@@ -249,6 +250,9 @@ class FactsWriter:
         out["module"] = relative(str(project.module_of(t).dir), self.places)
         out["size"] = project.sizes[t].to_json() if t in project.sizes else None
         out["dce"] = project.dce[t].to_json() if t in project.dce else None
+        if Needs.REACH in project.needs:  # the reachability model estimates read (None: the replay failed)
+            model = project.reach.get(t)
+            out["reach"] = model.to_json() if model is not None else None
         if Needs.TYPED in project.needs:  # the type-checked view (None: could not be listed with export data)
             from refactor.typed import recorded
 
@@ -310,6 +314,19 @@ def read_facts(data: Mapping[str, Any], places: Mapping[str, str]
     return read
 
 
+def read_reach(entry: Mapping[str, Any]) -> tuple[bool, ReachModel | None]:
+    """(recorded?, the target's reachability model) of a facts entry."""
+    if "reach" not in entry:
+        return False, None
+    from refactor.estimate import ReachModel
+
+    raw = entry["reach"]
+    try:
+        return True, ReachModel.from_json(raw) if raw is not None else None
+    except (ValueError, KeyError, TypeError):  # a part of another gotrim: estimates from package sizes
+        return True, None
+
+
 def read_typed(entry: Mapping[str, Any], places: Mapping[str, str]) -> tuple[bool, TypedView | None]:
     """(recorded?, the target's type-checked view) of a facts entry."""
     if "typed" not in entry:
@@ -337,7 +354,8 @@ def modules_from(data: Sequence[Mapping[str, Any]], places: Mapping[str, str], g
 def project_from(go: Go, settings: Settings, modules: tuple[Module, ...], targets: Sequence[Target],
                  graphs: Mapping[Target, BuildGraph], sizes: Mapping[Target, Any], dce: Mapping[Target, Any],
                  typed: Mapping[Target, TypedView | None] | None = None,
-                 target_dirs: Mapping[Target, Path] | None = None, top: Path | None = None) -> Project:
+                 target_dirs: Mapping[Target, Path] | None = None, top: Path | None = None,
+                 reach: Mapping[Target, ReachModel | None] | None = None) -> Project:
     """The frozen Project an unsharded load of these targets gives: the modules as recorded, each target
     in the module of its recorded directory (else the first), sources indexed from the top."""
     from refactor.load import source_index
@@ -353,6 +371,9 @@ def project_from(go: Go, settings: Settings, modules: tuple[Module, ...], target
         needs |= Needs.DCE
     if targets and all(t in typed for t in targets):
         needs |= Needs.TYPED
+    reach = reach or {}
+    if targets and all(t in reach for t in targets):
+        needs |= Needs.REACH
     graphs = {t: graphs[t] for t in targets}
     return Project(go=go, settings=settings, modules=modules, targets=tuple(targets),
                    graphs=types.MappingProxyType(graphs),
@@ -360,6 +381,7 @@ def project_from(go: Go, settings: Settings, modules: tuple[Module, ...], target
                    sizes=types.MappingProxyType({t: sizes[t] for t in targets if t in sizes}),
                    dce=types.MappingProxyType({t: dce[t] for t in targets if t in dce}), needs=needs,
                    typed=types.MappingProxyType({t: typed[t] for t in targets if t in typed}),
+                   reach=types.MappingProxyType({t: reach[t] for t in targets if t in reach}),
                    target_modules=types.MappingProxyType(where), repository=repo)
 
 

@@ -40,6 +40,7 @@ from refactor.catalogue import Switch, ToolchainProblem, switches_for, tag_in_fi
 from refactor.config import Settings, Target
 from refactor.dce import Frame, frames
 from refactor.errors import EditError, GotrimError, SourceError
+from refactor.estimate import Cut, estimate, has_model, switch_cut, symbol_decl
 from refactor.graph import BuildGraph, Package
 from refactor.guard import Unguardable, guard_import
 from refactor.linker import Blocker, DceReport, SymbolIndex
@@ -138,34 +139,44 @@ def blocker_fixes(project: Project, target: Target) -> list[BlockerFix]:
 
 
 def _estimate(project: Project, target: Target, report: DceReport, kind: str,
-              removes: Sequence[str] = ()) -> tuple[int, str, str]:
+              removes: Sequence[str] = (), cut: Cut | None = None) -> tuple[int, str, str]:
     """Bytes, confidence and a note for one blocker's own fix.
 
-    The packages the change removes go in any case (by the size table). Dynamic linking keeps every
-    method, exported or not: removing it saves the unexported ones even while a reflect blocker
-    remains. A reflect fix brings the method-DCE share only when nothing else blocks."""
+    With the target's reachability model (refactor.estimate), what the linker would stop keeping
+    after the change (cut: what it takes out; by default the packages it removes): the model knows
+    whether another blocker remains, and measures the method-DCE gain on the binary itself.
+    Without one, the packages the change removes go in any case (by the size table). Dynamic linking
+    keeps every method, exported or not: removing it saves the unexported ones even while a reflect
+    blocker remains. A reflect fix brings the method-DCE share only when nothing else blocks."""
     size = project.sizes.get(target)
     if size is None:
         return 0, "low", ""
     graph = project.graphs[target]
-    cut = 0
-    if removes:
-        cut = size.removal_estimate(graph.removed_by(cut_packages=[p for p in removes if p in graph.packages]))
-    rest = max(report.binary_bytes - cut, 0)
+    removed = graph.removed_by(cut_packages=[p for p in removes if p in graph.packages]) if removes else frozenset()
     unsure = sum(1 for b in report.dumpdep.possible if not b.retained)
+    if has_model(project, target):
+        saving = estimate(project, target, cut if cut is not None else Cut.of(removed))
+        others = report.dynlink.active if kind == "reflect" else report.reflect_blocker is not None
+        note = ("Estimated on the linker's reachability replayed without what this change removes: "
+                + ("another blocker remains, so method DCE stays off unless that one goes too (the combined "
+                   "candidate measures both)." if others or unsure else "method DCE comes back."))
+        return saving, "medium", note
+    cut_bytes = size.removal_estimate(removed) if removes else 0
+    rest = max(report.binary_bytes - cut_bytes, 0)
     if kind == "plugin":
         if report.reflect_blocker is not None:
-            return (cut + int(rest * (DYNLINK_SHARE - REFLECT_SHARE)), "medium",
+            return (cut_bytes + int(rest * (DYNLINK_SHARE - REFLECT_SHARE)), "medium",
                     "A reflect blocker remains: this saves the unexported methods dynamic linking keeps; "
                     "the exported ones go when the reflect blocker goes too.")
-        return cut + int(rest * DYNLINK_SHARE), "medium", "This is the only blocker found: method DCE comes back."
+        return (cut_bytes + int(rest * DYNLINK_SHARE), "medium",
+                "This is the only blocker found: method DCE comes back.")
     if report.dynlink.active:
-        return cut, "low", ("Dynamic linking (plugin) also blocks: this saves what it removes; method DCE comes "
-                            "back once plugin goes too (the combined candidate measures both).")
+        return cut_bytes, "low", ("Dynamic linking (plugin) also blocks: this saves what it removes; method DCE "
+                                  "comes back once plugin goes too (the combined candidate measures both).")
     if unsure:
-        return cut, "low", (f"{unsure} more <ReflectMethod> symbol(s) may block after this one: the size drops "
-                            "only when the last is gone (the combined candidate measures it).")
-    return cut + int(rest * REFLECT_SHARE), "medium", "This is the only blocker found: method DCE comes back."
+        return cut_bytes, "low", (f"{unsure} more <ReflectMethod> symbol(s) may block after this one: the size "
+                                  "drops only when the last is gone (the combined candidate measures it).")
+    return cut_bytes + int(rest * REFLECT_SHARE), "medium", "This is the only blocker found: method DCE comes back."
 
 
 def _chain_packages(graph: BuildGraph, chain: Sequence[str]) -> list[str]:
@@ -310,7 +321,8 @@ def _switch_proposal(project: Project, target: Target, report: DceReport, sw: Sw
     graph = project.graphs[target]
     removes = tuple(b for _, b in sw.cuts if b in graph.packages and b in graph.removed_by(
         [c for c in sw.cuts if c[0] in graph.packages and c[1] in graph.packages]))
-    est, confidence, note = _estimate(project, target, report, kind, removes)
+    est, confidence, note = _estimate(project, target, report, kind, removes,
+                                      switch_cut(graph, sw, graph.removed_by(cut_packages=list(removes))))
     also = f" (catalogued for {sw.catalogued_for}; its source at {version} has the tag)" if sw.catalogued_for else ""
     explanation = (f"{what} is reached through {sw.module} {version}{also}. The build tag {sw.tag} removes "
                    f"{sw.removes}.\nSource: {sw.source}\nChecked: {sw.verified or 'the module source names the tag'}"
@@ -532,7 +544,9 @@ def _fork_candidate(project: Project, target: Target, graph: BuildGraph, report:
         changes = tuple(c for c in rw.changes if c.path not in done) + tuple(repointed) + tuple(fork)
     except (ForkError, EditError, SourceError, GotrimError) as exc:
         return Refusal(NAME, (target,), summary, str(exc))
-    est, confidence, note = _estimate(project, target, report, "reflect")
+    # the fork replaces the templates' packages: their method lookups go, the rest stays about the same
+    est, confidence, note = _estimate(project, target, report, "reflect",
+                                      cut=Cut.of(unflag=[p for p in TEMPLATE_PACKAGES if p in graph.packages]))
     unknown = [f"{s.label}: {s.methods_unknown}" for s in forked if s.methods_unknown]
     risk = ("templates not checked for method calls (a call fails at run time with the fork): " +
             "; ".join(s.label for s in forked if s.methods_unknown)) if unknown else None
@@ -594,7 +608,10 @@ def _reflect_call_fix(project: Project, target: Target, graph: BuildGraph, repor
         rw = rewrite(project, (), on_chain)
     except (EditError, SourceError) as exc:
         return Refusal(NAME, (target,), summary, str(exc))
-    est, confidence, note = _estimate(project, target, report, "reflect")
+    # the rewritten function stays, without its lookup by a computed name
+    decl = symbol_decl(root.symbol, culprit)
+    est, confidence, note = _estimate(project, target, report, "reflect",
+                                      cut=Cut.of(unflag=[f"{culprit}\t{decl}" if decl else culprit]))
     return Candidate(
         id=candidate_id(NAME, f"{target}|table|{'|'.join(c.where for c in on_chain)}"), strategy=NAME,
         targets=(target,),

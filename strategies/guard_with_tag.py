@@ -42,6 +42,7 @@ from refactor.config import Settings, Target, parse_tags
 from refactor.deppatch import DependencyPatch, NotPatchable, measured_figures, module_version, patch_plan, tag_for
 from refactor.edit import add_import, remove_import, rename_qualifier, unqualify
 from refactor.errors import SourceError
+from refactor.estimate import estimate, files_cut
 from refactor.gosource import (
     BuildExpr,
     GoFile,
@@ -153,6 +154,8 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
             if feat is None:
                 feat = features[key] = _Feature(q=q, sites=tuple(sorted(sites, key=lambda s: s.import_path)),
                                                 module=module)
+            removed_bytes = estimate(project, target,
+                                     files_cut(project, removed, {s.import_path: s.files for s in sites}))
             prev = next((h for h in feat.hits if h.target == target), None)
             if prev is not None:
                 if len(prev.removed) >= len(removed):

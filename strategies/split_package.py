@@ -30,6 +30,7 @@ from refactor.candidate import Candidate, Details, Proposal, Refusal, Strategy, 
 from refactor.config import Settings, Target
 from refactor.edit import ImportChange, delete_lines, rename_qualifier, rewrite_imports
 from refactor.errors import SourceError
+from refactor.estimate import estimate, units_cut
 from refactor.gosource import GoFile, Unit, identifier_sites, identifiers, parse_file
 from refactor.graph import BuildGraph, Edge, Package
 from refactor.plan import Edit, FileChange, Plan, apply_edits
@@ -993,7 +994,8 @@ class _Split:
         q0 = cut_edges[0][1]
         after_chain = [*self.chain(self.p)[:-1], new_path]
         return Draft(key, Direction.LIGHT, self.p, new_path, cut_edges, changes, needed, lost, confidence, notes,
-                     {self.target: self.bytes_of(removed)}, set(removed),
+                     {self.target: estimate(self.project, self.target, units_cut(self.project, removed, self.p,
+                                                                                 needed, keep=True))}, set(removed),
                      {"before": self.chain(q0), "after": [*after_chain, f"({q0} gone)"]})
 
     def runs_at_startup(self, u: Unit) -> bool:
@@ -1277,7 +1279,8 @@ class _Split:
         # the id's key holds no new name, so --package-name keeps the id
         key = f"{Direction.HEAVY.value}|{self.p}|{q}|{','.join(sorted(mkeys))}"
         return Draft(key, Direction.HEAVY, self.p, new_path, [edge], changes, moved, lost, confidence, notes,
-                     {self.target: self.bytes_of(removed)}, set(removed),
+                     {self.target: estimate(self.project, self.target, units_cut(self.project, removed, self.p,
+                                                                                 moved, keep=False))}, set(removed),
                      {"before": self.chain(q), "after": [*self.chain(self.p), f"({q} gone)"]})
 
 

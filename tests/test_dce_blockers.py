@@ -270,12 +270,11 @@ def test_each_fix_builds_vets_and_shrinks(blockers: Project, tmp_path: Path, nam
     tags = tuple(t for c in mine for t in c.variant_tags)
     after = _build(fixed, target, tmp_path / "after", tags)
     assert after < before * 0.97, (before, after)
-    # The estimate is conservative, and counts the packages the fix removes beyond the DCE share.
-    from strategies.dce_blockers import DYNLINK_SHARE, REFLECT_SHARE
-
+    # The estimate is what the linker stops keeping (the reachability model, refactor.estimate):
+    # within issue 19's worst bound (25 %) of the measured saving, on either side.
     (cand,) = mine
-    share = DYNLINK_SHARE if name == "pluggable" else REFLECT_SHARE
-    assert int(before * share) < cand.estimated_bytes <= before - after, (cand.estimated_bytes, before, after)
+    saved = before - after
+    assert abs(cand.estimated_bytes - saved) <= 0.25 * saved, (cand.estimated_bytes, before, after)
     # No blocker remains in the fixed build.
     project = _load(fixed, mains=(f"./cmd/{name}",), needs=Needs.DCE_REPORT) if not tags else None
     if project is not None:

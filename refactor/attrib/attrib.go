@@ -170,6 +170,9 @@ type sizeTable struct {
 	DebugPackages map[string]int `json:"debug_packages"`
 	// bytes of each section attributed to some package
 	PackageSections map[string]int `json:"package_sections"`
+	// bytes of each package that exist only in dynamic-linking mode (plugin linked with cgo on): its
+	// .dynsym entries and their names, hash and version words, and its `local.` symbol table entries
+	DynamicPackages map[string]int `json:"dynamic_packages,omitempty"`
 }
 
 type symAddr struct{ value, size int }
@@ -189,7 +192,8 @@ type attributor struct {
 	md      *moduledata
 	// the pclntab's functions by address: [funcAddrs[i], funcEnds[i]) is owned by funcOwners[i]
 	funcAddrs, funcEnds, funcOwners []int
-	typeRefs                        [][2]int // typeTier.offRefs
+	typeRefs                        [][2]int    // typeTier.offRefs
+	localBytes                      map[int]int // owner -> bytes of its `local.` symbol table entries
 }
 
 // attribute attributes every byte of an ELF file (the caller has checked the magic).
@@ -460,6 +464,12 @@ func (a *attributor) symtabEntries(p *painter) (claims []claim) {
 			entries.add(sym.entry, sym.entry+sym.entsize, o)
 			if sym.nameAt >= 0 {
 				names.add(sym.nameAt, sym.nameAt+sym.nameLen+1, o)
+			}
+			if strings.HasPrefix(sym.name, "local.") { // dynamic-linking mode's second symbol
+				if a.localBytes == nil {
+					a.localBytes = map[int]int{}
+				}
+				a.localBytes[o] += sym.entsize + sym.nameLen + 1
 			}
 		}
 		entries.flush()
@@ -1157,6 +1167,7 @@ func (a *attributor) packageSections(p *painter, t *sizeTable) {
 	for _, r := range a.elf.symtabRanges { // PE, Mach-O: the symbol table outside any section
 		ranges = append(ranges, rng{r[0], r[1], "", true})
 	}
+	dynamic := map[string]bool{".dynsym": true, ".dynstr": true, ".gnu.hash": true, ".hash": true, ".gnu.version": true}
 	for _, r := range ranges {
 		i := sort.SearchInts(p.ends, r.s+1)
 		for ; i < len(p.starts) && p.starts[i] < r.e; i++ {
@@ -1171,6 +1182,20 @@ func (a *attributor) packageSections(p *painter, t *sizeTable) {
 			if r.debug {
 				t.DebugPackages[it.name] += n
 			}
+			if dynamic[r.name] {
+				if t.DynamicPackages == nil {
+					t.DynamicPackages = map[string]int{}
+				}
+				t.DynamicPackages[it.name] += n
+			}
+		}
+	}
+	for o, n := range a.localBytes {
+		if it := a.own.items[o]; it.isPkg() {
+			if t.DynamicPackages == nil {
+				t.DynamicPackages = map[string]int{}
+			}
+			t.DynamicPackages[it.name] += n
 		}
 	}
 }

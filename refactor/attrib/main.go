@@ -4,6 +4,8 @@
 //
 //	attrib attribute FILE  < {"packages": [[path, module|null], ...], "main": path}
 //	                       > {"file_bytes": N, "packages": {...}, "buckets": {...}, ...}
+//	attrib reach           < {"packages": ..., "main": ..., "importcfg": FILE, "dumpdep": FILE, ...}
+//	                       > the reachability model (reach.go)
 //	attrib owners          < {"packages": ..., "main": ..., "names": [name, ...]}
 //	                       > [[kind, name], ...]   (kind "pkg" or "bucket")
 //
@@ -16,6 +18,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -25,6 +28,7 @@ type request struct {
 	Packages [][2]*string `json:"packages"`
 	Main     string       `json:"main"`
 	Names    []string     `json:"names"`
+	reachRequest
 }
 
 func main() {
@@ -40,9 +44,17 @@ func main() {
 		fail(fmt.Errorf("usage: attrib attribute FILE | attrib owners"))
 	}
 	var req request
-	if err := json.NewDecoder(bufio.NewReader(os.Stdin)).Decode(&req); err != nil {
+	in := bufio.NewReader(os.Stdin)
+	dec := json.NewDecoder(in)
+	if err := dec.Decode(&req); err != nil {
 		fail(fmt.Errorf("reading the request on stdin: %v", err))
 	}
+	// the end of standard input: the caller's signal that the build a reach request follows is over
+	stdinDone := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(io.Discard, io.MultiReader(dec.Buffered(), in))
+		close(stdinDone)
+	}()
 	var paths []string
 	modules := make(map[string]*string, len(req.Packages))
 	for _, pm := range req.Packages {
@@ -69,6 +81,15 @@ func main() {
 			fail(err)
 		}
 		if err := enc.Encode(table); err != nil {
+			fail(err)
+		}
+	case "reach":
+		req.reachRequest.Packages, req.reachRequest.Main = req.Packages, req.Main
+		m, err := reachMain(req.reachRequest, paths, stdinDone)
+		if err != nil {
+			fail(err)
+		}
+		if err := enc.Encode(m); err != nil {
 			fail(err)
 		}
 	case "owners":

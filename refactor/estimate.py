@@ -1,0 +1,771 @@
+"""Estimated bytes of a cut: what the linker would stop keeping, before any rebuild.
+
+A cut is what a candidate takes out of one target's build: packages that leave the build graph,
+and top-level declarations of the module's own packages that leave the build (a guarded file's) or
+that stay although their package goes (a split's moved part). Summing the removed packages'
+attributed bytes misses most of it (bench/results.md, 2026-11-26: 12-94 % low): code of packages
+that stay but that only the cut code reached (net/http, reflect, generic instantiations), packages
+that stay in the graph but lose all their code, and the switch of method dead-code elimination
+when the last <ReflectMethod> function or the dynamic-linking `plugin` import goes.
+
+The loader gives each target a ReachModel (the attribution core's `reach` mode, refactor/attrib/
+reach.go): the linker's reachability pass replayed on the link's object files while the linker
+runs, checked against the `-dumpdep` stream once the link is over, as a small graph. Nodes carry
+the bytes their symbols occupy and their symbols' fixed records, per owning package; each variant
+of the pass (the binary's mode, and without the reflect-method rule or dynamic linking) has its own
+edges; a method kept for an interface call hangs on its type and on a node for the call (an AND
+edge). An estimate walks the graph from the linker's roots with the cut's nodes left out, in the
+mode the cut leaves (no reachable <ReflectMethod> function: method DCE on), and prices what is no
+longer reached with each package's attributed bytes: per symbol its fixed records, per byte the rest
+(so DWARF, symbol table, pclntab, strings and type descriptors go with the code, in proportion).
+The named buckets left over (runtime type metadata, padding...) shrink in proportion too; leaving
+dynamic linking also drops the dynamic symbols of what stays; C code (the `cgo/C` bucket) leaves with
+the module packages that bring it (cgo_share).
+
+Without a model (a recorded project, a failed replay) the estimate is SizeTable.removal_estimate of
+the removed packages.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from itertools import compress
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from refactor.toolchain import DEFAULT_TIMEOUT, Go
+
+if TYPE_CHECKING:
+    from refactor.binary import SizeTable
+    from refactor.config import Target
+    from refactor.graph import BuildGraph
+    from refactor.project import Project
+
+MODEL_VERSION = 1
+FIXED_BUCKETS = frozenset({"elf headers", "buildinfo", "cgo/C", "dynamic linking"})
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One replay of the linker's pass: the binary's own mode, or without a rule."""
+
+    name: str
+    reflect: bool  # a <ReflectMethod> function was reached: every exported method kept
+    dynlink: bool  # dynamic-linking mode: every method kept
+    reflect_rule: bool  # the variant lets a reached <ReflectMethod> function keep methods
+    symbols: int
+    bytes: int
+
+
+@dataclass(frozen=True)
+class VariantGraph:
+    """The edges that hold in one variant: successors per node, the nodes reached whatever is cut
+    (roots), the nodes the variant does not reach even without a cut (absent)."""
+
+    succ: list[list[int]]
+    roots: list[int]
+    absent: list[int]
+
+
+@dataclass(frozen=True, eq=False)
+class ReachModel:
+    """One target's reachability graph (see the module docstring). Node ids are 0..n-1."""
+
+    variants: tuple[Variant, ...]
+    units: tuple[str, ...]  # "pkg" or "pkg\tDecl"
+    owners: tuple[str, ...]
+    unit: list[int]  # per node: index in units, -1 none (goes only when unreached)
+    weights: list[list[int]]  # per node: triples owner, bytes, fixed cost (symbol records)
+    graphs: tuple[VariantGraph, ...]  # per variant
+    flagged: tuple[int, ...]  # nodes holding a <ReflectMethod> function
+    ands: list[int]  # quadruples t, s, m, variant mask: m is reached when t and s both are
+    owner_bytes: dict[str, int]
+    owner_overhead: dict[str, int]
+    always: dict[str, int]
+    always_overhead: dict[str, int]
+    check: dict[str, Any] = field(default_factory=dict)
+    _index: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
+
+    @property
+    def nodes(self) -> int:
+        return len(self.unit)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_index"] = {}  # derived: not pickled with the loader's facts
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ReachModel:
+        if data.get("version") != MODEL_VERSION:
+            raise ValueError(f"reachability model version {data.get('version')!r} is not {MODEL_VERSION}")
+        return cls(
+            variants=tuple(Variant(str(v["name"]), bool(v["reflect"]), bool(v["dynlink"]), bool(v["reflect_rule"]),
+                                   int(v["symbols"]), int(v["bytes"])) for v in data["variants"]),
+            units=tuple(data["units"] or ()), owners=tuple(data["owners"] or ()), unit=list(data["unit"] or ()),
+            weights=[w or [] for w in data["weights"] or ()],
+            graphs=tuple(VariantGraph(g["succ"], g["roots"], g["absent"]) for g in data["graphs"]),
+            flagged=tuple(data["flagged"] or ()), ands=list(data.get("ands") or ()),
+            owner_bytes=dict(data["owner_bytes"] or {}), owner_overhead=dict(data.get("owner_overhead") or {}),
+            always=dict(data.get("always") or {}), always_overhead=dict(data.get("always_overhead") or {}),
+            check=dict(data.get("check") or {}))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": MODEL_VERSION,
+                "variants": [{"name": v.name, "reflect": v.reflect, "dynlink": v.dynlink,
+                              "reflect_rule": v.reflect_rule, "symbols": v.symbols, "bytes": v.bytes}
+                             for v in self.variants],
+                "units": list(self.units), "owners": list(self.owners), "unit": list(self.unit),
+                "weights": self.weights,
+                "graphs": [{"succ": g.succ, "roots": g.roots, "absent": g.absent} for g in self.graphs],
+                "flagged": list(self.flagged), "ands": list(self.ands),
+                "owner_bytes": dict(self.owner_bytes),
+                "owner_overhead": dict(self.owner_overhead), "always": dict(self.always),
+                "always_overhead": dict(self.always_overhead), "check": dict(self.check)}
+
+    def present(self, variant: int) -> bytearray:
+        """1 for each node the variant reaches without a cut."""
+        key = f"present{variant}"
+        if key not in self._index:
+            out = bytearray(b"\x01") * self.nodes
+            for v in self.graphs[variant].absent:
+                out[v] = 0
+            self._index[key] = out
+        return self._index[key]  # type: ignore[no-any-return]
+
+    def ands_of(self, variant: int) -> dict[int, list[tuple[int, int, int]]]:
+        """The variant's AND edges by each of their two ends: node -> [(other end, target, type end)]."""
+        key = f"ands{variant}"
+        if key not in self._index:
+            bit = 1 << variant
+            out: dict[int, list[tuple[int, int, int]]] = {}
+            a = self.ands
+            for i in range(0, len(a), 4):
+                if a[i + 3] & bit:
+                    t, s, m = a[i], a[i + 1], a[i + 2]
+                    out.setdefault(t, []).append((s, m, t))
+                    out.setdefault(s, []).append((t, m, t))
+            self._index[key] = out
+        return self._index[key]  # type: ignore[no-any-return]
+
+    def unit_nodes(self) -> dict[int, list[int]]:
+        """unit -> its nodes."""
+        if "units" not in self._index:
+            out: dict[int, list[int]] = {}
+            for node, u in enumerate(self.unit):
+                if u >= 0:
+                    out.setdefault(u, []).append(node)
+            self._index["units"] = out
+        return self._index["units"]  # type: ignore[no-any-return]
+
+    def walk(self, cut: bytearray, variant: int, cost: list[float] | None = None) -> tuple[bytearray, float]:
+        """A walk of the variant from the roots along the edges, and along an AND edge once both its
+        ends are reached, never entering the cut's nodes: the marks of the reached nodes (the cut's
+        nodes are marked too) and, given a cost per node, the reached nodes' summed cost."""
+        g = self.graphs[variant]
+        succ = g.succ
+        andl = self.ands_list(variant)
+        seen = bytearray(cut)
+        stack = [r for r in g.roots if not cut[r]]
+        for v in stack:
+            seen[v] = 1
+        pop, push = stack.pop, stack.append
+        while stack:
+            v = pop()
+            for w in succ[v]:
+                if not seen[w]:
+                    seen[w] = 1
+                    push(w)
+            pairs = andl[v]
+            if pairs:
+                for other, w, _t in pairs:
+                    if seen[other] and not cut[other] and not seen[w]:
+                        seen[w] = 1
+                        push(w)
+        if cost is None:
+            return seen, 0.0
+        return seen, sum(compress(cost, seen)) - sum(compress(cost, cut))
+
+    def ands_list(self, variant: int) -> list[list[tuple[int, int, int]] | None]:
+        """ands_of() as a list indexed by node (None: no AND edge)."""
+        key = f"andl{variant}"
+        if key not in self._index:
+            out: list[list[tuple[int, int, int]] | None] = [None] * self.nodes
+            for v, pairs in self.ands_of(variant).items():
+                out[v] = pairs
+            self._index[key] = out
+        return self._index[key]  # type: ignore[no-any-return]
+
+    def reached(self, cut: bytearray, variant: int) -> bytearray:
+        """The nodes the variant reaches with the cut's left out (walk(), the cut's nodes unmarked)."""
+        seen, _ = self.walk(cut, variant)
+        for v, c in enumerate(cut):
+            if c:
+                seen[v] = 0
+        return seen
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Cuts and estimates
+
+
+@dataclass(frozen=True)
+class Cut:
+    """What leaves one target's build: packages, and declarations of the module's packages.
+
+    drop: package -> declarations that leave although the package stays (a guarded file's).
+    keep: package -> declarations that stay although the package leaves (moved by a split).
+    Declarations are named as refactor.estimate.decl_keys names them: F, T, T.M, v, init.N.
+    unflag: <ReflectMethod> functions that stay but no longer call reflect's Method by a computed name
+    (a rewritten call, a method-free fork of text/template), as units: "pkg" (all of a package's) or
+    "pkg\tDecl".
+    """
+
+    packages: frozenset[str] = frozenset()
+    drop: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    keep: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    unflag: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, packages: Iterable[str] = (), drop: Mapping[str, Iterable[str]] | None = None,
+           keep: Mapping[str, Iterable[str]] | None = None, unflag: Iterable[str] = ()) -> Cut:
+        return cls(frozenset(packages), {p: frozenset(d) for p, d in (drop or {}).items() if d},
+                   {p: frozenset(k) for p, k in (keep or {}).items() if k}, frozenset(unflag))
+
+    def key(self) -> tuple[Any, ...]:
+        """A hashable identity of the cut."""
+        return (self.packages, tuple(sorted((p, tuple(sorted(d))) for p, d in self.drop.items())),
+                tuple(sorted((p, tuple(sorted(k))) for p, k in self.keep.items())), tuple(sorted(self.unflag)))
+
+    def union(self, other: Cut) -> Cut:
+        """Both cuts at once (for several candidates together)."""
+        drop = {p: self.drop.get(p, frozenset()) | other.drop.get(p, frozenset()) for p in {*self.drop, *other.drop}}
+        # a declaration one cut keeps and the other removes with its package: kept only if neither drops it
+        keep = {p: (self.keep.get(p, frozenset()) | other.keep.get(p, frozenset())) - drop.get(p, frozenset())
+                for p in {*self.keep, *other.keep}}
+        return Cut(self.packages | other.packages, drop, keep, self.unflag | other.unflag)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Bytes a cut saves in one target, and where they come from."""
+
+    bytes: int
+    removed_packages: int  # attributed bytes of the packages that leave the graph
+    shrink: int  # bytes of packages that stay, reached only through the cut (code, data, their DWARF...)
+    dce: int  # bytes freed by method dead-code elimination coming back on (included in the above)
+    buckets: int  # the leftover named buckets' share
+    method: str  # "reach" or "packages"
+    mode: str = ""  # the variant the cut leaves the linker in
+
+    def for_json(self) -> dict[str, Any]:
+        return {"bytes": self.bytes, "removed_packages": self.removed_packages, "shrink": self.shrink,
+                "dce": self.dce, "buckets": self.buckets, "method": self.method, "mode": self.mode}
+
+
+class Saving(int):
+    """Estimated bytes that remember the cut they price, per target: strategies keep them as their
+    candidates' estimated_bytes (sums of Savings stay Savings), so the estimate of several candidates
+    together can price the union of their cuts (savings do not add; refactor.combine)."""
+
+    cuts: dict[Target, Cut]
+
+    def __new__(cls, value: int, cuts: Mapping[Target, Cut]) -> Saving:
+        obj = super().__new__(cls, value)
+        obj.cuts = dict(cuts)
+        return obj
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Saving, (int(self), self.cuts))
+
+    def _join(self, other: object) -> Saving | int | Any:
+        if not isinstance(other, int):
+            return NotImplemented
+        total = int(self) + int(other)
+        if isinstance(other, Saving):
+            cuts = dict(self.cuts)
+            for t, c in other.cuts.items():
+                cuts[t] = cuts[t].union(c) if t in cuts else c
+            return Saving(total, cuts)
+        # a plain number: only a zero keeps the provenance (sum() starts from 0)
+        return Saving(total, self.cuts) if other == 0 else total
+
+    __add__ = _join
+    __radd__ = _join
+
+
+def has_model(project: Project, target: Target) -> bool:
+    """Whether target's estimates come from its reachability model (else from package sizes)."""
+    return (getattr(project, "reach", {}) or {}).get(target) is not None
+
+
+def estimate(project: Project, target: Target, cut: Cut | Iterable[str]) -> Saving:
+    """The bytes the cut saves in target's binary (see the module docstring), remembering the cut."""
+    if not isinstance(cut, Cut):
+        cut = Cut.of(cut)
+    return Saving(estimate_cut(project, target, cut).bytes, {target: cut})
+
+
+def estimate_cut(project: Project, target: Target, cut: Cut | Iterable[str]) -> Estimate:
+    """estimate(), with where the bytes come from."""
+    if not isinstance(cut, Cut):
+        cut = Cut.of(cut)
+    size = project.sizes.get(target)
+    if size is None:
+        return Estimate(0, 0, 0, 0, 0, "none")
+    reach = getattr(project, "reach", {}) or {}
+    model = reach.get(target)
+    graphs = getattr(project, "graphs", {}) or {}
+    c_code = cgo_share(graphs[target], size, cut.packages) if target in graphs else 0
+    if model is None:
+        own = size.package_bytes(cut.packages)
+        total = size.removal_estimate(cut.packages)
+        return Estimate(total + c_code, own, 0, 0, total - own + c_code, "packages")
+    e = _Pricer.of(model, size).estimate(cut)
+    return replace(e, bytes=e.bytes + c_code, buckets=e.buckets + c_code) if c_code else e
+
+
+def cgo_share(graph: BuildGraph, size: SizeTable, removed: Iterable[str]) -> int:
+    """The C code (the `cgo/C` bucket: no Go symbol owns it) that leaves with the removed packages: the
+    bucket shared equally by the module packages with cgo files (go-sqlite3's amalgamation, a C
+    library's binding). The standard library's C (runtime/cgo, net, os/user) is small and stays while
+    cgo is on."""
+    c_bytes = size.buckets.get("cgo/C", 0)
+    if not c_bytes:
+        return 0
+    owners = [p for p, pkg in graph.packages.items() if pkg.cgo_files and not pkg.standard]
+    if not owners:
+        return 0
+    gone = set(removed)
+    return round(c_bytes * sum(1 for p in owners if p in gone) / len(owners))
+
+
+class _Pricer:
+    """A model priced with one size table, remembered per (model, table)."""
+
+    _cache: dict[tuple[int, int], _Pricer] = {}
+
+    def __init__(self, model: ReachModel, size: SizeTable) -> None:
+        self.model = model
+        self.size = size
+        # A package's attributed bytes = per symbol its fixed records (overhead) + a rate per byte.
+        rates: dict[str, tuple[float, float]] = {}
+        for o, n in model.owner_bytes.items():
+            attributed = size.packages.get(o, 0)
+            oh = model.owner_overhead.get(o, 0)
+            if attributed >= oh:
+                rates[o] = ((attributed - oh) / n if n else 0.0, 1.0)
+            else:
+                rates[o] = (0.0, attributed / oh)
+        self.rates = [rates.get(o, (0.0, 0.0)) for o in model.owners]
+        self.rate = rates
+        self._costs: list[float] | None = None
+        self._present_cost: dict[int, float] = {}
+        self.unit_parts = [(u.partition("\t")[0], u.partition("\t")[2] if "\t" in u else None) for u in model.units]
+        package_total = size.package_total
+        scalable = sum(v for k, v in size.buckets.items() if k not in FIXED_BUCKETS) + size.unattributed
+        self.bucket_rate = scalable / package_total if package_total else 0.0
+        self._memo: dict[tuple[Any, ...], Estimate] = {}
+
+    @classmethod
+    def of(cls, model: ReachModel, size: SizeTable) -> _Pricer:
+        key = (id(model), id(size))
+        hit = cls._cache.get(key)
+        if hit is None or hit.model is not model or hit.size is not size:
+            if len(cls._cache) > 64:
+                cls._cache.clear()
+            hit = cls._cache[key] = cls(model, size)
+        return hit
+
+    @property
+    def costs(self) -> list[float]:
+        """Each node's price: its symbols' bytes at their packages' rates, plus their fixed records."""
+        if self._costs is None:
+            rates = self.rates
+            out = []
+            for w in self.model.weights:
+                c = 0.0
+                for i in range(0, len(w), 3):
+                    r = rates[w[i]]
+                    c += w[i + 1] * r[0] + w[i + 2] * r[1]
+                out.append(c)
+            self._costs = out
+        return self._costs
+
+    def present_cost(self, variant: int) -> float:
+        """What the variant keeps without a cut (the binary itself for variant 0)."""
+        if variant not in self._present_cost:
+            present = self.model.present(variant)
+            self._present_cost[variant] = sum(c for c, p in zip(self.costs, present, strict=True) if p)
+        return self._present_cost[variant]
+
+    def cut_nodes(self, cut: Cut) -> tuple[bytearray, list[int]]:
+        """The nodes of the cut's units, as marks and as a list."""
+        mark = bytearray(self.model.nodes)
+        out: list[int] = []
+        units = self.model.unit_nodes()
+        for u, (pkg, decl) in enumerate(self.unit_parts):
+            if pkg in cut.packages:
+                gone = decl is None or decl not in cut.keep.get(pkg, ())
+            else:
+                gone = decl is not None and decl in cut.drop.get(pkg, ())
+            if gone:
+                for node in units.get(u, ()):
+                    mark[node] = 1
+                    out.append(node)
+        return mark, out
+
+    def mode(self, nodes: bytearray, cut: Cut) -> tuple[int, bytearray, float]:
+        """The variant the cut leaves the linker in, what is reached in it (walk() marks) and its cost."""
+        m = self.model
+        vs = m.variants
+        base = vs[0]
+
+        marks = [f for f in m.flagged if not self.unflagged(f, cut)] if cut.unflag else list(m.flagged)
+
+        def run(variant: int) -> tuple[bytearray, float, bool]:
+            seen, alive = m.walk(nodes, variant, self.costs)
+            present = m.present(variant)
+            return seen, alive, any(present[f] and seen[f] and not nodes[f] for f in marks)
+
+        if base.dynlink and "plugin" in cut.packages and len(vs) >= 3:
+            # dynamic linking off: index 1 keeps the reflect rule, 2 does not
+            seen, alive, flagged = run(2)
+            if not flagged:
+                return 2, seen, alive
+            return 1, *run(1)[:2]
+        if not base.dynlink and base.reflect and len(vs) >= 2:
+            seen, alive, flagged = run(1)
+            if not flagged:
+                return 1, seen, alive
+        return 0, *run(0)[:2]
+
+    def unflagged(self, node: int, cut: Cut) -> bool:
+        """Whether the cut takes the <ReflectMethod> mark off a flagged node (Cut.unflag)."""
+        u = self.model.unit[node]
+        if u < 0:
+            return False
+        pkg, decl = self.unit_parts[u]
+        return pkg in cut.unflag or (decl is not None and f"{pkg}\t{decl}" in cut.unflag)
+
+    def dynamic_left(self, nodes: bytearray, seen: bytearray) -> float:
+        """Leaving dynamic-linking mode, the bytes that existed only for it (.dynsym entries, `local.`
+        symbols) of what stays: shared in proportion to the symbols' fixed costs."""
+        size, m = self.size, self.model
+        rate = {o: size.dynamic_packages.get(o, 0) / n for o, n in m.owner_overhead.items() if n > 0}
+        orate = [rate.get(o, 0.0) for o in m.owners]
+        out = sum(n * rate.get(o, 0.0) for o, n in m.always_overhead.items())
+        for v, w in enumerate(m.weights):
+            if seen[v] and not nodes[v]:
+                for i in range(0, len(w), 3):
+                    out += w[i + 2] * orate[w[i]]
+        return out
+
+    def estimate(self, cut: Cut) -> Estimate:
+        key = cut.key()
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = self._estimate(cut)
+        return hit
+
+    def _estimate(self, cut: Cut) -> Estimate:
+        m, size = self.model, self.size
+        nodes, _ = self.cut_nodes(cut)
+        variant, seen, alive = self.mode(nodes, cut)
+        # what the binary keeps minus what is still reached in the mode the cut leaves
+        lost = self.present_cost(0) - alive
+        # packages the model gives no bytes (nothing of theirs was weighed) go whole when they leave
+        lost += sum(size.packages.get(p, 0) for p in cut.packages if not m.owner_bytes.get(p))
+        dce = 0.0
+        fixed = 0
+        if variant:
+            dce = self.present_cost(0) - self.present_cost(variant)
+            if m.variants[0].dynlink and not m.variants[variant].dynlink:
+                left = self.dynamic_left(nodes, seen)
+                fixed = size.buckets.get("dynamic linking", 0)
+                lost += left
+                dce += left + fixed
+        removed = size.package_bytes(cut.packages)
+        buckets = lost * self.bucket_rate
+        total = round(lost + buckets + fixed)
+        return Estimate(total, removed, max(0, round(lost) - removed), round(dce), round(buckets), "reach",
+                        m.variants[variant].name)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Cuts of the strategies' changes, with declarations named as the model names them
+
+
+def files_cut(project: Project, packages: Iterable[str], files: Mapping[str, Iterable[str]]) -> Cut:
+    """packages leave the build, and so do the declarations of these files (package -> base names in
+    its directory) of packages that stay: a guard puts the files behind a tag (the stub that replaces
+    them declares the same names, with no bytes to speak of). Types stay: the stub declares them
+    again, and their methods in other files stay with them (gotify's GormDatabase)."""
+    return Cut.of(packages, drop={p: decl_keys(project, p, fs, types=False) for p, fs in files.items()})
+
+
+def units_cut(project: Project, packages: Iterable[str], import_path: str, units: Iterable[Any], *,
+              keep: bool) -> Cut:
+    """packages leave the build; the units (refactor.gosource.Unit) of import_path a split moves stay
+    in it although the package goes (keep=True: the part the target uses, moved to a new package) or
+    leave it although the package stays (keep=False: the heavy part moved away)."""
+    keys = unit_keys(project, import_path, units)
+    return Cut.of(packages, keep={import_path: keys} if keep else None, drop=None if keep else {import_path: keys})
+
+
+def symbols_cut(packages: Iterable[str], symbols: Iterable[str], index: Any) -> Cut:
+    """packages leave the build, and so do the declarations these linker symbol names (or prefixes)
+    name; index maps a symbol to its package (refactor.linker.SymbolIndex)."""
+    drop: dict[str, set[str]] = {}
+    for sym in symbols:
+        pkg = index.package(sym)
+        if pkg:
+            key = symbol_decl(sym, pkg)
+            if key:
+                drop.setdefault(pkg, set()).add(key)
+    return Cut.of(packages, drop=drop)
+
+
+def symbol_decl(symbol: str, import_path: str) -> str:
+    """The declaration key of a symbol of a package (attrib/reach.go declKey, for the same names)."""
+    from refactor.linker import path_to_prefix, strip_brackets
+
+    rest = symbol.removeprefix("type:").lstrip("*")
+    prefix = path_to_prefix(import_path) + "."
+    if not rest.startswith(prefix):
+        return ""
+    rest = strip_brackets(rest[len(prefix):])
+    if rest.startswith("(*") and ")" in rest:
+        i = rest.index(")")
+        rest = rest[2:i] + rest[i + 1:]
+    rest = rest.removesuffix("-fm")
+    parts = rest.split(".")
+    if not parts[0]:
+        return ""
+    if parts[0] == "init":
+        return f"init.{parts[1]}" if len(parts) > 1 and parts[1].isdigit() else "init"
+    if len(parts) > 1 and parts[1] and not _closure_part(parts[1]):
+        return f"{parts[0]}.{parts[1]}"
+    return parts[0]
+
+
+def _closure_part(s: str) -> bool:
+    for p in ("func", "gowrap", "deferwrap"):
+        if s.startswith(p) and s[len(p):].isdigit():
+            return True
+    return s.isdigit() or s in ("stkobj", "argliveinfo", "opendefer", "wrapinfo", "abi0") or s.startswith("arginfo")
+
+
+def switch_cut(graph: BuildGraph, switch: Any, removed: Iterable[str] = ()) -> Cut:
+    """What an upstream build tag (refactor.catalogue.Switch) takes out of a target: the packages its
+    import edges leave behind, and the declarations its symbol prefixes name."""
+    from refactor.linker import SymbolIndex
+
+    gone = set(removed)
+    cuts = [tuple(e) for e in switch.cuts if tuple(e)[0] in graph.packages]
+    if cuts:
+        gone |= graph.removed_by(cut_edges=cuts)
+    return symbols_cut(gone, switch.symbols, SymbolIndex.from_graph(graph))
+
+
+def decl_keys(project: Project, import_path: str, files: Iterable[str], *, types: bool = True) -> frozenset[str]:
+    """The top-level declarations of these files (base names) of a module package, as cut units name them
+    (without type declarations unless types)."""
+    pkg = project.package(import_path)
+    if pkg is None or not pkg.main_module:
+        return frozenset()  # the model has declaration units for the main modules' packages only
+    inits = _init_numbers(project, import_path)
+    out: set[str] = set()
+    for f in files:
+        base = Path(f).name
+        try:
+            src = project.sources.file(Path(pkg.dir) / base)
+        except (OSError, ValueError):
+            continue
+        for d in src.decls:
+            if d.name == "init" and not d.receiver and d.kind in ("func", "init"):
+                continue
+            if d.name in ("_", "") or (d.kind == "type" and not types):
+                continue
+            recv = (d.receiver or "").lstrip("*").split("[")[0]
+            out.add(f"{recv}.{d.name}" if recv else d.name)
+        out.update(inits.get(base, ()))
+    return frozenset(out)
+
+
+def unit_keys(project: Project, import_path: str, units: Iterable[Any]) -> frozenset[str]:
+    """Declaration keys of refactor.gosource.Unit values of a package (inits numbered as the compiler does)."""
+    inits = _init_numbers(project, import_path)
+    seen: dict[str, int] = {}
+    out: set[str] = set()
+    by_file: dict[str, list[Any]] = {}
+    for u in units:
+        by_file.setdefault(u.file, []).append(u)
+    for f, us in by_file.items():
+        for u in sorted(us, key=lambda x: (x.index, x.start)):
+            if u.kind == "init":
+                k = seen.get(f, 0)
+                seen[f] = k + 1
+                numbers = inits.get(Path(f).name, [])
+                if k < len(numbers):
+                    out.add(numbers[k])
+            elif u.kind == "method":
+                out.add(f"{(u.receiver or '').lstrip('*').split('[')[0]}.{u.names[0]}")
+            else:
+                out.update(n for n in u.names if n != "_")
+    return frozenset(out)
+
+
+def _init_numbers(project: Project, import_path: str) -> dict[str, list[str]]:
+    """The compiler's names of a package's init functions (init.0, init.1... in file order) per file
+    base name."""
+    pkg = project.package(import_path)
+    if pkg is None:
+        return {}
+    out: dict[str, list[str]] = {}
+    n = 0
+    for base in sorted(pkg.files):
+        try:
+            src = project.sources.file(Path(pkg.dir) / base)
+        except (OSError, ValueError):
+            continue
+        for d in sorted(src.decls, key=lambda d: d.start):
+            if d.name == "init" and not d.receiver and d.kind in ("func", "init"):
+                out.setdefault(base, []).append(f"init.{n}")
+                n += 1
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Loading (refactor.load runs this; propose never does)
+
+
+def decl_packages(graph: BuildGraph) -> list[str]:
+    """The packages whose cut units are declarations: the main modules' own, and those the catalogue of
+    upstream tags names symbols of (the rest are cut whole)."""
+    from refactor.catalogue import catalogue
+    from refactor.linker import SymbolIndex
+
+    # Main modules only: a repository's other modules (etcd's api, replaced by a directory) stay cut
+    # whole. With their declarations, a guard of etcdctl's api/*.pb.go files priced every generated
+    # method the stub must declare again as gone: 3.2 MB estimated, 0.48 MB measured.
+    out = set(graph.main_module_packages())
+    index = SymbolIndex.from_graph(graph)
+    for sw in catalogue():
+        for sym in sw.symbols:
+            pkg = index.package(sym)
+            if pkg:
+                out.add(pkg)
+    return sorted(out)
+
+
+def fixed_packages(graph: BuildGraph) -> list[str]:
+    """runtime and its dependencies: no cut removes them."""
+    if "runtime" not in graph.packages:
+        return []
+    seen = {"runtime"}
+    stack = ["runtime"]
+    while stack:
+        for q in graph.imports(stack.pop()):
+            if q not in seen:
+                seen.add(q)
+                stack.append(q)
+    return sorted(seen)
+
+
+_goroots: dict[str, str] = {}
+
+
+def _goroot(go: Go, cwd: Path) -> str:
+    """The toolchain's GOROOT: the directory above go's bin/ when it holds the toolchain's sources
+    (no go env run), else what `go env` says."""
+    if go.path not in _goroots:
+        import os
+        import shutil
+
+        exe = shutil.which(go.path) or go.path
+        root = Path(os.path.realpath(exe)).parent.parent
+        env = go.environ()
+        try:
+            version = (root / "VERSION").read_text(encoding="utf-8").split()[0]
+        except (OSError, IndexError):
+            version = ""
+        if (root / "src" / "cmd" / "internal" / "objabi" / "reloctype.go").is_file() and "GOROOT" not in env \
+                and env.get("GOTOOLCHAIN") == "local" and version == go.version_text:
+            _goroots[go.path] = str(root)
+        else:
+            _goroots[go.path] = go.env_values(cwd, "GOROOT").get("GOROOT", "")
+    return _goroots[go.path]
+
+
+class Replay:
+    """The core's replay of one target's `-dumpdep -work` build (linker.build_with_dumpdep with
+    keep_work=True), started before the build so that it loads the objects and replays the linker's
+    pass while the linker writes the binary: finish() once the build is over, abort() if it failed."""
+
+    def __init__(self, go: Go, graph: BuildGraph, target: Target, exe: Path, dynlink: bool) -> None:
+        from refactor import attribcore
+
+        self.stream, self.importcfg = exe.parent / f"{exe.name}.dumpdep", exe.parent / f"{exe.name}.importcfg"
+        self.failed: str | None = None
+        request = {"packages": [[p, pkg.module] for p, pkg in graph.packages.items()], "main": target.main,
+                   "importcfg": str(self.importcfg), "dumpdep": str(self.stream), "follow": True,
+                   "goroot": _goroot(go, Path(graph.main.dir)), "dynlink": dynlink, "goos": target.goos,
+                   "goarch": target.goarch,
+                   "decl_packages": decl_packages(graph), "fixed": fixed_packages(graph)}
+        argv = (str(attribcore.executable(go)), "reach")
+        self.proc: subprocess.Popen[str] | None = None
+        try:
+            self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, text=True, errors="replace")
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(json.dumps(request))
+            self.proc.stdin.flush()
+        except OSError as exc:
+            self.failed = f"the attribution core did not start: {exc}"
+            self.abort()
+
+    def _cleanup(self) -> None:
+        self.stream.unlink(missing_ok=True)
+        self.importcfg.unlink(missing_ok=True)
+
+    def abort(self) -> None:
+        """The build failed or was stopped: stop the replay, remove the kept files."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+        self._cleanup()
+
+    def finish(self) -> ReachModel | str:
+        """The model, once the build is over (its stream complete), or why there is none."""
+        proc = self.proc
+        if proc is None:
+            self._cleanup()
+            return self.failed or "no replay"
+        try:
+            assert proc.stdin is not None
+            proc.stdin.close()  # the build is over: the stream is complete
+        except OSError:
+            pass
+        proc.stdin = None
+        try:
+            out, err = proc.communicate(timeout=DEFAULT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            return f"the replay took more than {DEFAULT_TIMEOUT:.0f} s"
+        finally:
+            self._cleanup()
+        if proc.returncode != 0:
+            return (err.strip().splitlines() or [f"exit status {proc.returncode}"])[-1][:300]
+        try:
+            return ReachModel.from_json(json.loads(out))
+        except (ValueError, KeyError, TypeError) as exc:
+            return f"unreadable model: {exc}"
