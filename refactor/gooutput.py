@@ -51,6 +51,9 @@ def relative(text: str, roots: Iterable[str]) -> str:
     return text
 
 
+_PROGRESS = ("go: downloading ", "go: extracting ", "go: finding ")
+
+
 def parse_errors(stderr: str) -> list[Finding]:
     """go build (or go vet's stderr): `# pkg` headers, then error lines; an indented line continues
     the error above it."""
@@ -65,8 +68,8 @@ def parse_errors(stderr: str) -> list[Finding]:
             lines.clear()
 
     for line in stderr.splitlines():
-        if not line.strip():
-            continue
+        if not line.strip() or line.startswith(_PROGRESS):
+            continue  # the go command fetching modules says so on stderr; it is no error of the build
         if line.startswith("# "):
             flush()
             pkg = line[2:].strip()

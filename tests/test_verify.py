@@ -50,6 +50,15 @@ def test_build_errors_keep_go_continuation_lines_and_remedy() -> None:
                                 "to add it: go get example.com/gone")
 
 
+def test_module_downloads_are_not_build_errors() -> None:
+    """tailscale at HEAD fails go build ./... (an old x/tools on go1.26); a candidate's worktree first
+    downloads modules: `go: downloading ...` lines are progress, the failure is the same as HEAD's."""
+    err = "# golang.org/x/tools/internal/tokeninternal\nt.go:64:9: invalid array length -delta * delta\n"
+    head = parse_errors(err)
+    now = parse_errors("go: downloading golang.org/x/oauth2 v0.16.0\ngo: downloading k8s.io/api v0.29.1\n" + err)
+    assert [f.key for f in now] == [f.key for f in head] and len(now) == 1
+
+
 def test_the_same_error_on_another_line_or_in_another_package_is_not_new() -> None:
     head = parse_errors("# p\np/a.go:4:42: undefined: registerService\n")
     moved = parse_errors("# q\nq/b.go:17:3: undefined: registerService\n")
