@@ -673,6 +673,24 @@ def wait_for_worktree(repo: Path, proc: subprocess.Popen[str], timeout: float = 
     pytest.fail("gotrim never opened its scratch worktree")
 
 
+def wait_for_a_go_command(proc: subprocess.Popen[str]) -> None:
+    """Until gotrim has a go command (or its compiler or linker) running under it; a fixed sleep raced a
+    warm cache, where the whole suggest finished first."""
+    from refactor.scratch import descendants
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        for pid in descendants(proc.pid):
+            try:
+                name = Path(f"/proc/{pid}/comm").read_text().strip()
+            except OSError:
+                continue
+            if name in ("go", "compile", "link", "asm", "cgo"):
+                return
+        time.sleep(0.01)
+    pytest.fail("gotrim never ran a go command")
+
+
 KILLS = [
     pytest.param(["suggest", "{repo}", "--no-cache"], "load", signal.SIGTERM, None, id="sigterm-while-loading"),
     pytest.param(["suggest", "{repo}", "--measure", "--top", "1"], "worktree", signal.SIGTERM, None,
@@ -701,7 +719,7 @@ def test_killed(args: list[str], moment: str, sig: signal.Signals, after: list[s
     if moment == "worktree":
         wait_for_worktree(repo, proc)
     else:
-        time.sleep(2.0)  # go list and the first -dumpdep links
+        wait_for_a_go_command(proc)  # go list or a -dumpdep link running: gotrim is loading
         assert proc.poll() is None, proc.communicate()
     if sig == signal.SIGTERM:
         proc.send_signal(sig)  # to gotrim alone, as `kill PID` does: it stops its children itself
