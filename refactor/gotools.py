@@ -111,7 +111,9 @@ def _build(tool: GoTool, go: Go, exe: Path) -> None:
         # The toolchain is the one given (its GOROOT pinned when it was selected for a module).
         env = {**go.environ(), "GOTOOLCHAIN": "local", "GOENV": "off", "GOFLAGS": "", "GOWORK": "off",
                "GO111MODULE": "on", "CGO_ENABLED": "0", "GOOS": "", "GOARCH": ""}
-        argv = (go.path, "build", "-trimpath", "-o", tmp, ".")
+        # -buildvcs=false: gotrim's own sources may sit in a git checkout that git refuses to read
+        # (another owner: "dubious ownership"), and a helper needs no VCS stamp
+        argv = (go.path, "build", "-trimpath", "-buildvcs=false", "-o", tmp, ".")
         try:
             proc = subprocess.run(argv, cwd=tool.source, env=env, capture_output=True, text=True, errors="replace",
                                   timeout=BUILD_TIMEOUT)
