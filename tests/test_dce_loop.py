@@ -37,11 +37,11 @@ INPUTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def templates_repo(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A one-commit git copy of fixture_repos/templates."""
     import shutil
 
-    root = tmp_path_factory.mktemp("loop") / "templates"
+    root = tmp_path_factory.mktemp(name) / "templates"
     shutil.copytree(FIXTURES / "templates", root)
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
@@ -49,14 +49,25 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def looped(repo: Path, tmp_path_factory: pytest.TempPathFactory
-           ) -> tuple[Project, list[Candidate], dict[str, LoopResult]]:
+def loop_over(repo: Path, tmp_path_factory: pytest.TempPathFactory, mains: tuple[str, ...]
+              ) -> tuple[Project, list[Candidate], dict[str, LoopResult]]:
+    """The project of mains, dce-blockers' proposals and the DCE loop's candidates and results."""
     settings = Settings(root=repo, cache_dir=tmp_path_factory.mktemp("cache"))
-    project = load(find_go(), settings, [TargetSpec(mains=MAINS)], Needs.SUGGEST, remember=True)
+    project = load(find_go(), settings, [TargetSpec(mains=mains)], Needs.SUGGEST, remember=True)
     found = propose_all(project, [STRATEGY])
     combined, results = with_loops(project, found.candidates)
     return project, combined, {r.target.name: r for r in results}
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return templates_repo(tmp_path_factory, "loop")
+
+
+@pytest.fixture(scope="module")
+def looped(repo: Path, tmp_path_factory: pytest.TempPathFactory
+           ) -> tuple[Project, list[Candidate], dict[str, LoopResult]]:
+    return loop_over(repo, tmp_path_factory, MAINS)
 
 
 def _target(project: Project, name: str) -> Target:
@@ -104,31 +115,38 @@ def _run(exe: Path, args: list[str]) -> tuple[int, str, str]:
     return p.returncode, p.stdout, p.stderr
 
 
+def apply_and_build(project: Project, cand: Candidate, repo: Path, tmp_path: Path, name: str, branch: str
+                    ) -> tuple[Path, Path, Path]:
+    """cand applied on branch and checked out at tmp_path/wt: vet and gofmt clean, `dce --fail` passes, the
+    binary (built with the candidate's tags) under 85 % of HEAD's; (worktree, HEAD's binary, the new one)."""
+    target = _target(project, name)
+    done = apply(project, cand, branch=branch, verify=False)
+    assert done.sha is not None
+    wt = tmp_path / "wt"
+    git(repo, "worktree", "add", "-q", str(wt), branch)
+    go = find_go()
+    env = {"GOFLAGS": ""}
+    go.run(["vet", "./..."], cwd=wt, env=env)
+    fmt = subprocess.run([str(Path(go.path).with_name("gofmt")), "-l", "."], cwd=wt, capture_output=True, text=True)
+    assert fmt.stdout == ""
+    res = CliRunner().invoke(cli, ["dce", "--fail", "-t", f"./cmd/{name}", str(wt)], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    before, after = tmp_path / "before", tmp_path / "after"
+    go.run(["build", "-trimpath", "-o", str(before), f"./cmd/{name}"], cwd=repo, env=env)
+    go.run(["build", "-trimpath", "-o", str(after), *target.with_tags(*cand.variant_tags).build_flags(),
+            f"./cmd/{name}"], cwd=wt, env=env)
+    assert after.stat().st_size < 0.85 * before.stat().st_size
+    return wt, before, after
+
+
 @pytest.mark.go
 @pytest.mark.parametrize("name", ["both", "custom", "page"])
 def test_applied_candidate_switches_dce_on_and_keeps_the_output(
         looped: tuple[Project, list[Candidate], dict[str, LoopResult]], repo: Path, tmp_path: Path, name: str) -> None:
     project, combined, _ = looped
-    target = _target(project, name)
-    (cand,) = [c for c in combined if c.targets == (target,)]
-    done = apply(project, cand, branch=f"dce-{name}", verify=False)
-    assert done.sha is not None
-    wt = tmp_path / "wt"
-    git(repo, "worktree", "add", "-q", str(wt), f"dce-{name}")
+    (cand,) = [c for c in combined if c.targets == (_target(project, name),)]
+    wt, before, after = apply_and_build(project, cand, repo, tmp_path, name, f"dce-{name}")
     try:
-        go = find_go()
-        env = {"GOFLAGS": ""}
-        go.run(["vet", "./..."], cwd=wt, env=env)
-        fmt = subprocess.run([str(Path(go.path).with_name("gofmt")), "-l", "."], cwd=wt, capture_output=True,
-                             text=True)
-        assert fmt.stdout == ""
-        res = CliRunner().invoke(cli, ["dce", "--fail", "-t", f"./cmd/{name}", str(wt)], catch_exceptions=False)
-        assert res.exit_code == 0, res.output
-        before, after = tmp_path / "before", tmp_path / "after"
-        go.run(["build", "-trimpath", "-o", str(before), f"./cmd/{name}"], cwd=repo, env=env)
-        go.run(["build", "-trimpath", "-o", str(after), *target.with_tags(*cand.variant_tags).build_flags(),
-                f"./cmd/{name}"], cwd=wt, env=env)
-        assert after.stat().st_size < 0.85 * before.stat().st_size
         for args in INPUTS[name]:
             assert _run(after, args) == _run(before, args), args
     finally:

@@ -17,20 +17,17 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from refactor.apply import apply
 from refactor.candidate import Candidate
-from refactor.cli import cli
-from refactor.config import Settings, Target, TargetSpec
-from refactor.dceloop import LoopResult, with_loops
+from refactor.config import Settings, TargetSpec
+from refactor.dceloop import LoopResult
 from refactor.load import load
 from refactor.project import Needs, Project
-from refactor.suggest import propose_all
 from refactor.toolchain import find_go
 from refactor.typed import TemplateSite
 from strategies.dce_blockers import STRATEGY, DceDetails, Fix
-from tests.conftest import FIXTURES, git
+from tests.conftest import git
+from tests.test_dce_loop import _run, _target, apply_and_build, loop_over, templates_repo
 
 MAINS = ("./cmd/stats", "./cmd/loadgen")
 INPUTS = {
@@ -41,27 +38,13 @@ INPUTS = {
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("tmplfunc") / "templates"
-    shutil.copytree(FIXTURES / "templates", root)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "fixture")
-    return root
+    return templates_repo(tmp_path_factory, "tmplfunc")
 
 
 @pytest.fixture(scope="module")
 def looped(repo: Path, tmp_path_factory: pytest.TempPathFactory
            ) -> tuple[Project, list[Candidate], dict[str, LoopResult]]:
-    settings = Settings(root=repo, cache_dir=tmp_path_factory.mktemp("cache"))
-    project = load(find_go(), settings, [TargetSpec(mains=MAINS)], Needs.SUGGEST, remember=True)
-    found = propose_all(project, [STRATEGY])
-    combined, results = with_loops(project, found.candidates)
-    return project, combined, {r.target.name: r for r in results}
-
-
-def _target(project: Project, name: str) -> Target:
-    (t,) = [t for t in project.targets if t.name == name]
-    return t
+    return loop_over(repo, tmp_path_factory, MAINS)
 
 
 def _sites(project: Project, name: str) -> list[TemplateSite]:
@@ -81,31 +64,6 @@ def test_function_site_is_resolved(looped: tuple[Project, list[Candidate], dict[
     assert "the parameter output of newTemplate" in load_.fallback
 
 
-def _run(exe: Path, args: list[str]) -> tuple[int, str, str]:
-    p = subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=60)
-    return p.returncode, p.stdout, p.stderr
-
-
-def _apply_and_build(project: Project, cand: Candidate, repo: Path, tmp_path: Path, name: str
-                     ) -> tuple[Path, Path, Path]:
-    done = apply(project, cand, branch=f"fn-{name}", verify=False)
-    assert done.sha is not None
-    wt = tmp_path / "wt"
-    git(repo, "worktree", "add", "-q", str(wt), f"fn-{name}")
-    go = find_go()
-    env = {"GOFLAGS": ""}
-    go.run(["vet", "./..."], cwd=wt, env=env)
-    fmt = subprocess.run([str(Path(go.path).with_name("gofmt")), "-l", "."], cwd=wt, capture_output=True, text=True)
-    assert fmt.stdout == ""
-    res = CliRunner().invoke(cli, ["dce", "--fail", "-t", f"./cmd/{name}", str(wt)], catch_exceptions=False)
-    assert res.exit_code == 0, res.output
-    before, after = tmp_path / "before", tmp_path / "after"
-    go.run(["build", "-trimpath", "-o", str(before), f"./cmd/{name}"], cwd=repo, env=env)
-    go.run(["build", "-trimpath", "-o", str(after), f"./cmd/{name}"], cwd=wt, env=env)
-    assert after.stat().st_size < 0.85 * before.stat().st_size
-    return wt, before, after
-
-
 @pytest.mark.go
 def test_every_constant_path_is_compiled_and_dce_goes_on(
         looped: tuple[Project, list[Candidate], dict[str, LoopResult]], repo: Path, tmp_path: Path) -> None:
@@ -114,7 +72,7 @@ def test_every_constant_path_is_compiled_and_dce_goes_on(
     (cand,) = [c for c in combined if c.targets == (_target(project, "stats"),)]
     assert isinstance(cand.details, DceDetails) and cand.confidence == "high"
     assert cand.details.fix in (Fix.TEMPLATE_REWRITE, Fix.ALL_BLOCKERS)
-    wt, before, after = _apply_and_build(project, cand, repo, tmp_path, "stats")
+    wt, before, after = apply_and_build(project, cand, repo, tmp_path, "stats", "fn-stats")
     try:
         main = (wt / "cmd/stats/main.go").read_text()
         assert '"text/template"' not in main and "func newTemplate(output string) newTemplateRenderer" in main
@@ -134,7 +92,7 @@ def test_a_path_given_at_run_time_keeps_a_template_on_the_fork(
     assert cand.confidence == "low"  # a template given with -o may call a method: it now fails
     assert "the parameter output of newTemplate" in cand.explanation
     assert ".Total.Seconds" in cand.explanation  # compiled, not left to the fork
-    wt, before, after = _apply_and_build(project, cand, repo, tmp_path, "loadgen")
+    wt, before, after = apply_and_build(project, cand, repo, tmp_path, "loadgen", "fn-loadgen")
     try:
         for args in INPUTS["loadgen"]:
             assert _run(after, args) == _run(before, args), args

@@ -356,14 +356,7 @@ func (a *attributor) frames(fdes []claimAt) {
 func (a *attributor) relocations(p *painter) (claims []claim) {
 	e := a.elf
 	emit := func(s, e, o int) { claims = append(claims, claim{s, e, o}) }
-	ownerAt := func(addr int) int {
-		if off, ok := e.fileOff(addr); ok {
-			if o := p.ownerAt(off); o >= 0 && a.own.items[o].isPkg() {
-				return o
-			}
-		}
-		return -1
-	}
+	ownerAt := func(addr int) int { return a.packageAt(p, addr) }
 	if e.format == "pe" {
 		rel := e.byName[".reloc"]
 		if rel == nil || rel.fileSize() == 0 {
@@ -512,19 +505,23 @@ func (a *attributor) symtabEntries(p *painter) (claims []claim) {
 	return claims
 }
 
+// packageAt is the package owning the word at virtual address addr, or -1 (unmapped, or owned by a
+// bucket rather than a package).
+func (a *attributor) packageAt(p *painter, addr int) int {
+	if off, ok := a.elf.fileOff(addr); ok {
+		if o := p.ownerAt(off); o >= 0 && a.own.items[o].isPkg() {
+			return o
+		}
+	}
+	return -1
+}
+
 // linkTables gives each entry of .typelink (a 32-bit offset of a type descriptor) and .itablink (a
 // pointer to an itab) to the package owning what it points at; the rest stays in its bucket.
 func (a *attributor) linkTables(p *painter) (claims []claim) {
 	e := a.elf
 	emit := func(s, e, o int) { claims = append(claims, claim{s, e, o}) }
-	ownerAt := func(addr int) int {
-		if off, ok := e.fileOff(addr); ok {
-			if o := p.ownerAt(off); o >= 0 && a.own.items[o].isPkg() {
-				return o
-			}
-		}
-		return -1
-	}
+	ownerAt := func(addr int) int { return a.packageAt(p, addr) }
 	types := a.symaddr["runtime.types"].value
 	if a.md != nil {
 		types = a.md.types

@@ -69,7 +69,13 @@ func init() {
 }
 
 func runDecls(args []string, stdin io.Reader, stdout io.Writer) error {
-	fs := flag.NewFlagSet("decls", flag.ContinueOnError)
+	return serveRequest("decls", args, stdin, stdout, func(req *Request) any { return Analyse(req) })
+}
+
+// serveRequest is a subcommand's whole run: flags -in/-out/-indent, the JSON request read and
+// validated, the answer written as JSON.
+func serveRequest(name string, args []string, stdin io.Reader, stdout io.Writer, answer func(*Request) any) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	in := fs.String("in", "", "read the request from this file (default: stdin)")
 	out := fs.String("out", "", "write the answer to this file (default: stdout)")
@@ -98,7 +104,7 @@ func runDecls(args []string, stdin io.Reader, stdout io.Writer) error {
 	if err := req.validate(); err != nil {
 		return usageError{err.Error()}
 	}
-	resp := Analyse(&req)
+	resp := answer(&req)
 	w := stdout
 	if *out != "" {
 		f, err := os.Create(*out)

@@ -6,10 +6,7 @@ package main
 // in README.md ("templates").
 
 import (
-	"bufio"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"go/ast"
 	"go/constant"
@@ -143,55 +140,7 @@ func init() {
 }
 
 func runTemplates(args []string, stdin io.Reader, stdout io.Writer) error {
-	fs := flag.NewFlagSet("templates", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	in := fs.String("in", "", "read the request from this file (default: stdin)")
-	out := fs.String("out", "", "write the answer to this file (default: stdout)")
-	indent := fs.Bool("indent", false, "indent the JSON answer")
-	if err := fs.Parse(args); err != nil {
-		return usageError{fmt.Sprintf("%v (flags: -in FILE, -out FILE, -indent)", err)}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q (flags: -in FILE, -out FILE, -indent)", fs.Arg(0))}
-	}
-	r := stdin
-	if *in != "" {
-		f, err := os.Open(*in)
-		if err != nil {
-			return usageError{err.Error()}
-		}
-		defer f.Close()
-		r = f
-	}
-	var req Request
-	dec := json.NewDecoder(bufio.NewReader(r))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return usageError{fmt.Sprintf("reading the request: %v", err)}
-	}
-	if err := req.validate(); err != nil {
-		return usageError{err.Error()}
-	}
-	resp := AnalyseTemplates(&req)
-	w := stdout
-	if *out != "" {
-		f, err := os.Create(*out)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
-	}
-	bw := bufio.NewWriterSize(w, 1<<16)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
-	if *indent {
-		enc.SetIndent("", " ")
-	}
-	if err := enc.Encode(resp); err != nil {
-		return err
-	}
-	return bw.Flush()
+	return serveRequest("templates", args, stdin, stdout, func(req *Request) any { return AnalyseTemplates(req) })
 }
 
 // AnalyseTemplates finds the template sites and reflect method calls of every requested package.
