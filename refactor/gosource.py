@@ -986,6 +986,13 @@ def identifiers(src: bytes) -> frozenset[str]:
     return frozenset(names)
 
 
+def decl_label(key: str) -> str:
+    """A declaration as a message names it: `init()` and `var _` for the keys given to the declarations
+    a package may have several of (`init#FILE#N`, `_#FILE#N`), the key (its name) otherwise."""
+    name, sep, _ = key.partition("#")
+    return {"init": "init()", "_": "var _"}.get(name, key) if sep else key
+
+
 def node_text(src: bytes, node: Node | None) -> str:
     """The source text of node ('' for None)."""
     return "" if node is None else _text(src, node)

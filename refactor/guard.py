@@ -48,6 +48,7 @@ from refactor.gosource import (
     GoFile,
     Import,
     Syntax,
+    decl_label,
     decl_node,
     decl_syntax,
     eval_build_expr,
@@ -256,13 +257,6 @@ def _calls(src: bytes, root: Node | None, *, branches: bool) -> list[Callee]:
                 continue
         stack.extend(n.named_children)
     return out
-
-
-def decl_label(key: str) -> str:
-    """A declaration as a message names it: `init()` and `var _` for the keys gotrim gives the
-    declarations a package may have several of (`init#FILE#N`), the key (its name) otherwise."""
-    name, sep, _ = key.partition("#")
-    return {"init": "init()", "_": "var _"}.get(name, key) if sep else key
 
 
 def startup_calls(f: GoFile, d: Decl) -> list[Callee]:

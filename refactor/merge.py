@@ -349,8 +349,7 @@ def suggest_state(parts: Sequence[Part], repo: Path, *, go: Go | None = None, se
         from refactor.dceloop import LoopResult, with_loops
         from refactor.suggest import with_loop_candidates
 
-        targets = [target_from(t) for t in doc["configuration"]["targets"]]
-        recorded = {targets[int(k)]: decode(LoopResult, v) for k, v in doc["loops"].items()}
+        recorded = {project.targets[int(k)]: decode(LoopResult, v) for k, v in doc["loops"].items()}
         extra, _ = with_loops(project, found.candidates, recorded=recorded)
         found = with_loop_candidates(found, extra)
     return project, found, filtered(found, int(options["min_bytes"]), options["top"])

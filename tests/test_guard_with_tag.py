@@ -14,8 +14,8 @@ import pytest
 from refactor.candidate import Candidate, Refusal
 from refactor.config import Settings, TargetSpec
 from refactor.edit import format_plan, gofmt_path
-from refactor.gosource import parse_build_expr
-from refactor.guard import decl_label, name_suffix, negates
+from refactor.gosource import decl_label, parse_build_expr
+from refactor.guard import name_suffix, negates
 from refactor.load import load
 from refactor.project import Needs, Project
 from refactor.toolchain import find_go
