@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 import re
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -57,6 +57,7 @@ from refactor.gosource import (
     node_text,
     parse_build_expr,
     parse_file,
+    selector_operands,
     syntax_tree,
 )
 from refactor.graph import Package
@@ -1405,8 +1406,8 @@ def init_registrations(f: GoFile, paths: Iterable[str], pkg_names: Mapping[str, 
         return None
     root = syntax_tree(f.src)
     moved: list[tuple[int, int, str]] = []
+    spans: list[tuple[int, int]] = []  # the moved statements' bytes
     needs: dict[str, Import] = {}
-    uses = 0
     for fn in root.children:
         if fn.type != "function_declaration":
             continue
@@ -1416,7 +1417,7 @@ def init_registrations(f: GoFile, paths: Iterable[str], pkg_names: Mapping[str, 
         stmts = _statements(body) if in_init and body is not None else []
         declared, stored = _init_locals(f.src, stmts)
         for st in stmts:
-            quals = _qualifiers(f.src, st)
+            quals = selector_operands(f.src, st)
             if not quals & heavy:
                 continue
             if st.type != "expression_statement":
@@ -1439,10 +1440,9 @@ def init_registrations(f: GoFile, paths: Iterable[str], pkg_names: Mapping[str, 
             if f.src[start:st.start_byte].strip() or f.src[st.end_byte:end].strip():
                 return None  # another statement or a comment on its line
             moved.append((start, end + 1, text))
-            uses += 1
-    total = sum(1 for _ in _all_qualified(f.src, root, heavy))
-    if not moved or uses != total:
-        return None  # used outside the statements too (or not at all)
+            spans.append((st.start_byte, st.end_byte))
+    if not moved or any(not any(s <= at < e for s, e in spans) for at in _uses_of(f.src, root, heavy)):
+        return None  # used outside the statements too (a type, a function, another statement)
     removed = tuple(sorted({locals_[q].path for q in heavy}))
     imports = tuple(sorted(((i.name, i.path) for i in needs.values()), key=lambda np: np[1]))
     return InitRegistrations(f, tuple(moved), imports, removed)
@@ -1485,28 +1485,17 @@ def _init_locals(src: bytes, stmts: Sequence[Node]) -> tuple[set[str], dict[str,
     return declared, stored
 
 
-def _qualifiers(src: bytes, node: Node) -> set[str]:
-    """The operands `x` of `x.name` selector expressions inside node (package qualifiers among them)."""
-    out = set()
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if n.type == "selector_expression":
-            operand = n.child_by_field_name("operand")
-            if operand is not None and operand.type == "identifier":
-                out.add(node_text(src, operand))
-        stack.extend(n.children)
-    return out
-
-
-def _all_qualified(src: bytes, root: Node, names: set[str]) -> Iterable[Node]:
+def _uses_of(src: bytes, root: Node, names: set[str]) -> Iterator[int]:
+    """Where the file names one of the imports `names`: `x.Name` selectors and qualified types."""
     stack = [root]
     while stack:
         n = stack.pop()
-        if n.type == "selector_expression":
+        if n.type == "qualified_type" and node_text(src, n.child_by_field_name("package")) in names:
+            yield n.start_byte
+        elif n.type == "selector_expression":
             operand = n.child_by_field_name("operand")
             if operand is not None and operand.type == "identifier" and node_text(src, operand) in names:
-                yield n
+                yield n.start_byte
         stack.extend(n.children)
 
 

@@ -1009,3 +1009,17 @@ def test_two_blank_imports_of_the_main_file_are_two_features(tmp_path: Path) -> 
         (added,) = [ch.after or b"" for ch in c.plan.changes if ch.before is None]
         assert f'_ "example.com/m/{moved}"'.encode() in added and f"example.com/m/{kept}".encode() not in added
         assert f'-\t_ "example.com/m/{moved}"' in c.plan.diff() and f'-\t_ "example.com/m/{kept}"' not in c.plan.diff()
+
+
+def test_init_registrations_count_every_use_types_included() -> None:
+    """Two uses in one moved statement are both moved; a type of the import named elsewhere keeps the
+    file as it is (its import cannot go)."""
+    from refactor.gosource import parse_file
+    from refactor.guard import init_registrations
+
+    head = 'package main\n\nimport "example.com/m/remote"\n\nfunc register(any) {}\n\n'
+    twice = head + "func init() {\n\tregister(remote.Wrap(remote.New()))\n}\n"
+    reg = init_registrations(parse_file("a.go", twice.encode()), ["example.com/m/remote"], {})
+    assert reg is not None and [t for _, _, t in reg.statements] == ["register(remote.Wrap(remote.New()))"]
+    typed = twice + "\nvar kind remote.Kind\n"
+    assert init_registrations(parse_file("a.go", typed.encode()), ["example.com/m/remote"], {}) is None
