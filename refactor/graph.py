@@ -71,17 +71,21 @@ class BuildGraph:
     root: str
     packages: dict[str, Package]
     _importers: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _imports: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _closures: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
     _depth: dict[str, int] = field(default_factory=dict, repr=False)
     _edge_removes: dict[tuple[Edge, ...], dict[Edge, frozenset[str]]] = field(
         default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         importers: dict[str, list[str]] = {p: [] for p in self.packages}
+        imports: dict[str, tuple[str, ...]] = {}
         for p, pkg in self.packages.items():
-            for q in pkg.imports:
-                if q in importers:
-                    importers[q].append(p)
+            imports[p] = tuple(q for q in pkg.imports if q in importers)
+            for q in imports[p]:
+                importers[q].append(p)
         self._importers = importers
+        self._imports = imports
         self._depth = self._bfs(self.root, frozenset())
 
     def __contains__(self, import_path: object) -> bool:
@@ -96,7 +100,21 @@ class BuildGraph:
 
     def imports(self, p: str) -> tuple[str, ...]:
         """The packages p imports directly (graph nodes)."""
-        return tuple(q for q in self.packages[p].imports if q in self.packages)
+        return self._imports[p]
+
+    def closure(self, start: str) -> frozenset[str]:
+        """The packages start imports, directly or not, start included (kept: strategies ask often)."""
+        hit = self._closures.get(start)
+        if hit is None:
+            seen = {start}
+            todo = [start]
+            while todo:
+                for r in self._imports[todo.pop()]:
+                    if r not in seen:
+                        seen.add(r)
+                        todo.append(r)
+            hit = self._closures[start] = frozenset(seen)
+        return hit
 
     def importers(self, q: str) -> list[str]:
         """The packages of this graph that import q directly."""
