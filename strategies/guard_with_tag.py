@@ -28,6 +28,7 @@ ranked last with a warning).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import textwrap
@@ -85,6 +86,7 @@ from refactor.table import count
 from refactor.typed import TypedView
 
 if TYPE_CHECKING:
+    from refactor.binary import SizeTable
     from refactor.measure import Measurement
     from refactor.repository import Module
 
@@ -140,14 +142,13 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
         sizes = project.sizes[target]
         found: list[tuple[str, list[_Site], list[Edge], _DepModule | None]] = [
             (q, sites, cut, None) for q, sites, cut in _site_sets(index, graph)]
-        found += list(_dependency_site_sets(index, graph))
+        found += list(_dependency_site_sets(index, graph, functools.partial(_worth_patching, sizes)))
         for q, sites, cut, module in found:
             removed = graph.removed_by(cut)
             if q not in removed:
                 continue
             removed_bytes = sizes.removal_estimate(removed)
-            if module is not None and (removed_bytes < DEP_MIN_BYTES if sizes.file_bytes
-                                       else len(removed) < DEP_MIN_PACKAGES):
+            if module is not None and not _worth_patching(sizes, removed):
                 continue  # a patched copy of a module is worth it for a heavy edge only
             key = _feature_key(sites)
             feat = features.get(key)
@@ -258,10 +259,20 @@ class _DepModule:
     dir: str
 
 
-def _dependency_site_sets(index: _Index, graph: BuildGraph
+def _worth_patching(sizes: SizeTable, removed: frozenset[str]) -> bool:
+    """A patched copy of a module is worth it for a heavy edge only."""
+    return sizes.removal_estimate(removed) >= DEP_MIN_BYTES if sizes.file_bytes else len(removed) >= DEP_MIN_PACKAGES
+
+
+def _dependency_site_sets(index: _Index, graph: BuildGraph, worth: Callable[[frozenset[str]], bool]
                           ) -> Iterator[tuple[str, list[_Site], list[Edge], _DepModule]]:
     """Heavy edges inside dependency modules (issue 18 §4): for each module read from the module cache,
-    each package that only that module's packages import, as file sites in those packages."""
+    each package that only that module's packages import, as file sites in those packages.
+
+    worth(removed) says whether cutting these packages would be worth a patch. It is asked before any
+    file is parsed, of the widest cut a patch could make (every file importing the edge guarded): the
+    cut _sites finds keeps at least what that one keeps, so an edge it rejects is never a candidate,
+    and only the few heavy edges are parsed (the scan used to parse some 650 dependency files)."""
     by_module: dict[str, list[str]] = {}
     dirs: dict[str, str] = {}
     for p, pkg in graph.packages.items():
@@ -276,7 +287,7 @@ def _dependency_site_sets(index: _Index, graph: BuildGraph
             importers = graph.importers(r)
             if not importers or any(i not in inside for i in importers):
                 continue  # something outside the module needs r too: a patch of it alone cannot cut r
-            if len(_reach(graph, r)) < DEP_MIN_PACKAGES:
+            if len(graph.closure(r)) < DEP_MIN_PACKAGES:
                 continue
             by_pkg: dict[str, list[str]] = {}
             for i in importers:
@@ -284,6 +295,9 @@ def _dependency_site_sets(index: _Index, graph: BuildGraph
             try:
                 if any(_too_many(index, graph.packages[i], r) for i in by_pkg):
                     continue  # most of a package, or many files of it: the dependency's core, not an option
+                widest = graph.removed_by(_widest_cut(index, graph, by_pkg))
+                if r not in widest or not worth(widest):
+                    continue
                 found = _sites(index, graph, by_pkg)
             except OSError:  # the module's sources are not at hand (a recorded project)
                 break
@@ -303,7 +317,7 @@ def _site_sets(index: _Index, graph: BuildGraph) -> Iterator[tuple[str, list[_Si
     for p in sorted(graph.editable_packages()):
         for r in graph.imports(p):
             if not graph.packages[r].editable:
-                entries[(p, r)] = _reach(graph, r)
+                entries[(p, r)] = graph.closure(r)
     groups: dict[tuple[Edge, ...], str] = {}
     reach_of = {r: reach for (_, r), reach in entries.items()}
     for q in sorted(reach_of, key=lambda r: (-len(reach_of[r]), r)):
@@ -318,7 +332,7 @@ def _site_sets(index: _Index, graph: BuildGraph) -> Iterator[tuple[str, list[_Si
             if graph.packages[r].editable and graph.packages[r].name != "main":
                 own.setdefault(r, []).append((p, r))
     for r, into in sorted(own.items()):
-        outside = [x for x in _reach(graph, r) if not graph.packages[x].editable]
+        outside = [x for x in graph.closure(r) if not graph.packages[x].editable]
         if len(outside) >= OWN_EDGE_MIN_PACKAGES:
             groups.setdefault(tuple(into), r)
     for edges, q in groups.items():
@@ -372,6 +386,20 @@ def _sites(index: _Index, graph: BuildGraph, by_pkg: Mapping[str, Sequence[str]]
     return (sites, cut) if any(s.files or s.extracted for s in sites) else None
 
 
+def _widest_cut(index: _Index, graph: BuildGraph, by_pkg: Mapping[str, Sequence[str]]) -> list[Edge]:
+    """The edges cut if every file of each package that spells an import of the cut packages were
+    guarded (from the files' text): a superset of the cut of any site set _sites returns, since its
+    decoupled and extracted files keep their other imports and the rest keep all of theirs."""
+    cut: list[Edge] = []
+    for p, rs in by_pkg.items():
+        pkg = graph.packages[p]
+        paths = {pkg.source_path(r) for r in rs}
+        kept = {pkg.resolve(i) for name in pkg.files if not (imported := index.imports_of(pkg.dir, name)) & paths
+                for i in imported}
+        cut.extend((p, r) for r in graph.imports(p) if r not in kept)
+    return cut
+
+
 def _too_many(index: _Index, pkg: Package, r: str) -> bool:
     """More of pkg's files import r than a dependency patch guards (from their text, before a parse)."""
     path = pkg.source_path(r)
@@ -396,18 +424,6 @@ def _import_paths(src: bytes) -> frozenset[str]:
     return frozenset(out)
 
 
-def _reach(graph: BuildGraph, start: str) -> frozenset[str]:
-    """Packages reachable from start, start included."""
-    seen = {start}
-    todo = [start]
-    while todo:
-        for r in graph.imports(todo.pop()):
-            if r not in seen:
-                seen.add(r)
-                todo.append(r)
-    return frozenset(seen)
-
-
 def _chain(graph: BuildGraph, q: str) -> tuple[str, ...]:
     chains = graph.why(q, limit=1)
     return tuple(chains[0]) if chains else ()
@@ -428,6 +444,7 @@ class _Index:
         self.overlay = {path: parse_file(path, src) for path, src in (overlay or {}).items()}
         self._mirrors: dict[str, dict[str, Mirrored]] = {}
         self._at: dict[str, Package] | None = None
+        self._imports: dict[tuple[str, str], frozenset[str]] = {}
 
     def with_overlay(self, overlay: Mapping[str, bytes]) -> _Index:
         """This index with files changed or added (module-relative path -> source)."""
@@ -477,7 +494,10 @@ class _Index:
             for g in self.project.graphs.values():
                 for imp in g.importers(import_path):
                     pkg = g.packages[imp]
+                    spelled = pkg.source_path(import_path)
                     for name in pkg.files:
+                        if spelled not in self.imports_of(pkg.dir, name):
+                            continue  # (its text says so: not parsed)
                         f = self.file(pkg.dir, name)
                         if any(pkg.resolve(i.path) == import_path for i in f.imports):
                             out[f.path] = f
@@ -490,11 +510,13 @@ class _Index:
     def imports_of(self, directory: str, name: str) -> frozenset[str]:
         """The import paths a file spells, read from its text without a parse (its parse, when there is
         one already, or an overlay's)."""
-        rel = self.sources.rel(Path(directory) / name)
-        f = self.overlay.get(rel)
-        if f is not None:
-            return frozenset(i.path for i in f.imports)
-        return _import_paths(self.sources.source(rel))
+        hit = self._imports.get((directory, name))
+        if hit is None:
+            rel = self.sources.rel(Path(directory) / name)
+            f = self.overlay.get(rel)
+            hit = frozenset(i.path for i in f.imports) if f is not None else _import_paths(self.sources.source(rel))
+            self._imports[(directory, name)] = hit
+        return hit
 
     def package_files(self, pkg: Package) -> list[GoFile]:
         """The compiled files of a package of a build graph, the module's or another's (read where go list
@@ -677,7 +699,7 @@ def _decouple(index: _Index, feat: _Feature, out: _Outcome) -> dict[str, bytes]:
     home = next(s for s in feat.sites if s.files)
     for s in loose:
         if s.import_path != home.import_path and home.import_path not in graph.imports(s.import_path) \
-                and s.import_path in _reach(graph, home.import_path):
+                and s.import_path in graph.closure(home.import_path):
             raise _Refuse(f"{s.import_path} would have to import {home.import_path} for the mirrored declarations, "
                           "which imports it: an import cycle")
     wanted: dict[str, set[str]] = {}
@@ -1000,7 +1022,8 @@ def _target_uses(index: _Index, feat: _Feature) -> dict[str, list[str]]:
                 roots.add("main")
             for imp in graph.importers(site.import_path):
                 ipkg = graph.packages[imp]
-                for f in (index.file(ipkg.dir, n) for n in ipkg.files):
+                for f in (index.file(ipkg.dir, n) for n in ipkg.files
+                          if site.import_path in index.imports_of(ipkg.dir, n)):  # (parse those only)
                     local = _local_name(f, site.import_path, site.name)
                     if local is None:
                         continue
