@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 from refactor import __version__, code_digest
 from refactor.config import Settings, Target, TargetSpec, load_specs
 from refactor.graph import BuildGraph, graphs_for
+from refactor.parsecache import ParseCache
 from refactor.project import Needs, Project
 from refactor.repository import Module, Repository, discover, likely_targets, local_replacements, resolve_targets
 from refactor.sources import SourceIndex
@@ -109,6 +110,8 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
         first = where[targets[0]].toolchain
         sources = source_index(repo, modules, graphs, first.version[1],
                                {t: m.toolchain.version[1] for t, m in where.items()})
+        if settings.cache_dir is not None:
+            sources.parse_cache = ParseCache(settings.cache_dir)
         stage = Project(go=first, settings=settings, modules=modules, targets=targets,
                         graphs=types.MappingProxyType(graphs), sources=sources,
                         sizes=types.MappingProxyType({}), dce=types.MappingProxyType({}),
@@ -296,18 +299,23 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
                 Replay(go, graph, t, exe, detect_dynlink(go, t, graph).active)))
             if wants_reach:
                 starter.start()
+            built = threading.Event()
+            if typed is not None and wants_reach:  # -work names the link's folder: start it as the link does
+                threading.Thread(target=_at_link_start, args=(exe, built, lambda: start_typed(t)),
+                                 daemon=True).start()
             try:
                 report = build_with_dumpdep(go, project.module_of(t).dir, t, exe, graph, keep_work=wants_reach)
             except BaseException:
+                built.set()
                 if wants_reach:
                     starter.join()
                 for r in replays:
                     r.abort()
                 raise
+            built.set()
             if wants_reach:
                 starter.join()
-            if typed is not None:  # the target's export data are cached now: type-check beside the attribution
-                typed[t] = typed_pool.submit(_typed_view, project, t, say)
+            start_typed(t)  # (if the link's start was not seen) the export data are cached now
             replay = replays[0] if replays else None
             table = None
             if Needs.SIZES in needs:
@@ -322,6 +330,14 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
         done.append(t)
         say.targets(len(done), total)
         return report, table
+
+    lock = threading.Lock()
+
+    def start_typed(t: Target) -> None:
+        """The target's typed view, once every package is compiled (its export data are then cached)."""
+        with lock:
+            if typed is not None and t not in typed:
+                typed[t] = typed_pool.submit(_typed_view, project, t, say)
 
     sizes: dict[Target, SizeTable] = {}
     dce: dict[Target, DceReport] = {}
@@ -343,6 +359,26 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
                 f.cancel()
             raise
     return sizes, dce
+
+
+def _at_link_start(exe: Path, built: threading.Event, then: Callable[[], None]) -> None:
+    """Call then() when the `-work` build of exe starts its link (its link folder holds importcfg.link:
+    every package is compiled), unless the build ends first. The typed view's `go list -export` then
+    finds every export datum in the build cache and runs beside the link instead of after it."""
+    stream = exe.parent / f"{exe.name}.dumpdep"
+    cfg: Path | None = None
+    while not built.wait(0.02):
+        if cfg is None:
+            try:
+                with stream.open("rb") as f:
+                    first = f.readline()
+            except OSError:
+                continue
+            if first.startswith(b"WORK=") and first.endswith(b"\n"):
+                cfg = Path(first[5:].strip().decode("utf-8", "replace")) / "b001" / "importcfg.link"
+        elif cfg.is_file():
+            then()
+            return
 
 
 # ---------------------------------------------------------------------------------------------

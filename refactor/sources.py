@@ -29,6 +29,7 @@ from pathlib import Path
 
 from refactor.config import Target
 from refactor.gosource import BuildExpr, GoFile, eval_build_expr, parse_build_expr, parse_file, parse_plus_build
+from refactor.parsecache import ParseCache
 
 KNOWN_OS = frozenset((
     "aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux", "nacl",
@@ -196,6 +197,7 @@ class SourceIndex:
                  modules: Sequence[tuple[str, str]] | None = None,
                  links: Mapping[str, frozenset[str]] | None = None) -> None:
         self.root = root
+        self._root_str = str(root)
         self.modules = tuple((_norm_dir(d), p) for d, p in (modules or [("", module_path)]))
         self.module_path = self.modules[0][1] if self.modules else module_path
         self.go_minor = go_minor
@@ -208,6 +210,7 @@ class SourceIndex:
             self._by_dir.setdefault(_dir_of(rel), []).append(rel)
         self._parsed: dict[str, GoFile] = {}
         self._raw: dict[str, bytes] = {}
+        self.parse_cache: ParseCache | None = None  # files outside the repository, kept between runs
         self._trees: dict[str, tuple[str, ...]] = {}
 
     @classmethod
@@ -251,6 +254,8 @@ class SourceIndex:
         p = Path(path)
         if not p.is_absolute():
             return p.as_posix()
+        if not str(p).startswith(self._root_str):  # (a module cache path: no relative_to's exception)
+            return str(p)
         try:
             return p.relative_to(self.root).as_posix()
         except ValueError:
@@ -312,7 +317,11 @@ class SourceIndex:
             src = full.read_bytes()
             quoted = {m.decode("utf-8", "replace") for m in _QUOTED.findall(src)}
             names = {p: self.package_names[p] for p in quoted if p in self.package_names}
-            f = self._parsed[rel] = parse_file(rel, src, names)
+            if self.parse_cache is not None and os.path.isabs(rel):
+                f = self.parse_cache.get(rel, src, names, lambda: parse_file(rel, src, names))
+            else:
+                f = parse_file(rel, src, names)
+            self._parsed[rel] = f
         return f
 
     def source(self, path: str | Path) -> bytes:

@@ -53,3 +53,37 @@ def test_with_the_builds_the_view_is_the_same_started_beside_the_attribution(tmp
     a, b = built.typed[target], plain.typed[target]
     assert a is not None and b is not None and a.packages == b.packages
     assert target in built.dce and target in built.sizes
+
+
+def test_typed_view_starts_when_the_link_starts(tmp_path: Path) -> None:
+    """The typed view's go list -export is started once the -work build's link folder holds its
+    importcfg (every package compiled), not before, and never after the build has ended."""
+    import threading
+    import time
+
+    from refactor.load import _at_link_start
+
+    exe = tmp_path / "bin"
+    stream = tmp_path / "bin.dumpdep"
+    work = tmp_path / "go-build1"
+    started = threading.Event()
+    built = threading.Event()
+    watcher = threading.Thread(target=_at_link_start, args=(exe, built, started.set))
+    watcher.start()
+    time.sleep(0.1)
+    stream.write_bytes(f"WORK={work}\n".encode())  # go build has begun: compiling
+    time.sleep(0.1)
+    assert not started.is_set(), "started before the link"
+    (work / "b001").mkdir(parents=True)
+    (work / "b001" / "importcfg.link").write_text("packagefile fmt=/x.a\n")
+    assert started.wait(5), "not started at the link"
+    watcher.join(5)
+
+    late = threading.Event()
+    built2 = threading.Event()
+    exe2 = tmp_path / "other"
+    watcher = threading.Thread(target=_at_link_start, args=(exe2, built2, late.set))
+    watcher.start()
+    built2.set()  # the build ended (it failed, or its link was never seen)
+    watcher.join(5)
+    assert not watcher.is_alive() and not late.is_set()

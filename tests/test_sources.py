@@ -134,3 +134,51 @@ def test_a_directory_named_with_dot_slash_is_listed_once(tmp_path: Path) -> None
     assert index.dir_files("") == index.dir_files(".") == index.dir_files("./") == ["main.go"]
     assert index.import_path(".") == "example.com/m" and index.import_path("./_tools") == "example.com/m/_tools"
     assert index.module_dir(".") == ""
+
+
+def test_parse_cache_serves_files_outside_the_repository_and_never_a_stale_entry(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dependency's file is parsed once and read back in the next run; changed bytes, another build of
+    gotrim or a damaged entry get a parse; the repository's own files are never kept."""
+    import refactor.sources as sources_mod
+    from refactor.parsecache import ParseCache
+
+    repo, dep = tmp_path / "repo", tmp_path / "modcache" / "dep@v1.0.0"
+    repo.mkdir()
+    dep.mkdir(parents=True)
+    (repo / "own.go").write_bytes(b"package own\n\nfunc Own() {}\n")
+    lib = dep / "lib.go"
+    lib.write_bytes(b"package lib\n\nimport \"fmt\"\n\nfunc Hello() { fmt.Println(1) }\n")
+    cache = tmp_path / "cache"
+    calls: list[str] = []
+
+    def counting(path: str, src: bytes, names: object = None) -> object:
+        calls.append(path)
+        return parse_file(path, src, names)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sources_mod, "parse_file", counting)
+
+    def index() -> SourceIndex:
+        idx = SourceIndex(repo, "example.com/repo", ["own.go"])
+        idx.parse_cache = ParseCache(cache)
+        return idx
+
+    first = index().file(str(lib))
+    assert calls == [str(lib)] and [d.name for d in first.decls] == ["Hello"]
+    again = index().file(str(lib))
+    assert calls == [str(lib)], "the second run parsed a file the cache holds"
+    assert again.src == first.src and [d.key for d in again.decls] == [d.key for d in first.decls]
+    assert [d.refs for d in again.decls] == [d.refs for d in first.decls]
+    index().file("own.go")
+    index().file("own.go")
+    assert calls.count("own.go") == 2, "the repository's own files are parsed every run"
+    lib.write_bytes(b"package lib\n\nfunc Bye() {}\n")
+    assert [d.name for d in index().file(str(lib)).decls] == ["Bye"]
+    for entry in cache.rglob("*.pickle"):
+        entry.write_bytes(b"not a pickle")
+    assert [d.name for d in index().file(str(lib)).decls] == ["Bye"]
+    n, ours = len(calls), ParseCache(cache).dir
+    monkeypatch.setattr("refactor.code_digest", lambda: "f" * 64)  # another build of gotrim
+    index().file(str(lib))
+    assert len(calls) == n + 1, "another build of gotrim read this build's entry"
+    assert not ours.exists(), "the other build's folder was not removed"

@@ -1,0 +1,85 @@
+"""Parsed files outside the repository, remembered between runs (issue 19 §4).
+
+The files of dependency modules (the module cache) and of the standard library never change under
+their path, and guard-with-tag reads a few hundred of them on a large binary: parsing them is about
+1 s of suggest's time on bench/seed, while reading them back takes a sixth of that. An entry is keyed
+by gotrim's own code (code_digest: a new parser never reads an old entry), the tree-sitter-go version,
+the file's path, the package names its parse used and its bytes, so it can never be stale; the
+repository's own files are not kept (they change, and are few). Entries live under
+`<cache dir>/parses/<code digest>/`; a run of another build of gotrim removes the others' folders.
+
+Like the size cache (and Go's build cache), it stays on with --no-cache: it holds facts of file
+contents, not results of a HEAD. Any error reading or writing it falls back to a parse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from refactor.gosource import GoFile
+
+_DIR = "parses"
+
+
+class ParseCache:
+    """Parsed GoFiles of files outside the repository, under one folder."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from refactor import code_digest
+
+        try:
+            grammar = version("tree-sitter-go")
+        except PackageNotFoundError:
+            grammar = "?"
+        digest = code_digest()
+        self._salt = f"{digest}\0{grammar}\0".encode()
+        self.dir = cache_dir / _DIR / digest[:16]
+        self._pruned = False
+
+    def get(self, path: str, src: bytes, names: Mapping[str, str], parse: Callable[[], GoFile]) -> GoFile:
+        """The parse of path (its bytes src, its imports' package names), from the cache or parse()."""
+        h = hashlib.sha256(self._salt)
+        h.update(path.encode() + b"\0" + repr(sorted(names.items())).encode() + b"\0")
+        h.update(src)
+        key = h.hexdigest()
+        entry = self.dir / key[:2] / f"{key[2:]}.pickle"
+        try:
+            with entry.open("rb") as f:
+                found = pickle.load(f)
+            if isinstance(found, GoFile) and found.src == src:
+                return found
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError, TypeError):
+            pass
+        parsed = parse()
+        self._put(entry, parsed)
+        return parsed
+
+    def _put(self, entry: Path, parsed: GoFile) -> None:
+        try:
+            if not self._pruned:
+                self._pruned = True
+                self._prune()
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(parsed, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, entry)
+        except OSError:
+            pass  # a read-only or full cache: parse again next time
+
+    def _prune(self) -> None:
+        """Remove the folders other builds of gotrim wrote (their parser may differ: never read)."""
+        parent = self.dir.parent
+        if not parent.is_dir():
+            return
+        for d in parent.iterdir():
+            if d != self.dir and d.is_dir():
+                shutil.rmtree(d, ignore_errors=True)
