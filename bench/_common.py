@@ -25,14 +25,17 @@ CHILD = ("import resource, sys, time\n"
          "print(f'BENCH {rc or 0} {s:.3f} {me} {kids}', file=sys.stderr)\n")
 
 
-def run_gotrim(args: list[str], cwd: Path = ROOT, *, keep_cache: bool = False) -> dict[str, object]:
+def run_gotrim(args: list[str], cwd: Path = ROOT, *, keep_cache: bool = False,
+               parses: Path | None = None) -> dict[str, object]:
     """One gotrim command in a child Python: exit code, seconds, peak RSS of Python and of go, stdout.
 
     seconds is the child's whole life (interpreter start and imports included: what a user waits
     for); main_seconds only the call of gotrim's main().
 
     Unless keep_cache, gotrim's size cache (attributions remembered by binary content) points at a
-    fresh empty folder, so every run pays the attribution as a first run on that binary would. The
+    fresh empty folder, so every run pays the attribution as a first run on that binary would; parses
+    (a folder) is linked into it as its parse cache (refactor.parsecache: the module cache's files, kept
+    by content, as Go's build cache keeps compiled packages), to time a run on a warm machine. The
     compiled attribution core is built once per toolchain, not per run: it is built here first
     (untimed) and every run shares it, as every run on a user's machine does.
     """
@@ -41,6 +44,9 @@ def run_gotrim(args: list[str], cwd: Path = ROOT, *, keep_cache: bool = False) -
     with tempfile.TemporaryDirectory(prefix="bench-gotrim-cache-") as cache:
         if not keep_cache:
             env["GOTRIM_CACHE_DIR"] = cache
+            if parses is not None:
+                parses.mkdir(parents=True, exist_ok=True)
+                os.symlink(parses, Path(cache) / "parses")
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-c", CHILD, *args], capture_output=True, text=True, cwd=cwd,
                               env=env)

@@ -11,7 +11,9 @@ go commands its verification runs, replayed from its own JSON report: for each m
 
 Each gotrim command runs in a child Python process, timed from its start to its exit (interpreter
 start-up and imports included; main_median_s is the main() call alone), with the Go build cache warm, gotrim's own
-cache bypassed (--no-cache) and its size cache empty (--keep-cache keeps ~/.cache/gotrim); it
+cache bypassed (--no-cache) and its size cache empty (--keep-cache keeps ~/.cache/gotrim); its cache of
+parsed module-cache files is warm, as the Go build cache is (an untimed run fills it first; --cold-parses
+empties it for every run too); it
 reports its peak RSS (the Python process) and the peak RSS of the largest go child it waited for.
 Runs alternate floor and gotrim to spread machine noise; medians are printed with the ratio
 gotrim / floor, the median of the paired ratios (each gotrim run over the floor timed just before
@@ -124,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", help="comma-separated commands to time (why,size,suggest,dce,suggest_measure)")
     ap.add_argument("--keep-cache", action="store_true",
                     help="let gotrim reuse its size cache across runs (default: a fresh empty one per command)")
+    ap.add_argument("--cold-parses", action="store_true",
+                    help="empty gotrim's parse cache for every run too (default: warm, filled by an untimed run)")
     ap.add_argument("--save", help="directory to save each suggest --measure JSON report in (for bench.accuracy)")
     ns = ap.parse_args(argv)
     if ns.smoke:
@@ -147,6 +151,11 @@ def main(argv: list[str] | None = None) -> int:
         commands = {k: v for k, v in commands.items() if k in wanted}
     load_before = load_avg()
     floor(module, ns.main)  # warm the build cache
+    parses_dir = tempfile.TemporaryDirectory(prefix="bench-gotrim-parses-")
+    parses = None if ns.cold_parses or ns.keep_cache else Path(parses_dir.name)
+    if parses is not None:  # warm gotrim's parse cache as the floor's build cache is
+        run_gotrim(commands.get("suggest", ["suggest", str(module), *target, "--no-cache", "--json"]),
+                   parses=parses)
     floors: list[float] = []
     times: dict[str, list[float]] = {k: [] for k in commands}
     main_times: dict[str, list[float]] = {k: [] for k in commands}
@@ -158,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(ns.runs):
         for name, args in commands.items():
             floors.append(floor(module, ns.main))
-            r = run_gotrim(args, keep_cache=ns.keep_cache)
+            r = run_gotrim(args, keep_cache=ns.keep_cache, parses=parses)
             if r["rc"] != 0:
                 print(f"gotrim {name} exited {r['rc']}:\n{r['stderr'][-2000:]}", file=sys.stderr)
                 return 1
@@ -193,7 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({"module": str(module.relative_to(ROOT)) if module.is_relative_to(ROOT) else str(module),
                       "main": ns.main, "runs": ns.runs, "floor_median_s": round(f, 2),
                       "floor_runs_s": [round(t, 2) for t in floors], "gotrim_size_cache": ns.keep_cache,
+                      "gotrim_parse_cache": "kept" if ns.keep_cache else "cold" if ns.cold_parses else "warm",
                       "load_before": load_before, "load_after": load_avg(), "commands": rows}, indent=2))
+    parses_dir.cleanup()
     return 0
 
 
