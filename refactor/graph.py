@@ -180,21 +180,20 @@ class BuildGraph:
         return hit
 
     def _dominator_tree(self, split_edges: Sequence[Edge]) -> dict[Any, Any]:
-        import networkx as nx  # imported here: why and size never need it, and it costs 0.2-0.4 s
-
-        g: nx.DiGraph[Any] = nx.DiGraph()
-        g.add_nodes_from(self.packages)
+        """Immediate dominators of the packages reachable from the main one (the main one its own), with
+        a node in the middle of each split edge."""
         split = set(split_edges)
-        for p, q in self.edges():
-            if (p, q) in split:
-                mid = _edge_node((p, q))
-                g.add_edge(p, mid)
-                g.add_edge(mid, q)
-            else:
-                g.add_edge(p, q)
-        idom: dict[Any, Any] = dict(nx.immediate_dominators(g, self.root))
-        idom[self.root] = self.root  # networkx >= 3.5 leaves the start node out
-        return idom
+        succ: dict[Any, list[Any]] = {}
+        for p in self.packages:
+            out = succ[p] = []
+            for q in self._imports[p]:
+                if (p, q) in split:
+                    mid = _edge_node((p, q))
+                    succ[mid] = [q]
+                    out.append(mid)
+                else:
+                    out.append(q)
+        return immediate_dominators(succ, self.root)
 
     def _bfs(self, start: str, cut_edges: frozenset[Edge], cut_packages: frozenset[str] = frozenset()
              ) -> dict[str, int]:
@@ -208,6 +207,53 @@ class BuildGraph:
                 depth[q] = depth[p] + 1
                 queue.append(q)
         return depth
+
+
+def immediate_dominators(succ: Mapping[Any, Sequence[Any]], root: Any) -> dict[Any, Any]:
+    """The immediate dominator of each node reachable from root (root's is root): Cooper, Harvey and
+    Kennedy's iteration over the reverse postorder ("A Simple, Fast Dominance Algorithm", 2001). A
+    package graph converges in two or three passes; networkx took 0.2-0.4 s to import and 0.3 s to run
+    on a 600-package graph, on suggest's critical path."""
+    post: list[Any] = []
+    seen = {root}
+    stack: list[tuple[Any, Iterator[Any]]] = [(root, iter(succ.get(root, ())))]
+    while stack:
+        node, it = stack[-1]
+        for nxt in it:
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, iter(succ.get(nxt, ()))))
+                break
+        else:
+            stack.pop()
+            post.append(node)
+    index = {n: i for i, n in enumerate(post)}
+    preds: dict[Any, list[Any]] = {n: [] for n in post}
+    for n in post:
+        for s in succ.get(n, ()):
+            preds[s].append(n)
+    idom: dict[Any, Any] = {root: root}
+
+    def meet(a: Any, b: Any) -> Any:
+        while a != b:
+            while index[a] < index[b]:
+                a = idom[a]
+            while index[b] < index[a]:
+                b = idom[b]
+        return a
+
+    changed = True
+    while changed:
+        changed = False
+        for n in reversed(post[:-1]):  # reverse postorder, root (last in postorder) left out
+            new = None
+            for p in preds[n]:
+                if p in idom:
+                    new = p if new is None else meet(p, new)
+            if idom.get(n) != new:
+                idom[n] = new
+                changed = True
+    return idom
 
 
 def _edge_node(e: Edge) -> tuple[str, str, str]:
