@@ -123,16 +123,29 @@ def _parser_and_query() -> tuple[Parser, Query]:
 # gotrim reads text from the file's own bytes, never from the tree.
 _NEW_EXPR = re.compile(rb"(?<![\w.])new\((?!\s*(?:\[|map\s*\[|struct\b|chan\b|<-|func\b|interface\b))")
 NEW_EXPR_STAND_IN = b"_nw("
+# The same for a package's own function named make (`func make(n int) []T`, then `make(n - 1)`): the
+# grammar reads make's first operand as a type. Tried only when the new( stand-in alone does not do.
+_MAKE_CALL = re.compile(rb"(?<![\w.])make\((?!\s*(?:\[|map\s*\[|struct\b|chan\b|<-|func\b|interface\b))")
+MAKE_STAND_IN = b"_mk_("
 
 
 def parse_go(src: bytes) -> Tree:
-    """src's tree-sitter tree, with Go 1.26's new(expr) understood (see _NEW_EXPR)."""
+    """src's tree-sitter tree, with Go 1.26's new(expr) and a function of the package named make
+    understood (see _NEW_EXPR, _MAKE_CALL)."""
     parser, _ = _parser_and_query()
     tree = parser.parse(src)
-    if not tree.root_node.has_error or b"new(" not in src:
+    if not tree.root_node.has_error:
         return tree
-    again = parser.parse(_NEW_EXPR.sub(NEW_EXPR_STAND_IN, src))
-    return again if not again.root_node.has_error else tree
+    fixed = _NEW_EXPR.sub(NEW_EXPR_STAND_IN, src) if b"new(" in src else src
+    if fixed is not src:
+        again = parser.parse(fixed)
+        if not again.root_node.has_error:
+            return again
+    if b"make(" in src and re.search(rb"^func\s+make\s*[\[(]|^\s*make\s*(?:=|:=)", src, re.M):
+        again = parser.parse(_MAKE_CALL.sub(MAKE_STAND_IN, fixed))
+        if not again.root_node.has_error:
+            return again
+    return tree
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -308,3 +308,22 @@ def test_go126_new_of_an_expression_parses_with_byte_ranges_and_refs_kept() -> N
     assert set(decls) == {"id", "f", "v"}
     assert src[decls["v"].start:decls["v"].end] == b"var v = new(id() + 1)"
     assert {r.name for r in decls["f"].refs} >= {"id"} and {r.name for r in decls["v"].refs} >= {"id"}
+
+
+def test_a_function_of_the_package_named_make_parses() -> None:
+    """`func make(n int) []T` then `make(n - 1)`: valid Go that tree-sitter-go reads as make's type operand
+    and reports as an error; parsed through a same-length stand-in, builtin makes untouched."""
+    src = (b"package p\n\ntype T struct{}\n\nfunc make(n int) []T {\n\tif n == 0 {\n\t\treturn nil\n\t}\n"
+           b"\treturn append(make(n - 1), T{})\n}\n\nfunc use() int { return len(make(3)) }\n")
+    import tree_sitter_go
+    from tree_sitter import Language, Parser
+
+    assert Parser(Language(tree_sitter_go.language())).parse(src).root_node.has_error  # the gap worked around
+    f = parse_file("p.go", src)
+    assert f.errors == ()
+    decls = {d.name: d for d in f.decls}
+    assert set(decls) == {"T", "make", "use"}
+    assert src[decls["use"].start:decls["use"].end] == b"func use() int { return len(make(3)) }"
+    assert "make" in {r.name for r in decls["use"].refs} and "T" in {r.name for r in decls["make"].refs}
+    builtin = b"package p\n\nfunc f(n int) []int { return make([]int, n-1) }\n"
+    assert parse_file("q.go", builtin).errors == ()
