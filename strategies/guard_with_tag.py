@@ -164,17 +164,24 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
                 feat.hits.remove(prev)
             feat.hits.append(_Hit(target, removed, removed_bytes, _chain(graph, feat.q)))
     _prune_supersets(features)
-    tags = _choose_tags(index, settings, list(features.values()))
-    for key in sorted(features, key=lambda k: (-features[k].bytes, k)):
+    def one(key: FeatureKey, tag: tuple[str, str, bool]) -> Proposal:
         feat = features[key]
         try:
-            item = _proposal(index, feat, *tags[key])
+            return _proposal(index, feat, *tag)
         except SourceError as exc:  # a file gotrim would edit does not parse (e.g. syntax newer than its parser)
             where = ", ".join(_shown(index, feat, s, f) for s in feat.sites for f in s.files)
-            item = Refusal(strategy=NAME, targets=tuple(h.target for h in feat.hits),
-                           summary=_summary(where, tags[key][0], feat, []), reason=str(exc),
-                           estimated_bytes=feat.bytes)
-        yield item
+            return Refusal(strategy=NAME, targets=tuple(h.target for h in feat.hits),
+                           summary=_summary(where, tag[0], feat, []), reason=str(exc), estimated_bytes=feat.bytes)
+
+    tags = _choose_tags(index, settings, list(features.values()))
+    items = {key: one(key, tags[key]) for key in sorted(features, key=lambda k: (-features[k].bytes, k))}
+    refused = {key for key, item in items.items() if isinstance(item, Refusal)}
+    if refused:  # a refused feature takes no tag name: the others are named again without it (b2, not b2_2)
+        again = _choose_tags(index, settings, [f for k, f in features.items() if k not in refused])
+        for key, tag in again.items():
+            if tag != tags[key]:
+                items[key] = one(key, tag)
+    yield from items.values()
 
 
 FeatureKey = tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
