@@ -7,7 +7,9 @@ blocker is left, so one fix at a time measures ~0 while another blocker remains.
         the target's DCE report (the project already loaded, then a fresh load of the worktree:
         go list, one -dumpdep build, the sources, the typed view)
         method DCE on?                          -> done
-        dce-blockers' fix for the next blocker   -> write it, rebuild (next step)
+        dce-blockers' fix for the next blocker   -> write it, rebuild (next step); when the fix is a
+                                                    dependency patch, a newer version of the module is
+                                                    tried first (as below), the patch applied if it fails
         a blocker in a dependency, no fix       -> `go get module@version` (a version known to fix a
                                                     toolchain problem, else the latest); kept if the
                                                     blocker goes, reverted if not
@@ -167,6 +169,11 @@ class _Loop:
                 return
             chosen = next((f for f in fixes if f.candidate is not None), None)
             if chosen is not None and chosen.candidate is not None:
+                # a dependency patch comes after a newer version of the module (issue 17 §5's order)
+                if (chosen.candidate.trade_off == "patch" and chosen.module and chosen.module not in self.tried
+                        and self.upgrades and self._upgrade(n, chosen.kind, chosen.blocker, chosen.module,
+                                                            chosen.version, chosen.upgrade_to)):
+                    continue
                 if not self._apply(n, chosen.kind, chosen.blocker, chosen.candidate):
                     return
                 continue
