@@ -44,7 +44,7 @@ from refactor.toolchain import Go
 Progress = Callable[[str], None]
 MAX_STEPS = 8
 LOOP_NEEDS = Needs.GRAPHS | Needs.SOURCES | Needs.DCE | Needs.TYPED
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: a dependency copy's files stay verbatim in the loop's plan
 MEASURED = "Measured by the DCE loop (a scratch worktree, -dumpdep builds):"
 ESTIMATED = "Estimated before these builds:"  # the strategy's own estimate, kept beside the loop's figure
 
@@ -148,6 +148,7 @@ class _Loop:
         self.say = say
         self.upgrades = upgrades
         self.original: dict[str, bytes | None] = {}  # path -> content before the loop touched it
+        self.verbatim: dict[str, bytes | None] = {}  # path -> content a plan copied as is (a dependency's file)
         self.steps: list[LoopStep] = []
         self.remaining: list[Remaining] = []
         self.reports: list[DceReport] = [project.dce[target]]
@@ -206,6 +207,10 @@ class _Loop:
         before = self.report.binary_bytes
         for c in plan.changes:
             self.original.setdefault(c.path, c.before)
+            if c.verbatim:
+                self.verbatim[c.path] = c.after
+            else:
+                self.verbatim.pop(c.path, None)
         plan.write_to(self.root)
         tags = self.tags
         self.tags = tuple(dict.fromkeys(self.tags + cand.variant_tags))
@@ -319,7 +324,9 @@ class _Loop:
         for rel, before in sorted(self.original.items()):
             after = self._read(rel)
             if after != before:
-                changes.append(FileChange(rel, before, after))
+                # a dependency's file copied as is stays verbatim: its formatting is the dependency's
+                verbatim = rel in self.verbatim and self.verbatim[rel] == after
+                changes.append(FileChange(rel, before, after, verbatim=verbatim))
         first = self.reports[0]
         last = self.report
         worth = 0

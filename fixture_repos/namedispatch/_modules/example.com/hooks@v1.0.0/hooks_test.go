@@ -2,7 +2,7 @@ package hooks
 
 import "testing"
 
-type item struct{ n int }
+type item struct{ n  int }  // as the module wrote it: not gofmt-clean
 
 func (i *item) BeforeSave() { i.n++ }
 
