@@ -720,17 +720,23 @@ def _dispatch_patch(project: Project, target: Target, report: DceReport, root: B
     try:
         d = _dispatch_of(project, project.graphs[target], root, pkg)
         est, confidence, note = _dispatch_estimate(project, target, report, root, pkg)
+        exported = [f for f in (*reversed(d.wrappers), d.func) if f.rsplit(".", 1)[-1][:1].isupper()]
+        also = (f"; {' and '.join(exported)} {'is' if len(exported) == 1 else 'are'} exported, so code outside "
+                "this build may pass other names: upstream, the set of names becomes part of the API (document "
+                "it, or give other names another way in)." if exported else ".")
+        body = textwrap.fill(
+            f"{d.func} calls reflect.Value.MethodByName with a name known only at run time. The Go compiler then "
+            "marks it REFLECTMETHOD, and a binary that reaches it keeps every exported method of every type "
+            "converted to an interface: the linker's method dead-code elimination is off for the whole binary. "
+            f"In the packages {target.name} links, every caller passes a constant ({', '.join(d.names)}), so "
+            f"{d.helper} switches over those names and calls MethodByName with each constant: the linker keeps "
+            "only methods of these names, and the behaviour is the same (a name a type lacks gives the zero Value "
+            f"as before). A new caller with another name needs a case{also}", 72, break_long_words=False,
+            break_on_hyphens=False)
         files, patch = patch_plan(
             project, module=module, module_dir=pkg.module_dir or "", changes={d.path: d.after}, tag=None,
             targets=[target], subject=f"Look methods up by constant names in {d.func}",
-            body=textwrap.fill(f"{d.func} calls reflect.Value.MethodByName with a name known only at run time. The Go "
-                  "compiler then marks it REFLECTMETHOD, and a binary that reaches it keeps every exported "
-                  "method of every type converted to an interface: the linker's method dead-code elimination "
-                  f"is off for the whole binary. Every caller passes a constant ({', '.join(d.names)}), so "
-                  f"{d.helper} switches over those names and calls MethodByName with each constant: the "
-                  "linker keeps only methods of these names, and the behaviour is the same (a name a type "
-                  "lacks gives the zero Value as before). A new caller with another name needs a case.", 72,
-                               break_long_words=False, break_on_hyphens=False),
+            body=body,
             figures=[f"Estimated by gotrim: {est:,} bytes saved on {target.label}."])
     except (NotDispatchable, NotPatchable, SourceError, EditError) as exc:
         return str(exc)
