@@ -2,6 +2,9 @@
 
     python -m bench.dce_real [NAME ...]        (default: every program below)
 
+gormdce is the one program of bench/'s own (bench/gormdce: github.com/jinzhu/gorm v1.9.16 with the
+postgres dialect, no database), whose blocker is gorm's callMethod: a dependency patch.
+
 For each program: `go mod download` of the pinned version (the Go module proxy), a copy in a scratch
 git repository, gotrim's loader and the dce-blockers strategy with the DCE loop (as `gotrim suggest`
 runs them), the top candidate for the target applied with `gotrim apply`'s verification (gofmt, go
@@ -113,6 +116,7 @@ class Program:
     version: str
     main: str
     runs: tuple[Run, ...]
+    local: Path | None = None  # a program of bench/ itself instead of a module from the proxy
 
 
 PROGRAMS: dict[str, Program] = {
@@ -142,6 +146,14 @@ PROGRAMS: dict[str, Program] = {
         Run(("-addr=127.0.0.1:1", "-connect-timeout", "200ms", "-tls", "-tls-no-verify")),
     )),
     # protobuf v1.36.11 with Go 1.26: a toolchain x dependency blocker; the loop upgrades protobuf.
+    # bench/gormdce: gorm v1.9.16's (*Scope).callMethod (MethodByName with a computed name, every caller
+    # passing a constant): the constant-name dispatch as a dependency patch.
+    "gormdce": Program("example.com/gormdce", "local", ".", (
+        Run(()),
+        Run(("host=127.0.0.1 port=2 user=x dbname=y sslmode=disable connect_timeout=1",)),
+        Run(("postgres://u@127.0.0.1:1/d?sslmode=disable&connect_timeout=1",)),
+        Run(("not a = valid dsn '",)),
+    ), local=ROOT / "bench" / "gormdce"),
     "protoc-gen-go-grpc": Program("google.golang.org/grpc/cmd/protoc-gen-go-grpc", "v1.6.2", ".", (
         Run(("--version",)),
         Run((), stdin=b""),
@@ -155,9 +167,14 @@ def sh(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedPr
 
 
 def fetch(p: Program, dest: Path) -> Path:
-    out = sh(["go", "mod", "download", "-json", f"{p.module}@{p.version}"], cwd=dest.parent)
-    src = Path(json.loads(out.stdout)["Dir"])
+    if p.local is not None:
+        src = p.local
+    else:
+        out = sh(["go", "mod", "download", "-json", f"{p.module}@{p.version}"], cwd=dest.parent)
+        src = Path(json.loads(out.stdout)["Dir"])
     shutil.copytree(src, dest)
+    if p.local is not None:
+        sh(["go", "mod", "download"], cwd=dest)
     for f in dest.rglob("*"):
         f.chmod(0o755 if f.is_dir() else 0o644)
     dest.chmod(0o755)
@@ -198,7 +215,7 @@ def bench(name: str, p: Program, work: Path, say: Callable[[str], None]) -> dict
     from refactor.project import Needs
     from refactor.suggest import propose_all
     from refactor.toolchain import find_go
-    from strategies.dce_blockers import STRATEGY
+    from strategies.dce_blockers import STRATEGY, DceDetails
 
     go = find_go()
     repo = fetch(p, work / name)
@@ -219,7 +236,9 @@ def bench(name: str, p: Program, work: Path, say: Callable[[str], None]) -> dict
     done = apply(project, cand, branch="gotrim-dce", progress=say)
     m = done.measurement
     result: dict[str, object] = {
-        "program": f"{p.module}@{p.version}", "target": target.label, "candidate": cand.id, "summary": cand.summary,
+        "program": f"{p.module}@{p.version}", "target": target.label,
+        "fix": cand.details.fix.value if isinstance(cand.details, DceDetails) else None,
+        "candidate": cand.id, "summary": cand.summary,
         "estimated_bytes": cand.estimated_bytes, "suggest_seconds": round(suggest_seconds, 1),
         "verified": bool(m and m.verified), "apply_first_error": m.first_error if m else "",
         "method_dce_before": before_report.method_dce,

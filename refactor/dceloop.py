@@ -7,7 +7,9 @@ blocker is left, so one fix at a time measures ~0 while another blocker remains.
         the target's DCE report (the project already loaded, then a fresh load of the worktree:
         go list, one -dumpdep build, the sources, the typed view)
         method DCE on?                          -> done
-        dce-blockers' fix for the next blocker   -> write it, rebuild (next step)
+        dce-blockers' fix for the next blocker   -> write it, rebuild (next step); when the fix is a
+                                                    dependency patch, a newer version of the module is
+                                                    tried first (as below), the patch applied if it fails
         a blocker in a dependency, no fix       -> `go get module@version` (a version known to fix a
                                                     toolchain problem, else the latest); kept if the
                                                     blocker goes, reverted if not
@@ -42,7 +44,7 @@ from refactor.toolchain import Go
 Progress = Callable[[str], None]
 MAX_STEPS = 8
 LOOP_NEEDS = Needs.GRAPHS | Needs.SOURCES | Needs.DCE | Needs.TYPED
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: a dependency copy's files stay verbatim in the loop's plan
 MEASURED = "Measured by the DCE loop (a scratch worktree, -dumpdep builds):"
 ESTIMATED = "Estimated before these builds:"  # the strategy's own estimate, kept beside the loop's figure
 
@@ -146,6 +148,7 @@ class _Loop:
         self.say = say
         self.upgrades = upgrades
         self.original: dict[str, bytes | None] = {}  # path -> content before the loop touched it
+        self.verbatim: dict[str, bytes | None] = {}  # path -> content a plan copied as is (a dependency's file)
         self.steps: list[LoopStep] = []
         self.remaining: list[Remaining] = []
         self.reports: list[DceReport] = [project.dce[target]]
@@ -167,6 +170,11 @@ class _Loop:
                 return
             chosen = next((f for f in fixes if f.candidate is not None), None)
             if chosen is not None and chosen.candidate is not None:
+                # a dependency patch comes after a newer version of the module (issue 17 §5's order)
+                if (chosen.candidate.trade_off == "patch" and chosen.module and chosen.module not in self.tried
+                        and self.upgrades and self._upgrade(n, chosen.kind, chosen.blocker, chosen.module,
+                                                            chosen.version, chosen.upgrade_to)):
+                    continue
                 if not self._apply(n, chosen.kind, chosen.blocker, chosen.candidate):
                     return
                 continue
@@ -199,6 +207,10 @@ class _Loop:
         before = self.report.binary_bytes
         for c in plan.changes:
             self.original.setdefault(c.path, c.before)
+            if c.verbatim:
+                self.verbatim[c.path] = c.after
+            else:
+                self.verbatim.pop(c.path, None)
         plan.write_to(self.root)
         tags = self.tags
         self.tags = tuple(dict.fromkeys(self.tags + cand.variant_tags))
@@ -312,7 +324,9 @@ class _Loop:
         for rel, before in sorted(self.original.items()):
             after = self._read(rel)
             if after != before:
-                changes.append(FileChange(rel, before, after))
+                # a dependency's file copied as is stays verbatim: its formatting is the dependency's
+                verbatim = rel in self.verbatim and self.verbatim[rel] == after
+                changes.append(FileChange(rel, before, after, verbatim=verbatim))
         first = self.reports[0]
         last = self.report
         worth = 0

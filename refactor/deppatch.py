@@ -6,8 +6,8 @@ while the change is reviewed. A dependency patch is both:
 
 - the module at its required version copied into the repository, `third_party/<module path>/`, every
   file of it (licence files, go.mod, assembly and embedded files), with the change applied; a
-  `replace <module path> => ./third_party/<module path>` in go.mod; the tag in the targets' build
-  configuration (gotrim.toml, Makefile, goreleaser);
+  `replace <module path> => ./third_party/<module path>` in go.mod; the tag, when the change has one,
+  in the targets' build configuration (gotrim.toml, Makefile, goreleaser);
 - `third_party/<module path>.patch`: the same change against the module's own tree (paths relative to
   its root, `git apply`-able there), under a commit message that states the bytes the change saves
   (estimated when proposed; `apply` writes the measured figures into it before it commits).
@@ -51,7 +51,7 @@ class DependencyPatch:
     version: str
     dest: str  # the copy's directory, relative to the repository's top (as Plan paths are)
     patch_path: str  # the patch file, relative to the repository's top
-    tag: str
+    tag: str | None  # the build tag the change introduces; None for a change that needs none
     subject: str  # the commit message's first line
     body: str  # the commit message's other lines (why, what the tag leaves out)
     originals: tuple[tuple[str, bytes | None], ...]  # the changed files as the module has them (relative)
@@ -86,12 +86,14 @@ def tag_for(module: str, feature: str) -> str:
 
 
 def patch_plan(project: Project, *, module: str, module_dir: str, changes: Mapping[str, bytes | None],
-               tag: str, targets: Sequence[Target], subject: str, body: str, figures: Sequence[str]
+               tag: str | None, targets: Sequence[Target], subject: str, body: str, figures: Sequence[str]
                ) -> tuple[list[FileChange], DependencyPatch]:
     """The file changes of a dependency patch, and its upstream side.
 
     changes: the change to the module, by absolute path of its files in the module cache (None: deleted;
-    a path that is not there yet: a new file). figures: the lines stating the (estimated) bytes.
+    a path that is not there yet: a new file). tag: the build tag the targets are then built with (written
+    into their build configuration), None when the change needs none (it keeps every feature).
+    figures: the lines stating the (estimated) bytes.
     NotPatchable when the module cannot be copied (not in the module cache, replaced already, vendored,
     too large, or its copy's directory is taken).
     """
@@ -149,7 +151,8 @@ def patch_plan(project: Project, *, module: str, module_dir: str, changes: Mappi
     replaced = f"{gomod}{newline}\n// {module} patched by gotrim: {dest}.patch says how, and why.\n" \
                f"replace {module} => ./{dest}\n"
     out.append(FileChange(prefix + "go.mod", gomod.encode(), replaced.encode()))
-    out.extend(tag_config_changes(project, targets, tag))
+    if tag is not None:
+        out.extend(tag_config_changes(project, targets, tag))
     patch = DependencyPatch(module=module, version=version, dest=prefix + dest, patch_path=f"{prefix}{dest}.patch",
                             tag=tag,
                             subject=subject, body=body, originals=tuple(sorted(originals)))
@@ -157,12 +160,13 @@ def patch_plan(project: Project, *, module: str, module_dir: str, changes: Mappi
     return out, patch
 
 
-def measured_figures(results: Sequence[tuple[str, int, int]], tag: str) -> list[str]:
+def measured_figures(results: Sequence[tuple[str, int, int]], tag: str | None) -> list[str]:
     """The lines of a patch's message that state the bytes: (target label, before, after) each."""
     out = []
     for label, before, after in results:
         saved = before - after
         share = f", {saved / before * 100:.1f} %" if before else ""
-        out.append(f"Measured on {label} built with -tags {tag}: {before:,} -> {after:,} bytes "
+        built = f" built with -tags {tag}" if tag else ""
+        out.append(f"Measured on {label}{built}: {before:,} -> {after:,} bytes "
                    f"({saved:,} bytes saved{share}).")
     return out

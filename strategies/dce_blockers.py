@@ -11,9 +11,13 @@ linking through `plugin`, and the first <ReflectMethod> root), the fix it can pr
 - when a template on the chain cannot be compiled: the method-free fork of text/template (and
   html/template), refused when a constant template calls a method (the action is named);
 - the module's own reflect.ValueOf(x).MethodByName(name) on a concrete type: a table of its methods;
+  else, when every caller passes a constant name, a switch over those names (refactor.namedispatch);
 - a known upstream build tag (refactor.catalogue), checked against the module's source at the version
   the build uses (another major version of a catalogued module: its source alone decides);
 - the module's import of `plugin` guarded by `//go:build !no_dynamic_plugins`, with a stub;
+- a MethodByName with a computed name in a dependency whose callers all pass constant names: the
+  switch over those names as a dependency patch (refactor.deppatch, no build tag); the DCE loop tries
+  a newer version of the module before it applies such a patch;
 - otherwise a Refusal naming the call site and the options; for a blocker in a dependency it also
   names the module and version, so that the DCE loop (refactor.dceloop) can try a newer version, and a
   toolchain x dependency problem (refactor.catalogue.ToolchainProblem) names the version that fixes it.
@@ -30,8 +34,10 @@ import dataclasses
 import enum
 import os
 import posixpath
+import textwrap
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from refactor import buildconfig
 from refactor.buildconfig import tag_config_changes
@@ -39,15 +45,20 @@ from refactor.candidate import Candidate, Details, Proposal, Refusal, Strategy, 
 from refactor.catalogue import Switch, ToolchainProblem, switches_for, tag_in_files, toolchain_problems
 from refactor.config import Settings, Target
 from refactor.dce import Frame, frames
+from refactor.deppatch import DependencyPatch, NotPatchable, measured_figures, patch_plan
 from refactor.errors import EditError, GotrimError, SourceError
 from refactor.estimate import Cut, estimate, has_model, switch_cut, symbol_decl
 from refactor.graph import BuildGraph, Package
 from refactor.guard import Unguardable, guard_import
 from refactor.linker import Blocker, DceReport, SymbolIndex
+from refactor.namedispatch import Dispatch, NotDispatchable, dispatch
 from refactor.plan import FileChange, Plan, merge_plans
 from refactor.project import Needs, Project
 from refactor.tmplrewrite import TEMPLATE_PACKAGES, Rewrite, rewrite
 from refactor.typed import ReflectCall, TemplateSite, TypedView
+
+if TYPE_CHECKING:
+    from refactor.measure import Measurement
 
 NAME = "dce-blockers"
 PLUGIN_TAG = "no_dynamic_plugins"
@@ -64,6 +75,7 @@ class Fix(enum.Enum):
     TEMPLATE_REWRITE = "template-rewrite"  # the module's templates compiled to plain Go (tmplgen)
     TEMPLATE_FORK = "template-fork"  # the method-free copy of text/template in the module
     REFLECT_TABLE = "reflect-table"  # a reflect method lookup on a closed set of methods, as a switch
+    NAME_DISPATCH = "name-dispatch"  # a MethodByName whose callers pass constant names: a switch over them
     PLUGIN_GUARD = "plugin-guard"  # the module's import of plugin behind a build tag
     MODULE_UPGRADE = "module-upgrade"  # a newer version of the blocker's module (found by the DCE loop)
     ALL_BLOCKERS = "all-blockers"  # every fix the DCE loop applied, one after the other
@@ -85,12 +97,23 @@ class DceDetails(Details):
     remaining: str | None = None  # ALL_BLOCKERS: the blocker left without a fix, if any
     method_dce: bool | None = None  # ALL_BLOCKERS: measured state after the steps
     risk: str | None = None  # what the change may break that gotrim could not check (the fork: method calls)
+    names: tuple[str, ...] = ()  # NAME_DISPATCH: the method names the switch covers
+    patch: DependencyPatch | None = field(default=None, compare=False)  # the upstream side of a dependency patch
+
+    def after_measurement(self, plan: Plan, measurement: Measurement) -> tuple[FileChange, ...]:
+        """A dependency patch's file, now stating the measured bytes of each target."""
+        if self.patch is None or not measurement.targets:
+            return ()
+        current = next((c.after for c in plan.changes if c.path == self.patch.patch_path), None)
+        text = self.patch.text(measured_figures([(t.target, t.before_bytes, t.after_bytes)
+                                                 for t in measurement.targets], self.patch.tag), plan)
+        return () if text == current else (FileChange(self.patch.patch_path, current, text),)
 
     def for_json(self) -> dict[str, object]:
         return {"kind": self.fix.value, "blocker": self.blocker, "package": self.package, "module": self.module,
                 "version": self.version, "tag": self.tag, "source": self.source, "templates": list(self.templates),
                 "steps": [dict(s) for s in self.steps], "remaining": self.remaining, "method_dce": self.method_dce,
-                "risk": self.risk}
+                "risk": self.risk, "names": list(self.names)}
 
 
 @dataclass(frozen=True)
@@ -226,8 +249,15 @@ def _reflect_blocker(project: Project, target: Target, graph: BuildGraph, report
     if culprit and graph.packages[culprit].editable:
         return _fix("reflect", root.symbol, _reflect_call_fix(project, target, graph, report, root, fr, culprit),
                     graph)
-    return _fix("reflect", root.symbol, _explain(project, target, graph, report, root, chain_pkgs, refusals), graph,
-                culprit, report)
+    pkg = graph.packages.get(culprit) if culprit else None
+    patch_refused = None
+    if pkg is not None and not pkg.standard and pkg.module and pkg.module_dir:
+        found = _dispatch_patch(project, target, report, root, pkg, refusals)
+        if isinstance(found, Candidate):
+            return _fix("reflect", root.symbol, found, graph, culprit, report)
+        patch_refused = found
+    return _fix("reflect", root.symbol, _explain(project, target, graph, report, root, chain_pkgs, refusals,
+                                                 patch_refused), graph, culprit, report)
 
 
 def _culprit(graph: BuildGraph, chain_pkgs: Sequence[str]) -> str | None:
@@ -338,7 +368,7 @@ def _switch_proposal(project: Project, target: Target, report: DceReport, sw: Sw
 
 
 def _explain(project: Project, target: Target, graph: BuildGraph, report: DceReport, root: Blocker,
-             chain_pkgs: Sequence[str], refusals: Sequence[str] = ()) -> Refusal:
+             chain_pkgs: Sequence[str], refusals: Sequence[str] = (), patch_refused: str | None = None) -> Refusal:
     """No fix: the call site and the options."""
     fr = frames(project, graph, root)
     mine = [f for f in fr if f.file]
@@ -355,7 +385,7 @@ def _explain(project: Project, target: Target, graph: BuildGraph, report: DceRep
         options.append(f"or ask {pkg.module} for a build tag (as grpc's grpcnotrace)")
         options.append(f"or a newer version of {pkg.module} than {version} (`gotrim suggest` tries the latest in a "
                        "scratch worktree)")
-        options.append(_patch_option(pkg, root))
+        options.append(_patch_option(pkg, root, patch_refused))
     reason = (f"{root.symbol} (reflect method lookup) reached from the entry point through "
               f"{' -> '.join(chain_pkgs)}. Options: " + "; ".join(options) + ".")
     if refusals:
@@ -363,11 +393,13 @@ def _explain(project: Project, target: Target, graph: BuildGraph, report: DceRep
     return Refusal(NAME, (target,), f"{target.name}: {root.symbol} disables method DCE{site}", reason)
 
 
-def _patch_option(pkg: Package, root: Blocker) -> str:
-    """A dependency patch, done by hand: gotrim automates it for plugin imports only (_plugin_patch)."""
-    return (f"or a dependency patch (by hand: gotrim does it for plugin imports only): a local copy of "
-            f"{pkg.module} wired by a replace directive, with {root.symbol.rsplit('.', 1)[0]}'s reflect lookup "
-            "rewritten or behind a build tag, and an upstream-ready patch")
+def _patch_option(pkg: Package, root: Blocker, refused: str | None = None) -> str:
+    """A dependency patch, done by hand: gotrim writes one for plugin imports (_plugin_patch) and for a
+    MethodByName whose callers pass constant names (_dispatch_patch); refused says why not here."""
+    why = f"gotrim's constant-name dispatch does not apply: {refused}; " if refused else ""
+    return (f"or a dependency patch ({why}by hand): a local copy of {pkg.module} wired by a replace directive, "
+            f"with {root.symbol.rsplit('.', 1)[0]}'s reflect lookup rewritten or behind a build tag, and an "
+            "upstream-ready patch")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -588,6 +620,29 @@ def _fork_candidate(project: Project, target: Target, graph: BuildGraph, report:
 
 def _reflect_call_fix(project: Project, target: Target, graph: BuildGraph, report: DceReport, root: Blocker,
                       fr: Sequence[Frame], culprit: str) -> Proposal:
+    """A table of the value's methods (the typed view knows its type); else, when every caller passes a
+    constant name, a switch over those names (refactor.namedispatch); else a refusal with both reasons."""
+    table = _reflect_table(project, target, graph, report, root, fr, culprit)
+    if isinstance(table, Candidate):
+        return table
+    try:
+        d = _dispatch_of(project, graph, root, graph.packages[culprit])
+    except NotDispatchable as exc:
+        return dataclasses.replace(table, reason=f"{table.reason.rstrip('.')}. Constant-name dispatch: {exc}.")
+    est, confidence, note = _dispatch_estimate(project, target, report, root, graph.packages[culprit])
+    path = project.sources.rel(d.path)
+    return Candidate(
+        id=candidate_id(NAME, f"{target}|dispatch|{root.symbol}"), strategy=NAME, targets=(target,),
+        summary=f"look methods up by constant names in {d.func} ({culprit}): a switch over {len(d.names)} name(s)",
+        explanation=f"{_dispatch_text(d)}\n{note}", estimated_bytes=est, confidence=confidence,
+        plan=Plan(title=f"Look methods up by constant names in {d.func}",
+                  changes=(FileChange(path, d.before, d.after),)),
+        details=DceDetails(Fix.NAME_DISPATCH, blocker=root.symbol, package=culprit, names=d.names),
+    )
+
+
+def _reflect_table(project: Project, target: Target, graph: BuildGraph, report: DceReport, root: Blocker,
+                   fr: Sequence[Frame], culprit: str) -> Proposal:
     view = _view(project, target)
     calls: list[ReflectCall] = []
     if view is not None and culprit in view.templates:
@@ -623,6 +678,84 @@ def _reflect_call_fix(project: Project, target: Target, graph: BuildGraph, repor
         estimated_bytes=est, confidence=confidence,
         plan=Plan(title=f"Replace reflect method lookups in {culprit} by a table", changes=rw.changes),
         details=DceDetails(Fix.REFLECT_TABLE, blocker=root.symbol, package=culprit),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# constant-name dispatch (refactor.namedispatch): own code, or a dependency patch
+
+
+def _dispatch_of(project: Project, graph: BuildGraph, root: Blocker, pkg: Package) -> Dispatch:
+    """The rewrite of the blocker's lookup, references searched in every package the targets link."""
+    index = SymbolIndex.from_graph(graph)
+    home = graph.packages.get(index.package(root.symbol) or "", pkg)
+    linked = {p.import_path: p for g in project.graphs.values() for p in g.packages.values()}
+    return dispatch(project, home, root.symbol, list(linked.values()))
+
+
+def _dispatch_estimate(project: Project, target: Target, report: DceReport, root: Blocker,
+                       pkg: Package) -> tuple[int, str, str]:
+    """The function stays, without its lookup by a computed name. The reachability model knows the
+    declarations of the module's packages; a dependency's functions are units of their package."""
+    decl = symbol_decl(root.symbol, pkg.import_path) if pkg.editable else ""
+    unit = f"{pkg.import_path}\t{decl}" if decl else pkg.import_path
+    return _estimate(project, target, report, "reflect", cut=Cut.of(unflag=[unit]))
+
+
+def _dispatch_text(d: Dispatch) -> str:
+    via = f" (through {', '.join(d.wrappers)})" if d.wrappers else ""
+    return (f"{d.func} calls MethodByName with a computed name at {', '.join(d.sites)}, which keeps every exported "
+            f"method of every type in the binary. Every call of it{via} in the packages the binaries link passes a "
+            f"constant ({d.calls} calls): {', '.join(d.names)}. The lookup becomes {d.helper}(v, name), a switch "
+            "over exactly those names, each case a MethodByName with a constant (the linker then keeps only "
+            "methods of those names); a name outside the set cannot reach it, and MethodByName of a name the "
+            "type lacks returns the zero Value as before.")
+
+
+def _dispatch_patch(project: Project, target: Target, report: DceReport, root: Blocker, pkg: Package,
+                    refusals: Sequence[str]) -> Candidate | str:
+    """A dependency's MethodByName with a computed name whose callers all pass constants: the switch as a
+    dependency patch (no build tag: the change keeps every feature); why not, as text, otherwise."""
+    module = pkg.module or ""
+    try:
+        d = _dispatch_of(project, project.graphs[target], root, pkg)
+        est, confidence, note = _dispatch_estimate(project, target, report, root, pkg)
+        exported = [f for f in (*reversed(d.wrappers), d.func) if f.rsplit(".", 1)[-1][:1].isupper()]
+        also = (f"; {' and '.join(exported)} {'is' if len(exported) == 1 else 'are'} exported, so code outside "
+                "this build may pass other names: upstream, the set of names becomes part of the API (document "
+                "it, or give other names another way in)." if exported else ".")
+        body = textwrap.fill(
+            f"{d.func} calls reflect.Value.MethodByName with a name known only at run time. The Go compiler then "
+            "marks it REFLECTMETHOD, and a binary that reaches it keeps every exported method of every type "
+            "converted to an interface: the linker's method dead-code elimination is off for the whole binary. "
+            f"In the packages {target.name} links, every caller passes a constant ({', '.join(d.names)}), so "
+            f"{d.helper} switches over those names and calls MethodByName with each constant: the linker keeps "
+            "only methods of these names, and the behaviour is the same (a name a type lacks gives the zero Value "
+            f"as before). A new caller with another name needs a case{also}", 72, break_long_words=False,
+            break_on_hyphens=False)
+        files, patch = patch_plan(
+            project, module=module, module_dir=pkg.module_dir or "", changes={d.path: d.after}, tag=None,
+            targets=[target], subject=f"Look methods up by constant names in {d.func}",
+            body=body,
+            figures=[f"Estimated by gotrim: {est:,} bytes saved on {target.label}."])
+    except (NotDispatchable, NotPatchable, SourceError, EditError) as exc:
+        return str(exc)
+    cat = f" No known build tag of {module} removes it ({'; '.join(refusals)})." if refusals else ""
+    return Candidate(
+        id=candidate_id(NAME, f"{target}|dispatch|{root.symbol}|patch"), strategy=NAME, targets=(target,),
+        summary=f"patch {module}@{patch.version} (copied to {patch.dest}): {d.func} looks methods up by "
+                f"{len(d.names)} constant name(s)",
+        explanation=(f"{_dispatch_text(d)}{cat}\nDependency patch: {module}@{patch.version} is copied into "
+                     f"{patch.dest} (every file, licence included) with that change, go.mod replaces the module "
+                     f"with the copy, and {patch.patch_path} holds the same change against the module's own tree, "
+                     f"with a commit message stating the bytes, to send upstream. No build tag: every feature "
+                     f"stays.\n{note}"),
+        estimated_bytes=est, confidence=confidence,
+        plan=Plan(title=f"Patch {module}@{patch.version}: look methods up by constant names in {d.func}",
+                  changes=tuple(files)),
+        trade_off="patch",
+        details=DceDetails(Fix.NAME_DISPATCH, blocker=root.symbol, package=pkg.import_path, module=module,
+                           version=patch.version, names=d.names, patch=patch),
     )
 
 
@@ -687,8 +820,6 @@ def _plugin_patch(project: Project, target: Target, report: DceReport, pkg: Pack
     """plugin imported by a module from the proxy that no known tag switches off: a dependency patch (the
     module copied into the repository with its plugin import guarded, as in the module's own code, and
     the patch to send upstream); a refusal naming the options when the module cannot be copied."""
-    from refactor.deppatch import NotPatchable, patch_plan
-
     module = pkg.module or ""
     summary = f"{target.name}: plugin linked through {pkg.import_path} ({module})"
     why = (f"{' -> '.join(chain)}: with cgo on, linking plugin puts the linker in dynamic-linking mode, which keeps "
