@@ -32,6 +32,7 @@ import functools
 import os
 import re
 import textwrap
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,7 +82,7 @@ from refactor.guard import (
 )
 from refactor.plan import FileChange, Plan, apply_edits
 from refactor.project import Needs, Project
-from refactor.sources import PLATFORM_TAGS, build_expr
+from refactor.sources import PLATFORM_TAGS, SourceIndex, build_expr
 from refactor.table import count
 from refactor.typed import TypedView
 
@@ -137,12 +138,13 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
     """Guard candidates for every heavy import that only optional feature files of the module bring in."""
     index = _Index(project)
     features: dict[FeatureKey, _Feature] = {}
+    warmed = _WARMED.get(project.sources, {})
     for target in project.targets:
         graph = project.graphs[target]
         sizes = project.sizes[target]
-        found: list[tuple[str, list[_Site], list[Edge], _DepModule | None]] = [
-            (q, sites, cut, None) for q, sites, cut in _site_sets(index, graph)]
-        found += list(_dependency_site_sets(index, graph, functools.partial(_worth_patching, sizes)))
+        found = warmed.get(target)
+        if found is None:
+            found = _found(index, graph, functools.partial(_worth_patching, sizes))
         for q, sites, cut, module in found:
             removed = graph.removed_by(cut)
             if q not in removed:
@@ -185,6 +187,24 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
 
 
 FeatureKey = tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
+Found = list[tuple[str, list["_Site"], list[Edge], "_DepModule | None"]]
+# What warm found per target, for the propose of the same load (its source index): the file sites of
+# every feature, found while the targets link (graphs and sources only).
+_WARMED: weakref.WeakKeyDictionary[SourceIndex, dict[Target, Found]] = weakref.WeakKeyDictionary()
+
+
+def warm(project: Project) -> None:
+    """Find every feature's file sites while the targets link: the parses and the text scans, which
+    are most of propose's time. Without sizes, every dependency edge is taken (propose prices them)."""
+    index = _Index(project)
+    _WARMED[project.sources] = {t: _found(index, project.graphs[t], lambda _removed: True) for t in project.targets}
+
+
+def _found(index: _Index, graph: BuildGraph, worth: Callable[[frozenset[str]], bool]) -> Found:
+    """The module's features and the dependency edges worth a patch, as file sites and the edges they cut."""
+    found: Found = [(q, sites, cut, None) for q, sites, cut in _site_sets(index, graph)]
+    found += list(_dependency_site_sets(index, graph, worth))
+    return found
 
 
 def _feature_key(sites: Sequence[_Site]) -> FeatureKey:
@@ -1296,4 +1316,4 @@ def _move_blank_imports(index: _Index, site: _Site, real: GoFile, blank: Sequenc
 
 
 STRATEGY = Strategy(name=NAME, summary="Guard an optional feature's files with a build tag and stub the rest",
-                    propose=propose, needs=Needs.GRAPHS | Needs.SOURCES | Needs.SIZES | Needs.TYPED)
+                    propose=propose, needs=Needs.GRAPHS | Needs.SOURCES | Needs.SIZES | Needs.TYPED, warm=warm)
