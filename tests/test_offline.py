@@ -153,3 +153,15 @@ def test_split_by_name_decides_as_before_types(golden: Callable[[str, str], None
     cands, refusals = proposals(split_package.STRATEGY, _without_types(recorded("split"), "no view"))
     assert any("conf, fset" in r.reason for r in refusals)
     golden("split_package/split-names.diff", split_text(cands, refusals))
+
+
+@pytest.mark.parametrize("name", ["guard", "blockers", "split"])
+def test_warm_up_changes_no_proposal(name: str) -> None:
+    """A strategy's warm-up (run while the targets link, without sizes) only moves work: the proposals
+    after it are those of a cold propose, on every recorded project."""
+    for strategy in ALL:
+        cold = proposals(strategy, recorded(name))
+        project = recorded(name)
+        if strategy.warm is not None:
+            strategy.warm(project)
+        assert proposals(strategy, project) == cold, strategy.name
