@@ -146,6 +146,7 @@ class _Loop:
         self.say = say
         self.upgrades = upgrades
         self.original: dict[str, bytes | None] = {}  # path -> content before the loop touched it
+        self.verbatim: dict[str, bytes] = {}  # path -> a dependency's file as a step copied it (deppatch)
         self.steps: list[LoopStep] = []
         self.remaining: list[Remaining] = []
         self.reports: list[DceReport] = [project.dce[target]]
@@ -199,6 +200,8 @@ class _Loop:
         before = self.report.binary_bytes
         for c in plan.changes:
             self.original.setdefault(c.path, c.before)
+            if c.verbatim and c.after is not None:
+                self.verbatim[c.path] = c.after
         plan.write_to(self.root)
         tags = self.tags
         self.tags = tuple(dict.fromkeys(self.tags + cand.variant_tags))
@@ -312,7 +315,9 @@ class _Loop:
         for rel, before in sorted(self.original.items()):
             after = self._read(rel)
             if after != before:
-                changes.append(FileChange(rel, before, after))
+                # a dependency's file copied as it is stays exempt from gofmt and vet (refactor.deppatch)
+                changes.append(FileChange(rel, before, after, verbatim=after is not None
+                                          and self.verbatim.get(rel) == after))
         first = self.reports[0]
         last = self.report
         worth = 0

@@ -46,6 +46,7 @@ from refactor.guard import Unguardable, guard_import
 from refactor.linker import Blocker, DceReport, SymbolIndex
 from refactor.plan import FileChange, Plan, merge_plans
 from refactor.project import Needs, Project
+from refactor.tmpldep import TemplateLibrary
 from refactor.tmplrewrite import TEMPLATE_PACKAGES, Rewrite, rewrite
 from refactor.typed import ReflectCall, TemplateSite, TypedView
 
@@ -226,6 +227,10 @@ def _reflect_blocker(project: Project, target: Target, graph: BuildGraph, report
     if culprit and graph.packages[culprit].editable:
         return _fix("reflect", root.symbol, _reflect_call_fix(project, target, graph, report, root, fr, culprit),
                     graph)
+    dep = _template_library(graph, root)
+    if dep is not None:
+        return _fix("reflect", root.symbol, _template_dep_patch(project, target, graph, report, root, dep, refusals),
+                    graph, dep.package, report)
     return _fix("reflect", root.symbol, _explain(project, target, graph, report, root, chain_pkgs, refusals), graph,
                 culprit, report)
 
@@ -368,6 +373,98 @@ def _patch_option(pkg: Package, root: Blocker) -> str:
     return (f"or a dependency patch (by hand: gotrim does it for plugin imports only): a local copy of "
             f"{pkg.module} wired by a replace directive, with {root.symbol.rsplit('.', 1)[0]}'s reflect lookup "
             "rewritten or behind a build tag, and an upstream-ready patch")
+
+
+# ---------------------------------------------------------------------------------------------
+# a dependency's template (refactor.tmpldep): its default texts compiled to Go in a dependency patch
+
+
+def _template_library(graph: BuildGraph, root: Blocker) -> TemplateLibrary | None:
+    """The profiled template library whose executing function is on the chain, from the module proxy."""
+    from refactor.tmpldep import libraries
+
+    for lib in libraries():
+        pkg = graph.packages.get(lib.package)
+        if pkg is not None and not pkg.editable and pkg.module_dir and any(
+                s == lib.symbol or s.startswith(lib.symbol + ".") for s in root.chain):
+            return lib
+    return None
+
+
+def _template_dep_patch(project: Project, target: Target, graph: BuildGraph, report: DceReport, root: Blocker,
+                        lib: TemplateLibrary, refusals: Sequence[str]) -> Proposal:
+    """The library copied into the repository with its default texts compiled to Go (tmplgen) and
+    text/template behind a tag; a refusal naming the program's own template, or why no patch."""
+    from refactor.deppatch import NotPatchable, patch_plan, tag_for
+    from refactor.tmpldep import NotCompilable, customizations, patch_files
+
+    pkg = graph.packages[lib.package]
+    module = pkg.module or lib.module
+    version = report.modules.get(module, "")
+    summary = f"{target.name}: {root.symbol} disables method DCE through {lib.symbol} ({module} {version})".rstrip()
+    why = (f"{lib.symbol} executes its texts with text/template, whose reflect method lookup ({root.symbol}) keeps "
+           "every exported method of every type in the binary.")
+    custom = customizations(project, target, lib)
+    if custom:
+        shown = "; ".join(custom[:5]) + (f" and {len(custom) - 5} more" if len(custom) > 5 else "")
+        return Refusal(NAME, (target,), summary + ": the program gives a template of its own",
+                       f"{why} The program gives {lib.package} a text or template functions of its own ({shown}): "
+                       "that template is the program's choice and keeps text/template's evaluator; render that "
+                       "help with Go code instead, then gotrim compiles the library's default texts in a "
+                       "dependency patch.")
+    view = _view(project, target)
+    tag = tag_for(module, "templates")
+    try:
+        if view is None:
+            raise NotCompilable("the type-checked view was not loaded: the default texts cannot be compiled")
+        changes = patch_files(project, lib, pkg.module_dir or "", view.compiled, tag)
+        est, confidence, note = _estimate(project, target, report, "reflect",
+                                          cut=Cut.of(unflag=[p for p in TEMPLATE_PACKAGES if p in graph.packages]))
+        texts = [t.var for t in lib.texts]
+        files, patch = patch_plan(
+            project, module=module, module_dir=pkg.module_dir or "", changes=changes, tag=tag, targets=[target],
+            subject=f"Build tag {tag}: render the default help texts with Go, leave text/template out",
+            body=(f"{lib.symbol} runs every help text through text/template. Its evaluator looks methods up by "
+                  "name (reflect.Value.MethodByName), which switches off the Go linker's method dead-code "
+                  "elimination in every program that prints help: every exported method of every type stays "
+                  f"in the binary. The default texts ({', '.join(texts)}) are now rendered by Go code generated "
+                  "from them (gotrim's tmplgen: the same bytes, checked against text/template); any other text, "
+                  "or custom template functions, still go to text/template. With -tags "
+                  f"{tag}, text/template is left out: a custom template then reports an error. As "
+                  "spf13/cobra did in v1.9.0 (spf13/cobra#1956)."
+                  + (f" See {lib.source}." if lib.source else "")),
+            figures=[f"Estimated by gotrim: {est:,} bytes saved on {target.label}."])
+    except (NotCompilable, NotPatchable, SourceError, EditError) as exc:
+        return Refusal(NAME, (target,), summary,
+                       f"{why} No known build tag of {module} removes it"
+                       + (f" ({'; '.join(refusals)})" if refusals else "")
+                       + f", and the dependency patch that compiles its default texts to Go is not possible: {exc}. "
+                         f"Options: a newer version of {module} (`gotrim suggest` tries the latest); ask upstream "
+                         f"({lib.source or 'the module'}) to render its default texts without text/template.")
+    methods = sorted({m for c in view.compiled if c.package == lib.package for m in c.methods})
+    return Candidate(
+        id=candidate_id(NAME, f"{target}|tmpldep|{module}"), strategy=NAME, targets=(target,),
+        summary=f"patch {module}@{patch.version} (copied to {patch.dest}): its default templates compiled to Go, "
+                f"text/template behind !{tag}",
+        explanation=(f"{why} No known build tag of {module} removes it"
+                     + (f" ({'; '.join(refusals)})" if refusals else "")
+                     + f", and the program gives it no template of its own. Dependency patch: {module}@"
+                       f"{patch.version} is copied into {patch.dest} (every file, licence included); "
+                       f"{', '.join(t.var + ' (' + t.data + ')' for t in lib.texts)} are compiled to Go by tmplgen "
+                       f"in {lib.package}"
+                     + (f" (method calls made direct: {', '.join(methods)})" if methods else "")
+                     + f"; {lib.file} executes any other text with text/template in a file built without -tags "
+                       f"{tag}; go.mod replaces the module with the copy, the targets build with the tag, and "
+                       f"{patch.patch_path} holds the change against the module's own tree, to send upstream.\n"
+                       f"{note}"),
+        estimated_bytes=est, confidence=confidence,
+        plan=Plan(title=f"Patch {module}@{patch.version}: default templates compiled to Go, build tag {tag}",
+                  changes=tuple(files)),
+        variant_tags=(tag,), trade_off="patch",
+        details=DceDetails(Fix.TEMPLATE_REWRITE, blocker=root.symbol, package=lib.package, module=module,
+                           version=patch.version, tag=tag, source=lib.source or None,
+                           templates=tuple(f"{t.var} ({t.data})" for t in lib.texts)),
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from typing import Any
 from refactor import gotools
 from refactor.config import Target
 from refactor.errors import GoError
+from refactor.tmpldep import CompiledText, compile_jobs, parse_compiled
 from refactor.toolchain import Go
 
 SOURCE = Path(__file__).resolve().parent
@@ -245,6 +246,9 @@ class TypedView:
     # text/template, html/template or reflect (refactor/typed/README.md, "templates").
     templates: Mapping[str, TemplatePackage] = field(default_factory=dict)
     goroot: str = ""  # the toolchain's GOROOT, as go list reports the standard packages' directories
+    # The `compile` answer: the default texts of the profiled template libraries the target links
+    # (refactor.tmpldep), compiled to Go in the library's package.
+    compiled: tuple[CompiledText, ...] = ()
     # The program's answers this view was read from (answers()): what a recorded Project or a shard
     # part keeps, so the view is written out without running anything again.
     answers: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
@@ -305,7 +309,18 @@ def answers(go: Go, listed: Sequence[Mapping[str, Any]], import_paths: Iterable[
                                        if imports.get(p["import_path"], set()) & TEMPLATE_IMPORTS])
         if treq["packages"]:
             out["templates"] = json.loads(run_program(go, treq, "templates"))
+        out["compile"] = _compile_answer(go, listed, key_root, goarch, max_errors)
     return out
+
+
+def _compile_answer(go: Go, listed: Sequence[Mapping[str, Any]], key_root: Path, goarch: str,
+                    max_errors: int) -> dict[str, Any] | None:
+    """The `compile` answer for the profiled template libraries among listed (None when none is)."""
+    jobs = compile_jobs(p.get("ImportPath", "") for p in listed)
+    if not jobs:
+        return None
+    request = build_request(listed, {j["package"] for j in jobs}, key_root, goarch, max_errors)
+    return dict(json.loads(run_program(go, dict(request, compile=jobs), "compile")))
 
 
 def view_from_answers(raw: Mapping[str, Any]) -> TypedView:
@@ -313,7 +328,9 @@ def view_from_answers(raw: Mapping[str, Any]) -> TypedView:
     view = parse_view(raw["decls"])
     tmpl = parse_templates(raw["templates"]) if raw.get("templates") else {}
     return replace(view, templates=MappingProxyType(tmpl), goroot=str(raw.get("goroot") or ""),
-                   answers=MappingProxyType({k: raw[k] for k in ("decls", "templates", "goroot") if k in raw}))
+                   compiled=parse_compiled(raw.get("compile")),
+                   answers=MappingProxyType({k: raw[k] for k in ("decls", "templates", "goroot", "compile")
+                                             if k in raw}))
 
 
 def recorded(view: TypedView | None) -> dict[str, Any] | None:
