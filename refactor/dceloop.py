@@ -198,6 +198,7 @@ class _Loop:
             self.remaining.append(Remaining(blocker, kind, f"the fix does not format: {plan}"))
             return False
         before = self.report.binary_bytes
+        was = _blocker_key(self.report, kind)
         for c in plan.changes:
             self.original.setdefault(c.path, c.before)
             if c.verbatim and c.after is not None:
@@ -216,7 +217,7 @@ class _Loop:
         risk = cand.details.risk if isinstance(cand.details, DceDetails) else None
         self.steps.append(LoopStep(blocker, kind, fix, cand.summary, cand.id, before, self.report.binary_bytes,
                                    cand.variant_tags, risk=risk))
-        if _blocker_of(self.report, kind) == blocker:
+        if _blocker_key(self.report, kind) == was:
             self.remaining.append(Remaining(blocker, kind, f"the fix ({cand.summary}) did not remove it"))
             return False
         return True
@@ -342,6 +343,16 @@ def _blocker_of(report: DceReport, kind: str) -> str | None:
         return "plugin" if report.dynlink.active else None
     root = report.reflect_blocker
     return root.symbol if root is not None else None
+
+
+def _blocker_key(report: DceReport, kind: str) -> tuple[str, ...] | None:
+    """The blocker and its chain: a fix removed it when another chain (even to the same symbol, e.g.
+    text/template's evalField reached from another template) or none is left."""
+    root = report.reflect_blocker if kind == "reflect" else None
+    if root is not None:
+        return (root.symbol, *root.chain)
+    blocker = _blocker_of(report, kind)
+    return (blocker,) if blocker else None
 
 
 def _first_blocker(report: DceReport) -> str:

@@ -1,0 +1,5 @@
+module example.com/tmpldep
+
+go 1.22
+
+require example.com/helpcli v1.0.0

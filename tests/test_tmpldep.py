@@ -1,0 +1,131 @@
+"""A template blocker inside a dependency (issue 17 §5) on fixture_repos/tmpldep: example.com/helpcli,
+a stand-in for urfave/cli v1 served from a module proxy on disk (tests/goproxy.py), renders its help
+with text/template on a text and a value passed as interface{} (templates calling methods, a FuncMap
+with strings.Join and a function of the library). The dependency patch compiles its default texts to
+Go in a copy of the module; text/template stays only for other texts, behind a tag."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from refactor.errors import GotrimError
+from refactor.tmpldep import ENV, libraries, library_for
+from tests.conftest import FIXTURES
+from tests.goproxy import environment, go_sum
+from tests.test_guard_shapes import build, go, run
+
+MODULE = "example.com/helpcli"
+TAG = "helpcli_omit_templates"
+# help of the application, of commands (by name, alias, `help CMD`, `CMD -h`), a command with a category,
+# an unknown topic, and runs that print no help
+RUNS = ([], ["--help"], ["-h"], ["help"], ["help", "add"], ["a", "-h"], ["export", "--help"], ["help", "list"],
+        ["help", "nosuch"], ["--version"], ["add", "x", "y"], ["list"])
+
+
+def test_the_profiles_load(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(ENV, raising=False)
+    cli = library_for("github.com/urfave/cli")
+    assert cli is not None and cli.function == "executeHelpTemplate" and cli.funcs == {"join": "strings.Join"}
+    assert [(t.var, t.data) for t in cli.texts] == [("AppHelpTemplate", "*App"), ("SubcommandHelpTemplate", "*App"),
+                                                     ("CommandHelpTemplate", "Command")]
+    assert all(old.count("\n") >= 1 and old != new for old, new in cli.edits)
+    assert library_for(MODULE) is None
+    monkeypatch.setenv(ENV, str(FIXTURES / "tmpldep" / "template_deps.toml"))
+    assert [lib.module for lib in libraries()] == ["github.com/urfave/cli", MODULE]
+    monkeypatch.setenv(ENV, str(tmp_path / "missing.toml"))
+    with pytest.raises(GotrimError, match="GOTRIM_TEMPLATE_DEPS"):
+        libraries()
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[library]\n")
+    monkeypatch.setenv(ENV, str(bad))
+    with pytest.raises(GotrimError, match="fix the TOML"):
+        libraries()
+
+
+def test_the_fixtures_go_sum_is_its_modules() -> None:
+    assert (FIXTURES / "tmpldep" / "go.sum").read_text() == go_sum(FIXTURES / "tmpldep")
+
+
+@pytest.fixture
+def tmpldep_repo(fixture_repo: Callable[[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = fixture_repo("tmpldep")
+    for k, v in environment(FIXTURES / "tmpldep", tmp_path / "goenv").items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv(ENV, str(root / "template_deps.toml"))
+    proc = subprocess.run(["go", "mod", "download"], cwd=root, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return root
+
+
+@pytest.mark.go
+def test_a_dependency_template_is_compiled_in_a_patch(tmpldep_repo: Path, tmp_path: Path) -> None:
+    """cmd/tool shows only helpcli's default help: the patch compiles it to Go; built with the tag, method
+    DCE is on, the binary shrinks and every help prints the same bytes as HEAD's. cmd/custom sets its
+    own AppHelpTemplate: that is named as the blocker, and without the tag the copy still runs it."""
+    from refactor.candidate import Candidate, Refusal
+    from refactor.cli import main
+    from refactor.config import Settings, TargetSpec
+    from refactor.load import load
+    from refactor.project import Needs
+    from refactor.toolchain import find_go
+    from strategies.dce_blockers import DceDetails, Fix, blocker_fixes
+
+    root = tmpldep_repo
+    project = load(find_go(), Settings(root=root), [TargetSpec(mains=("./cmd/tool", "./cmd/custom"))], Needs.SUGGEST)
+    by_name = {t.name: t for t in project.targets}
+    (fix,) = blocker_fixes(project, by_name["custom"])
+    assert isinstance(fix.proposal, Refusal)
+    assert "cmd/custom/main.go:12: AppHelpTemplate" in fix.proposal.reason
+    (fix,) = blocker_fixes(project, by_name["tool"])
+    c = fix.proposal
+    assert isinstance(c, Candidate), getattr(c, "reason", c)
+    assert isinstance(c.details, DceDetails) and c.details.fix is Fix.TEMPLATE_REWRITE
+    assert (c.details.module, c.details.version, c.details.tag) == (MODULE, "v1.0.0", TAG)
+    assert c.cost == "patch" and c.variant_tags == (TAG,)
+    dest = f"third_party/{MODULE}"
+    assert {f"{dest}/LICENSE", f"{dest}/help.go", f"{dest}/help_compiled.go", f"{dest}/help_template.go",
+            f"{dest}/help_notemplate.go", f"{dest}.patch", "go.mod"} <= set(c.plan.files())
+
+    head = build(root, "./cmd/tool", tmp_path / "head" / "tool")
+    head_custom = build(root, "./cmd/custom", tmp_path / "head" / "custom")
+    assert main(["apply", c.id, str(root), "-t", "./cmd/tool"]) == 0
+    branch = subprocess.run(["git", "branch", "--list", "gotrim/*", "--format=%(refname:short)"], cwd=root,
+                            capture_output=True, text=True, check=True).stdout.split()
+    assert len(branch) == 1
+    subprocess.run(["git", "checkout", "-q", branch[0]], cwd=root, check=True)
+    assert subprocess.run(["gofmt", "-l", "."], cwd=root, capture_output=True, text=True).stdout == ""
+    patched = (root / dest / "help.go").read_text()
+    assert '"text/template"' not in patched and "executeHelpTemplate(w, templ, data" in patched
+    full = build(root, "./cmd/tool", tmp_path / "full" / "tool")
+    slim = build(root, "./cmd/tool", tmp_path / "slim" / "tool", TAG)
+    build(root, "./cmd/tool", tmp_path / "win" / "tool.exe", TAG, "windows", "amd64")
+    for args in RUNS:
+        want = run(head, args)
+        assert run(full, args) == want and run(slim, args) == want, args
+    assert run(head, ["--help"]).out.count("\n") > 20  # the help is really printed
+    assert "text/template" not in go(root, "list", "-deps", "-tags", TAG, "./cmd/tool").stdout.split()
+    assert slim.stat().st_size < full.stat().st_size * 0.8
+    assert main(["dce", str(root), "-t", "./cmd/tool", "--tags", TAG, "--fail"]) == 0
+    assert main(["dce", str(root), "-t", "./cmd/tool", "--fail"]) == 1
+    # the program with its own template: from the copy without the tag, text/template still runs it
+    custom = build(root, "./cmd/custom", tmp_path / "full" / "custom")
+    for args in (["--help"], ["help"]):
+        assert run(custom, args) == run(head_custom, args)
+    assert run(custom, ["--help"]).out == "custom: a custom help\n"
+    lacking = run(build(root, "./cmd/custom", tmp_path / "slim" / "custom", TAG), ["--help"])
+    assert "needs text/template" in lacking.err and TAG in lacking.err and "panic" not in lacking.err
+    # the upstream patch applies to the module's own tree
+    upstream = tmp_path / "upstream"
+    shutil.copytree(FIXTURES / "tmpldep" / "_modules" / f"{MODULE}@v1.0.0", upstream)
+    subprocess.run(["git", "init", "-q"], cwd=upstream, check=True)
+    patch = (root / f"{dest}.patch").read_text()
+    assert patch.startswith(f"Build tag {TAG}: render the default help texts with Go") and "bytes" in patch
+    proc = subprocess.run(["git", "apply", str(root / f"{dest}.patch")], cwd=upstream, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("help.go", "help_compiled.go", "help_template.go", "help_notemplate.go"):
+        assert (upstream / name).read_text() == (root / dest / name).read_text()
