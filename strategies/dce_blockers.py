@@ -478,7 +478,22 @@ def _view(project: Project, target: Target) -> TypedView | None:
 def _target_sites(project: Project, target: Target, view: TypedView) -> list[TemplateSite]:
     """The template sites of the target's main-module packages."""
     graph = project.graphs[target]
-    return [s for p, s in view.template_sites() if p in graph.packages and graph.packages[p].editable]
+    return [s for p, s in view.template_sites() if p in graph.packages and graph.packages[p].editable
+            and not _in_dependency_copy(project, s.file)]
+
+
+def _in_dependency_copy(project: Project, file: str) -> bool:
+    """A file of a dependency that a dependency patch copied (third_party/<module>/ beside its .patch):
+    the copy holds the patch's change only, so the module's own template fixes leave it alone."""
+    from refactor.deppatch import THIRD_PARTY
+
+    parts = file.split("/")
+    for i, part in enumerate(parts[:-1]):
+        if part == THIRD_PARTY:
+            for j in range(i + 2, len(parts)):
+                if (project.root / ("/".join(parts[:j]) + ".patch")).is_file():
+                    return True
+    return False
 
 
 def _on_chain(project: Project, fr: Sequence[Frame], sites: Sequence[TemplateSite]) -> list[TemplateSite]:

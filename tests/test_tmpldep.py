@@ -64,16 +64,20 @@ def tmpldep_repo(fixture_repo: Callable[[str], Path], tmp_path: Path, monkeypatc
 
 @pytest.mark.go
 def test_a_dependency_template_is_compiled_in_a_patch(tmpldep_repo: Path, tmp_path: Path) -> None:
-    """cmd/tool shows only helpcli's default help: the patch compiles it to Go; built with the tag, method
-    DCE is on, the binary shrinks and every help prints the same bytes as HEAD's. cmd/custom sets its
-    own AppHelpTemplate: that is named as the blocker, and without the tag the copy still runs it."""
+    """cmd/tool shows only helpcli's default help, and prints records with a template of its own: the DCE
+    loop patches helpcli (its default texts compiled to Go) and compiles the program's template, in either
+    order. Built with the tag, method DCE is on, the binary shrinks and every help prints HEAD's bytes.
+    cmd/custom sets its own AppHelpTemplate: that is named as the blocker, and without the tag the copy
+    still runs it."""
     from refactor.candidate import Candidate, Refusal
     from refactor.cli import main
     from refactor.config import Settings, TargetSpec
+    from refactor.dceloop import with_loops
     from refactor.load import load
     from refactor.project import Needs
     from refactor.toolchain import find_go
     from strategies.dce_blockers import DceDetails, Fix, blocker_fixes
+    from strategies.dce_blockers import propose as dce_propose
 
     root = tmpldep_repo
     project = load(find_go(), Settings(root=root), [TargetSpec(mains=("./cmd/tool", "./cmd/custom"))], Needs.SUGGEST)
@@ -81,15 +85,20 @@ def test_a_dependency_template_is_compiled_in_a_patch(tmpldep_repo: Path, tmp_pa
     (fix,) = blocker_fixes(project, by_name["custom"])
     assert isinstance(fix.proposal, Refusal)
     assert "cmd/custom/main.go:12: AppHelpTemplate" in fix.proposal.reason
-    (fix,) = blocker_fixes(project, by_name["tool"])
-    c = fix.proposal
-    assert isinstance(c, Candidate), getattr(c, "reason", c)
-    assert isinstance(c.details, DceDetails) and c.details.fix is Fix.TEMPLATE_REWRITE
-    assert (c.details.module, c.details.version, c.details.tag) == (MODULE, "v1.0.0", TAG)
-    assert c.cost == "patch" and c.variant_tags == (TAG,)
+    cands = [c for c in dce_propose(project, project.settings) if isinstance(c, Candidate)]
+    combined, loops = with_loops(project, cands)
+    (loop,) = [r for r in loops if r.target == by_name["tool"]]
+    assert loop.method_dce and not loop.remaining and len(loop.steps) == 2, loop
+    assert {s.fix for s in loop.steps} == {Fix.TEMPLATE_REWRITE.value}
+    (c,) = [c for c in combined if c.targets == (by_name["tool"],)]
+    assert isinstance(c.details, DceDetails) and c.details.fix is Fix.ALL_BLOCKERS
+    assert TAG in c.variant_tags
     dest = f"third_party/{MODULE}"
     assert {f"{dest}/LICENSE", f"{dest}/help.go", f"{dest}/help_compiled.go", f"{dest}/help_template.go",
-            f"{dest}/help_notemplate.go", f"{dest}.patch", "go.mod"} <= set(c.plan.files())
+            f"{dest}/help_notemplate.go", f"{dest}.patch", "go.mod", "cmd/tool/main.go"} <= set(c.plan.files())
+    # the dependency's patch alone, as dce-blockers proposes it for helpcli's blocker
+    patch = next(s for s in loop.steps if "helpcli" in s.summary)
+    assert patch.summary.startswith(f"patch {MODULE}@v1.0.0 (copied to {dest})") and patch.variant_tags == (TAG,)
 
     head = build(root, "./cmd/tool", tmp_path / "head" / "tool")
     head_custom = build(root, "./cmd/custom", tmp_path / "head" / "custom")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"text/template"
 
 	"example.com/helpcli"
 )
@@ -48,6 +49,7 @@ func main() {
 				Flags:  []helpcli.Flag{helpcli.StringFlag{Name: "id", Usage: "the record's id"}},
 				Action: func(args []string) error { fmt.Println(record{ID: len(args), Name: fmt.Sprint(args)}); return nil }},
 			{Name: "list", Usage: "list the records", Action: func([]string) error { fmt.Println("no records"); return nil }},
+			{Name: "show", Usage: "show a record", ArgsUsage: "NAME", Action: show},
 			{Name: "export", Usage: "export the records", Category: "data",
 				Flags: []helpcli.Flag{helpcli.BoolFlag{Name: "json", Usage: "as JSON"}}},
 			{Name: "import", Usage: "import records", Category: "data"},
@@ -59,4 +61,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "tool:", err)
 		os.Exit(1)
 	}
+}
+
+// show prints a record with a template of the program's own: a second blocker, after helpcli's.
+func show(args []string) error {
+	t := template.Must(template.New("show").Parse("record {{.ID}}: {{.Name}}{{if not .Name}}(no name){{end}}\n"))
+	r := record{ID: len(args)}
+	if len(args) > 0 {
+		r.Name = args[0]
+	}
+	return t.Execute(os.Stdout, r)
 }
