@@ -14,6 +14,7 @@ Prints one JSON document; nothing is written outside a temporary directory.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -113,6 +114,46 @@ class Program:
     version: str
     main: str
     runs: tuple[Run, ...]
+    tags: tuple[str, ...] = ()  # the build's tags (the target's, before and after)
+    # A program laid out from these files (go.mod requires module@version) instead of the module itself.
+    files: dict[str, str] = field(default_factory=dict)
+    pick: str = ""  # apply the candidate whose summary starts so (default: the top one)
+
+
+# A small program on urfave/cli v1 (its help: text/template on interface{} data, urfave/cli#2277).
+CLI_V1_MAIN = """package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli"
+)
+
+func main() {
+	app := cli.NewApp()
+	app.Name = "demo"
+	app.Usage = "a demo of urfave/cli v1 help"
+	app.Version = "1.2.3"
+	app.Authors = []cli.Author{{Name: "Ada", Email: "ada@example.com"}}
+	app.Flags = []cli.Flag{
+		cli.StringFlag{Name: "config, c", Usage: "load configuration from `FILE`"},
+		cli.BoolFlag{Name: "debug", Usage: "debug output"},
+	}
+	app.Commands = []cli.Command{
+		{Name: "add", Aliases: []string{"a"}, Usage: "add a task", Flags: []cli.Flag{cli.IntFlag{Name: "n", Value: 1}},
+			Action: func(c *cli.Context) error { fmt.Println("added", c.Int("n")); return nil }},
+		{Name: "template", Usage: "templates", Category: "admin", Subcommands: []cli.Command{
+			{Name: "new", Usage: "new template", Action: func(c *cli.Context) error { return nil }},
+			{Name: "remove", Usage: "remove a template", Action: func(c *cli.Context) error { return nil }},
+		}},
+	}
+	if err := app.Run(os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+"""
 
 
 PROGRAMS: dict[str, Program] = {
@@ -147,6 +188,21 @@ PROGRAMS: dict[str, Program] = {
         Run((), stdin=b""),
         Run((), stdin=_grpc_request()),
     )),
+    # urfave/cli v1's help (printHelpCustom): a dependency patch, its default texts compiled to Go.
+    "urfave-cli-v1": Program("github.com/urfave/cli", "v1.22.16", ".", (
+        Run(()), Run(("--help",)), Run(("help",)), Run(("add", "--help")), Run(("help", "add")), Run(("a", "-h")),
+        Run(("template", "--help")), Run(("template", "help")), Run(("template", "new", "--help")),
+        Run(("help", "template")), Run(("help", "nosuch")), Run(("--version",)), Run(("add", "-n", "3")),
+    ), files={"go.mod": "module example.com/clidemo\n\ngo 1.22\n\nrequire github.com/urfave/cli v1.22.16\n",
+              "main.go": CLI_V1_MAIN}),
+    # bench/real's ctr-1.7.25 built with containerd's no_dynamic_plugins: urfave/cli v1's help is the first
+    # blocker; the dependency patch alone (the loop goes on to the module's own templates and grpc's trace).
+    "ctr": Program("github.com/containerd/containerd", "v1.7.25", "./cmd/ctr", (
+        Run(()), Run(("--help",)), Run(("help",)), Run(("--version",)), Run(("containers", "--help")),
+        Run(("help", "containers")), Run(("c", "ls", "--help")), Run(("images", "pull", "--help")),
+        Run(("run", "--help")), Run(("tasks", "help")), Run(("help", "nosuch")),
+        Run(("--address", "/nonexistent.sock", "--timeout", "1s", "version")),
+    ), tags=("no_dynamic_plugins",), pick="patch github.com/urfave/cli@"),
 }
 
 
@@ -155,9 +211,20 @@ def sh(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedPr
 
 
 def fetch(p: Program, dest: Path) -> Path:
-    out = sh(["go", "mod", "download", "-json", f"{p.module}@{p.version}"], cwd=dest.parent)
-    src = Path(json.loads(out.stdout)["Dir"])
-    shutil.copytree(src, dest)
+    if p.files:
+        for name, text in p.files.items():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            (dest / name).write_text(text)
+        subprocess.run(["go", "mod", "tidy"], cwd=dest, capture_output=True, text=True, check=True,
+                       env={**os.environ, "GOFLAGS": "-mod=mod"})
+    else:
+        out = sh(["go", "mod", "download", "-json", f"{p.module}@{p.version}"], cwd=dest.parent)
+        shutil.copytree(Path(json.loads(out.stdout)["Dir"]), dest)
+        # a module zip keeps vendor/modules.txt but not the vendored packages (containerd): left alone, it
+        # switches the build to vendor mode, which then finds nothing (as bench/real/fetch.py does)
+        for modules_txt in dest.rglob("vendor/modules.txt"):
+            if not any(p.is_dir() for p in modules_txt.parent.iterdir()):
+                shutil.rmtree(modules_txt.parent)
     for f in dest.rglob("*"):
         f.chmod(0o755 if f.is_dir() else 0o644)
     dest.chmod(0o755)
@@ -204,7 +271,7 @@ def bench(name: str, p: Program, work: Path, say: Callable[[str], None]) -> dict
     repo = fetch(p, work / name)
     t0 = time.monotonic()
     settings = Settings(root=repo, cache_dir=work / "cache")
-    project = load(go, settings, [TargetSpec(mains=(p.main,))], Needs.SUGGEST, remember=True)
+    project = load(go, settings, [TargetSpec(mains=(p.main,), tags=p.tags)], Needs.SUGGEST, remember=True)
     (target,) = project.targets
     before_report = project.dce[target]
     found = propose_all(project, [STRATEGY])
@@ -214,7 +281,8 @@ def bench(name: str, p: Program, work: Path, say: Callable[[str], None]) -> dict
     if not cands:
         return {"program": name, "error": "no candidate", "method_dce_before": before_report.method_dce,
                 "refusals": [r.reason for r in found.refusals]}
-    cand = cands[0]
+    picked = [c for c in [*cands, *found.candidates] if p.pick and c.summary.startswith(p.pick)]
+    cand = picked[0] if picked else cands[0]
     say(f"{name}: applying {cand.id} {cand.summary}")
     done = apply(project, cand, branch="gotrim-dce", progress=say)
     m = done.measurement
@@ -231,11 +299,15 @@ def bench(name: str, p: Program, work: Path, say: Callable[[str], None]) -> dict
         return result
     wt = work / f"{name}-after"
     sh(["git", "worktree", "add", "-q", str(wt), "gotrim-dce"], cwd=repo)
-    after_project = load(go, Settings(root=wt), [TargetSpec(mains=(p.main,), tags=cand.variant_tags)], Needs.DCE)
-    result["method_dce_after"] = after_project.dce[after_project.targets[0]].method_dce
+    after_tags = tuple(dict.fromkeys(p.tags + cand.variant_tags))
+    after_project = load(go, Settings(root=wt), [TargetSpec(mains=(p.main,), tags=after_tags)], Needs.DCE)
+    after_report = after_project.dce[after_project.targets[0]]
+    result["method_dce_after"] = after_report.method_dce
+    if after_report.reflect_blocker is not None:
+        result["blocker_after"] = " <- ".join(reversed(after_report.reflect_blocker.chain[-12:]))
     exes = {}
-    for side, root, tags in (("before", repo, ()), ("after", wt, cand.variant_tags)):
-        exe = work / "bin" / f"{name}-{side}"
+    for side, root, tags in (("before", repo, p.tags), ("after", wt, after_tags)):
+        exe = work / f"bin-{side}" / name  # one name: programs print their own (urfave/cli's help does)
         exe.parent.mkdir(exist_ok=True)
         flags = ["-tags", ",".join(tags)] if tags else []
         sh(["go", "build", "-trimpath", "-o", str(exe), *flags, p.main], cwd=root)
