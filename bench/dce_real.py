@@ -156,6 +156,46 @@ func main() {
 """
 
 
+# A small program on kingpin v2 (flags, envars, an enum, nested and hidden commands, a default command).
+KINGPIN_V2_MAIN = """package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/alecthomas/kingpin/v2"
+)
+
+var (
+	app     = kingpin.New("chat", "A command-line chat application.")
+	debug   = app.Flag("debug", "Enable debug mode.").Bool()
+	server  = app.Flag("server", "Server address.").Default("127.0.0.1").Envar("CHAT_SERVER").String()
+	level   = app.Flag("level", "Log level.").Short('l').Required().Enum("debug", "info")
+	regName = app.Command("register", "Register a new user.")
+	nick    = regName.Arg("nick", "Nickname for user.").Required().String()
+	name    = regName.Arg("name", "Name of user.").Strings()
+	post    = app.Command("post", "Post a message to a channel.")
+	image   = post.Flag("image", "Image to post.").File()
+	channel = post.Arg("channel", "Channel to post to.").Required().String()
+	text    = post.Arg("text", "Text to post.").Strings()
+	admin   = app.Command("admin", "Administration.")
+	purge   = admin.Command("purge", "Purge a channel.").Hidden()
+	stats   = admin.Command("stats", "Show statistics.").Default()
+)
+
+func main() {
+	app.Version("0.9.1")
+	switch kingpin.MustParse(app.Parse(os.Args[1:])) {
+	case regName.FullCommand():
+		fmt.Println("register", *nick, *name)
+	case post.FullCommand():
+		fmt.Println("post", *channel, *text, *image != nil)
+	case stats.FullCommand():
+		fmt.Println("stats", *debug, *server, *level)
+	}
+}
+"""
+
 PROGRAMS: dict[str, Program] = {
     # internal/template executes a text/template held in a struct field, with functions and methods.
     "moq": Program("github.com/matryer/moq", "v0.8.1", ".", (
@@ -195,6 +235,15 @@ PROGRAMS: dict[str, Program] = {
         Run(("help", "template")), Run(("help", "nosuch")), Run(("--version",)), Run(("add", "-n", "3")),
     ), files={"go.mod": "module example.com/clidemo\n\ngo 1.22\n\nrequire github.com/urfave/cli v1.22.16\n",
               "main.go": CLI_V1_MAIN}),
+    # kingpin v2's usage (UsageForContextWithTemplate, alecthomas/kingpin#365): every text it ships compiled.
+    "kingpin-v2": Program("github.com/alecthomas/kingpin/v2", "v2.4.0", ".", (
+        Run(()), Run(("--help",)), Run(("--help-long",)), Run(("--help-man",)), Run(("help",)), Run(("help", "post")),
+        Run(("post", "--help")), Run(("admin", "--help")), Run(("help", "admin", "stats")), Run(("--version",)),
+        Run(("--completion-script-bash",)), Run(("--completion-script-zsh",)), Run(("--completion-bash",)),
+        Run(("-l", "info", "register")), Run(("-l", "info", "--nope")), Run(("-l", "info", "post", "#general", "hi")),
+        Run(("-l", "info",)),
+    ), files={"go.mod": "module example.com/kp\n\ngo 1.22\n\nrequire github.com/alecthomas/kingpin/v2 v2.4.0\n",
+              "main.go": KINGPIN_V2_MAIN}),
     # bench/real's ctr-1.7.25 built with containerd's no_dynamic_plugins: urfave/cli v1's help is the first
     # blocker; the dependency patch alone (the loop goes on to the module's own templates and grpc's trace).
     "ctr": Program("github.com/containerd/containerd", "v1.7.25", "./cmd/ctr", (

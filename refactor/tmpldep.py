@@ -66,17 +66,24 @@ class TemplateLibrary:
     template: str  # the name the library gives its template (template.New)
     function: str  # the executor the edits call
     funcs: Mapping[str, str]  # template function -> "importpath.Name" or the package's "Name"
+    # template functions the library builds per call (closures over its arguments) -> their Go type: the
+    # compiled code reads them from the call's function map, which the executor keeps while it renders
+    closures: Mapping[str, str]
     texts: tuple[DefaultText, ...]
     edits: tuple[tuple[str, str], ...]
     customization: tuple[str, ...]
     report: str = ""  # an io.Writer expression of the package for the message of a left-out template
+    parse_errors: str = "panic"  # what the library does when a text does not parse: panic (Must) or return
     source: str = ""
     verified: str = ""
 
     def jobs(self) -> list[dict[str, Any]]:
         """The typed view's `compile` jobs for the default texts."""
+        funcs = {**self.funcs, **{name: f"{self.function}Funcs[{go_quote(name)}].({typ})"
+                                  for name, typ in self.closures.items()}}
         return [{"package": self.package, "var": t.var, "name": self.template, "data": t.data,
-                 "funcs": dict(self.funcs), "func_name": "render" + t.var} for t in self.texts]
+                 "funcs": funcs, "func_types": dict(self.closures), "func_name": "render" + t.var}
+                for t in self.texts]
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,8 @@ def _library(row: Mapping[str, Any]) -> TemplateLibrary:
         module=str(row["module"]), package=str(row.get("package", row["module"])), symbol=str(row["symbol"]),
         file=str(row["file"]), template=str(row["template"]), function=str(row["function"]),
         funcs={str(k): str(v) for k, v in dict(row.get("funcs") or {}).items()},
+        closures={str(k): str(v) for k, v in dict(row.get("closures") or {}).items()},
+        parse_errors=str(row.get("parse_errors", "panic")),
         texts=tuple(DefaultText(str(t["var"]), str(t["data"])) for t in row.get("text") or ()),
         edits=tuple((str(e["old"]), str(e["new"])) for e in row.get("edits") or ()),
         customization=tuple(str(c) for c in row.get("customization") or ()),
@@ -161,22 +170,29 @@ def parse_compiled(raw: Mapping[str, Any] | None) -> tuple[CompiledText, ...]:
 
 
 def customizations(project: Project, target: Target, lib: TemplateLibrary) -> list[str]:
-    """`file:line: Name` of each use, outside the library's module, of a name through which a program
-    gives a text of its own (a custom template then reaches text/template: the program's choice)."""
+    """`file:line: text` of each use, outside the library's module, of what a program gives a text of its
+    own through (a custom template then reaches text/template: the program's choice). A profile's entry is
+    an identifier (any use of it) or a regular expression (a use that gives a text: a call with another
+    argument, an assignment)."""
     if not lib.customization:
         return []
     graph = project.graphs[target]
-    word = re.compile(rb"\b(" + b"|".join(re.escape(n.encode()) for n in lib.customization) + rb")\b")
+    pattern = customization_pattern(lib)
     out: list[str] = []
     for pkg in graph.packages.values():
         if pkg.module == lib.module or pkg.standard or lib.package not in pkg.imports:
             continue
         for gf in project.sources.package_files(pkg.dir, pkg.go_files + pkg.cgo_files):
-            for n, line in enumerate(gf.src.split(b"\n"), 1):
-                code = line.split(b"//", 1)[0]
-                for m in word.finditer(code):
-                    out.append(f"{_shown(project, gf.path)}:{n}: {m.group(1).decode()}")
+            for n, line in enumerate(gf.src.decode("utf-8", "replace").split("\n"), 1):
+                code = line.split("//", 1)[0]
+                for m in pattern.finditer(code):
+                    out.append(f"{_shown(project, gf.path)}:{n}: {m.group(0).strip()}")
     return out
+
+
+def customization_pattern(lib: TemplateLibrary) -> re.Pattern[str]:
+    """What a use of a customization looks like in a line of code (identifiers as words)."""
+    return re.compile("|".join(rf"\b{c}\b" if c.isidentifier() else f"(?:{c})" for c in lib.customization))
 
 
 def _shown(project: Project, path: str) -> str:
@@ -220,9 +236,10 @@ def patch_files(project: Project, lib: TemplateLibrary, module_dir: str, compile
     stem = Path(lib.file).stem
     package = _package_name(project, folder)
     consts = {t.var: "default" + t.var for t in lib.texts}
-    declared = [lib.function, lib.function + "Text", *consts.values(),
-                *(n for c in mine.values() for n in c.names)]
-    _check_free(project, folder, before, after, [lib.function, lib.function + "Text", *consts.values()])
+    own = [lib.function, lib.function + "Text", *consts.values(),
+           *((lib.function + "Mu", lib.function + "Funcs") if lib.closures else ())]
+    declared = [*own, *(n for c in mine.values() for n in c.names)]
+    _check_free(project, folder, before, after, own)
     if len(set(declared)) != len(declared):
         raise NotCompilable(f"names of the patch collide in {lib.package}: {', '.join(sorted(declared))}")
     compiled_file, template_file, missing_file = (str(folder / f"{stem}_{s}.go")
@@ -266,11 +283,25 @@ def _compiled_source(lib: TemplateLibrary, package: str, compiled: Sequence[Comp
     by_text: dict[str, list[CompiledText]] = {}
     for c in compiled:
         by_text.setdefault(c.text, []).append(c)
+    if lib.closures:
+        imports[("sync", "")] = None
+    keep = (f"\t\t\t\t{lib.function}Mu.Lock()\n\t\t\t\tdefer {lib.function}Mu.Unlock()\n"
+            f"\t\t\t\t{lib.function}Funcs = funcs\n") if lib.closures else ""
     cases = []
     for group in by_text.values():
-        checks = "".join(f"\t\t\tif d, ok := data.({c.data}); ok {{\n\t\t\t\treturn {c.func_name}(w, d)\n\t\t\t}}\n"
-                         for c in group)
+        checks = "".join(f"\t\t\tif d, ok := data.({c.data}); ok {{\n{keep}\t\t\t\treturn {c.func_name}(w, d)\n"
+                         "\t\t\t}\n" for c in group)
         cases.append(f"\t\tcase {consts[group[0].var]}:\n{checks}")
+    state = [
+        f"// {lib.function}Funcs is the function map of the text being rendered: the compiled code calls the",
+        f"// functions the library builds per call ({', '.join(sorted(lib.closures))}) from it; {lib.function}Mu",
+        "// serializes the renders that read it.",
+        "var (",
+        f"\t{lib.function}Mu    sync.Mutex",
+        f"\t{lib.function}Funcs map[string]interface{{}}",
+        ")",
+        "",
+    ] if lib.closures else []
     shown = ", ".join(f"{c.var} ({c.data})" for c in compiled)
     body = [
         f"// {lib.function} executes a {lib.template} text on data. The library's default texts ({shown}),",
@@ -293,6 +324,7 @@ def _compiled_source(lib: TemplateLibrary, package: str, compiled: Sequence[Comp
         *[f"\t{consts[c.var]} = {_go_string(c.text)}" for c in compiled],
         ")",
         "",
+        *state,
     ]
     decls = "\n".join(body) + "\n" + "\n".join(c.decls.rstrip("\n") + "\n" for c in compiled)
     specs = "".join(f"\t{name + ' ' if name else ''}{go_quote(path)}\n" for path, name in sorted(imports))
@@ -305,7 +337,8 @@ def _template_source(lib: TemplateLibrary, package: str, tag: str) -> bytes:
             "// texts (or has custom functions) with text/template.\n"
             f"func {lib.function}Text(w io.Writer, text string, data interface{{}}, "
             "funcs map[string]interface{}) error {\n"
-            f"\tt := template.Must(template.New({go_quote(lib.template)}).Funcs(funcs).Parse(text))\n"
+            f"\tt, err := template.New({go_quote(lib.template)}).Funcs(funcs).Parse(text)\n"
+            f"\tif err != nil {{\n\t\t{'return err' if lib.parse_errors == 'return' else 'panic(err)'}\n\t}}\n"
             "\treturn t.Execute(w, data)\n"
             "}\n").encode()
 

@@ -24,7 +24,8 @@ TAG = "helpcli_omit_templates"
 # help of the application, of commands (by name, alias, `help CMD`, `CMD -h`), a command with a category,
 # an unknown topic, and runs that print no help
 RUNS = ([], ["--help"], ["-h"], ["help"], ["help", "add"], ["a", "-h"], ["export", "--help"], ["help", "list"],
-        ["help", "nosuch"], ["--version"], ["add", "x", "y"], ["list"])
+        ["help", "import"], ["import", "-h"], ["help", "nosuch"], ["--version"], ["add", "x", "y"], ["list"],
+        ["show", "abc"], ["show"])
 
 
 def test_the_profiles_load(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -36,7 +37,9 @@ def test_the_profiles_load(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     assert all(old.count("\n") >= 1 and old != new for old, new in cli.edits)
     assert library_for(MODULE) is None
     monkeypatch.setenv(ENV, str(FIXTURES / "tmpldep" / "template_deps.toml"))
-    assert [lib.module for lib in libraries()] == ["github.com/urfave/cli", MODULE]
+    assert [lib.module for lib in libraries()] == ["github.com/urfave/cli", "github.com/alecthomas/kingpin/v2", MODULE]
+    kingpin = library_for("github.com/alecthomas/kingpin/v2")
+    assert kingpin is not None and kingpin.parse_errors == "return" and kingpin.closures["Char"] == "func(rune) string"
     monkeypatch.setenv(ENV, str(tmp_path / "missing.toml"))
     with pytest.raises(GotrimError, match="GOTRIM_TEMPLATE_DEPS"):
         libraries()
@@ -45,6 +48,29 @@ def test_the_profiles_load(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     monkeypatch.setenv(ENV, str(bad))
     with pytest.raises(GotrimError, match="fix the TOML"):
         libraries()
+
+
+@pytest.mark.parametrize(("module", "line", "custom"), [
+    pytest.param("github.com/urfave/cli", 'cli.AppHelpTemplate = "x"', True, id="urfave-var"),
+    pytest.param("github.com/urfave/cli", "app.CustomAppHelpTemplate = t", True, id="urfave-field"),
+    pytest.param("github.com/urfave/cli", "cli.HelpPrinter = myPrinter", True, id="urfave-printer"),
+    pytest.param("github.com/urfave/cli", "cli.VersionPrinter = printVersion", False, id="urfave-version"),
+    pytest.param("github.com/alecthomas/kingpin/v2", "app.UsageTemplate(kingpin.CompactUsageTemplate)", False,
+                 id="kingpin-own-text"),
+    pytest.param("github.com/alecthomas/kingpin/v2", "app.UsageTemplate(myUsage)", True, id="kingpin-other-text"),
+    pytest.param("github.com/alecthomas/kingpin/v2", "kingpin.DefaultUsageTemplate = x", True, id="kingpin-var"),
+    pytest.param("github.com/alecthomas/kingpin/v2", "if kingpin.DefaultUsageTemplate == x {", False,
+                 id="kingpin-compare"),
+    pytest.param("github.com/alecthomas/kingpin/v2", "app.UsageFuncs(template.FuncMap{})", True, id="kingpin-funcs"),
+])
+def test_what_gives_a_template_of_its_own(monkeypatch: pytest.MonkeyPatch, module: str, line: str,
+                                          custom: bool) -> None:
+    from refactor.tmpldep import customization_pattern
+
+    monkeypatch.delenv(ENV, raising=False)
+    lib = library_for(module)
+    assert lib is not None
+    assert bool(customization_pattern(lib).search(line)) is custom
 
 
 def test_the_fixtures_go_sum_is_its_modules() -> None:
@@ -116,6 +142,11 @@ def test_a_dependency_template_is_compiled_in_a_patch(tmpldep_repo: Path, tmp_pa
     for args in RUNS:
         want = run(head, args)
         assert run(full, args) == want and run(slim, args) == want, args
+    narrow = {"HELPCLI_WIDTH": "20"}  # the library's wrap closure (over the width of this call) reads it
+    for args in (["help", "import"], ["add", "--help"]):
+        want = run(head, args, narrow)
+        assert run(full, args, narrow) == want and run(slim, args, narrow) == want, args
+        assert want.out != run(head, args).out or args[-1] == "--help"
     assert run(head, ["--help"]).out.count("\n") > 20  # the help is really printed
     assert "text/template" not in go(root, "list", "-deps", "-tags", TAG, "./cmd/tool").stdout.split()
     assert slim.stat().st_size < full.stat().st_size * 0.8

@@ -24,12 +24,16 @@ const CompileVersion = 1
 
 // CompileJob is one text to compile: Request.Compile.
 type CompileJob struct {
-	Package  string            `json:"package"`   // import path of a requested package
-	Var      string            `json:"var"`       // its package-level string variable holding the text
-	Name     string            `json:"name"`      // the name the library gives the template (template.New)
-	Data     string            `json:"data"`      // the data's type, a type expression in the package's scope
-	Funcs    map[string]string `json:"funcs"`     // template function -> "importpath.Name" or the package's "Name"
-	FuncName string            `json:"func_name"` // the generated entry's name (made free in the package)
+	Package string            `json:"package"` // import path of a requested package
+	Var     string            `json:"var"`     // its package-level string variable holding the text
+	Name    string            `json:"name"`    // the name the library gives the template (template.New)
+	Data    string            `json:"data"`    // the data's type, a type expression in the package's scope
+	Funcs   map[string]string `json:"funcs"`   // template function -> "importpath.Name" or the package's "Name"
+	// FuncTypes: for a template function listed here, Funcs holds a Go expression of this function type,
+	// valid in a new file of the package (a closure the library builds per call, read from a
+	// package-level variable the patch sets), called as written.
+	FuncTypes map[string]string `json:"func_types"`
+	FuncName  string            `json:"func_name"` // the generated entry's name (made free in the package)
 }
 
 // CompileResponse is what `compile` writes: one result per job, in order.
@@ -133,6 +137,9 @@ func (t *tpkg) compile(job CompileJob, res *CompileResult) {
 	sort.Strings(names)
 	for _, name := range names {
 		f, why := t.namedFunc(job.Funcs[name])
+		if typ, ok := job.FuncTypes[name]; ok {
+			f, why = t.exprFunc(job.Funcs[name], typ)
+		}
 		if why != "" {
 			res.Refusal = fmt.Sprintf("template function %s: %s", name, why)
 			return
@@ -188,4 +195,17 @@ func (t *tpkg) namedFunc(spec string) (tmplgen.Func, string) {
 		return tmplgen.Func{}, fmt.Sprintf("%s is not a function", spec)
 	}
 	return tmplgen.Func{Pkg: path, Name: name, Sig: fn.Type().(*types.Signature)}, ""
+}
+
+// exprFunc is a function given as an expression of a function type written in the package's scope.
+func (t *tpkg) exprFunc(expr, typ string) (tmplgen.Func, string) {
+	tv, err := types.Eval(t.fset, t.pkg, token.NoPos, typ)
+	if err != nil || !tv.IsType() {
+		return tmplgen.Func{}, fmt.Sprintf("%s is not a type in %s", typ, t.pkg.Path())
+	}
+	sig, ok := tv.Type.Underlying().(*types.Signature)
+	if !ok {
+		return tmplgen.Func{}, fmt.Sprintf("%s is not a function type", typ)
+	}
+	return tmplgen.Func{Expr: expr, Sig: sig}, ""
 }

@@ -52,7 +52,7 @@ func main() {
 			{Name: "show", Usage: "show a record", ArgsUsage: "NAME", Action: show},
 			{Name: "export", Usage: "export the records", Category: "data",
 				Flags: []helpcli.Flag{helpcli.BoolFlag{Name: "json", Usage: "as JSON"}}},
-			{Name: "import", Usage: "import records", Category: "data"},
+			{Name: "import", Usage: "import records from a file written by export or by hand, one per line", Category: "data"},
 			{Name: "debug", Usage: "debugging", Hidden: true},
 		},
 		Copyright: "(c) 2026 Example",

@@ -49,10 +49,33 @@ func indent(n int, s string) string {
 	return pad + strings.ReplaceAll(s, "\n", "\n"+pad)
 }
 
+// wrap breaks s into lines of at most width bytes at spaces.
+func wrap(s string, width int) string {
+	var b strings.Builder
+	n := 0
+	for i, word := range strings.Fields(s) {
+		if i > 0 && n+1+len(word) > width {
+			b.WriteString("\n     ")
+			n = 5
+		} else if i > 0 {
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(word)
+		n += len(word)
+	}
+	return b.String()
+}
+
 func printHelpCustom(out io.Writer, templ string, data interface{}, customFuncs map[string]interface{}) {
+	width := 40
+	if v := os.Getenv("HELPCLI_WIDTH"); v != "" {
+		fmt.Sscan(v, &width)
+	}
 	funcMap := template.FuncMap{
 		"join":   strings.Join,
 		"indent": indent,
+		"wrap":   func(s string) string { return wrap(s, width) },
 	}
 	for key, value := range customFuncs {
 		funcMap[key] = value

@@ -33,7 +33,7 @@ COPYRIGHT:
 
 // CommandHelpTemplate is the text/template of a command's help. A program may change it.
 var CommandHelpTemplate = `NAME:
-   {{join .Names ", "}} - {{.Usage}}
+   {{join .Names ", "}} - {{wrap .Usage}}
 
 USAGE:
    {{.Name}}{{if .VisibleFlags}} [command options]{{end}} {{if .ArgsUsage}}{{.ArgsUsage}}{{else}}[arguments...]{{end}}{{if .Category}}
