@@ -367,7 +367,8 @@ def bench(name: str, p: Program, work: Path, say: Callable[[str], None]) -> dict
         a = outputs(exes["before"], run, repo, work / f"run-{i}-before")
         b = outputs(exes["after"], run, wt, work / f"run-{i}-after")
         same.append({"args": list(run.args), "identical": a == b, "rc": a["rc"],
-                     "stdout_bytes": len(str(a["stdout"])), "files": len(a["files"])})  # type: ignore[arg-type]
+                     "stdout_bytes": len(str(a["stdout"])), "stderr_bytes": len(str(a["stderr"])),
+                     "files": len(a["files"])})  # type: ignore[arg-type]
     result["runs"] = same
     result["all_identical"] = all(r["identical"] for r in same)
     result["saved_bytes"] = int(result["bytes_before"]) - int(result["bytes_after"])  # type: ignore[call-overload]
