@@ -237,7 +237,7 @@ def patch_files(project: Project, lib: TemplateLibrary, module_dir: str, compile
     package = _package_name(project, folder)
     consts = {t.var: "default" + t.var for t in lib.texts}
     own = [lib.function, lib.function + "Text", *consts.values(),
-           *((lib.function + "Mu", lib.function + "Funcs") if lib.closures else ())]
+           *((lib.function + "Mu", lib.function + "Funcs", lib.function + "With") if lib.closures else ())]
     declared = [*own, *(n for c in mine.values() for n in c.names)]
     _check_free(project, folder, before, after, own)
     if len(set(declared)) != len(declared):
@@ -285,37 +285,47 @@ def _compiled_source(lib: TemplateLibrary, package: str, compiled: Sequence[Comp
         by_text.setdefault(c.text, []).append(c)
     if lib.closures:
         imports[("sync", "")] = None
-    keep = (f"\t\t\t\t{lib.function}Mu.Lock()\n\t\t\t\tdefer {lib.function}Mu.Unlock()\n"
-            f"\t\t\t\t{lib.function}Funcs = funcs\n") if lib.closures else ""
+    fn = lib.function
     cases = []
     for group in by_text.values():
-        checks = "".join(f"\t\t\tif d, ok := data.({c.data}); ok {{\n{keep}\t\t\t\treturn {c.func_name}(w, d)\n"
-                         "\t\t\t}\n" for c in group)
-        cases.append(f"\t\tcase {consts[group[0].var]}:\n{checks}")
+        for c in group:
+            call = f"{c.func_name}(w, d)"
+            if lib.closures:
+                call = f"{fn}With(funcs, func() error {{ return {call} }})"
+            cases.append(f"\t\tcase {consts[c.var]}:\n" if c is group[0] else "")
+            cases.append(f"\t\t\tif d, ok := data.({c.data}); ok {{\n\t\t\t\treturn {call}\n\t\t\t}}\n")
     state = [
-        f"// {lib.function}Funcs is the function map of the text being rendered: the compiled code calls the",
-        f"// functions the library builds per call ({', '.join(sorted(lib.closures))}) from it; {lib.function}Mu",
-        "// serializes the renders that read it.",
+        f"// {fn}Funcs is the function map of the text being rendered: the compiled code calls the",
+        f"// functions the library builds per call ({', '.join(sorted(lib.closures))}) from it.",
         "var (",
-        f"\t{lib.function}Mu    sync.Mutex",
-        f"\t{lib.function}Funcs map[string]interface{{}}",
+        f"\t{fn}Mu    sync.Mutex",
+        f"\t{fn}Funcs map[string]interface{{}}",
         ")",
         "",
+        f"// {fn}With runs render with funcs as {fn}Funcs, one render at a time.",
+        f"func {fn}With(funcs map[string]interface{{}}, render func() error) error {{",
+        f"\t{fn}Mu.Lock()",
+        f"\tdefer {fn}Mu.Unlock()",
+        f"\t{fn}Funcs = funcs",
+        f"\tdefer func() {{ {fn}Funcs = nil }}()",
+        "\treturn render()",
+        "}",
+        "",
     ] if lib.closures else []
-    shown = ", ".join(f"{c.var} ({c.data})" for c in compiled)
     body = [
-        f"// {lib.function} executes a {lib.template} text on data. The library's default texts ({shown}),",
-        "// as declared, with data of the type the library passes and no custom functions, are rendered by Go",
-        "// compiled from them; any other text goes to text/template, which a build with the patch's tag",
-        "// leaves out.",
-        f"func {lib.function}(w io.Writer, text string, data interface{{}}, custom bool, "
+        f"// {fn} executes a {lib.template} text on data. The library's default texts, as declared, with data",
+        "// of the type the library passes and no custom functions, are rendered by Go compiled from them:",
+        *[f"//   - {c.var} ({c.data})" for c in compiled],
+        "//",
+        "// Any other text goes to text/template, which a build with the patch's tag leaves out.",
+        f"func {fn}(w io.Writer, text string, data interface{{}}, custom bool, "
         "funcs map[string]interface{}) error {",
         "\tif !custom {",
         "\t\tswitch text {",
-        *[c.rstrip("\n") for c in cases],
+        "".join(cases).rstrip("\n"),
         "\t\t}",
         "\t}",
-        f"\treturn {lib.function}Text(w, text, data, funcs)",
+        f"\treturn {fn}Text(w, text, data, funcs)",
         "}",
         "",
         "// The default texts as the library declares them (a program may change the variables: the text",
