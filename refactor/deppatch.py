@@ -51,7 +51,7 @@ class DependencyPatch:
     version: str
     dest: str  # the copy's directory, relative to the repository's top (as Plan paths are)
     patch_path: str  # the patch file, relative to the repository's top
-    tag: str
+    tag: str | None  # None: the change needs no build tag (the module behaves the same, only smaller)
     subject: str  # the commit message's first line
     body: str  # the commit message's other lines (why, what the tag leaves out)
     originals: tuple[tuple[str, bytes | None], ...]  # the changed files as the module has them (relative)
@@ -86,12 +86,13 @@ def tag_for(module: str, feature: str) -> str:
 
 
 def patch_plan(project: Project, *, module: str, module_dir: str, changes: Mapping[str, bytes | None],
-               tag: str, targets: Sequence[Target], subject: str, body: str, figures: Sequence[str]
+               tag: str | None, targets: Sequence[Target], subject: str, body: str, figures: Sequence[str]
                ) -> tuple[list[FileChange], DependencyPatch]:
     """The file changes of a dependency patch, and its upstream side.
 
     changes: the change to the module, by absolute path of its files in the module cache (None: deleted;
-    a path that is not there yet: a new file). figures: the lines stating the (estimated) bytes.
+    a path that is not there yet: a new file). tag: the build tag the targets are then built with (None:
+    the change needs none). figures: the lines stating the (estimated) bytes.
     NotPatchable when the module cannot be copied (not in the module cache, replaced already, vendored,
     too large, or its copy's directory is taken).
     """
@@ -149,7 +150,8 @@ def patch_plan(project: Project, *, module: str, module_dir: str, changes: Mappi
     replaced = f"{gomod}{newline}\n// {module} patched by gotrim: {dest}.patch says how, and why.\n" \
                f"replace {module} => ./{dest}\n"
     out.append(FileChange(prefix + "go.mod", gomod.encode(), replaced.encode()))
-    out.extend(tag_config_changes(project, targets, tag))
+    if tag is not None:
+        out.extend(tag_config_changes(project, targets, tag))
     patch = DependencyPatch(module=module, version=version, dest=prefix + dest, patch_path=f"{prefix}{dest}.patch",
                             tag=tag,
                             subject=subject, body=body, originals=tuple(sorted(originals)))

@@ -231,6 +231,10 @@ def _reflect_blocker(project: Project, target: Target, graph: BuildGraph, report
     if dep is not None:
         return _fix("reflect", root.symbol, _template_dep_patch(project, target, graph, report, root, dep, refusals),
                     graph, dep.package, report)
+    caller = _template_caller(graph, chain_pkgs)
+    if caller is not None:
+        return _fix("reflect", root.symbol, _template_rewrite_patch(project, target, graph, report, root, caller,
+                                                                    chain_pkgs, refusals), graph, caller, report)
     return _fix("reflect", root.symbol, _explain(project, target, graph, report, root, chain_pkgs, refusals), graph,
                 culprit, report)
 
@@ -464,6 +468,82 @@ def _template_dep_patch(project: Project, target: Target, graph: BuildGraph, rep
         details=DceDetails(Fix.TEMPLATE_REWRITE, blocker=root.symbol, package=lib.package, module=module,
                            version=patch.version, tag=tag, source=lib.source or None,
                            templates=tuple(f"{t.var} ({t.data})" for t in lib.texts)),
+    )
+
+
+def _template_caller(graph: BuildGraph, chain_pkgs: Sequence[str]) -> str | None:
+    """The dependency's package (from the module cache) that calls into text/template or html/template on
+    the chain, or None."""
+    for a, b in zip(chain_pkgs, chain_pkgs[1:], strict=False):
+        if b in TEMPLATE_PACKAGES and a not in TEMPLATE_PACKAGES:
+            pkg = graph.packages[a]
+            return a if not pkg.editable and not pkg.standard and pkg.module and pkg.module_dir else None
+    return None
+
+
+def _explained(project: Project, target: Target, graph: BuildGraph, report: DceReport, root: Blocker,
+               chain_pkgs: Sequence[str], refusals: Sequence[str], more: str) -> Refusal:
+    """_explain's refusal, with one more sentence."""
+    r = _explain(project, target, graph, report, root, chain_pkgs, refusals)
+    return dataclasses.replace(r, reason=f"{r.reason} {more}")
+
+
+def _template_rewrite_patch(project: Project, target: Target, graph: BuildGraph, report: DceReport, root: Blocker,
+                            caller: str, chain_pkgs: Sequence[str], refusals: Sequence[str]) -> Proposal:
+    """A dependency's package whose every template the typed view compiles (constant texts, static data
+    types): a dependency patch with the templates compiled to Go, as the module's own are; no build tag,
+    since nothing is left out. Otherwise the explanation, with why not."""
+    from refactor.deppatch import NotPatchable, patch_plan
+
+    pkg = graph.packages[caller]
+    module = pkg.module or ""
+    view = _view(project, target)
+    sites = list(view.dep_templates[caller].sites) if view is not None and caller in view.dep_templates else []
+    why_not = ("the typed view did not read it" if view is None or caller not in view.dep_templates
+               else "no template execution found in it" if not sites
+               else "; ".join(f"{s.label}: {s.refusal or s.fallback}" for s in sites if not s.complete))
+    if why_not:
+        return _explained(project, target, graph, report, root, chain_pkgs, refusals,
+                          f"{caller}'s templates are not compiled to Go in a dependency patch: {why_not}.")
+    try:
+        rw = rewrite(project, sites)
+        changes: dict[str, bytes | None] = {}
+        for c in rw.changes:
+            if c.before is None and os.path.exists(c.path):
+                raise NotPatchable(f"{c.path} exists in {module}: the generated file's name is taken")
+            changes[c.path] = c.after
+        est, confidence, note = _estimate(project, target, report, "reflect",
+                                          cut=Cut.of(unflag=[p for p in TEMPLATE_PACKAGES if p in graph.packages]))
+        names = [s.label.replace(pkg.module_dir or "", module) for s in sites]
+        files, patch = patch_plan(
+            project, module=module, module_dir=pkg.module_dir or "", changes=changes, tag=None, targets=[target],
+            subject=f"{caller}: render its templates with Go code generated from them",
+            body=(f"{caller} executes templates whose texts and data types are known statically "
+                  f"({', '.join(names)}). text/template's evaluator looks methods up by name "
+                  "(reflect.Value.MethodByName), which switches off the Go linker's method dead-code elimination "
+                  "in every program that reaches it: every exported method of every type stays in the binary. "
+                  "The templates are now Go code generated from them (gotrim's tmplgen: the same bytes, checked "
+                  "against text/template and html/template), so programs using this package keep method DCE."),
+            figures=[f"Estimated by gotrim: {est:,} bytes saved on {target.label}."])
+    except (NotPatchable, SourceError, EditError) as exc:
+        return _explained(project, target, graph, report, root, chain_pkgs, refusals,
+                          f"The dependency patch compiling {caller}'s templates to Go is not possible: {exc}.")
+    return Candidate(
+        id=candidate_id(NAME, f"{target}|tmplpatch|{caller}"), strategy=NAME, targets=(target,),
+        summary=f"patch {module}@{patch.version} (copied to {patch.dest}): {caller}'s "
+                f"{len(sites)} template{'s' if len(sites) != 1 else ''} compiled to Go",
+        explanation=(f"{root.symbol} (text/template's reflect method lookup) is reached through {caller} "
+                     f"({module} {patch.version}), whose templates all have constant texts and static data types. "
+                     + (f"No known build tag removes it ({'; '.join(refusals)}). " if refusals else "")
+                     + f"Dependency patch: {module}@{patch.version} is copied into {patch.dest} (every file, licence "
+                       f"included) with {', '.join(names)} compiled to Go by tmplgen (the same bytes; no build tag: "
+                       f"nothing is left out); go.mod replaces the module with the copy, and {patch.patch_path} holds "
+                       f"the change against the module's own tree, to send upstream.\n{note}"),
+        estimated_bytes=est, confidence=confidence,
+        plan=Plan(title=f"Patch {module}@{patch.version}: {caller}'s templates compiled to Go", changes=tuple(files)),
+        trade_off="patch",
+        details=DceDetails(Fix.TEMPLATE_REWRITE, blocker=root.symbol, package=caller, module=module,
+                           version=patch.version, templates=tuple(names)),
     )
 
 

@@ -25,7 +25,7 @@ TAG = "helpcli_omit_templates"
 # an unknown topic, and runs that print no help
 RUNS = ([], ["--help"], ["-h"], ["help"], ["help", "add"], ["a", "-h"], ["export", "--help"], ["help", "list"],
         ["help", "import"], ["import", "-h"], ["help", "nosuch"], ["--version"], ["add", "x", "y"], ["list"],
-        ["show", "abc"], ["show"])
+        ["show", "abc"], ["show"], ["page"], ["page", "a", "b"])
 
 
 def test_the_profiles_load(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -90,9 +90,12 @@ def tmpldep_repo(fixture_repo: Callable[[str], Path], tmp_path: Path, monkeypatc
 
 @pytest.mark.go
 def test_a_dependency_template_is_compiled_in_a_patch(tmpldep_repo: Path, tmp_path: Path) -> None:
-    """cmd/tool shows only helpcli's default help, and prints records with a template of its own: the DCE
-    loop patches helpcli (its default texts compiled to Go) and compiles the program's template, in either
-    order. Built with the tag, method DCE is on, the binary shrinks and every help prints HEAD's bytes.
+    """cmd/tool shows only helpcli's default help, prints records with a template of its own and pages with
+    pagelib (a template embedded in that dependency, constant text, static data): the DCE loop patches
+    helpcli (its default texts compiled to Go, text/template behind a tag), patches pagelib (its template
+    compiled to Go: no tag, nothing is left out) and compiles the program's template, in the order the
+    linker names them. Built with the tag, method DCE is on, the binary shrinks and every help and page
+    prints HEAD's bytes.
     cmd/custom sets its own AppHelpTemplate: that is named as the blocker, and without the tag the copy
     still runs it."""
     from refactor.candidate import Candidate, Refusal
@@ -114,14 +117,19 @@ def test_a_dependency_template_is_compiled_in_a_patch(tmpldep_repo: Path, tmp_pa
     cands = [c for c in dce_propose(project, project.settings) if isinstance(c, Candidate)]
     combined, loops = with_loops(project, cands)
     (loop,) = [r for r in loops if r.target == by_name["tool"]]
-    assert loop.method_dce and not loop.remaining and len(loop.steps) == 2, loop
+    assert loop.method_dce and not loop.remaining and len(loop.steps) == 3, loop
     assert {s.fix for s in loop.steps} == {Fix.TEMPLATE_REWRITE.value}
     (c,) = [c for c in combined if c.targets == (by_name["tool"],)]
     assert isinstance(c.details, DceDetails) and c.details.fix is Fix.ALL_BLOCKERS
-    assert TAG in c.variant_tags
+    assert c.variant_tags == (TAG,)
     dest = f"third_party/{MODULE}"
+    pages = "third_party/example.com/pagelib"
     assert {f"{dest}/LICENSE", f"{dest}/help.go", f"{dest}/help_compiled.go", f"{dest}/help_template.go",
-            f"{dest}/help_notemplate.go", f"{dest}.patch", "go.mod", "cmd/tool/main.go"} <= set(c.plan.files())
+            f"{dest}/help_notemplate.go", f"{dest}.patch", "go.mod", "cmd/tool/main.go", f"{pages}/page.go",
+            f"{pages}/page_tmpl.go", f"{pages}/page.tmpl", f"{pages}.patch"} <= set(c.plan.files())
+    step = next(s for s in loop.steps if "pagelib" in s.summary)
+    assert step.summary == (f"patch example.com/pagelib@v1.0.0 (copied to {pages}): example.com/pagelib's 1 "
+                            "template compiled to Go") and step.variant_tags == ()
     # the dependency's patch alone, as dce-blockers proposes it for helpcli's blocker
     patch = next(s for s in loop.steps if "helpcli" in s.summary)
     assert patch.summary.startswith(f"patch {MODULE}@v1.0.0 (copied to {dest})") and patch.variant_tags == (TAG,)
@@ -136,6 +144,8 @@ def test_a_dependency_template_is_compiled_in_a_patch(tmpldep_repo: Path, tmp_pa
     assert subprocess.run(["gofmt", "-l", "."], cwd=root, capture_output=True, text=True).stdout == ""
     patched = (root / dest / "help.go").read_text()
     assert '"text/template"' not in patched and "executeHelpTemplate(w, templ, data" in patched
+    assert '"text/template"' not in (root / pages / "page.go").read_text()
+    assert "replace example.com/pagelib => ./third_party/example.com/pagelib" in (root / "go.mod").read_text()
     full = build(root, "./cmd/tool", tmp_path / "full" / "tool")
     slim = build(root, "./cmd/tool", tmp_path / "slim" / "tool", TAG)
     build(root, "./cmd/tool", tmp_path / "win" / "tool.exe", TAG, "windows", "amd64")
@@ -169,3 +179,11 @@ def test_a_dependency_template_is_compiled_in_a_patch(tmpldep_repo: Path, tmp_pa
     assert proc.returncode == 0, proc.stderr
     for name in ("help.go", "help_compiled.go", "help_template.go", "help_notemplate.go"):
         assert (upstream / name).read_text() == (root / dest / name).read_text()
+    upstream = tmp_path / "upstream-pagelib"
+    shutil.copytree(FIXTURES / "tmpldep" / "_modules" / "example.com/pagelib@v1.0.0", upstream)
+    subprocess.run(["git", "init", "-q"], cwd=upstream, check=True)
+    assert (root / f"{pages}.patch").read_text().startswith("example.com/pagelib: render its templates with Go")
+    proc = subprocess.run(["git", "apply", str(root / f"{pages}.patch")], cwd=upstream, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("page.go", "page_tmpl.go"):
+        assert (upstream / name).read_text() == (root / pages / name).read_text()

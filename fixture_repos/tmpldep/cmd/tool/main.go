@@ -9,6 +9,7 @@ import (
 	"text/template"
 
 	"example.com/helpcli"
+	"example.com/pagelib"
 )
 
 // record is printed through fmt (an interface): with method DCE off, the linker keeps its exported
@@ -50,6 +51,7 @@ func main() {
 				Action: func(args []string) error { fmt.Println(record{ID: len(args), Name: fmt.Sprint(args)}); return nil }},
 			{Name: "list", Usage: "list the records", Action: func([]string) error { fmt.Println("no records"); return nil }},
 			{Name: "show", Usage: "show a record", ArgsUsage: "NAME", Action: show},
+			{Name: "page", Usage: "print the records as a page", Action: page},
 			{Name: "export", Usage: "export the records", Category: "data",
 				Flags: []helpcli.Flag{helpcli.BoolFlag{Name: "json", Usage: "as JSON"}}},
 			{Name: "import", Usage: "import records from a file written by export or by hand, one per line", Category: "data"},
@@ -71,4 +73,21 @@ func show(args []string) error {
 		r.Name = args[0]
 	}
 	return t.Execute(os.Stdout, r)
+}
+
+// page prints the records with example.com/pagelib, whose template is a third blocker.
+func page(args []string) error {
+	p := pagelib.Page{Title: "Records", Sections: []pagelib.Section{
+		{Heading: "added", Lines: args},
+		{Heading: "removed"},
+	}}
+	if len(args) > 1 {
+		p.Footer = "more than one record"
+	}
+	text, err := pagelib.Render(p)
+	if err != nil {
+		return err
+	}
+	fmt.Print(text)
+	return nil
 }
