@@ -19,8 +19,11 @@ when the program sets one; this module does the same as a dependency patch (refa
 
 This is a per-library patch generator driven by tmplgen for the texts, not a general analysis: the
 texts reach the executing function through function-valued variables and locals (HelpPrinter), which
-the typed view does not follow; a profile names them. Pure: the compiled code comes from the typed
-view (loaded with the project), the module's files from the source index.
+the typed view does not follow; a profile names them. A dependency's template whose text and data type
+the typed view does resolve (a constant or embedded text executed on a static type, as
+exporter-toolkit's landing page) needs no profile: strategies/dce_blockers.py compiles it in a
+dependency patch as the module's own templates (`_template_rewrite_patch`). Pure: the compiled code
+comes from the typed view (loaded with the project), the module's files from the source index.
 """
 
 from __future__ import annotations

@@ -11,6 +11,10 @@ linking through `plugin`, and the first <ReflectMethod> root), the fix it can pr
 - when a template on the chain cannot be compiled: the method-free fork of text/template (and
   html/template), refused when a constant template calls a method (the action is named);
 - the module's own reflect.ValueOf(x).MethodByName(name) on a concrete type: a table of its methods;
+- a dependency's templates (refactor.tmpldep): a profiled library (urfave/cli v1, kingpin v2) gets a
+  dependency patch with its default texts compiled to Go and text/template behind a tag (refused,
+  naming the use, when the program gives a template of its own); a package whose every template the
+  typed view resolves gets a dependency patch with them compiled to Go, without a tag;
 - a known upstream build tag (refactor.catalogue), checked against the module's source at the version
   the build uses (another major version of a catalogued module: its source alone decides);
 - the module's import of `plugin` guarded by `//go:build !no_dynamic_plugins`, with a stub;
