@@ -441,7 +441,7 @@ def _template_dep_patch(project: Project, target: Target, graph: BuildGraph, rep
                   f"{tag}, text/template is left out: a custom template then reports an error. As "
                   "spf13/cobra did in v1.9.0 (spf13/cobra#1956)."
                   + (f" See {lib.source}." if lib.source else "")),
-            figures=[f"Estimated by gotrim: {est:,} bytes saved on {target.label}."])
+            figures=_template_figures(est, target))
     except (NotCompilable, NotPatchable, SourceError, EditError) as exc:
         return Refusal(NAME, (target,), summary,
                        f"{why} No known build tag of {module} removes it"
@@ -473,6 +473,14 @@ def _template_dep_patch(project: Project, target: Target, graph: BuildGraph, rep
                            version=patch.version, tag=tag, source=lib.source or None,
                            templates=tuple(f"{t.var} ({t.data})" for t in lib.texts)),
     )
+
+
+def _template_figures(est: int, target: Target) -> list[str]:
+    """The patch message's figures: the estimate, or why there is none yet (another blocker remains)."""
+    if est > 0:
+        return [f"Estimated by gotrim: {est:,} bytes saved on {target.label}."]
+    return [f"On {target.label}, another method-DCE blocker remains: the bytes drop once it goes too "
+            "(gotrim's DCE loop measures every fix together)."]
 
 
 def _template_caller(graph: BuildGraph, chain_pkgs: Sequence[str]) -> str | None:
@@ -528,7 +536,7 @@ def _template_rewrite_patch(project: Project, target: Target, graph: BuildGraph,
                   "in every program that reaches it: every exported method of every type stays in the binary. "
                   "The templates are now Go code generated from them (gotrim's tmplgen: the same bytes, checked "
                   "against text/template and html/template), so programs using this package keep method DCE."),
-            figures=[f"Estimated by gotrim: {est:,} bytes saved on {target.label}."])
+            figures=_template_figures(est, target))
     except (NotPatchable, SourceError, EditError) as exc:
         return _explained(project, target, graph, report, root, chain_pkgs, refusals,
                           f"The dependency patch compiling {caller}'s templates to Go is not possible: {exc}.")
