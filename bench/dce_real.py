@@ -244,6 +244,12 @@ PROGRAMS: dict[str, Program] = {
         Run(("-l", "info",)),
     ), files={"go.mod": "module example.com/kp\n\ngo 1.22\n\nrequire github.com/alecthomas/kingpin/v2 v2.4.0\n",
               "main.go": KINGPIN_V2_MAIN}),
+    # bench/real's node_exporter-1.8.2: kingpin v2's usage (profiled), then templates of exporter-toolkit/web and
+    # prometheus/common/version (compiled in dependency patches, no tag); go-conntrack's x/net/trace remains.
+    "node_exporter": Program("github.com/prometheus/node_exporter", "v1.8.2", ".", (
+        Run(("--help",)), Run(("--help-long",)), Run(("--help-man",)), Run(("--version",)),
+        Run(("--collector.nope",)), Run(("--no-collector.cpu", "--help")),
+    )),
     # bench/real's ctr-1.7.25 built with containerd's no_dynamic_plugins: urfave/cli v1's help is the first
     # blocker; the dependency patch alone (the loop goes on to the module's own templates and grpc's trace).
     "ctr": Program("github.com/containerd/containerd", "v1.7.25", "./cmd/ctr", (

@@ -431,10 +431,11 @@ def _template_dep_patch(project: Project, target: Target, graph: BuildGraph, rep
         texts = [t.var for t in lib.texts]
         files, patch = patch_plan(
             project, module=module, module_dir=pkg.module_dir or "", changes=changes, tag=tag, targets=[target],
-            subject=f"Build tag {tag}: render the default help texts with Go, leave text/template out",
-            body=(f"{lib.symbol} runs every help text through text/template. Its evaluator looks methods up by "
-                  "name (reflect.Value.MethodByName), which switches off the Go linker's method dead-code "
-                  "elimination in every program that prints help: every exported method of every type stays "
+            subject=f"Build tag {tag}: render the default {lib.template} texts with Go, leave text/template out",
+            body=(f"{lib.symbol} runs every {lib.template} text through text/template. Its evaluator looks methods "
+                  "up by name (reflect.Value.MethodByName), which switches off the Go linker's method dead-code "
+                  f"elimination in every program that can print its {lib.template}: every exported method of every "
+                  "type stays "
                   f"in the binary. The default texts ({', '.join(texts)}) are now rendered by Go code generated "
                   "from them (gotrim's tmplgen: the same bytes, checked against text/template); any other text, "
                   "or custom template functions, still go to text/template. With -tags "
