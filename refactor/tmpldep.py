@@ -242,7 +242,7 @@ def patch_files(project: Project, lib: TemplateLibrary, module_dir: str, compile
     own = [lib.function, lib.function + "Text", *consts.values(),
            *((lib.function + "Mu", lib.function + "Funcs", lib.function + "With") if lib.closures else ())]
     declared = [*own, *(n for c in mine.values() for n in c.names)]
-    _check_free(project, folder, before, after, own)
+    _check_free(project, folder, own)
     if len(set(declared)) != len(declared):
         raise NotCompilable(f"names of the patch collide in {lib.package}: {', '.join(sorted(declared))}")
     compiled_file, template_file, missing_file = (str(folder / f"{stem}_{s}.go")
@@ -265,15 +265,13 @@ def _package_name(project: Project, folder: Path) -> str:
     raise NotCompilable(f"no Go file in {folder}")
 
 
-def _check_free(project: Project, folder: Path, before: bytes, after: bytes, names: Sequence[str]) -> None:
-    """The names the patch declares are not declared in the package yet (its other files, and the
-    edited file as it was)."""
-    srcs = [before] + [project.sources.source(str(folder / n)) for n in sorted(os.listdir(folder))
-                       if n.endswith(".go") and not n.endswith("_test.go")]
+def _check_free(project: Project, folder: Path, names: Sequence[str]) -> None:
+    """The names the patch declares are not package-level names of the package yet (build constraints
+    aside: a name declared in any of its files counts)."""
+    taken = {d.name for n in sorted(os.listdir(folder)) if n.endswith(".go") and not n.endswith("_test.go")
+             for d in project.sources.file(str(folder / n)).decls if d.receiver is None}
     for name in names:
-        decl = re.compile(rb"^(?:func|var|const|type)\s+(?:\([^)]*\)\s*)?" + re.escape(name.encode()) + rb"\b",
-                          re.M)
-        if any(decl.search(s) for s in srcs):
+        if name in taken:
             raise NotCompilable(f"{name} is declared in {folder} already: the patch's name is taken")
 
 

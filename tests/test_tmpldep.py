@@ -73,6 +73,55 @@ def test_what_gives_a_template_of_its_own(monkeypatch: pytest.MonkeyPatch, modul
     assert bool(customization_pattern(lib).search(line)) is custom
 
 
+class _DiskSources:
+    """The two reads patch_files makes of the source index, from disk."""
+
+    def source(self, path: str) -> bytes:
+        return Path(path).read_bytes()
+
+    def file(self, path: str) -> object:
+        from refactor.gosource import parse_file
+
+        return parse_file(path, Path(path).read_bytes())
+
+
+def _compiled(var: str, data: str, refusal: str = "") -> object:
+    from refactor.tmpldep import CompiledText
+
+    return CompiledText(MODULE, var, data, "text", "template.go", 1, "" if refusal else "func render() {}\n", (),
+                        () if refusal else (f"render{var}",), refusal, ())
+
+
+@pytest.mark.parametrize(("change", "why"), [
+    pytest.param("refusal", "AppHelpTemplate with *App: the data's type is not known", id="text-refused"),
+    pytest.param("missing", "CommandHelpTemplate was not compiled", id="text-missing"),
+    pytest.param("edit", "help.go of example.com/helpcli does not have the code the patch expects once", id="edit"),
+    pytest.param("taken", "indent is declared in", id="name-taken"),
+])
+def test_a_patch_that_cannot_be_made_says_why(monkeypatch: pytest.MonkeyPatch, change: str, why: str) -> None:
+    import dataclasses
+    from types import SimpleNamespace
+
+    from refactor.tmpldep import NotCompilable, patch_files
+
+    monkeypatch.setenv(ENV, str(FIXTURES / "tmpldep" / "template_deps.toml"))
+    lib = library_for(MODULE)
+    assert lib is not None
+    compiled = [_compiled("AppHelpTemplate", "*App"), _compiled("CommandHelpTemplate", "Command")]
+    if change == "refusal":
+        compiled[0] = _compiled("AppHelpTemplate", "*App", "the data's type is not known")
+    elif change == "missing":
+        compiled.pop()
+    elif change == "edit":
+        lib = dataclasses.replace(lib, edits=(("\tnot in help.go\n", ""),))
+    elif change == "taken":
+        lib = dataclasses.replace(lib, function="indent")
+    project = SimpleNamespace(sources=_DiskSources())
+    with pytest.raises(NotCompilable, match=why.replace("*", r"\*")):
+        patch_files(project, lib, str(FIXTURES / "tmpldep" / "_modules" / f"{MODULE}@v1.0.0"),  # type: ignore[arg-type]
+                    compiled, TAG)  # type: ignore[arg-type]
+
+
 def test_the_fixtures_go_sum_is_its_modules() -> None:
     assert (FIXTURES / "tmpldep" / "go.sum").read_text() == go_sum(FIXTURES / "tmpldep")
 
