@@ -170,7 +170,7 @@ def test_a_dependency_template_is_compiled_in_a_patch(tmpldep_repo: Path, tmp_pa
     assert {s.fix for s in loop.steps} == {Fix.TEMPLATE_REWRITE.value}
     (c,) = [c for c in combined if c.targets == (by_name["tool"],)]
     assert isinstance(c.details, DceDetails) and c.details.fix is Fix.ALL_BLOCKERS
-    assert c.variant_tags == (TAG,)
+    assert c.variant_tags == (TAG,) and c.cost == "patch"
     dest = f"third_party/{MODULE}"
     pages = "third_party/example.com/pagelib"
     assert {f"{dest}/LICENSE", f"{dest}/help.go", f"{dest}/help_compiled.go", f"{dest}/help_template.go",
