@@ -34,6 +34,7 @@ import dataclasses
 import enum
 import os
 import posixpath
+import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -432,16 +433,15 @@ def _template_dep_patch(project: Project, target: Target, graph: BuildGraph, rep
         files, patch = patch_plan(
             project, module=module, module_dir=pkg.module_dir or "", changes=changes, tag=tag, targets=[target],
             subject=f"Build tag {tag}: render the default {lib.template} texts with Go, leave text/template out",
-            body=(f"{lib.symbol} runs every {lib.template} text through text/template. Its evaluator looks methods "
-                  "up by name (reflect.Value.MethodByName), which switches off the Go linker's method dead-code "
-                  f"elimination in every program that can print its {lib.template}: every exported method of every "
-                  "type stays "
-                  f"in the binary. The default texts ({', '.join(texts)}) are now rendered by Go code generated "
-                  "from them (gotrim's tmplgen: the same bytes, checked against text/template); any other text, "
-                  "or custom template functions, still go to text/template. With -tags "
-                  f"{tag}, text/template is left out: a custom template then reports an error. As "
-                  "spf13/cobra did in v1.9.0 (spf13/cobra#1956)."
-                  + (f" See {lib.source}." if lib.source else "")),
+            body=_message(
+                f"{lib.symbol} runs every {lib.template} text through text/template. Its evaluator looks methods "
+                "up by name (reflect.Value.MethodByName), which switches off the Go linker's method dead-code "
+                f"elimination in every program that can print its {lib.template}: every exported method of every "
+                f"type stays in the binary. The default texts ({', '.join(texts)}) are now rendered by Go code "
+                "generated from them (gotrim's tmplgen: the same bytes, checked against text/template); any other "
+                f"text, or custom template functions, still go to text/template. With -tags {tag}, text/template "
+                "is left out: a custom template then reports an error. As spf13/cobra did in v1.9.0 "
+                "(spf13/cobra#1956)." + (f" See {lib.source}." if lib.source else "")),
             figures=_template_figures(est, target))
     except (NotCompilable, NotPatchable, SourceError, EditError) as exc:
         return Refusal(NAME, (target,), summary,
@@ -474,6 +474,11 @@ def _template_dep_patch(project: Project, target: Target, graph: BuildGraph, rep
                            version=patch.version, tag=tag, source=lib.source or None,
                            templates=tuple(f"{t.var} ({t.data})" for t in lib.texts)),
     )
+
+
+def _message(text: str) -> str:
+    """A commit message's paragraph, wrapped at 72 columns as git's tools expect."""
+    return textwrap.fill(text, 72, break_long_words=False, break_on_hyphens=False)
 
 
 def _template_figures(est: int, target: Target) -> list[str]:
@@ -531,12 +536,13 @@ def _template_rewrite_patch(project: Project, target: Target, graph: BuildGraph,
         files, patch = patch_plan(
             project, module=module, module_dir=pkg.module_dir or "", changes=changes, tag=None, targets=[target],
             subject=f"{caller}: render its templates with Go code generated from them",
-            body=(f"{caller} executes templates whose texts and data types are known statically "
-                  f"({', '.join(names)}). text/template's evaluator looks methods up by name "
-                  "(reflect.Value.MethodByName), which switches off the Go linker's method dead-code elimination "
-                  "in every program that reaches it: every exported method of every type stays in the binary. "
-                  "The templates are now Go code generated from them (gotrim's tmplgen: the same bytes, checked "
-                  "against text/template and html/template), so programs using this package keep method DCE."),
+            body=_message(
+                f"{caller} executes templates whose texts and data types are known statically "
+                f"({', '.join(names)}). text/template's evaluator looks methods up by name "
+                "(reflect.Value.MethodByName), which switches off the Go linker's method dead-code elimination "
+                "in every program that reaches it: every exported method of every type stays in the binary. "
+                "The templates are now Go code generated from them (gotrim's tmplgen: the same bytes, checked "
+                "against text/template and html/template), so programs using this package keep method DCE."),
             figures=_template_figures(est, target))
     except (NotPatchable, SourceError, EditError) as exc:
         return _explained(project, target, graph, report, root, chain_pkgs, refusals,
