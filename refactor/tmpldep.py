@@ -139,7 +139,13 @@ def libraries() -> tuple[TemplateLibrary, ...]:
             rows = tomllib.loads(text).get("library", [])
         except tomllib.TOMLDecodeError as exc:
             raise GotrimError(f"template library profiles: {exc}: fix the TOML") from exc
-        out.extend(_library(r) for r in rows)
+        for n, row in enumerate(rows, 1):
+            missing = [k for k in ("module", "symbol", "file", "template", "function", "text") if k not in row]
+            if missing or row.get("parse_errors", "panic") not in ("panic", "return"):
+                what = f"lacks {', '.join(missing)}" if missing else "has parse_errors other than panic or return"
+                raise GotrimError(f"template library profile {n} ({row.get('module', '?')}) {what}: "
+                                  "see refactor/data/template_deps.toml")
+            out.append(_library(row))
     return tuple(out)
 
 

@@ -48,6 +48,9 @@ def test_the_profiles_load(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     monkeypatch.setenv(ENV, str(bad))
     with pytest.raises(GotrimError, match="fix the TOML"):
         libraries()
+    bad.write_text('[[library]]\nmodule = "example.com/x"\nsymbol = "example.com/x.f"\n')
+    with pytest.raises(GotrimError, match=r"profile 1 \(example.com/x\) lacks file, template, function, text"):
+        libraries()
 
 
 @pytest.mark.parametrize(("module", "line", "custom"), [
