@@ -17,6 +17,7 @@ Prints one JSON document; nothing is written outside a temporary directory.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -117,7 +118,87 @@ class Program:
     main: str
     runs: tuple[Run, ...]
     local: Path | None = None  # a program of bench/ itself instead of a module from the proxy
+    tags: tuple[str, ...] = ()  # the build's tags (the target's, before and after)
+    # A program laid out from these files (go.mod requires module@version) instead of the module itself.
+    files: dict[str, str] = field(default_factory=dict)
+    pick: str = ""  # apply the candidate whose summary starts so (default: the top one)
 
+
+# A small program on urfave/cli v1 (its help: text/template on interface{} data, urfave/cli#2277).
+CLI_V1_MAIN = """package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli"
+)
+
+func main() {
+	app := cli.NewApp()
+	app.Name = "demo"
+	app.Usage = "a demo of urfave/cli v1 help"
+	app.Version = "1.2.3"
+	app.Authors = []cli.Author{{Name: "Ada", Email: "ada@example.com"}}
+	app.Flags = []cli.Flag{
+		cli.StringFlag{Name: "config, c", Usage: "load configuration from `FILE`"},
+		cli.BoolFlag{Name: "debug", Usage: "debug output"},
+	}
+	app.Commands = []cli.Command{
+		{Name: "add", Aliases: []string{"a"}, Usage: "add a task", Flags: []cli.Flag{cli.IntFlag{Name: "n", Value: 1}},
+			Action: func(c *cli.Context) error { fmt.Println("added", c.Int("n")); return nil }},
+		{Name: "template", Usage: "templates", Category: "admin", Subcommands: []cli.Command{
+			{Name: "new", Usage: "new template", Action: func(c *cli.Context) error { return nil }},
+			{Name: "remove", Usage: "remove a template", Action: func(c *cli.Context) error { return nil }},
+		}},
+	}
+	if err := app.Run(os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+"""
+
+
+# A small program on kingpin v2 (flags, envars, an enum, nested and hidden commands, a default command).
+KINGPIN_V2_MAIN = """package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/alecthomas/kingpin/v2"
+)
+
+var (
+	app     = kingpin.New("chat", "A command-line chat application.")
+	debug   = app.Flag("debug", "Enable debug mode.").Bool()
+	server  = app.Flag("server", "Server address.").Default("127.0.0.1").Envar("CHAT_SERVER").String()
+	level   = app.Flag("level", "Log level.").Short('l').Required().Enum("debug", "info")
+	regName = app.Command("register", "Register a new user.")
+	nick    = regName.Arg("nick", "Nickname for user.").Required().String()
+	name    = regName.Arg("name", "Name of user.").Strings()
+	post    = app.Command("post", "Post a message to a channel.")
+	image   = post.Flag("image", "Image to post.").File()
+	channel = post.Arg("channel", "Channel to post to.").Required().String()
+	text    = post.Arg("text", "Text to post.").Strings()
+	admin   = app.Command("admin", "Administration.")
+	purge   = admin.Command("purge", "Purge a channel.").Hidden()
+	stats   = admin.Command("stats", "Show statistics.").Default()
+)
+
+func main() {
+	app.Version("0.9.1")
+	switch kingpin.MustParse(app.Parse(os.Args[1:])) {
+	case regName.FullCommand():
+		fmt.Println("register", *nick, *name)
+	case post.FullCommand():
+		fmt.Println("post", *channel, *text, *image != nil)
+	case stats.FullCommand():
+		fmt.Println("stats", *debug, *server, *level)
+	}
+}
+"""
 
 PROGRAMS: dict[str, Program] = {
     # internal/template executes a text/template held in a struct field, with functions and methods.
@@ -159,6 +240,36 @@ PROGRAMS: dict[str, Program] = {
         Run((), stdin=b""),
         Run((), stdin=_grpc_request()),
     )),
+    # urfave/cli v1's help (printHelpCustom): a dependency patch, its default texts compiled to Go.
+    "urfave-cli-v1": Program("github.com/urfave/cli", "v1.22.16", ".", (
+        Run(()), Run(("--help",)), Run(("help",)), Run(("add", "--help")), Run(("help", "add")), Run(("a", "-h")),
+        Run(("template", "--help")), Run(("template", "help")), Run(("template", "new", "--help")),
+        Run(("help", "template")), Run(("help", "nosuch")), Run(("--version",)), Run(("add", "-n", "3")),
+    ), files={"go.mod": "module example.com/clidemo\n\ngo 1.22\n\nrequire github.com/urfave/cli v1.22.16\n",
+              "main.go": CLI_V1_MAIN}),
+    # kingpin v2's usage (UsageForContextWithTemplate, alecthomas/kingpin#365): every text it ships compiled.
+    "kingpin-v2": Program("github.com/alecthomas/kingpin/v2", "v2.4.0", ".", (
+        Run(()), Run(("--help",)), Run(("--help-long",)), Run(("--help-man",)), Run(("help",)), Run(("help", "post")),
+        Run(("post", "--help")), Run(("admin", "--help")), Run(("help", "admin", "stats")), Run(("--version",)),
+        Run(("--completion-script-bash",)), Run(("--completion-script-zsh",)), Run(("--completion-bash",)),
+        Run(("-l", "info", "register")), Run(("-l", "info", "--nope")), Run(("-l", "info", "post", "#general", "hi")),
+        Run(("-l", "info",)),
+    ), files={"go.mod": "module example.com/kp\n\ngo 1.22\n\nrequire github.com/alecthomas/kingpin/v2 v2.4.0\n",
+              "main.go": KINGPIN_V2_MAIN}),
+    # bench/real's node_exporter-1.8.2: kingpin v2's usage (profiled), then templates of exporter-toolkit/web and
+    # prometheus/common/version (compiled in dependency patches, no tag); go-conntrack's x/net/trace remains.
+    "node_exporter": Program("github.com/prometheus/node_exporter", "v1.8.2", ".", (
+        Run(("--help",)), Run(("--help-long",)), Run(("--help-man",)), Run(("--version",)),
+        Run(("--collector.nope",)), Run(("--no-collector.cpu", "--help")),
+    )),
+    # bench/real's ctr-1.7.25 built with containerd's no_dynamic_plugins: urfave/cli v1's help is the first
+    # blocker; the dependency patch alone (the loop goes on to the module's own templates and grpc's trace).
+    "ctr": Program("github.com/containerd/containerd", "v1.7.25", "./cmd/ctr", (
+        Run(()), Run(("--help",)), Run(("help",)), Run(("--version",)), Run(("containers", "--help")),
+        Run(("help", "containers")), Run(("c", "ls", "--help")), Run(("images", "pull", "--help")),
+        Run(("run", "--help")), Run(("tasks", "help")), Run(("help", "nosuch")),
+        Run(("--address", "/nonexistent.sock", "--timeout", "1s", "version")),
+    ), tags=("no_dynamic_plugins",), pick="patch github.com/urfave/cli@"),
 }
 
 
@@ -168,13 +279,22 @@ def sh(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedPr
 
 def fetch(p: Program, dest: Path) -> Path:
     if p.local is not None:
-        src = p.local
+        shutil.copytree(p.local, dest)
+        sh(["go", "mod", "download"], cwd=dest)
+    elif p.files:
+        for name, text in p.files.items():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            (dest / name).write_text(text)
+        subprocess.run(["go", "mod", "tidy"], cwd=dest, capture_output=True, text=True, check=True,
+                       env={**os.environ, "GOFLAGS": "-mod=mod"})
     else:
         out = sh(["go", "mod", "download", "-json", f"{p.module}@{p.version}"], cwd=dest.parent)
-        src = Path(json.loads(out.stdout)["Dir"])
-    shutil.copytree(src, dest)
-    if p.local is not None:
-        sh(["go", "mod", "download"], cwd=dest)
+        shutil.copytree(Path(json.loads(out.stdout)["Dir"]), dest)
+        # a module zip keeps vendor/modules.txt but not the vendored packages (containerd): left alone, it
+        # switches the build to vendor mode, which then finds nothing (as bench/real/fetch.py does)
+        for modules_txt in dest.rglob("vendor/modules.txt"):
+            if not any(p.is_dir() for p in modules_txt.parent.iterdir()):
+                shutil.rmtree(modules_txt.parent)
     for f in dest.rglob("*"):
         f.chmod(0o755 if f.is_dir() else 0o644)
     dest.chmod(0o755)
@@ -221,7 +341,7 @@ def bench(name: str, p: Program, work: Path, say: Callable[[str], None]) -> dict
     repo = fetch(p, work / name)
     t0 = time.monotonic()
     settings = Settings(root=repo, cache_dir=work / "cache")
-    project = load(go, settings, [TargetSpec(mains=(p.main,))], Needs.SUGGEST, remember=True)
+    project = load(go, settings, [TargetSpec(mains=(p.main,), tags=p.tags)], Needs.SUGGEST, remember=True)
     (target,) = project.targets
     before_report = project.dce[target]
     found = propose_all(project, [STRATEGY])
@@ -231,7 +351,8 @@ def bench(name: str, p: Program, work: Path, say: Callable[[str], None]) -> dict
     if not cands:
         return {"program": name, "error": "no candidate", "method_dce_before": before_report.method_dce,
                 "refusals": [r.reason for r in found.refusals]}
-    cand = cands[0]
+    picked = [c for c in [*cands, *found.candidates] if p.pick and c.summary.startswith(p.pick)]
+    cand = picked[0] if picked else cands[0]
     say(f"{name}: applying {cand.id} {cand.summary}")
     done = apply(project, cand, branch="gotrim-dce", progress=say)
     m = done.measurement
@@ -250,11 +371,15 @@ def bench(name: str, p: Program, work: Path, say: Callable[[str], None]) -> dict
         return result
     wt = work / f"{name}-after"
     sh(["git", "worktree", "add", "-q", str(wt), "gotrim-dce"], cwd=repo)
-    after_project = load(go, Settings(root=wt), [TargetSpec(mains=(p.main,), tags=cand.variant_tags)], Needs.DCE)
-    result["method_dce_after"] = after_project.dce[after_project.targets[0]].method_dce
+    after_tags = tuple(dict.fromkeys(p.tags + cand.variant_tags))
+    after_project = load(go, Settings(root=wt), [TargetSpec(mains=(p.main,), tags=after_tags)], Needs.DCE)
+    after_report = after_project.dce[after_project.targets[0]]
+    result["method_dce_after"] = after_report.method_dce
+    if after_report.reflect_blocker is not None:
+        result["blocker_after"] = " <- ".join(reversed(after_report.reflect_blocker.chain[-12:]))
     exes = {}
-    for side, root, tags in (("before", repo, ()), ("after", wt, cand.variant_tags)):
-        exe = work / "bin" / f"{name}-{side}"
+    for side, root, tags in (("before", repo, p.tags), ("after", wt, after_tags)):
+        exe = work / f"bin-{side}" / name  # one name: programs print their own (urfave/cli's help does)
         exe.parent.mkdir(exist_ok=True)
         flags = ["-tags", ",".join(tags)] if tags else []
         sh(["go", "build", "-trimpath", "-o", str(exe), *flags, p.main], cwd=root)
@@ -265,7 +390,8 @@ def bench(name: str, p: Program, work: Path, say: Callable[[str], None]) -> dict
         a = outputs(exes["before"], run, repo, work / f"run-{i}-before")
         b = outputs(exes["after"], run, wt, work / f"run-{i}-after")
         same.append({"args": list(run.args), "identical": a == b, "rc": a["rc"],
-                     "stdout_bytes": len(str(a["stdout"])), "files": len(a["files"])})  # type: ignore[arg-type]
+                     "stdout_bytes": len(str(a["stdout"])), "stderr_bytes": len(str(a["stderr"])),
+                     "files": len(a["files"])})  # type: ignore[arg-type]
     result["runs"] = same
     result["all_identical"] = all(r["identical"] for r in same)
     result["saved_bytes"] = int(result["bytes_before"]) - int(result["bytes_after"])  # type: ignore[call-overload]

@@ -64,6 +64,7 @@ class LoopStep:
     module: str | None = None  # module-upgrade: the module and its new version
     version: str | None = None
     risk: str | None = None  # what the fix may break that gotrim could not check
+    trade_off: str = ""  # the fix's candidate's (Candidate.trade_off): "patch" for a dependency patch
 
     def for_json(self) -> dict[str, object]:
         return {"blocker": self.blocker, "kind": self.kind, "fix": self.fix, "summary": self.summary,
@@ -205,6 +206,7 @@ class _Loop:
             self.remaining.append(Remaining(blocker, kind, f"the fix does not format: {plan}"))
             return False
         before = self.report.binary_bytes
+        was = _blocker_key(self.report, kind)
         for c in plan.changes:
             self.original.setdefault(c.path, c.before)
             if c.verbatim:
@@ -224,8 +226,8 @@ class _Loop:
         fix = cand.details.fix.value if isinstance(cand.details, DceDetails) else ""
         risk = cand.details.risk if isinstance(cand.details, DceDetails) else None
         self.steps.append(LoopStep(blocker, kind, fix, cand.summary, cand.id, before, self.report.binary_bytes,
-                                   cand.variant_tags, risk=risk))
-        if _blocker_of(self.report, kind) == blocker:
+                                   cand.variant_tags, risk=risk, trade_off=cand.trade_off))
+        if _blocker_key(self.report, kind) == was:
             self.remaining.append(Remaining(blocker, kind, f"the fix ({cand.summary}) did not remove it"))
             return False
         return True
@@ -353,6 +355,16 @@ def _blocker_of(report: DceReport, kind: str) -> str | None:
     return root.symbol if root is not None else None
 
 
+def _blocker_key(report: DceReport, kind: str) -> tuple[str, ...] | None:
+    """The blocker and its chain: a fix removed it when another chain (even to the same symbol, e.g.
+    text/template's evalField reached from another template) or none is left."""
+    root = report.reflect_blocker if kind == "reflect" else None
+    if root is not None:
+        return (root.symbol, *root.chain)
+    blocker = _blocker_of(report, kind)
+    return (blocker,) if blocker else None
+
+
 def _first_blocker(report: DceReport) -> str:
     return _blocker_of(report, "plugin") or _blocker_of(report, "reflect") or "?"
 
@@ -405,6 +417,8 @@ def combined_candidate(project: Project, result: LoopResult) -> Candidate | None
         explanation="\n".join([head, *lines, *rest]), estimated_bytes=max(result.saved_bytes, 0),
         confidence="low" if risks else "high" if result.method_dce else "medium", plan=result.plan,
         variant_tags=result.variant_tags,
+        # a step that patched a dependency makes the whole a patch (ranked and labelled so)
+        trade_off="patch" if any(s.trade_off == "patch" for s in result.steps) else "",
         details=DceDetails(Fix.ALL_BLOCKERS, blocker=result.steps[0].blocker,
                            steps=tuple(s.for_json() for s in result.steps),
                            remaining="; ".join(f"{r.blocker}: {r.reason}" for r in result.remaining) or None,

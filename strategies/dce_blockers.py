@@ -12,6 +12,10 @@ linking through `plugin`, and the first <ReflectMethod> root), the fix it can pr
   html/template), refused when a constant template calls a method (the action is named);
 - the module's own reflect.ValueOf(x).MethodByName(name) on a concrete type: a table of its methods;
   else, when every caller passes a constant name, a switch over those names (refactor.namedispatch);
+- a dependency's templates (refactor.tmpldep): a profiled library (urfave/cli v1, kingpin v2) gets a
+  dependency patch with its default texts compiled to Go and text/template behind a tag (refused,
+  naming the use, when the program gives a template of its own); a package whose every template the
+  typed view resolves gets a dependency patch with them compiled to Go, without a tag;
 - a known upstream build tag (refactor.catalogue), checked against the module's source at the version
   the build uses (another major version of a catalogued module: its source alone decides);
 - the module's import of `plugin` guarded by `//go:build !no_dynamic_plugins`, with a stub;
@@ -54,6 +58,7 @@ from refactor.linker import Blocker, DceReport, SymbolIndex
 from refactor.namedispatch import Dispatch, NotDispatchable, dispatch
 from refactor.plan import FileChange, Plan, merge_plans
 from refactor.project import Needs, Project
+from refactor.tmpldep import TemplateLibrary
 from refactor.tmplrewrite import TEMPLATE_PACKAGES, Rewrite, rewrite
 from refactor.typed import ReflectCall, TemplateSite, TypedView
 
@@ -249,6 +254,14 @@ def _reflect_blocker(project: Project, target: Target, graph: BuildGraph, report
     if culprit and graph.packages[culprit].editable:
         return _fix("reflect", root.symbol, _reflect_call_fix(project, target, graph, report, root, fr, culprit),
                     graph)
+    dep = _template_library(graph, root)
+    if dep is not None:
+        return _fix("reflect", root.symbol, _template_dep_patch(project, target, graph, report, root, dep, refusals),
+                    graph, dep.package, report)
+    caller = _template_caller(graph, chain_pkgs)
+    if caller is not None:
+        return _fix("reflect", root.symbol, _template_rewrite_patch(project, target, graph, report, root, caller,
+                                                                    chain_pkgs, refusals), graph, caller, report)
     pkg = graph.packages.get(culprit) if culprit else None
     patch_refused = None
     if pkg is not None and not pkg.standard and pkg.module and pkg.module_dir:
@@ -403,6 +416,188 @@ def _patch_option(pkg: Package, root: Blocker, refused: str | None = None) -> st
 
 
 # ---------------------------------------------------------------------------------------------
+# a dependency's template (refactor.tmpldep): its default texts compiled to Go in a dependency patch
+
+
+def _template_library(graph: BuildGraph, root: Blocker) -> TemplateLibrary | None:
+    """The profiled template library whose executing function is on the chain, from the module proxy."""
+    from refactor.tmpldep import libraries
+
+    for lib in libraries():
+        pkg = graph.packages.get(lib.package)
+        if pkg is not None and not pkg.editable and pkg.module_dir and any(
+                s == lib.symbol or s.startswith(lib.symbol + ".") for s in root.chain):
+            return lib
+    return None
+
+
+def _template_dep_patch(project: Project, target: Target, graph: BuildGraph, report: DceReport, root: Blocker,
+                        lib: TemplateLibrary, refusals: Sequence[str]) -> Proposal:
+    """The library copied into the repository with its default texts compiled to Go (tmplgen) and
+    text/template behind a tag; a refusal naming the program's own template, or why no patch."""
+    from refactor.deppatch import NotPatchable, patch_plan, tag_for
+    from refactor.tmpldep import NotCompilable, customizations, patch_files
+
+    pkg = graph.packages[lib.package]
+    module = pkg.module or lib.module
+    version = report.modules.get(module, "")
+    summary = f"{target.name}: {root.symbol} disables method DCE through {lib.symbol} ({module} {version})".rstrip()
+    why = (f"{lib.symbol} executes its texts with text/template, whose reflect method lookup ({root.symbol}) keeps "
+           "every exported method of every type in the binary.")
+    custom = customizations(project, target, lib)
+    if custom:
+        shown = "; ".join(custom[:5]) + (f" and {len(custom) - 5} more" if len(custom) > 5 else "")
+        return Refusal(NAME, (target,), summary + ": the program gives a template of its own",
+                       f"{why} The program gives {lib.package} a text or template functions of its own ({shown}): "
+                       "that template is the program's choice and keeps text/template's evaluator; render that "
+                       "help with Go code instead, then gotrim compiles the library's default texts in a "
+                       "dependency patch.")
+    view = _view(project, target)
+    tag = tag_for(module, "templates")
+    try:
+        if view is None:
+            raise NotCompilable("the type-checked view was not loaded: the default texts cannot be compiled")
+        changes = patch_files(project, lib, pkg.module_dir or "", view.compiled, tag)
+        est, confidence, note = _estimate(project, target, report, "reflect",
+                                          cut=Cut.of(unflag=[p for p in TEMPLATE_PACKAGES if p in graph.packages]))
+        texts = [t.var for t in lib.texts]
+        files, patch = patch_plan(
+            project, module=module, module_dir=pkg.module_dir or "", changes=changes, tag=tag, targets=[target],
+            subject=f"Build tag {tag}: render the default {lib.template} texts with Go, leave text/template out",
+            body=_message(
+                f"{lib.symbol} runs every {lib.template} text through text/template. Its evaluator looks methods "
+                "up by name (reflect.Value.MethodByName), which switches off the Go linker's method dead-code "
+                f"elimination in every program that can print its {lib.template}: every exported method of every "
+                f"type stays in the binary. The default texts ({', '.join(texts)}) are now rendered by Go code "
+                "generated from them (gotrim's tmplgen: the same bytes, checked against text/template); any other "
+                f"text, or custom template functions, still go to text/template. With -tags {tag}, text/template "
+                "is left out: a custom template then reports an error. As spf13/cobra did in v1.9.0 "
+                "(spf13/cobra#1956)." + (f" See {lib.source}." if lib.source else "")),
+            figures=_template_figures(est, target))
+    except (NotCompilable, NotPatchable, SourceError, EditError) as exc:
+        return Refusal(NAME, (target,), summary,
+                       f"{why} No known build tag of {module} removes it"
+                       + (f" ({'; '.join(refusals)})" if refusals else "")
+                       + f", and the dependency patch that compiles its default texts to Go is not possible: {exc}. "
+                         f"Options: a newer version of {module} (`gotrim suggest` tries the latest); ask upstream "
+                         f"({lib.source or 'the module'}) to render its default texts without text/template.")
+    methods = sorted({m for c in view.compiled if c.package == lib.package for m in c.methods})
+    return Candidate(
+        id=candidate_id(NAME, f"{target}|tmpldep|{module}"), strategy=NAME, targets=(target,),
+        summary=f"patch {module}@{patch.version} (copied to {patch.dest}): its default templates compiled to Go, "
+                f"text/template behind !{tag}",
+        explanation=(f"{why} No known build tag of {module} removes it"
+                     + (f" ({'; '.join(refusals)})" if refusals else "")
+                     + f", and the program gives it no template of its own. Dependency patch: {module}@"
+                       f"{patch.version} is copied into {patch.dest} (every file, licence included); "
+                       f"{', '.join(t.var + ' (' + t.data + ')' for t in lib.texts)} are compiled to Go by tmplgen "
+                       f"in {lib.package}"
+                     + (f" (method calls made direct: {', '.join(methods)})" if methods else "")
+                     + f"; {lib.file} executes any other text with text/template in a file built without -tags "
+                       f"{tag}; go.mod replaces the module with the copy, the targets build with the tag, and "
+                       f"{patch.patch_path} holds the change against the module's own tree, to send upstream.\n"
+                       f"{note}"),
+        estimated_bytes=est, confidence=confidence,
+        plan=Plan(title=f"Patch {module}@{patch.version}: default templates compiled to Go, build tag {tag}",
+                  changes=tuple(files)),
+        variant_tags=(tag,), trade_off="patch",
+        details=DceDetails(Fix.TEMPLATE_REWRITE, blocker=root.symbol, package=lib.package, module=module,
+                           version=patch.version, tag=tag, source=lib.source or None,
+                           templates=tuple(f"{t.var} ({t.data})" for t in lib.texts), patch=patch),
+    )
+
+
+def _message(text: str) -> str:
+    """A commit message's paragraph, wrapped at 72 columns as git's tools expect."""
+    return textwrap.fill(text, 72, break_long_words=False, break_on_hyphens=False)
+
+
+def _template_figures(est: int, target: Target) -> list[str]:
+    """The patch message's figures: the estimate, or why there is none yet (another blocker remains)."""
+    if est > 0:
+        return [f"Estimated by gotrim: {est:,} bytes saved on {target.label}."]
+    return [f"On {target.label}, another method-DCE blocker remains: the bytes drop once it goes too "
+            "(gotrim's DCE loop measures every fix together)."]
+
+
+def _template_caller(graph: BuildGraph, chain_pkgs: Sequence[str]) -> str | None:
+    """The dependency's package (from the module cache) that calls into text/template or html/template on
+    the chain, or None."""
+    for a, b in zip(chain_pkgs, chain_pkgs[1:], strict=False):
+        if b in TEMPLATE_PACKAGES and a not in TEMPLATE_PACKAGES:
+            pkg = graph.packages[a]
+            return a if not pkg.editable and not pkg.standard and pkg.module and pkg.module_dir else None
+    return None
+
+
+def _explained(project: Project, target: Target, graph: BuildGraph, report: DceReport, root: Blocker,
+               chain_pkgs: Sequence[str], refusals: Sequence[str], more: str) -> Refusal:
+    """_explain's refusal, with one more sentence."""
+    r = _explain(project, target, graph, report, root, chain_pkgs, refusals)
+    return dataclasses.replace(r, reason=f"{r.reason} {more}")
+
+
+def _template_rewrite_patch(project: Project, target: Target, graph: BuildGraph, report: DceReport, root: Blocker,
+                            caller: str, chain_pkgs: Sequence[str], refusals: Sequence[str]) -> Proposal:
+    """A dependency's package whose every template the typed view compiles (constant texts, static data
+    types): a dependency patch with the templates compiled to Go, as the module's own are; no build tag,
+    since nothing is left out. Otherwise the explanation, with why not."""
+    from refactor.deppatch import NotPatchable, patch_plan
+
+    pkg = graph.packages[caller]
+    module = pkg.module or ""
+    view = _view(project, target)
+    sites = list(view.dep_templates[caller].sites) if view is not None and caller in view.dep_templates else []
+    why_not = ("the typed view did not read it" if view is None or caller not in view.dep_templates
+               else "no template execution found in it" if not sites
+               else "; ".join(f"{s.label}: {s.refusal or s.fallback}" for s in sites if not s.complete))
+    if why_not:
+        return _explained(project, target, graph, report, root, chain_pkgs, refusals,
+                          f"{caller}'s templates are not compiled to Go in a dependency patch: {why_not}.")
+    try:
+        rw = rewrite(project, sites)
+        changes: dict[str, bytes | None] = {}
+        for c in rw.changes:
+            if c.before is None and os.path.exists(c.path):
+                raise NotPatchable(f"{c.path} exists in {module}: the generated file's name is taken")
+            changes[c.path] = c.after
+        est, confidence, note = _estimate(project, target, report, "reflect",
+                                          cut=Cut.of(unflag=[p for p in TEMPLATE_PACKAGES if p in graph.packages]))
+        names = [s.label.replace(pkg.module_dir or "", module) for s in sites]
+        files, patch = patch_plan(
+            project, module=module, module_dir=pkg.module_dir or "", changes=changes, tag=None, targets=[target],
+            subject=f"{caller}: render its templates with Go code generated from them",
+            body=_message(
+                f"{caller} executes templates whose texts and data types are known statically "
+                f"({', '.join(names)}). text/template's evaluator looks methods up by name "
+                "(reflect.Value.MethodByName), which switches off the Go linker's method dead-code elimination "
+                "in every program that reaches it: every exported method of every type stays in the binary. "
+                "The templates are now Go code generated from them (gotrim's tmplgen: the same bytes, checked "
+                "against text/template and html/template), so programs using this package keep method DCE."),
+            figures=_template_figures(est, target))
+    except (NotPatchable, SourceError, EditError) as exc:
+        return _explained(project, target, graph, report, root, chain_pkgs, refusals,
+                          f"The dependency patch compiling {caller}'s templates to Go is not possible: {exc}.")
+    return Candidate(
+        id=candidate_id(NAME, f"{target}|tmplpatch|{caller}"), strategy=NAME, targets=(target,),
+        summary=f"patch {module}@{patch.version} (copied to {patch.dest}): {caller}'s "
+                f"{len(sites)} template{'s' if len(sites) != 1 else ''} compiled to Go",
+        explanation=(f"{root.symbol} (text/template's reflect method lookup) is reached through {caller} "
+                     f"({module} {patch.version}), whose templates all have constant texts and static data types. "
+                     + (f"No known build tag removes it ({'; '.join(refusals)}). " if refusals else "")
+                     + f"Dependency patch: {module}@{patch.version} is copied into {patch.dest} (every file, licence "
+                       f"included) with {', '.join(names)} compiled to Go by tmplgen (the same bytes; no build tag: "
+                       f"nothing is left out); go.mod replaces the module with the copy, and {patch.patch_path} holds "
+                       f"the change against the module's own tree, to send upstream.\n{note}"),
+        estimated_bytes=est, confidence=confidence,
+        plan=Plan(title=f"Patch {module}@{patch.version}: {caller}'s templates compiled to Go", changes=tuple(files)),
+        trade_off="patch",
+        details=DceDetails(Fix.TEMPLATE_REWRITE, blocker=root.symbol, package=caller, module=module,
+                           version=patch.version, templates=tuple(names), patch=patch),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # the module's templates: compiled to Go (tmplgen), or the method-free fork
 
 
@@ -413,7 +608,22 @@ def _view(project: Project, target: Target) -> TypedView | None:
 def _target_sites(project: Project, target: Target, view: TypedView) -> list[TemplateSite]:
     """The template sites of the target's main-module packages."""
     graph = project.graphs[target]
-    return [s for p, s in view.template_sites() if p in graph.packages and graph.packages[p].editable]
+    return [s for p, s in view.template_sites() if p in graph.packages and graph.packages[p].editable
+            and not _in_dependency_copy(project, s.file)]
+
+
+def _in_dependency_copy(project: Project, file: str) -> bool:
+    """A file of a dependency that a dependency patch copied (third_party/<module>/ beside its .patch):
+    the copy holds the patch's change only, so the module's own template fixes leave it alone."""
+    from refactor.deppatch import THIRD_PARTY
+
+    parts = file.split("/")
+    for i, part in enumerate(parts[:-1]):
+        if part == THIRD_PARTY:
+            for j in range(i + 2, len(parts)):
+                if (project.root / ("/".join(parts[:j]) + ".patch")).is_file():
+                    return True
+    return False
 
 
 def _on_chain(project: Project, fr: Sequence[Frame], sites: Sequence[TemplateSite]) -> list[TemplateSite]:

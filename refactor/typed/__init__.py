@@ -37,6 +37,7 @@ from typing import Any
 from refactor import gotools
 from refactor.config import Target
 from refactor.errors import GoError
+from refactor.tmpldep import CompiledText, compile_jobs, parse_compiled
 from refactor.toolchain import Go
 
 SOURCE = Path(__file__).resolve().parent
@@ -46,6 +47,7 @@ RUN_TIMEOUT = 1800.0
 LIST_FIELDS = "ImportPath,Name,Dir,GoFiles,CgoFiles,ImportMap,Imports,Export,Module,Standard,Error"
 # Packages whose importers the `templates` subcommand reads (template executions, reflect lookups).
 TEMPLATE_IMPORTS = frozenset({"text/template", "html/template", "reflect"})
+DEP_TEMPLATE_IMPORTS = frozenset({"text/template", "html/template"})  # dependencies' packages read for patches
 _built: dict[tuple[str, str], Path] = {}
 _TOOL = gotools.GoTool("typed", SOURCE, "gotrim's type-checked view", "refactor/typed")
 
@@ -245,6 +247,12 @@ class TypedView:
     # text/template, html/template or reflect (refactor/typed/README.md, "templates").
     templates: Mapping[str, TemplatePackage] = field(default_factory=dict)
     goroot: str = ""  # the toolchain's GOROOT, as go list reports the standard packages' directories
+    # The `compile` answer: the default texts of the profiled template libraries the target links
+    # (refactor.tmpldep), compiled to Go in the library's package.
+    compiled: tuple[CompiledText, ...] = ()
+    # The `templates` answer for the dependencies' packages that import text/template or html/template
+    # (not the module's: `templates` has those): what a dependency patch can compile (refactor.tmpldep).
+    dep_templates: Mapping[str, TemplatePackage] = field(default_factory=dict)
     # The program's answers this view was read from (answers()): what a recorded Project or a shard
     # part keeps, so the view is written out without running anything again.
     answers: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
@@ -305,7 +313,30 @@ def answers(go: Go, listed: Sequence[Mapping[str, Any]], import_paths: Iterable[
                                        if imports.get(p["import_path"], set()) & TEMPLATE_IMPORTS])
         if treq["packages"]:
             out["templates"] = json.loads(run_program(go, treq, "templates"))
+        out["compile"] = _compile_answer(go, listed, key_root, goarch, max_errors)
+        out["dep_templates"] = _dep_templates_answer(go, listed, key_root, goarch, max_errors)
     return out
+
+
+def _dep_templates_answer(go: Go, listed: Sequence[Mapping[str, Any]], key_root: Path, goarch: str,
+                          max_errors: int) -> dict[str, Any] | None:
+    """The `templates` answer for the dependencies' packages that import text/template or html/template
+    (None when none does)."""
+    wanted = {p.get("ImportPath", "") for p in listed if not p.get("Standard")
+              and not (p.get("Module") or {}).get("Main") and set(p.get("Imports") or ()) & DEP_TEMPLATE_IMPORTS}
+    if not wanted:
+        return None
+    return dict(json.loads(run_program(go, build_request(listed, wanted, key_root, goarch, max_errors), "templates")))
+
+
+def _compile_answer(go: Go, listed: Sequence[Mapping[str, Any]], key_root: Path, goarch: str,
+                    max_errors: int) -> dict[str, Any] | None:
+    """The `compile` answer for the profiled template libraries among listed (None when none is)."""
+    jobs = compile_jobs(p.get("ImportPath", "") for p in listed)
+    if not jobs:
+        return None
+    request = build_request(listed, {j["package"] for j in jobs}, key_root, goarch, max_errors)
+    return dict(json.loads(run_program(go, dict(request, compile=jobs), "compile")))
 
 
 def view_from_answers(raw: Mapping[str, Any]) -> TypedView:
@@ -313,7 +344,11 @@ def view_from_answers(raw: Mapping[str, Any]) -> TypedView:
     view = parse_view(raw["decls"])
     tmpl = parse_templates(raw["templates"]) if raw.get("templates") else {}
     return replace(view, templates=MappingProxyType(tmpl), goroot=str(raw.get("goroot") or ""),
-                   answers=MappingProxyType({k: raw[k] for k in ("decls", "templates", "goroot") if k in raw}))
+                   compiled=parse_compiled(raw.get("compile")),
+                   dep_templates=MappingProxyType(parse_templates(raw["dep_templates"])
+                                                  if raw.get("dep_templates") else {}),
+                   answers=MappingProxyType({k: raw[k] for k in ("decls", "templates", "goroot", "compile",
+                                                                 "dep_templates") if k in raw}))
 
 
 def recorded(view: TypedView | None) -> dict[str, Any] | None:

@@ -33,6 +33,7 @@ type Request struct {
 	MaxErrors int               `json:"max_errors"` // errors listed per package (default 20)
 	Packages  []PackageRequest  `json:"packages"`   // the packages to analyse
 	Exports   map[string]string `json:"exports"`    // import path -> export data file (go list's Export)
+	Compile   []CompileJob      `json:"compile"`    // the `compile` subcommand's texts (tmplcompile.go)
 }
 
 // PackageRequest is one package to type-check, as go list reports it for one configuration.

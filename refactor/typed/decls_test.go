@@ -15,6 +15,13 @@ import (
 // does) and analyses every package of the module.
 func load(t *testing.T, files map[string]string) *Response {
 	t.Helper()
+	return Analyse(listRequest(t, files))
+}
+
+// listRequest writes files into a module example.com/m and lists it: the request for every package of
+// the module.
+func listRequest(t *testing.T, files map[string]string) *Request {
+	t.Helper()
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go command on PATH")
@@ -63,7 +70,7 @@ func load(t *testing.T, files map[string]string) *Response {
 	if err := req.validate(); err != nil {
 		t.Fatal(err)
 	}
-	return Analyse(req)
+	return req
 }
 
 func pkgOf(t *testing.T, r *Response, path string) *PackageResponse {

@@ -147,6 +147,16 @@ func runTemplates(args []string, stdin io.Reader, stdout io.Writer) error {
 func AnalyseTemplates(req *Request) *TemplatesResponse {
 	enableAliases()
 	fset := token.NewFileSet()
+	imp := exportImporter(fset, req)
+	resp := &TemplatesResponse{Version: TemplatesVersion, Toolchain: runtime.Version(), Packages: []TemplatePackage{}}
+	for i := range req.Packages {
+		resp.Packages = append(resp.Packages, templatesOf(fset, imp, req, &req.Packages[i]))
+	}
+	return resp
+}
+
+// exportImporter imports from the export data files of the request.
+func exportImporter(fset *token.FileSet, req *Request) types.ImporterFrom {
 	lookup := func(path string) (io.ReadCloser, error) {
 		file := req.Exports[path]
 		if file == "" {
@@ -154,12 +164,7 @@ func AnalyseTemplates(req *Request) *TemplatesResponse {
 		}
 		return os.Open(file)
 	}
-	imp := importer.ForCompiler(fset, "gc", lookup).(types.ImporterFrom)
-	resp := &TemplatesResponse{Version: TemplatesVersion, Toolchain: runtime.Version(), Packages: []TemplatePackage{}}
-	for i := range req.Packages {
-		resp.Packages = append(resp.Packages, templatesOf(fset, imp, req, &req.Packages[i]))
-	}
-	return resp
+	return importer.ForCompiler(fset, "gc", lookup).(types.ImporterFrom)
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -190,6 +195,18 @@ type varSpec struct {
 
 func templatesOf(fset *token.FileSet, imp types.ImporterFrom, req *Request, p *PackageRequest) TemplatePackage {
 	out := TemplatePackage{ImportPath: p.ImportPath, Errors: []string{}, Sites: []Site{}, ReflectCalls: []ReflectCall{}}
+	t := checkTpkg(fset, imp, req, p, &out)
+	if t == nil || !out.OK {
+		return out // edits over code that does not type-check would be guesses
+	}
+	out.Sites = t.sites()
+	out.ReflectCalls = t.reflectCalls()
+	return out
+}
+
+// checkTpkg parses and type-checks one requested package and indexes it; out gets its name, errors and
+// ok. nil when no file parses or the checker gives up.
+func checkTpkg(fset *token.FileSet, imp types.ImporterFrom, req *Request, p *PackageRequest, out *TemplatePackage) *tpkg {
 	fail := func(msg string) {
 		if len(out.Errors) < req.MaxErrors {
 			out.Errors = append(out.Errors, msg)
@@ -226,7 +243,7 @@ func templatesOf(fset *token.FileSet, imp types.ImporterFrom, req *Request, p *P
 		}
 	}
 	if len(t.files) == 0 {
-		return out
+		return nil
 	}
 	conf := types.Config{
 		Importer:    mappedImporter{imp, p.ImportMap},
@@ -246,7 +263,7 @@ func templatesOf(fset *token.FileSet, imp types.ImporterFrom, req *Request, p *P
 	pkg, _ := conf.Check(p.ImportPath, fset, t.files, t.info)
 	out.OK = len(out.Errors) == 0
 	if pkg == nil {
-		return out
+		return nil
 	}
 	out.Name = pkg.Name()
 	t.pkg = pkg
@@ -254,12 +271,7 @@ func templatesOf(fset *token.FileSet, imp types.ImporterFrom, req *Request, p *P
 		t.taken[name] = true
 	}
 	t.index()
-	if !out.OK {
-		return out // edits over code that does not type-check would be guesses
-	}
-	out.Sites = t.sites()
-	out.ReflectCalls = t.reflectCalls()
-	return out
+	return t
 }
 
 // index records parents, uses, assignments and package-level var specs.

@@ -1,0 +1,3 @@
+module example.com/helpcli
+
+go 1.22

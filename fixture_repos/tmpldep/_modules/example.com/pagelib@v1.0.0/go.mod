@@ -1,0 +1,3 @@
+module example.com/pagelib
+
+go 1.22
