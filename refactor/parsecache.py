@@ -6,7 +6,7 @@ their path, and guard-with-tag reads a few hundred of them on a large binary: pa
 by gotrim's own code (code_digest: a new parser never reads an old entry), the tree-sitter-go version,
 the file's path, the package names its parse used and its bytes, so it can never be stale; the
 repository's own files are not kept (they change, and are few). Entries live under
-`<cache dir>/parses/<code digest>/`; a run of another build of gotrim removes the others' folders.
+`<cache dir>/parses/<code digest>/`; a build of gotrim removes the folders of others unused for a week.
 
 Like the size cache (and Go's build cache), it stays on with --no-cache: it holds facts of file
 contents, not results of a HEAD. Any error reading or writing it falls back to a parse.
@@ -14,11 +14,13 @@ contents, not results of a HEAD. Any error reading or writing it falls back to a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -43,6 +45,8 @@ class ParseCache:
         self._salt = f"{digest}\0{grammar}\0".encode()
         self.dir = cache_dir / _DIR / digest[:16]
         self._pruned = False
+        with contextlib.suppress(OSError):
+            os.utime(self.dir)  # in use (the prune of another build goes by this time)
 
     def get(self, path: str, src: bytes, names: Mapping[str, str], parse: Callable[[], GoFile]) -> GoFile:
         """The parse of path (its bytes src, its imports' package names), from the cache or parse()."""
@@ -76,10 +80,15 @@ class ParseCache:
             pass  # a read-only or full cache: parse again next time
 
     def _prune(self) -> None:
-        """Remove the folders other builds of gotrim wrote (their parser may differ: never read)."""
+        """Remove the folders other builds of gotrim wrote and have not used for a week (their parser
+        may differ: never read here); two builds used in turn keep theirs."""
         parent = self.dir.parent
         if not parent.is_dir():
             return
+        week_ago = time.time() - 7 * 24 * 3600
         for d in parent.iterdir():
-            if d != self.dir and d.is_dir():
-                shutil.rmtree(d, ignore_errors=True)
+            try:
+                if d != self.dir and d.is_dir() and d.stat().st_mtime < week_ago:
+                    shutil.rmtree(d, ignore_errors=True)
+            except OSError:
+                continue

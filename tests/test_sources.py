@@ -181,4 +181,8 @@ def test_parse_cache_serves_files_outside_the_repository_and_never_a_stale_entry
     monkeypatch.setattr("refactor.code_digest", lambda: "f" * 64)  # another build of gotrim
     index().file(str(lib))
     assert len(calls) == n + 1, "another build of gotrim read this build's entry"
-    assert not ours.exists(), "the other build's folder was not removed"
+    assert ours.exists(), "a build used this week lost its folder to another build"
+    os.utime(ours, (0, 0))  # not used for a long time
+    lib.write_bytes(b"package lib\n\nfunc Again() {}\n")  # (a write prunes)
+    index().file(str(lib))
+    assert not ours.exists(), "a folder unused for a week was not removed"
