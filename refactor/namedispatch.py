@@ -485,16 +485,7 @@ def _constant(project: Project, pkg: Package, path: str, src: bytes, n: Node, de
                 return _spec_value(project, pkg, path, src, local, depth)
             if _declared_inside(src, outer, name) or name in _params(src, outer) or _is_param(src, outer, name):
                 return None
-        for p2 in _files(pkg):
-            if p2.endswith("_test.go") and not path.endswith("_test.go"):
-                continue
-            s2 = _source(project, p2)
-            if s2 is None or name.encode() not in s2:
-                continue
-            spec = _const_spec(s2, syntax_tree(s2), name, top=True)
-            if spec is not None:
-                return _spec_value(project, pkg, p2, s2, spec, depth)
-        return None
+        return _package_constant(project, pkg, name, depth, tests=path.endswith("_test.go"))
     op, field = n.child_by_field_name("operand"), n.child_by_field_name("field")
     if op is None or op.type != "identifier" or field is None:
         return None
@@ -502,16 +493,20 @@ def _constant(project: Project, pkg: Package, path: str, src: bytes, n: Node, de
     target = _imported(project, pkg, src, qual)
     if target is None:
         return None
-    name = node_text(src, field)
-    for p2 in _files(target):
-        if p2.endswith("_test.go"):
+    return _package_constant(project, target, node_text(src, field), depth, tests=False)
+
+
+def _package_constant(project: Project, pkg: Package, name: str, depth: int, *, tests: bool) -> str | None:
+    """The value of pkg's package-level constant name (its test files' too when tests), if literal."""
+    for p2 in _files(pkg):
+        if p2.endswith("_test.go") and not tests:
             continue
         s2 = _source(project, p2)
         if s2 is None or name.encode() not in s2:
             continue
         spec = _const_spec(s2, syntax_tree(s2), name, top=True)
         if spec is not None:
-            return _spec_value(project, target, p2, s2, spec, depth)
+            return _spec_value(project, pkg, p2, s2, spec, depth)
     return None
 
 

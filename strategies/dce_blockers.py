@@ -476,8 +476,7 @@ def _template_dep_patch(project: Project, target: Target, graph: BuildGraph, rep
             figures=_template_figures(est, target))
     except (NotCompilable, NotPatchable, SourceError, EditError) as exc:
         return Refusal(NAME, (target,), summary,
-                       f"{why} No known build tag of {module} removes it"
-                       + (f" ({'; '.join(refusals)})" if refusals else "")
+                       _no_known_tag(why, module, refusals)
                        + f", and the dependency patch that compiles its default texts to Go is not possible: {exc}. "
                          f"Options: a newer version of {module} (`gotrim suggest` tries the latest); ask upstream "
                          f"({lib.source or 'the module'}) to render its default texts without text/template.")
@@ -486,8 +485,7 @@ def _template_dep_patch(project: Project, target: Target, graph: BuildGraph, rep
         id=candidate_id(NAME, f"{target}|tmpldep|{module}"), strategy=NAME, targets=(target,),
         summary=f"patch {module}@{patch.version} (copied to {patch.dest}): its default templates compiled to Go, "
                 f"text/template behind !{tag}",
-        explanation=(f"{why} No known build tag of {module} removes it"
-                     + (f" ({'; '.join(refusals)})" if refusals else "")
+        explanation=(_no_known_tag(why, module, refusals)
                      + f", and the program gives it no template of its own. Dependency patch: {module}@"
                        f"{patch.version} is copied into {patch.dest} (every file, licence included); "
                        f"{', '.join(t.var + ' (' + t.data + ')' for t in lib.texts)} are compiled to Go by tmplgen "
@@ -1025,6 +1023,12 @@ def _plugin_blocker(project: Project, target: Target, graph: BuildGraph, report:
     ), graph)
 
 
+def _no_known_tag(why: str, module: str, refusals: Sequence[str], what: str = "it") -> str:
+    """A dependency patch's first sentences: why the blocker matters, and that no catalogued tag of the
+    module removes it (with the catalogue's reasons)."""
+    return f"{why} No known build tag of {module} removes {what}" + (f" ({'; '.join(refusals)})" if refusals else "")
+
+
 def _plugin_patch(project: Project, target: Target, report: DceReport, pkg: Package, chain: Sequence[str],
                   refusals: Sequence[str]) -> Proposal:
     """plugin imported by a module from the proxy that no known tag switches off: a dependency patch (the
@@ -1050,8 +1054,7 @@ def _plugin_patch(project: Project, target: Target, report: DceReport, pkg: Pack
             figures=[f"Estimated by gotrim: {est:,} bytes saved on {target.label}."])
     except (SourceError, EditError, Unguardable, NotPatchable) as exc:
         return Refusal(NAME, (target,), summary,
-                       f"{why} No known build tag of {module} removes it"
-                       + (f" ({'; '.join(refusals)})" if refusals else "")
+                       _no_known_tag(why, module, refusals)
                        + f", and a dependency patch is not possible: {exc}. Options: build with CGO_ENABLED=0 "
                          f"(plugin then has no effect); a newer version of {module} (`gotrim suggest` tries the "
                          f"latest); ask upstream for a tag (as containerd's {PLUGIN_TAG}).")
@@ -1060,8 +1063,7 @@ def _plugin_patch(project: Project, target: Target, report: DceReport, pkg: Pack
         id=candidate_id(NAME, f"{target}|plugin|{pkg.import_path}|patch"), strategy=NAME, targets=(target,),
         summary=f"patch {module}@{patch.version} (copied to {patch.dest}): guard {pkg.import_path}'s import of "
                 f"plugin with !{PLUGIN_TAG}",
-        explanation=(f"{why} No known build tag of {module} removes the import"
-                     + (f" ({'; '.join(refusals)})" if refusals else "")
+        explanation=(_no_known_tag(why, module, refusals, "the import")
                      + f". Dependency patch: {module}@{patch.version} is copied into {patch.dest} (every file, "
                        f"licence included) with {shown} changed as gotrim guards its own code, go.mod replaces the "
                        f"module with the copy, the targets build with -tags {PLUGIN_TAG}, and {patch.patch_path} "
