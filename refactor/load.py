@@ -217,9 +217,10 @@ def _parse_targets_packages(project: Project) -> None:
 def _typed_views(project: Project, say: LoadProgress, early: Mapping[Target, Future[TypedView | None]] | None = None
                  ) -> dict[Target, TypedView | None]:
     """TYPED: the type-checked view of each target's editable packages (those started early, beside
-    the attribution, are awaited). Run after the builds, so `go list -export` finds the export data in
-    the build cache. A target whose packages cannot be listed with export data gets None (readers fall
-    back to names and say so); a package that does not type-check is in the view with its errors."""
+    the link, are awaited). Run once the builds have compiled every package (from the link's start, or
+    after the builds), so `go list -export` finds the export data in the build cache. A target whose
+    packages cannot be listed with export data gets None (readers fall back to names and say so); a
+    package that does not type-check is in the view with its errors."""
     return {t: early[t].result() if early and t in early else _typed_view(project, t, say) for t in project.targets}
 
 
@@ -266,8 +267,8 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
                     reach: dict[Target, ReachModel | None] | None = None) -> Facts:
     """DCE (and SIZES): one -dumpdep build per target, several at a time, each attributed when sizes
     are wanted; this thread parses sources and runs the warm-ups meanwhile. With typed, each target's
-    typed view starts once it is built (its export data are then cached), beside its attribution and
-    the other targets' links (-dumpdep writes its stream only as the link ends: no earlier signal).
+    typed view starts as its link starts (every package compiled: the export data are cached; seen in the
+    `-work` folder, _at_link_start), else once it is built, beside its attribution and the other links.
     REACH: the link's objects are replayed (refactor.estimate) beside the attribution, into `reach`."""
     from refactor import attribcore
     from refactor.binary import attribute_cached
