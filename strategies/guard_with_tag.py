@@ -166,6 +166,7 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
                 feat.hits.remove(prev)
             feat.hits.append(_Hit(target, removed, removed_bytes, _chain(graph, feat.q)))
     _prune_supersets(features)
+
     def one(key: FeatureKey, tag: tuple[str, str, bool]) -> Proposal:
         feat = features[key]
         try:
