@@ -743,18 +743,25 @@ class Replay:
             self.proc.communicate()
         self._cleanup()
 
+    def built(self) -> None:
+        """The build is over (its stream complete): the replay reads the rest of it and answers, beside
+        whatever the caller does before finish()."""
+        proc = self.proc
+        if proc is None or proc.stdin is None:
+            return
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        proc.stdin = None
+
     def finish(self) -> ReachModel | str:
         """The model, once the build is over (its stream complete), or why there is none."""
         proc = self.proc
         if proc is None:
             self._cleanup()
             return self.failed or "no replay"
-        try:
-            assert proc.stdin is not None
-            proc.stdin.close()  # the build is over: the stream is complete
-        except OSError:
-            pass
-        proc.stdin = None
+        self.built()
         try:
             out, err = proc.communicate(timeout=DEFAULT_TIMEOUT)
         except subprocess.TimeoutExpired:
