@@ -28,6 +28,7 @@ the removed packages.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 from collections.abc import Iterable, Mapping
@@ -749,10 +750,8 @@ class Replay:
         proc = self.proc
         if proc is None or proc.stdin is None:
             return
-        try:
+        with contextlib.suppress(OSError):
             proc.stdin.close()
-        except OSError:
-            pass
         proc.stdin = None
 
     def finish(self) -> ReachModel | str:
