@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from refactor import __version__, code_digest
 from refactor.config import Settings, Target, TargetSpec, load_specs
@@ -224,14 +224,15 @@ def _typed_views(project: Project, say: LoadProgress, early: Mapping[Target, Fut
     return {t: early[t].result() if early and t in early else _typed_view(project, t, say) for t in project.targets}
 
 
-def _typed_view(project: Project, t: Target, say: LoadProgress) -> TypedView | None:
+def _typed_view(project: Project, t: Target, say: LoadProgress,
+                listed: Sequence[Mapping[str, Any]] | None = None) -> TypedView | None:
     from refactor.errors import GoError
     from refactor.typed import load_typed
 
     say.step(f"type-checking the packages of {t.label}")
     try:
         return load_typed(project.go_of(t), project.module_of(t).dir, t, project.graphs[t].editable_packages(),
-                          key_root=project.root)
+                          key_root=project.root, listed=listed)
     except GoError:
         return None
 
@@ -302,7 +303,7 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
                 starter.start()
             built = threading.Event()
             if typed is not None and wants_reach:  # -work names the link's folder: start it as the link does
-                threading.Thread(target=_at_link_start, args=(exe, built, lambda: start_typed(t)),
+                threading.Thread(target=_at_link_start, args=(exe, built, lambda cfg: start_typed(t, cfg)),
                                  daemon=True).start()
             try:
                 report = build_with_dumpdep(go, project.module_of(t).dir, t, exe, graph, keep_work=wants_reach)
@@ -336,11 +337,20 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
 
     lock = threading.Lock()
 
-    def start_typed(t: Target) -> None:
-        """The target's typed view, once every package is compiled (its export data are then cached)."""
+    def start_typed(t: Target, importcfg: Path | None = None) -> None:
+        """The target's typed view, once every package is compiled (its export data are then cached);
+        from the link's importcfg when it is at hand (no go list -export then)."""
+        from refactor.typed import listed_from_link
+
+        listed = None
+        if importcfg is not None:
+            try:
+                listed = listed_from_link(project.graphs[t], importcfg.read_text(encoding="utf-8", errors="replace"))
+            except (OSError, ValueError):
+                listed = None  # go list -export, as after the build
         with lock:
             if typed is not None and t not in typed:
-                typed[t] = typed_pool.submit(_typed_view, project, t, say)
+                typed[t] = typed_pool.submit(_typed_view, project, t, say, listed)
 
     sizes: dict[Target, SizeTable] = {}
     dce: dict[Target, DceReport] = {}
@@ -364,10 +374,10 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
     return sizes, dce
 
 
-def _at_link_start(exe: Path, built: threading.Event, then: Callable[[], None]) -> None:
-    """Call then() when the `-work` build of exe starts its link (its link folder holds importcfg.link:
-    every package is compiled), unless the build ends first. The typed view's `go list -export` then
-    finds every export datum in the build cache and runs beside the link instead of after it."""
+def _at_link_start(exe: Path, built: threading.Event, then: Callable[[Path], None]) -> None:
+    """Call then(importcfg.link) when the `-work` build of exe starts its link (its link folder holds
+    importcfg.link: every package is compiled), unless the build ends first. The typed view then runs
+    beside the link instead of after it, on the archives the link reads (no go list -export)."""
     stream = exe.parent / f"{exe.name}.dumpdep"
     cfg: Path | None = None
     while not built.wait(0.02):
@@ -380,7 +390,7 @@ def _at_link_start(exe: Path, built: threading.Event, then: Callable[[], None]) 
             if first.startswith(b"WORK=") and first.endswith(b"\n"):
                 cfg = Path(first[5:].strip().decode("utf-8", "replace")) / "b001" / "importcfg.link"
         elif cfg.is_file():
-            then()
+            then(cfg)
             return
 
 

@@ -68,7 +68,13 @@ def test_typed_view_starts_when_the_link_starts(tmp_path: Path) -> None:
     work = tmp_path / "go-build1"
     started = threading.Event()
     built = threading.Event()
-    watcher = threading.Thread(target=_at_link_start, args=(exe, built, started.set))
+    seen: list[Path] = []
+
+    def at(cfg: Path) -> None:
+        seen.append(cfg)
+        started.set()
+
+    watcher = threading.Thread(target=_at_link_start, args=(exe, built, at))
     watcher.start()
     time.sleep(0.1)
     stream.write_bytes(f"WORK={work}\n".encode())  # go build has begun: compiling
@@ -78,12 +84,44 @@ def test_typed_view_starts_when_the_link_starts(tmp_path: Path) -> None:
     (work / "b001" / "importcfg.link").write_text("packagefile fmt=/x.a\n")
     assert started.wait(5), "not started at the link"
     watcher.join(5)
+    assert seen == [work / "b001" / "importcfg.link"]
 
     late = threading.Event()
     built2 = threading.Event()
     exe2 = tmp_path / "other"
-    watcher = threading.Thread(target=_at_link_start, args=(exe2, built2, late.set))
+    watcher = threading.Thread(target=_at_link_start, args=(exe2, built2, lambda _cfg: late.set()))
     watcher.start()
     built2.set()  # the build ended (it failed, or its link was never seen)
     watcher.join(5)
     assert not watcher.is_alive() and not late.is_set()
+
+
+@pytest.mark.go
+@pytest.mark.parametrize(("fixture", "main"), [("split", "./cmd/lite"), ("templates", "./cmd/both")])
+def test_typed_view_from_the_links_archives_equals_go_lists(tmp_path: Path, fixture: str, main: str) -> None:
+    """The typed view built on the archives the link reads (listed_from_link) is the one built on go list
+    -export's: same answers, same errors; and an importcfg missing a package is refused, not guessed."""
+    import subprocess
+
+    from refactor.typed import listed_from_link, load_typed
+
+    root = tmp_path / fixture
+    shutil.copytree(FIX.parent / fixture, root)
+    go = find_go()
+    project = load(go, Settings(root=root), (TargetSpec(mains=(main,)),), Needs.GRAPHS)
+    (target,) = project.targets
+    graph, module = project.graphs[target], project.module_of(target).dir
+    built = subprocess.run(["go", "build", "-work", "-trimpath", "-o", str(tmp_path / "bin"), main], cwd=module,
+                           capture_output=True, text=True, env=go.environ(target), check=True)
+    work = next(line[5:] for line in built.stderr.splitlines() if line.startswith("WORK="))
+    importcfg = (Path(work) / "b001" / "importcfg.link").read_text()
+    shutil.rmtree(work, ignore_errors=True)
+    wanted = graph.editable_packages()
+    listed = listed_from_link(graph, importcfg)
+    by_go_list = load_typed(go, module, target, wanted, key_root=project.root)
+    by_link = load_typed(go, module, target, wanted, key_root=project.root, listed=listed)
+    assert by_link.answers == by_go_list.answers and by_link.list_errors == by_go_list.list_errors
+    assert by_link.package(wanted[0]) is not None
+    short = "\n".join(line for line in importcfg.splitlines() if not line.startswith("packagefile fmt="))
+    with pytest.raises(ValueError, match="fmt"):
+        listed_from_link(graph, short)

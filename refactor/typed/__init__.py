@@ -26,19 +26,23 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import subprocess
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from refactor import gotools
 from refactor.config import Target
 from refactor.errors import GoError
 from refactor.tmpldep import CompiledText, compile_jobs, parse_compiled
 from refactor.toolchain import Go
+
+if TYPE_CHECKING:
+    from refactor.graph import BuildGraph
 
 SOURCE = Path(__file__).resolve().parent
 FORMAT_VERSION = 1
@@ -278,6 +282,7 @@ class TypedView:
 def load_typed(
     go: Go, module_dir: Path, target: Target, import_paths: Iterable[str] | None = None, *,
     key_root: Path | None = None, max_errors: int = 20, templates: bool = True,
+    listed: Sequence[Mapping[str, Any]] | None = None,
 ) -> TypedView:
     """The typed view of import_paths (default: every main-module package the target depends on).
 
@@ -287,10 +292,12 @@ def load_typed(
     a package that does not type-check is not an error (TypedPackage.ok).
 
     templates: also run the `templates` subcommand on those of the packages that import text/template,
-    html/template or reflect (nothing runs when none does).
+    html/template or reflect (nothing runs when none does). listed: what go list would report, known
+    otherwise (listed_from_link: the link's own archives), so that no go list runs.
     """
     t0 = time.monotonic()
-    listed = list_exports(go, module_dir, target)
+    if listed is None:
+        listed = list_exports(go, module_dir, target)
     t1 = time.monotonic()
     raw = answers(go, listed, import_paths, key_root or module_dir, target.goarch, max_errors, templates)
     view = view_from_answers(raw)
@@ -377,6 +384,70 @@ def goroot_of(listed: Sequence[Mapping[str, Any]]) -> str:
             parts = p["ImportPath"].count("/") + 2  # src/ and the path's elements
             return str(d.parents[parts - 1]) if len(d.parents) >= parts else ""
     return ""
+
+
+def listed_from_link(graph: BuildGraph, importcfg: str) -> list[dict[str, Any]]:
+    """What `go list -e -export -deps` reports for graph's target (the fields load_typed reads), from the
+    graph and the link's importcfg: the archives the linker reads are the files go list names as export
+    data (the same compile actions, from the build cache), so a target being linked needs no go list.
+    ValueError when the importcfg lacks a package of the graph."""
+    exports: dict[str, str] = {}
+    for line in importcfg.splitlines():
+        if line.startswith("packagefile "):
+            path, _, file = line[len("packagefile "):].partition("=")
+            exports[path] = file
+    missing = [p for p, pkg in graph.packages.items()
+               if p not in exports and p not in (graph.root, "unsafe") and pkg.files]
+    if missing:  # not the link's whole importcfg (still being written?): go list decides
+        raise ValueError(f"the link's importcfg names no archive for {missing[0]}")
+    versions: dict[str, str] = {}
+    listed: list[dict[str, Any]] = []
+    for p in _dependency_order(graph):
+        pkg = graph.packages[p]
+        entry: dict[str, Any] = {
+            "ImportPath": p, "Name": pkg.name, "Dir": pkg.dir, "GoFiles": list(pkg.go_files),
+            "CgoFiles": list(pkg.cgo_files), "ImportMap": dict(pkg.import_map), "Imports": list(pkg.imports),
+            "Standard": pkg.standard}
+        if p in exports:
+            entry["Export"] = exports[p]
+        if pkg.module:
+            d = pkg.module_dir or ""
+            if d not in versions:
+                versions[d] = _go_directive(Path(d) / "go.mod") if d else ""
+            entry["Module"] = {"Path": pkg.module, "Main": pkg.main_module, "Dir": d, "GoVersion": versions[d]}
+        if pkg.error:
+            entry["Error"] = {"Err": pkg.error}
+        listed.append(entry)
+    return listed
+
+
+def _dependency_order(graph: BuildGraph) -> list[str]:
+    """The graph's packages as go list -deps orders them: each after what it imports (imports in order)."""
+    order: list[str] = []
+    seen: set[str] = set()
+    stack: list[tuple[str, Iterator[str]]] = [(graph.root, iter(sorted(graph.imports(graph.root))))]
+    seen.add(graph.root)
+    while stack:
+        node, it = stack[-1]
+        for q in it:
+            if q not in seen:
+                seen.add(q)
+                stack.append((q, iter(sorted(graph.imports(q)))))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order + sorted(set(graph.packages) - seen)
+
+
+def _go_directive(go_mod: Path) -> str:
+    """The `go` line's version of a go.mod ("" without one), as go list reports Module.GoVersion."""
+    try:
+        text = go_mod.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    m = re.search(r"^go\s+([0-9][^\s/]*)", text, re.M)
+    return m.group(1) if m else ""
 
 
 def list_exports(go: Go, module_dir: Path, target: Target) -> list[dict[str, Any]]:
