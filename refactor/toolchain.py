@@ -210,18 +210,24 @@ def _check_required(sel: Selection, cwd: Path) -> None:
     file = sel.gowork or sel.gomod
     if file is None:
         return
-    try:
-        text = file.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return
-    m = re.search(r"^\s*go\s+(\d+\.\d+(?:\.\d+)?(?:rc\d+)?)\s*(?://.*)?$", text, re.M)
-    need = parse_version("go" + m.group(1)) if m else None
+    version = go_directive(file)
+    need = parse_version("go" + version) if version else None
     if need is None or need <= sel.go.version:
         return
     mode = sel.values.get("GOTOOLCHAIN", "")
-    raise ToolchainError(f"{file} requires go >= {m.group(1) if m else ''} but GOTOOLCHAIN={mode} selects "
+    raise ToolchainError(f"{file} requires go >= {version} but GOTOOLCHAIN={mode} selects "
                          f"{sel.go.version_text}: set GOTOOLCHAIN=auto so that the go command downloads "
-                         f"go{m.group(1) if m else ''}, or install it and set GOTOOLCHAIN=go{m.group(1) if m else ''}")
+                         f"go{version}, or install it and set GOTOOLCHAIN=go{version}")
+
+
+def go_directive(file: Path) -> str:
+    """The version of a go.mod's or go.work's `go` line (as go list's Module.GoVersion), "" without one."""
+    try:
+        text = file.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    m = re.search(r"^\s*go\s+(\d+\.\d+(?:\.\d+)?(?:rc\d+)?)\s*(?://.*)?$", text, re.M)
+    return m.group(1) if m else ""
 
 
 def _selection_error(launcher: Go, cwd: Path, env: Mapping[str, str], stderr: str) -> UsageError:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import gc
 import json
-import re
 import subprocess
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -39,7 +38,7 @@ from refactor import gotools
 from refactor.config import Target
 from refactor.errors import GoError
 from refactor.tmpldep import CompiledText, compile_jobs, parse_compiled
-from refactor.toolchain import Go
+from refactor.toolchain import Go, go_directive
 
 if TYPE_CHECKING:
     from refactor.graph import BuildGraph
@@ -413,7 +412,7 @@ def listed_from_link(graph: BuildGraph, importcfg: str) -> list[dict[str, Any]]:
         if pkg.module:
             d = pkg.module_dir or ""
             if d not in versions:
-                versions[d] = _go_directive(Path(d) / "go.mod") if d else ""
+                versions[d] = go_directive(Path(d) / "go.mod") if d else ""
             entry["Module"] = {"Path": pkg.module, "Main": pkg.main_module, "Dir": d, "GoVersion": versions[d]}
         if pkg.error:
             entry["Error"] = {"Err": pkg.error}
@@ -438,16 +437,6 @@ def _dependency_order(graph: BuildGraph) -> list[str]:
             stack.pop()
             order.append(node)
     return order + sorted(set(graph.packages) - seen)
-
-
-def _go_directive(go_mod: Path) -> str:
-    """The `go` line's version of a go.mod ("" without one), as go list reports Module.GoVersion."""
-    try:
-        text = go_mod.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    m = re.search(r"^go\s+([0-9][^\s/]*)", text, re.M)
-    return m.group(1) if m else ""
 
 
 def list_exports(go: Go, module_dir: Path, target: Target) -> list[dict[str, Any]]:
