@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import json
 import subprocess
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from itertools import compress
@@ -723,6 +724,8 @@ class Replay:
                    "decl_packages": decl_packages(graph), "fixed": fixed_packages(graph)}
         argv = (str(attribcore.executable(go)), "reach")
         self.proc: subprocess.Popen[str] | None = None
+        self._reader: threading.Thread | None = None
+        self._result: ReachModel | str = "no replay"
         try:
             self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=subprocess.PIPE, text=True, errors="replace")
@@ -741,37 +744,54 @@ class Replay:
         """The build failed or was stopped: stop the replay, remove the kept files."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
-            self.proc.communicate()
+            if self._reader is None:
+                self.proc.communicate()
+        if self._reader is not None:
+            self._reader.join()
         self._cleanup()
 
     def built(self) -> None:
-        """The build is over (its stream complete): the replay reads the rest of it and answers, beside
-        whatever the caller does before finish()."""
+        """The build is over (its stream complete): the replay reads the rest of it and answers, and a
+        thread of this process reads and decodes the answer, beside whatever the caller does before
+        finish() (the answer is larger than a pipe holds: unread, it would hold the replay back)."""
         proc = self.proc
-        if proc is None or proc.stdin is None:
+        if proc is None or self._reader is not None:
             return
-        with contextlib.suppress(OSError):
-            proc.stdin.close()
-        proc.stdin = None
+        self._reader = threading.Thread(target=self._collect, args=(proc,), daemon=True)
+        self._reader.start()
 
-    def finish(self) -> ReachModel | str:
-        """The model, once the build is over (its stream complete), or why there is none."""
-        proc = self.proc
-        if proc is None:
-            self._cleanup()
-            return self.failed or "no replay"
-        self.built()
+    def _collect(self, proc: subprocess.Popen[str]) -> None:
+        if proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
+            proc.stdin = None
         try:
             out, err = proc.communicate(timeout=DEFAULT_TIMEOUT)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
-            return f"the replay took more than {DEFAULT_TIMEOUT:.0f} s"
+            self._result = f"the replay took more than {DEFAULT_TIMEOUT:.0f} s"
+            return
+        except (OSError, ValueError) as exc:  # (killed by abort meanwhile)
+            self._result = f"the replay stopped: {exc}"
+            return
+        if proc.returncode != 0:
+            self._result = (err.strip().splitlines() or [f"exit status {proc.returncode}"])[-1][:300]
+            return
+        try:
+            self._result = ReachModel.from_json(json.loads(out))
+        except (ValueError, KeyError, TypeError) as exc:
+            self._result = f"unreadable model: {exc}"
+
+    def finish(self) -> ReachModel | str:
+        """The model, once the build is over (its stream complete), or why there is none."""
+        if self.proc is None:
+            self._cleanup()
+            return self.failed or "no replay"
+        self.built()
+        assert self._reader is not None
+        try:
+            self._reader.join()
         finally:
             self._cleanup()
-        if proc.returncode != 0:
-            return (err.strip().splitlines() or [f"exit status {proc.returncode}"])[-1][:300]
-        try:
-            return ReachModel.from_json(json.loads(out))
-        except (ValueError, KeyError, TypeError) as exc:
-            return f"unreadable model: {exc}"
+        return self._result
