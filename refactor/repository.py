@@ -28,7 +28,7 @@ from pathlib import Path
 
 from refactor.config import Target, TargetSpec
 from refactor.errors import UsageError
-from refactor.toolchain import Go, Selection, select_toolchain
+from refactor.toolchain import Go, Selection, directive, select_toolchain
 
 _META_PATTERNS = frozenset(("all", "std", "cmd", "tool", "work"))
 _SKIP_DIRS = frozenset(("testdata", "vendor"))
@@ -374,12 +374,7 @@ def module_dirs(top: Path, skip: Iterable[Path] = ()) -> list[Path]:
 
 def module_path(gomod: Path) -> str:
     """The module path a go.mod declares ("" when it has none or cannot be read)."""
-    try:
-        text = gomod.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    m = re.search(r'^\s*module\s+("?)([^\s"/][^\s"]*)\1\s*(?://.*)?$', text, re.M)
-    return m.group(2) if m else ""
+    return directive(gomod, r'^\s*module\s+("?)([^\s"/][^\s"]*)\1\s*(?://.*)?$', 2)
 
 
 def local_replacements(file: Path) -> list[Path]:

@@ -243,18 +243,19 @@ def patch_files(project: Project, lib: TemplateLibrary, module_dir: str, compile
     after = drop_unused_imports(path, before, text.encode())
     folder = Path(path).parent
     stem = Path(lib.file).stem
-    package = _package_name(project, folder)
+    names = _folder_files(project, module_dir, folder)
+    package = _package_name(project, folder, names)
     consts = {t.var: "default" + t.var for t in lib.texts}
     own = [lib.function, lib.function + "Text", *consts.values(),
            *((lib.function + "Mu", lib.function + "Funcs", lib.function + "With") if lib.closures else ())]
     declared = [*own, *(n for c in mine.values() for n in c.names)]
-    _check_free(project, folder, own)
+    _check_free(project, folder, names, own)
     if len(set(declared)) != len(declared):
         raise NotCompilable(f"names of the patch collide in {lib.package}: {', '.join(sorted(declared))}")
     compiled_file, template_file, missing_file = (str(folder / f"{stem}_{s}.go")
                                                   for s in ("compiled", "template", "notemplate"))
     for f in (compiled_file, template_file, missing_file):
-        if Path(f).exists():
+        if Path(f).name in names:
             raise NotCompilable(f"{f} exists in {lib.module}: the patch's file name is taken")
     return {path: after,
             compiled_file: _compiled_source(lib, package, [mine[t.var] for t in lib.texts], consts),
@@ -262,8 +263,17 @@ def patch_files(project: Project, lib: TemplateLibrary, module_dir: str, compile
             missing_file: _missing_source(lib, package, tag)}
 
 
-def _package_name(project: Project, folder: Path) -> str:
-    for name in sorted(os.listdir(folder)):
+def _folder_files(project: Project, module_dir: str, folder: Path) -> list[str]:
+    """The names of the files directly in folder, a directory of the module at module_dir (from the source
+    index's listing of the module, read once: a module cache folder never changes)."""
+    rel = os.path.relpath(folder, module_dir).replace(os.sep, "/")
+    prefix = "" if rel == "." else rel + "/"
+    return [f[len(prefix):] for f in project.sources.tree(module_dir)
+            if f.startswith(prefix) and "/" not in f[len(prefix):]]
+
+
+def _package_name(project: Project, folder: Path, names: Sequence[str]) -> str:
+    for name in sorted(names):
         if name.endswith(".go") and not name.endswith("_test.go"):
             m = re.search(rb"^package\s+(\w+)", project.sources.source(str(folder / name)), re.M)
             if m:
@@ -271,10 +281,10 @@ def _package_name(project: Project, folder: Path) -> str:
     raise NotCompilable(f"no Go file in {folder}")
 
 
-def _check_free(project: Project, folder: Path, names: Sequence[str]) -> None:
+def _check_free(project: Project, folder: Path, files: Sequence[str], names: Sequence[str]) -> None:
     """The names the patch declares are not package-level names of the package yet (build constraints
     aside: a name declared in any of its files counts)."""
-    taken = {d.name for n in sorted(os.listdir(folder)) if n.endswith(".go") and not n.endswith("_test.go")
+    taken = {d.name for n in sorted(files) if n.endswith(".go") and not n.endswith("_test.go")
              for d in project.sources.file(str(folder / n)).decls if d.receiver is None}
     for name in names:
         if name in taken:

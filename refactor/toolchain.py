@@ -222,12 +222,18 @@ def _check_required(sel: Selection, cwd: Path) -> None:
 
 def go_directive(file: Path) -> str:
     """The version of a go.mod's or go.work's `go` line (as go list's Module.GoVersion), "" without one."""
+    return directive(file, r"^\s*go\s+(\d+\.\d+(?:\.\d+)?(?:rc\d+)?)\s*(?://.*)?$")
+
+
+def directive(file: Path, pattern: str, group: int = 1) -> str:
+    """group of the first line of a go.mod or go.work that matches pattern ("" when none does or the file
+    cannot be read)."""
     try:
         text = file.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
-    m = re.search(r"^\s*go\s+(\d+\.\d+(?:\.\d+)?(?:rc\d+)?)\s*(?://.*)?$", text, re.M)
-    return m.group(1) if m else ""
+    m = re.search(pattern, text, re.M)
+    return m.group(group) if m else ""
 
 
 def _selection_error(launcher: Go, cwd: Path, env: Mapping[str, str], stderr: str) -> UsageError:

@@ -76,18 +76,6 @@ def test_what_gives_a_template_of_its_own(monkeypatch: pytest.MonkeyPatch, modul
     assert bool(customization_pattern(lib).search(line)) is custom
 
 
-class _DiskSources:
-    """The two reads patch_files makes of the source index, from disk."""
-
-    def source(self, path: str) -> bytes:
-        return Path(path).read_bytes()
-
-    def file(self, path: str) -> object:
-        from refactor.gosource import parse_file
-
-        return parse_file(path, Path(path).read_bytes())
-
-
 def _compiled(var: str, data: str, refusal: str = "") -> object:
     from refactor.tmpldep import CompiledText
 
@@ -119,7 +107,9 @@ def test_a_patch_that_cannot_be_made_says_why(monkeypatch: pytest.MonkeyPatch, c
         lib = dataclasses.replace(lib, edits=(("\tnot in help.go\n", ""),))
     elif change == "taken":
         lib = dataclasses.replace(lib, function="indent")
-    project = SimpleNamespace(sources=_DiskSources())
+    from refactor.sources import SourceIndex
+
+    project = SimpleNamespace(sources=SourceIndex(FIXTURES / "tmpldep", "example.com/tmpldep", []))
     with pytest.raises(NotCompilable, match=why.replace("*", r"\*")):
         patch_files(project, lib, str(FIXTURES / "tmpldep" / "_modules" / f"{MODULE}@v1.0.0"),  # type: ignore[arg-type]
                     compiled, TAG)  # type: ignore[arg-type]
