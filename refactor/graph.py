@@ -45,6 +45,7 @@ class Package:
     # the user's own code, which strategies may edit: in the repository (a main or workspace module, or
     # a module replaced by a directory of the repository), not vendored, not the standard library
     editable: bool = False
+    go_version: str = ""  # its module's go line, as go list reports it (Module.GoVersion)
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -327,6 +328,7 @@ def parse_package(obj: Mapping[str, Any], top: Path | None = None) -> Package:
         import_map=tuple(sorted((obj.get("ImportMap") or {}).items())),
         error=(error or {}).get("Err") if error else None,
         editable=_editable(obj, top),
+        go_version=str(mod.get("GoVersion") or "") if mod else "",
     )
 
 

@@ -38,7 +38,7 @@ from refactor import gotools
 from refactor.config import Target
 from refactor.errors import GoError
 from refactor.tmpldep import CompiledText, compile_jobs, parse_compiled
-from refactor.toolchain import Go, go_directive
+from refactor.toolchain import Go
 
 if TYPE_CHECKING:
     from refactor.graph import BuildGraph
@@ -399,7 +399,6 @@ def listed_from_link(graph: BuildGraph, importcfg: str) -> list[dict[str, Any]]:
                if p not in exports and p not in (graph.root, "unsafe") and pkg.files]
     if missing:  # not the link's whole importcfg (still being written?): go list decides
         raise ValueError(f"the link's importcfg names no archive for {missing[0]}")
-    versions: dict[str, str] = {}
     listed: list[dict[str, Any]] = []
     for p in _dependency_order(graph):
         pkg = graph.packages[p]
@@ -410,10 +409,8 @@ def listed_from_link(graph: BuildGraph, importcfg: str) -> list[dict[str, Any]]:
         if p in exports:
             entry["Export"] = exports[p]
         if pkg.module:
-            d = pkg.module_dir or ""
-            if d not in versions:
-                versions[d] = go_directive(Path(d) / "go.mod") if d else ""
-            entry["Module"] = {"Path": pkg.module, "Main": pkg.main_module, "Dir": d, "GoVersion": versions[d]}
+            entry["Module"] = {"Path": pkg.module, "Main": pkg.main_module, "Dir": pkg.module_dir or "",
+                               "GoVersion": pkg.go_version}
         if pkg.error:
             entry["Error"] = {"Err": pkg.error}
         listed.append(entry)
