@@ -1025,8 +1025,8 @@ def _explain(index: _Index, feat: _Feature, tag: str, name: str, uses: Mapping[s
         mod = index.rel(str(mod_dir))
         pkg = "./" + os.path.relpath(index.project.graphs[h.target].main.dir, mod_dir).replace(os.sep, "/")
         pkg = "." if pkg == "./." else pkg
-        env = f"{'cd ' + mod + ' && ' if mod and not os.path.isabs(mod) else ''}GOOS={h.target.goos} " \
-              f"GOARCH={h.target.goarch} "
+        cd = f"cd {mod} && " if mod not in ("", ".") and not os.path.isabs(mod) else ""
+        env = f"{cd}GOOS={h.target.goos} GOARCH={h.target.goarch} "
         tags = ",".join(h.target.tags)
         lines.append(f"Full:  {env}go build {'-tags ' + tags + ' ' if tags else ''}{pkg}")
         lines.append(f"Slim:  {env}go build -tags {','.join((*h.target.tags, tag))} {pkg}")
