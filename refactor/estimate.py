@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from refactor.graph import BuildGraph
     from refactor.project import Project
 
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 FIXED_BUCKETS = frozenset({"elf headers", "buildinfo", "cgo/C", "dynamic linking"})
 
 
@@ -89,6 +89,10 @@ class ReachModel:
     always: dict[str, int]
     always_overhead: dict[str, int]
     check: dict[str, Any] = field(default_factory=dict)
+    # reached <ReflectMethod> functions (symbol, chain root first, certain), certain ones first, at most
+    # 21 of blockers_total: the linker.Dumpdep of a link that ran without -dumpdep
+    blockers: tuple[tuple[str, tuple[str, ...], bool], ...] = ()
+    blockers_total: int = 0
     _index: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     @property
@@ -117,7 +121,10 @@ class ReachModel:
             flagged=tuple(data["flagged"] or ()), ands=list(data.get("ands") or ()),
             owner_bytes=dict(data["owner_bytes"] or {}), owner_overhead=dict(data.get("owner_overhead") or {}),
             always=dict(data.get("always") or {}), always_overhead=dict(data.get("always_overhead") or {}),
-            check=dict(data.get("check") or {}))
+            check=dict(data.get("check") or {}),
+            blockers=tuple((str(b["symbol"]), tuple(b["chain"] or ()), bool(b["certain"]))
+                           for b in data.get("blockers") or ()),
+            blockers_total=int(data.get("blockers_total") or 0))
 
     def to_json(self) -> dict[str, Any]:
         return {"version": MODEL_VERSION,
@@ -130,7 +137,9 @@ class ReachModel:
                 "flagged": list(self.flagged), "ands": list(self.ands),
                 "owner_bytes": dict(self.owner_bytes),
                 "owner_overhead": dict(self.owner_overhead), "always": dict(self.always),
-                "always_overhead": dict(self.always_overhead), "check": dict(self.check)}
+                "always_overhead": dict(self.always_overhead), "check": dict(self.check),
+                "blockers": [{"symbol": s, "chain": list(c), "certain": k} for s, c, k in self.blockers],
+                "blockers_total": self.blockers_total}
 
     def present(self, variant: int) -> bytearray:
         """1 for each node the variant reaches without a cut."""

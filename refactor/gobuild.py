@@ -26,40 +26,46 @@ from refactor.config import Target
 from refactor.toolchain import Go
 
 
-def link_args(go: Go, cwd: Path, target: Target, out: Path, ldflags: str = "") -> list[str]:
+def link_args(go: Go, cwd: Path, target: Target, out: Path, ldflags: str = "",
+              main: tuple[Path, str] | None = None) -> list[str]:
     """`go build` arguments (without `go`) that link target's binary at out with -trimpath, the target's
     tags and the given -ldflags (whole), under a compile action ID of gotrim's own for the main package.
-    The overlay's files are written beside out (`.<name>.overlay/`), in gotrim's own directory."""
+    The overlay's files are written beside out (`.<name>.overlay/`), in gotrim's own directory. main: the
+    main package's folder and first non-cgo Go file, when the caller's build graph has them (else a
+    `go list -find` asks)."""
     args = ["build", "-trimpath", "-o", str(out), *target.build_flags()]
     if ldflags:
         args.append("-ldflags=" + ldflags)
-    overlay = write_overlay(go, cwd, target, out.parent / f".{out.name}.overlay", ldflags)
+    overlay = write_overlay(go, cwd, target, out.parent / f".{out.name}.overlay", ldflags, main)
     if overlay is not None:
         args.append("-overlay=" + str(overlay))
     args.append(target.main)
     return args
 
 
-def write_overlay(go: Go, cwd: Path, target: Target, folder: Path, ldflags: str) -> Path | None:
+def write_overlay(go: Go, cwd: Path, target: Target, folder: Path, ldflags: str,
+                  main: tuple[Path, str] | None = None) -> Path | None:
     """The overlay file for target's main package (see the module doc), or None when the package has no
     non-cgo Go file or cannot be listed (the build then says why)."""
-    proc = go.run(["list", "-find", "-json=Dir,GoFiles", *target.build_flags(), target.main], cwd=cwd,
-                  target=target, check=False)
-    try:
-        info = json.loads(proc.stdout) if proc.returncode == 0 else {}
-    except ValueError:
-        return None
-    files = info.get("GoFiles") or []
-    if not info.get("Dir") or not files:
-        return None
-    source = Path(info["Dir"]) / files[0]
+    if main is None:
+        proc = go.run(["list", "-find", "-json=Dir,GoFiles", *target.build_flags(), target.main], cwd=cwd,
+                      target=target, check=False)
+        try:
+            info = json.loads(proc.stdout) if proc.returncode == 0 else {}
+        except ValueError:
+            return None
+        files = info.get("GoFiles") or []
+        if not info.get("Dir") or not files:
+            return None
+        main = (Path(info["Dir"]), files[0])
+    source = main[0] / main[1]
     replace = _user_overlay(go)
     try:
         text = Path(replace.get(str(source)) or source).read_bytes()
     except OSError:
         return None
     flavour = hashlib.sha256(ldflags.encode()).hexdigest()[:12]
-    copy = folder / files[0]
+    copy = folder / main[1]
     try:
         folder.mkdir(parents=True, exist_ok=True)
         copy.write_bytes(text + f"\n// gotrim's own link (ldflags {flavour}): see refactor/gobuild.py\n".encode())

@@ -275,7 +275,7 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
     from refactor.binary import attribute_cached
     from refactor.builds import link_slots
     from refactor.estimate import Replay
-    from refactor.linker import build_with_dumpdep, detect_dynlink
+    from refactor.linker import build_with_dumpdep, detect_dynlink, replay_dumpdep
 
     for go in dict.fromkeys(project.go_of(t) for t in project.targets):
         attribcore.prepare(go)  # a first run ever builds the attribution core beside the links
@@ -306,7 +306,9 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
                 threading.Thread(target=_at_link_start, args=(exe, built, lambda cfg: start_typed(t, cfg)),
                                  daemon=True).start()
             try:
-                report = build_with_dumpdep(go, project.module_of(t).dir, t, exe, graph, keep_work=wants_reach)
+                # with the replay, the link runs without -dumpdep: the replay names the blockers
+                report = build_with_dumpdep(go, project.module_of(t).dir, t, exe, graph, keep_work=wants_reach,
+                                            dumpdep=not wants_reach)
             except BaseException:
                 built.set()
                 if wants_reach:
@@ -325,12 +327,18 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
             if Needs.SIZES in needs:
                 table = attribute_cached(exe, _module_of_packages(graph), t.main, project.settings.cache_dir,
                                          go=go)
+            model: ReachModel | str = "no replay"
             if replay is not None and reach is not None:
                 model = replay.finish()
                 reach[t] = model if not isinstance(model, str) else None
                 if isinstance(model, str) and table is not None:  # said where sizes are reported
                     note = f"estimates from the removed packages' bytes: the reachability replay failed: {model}"
                     table = replace(table, notes=(*table.notes, note))
+            if wants_reach:
+                if isinstance(model, str):  # no replay to name the blockers: the linker's own stream
+                    report = build_with_dumpdep(go, project.module_of(t).dir, t, exe, graph)
+                else:
+                    report = replace(report, dumpdep=replay_dumpdep(model.blockers, model.blockers_total))
         done.append(t)
         say.targets(len(done), total)
         return report, table

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from refactor.binary import SizeTable
-from refactor.estimate import Cut, ReachModel, _Pricer, decl_keys, estimate_cut, files_cut, symbol_decl
+from refactor.estimate import MODEL_VERSION, Cut, ReachModel, _Pricer, decl_keys, estimate_cut, files_cut, symbol_decl
 
 DATA = Path(__file__).parent / "data" / "reach"
 
@@ -65,7 +65,7 @@ def model(nodes: list[tuple[str, list[tuple[str, int, int]]]], edges: list[tuple
         variants.append({"name": f"variant {i}", "reflect": False, "dynlink": False, "reflect_rule": False,
                          "symbols": 0, "bytes": 0})
     return ReachModel.from_json({
-        "version": 1, "variants": variants, "units": units, "owners": owners,
+        "version": MODEL_VERSION, "variants": variants, "units": units, "owners": owners,
         "unit": [units.index(u) if u else -1 for u, _ in nodes], "weights": weights,
         "graphs": [graph(es, i) for i, es in enumerate(all_edges)], "flagged": list(flagged),
         "ands": [x for t, s, m in ands for x in (t, s, m, full)], "owner_bytes": owner_bytes,

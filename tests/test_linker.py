@@ -174,3 +174,21 @@ def test_follow_reads_a_file_while_it_is_written(tmp_path: Path) -> None:
         lines = list(_lines(follow(source, proc)))
     assert proc.returncode == 0
     assert lines == [f"a{i} -> b{i}" for i in range(300)] + ["é last, no newline"]
+
+
+def test_replay_dumpdep_takes_the_first_blocker_as_the_root_cause() -> None:
+    """A link without -dumpdep: the replay's blockers (certain first) stand for the stream's marks."""
+    from refactor.linker import replay_dumpdep
+
+    blockers = [("text/template.(*state).evalField", ("_rt0_amd64_linux", "main.main",
+                                                      "text/template.(*state).evalField"), True),
+                ("reflect.(*Value).Method", ("main.main", "type:reflect.Value", "reflect.(*Value).Method"), False),
+                *((f"main.f{i}", ("main.main", f"main.f{i}"), False) for i in range(30))]
+    dump = replay_dumpdep(blockers, total=40)
+    assert dump.root_cause is not None and dump.root_cause.certain and not dump.root_cause.retained
+    assert dump.root_cause.chain[-1] == dump.root_cause.symbol == "text/template.(*state).evalField"
+    assert dump.possible[0].symbol == "reflect.(*Value).Method" and dump.possible[0].retained
+    assert not any(b.certain for b in dump.possible) and len(dump.possible) == 20
+    assert dump.flagged == 40 and dump.lines == 0
+    empty = replay_dumpdep([], total=0)
+    assert empty.root_cause is None and empty.possible == () and empty.flagged == 0

@@ -80,6 +80,15 @@ type reachCheck struct {
 	Examples  []string `json:"examples"`  // a few missing or extra names
 }
 
+// reachBlocker is a reached <ReflectMethod> function with one chain of symbols from a root down to it
+// (the replay's first parents). Certain: it is reached without any method the <ReflectMethod> rule or
+// dynamic linking keeps (so it is a cause, not a consequence of another blocker).
+type reachBlocker struct {
+	Symbol  string   `json:"symbol"`
+	Chain   []string `json:"chain"` // root first, Symbol last; unnamed symbols left out
+	Certain bool     `json:"certain"`
+}
+
 type reachModel struct {
 	Version  int            `json:"version"`
 	Variants []reachVariant `json:"variants"`
@@ -94,6 +103,10 @@ type reachModel struct {
 	Ands       []int32    `json:"ands"`
 	Conditions int        `json:"conditions"` // condition nodes (interface calls that keep methods)
 	Check      reachCheck `json:"check"`
+	// what keeps method dead-code elimination off, in place of the -dumpdep stream's <ReflectMethod>
+	// marks when the link ran without -dumpdep
+	Blockers      []reachBlocker `json:"blockers"`
+	BlockersTotal int            `json:"blockers_total"` // reached <ReflectMethod> functions in all
 	// per owner, the bytes of its symbols the linker kept (the weights' total)
 	OwnerBytes map[string]int `json:"owner_bytes"`
 	// per owner, the symbols' estimated fixed costs (symOverhead), all of them
@@ -140,6 +153,8 @@ type sim struct {
 	p                  *program
 	v                  simVariant
 	reach, uii         []bool
+	parent             []int32 // per symbol: the symbol that first reached it; -1 a root, -2 none yet
+	from               int32   // the symbol whose edges are being followed (-1: the roots)
 	wq                 []int32
 	ifaceMethod        map[methodsig]bool
 	genericIfaceMethod map[string]bool
@@ -154,9 +169,10 @@ type sim struct {
 func newSim(p *program, v simVariant, extra map[int32][]int32) *sim {
 	s := &sim{p: p, v: v, reach: make([]bool, len(p.syms)), uii: make([]bool, len(p.syms)),
 		ifaceMethod: map[methodsig]bool{}, genericIfaceMethod: map[string]bool{}, extra: extra,
-		methodEdges: map[[2]int32]cond{}}
+		methodEdges: map[[2]int32]cond{}, parent: make([]int32, len(p.syms)), from: -1}
 	for i := range p.syms {
 		s.uii[i] = p.syms[i].uii
+		s.parent[i] = -2
 	}
 	t := p.tc
 	s.r.methodoff, s.r.usetype, s.r.useiface = t.r("R_METHODOFF"), t.r("R_USETYPE"), t.r("R_USEIFACE")
@@ -171,6 +187,7 @@ func (s *sim) fit() {
 		g := len(s.reach)
 		s.reach = append(s.reach, false)
 		s.uii = append(s.uii, s.p.syms[g].uii)
+		s.parent = append(s.parent, -2)
 	}
 }
 
@@ -181,6 +198,9 @@ func (s *sim) mark(g int32) {
 	s.fit()
 	if g >= 0 && !s.reach[g] {
 		s.reach[g] = true
+		if s.parent[g] == -2 {
+			s.parent[g] = s.from
+		}
 		s.wq = append(s.wq, g)
 	}
 }
@@ -242,6 +262,7 @@ func (s *sim) flood() {
 		g := s.wq[len(s.wq)-1]
 		s.wq = s.wq[:len(s.wq)-1]
 		sy := &p.syms[g]
+		s.from = g
 		if sy.flag&symFlagReflectMethod != 0 && s.v.reflectRule {
 			s.reflectSeen = true
 		}
@@ -373,6 +394,7 @@ func exported(name string) bool {
 }
 
 func (s *sim) run(roots []int32) {
+	s.from = -1
 	for _, r := range roots {
 		s.mark(r)
 	}
@@ -402,6 +424,7 @@ func (s *sim) resume() {
 				continue
 			}
 			o := s.p.objs[s.p.syms[m.src].obj]
+			s.from = m.src
 			for k := uint32(0); k < 3; k++ {
 				t := s.relocAt(o, m.roff+k*relocSize).sym
 				if t >= 0 {
@@ -557,6 +580,7 @@ func reach(req reachRequest, paths []string, done <-chan struct{}) (*reachModel,
 			}
 		}
 		m := buildModel(p, req, paths, sims, names, roots, keep, check)
+		m.Blockers, m.BlockersTotal = blockers(p, sims, variants)
 		phase("model")
 		return m
 	}
@@ -610,6 +634,69 @@ func reach(req reachRequest, paths []string, done <-chan struct{}) (*reachModel,
 	m.Check.Examples = append(m.Check.Examples, examples...)
 	phase("checked")
 	return m, nil
+}
+
+// maxBlockers: the blockers a model lists (the -dumpdep report keeps a root cause and 20 more)
+const maxBlockers = 21
+
+// blockers are the <ReflectMethod> functions the binary's replay (sims[0]) reaches, certain ones first
+// (reached in the variant without the rule and without dynamic linking), each with its chain of first
+// parents in the variant that tells it certain, else in the binary's; then by chain length and name.
+func blockers(p *program, sims []*sim, variants []simVariant) ([]reachBlocker, int) {
+	plain := -1
+	for i, v := range variants {
+		if !v.reflectRule && !v.dynlink {
+			plain = i
+		}
+	}
+	var out []reachBlocker
+	for g := range p.syms {
+		if p.syms[g].flag&symFlagReflectMethod == 0 || !sims[0].reached(g) {
+			continue
+		}
+		s := sims[0]
+		certain := plain >= 0 && sims[plain].reached(g)
+		if certain {
+			s = sims[plain]
+		}
+		out = append(out, reachBlocker{Symbol: p.syms[g].name, Chain: s.chain(int32(g)), Certain: certain})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Certain != b.Certain {
+			return a.Certain
+		}
+		if len(a.Chain) != len(b.Chain) {
+			return len(a.Chain) < len(b.Chain)
+		}
+		return a.Symbol < b.Symbol
+	})
+	total := len(out)
+	if len(out) > maxBlockers {
+		out = out[:maxBlockers]
+	}
+	if out == nil {
+		out = []reachBlocker{}
+	}
+	return out, total
+}
+
+// chain: the named symbols from a root down to g along first parents, root first.
+func (s *sim) chain(g int32) []string {
+	var rev []string
+	for n := 0; g >= 0 && n < 4096; n++ {
+		if name := s.p.syms[g].name; name != "" {
+			rev = append(rev, name)
+		}
+		if int(g) >= len(s.parent) {
+			break
+		}
+		g = s.parent[g]
+	}
+	for i, j := 0, len(rev)-1; i < j; i, j = i+1, j-1 {
+		rev[i], rev[j] = rev[j], rev[i]
+	}
+	return rev
 }
 
 // ruleRoots are the roots of the linker's pass for an executable (deadcode.go init): the entry
@@ -893,7 +980,7 @@ func buildModel(p *program, req reachRequest, paths []string, sims []*sim, names
 		gr.add(e.t, e.m, e.mask)
 	}
 	// weights and units per node
-	m := &reachModel{Version: 1, Check: check, OwnerBytes: map[string]int{}, OwnerOverhead: map[string]int{},
+	m := &reachModel{Version: 2, Check: check, OwnerBytes: map[string]int{}, OwnerOverhead: map[string]int{},
 		Always: map[string]int{}, AlwaysOverhead: map[string]int{}}
 	unitIdx := map[string]int32{}
 	ownerIdx := map[string]int32{}

@@ -1,0 +1,61 @@
+"""suggest's links run without -dumpdep: the reachability replay names what keeps method DCE off.
+Checked against the linker's own -dumpdep stream on the fixtures, and the fallback when the replay fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from refactor.config import Settings, TargetSpec
+from refactor.load import load
+from refactor.project import Needs
+from refactor.toolchain import find_go
+
+pytestmark = pytest.mark.go
+
+
+def _blocker(report: Any) -> tuple[bool, str | None]:
+    b = report.reflect_blocker
+    return report.method_dce, None if b is None else b.symbol
+
+
+@pytest.mark.parametrize("name", ["blockers", "templates"])
+def test_the_replay_names_the_blockers_the_stream_names(name: str, fixture_repo: Any) -> None:
+    repo = fixture_repo(name)
+    go = find_go()
+    stream = load(go, Settings(root=repo), [TargetSpec()], Needs.DCE_REPORT)
+    replayed = load(go, Settings(root=repo), [TargetSpec()], Needs.SUGGEST)
+    off = 0
+    for t in stream.targets:
+        a, b = stream.dce[t], replayed.dce[t]
+        assert a.dumpdep.lines > 0 and b.dumpdep.lines == 0, t.label  # b: no -dumpdep in the link
+        assert _blocker(a) == _blocker(b), t.label
+        assert a.dumpdep.flagged == b.dumpdep.flagged, t.label
+        if a.reflect_blocker is not None:
+            off += 1
+            assert b.reflect_blocker is not None and b.reflect_blocker.chain[-1] == b.reflect_blocker.symbol
+            assert "main.main" in b.reflect_blocker.chain or b.reflect_blocker.chain[0].startswith("go:main")
+    assert off >= 2  # the fixtures have targets whose method DCE a reflect call keeps off
+
+
+def test_a_failed_replay_falls_back_to_the_linker_stream(fixture_repo: Any, monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path: Path) -> None:
+    from refactor import estimate
+
+    real = estimate.Replay.finish
+
+    def broken(self: estimate.Replay) -> estimate.ReachModel | str:
+        real(self)
+        return "broken on purpose"
+
+    monkeypatch.setattr(estimate.Replay, "finish", broken)
+    repo = fixture_repo("blockers")
+    project = load(find_go(), Settings(root=repo), [TargetSpec(mains=("./cmd/report",))], Needs.SUGGEST)
+    (t,) = project.targets
+    assert project.reach.get(t) is None
+    report = project.dce[t]
+    assert report.dumpdep.lines > 0  # the linker's own stream
+    assert report.reflect_blocker is not None and report.reflect_blocker.symbol.startswith("text/template.")
+    assert any("replay failed: broken on purpose" in n for n in project.sizes[t].notes)
