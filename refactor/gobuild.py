@@ -27,18 +27,19 @@ from refactor.toolchain import Go
 
 
 def link_args(go: Go, cwd: Path, target: Target, out: Path, ldflags: str = "",
-              main: tuple[Path, str] | None = None) -> list[str]:
+              main: tuple[Path, str] | None = None, *, overlay: bool = True) -> list[str]:
     """`go build` arguments (without `go`) that link target's binary at out with -trimpath, the target's
     tags and the given -ldflags (whole), under a compile action ID of gotrim's own for the main package.
     The overlay's files are written beside out (`.<name>.overlay/`), in gotrim's own directory. main: the
     main package's folder and first non-cgo Go file, when the caller's build graph has them (else a
-    `go list -find` asks)."""
+    `go list -find` asks). Not overlay: a link whose linker prints nothing (no -dumpdep), which the
+    user's builds may replay harmlessly, under the main package's own action ID."""
     args = ["build", "-trimpath", "-o", str(out), *target.build_flags()]
     if ldflags:
         args.append("-ldflags=" + ldflags)
-    overlay = write_overlay(go, cwd, target, out.parent / f".{out.name}.overlay", ldflags, main)
-    if overlay is not None:
-        args.append("-overlay=" + str(overlay))
+    written = write_overlay(go, cwd, target, out.parent / f".{out.name}.overlay", ldflags, main) if overlay else None
+    if written is not None:
+        args.append("-overlay=" + str(written))
     args.append(target.main)
     return args
 

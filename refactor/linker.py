@@ -269,10 +269,11 @@ def build_args(go: Go, root: Path, target: Target, out: Path, dumpdep: bool = Tr
                main: tuple[Path, str] | None = None) -> list[str]:
     """The `go build` arguments of a dumpdep build (same flags as a size build, plus -dumpdep; a link
     the user's own builds never replay: refactor.gobuild). main: the main package's folder and first Go
-    file when the build graph has them."""
+    file when the build graph has them. Without dumpdep the linker prints nothing for cmd/go to keep
+    and replay, so the link needs no compile action ID of its own (no overlay)."""
     from refactor.gobuild import link_args
 
-    return link_args(go, root, target, out, dumpdep_ldflags(target, dumpdep), main=main)
+    return link_args(go, root, target, out, dumpdep_ldflags(target, dumpdep), main=main, overlay=dumpdep)
 
 
 def build_with_dumpdep(go: Go, root: Path, target: Target, out: Path,
@@ -296,7 +297,7 @@ def build_with_dumpdep(go: Go, root: Path, target: Target, out: Path,
     (replay_dumpdep).
     """
     main = None
-    if graph is not None and graph.main.dir and graph.main.go_files:
+    if dumpdep and graph is not None and graph.main.dir and graph.main.go_files:
         main = (Path(graph.main.dir), graph.main.go_files[0])
     args = build_args(go, root, target, out, dumpdep, main)
     if keep_work:
@@ -319,8 +320,8 @@ def build_with_dumpdep(go: Go, root: Path, target: Target, out: Path,
             with stream.open("rb") as f:  # go's errors (the stream is short then)
                 errors = [ln for ln in parse_dumpdep(f.read().decode("utf-8", "replace").splitlines()).other_lines
                           if not ln.startswith("WORK=")]  # -work's line (keep_work) is no error
-            raise GoError(f"go build -ldflags=-dumpdep failed for {target.label}", stderr="\n".join(errors),
-                          argv=argv)
+            what = "go build -ldflags=-dumpdep" if dumpdep else "go build"
+            raise GoError(f"{what} failed for {target.label}", stderr="\n".join(errors), argv=argv)
     finally:
         if keep_work:
             _keep_work(stream, out)

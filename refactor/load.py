@@ -270,7 +270,8 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
     are wanted; this thread parses sources and runs the warm-ups meanwhile. With typed, each target's
     typed view starts as its link starts (every package compiled: the export data are cached; seen in the
     `-work` folder, _at_link_start), else once it is built, beside its attribution and the other links.
-    REACH: the link's objects are replayed (refactor.estimate) beside the attribution, into `reach`."""
+    REACH: the link's objects are replayed (refactor.estimate) beside the attribution, into `reach`, and
+    the links run without -dumpdep (the replay names the blockers)."""
     from refactor import attribcore
     from refactor.binary import attribute_cached
     from refactor.builds import link_slots
@@ -288,7 +289,7 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
     say.targets(0, total)
 
     def one(t: Target) -> tuple[DceReport, SizeTable | None]:
-        say.step(f"building {t.label} with -dumpdep")
+        say.step(f"building {t.label}" if Needs.REACH in needs else f"building {t.label} with -dumpdep")
         graph = project.graphs[t]
         with tempfile.TemporaryDirectory(prefix="gotrim-dce-") as tmp:
             exe = Path(tmp) / t.name
