@@ -141,6 +141,15 @@ class ReachModel:
                 "blockers": [{"symbol": s, "chain": list(c), "certain": k} for s, c, k in self.blockers],
                 "blockers_total": self.blockers_total}
 
+    def prepare(self) -> ReachModel:
+        """Build the indexes every estimate walks (AND edges per node, each variant's present nodes, the
+        nodes of each unit) now: the replay's reader does so beside the attribution, not the estimates."""
+        self.unit_nodes()
+        for v in range(len(self.graphs)):
+            self.ands_list(v)
+            self.present(v)
+        return self
+
     def present(self, variant: int) -> bytearray:
         """1 for each node the variant reaches without a cut."""
         key = f"present{variant}"
@@ -788,7 +797,7 @@ class Replay:
             self._result = (err.strip().splitlines() or [f"exit status {proc.returncode}"])[-1][:300]
             return
         try:
-            self._result = ReachModel.from_json(json.loads(out))
+            self._result = ReachModel.from_json(json.loads(out)).prepare()
         except (ValueError, KeyError, TypeError) as exc:
             self._result = f"unreadable model: {exc}"
 

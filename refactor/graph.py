@@ -77,6 +77,8 @@ class BuildGraph:
     _depth: dict[str, int] = field(default_factory=dict, repr=False)
     _edge_removes: dict[tuple[Edge, ...], dict[Edge, frozenset[str]]] = field(
         default_factory=dict, repr=False, compare=False)
+    _removed: dict[tuple[frozenset[Edge], frozenset[str]], frozenset[str]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         importers: dict[str, list[str]] = {p: [] for p in self.packages}
@@ -158,8 +160,13 @@ class BuildGraph:
         return frozenset(self._bfs(self.root, frozenset(cut_edges), frozenset(cut_packages)))
 
     def removed_by(self, cut_edges: Iterable[Edge] = (), cut_packages: Iterable[str] = ()) -> frozenset[str]:
-        """Packages that are no longer reachable once these edges (and packages) are cut."""
-        return frozenset(self.packages) - self.reachable(cut_edges, cut_packages)
+        """Packages that are no longer reachable once these edges (and packages) are cut (kept: a
+        strategy's warm-up asks for the cuts its propose asks for again)."""
+        key = (frozenset(cut_edges), frozenset(cut_packages))
+        hit = self._removed.get(key)
+        if hit is None:
+            hit = self._removed[key] = frozenset(self.packages) - frozenset(self._bfs(self.root, *key))
+        return hit
 
     def dominated(self) -> dict[str, frozenset[str]]:
         """For each package, the packages that go when it goes (its dominator subtree, itself included)."""

@@ -73,6 +73,11 @@ class Plan:
         """Paths that the plan changes, sorted."""
         return sorted(c.path for c in self.changes if c.before != c.after)
 
+    def same_as(self) -> tuple[tuple[str, bytes | None, bytes | None], ...]:
+        """What makes two plans the same change (equal for equal diffs): the changed files' contents,
+        by path. A key that costs no diff."""
+        return tuple(sorted((c.path, c.before, c.after) for c in self.changes if c.before != c.after))
+
     def diff(self) -> str:
         """A unified diff in `git diff` form (a/ b/ prefixes, /dev/null), files sorted by path."""
         return "".join(_file_diff(c) for c in sorted(self.changes, key=lambda c: c.path))

@@ -81,9 +81,9 @@ def propose_all(project: Project, strategies: Sequence[Strategy]) -> Suggestions
 
 def merge(candidates: Sequence[Candidate]) -> list[Candidate]:
     """One candidate per (strategy, plan): targets joined, estimates summed over distinct targets."""
-    merged: dict[tuple[str, str, tuple[str, ...]], Candidate] = {}
+    merged: dict[tuple[str, object, tuple[str, ...]], Candidate] = {}
     for c in candidates:
-        key = (c.strategy, c.plan.diff(), c.variant_tags)
+        key = (c.strategy, c.plan.same_as(), c.variant_tags)
         prev = merged.get(key)
         if prev is None:
             merged[key] = c
@@ -106,7 +106,7 @@ def with_loop_candidates(s: Suggestions, extra: Sequence[Candidate]) -> Suggesti
     cands = list(s.candidates)
     for c in new:
         cands = [x for x in cands if x.id != c.id and not (
-            x.strategy == c.strategy and x.targets == c.targets and x.plan.diff() == c.plan.diff())]
+            x.strategy == c.strategy and x.targets == c.targets and x.plan.same_as() == c.plan.same_as())]
         cands.append(c)
     return replace(s, candidates=tuple(rank(cands)))
 
