@@ -23,8 +23,11 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any, TypeVar
 
 from refactor.gosource import GoFile
+
+T = TypeVar("T")
 
 _DIR = "parses"
 
@@ -50,23 +53,33 @@ class ParseCache:
 
     def get(self, path: str, src: bytes, names: Mapping[str, str], parse: Callable[[], GoFile]) -> GoFile:
         """The parse of path (its bytes src, its imports' package names), from the cache or parse()."""
+        return self._get(path, src, names, "", parse, lambda found: isinstance(found, GoFile) and found.src == src)
+
+    def summary(self, path: str, src: bytes, names: Mapping[str, str], kind: str, make: Callable[[], T],
+                valid: Callable[[Any], bool]) -> T:
+        """A small fact of the parse of path (kind names it: SourceIndex.qualified_refs), from the cache
+        or make(): read back far faster than the whole parse when that is all a reader wants."""
+        return self._get(path, src, names, kind, make, valid)
+
+    def _get(self, path: str, src: bytes, names: Mapping[str, str], kind: str, make: Callable[[], T],
+             valid: Callable[[Any], bool]) -> T:
         h = hashlib.sha256(self._salt)
-        h.update(path.encode() + b"\0" + repr(sorted(names.items())).encode() + b"\0")
+        h.update(path.encode() + b"\0" + repr(sorted(names.items())).encode() + b"\0" + kind.encode() + b"\0")
         h.update(src)
         key = h.hexdigest()
         entry = self.dir / key[:2] / f"{key[2:]}.pickle"
         try:
             with entry.open("rb") as f:
                 found = pickle.load(f)
-            if isinstance(found, GoFile) and found.src == src:
-                return found
+            if valid(found):
+                return found  # type: ignore[no-any-return]
         except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError, TypeError):
             pass
-        parsed = parse()
-        self._put(entry, parsed)
-        return parsed
+        made = make()
+        self._put(entry, made)
+        return made
 
-    def _put(self, entry: Path, parsed: GoFile) -> None:
+    def _put(self, entry: Path, parsed: object) -> None:
         try:
             if not self._pruned:
                 self._pruned = True

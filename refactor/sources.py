@@ -183,6 +183,24 @@ def walk_module(root: Path) -> list[str]:
     return sorted(out)
 
 
+# A file's imports (path, explicit name or None) and, per qualifier, the names selected with it.
+QualifiedRefs = tuple[tuple[tuple[str, str | None], ...], dict[str, frozenset[str]]]
+
+
+def qualified_refs_of(f: GoFile) -> QualifiedRefs:
+    """SourceIndex.qualified_refs of a parsed file."""
+    refs: dict[str, set[str]] = {}
+    for d in f.decls:
+        for r in d.refs:
+            if r.qualifier is not None:
+                refs.setdefault(r.qualifier, set()).add(r.name)
+    return tuple((i.path, i.name) for i in f.imports), {q: frozenset(n) for q, n in refs.items()}
+
+
+def _is_qualified_refs(x: object) -> bool:
+    return isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], tuple) and isinstance(x[1], dict)
+
+
 class SourceIndex:
     """The Go files of the repository's modules: which exist (fixed at build), each parsed once on first use.
 
@@ -210,6 +228,7 @@ class SourceIndex:
             self._by_dir.setdefault(_dir_of(rel), []).append(rel)
         self._parsed: dict[str, GoFile] = {}
         self._raw: dict[str, bytes] = {}
+        self._refs: dict[str, QualifiedRefs] = {}
         self.parse_cache: ParseCache | None = None  # files outside the repository, kept between runs
         self._trees: dict[str, tuple[str, ...]] = {}
 
@@ -315,14 +334,34 @@ class SourceIndex:
         if f is None:
             full = Path(rel) if os.path.isabs(rel) else self.root / rel
             src = full.read_bytes()
-            quoted = {m.decode("utf-8", "replace") for m in _QUOTED.findall(src)}
-            names = {p: self.package_names[p] for p in quoted if p in self.package_names}
+            names = self._names(src)
             if self.parse_cache is not None and os.path.isabs(rel):
                 f = self.parse_cache.get(rel, src, names, lambda: parse_file(rel, src, names))
             else:
                 f = parse_file(rel, src, names)
             self._parsed[rel] = f
         return f
+
+    def _names(self, src: bytes) -> dict[str, str]:
+        """The package names of the import paths a file's text quotes (what its parse depends on)."""
+        quoted = {m.decode("utf-8", "replace") for m in _QUOTED.findall(src)}
+        return {p: self.package_names[p] for p in quoted if p in self.package_names}
+
+    def qualified_refs(self, path: str | Path) -> QualifiedRefs:
+        """A file's imports (path, explicit name) and, per qualifier, the names its declarations select
+        with it (`q.Name`): what a reader of a package's importers wants. For a file outside the
+        repository it is kept in the parse cache, read back without the whole parse."""
+        rel = self.rel(path)
+        hit = self._refs.get(rel)
+        if hit is None:
+            if rel in self._parsed or self.parse_cache is None or not os.path.isabs(rel):
+                hit = qualified_refs_of(self.file(rel))
+            else:
+                src = self.source(rel)
+                hit = self.parse_cache.summary(rel, src, self._names(src), "qualified_refs",
+                                               lambda: qualified_refs_of(self.file(rel)), _is_qualified_refs)
+            self._refs[rel] = hit
+        return hit
 
     def source(self, path: str | Path) -> bytes:
         """A file's bytes, unparsed (a module-relative path, or an absolute one: the module cache, GOROOT);

@@ -82,7 +82,7 @@ from refactor.guard import (
 )
 from refactor.plan import FileChange, Plan, apply_edits
 from refactor.project import Needs, Project
-from refactor.sources import PLATFORM_TAGS, SourceIndex, build_expr
+from refactor.sources import PLATFORM_TAGS, QualifiedRefs, SourceIndex, build_expr, qualified_refs_of
 from refactor.table import count
 from refactor.typed import TypedView
 
@@ -534,6 +534,13 @@ class _Index:
         found += [f for p, f in sorted(self.overlay.items()) if p not in self.sources.files
                   and any(i.path == import_path for i in f.imports)]
         return [f for f in found if any(i.path == import_path for i in f.imports)]
+
+    def qualified_refs(self, directory: str, name: str) -> QualifiedRefs:
+        """A file's imports and the names it selects per qualifier (SourceIndex.qualified_refs; an
+        overlay's file where there is one)."""
+        rel = self.sources.rel(Path(directory) / name)
+        f = self.overlay.get(rel)
+        return qualified_refs_of(f) if f is not None else self.sources.qualified_refs(rel)
 
     def imports_of(self, directory: str, name: str) -> frozenset[str]:
         """The import paths a file spells, read from its text without a parse (its parse, when there is
@@ -1050,13 +1057,14 @@ def _target_uses(index: _Index, feat: _Feature) -> dict[str, list[str]]:
                 roots.add("main")
             for imp in graph.importers(site.import_path):
                 ipkg = graph.packages[imp]
-                for f in (index.file(ipkg.dir, n) for n in ipkg.files
-                          if site.import_path in index.imports_of(ipkg.dir, n)):  # (parse those only)
-                    local = _local_name(f, site.import_path, site.name)
-                    if local is None:
+                for n in ipkg.files:
+                    if site.import_path not in index.imports_of(ipkg.dir, n):  # (read those only)
                         continue
-                    for d in f.decls:
-                        roots.update(k for r in d.refs if r.qualifier == local for k in _keys(view, r.name))
+                    imports, refs = index.qualified_refs(ipkg.dir, n)
+                    local = next((None if spelled == "_" else spelled or site.name
+                                  for path, spelled in imports if path == site.import_path), None)
+                    if local is not None:
+                        roots.update(k for name in refs.get(local, ()) for k in _keys(view, name))
             blank = _blank_only(files, site, pkg.resolve, h.removed)
             for k in () if blank else view.closure(roots):
                 d = view.decls[k]

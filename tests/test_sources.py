@@ -186,3 +186,42 @@ def test_parse_cache_serves_files_outside_the_repository_and_never_a_stale_entry
     lib.write_bytes(b"package lib\n\nfunc Again() {}\n")  # (a write prunes)
     index().file(str(lib))
     assert not ours.exists(), "a folder unused for a week was not removed"
+
+
+def test_qualified_refs_of_a_dependency_file_are_read_back_without_its_parse(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a file selects per qualifier (guard-with-tag reads it of every importer of a dependency
+    package) is kept beside the parse: a later run reads it without loading or making the parse, and
+    a changed file is read again."""
+    import refactor.sources as sources_mod
+    from refactor.parsecache import ParseCache
+    from refactor.sources import qualified_refs_of
+
+    repo, dep = tmp_path / "repo", tmp_path / "modcache" / "dep@v1.0.0"
+    repo.mkdir()
+    dep.mkdir(parents=True)
+    lib = dep / "lib.go"
+    lib.write_bytes(b'package lib\n\nimport (\n\tf "fmt"\n\t_ "embed"\n\t"strings"\n)\n\n'
+                    b'// f.Sprintf in a comment is no reference\n'
+                    b'func Hello() string { return f.Sprint(strings.ToUpper("x")) + f.Sprintln() }\n')
+    cache = tmp_path / "cache"
+
+    def index() -> SourceIndex:
+        idx = SourceIndex(repo, "example.com/repo", [])
+        idx.parse_cache = ParseCache(cache)
+        return idx
+
+    imports, refs = index().qualified_refs(str(lib))
+    assert imports == (("fmt", "f"), ("embed", "_"), ("strings", None))
+    assert refs == {"f": frozenset({"Sprint", "Sprintln"}), "strings": frozenset({"ToUpper"})}
+    assert (imports, refs) == qualified_refs_of(index().file(str(lib)))
+
+    def no_parse(*_: object) -> object:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(sources_mod, "parse_file", no_parse)
+    monkeypatch.setattr(ParseCache, "get", no_parse)  # nor the whole parse read back
+    assert index().qualified_refs(str(lib)) == (imports, refs)
+    monkeypatch.undo()
+    lib.write_bytes(b'package lib\n\nimport "os"\n\nfunc Bye() { os.Exit(0) }\n')
+    assert index().qualified_refs(str(lib)) == ((("os", None),), {"os": frozenset({"Exit"})})
