@@ -1072,13 +1072,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the CLI, map GotrimError to `error: ...` and exit status 2.
 
     The command runs in a temporary directory of its own, removed at the end (also on Ctrl-C and
-    SIGTERM); what killed runs left is swept first (refactor.scratch)."""
+    SIGTERM); what killed runs left is swept first (refactor.scratch).
+
+    Python's cyclic garbage collector is off while the command runs: what a run allocates (parsed
+    files, graphs, the reachability model) is freed by reference counting, and the collector's passes
+    over it cost 0.1 s of a 3.3 s suggest on bench/seed for no memory back (the same peak RSS)."""
+    import gc
+
     from refactor import scratch
 
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     if debug:  # accepted anywhere on the line, not only before the command
         args = ["--debug", *(a for a in args if a != "--debug")]
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         with scratch.run_scope():
             try:
@@ -1087,6 +1095,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 HEARTBEAT.close()
     except scratch.Terminated as exc:  # raised by the handler during the scope's own cleanup
         return 128 + exc.signum
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _main(args: list[str], debug: bool) -> int:
