@@ -16,13 +16,14 @@ FIXTURE = ROOT / "fixture_repos" / "split"
 # The child runs gotrim's click entry point and reports its own wall time and peak RSS on stderr.
 # RUSAGE_CHILDREN is the largest go child (compile, link, vet) that gotrim waited for.
 CHILD = ("import resource, sys, time\n"
-         "from refactor.cli import main\n"
+         "from refactor.cli import leave, main\n"
          "t = time.perf_counter()\n"
          "rc = main(sys.argv[1:])\n"
          "s = time.perf_counter() - t\n"
          "me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
          "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-         "print(f'BENCH {rc or 0} {s:.3f} {me} {kids}', file=sys.stderr)\n")
+         "print(f'BENCH {rc or 0} {s:.3f} {me} {kids}', file=sys.stderr)\n"
+         "leave(rc or 0)\n")  # as the gotrim command exits (refactor.cli.entry)
 
 
 def run_gotrim(args: list[str], cwd: Path = ROOT, *, keep_cache: bool = False,

@@ -1,5 +1,5 @@
 """`python -m refactor` runs the gotrim command line."""
 
-from refactor.cli import main
+from refactor.cli import entry
 
-raise SystemExit(main())
+entry()
