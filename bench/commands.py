@@ -10,7 +10,8 @@ go commands its verification runs, replayed from its own JSON report: for each m
 `go vet` per build configuration, and per target a `go build -trimpath -o` plus `go list -deps`.
 
 Each gotrim command runs in a child Python process, timed from its start to its exit (interpreter
-start-up and imports included; main_median_s is the main() call alone), with the Go build cache warm, gotrim's own
+start-up and imports included, gotrim's modules compiled to bytecode first as an installed gotrim has
+them, unless --source-only; main_median_s is the main() call alone), with the Go build cache warm, gotrim's own
 cache bypassed (--no-cache) and its size cache empty (--keep-cache keeps ~/.cache/gotrim); its cache of
 parsed module-cache files is warm, as the Go build cache is (an untimed run fills it first; --cold-parses
 empties it for every run too); it
@@ -33,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench._common import FIXTURE, ROOT, load_avg, load_json, parse_label, run_gotrim, timed
+from bench._common import FIXTURE, ROOT, compile_gotrim, load_avg, load_json, parse_label, run_gotrim, timed
 
 FIELDS = ("ImportPath,Name,Dir,Standard,Module,Imports,ImportMap,GoFiles,CgoFiles,IgnoredGoFiles,"
           "TestGoFiles,XTestGoFiles,TestImports,XTestImports,Error,DepsErrors,Incomplete")
@@ -128,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="let gotrim reuse its size cache across runs (default: a fresh empty one per command)")
     ap.add_argument("--cold-parses", action="store_true",
                     help="empty gotrim's parse cache for every run too (default: warm, filled by an untimed run)")
+    ap.add_argument("--source-only", action="store_true",
+                    help="do not compile gotrim's modules to bytecode first (with PYTHONDONTWRITEBYTECODE set, "
+                         "every run then compiles them again)")
     ap.add_argument("--save", help="directory to save each suggest --measure JSON report in (for bench.accuracy)")
     ns = ap.parse_args(argv)
     if ns.smoke:
@@ -150,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"unknown command(s) {', '.join(unknown)}: choose from {', '.join(commands)}")
         commands = {k: v for k, v in commands.items() if k in wanted}
     load_before = load_avg()
+    if not ns.source_only:
+        compile_gotrim()  # its bytecode, as an installed gotrim has it
     floor(module, ns.main)  # warm the build cache
     parses_dir = tempfile.TemporaryDirectory(prefix="bench-gotrim-parses-")
     parses = None if ns.cold_parses or ns.keep_cache else Path(parses_dir.name)
@@ -202,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({"module": str(module.relative_to(ROOT)) if module.is_relative_to(ROOT) else str(module),
                       "main": ns.main, "runs": ns.runs, "floor_median_s": round(f, 2),
                       "floor_runs_s": [round(t, 2) for t in floors], "gotrim_size_cache": ns.keep_cache,
+                      "bytecode": not ns.source_only,
                       "gotrim_parse_cache": "kept" if ns.keep_cache else "cold" if ns.cold_parses else "warm",
                       "load_before": load_before, "load_after": load_avg(), "commands": rows}, indent=2))
     parses_dir.cleanup()
