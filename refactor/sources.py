@@ -229,6 +229,7 @@ class SourceIndex:
         self._parsed: dict[str, GoFile] = {}
         self._raw: dict[str, bytes] = {}
         self._refs: dict[str, QualifiedRefs] = {}
+        self._rels: dict[str, str] = {}  # rel()'s answers (strategies ask for the same paths often)
         self.parse_cache: ParseCache | None = None  # files outside the repository, kept between runs
         self._trees: dict[str, tuple[str, ...]] = {}
 
@@ -270,6 +271,13 @@ class SourceIndex:
 
     def rel(self, path: str | Path) -> str:
         """A path as the index names it: relative to the module root, posix (absolute when outside)."""
+        key = path if isinstance(path, str) else str(path)
+        hit = self._rels.get(key)
+        if hit is None:
+            hit = self._rels[key] = self._rel(key)
+        return hit
+
+    def _rel(self, path: str) -> str:
         p = Path(path)
         if not p.is_absolute():
             return p.as_posix()

@@ -473,6 +473,7 @@ class _Index:
         self._mirrors: dict[str, dict[str, Mirrored]] = {}
         self._at: dict[str, Package] | None = None
         self._imports: dict[tuple[str, str], frozenset[str]] = {}
+        self.uses: dict[object, dict[str, list[str]]] = {}  # _target_uses' answers (this overlay's)
 
     def with_overlay(self, overlay: Mapping[str, bytes]) -> _Index:
         """This index with files changed or added (module-relative path -> source)."""
@@ -1041,7 +1042,16 @@ def _explain(index: _Index, feat: _Feature, tag: str, name: str, uses: Mapping[s
 
 
 def _target_uses(index: _Index, feat: _Feature) -> dict[str, list[str]]:
-    """Per site: what the targets reach of the feature files (init, blank imports, used declarations)."""
+    """Per site: what the targets reach of the feature files (init, blank imports, used declarations)
+    (kept: a proposal asks before and after it knows which targets keep the feature)."""
+    key = (_feature_key(feat.sites), tuple((h.target, h.removed) for h in feat.hits))
+    hit = index.uses.get(key)
+    if hit is None:
+        hit = index.uses[key] = _target_uses_of(index, feat)
+    return {site: list(used) for site, used in hit.items()}
+
+
+def _target_uses_of(index: _Index, feat: _Feature) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for site in feat.sites:
         used: set[str] = set()
