@@ -644,7 +644,9 @@ const maxBlockers = 21
 
 // blockers are the <ReflectMethod> functions the binary's replay (sims[0]) reaches, certain ones first
 // (reached in the variant without the rule and without dynamic linking), each with its chain of first
-// parents in the variant that tells it certain, else in the binary's; then by chain length and name.
+// parents in the variant that tells it certain, else in the binary's; then those whose chain goes
+// through no type's kept method (the linker's first mark is such a one on node_exporter: a method kept
+// for an interface call may come first by chain length), by chain length and name.
 func blockers(p *program, sims []*sim, variants []simVariant) ([]reachBlocker, int) {
 	plain := -1
 	for i, v := range variants {
@@ -664,10 +666,17 @@ func blockers(p *program, sims []*sim, variants []simVariant) ([]reachBlocker, i
 		}
 		out = append(out, reachBlocker{Symbol: p.syms[g].name, Chain: s.chain(int32(g)), Certain: certain})
 	}
+	retained := make(map[string]bool, len(out))
+	for _, b := range out {
+		retained[b.Symbol] = throughMethod(b.Chain)
+	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.Certain != b.Certain {
 			return a.Certain
+		}
+		if retained[a.Symbol] != retained[b.Symbol] {
+			return !retained[a.Symbol]
 		}
 		if len(a.Chain) != len(b.Chain) {
 			return len(a.Chain) < len(b.Chain)
@@ -682,6 +691,18 @@ func blockers(p *program, sims []*sim, variants []simVariant) ([]reachBlocker, i
 		out = []reachBlocker{}
 	}
 	return out, total
+}
+
+// throughMethod: the chain goes through a method kept for its type (`type:pkg.T -> pkg.T.M`), so the
+// blocker is probably a consequence of another (refactor/linker.py _retained).
+func throughMethod(chain []string) bool {
+	for i := 0; i+1 < len(chain); i++ {
+		if strings.HasPrefix(chain[i], "type:") && !strings.HasPrefix(chain[i+1], "type:") &&
+			!strings.HasPrefix(chain[i+1], "go:") {
+			return true
+		}
+	}
+	return false
 }
 
 // chain: the named symbols from a root down to g along first parents, root first.

@@ -141,3 +141,20 @@ func TestContract(t *testing.T) {
 		t.Errorf("weights %v, live %v", weights, live)
 	}
 }
+
+func TestThroughMethod(t *testing.T) {
+	cases := []struct {
+		chain []string
+		want  bool
+	}{
+		{[]string{"main.main", "text/template.(*Template).execute", "text/template.(*state).evalField"}, false},
+		{[]string{"main.main", "type:*dbus.exportedMethod", "dbus.(*exportedMethod).Methods"}, true},
+		{[]string{"main.main", "type:*main.T", "type:main.T", "go:itab.main.T,error"}, false},
+		{nil, false},
+	}
+	for _, c := range cases {
+		if got := throughMethod(c.chain); got != c.want {
+			t.Errorf("throughMethod(%q) = %v, want %v", c.chain, got, c.want)
+		}
+	}
+}
