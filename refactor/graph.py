@@ -119,6 +119,20 @@ class BuildGraph:
             hit = self._closures[start] = frozenset(seen)
         return hit
 
+    def imports_at_least(self, start: str, n: int) -> bool:
+        """Whether closure(start) holds at least n packages, found without walking all of it."""
+        hit = self._closures.get(start)
+        if hit is not None:
+            return len(hit) >= n
+        seen = {start}
+        todo = [start]
+        while todo and len(seen) < n:
+            for r in self._imports[todo.pop()]:
+                if r not in seen:
+                    seen.add(r)
+                    todo.append(r)
+        return len(seen) >= n
+
     def importers(self, q: str) -> list[str]:
         """The packages of this graph that import q directly."""
         return list(self._importers.get(q, ()))

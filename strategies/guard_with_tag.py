@@ -315,7 +315,7 @@ def _dependency_site_sets(index: _Index, graph: BuildGraph, worth: Callable[[fro
             importers = graph.importers(r)
             if not importers or any(i not in inside for i in importers):
                 continue  # something outside the module needs r too: a patch of it alone cannot cut r
-            if len(graph.closure(r)) < DEP_MIN_PACKAGES:
+            if not graph.imports_at_least(r, DEP_MIN_PACKAGES):
                 continue
             by_pkg: dict[str, list[str]] = {}
             for i in importers:
@@ -440,11 +440,20 @@ _IMPORT_DECL = re.compile(rb"^[ \t]*import\s*(\((.*?)\)|[^\n]*)", re.M | re.S)
 _QUOTED_PATH = re.compile(rb'"([^"\n]+)"|`([^`\n]+)`')
 
 
+_FIRST_DECL = re.compile(rb"^[ \t]*(?:func|type|var|const)\b", re.M)
+
+
 def _import_paths(src: bytes) -> frozenset[str]:
     """The import paths of a Go file, from its text: the import declarations between the package
     clause and the first other declaration (comments removed), without a parse."""
-    text = _COMMENTS.sub(b"", src)
-    head = re.split(rb"^[ \t]*(?:func|type|var|const)\b", text, maxsplit=1, flags=re.M)[0]
+    # only the part before the first line that looks like a declaration loses its comments (not the
+    # whole file: this runs on every file of every package a heavy edge leaves), unless that line is
+    # inside a block comment (one is left open then); the cut is made again without the comments
+    m = _FIRST_DECL.search(src)
+    text = _COMMENTS.sub(b"", src[:m.start()] if m else src)
+    if m and b"/*" in text:
+        text = _COMMENTS.sub(b"", src)
+    head = _FIRST_DECL.split(text, maxsplit=1)[0]
     out = set()
     for m in _IMPORT_DECL.finditer(head):
         for q in _QUOTED_PATH.finditer(m.group(2) if m.group(2) is not None else m.group(1)):
@@ -474,6 +483,7 @@ class _Index:
         self._at: dict[str, Package] | None = None
         self._imports: dict[tuple[str, str], frozenset[str]] = {}
         self.uses: dict[object, dict[str, list[str]]] = {}  # _target_uses' answers (this overlay's)
+        self._worth: dict[tuple[str, frozenset[str]], bool] = {}
 
     def with_overlay(self, overlay: Mapping[str, bytes]) -> _Index:
         """This index with files changed or added (module-relative path -> source)."""
@@ -539,7 +549,7 @@ class _Index:
     def qualified_refs(self, directory: str, name: str) -> QualifiedRefs:
         """A file's imports and the names it selects per qualifier (SourceIndex.qualified_refs; an
         overlay's file where there is one)."""
-        rel = self.sources.rel(Path(directory) / name)
+        rel = self.sources.rel(os.path.join(directory, name))
         f = self.overlay.get(rel)
         return qualified_refs_of(f) if f is not None else self.sources.qualified_refs(rel)
 
@@ -548,7 +558,7 @@ class _Index:
         one already, or an overlay's)."""
         hit = self._imports.get((directory, name))
         if hit is None:
-            rel = self.sources.rel(Path(directory) / name)
+            rel = self.sources.rel(os.path.join(directory, name))
             f = self.overlay.get(rel)
             hit = frozenset(i.path for i in f.imports) if f is not None else _import_paths(self.sources.source(rel))
             self._imports[(directory, name)] = hit
@@ -572,14 +582,23 @@ class _Index:
     def worth_mirroring(self, pkg: Package, names: set[str]) -> bool:
         """A quick look at pkg's files' text before any parse: none of names is a function, and one is a
         type over a basic type (an enum)."""
+        key = (pkg.import_path, frozenset(names))
+        hit = self._worth.get(key)
+        if hit is None:
+            hit = self._worth[key] = self._worth_mirroring(pkg, names)
+        return hit
+
+    def _worth_mirroring(self, pkg: Package, names: set[str]) -> bool:
         alt = b"|".join(re.escape(n.encode()) for n in sorted(names))
         func = re.compile(rb"^func (" + alt + rb")\b", re.M)
         enum = re.compile(rb"^(?:type)?[ \t]*(" + alt + rb")[ \t]+(?:u?int(?:8|16|32|64)?|string|bool|byte|rune|"
                           rb"float(?:32|64))[ \t]*(?://.*)?$", re.M)
         try:
-            texts = [self.sources.source(Path(pkg.dir) / name) for name in pkg.files]
+            texts = [self.sources.source(os.path.join(pkg.dir, name)) for name in pkg.files]
         except OSError:
             return False  # sources not at hand: nothing to mirror
+        spelled = [n.encode() for n in names]
+        texts = [t for t in texts if any(n in t for n in spelled)]  # (a substring test first: it is cheap)
         return not any(func.search(t) for t in texts) and any(enum.search(t) for t in texts)
 
     def decoupled_uses(self, graph: BuildGraph, pkg: Package, f: GoFile, imported: Sequence[str]

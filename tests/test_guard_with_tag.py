@@ -1023,3 +1023,31 @@ def test_init_registrations_count_every_use_types_included() -> None:
     assert reg is not None and [t for _, _, t in reg.statements] == ["register(remote.Wrap(remote.New()))"]
     typed = twice + "\nvar kind remote.Kind\n"
     assert init_registrations(parse_file("a.go", typed.encode()), ["example.com/m/remote"], {}) is None
+
+
+@pytest.mark.parametrize("src", [
+    b'package a\n\nimport (\n\t"fmt"\n\tx "net/http" // web\n)\n\nfunc F() {}\n',
+    b'package a\n\n/* a comment\nfunc Old() {}\n*/\nimport "os"\n\nfunc F() {}\n',
+    b'// Package a.\npackage a\n\nimport "os"\nimport `strings`\n\n/* x */ func F() {}\n',
+    b'package a\n\nimport (\n\t"fmt" /* func */\n)\nvar V = "import \\"no\\""\n',
+    b'package a\n',
+])
+def test_import_paths_from_text_match_the_parse(src: bytes) -> None:
+    """guard-with-tag reads a file's imports from its text before any parse; it agrees with the parse,
+    also when a block comment before the imports holds a line that looks like a declaration."""
+    from refactor.gosource import parse_file
+    from strategies.guard_with_tag import _import_paths
+
+    assert _import_paths(src) == frozenset(i.path for i in parse_file("a.go", src).imports)
+
+
+def test_fixture_files_import_paths_from_text_match_the_parse() -> None:
+    from refactor.gosource import parse_file
+    from strategies.guard_with_tag import _import_paths
+    from tests.conftest import FIXTURES
+
+    files = sorted(FIXTURES.rglob("*.go"))
+    assert len(files) > 100
+    for f in files:
+        src = f.read_bytes()
+        assert _import_paths(src) == frozenset(i.path for i in parse_file(str(f), src).imports), f
