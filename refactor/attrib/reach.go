@@ -395,8 +395,11 @@ func exported(name string) bool {
 
 func (s *sim) run(roots []int32) {
 	s.from = -1
-	for _, r := range roots {
-		s.mark(r)
+	// the last marked is flooded first: the entry point's (main.main's) part before the init tasks', as
+	// the linker's first marks come (a blocker's chain then runs through main when it can, as the
+	// -dumpdep stream's does)
+	for i := len(roots) - 1; i >= 0; i-- {
+		s.mark(roots[i])
 	}
 	s.resume()
 }
