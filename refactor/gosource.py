@@ -8,8 +8,10 @@ a missed reference breaks a build, an extra one only costs precision.
 from __future__ import annotations
 
 import bisect
+import collections
 import functools
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -451,8 +453,7 @@ class _Analyzer:
     def run(self) -> Analysis:
         _, query = _parser_and_query()
         src = self.src
-        tree = parse_go(src)
-        root = tree.root_node
+        root = _keep_tree(src, parse_go(src).root_node)
         errors = _syntax_errors(self.path, root) if root.has_error else ()
         package, package_line, pkg_start, pkg_end = "", 0, 0, 0
         constraint_comments: list[Node] = []
@@ -978,10 +979,29 @@ def _constraint(src: bytes, comments: Sequence[Node]) -> Constraint | None:
 # Syntax trees and signatures (for strategies that write code from a declaration's parts)
 
 
-@functools.lru_cache(maxsize=64)
+_TREES: collections.OrderedDict[bytes, Node] = collections.OrderedDict()
+_TREES_KEPT = 128
+_TREES_LOCK = threading.Lock()
+
+
 def syntax_tree(src: bytes) -> Node:
-    """The root of src's tree-sitter syntax tree (cached: strategies ask for several nodes of one file)."""
-    return parse_go(src).root_node
+    """The root of src's tree-sitter syntax tree (kept for the last files asked for or parsed:
+    strategies ask for several nodes of one file, often one they have just parsed)."""
+    with _TREES_LOCK:
+        root = _TREES.get(src)
+        if root is not None:
+            _TREES.move_to_end(src)
+            return root
+    return _keep_tree(src, parse_go(src).root_node)
+
+
+def _keep_tree(src: bytes, root: Node) -> Node:
+    with _TREES_LOCK:
+        _TREES[src] = root
+        _TREES.move_to_end(src)
+        if len(_TREES) > _TREES_KEPT:
+            _TREES.popitem(last=False)
+    return root
 
 
 @functools.lru_cache(maxsize=64)
