@@ -248,9 +248,10 @@ def _chain(parent: dict[str, str], sym: str) -> tuple[str, ...]:
 
 def replay_dumpdep(blockers: Iterable[tuple[str, tuple[str, ...], bool]], total: int) -> Dumpdep:
     """What a link without -dumpdep says about method DCE, from the reachability replay's blockers
-    (refactor/attrib/reach.go: reached <ReflectMethod> functions, certain ones first). The first is the
-    root cause, as the stream's first mark is: the replay tells certain ones (reached without any method
-    the rule or dynamic linking keeps) where the stream can only trust its first."""
+    (refactor/attrib/reach.go: reached <ReflectMethod> functions, those reached without any method the
+    rule or dynamic linking keeps first, then those whose chain goes through no type's kept method). The
+    first is the root cause, as the stream's first mark is; the rest are possible ones, as the stream's
+    later marks are (retained when their chain goes through a kept method)."""
     found = [Blocker(sym, tuple(chain), certain=False, retained=_retained(tuple(chain)))
              for sym, chain, _ in blockers]
     root = replace(found[0], certain=True) if found else None
