@@ -217,6 +217,7 @@ def open_workspace(state: RepoState, keep_at: Path | None = None, at: str | None
         _init_submodules(ws)
         yield ws
     finally:
+        ws.repo.close()  # its git cat-file processes (the collector, off during a command, would not)
         for extra in ws._scratch:
             _rmtree(extra)
         if keep_at is None:
