@@ -109,29 +109,24 @@ class BuildGraph:
         """The packages start imports, directly or not, start included (kept: strategies ask often)."""
         hit = self._closures.get(start)
         if hit is None:
-            seen = {start}
-            todo = [start]
-            while todo:
-                for r in self._imports[todo.pop()]:
-                    if r not in seen:
-                        seen.add(r)
-                        todo.append(r)
-            hit = self._closures[start] = frozenset(seen)
+            hit = self._closures[start] = frozenset(self._imported(start))
         return hit
 
     def imports_at_least(self, start: str, n: int) -> bool:
         """Whether closure(start) holds at least n packages, found without walking all of it."""
         hit = self._closures.get(start)
-        if hit is not None:
-            return len(hit) >= n
+        return len(hit if hit is not None else self._imported(start, n)) >= n
+
+    def _imported(self, start: str, limit: int | None = None) -> set[str]:
+        """closure(start), or as much of it as reaches limit packages."""
         seen = {start}
         todo = [start]
-        while todo and len(seen) < n:
+        while todo and (limit is None or len(seen) < limit):
             for r in self._imports[todo.pop()]:
                 if r not in seen:
                     seen.add(r)
                     todo.append(r)
-        return len(seen) >= n
+        return seen
 
     def importers(self, q: str) -> list[str]:
         """The packages of this graph that import q directly."""
@@ -179,7 +174,7 @@ class BuildGraph:
         key = (frozenset(cut_edges), frozenset(cut_packages))
         hit = self._removed.get(key)
         if hit is None:
-            hit = self._removed[key] = frozenset(self.packages) - frozenset(self._bfs(self.root, *key))
+            hit = self._removed[key] = frozenset(self.packages) - self.reachable(*key)
         return hit
 
     def dominated(self) -> dict[str, frozenset[str]]:

@@ -28,7 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from refactor.config import Target
-from refactor.gosource import BuildExpr, GoFile, eval_build_expr, parse_build_expr, parse_file, parse_plus_build
+from refactor.gosource import (
+    BuildExpr,
+    GoFile,
+    eval_build_expr,
+    parse_build_expr,
+    parse_file,
+    parse_plus_build,
+)
 from refactor.parsecache import ParseCache
 
 KNOWN_OS = frozenset((
@@ -183,7 +190,8 @@ def walk_module(root: Path) -> list[str]:
     return sorted(out)
 
 
-# A file's imports (path, explicit name or None) and, per qualifier, the names selected with it.
+# A file's imports (path, explicit name or None) and, per qualifier, the names selected with it (plain
+# tuples: what the parse cache reads back quickly).
 QualifiedRefs = tuple[tuple[tuple[str, str | None], ...], dict[str, frozenset[str]]]
 
 
@@ -341,7 +349,7 @@ class SourceIndex:
         f = self._parsed.get(rel)
         if f is None:
             full = Path(rel) if os.path.isabs(rel) else self.root / rel
-            src = full.read_bytes()
+            src = self._raw.pop(rel, None) or full.read_bytes()  # (read once: source() may have)
             names = self._names(src)
             if self.parse_cache is not None and os.path.isabs(rel):
                 f = self.parse_cache.get(rel, src, names, lambda: parse_file(rel, src, names))

@@ -33,7 +33,7 @@ import os
 import re
 import textwrap
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -1090,8 +1090,7 @@ def _target_uses_of(index: _Index, feat: _Feature) -> dict[str, list[str]]:
                     if site.import_path not in index.imports_of(ipkg.dir, n):  # (read those only)
                         continue
                     imports, refs = index.qualified_refs(ipkg.dir, n)
-                    local = next((None if spelled == "_" else spelled or site.name
-                                  for path, spelled in imports if path == site.import_path), None)
+                    local = _local_name(imports, site.import_path, site.name)
                     if local is not None:
                         roots.update(k for name in refs.get(local, ()) for k in _keys(view, name))
             blank = _blank_only(files, site, pkg.resolve, h.removed)
@@ -1122,10 +1121,14 @@ def _keys(view: SourcePackage, name: str) -> list[str]:
     return [d.key for d in view.by_name(name) if d.kind not in ("method", "init")]
 
 
-def _local_name(f: GoFile, import_path: str, pkg_name: str) -> str | None:
-    for i in f.imports:
-        if i.path == import_path:
-            return None if i.name == "_" else i.local_name(pkg_name)
+def _local_name(imports: Iterable[Import | tuple[str, str | None]], import_path: str, pkg_name: str
+                ) -> str | None:
+    """The name a file's imports give import_path (None: not imported, or imported for effect only);
+    the imports as parsed, or as (path, explicit name) pairs (SourceIndex.qualified_refs)."""
+    for i in imports:
+        path, name = (i.path, i.name) if isinstance(i, Import) else i
+        if path == import_path:
+            return None if name == "_" else name if name is not None else pkg_name
     return None
 
 
@@ -1176,7 +1179,7 @@ def _feature_tests(index: _Index, site: _Site) -> set[str]:
             base = os.path.basename(f.path)
             if base in out:
                 continue
-            local = _local_name(f, site.import_path, site.name) if f.package != site.name else None
+            local = _local_name(f.imports, site.import_path, site.name) if f.package != site.name else None
             if any(r.qualifier == local and r.name in names for d in f.decls for r in d.refs):
                 out.add(base)
                 if f.package == site.name:
@@ -1203,7 +1206,7 @@ def _guard_site_once(index: _Index, site: _Site, feat: _Feature, tag: str, name:
     importers = [f for f in index.importing(site.import_path) if os.path.dirname(
         os.path.join(index.root, f.path)) != site.dir or f.package != site.name]
     local_importers = [(f, local) for f in importers
-                       if (local := _local_name(f, site.import_path, site.name)) is not None]
+                       if (local := _local_name(f.imports, site.import_path, site.name)) is not None]
     taken = {d.name for f in all_files for d in f.decls}
     # Registrations of the feature's declarations in the rest of the package move into the feature's
     # files first (a stub must not leave a nil in a table): the rest is then read as it will be.
