@@ -759,7 +759,9 @@ class Replay:
             self.abort()
 
     def _cleanup(self) -> None:
-        self.stream.unlink(missing_ok=True)
+        from refactor.linker import remove_work
+
+        remove_work(self.stream)  # go's work directory (archives the replay reads), then the stream
         self.importcfg.unlink(missing_ok=True)
 
     def abort(self) -> None:

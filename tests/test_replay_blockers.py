@@ -60,3 +60,34 @@ def test_a_failed_replay_falls_back_to_the_linker_stream(fixture_repo: Any, monk
     assert report.dumpdep.lines > 0  # the linker's own stream
     assert report.reflect_blocker is not None and report.reflect_blocker.symbol.startswith("text/template.")
     assert any("replay failed: broken on purpose" in n for n in project.sizes[t].notes)
+
+
+def test_a_replay_that_starts_after_the_build_still_reads_its_archives(
+        fixture_repo: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The link's importcfg names the archives of the packages the build compiled inside go's work
+    directory: it stays until the replay is done, however late the replay (at nice 19, on a busy
+    machine) gets to them."""
+    import time
+    import uuid
+
+    from refactor import estimate
+
+    repo = fixture_repo("blockers")
+    main_go = next((repo / "cmd" / "report").glob("*.go"))
+    # a main package no earlier build compiled: its archive is in the work directory only
+    main_go.write_text(main_go.read_text() + f"\nconst buildTag{uuid.uuid4().hex} = 1\n")
+    real = estimate.Replay.__init__
+
+    def late(self: estimate.Replay, go: Any, graph: Any, target: Any, exe: Path, dynlink: bool) -> None:
+        kept = exe.parent / f"{exe.name}.importcfg"  # copied when the build is over
+        deadline = time.monotonic() + 120
+        while not kept.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        real(self, go, graph, target, exe, dynlink)
+
+    monkeypatch.setattr(estimate.Replay, "__init__", late)
+    project = load(find_go(), Settings(root=repo), [TargetSpec(mains=("./cmd/report",))], Needs.SUGGEST)
+    (t,) = project.targets
+    assert project.reach.get(t) is not None, project.sizes[t].notes
+    assert project.dce[t].reflect_blocker is not None
