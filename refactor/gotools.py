@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -109,8 +110,14 @@ def _build(tool: GoTool, go: Go, exe: Path) -> None:
         # The user's settings for their own module must not reach this one: no GOFLAGS, no go.env
         # file, no workspace, the host platform, no cgo.
         # The toolchain is the one given (its GOROOT pinned when it was selected for a module).
+        # Its go work directory is in the tools folder, not in the command's run directory: a build
+        # begun in the background (prepare) may still run when a failed command removes that directory
+        # (go removes its work directory when it is done; _prune, one a killed build left).
+        work = exe.parent / "work"
+        work.mkdir(exist_ok=True)
         env = {**go.environ(), "GOTOOLCHAIN": "local", "GOENV": "off", "GOFLAGS": "", "GOWORK": "off",
-               "GO111MODULE": "on", "CGO_ENABLED": "0", "GOOS": "", "GOARCH": ""}
+               "GO111MODULE": "on", "CGO_ENABLED": "0", "GOOS": "", "GOARCH": "", "TMPDIR": str(work),
+               "GOTMPDIR": str(work)}
         # -buildvcs=false: gotrim's own sources may sit in a git checkout that git refuses to read
         # (another owner: "dubious ownership"), and a helper needs no VCS stamp
         argv = (go.path, "build", "-trimpath", "-buildvcs=false", "-o", tmp, ".")
@@ -135,6 +142,9 @@ def _prune(folder: Path, tool: GoTool) -> None:
         for f in folder.glob(f"{tool.name}-*.tmp"):
             if now - f.stat().st_mtime > 3600:
                 f.unlink(missing_ok=True)
+        for d in (folder / "work").glob("go-build*"):
+            if now - d.stat().st_mtime > 3600:
+                shutil.rmtree(d, ignore_errors=True)
         built = sorted((f for f in folder.glob(f"{tool.name}-*") if not f.name.endswith(".tmp")),
                        key=lambda f: f.stat().st_mtime, reverse=True)
         for old in built[tool.keep:]:

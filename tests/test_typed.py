@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -345,3 +346,31 @@ def test_the_benchmark_runs_and_finds_the_keys_agree() -> None:
     assert data["analysed_packages"] >= 2 and data["decls"] > 10 and data["not_ok"] == []
     assert data["files_mismatching_count"] == 0
     assert {"go_list_export_s", "program_s", "python_parse_s"} <= set(data)
+
+
+@pytest.mark.go
+def test_a_helper_build_keeps_its_go_work_directory_in_the_tools_folder(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A helper built in the background may outlive a command that fails: its go work directory is in
+    the tools folder, not in the command's run directory (which the command removes), and go removes
+    it when it is done."""
+    import tempfile
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(run_dir))
+    monkeypatch.setenv("TMPDIR", str(run_dir))
+    monkeypatch.setenv("GOTRIM_TOOLS_DIR", str(tmp_path / "tools"))
+    monkeypatch.setattr(typed, "_built", {})
+    seen: list[dict[str, str]] = []
+    real = subprocess.run
+
+    def recording(argv: Any, **kw: Any) -> Any:
+        seen.append(dict(kw.get("env") or {}))
+        return real(argv, **kw)
+
+    monkeypatch.setattr(gotools.subprocess, "run", recording)
+    typed.executable(_go())
+    (env,) = seen
+    assert env["GOTMPDIR"] == env["TMPDIR"] == str(tmp_path / "tools" / "work")
+    assert not list(run_dir.iterdir()) and not list((tmp_path / "tools" / "work").iterdir())
