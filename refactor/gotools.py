@@ -113,7 +113,7 @@ def _build(tool: GoTool, go: Go, exe: Path) -> None:
         # Its go work directory is in the tools folder, not in the command's run directory: a build
         # begun in the background (prepare) may still run when a failed command removes that directory
         # (go removes its work directory when it is done; _prune, one a killed build left).
-        work = exe.parent / "work"
+        work = exe.parent / ".work"
         work.mkdir(exist_ok=True)
         env = {**go.environ(), "GOTOOLCHAIN": "local", "GOENV": "off", "GOFLAGS": "", "GOWORK": "off",
                "GO111MODULE": "on", "CGO_ENABLED": "0", "GOOS": "", "GOARCH": "", "TMPDIR": str(work),
@@ -142,7 +142,7 @@ def _prune(folder: Path, tool: GoTool) -> None:
         for f in folder.glob(f"{tool.name}-*.tmp"):
             if now - f.stat().st_mtime > 3600:
                 f.unlink(missing_ok=True)
-        for d in (folder / "work").glob("go-build*"):
+        for d in (folder / ".work").glob("go-build*"):
             if now - d.stat().st_mtime > 3600:
                 shutil.rmtree(d, ignore_errors=True)
         built = sorted((f for f in folder.glob(f"{tool.name}-*") if not f.name.endswith(".tmp")),

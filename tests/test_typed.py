@@ -372,5 +372,5 @@ def test_a_helper_build_keeps_its_go_work_directory_in_the_tools_folder(tmp_path
     monkeypatch.setattr(gotools.subprocess, "run", recording)
     typed.executable(_go())
     (env,) = seen
-    assert env["GOTMPDIR"] == env["TMPDIR"] == str(tmp_path / "tools" / "work")
-    assert not list(run_dir.iterdir()) and not list((tmp_path / "tools" / "work").iterdir())
+    assert env["GOTMPDIR"] == env["TMPDIR"] == str(tmp_path / "tools" / ".work")
+    assert not list(run_dir.iterdir()) and not list((tmp_path / "tools" / ".work").iterdir())
