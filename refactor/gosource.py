@@ -1036,12 +1036,18 @@ def node_at(src: bytes, start: int, end: int) -> Node:
 
     Outermost, because a spec can span the same bytes as its only child (`"fmt"`, a const spec `B`).
     """
-    n: Node | None = syntax_tree(src).descendant_for_byte_range(start, end)
-    while n is not None and not (n.start_byte == start and n.end_byte == end and n.is_named):
-        n = n.parent
+    n = _spanning(syntax_tree(src), start, end)
     if n is None:
         raise SourceError(f"cannot find the declaration at bytes {start}-{end}")
-    while n.parent is not None and n.parent.is_named and (n.parent.start_byte, n.parent.end_byte) == (start, end):
+    return n
+
+
+def _spanning(root: Node, start: int, end: int) -> Node | None:
+    n: Node | None = root.descendant_for_byte_range(start, end)
+    while n is not None and not (n.start_byte == start and n.end_byte == end and n.is_named):
+        n = n.parent
+    while n is not None and n.parent is not None and n.parent.is_named \
+            and (n.parent.start_byte, n.parent.end_byte) == (start, end):
         n = n.parent
     return n
 
@@ -1049,6 +1055,27 @@ def node_at(src: bytes, start: int, end: int) -> Node:
 def decl_node(f: GoFile, d: Decl) -> Node:
     """The syntax node of a declaration's spec (function, method or one spec of a group)."""
     return node_at(f.src, d.spec_start, d.spec_end)
+
+
+_PACKAGE = b"package p;"
+
+
+def lone_decl_node(f: GoFile, d: Decl) -> tuple[bytes, Node]:
+    """decl_node() for code that reads only inside the node, and the text its offsets index: without
+    the file's tree at hand, the declaration is parsed alone (after a package clause and its keyword),
+    not the whole file (a file read from the parse cache has no tree, and most of a large one is other
+    declarations)."""
+    src = f.src
+    with _TREES_LOCK:
+        kept = src in _TREES
+    if not kept and d.kind in ("var", "func", "init", "method"):
+        head = _PACKAGE + (b"var " if d.kind == "var" else b"")
+        alone = head + src[d.spec_start:d.spec_end] + b"\n"
+        root = parse_go(alone).root_node
+        n = None if root.has_error else _spanning(root, len(head), len(alone) - 1)
+        if n is not None:
+            return alone, n
+    return src, decl_node(f, d)
 
 
 @dataclass(frozen=True)

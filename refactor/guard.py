@@ -54,6 +54,7 @@ from refactor.gosource import (
     eval_build_expr,
     format_build_expr,
     guess_package_name,
+    lone_decl_node,
     node_text,
     parse_build_expr,
     parse_file,
@@ -263,13 +264,10 @@ def _calls(src: bytes, root: Node | None, *, branches: bool) -> list[Callee]:
 def startup_calls(f: GoFile, d: Decl) -> list[Callee]:
     """The calls an init function or a package-level var's initializer makes when the program starts
     (only function literals called on the spot are entered; a command table's closures are not)."""
-    if d.kind == "init":
-        node = decl_node(f, d)
-        return _calls(f.src, node.child_by_field_name("body"), branches=True)
-    if d.kind != "var":
+    if d.kind not in ("init", "var"):
         return []
-    node = decl_node(f, d)
-    return _calls(f.src, node.child_by_field_name("value"), branches=True)
+    src, node = lone_decl_node(f, d)
+    return _calls(src, node.child_by_field_name("body" if d.kind == "init" else "value"), branches=True)
 
 
 def main_path_calls(files: Sequence[GoFile], *, depth: int = 3) -> dict[Callee, tuple[str, ...]]:
@@ -283,8 +281,8 @@ def main_path_calls(files: Sequence[GoFile], *, depth: int = 3) -> dict[Callee, 
     while todo:
         name, chain = todo.pop(0)
         f, d = funcs[name]
-        body = decl_node(f, d).child_by_field_name("body")
-        for callee in _calls(f.src, body, branches=False):
+        src, node = lone_decl_node(f, d)
+        for callee in _calls(src, node.child_by_field_name("body"), branches=False):
             out.setdefault(callee, chain)
             op, callee_name = callee
             if op is None and callee_name in funcs and callee_name not in seen and len(chain) < depth:

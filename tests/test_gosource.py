@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from refactor.errors import SourceError
@@ -327,3 +329,65 @@ def test_a_function_of_the_package_named_make_parses() -> None:
     assert "make" in {r.name for r in decls["use"].refs} and "T" in {r.name for r in decls["make"].refs}
     builtin = b"package p\n\nfunc f(n int) []int { return make([]int, n-1) }\n"
     assert parse_file("q.go", builtin).errors == ()
+
+
+_STARTUP = b'''// Package p has a large file's shape: what runs at start among much else.
+package p
+
+import "registry"
+
+var (
+	first  = registry.Add("a")
+	second, third = registry.Pair(), build(func() int { return registry.Later() })
+)
+
+var handler = func() int { return registry.Now() }()
+
+func init() {
+	registry.Add("b")
+	if registry.Enabled() {
+		registry.Add("c")
+	}
+	cmd.Action = func() { registry.Never() }
+}
+
+func main() {
+	for registry.More() {
+		registry.Body()
+	}
+	run()
+}
+
+func run() { registry.Run() }
+'''
+
+
+def test_what_runs_at_start_is_read_from_a_declaration_alone_as_from_the_whole_file() -> None:
+    from refactor import gosource
+    from refactor.guard import main_path_calls, startup_calls
+
+    f = parse_file("p.go", _STARTUP)
+    decls = [d for d in f.decls if d.kind in ("var", "init")]
+
+    def calls() -> list[object]:
+        return [startup_calls(f, d) for d in decls] + [sorted(main_path_calls([f]).items(), key=str)]
+
+    with gosource._TREES_LOCK:
+        gosource._TREES.pop(_STARTUP, None)  # as a file from the parse cache: no tree
+    parsed: list[int] = []
+    real = gosource.parse_go
+
+    def counted(src: bytes) -> Any:
+        parsed.append(len(src))
+        return real(src)
+
+    try:
+        gosource.parse_go = counted
+        alone = calls()
+    finally:
+        gosource.parse_go = real
+    assert parsed and max(parsed) < len(_STARTUP) // 2  # the declarations, never the whole file
+    gosource.syntax_tree(_STARTUP)
+    assert alone == calls()
+    flat = {name for cs in alone[:-1] for _, name in cs}  # type: ignore[attr-defined]
+    assert {"Add", "Pair", "build", "Now", "Enabled"} <= flat and not {"Later", "Never"} & flat
