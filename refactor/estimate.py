@@ -727,9 +727,10 @@ def _goroot(go: Go, cwd: Path) -> str:
 
 
 class Replay:
-    """The core's replay of one target's `-dumpdep -work` build (linker.build_with_dumpdep with
-    keep_work=True), started before the build so that it loads the objects and replays the linker's
-    pass while the linker writes the binary: finish() once the build is over, abort() if it failed."""
+    """The core's replay of one target's `-work` build without -dumpdep (linker.build_with_dumpdep with
+    keep_work=True, dumpdep=False), started before the build so that it loads the objects and replays
+    the linker's pass while the linker writes the binary; its answer is read and decoded as soon as it
+    comes, before the link ends: finish() once the build is over, abort() if it failed."""
 
     def __init__(self, go: Go, graph: BuildGraph, target: Target, exe: Path, dynlink: bool) -> None:
         from refactor import attribcore
@@ -737,17 +738,18 @@ class Replay:
         self.stream, self.importcfg = exe.parent / f"{exe.name}.dumpdep", exe.parent / f"{exe.name}.importcfg"
         self.failed: str | None = None
         request = {"packages": [[p, pkg.module] for p, pkg in graph.packages.items()], "main": target.main,
-                   "importcfg": str(self.importcfg), "dumpdep": str(self.stream), "follow": True,
+                   "importcfg": str(self.importcfg), "dumpdep": str(self.stream), "follow": True, "early": True,
                    "goroot": _goroot(go, Path(graph.main.dir)), "dynlink": dynlink, "goos": target.goos,
                    "goarch": target.goarch,
                    "decl_packages": decl_packages(graph), "fixed": fixed_packages(graph)}
-        # at the lowest CPU priority: the model is done long before the link ends and read only after the
-        # attribution, and the linker wants both cores at times (0.14 s of suggest on bench/seed)
+        # at the lowest CPU priority: the model is done before the link ends, and the linker wants both
+        # cores at times (0.14 s of suggest on bench/seed)
         nice = shutil.which("nice")
         argv = (*((nice, "-n", "19") if nice else ()), str(attribcore.executable(go)), "reach")
         self.proc: subprocess.Popen[str] | None = None
         self._reader: threading.Thread | None = None
         self._result: ReachModel | str = "no replay"
+        self._timed_out = False
         try:
             self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=subprocess.PIPE, text=True, errors="replace")
@@ -757,9 +759,16 @@ class Replay:
         except OSError as exc:
             self.failed = f"the attribution core did not start: {exc}"
             self.abort()
+            return
+        # the answer is decoded on a thread of this process while the linker still runs (unread, it
+        # would hold the replay back: it is larger than a pipe holds); standard input stays open, as
+        # the core follows the build until it has the link's objects
+        self._reader = threading.Thread(target=self._collect, args=(self.proc,), daemon=True)
+        self._reader.start()
 
     def _cleanup(self) -> None:
         from refactor.linker import remove_work
+
 
         remove_work(self.stream)  # go's work directory (archives the replay reads), then the stream
         self.importcfg.unlink(missing_ok=True)
@@ -775,29 +784,24 @@ class Replay:
         self._cleanup()
 
     def built(self) -> None:
-        """The build is over (its stream complete): the replay reads the rest of it and answers, and a
-        thread of this process reads and decodes the answer, beside whatever the caller does before
-        finish() (the answer is larger than a pipe holds: unread, it would hold the replay back)."""
+        """The build is over: the core, if still waiting for the link's objects, reads the rest of go's
+        output and answers."""
         proc = self.proc
-        if proc is None or self._reader is not None:
-            return
-        self._reader = threading.Thread(target=self._collect, args=(proc,), daemon=True)
-        self._reader.start()
-
-    def _collect(self, proc: subprocess.Popen[str]) -> None:
-        if proc.stdin is not None:
+        if proc is not None and proc.stdin is not None:
             with contextlib.suppress(OSError):
                 proc.stdin.close()
-            proc.stdin = None
+
+    def _collect(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None and proc.stderr is not None
         try:
-            out, err = proc.communicate(timeout=DEFAULT_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            self._result = f"the replay took more than {DEFAULT_TIMEOUT:.0f} s"
-            return
+            out = proc.stdout.read()  # then stderr: the core writes one line there, or a panic's trace
+            err = proc.stderr.read()
+            proc.wait()
         except (OSError, ValueError) as exc:  # (killed by abort meanwhile)
             self._result = f"the replay stopped: {exc}"
+            return
+        if self._timed_out:
+            self._result = f"the replay took more than {DEFAULT_TIMEOUT:.0f} s"
             return
         if proc.returncode != 0:
             self._result = (err.strip().splitlines() or [f"exit status {proc.returncode}"])[-1][:300]
@@ -808,14 +812,18 @@ class Replay:
             self._result = f"unreadable model: {exc}"
 
     def finish(self) -> ReachModel | str:
-        """The model, once the build is over (its stream complete), or why there is none."""
+        """The model, once the build is over, or why there is none."""
         if self.proc is None:
             self._cleanup()
             return self.failed or "no replay"
         self.built()
         assert self._reader is not None
         try:
-            self._reader.join()
+            self._reader.join(DEFAULT_TIMEOUT)
+            if self._reader.is_alive():
+                self._timed_out = True
+                self.proc.kill()
+                self._reader.join()
         finally:
             self._cleanup()
         return self._result

@@ -91,3 +91,19 @@ def test_a_replay_that_starts_after_the_build_still_reads_its_archives(
     (t,) = project.targets
     assert project.reach.get(t) is not None, project.sizes[t].notes
     assert project.dce[t].reflect_blocker is not None
+
+
+def test_the_replay_answers_without_waiting_for_the_build_to_end(fixture_repo: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A link without -dumpdep gives the replay nothing more to read once it has the link's objects:
+    it answers as soon as its model is made (decoded while the linker still writes), not when told the
+    build is over."""
+    from refactor import estimate
+
+    monkeypatch.setattr(estimate.Replay, "built", lambda self: None)  # never told
+    monkeypatch.setattr(estimate, "DEFAULT_TIMEOUT", 60.0)  # waiting to be told would time out
+    repo = fixture_repo("blockers")
+    project = load(find_go(), Settings(root=repo), [TargetSpec(mains=("./cmd/report",))], Needs.SUGGEST)
+    (t,) = project.targets
+    assert project.reach.get(t) is not None, project.sizes[t].notes
+    assert project.dce[t].reflect_blocker is not None

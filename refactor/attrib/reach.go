@@ -5,9 +5,10 @@ package main
 //
 //	attrib reach < {"packages": ..., "main": path, "importcfg": FILE, "dumpdep": FILE, "goroot": DIR,
 //	               "goos": ..., "goarch": ..., "dynlink": bool, "decl_packages": [path, ...],
-//	               "fixed": [path, ...], "follow": bool}
+//	               "fixed": [path, ...], "follow": bool, "early": bool}
 //
-// With follow, standard input stays open until the build is over (see follow.go).
+// With follow, standard input stays open until the build is over (see follow.go). With early (a build
+// without -dumpdep), the model is answered as soon as it is made.
 //
 // The `-dumpdep` stream prints each reachable symbol once, with the first symbol that reached it: a
 // tree, which cannot say what stays reachable when a part of the program goes (a function the tree
@@ -61,6 +62,9 @@ type reachRequest struct {
 	// go's work directory (Importcfg names the copy kept after the build), standard input stays open
 	// until the build is over
 	Follow bool `json:"follow"`
+	// the build writes no -dumpdep stream (only go's own lines): the model is answered once it is
+	// made, while the linker still writes the binary, with nothing to check it against
+	Early bool `json:"early"`
 }
 
 type reachVariant struct {
@@ -592,6 +596,9 @@ func reach(req reachRequest, paths []string, done <-chan struct{}) (*reachModel,
 	}
 	rootNames := ruleRoots(p, req)
 	m := model(rootNames)
+	if req.Early {
+		return m, nil
+	}
 	<-st.finished
 	if st.err != nil {
 		return nil, st.err
