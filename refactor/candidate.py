@@ -11,6 +11,7 @@ from refactor.config import Settings, Target
 from refactor.project import Needs
 
 if TYPE_CHECKING:
+    from refactor.estimate import Cut, ReachModel
     from refactor.measure import Measurement
     from refactor.plan import FileChange, Plan
     from refactor.project import Project
@@ -100,7 +101,10 @@ class Refusal:
 
 Proposal = Candidate | Refusal
 Propose = Callable[["Project", Settings], Iterator[Proposal]]
-Warm = Callable[["Project"], None]
+# The cuts a strategy's propose will price in a target, known from the graphs, the sources and the
+# target's reachability model: the loader walks them in the model while the link ends (ReachModel.mode).
+Priced = Callable[[Target, "ReachModel"], Iterable["Cut"]]
+Warm = Callable[["Project"], "Priced | None"]
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,7 @@ class Strategy:
     needs: what propose reads of the Project (suggest loads it before; propose never finds it missing).
     warm, if any, does the part of propose's work that needs only the build graphs and sources
     (not the built binaries), into caches propose reads; the loader runs it while the targets link.
+    It may return the cuts propose will price (Priced), which the loader walks before the sizes exist.
     """
 
     name: str

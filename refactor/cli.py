@@ -21,9 +21,10 @@ from typing import Any, TypeVar
 import click
 
 from refactor import __version__
+from refactor.candidate import Warm
 from refactor.config import Settings, TargetSpec, default_cache_dir, specs_from_flags
 from refactor.errors import GoError, GotrimError, UsageError
-from refactor.load import LoadProgress, Warm, effective_specs, load
+from refactor.load import LoadProgress, effective_specs, load
 from refactor.project import Needs, Project
 from refactor.table import Table, human_bytes
 from refactor.toolchain import find_go

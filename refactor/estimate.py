@@ -186,10 +186,10 @@ class ReachModel:
             self._index["units"] = out
         return self._index["units"]  # type: ignore[no-any-return]
 
-    def walk(self, cut: bytearray, variant: int, cost: list[float] | None = None) -> tuple[bytearray, float]:
+    def walk(self, cut: bytearray, variant: int) -> bytearray:
         """A walk of the variant from the roots along the edges, and along an AND edge once both its
         ends are reached, never entering the cut's nodes: the marks of the reached nodes (the cut's
-        nodes are marked too) and, given a cost per node, the reached nodes' summed cost."""
+        nodes are marked too)."""
         g = self.graphs[variant]
         succ = g.succ
         andl = self.ands_list(variant)
@@ -210,9 +210,7 @@ class ReachModel:
                     if seen[other] and not cut[other] and not seen[w]:
                         seen[w] = 1
                         push(w)
-        if cost is None:
-            return seen, 0.0
-        return seen, sum(compress(cost, seen)) - sum(compress(cost, cut))
+        return seen
 
     def ands_list(self, variant: int) -> list[list[tuple[int, int, int]] | None]:
         """ands_of() as a list indexed by node (None: no AND edge)."""
@@ -224,9 +222,74 @@ class ReachModel:
             self._index[key] = out
         return self._index[key]  # type: ignore[no-any-return]
 
+    def unit_parts(self) -> list[tuple[str, str | None]]:
+        """Each unit as (package, declaration or None)."""
+        if "parts" not in self._index:
+            self._index["parts"] = [(u.partition("\t")[0], u.partition("\t")[2] if "\t" in u else None)
+                                    for u in self.units]
+        return self._index["parts"]  # type: ignore[no-any-return]
+
+    def cut_marks(self, cut: Cut) -> bytearray:
+        """The nodes of the cut's units, marked."""
+        mark = bytearray(self.nodes)
+        units = self.unit_nodes()
+        for u, (pkg, decl) in enumerate(self.unit_parts()):
+            if pkg in cut.packages:
+                gone = decl is None or decl not in cut.keep.get(pkg, ())
+            else:
+                gone = decl is not None and decl in cut.drop.get(pkg, ())
+            if gone:
+                for node in units.get(u, ()):
+                    mark[node] = 1
+        return mark
+
+    def unflagged(self, node: int, cut: Cut) -> bool:
+        """Whether the cut takes the <ReflectMethod> mark off a flagged node (Cut.unflag)."""
+        u = self.unit[node]
+        if u < 0:
+            return False
+        pkg, decl = self.unit_parts()[u]
+        return pkg in cut.unflag or (decl is not None and f"{pkg}\t{decl}" in cut.unflag)
+
+    def mode(self, cut: Cut) -> tuple[int, bytearray, bytearray]:
+        """The variant the cut leaves the linker in, the cut's nodes (marks) and what is reached in that
+        variant (walk() marks). Needs no sizes: remembered per cut, so the loader can walk the cuts the
+        strategies will price while the link ends (Warm), before the binary's sizes exist."""
+        memo: dict[tuple[Any, ...], tuple[int, bytearray, bytearray]] = self._index.setdefault("modes", {})
+        key = cut.key()
+        hit = memo.get(key)
+        if hit is None:
+            if len(memo) >= 256:
+                memo.clear()
+            hit = memo[key] = self._mode(cut)
+        return hit
+
+    def _mode(self, cut: Cut) -> tuple[int, bytearray, bytearray]:
+        nodes = self.cut_marks(cut)
+        vs = self.variants
+        base = vs[0]
+        marks = [f for f in self.flagged if not self.unflagged(f, cut)] if cut.unflag else list(self.flagged)
+
+        def run(variant: int) -> tuple[bytearray, bool]:
+            seen = self.walk(nodes, variant)
+            present = self.present(variant)
+            return seen, any(present[f] and seen[f] and not nodes[f] for f in marks)
+
+        if base.dynlink and "plugin" in cut.packages and len(vs) >= 3:
+            # dynamic linking off: index 1 keeps the reflect rule, 2 does not
+            seen, flagged = run(2)
+            if not flagged:
+                return 2, nodes, seen
+            return 1, nodes, run(1)[0]
+        if not base.dynlink and base.reflect and len(vs) >= 2:
+            seen, flagged = run(1)
+            if not flagged:
+                return 1, nodes, seen
+        return 0, nodes, run(0)[0]
+
     def reached(self, cut: bytearray, variant: int) -> bytearray:
         """The nodes the variant reaches with the cut's left out (walk(), the cut's nodes unmarked)."""
-        seen, _ = self.walk(cut, variant)
+        seen = self.walk(cut, variant)
         for v, c in enumerate(cut):
             if c:
                 seen[v] = 0
@@ -389,7 +452,6 @@ class _Pricer:
         self.rate = rates
         self._costs: list[float] | None = None
         self._present_cost: dict[int, float] = {}
-        self.unit_parts = [(u.partition("\t")[0], u.partition("\t")[2] if "\t" in u else None) for u in model.units]
         package_total = size.package_total
         scalable = sum(v for k, v in size.buckets.items() if k not in FIXED_BUCKETS) + size.unattributed
         self.bucket_rate = scalable / package_total if package_total else 0.0
@@ -427,55 +489,6 @@ class _Pricer:
             self._present_cost[variant] = sum(c for c, p in zip(self.costs, present, strict=True) if p)
         return self._present_cost[variant]
 
-    def cut_nodes(self, cut: Cut) -> tuple[bytearray, list[int]]:
-        """The nodes of the cut's units, as marks and as a list."""
-        mark = bytearray(self.model.nodes)
-        out: list[int] = []
-        units = self.model.unit_nodes()
-        for u, (pkg, decl) in enumerate(self.unit_parts):
-            if pkg in cut.packages:
-                gone = decl is None or decl not in cut.keep.get(pkg, ())
-            else:
-                gone = decl is not None and decl in cut.drop.get(pkg, ())
-            if gone:
-                for node in units.get(u, ()):
-                    mark[node] = 1
-                    out.append(node)
-        return mark, out
-
-    def mode(self, nodes: bytearray, cut: Cut) -> tuple[int, bytearray, float]:
-        """The variant the cut leaves the linker in, what is reached in it (walk() marks) and its cost."""
-        m = self.model
-        vs = m.variants
-        base = vs[0]
-
-        marks = [f for f in m.flagged if not self.unflagged(f, cut)] if cut.unflag else list(m.flagged)
-
-        def run(variant: int) -> tuple[bytearray, float, bool]:
-            seen, alive = m.walk(nodes, variant, self.costs)
-            present = m.present(variant)
-            return seen, alive, any(present[f] and seen[f] and not nodes[f] for f in marks)
-
-        if base.dynlink and "plugin" in cut.packages and len(vs) >= 3:
-            # dynamic linking off: index 1 keeps the reflect rule, 2 does not
-            seen, alive, flagged = run(2)
-            if not flagged:
-                return 2, seen, alive
-            return 1, *run(1)[:2]
-        if not base.dynlink and base.reflect and len(vs) >= 2:
-            seen, alive, flagged = run(1)
-            if not flagged:
-                return 1, seen, alive
-        return 0, *run(0)[:2]
-
-    def unflagged(self, node: int, cut: Cut) -> bool:
-        """Whether the cut takes the <ReflectMethod> mark off a flagged node (Cut.unflag)."""
-        u = self.model.unit[node]
-        if u < 0:
-            return False
-        pkg, decl = self.unit_parts[u]
-        return pkg in cut.unflag or (decl is not None and f"{pkg}\t{decl}" in cut.unflag)
-
     def dynamic_left(self, nodes: bytearray, seen: bytearray) -> float:
         """Leaving dynamic-linking mode, the bytes that existed only for it (.dynsym entries, `local.`
         symbols) of what stays: shared in proportion to the symbols' fixed costs."""
@@ -498,8 +511,9 @@ class _Pricer:
 
     def _estimate(self, cut: Cut) -> Estimate:
         m, size = self.model, self.size
-        nodes, _ = self.cut_nodes(cut)
-        variant, seen, alive = self.mode(nodes, cut)
+        variant, nodes, seen = m.mode(cut)
+        costs = self.costs
+        alive = sum(compress(costs, seen)) - sum(compress(costs, nodes))  # what is still reached
         # what the binary keeps minus what is still reached in the mode the cut leaves
         lost = self.present_cost(0) - alive
         # packages the model gives no bytes (nothing of theirs was weighed) go whole when they leave
@@ -750,6 +764,7 @@ class Replay:
         self._reader: threading.Thread | None = None
         self._result: ReachModel | str = "no replay"
         self._timed_out = False
+        self.ready = threading.Event()  # the answer is read (a model, or why there is none)
         try:
             self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=subprocess.PIPE, text=True, errors="replace")
@@ -792,6 +807,16 @@ class Replay:
                 proc.stdin.close()
 
     def _collect(self, proc: subprocess.Popen[str]) -> None:
+        try:
+            self._read(proc)
+        finally:
+            self.ready.set()
+
+    def model(self) -> ReachModel | None:
+        """The model once it is read, before finish(): None while it is not (or there is none)."""
+        return self._result if self.ready.is_set() and isinstance(self._result, ReachModel) else None
+
+    def _read(self, proc: subprocess.Popen[str]) -> None:
         assert proc.stdout is not None and proc.stderr is not None
         try:
             out = proc.stdout.read()  # then stderr: the core writes one line there, or a panic's trace

@@ -26,6 +26,7 @@ import os
 import pickle
 import tempfile
 import threading
+import time
 import types
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -34,7 +35,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from refactor import __version__, code_digest
+from refactor.candidate import Priced, Warm
 from refactor.config import Settings, Target, TargetSpec, load_specs
+from refactor.errors import GotrimError
 from refactor.graph import BuildGraph, graphs_for
 from refactor.parsecache import ParseCache
 from refactor.project import Needs, Project
@@ -44,12 +47,11 @@ from refactor.toolchain import Go
 
 if TYPE_CHECKING:
     from refactor.binary import SizeTable
-    from refactor.estimate import ReachModel
+    from refactor.estimate import ReachModel, Replay
     from refactor.linker import DceReport
     from refactor.typed import TypedView
 
 CACHE_VERSION = 2
-Warm = Callable[[Project], None]
 Select = Callable[[tuple[Target, ...]], Sequence[Target]]
 
 
@@ -300,9 +302,10 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
             replays: list[Replay] = []
             starter = threading.Thread(target=lambda: replays.append(
                 Replay(go, graph, t, exe, detect_dynlink(go, t, graph).active)))
+            built = threading.Event()
+            linking[t] = (replays, built)
             if wants_reach:
                 starter.start()
-            built = threading.Event()
             if typed is not None and wants_reach:  # -work names the link's folder: start it as the link does
                 threading.Thread(target=_at_link_start, args=(exe, built, lambda cfg: start_typed(t, cfg)),
                                  daemon=True).start()
@@ -363,14 +366,16 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
 
     sizes: dict[Target, SizeTable] = {}
     dce: dict[Target, DceReport] = {}
+    linking: dict[Target, tuple[list[Replay], threading.Event]] = {}  # the replay of each build, and its end
     typed_pool = ThreadPoolExecutor(max_workers=1)  # idle unless typed: one go list -export at a time
     with typed_pool, ThreadPoolExecutor(max_workers=project.settings.jobs or link_slots()) as pool:
         futures = {t: pool.submit(one, t) for t in project.targets}
         try:
             if Needs.SOURCES in needs:
                 _parse_targets_packages(project)
-            for w in warm:
-                w(project)
+            priced = [p for w in warm if (p := w(project)) is not None]
+            if priced and reach is not None and Needs.REACH in needs:
+                _walk_ahead(project, priced, linking, futures)
             for t, f in futures.items():
                 report, table = f.result()
                 dce[t] = report
@@ -381,6 +386,36 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
                 f.cancel()
             raise
     return sizes, dce
+
+
+def _walk_ahead(project: Project, priced: Sequence[Priced],
+                linking: Mapping[Target, tuple[list[Replay], threading.Event]],
+                futures: Mapping[Target, Future[Any]]) -> None:
+    """While each target's link ends: once its replay's model is read, walk the cuts the strategies
+    will price (ReachModel.mode needs no sizes, and remembers them), until the build is over (the
+    attribution then wants the cores; propose walks what is left)."""
+    for t in project.targets:
+        while t not in linking and not futures[t].done():  # its build waits for a link slot
+            time.sleep(0.02)
+        replays, built = linking.get(t, ([], threading.Event()))
+        model = None
+        while model is None and not built.is_set() and not futures[t].done():
+            if not replays:  # (the replay is starting)
+                built.wait(0.02)
+            elif replays[0].ready.wait(0.02):
+                model = replays[0].model()
+                if model is None:
+                    break  # no model: nothing to walk
+        if model is None:
+            continue
+        try:
+            for p in priced:
+                for cut in p(t, model):
+                    if built.is_set():
+                        break
+                    model.mode(cut)
+        except (GotrimError, OSError):  # only a head start: propose prices these cuts again, and says why not
+            continue
 
 
 def _at_link_start(exe: Path, built: threading.Event, then: Callable[[Path], None]) -> None:

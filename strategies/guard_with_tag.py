@@ -39,12 +39,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from refactor.buildconfig import tag_config_changes
-from refactor.candidate import Candidate, Details, Proposal, Refusal, Strategy, candidate_id
+from refactor.candidate import Candidate, Details, Priced, Proposal, Refusal, Strategy, candidate_id
 from refactor.config import Settings, Target, parse_tags
 from refactor.deppatch import DependencyPatch, NotPatchable, measured_figures, module_version, patch_plan, tag_for
 from refactor.edit import add_import, remove_import, rename_qualifier, unqualify
 from refactor.errors import SourceError
-from refactor.estimate import estimate, files_cut
+from refactor.estimate import Cut, ReachModel, estimate, files_cut
 from refactor.gosource import (
     BuildExpr,
     GoFile,
@@ -157,8 +157,7 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
             if feat is None:
                 feat = features[key] = _Feature(q=q, sites=tuple(sorted(sites, key=lambda s: s.import_path)),
                                                 module=module)
-            removed_bytes = estimate(project, target,
-                                     files_cut(project, removed, {s.import_path: s.files for s in sites}))
+            removed_bytes = estimate(project, target, _files_cut(project, removed, sites))
             prev = next((h for h in feat.hits if h.target == target), None)
             if prev is not None:
                 if len(prev.removed) >= len(removed):
@@ -194,11 +193,30 @@ Found = list[tuple[str, list["_Site"], list[Edge], "_DepModule | None"]]
 _WARMED: weakref.WeakKeyDictionary[SourceIndex, dict[Target, Found]] = weakref.WeakKeyDictionary()
 
 
-def warm(project: Project) -> None:
+def warm(project: Project) -> Priced:
     """Find every feature's file sites while the targets link: the parses and the text scans, which
-    are most of propose's time. Without sizes, every dependency edge is taken (propose prices them)."""
+    are most of propose's time. Without sizes, every dependency edge is taken (propose prices them).
+    The cuts propose will price in the module's own features are known then (the loader walks them)."""
     index = _Index(project)
-    _WARMED[project.sources] = {t: _found(index, project.graphs[t], lambda _removed: True) for t in project.targets}
+    found = {t: _found(index, project.graphs[t], lambda _removed: True) for t in project.targets}
+    _WARMED[project.sources] = found
+    return functools.partial(_priced, project, found)
+
+
+def _priced(project: Project, found: Mapping[Target, Found], target: Target, model: ReachModel) -> Iterator[Cut]:
+    """The cuts propose will price for the target's features, as propose makes them: the module's, then
+    the dependencies' that the model's bytes say may be worth a patch (propose asks the sizes), the
+    heaviest first."""
+    graph = project.graphs[target]
+    cuts: list[tuple[int, Cut]] = []
+    for q, sites, cut, module in found.get(target, ()):
+        removed = graph.removed_by(cut)
+        if q not in removed:
+            continue
+        weight = sum(model.owner_bytes.get(p, 0) for p in removed)  # code and data: less than attributed
+        if module is None or weight * 2 >= DEP_MIN_BYTES:
+            cuts.append((-weight if module is not None else -(1 << 62), _files_cut(project, removed, sites)))
+    return (c for _, c in sorted(cuts, key=lambda wc: wc[0]))
 
 
 def _found(index: _Index, graph: BuildGraph, worth: Callable[[frozenset[str]], bool]) -> Found:
@@ -206,6 +224,10 @@ def _found(index: _Index, graph: BuildGraph, worth: Callable[[frozenset[str]], b
     found: Found = [(q, sites, cut, None) for q, sites, cut in _site_sets(index, graph)]
     found += list(_dependency_site_sets(index, graph, worth))
     return found
+
+
+def _files_cut(project: Project, removed: frozenset[str], sites: Sequence[_Site]) -> Cut:
+    return files_cut(project, removed, {s.import_path: s.files for s in sites})
 
 
 def _feature_key(sites: Sequence[_Site]) -> FeatureKey:

@@ -361,3 +361,46 @@ def test_c_code_leaves_with_the_module_packages_that_bring_it() -> None:
     assert cgo_share(graph, size, ["example.com/sqlite", "example.com/zstd", "runtime/cgo"]) == 3000
     assert cgo_share(graph, size, ["runtime/cgo"]) == 0  # the standard library's C stays with cgo on
     assert cgo_share(graph, table({"x": 1}), ["example.com/sqlite"]) == 0  # no C in the binary
+
+
+def test_the_loader_walks_the_cuts_to_be_priced_while_the_link_ends_and_stops_when_it_is_over() -> None:
+    """load._walk_ahead: once a target's model is read and before its build is over, the cuts the
+    strategies will price are walked (ReachModel.mode remembers them, so propose only prices); the
+    build's end stops it (the attribution then wants the cores)."""
+    import threading
+    from concurrent.futures import Future
+    from types import SimpleNamespace
+
+    from refactor.load import _walk_ahead
+
+    m = model([("main", [("main", 10, 0)]), ("A", [("A", 100, 0)]), ("B", [("B", 100, 0)])],
+              [(0, 1), (0, 2)], [0])
+    size = table({"main": 10, "A": 100, "B": 100})
+    target: Any = "t"  # (a key, as a Target is)
+    built = threading.Event()
+    ready = threading.Event()
+    ready.set()
+    replay: Any = SimpleNamespace(ready=ready, model=lambda: m)
+    project: Any = SimpleNamespace(targets=(target,))
+    walked: list[Cut] = []
+    real = ReachModel._mode
+
+    def counted(self: ReachModel, cut: Cut) -> Any:
+        walked.append(cut)
+        return real(self, cut)
+
+    def priced(t: Any, model_: ReachModel) -> Any:
+        assert t is target and model_ is m
+        yield Cut.of(["A"])
+        yield Cut.of(["B"])
+        built.set()  # the link ends here
+        yield Cut.of(["A", "B"])
+
+    ReachModel._mode = counted  # type: ignore[method-assign]
+    try:
+        _walk_ahead(project, [priced], {target: ([replay], built)}, {target: Future()})
+        assert walked == [Cut.of(["A"]), Cut.of(["B"])]
+        assert price(m, size, Cut.of(["A"])).bytes == 100 and len(walked) == 2  # remembered: priced, not walked
+        assert price(m, size, Cut.of(["A", "B"])).bytes == 200 and len(walked) == 3
+    finally:
+        ReachModel._mode = real  # type: ignore[method-assign]

@@ -8,6 +8,7 @@ import subprocess
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -1051,3 +1052,43 @@ def test_fixture_files_import_paths_from_text_match_the_parse() -> None:
     for f in files:
         src = f.read_bytes()
         assert _import_paths(src) == frozenset(i.path for i in parse_file(str(f), src).imports), f
+
+
+@pytest.mark.go
+@pytest.mark.parametrize("name", ["guard", "deppatch"])
+def test_the_cuts_warm_says_propose_will_price_are_the_ones_it_prices(
+        name: str, fixture_repo: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """warm's Priced: the loader walks these cuts while the link ends, so propose only prices them
+    (deppatch: a dependency's feature, priced when its sizes say a patch is worth it)."""
+    from refactor.estimate import ReachModel
+    from strategies.guard_with_tag import warm
+    from tests.conftest import FIXTURES
+    from tests.goproxy import environment
+
+    root = fixture_repo(name)
+    if name == "deppatch":  # its dependency comes from a module proxy on disk
+        for k, v in environment(FIXTURES / name, tmp_path / "goenv").items():
+            monkeypatch.setenv(k, v)
+        assert go(root, "mod", "download").returncode == 0
+    project = load(find_go(), Settings(root=root), [TargetSpec()], Needs.SUGGEST)
+    priced = warm(project)
+    told = set()
+    of_model = {}
+    for t in project.targets:
+        model = project.reach.get(t)
+        assert model is not None, t.label
+        of_model[id(model)] = t
+        told |= {(t, c.key()) for c in priced(t, model)}
+    asked = set()
+    real = ReachModel.mode
+
+    def recorded(self: ReachModel, cut: Any) -> Any:
+        asked.add((of_model[id(self)], cut.key()))
+        return real(self, cut)
+
+    ReachModel.mode = recorded  # type: ignore[method-assign]
+    try:
+        found, _ = candidates(project)
+    finally:
+        ReachModel.mode = real  # type: ignore[method-assign]
+    assert found and asked and asked <= told
