@@ -125,18 +125,28 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
                 w(stage)
             typed = _typed_views(stage, say) if Needs.TYPED in needs else {}
             return replace(stage, typed=types.MappingProxyType(typed), needs=needs)
-        key = _run_key(stage) if reuse or remember else None
-        stage = replace(stage, run_key=key)
+        keying = None
+        if reuse:
+            stage = replace(stage, run_key=_run_key(stage))
+        elif remember:  # only written with the facts: found beside the builds' start, which need not wait
+            keying = ThreadPoolExecutor(max_workers=1)
+            key_soon = keying.submit(_run_key, stage)
         reach: dict[Target, ReachModel | None] = {}
-        facts = _cached_facts(stage, needs, reach) if reuse and key else None
+        facts = _cached_facts(stage, needs, reach) if reuse and stage.run_key else None
         typed_early: dict[Target, Future[TypedView | None]] = {}
         if facts is None:
-            if early is not None:
-                facts = _sizes_from_builds(stage, early, say)
-            else:
-                facts = _dumpdep_builds(stage, needs, warm, say, typed_early if Needs.TYPED in needs else None,
-                                        reach)
-            if remember and key:
+            try:
+                if early is not None:
+                    facts = _sizes_from_builds(stage, early, say)
+                else:
+                    facts = _dumpdep_builds(stage, needs, warm, say, typed_early if Needs.TYPED in needs else None,
+                                            reach)
+            finally:
+                if keying is not None:
+                    keying.shutdown()
+            if keying is not None:
+                stage = replace(stage, run_key=key_soon.result())
+            if remember and stage.run_key:
                 _save_facts(stage, needs, facts, reach)
         elif Needs.SOURCES in needs:
             _parse_targets_packages(stage)

@@ -15,6 +15,7 @@ contents, not results of a HEAD. Any error reading or writing it falls back to a
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import pickle
@@ -36,6 +37,14 @@ class ParseCache:
     """Parsed GoFiles of files outside the repository, under one folder."""
 
     def __init__(self, cache_dir: Path) -> None:
+        self._root = cache_dir / _DIR
+        self._pruned = False
+
+    @functools.cached_property
+    def _keyed(self) -> tuple[bytes, Path]:
+        """The salt of every key and this build's folder, from gotrim's code digest and the grammar's
+        version: found on first use, not when the loader makes the cache (~25 ms the targets' builds
+        would wait for)."""
         from importlib.metadata import PackageNotFoundError, version
 
         from refactor import code_digest
@@ -45,11 +54,14 @@ class ParseCache:
         except PackageNotFoundError:
             grammar = "?"
         digest = code_digest()
-        self._salt = f"{digest}\0{grammar}\0".encode()
-        self.dir = cache_dir / _DIR / digest[:16]
-        self._pruned = False
+        folder = self._root / digest[:16]
         with contextlib.suppress(OSError):
-            os.utime(self.dir)  # in use (the prune of another build goes by this time)
+            os.utime(folder)  # in use (the prune of another build goes by this time)
+        return f"{digest}\0{grammar}\0".encode(), folder
+
+    @property
+    def dir(self) -> Path:
+        return self._keyed[1]
 
     def get(self, path: str, src: bytes, names: Mapping[str, str], parse: Callable[[], GoFile]) -> GoFile:
         """The parse of path (its bytes src, its imports' package names), from the cache or parse()."""
@@ -63,7 +75,7 @@ class ParseCache:
 
     def _get(self, path: str, src: bytes, names: Mapping[str, str], kind: str, make: Callable[[], T],
              valid: Callable[[Any], bool]) -> T:
-        h = hashlib.sha256(self._salt)
+        h = hashlib.sha256(self._keyed[0])
         h.update(path.encode() + b"\0" + repr(sorted(names.items())).encode() + b"\0" + kind.encode() + b"\0")
         h.update(src)
         key = h.hexdigest()
