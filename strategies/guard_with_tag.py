@@ -1241,7 +1241,7 @@ def _guard_site_once(index: _Index, site: _Site, feat: _Feature, tag: str, name:
         reg = move_registrations(real, [f for f in rest if not f.path.endswith("_test.go")], name, tag, taken)
         if reg.files:
             rest = [parse_file(f.path, reg.files[f.path]) if f.path in reg.files else f for f in rest]
-        moved[real.path] = parse_file(real.path, reg.real)
+        moved[real.path] = real if reg.real == real.src else parse_file(real.path, reg.real)
         fixed[real.path] = reg.stubs
         notes.extend(reg.moved)
         out.registrations.extend(reg.moved)
