@@ -952,8 +952,8 @@ class _Split:
             after = apply_edits(src.src, delete_lines(src.src, ranges, {k: v for k, v in texts.items() if k >= 0},
                                                       {-k: v for k, v in texts.items() if k < 0}))
             uses_new = any(n in fwd for u in units for n in u.names)
-            after = _fix_imports(after, f, m, add=[(new_path, None if qual == new else qual)] if uses_new else [])
-            changes[self.rel(self.pdir / f)] = (src.src, None if _emptied(after, f) else after)
+            after, kept = _fix_imports(after, f, m, add=[(new_path, None if qual == new else qual)] if uses_new else [])
+            changes[self.rel(self.pdir / f)] = (src.src, None if not kept and _emptied(after, f) else after)
         # Importers: repoint to the new package.
         for user in repoint:
             rel = self.rel(user.path)
@@ -1137,8 +1137,9 @@ class _Split:
                               f"referencing it ({'; '.join(into)}) while it references {m.name} back "
                               f"({'; '.join(back) or 'none'})")
             # What only the heavy code needs moves with it.
+            tested = m.test_refs()
             keep_roots = [u for u in m.units if u.key not in heavy and (
-                any(n[:1].isupper() for n in u.names) or u.kind == "init" or set(u.names) & m.test_refs())]
+                any(n[:1].isupper() for n in u.names) or u.kind == "init" or set(u.names) & tested)]
             keep = {u.key for u in m.closure(keep_roots)}
             extra = [u for u in m.closure(heavy.values()) if u.key not in heavy and u.key not in keep]
             moved = sorted([*heavy.values(), *extra], key=lambda u: (u.file, u.start))
@@ -1185,8 +1186,8 @@ class _Split:
                 ranges = [(u.start, u.end) for u in units]
                 after = _reparse_remove(after, f, ranges, before)
             if after != before:
-                after = _fix_imports(after, f, m, add=[])
-                changes[self.rel(self.pdir / f)] = (before, None if _emptied(after, f) else after)
+                after, kept = _fix_imports(after, f, m, add=[])
+                changes[self.rel(self.pdir / f)] = (before, None if not kept and _emptied(after, f) else after)
         # Internal tests that use moved names: move those test functions with the code.
         for f, tsrc in sorted(m.tests.items()):
             tunits = [u for u in tsrc.units if any(x is None and n in moved_names for x, n in u.refs)]
@@ -1208,7 +1209,7 @@ class _Split:
             if not left.units:
                 changes[self.rel(self.pdir / f)] = (prev[0], None)
             else:
-                cur = _fix_imports(cur, f, m, add=[])
+                cur, _ = _fix_imports(cur, f, m, add=[])
                 changes[self.rel(self.pdir / f)] = (prev[0], cur)
         # Every other user of the moved names, across the module.
         moves_init = any(u.kind == "init" for u in moved)
@@ -1365,8 +1366,9 @@ def _reparse_remove(after: bytes, file: str, ranges: list[tuple[int, int]], befo
     return apply_edits(after, delete_lines(after, new_ranges))
 
 
-def _fix_imports(after: bytes, file: str, m: PackageModel, add: list[tuple[str, str | None]]) -> bytes:
-    """Drop the imports that no declaration of the (edited) file uses; add the given ones."""
+def _fix_imports(after: bytes, file: str, m: PackageModel, add: list[tuple[str, str | None]]) -> tuple[bytes, bool]:
+    """Drop the imports that no declaration of the (edited) file uses; add the given ones. Also whether
+    any declaration is left (a file with one is not emptied: _emptied need not parse it again)."""
     src = _parse(file, after, m.names)
     units = src.units
     locals_ = src.import_paths(m.names)
@@ -1377,7 +1379,7 @@ def _fix_imports(after: bytes, file: str, m: PackageModel, add: list[tuple[str, 
     out = apply_edits(after, rewrite_imports(src, change))
     if b"\n\n\n" in out and b"\n\n\n" not in after:
         out = out.replace(b"\n\n\n", b"\n\n")
-    return out.rstrip(b"\n") + b"\n"
+    return out.rstrip(b"\n") + b"\n", bool(units)
 
 
 def _emptied(after: bytes, file: str) -> bool:
