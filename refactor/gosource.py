@@ -1234,7 +1234,7 @@ class Unit:
     group: tuple[int, int] | None = None  # line range of the enclosing group declaration
     pointer: bool = False  # method with a pointer receiver
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
         """Stable key: `file:Name`, `file:Recv.Name` or `file:init#n`."""
         if self.kind == "method":
@@ -1559,8 +1559,10 @@ class _ExprParser:
         return ("tag", tok)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_build_expr(text: str) -> BuildExpr:
-    """Parse a `//go:build` expression (without the prefix); SourceError when invalid."""
+    """Parse a `//go:build` expression (without the prefix); SourceError when invalid. (Remembered: the
+    guard strategies ask for every file of a package once per feature.)"""
     p = _ExprParser(text)
     x = p.or_()
     if p.tok != "":

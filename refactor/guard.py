@@ -32,7 +32,7 @@ import re
 import textwrap
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -106,8 +106,10 @@ def has_disjunct(x: BuildExpr, term: BuildExpr) -> bool:
     return x == term or (x[0] == "or" and any(has_disjunct(c, term) for c in x[1:]))
 
 
+@lru_cache(maxsize=4096)
 def negates(a: BuildExpr, b: BuildExpr) -> bool:
-    """a is true exactly when b is false, for every assignment of their tags."""
+    """a is true exactly when b is false, for every assignment of their tags (remembered: asked of each
+    file pair of a package once per feature)."""
     tags = sorted(expr_tags(a) | expr_tags(b))
     if len(tags) > 12:
         return False
