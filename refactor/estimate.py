@@ -186,30 +186,41 @@ class ReachModel:
             self._index["units"] = out
         return self._index["units"]  # type: ignore[no-any-return]
 
-    def walk(self, cut: bytearray, variant: int) -> bytearray:
+    def walk(self, cut: bytearray, variant: int, stop: Iterable[int] = ()) -> bytearray | None:
         """A walk of the variant from the roots along the edges, and along an AND edge once both its
         ends are reached, never entering the cut's nodes: the marks of the reached nodes (the cut's
-        nodes are marked too)."""
+        nodes are marked too). None as soon as it reaches one of the stop nodes outside the cut."""
         g = self.graphs[variant]
         succ = g.succ
         andl = self.ands_list(variant)
         seen = bytearray(cut)
+        stops = [f for f in stop if not cut[f]]
+        for f in stops:
+            seen[f] = 2  # not reached yet; the walk ends when it is
         stack = [r for r in g.roots if not cut[r]]
         for v in stack:
+            if seen[v]:
+                return None
             seen[v] = 1
         pop, push = stack.pop, stack.append
         while stack:
             v = pop()
             for w in succ[v]:
-                if not seen[w]:
+                if seen[w] != 1:
+                    if seen[w]:
+                        return None
                     seen[w] = 1
                     push(w)
             pairs = andl[v]
             if pairs:
                 for other, w, _t in pairs:
-                    if seen[other] and not cut[other] and not seen[w]:
+                    if seen[other] == 1 and not cut[other] and seen[w] != 1:
+                        if seen[w]:
+                            return None
                         seen[w] = 1
                         push(w)
+        for f in stops:
+            seen[f] = 0
         return seen
 
     def ands_list(self, variant: int) -> list[list[tuple[int, int, int]] | None]:
@@ -270,26 +281,29 @@ class ReachModel:
         base = vs[0]
         marks = [f for f in self.flagged if not self.unflagged(f, cut)] if cut.unflag else list(self.flagged)
 
-        def run(variant: int) -> tuple[bytearray, bool]:
+        def full(variant: int) -> bytearray:
             seen = self.walk(nodes, variant)
-            present = self.present(variant)
-            return seen, any(present[f] and seen[f] and not nodes[f] for f in marks)
+            assert seen is not None
+            return seen
 
+        # a variant without the reflect-method rule holds only if the cut leaves no <ReflectMethod>
+        # function reached in it: its walk stops at the first it reaches (most cuts leave them)
         if base.dynlink and "plugin" in cut.packages and len(vs) >= 3:
             # dynamic linking off: index 1 keeps the reflect rule, 2 does not
-            seen, flagged = run(2)
-            if not flagged:
+            seen = self.walk(nodes, 2, marks)
+            if seen is not None:
                 return 2, nodes, seen
-            return 1, nodes, run(1)[0]
+            return 1, nodes, full(1)
         if not base.dynlink and base.reflect and len(vs) >= 2:
-            seen, flagged = run(1)
-            if not flagged:
+            seen = self.walk(nodes, 1, marks)
+            if seen is not None:
                 return 1, nodes, seen
-        return 0, nodes, run(0)[0]
+        return 0, nodes, full(0)
 
     def reached(self, cut: bytearray, variant: int) -> bytearray:
         """The nodes the variant reaches with the cut's left out (walk(), the cut's nodes unmarked)."""
         seen = self.walk(cut, variant)
+        assert seen is not None
         for v, c in enumerate(cut):
             if c:
                 seen[v] = 0

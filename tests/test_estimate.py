@@ -120,6 +120,20 @@ def test_removing_the_last_reflect_method_caller_brings_method_dce_back() -> Non
     assert price(m, size, Cut.of(unflag=["G"])).bytes == 0  # G held no mark: nothing changes
 
 
+def test_a_walk_told_to_stop_at_nodes_ends_when_it_reaches_one_outside_the_cut() -> None:
+    # root -> a -> f (the stop node), root -> b; f is also reached through b
+    m = model([("main", [("main", 1, 0)]), ("A", [("A", 1, 0)]), ("F", [("F", 1, 0)]), ("B", [("B", 1, 0)])],
+              [(0, 1), (1, 2), (0, 3), (3, 2)], [0])
+    none = bytearray(m.nodes)
+    assert m.walk(none, 0, [2]) is None
+    assert m.walk(m.cut_marks(Cut.of(["A"])), 0, [2]) is None  # still reached through b
+    cut = m.cut_marks(Cut.of(["A", "B"]))
+    seen = m.walk(cut, 0, [2])
+    assert seen is not None and list(seen) == [1, 1, 0, 1]  # the cut's nodes marked; f not reached
+    cut = m.cut_marks(Cut.of(["F"]))
+    assert m.walk(cut, 0, [2]) == m.walk(cut, 0) == bytearray([1, 1, 1, 1])  # a stop node in the cut is none
+
+
 def test_combined_prices_the_union_of_the_cuts_and_leaves_out_overlapping_plans() -> None:
     from refactor.candidate import Candidate
     from refactor.combine import combined
