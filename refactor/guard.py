@@ -350,13 +350,10 @@ def demand(site: str, site_name: str, rest: Sequence[GoFile], importers: Sequenc
         pkg = view.package(site)
         if pkg is None or not pkg.ok:
             ok = False
-        for p in view:
-            if not p.ok:
-                continue
-            for td in p.decls:
-                if td.file in skipped or td.file in changed:
-                    continue
-                covered.add(td.file)
+        view_files, naming = _view_index(view)
+        covered |= view_files - skipped - changed
+        for td in naming.get(site, ()):
+            if td.file not in skipped and td.file not in changed:
                 _typed_demand(out, site, td)
     out.typed = ok
     for f in rest:
@@ -390,6 +387,39 @@ def demand(site: str, site_name: str, rest: Sequence[GoFile], importers: Sequenc
             if (op is None and main_path == site) or (op is not None and op in qualifiers):
                 calls.setdefault(name, chain)
     return out
+
+
+_VIEWS: dict[int, tuple[TypedView, frozenset[str], dict[str, list[TypedDecl]]]] = {}
+
+
+def _view_index(view: TypedView) -> tuple[frozenset[str], dict[str, list[TypedDecl]]]:
+    """The files of the declarations of a view's type-checked packages, and per package the declarations
+    that name something of it (all that _typed_demand reads of them), in the view's order: made once
+    per view, not read whole again for each guarded package (node_exporter: 33 reads of 800 each)."""
+    hit = _VIEWS.get(id(view))
+    if hit is not None and hit[0] is view:
+        return hit[1], hit[2]
+    files: set[str] = set()
+    naming: dict[str, list[TypedDecl]] = {}
+    for p in view:
+        if not p.ok:
+            continue
+        for td in p.decls:
+            files.add(td.file)
+            named = {o.package for o in td.uses_objects}
+            named.update(owner.package for owner, _ in td.fields_used() if owner is not None)
+            named.update(m.type.package for m in td.method_selections if m.type is not None)
+            named.update(impl.type.package for c in td.iface_conversions for impl in c.methods
+                         if impl.type is not None)
+            if td.runs_at_startup:
+                named.update(c.package for c in td.startup_calls if c.kind == "func")
+                named.update(c.type.package for c in td.startup_calls if c.kind == "method" and c.type is not None)
+            for pkg in named:
+                naming.setdefault(pkg, []).append(td)
+    if len(_VIEWS) >= 16:
+        _VIEWS.clear()
+    _VIEWS[id(view)] = view, frozenset(files), naming
+    return frozenset(files), naming
 
 
 def _typed_demand(out: Demand, site: str, d: TypedDecl) -> None:
