@@ -238,7 +238,7 @@ class SourceIndex:
         self._raw: dict[str, bytes] = {}
         self._refs: dict[str, QualifiedRefs] = {}
         self._rels: dict[str, str] = {}  # rel()'s answers (strategies ask for the same paths often)
-        self.parse_cache: ParseCache | None = None  # files outside the repository, kept between runs
+        self.parse_cache: ParseCache | None = None  # parsed files, kept between runs
         self._trees: dict[str, tuple[str, ...]] = {}
 
     @classmethod
@@ -351,7 +351,7 @@ class SourceIndex:
             full = Path(rel) if os.path.isabs(rel) else self.root / rel
             src = self._raw.pop(rel, None) or full.read_bytes()  # (read once: source() may have)
             names = self._names(src)
-            if self.parse_cache is not None and os.path.isabs(rel):
+            if self.parse_cache is not None:
                 f = self.parse_cache.get(rel, src, names, lambda: parse_file(rel, src, names))
             else:
                 f = parse_file(rel, src, names)
@@ -365,12 +365,12 @@ class SourceIndex:
 
     def qualified_refs(self, path: str | Path) -> QualifiedRefs:
         """A file's imports (path, explicit name) and, per qualifier, the names its declarations select
-        with it (`q.Name`): what a reader of a package's importers wants. For a file outside the
-        repository it is kept in the parse cache, read back without the whole parse."""
+        with it (`q.Name`): what a reader of a package's importers wants. It is kept in the parse
+        cache, read back without the whole parse."""
         rel = self.rel(path)
         hit = self._refs.get(rel)
         if hit is None:
-            if rel in self._parsed or self.parse_cache is None or not os.path.isabs(rel):
+            if rel in self._parsed or self.parse_cache is None:
                 hit = qualified_refs_of(self.file(rel))
             else:
                 src = self.source(rel)

@@ -136,10 +136,10 @@ def test_a_directory_named_with_dot_slash_is_listed_once(tmp_path: Path) -> None
     assert index.module_dir(".") == ""
 
 
-def test_parse_cache_serves_files_outside_the_repository_and_never_a_stale_entry(
+def test_parse_cache_serves_parsed_files_and_never_a_stale_entry(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A dependency's file is parsed once and read back in the next run; changed bytes, another build of
-    gotrim or a damaged entry get a parse; the repository's own files are never kept."""
+    """A dependency's file, and a file of the repository, is parsed once and read back in the next run;
+    changed bytes, another build of gotrim or a damaged entry get a parse."""
     import refactor.sources as sources_mod
     from refactor.parsecache import ParseCache
 
@@ -171,7 +171,9 @@ def test_parse_cache_serves_files_outside_the_repository_and_never_a_stale_entry
     assert [d.refs for d in again.decls] == [d.refs for d in first.decls]
     index().file("own.go")
     index().file("own.go")
-    assert calls.count("own.go") == 2, "the repository's own files are parsed every run"
+    assert calls.count("own.go") == 1, "a file of the repository was parsed again, unchanged"
+    (repo / "own.go").write_bytes(b"package own\n\nfunc Edited() {}\n")
+    assert [d.name for d in index().file("own.go").decls] == ["Edited"] and calls.count("own.go") == 2
     lib.write_bytes(b"package lib\n\nfunc Bye() {}\n")
     assert [d.name for d in index().file(str(lib)).decls] == ["Bye"]
     for entry in cache.rglob("*.pickle"):
@@ -186,6 +188,34 @@ def test_parse_cache_serves_files_outside_the_repository_and_never_a_stale_entry
     lib.write_bytes(b"package lib\n\nfunc Again() {}\n")  # (a write prunes)
     index().file(str(lib))
     assert not ours.exists(), "a folder unused for a week was not removed"
+
+
+def test_parse_cache_drops_entries_written_a_week_ago_once_a_day(tmp_path: Path) -> None:
+    """An edited file's old entries are never read again: a write prunes the entries written more than a
+    week ago (at most once a day), and keeps the others."""
+    import time
+
+    from refactor.parsecache import ParseCache
+
+    (tmp_path / "repo").mkdir()
+    cache = tmp_path / "cache"
+
+    def parse(name: str, text: bytes) -> None:
+        (tmp_path / "repo" / name).write_bytes(text)
+        idx = SourceIndex(tmp_path / "repo", "example.com/repo", [name])
+        idx.parse_cache = ParseCache(cache)
+        idx.file(name)
+
+    parse("a.go", b"package a\n\nfunc A() {}\n")
+    parse("b.go", b"package a\n\nfunc B() {}\n")
+    old, recent = sorted(cache.rglob("*.pickle"))
+    long_ago = time.time() - 8 * 24 * 3600
+    os.utime(old, (long_ago, long_ago))
+    parse("c.go", b"package a\n\nfunc C() {}\n")
+    assert old.exists(), "pruned twice in one day"
+    os.utime(ParseCache(cache).dir / ".pruned", (long_ago, long_ago))
+    parse("d.go", b"package a\n\nfunc D() {}\n")
+    assert not old.exists() and recent.exists() and len(list(cache.rglob("*.pickle"))) == 3
 
 
 def test_qualified_refs_of_a_dependency_file_are_read_back_without_its_parse(
