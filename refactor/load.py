@@ -335,8 +335,6 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
                 starter.join()
             start_typed(t)  # (if the link's start was not seen) the export data are cached now
             replay = replays[0] if replays else None
-            if replay is not None:
-                replay.built()  # its last reading of the stream runs beside the attribution
             table = None
             if Needs.SIZES in needs:
                 table = attribute_cached(exe, _module_of_packages(graph), t.main, project.settings.cache_dir,

@@ -96,14 +96,46 @@ def test_a_replay_that_starts_after_the_build_still_reads_its_archives(
 def test_the_replay_answers_without_waiting_for_the_build_to_end(fixture_repo: Any,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """A link without -dumpdep gives the replay nothing more to read once it has the link's objects:
-    it answers as soon as its model is made (decoded while the linker still writes), not when told the
-    build is over."""
+    it answers as soon as its model is made (decoded while the linker still writes), with its standard
+    input still open (it then serves walks of the model on it)."""
     from refactor import estimate
 
-    monkeypatch.setattr(estimate.Replay, "built", lambda self: None)  # never told
-    monkeypatch.setattr(estimate, "DEFAULT_TIMEOUT", 60.0)  # waiting to be told would time out
+    monkeypatch.setattr(estimate, "DEFAULT_TIMEOUT", 60.0)  # waiting for the input's end would time out
     repo = fixture_repo("blockers")
     project = load(find_go(), Settings(root=repo), [TargetSpec(mains=("./cmd/report",))], Needs.SUGGEST)
     (t,) = project.targets
     assert project.reach.get(t) is not None, project.sizes[t].notes
     assert project.dce[t].reflect_blocker is not None
+
+
+def test_the_replay_serves_walks_of_its_model_as_python_walks_them(fixture_repo: Any) -> None:
+    """The core that made a model answers its walks (walk.go) while gotrim proposes: the same marks and
+    stops as ReachModel.walk's own, for cuts of every unit of the model; once it is gone, Python walks."""
+    from refactor.estimate import Cut, Walks
+
+    repo = fixture_repo("blockers")
+    project = load(find_go(), Settings(root=repo), [TargetSpec(mains=("./cmd/report",))], Needs.SUGGEST)
+    (t,) = project.targets
+    model = project.reach[t]
+    assert model is not None
+    server = model._index.get("server")
+    assert isinstance(server, Walks) and server.proc.poll() is None
+
+    def in_python(cut: bytearray, variant: int, stop: Any = ()) -> Any:
+        model._index.pop("server")
+        try:
+            return model.walk(cut, variant, stop)
+        finally:
+            model._index["server"] = server
+
+    packages = sorted({u.partition("\t")[0] for u in model.units})
+    cuts = [bytearray(model.nodes)] + [model.cut_marks(Cut.of([p])) for p in packages]
+    for cut in cuts:
+        for variant in range(len(model.graphs)):
+            assert model.walk(cut, variant) == in_python(cut, variant)
+            stop = list(model.flagged)
+            assert model.walk(cut, variant, stop) == in_python(cut, variant, stop)
+    expected = in_python(cuts[1], 0)
+    server.close()
+    assert server.proc.poll() is not None
+    assert model.walk(cuts[1], 0) == expected and "server" not in model._index  # the core is gone: walked here

@@ -16,13 +16,19 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
 	"strconv"
+	"time"
 )
+
+// walkIdle: a served model ends after this long without a walk request (gotrim reads it while it
+// proposes; a run that stops early closes its input, which ends it at once)
+const walkIdle = 30 * time.Second
 
 type request struct {
 	Packages [][2]*string `json:"packages"`
@@ -49,11 +55,25 @@ func main() {
 	if err := dec.Decode(&req); err != nil {
 		fail(fmt.Errorf("reading the request on stdin: %v", err))
 	}
-	// the end of standard input: the caller's signal that the build a reach request follows is over
+	// the end of standard input: the caller's signal that the build a reach request follows is over;
+	// a reach request that serves walks reads them from the lines after it
 	stdinDone := make(chan struct{})
+	lines := make(chan []byte)
 	go func() {
-		_, _ = io.Copy(io.Discard, io.MultiReader(dec.Buffered(), in))
-		close(stdinDone)
+		defer close(stdinDone)
+		defer close(lines)
+		rest := io.MultiReader(dec.Buffered(), in)
+		if !req.Serve {
+			_, _ = io.Copy(io.Discard, rest)
+			return
+		}
+		scan := bufio.NewScanner(rest)
+		scan.Buffer(make([]byte, 1<<16), 1<<28)
+		for scan.Scan() {
+			if line := bytes.TrimSpace(scan.Bytes()); len(line) > 0 {
+				lines <- append([]byte(nil), line...)
+			}
+		}
 	}()
 	var paths []string
 	modules := make(map[string]*string, len(req.Packages))
@@ -91,6 +111,15 @@ func main() {
 		}
 		if err := enc.Encode(m); err != nil {
 			fail(err)
+		}
+		if req.Serve {
+			if err := out.Flush(); err != nil {
+				fail(err)
+			}
+			debug.FreeOSMemory() // the objects' symbols are done with: only the model is kept
+			if err := serveWalks(m, lines, out, walkIdle); err != nil {
+				fail(fmt.Errorf("walks: %v", err))
+			}
 		}
 	case "owners":
 		m := newMapper(append(paths, req.Main), req.Main)

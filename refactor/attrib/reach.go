@@ -65,6 +65,8 @@ type reachRequest struct {
 	// the build writes no -dumpdep stream (only go's own lines): the model is answered once it is
 	// made, while the linker still writes the binary, with nothing to check it against
 	Early bool `json:"early"`
+	// then answer walks of the model (walk.go) on standard input, until it ends or idles
+	Serve bool `json:"serve"`
 }
 
 type reachVariant struct {
