@@ -1434,6 +1434,9 @@ def init_registrations(f: GoFile, paths: Iterable[str], pkg_names: Mapping[str, 
     heavy = {n for n, i in locals_.items() if i.path in wanted}
     if not heavy or any(i.name in ("_", ".") for n, i in locals_.items() if n in heavy):
         return None
+    inits = [f.src[d.start:d.end] for d in f.decls if d.kind == "init"]
+    if not any(_selected_in(text, heavy) for text in inits):
+        return None  # no init names them (read in the text first: most files are asked of many imports)
     root = syntax_tree(f.src)
     moved: list[tuple[int, int, str]] = []
     spans: list[tuple[int, int]] = []  # the moved statements' bytes
@@ -1476,6 +1479,11 @@ def init_registrations(f: GoFile, paths: Iterable[str], pkg_names: Mapping[str, 
     removed = tuple(sorted({locals_[q].path for q in heavy}))
     imports = tuple(sorted(((i.name, i.path) for i in needs.values()), key=lambda np: np[1]))
     return InitRegistrations(f, tuple(moved), imports, removed)
+
+
+def _selected_in(text: bytes, names: Iterable[str]) -> bool:
+    """Whether the text spells `name.` (or `name .`) for one of names: what any selector on them needs."""
+    return any(re.search(rb"\b" + re.escape(n.encode()) + rb"\s*\.", text) for n in names if n.encode() in text)
 
 
 def _statements(block: Node) -> list[Node]:

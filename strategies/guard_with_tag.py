@@ -186,6 +186,11 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
     yield from items.values()
 
 
+# worth_mirroring's look at a file's text: a function's line, and a line declaring a name over a basic type
+_FUNC_LINE = re.compile(rb"^func (\w+)\b", re.M)
+_BASIC_TYPE_LINE = re.compile(rb"^(?:type[ \t]+)?[ \t]*(\w+)[ \t]+(?:u?int(?:8|16|32|64)?|string|bool|byte|rune|"
+                              rb"float(?:32|64))[ \t]*(?://.*)?$", re.M)
+
 FeatureKey = tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
 Found = list[tuple[str, list["_Site"], list[Edge], "_DepModule | None"]]
 # What warm found per target, for the propose of the same load (its source index): the file sites of
@@ -506,6 +511,7 @@ class _Index:
         self._imports: dict[tuple[str, str], frozenset[str]] = {}
         self.uses: dict[object, dict[str, list[str]]] = {}  # _target_uses' answers (this overlay's)
         self._worth: dict[tuple[str, frozenset[str]], bool] = {}
+        self._names_in: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
     def with_overlay(self, overlay: Mapping[str, bytes]) -> _Index:
         """This index with files changed or added (module-relative path -> source)."""
@@ -611,17 +617,29 @@ class _Index:
         return hit
 
     def _worth_mirroring(self, pkg: Package, names: set[str]) -> bool:
-        alt = b"|".join(re.escape(n.encode()) for n in sorted(names))
-        func = re.compile(rb"^func (" + alt + rb")\b", re.M)
-        enum = re.compile(rb"^(?:type)?[ \t]*(" + alt + rb")[ \t]+(?:u?int(?:8|16|32|64)?|string|bool|byte|rune|"
-                          rb"float(?:32|64))[ \t]*(?://.*)?$", re.M)
-        try:
-            texts = [self.sources.source(os.path.join(pkg.dir, name)) for name in pkg.files]
-        except OSError:
-            return False  # sources not at hand: nothing to mirror
+        funcs: set[str] = set()
+        enums: set[str] = set()
         spelled = [n.encode() for n in names]
-        texts = [t for t in texts if any(n in t for n in spelled)]  # (a substring test first: it is cheap)
-        return not any(func.search(t) for t in texts) and any(enum.search(t) for t in texts)
+        for name in pkg.files:
+            path = os.path.join(pkg.dir, name)
+            try:
+                text = self.sources.source(path)
+            except OSError:
+                return False  # sources not at hand: nothing to mirror
+            if any(n in text for n in spelled):  # (a substring test first: it is cheap)
+                f, e = self._top_names(path, text)
+                funcs |= f
+                enums |= e
+        return not funcs & names and bool(enums & names)
+
+    def _top_names(self, path: str, text: bytes) -> tuple[frozenset[str], frozenset[str]]:
+        """A file's functions, and the names its lines declare over a basic type (`type E int`, `E
+        string` in a group), read from its text: once a file, whatever names are asked of it."""
+        hit = self._names_in.get(path)
+        if hit is None:
+            hit = self._names_in[path] = (frozenset(m.decode() for m in _FUNC_LINE.findall(text)),
+                                          frozenset(m.decode() for m in _BASIC_TYPE_LINE.findall(text)))
+        return hit
 
     def decoupled_uses(self, graph: BuildGraph, pkg: Package, f: GoFile, imported: Sequence[str]
                        ) -> tuple[tuple[str, tuple[str, ...]], ...]:
