@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import select
 import shutil
 import subprocess
@@ -644,9 +645,9 @@ def decl_keys(project: Project, import_path: str, files: Iterable[str], *, types
     inits = _init_numbers(project, import_path)
     out: set[str] = set()
     for f in files:
-        base = Path(f).name
+        base = os.path.basename(f)
         try:
-            src = project.sources.file(Path(pkg.dir) / base)
+            src = project.sources.file(os.path.join(pkg.dir, base))
         except (OSError, ValueError):
             continue
         for d in src.decls:
@@ -685,22 +686,31 @@ def unit_keys(project: Project, import_path: str, units: Iterable[Any]) -> froze
 
 def _init_numbers(project: Project, import_path: str) -> dict[str, list[str]]:
     """The compiler's names of a package's init functions (init.0, init.1... in file order) per file
-    base name."""
+    base name (remembered per source index: every cut of a guard asks for its package's)."""
     pkg = project.package(import_path)
     if pkg is None:
         return {}
+    memo = _INITS.setdefault(project.sources, {})
+    key = (pkg.dir, tuple(pkg.files))
+    if key in memo:
+        return memo[key]
     out: dict[str, list[str]] = {}
     n = 0
     for base in sorted(pkg.files):
         try:
-            src = project.sources.file(Path(pkg.dir) / base)
+            src = project.sources.file(os.path.join(pkg.dir, base))
         except (OSError, ValueError):
             continue
         for d in sorted(src.decls, key=lambda d: d.start):
             if d.name == "init" and not d.receiver and d.kind in ("func", "init"):
                 out.setdefault(base, []).append(f"init.{n}")
                 n += 1
+    memo[key] = out
     return out
+
+
+_INITS: weakref.WeakKeyDictionary[Any, dict[tuple[str, tuple[str, ...]], dict[str, list[str]]]] = \
+    weakref.WeakKeyDictionary()
 
 
 # ---------------------------------------------------------------------------------------------------------

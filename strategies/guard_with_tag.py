@@ -528,7 +528,7 @@ class _Index:
 
     def file(self, directory: str, name: str) -> GoFile:
         """The parsed file dir/name (its path relative to the module root)."""
-        rel = self.sources.rel(Path(directory) / name)
+        rel = self.sources.rel(os.path.join(directory, name))
         return self.overlay.get(rel) or self.sources.file(rel)
 
     def rel(self, path: str) -> str:
