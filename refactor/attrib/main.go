@@ -116,7 +116,7 @@ func main() {
 			if err := out.Flush(); err != nil {
 				fail(err)
 			}
-			debug.FreeOSMemory() // the objects' symbols are done with: only the model is kept
+			go debug.FreeOSMemory() // the objects' symbols are done with: only the model is kept (beside the first walks)
 			if err := serveWalks(m, lines, out, walkIdle); err != nil {
 				fail(fmt.Errorf("walks: %v", err))
 			}
