@@ -237,6 +237,7 @@ class SourceIndex:
         self._parsed: dict[str, GoFile] = {}
         self._raw: dict[str, bytes] = {}
         self._refs: dict[str, QualifiedRefs] = {}
+        self._import_sets: dict[str, frozenset[str]] = {}  # importers(): the import paths of a file
         self._rels: dict[str, str] = {}  # rel()'s answers (strategies ask for the same paths often)
         self.parse_cache: ParseCache | None = None  # parsed files, kept between runs
         self._trees: dict[str, tuple[str, ...]] = {}
@@ -458,17 +459,18 @@ class SourceIndex:
                 continue
             if blind and self.module_dir(rel) in blind:
                 continue
-            f = self._parsed.get(rel)
-            if f is None:
-                try:
-                    src = (self.root / rel).read_bytes()
-                except OSError:
-                    continue
-                if needle not in src:
-                    continue
-                f = self.file(rel)
-            if any(i.path == import_path for i in f.imports):
-                out.append(f)
+            paths = self._import_sets.get(rel)
+            if paths is None:  # (asked of every file for every heavy package: the answers are kept)
+                if rel not in self._parsed:
+                    try:
+                        src = self.source(rel)
+                    except OSError:
+                        continue
+                    if needle not in src:
+                        continue
+                paths = self._import_sets[rel] = frozenset(i.path for i in self.file(rel).imports)
+            if import_path in paths:
+                out.append(self.file(rel))
         return out
 
     def tags_in_use(self) -> dict[str, list[str]]:
