@@ -1441,26 +1441,31 @@ class DeclSyntax:
 
 
 def decl_syntax(f: GoFile, d: Decl) -> DeclSyntax:
-    """The syntax of declaration d of file f as plain data; SourceError when the tree has no node for it."""
-    src = f.src
-    node = decl_node(f, d)
+    """The syntax of declaration d of file f as plain data; SourceError when the tree has no node for it.
+    (Remembered: guard-with-tag reads the same declarations once per feature.)"""
+    return _decl_syntax(f.src, d.spec_start, d.spec_end, d.kind, d.group_start is not None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _decl_syntax(src: bytes, spec_start: int, spec_end: int, kind: str, grouped: bool) -> DeclSyntax:
+    node = node_at(src, spec_start, spec_end)
 
     def part(n: Node | None) -> Syntax | None:
         return None if n is None else Syntax(_text(src, n), frozenset(selector_operands(src, n)))
 
     whole = part(node)
     assert whole is not None
-    if d.kind in ("func", "method", "init"):
+    if kind in ("func", "method", "init"):
         return DeclSyntax(whole=whole, signature=signature(src, node),
                           type_params=part(node.child_by_field_name("type_parameters")),
                           params=part(node.child_by_field_name("parameters")),
                           result=part(node.child_by_field_name("result")),
                           receiver=part(node.child_by_field_name("receiver")))
     parent = node.parent
-    group = part(parent) if d.group_start is not None and parent is not None else None
+    group = part(parent) if grouped and parent is not None else None
     typ = node.child_by_field_name("type")
     fields: list[StructField] = []
-    if d.kind in ("type", "alias") and typ is not None and typ.type == "struct_type" and typ.named_child_count:
+    if kind in ("type", "alias") and typ is not None and typ.type == "struct_type" and typ.named_child_count:
         for fd in typ.named_children[0].named_children:
             if fd.type != "field_declaration":
                 continue

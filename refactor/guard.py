@@ -631,7 +631,8 @@ class StubWriter:
             self._check(d, Syntax(f.text, f.qualifiers), "a field")
             kept.append(f.text)
         naming = re.compile(rf"\b{re.escape(d.name)}\b")
-        users = [u for u in self.users if naming.search(u.src.decode("utf-8", "replace"))]
+        spelled = d.name.encode()
+        users = [u for u in self.users if spelled in u.src and naming.search(u.src.decode("utf-8", "replace"))]
         if self.need is not None:
             selected = self.need.selected(d.name, users)
         else:
