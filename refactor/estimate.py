@@ -874,7 +874,6 @@ class Replay:
     def _cleanup(self) -> None:
         from refactor.linker import remove_work
 
-
         remove_work(self.stream)  # go's work directory (archives the replay reads), then the stream
         self.importcfg.unlink(missing_ok=True)
 

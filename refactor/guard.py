@@ -350,11 +350,19 @@ def demand(site: str, site_name: str, rest: Sequence[GoFile], importers: Sequenc
         pkg = view.package(site)
         if pkg is None or not pkg.ok:
             ok = False
-        view_files, naming = _view_index(view)
+        view_files, needs = _view_index(view)
         covered |= view_files - skipped - changed
-        for td in naming.get(site, ()):
-            if td.file not in skipped and td.file not in changed:
-                _typed_demand(out, site, td)
+        for td, kind, owner, name in needs.get(site, ()):
+            if td.file in skipped or td.file in changed:
+                continue
+            if kind == "name":
+                out.names.add(name)
+            elif kind == "field":
+                out.fields.setdefault(owner, set()).add(name)
+            elif kind == "method":
+                out.methods.setdefault(owner, set()).add(name)
+            else:
+                out.startup.setdefault(name, f"{td.file}: {decl_label(td.key)}")
     out.typed = ok
     for f in rest:
         if f.path in skipped:
@@ -389,63 +397,57 @@ def demand(site: str, site_name: str, rest: Sequence[GoFile], importers: Sequenc
     return out
 
 
-_VIEWS: dict[int, tuple[TypedView, frozenset[str], dict[str, list[TypedDecl]]]] = {}
+_Needs = dict[str | None, list[tuple["TypedDecl", str, str, str]]]
+_VIEWS: dict[int, tuple[TypedView, frozenset[str], _Needs]] = {}
 
 
-def _view_index(view: TypedView) -> tuple[frozenset[str], dict[str, list[TypedDecl]]]:
-    """The files of the declarations of a view's type-checked packages, and per package the declarations
-    that name something of it (all that _typed_demand reads of them), in the view's order: made once
-    per view, not read whole again for each guarded package (node_exporter: 33 reads of 800 each)."""
+def _view_index(view: TypedView) -> tuple[frozenset[str], _Needs]:
+    """The files of the declarations of a view's type-checked packages, and per package what those
+    declarations need of it (_typed_needs), in the view's order: made once per view, not read whole
+    again for each guarded package (node_exporter: 33 reads of 800 declarations each)."""
     hit = _VIEWS.get(id(view))
     if hit is not None and hit[0] is view:
         return hit[1], hit[2]
     files: set[str] = set()
-    naming: dict[str, list[TypedDecl]] = {}
+    needs: _Needs = {}
     for p in view:
         if not p.ok:
             continue
         for td in p.decls:
             files.add(td.file)
-            named = {o.package for o in td.uses_objects}
-            named.update(owner.package for owner, _ in td.fields_used() if owner is not None)
-            named.update(m.type.package for m in td.method_selections if m.type is not None)
-            named.update(impl.type.package for c in td.iface_conversions for impl in c.methods
-                         if impl.type is not None)
-            if td.runs_at_startup:
-                named.update(c.package for c in td.startup_calls if c.kind == "func")
-                named.update(c.type.package for c in td.startup_calls if c.kind == "method" and c.type is not None)
-            for pkg in named:
-                naming.setdefault(pkg, []).append(td)
+            for pkg, kind, owner, name in _typed_needs(td):
+                needs.setdefault(pkg, []).append((td, kind, owner, name))
     if len(_VIEWS) >= 16:
         _VIEWS.clear()
-    _VIEWS[id(view)] = view, frozenset(files), naming
-    return frozenset(files), naming
+    _VIEWS[id(view)] = view, frozenset(files), needs
+    return frozenset(files), needs
 
 
-def _typed_demand(out: Demand, site: str, d: TypedDecl) -> None:
+def _typed_needs(d: TypedDecl) -> Iterator[tuple[str | None, str, str, str]]:
+    """(package, kind, owner, name) of what a declaration of the typed view needs: a name it uses
+    ("name"), a field it selects ("field", owner: its type), a method it selects or an interface
+    conversion keeps ("method", owner: its type), a call it makes when the program starts ("startup",
+    name `F` or `T.M`)."""
     for o in d.uses_objects:
-        if o.package == site:
-            out.names.add(o.name)
-    for owner, name in d.fields_used():
-        if owner is not None and owner.package == site:
-            out.fields.setdefault(owner.name, set()).add(name)
+        yield o.package, "name", "", o.name
+    for t, name in d.fields_used():
+        if t is not None:
+            yield t.package, "field", t.name, name
     for m in d.method_selections:
-        if m.type is not None and m.type.package == site:
-            out.methods.setdefault(m.type.name, set()).add(m.method)
+        if m.type is not None:
+            yield m.type.package, "method", m.type.name, m.method
     for c in d.iface_conversions:
         for impl in c.methods:
-            if impl.type is not None and impl.type.package == site:
-                out.methods.setdefault(impl.type.name, set()).add(impl.method)
+            if impl.type is not None:
+                yield impl.type.package, "method", impl.type.name, impl.method
     if d.runs_at_startup:
-        where = f"{d.file}: {decl_label(d.key)}"
         for call in d.startup_calls:
             if call.maybe:
                 continue
-            if call.kind == "func" and call.package == site:
-                out.startup.setdefault(call.name, where)
-            elif call.kind == "method" and call.type is not None and call.type.package == site \
-                    and not call.interface:
-                out.startup.setdefault(f"{call.type.name}.{call.name}", where)
+            if call.kind == "func":
+                yield call.package, "startup", "", call.name
+            elif call.kind == "method" and call.type is not None and not call.interface:
+                yield call.type.package, "startup", "", f"{call.type.name}.{call.name}"
 
 
 # ---------------------------------------------------------------------------------------------------------

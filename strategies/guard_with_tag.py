@@ -209,19 +209,19 @@ def warm(project: Project) -> Priced:
 
 
 def _priced(project: Project, found: Mapping[Target, Found], target: Target, model: ReachModel) -> Iterator[Cut]:
-    """The cuts propose will price for the target's features, as propose makes them: the module's, then
-    the dependencies' that the model's bytes say may be worth a patch (propose asks the sizes), the
-    heaviest first."""
+    """The cuts propose will price for the target's features, as propose makes them: the module's (in
+    the order found), then the dependencies' that the model's bytes say may be worth a patch (propose
+    asks the sizes), the heaviest first."""
     graph = project.graphs[target]
-    cuts: list[tuple[int, Cut]] = []
+    cuts: list[tuple[bool, int, Cut]] = []
     for q, sites, cut, module in found.get(target, ()):
         removed = graph.removed_by(cut)
         if q not in removed:
             continue
         weight = sum(model.owner_bytes.get(p, 0) for p in removed)  # code and data: less than attributed
         if module is None or weight * 2 >= DEP_MIN_BYTES:
-            cuts.append((-weight if module is not None else -(1 << 62), _files_cut(project, removed, sites)))
-    return (c for _, c in sorted(cuts, key=lambda wc: wc[0]))
+            cuts.append((module is not None, -weight if module is not None else 0, _files_cut(project, removed, sites)))
+    return (c for *_, c in sorted(cuts, key=lambda bwc: bwc[:2]))
 
 
 def _found(index: _Index, graph: BuildGraph, worth: Callable[[frozenset[str]], bool]) -> Found:

@@ -41,6 +41,19 @@ func followStream(path string, done <-chan struct{}) *stream {
 	return s
 }
 
+// eitherDone is closed once a or b is.
+func eitherDone(a, b <-chan struct{}) <-chan struct{} {
+	out := make(chan struct{})
+	go func() {
+		select {
+		case <-a:
+		case <-b:
+		}
+		close(out)
+	}()
+	return out
+}
+
 func isDone(done <-chan struct{}) bool {
 	select {
 	case <-done:

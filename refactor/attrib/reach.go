@@ -512,6 +512,11 @@ func reach(req reachRequest, paths []string, done <-chan struct{}) (*reachModel,
 	if err != nil {
 		return nil, err
 	}
+	if req.Early { // nothing to read of the stream once the model is made (a served model outlives it)
+		made := make(chan struct{})
+		defer close(made)
+		done = eitherDone(done, made)
+	}
 	st := followStream(req.Dumpdep, done)
 	cfg := req.Importcfg
 	if req.Follow {
