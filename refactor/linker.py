@@ -277,9 +277,62 @@ def build_args(go: Go, root: Path, target: Target, out: Path, dumpdep: bool = Tr
     return link_args(go, root, target, out, dumpdep_ldflags(target, dumpdep), main=main, overlay=dumpdep)
 
 
+@dataclass
+class StartedLink:
+    """A build_with_dumpdep whose go build is running (start_link): finish_link waits for it."""
+
+    go: Go
+    root: Path
+    target: Target
+    out: Path
+    argv: tuple[str, ...]
+    proc: subprocess.Popen[bytes]
+    keep_work: bool
+    dumpdep: bool
+
+    @property
+    def stream(self) -> Path:
+        return self.out.parent / f"{self.out.name}.dumpdep"
+
+    def abort(self) -> None:
+        """Stop the build, and remove what it kept (go's work directory, the stream)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        if self.keep_work:
+            remove_work(self.stream)
+        else:
+            self.stream.unlink(missing_ok=True)
+
+
+def start_link(go: Go, root: Path, target: Target, out: Path, graph: BuildGraph | None = None, *,
+               keep_work: bool = False, dumpdep: bool = True) -> StartedLink:
+    """Start build_with_dumpdep's go build (see there), go's output going to the stream file beside out.
+    It needs no build graph without dumpdep: load starts it before `go list` has answered."""
+    main = None
+    if dumpdep and graph is not None and graph.main.dir and graph.main.go_files:
+        main = (Path(graph.main.dir), graph.main.go_files[0])
+    args = build_args(go, root, target, out, dumpdep, main)
+    if keep_work:
+        args.insert(1, "-work")
+    argv = (go.path, *args)
+    stream = out.parent / f"{out.name}.dumpdep"
+    try:
+        with stream.open("wb") as sink:  # the child holds its own descriptor
+            # a kept work directory goes inside out's folder: removed with it, even by a kill before go
+            # printed where it is
+            env = go.environ(target, {"GOTMPDIR": str(out.parent)} if keep_work else None)
+            proc = subprocess.Popen(argv, cwd=root, env=env, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=sink)
+    except BaseException:
+        stream.unlink(missing_ok=True)
+        raise
+    return StartedLink(go, root, target, out, argv, proc, keep_work, dumpdep)
+
+
 def build_with_dumpdep(go: Go, root: Path, target: Target, out: Path,
                        graph: BuildGraph | None = None, *, keep_work: bool = False,
-                       dumpdep: bool = True) -> DceReport:
+                       dumpdep: bool = True, started: StartedLink | None = None) -> DceReport:
     """Build the target to `out` with -dumpdep, reading the stream while the linker writes it.
 
     The stream (12 MB for a 39 MB binary) goes to a file beside `out`. While the link runs it is
@@ -297,38 +350,34 @@ def build_with_dumpdep(go: Go, root: Path, target: Target, out: Path,
     -dumpdep, 0.45 s faster on a 39 MB binary (the linker writes each of its 200,000 lines with a
     system call), and the report's Dumpdep is empty until the caller puts the replay's in
     (replay_dumpdep).
+
+    started: the same build, already started by start_link (its keep_work and dumpdep count).
     """
-    main = None
-    if dumpdep and graph is not None and graph.main.dir and graph.main.go_files:
-        main = (Path(graph.main.dir), graph.main.go_files[0])
-    args = build_args(go, root, target, out, dumpdep, main)
-    if keep_work:
-        args.insert(1, "-work")
-    argv = (go.path, *args)
-    stream = out.parent / f"{out.name}.dumpdep"
+    link = started
     try:
-        with stream.open("wb") as sink:
-            proc = subprocess.Popen(argv, cwd=root, env=go.environ(target), stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=sink)
-            try:
-                dump = _read_dumpdep(stream, proc) if dumpdep else Dumpdep(lines=0, root_cause=None, possible=(),
-                                                                            flagged=0)
-                rc = proc.wait()
-            finally:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait()
+        if link is None:
+            link = start_link(go, root, target, out, graph, keep_work=keep_work, dumpdep=dumpdep)
+        proc, stream = link.proc, link.stream
+        try:
+            dump = _read_dumpdep(stream, proc) if link.dumpdep else Dumpdep(lines=0, root_cause=None, possible=(),
+                                                                             flagged=0)
+            rc = proc.wait()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
         if rc != 0 or not out.exists():
             with stream.open("rb") as f:  # go's errors (the stream is short then)
                 errors = [ln for ln in parse_dumpdep(f.read().decode("utf-8", "replace").splitlines()).other_lines
                           if not ln.startswith("WORK=")]  # -work's line (keep_work) is no error
-            what = "go build -ldflags=-dumpdep" if dumpdep else "go build"
-            raise GoError(f"{what} failed for {target.label}", stderr="\n".join(errors), argv=argv)
+            what = "go build -ldflags=-dumpdep" if link.dumpdep else "go build"
+            raise GoError(f"{what} failed for {target.label}", stderr="\n".join(errors), argv=link.argv)
     finally:
-        if keep_work:
-            _keep_work(stream, out)
-        else:
-            stream.unlink(missing_ok=True)
+        if link is not None:
+            if link.keep_work:
+                _keep_work(link.stream, out)
+            else:
+                link.stream.unlink(missing_ok=True)
     modules = module_versions(go, root, out)
     return DceReport(target=target, dumpdep=dump, dynlink=detect_dynlink(go, target, graph),
                      modules=modules, binary_bytes=out.stat().st_size)

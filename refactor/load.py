@@ -48,7 +48,7 @@ from refactor.toolchain import Go
 if TYPE_CHECKING:
     from refactor.binary import SizeTable
     from refactor.estimate import ReachModel, Replay
-    from refactor.linker import DceReport
+    from refactor.linker import DceReport, StartedLink
     from refactor.typed import TypedView
 
 CACHE_VERSION = 2
@@ -84,6 +84,7 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
     say = progress or LoadProgress()
     repo = discover(go, settings.root)
     early = None
+    links: dict[Target, EarlyLink] = {}
     sizes_only = Needs.SIZES in needs and Needs.DCE not in needs
     if sizes_only and select is None:
         from refactor.builds import BackgroundBuilds
@@ -104,6 +105,11 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
         where = dict(resolved)
         if early is not None:
             early.retarget(_where(resolved))
+        run_key = _run_key(repo.top, targets, where) if reuse and needs & (Needs.SIZES | Needs.DCE) else None
+        kept = run_key is not None and (path := _facts_path(repo.top, run_key)) is not None and path.is_file()
+        if Needs.DCE in needs and Needs.REACH in needs and not kept:
+            # these links need no build graph: they start now, and go list runs beside them
+            links = _start_links(targets, where, settings.jobs)
         graphs = _graphs(where, repo.top)
         modules = repo.resolved()
         if repo.module_at(repo.root) is None:  # REPO is in no module: the first target's comes first
@@ -127,10 +133,10 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
             return replace(stage, typed=types.MappingProxyType(typed), needs=needs)
         keying = None
         if reuse:
-            stage = replace(stage, run_key=_run_key(stage))
+            stage = replace(stage, run_key=run_key)
         elif remember:  # only written with the facts: found beside the builds' start, which need not wait
             keying = ThreadPoolExecutor(max_workers=1)
-            key_soon = keying.submit(_run_key, stage)
+            key_soon = keying.submit(_run_key, repo.top, targets, where)
         reach: dict[Target, ReachModel | None] = {}
         facts = _cached_facts(stage, needs, reach) if reuse and stage.run_key else None
         typed_early: dict[Target, Future[TypedView | None]] = {}
@@ -140,7 +146,7 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
                     facts = _sizes_from_builds(stage, early, say)
                 else:
                     facts = _dumpdep_builds(stage, needs, warm, say, typed_early if Needs.TYPED in needs else None,
-                                            reach)
+                                            reach, links)
             finally:
                 if keying is not None:
                     keying.shutdown()
@@ -153,6 +159,8 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
     finally:
         if early is not None:
             early.close()
+        for link in links.values():  # (load failed before their turn)
+            link.abort()
     sizes, dce = facts
     typed = _typed_views(stage, say, typed_early) if Needs.TYPED in needs else {}
     return replace(stage, sizes=types.MappingProxyType(sizes), dce=types.MappingProxyType(dce),
@@ -275,15 +283,54 @@ def _sizes_from_builds(project: Project, builds: object, say: LoadProgress) -> F
     return sizes, {}
 
 
+@dataclass
+class EarlyLink:
+    """A target's link started before its build graph was loaded (_start_links), in its own folder."""
+
+    folder: tempfile.TemporaryDirectory[str]
+    link: StartedLink
+
+    def abort(self) -> None:
+        self.link.abort()
+        self.folder.cleanup()
+
+
+def _start_links(targets: Sequence[Target], where: Mapping[Target, Module], jobs: int | None
+                 ) -> dict[Target, EarlyLink]:
+    """Start the links _dumpdep_builds runs first (as many as it runs at once), as REACH runs them:
+    without -dumpdep, keeping go's work directory for the replay."""
+    from refactor.builds import link_slots
+    from refactor.linker import start_link
+
+    out: dict[Target, EarlyLink] = {}
+    try:
+        for t in targets[:jobs or link_slots()]:
+            folder = tempfile.TemporaryDirectory(prefix="gotrim-dce-")
+            try:
+                m = where[t]
+                out[t] = EarlyLink(folder, start_link(m.toolchain, m.dir, t, Path(folder.name) / t.name,
+                                                      keep_work=True, dumpdep=False))
+            except BaseException:
+                folder.cleanup()
+                raise
+    except BaseException:
+        for link in out.values():
+            link.abort()
+        raise
+    return out
+
+
 def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: LoadProgress,
                     typed: dict[Target, Future[TypedView | None]] | None = None,
-                    reach: dict[Target, ReachModel | None] | None = None) -> Facts:
+                    reach: dict[Target, ReachModel | None] | None = None,
+                    links: dict[Target, EarlyLink] | None = None) -> Facts:
     """DCE (and SIZES): one -dumpdep build per target, several at a time, each attributed when sizes
     are wanted; this thread parses sources and runs the warm-ups meanwhile. With typed, each target's
     typed view starts as its link starts (every package compiled: the export data are cached; seen in the
     `-work` folder, _at_link_start), else once it is built, beside its attribution and the other links.
     REACH: the link's objects are replayed (refactor.estimate) beside the attribution, into `reach`, and
-    the links run without -dumpdep (the replay names the blockers)."""
+    the links run without -dumpdep (the replay names the blockers). links: the builds started already
+    (_start_links), each taken out of it when its turn comes."""
     from refactor import attribcore
     from refactor.binary import attribute_cached
     from refactor.builds import link_slots
@@ -303,7 +350,8 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
     def one(t: Target) -> tuple[DceReport, SizeTable | None]:
         say.step(f"building {t.label}" if Needs.REACH in needs else f"building {t.label} with -dumpdep")
         graph = project.graphs[t]
-        with tempfile.TemporaryDirectory(prefix="gotrim-dce-") as tmp:
+        started = links.pop(t, None) if links is not None else None
+        with started.folder if started is not None else tempfile.TemporaryDirectory(prefix="gotrim-dce-") as tmp:
             exe = Path(tmp) / t.name
             go = project.go_of(t)
             wants_reach = reach is not None and Needs.REACH in needs
@@ -322,7 +370,7 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
             try:
                 # with the replay, the link runs without -dumpdep: the replay names the blockers
                 report = build_with_dumpdep(go, project.module_of(t).dir, t, exe, graph, keep_work=wants_reach,
-                                            dumpdep=not wants_reach)
+                                            dumpdep=not wants_reach, started=started.link if started else None)
             except BaseException:
                 built.set()
                 if wants_reach:
@@ -450,18 +498,19 @@ def _at_link_start(exe: Path, built: threading.Event, then: Callable[[Path], Non
 # The facts cache: keyed by HEAD, the working-tree state, the toolchain, gotrim and the targets.
 
 
-def _run_key(project: Project) -> str | None:
-    """What identifies the loaded facts of this run; None outside git."""
+def _run_key(root: Path, targets: Sequence[Target], where: Mapping[Target, Module]) -> str | None:
+    """What identifies the loaded facts of this run (targets, each built in where's module, in the git
+    repository at root); None outside git."""
     from refactor.gitstate import dirty_digest, repo_state
 
-    state = repo_state(project.root)
+    state = repo_state(root)
     if state is None:
         return None
     h = hashlib.sha256()
-    toolchains = sorted({f"{project.go_of(t).version_text} {project.go_of(t).goroot}" for t in project.targets})
-    where = sorted(f"{t.main} {project.module_of(t).dir}" for t in project.targets)
-    for part in (__version__, code_digest(), str(CACHE_VERSION), state.head, repr(toolchains), repr(where),
-                 repr(sorted(t.label + t.main + t.ldflags for t in project.targets)), dirty_digest(state)):
+    toolchains = sorted({f"{where[t].toolchain.version_text} {where[t].toolchain.goroot}" for t in targets})
+    places = sorted(f"{t.main} {where[t].dir}" for t in targets)
+    for part in (__version__, code_digest(), str(CACHE_VERSION), state.head, repr(toolchains), repr(places),
+                 repr(sorted(t.label + t.main + t.ldflags for t in targets)), dirty_digest(state)):
         h.update(part.encode() + b"\0")
     return h.hexdigest()[:24]
 
@@ -474,16 +523,18 @@ def cache_dir(project: Project) -> Path | None:
     return cache_folder(project.root)
 
 
-def _facts_path(project: Project) -> Path | None:
-    folder = cache_dir(project)
-    if folder is None or project.run_key is None:
+def _facts_path(root: Path, run_key: str | None) -> Path | None:
+    from refactor.gitstate import cache_folder
+
+    folder = cache_folder(root)
+    if folder is None or run_key is None:
         return None
-    return folder / f"facts-{project.run_key}.pickle"
+    return folder / f"facts-{run_key}.pickle"
 
 
 def _cached_facts(project: Project, needs: Needs, reach: dict[Target, ReachModel | None] | None = None
                   ) -> Facts | None:
-    path = _facts_path(project)
+    path = _facts_path(project.root, project.run_key)
     if path is None or not path.is_file():
         return None
     try:
@@ -509,7 +560,7 @@ def _cached_facts(project: Project, needs: Needs, reach: dict[Target, ReachModel
 
 def _save_facts(project: Project, needs: Needs, facts: Facts,
                 reach: Mapping[Target, ReachModel | None] | None = None) -> None:
-    path = _facts_path(project)
+    path = _facts_path(project.root, project.run_key)
     if path is None:
         return
     try:
