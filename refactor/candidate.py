@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -105,6 +105,7 @@ Propose = Callable[["Project", Settings], Iterator[Proposal]]
 # target's reachability model: the loader walks them in the model while the link ends (ReachModel.mode).
 Priced = Callable[[Target, "ReachModel"], Iterable["Cut"]]
 Warm = Callable[["Project"], "Priced | None"]
+Ahead = Callable[["Project", Mapping[Target, "ReachModel"]], None]
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,9 @@ class Strategy:
     warm, if any, does the part of propose's work that needs only the build graphs and sources
     (not the built binaries), into caches propose reads; the loader runs it while the targets link.
     It may return the cuts propose will price (Priced), which the loader walks before the sizes exist.
+    ahead, if any, runs after warm once the typed views are made, still before the sizes: the part of
+    propose's work that needs the typed views too (its results remembered for propose, like warm's);
+    then again once the targets' reachability models are made, with them.
     """
 
     name: str
@@ -122,6 +126,7 @@ class Strategy:
     propose: Propose
     needs: Needs = Needs.GRAPHS | Needs.SOURCES | Needs.SIZES
     warm: Warm | None = None
+    ahead: Ahead | None = None
 
 
 def candidate_id(strategy: str, key: str) -> str:

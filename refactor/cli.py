@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import click
 
 from refactor import __version__
-from refactor.candidate import Warm
+from refactor.candidate import Ahead, Warm
 from refactor.config import Settings, TargetSpec, default_cache_dir, specs_from_flags
 from refactor.errors import GoError, GotrimError, UsageError
 from refactor.load import LoadProgress, effective_specs, load
@@ -158,11 +158,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _project(repo: Path, mains: Sequence[str], platforms: Sequence[str], tags: str | None,
-             cgo: bool | None, needs: Needs, *, warm: Sequence[Warm] = (), progress: LoadProgress | None = None,
-             reuse: bool = False, remember: bool = False, **settings: Any) -> Project:
+             cgo: bool | None, needs: Needs, *, warm: Sequence[Warm] = (), ahead: Sequence[Ahead] = (),
+             progress: LoadProgress | None = None, reuse: bool = False, remember: bool = False, **settings: Any
+             ) -> Project:
     go, s, specs = _setup(repo, mains, platforms, tags, cgo, **settings)
     try:
-        return load(go, s, specs, needs, warm=warm, progress=progress, reuse=reuse, remember=remember)
+        return load(go, s, specs, needs, warm=warm, ahead=ahead, progress=progress, reuse=reuse, remember=remember)
     except GoError as exc:
         if "error obtaining VCS status" not in exc.stderr:
             raise
@@ -557,7 +558,8 @@ def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags
         require_repo(repo.resolve())
     with load_progress(quiet) as progress:
         project = _project(repo, mains, platforms, tags, cgo, Needs.SUGGEST | needs_of(strategies),
-                           warm=[s.warm for s in strategies if s.warm is not None], progress=progress,
+                           warm=[s.warm for s in strategies if s.warm is not None],
+                           ahead=[s.ahead for s in strategies if s.ahead is not None], progress=progress,
                            reuse=not no_cache, remember=True, jobs=jobs, **overrides(package_names, guard_tags))
     found = suggestions(project, strategies, progress_for(quiet), use_cache=not no_cache)
     found = _with_dce_loops(project, strategies, found, progress_for(quiet))
@@ -765,7 +767,8 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
     def analyse(at: Path) -> tuple[Project, Any]:
         with load_progress(False) as progress:
             project = _project(at, mains, platforms, tags, cgo, Needs.SUGGEST | needs_of(strategies),
-                               warm=[s.warm for s in strategies if s.warm is not None], progress=progress,
+                               warm=[s.warm for s in strategies if s.warm is not None],
+                           ahead=[s.ahead for s in strategies if s.ahead is not None], progress=progress,
                                reuse=True, remember=True, jobs=jobs, **overrides(package_names, guard_tags))
         try:
             candidate = find(_with_dce_loops(project, strategies, suggestions(project, strategies, say), say), cid)

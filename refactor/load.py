@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from refactor import __version__, code_digest
-from refactor.candidate import Priced, Warm
+from refactor.candidate import Ahead, Priced, Warm
 from refactor.config import Settings, Target, TargetSpec, load_specs
 from refactor.errors import GotrimError
 from refactor.graph import BuildGraph, graphs_for
@@ -71,12 +71,13 @@ def effective_specs(settings: Settings, flag_spec: TargetSpec | None) -> tuple[T
 
 
 def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs = Needs.GRAPHS, *,
-         warm: Sequence[Warm] = (), progress: LoadProgress | None = None, reuse: bool = False,
-         remember: bool = False, select: Select | None = None) -> Project:
+         warm: Sequence[Warm] = (), ahead: Sequence[Ahead] = (), progress: LoadProgress | None = None,
+         reuse: bool = False, remember: bool = False, select: Select | None = None) -> Project:
     """Resolve the targets and load what needs declares, as one frozen Project.
 
     warm: graph-only work (a strategy's warm-up) run on the partly loaded project while the targets
-    build. reuse: take the sizes and DCE reports a previous run remembered for exactly this HEAD,
+    build; ahead: work run after it on the project with its typed views, if they are made before a
+    build ends (Strategy.ahead). reuse: take the sizes and DCE reports a previous run remembered for exactly this HEAD,
     working tree, toolchain and targets; remember: keep these for the next run (both need git).
     select: given every resolved target (in order), the ones to load (a shard's, refactor.shard);
     the Project then holds only those.
@@ -146,7 +147,7 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
                     facts = _sizes_from_builds(stage, early, say)
                 else:
                     facts = _dumpdep_builds(stage, needs, warm, say, typed_early if Needs.TYPED in needs else None,
-                                            reach, links)
+                                            reach, links, ahead)
             finally:
                 if keying is not None:
                     keying.shutdown()
@@ -323,7 +324,7 @@ def _start_links(targets: Sequence[Target], where: Mapping[Target, Module], jobs
 def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: LoadProgress,
                     typed: dict[Target, Future[TypedView | None]] | None = None,
                     reach: dict[Target, ReachModel | None] | None = None,
-                    links: dict[Target, EarlyLink] | None = None) -> Facts:
+                    links: dict[Target, EarlyLink] | None = None, ahead: Sequence[Ahead] = ()) -> Facts:
     """DCE (and SIZES): one -dumpdep build per target, several at a time, each attributed when sizes
     are wanted; this thread parses sources and runs the warm-ups meanwhile. With typed, each target's
     typed view starts as its link starts (every package compiled: the export data are cached; seen in the
@@ -430,8 +431,13 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
             if Needs.SOURCES in needs:
                 _parse_targets_packages(project)
             priced = [p for w in warm if (p := w(project)) is not None]
+            typed_project = _run_ahead(project, ahead, typed, futures) if ahead else None
             if priced and reach is not None and Needs.REACH in needs:
                 _walk_ahead(project, priced, linking, futures)
+            if typed_project is not None and reach is not None and Needs.REACH in needs:
+                models = _models(project, linking, futures)
+                if models:
+                    _ahead(typed_project, ahead, models)
             for t, f in futures.items():
                 report, table = f.result()
                 dce[t] = report
@@ -442,6 +448,49 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
                 f.cancel()
             raise
     return sizes, dce
+
+
+def _run_ahead(project: Project, ahead: Sequence[Ahead], typed: Mapping[Target, Future[TypedView | None]] | None,
+               futures: Mapping[Target, Future[Any]]) -> Project | None:
+    """Run the strategies' ahead work on the project with its typed views, once every target's is made,
+    unless a build ends first (propose then does that work itself). The project it ran on, or None."""
+    if typed is not None:
+        while not all(t in typed and typed[t].done() for t in project.targets):
+            if any(f.done() for f in futures.values()):
+                return None
+            time.sleep(0.01)
+        if any(typed[t].exception() is not None for t in project.targets):
+            return None  # (said when the views are read)
+        views = {t: typed[t].result() for t in project.targets}
+        project = replace(project, typed=types.MappingProxyType(views), needs=project.needs | Needs.TYPED)
+    _ahead(project, ahead, {})
+    return project
+
+
+def _ahead(project: Project, ahead: Sequence[Ahead], models: Mapping[Target, ReachModel]) -> None:
+    for a in ahead:
+        try:
+            a(project, models)
+        except (GotrimError, OSError):  # only a head start: propose does it again, and says why not
+            continue
+
+
+def _models(project: Project, linking: Mapping[Target, tuple[list[Replay], threading.Event]],
+            futures: Mapping[Target, Future[Any]]) -> dict[Target, ReachModel]:
+    """Each target's reachability model once its replay has answered (the attribution runs meanwhile);
+    empty if one has none."""
+    out: dict[Target, ReachModel] = {}
+    for t in project.targets:
+        while not (t in linking and linking[t][0]) and not futures[t].done():
+            time.sleep(0.01)
+        replays = linking[t][0] if t in linking else []
+        while replays and not replays[0].ready.wait(0.02) and not futures[t].done():
+            pass
+        model = replays[0].model() if replays else None
+        if model is None:
+            return {}
+        out[t] = model
+    return out
 
 
 def _walk_ahead(project: Project, priced: Sequence[Priced],

@@ -34,7 +34,7 @@ import re
 import textwrap
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -137,27 +137,64 @@ class GuardDetails(Details):
 def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
     """Guard candidates for every heavy import that only optional feature files of the module bring in."""
     index = _Index(project)
-    features: dict[FeatureKey, _Feature] = {}
     warmed = _WARMED.get(project.sources, {})
+
+    def found(target: Target) -> Found:
+        hit = warmed.get(target)
+        return hit if hit is not None else _found(index, project.graphs[target],
+                                                  functools.partial(_worth_patching, project.sizes[target]))
+
+    def price(target: Target, removed: frozenset[str], sites: Sequence[_Site], module: _DepModule | None
+              ) -> int | None:
+        if module is not None and not _worth_patching(project.sizes[target], removed):
+            return None  # a patched copy of a module is worth it for a heavy edge only
+        return estimate(project, target, _files_cut(project, removed, sites))
+
+    features = _features(project, found, price)
+    yield from _proposals(index, settings, features, made=_AHEAD.get(project.sources, {})).values()
+
+
+def ahead(project: Project, models: Mapping[Target, ReachModel]) -> None:
+    """Make the proposals while the targets link, once their typed views are at hand: what they are does
+    not depend on the sizes, only their estimates do, which propose puts in. Whether a dependency edge is
+    worth a patch needs the sizes: with the targets' reachability models, the edges their bytes say may
+    be (as _priced), else none."""
+    warmed = _WARMED.get(project.sources)
+    if not warmed:
+        return
+
+    def price(target: Target, removed: frozenset[str], sites: Sequence[_Site], module: _DepModule | None
+              ) -> int | None:
+        model = models.get(target)
+        if module is None:
+            return 0
+        return 0 if model is not None and sum(model.owner_bytes.get(p, 0) for p in removed) * 2 >= DEP_MIN_BYTES \
+            else None
+
+    features = _features(project, lambda t: warmed.get(t, []), price)
+    made = _AHEAD.setdefault(project.sources, {})
+    _proposals(_Index(project), project.settings, features, made=made, record=made)
+
+
+def _features(project: Project, found: Callable[[Target], Found],
+              price: Callable[[Target, frozenset[str], Sequence[_Site], _DepModule | None], int | None]
+              ) -> dict[FeatureKey, _Feature]:
+    """The features the targets' file sites make, each target's hit priced by price (None: not taken)."""
+    features: dict[FeatureKey, _Feature] = {}
     for target in project.targets:
         graph = project.graphs[target]
-        sizes = project.sizes[target]
-        found = warmed.get(target)
-        if found is None:
-            found = _found(index, graph, functools.partial(_worth_patching, sizes))
-        for q, sites, cut, module in found:
+        for q, sites, cut, module in found(target):
             removed = graph.removed_by(cut)
             if q not in removed:
                 continue
-            removed_bytes = sizes.removal_estimate(removed)
-            if module is not None and not _worth_patching(sizes, removed):
-                continue  # a patched copy of a module is worth it for a heavy edge only
+            removed_bytes = price(target, removed, sites, module)
+            if removed_bytes is None:
+                continue
             key = _feature_key(sites)
             feat = features.get(key)
             if feat is None:
                 feat = features[key] = _Feature(q=q, sites=tuple(sorted(sites, key=lambda s: s.import_path)),
                                                 module=module)
-            removed_bytes = estimate(project, target, _files_cut(project, removed, sites))
             prev = next((h for h in feat.hits if h.target == target), None)
             if prev is not None:
                 if len(prev.removed) >= len(removed):
@@ -165,15 +202,46 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
                 feat.hits.remove(prev)
             feat.hits.append(_Hit(target, removed, removed_bytes, _chain(graph, feat.q)))
     _prune_supersets(features)
+    return features
 
+
+Made = dict[tuple[object, ...], Proposal]
+
+
+def _repriced(made: Proposal, feat: _Feature) -> Proposal:
+    """A proposal made ahead, with the feature's estimate (a dependency patch's file states it too)."""
+    out = replace(made, estimated_bytes=feat.bytes)
+    if isinstance(out, Candidate) and isinstance(out.details, GuardDetails) and out.details.patch is not None:
+        patch, plan = out.details.patch, out.plan
+        text = patch.text(_estimated(feat), plan)
+        out = replace(out, plan=replace(plan, changes=tuple(replace(c, after=text) if c.path == patch.patch_path
+                                                            else c for c in plan.changes)))
+    return out
+
+
+def _estimated(feat: _Feature) -> list[str]:
+    """A dependency patch's figures before it is measured."""
+    return [f"Estimated by gotrim: {feat.bytes:,} bytes saved over {', '.join(h.target.label for h in feat.hits)}."]
+
+
+def _proposals(index: _Index, settings: Settings, features: Mapping[FeatureKey, _Feature], *,
+               made: Made | None = None, record: Made | None = None) -> dict[FeatureKey, Proposal]:
+    """Each feature's proposal, the heaviest first. made: proposals made ahead (by everything but their
+    estimate, which is the feature's here); record: where to remember the ones made here."""
     def one(key: FeatureKey, tag: tuple[str, str, bool]) -> Proposal:
         feat = features[key]
+        memo = (key, feat.module, tuple((h.target, h.removed, h.chain) for h in feat.hits), tag)
+        if made is not None and (ready := made.get(memo)) is not None:
+            return _repriced(ready, feat)
         try:
-            return _proposal(index, feat, *tag)
+            out = _proposal(index, feat, *tag)
         except SourceError as exc:  # a file gotrim would edit does not parse (e.g. syntax newer than its parser)
             where = ", ".join(_shown(index, feat, s, f) for s in feat.sites for f in s.files)
-            return Refusal(strategy=NAME, targets=tuple(h.target for h in feat.hits),
-                           summary=_summary(where, tag[0], feat, []), reason=str(exc), estimated_bytes=feat.bytes)
+            out = Refusal(strategy=NAME, targets=tuple(h.target for h in feat.hits),
+                          summary=_summary(where, tag[0], feat, []), reason=str(exc), estimated_bytes=feat.bytes)
+        if record is not None:
+            record[memo] = out
+        return out
 
     tags = _choose_tags(index, settings, list(features.values()))
     items = {key: one(key, tags[key]) for key in sorted(features, key=lambda k: (-features[k].bytes, k))}
@@ -183,7 +251,7 @@ def propose(project: Project, settings: Settings) -> Iterator[Proposal]:
         for key, tag in again.items():
             if tag != tags[key]:
                 items[key] = one(key, tag)
-    yield from items.values()
+    return items
 
 
 # worth_mirroring's look at a file's text: a function's line, and a line declaring a name over a basic type
@@ -196,6 +264,8 @@ Found = list[tuple[str, list["_Site"], list[Edge], "_DepModule | None"]]
 # What warm found per target, for the propose of the same load (its source index): the file sites of
 # every feature, found while the targets link (graphs and sources only).
 _WARMED: weakref.WeakKeyDictionary[SourceIndex, dict[Target, Found]] = weakref.WeakKeyDictionary()
+# The proposals ahead made for the propose of the same load, by feature, hits and tags (their estimate aside).
+_AHEAD: weakref.WeakKeyDictionary[SourceIndex, Made] = weakref.WeakKeyDictionary()
 
 
 def warm(project: Project) -> Priced:
@@ -942,8 +1012,7 @@ def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existin
                 targets=[h.target for h in feat.hits],
                 subject=f"Build tag {tag}: leave out the {name} feature and {feat.q}",
                 body=_patch_body(feat, tag, name, [f.removeprefix(dep.path + '/') for f in shown], out),
-                figures=[f"Estimated by gotrim: {feat.bytes:,} bytes saved over "
-                         f"{', '.join(h.target.label for h in feat.hits)}."])
+                figures=_estimated(feat))
         except NotPatchable as exc:
             return Refusal(strategy=NAME, targets=tuple(h.target for h in feat.hits), summary=summary,
                            reason=str(exc), estimated_bytes=feat.bytes)
@@ -1397,4 +1466,5 @@ def _move_blank_imports(index: _Index, site: _Site, real: GoFile, blank: Sequenc
 
 
 STRATEGY = Strategy(name=NAME, summary="Guard an optional feature's files with a build tag and stub the rest",
-                    propose=propose, needs=Needs.GRAPHS | Needs.SOURCES | Needs.SIZES | Needs.TYPED, warm=warm)
+                    propose=propose, needs=Needs.GRAPHS | Needs.SOURCES | Needs.SIZES | Needs.TYPED, warm=warm,
+                    ahead=ahead)
