@@ -238,6 +238,7 @@ class SourceIndex:
         self._raw: dict[str, bytes] = {}
         self._refs: dict[str, QualifiedRefs] = {}
         self._import_sets: dict[str, frozenset[str]] = {}  # importers(): the import paths of a file
+        self._importers: dict[tuple[str, bool], tuple[GoFile, ...]] = {}  # importers()' answers
         self._rels: dict[str, str] = {}  # rel()'s answers (strategies ask for the same paths often)
         self.parse_cache: ParseCache | None = None  # parsed files, kept between runs
         self._trees: dict[str, tuple[str, ...]] = {}
@@ -450,7 +451,13 @@ class SourceIndex:
 
     def importers(self, import_path: str, *, tests: bool = True) -> list[GoFile]:
         """Every file of the modules (every configuration) with an import spec for import_path, that
-        builds the repository's copy of it (sees)."""
+        builds the repository's copy of it (sees). (Asked again for each feature that guards the package.)"""
+        known = self._importers.get((import_path, tests))
+        if known is None:
+            known = self._importers[(import_path, tests)] = tuple(self._find_importers(import_path, tests))
+        return list(known)
+
+    def _find_importers(self, import_path: str, tests: bool) -> list[GoFile]:
         needle = f'"{import_path}"'.encode()
         out = []
         blind = {d for d, _ in self.modules if not self.sees(d + "/x" if d else "x", import_path)}
