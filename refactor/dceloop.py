@@ -499,9 +499,9 @@ def with_loops(project: Project, candidates: Sequence[Candidate], *, progress: P
                ) -> tuple[list[Candidate], list[LoopResult]]:
     """The combined candidates of the loop for every target that has a first fix (nothing outside git).
     recorded: the loops the shards ran (gotrim merge): taken as they are, nothing is built."""
-    from refactor.gitstate import repo_state
+    from refactor.gitstate import head_commit
 
-    if recorded is None and repo_state(project.root) is None:
+    if recorded is None and head_commit(project.root) is None:
         return [], []
     out: list[Candidate] = []
     results = []

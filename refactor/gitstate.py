@@ -68,6 +68,16 @@ def repo_state(module_dir: Path, *, required: bool = False) -> RepoState | None:
     return RepoState(top=top, module_rel=rel, head=head_proc.stdout.strip(), dirty_files=frozenset(dirty))
 
 
+def head_commit(module_dir: Path) -> str | None:
+    """HEAD's commit, or None where repo_state would be None (not in git, refused, no commit yet); one
+    git command, no status."""
+    if not module_dir.is_dir():
+        return None
+    proc = subprocess.run(["git", "--no-optional-locks", "rev-parse", "--verify", "-q", "HEAD^{commit}"],
+                          cwd=module_dir, capture_output=True, text=True)
+    return proc.stdout.strip() or None if proc.returncode == 0 else None
+
+
 _DUBIOUS = re.compile(r"dubious ownership in repository at '([^']*)'")
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from refactor.candidate import Candidate, Refusal, Strategy, rank
 from refactor.errors import UsageError
-from refactor.gitstate import repo_state
+from refactor.gitstate import head_commit
 from refactor.load import cache_dir
 from refactor.plan import Plan
 from refactor.project import Needs, Project
@@ -75,8 +75,7 @@ def propose_all(project: Project, strategies: Sequence[Strategy]) -> Suggestions
         else:
             refusals.append(Refusal(c.strategy, c.targets, c.summary, str(plan), c.estimated_bytes))
     candidates = kept
-    state = repo_state(project.root)
-    return Suggestions(tuple(rank(merge(candidates))), tuple(refusals), state.head if state else None)
+    return Suggestions(tuple(rank(merge(candidates))), tuple(refusals), head_commit(project.root))
 
 
 def merge(candidates: Sequence[Candidate]) -> list[Candidate]:
@@ -244,12 +243,10 @@ def remember_listed(project: Project, s: Suggestions, options: dict[str, Any]) -
 
 def recall_listed(root: Path, cid: str) -> dict[str, Any] | None:
     """What suggest recorded for the candidate id (or unique id prefix) at the current HEAD, if anything."""
-    from refactor.gitstate import repo_state
-
-    state = repo_state(root)
-    if state is None or not cid:
+    head = head_commit(root)
+    if head is None or not cid:
         return None
-    path = _listed_path(root, state.head)
+    path = _listed_path(root, head)
     if path is None:
         return None
     hits = [v for k, v in _read_listed(path).items() if k.startswith(cid.lower())]
