@@ -77,8 +77,9 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
 
     warm: graph-only work (a strategy's warm-up) run on the partly loaded project while the targets
     build; ahead: work run after it on the project with its typed views, if they are made before a
-    build ends (Strategy.ahead). reuse: take the sizes and DCE reports a previous run remembered for exactly this HEAD,
-    working tree, toolchain and targets; remember: keep these for the next run (both need git).
+    build ends, and again with the reachability models (Strategy.ahead). reuse: take the sizes and DCE
+    reports a previous run remembered for exactly this HEAD, working tree, toolchain and targets;
+    remember: keep these for the next run (both need git).
     select: given every resolved target (in order), the ones to load (a shard's, refactor.shard);
     the Project then holds only those.
     """

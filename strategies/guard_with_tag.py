@@ -166,10 +166,7 @@ def ahead(project: Project, models: Mapping[Target, ReachModel]) -> None:
     def price(target: Target, removed: frozenset[str], sites: Sequence[_Site], module: _DepModule | None
               ) -> int | None:
         model = models.get(target)
-        if module is None:
-            return 0
-        return 0 if model is not None and sum(model.owner_bytes.get(p, 0) for p in removed) * 2 >= DEP_MIN_BYTES \
-            else None
+        return 0 if module is None or (model is not None and _may_be_worth(model, removed)) else None
 
     features = _features(project, lambda t: warmed.get(t, []), price)
     made = _AHEAD.setdefault(project.sources, {})
@@ -288,10 +285,21 @@ def _priced(project: Project, found: Mapping[Target, Found], target: Target, mod
         removed = graph.removed_by(cut)
         if q not in removed:
             continue
-        weight = sum(model.owner_bytes.get(p, 0) for p in removed)  # code and data: less than attributed
-        if module is None or weight * 2 >= DEP_MIN_BYTES:
+        weight = _model_weight(model, removed)
+        if module is None or _may_be_worth(model, removed):
             cuts.append((module is not None, -weight if module is not None else 0, _files_cut(project, removed, sites)))
     return (c for *_, c in sorted(cuts, key=lambda bwc: bwc[:2]))
+
+
+def _model_weight(model: ReachModel, removed: frozenset[str]) -> int:
+    """The code and data bytes the model gives the removed packages (less than their attributed bytes)."""
+    return sum(model.owner_bytes.get(p, 0) for p in removed)
+
+
+def _may_be_worth(model: ReachModel, removed: frozenset[str]) -> bool:
+    """Whether a dependency edge may be worth a patch before the sizes say (_worth_patching): the model's
+    bytes, which leave out DWARF, symbol tables and pclntab, reach half the threshold."""
+    return _model_weight(model, removed) * 2 >= DEP_MIN_BYTES
 
 
 def _found(index: _Index, graph: BuildGraph, worth: Callable[[frozenset[str]], bool]) -> Found:
