@@ -206,11 +206,14 @@ Made = dict[tuple[object, ...], Proposal]
 
 
 def _repriced(made: Proposal, feat: _Feature) -> Proposal:
-    """A proposal made ahead, with the feature's estimate (a dependency patch's file states it too)."""
-    out = replace(made, estimated_bytes=feat.bytes)
+    """A proposal made ahead, with the estimate of the feature's hits on its targets (a target that would
+    lose what it runs for is left out of a candidate); a dependency patch's file states it too."""
+    kept = _Feature(q=feat.q, sites=feat.sites, hits=[h for h in feat.hits if h.target in made.targets],
+                    module=feat.module)
+    out = replace(made, estimated_bytes=kept.bytes)
     if isinstance(out, Candidate) and isinstance(out.details, GuardDetails) and out.details.patch is not None:
         patch, plan = out.details.patch, out.plan
-        text = patch.text(_estimated(feat), plan)
+        text = patch.text(_estimated(kept), plan)
         out = replace(out, plan=replace(plan, changes=tuple(replace(c, after=text) if c.path == patch.patch_path
                                                             else c for c in plan.changes)))
     return out

@@ -175,28 +175,46 @@ def test_plugin_in_a_module_from_the_proxy_gets_a_dependency_patch(deppatch_repo
         assert (upstream / name).read_text() == (root / dest / name).read_text()
 
 
-@pytest.mark.go
-def test_proposals_made_ahead_are_the_ones_propose_makes(deppatch_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def made_ahead_as_propose_makes(root: Path, mains: tuple[str, ...], monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """guard-with-tag makes its proposals while the targets link (ahead), before the sizes: propose then
-    puts in the estimates (and the patch file's figures) and must give exactly what it makes itself."""
+    puts in the estimates (and the patch file's figures) and must give exactly what it makes itself.
+    Returns what propose gave."""
     from refactor.config import Settings, TargetSpec
     from refactor.load import load
     from refactor.project import Needs
     from refactor.toolchain import find_go
     from strategies import guard_with_tag as guard
 
-    project = load(find_go(), Settings(root=deppatch_repo), [TargetSpec(mains=("./cmd/app",))],
+    project = load(find_go(), Settings(root=root), [TargetSpec(mains=mains)],
                    Needs.SUGGEST | guard.STRATEGY.needs, warm=[guard.warm])  # (no ahead here)
     models = {t: m for t, m in project.reach.items() if m is not None}
-    assert models and project.sources not in guard._AHEAD
+    assert len(models) == len(mains) and project.sources not in guard._AHEAD
     itself = list(guard.propose(project, project.settings))
-    assert any(isinstance(c, Candidate) and isinstance(c.details, GuardDetails) and c.details.patch for c in itself)
     guard.ahead(project, {})  # the typed views are made: the module's own features
     guard.ahead(project, models)  # the models too: the dependency edges they say may be worth a patch
     made = guard._AHEAD[project.sources]
-    assert any(m[1] is not None for m in made) and all(p.estimated_bytes == 0 for p in made.values())
+    assert made and all(p.estimated_bytes == 0 for p in made.values())
 
     def not_again(*args: object) -> None:
         raise AssertionError("propose made a proposal that was made ahead")
-    monkeypatch.setattr(guard, "_proposal", not_again)
-    assert list(guard.propose(project, project.settings)) == itself
+    with monkeypatch.context() as m:
+        m.setattr(guard, "_proposal", not_again)
+        assert list(guard.propose(project, project.settings)) == itself
+    return list(itself)
+
+
+@pytest.mark.go
+def test_proposals_made_ahead_are_the_ones_propose_makes(deppatch_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    itself = made_ahead_as_propose_makes(deppatch_repo, ("./cmd/app",), monkeypatch)
+    assert any(isinstance(c, Candidate) and isinstance(c.details, GuardDetails) and c.details.patch for c in itself)
+
+
+@pytest.mark.go
+def test_proposals_made_ahead_keep_the_estimate_of_the_targets_they_keep(
+        fixture_repo: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """fixture_repos/split: the guard of typecheck.go hits both targets, but full calls its stub on every
+    run and is left out: the candidate's estimate is lite's alone, made ahead or not."""
+    itself = made_ahead_as_propose_makes(fixture_repo("split"), ("./cmd/lite", "./cmd/full"), monkeypatch)
+    dropped = [c for c in itself if isinstance(c, Candidate) and isinstance(c.details, GuardDetails)
+               and "typecheck.go" in c.summary]
+    assert dropped and all(len(c.targets) == 1 for c in dropped)
