@@ -75,7 +75,7 @@ def head_commit(module_dir: Path) -> str | None:
         return None
     proc = subprocess.run(["git", "--no-optional-locks", "rev-parse", "--verify", "-q", "HEAD^{commit}"],
                           cwd=module_dir, capture_output=True, text=True)
-    return proc.stdout.strip() or None if proc.returncode == 0 else None
+    return (proc.stdout.strip() or None) if proc.returncode == 0 else None
 
 
 _DUBIOUS = re.compile(r"dubious ownership in repository at '([^']*)'")

@@ -482,16 +482,26 @@ def _models(project: Project, linking: Mapping[Target, tuple[list[Replay], threa
     empty if one has none."""
     out: dict[Target, ReachModel] = {}
     for t in project.targets:
-        while not (t in linking and linking[t][0]) and not futures[t].done():
-            time.sleep(0.01)
-        replays = linking[t][0] if t in linking else []
-        while replays and not replays[0].ready.wait(0.02) and not futures[t].done():
-            pass
-        model = replays[0].model() if replays else None
+        model = _model_of(t, linking, futures, until_built=False)
         if model is None:
             return {}
         out[t] = model
     return out
+
+
+def _model_of(t: Target, linking: Mapping[Target, tuple[list[Replay], threading.Event]],
+              futures: Mapping[Target, Future[Any]], *, until_built: bool) -> ReachModel | None:
+    """The target's reachability model once its replay has answered; None if it has none, or once its
+    build is over first (until_built: once its link is)."""
+    while t not in linking and not futures[t].done():  # its build waits for a link slot
+        time.sleep(0.01)
+    replays, built = linking.get(t, ([], threading.Event()))
+    while not futures[t].done() and not (until_built and built.is_set()):
+        if not replays:  # (the replay is starting)
+            time.sleep(0.01)
+        elif replays[0].ready.wait(0.02):
+            return replays[0].model()
+    return replays[0].model() if replays else None
 
 
 def _walk_ahead(project: Project, priced: Sequence[Priced],
@@ -501,19 +511,10 @@ def _walk_ahead(project: Project, priced: Sequence[Priced],
     will price (ReachModel.mode needs no sizes, and remembers them), until the build is over (the
     attribution then wants the cores; propose walks what is left)."""
     for t in project.targets:
-        while t not in linking and not futures[t].done():  # its build waits for a link slot
-            time.sleep(0.02)
-        replays, built = linking.get(t, ([], threading.Event()))
-        model = None
-        while model is None and not built.is_set() and not futures[t].done():
-            if not replays:  # (the replay is starting)
-                built.wait(0.02)
-            elif replays[0].ready.wait(0.02):
-                model = replays[0].model()
-                if model is None:
-                    break  # no model: nothing to walk
+        model = _model_of(t, linking, futures, until_built=True)
         if model is None:
             continue
+        built = linking[t][1]
         try:
             for p in priced:
                 for cut in p(t, model):
