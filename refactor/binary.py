@@ -206,6 +206,44 @@ def _attribute_cached(path: Path, data: Bytes, packages: Mapping[str, str | None
     return table
 
 
+_BUILDINFO_MAGIC = b"\xff Go buildinf:"
+
+
+def embedded_modinfo(path: Path) -> str | None:
+    """The module information `go version -m` prints of an ELF executable (path, mod, dep, => and build
+    lines), read from its .go.buildinfo section as debug/buildinfo does for Go >= 1.18 (the strings
+    inline); None when it is not there in that form (another format, an older toolchain)."""
+    try:
+        with _mapped(path) as data:
+            if len(data) < 64 or data[:4] != b"\x7fELF":
+                return None
+            found = _section(data, ".go.buildinfo")
+            if found is None or found[1] < 32:
+                return None
+            at = found[0]
+            if data[at:at + 14] != _BUILDINFO_MAGIC or not data[at + 15] & 2:  # flagsVersionInline
+                return None
+            at += 32
+            strings = []
+            for _ in range(2):  # the Go version, then the module information
+                n, shift = 0, 0
+                while True:
+                    b = data[at]
+                    at += 1
+                    n |= (b & 0x7F) << shift
+                    shift += 7
+                    if b < 0x80:
+                        break
+                strings.append(bytes(data[at:at + n]))
+                at += n
+    except (OSError, IndexError, struct.error):
+        return None
+    mod = strings[1]
+    if len(mod) >= 33 and mod[-17:-16] == b"\n":  # the 16-byte sentinels around it
+        mod = mod[16:-16]
+    return mod.decode("utf-8", "replace")
+
+
 _BUILD_ID = re.compile(rb"[A-Za-z0-9_-]{20}(?:/[A-Za-z0-9_-]{20}){3}")
 
 

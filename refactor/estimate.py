@@ -754,8 +754,10 @@ _goroots: dict[str, str] = {}
 
 
 def _goroot(go: Go, cwd: Path) -> str:
-    """The toolchain's GOROOT: the directory above go's bin/ when it holds the toolchain's sources
-    (no go env run), else what `go env` says."""
+    """The toolchain's GOROOT: the one its selection found (and pins), else the directory above go's
+    bin/ when it holds the toolchain's sources (no go env run), else what `go env` says."""
+    if go.goroot and dict(go.env).get("GOROOT") == go.goroot:
+        return go.goroot
     if go.path not in _goroots:
         import os
         import shutil

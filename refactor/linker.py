@@ -465,9 +465,14 @@ def detect_dynlink(go: Go, target: Target, graph: BuildGraph | None) -> Dynlink:
 
 
 def module_versions(go: Go, root: Path, exe: Path) -> dict[str, str]:
-    """Module path -> version from the binary's build info (`go version -m`); replacements win."""
-    proc = go.run(["version", "-m", str(exe)], cwd=root, check=False)
-    return parse_buildinfo(proc.stdout)
+    """Module path -> version from the binary's build info (`go version -m`, or the same text read off
+    an ELF file); replacements win."""
+    from refactor.binary import embedded_modinfo
+
+    text = embedded_modinfo(exe)
+    if text is None:
+        text = go.run(["version", "-m", str(exe)], cwd=root, check=False).stdout
+    return parse_buildinfo(text)
 
 
 def parse_buildinfo(text: str) -> dict[str, str]:

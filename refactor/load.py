@@ -433,12 +433,12 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
                 _parse_targets_packages(project)
             priced = [p for w in warm if (p := w(project)) is not None]
             typed_project = _run_ahead(project, ahead, typed, futures) if ahead else None
-            if priced and reach is not None and Needs.REACH in needs:
-                _walk_ahead(project, priced, linking, futures)
             if typed_project is not None and reach is not None and Needs.REACH in needs:
                 models = _models(project, linking, futures)
                 if models:
                     _ahead(typed_project, ahead, models)
+            if priced and reach is not None and Needs.REACH in needs:
+                _walk_ahead(project, priced, linking, futures)
             for t, f in futures.items():
                 report, table = f.result()
                 dce[t] = report

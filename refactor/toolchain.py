@@ -257,7 +257,12 @@ def _selection_error(launcher: Go, cwd: Path, env: Mapping[str, str], stderr: st
 
 @functools.lru_cache(maxsize=8)
 def _identity(path: str) -> tuple[tuple[int, int, int], str]:
-    """The go command's own version and GOROOT (GOTOOLCHAIN=local: no switch)."""
+    """The go command's own version and GOROOT (GOTOOLCHAIN=local: no switch): read off its installation
+    when it is a release's bin/go (GOROOT is then the directory above bin/, as the go command finds it)
+    and no GOROOT is set, else from `go env` (a wrapper, a development build)."""
+    known = _installed_identity(path)
+    if known is not None:
+        return known
     try:
         out = subprocess.run([path, "env", "-json", "GOVERSION", "GOROOT"], capture_output=True, text=True,
                              timeout=60, env={**os.environ, "GOTOOLCHAIN": "local"}).stdout
@@ -273,6 +278,23 @@ def _identity(path: str) -> tuple[tuple[int, int, int], str]:
     if version[:2] < LAUNCHER_MIN_VERSION:
         raise UsageError(f"{path} is go{'.'.join(map(str, version))}; gotrim needs Go >= 1.22")
     return version, values.get("GOROOT", "")
+
+
+def _installed_identity(path: str) -> tuple[tuple[int, int, int], str] | None:
+    if os.environ.get("GOROOT"):
+        return None
+    exe = Path(os.path.realpath(shutil.which(path) or path))
+    root = exe.parent.parent
+    if exe.parent.name != "bin" or exe.name not in ("go", "go.exe") or not (root / "src" / "cmd" / "go").is_dir():
+        return None
+    try:
+        first = (root / "VERSION").read_text(encoding="utf-8").split("\n", 1)[0].strip()
+    except OSError:
+        return None
+    version = parse_version(first) if re.fullmatch(r"go\d+\.\d+(\.\d+)?", first) else None
+    if version is None or version[:2] < LAUNCHER_MIN_VERSION:
+        return None  # (go env says why)
+    return version, str(root)
 
 
 def parse_version(text: str) -> tuple[int, int, int] | None:

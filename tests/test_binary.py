@@ -536,3 +536,21 @@ def test_dynamic_linking_local_symbols_go_to_their_packages(tmp_path: Path) -> N
     assert "?" not in t.modules, t.notes
     assert t.packages["example.com/blockers/internal/plugins"] > 0 and t.packages["plugin"] > 0
     assert t.package_share >= 0.9, (t.buckets, t.unattributed_sections)
+
+
+@pytest.mark.go
+def test_module_information_is_read_off_the_elf_file_as_go_version_m_prints_it(built: dict[str, object]) -> None:
+    """module_versions reads .go.buildinfo itself (no `go version -m` after the link); the lines are
+    the ones go prints, and a file that is no ELF executable goes to go version -m."""
+    from refactor.binary import embedded_modinfo
+    from refactor.linker import module_versions, parse_buildinfo
+
+    go, root, full = built["go"], built["root"], built["full"]
+    assert isinstance(root, Path) and isinstance(full, Path)
+    printed = go.run(["version", "-m", str(full)], cwd=root).stdout  # type: ignore[attr-defined]
+    read = embedded_modinfo(full)
+    assert read is not None and [ln.strip() for ln in read.splitlines()] == \
+        [ln.strip() for ln in printed.splitlines()[1:]]
+    assert "mod\texample.com/sz" in read and "build\t-trimpath=true" in read
+    assert embedded_modinfo(root / "go.mod") is None
+    assert module_versions(go, root, full) == parse_buildinfo(printed)  # type: ignore[arg-type]
