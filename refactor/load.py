@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import subprocess
 import tempfile
 import threading
 import time
@@ -337,7 +338,7 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
     from refactor.binary import attribute_cached
     from refactor.builds import link_slots
     from refactor.estimate import Replay
-    from refactor.linker import build_with_dumpdep, detect_dynlink, replay_dumpdep
+    from refactor.linker import build_with_dumpdep, detect_dynlink, replay_dumpdep, start_link
 
     for go in dict.fromkeys(project.go_of(t) for t in project.targets):
         attribcore.prepare(go)  # a first run ever builds the attribution core beside the links
@@ -366,13 +367,24 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
             linking[t] = (replays, built)
             if wants_reach:
                 starter.start()
-            if typed is not None and wants_reach:  # -work names the link's folder: start it as the link does
-                threading.Thread(target=_at_link_start, args=(exe, built, lambda cfg: start_typed(t, cfg)),
-                                 daemon=True).start()
+            link = started.link if started is not None else None
+            if wants_reach and link is None:
+                link = start_link(go, project.module_of(t).dir, t, exe, graph, keep_work=True, dumpdep=False)
+            early_table: list[Future[SizeTable]] = []
+            if link is not None:  # -work names the link's folder: the typed view starts as the link does
+                def at_start(cfg: Path, link: StartedLink = link) -> None:
+                    if typed is not None:
+                        start_typed(t, cfg)
+                    if Needs.SIZES in needs:  # the attribution starts as the linker exits (_linked)
+                        linked = _linked(cfg, link.proc, exe, built)
+                        if linked is not None:
+                            early_table.append(sizing.submit(attribute_cached, linked, _module_of_packages(graph),
+                                                             t.main, project.settings.cache_dir, go=go))
+                threading.Thread(target=_at_link_start, args=(exe, built, at_start), daemon=True).start()
             try:
                 # with the replay, the link runs without -dumpdep: the replay names the blockers
                 report = build_with_dumpdep(go, project.module_of(t).dir, t, exe, graph, keep_work=wants_reach,
-                                            dumpdep=not wants_reach, started=started.link if started else None)
+                                            dumpdep=not wants_reach, started=link)
             except BaseException:
                 built.set()
                 if wants_reach:
@@ -387,8 +399,13 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
             replay = replays[0] if replays else None
             table = None
             if Needs.SIZES in needs:
-                table = attribute_cached(exe, _module_of_packages(graph), t.main, project.settings.cache_dir,
-                                         go=go)
+                try:
+                    table = early_table[0].result() if early_table else None
+                except (GotrimError, OSError):
+                    table = None  # the final file is attributed instead
+                if table is None:
+                    table = attribute_cached(exe, _module_of_packages(graph), t.main, project.settings.cache_dir,
+                                             go=go)
             model: ReachModel | str = "no replay"
             if replay is not None and reach is not None:
                 model = replay.finish()
@@ -426,7 +443,8 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
     dce: dict[Target, DceReport] = {}
     linking: dict[Target, tuple[list[Replay], threading.Event]] = {}  # the replay of each build, and its end
     typed_pool = ThreadPoolExecutor(max_workers=1)  # idle unless typed: one go list -export at a time
-    with typed_pool, ThreadPoolExecutor(max_workers=project.settings.jobs or link_slots()) as pool:
+    sizing = ThreadPoolExecutor(max_workers=project.settings.jobs or link_slots())  # attributions of linker outputs
+    with typed_pool, sizing, ThreadPoolExecutor(max_workers=project.settings.jobs or link_slots()) as pool:
         futures = {t: pool.submit(one, t) for t in project.targets}
         try:
             if Needs.SOURCES in needs:
@@ -543,6 +561,67 @@ def _at_link_start(exe: Path, built: threading.Event, then: Callable[[Path], Non
         elif cfg.is_file():
             then(cfg)
             return
+
+
+def _linked(cfg: Path, go_build: subprocess.Popen[bytes], exe: Path, built: threading.Event) -> Path | None:
+    """The linker's output, once the link process of go_build (its child reading cfg) has exited: a hard
+    link beside exe to `$WORK/b001/exe/a.out`, made before go moves that to exe. go first stamps its
+    content digest into the build ID, which takes some 35 ms on a 39 MB binary: the attribution (which
+    reads sizes, not the ID's bytes) starts meanwhile. None where this cannot be seen (no pidfd: not
+    Linux), or when the build ends first."""
+    import select
+
+    if not hasattr(os, "pidfd_open") or not hasattr(select, "poll"):
+        return None
+    marker = str(cfg).encode()
+    pid = None
+    while pid is None:
+        if built.is_set() or go_build.poll() is not None:
+            return None
+        pid = _child_with_arg(go_build.pid, marker)
+        if pid is None:
+            time.sleep(0.005)
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:  # (it has exited already: the output may be moved)
+        return None
+    try:
+        waiting = select.poll()
+        waiting.register(fd, select.POLLIN)
+        while not waiting.poll(50):
+            if built.is_set():
+                return None
+    finally:
+        os.close(fd)
+    out = exe.parent / f"{exe.name}.linked"
+    try:
+        os.link(cfg.parent / "exe" / "a.out", out)
+    except OSError:  # moved already, or another file system
+        return None
+    return out
+
+
+def _child_with_arg(parent: int, arg: bytes) -> int | None:
+    """The child process of parent whose command line holds arg (Linux /proc), or None."""
+
+    try:
+        tasks = os.listdir(f"/proc/{parent}/task")
+    except OSError:
+        return None
+    for tid in tasks:
+        try:
+            with open(f"/proc/{parent}/task/{tid}/children", "rb") as f:
+                kids = f.read().split()
+        except OSError:
+            continue
+        for k in kids:
+            try:
+                with open(f"/proc/{int(k)}/cmdline", "rb") as f:
+                    if arg in f.read().split(b"\0"):
+                        return int(k)
+            except (OSError, ValueError):
+                continue
+    return None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -97,6 +97,42 @@ def test_typed_view_starts_when_the_link_starts(tmp_path: Path) -> None:
 
 
 @pytest.mark.go
+@pytest.mark.skipif(not hasattr(__import__("os"), "pidfd_open"), reason="the linker's exit is seen on Linux only")
+def test_the_attribution_starts_on_the_linkers_output_before_go_moves_it(tmp_path: Path) -> None:
+    """_linked sees the link process exit and hard-links its a.out before go stamps the build ID and
+    moves it: the same size as the binary go leaves, attributed alike; a build that has ended gives None."""
+    import threading
+
+    from refactor.binary import attribute
+    from refactor.config import Target
+    from refactor.linker import start_link
+    from refactor.load import _at_link_start, _linked
+
+    root = tmp_path / "split"
+    shutil.copytree(FIX, root)
+    go = find_go()
+    target = Target(main="./cmd/lite", goos="linux", goarch="amd64")
+    exe = tmp_path / "out" / "lite"
+    exe.parent.mkdir()
+    link = start_link(go, root, target, exe, keep_work=True, dumpdep=False)
+    built = threading.Event()
+    got: list[Path | None] = []
+    watcher = threading.Thread(target=_at_link_start,
+                               args=(exe, built, lambda cfg: got.append(_linked(cfg, link.proc, exe, built))))
+    watcher.start()
+    assert link.proc.wait(120) == 0
+    built.set()
+    watcher.join(5)
+    assert len(got) == 1 and got[0] is not None, "the link's exit was not seen"
+    early = got[0]
+    assert early.stat().st_size == exe.stat().st_size and early.stat().st_ino == exe.stat().st_ino
+    packages = {"example.com/split/cmd/lite": "example.com/split"}
+    assert attribute(early, packages, "example.com/split/cmd/lite").packages == \
+        attribute(exe, packages, "example.com/split/cmd/lite").packages
+    assert _linked(tmp_path / "nowhere" / "importcfg.link", link.proc, exe, threading.Event()) is None  # go exited
+
+
+@pytest.mark.go
 @pytest.mark.parametrize(("fixture", "main"), [("split", "./cmd/lite"), ("templates", "./cmd/both")])
 def test_typed_view_from_the_links_archives_equals_go_lists(tmp_path: Path, fixture: str, main: str) -> None:
     """The typed view built on the archives the link reads (listed_from_link) is the one built on go list
