@@ -15,8 +15,9 @@ FIXTURE = ROOT / "fixture_repos" / "split"
 
 # The child runs gotrim's click entry point and reports its own wall time and peak RSS on stderr.
 # RUSAGE_CHILDREN is the largest go child (compile, link, vet) that gotrim waited for.
-CHILD = ("import resource, sys, time\n"
+CHILD = ("import gc, resource, sys, time\n"
          "from refactor.cli import leave, main\n"
+         "gc.disable()\n"
          "t = time.perf_counter()\n"
          "rc = main(sys.argv[1:])\n"
          "s = time.perf_counter() - t\n"
