@@ -538,11 +538,11 @@ def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags
     proposed for several targets, and ranks by estimated bytes. Ids are stable for the same HEAD
     and configuration; pass one to `gotrim apply`.
     """
-    from refactor.suggest import filtered, needs_of, remember_listed, strategies_named, suggestions
+    from refactor.suggest import filtered, remember_listed, strategies_later, suggestions
 
     fmt = "json" if as_json else fmt
     quiet = fmt != "table" and output is None
-    strategies = strategies_named(strategy_names)
+    strategies, needs, warm, ahead = strategies_later(strategy_names)
     check_output(output)
     shard = _shard(shard_text)
     if candidates_file is not None and (shard is None or not measure):
@@ -557,9 +557,7 @@ def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags
 
         require_repo(repo.resolve())
     with load_progress(quiet) as progress:
-        project = _project(repo, mains, platforms, tags, cgo, Needs.SUGGEST | needs_of(strategies),
-                           warm=[s.warm for s in strategies if s.warm is not None],
-                           ahead=[s.ahead for s in strategies if s.ahead is not None], progress=progress,
+        project = _project(repo, mains, platforms, tags, cgo, needs, warm=warm, ahead=ahead, progress=progress,
                            reuse=not no_cache, remember=True, jobs=jobs, **overrides(package_names, guard_tags))
     found = suggestions(project, strategies, progress_for(quiet), use_cache=not no_cache)
     found = _with_dce_loops(project, strategies, found, progress_for(quiet))

@@ -165,3 +165,27 @@ def test_warm_up_changes_no_proposal(name: str) -> None:
         if strategy.warm is not None:
             strategy.warm(project)
         assert proposals(strategy, project) == cold, strategy.name
+
+
+def test_every_strategy_is_read_on_first_use_and_reads_no_more_than_suggest_loads() -> None:
+    """suggest loads Needs.SUGGEST for every strategy without importing them first (the links start
+    before); an unknown name is refused at once, before anything is loaded."""
+    import pytest
+
+    from refactor.errors import UsageError
+    from refactor.project import Needs
+    from refactor.suggest import Later, strategies_later
+
+    made: list[int] = []
+    later = Later(lambda: made.append(1) or [3, 1, 2])
+    assert made == []
+    assert list(later) == [3, 1, 2] and later[0] == 3 and len(later) == 3 and made == [1]
+    every, needs, warm, ahead = strategies_later(())
+    assert needs == Needs.SUGGEST
+    assert [s.name for s in every] == [s.name for s in ALL]
+    assert all(s.needs & needs == s.needs for s in ALL)
+    assert list(warm) == [s.warm for s in ALL if s.warm] and list(ahead) == [s.ahead for s in ALL if s.ahead]
+    with pytest.raises(UsageError, match="unknown strategy"):
+        strategies_later(("no-such",))
+    chosen, needs, warm, _ = strategies_later(("split-package",))
+    assert [s.name for s in chosen] == ["split-package"] and Needs.TYPED in needs
