@@ -65,8 +65,8 @@ def test_a_failed_replay_falls_back_to_the_linker_stream(fixture_repo: Any, monk
 def test_a_replay_that_starts_after_the_build_still_reads_its_archives(
         fixture_repo: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """The link's importcfg names the archives of the packages the build compiled inside go's work
-    directory: it stays until the replay is done, however late the replay (at nice 19, on a busy
-    machine) gets to them."""
+    directory: it stays until the replay is done, however late the replay (on a busy machine) gets
+    to them."""
     import time
     import uuid
 
