@@ -451,11 +451,21 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
                 _parse_targets_packages(project)
             priced = [p for w in warm if (p := w(project)) is not None]
             typed_project = _run_ahead(project, ahead, typed, futures) if ahead else None
+            walks = priced and reach is not None and Needs.REACH in needs
             if typed_project is not None and reach is not None and Needs.REACH in needs:
                 models = _models(project, linking, futures)
                 if models:
+                    # the cut walks go on beside the ahead work (the replay's core walks, this thread waits
+                    # on its pipe), and after the build if need be: propose wants them all
+                    walker = threading.Thread(target=_walk_ahead, args=(project, priced, linking, futures),
+                                              kwargs={"past_build": True}, daemon=True) if walks else None
+                    if walker is not None:
+                        walker.start()
                     _ahead(typed_project, ahead, models)
-            if priced and reach is not None and Needs.REACH in needs:
+                    if walker is not None:
+                        walker.join()
+                        walks = False
+            if walks:
                 _walk_ahead(project, priced, linking, futures)
             for t, f in futures.items():
                 report, table = f.result()
@@ -524,19 +534,20 @@ def _model_of(t: Target, linking: Mapping[Target, tuple[list[Replay], threading.
 
 def _walk_ahead(project: Project, priced: Sequence[Priced],
                 linking: Mapping[Target, tuple[list[Replay], threading.Event]],
-                futures: Mapping[Target, Future[Any]]) -> None:
+                futures: Mapping[Target, Future[Any]], *, past_build: bool = False) -> None:
     """While each target's link ends: once its replay's model is read, walk the cuts the strategies
     will price (ReachModel.mode needs no sizes, and remembers them), until the build is over (the
-    attribution then wants the cores; propose walks what is left)."""
+    attribution then wants the cores; propose walks what is left), or all of them (past_build: beside
+    the ahead work, which ends after the build)."""
     for t in project.targets:
-        model = _model_of(t, linking, futures, until_built=True)
+        model = _model_of(t, linking, futures, until_built=not past_build)
         if model is None:
             continue
         built = linking[t][1]
         try:
             for p in priced:
                 for cut in p(t, model):
-                    if built.is_set():
+                    if built.is_set() and not past_build:
                         break
                     model.mode(cut)
         except (GotrimError, OSError):  # only a head start: propose prices these cuts again, and says why not
