@@ -287,7 +287,31 @@ class GoFile:
 
     def selectors(self) -> frozenset[str]:
         """Names the file selects with `x.name` or declares as interface methods: the methods it may call."""
+        return self._selectors
+
+    @functools.cached_property
+    def _selectors(self) -> frozenset[str]:
         return frozenset().union(*(d.selectors for d in self.decls))
+
+    @functools.cached_property
+    def unqualified_names(self) -> frozenset[str]:
+        """The names its declarations use without a qualifier: their own package's, and the universe's
+        (remembered: guard-with-tag asks it of a package's files for each feature)."""
+        out: set[str] = set()
+        for d in self.decls:
+            out.update(r.name for r in d.refs if r.qualifier is None)
+            out.update(d.universe_refs)
+        return frozenset(out)
+
+    @functools.cached_property
+    def qualified_names(self) -> Mapping[str, frozenset[str]]:
+        """Per qualifier (a local import name), the names its declarations select with it (`q.Name`)."""
+        out: dict[str, set[str]] = {}
+        for d in self.decls:
+            for r in d.refs:
+                if r.qualifier is not None:
+                    out.setdefault(r.qualifier, set()).add(r.name)
+        return {q: frozenset(n) for q, n in out.items()}
 
     @functools.cached_property
     def units(self) -> tuple[Unit, ...]:

@@ -367,23 +367,23 @@ def demand(site: str, site_name: str, rest: Sequence[GoFile], importers: Sequenc
     for f in rest:
         if f.path in skipped:
             continue
-        for d in f.decls:
-            out.names.update(r.name for r in d.refs if r.qualifier is None)
-            out.names.update(d.universe_refs)
-            if f.path not in covered and (d.kind == "init" or d.side_effects):
-                for op, name in startup_calls(f, d):
-                    out.startup.setdefault(name if op is None else f"{op}.{name}", f"{f.path}: {decl_label(d.key)}")
+        out.names |= f.unqualified_names
         if f.path not in covered:
+            for d in f.decls:
+                if d.kind == "init" or d.side_effects:
+                    for op, name in startup_calls(f, d):
+                        out.startup.setdefault(name if op is None else f"{op}.{name}",
+                                               f"{f.path}: {decl_label(d.key)}")
             out.untyped_users.append(f)
             out.selectors |= f.selectors()
     for f, local in importers:
-        for d in f.decls:
-            out.names.update(r.name for r in d.refs if r.qualifier == local)
-            if f.path not in covered and (d.kind == "init" or d.side_effects):
-                for op, name in startup_calls(f, d):
-                    if op == local:
-                        out.startup.setdefault(name, f"{f.path}: {decl_label(d.key)}")
+        out.names |= f.qualified_names.get(local, frozenset())
         if f.path not in covered:
+            for d in f.decls:
+                if d.kind == "init" or d.side_effects:
+                    for op, name in startup_calls(f, d):
+                        if op == local:
+                            out.startup.setdefault(name, f"{f.path}: {decl_label(d.key)}")
             out.untyped_users.append(f)
             out.selectors |= f.selectors()
     for main_path, files in main_files:
