@@ -34,6 +34,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import jinja2
@@ -272,10 +273,27 @@ def startup_calls(f: GoFile, d: Decl) -> list[Callee]:
     return _calls(src, node.child_by_field_name("body" if d.kind == "init" else "value"), branches=True)
 
 
-def main_path_calls(files: Sequence[GoFile], *, depth: int = 3) -> dict[Callee, tuple[str, ...]]:
+def main_path_calls(files: Sequence[GoFile], *, depth: int = 3) -> Mapping[Callee, tuple[str, ...]]:
     """The calls every run of the program makes from func main (headers of if/for/switch included, their
     bodies not), following the package's own functions called that way, up to depth calls deep; each
-    with the chain of functions that leads to it (main, run, ...)."""
+    with the chain of functions that leads to it (main, run, ...). Remembered for the same files (the
+    same objects: guard asks it of a target's main package for each feature)."""
+    key = (tuple(id(f) for f in files), depth)
+    hit = _MAIN_CALLS.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], files, strict=True)):
+        return hit[1]
+    if len(_MAIN_CALLS) >= 64:
+        _MAIN_CALLS.clear()
+    calls = MappingProxyType(_main_path_calls(files, depth))
+    _MAIN_CALLS[key] = (tuple(files), calls)
+    return calls
+
+
+# (the files are kept with their answer: their ids are not reused while it is remembered)
+_MAIN_CALLS: dict[tuple[tuple[int, ...], int], tuple[tuple[GoFile, ...], Mapping[Callee, tuple[str, ...]]]] = {}
+
+
+def _main_path_calls(files: Sequence[GoFile], depth: int) -> dict[Callee, tuple[str, ...]]:
     funcs = {d.name: (f, d) for f in files for d in f.decls if d.kind == "func"}
     out: dict[Callee, tuple[str, ...]] = {}
     todo: list[tuple[str, tuple[str, ...]]] = [("main", ("main",))] if "main" in funcs else []
