@@ -1118,17 +1118,21 @@ def lone_decl_node(f: GoFile, d: Decl) -> tuple[bytes, Node]:
     the file's tree at hand, the declaration is parsed alone (after a package clause and its keyword),
     not the whole file (a file read from the parse cache has no tree, and most of a large one is other
     declarations)."""
-    src = f.src
+    return lone_node(f.src, d.spec_start, d.spec_end, d.kind)
+
+
+def lone_node(src: bytes, start: int, end: int, kind: str) -> tuple[bytes, Node]:
+    """lone_decl_node of the declaration of this kind at src[start:end]."""
     with _TREES_LOCK:
         kept = src in _TREES
-    if not kept and d.kind in ("var", "func", "init", "method"):
-        head = _PACKAGE + (b"var " if d.kind == "var" else b"")
-        alone = head + src[d.spec_start:d.spec_end] + b"\n"
+    if not kept and kind in ("var", "func", "init", "method"):
+        head = _PACKAGE + (b"var " if kind == "var" else b"")
+        alone = head + src[start:end] + b"\n"
         root = parse_go(alone).root_node
         n = None if root.has_error else _spanning(root, len(head), len(alone) - 1)
         if n is not None:
             return alone, n
-    return src, decl_node(f, d)
+    return src, node_at(src, start, end)
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ from refactor.gosource import (
     format_build_expr,
     guess_package_name,
     lone_decl_node,
+    lone_node,
     node_text,
     parse_build_expr,
     parse_file,
@@ -269,8 +270,15 @@ def startup_calls(f: GoFile, d: Decl) -> list[Callee]:
     (only function literals called on the spot are entered; a command table's closures are not)."""
     if d.kind not in ("init", "var"):
         return []
-    src, node = lone_decl_node(f, d)
-    return _calls(src, node.child_by_field_name("body" if d.kind == "init" else "value"), branches=True)
+    return list(_startup_calls(f.src, d.spec_start, d.spec_end, d.kind))
+
+
+@lru_cache(maxsize=8192)
+def _startup_calls(src: bytes, start: int, end: int, kind: str) -> tuple[Callee, ...]:
+    """startup_calls, remembered by the declaration's text and place (guard asks it of the same inits for
+    each feature)."""
+    text, node = lone_node(src, start, end, kind)
+    return tuple(_calls(text, node.child_by_field_name("body" if kind == "init" else "value"), branches=True))
 
 
 def main_path_calls(files: Sequence[GoFile], *, depth: int = 3) -> Mapping[Callee, tuple[str, ...]]:
