@@ -231,6 +231,11 @@ class Decl:
     selectors: frozenset[str] = frozenset()  # names selected with `x.name`, and interface method names
     literal_keys: frozenset[str] = frozenset()  # identifiers used as keys in composite literals (`T{k: v}`)
 
+    @functools.cached_property
+    def unqualified(self) -> frozenset[str]:
+        """The names it uses without a qualifier (its package's, or shadowed locals)."""
+        return frozenset(r.name for r in self.refs if r.qualifier is None)
+
 
 @dataclass(frozen=True)
 class GoFile:

@@ -50,13 +50,13 @@ from refactor.gosource import (
     Import,
     Syntax,
     decl_label,
-    decl_node,
     decl_syntax,
     eval_build_expr,
     format_build_expr,
     guess_package_name,
     lone_decl_node,
     lone_node,
+    node_at,
     node_text,
     parse_build_expr,
     parse_file,
@@ -967,10 +967,10 @@ class _Mover:
         for d in f.decls:
             if d.kind not in ("var", "func", "method", "init"):
                 continue
-            if not ({r.name for r in d.refs if r.qualifier is None} & self.names):
+            if self.names.isdisjoint(d.unqualified):
                 continue
-            node = decl_node(f, d)
-            for lit in _composite_literals(node):
+            node, literals = _composite_literals_of(src, d.spec_start, d.spec_end)  # (one tree's nodes)
+            for lit in literals:
                 edits += self.literal(f, d, node, lit)
             if d.kind == "init":
                 edits += self.init(f, d, node)
@@ -1089,6 +1089,14 @@ class _Mover:
             src = apply_edits(src, more)
         self.out.real = src
         return self.out
+
+
+@lru_cache(maxsize=4096)
+def _composite_literals_of(src: bytes, start: int, end: int) -> tuple[Node, tuple[Node, ...]]:
+    """The declaration spec at src[start:end] and its _composite_literals, nodes of one tree (remembered:
+    guard looks for the registrations of each feature in the same files)."""
+    node = node_at(src, start, end)
+    return node, tuple(_composite_literals(node))
 
 
 def _composite_literals(node: Node) -> list[Node]:
