@@ -21,6 +21,7 @@ What is loaded is declared up front (Needs). The speed tricks live here:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -377,9 +378,11 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
                         start_typed(t, cfg)
                     if Needs.SIZES in needs:  # the attribution starts as the linker exits (_linked)
                         linked = _linked(cfg, link.proc, exe, built)
-                        if linked is not None:
-                            early_table.append(sizing.submit(attribute_cached, linked, _module_of_packages(graph),
-                                                             t.main, project.settings.cache_dir, go=go))
+                        with contextlib.suppress(RuntimeError):  # (the load ended meanwhile: its pool is shut)
+                            if linked is not None:
+                                early_table.append(sizing.submit(attribute_cached, linked,
+                                                                 _module_of_packages(graph), t.main,
+                                                                 project.settings.cache_dir, go=go))
                 threading.Thread(target=_at_link_start, args=(exe, built, at_start), daemon=True).start()
             try:
                 # with the replay, the link runs without -dumpdep: the replay names the blockers
@@ -458,7 +461,8 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
                     # the cut walks go on beside the ahead work (the replay's core walks, this thread waits
                     # on its pipe), and after the build if need be: propose wants them all
                     walker = threading.Thread(target=_walk_ahead, args=(project, priced, linking, futures),
-                                              kwargs={"past_build": True}, daemon=True) if walks else None
+                                              kwargs={"past_build": True, "quietly": True},
+                                              daemon=True) if walks else None
                     if walker is not None:
                         walker.start()
                     _ahead(typed_project, ahead, models)
@@ -534,11 +538,16 @@ def _model_of(t: Target, linking: Mapping[Target, tuple[list[Replay], threading.
 
 def _walk_ahead(project: Project, priced: Sequence[Priced],
                 linking: Mapping[Target, tuple[list[Replay], threading.Event]],
-                futures: Mapping[Target, Future[Any]], *, past_build: bool = False) -> None:
+                futures: Mapping[Target, Future[Any]], *, past_build: bool = False, quietly: bool = False) -> None:
     """While each target's link ends: once its replay's model is read, walk the cuts the strategies
     will price (ReachModel.mode needs no sizes, and remembers them), until the build is over (the
     attribution then wants the cores; propose walks what is left), or all of them (past_build: beside
-    the ahead work, which ends after the build)."""
+    the ahead work, which ends after the build). quietly (on a thread of its own): any failure only
+    ends the head start; propose, walking the same cuts, says what it is."""
+    if quietly:
+        with contextlib.suppress(Exception):  # (see above)
+            _walk_ahead(project, priced, linking, futures, past_build=past_build)
+        return
     for t in project.targets:
         model = _model_of(t, linking, futures, until_built=not past_build)
         if model is None:
