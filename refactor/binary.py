@@ -177,6 +177,32 @@ def attribute_cached(path: Path, packages: Mapping[str, str | None], main_import
 
 def _attribute_cached(path: Path, data: Bytes, packages: Mapping[str, str | None], main_import_path: str,
                       cache_dir: Path, go: Go | None) -> SizeTable:
+    entry = _sizes_entry(data, packages, main_import_path, cache_dir)
+    try:
+        return SizeTable.from_json(json.loads(entry.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError):
+        pass
+    table = _attribute(path, data, packages, main_import_path, go)
+    _keep_table(entry, table)
+    return table
+
+
+def remember_attribution(path: Path, table: SizeTable, packages: Mapping[str, str | None], main_import_path: str,
+                         cache_dir: Path | None) -> None:
+    """Keep table (attributed from another file of the same sizes: the linker's output before go stamped
+    its build ID) as attribute_cached's answer for path, so that size and apply find it."""
+    if cache_dir is None:
+        return
+    try:
+        with _mapped(Path(path)) as data:
+            entry = _sizes_entry(data, packages, main_import_path, cache_dir)
+    except OSError:
+        return
+    if not entry.is_file():
+        _keep_table(entry, table)
+
+
+def _sizes_entry(data: Bytes, packages: Mapping[str, str | None], main_import_path: str, cache_dir: Path) -> Path:
     import hashlib
 
     from refactor import __version__, code_digest
@@ -189,12 +215,10 @@ def _attribute_cached(path: Path, data: Bytes, packages: Mapping[str, str | None
     h = hashlib.sha256(f"{build_id} {len(data)}".encode() if build_id else data)
     h.update(json.dumps([__version__, code_digest(), JSON_VERSION, main_import_path,
                          sorted(packages.items(), key=str)], default=str).encode())
-    entry = cache_dir / "sizes" / f"{h.hexdigest()[:32]}.json"
-    try:
-        return SizeTable.from_json(json.loads(entry.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError):
-        pass
-    table = _attribute(path, data, packages, main_import_path, go)
+    return cache_dir / "sizes" / f"{h.hexdigest()[:32]}.json"
+
+
+def _keep_table(entry: Path, table: SizeTable) -> None:
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         tmp = entry.with_suffix(".tmp")
@@ -203,7 +227,6 @@ def _attribute_cached(path: Path, data: Bytes, packages: Mapping[str, str | None
         _prune_cache(entry.parent, keep=256)
     except OSError:
         pass  # a read-only or full cache directory only costs time
-    return table
 
 
 _BUILDINFO_MAGIC = b"\xff Go buildinf:"

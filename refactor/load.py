@@ -336,7 +336,7 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
     the links run without -dumpdep (the replay names the blockers). links: the builds started already
     (_start_links), each taken out of it when its turn comes."""
     from refactor import attribcore
-    from refactor.binary import attribute_cached
+    from refactor.binary import attribute_cached, remember_attribution
     from refactor.builds import link_slots
     from refactor.estimate import Replay
     from refactor.linker import build_with_dumpdep, detect_dynlink, replay_dumpdep, start_link
@@ -406,7 +406,9 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
                     table = early_table[0].result() if early_table else None
                 except (GotrimError, OSError):
                     table = None  # the final file is attributed instead
-                if table is None:
+                if table is not None:  # under the final file's key too (size and apply look it up by that)
+                    remember_attribution(exe, table, _module_of_packages(graph), t.main, project.settings.cache_dir)
+                else:
                     table = attribute_cached(exe, _module_of_packages(graph), t.main, project.settings.cache_dir,
                                              go=go)
             model: ReachModel | str = "no replay"

@@ -98,9 +98,11 @@ def test_typed_view_starts_when_the_link_starts(tmp_path: Path) -> None:
 
 @pytest.mark.go
 @pytest.mark.skipif(not hasattr(__import__("os"), "pidfd_open"), reason="the linker's exit is seen on Linux only")
-def test_the_attribution_starts_on_the_linkers_output_before_go_moves_it(tmp_path: Path) -> None:
+def test_the_attribution_starts_on_the_linkers_output_before_go_moves_it(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """_linked sees the link process exit and hard-links its a.out before go stamps the build ID and
-    moves it: the same size as the binary go leaves, attributed alike; a build that has ended gives None."""
+    moves it: the same size as the binary go leaves, attributed alike, and kept under the final file's
+    key for size and apply; a build that has ended gives None."""
     import threading
 
     from refactor.binary import attribute
@@ -127,8 +129,17 @@ def test_the_attribution_starts_on_the_linkers_output_before_go_moves_it(tmp_pat
     early = got[0]
     assert early.stat().st_size == exe.stat().st_size and early.stat().st_ino == exe.stat().st_ino
     packages = {"example.com/split/cmd/lite": "example.com/split"}
-    assert attribute(early, packages, "example.com/split/cmd/lite").packages == \
-        attribute(exe, packages, "example.com/split/cmd/lite").packages
+    table = attribute(early, packages, "example.com/split/cmd/lite")
+    assert table.packages == attribute(exe, packages, "example.com/split/cmd/lite").packages
+    from refactor import binary
+
+    binary.remember_attribution(exe, table, packages, "example.com/split/cmd/lite", tmp_path / "cache")
+
+    def refused(*_args: object) -> None:
+        raise AssertionError("attributed again")
+
+    monkeypatch.setattr(binary, "_attribute", refused)
+    assert binary.attribute_cached(exe, packages, "example.com/split/cmd/lite", tmp_path / "cache") == table
     assert _linked(tmp_path / "nowhere" / "importcfg.link", link.proc, exe, threading.Event()) is None  # go exited
 
 
