@@ -187,32 +187,21 @@ def _attribute_cached(path: Path, data: Bytes, packages: Mapping[str, str | None
     return table
 
 
-def remember_attribution(path: Path, table: SizeTable, packages: Mapping[str, str | None], main_import_path: str,
-                         cache_dir: Path | None) -> None:
-    """Keep table (attributed from another file of the same sizes: the linker's output before go stamped
-    its build ID) as attribute_cached's answer for path, so that size and apply find it."""
-    if cache_dir is None:
-        return
-    try:
-        with _mapped(Path(path)) as data:
-            entry = _sizes_entry(data, packages, main_import_path, cache_dir)
-    except OSError:
-        return
-    if not entry.is_file():
-        _keep_table(entry, table)
-
-
 def _sizes_entry(data: Bytes, packages: Mapping[str, str | None], main_import_path: str, cache_dir: Path) -> Path:
     import hashlib
 
     from refactor import __version__, code_digest
 
-    # go build stamps a digest of the file's content into its build ID: reading the note is much
-    # cheaper than hashing tens of megabytes. Only gotrim's own fresh builds come here (never a
-    # file stripped or packed after the build); the size is in the key all the same. Without a
-    # standard ID (a redacted one, another linker) the content is hashed.
+    # go build's ID names the build's inputs (its first three parts: the main package's action and
+    # output, the link's action) and then digests the file: reading the note is much cheaper than
+    # hashing tens of megabytes. The key takes the inputs' part, so the linker's output, which holds a
+    # placeholder digest until go stamps it (load attributes it that early), and the file go leaves are
+    # one entry. Only gotrim's own fresh builds come here (never a file stripped or packed after the
+    # build); the size is in the key all the same. Without a standard ID (a redacted one, another
+    # linker) the content is hashed.
     build_id = go_build_id(data)
-    h = hashlib.sha256(f"{build_id} {len(data)}".encode() if build_id else data)
+    inputs = build_id.rsplit("/", 1)[0] if build_id else None
+    h = hashlib.sha256(f"{inputs} {len(data)}".encode() if inputs else data)
     h.update(json.dumps([__version__, code_digest(), JSON_VERSION, main_import_path,
                          sorted(packages.items(), key=str)], default=str).encode())
     return cache_dir / "sizes" / f"{h.hexdigest()[:32]}.json"

@@ -714,7 +714,7 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
     """
     from refactor.apply import apply as apply_candidate
     from refactor.apply import branch_name, check_branch, check_default_branches, dirty_plan_files
-    from refactor.suggest import find, needs_of, recall_listed, same_change, strategies_named, suggestions
+    from refactor.suggest import find, recall_listed, same_change, strategies_later, suggestions
 
     sweep(repo)
     cid = candidate_id.strip()
@@ -742,7 +742,7 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
             package_names = tuple(taken.get("package_names") or package_names)
             guard_tags = tuple(taken.get("guard_tags") or guard_tags)
             strategy_names = tuple(taken.get("strategy_names") or strategy_names)
-    strategies = strategies_named(strategy_names)
+    strategies, needs, warm, ahead = strategies_later(strategy_names)
     if not dry_run:  # what can be told before any build
         if recorded is not None and not allow_dirty:  # the files of the change suggest listed
             from refactor.workspace import require_repo
@@ -764,9 +764,7 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
 
     def analyse(at: Path) -> tuple[Project, Any]:
         with load_progress(False) as progress:
-            project = _project(at, mains, platforms, tags, cgo, Needs.SUGGEST | needs_of(strategies),
-                               warm=[s.warm for s in strategies if s.warm is not None],
-                           ahead=[s.ahead for s in strategies if s.ahead is not None], progress=progress,
+            project = _project(at, mains, platforms, tags, cgo, needs, warm=warm, ahead=ahead, progress=progress,
                                reuse=True, remember=True, jobs=jobs, **overrides(package_names, guard_tags))
         try:
             candidate = find(_with_dce_loops(project, strategies, suggestions(project, strategies, say), say), cid)

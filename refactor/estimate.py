@@ -753,26 +753,12 @@ _goroots: dict[str, str] = {}
 
 
 def _goroot(go: Go, cwd: Path) -> str:
-    """The toolchain's GOROOT: the one its selection found (and pins), else the directory above go's
-    bin/ when it holds the toolchain's sources (no go env run), else what `go env` says."""
-    if go.goroot and dict(go.env).get("GOROOT") == go.goroot:
+    """The toolchain's GOROOT: the one found when it was selected (or the launcher's, read off its
+    installation: refactor.toolchain), else what `go env` says."""
+    if go.goroot:
         return go.goroot
     if go.path not in _goroots:
-        import os
-        import shutil
-
-        exe = shutil.which(go.path) or go.path
-        root = Path(os.path.realpath(exe)).parent.parent
-        env = go.environ()
-        try:
-            version = (root / "VERSION").read_text(encoding="utf-8").split()[0]
-        except (OSError, IndexError):
-            version = ""
-        if (root / "src" / "cmd" / "internal" / "objabi" / "reloctype.go").is_file() and "GOROOT" not in env \
-                and env.get("GOTOOLCHAIN") == "local" and version == go.version_text:
-            _goroots[go.path] = str(root)
-        else:
-            _goroots[go.path] = go.env_values(cwd, "GOROOT").get("GOROOT", "")
+        _goroots[go.path] = go.env_values(cwd, "GOROOT").get("GOROOT", "")
     return _goroots[go.path]
 
 

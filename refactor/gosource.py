@@ -302,11 +302,7 @@ class GoFile:
     def unqualified_names(self) -> frozenset[str]:
         """The names its declarations use without a qualifier: their own package's, and the universe's
         (remembered: guard-with-tag asks it of a package's files for each feature)."""
-        out: set[str] = set()
-        for d in self.decls:
-            out.update(r.name for r in d.refs if r.qualifier is None)
-            out.update(d.universe_refs)
-        return frozenset(out)
+        return frozenset().union(*(d.unqualified | d.universe_refs for d in self.decls))
 
     @functools.cached_property
     def qualified_names(self) -> Mapping[str, frozenset[str]]:

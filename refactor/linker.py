@@ -279,11 +279,9 @@ def build_args(go: Go, root: Path, target: Target, out: Path, dumpdep: bool = Tr
 
 @dataclass
 class StartedLink:
-    """A build_with_dumpdep whose go build is running (start_link): finish_link waits for it."""
+    """A build_with_dumpdep whose go build is running (start_link): build_with_dumpdep(started=) waits
+    for it."""
 
-    go: Go
-    root: Path
-    target: Target
     out: Path
     argv: tuple[str, ...]
     proc: subprocess.Popen[bytes]
@@ -327,7 +325,7 @@ def start_link(go: Go, root: Path, target: Target, out: Path, graph: BuildGraph 
     except BaseException:
         stream.unlink(missing_ok=True)
         raise
-    return StartedLink(go, root, target, out, argv, proc, keep_work, dumpdep)
+    return StartedLink(out, argv, proc, keep_work, dumpdep)
 
 
 def build_with_dumpdep(go: Go, root: Path, target: Target, out: Path,

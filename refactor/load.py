@@ -336,7 +336,7 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
     the links run without -dumpdep (the replay names the blockers). links: the builds started already
     (_start_links), each taken out of it when its turn comes."""
     from refactor import attribcore
-    from refactor.binary import attribute_cached, remember_attribution
+    from refactor.binary import attribute_cached
     from refactor.builds import link_slots
     from refactor.estimate import Replay
     from refactor.linker import build_with_dumpdep, detect_dynlink, replay_dumpdep, start_link
@@ -406,9 +406,7 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
                     table = early_table[0].result() if early_table else None
                 except (GotrimError, OSError):
                     table = None  # the final file is attributed instead
-                if table is not None:  # under the final file's key too (size and apply look it up by that)
-                    remember_attribution(exe, table, _module_of_packages(graph), t.main, project.settings.cache_dir)
-                else:
+                if table is None:
                     table = attribute_cached(exe, _module_of_packages(graph), t.main, project.settings.cache_dir,
                                              go=go)
             model: ReachModel | str = "no replay"
@@ -462,9 +460,11 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
                 if models:
                     # the cut walks go on beside the ahead work (the replay's core walks, this thread waits
                     # on its pipe), and after the build if need be: propose wants them all
-                    walker = threading.Thread(target=_walk_ahead, args=(project, priced, linking, futures),
-                                              kwargs={"past_build": True, "quietly": True},
-                                              daemon=True) if walks else None
+                    def walk() -> None:  # any failure only ends the head start: propose walks the same cuts
+                        with contextlib.suppress(Exception):
+                            _walk_ahead(project, priced, linking, futures, past_build=True)
+
+                    walker = threading.Thread(target=walk, daemon=True) if walks else None
                     if walker is not None:
                         walker.start()
                     _ahead(typed_project, ahead, models)
@@ -540,16 +540,11 @@ def _model_of(t: Target, linking: Mapping[Target, tuple[list[Replay], threading.
 
 def _walk_ahead(project: Project, priced: Sequence[Priced],
                 linking: Mapping[Target, tuple[list[Replay], threading.Event]],
-                futures: Mapping[Target, Future[Any]], *, past_build: bool = False, quietly: bool = False) -> None:
+                futures: Mapping[Target, Future[Any]], *, past_build: bool = False) -> None:
     """While each target's link ends: once its replay's model is read, walk the cuts the strategies
     will price (ReachModel.mode needs no sizes, and remembers them), until the build is over (the
     attribution then wants the cores; propose walks what is left), or all of them (past_build: beside
-    the ahead work, which ends after the build). quietly (on a thread of its own): any failure only
-    ends the head start; propose, walking the same cuts, says what it is."""
-    if quietly:
-        with contextlib.suppress(Exception):  # (see above)
-            _walk_ahead(project, priced, linking, futures, past_build=past_build)
-        return
+    the ahead work, which ends after the build)."""
     for t in project.targets:
         model = _model_of(t, linking, futures, until_built=not past_build)
         if model is None:
@@ -625,7 +620,6 @@ def _linked(cfg: Path, go_build: subprocess.Popen[bytes], exe: Path, built: thre
 
 def _child_with_arg(parent: int, arg: bytes) -> int | None:
     """The child process of parent whose command line holds arg (Linux /proc), or None."""
-
     try:
         tasks = os.listdir(f"/proc/{parent}/task")
     except OSError:

@@ -197,12 +197,7 @@ QualifiedRefs = tuple[tuple[tuple[str, str | None], ...], dict[str, frozenset[st
 
 def qualified_refs_of(f: GoFile) -> QualifiedRefs:
     """SourceIndex.qualified_refs of a parsed file."""
-    refs: dict[str, set[str]] = {}
-    for d in f.decls:
-        for r in d.refs:
-            if r.qualifier is not None:
-                refs.setdefault(r.qualifier, set()).add(r.name)
-    return tuple((i.path, i.name) for i in f.imports), {q: frozenset(n) for q, n in refs.items()}
+    return tuple((i.path, i.name) for i in f.imports), dict(f.qualified_names)
 
 
 def _is_qualified_refs(x: object) -> bool:

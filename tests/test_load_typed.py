@@ -133,7 +133,17 @@ def test_the_attribution_starts_on_the_linkers_output_before_go_moves_it(tmp_pat
     assert table.packages == attribute(exe, packages, "example.com/split/cmd/lite").packages
     from refactor import binary
 
-    binary.remember_attribution(exe, table, packages, "example.com/split/cmd/lite", tmp_path / "cache")
+    # the linker's output as load attributes it (go's placeholder for the file's digest, the last part
+    # of the build ID, not yet stamped: the hard link is the final file by now, so a copy shows it) is
+    # the final file's cache entry too
+    final = exe.read_bytes()
+    stamped = binary.go_build_id(final)
+    assert stamped is not None
+    placeholder = stamped.rsplit("/", 1)[0] + "/" + stamped.split("/", 1)[0]
+    before = tmp_path / "unstamped"
+    before.write_bytes(final.replace(stamped.encode(), placeholder.encode()))
+    assert binary.go_build_id(before.read_bytes()) == placeholder
+    assert binary.attribute_cached(before, packages, "example.com/split/cmd/lite", tmp_path / "cache") == table
 
     def refused(*_args: object) -> None:
         raise AssertionError("attributed again")
