@@ -275,6 +275,7 @@ type object struct {
 	nnpdef  int
 	nnpref  int
 	syms    []int32 // local index (defs, then non-package refs) -> global symbol
+	npSlot  []int32 // per non-package definition: its name's index in program.winner (-1: unnamed, static)
 	pkgs    []int32 // PkgIndex entry -> object index of that package (-1: not loaded)
 	regabi  bool
 	index   int32 // in program.objs
@@ -394,8 +395,9 @@ type program struct {
 	tc       *toolchain
 	objs     []*object
 	syms     []gsym
-	byName   map[symKey]int32  // made symbols by name (named, non-static)
-	nonpkg   map[symKey]defRef // every non-package definition: the winning one per name
+	byName   map[symKey]int32    // made symbols by name (named, non-static)
+	nonpkg   [2]map[string]int32 // by ABI (0, 1), every non-package definition's name: its index in winner
+	winner   []defRef            // per non-package name, the winning definition
 	pkgDefs  map[string]map[symKey]defRef
 	builtins []int32
 	objByPkg map[string]int32
@@ -425,26 +427,38 @@ func loadProgram(tc *toolchain, archives [][2]string) (*program, error) {
 	for i := range p.builtins {
 		p.builtins[i] = -2 // not looked up yet
 	}
-	total := 0
+	total, defs := 0, 0
 	for _, o := range p.objs {
 		total += o.nnpdef
+		defs += o.ndef + o.nh64 + o.nh + o.nnpdef
 	}
-	p.nonpkg = make(map[symKey]defRef, total)
+	// symbols are made as the replay reaches them: a fifth to a half of the definitions on real programs
+	p.syms = make([]gsym, 0, defs/4)
+	p.nonpkg = [2]map[string]int32{make(map[string]int32, total/2), make(map[string]int32, total/2)}
+	p.winner = make([]defRef, 0, total)
 	for oi, o := range p.objs {
 		o.syms = make([]int32, o.ndef+o.nh64+o.nh+o.nnpdef+o.nnpref)
 		for i := range o.syms {
 			o.syms[i] = -1
 		}
 		base := o.ndef + o.nh64 + o.nh
+		o.npSlot = make([]int32, o.nnpdef)
 		for i := base; i < base+o.nnpdef; i++ {
+			o.npSlot[i-base] = -1
 			key := symKey{o.symName(i), p.abiOf(o, i)}
-			if key.name == "" || key.abi < 0 {
+			if key.name == "" || key.abi < 0 || key.abi > 1 { // ABI0 and ABIInternal are all there are
 				continue
 			}
-			old, ok := p.nonpkg[key]
-			if !ok || p.wins(o, i, p.objs[old.obj], int(old.li)) {
-				p.nonpkg[key] = defRef{int32(oi), int32(i)}
+			names := p.nonpkg[key.abi]
+			slot, ok := names[key.name]
+			if !ok {
+				slot = int32(len(p.winner))
+				names[key.name] = slot
+				p.winner = append(p.winner, defRef{int32(oi), int32(i)})
+			} else if old := p.winner[slot]; p.wins(o, i, p.objs[old.obj], int(old.li)) {
+				p.winner[slot] = defRef{int32(oi), int32(i)}
 			}
+			o.npSlot[i-base] = slot
 		}
 		npkg := int(o.offsets[blkPkgIdx+1]-o.offsets[blkPkgIdx]) / 8
 		o.pkgs = make([]int32, npkg)
@@ -512,16 +526,17 @@ func (p *program) define(oi int32, i int) int32 {
 	switch {
 	case i >= o.ndef && i < o.ndef+o.nh64+o.nh: // content-hashed: one per object
 		g = p.newSym(oi, o, i, o.symName(i), -1)
-	default:
-		name, abi := o.symName(i), p.abiOf(o, i)
-		if name != "" && abi >= 0 && i >= o.ndef {
-			// a non-package definition: the winning one, shared by every object that has it
-			if d, ok := p.nonpkg[symKey{name, abi}]; ok && (d.obj != oi || int(d.li) != i) {
+	case i >= o.ndef: // a non-package definition: the winning one, shared by every object that has it
+		if slot := o.npSlot[i-o.ndef-o.nh64-o.nh]; slot >= 0 {
+			if d := p.winner[slot]; d.obj != oi || int(d.li) != i {
 				g = p.define(d.obj, int(d.li))
 				o.syms[i] = g
 				return g
 			}
 		}
+		fallthrough
+	default:
+		name, abi := o.symName(i), p.abiOf(o, i)
 		g = p.newSym(oi, o, i, name, abi)
 		if name != "" && abi >= 0 {
 			if _, ok := p.byName[symKey{name, abi}]; !ok {
@@ -540,8 +555,11 @@ func (p *program) lookup(name string, abi int32) int32 {
 	if g, ok := p.byName[key]; ok {
 		return g
 	}
-	if d, ok := p.nonpkg[key]; ok {
-		return p.define(d.obj, int(d.li))
+	if abi == 0 || abi == 1 {
+		if slot, ok := p.nonpkg[abi][name]; ok {
+			d := p.winner[slot]
+			return p.define(d.obj, int(d.li))
+		}
 	}
 	for _, pkg := range namePackages(name) {
 		idx, ok := p.pkgDefs[pkg]

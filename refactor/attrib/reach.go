@@ -37,9 +37,11 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -584,7 +586,9 @@ func reach(req reachRequest, paths []string, done <-chan struct{}) (*reachModel,
 		}
 		phase("replayed")
 		keep := make([]bool, len(p.syms))
-		reachedByName = make(map[string]int32, len(p.syms)/2)
+		if !req.Early { // the stream's names are checked against these afterwards
+			reachedByName = make(map[string]int32, len(p.syms)/2)
+		}
 		check.Simulated = 0
 		for g := range p.syms {
 			if !sims[0].reached(g) {
@@ -592,7 +596,7 @@ func reach(req reachRequest, paths []string, done <-chan struct{}) (*reachModel,
 			}
 			keep[g] = true
 			check.Simulated++
-			if n := p.syms[g].name; n != "" {
+			if n := p.syms[g].name; n != "" && reachedByName != nil {
 				reachedByName[n] = int32(g)
 			}
 		}
@@ -931,7 +935,20 @@ func buildModel(p *program, req reachRequest, paths []string, sims []*sim, names
 	var plainMethods []andEdge // from, -, to, mask
 	n := int32(len(syms))
 	for vi, sv := range sims {
-		for k, c := range sv.methodEdges {
+		// in a fixed order, so that the condition nodes' numbers and the AND edges' order are the
+		// same on every run
+		keys := make([][2]int32, 0, len(sv.methodEdges))
+		for k := range sv.methodEdges {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(x, y [2]int32) int {
+			if c := cmp.Compare(x[0], y[0]); c != 0 {
+				return c
+			}
+			return cmp.Compare(x[1], y[1])
+		})
+		for _, k := range keys {
+			c := sv.methodEdges[k]
 			a, b := idOf(k[0]), idOf(k[1])
 			if a < 0 || b < 0 || a == b {
 				continue
@@ -1046,7 +1063,7 @@ func buildModel(p *program, req reachRequest, paths []string, sims []*sim, names
 		if sy.obj < 0 || aux[i] || !tc.dataKind[int(sy.kind)] || sy.size == 0 || sy.name == "" {
 			continue
 		}
-		o := mp.owner(sy.name)
+		o := mp.owner1(sy.name) // each symbol's own name, once: nothing to remember
 		if !o.isPkg() {
 			continue
 		}
@@ -1182,19 +1199,17 @@ func buildModel(p *program, req reachRequest, paths []string, sims []*sim, names
 			u = k
 		}
 		m.Unit = append(m.Unit, u)
-		agg := map[int32][2]int{}
-		for _, w := range weights[i] {
-			a := agg[w.owner]
-			agg[w.owner] = [2]int{a[0] + w.bytes, a[1] + w.overhead}
-		}
-		keys := make([]int32, 0, len(agg))
-		for k := range agg {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(x, y int) bool { return keys[x] < keys[y] })
+		// triples owner, bytes, overhead: one per owner, by owner
+		own := weights[i]
+		slices.SortFunc(own, func(x, y wt) int { return cmp.Compare(x.owner, y.owner) })
 		var ws []int
-		for _, k := range keys {
-			ws = append(ws, int(k), agg[k][0], agg[k][1])
+		for _, w := range own {
+			if k := len(ws); k > 0 && ws[k-3] == int(w.owner) {
+				ws[k-2] += w.bytes
+				ws[k-1] += w.overhead
+			} else {
+				ws = append(ws, int(w.owner), w.bytes, w.overhead)
+			}
 		}
 		m.Weights = append(m.Weights, ws)
 		if flagged[i] {
@@ -1378,7 +1393,7 @@ func dedupe(es []gedge) []gedge {
 	if len(es) < 2 {
 		return es
 	}
-	sort.Slice(es, func(x, y int) bool { return es[x].to < es[y].to })
+	slices.SortFunc(es, func(x, y gedge) int { return cmp.Compare(x.to, y.to) }) // the masks of equal ends are merged: any order
 	out := es[:1]
 	for _, e := range es[1:] {
 		if last := &out[len(out)-1]; last.to == e.to {
