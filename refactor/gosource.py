@@ -1419,18 +1419,26 @@ def _dedent(text: bytes) -> bytes:
 def identifier_sites(src: bytes, names: Iterable[str], ranges: Sequence[tuple[int, int]] | None = None,
                      with_fields: bool = False) -> list[tuple[int, int, str]]:
     """(start, end, name) of unqualified identifiers with one of these names (declarations included),
-    inside ranges when given; field names too when with_fields."""
-    wanted = set(names)
+    inside ranges when given; field names too when with_fields. In order of position.
+
+    The names are found in the text first; each place is then asked of the tree (a comment or a string
+    holds no identifier node there), so a file is not walked node by node."""
+    wanted = sorted(set(names), key=lambda n: (-len(n), n))
     out: list[tuple[int, int, str]] = []
+    if not wanted:
+        return out
+    alternatives = b"|".join(re.escape(n.encode()) for n in wanted)
+    pattern = re.compile(rb"(?<![A-Za-z0-9_])(?:" + alternatives + rb")(?![A-Za-z0-9_])")
     kinds = {"identifier", "type_identifier"} | ({"field_identifier"} if with_fields else set())
-    stack = [syntax_tree(src)]
-    while stack:
-        n = stack.pop()
-        stack.extend(reversed(n.children))
-        if n.type not in kinds:
+    root: Node | None = None
+    for m in pattern.finditer(src):
+        start, end = m.span()
+        if ranges is not None and not any(a <= start < b for a, b in ranges):
             continue
-        text = (n.text or b"").decode()
-        if text not in wanted:
+        if root is None:
+            root = syntax_tree(src)
+        n = root.descendant_for_byte_range(start, end)
+        if n is None or n.start_byte != start or n.end_byte != end or n.type not in kinds:
             continue
         parent = n.parent
         if parent is not None and parent.type == "selector_expression" and \
@@ -1438,9 +1446,7 @@ def identifier_sites(src: bytes, names: Iterable[str], ranges: Sequence[tuple[in
             continue
         if parent is not None and parent.type == "qualified_type" and parent.child_by_field_name("name") == n:
             continue
-        if ranges is not None and not any(a <= n.start_byte < b for a, b in ranges):
-            continue
-        out.append((n.start_byte, n.end_byte, text))
+        out.append((start, end, m.group().decode()))
     return out
 
 

@@ -1185,9 +1185,10 @@ class _Split:
             if units:
                 ranges = [(u.start, u.end) for u in units]
                 after = _reparse_remove(after, f, ranges, before)
-            if after != before:
                 after, kept = _fix_imports(after, f, m, add=[])
                 changes[self.rel(self.pdir / f)] = (before, None if not kept and _emptied(after, f) else after)
+            elif after != before:  # renamed identifiers only: the same imports are used, every declaration stays
+                changes[self.rel(self.pdir / f)] = (before, after)
         # Internal tests that use moved names: move those test functions with the code.
         for f, tsrc in sorted(m.tests.items()):
             tunits = [u for u in tsrc.units if any(x is None and n in moved_names for x, n in u.refs)]
