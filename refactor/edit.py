@@ -810,8 +810,8 @@ def gofmt_check(files: Mapping[str, bytes], binary: str | None = None) -> dict[s
 
 
 def gofmt_many(sources: Sequence[bytes], binary: str | None = None) -> list[bytes | SourceError]:
-    """gofmt's output for each source (a SourceError where gofmt rejects it), in one or two gofmt
-    processes whatever their number: `gofmt -l` finds the ones to change, `gofmt -w` changes them."""
+    """gofmt's output for each source (a SourceError where gofmt rejects it), from one `gofmt -w`
+    whatever their number: each file is written to a folder of its own making and read back."""
     unique = list(dict.fromkeys(sources))
     done: dict[bytes, bytes | SourceError] = {}
     for src in unique:
@@ -825,8 +825,7 @@ def gofmt_many(sources: Sequence[bytes], binary: str | None = None) -> list[byte
             names = {os.path.join(tmp, f"f{i}.go"): src for i, src in enumerate(todo)}
             for name, src in names.items():
                 Path(name).write_bytes(src)
-            proc = subprocess.run([gofmt_bin, "-l", *names], capture_output=True, timeout=600)
-            listed = [ln for ln in proc.stdout.decode().splitlines() if ln in names]
+            proc = subprocess.run([gofmt_bin, "-w", *names], capture_output=True, timeout=600)
             errors: dict[str, list[str]] = {}
             for line in proc.stderr.decode("utf-8", "replace").splitlines():
                 name = line.split(":", 1)[0]
@@ -834,15 +833,12 @@ def gofmt_many(sources: Sequence[bytes], binary: str | None = None) -> list[byte
                     errors.setdefault(name, []).append(line[len(tmp) + 1:])
             if proc.returncode != 0 and not errors:
                 raise SourceError("gofmt: " + proc.stderr.decode("utf-8", "replace").strip())
-            changed = [n for n in listed if n not in errors]
-            if changed:
-                subprocess.run([gofmt_bin, "-w", *changed], capture_output=True, timeout=600, check=False)
             for name, src in names.items():
                 result: bytes | SourceError
                 if name in errors:
                     result = SourceError("gofmt: " + "; ".join(errors[name][:3]))
                 else:
-                    result = Path(name).read_bytes() if name in changed else src
+                    result = Path(name).read_bytes()
                 done[src] = result
                 if len(_FORMATTED) < 4096:
                     _FORMATTED[src] = result
