@@ -391,3 +391,22 @@ def test_what_runs_at_start_is_read_from_a_declaration_alone_as_from_the_whole_f
     assert alone == calls()
     flat = {name for cs in alone[:-1] for _, name in cs}  # type: ignore[attr-defined]
     assert {"Add", "Pair", "build", "Now", "Enabled"} <= flat and not {"Later", "Never"} & flat
+
+
+def test_identifier_sites_are_identifiers_not_text() -> None:
+    """The names are looked for in the text, but only identifier nodes count: not a comment, a string,
+    a selected field or method, a qualified type's name, a longer identifier (also one that goes on or
+    starts with a non-ASCII letter)."""
+    from refactor.gosource import identifier_sites
+
+    src = ("package p\n\n// count counts\nvar count = 1\n\ntype count2 struct{ count int }\n\n"
+           "func f(s count2) int {\n\tx := \"count\"\n\t_ = x\n\t_ = fmt.count\n\tvar _ fmt.count\n"
+           "\tcountÉ, Écount := 1, 2\n\t_, _ = countÉ, Écount\n\treturn s.count + count\n}\n").encode()
+    sites = identifier_sites(src, ["count"])
+    assert [src[a:b] for a, b, _ in sites] == [b"count", b"count"]
+    assert [src.count(b"\n", 0, a) + 1 for a, _, _ in sites] == [4, 15]  # the declaration, the last use
+    fields = identifier_sites(src, ["count"], with_fields=True)
+    lines = [src.count(b"\n", 0, a) + 1 for a, _, _ in fields]
+    assert lines == [4, 6, 11, 15, 15]  # the struct field, fmt.count's selector, s.count too
+    assert identifier_sites(src, ["count"], ranges=[(src.index(b"func f"), len(src))]) == sites[1:]
+    assert identifier_sites(src, ["nothere"]) == []
