@@ -433,9 +433,11 @@ def _cgo_imports(path: str, standard: bool, imports: tuple[str, ...]) -> tuple[s
 def list_objects(go: Go, module_dir: Path, target: Target, patterns: Sequence[str]) -> list[dict[str, Any]]:
     """The JSON objects of one `go list -e -deps -json=<fields>` for these patterns under the target's
     configuration (what load_packages reads; refactor.record keeps them)."""
+    from refactor.builds import collector_env
+
     proc = go.run(
         ["list", "-e", "-deps", f"-json={LIST_FIELDS}", *target.build_flags(), *patterns],
-        cwd=module_dir, target=target, check=False,
+        cwd=module_dir, target=target, env=collector_env(go.version), check=False,
     )
     if proc.returncode != 0 and not proc.stdout.strip():
         raise _list_error(proc.stderr, module_dir)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from refactor.builds import link_collector_env
+from refactor.builds import collector_env
 from refactor.config import Target
 from refactor.errors import GoError
 from refactor.graph import BuildGraph
@@ -320,7 +320,7 @@ def start_link(go: Go, root: Path, target: Target, out: Path, graph: BuildGraph 
         with stream.open("wb") as sink:  # the child holds its own descriptor
             # a kept work directory goes inside out's folder: removed with it, even by a kill before go
             # printed where it is
-            env = go.environ(target, {**link_collector_env(go.version),
+            env = go.environ(target, {**collector_env(go.version),
                                       **({"GOTMPDIR": str(out.parent)} if keep_work else {})})
             proc = subprocess.Popen(argv, cwd=root, env=env, stdin=subprocess.DEVNULL,
                                     stdout=subprocess.DEVNULL, stderr=sink)

@@ -53,15 +53,15 @@ def test_link_slots_follow_cores_and_memory() -> None:
 def test_analysis_links_collect_only_near_a_memory_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     """gotrim's own links run with the collector off below three quarters of a link's share of the
     memory; a user's GOGC or GOMEMLIMIT stands, and toolchains before go1.19 (no GOMEMLIMIT) keep GOGC."""
-    from refactor.builds import LINK_GIB, link_collector_env
+    from refactor.builds import LINK_GIB, collector_env
 
     monkeypatch.delenv("GOGC", raising=False)
     monkeypatch.delenv("GOMEMLIMIT", raising=False)
-    env = link_collector_env((1, 26, 0))
+    env = collector_env((1, 26, 0))
     assert env["GOGC"] == "off" and int(env["GOMEMLIMIT"]) >= (LINK_GIB << 30) * 3 // 4
-    assert link_collector_env((1, 18, 10)) == {}
+    assert collector_env((1, 18, 10)) == {}
     monkeypatch.setenv("GOGC", "50")
-    assert link_collector_env((1, 26, 0)) == {}
+    assert collector_env((1, 26, 0)) == {}
     monkeypatch.delenv("GOGC")
     monkeypatch.setenv("GOMEMLIMIT", "1GiB")
-    assert link_collector_env((1, 26, 0)) == {}
+    assert collector_env((1, 26, 0)) == {}
