@@ -52,8 +52,10 @@ def build(
 ) -> Path:
     """`go build -trimpath` the target into `out` (run in `root` with its env); GoError carries stderr."""
     out = out.resolve()
+    from refactor.builds import collector_env
+
     go.run(build_args(go, root, target, out, extra_ldflags), cwd=root, target=target, timeout=timeout,
-           what=f"go build {target.main}")
+           env=collector_env(go.version), what=f"go build {target.main}")
     return out
 
 

@@ -49,7 +49,7 @@ def link_slots(cpus: int | None = None, ram_bytes: int | None = None) -> int:
 
 
 def collector_env(go_version: tuple[int, int, int]) -> dict[str, str]:
-    """The environment of gotrim's own analysis links and go lists: the collector off below a memory
+    """The environment of gotrim's own builds, links and go lists: the collector off below a memory
     limit (GOGC=off, GOMEMLIMIT: go1.19 and later). The linker keeps most of what it allocates, so its
     collections free little: off, bench/seed's link takes 0.25 CPU-s less for 100 MB more (787 MB), and
     suggest, whose work shares the cores with it, 0.07 s less; its go list, 0.12 -> 0.08 CPU-s for 10 MB
@@ -127,7 +127,8 @@ class _Build:
             self.stderr = (self.dir / "go-build.stderr").open("w+", encoding="utf-8", errors="replace")
             # its own process group: stopping it stops its compilers and linker too, which would
             # otherwise go on writing into the run's temporary directory as it is removed
-            self.proc = subprocess.Popen(self.argv, cwd=root, env=go.environ(target), stdin=subprocess.DEVNULL,
+            self.proc = subprocess.Popen(self.argv, cwd=root, env=go.environ(target, collector_env(go.version)),
+                                         stdin=subprocess.DEVNULL,
                                          stdout=subprocess.DEVNULL, stderr=self.stderr,
                                          start_new_session=os.name == "posix")
         except OSError:
