@@ -48,22 +48,36 @@ def link_slots(cpus: int | None = None, ram_bytes: int | None = None) -> int:
     return max(2, min(cpus // 2, ram_bytes // (LINK_GIB << 30)))
 
 
-def collector_env(go_version: tuple[int, int, int]) -> dict[str, str]:
-    """The environment of gotrim's own builds, links and go lists: the collector off below a memory
-    limit (GOGC=off, GOMEMLIMIT: go1.19 and later). The linker keeps most of what it allocates, so its
-    collections free little: off, bench/seed's link takes 0.25 CPU-s less for 100 MB more (787 MB), and
-    suggest, whose work shares the cores with it, 0.07 s less; its go list, 0.12 -> 0.08 CPU-s for 10 MB
-    more. The limit is three quarters of a link's
-    share of the memory (link_slots' LINK_GIB at least), so that a larger link collects again rather than
-    grow. Nothing when the user sets GOGC or GOMEMLIMIT: their setting stands."""
+# below this per-process limit the collector stays as go sets it: a large link would collect more often
+# than at GOGC=100 (its live heap past half the limit), or all the time (past the limit)
+MIN_COLLECTOR_LIMIT = 2 << 30
+
+
+def collector_env(go_version: tuple[int, int, int], ram_bytes: int | None = None,
+                  cpus: int | None = None) -> dict[str, str]:
+    """The environment of gotrim's own builds, links and go lists: the collector off below a memory limit
+    (GOGC=off, GOMEMLIMIT: go1.19 and later).
+
+    The linker keeps most of what it allocates, so its collections free little: off, bench/seed's link
+    takes 0.25 CPU-s less (1.71 -> 1.62 s) for 100 MB more (787 MB), and suggest, whose work shares the
+    cores with it, 0.075 s less; its go list 0.12 -> 0.08 CPU-s. A compile allocates much more than it
+    keeps: off, a cold build of seed took 53 s instead of 70, but modernc.org/sqlite/lib's compile peaked
+    at 1.7 GB instead of 0.66. So the limit is per process, for all of them at once: three quarters of
+    the memory shared by the builds at once (link_slots) times the compiles each runs (one per CPU).
+    Where that is below MIN_COLLECTOR_LIMIT (under ~11 GiB on two cores, or with many cores for little
+    memory each), nothing changes; nor when the user sets GOGC or GOMEMLIMIT: their setting stands."""
     if "GOGC" in os.environ or "GOMEMLIMIT" in os.environ or go_version < (1, 19, 0):
         return {}
-    try:
-        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):  # not POSIX: the budget link_slots assumes
-        ram = 0
-    share = max(LINK_GIB << 30, ram // link_slots(ram_bytes=ram or None))
-    return {"GOGC": "off", "GOMEMLIMIT": str(share * 3 // 4)}
+    if ram_bytes is None:
+        try:
+            ram_bytes = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (AttributeError, ValueError, OSError):  # not POSIX: leave go's settings
+            return {}
+    cpus = cpus if cpus is not None else (os.cpu_count() or 2)
+    limit = ram_bytes * 3 // 4 // (link_slots(cpus, ram_bytes) * cpus)
+    if limit < MIN_COLLECTOR_LIMIT:
+        return {}
+    return {"GOGC": "off", "GOMEMLIMIT": str(limit)}
 
 
 def _lock(folder: Path) -> IO[bytes] | None:

@@ -50,18 +50,25 @@ def test_link_slots_follow_cores_and_memory() -> None:
     assert link_slots() >= 2
 
 
-def test_analysis_links_collect_only_near_a_memory_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """gotrim's own links run with the collector off below three quarters of a link's share of the
-    memory; a user's GOGC or GOMEMLIMIT stands, and toolchains before go1.19 (no GOMEMLIMIT) keep GOGC."""
-    from refactor.builds import LINK_GIB, collector_env
+def test_gotrims_builds_collect_only_near_a_memory_limit_all_of_them_fit_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    """gotrim's own go commands run with the collector off below a per-process limit that lets every
+    compile of every build at once stay within three quarters of the memory; small machines, a user's
+    GOGC or GOMEMLIMIT, and toolchains before go1.19 (no GOMEMLIMIT) keep go's own collector."""
+    from refactor.builds import MIN_COLLECTOR_LIMIT, collector_env, link_slots
 
     monkeypatch.delenv("GOGC", raising=False)
     monkeypatch.delenv("GOMEMLIMIT", raising=False)
-    env = collector_env((1, 26, 0))
-    assert env["GOGC"] == "off" and int(env["GOMEMLIMIT"]) >= (LINK_GIB << 30) * 3 // 4
-    assert collector_env((1, 18, 10)) == {}
+    for ram_gib, cpus in ((24, 2), (64, 4), (256, 8)):
+        ram = ram_gib << 30
+        env = collector_env((1, 26, 0), ram, cpus)
+        limit = int(env["GOMEMLIMIT"])
+        assert env["GOGC"] == "off" and limit >= MIN_COLLECTOR_LIMIT
+        assert limit * link_slots(cpus, ram) * cpus <= ram * 3 // 4
+    assert collector_env((1, 26, 0), 8 << 30, 2) == {}  # a 2-core 8 GiB runner: as go sets it
+    assert collector_env((1, 26, 0), 64 << 30, 16) == {}  # 8 builds of 16 compiles: 375 MiB each
+    assert collector_env((1, 18, 10), 24 << 30, 2) == {}
     monkeypatch.setenv("GOGC", "50")
-    assert collector_env((1, 26, 0)) == {}
+    assert collector_env((1, 26, 0), 24 << 30, 2) == {}
     monkeypatch.delenv("GOGC")
     monkeypatch.setenv("GOMEMLIMIT", "1GiB")
-    assert collector_env((1, 26, 0)) == {}
+    assert collector_env((1, 26, 0), 24 << 30, 2) == {}
