@@ -223,7 +223,7 @@ def test_size_queues_targets_beyond_its_link_slots(capsys: pytest.CaptureFixture
         started.append(target.name)  # type: ignore[attr-defined]
         real(self, go, root, target, cache_dir)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(builds, "link_slots", lambda: 1)
+    monkeypatch.setattr(builds, "link_slots", lambda *args, **kwargs: 1)
     monkeypatch.setattr(builds._Build, "__init__", recording)
     monkeypatch.setenv("GOTRIM_CACHE_DIR", str(tmp_path / "cache"))
     code, out, err = run(capsys, "size", str(FIXTURES / "blockers"), "--json")
