@@ -22,7 +22,7 @@ import enum
 import os
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1168,10 +1168,10 @@ class _Split:
         by_file: dict[str, list[Unit]] = {}
         for u in moved:
             by_file.setdefault(u.file, []).append(u)
-        plocal = m.name
         for f, units in sorted(by_file.items()):
+            plocal = _import_name(m.name, identifiers(m.sources[f].src))
             body = _new_file(m.sources[f], units, new, {}, m.names, qualify=(needs_p, plocal, renames),
-                             extra_imports=[(self.p, None)] if any(
+                             extra_imports=[(self.p, None if plocal == m.name else plocal)] if any(
                                  n in needs_p for u in units for x, n in u.refs if x is None) else [])
             changes[self.rel(new_dir / f)] = (None, body)
         # P's own files (and its internal tests): drop moved code, export what the moved code needs.
@@ -1194,16 +1194,18 @@ class _Split:
             tunits = [u for u in tsrc.units if any(x is None and n in moved_names for x, n in u.refs)]
             if not tunits:
                 continue
+            tunits, copied = _with_test_helpers(tsrc.units, tunits, moved_names | rem_names)
+            plocal = _import_name(m.name, identifiers(tsrc.src))
             body = _new_file(tsrc, tunits, new, {}, m.names, qualify=(
                 {n for u in tunits for x, n in u.refs if x is None and n in rem_names}, plocal, renames),
-                extra_imports=[(self.p, None)] if any(
+                extra_imports=[(self.p, None if plocal == m.name else plocal)] if any(
                     x is None and n in rem_names for u in tunits for x, n in u.refs) else [])
             changes[self.rel(new_dir / f)] = (None, body)
             prev = changes.get(self.rel(self.pdir / f), (tsrc.src, tsrc.src))
             cur = prev[1]
             assert cur is not None
             cur_src = parse_file(f, cur)
-            tkeys = {u.names[0] for u in tunits}
+            tkeys = {u.names[0] for u in tunits if u.key not in copied}
             ranges = [(u.start, u.end) for u in cur_src.units if u.names and u.names[0] in tkeys]
             cur = apply_edits(cur, delete_lines(cur, ranges))
             left = parse_file(f, cur)
@@ -1459,6 +1461,36 @@ def _new_file(src: GoFile, units: list[Unit], new: str, renames: dict[str, str],
         else:
             out += b"\nimport (\n" + b"\n".join(b"".join(r) for _, r in sorted(runs.items())) + b")\n"
     return out + b"\n" + body
+
+
+def _with_test_helpers(units: Sequence[Unit], moving: list[Unit], package_names: set[str]
+                       ) -> tuple[list[Unit], set[str]]:
+    """The test units that move, with the helpers of their file they call (node_exporter's
+    canTestPerf), transitively; and the keys of the helpers the tests that stay call too (copied, not
+    moved)."""
+    declared = {n: u for u in units for n in u.names if n not in package_names}
+    out = {u.key: u for u in moving}
+    todo = list(moving)
+    while todo:
+        u = todo.pop()
+        for x, n in u.refs:
+            h = declared.get(n) if x is None else None
+            if h is not None and h.key not in out:
+                out[h.key] = h
+                todo.append(h)
+    staying = [u for u in units if u.key not in out]
+    used_by_staying = {n for u in staying for x, n in u.refs if x is None}
+    copied = {k for k, u in out.items() if k not in {m.key for m in moving} and set(u.names) & used_by_staying}
+    return sorted(out.values(), key=lambda u: u.start), copied
+
+
+def _import_name(name: str, taken: frozenset[str]) -> str:
+    """The name moved code imports its old package under: its own, unless an identifier of the file it
+    came from (a local `collector := ...` in package collector) would shadow it."""
+    out, n = name, 1
+    while out in taken:
+        out, n = f"{name}pkg{'' if n == 1 else n}", n + 1
+    return out
 
 
 def _top_ident_sites(text: bytes, names: set[str]) -> list[tuple[int, int, str]]:

@@ -267,3 +267,44 @@ def test_warm_computes_what_propose_reads(fixture_repo: Callable[[str], Path], m
     monkeypatch.setattr(BuildGraph, "_dominator_tree", no_second_computation)
     warmed, _ = _propose(project)
     assert [c.plan.diff() for c in warmed] == [c.plan.diff() for c in cold] and warmed
+
+
+def test_moved_code_reaches_p_under_a_name_no_local_shadows(tmp_path: Path) -> None:
+    """Regressions (node_exporter's collector, `collector := &perfCollector{...}` beside perfCPUsFlag, and
+    perf's tests calling canTestPerf): code moved out of P that uses P's names imports P under another
+    name where a local bears P's name; a moved test takes the helpers of its file it calls (copied when a
+    test that stays calls them too)."""
+    files = {
+        "go.mod": "module example.com/m\n\ngo 1.22\n",
+        "internal/cloud/region.go": (
+            "package cloud\n\n// Region is the default region.\nfunc Region() string { return \"eu-west-1\" }\n\n"
+            "var defaultURL = \"http://localhost\"\n"),
+        "internal/cloud/fetch.go": (
+            "package cloud\n\nimport \"net/http\"\n\n// Fetch gets the default URL.\n"
+            "func Fetch() (*http.Response, error) {\n\tcloud := defaultURL + \"/\"\n"
+            "\treturn http.Get(cloud + Region())\n}\n"),
+        # a moved test calls a helper of its file, which a test that stays calls too (canTestPerf)
+        "internal/cloud/fetch_test.go": (
+            "package cloud\n\nimport \"testing\"\n\nfunc canTest(t *testing.T) { t.Helper() }\n\n"
+            "func TestFetch(t *testing.T) {\n\tcanTest(t)\n\t_ = Fetch\n}\n\n"
+            "func TestRegion(t *testing.T) {\n\tcanTest(t)\n\t_ = Region()\n}\n"),
+        "cmd/tiny/main.go": (
+            "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/m/internal/cloud\"\n)\n\n"
+            "func main() { fmt.Println(cloud.Region()) }\n"),
+        "cmd/fetch/main.go": (
+            "package main\n\nimport \"example.com/m/internal/cloud\"\n\n"
+            "func main() { _, _ = cloud.Fetch() }\n"),
+    }
+    root = tmp_path / "m"
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    cands, _ = _propose(_load(root, ("./cmd/tiny",)))
+    heavy = [c for c in cands if "heavy part" in c.summary]
+    assert heavy, [c.summary for c in cands]
+    heavy[0].plan.write_to(root)
+    proc = _go(root, "build", "./...")
+    assert proc.returncode == 0, proc.stderr + heavy[0].plan.diff()
+    vet = _go(root, "vet", "./...")  # (the tests compile)
+    assert vet.returncode == 0, vet.stderr + heavy[0].plan.diff()
+    assert "net/http" not in _go(root, "list", "-deps", "./cmd/tiny").stdout.split()
