@@ -153,12 +153,14 @@ def _file_diff(c: FileChange) -> str:
         head.append("new file mode 100644\n")
     elif c.after is None:
         head.append("deleted file mode 100644\n")
+    old = "/dev/null" if c.before is None else f"a/{c.path}"
+    new = "/dev/null" if c.after is None else f"b/{c.path}"
+    if _binary(c.before) or _binary(c.after):  # as git diff says it (a copied module's images, archives)
+        return "".join(head) + f"Binary files {old} and {new} differ\n"
     a = _diff_lines(c.before)
     b = _diff_lines(c.after)
     if not a and not b:
         return "".join(head)
-    old = "/dev/null" if c.before is None else f"a/{c.path}"
-    new = "/dev/null" if c.after is None else f"b/{c.path}"
     out = head + [f"--- {old}\n", f"+++ {new}\n"]
     for i, line in enumerate(difflib.unified_diff(a, b, n=3, lineterm="")):
         if i < 2:
@@ -170,6 +172,20 @@ def _file_diff(c: FileChange) -> str:
         else:
             out.append(line + "\n\\ No newline at end of file\n")
     return "".join(out)
+
+
+def _binary(data: bytes | None) -> bool:
+    """Content a diff does not show line by line: a NUL in its first 8000 bytes (git's test), or not
+    UTF-8 (the diff goes into JSON and terminals as text)."""
+    if not data:
+        return False
+    if b"\0" in data[:8000]:
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def _diff_lines(data: bytes | None) -> list[str]:

@@ -332,6 +332,24 @@ def test_plan_diff() -> None:
     )
 
 
+def test_plan_diff_names_binary_files_as_git_does() -> None:
+    """A copied module's image (NUL bytes) or a file that is not UTF-8 is named, not shown line by line:
+    the diff stays text (restic's dependency patch copied cobra's PNG into the JSON report)."""
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+    plan = Plan("t", (
+        FileChange("assets/logo.png", None, png),
+        FileChange("doc.txt", b"caf\xe9\n", b"caf\xe9s\n"),
+        FileChange("a.go", None, b"package a\n"),
+    ))
+    assert plan.diff() == (
+        "diff --git a/a.go b/a.go\nnew file mode 100644\n--- /dev/null\n+++ b/a.go\n@@ -0,0 +1 @@\n+package a\n"
+        "diff --git a/assets/logo.png b/assets/logo.png\nnew file mode 100644\n"
+        "Binary files /dev/null and b/assets/logo.png differ\n"
+        "diff --git a/doc.txt b/doc.txt\nBinary files a/doc.txt and b/doc.txt differ\n"
+    )
+    plan.diff().encode("utf-8")  # no lone surrogates left
+
+
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_plan_diff_applies_with_git(tmp_path: Path) -> None:
     (tmp_path / "b.go").write_bytes(b"package b\r\n\r\nvar x = 1\r\n")
