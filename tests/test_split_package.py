@@ -235,18 +235,7 @@ def test_new_package_is_imported_renamed_where_a_parameter_shadows_it(tmp_path: 
             "package main\n\nimport \"example.com/m/internal/cloud\"\n\n"
             "func main() { _, _ = cloud.Fetch(\"http://localhost\") }\n"),
     }
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    cands, _ = _propose(_load(root, ("./cmd/tiny",)))
-    light = [c for c in cands if "light part" in c.summary]
-    assert light, [c.summary for c in cands]
-    light[0].plan.write_to(root)
-    proc = _go(root, "build", "./...")
-    assert proc.returncode == 0, proc.stderr + light[0].plan.diff()
-    assert _go(root, "vet", "./...").returncode == 0
-    deps = _go(root, "list", "-deps", "./cmd/tiny").stdout.split()
-    assert "net/http" not in deps
+    _applied_cuts_net_http(root, files, "light part")
 
 
 def test_warm_computes_what_propose_reads(fixture_repo: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
@@ -295,16 +284,21 @@ def test_moved_code_reaches_p_under_a_name_no_local_shadows(tmp_path: Path) -> N
             "package main\n\nimport \"example.com/m/internal/cloud\"\n\n"
             "func main() { _, _ = cloud.Fetch() }\n"),
     }
-    root = tmp_path / "m"
+    _applied_cuts_net_http(tmp_path / "m", files, "heavy part")
+
+
+def _applied_cuts_net_http(root: Path, files: dict[str, str], part: str) -> None:
+    """Write the module, apply the first split of this part proposed for ./cmd/tiny: it builds, it vets
+    (its tests compile), and cmd/tiny no longer imports net/http."""
     for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
     cands, _ = _propose(_load(root, ("./cmd/tiny",)))
-    heavy = [c for c in cands if "heavy part" in c.summary]
-    assert heavy, [c.summary for c in cands]
-    heavy[0].plan.write_to(root)
+    chosen = [c for c in cands if part in c.summary]
+    assert chosen, [c.summary for c in cands]
+    chosen[0].plan.write_to(root)
     proc = _go(root, "build", "./...")
-    assert proc.returncode == 0, proc.stderr + heavy[0].plan.diff()
-    vet = _go(root, "vet", "./...")  # (the tests compile)
-    assert vet.returncode == 0, vet.stderr + heavy[0].plan.diff()
+    assert proc.returncode == 0, proc.stderr + chosen[0].plan.diff()
+    vet = _go(root, "vet", "./...")
+    assert vet.returncode == 0, vet.stderr + chosen[0].plan.diff()
     assert "net/http" not in _go(root, "list", "-deps", "./cmd/tiny").stdout.split()
