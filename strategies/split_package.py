@@ -22,7 +22,7 @@ import enum
 import os
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +51,10 @@ INTERFACE_METHODS = frozenset({
 # How the references of the package split were resolved (SplitDetails.resolution).
 TYPES = "types"  # with go/types (the typed view): fields and methods by their receiver types
 NAMES = "names"  # by name (the tree-sitter model): where the typed view is missing or the package is broken
+# Standard packages whose functions an init may call without an effect anyone else sees (no registry,
+# no output, no global they set): a moved init that calls only these and moved code changes nothing.
+PURE_PACKAGES = frozenset({"bytes", "errors", "maps", "math", "regexp", "slices", "sort", "strconv", "strings",
+                           "time", "unicode", "unicode/utf16", "unicode/utf8"})
 
 
 class Direction(enum.Enum):
@@ -1010,21 +1014,41 @@ class _Split:
             return [], "high", []
         mkeys = {u.key for u in moved}
         cfg = self.config_files()
-        lost = []
-        external = False
+        lost, effects = [], []
         for u in self.m.units:
             if u.key in mkeys or u.file not in cfg:
                 continue
             if u.kind == "init":
                 lost.append(f"{self.m.name}.{u.label}")
-                external = external or bool(self.m.imports_of(u))
+                if e := self.init_effects(u, lambda v: v.key in mkeys, removed):
+                    effects.append(f"{self.m.name}.{u.label} reaches {', '.join(e)}")
             elif u.kind == "var" and self.runs_at_startup(u):
                 lost.append(f"{self.m.name}.{u.label} initializer ({u.file})")
+        if effects:
+            raise Refused(f"{'; '.join(effects)}: {self.target.name} would no longer import {self.p}, so that "
+                          "init would no longer run there, and the target keeps what it sets or registers with")
         if not lost:
             return [], "high", []
-        confidence = "low" if external else "medium"
-        return lost, confidence, [f"{self.target.name} no longer imports {self.p}, so its package "
-                                  "initialization does not run there: check nothing relied on it"]
+        return lost, "medium", [f"{self.target.name} no longer imports {self.p}, so its package "
+                                "initialization does not run there: check nothing relied on it"]
+
+    def init_effects(self, u: Unit, kept: Callable[[Unit], bool], removed: frozenset[str]) -> list[str]:
+        """What an init function the target stops running touches that the target keeps: variables of P
+        it reaches through P's code (kept(v): the target still reaches the variable), and the functions and
+        variables of packages the target still links that it names itself (aside: standard packages with
+        no effect seen elsewhere, PURE_PACKAGES). By go/types where type-checked; by name otherwise, every
+        name of those packages counting."""
+        m = self.m
+        out = {f"{m.name}.{v.names[0]}" for v in m.closure([u], all_methods=False) if v.kind == "var" and kept(v)}
+        ds = m.decls_of(u)
+        if ds is None:
+            local = m.locals(u.file)
+            refs = {(local[x], n) for x, n in u.refs if x is not None and x in local}
+        else:
+            refs = {(o.package, o.name) for d in ds for o in d.uses_objects
+                    if o.package not in ("", m.import_path) and o.kind in ("func", "var")}
+        out |= {f"{p}.{n}" for p, n in refs if p not in removed and p not in PURE_PACKAGES}
+        return sorted(out)
 
     # -- Direction.HEAVY: extract the heavy part ------------------------------------------------
 
@@ -1265,6 +1289,13 @@ class _Split:
         removed = frozenset(self.graph.packages) - self.reach_after(cut, {})
         if q not in removed:
             return None
+        nkeys = {u.key for u in needed}  # what the target reaches of P
+        effects = [f"{m.name}.{u.label} reaches {', '.join(e)}" for u in moved if u.kind == "init" and u.file in cfg
+                   and (e := self.init_effects(u, lambda v: v.key not in mkeys and v.key in nkeys, removed))]
+        if effects:
+            raise Refused(f"{'; '.join(effects)}: moved to the new package, that init would no longer run in "
+                          f"{self.target.name}, which keeps what it sets or registers with (a feature dropped, "
+                          "not a split: leave it to the guard strategy)")
         lost = [f"{m.name}.{u.label}" for u in moved if u.kind == "init" and u.file in cfg]
         notes = []
         if lost:

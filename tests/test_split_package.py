@@ -287,6 +287,49 @@ def test_moved_code_reaches_p_under_a_name_no_local_shadows(tmp_path: Path) -> N
     _applied_cuts_net_http(tmp_path / "m", files, "heavy part")
 
 
+def test_a_moved_init_that_registers_with_what_stays_is_refused(tmp_path: Path) -> None:
+    """Regression (node_exporter's perf collector: `func init() { registerCollector("perf", ...,
+    NewPerfCollector) }`): moving the heavy part with its init would drop the registration from a target
+    that keeps P's registry, so node_exporter lost the collector. That split is refused, and says what
+    the init reaches (the light part, leaving the init in a package the target no longer imports, alike);
+    an init that only sets up moved code still moves."""
+    registry = {
+        "go.mod": "module example.com/m\n\ngo 1.22\n",
+        "internal/cloud/registry.go": (
+            "package cloud\n\nimport \"sort\"\n\nvar backends = map[string]func() error{}\n\n"
+            "func register(name string, f func() error) { backends[name] = f }\n\n"
+            "// Names lists the registered backends.\nfunc Names() []string {\n\tvar out []string\n"
+            "\tfor n := range backends {\n\t\tout = append(out, n)\n\t}\n\tsort.Strings(out)\n\treturn out\n}\n"),
+        "internal/cloud/fetch.go": (
+            "package cloud\n\nimport \"net/http\"\n\nfunc init() { register(\"http\", fetch) }\n\n"
+            "func fetch() error {\n\t_, err := http.Get(\"http://localhost\")\n\treturn err\n}\n"),
+        "cmd/tiny/main.go": (
+            "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/m/internal/cloud\"\n)\n\n"
+            "func main() { fmt.Println(cloud.Names()) }\n"),
+    }
+    root = tmp_path / "registers"
+    for rel, text in registry.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    cands, refusals = _propose(_load(root, ("./cmd/tiny",)))
+    # neither part moves: the heavy part would take the init along, the light part would leave it behind
+    # in a package tiny no longer imports, and either way tiny would print [] where it printed [http]
+    assert not cands, [c.summary for c in cands]
+    for part in ("heavy part", "light part"):
+        why = [r.reason for r in refusals if part in r.summary]
+        assert why and "cloud.init (fetch.go) reaches cloud.backends" in why[0], [r.reason for r in refusals]
+    # the same init setting up only what moves with it (and calling a standard package with no effect
+    # elsewhere): the split is proposed, and it builds and cuts net/http
+    own = {**registry,
+           "internal/cloud/fetch.go": (
+               "package cloud\n\nimport (\n\t\"net/http\"\n\t\"time\"\n)\n\nvar client *http.Client\n\n"
+               "func init() { client = &http.Client{Timeout: 5 * time.Second} }\n\n"
+               "// Fetch gets a URL.\nfunc Fetch(url string) error {\n\t_, err := client.Get(url)\n\treturn err\n}\n"),
+           "cmd/fetch/main.go": (
+               "package main\n\nimport \"example.com/m/internal/cloud\"\n\nfunc main() { _ = cloud.Fetch(\"\") }\n")}
+    _applied_cuts_net_http(tmp_path / "own", own, "heavy part")
+
+
 def _applied_cuts_net_http(root: Path, files: dict[str, str], part: str) -> None:
     """Write the module, apply the first split of this part proposed for ./cmd/tiny: it builds, it vets
     (its tests compile), and cmd/tiny no longer imports net/http."""
