@@ -476,17 +476,12 @@ def module_versions(go: Go, root: Path, exe: Path) -> dict[str, str]:
 
 
 def parse_buildinfo(text: str) -> dict[str, str]:
-    """`go version -m` output -> {module path: version}, a `=>` line replacing the dep above it."""
-    out: dict[str, str] = {}
-    last = ""
-    for line in text.splitlines():
-        parts = line.strip().split("\t")
-        if len(parts) >= 3 and parts[0] in ("mod", "dep"):
-            last = parts[1]
-            out[last] = parts[2]
-        elif len(parts) >= 3 and parts[0] == "=>" and last:
-            out[last] = parts[2]
-    return out
+    """`go version -m` output -> {module path: version}, the main module's included; a `=>` line
+    replaces the dep above it (buildinfo.parse_version_m reads the lines)."""
+    from refactor.buildinfo import parse_version_m
+
+    info = parse_version_m(text)
+    return {**({info.main_module: info.main_version} if info.main_module else {}), **info.deps}
 
 
 # ---------------------------------------------------------------------------------------------
