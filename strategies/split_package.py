@@ -1301,6 +1301,14 @@ class _Split:
         if lost:
             notes.append(f"init functions moved to {new}: they run only where {new} is imported; "
                          "other importers of " + m.name + " get a blank import")
+        # initializers that call into what the target keeps (a flag or a metric defined at start-up)
+        calling = [f"{m.name}.{u.label} initializer ({u.file})" for u in moved
+                   if u.kind == "var" and u.file in cfg and self.runs_at_startup(u)
+                   and self.init_effects(u, lambda v: False, removed)]
+        if calling:
+            lost += calling
+            notes.append(f"moved variables whose initializers call packages {self.target.name} keeps: if one "
+                         "defines a flag or registers something, the target no longer has it")
         if renames:
             notes.append("exported in " + m.name + ": " + ", ".join(f"{a} -> {b}" for a, b in sorted(renames.items())))
         types_moved = sorted(u.label for u in moved if u.kind == "type" and any(

@@ -319,20 +319,29 @@ def test_a_moved_init_that_registers_with_what_stays_is_refused(tmp_path: Path) 
         why = [r.reason for r in refusals if part in r.summary]
         assert why and "cloud.init (fetch.go) reaches cloud.backends" in why[0], [r.reason for r in refusals]
     # the same init setting up only what moves with it (and calling a standard package with no effect
-    # elsewhere): the split is proposed, and it builds and cuts net/http
+    # elsewhere): the split is proposed, and it builds and cuts net/http; a moved variable defining a flag
+    # is named among what the target no longer runs
     own = {**registry,
            "internal/cloud/fetch.go": (
-               "package cloud\n\nimport (\n\t\"net/http\"\n\t\"time\"\n)\n\nvar client *http.Client\n\n"
+               "package cloud\n\nimport (\n\t\"flag\"\n\t\"net/http\"\n\t\"time\"\n)\n\nvar client *http.Client\n\n"
+               "var retries = flag.Int(\"fetch.retries\", 1, \"attempts per URL\")\n\n"
                "func init() { client = &http.Client{Timeout: 5 * time.Second} }\n\n"
-               "// Fetch gets a URL.\nfunc Fetch(url string) error {\n\t_, err := client.Get(url)\n\treturn err\n}\n"),
+               "// Fetch gets a URL.\nfunc Fetch(url string) (err error) {\n\tfor i := 0; i < *retries; i++ {\n"
+               "\t\tif _, err = client.Get(url); err == nil {\n\t\t\treturn nil\n\t\t}\n\t}\n\treturn err\n}\n"),
            "cmd/fetch/main.go": (
-               "package main\n\nimport \"example.com/m/internal/cloud\"\n\nfunc main() { _ = cloud.Fetch(\"\") }\n")}
-    _applied_cuts_net_http(tmp_path / "own", own, "heavy part")
+               "package main\n\nimport \"example.com/m/internal/cloud\"\n\nfunc main() { _ = cloud.Fetch(\"\") }\n"),
+           # tiny parses flags: -fetch.retries was one of them
+           "cmd/tiny/main.go": (
+               "package main\n\nimport (\n\t\"flag\"\n\t\"fmt\"\n\n\t\"example.com/m/internal/cloud\"\n)\n\n"
+               "func main() {\n\tflag.Parse()\n\tfmt.Println(cloud.Names())\n}\n")}
+    moved = _applied_cuts_net_http(tmp_path / "own", own, "heavy part")
+    assert isinstance(moved.details, SplitDetails)
+    assert moved.details.lost == ("cloud.init (fetch.go)", "cloud.retries initializer (fetch.go)"), moved.details.lost
 
 
-def _applied_cuts_net_http(root: Path, files: dict[str, str], part: str) -> None:
+def _applied_cuts_net_http(root: Path, files: dict[str, str], part: str) -> Candidate:
     """Write the module, apply the first split of this part proposed for ./cmd/tiny: it builds, it vets
-    (its tests compile), and cmd/tiny no longer imports net/http."""
+    (its tests compile), and cmd/tiny no longer imports net/http. Returns that candidate."""
     for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
@@ -345,3 +354,4 @@ def _applied_cuts_net_http(root: Path, files: dict[str, str], part: str) -> None
     vet = _go(root, "vet", "./...")
     assert vet.returncode == 0, vet.stderr + chosen[0].plan.diff()
     assert "net/http" not in _go(root, "list", "-deps", "./cmd/tiny").stdout.split()
+    return chosen[0]
