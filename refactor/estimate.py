@@ -35,7 +35,7 @@ import select
 import subprocess
 import threading
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from itertools import compress
 from pathlib import Path
@@ -635,9 +635,11 @@ def switch_cut(graph: BuildGraph, switch: Any, removed: Iterable[str] = ()) -> C
     return symbols_cut(gone, switch.symbols, SymbolIndex.from_graph(graph))
 
 
-def decl_keys(project: Project, import_path: str, files: Iterable[str], *, types: bool = True) -> frozenset[str]:
+def decl_keys(project: Project, import_path: str, files: Iterable[str], *, types: bool = True,
+              only: Mapping[str, Collection[str]] | None = None) -> frozenset[str]:
     """The top-level declarations of these files (base names) of a module package, as cut units name them
-    (without type declarations unless types)."""
+    (without type declarations unless types); only: per base name, the declarations (refactor.gosource
+    keys) to take of that file (a carved file's; its init functions count when all of them are taken)."""
     pkg = project.package(import_path)
     if pkg is None or not pkg.main_module:
         return frozenset()  # the model has declaration units for the main modules' packages only
@@ -649,14 +651,16 @@ def decl_keys(project: Project, import_path: str, files: Iterable[str], *, types
             src = project.sources.file(os.path.join(pkg.dir, base))
         except (OSError, ValueError):
             continue
+        taken = None if only is None or base not in only else set(only[base])
         for d in src.decls:
             if d.name == "init" and not d.receiver and d.kind in ("func", "init"):
                 continue
-            if d.name in ("_", "") or (d.kind == "type" and not types):
+            if d.name in ("_", "") or (d.kind == "type" and not types) or (taken is not None and d.key not in taken):
                 continue
             recv = (d.receiver or "").lstrip("*").split("[")[0]
             out.add(f"{recv}.{d.name}" if recv else d.name)
-        out.update(inits.get(base, ()))
+        if taken is None or all(d.key in taken for d in src.decls if d.kind == "init"):
+            out.update(inits.get(base, ()))
     return frozenset(out)
 
 

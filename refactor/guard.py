@@ -39,7 +39,16 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from refactor.edit import add_constraint, add_import, go_quote, or_constraint, remove_import, remove_unused_imports
+from refactor.edit import (
+    add_constraint,
+    add_import,
+    delete_decls,
+    go_quote,
+    new_file,
+    or_constraint,
+    remove_import,
+    remove_unused_imports,
+)
 from refactor.errors import EditError, GotrimError, SourceError
 from refactor.gosource import (
     UNIVERSE,
@@ -1457,6 +1466,141 @@ class InitRegistrations:
                f"// Moved from {os.path.basename(f.path)}'s init by gotrim, so that building with -tags {tag} "
                f"leaves {feature} out.\nfunc init() {{\n{body}}}\n")
         return rest, src.encode()
+
+
+@dataclass(frozen=True)
+class Carve:
+    """The declarations of a file that need the cut imports, to move to a file of their own that is
+    guarded (carve_split), while the rest of the file stays in every build.
+
+    keys: the declarations that move (those naming a cut import, the methods of a type that moves, the
+    unexported helpers only moved code uses); kept_imports: the imports, as written, the file keeps."""
+
+    keys: tuple[str, ...]
+    kept_imports: frozenset[str]
+
+
+def carve(f: GoFile, paths: Iterable[str], others: Sequence[GoFile], pkg_names: Mapping[str, str],
+          called: Iterable[str] = ()) -> Carve | None:
+    """How to carve the code that needs paths out of f (lego's setup_challenges.go: setupDNS needs the
+    DNS providers, setupChallenges, which every run calls, does not), or None when the whole file is the
+    feature, as the guard takes it: nothing would stay that code of the build calls (a function of the
+    package's other files, or of its importers: called); or the file cannot be
+    carved (a parse error, cgo, a blank or dot import of paths, a build constraint in its name, func main,
+    an init of the file that names what would move, a declaration group that would be cut in two). What
+    only registers the feature (a command table's entry in another file) does not count: the guard moves
+    that into the guarded files, and the slim build lacks the feature rather than failing in it.
+
+    others: the package's other files, tests included (what they name stays or is stubbed)."""
+    wanted = set(paths)
+    if f.errors or name_suffix(os.path.basename(f.path)) or any(i.path == "C" for i in f.imports) \
+            or any(i.name in ("_", ".") for i in f.imports if i.path in wanted):
+        return None
+    local = {i.local_name(pkg_names.get(i.path) or guess_package_name(i.path)): i for i in f.imports}
+    heavy = {n for n, i in local.items() if i.path in wanted}
+    moving = {d.key for d in f.decls if any(r.qualifier in heavy for r in d.refs)}
+    if not moving:
+        return None
+    outside = {r.name for o in others for d in o.decls for r in d.refs if r.qualifier is None}
+    # functions whose signature names a cut import: a stub could not declare them, so their callers move too
+    in_signature = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(heavy)) + rb")\s*\.")
+    unstubbable = {d.name for d in f.decls if d.kind == "func" and d.key in moving
+                   and in_signature.search(f.src[d.start:d.end].split(b"{", 1)[0])}
+    calls = set(called) | {r.name for o in others if not o.path.endswith("_test.go") for d in o.decls
+                           if d.kind in ("func", "method") for r in d.refs if r.qualifier is None}
+    grew = True
+    while grew:
+        grew = False
+        types = {d.name for d in f.decls if d.key in moving and d.kind in ("type", "alias")}
+        for d in f.decls:
+            if d.key in moving:
+                continue
+            helper = (d.kind not in ("init", "method") and not d.exported and d.name != "_" and d.name not in outside
+                      and any(d.name in e.unqualified for e in f.decls if e.key in moving)
+                      and not any(d.name in e.unqualified for e in f.decls if e.key not in moving and e is not d))
+            # code that reads or sets the feature's variables is the feature's (a stub holds no state)
+            state = bool(d.unqualified & {e.name for e in f.decls if e.key in moving and e.kind == "var"})
+            if helper or state or bool(d.unqualified & unstubbable) or (d.kind == "method" and d.receiver in types):
+                moving.add(d.key)
+                grew = True
+                if d.kind == "func" and in_signature.search(f.src[d.start:d.end].split(b"{", 1)[0]):
+                    unstubbable.add(d.name)
+    if f.package == "main" and any(d.name == "main" and d.kind == "func" for d in f.decls if d.key in moving):
+        return None
+    # an init, or a variable set at start-up, of the file that names what would move: the file's start-up
+    # work and the feature's are one; the whole file is guarded (with the registrations' own rules)
+    names = {d.name for d in f.decls if d.key in moving}
+    if any((d.kind == "init" or d.side_effects) and d.unqualified & names for d in f.decls if d.key not in moving):
+        return None
+    kept = [d for d in f.decls if d.key not in moving]
+    if not any(d.kind in ("func", "method") and d.name in calls for d in kept):
+        return None
+    # an optional branch: code that stays calls what moves only inside if, switch or select cases (lego's
+    # `if ctx.IsSet(flgDNS) { setupDNS(...) }`); a call on every pass makes it no option (a core
+    # function of the package that happens to use the import); and one the rest names otherwise (a handler
+    # passed along, a method reached through an interface) may run on any path: no option either
+    funcs = {d.name for d in f.decls if d.key in moving and d.kind == "func"}
+    methods = {d.name for d in f.decls if d.key in moving and d.kind == "method"}
+    named: set[str] = set()
+    in_branches: set[str] = set()
+    for g in (f, *others):
+        if g.path.endswith("_test.go"):
+            continue
+        for d in g.decls:
+            if g is f and d.key in moving:
+                continue
+            here = (d.unqualified & funcs) | (d.selectors & methods)
+            named |= here
+            if not here or d.kind not in ("func", "method"):
+                continue
+            src, node = lone_decl_node(g, d)
+            body = node.child_by_field_name("body")
+            if any((op is None and n in funcs) or (op is not None and n in methods)
+                   for op, n in _calls(src, body, branches=False)):
+                return None
+            in_branches |= {n for op, n in _calls(src, body, branches=True)
+                            if (op is None and n in funcs) or (op is not None and n in methods)}
+    if named - in_branches:
+        return None
+    groups: dict[int, set[bool]] = {}
+    for d in f.decls:
+        if d.group_start is not None:
+            groups.setdefault(d.group_start, set()).add(d.key in moving)
+    if any(len(v) > 1 for v in groups.values()):
+        return None
+    used = {r.qualifier for d in kept for r in d.refs if r.qualifier is not None}
+    keep = frozenset(i.path for n, i in local.items() if n in used or i.name in ("_", "."))
+    return Carve(tuple(sorted(moving)), keep)
+
+
+def carve_split(f: GoFile, c: Carve, new_name: str, q: str) -> tuple[bytes, bytes]:
+    """(f without the carved declarations and the imports only they used, the new file new_name holding
+    them: f's build constraint, the imports they use, their text as it was)."""
+    keys = set(c.keys)
+    rest = apply_edits(f.src, delete_decls(f, keys))
+    rest = apply_edits(rest, remove_unused_imports(parse_file(f.path, rest), dict(f.import_names)))
+    texts: list[bytes] = []
+    seen_groups: set[int] = set()
+    for d in f.decls:
+        if d.key not in keys:
+            continue
+        if d.group_start is not None and d.group_end is not None:
+            if d.group_start not in seen_groups:
+                seen_groups.add(d.group_start)
+                texts.append(f.src[d.group_start:d.group_end])
+        else:
+            texts.append(f.src[d.start:d.end])
+    names = dict(f.import_names)
+    quals = {r.qualifier for d in f.decls if d.key in keys for r in d.refs if r.qualifier is not None}
+    imports = [(i.path, i.name) for i in f.imports
+               if i.local_name(names.get(i.path) or guess_package_name(i.path)) in quals]
+    header = f"//go:build {f.constraint.expr}\n".encode() if f.constraint is not None and f.constraint.expr else b""
+    note = textwrap.indent(textwrap.fill(
+        f"Moved from {os.path.basename(f.path)} by gotrim: the declarations that need {q}, so that a build tag "
+        "can leave them out while the rest of that file stays.", 96, break_long_words=False, break_on_hyphens=False),
+        "// ").encode() + b"\n"
+    body = note + b"\n" + b"\n\n".join(t.strip(b"\n") for t in texts)
+    return rest, new_file(f.package, imports, body, header)
 
 
 def init_registrations(f: GoFile, paths: Iterable[str], pkg_names: Mapping[str, str]) -> InitRegistrations | None:

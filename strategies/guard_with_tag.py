@@ -44,7 +44,7 @@ from refactor.config import Settings, Target, parse_tags
 from refactor.deppatch import DependencyPatch, NotPatchable, measured_figures, module_version, patch_plan, tag_for
 from refactor.edit import add_import, remove_import, rename_qualifier, unqualify
 from refactor.errors import SourceError
-from refactor.estimate import Cut, ReachModel, estimate, files_cut
+from refactor.estimate import Cut, ReachModel, decl_keys, estimate, files_cut
 from refactor.gosource import (
     BuildExpr,
     GoFile,
@@ -58,12 +58,15 @@ from refactor.gosource import (
 )
 from refactor.graph import BuildGraph, Edge, Package
 from refactor.guard import (
+    Carve,
     Demand,
     Mirrored,
     StubBlock,
     StubWriter,
     Unguardable,
     and_term,
+    carve,
+    carve_split,
     check_stub,
     convert_fields,
     decouplable,
@@ -314,14 +317,20 @@ def _found(index: _Index, graph: BuildGraph, worth: Callable[[frozenset[str]], b
 
 
 def _files_cut(project: Project, removed: frozenset[str], sites: Sequence[_Site]) -> Cut:
-    return files_cut(project, removed, {s.import_path: s.files for s in sites})
+    """What guarding the sites drops: their files' declarations, and the carved ones of carved files."""
+    cut = files_cut(project, removed, {s.import_path: s.files for s in sites})
+    carved = {s.import_path: decl_keys(project, s.import_path, [b for b, _ in s.carved], types=False,
+                                       only=dict(s.carved)) for s in sites if s.carved}
+    return replace(cut, drop={**cut.drop, **{p: cut.drop.get(p, frozenset()) | keys for p, keys in carved.items()}}) \
+        if carved else cut
 
 
 def _feature_key(sites: Sequence[_Site]) -> FeatureKey:
     """What identifies a feature: per package, the guarded files and the decoupled ones."""
     return tuple(sorted((s.import_path, s.files, tuple(b for b, _ in s.decoupled)
                          + tuple(f"init of {b}: {' '.join(w)}" for b, w in s.extracted)
-                         + tuple(f"blank import of {q}" for q in s.blank)) for s in sites))
+                         + tuple(f"blank import of {q}" for q in s.blank)
+                         + tuple(f"carved from {b}: {' '.join(keys)}" for b, keys in s.carved)) for s in sites))
 
 
 def _prune_supersets(features: dict[FeatureKey, _Feature]) -> None:
@@ -358,6 +367,9 @@ class _Site:
     extracted: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # the imports (as written) a site of blank imports only cuts: two such features of one file differ
     blank: tuple[str, ...] = ()
+    # files whose declarations that need the cut packages move to a new guarded file while the rest stays
+    # (refactor.guard.carve): (base name, the declarations' keys)
+    carved: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -505,6 +517,22 @@ def _sites(index: _Index, graph: BuildGraph, by_pkg: Mapping[str, Sequence[str]]
                      and not name_suffix(os.path.basename(f.path))
                      and init_registrations(f, paths, index.sources.package_names) is not None}
         hits = [f for f in hits if os.path.basename(f.path) not in extracted]
+        # a file holding code the rest uses beside the code that needs them: that code is carved out into a
+        # file of its own, which is guarded, so the rest keeps working in the slim build (lego's
+        # setupChallenges, which every run calls, beside setupDNS)
+        carves = {}
+        # (only where the files could be guarded whole: a package whose every file needs them, or the
+        # file of func main, is no optional feature carved finer either)
+        whole = len(hits) == len(pkg.files) or (pkg.name == "main" and any(
+            d.name == "main" and d.kind == "func" for f in hits for d in f.decls))
+        if pkg.editable and hits and not whole:
+            others = [f for f in index.dir_files(pkg.dir) if f.package in (pkg.name, pkg.name + "_test")]
+            called = _called_by_importers(index, p, pkg.name)
+            for f in hits:
+                c = carve(f, paths, [o for o in others if o.path != f.path], index.sources.package_names, called)
+                if c is not None:
+                    carves[os.path.basename(f.path)] = c
+        hits = [f for f in hits if os.path.basename(f.path) not in carves]
         feature = tuple(sorted(os.path.basename(f.path) for f in hits))
         blank_only = bool(hits) and all(i.name == "_" for f in hits for i in f.imports if i.path in paths)
         if len(feature) == len(pkg.files) and not blank_only:
@@ -513,14 +541,26 @@ def _sites(index: _Index, graph: BuildGraph, by_pkg: Mapping[str, Sequence[str]]
                 d.name == "main" and d.kind == "func" for f in hits for d in f.decls):
             return None  # the file holding func main is the program itself, never an optional feature
         sites.append(_Site(p, pkg.name, pkg.dir, feature, tuple(sorted(loose.items())),
-                           tuple(sorted(extracted.items())), tuple(sorted(paths)) if blank_only else ()))
+                           tuple(sorted(extracted.items())), tuple(sorted(paths)) if blank_only else (),
+                           tuple((b, c.keys) for b, c in sorted(carves.items()))))
         if blank_only:
             cut.extend((p, r) for r in rs)
             continue
-        kept = {pkg.resolve(i) for name in pkg.files if name not in feature for i in imported[name]
+        kept = {pkg.resolve(i) for name in pkg.files if name not in feature
+                for i in (carves[name].kept_imports if name in carves else imported[name])
                 if (name not in loose and name not in extracted) or i not in paths}
         cut.extend((p, r) for r in graph.imports(p) if r not in kept)
-    return (sites, cut) if any(s.files or s.extracted for s in sites) else None
+    return (sites, cut) if any(s.files or s.extracted or s.carved for s in sites) else None
+
+
+def _called_by_importers(index: _Index, import_path: str, name: str) -> set[str]:
+    """The names of a package that functions and methods of the module's other packages name."""
+    out: set[str] = set()
+    for f in index.importing(import_path):
+        local = _local_name(f.imports, import_path, name)
+        if local is not None and f.package != name:
+            out.update(r.name for d in f.decls if d.kind in ("func", "method") for r in d.refs if r.qualifier == local)
+    return out
 
 
 def _widest_cut(index: _Index, graph: BuildGraph, by_pkg: Mapping[str, Sequence[str]]) -> list[Edge]:
@@ -873,7 +913,10 @@ def _decouple(index: _Index, feat: _Feature, out: _Outcome) -> dict[str, bytes]:
     if not loose:
         return {}
     graph = index.project.graphs[feat.hits[0].target]
-    home = next(s for s in feat.sites if s.files)
+    home = next((s for s in feat.sites if s.files), None)
+    if home is None:  # (only carved files: the mirror's users would be files not written yet)
+        raise _Refuse(f"{', '.join(b for s in feat.sites for b, _ in s.carved)} would be carved and other files "
+                      f"decoupled from {feat.q} in one change: decouple them by hand first")
     for s in loose:
         if s.import_path != home.import_path and home.import_path not in graph.imports(s.import_path) \
                 and s.import_path in graph.closure(home.import_path):
@@ -962,6 +1005,7 @@ def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existin
     name = _feature_name(feat.q)
     shown = [_shown(index, feat, s, f) for s in feat.sites for f in s.files]
     shown += [f"{_shown(index, feat, s, f)}'s registration" for s in feat.sites for f, _ in s.extracted]
+    shown += [f"{_shown(index, feat, s, f)}'s {_labels(keys)}" for s in feat.sites for f, keys in s.carved]
     where = ", ".join(shown)
     try:
         uses = _target_uses(index, feat)
@@ -971,8 +1015,12 @@ def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existin
         out = _Outcome()
         overlay = _decouple(index, feat, out)  # first: the rest of the build stops needing the heavy package
         gindex = index.with_overlay(overlay) if overlay else index
+        carved, sites = _carve(gindex, feat, name, out)  # then: the code that needs it gets a file of its own
+        if carved:
+            overlay = {**overlay, **carved}
+            gindex = index.with_overlay(overlay)
         final: dict[str, bytes | None] = dict(overlay)
-        for site in feat.sites:
+        for site in sites:
             if site.files:
                 for path, _, after in _guard_site(gindex, site, feat, tag, name, out):
                     final[path] = after
@@ -1047,6 +1095,43 @@ def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existin
     )
 
 
+def _labels(keys: Sequence[str], shown: int = 3) -> str:
+    """Declarations as reports name them: the first few, then how many more."""
+    labels = [decl_label(k) for k in keys]
+    more = len(labels) - shown
+    return ", ".join(labels[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+def _carve(index: _Index, feat: _Feature, name: str, out: _Outcome) -> tuple[dict[str, bytes], tuple[_Site, ...]]:
+    """The carved files of the feature's sites split in two (refactor.guard.carve_split): the file keeps
+    what does not need the feature, a new file `<stem>_<feature>.go` of the package takes the rest, and
+    the sites to guard name the new file instead (guarded and stubbed like any feature file)."""
+    files: dict[str, bytes] = {}
+    sites: list[_Site] = []
+    for site in feat.sites:
+        if not site.carved:
+            sites.append(site)
+            continue
+        taken = {os.path.basename(p) for p in index.sources.dir_files(index.rel(site.dir))}
+        added: list[str] = []
+        for base, keys in site.carved:
+            f = index.file(site.dir, base)
+            new, n = f"{base[:-3]}_{name}.go", 2
+            while name_suffix(new) or new.endswith("_test.go") or new in taken:
+                new, n = f"{base[:-3]}_{name}_part{n}.go", n + 1
+            taken.add(new)
+            rest, moved = carve_split(f, Carve(keys, frozenset()), new, feat.q)
+            path, new_path = index.rel(f.path), index.rel(os.path.join(site.dir, new))
+            files[path], files[new_path] = rest, moved
+            added.append(new)
+            stays = [d.key for d in f.decls if d.key not in keys]
+            out.notes.append(f"{path} holds code that does not need {feat.q} ({_labels(stays)}): what does "
+                             f"({_labels(keys)}) moves to {new_path}, which is guarded, and the rest of {base} "
+                             "stays in every build.")
+        sites.append(replace(site, files=tuple(sorted((*site.files, *added))), carved=()))
+    return files, tuple(sites)
+
+
 def _extract_registrations(index: _Index, site: _Site, base: str, written: Sequence[str], tag: str, name: str,
                            out: _Outcome) -> dict[str, bytes]:
     """base's registration statements moved to a new file of the site's package behind !tag (runs after
@@ -1103,14 +1188,16 @@ def _core_share(index: _Index, feat: _Feature) -> str | None:
     """The guarded files of a site when they hold most of its package's declarations (as
     sigs.k8s.io/yaml's yaml.go does), else None."""
     for s in feat.sites:
-        if not s.files:
+        if not s.files and not s.carved:
             continue
         files = [f for f in index.dir_files(s.dir) if f.package == s.name and not f.path.endswith("_test.go")
                  and not _ignored(f)]
         counts = [(os.path.basename(f.path) in s.files, sum(d.kind != "init" for d in f.decls)) for f in files]
-        guarded = sum(n for g, n in counts if g)
+        guarded = sum(n for g, n in counts if g) + sum(
+            1 for f in files for b, keys in s.carved if os.path.basename(f.path) == b
+            for d in f.decls if d.key in keys and d.kind != "init")
         if guarded and guarded * 2 >= sum(n for _, n in counts):
-            return ", ".join(_shown(index, feat, s, f) for f in s.files)
+            return ", ".join(_shown(index, feat, s, f) for f in (*s.files, *(b for b, _ in s.carved)))
     return None
 
 
@@ -1215,9 +1302,11 @@ def _target_uses_of(index: _Index, feat: _Feature) -> dict[str, list[str]]:
                     if local is not None:
                         roots.update(k for name in refs.get(local, ()) for k in _keys(view, name))
             blank = _blank_only(files, site, pkg.resolve, h.removed)
+            carved = {(b, k) for b, keys in site.carved for k in keys}
             for k in () if blank else view.closure(roots):
                 d = view.decls[k]
-                if os.path.basename(d.file) in site.files and d.kind in ("func", "method", "init", "var"):
+                base = os.path.basename(d.file)
+                if (base in site.files or (base, d.key) in carved) and d.kind in ("func", "method", "init", "var"):
                     # `var _ I = (*T)(nil)` or `var _ = register()`: named by its file, not its internal key
                     used.add("init" if d.kind == "init" else f"var _ in {os.path.basename(d.file)}"
                              if d.name == "_" else d.key)
@@ -1344,7 +1433,8 @@ def _guard_site_once(index: _Index, site: _Site, feat: _Feature, tag: str, name:
         fixed[real.path] = reg.stubs
         notes.extend(reg.moved)
         out.registrations.extend(reg.moved)
-    edited = {f.path for f in rest if f.src != originals[f.path].src}
+    # (a carving's or a decoupling's overlay changed some files too: the typed view knows their old text)
+    edited = {f.path for f in rest if f.src != originals[f.path].src or f.path in index.overlay}
     need = demand(site.import_path, site.name, rest, local_importers, index.views(feat),
                   skip_files={f.path for f in all_files if os.path.basename(f.path) in skip},
                   main_files=index.mains(feat), edited=edited)

@@ -1092,3 +1092,134 @@ def test_the_cuts_warm_says_propose_will_price_are_the_ones_it_prices(
     finally:
         ReachModel.mode = real  # type: ignore[method-assign]
     assert found and asked and asked <= told
+
+
+CARVE_MODULE = {
+    "go.mod": "module example.com/carve\n\ngo 1.22\n",
+    "cmd/app/main.go": """
+        package main
+
+        import (
+        	"fmt"
+        	"os"
+        )
+
+        func main() {
+        	mode := "file"
+        	if len(os.Args) > 1 {
+        		mode = os.Args[1]
+        	}
+        	if err := setup(mode); err != nil {
+        		fmt.Println("error:", err)
+        		os.Exit(1)
+        	}
+        }
+        """,
+    # lego's cmd/setup_challenges.go: setup runs on every request, setupRemote only for one mode
+    "cmd/app/setup.go": """
+        package main
+
+        import (
+        	"fmt"
+        	"net/http"
+        	"strings"
+        )
+
+        // setup prepares the mode asked for; every run calls it.
+        func setup(mode string) error {
+        	if mode == "remote" {
+        		return setupRemote("http://127.0.0.1:1/")
+        	}
+        	fmt.Println("mode:", strings.ToUpper(mode))
+        	return nil
+        }
+
+        // setupRemote needs an HTTP client.
+        func setupRemote(url string) error {
+        	_, err := get(url)
+        	return err
+        }
+
+        func get(url string) (*http.Response, error) { return http.Get(url) }
+        """,
+}
+
+
+def test_the_code_that_needs_the_feature_is_carved_out_of_a_file_every_run_calls(tmp_path: Path) -> None:
+    """lego (issue: a verified guard that broke the program): cmd/setup_challenges.go holds setupChallenges,
+    which every run calls, and setupDNS, which only the DNS mode calls and which alone needs the providers.
+    Guarding the whole file stubbed setupChallenges, so the slim lego failed every request. Now the code
+    that needs the feature moves to a file of its own, which is guarded; the rest of the file stays, so the
+    slim build runs the other modes as before and only the feature's mode says it is not built in."""
+    root = write_module(tmp_path / "carve", CARVE_MODULE)
+    head = go(root, "run", "./cmd/app")
+    assert head.returncode == 0 and head.stdout == "mode: FILE\n", head.stderr
+    cands, refusals = candidates(project_for(root, ("./cmd/app",)))
+    remote = [c for c in cands if "net/http" in c.removes]
+    assert len(remote) == 1, ([c.summary for c in cands], [r.reason for r in refusals])
+    c = remote[0]
+    assert isinstance(c.details, GuardDetails)
+    assert c.details.loses == ("main.get", "main.setupRemote") or set(c.details.loses) == {"get", "setupRemote"}, \
+        c.details.loses
+    tag = c.variant_tags[0]
+    files = {ch.path: ch for ch in c.plan.changes}
+    assert set(files) == {"cmd/app/setup.go", "cmd/app/setup_http.go", "cmd/app/setup_http_stub.go"}, set(files)
+    kept = (files["cmd/app/setup.go"].after or b"").decode()
+    assert "func setup(mode string) error" in kept and "net/http" not in kept and "func setupRemote" not in kept
+    carved = (files["cmd/app/setup_http.go"].after or b"").decode()
+    assert carved.startswith(f"//go:build !{tag}\n") and "func setupRemote" in carved and "func get" in carved
+    format_plan(c.plan, gofmt_path()).write_to(root)
+    assert subprocess.run(["gofmt", "-l", "."], cwd=root, capture_output=True, text=True).stdout == ""
+    for tags in ("", tag):
+        proc = go(root, "vet", "-tags", tags, "./...")
+        assert proc.returncode == 0, proc.stderr
+    assert go(root, "run", "./cmd/app").stdout == head.stdout
+    slim = go(root, "run", "-tags", tag, "./cmd/app")
+    assert slim.returncode == 0 and slim.stdout == head.stdout, slim.stderr  # the other modes work
+    remote_mode = go(root, "run", "-tags", tag, "./cmd/app", "remote")
+    assert remote_mode.returncode != 0 and "not built in" in remote_mode.stdout, remote_mode.stdout
+    assert "net/http" not in go(root, "list", "-deps", "-tags", tag, "./cmd/app").stdout.split()
+
+
+def test_carve_takes_helpers_and_methods_and_leaves_a_file_whose_init_names_them_whole() -> None:
+    from refactor.gosource import parse_file
+    from refactor.guard import carve
+
+    src = textwrap.dedent("""
+        package main
+
+        import (
+        	"fmt"
+
+        	dns "example.com/dns"
+        )
+
+        type provider struct{ p dns.Provider }
+
+        func (p provider) name() string { return "x" }
+
+        var providers = map[string]func() provider{}
+
+        func init() { providers["dns"] = newProvider }
+
+        func newProvider() provider { return provider{p: dns.New(label())} }
+
+        func label() string { return "dns" }
+
+        func Run() { fmt.Println(len(providers)) }
+        """).lstrip().encode()
+    f = parse_file("cmd/app/run.go", src)
+    caller = parse_file("cmd/app/main.go", b"package main\n\nfunc main() { Run() }\n")
+    c = carve(f, ["example.com/dns"], [caller], {})
+    # an init of the file registers what would move: the file is guarded whole
+    assert c is None
+    # without it: the type that names dns, its method, the constructor and its helper move; Run, which main
+    # calls, and the table stay
+    f = parse_file("cmd/app/run.go", src.replace(b"func init() { providers[\"dns\"] = newProvider }\n", b""))
+    c = carve(f, ["example.com/dns"], [caller], {})
+    assert c is not None and set(c.keys) == {"provider", "provider.name", "newProvider", "label"}, c
+    assert c.kept_imports == frozenset({"fmt"})
+    # nothing main's file calls would stay: the whole file is the feature
+    assert carve(f, ["example.com/dns"], [], {}) is None
+    with_main = parse_file("cmd/app/main.go", src + b"\nfunc main() { Run(); _ = dns.New(\"\") }\n")
+    assert carve(with_main, ["example.com/dns"], [], {}) is None
