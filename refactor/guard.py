@@ -894,6 +894,12 @@ class Registrations:
     moved: list[str] = field(default_factory=list)
 
 
+def _snippet(text: str, width: int = 72) -> str:
+    """Code quoted in a one-line message: its first line, cut at width, with … where more follows."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return first[:width] + ("…" if len(first) > width or "\n" in text.strip() else "")
+
+
 def _idents(src: bytes, node: Node) -> set[str]:
     out: set[str] = set()
     stack = [node]
@@ -966,9 +972,10 @@ class _Mover:
             if ident in imports:
                 self.need_imports[imports[ident].path] = imports[ident].name
             elif ident not in self.package_names:
-                raise Unguardable(f"{f.path}: {where} registers {self.feature} code with "
-                                  f"`{node_text(f.src, node)}`, which uses {ident}, not a package-level name: move "
-                                  f"the registration into {os.path.basename(self.real.path)} by hand first")
+                code = _snippet(node_text(f.src, node))
+                raise Unguardable(f"{f.path}: {where} names {self.feature} code in `{code}`, which uses {ident}, "
+                                  "not a package-level name, so it cannot move into "
+                                  f"{os.path.basename(self.real.path)}: move it there by hand first")
 
     def file(self, f: GoFile) -> None:
         src = f.src

@@ -1223,3 +1223,31 @@ def test_carve_takes_helpers_and_methods_and_leaves_a_file_whose_init_names_them
     assert carve(f, ["example.com/dns"], [], {}) is None
     with_main = parse_file("cmd/app/main.go", src + b"\nfunc main() { Run(); _ = dns.New(\"\") }\n")
     assert carve(with_main, ["example.com/dns"], [], {}) is None
+
+
+def test_a_registration_that_cannot_move_is_refused_in_one_line() -> None:
+    """distribution's configuration.go and tailscaled's c2n_pprof.go: the refusal quoted the whole
+    registration, a dozen lines of code, into a one-line reason. It quotes the first line now."""
+    from refactor.gosource import parse_file
+    from refactor.guard import Unguardable, move_registrations
+
+    real = parse_file("app/http.go", b'package app\n\nimport "net/http"\n\n'
+                      b'func NewHTTP(url string) (Exporter, error) { _, err := http.Get(url); return nil, err }\n')
+    reg = parse_file("app/reg.go", textwrap.dedent("""
+        package app
+
+        type Exporter interface{}
+
+        var table = map[string]func(string) (Exporter, error){}
+
+        func init() {
+        	url := "http://localhost"
+        	table["http"] = func(string) (Exporter, error) {
+        		return NewHTTP(url)
+        	}
+        }
+        """).lstrip().encode())
+    with pytest.raises(Unguardable) as exc:
+        move_registrations(real, [reg], "http", "app_omit_http", set())
+    why = str(exc.value)
+    assert "\n" not in why and "uses url" in why and "…" in why, why
