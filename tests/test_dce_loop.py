@@ -164,3 +164,30 @@ def test_suggest_names_the_fixes_min_bytes_hides(repo: Path) -> None:
     assert "switch method DCE back on in both (2 steps)" in res.stdout
     assert "1 method-DCE fix estimated below --min-bytes" in res.stdout
     assert "reflect method lookup(s) of example.com/templates/internal/lookup" in res.stdout
+
+
+def test_an_upgrade_is_kept_when_the_blocker_is_left_only_through_other_code() -> None:
+    """frp (cobra v1.8.0 -> v1.10.2): the same text/template function stays a blocker, reached from frp's
+    own config templates instead of cobra's. The upgrade did its part and is kept; it was reverted as
+    "still has it" when only the function was compared."""
+    from refactor.config import Target
+    from refactor.dceloop import _still_through
+    from refactor.linker import Blocker, DceReport, Dumpdep, Dynlink
+
+    eval_field = "text/template.(*state).evalField"
+
+    def report(*chain: str) -> DceReport:
+        root = Blocker(symbol=eval_field, chain=(*chain, eval_field), certain=True, retained=False)
+        return DceReport(target=Target(main="example.com/frpc", goos="linux", goarch="amd64"),
+                         dumpdep=Dumpdep(lines=1, root_cause=root, possible=(), flagged=1),
+                         dynlink=Dynlink(plugin_linked=False, cgo=False, platform_supported=True), modules={})
+
+    cobra = "github.com/spf13/cobra"
+    through_cobra = report("main.main", f"{cobra}.(*Command).Execute", f"{cobra}.tmpl",
+                           "text/template.(*Template).Execute")
+    through_frp = report("main.main", "github.com/fatedier/frp/pkg/config.RenderWithTemplate",
+                         "text/template.(*Template).Execute")
+    assert _still_through(through_cobra, "reflect", eval_field, cobra)
+    assert not _still_through(through_frp, "reflect", eval_field, cobra)
+    assert not _still_through(through_frp, "reflect", "reflect.Value.MethodByName", cobra)  # another blocker
+    assert _still_through(report(), "reflect", eval_field, cobra)  # no chain to tell: still there
