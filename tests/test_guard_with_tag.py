@@ -924,17 +924,23 @@ REGISTRY_MODULE = {
 
 
 @pytest.mark.go
+def _the_http_guard(root: Path, files: dict[str, str], stdout: str
+                    ) -> tuple[Path, subprocess.CompletedProcess[str], Candidate]:
+    """Write the module (./cmd/app prints stdout as it is), and the one guard proposed that drops net/http."""
+    write_module(root, files)
+    head = go(root, "run", "./cmd/app")
+    assert head.returncode == 0 and head.stdout == stdout, head.stderr
+    cands, refusals = candidates(project_for(root, ("./cmd/app",)))
+    remote = [c for c in cands if "net/http" in c.removes]
+    assert len(remote) == 1, ([c.summary for c in cands], [r.reason for r in refusals])
+    return root, head, remote[0]
+
+
 def test_a_registration_among_other_code_of_an_init_moves_to_its_own_guarded_file(tmp_path: Path) -> None:
     """restic's global.go: one init registers every backend (`backends.Register(azure.NewFactory())`), and
     the file holds much else. The heavy backend's registration moves to a file of its own behind the tag
     (the init-local registry named by where the init stores it); the slim binary simply lacks the scheme."""
-    root = write_module(tmp_path / "reg", REGISTRY_MODULE)
-    head = go(root, "run", "./cmd/app")
-    assert head.returncode == 0 and head.stdout == "[file http]\n", head.stderr
-    cands, refusals = candidates(project_for(root, ("./cmd/app",)))
-    remote = [c for c in cands if "net/http" in c.removes]
-    assert len(remote) == 1, ([c.summary for c in cands], [r.reason for r in refusals])
-    c = remote[0]
+    root, head, c = _the_http_guard(tmp_path / "reg", REGISTRY_MODULE, "[file http]\n")
     assert c.confidence == "high" and "global.go's registration" in c.summary
     tag = c.variant_tags[0]
     files = {ch.path: ch for ch in c.plan.changes}
@@ -1151,16 +1157,8 @@ def test_the_code_that_needs_the_feature_is_carved_out_of_a_file_every_run_calls
     Guarding the whole file stubbed setupChallenges, so the slim lego failed every request. Now the code
     that needs the feature moves to a file of its own, which is guarded; the rest of the file stays, so the
     slim build runs the other modes as before and only the feature's mode says it is not built in."""
-    root = write_module(tmp_path / "carve", CARVE_MODULE)
-    head = go(root, "run", "./cmd/app")
-    assert head.returncode == 0 and head.stdout == "mode: FILE\n", head.stderr
-    cands, refusals = candidates(project_for(root, ("./cmd/app",)))
-    remote = [c for c in cands if "net/http" in c.removes]
-    assert len(remote) == 1, ([c.summary for c in cands], [r.reason for r in refusals])
-    c = remote[0]
-    assert isinstance(c.details, GuardDetails)
-    assert c.details.loses == ("main.get", "main.setupRemote") or set(c.details.loses) == {"get", "setupRemote"}, \
-        c.details.loses
+    root, head, c = _the_http_guard(tmp_path / "carve", CARVE_MODULE, "mode: FILE\n")
+    assert isinstance(c.details, GuardDetails) and c.details.loses == ("get", "setupRemote"), c.details.loses
     tag = c.variant_tags[0]
     files = {ch.path: ch for ch in c.plan.changes}
     assert set(files) == {"cmd/app/setup.go", "cmd/app/setup_http.go", "cmd/app/setup_http_stub.go"}, set(files)
