@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 import re
 import textwrap
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -1487,18 +1487,52 @@ class Carve:
     kept_imports: frozenset[str]
 
 
+class Elsewhere:
+    """The names the files of a package use unqualified, as seen from one of them: `n in` it when another
+    file names n (tests too); calls(n) when a function or method of another non-test file names it. Made
+    once per package (package_names_used) and asked of each of its files."""
+
+    def __init__(self, used: Mapping[str, frozenset[str]], called: Mapping[str, frozenset[str]], path: str) -> None:
+        from collections import Counter
+
+        self._used, self._called, self.path = used, called, path
+        self._n_used: Counter[str] = Counter(n for names in used.values() for n in names)
+        self._n_called: Counter[str] = Counter(n for names in called.values() for n in names)
+
+    def seen_from(self, path: str) -> Elsewhere:
+        out = Elsewhere.__new__(Elsewhere)
+        out._used, out._called, out.path = self._used, self._called, path
+        out._n_used, out._n_called = self._n_used, self._n_called
+        return out
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._n_used[name] > (name in self._used.get(self.path, ()))
+
+    def calls(self, name: str) -> bool:
+        return self._n_called[name] > (name in self._called.get(self.path, ()))
+
+
+def package_names_used(files: Sequence[GoFile]) -> Elsewhere:
+    """Elsewhere for a package's files (tests included), seen from none of them."""
+    used = {f.path: frozenset(r.name for d in f.decls for r in d.refs if r.qualifier is None) for f in files}
+    called = {f.path: frozenset(r.name for d in f.decls if d.kind in ("func", "method") for r in d.refs
+                                if r.qualifier is None) for f in files if not f.path.endswith("_test.go")}
+    return Elsewhere(used, called, "")
+
+
 def carve(f: GoFile, paths: Iterable[str], others: Sequence[GoFile], pkg_names: Mapping[str, str],
-          called: Iterable[str] = ()) -> Carve | None:
+          called: Collection[str] = (), elsewhere: Elsewhere | None = None) -> Carve | None:
     """How to carve the code that needs paths out of f (lego's setup_challenges.go: setupDNS needs the
     DNS providers, setupChallenges, which every run calls, does not), or None when the whole file is the
-    feature, as the guard takes it: nothing would stay that code of the build calls (a function of the
-    package's other files, or of its importers: called); or the file cannot be
+    feature, as the guard takes it: nothing would stay that a function of the package's other files calls
+    (called: names other packages' functions call, for a caller that has them); or the file cannot be
     carved (a parse error, cgo, a blank or dot import of paths, a build constraint in its name, func main,
     an init of the file that names what would move, a declaration group that would be cut in two). What
     only registers the feature (a command table's entry in another file) does not count: the guard moves
     that into the guarded files, and the slim build lacks the feature rather than failing in it.
 
-    others: the package's other files, tests included (what they name stays or is stubbed)."""
+    others: the package's other files, tests included (what they name stays or is stubbed); elsewhere:
+    what they name, when the caller has it (package_names_used)."""
     wanted = set(paths)
     if f.errors or name_suffix(os.path.basename(f.path)) or any(i.path == "C" for i in f.imports) \
             or any(i.name in ("_", ".") for i in f.imports if i.path in wanted):
@@ -1508,25 +1542,31 @@ def carve(f: GoFile, paths: Iterable[str], others: Sequence[GoFile], pkg_names: 
     moving = {d.key for d in f.decls if any(r.qualifier in heavy for r in d.refs)}
     if not moving:
         return None
-    outside = {r.name for o in others for d in o.decls for r in d.refs if r.qualifier is None}
+    outside = (elsewhere or package_names_used([f, *others])).seen_from(f.path)
+    if not any(d.kind in ("func", "method") and (outside.calls(d.name) or d.name in called)
+               for d in f.decls if d.key not in moving):
+        return None  # (nothing that stays would be called: the common answer, found before the rest)
     # functions whose signature names a cut import: a stub could not declare them, so their callers move too
     in_signature = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(heavy)) + rb")\s*\.")
     unstubbable = {d.name for d in f.decls if d.kind == "func" and d.key in moving
                    and in_signature.search(f.src[d.start:d.end].split(b"{", 1)[0])}
-    calls = set(called) | {r.name for o in others if not o.path.endswith("_test.go") for d in o.decls
-                           if d.kind in ("func", "method") for r in d.refs if r.qualifier is None}
+    referrers: dict[str, set[str]] = {}  # name -> the keys of f's declarations that name it
+    for e in f.decls:
+        for n in e.unqualified:
+            referrers.setdefault(n, set()).add(e.key)
     grew = True
     while grew:
         grew = False
         types = {d.name for d in f.decls if d.key in moving and d.kind in ("type", "alias")}
+        state_vars = {d.name for d in f.decls if d.key in moving and d.kind == "var"}
         for d in f.decls:
             if d.key in moving:
                 continue
+            by = referrers.get(d.name, set()) - {d.key}
             helper = (d.kind not in ("init", "method") and not d.exported and d.name != "_" and d.name not in outside
-                      and any(d.name in e.unqualified for e in f.decls if e.key in moving)
-                      and not any(d.name in e.unqualified for e in f.decls if e.key not in moving and e is not d))
+                      and bool(by) and by <= moving)
             # code that reads or sets the feature's variables is the feature's (a stub holds no state)
-            state = bool(d.unqualified & {e.name for e in f.decls if e.key in moving and e.kind == "var"})
+            state = bool(d.unqualified & state_vars)
             if helper or state or bool(d.unqualified & unstubbable) or (d.kind == "method" and d.receiver in types):
                 moving.add(d.key)
                 grew = True
@@ -1540,7 +1580,7 @@ def carve(f: GoFile, paths: Iterable[str], others: Sequence[GoFile], pkg_names: 
     if any((d.kind == "init" or d.side_effects) and d.unqualified & names for d in f.decls if d.key not in moving):
         return None
     kept = [d for d in f.decls if d.key not in moving]
-    if not any(d.kind in ("func", "method") and d.name in calls for d in kept):
+    if not any(d.kind in ("func", "method") and (d.name in called or outside.calls(d.name)) for d in kept):
         return None
     # an optional branch: code that stays calls what moves only inside if, switch or select cases (lego's
     # `if ctx.IsSet(flgDNS) { setupDNS(...) }`); a call on every pass makes it no option (a core

@@ -60,6 +60,7 @@ from refactor.graph import BuildGraph, Edge, Package
 from refactor.guard import (
     Carve,
     Demand,
+    Elsewhere,
     Mirrored,
     StubBlock,
     StubWriter,
@@ -81,6 +82,7 @@ from refactor.guard import (
     mirror_table,
     move_registrations,
     name_suffix,
+    package_names_used,
     repair_stub,
 )
 from refactor.plan import FileChange, Plan, apply_edits
@@ -526,10 +528,8 @@ def _sites(index: _Index, graph: BuildGraph, by_pkg: Mapping[str, Sequence[str]]
         whole = len(hits) == len(pkg.files) or (pkg.name == "main" and any(
             d.name == "main" and d.kind == "func" for f in hits for d in f.decls))
         if pkg.editable and hits and not whole:
-            others = [f for f in index.dir_files(pkg.dir) if f.package in (pkg.name, pkg.name + "_test")]
-            called = _called_by_importers(index, p, pkg.name)
             for f in hits:
-                c = carve(f, paths, [o for o in others if o.path != f.path], index.sources.package_names, called)
+                c = index.carve(pkg, f, frozenset(paths))
                 if c is not None:
                     carves[os.path.basename(f.path)] = c
         hits = [f for f in hits if os.path.basename(f.path) not in carves]
@@ -551,16 +551,6 @@ def _sites(index: _Index, graph: BuildGraph, by_pkg: Mapping[str, Sequence[str]]
                 if (name not in loose and name not in extracted) or i not in paths}
         cut.extend((p, r) for r in graph.imports(p) if r not in kept)
     return (sites, cut) if any(s.files or s.extracted or s.carved for s in sites) else None
-
-
-def _called_by_importers(index: _Index, import_path: str, name: str) -> set[str]:
-    """The names of a package that functions and methods of the module's other packages name."""
-    out: set[str] = set()
-    for f in index.importing(import_path):
-        local = _local_name(f.imports, import_path, name)
-        if local is not None and f.package != name:
-            out.update(r.name for d in f.decls if d.kind in ("func", "method") for r in d.refs if r.qualifier == local)
-    return out
 
 
 def _widest_cut(index: _Index, graph: BuildGraph, by_pkg: Mapping[str, Sequence[str]]) -> list[Edge]:
@@ -634,6 +624,21 @@ class _Index:
         self.uses: dict[object, dict[str, list[str]]] = {}  # _target_uses' answers (this overlay's)
         self._worth: dict[tuple[str, frozenset[str]], bool] = {}
         self._names_in: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._carves: dict[tuple[str, frozenset[str]], Carve | None] = {}  # carve's, per file and imports
+        self._used: dict[str, Elsewhere] = {}  # what each package's files name (per directory)
+
+    def carve(self, pkg: Package, f: GoFile, paths: frozenset[str]) -> Carve | None:
+        """refactor.guard.carve of a file of pkg for the imports paths (remembered: a file is asked again
+        for each feature whose imports it spells)."""
+        key = (f.path, paths)
+        if key not in self._carves:
+            files = [o for o in self.dir_files(pkg.dir) if o.package in (pkg.name, pkg.name + "_test")]
+            used = self._used.get(pkg.dir)
+            if used is None:
+                used = self._used[pkg.dir] = package_names_used(files)
+            self._carves[key] = carve(f, paths, [o for o in files if o.path != f.path], self.sources.package_names,
+                                      elsewhere=used)
+        return self._carves[key]
 
     def with_overlay(self, overlay: Mapping[str, bytes]) -> _Index:
         """This index with files changed or added (module-relative path -> source)."""
