@@ -632,7 +632,9 @@ class _Index:
         for each feature whose imports it spells)."""
         key = (f.path, paths)
         if key not in self._carves:
-            files = [o for o in self.dir_files(pkg.dir) if o.package in (pkg.name, pkg.name + "_test")]
+            # (tests are not parsed for this: one that uses a carved declaration is guarded with it, as
+            # _feature_tests finds)
+            files = [o for o in self.dir_files(pkg.dir) if o.package == pkg.name and not o.path.endswith("_test.go")]
             used = self._used.get(pkg.dir)
             if used is None:
                 used = self._used[pkg.dir] = package_names_used(files)
