@@ -1493,8 +1493,8 @@ class Carve:
 
 class Elsewhere:
     """The names the files of a package use unqualified, as seen from one of them: `n in` it when another
-    file names n (tests too); calls(n) when a function or method of another non-test file names it. Made
-    once per package (package_names_used) and asked of each of its files."""
+    file names n; calls(n) when a function or method of another non-test file names it. Made once per
+    package (package_names_used) and asked of each of its files."""
 
     def __init__(self, used: Mapping[str, frozenset[str]], called: Mapping[str, frozenset[str]], path: str) -> None:
         from collections import Counter
@@ -1517,7 +1517,7 @@ class Elsewhere:
 
 
 def package_names_used(files: Sequence[GoFile]) -> Elsewhere:
-    """Elsewhere for a package's files (tests included), seen from none of them."""
+    """Elsewhere for these files of a package, seen from none of them."""
     used = {f.path: frozenset(r.name for d in f.decls for r in d.refs if r.qualifier is None) for f in files}
     called = {f.path: frozenset(r.name for d in f.decls if d.kind in ("func", "method") for r in d.refs
                                 if r.qualifier is None) for f in files if not f.path.endswith("_test.go")}
@@ -1535,8 +1535,9 @@ def carve(f: GoFile, paths: Iterable[str], others: Sequence[GoFile], pkg_names: 
     only registers the feature (a command table's entry in another file) does not count: the guard moves
     that into the guarded files, and the slim build lacks the feature rather than failing in it.
 
-    others: the package's other files, tests included (what they name stays or is stubbed); elsewhere:
-    what they name, when the caller has it (package_names_used)."""
+    others: the package's other files (a test among them keeps a helper it names where it is; the guard
+    reads none: a test that uses a carved declaration is guarded with it); elsewhere: what they name,
+    when the caller has it (package_names_used)."""
     wanted = set(paths)
     if f.errors or name_suffix(os.path.basename(f.path)) or any(i.path == "C" for i in f.imports) \
             or any(i.name in ("_", ".") for i in f.imports if i.path in wanted):
