@@ -1492,44 +1492,38 @@ class Carve:
 
 
 class Elsewhere:
-    """The names the files of a package use unqualified, as seen from one of them: `n in` it when another
-    file names n; calls(n) when a function or method of another non-test file names it. Made once per
+    """The names the files of a package use unqualified: names(n, path) when a file other than path
+    names n; calls(n, path) when a function or method of another non-test file does. Made once per
     package (package_names_used) and asked of each of its files."""
 
-    def __init__(self, used: Mapping[str, frozenset[str]], called: Mapping[str, frozenset[str]], path: str) -> None:
+    def __init__(self, used: Mapping[str, frozenset[str]], called: Mapping[str, frozenset[str]]) -> None:
         from collections import Counter
 
-        self._used, self._called, self.path = used, called, path
+        self._used, self._called = used, called
         self._n_used: Counter[str] = Counter(n for names in used.values() for n in names)
         self._n_called: Counter[str] = Counter(n for names in called.values() for n in names)
 
-    def seen_from(self, path: str) -> Elsewhere:
-        out = Elsewhere.__new__(Elsewhere)
-        out._used, out._called, out.path = self._used, self._called, path
-        out._n_used, out._n_called = self._n_used, self._n_called
-        return out
+    def names(self, name: str, path: str) -> bool:
+        return self._n_used[name] > (name in self._used.get(path, ()))
 
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self._n_used[name] > (name in self._used.get(self.path, ()))
-
-    def calls(self, name: str) -> bool:
-        return self._n_called[name] > (name in self._called.get(self.path, ()))
+    def calls(self, name: str, path: str) -> bool:
+        return self._n_called[name] > (name in self._called.get(path, ()))
 
 
 def package_names_used(files: Sequence[GoFile]) -> Elsewhere:
-    """Elsewhere for these files of a package, seen from none of them."""
+    """Elsewhere for these files of a package."""
     used = {f.path: frozenset(r.name for d in f.decls for r in d.refs if r.qualifier is None) for f in files}
     called = {f.path: frozenset(r.name for d in f.decls if d.kind in ("func", "method") for r in d.refs
                                 if r.qualifier is None) for f in files if not f.path.endswith("_test.go")}
-    return Elsewhere(used, called, "")
+    return Elsewhere(used, called)
 
 
 def carve(f: GoFile, paths: Iterable[str], others: Sequence[GoFile], pkg_names: Mapping[str, str],
-          called: Collection[str] = (), elsewhere: Elsewhere | None = None) -> Carve | None:
+          elsewhere: Elsewhere | None = None) -> Carve | None:
     """How to carve the code that needs paths out of f (lego's setup_challenges.go: setupDNS needs the
     DNS providers, setupChallenges, which every run calls, does not), or None when the whole file is the
     feature, as the guard takes it: nothing would stay that a function of the package's other files calls
-    (called: names other packages' functions call, for a caller that has them); or the file cannot be
+    (callers in other packages do not count: library code they call is no optional branch); or it cannot be
     carved (a parse error, cgo, a blank or dot import of paths, a build constraint in its name, func main,
     an init of the file that names what would move, a declaration group that would be cut in two). What
     only registers the feature (a command table's entry in another file) does not count: the guard moves
@@ -1547,9 +1541,8 @@ def carve(f: GoFile, paths: Iterable[str], others: Sequence[GoFile], pkg_names: 
     moving = {d.key for d in f.decls if any(r.qualifier in heavy for r in d.refs)}
     if not moving:
         return None
-    outside = (elsewhere or package_names_used([f, *others])).seen_from(f.path)
-    if not any(d.kind in ("func", "method") and (outside.calls(d.name) or d.name in called)
-               for d in f.decls if d.key not in moving):
+    outside = elsewhere or package_names_used([f, *others])
+    if not any(d.kind in ("func", "method") and outside.calls(d.name, f.path) for d in f.decls if d.key not in moving):
         return None  # (nothing that stays would be called: the common answer, found before the rest)
     # functions whose signature names a cut import: a stub could not declare them, so their callers move too
     in_signature = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(heavy)) + rb")\s*\.")
@@ -1568,8 +1561,8 @@ def carve(f: GoFile, paths: Iterable[str], others: Sequence[GoFile], pkg_names: 
             if d.key in moving:
                 continue
             by = referrers.get(d.name, set()) - {d.key}
-            helper = (d.kind not in ("init", "method") and not d.exported and d.name != "_" and d.name not in outside
-                      and bool(by) and by <= moving)
+            helper = (d.kind not in ("init", "method") and not d.exported and d.name != "_"
+                      and not outside.names(d.name, f.path) and bool(by) and by <= moving)
             # code that reads or sets the feature's variables is the feature's (a stub holds no state)
             state = bool(d.unqualified & state_vars)
             if helper or state or bool(d.unqualified & unstubbable) or (d.kind == "method" and d.receiver in types):
@@ -1585,7 +1578,7 @@ def carve(f: GoFile, paths: Iterable[str], others: Sequence[GoFile], pkg_names: 
     if any((d.kind == "init" or d.side_effects) and d.unqualified & names for d in f.decls if d.key not in moving):
         return None
     kept = [d for d in f.decls if d.key not in moving]
-    if not any(d.kind in ("func", "method") and (d.name in called or outside.calls(d.name)) for d in kept):
+    if not any(d.kind in ("func", "method") and outside.calls(d.name, f.path) for d in kept):
         return None
     # an optional branch: code that stays calls what moves only inside if, switch or select cases (lego's
     # `if ctx.IsSet(flgDNS) { setupDNS(...) }`); a call on every pass makes it no option (a core
@@ -1620,9 +1613,15 @@ def carve(f: GoFile, paths: Iterable[str], others: Sequence[GoFile], pkg_names: 
             groups.setdefault(d.group_start, set()).add(d.key in moving)
     if any(len(v) > 1 for v in groups.values()):
         return None
+    return Carve(tuple(sorted(moving)), frozenset(i.path for i in f.imports) - _unused_imports(f, kept))
+
+
+def _unused_imports(f: GoFile, kept: Iterable[Decl]) -> frozenset[str]:
+    """The import paths of f that none of kept names (blank, dot and cgo imports always stay)."""
     used = {r.qualifier for d in kept for r in d.refs if r.qualifier is not None}
-    keep = frozenset(i.path for n, i in local.items() if n in used or i.name in ("_", "."))
-    return Carve(tuple(sorted(moving)), keep)
+    names = dict(f.import_names)
+    return frozenset(i.path for i in f.imports if i.name not in ("_", ".") and i.path != "C"
+                     and not used.intersection(import_local_candidates(i, names.get(i.path))))
 
 
 def _carved_rest(f: GoFile, keys: set[str]) -> bytes:
@@ -1641,20 +1640,17 @@ def _carved_rest(f: GoFile, keys: set[str]) -> bytes:
     if any(s0 < d.end and d.start < e0 for d in kept for s0, e0 in ranges):
         rest = apply_edits(src, delete_decls(f, keys))
         return apply_edits(rest, remove_unused_imports(parse_file(f.path, rest), dict(f.import_names)))
-    used = {r.qualifier for d in kept for r in d.refs if r.qualifier is not None}
-    names = dict(f.import_names)
-    gone = frozenset(i.path for i in f.imports if i.name not in ("_", ".") and i.path != "C"
-                     and not used.intersection(import_local_candidates(i, names.get(i.path))))
+    gone = _unused_imports(f, kept)
     edits = delete_lines(src, sorted(ranges))
     if gone:
         edits += rewrite_imports(f, ImportChange(remove=gone))
     return apply_edits(src, edits)
 
 
-def carve_split(f: GoFile, c: Carve, new_name: str, q: str) -> tuple[bytes, bytes]:
+def carve_split(f: GoFile, keys: Collection[str], new_name: str, q: str) -> tuple[bytes, bytes]:
     """(f without the carved declarations and the imports only they used, the new file new_name holding
     them: f's build constraint, the imports they use, their text as it was)."""
-    keys = set(c.keys)
+    keys = set(keys)
     rest = _carved_rest(f, keys)
     texts: list[bytes] = []
     seen_groups: set[int] = set()

@@ -525,9 +525,8 @@ def _sites(index: _Index, graph: BuildGraph, by_pkg: Mapping[str, Sequence[str]]
         carves = {}
         # (only where the files could be guarded whole: a package whose every file needs them, or the
         # file of func main, is no optional feature carved finer either)
-        whole = len(hits) == len(pkg.files) or (pkg.name == "main" and any(
-            d.name == "main" and d.kind == "func" for f in hits for d in f.decls))
-        if pkg.editable and hits and not whole:
+        main_file = pkg.name == "main" and any(d.name == "main" and d.kind == "func" for f in hits for d in f.decls)
+        if pkg.editable and hits and not main_file and len(hits) < len(pkg.files):
             for f in hits:
                 c = index.carve(pkg, f, frozenset(paths))
                 if c is not None:
@@ -537,8 +536,7 @@ def _sites(index: _Index, graph: BuildGraph, by_pkg: Mapping[str, Sequence[str]]
         blank_only = bool(hits) and all(i.name == "_" for f in hits for i in f.imports if i.path in paths)
         if len(feature) == len(pkg.files) and not blank_only:
             return None  # a package whose every file needs q: guard its importers instead
-        if pkg.name == "main" and not blank_only and any(
-                d.name == "main" and d.kind == "func" for f in hits for d in f.decls):
+        if main_file and not blank_only:  # (then nothing was carved: hits are as they were)
             return None  # the file holding func main is the program itself, never an optional feature
         sites.append(_Site(p, pkg.name, pkg.dir, feature, tuple(sorted(loose.items())),
                            tuple(sorted(extracted.items())), tuple(sorted(paths)) if blank_only else (),
@@ -639,7 +637,7 @@ class _Index:
             if used is None:
                 used = self._used[pkg.dir] = package_names_used(files)
             self._carves[key] = carve(f, paths, [o for o in files if o.path != f.path], self.sources.package_names,
-                                      elsewhere=used)
+                                      used)
         return self._carves[key]
 
     def with_overlay(self, overlay: Mapping[str, bytes]) -> _Index:
@@ -1127,7 +1125,7 @@ def _carve(index: _Index, feat: _Feature, name: str, out: _Outcome) -> tuple[dic
             while name_suffix(new) or new.endswith("_test.go") or new in taken:
                 new, n = f"{base[:-3]}_{name}_part{n}.go", n + 1
             taken.add(new)
-            rest, moved = carve_split(f, Carve(keys, frozenset()), new, feat.q)
+            rest, moved = carve_split(f, keys, new, feat.q)
             path, new_path = index.rel(f.path), index.rel(os.path.join(site.dir, new))
             files[path], files[new_path] = rest, moved
             added.append(new)
