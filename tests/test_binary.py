@@ -554,3 +554,80 @@ def test_module_information_is_read_off_the_elf_file_as_go_version_m_prints_it(b
     assert "mod\texample.com/sz" in read and "build\t-trimpath=true" in read
     assert embedded_modinfo(root / "go.mod") is None
     assert module_versions(go, root, full) == parse_buildinfo(printed)  # type: ignore[arg-type]
+
+
+EMB_ASSETS = """package assets
+
+import _ "embed"
+
+//go:embed blob.bin
+var Blob string
+"""
+EMB_TABLES = """package tables
+
+// Table is pointer-free data (.noptrdata): its words are numbers, whatever they look like.
+var Table = [{n}]uint64{{{values}}}
+
+// At is one word of Table.
+func At(i int) uint64 {{ return Table[i%len(Table)] }}
+"""
+EMB_MAIN = """package main
+
+import (
+	"fmt"
+	"os"
+
+	"example.com/emb/assets"
+	"example.com/emb/tables"
+)
+
+func main() {
+	fmt.Println(len(assets.Blob), tables.At(len(os.Args)))
+}
+"""
+
+
+def _blob_address(path: Path) -> int:
+    """Where assets.Blob's bytes are: the data word of its string header."""
+    from elftools.elf.elffile import ELFFile
+
+    with path.open("rb") as f:
+        elf = ELFFile(f)
+        sym = elf.get_section_by_name(".symtab").get_symbol_by_name("example.com/emb/assets.Blob")[0]
+        for sec in elf.iter_sections():
+            if sec["sh_addr"] <= sym["st_value"] < sec["sh_addr"] + sec["sh_size"]:
+                f.seek(sec["sh_offset"] + sym["st_value"] - sec["sh_addr"])
+                return int.from_bytes(f.read(8), "little")
+    raise AssertionError("assets.Blob not found")
+
+
+@pytest.mark.go
+def test_words_of_pointer_free_data_do_not_cut_embedded_files(tmp_path: Path) -> None:
+    """A table in .noptrdata whose numbers happen to be addresses inside an embedded file (x/text's
+    norm and bidi tries did this to frp's web UI) takes none of the file's bytes: the file stays its
+    package's, which refers to its start."""
+    go = _go()
+    root = tmp_path / "emb"
+    (root / "assets").mkdir(parents=True)
+    (root / "tables").mkdir()
+    (root / "cmd" / "emb").mkdir(parents=True)
+    (root / "go.mod").write_text("module example.com/emb\n\ngo 1.22\n")
+    blob = bytes((i * 131 + (i >> 8) * 7) % 251 for i in range(256 * 1024))
+    (root / "assets" / "blob.bin").write_bytes(blob)
+    (root / "assets" / "assets.go").write_text(EMB_ASSETS)
+    (root / "cmd" / "emb" / "main.go").write_text(EMB_MAIN)
+    n = 64
+    target = Target(main="./cmd/emb", goos="linux", goarch="amd64", cgo=False)
+
+    def built(values: list[int], name: str) -> Path:
+        (root / "tables" / "tables.go").write_text(EMB_TABLES.format(n=n, values=", ".join(map(str, values))))
+        return build(go, root, target, tmp_path / name)
+
+    # the same code and sizes with other numbers: the layout, and so the file's address, stay
+    start = _blob_address(built([(1 << 40) + i for i in range(n)], "plain"))
+    path = built([start + 4096 * (i + 1) for i in range(n)], "aliased")
+    assert _blob_address(path) == start
+    t = attribute(path, _list_packages(go, root, target), "example.com/emb/cmd/emb", go=go)
+    _check_sums(t, path)
+    assert t.packages["example.com/emb/assets"] >= 0.98 * len(blob), t.packages
+    assert t.packages["example.com/emb/tables"] < 8 * 1024, t.packages

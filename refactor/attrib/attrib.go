@@ -193,6 +193,7 @@ type attributor struct {
 	// the pclntab's functions by address: [funcAddrs[i], funcEnds[i]) is owned by funcOwners[i]
 	funcAddrs, funcEnds, funcOwners []int
 	typeRefs                        [][2]int    // typeTier.offRefs
+	noPointers                      [][2]int    // file ranges of data that holds no pointers (refs.go)
 	localBytes                      map[int]int // owner -> bytes of its `local.` symbol table entries
 }
 
@@ -624,6 +625,9 @@ func (a *attributor) symtab() {
 				size = nextStart(starts, sym.value, sec.addr+sec.size) - sym.value
 			}
 			if size > 0 {
+				if pointerFreeCarriers[sym.name] {
+					a.noPointers = append(a.noPointers, [2]int{off, off + size})
+				}
 				tier := tShared
 				if sym.name == "go:string.*" || sym.name == "type:*" {
 					tier = tCarriers
@@ -635,6 +639,9 @@ func (a *attributor) symtab() {
 		end := off + size
 		if end > w.end {
 			end = w.end
+		}
+		if pointerFreeSymbols[sym.name] {
+			a.noPointers = append(a.noPointers, [2]int{off, end})
 		}
 		o := a.mapper.owner(sym.name)
 		switch {

@@ -9,8 +9,13 @@ package main
 //
 //   - in code: x86 LEA with a RIP-relative operand (amd64; absolute on 386), arm64
 //     ADRP+ADD and ADRP+LDR pairs; the referrer is the package that owns the instruction's bytes;
-//   - in data: every pointer-aligned word of .rodata, .noptrdata, .data (and .data.rel.ro, .rdata)
-//     whose value is such an address; the referrer is the package that owns the word;
+//   - in data: every pointer-aligned word of .rodata, .data (and .data.rel.ro, .rdata) whose value
+//     is such an address; the referrer is the package that owns the word. Not the data that holds no
+//     pointers: .noptrdata (what the garbage collector need not scan), the bytes of strings,
+//     funcdata and the GC bitmaps (pointerFreeCarriers, pointerFreeSymbols). Their words are
+//     tables and bit patterns, and some fall inside the string carrier by chance: read as pointers
+//     (x/text's norm and bidi tries, a type's GC mask), they cut embedded files into pieces for
+//     the packages that hold them;
 //   - between type descriptors, the 32-bit offsets the type walk reads (a method's or an interface
 //     method's type, ptrToThis); the referrer is the package that owns the referring descriptor;
 //
@@ -26,10 +31,19 @@ import (
 	"sort"
 )
 
-// dataSections are the sections whose unowned bytes are shared out by reference, and whose words
-// are read as pointers.
+// dataSections are the sections whose unowned bytes are shared out by reference; the words of all
+// but pointerFree are read as pointers.
 var dataSections = map[string]bool{".rodata": true, ".noptrdata": true, ".data": true, ".data.rel.ro": true,
 	".rdata": true}
+
+// pointerFree are the data sections that hold no pointers (the linker's SNOPTRDATA).
+var pointerFree = map[string]bool{".noptrdata": true}
+
+// pointerFreeCarriers and pointerFreeSymbols hold no pointers either, inside the sections whose
+// words are read: string bytes, funcdata (stack maps, pcdata), the GC bitmaps of types and of the
+// data and bss sections.
+var pointerFreeCarriers = map[string]bool{"go:string.*": true, "go:func.*": true, "runtime.gcbits.*": true}
+var pointerFreeSymbols = map[string]bool{"runtime.gcdata": true, "runtime.gcbss": true}
 
 // region is an unowned stretch: file offsets [s, e) at addresses from addr.
 type region struct{ s, e, addr int }
@@ -138,9 +152,11 @@ func (a *attributor) referencedPieces(p *painter) []claim {
 	if text := e.byName[".text"]; text != nil && text.fileSize() != 0 {
 		a.codeRefs(text, add)
 	}
+	skip := slices.Clone(a.noPointers)
+	slices.SortFunc(skip, func(x, y [2]int) int { return x[0] - y[0] })
 	for _, s := range e.sections {
-		if dataSections[s.name] && s.fileSize() != 0 && s.addr != 0 {
-			a.dataRefs(s, lo, hi, add)
+		if dataSections[s.name] && !pointerFree[s.name] && s.fileSize() != 0 && s.addr != 0 {
+			a.dataRefs(s, lo, hi, skip, add)
 		}
 	}
 	for _, r := range a.typeRefs {
@@ -300,14 +316,23 @@ func (a *attributor) codeRefs(sec *section, add func(target, at int)) {
 	}
 }
 
-// dataRefs reports every pointer-aligned word of sec whose value lies in [lo, hi), with its offset.
-func (a *attributor) dataRefs(sec *section, lo, hi int, add func(target, at int)) {
+// dataRefs reports every pointer-aligned word of sec whose value lies in [lo, hi), with its offset;
+// not the words inside skip (file ranges sorted by start).
+func (a *attributor) dataRefs(sec *section, lo, hi int, skip [][2]int, add func(target, at int)) {
 	e := a.elf
 	p := e.ptr
 	start := (sec.addr + p - 1) / p * p
 	body := e.slice(sec.offset+start-sec.addr, sec.offset+sec.fileSize())
 	base := sec.offset + start - sec.addr
+	i := 0 // the first skipped range that ends after the word
 	for k := 0; k+p <= len(body); k += p {
+		for i < len(skip) && skip[i][1] <= base+k {
+			i++
+		}
+		if i < len(skip) && skip[i][0] <= base+k {
+			k = (skip[i][1]-base+p-1)/p*p - p // the next aligned word at or after its end
+			continue
+		}
 		var v int
 		if p == 8 {
 			v = int(e.bo.Uint64(body[k:]))
