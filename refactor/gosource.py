@@ -84,6 +84,10 @@ def _query_text() -> str:
         for fld in fields:
             pats.append(f"({owner} {fld}: (parameter_list [(parameter_declaration name: (identifier) @param.name)"
                         " (variadic_parameter_declaration name: (identifier) @param.name)]))")
+    for owner in ("method_elem", "function_type"):  # no body: the names bind nothing (`interface{ M(ctx T) }`)
+        for fld in ("parameters", "result"):
+            pats.append(f"({owner} {fld}: (parameter_list [(parameter_declaration name: (identifier) @sig.name)"
+                        " (variadic_parameter_declaration name: (identifier) @sig.name)]))")
     for owner in ("function_declaration", "type_spec", "type_alias"):
         pats.append(f"({owner} type_parameters: (type_parameter_list (type_parameter_declaration"
                     " name: (identifier) @tp.name)))")
@@ -723,6 +727,8 @@ class _Analyzer:
                 skip.add(n.start_byte)
                 if o >= 0 and len(bodies) == len(fns):
                     bind(n, bodies[o][0], bodies[o][1])
+        for n in get("sig.name"):
+            skip.add(n.start_byte)
         tps = sorted(get("tp.name"), key=lambda n: n.start_byte)
         if tps:
             owners = _ranges(get("tp.owner"))
@@ -1465,9 +1471,10 @@ class Syntax:
 
 @dataclass(frozen=True)
 class StructField:
-    """One field declaration of a struct type (`a, b int`, an embedded `*T`, with its tag)."""
+    """One field declaration of a struct type (`a, b int`, an embedded `*T`, with its tag), or one element
+    of an interface type (a method `M(x T) error`, an embedded `io.Reader`)."""
 
-    names: tuple[str, ...]  # empty for an embedded field
+    names: tuple[str, ...]  # empty for an embedded field or type
     type: Syntax
     text: str  # the whole field declaration
     qualifiers: frozenset[str]
@@ -1491,6 +1498,7 @@ class DeclSyntax:
     type: Syntax | None = None  # a type spec's type, or a var spec's declared type
     type_kind: str = ""  # the syntax of `type`: struct_type, interface_type, type_identifier...
     fields: tuple[StructField, ...] = ()  # a struct type's fields, in order
+    elements: tuple[StructField, ...] = ()  # an interface type's methods (named) and embedded types, in order
     names: tuple[str, ...] = ()  # the names a var or const spec declares
     value: Syntax | None = None  # a var or const spec's value (its expression list)
     value_literal: Syntax | None = None  # the value when it is one basic literal (string, number, bool, rune)
@@ -1531,6 +1539,15 @@ def _decl_syntax(src: bytes, spec_start: int, spec_end: int, kind: str, grouped:
             names = tuple(_text(src, c) for i, c in enumerate(fd.children) if fd.field_name_for_child(i) == "name")
             ftype = part(fd.child_by_field_name("type")) or Syntax("", frozenset())
             fields.append(StructField(names, ftype, _text(src, fd), frozenset(selector_operands(src, fd))))
+    elements: list[StructField] = []
+    if kind in ("type", "alias") and typ is not None and typ.type == "interface_type":
+        for el in typ.named_children:
+            if el.type not in ("method_elem", "type_elem"):
+                continue
+            whole_el = Syntax(_text(src, el), frozenset(selector_operands(src, el)))
+            name = el.child_by_field_name("name") if el.type == "method_elem" else None
+            elements.append(StructField((_text(src, name),) if name is not None else (), whole_el, whole_el.text,
+                                        whole_el.qualifiers))
     value = node.child_by_field_name("value")
     names = tuple(_text(src, c) for i, c in enumerate(node.children) if node.field_name_for_child(i) == "name")
     lit = value.named_children[0] if value is not None and value.named_child_count == 1 else None
@@ -1539,7 +1556,8 @@ def _decl_syntax(src: bytes, spec_start: int, spec_end: int, kind: str, grouped:
     composite = inner is not None and inner.type == "composite_literal"
     return DeclSyntax(
         whole=whole, group=group, type_params=part(node.child_by_field_name("type_parameters")),
-        type=part(typ), type_kind=typ.type if typ is not None else "", fields=tuple(fields), names=names,
+        type=part(typ), type_kind=typ.type if typ is not None else "", fields=tuple(fields),
+        elements=tuple(elements), names=names,
         value=part(value), value_literal=part(lit) if lit is not None and lit.type in _BASIC_LITERALS else None,
         value_composite=part(inner.child_by_field_name("type")) if composite and inner is not None else None,
         value_address=composite and inner is not lit, value_calls=value is not None and _calls(value))

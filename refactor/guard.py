@@ -60,6 +60,7 @@ from refactor.gosource import (
     DeclSyntax,
     GoFile,
     Import,
+    StructField,
     Syntax,
     decl_label,
     decl_syntax,
@@ -659,6 +660,8 @@ class StubWriter:
         head = f"type {d.name}{syn.type_params.text if syn.type_params else ''}"
         empty = StubBlock(d.key, d.name, "type", f"// {d.name} stands in for the real type, which needs packages "
                           f"the slim build drops.\n{head} struct{{}}")
+        if syn.type_kind == "interface_type" and syn.elements:
+            return self._interface(d, syn.elements, head)
         if syn.type_kind != "struct_type" or not syn.fields:
             return empty
         # A struct keeps the fields the slim build can declare; the rest of the build may use those
@@ -671,14 +674,7 @@ class StubWriter:
                 continue
             self._check(d, Syntax(f.text, f.qualifiers), "a field")
             kept.append(f.text)
-        naming = re.compile(rf"\b{re.escape(d.name)}\b")
-        spelled = d.name.encode()
-        users = [u for u in self.users if spelled in u.src and naming.search(u.src.decode("utf-8", "replace"))]
-        if self.need is not None:
-            selected = self.need.selected(d.name, users)
-        else:
-            selected = set().union(*(u.selectors() for u in users))
-        used = sorted(n for n in dropped if n in selected)
+        used = sorted(n for n in dropped if n in self._selected(d.name))
         if used:
             raise Unguardable(f"{self.real.path}: the field {d.name}.{used[0]} has a type from a package the slim "
                               "build drops, and the rest of the build selects that name; move it behind an "
@@ -688,6 +684,45 @@ class StubWriter:
         text = (f"// {d.name} stands in for the real type, without the fields whose types the slim build "
                 f"drops ({', '.join(dropped)}).\n{head} struct {{\n" + "".join(f"\t{k}\n" for k in kept) + "}")
         return StubBlock(d.key, d.name, "type", text)
+
+    def _interface(self, d: Decl, elements: Sequence[StructField], head: str) -> StubBlock:
+        """An interface keeps the methods whose signatures the slim build can declare: the rest of the
+        build may call those through a field or a value of the type (distribution's proxy calls
+        authChallenger.tryEstablishChallenges), never the others."""
+        kept: list[StructField] = []
+        dropped: list[str] = []
+        embedded_dropped = False
+        for el in elements:
+            if self._heavy_in(el.type):
+                dropped += el.names or _IDENT.findall(el.text)[-1:]
+                embedded_dropped |= not el.names
+                continue
+            self._check(d, el.type, "a method" if el.names else "an embedded type")
+            kept.append(el)
+        if not dropped:
+            return StubBlock(d.key, d.name, "type", f"{_doc(self.real.src, d)}{head} interface {{\n"
+                             + "".join(f"\t{el.text}\n" for el in kept) + "}")
+        selected = self._selected(d.name)
+        used = sorted(n for n in dropped if n in selected)
+        if embedded_dropped:  # the methods an embedded interface brings are not known here
+            used += sorted(selected - {n for el in kept for n in el.names})
+        if used:
+            raise Unguardable(f"{self.real.path}: {d.name}.{used[0]} is a method whose signature names a package "
+                              "the slim build drops, and the rest of the build selects that name; move it behind "
+                              "an interface first")
+        text = (f"// {d.name} stands in for the real interface, without the methods whose signatures name "
+                f"packages the slim build drops ({', '.join(dropped)}).\n{head} interface {{\n"
+                + "".join(f"\t{el.text}\n" for el in kept) + "}")
+        return StubBlock(d.key, d.name, "type", text)
+
+    def _selected(self, type_name: str) -> set[str]:
+        """The field and method names of type_name the rest of the build selects."""
+        naming = re.compile(rf"\b{re.escape(type_name)}\b")
+        spelled = type_name.encode()
+        users = [u for u in self.users if spelled in u.src and naming.search(u.src.decode("utf-8", "replace"))]
+        if self.need is not None:
+            return self.need.selected(type_name, users)
+        return set().union(*(u.selectors() for u in users))
 
     def _const(self, d: Decl, syn: DeclSyntax) -> StubBlock:
         src = self.real.src

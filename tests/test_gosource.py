@@ -410,3 +410,26 @@ def test_identifier_sites_are_identifiers_not_text() -> None:
     assert lines == [4, 6, 11, 15, 15]  # the struct field, fmt.count's selector, s.count too
     assert identifier_sites(src, ["count"], ranges=[(src.index(b"func f"), len(src))]) == sites[1:]
     assert identifier_sites(src, ["nothere"]) == []
+
+
+def test_parameter_names_of_signatures_without_a_body_are_not_references() -> None:
+    """`interface{ M(ctx T) }` and `func(x int)` types declare their parameter names; a stub that copies
+    them must not be refused for using a name only the guarded file declares."""
+    f = parse_file("x/sig.go", b"""package x
+
+import "context"
+
+type I interface {
+	A(ctx context.Context, n ...int) (err error)
+}
+
+type F func(x int) (y string)
+
+var g func(z int) = nil
+
+var k = func(b int) int { return b + missing }
+""")
+    refs = {d.name: {(r.qualifier, r.name) for r in d.refs} for d in f.decls}
+    assert refs["I"] == {("context", "Context")}
+    assert refs["F"] == set() and refs["g"] == set()
+    assert refs["k"] == {(None, "missing")}

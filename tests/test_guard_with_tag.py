@@ -626,6 +626,99 @@ def test_a_stub_called_from_init_is_refused(tmp_path: Path) -> None:
     assert any("Push run(s) when the program starts" in r.reason for r in refusals), [r.reason for r in refusals]
 
 
+# an interface the guarded file declares, whose methods the rest calls through a field (distribution's
+# proxy: authChallenger.tryEstablishChallenges), one method naming the dropped package
+PROXYISH = {
+    "go.mod": "module example.com/p\n\ngo 1.22\n",
+    "cmd/p/main.go": """
+        package main
+
+        import (
+        	"fmt"
+        	"os"
+
+        	"example.com/p/proxy"
+        )
+
+        func main() {
+        	fmt.Println("proxy")
+        	if len(os.Args) > 1 {
+        		_, err := proxy.Pull(os.Args[1])
+        		fmt.Println(err)
+        	}
+        }
+        """,
+    "proxy/store.go": """
+        package proxy
+
+        import "context"
+
+        // Store reads through a challenger.
+        type Store struct{ ch challenger }
+
+        // Get asks the challenger first.
+        func (s *Store) Get(ctx context.Context) error { return s.ch.try(ctx) }
+        """,
+    "proxy/registry.go": """
+        package proxy
+
+        import (
+        	"context"
+        	"net/http"
+        )
+
+        type challenger interface {
+        	// try establishes the challenges.
+        	try(ctx context.Context) error
+        	client() *http.Client
+        }
+
+        type remote struct{ c *http.Client }
+
+        func (r *remote) try(ctx context.Context) error {
+        	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:1/", nil)
+        	if err != nil {
+        		return err
+        	}
+        	_, err = r.client().Do(req)
+        	return err
+        }
+
+        func (r *remote) client() *http.Client { return r.c }
+
+        // Pull reads url through a remote challenger.
+        func Pull(url string) (*Store, error) {
+        	s := &Store{ch: &remote{c: http.DefaultClient}}
+        	return s, s.Get(context.Background())
+        }
+        """,
+}
+
+
+@pytest.mark.go
+def test_an_interface_stub_keeps_the_methods_it_can_declare(tmp_path: Path) -> None:
+    root = write_module(tmp_path / "p", PROXYISH)
+    (c,), refusals = candidates(project_for(root))
+    stub = next(ch.after for ch in c.plan.changes if ch.before is None)
+    assert stub is not None
+    text = stub.decode().split("type challenger interface {")[1].split("}")[0]
+    assert "try(ctx context.Context) error" in text and "client()" not in text
+    c.plan.write_to(root)
+    for tags in ("", c.variant_tags[0]):
+        proc = go(root, "vet", "-tags", tags, "./...")
+        assert proc.returncode == 0, f"tags={tags!r}: {proc.stderr}"
+    assert go(root, "run", "-tags", c.variant_tags[0], "./cmd/p").stdout == "proxy\n"
+
+
+def test_an_interface_method_naming_a_dropped_package_that_the_rest_calls_is_refused(tmp_path: Path) -> None:
+    files = dict(PROXYISH)
+    files["proxy/store.go"] = PROXYISH["proxy/store.go"].replace(
+        "return s.ch.try(ctx) }", "_ = s.ch.client(); return s.ch.try(ctx) }")
+    root = write_module(tmp_path / "p", files)
+    cands, refusals = candidates(project_for(root))
+    assert cands == []
+    assert any("challenger.client" in r.reason for r in refusals), [r.reason for r in refusals]
+
 # ---------------------------------------------------------------------------------------------------------
 # What runs: a command table's closures do not run at startup (issue 16 §2); init calls and calls on
 # every run of main do; a type's stub keeps its methods for interface assertions elsewhere (caddy)
