@@ -42,6 +42,13 @@ def go(root: Path, *args: str, goos: str = "linux", goarch: str = "amd64") -> su
     return subprocess.run(["go", *args], cwd=root, env=env, capture_output=True, text=True)
 
 
+def vets(root: Path, *tags: str) -> None:
+    """go vet passes on the module without tags and with each of tags."""
+    for t in ("", *tags):
+        proc = go(root, "vet", "-tags", t, "./...")
+        assert proc.returncode == 0, f"tags={t!r}: {proc.stderr}"
+
+
 def write_module(root: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         path = root / name
@@ -456,9 +463,7 @@ def test_a_new_tag_over_a_shared_stub_repairs_it_once(tmp_path: Path) -> None:
     c.plan.write_to(root)
     assert (root / "lib/no_http.go").read_text().startswith("//go:build y_nohttp || y_lite\n")
     assert (root / "lib/a_http.go").read_text().startswith("//go:build !y_nohttp && !y_lite\n")
-    for tags in ("", "y_lite", "y_nohttp"):
-        proc = go(root, "vet", "-tags", tags, "./...")
-        assert proc.returncode == 0, f"tags={tags!r}: {proc.stderr}"
+    vets(root, "y_lite", "y_nohttp")
     assert "net/http" not in go(root, "list", "-deps", "-tags", "y_lite", "./cmd/y").stdout.split()
     # the tag that is already there is not added twice
     project = unsized(load(find_go(), Settings(root=tmp_path / "y", guard_tags={"y_lite": "y_lite"}), [TargetSpec()],
@@ -603,9 +608,7 @@ def test_a_struct_stub_keeps_the_fields_the_rest_uses_and_const_groups_once(tmp_
     assert "var started = sync.Once{}" in text
     assert "var counted Counted\n" in text  # a value naming a dropped package is not copied, its type is
     c.plan.write_to(root)
-    for tags in ("", "c_omit_http"):
-        proc = go(root, "vet", "-tags", tags, "./...")
-        assert proc.returncode == 0, f"tags={tags!r}: {proc.stderr}"
+    vets(root, "c_omit_http")
 
 
 def test_a_dropped_field_the_rest_uses_is_refused(tmp_path: Path) -> None:
@@ -704,9 +707,7 @@ def test_an_interface_stub_keeps_the_methods_it_can_declare(tmp_path: Path) -> N
     text = stub.decode().split("type challenger interface {")[1].split("}")[0]
     assert "try(ctx context.Context) error" in text and "client()" not in text
     c.plan.write_to(root)
-    for tags in ("", c.variant_tags[0]):
-        proc = go(root, "vet", "-tags", tags, "./...")
-        assert proc.returncode == 0, f"tags={tags!r}: {proc.stderr}"
+    vets(root, c.variant_tags[0])
     assert go(root, "run", "-tags", c.variant_tags[0], "./cmd/p").stdout == "proxy\n"
 
 
@@ -852,9 +853,7 @@ def test_typed_view_decides_what_runs_and_the_stub_builds(tmp_path: Path) -> Non
     assert isinstance(c.details, GuardDetails) and any("app/boot.go" in r for r in c.details.registrations)
     c.plan.write_to(root)
     tag = c.variant_tags[0]
-    for tags in ("", tag):
-        proc = go(root, "vet", "-tags", tags, "./...")
-        assert proc.returncode == 0, f"tags={tags!r}: {proc.stderr}"
+    vets(root, tag)
     slim = tmp_path / "slim"
     assert go(root, "build", "-tags", tag, "-o", str(slim), "./cmd/t").returncode == 0
     run = subprocess.run([str(slim), "checkpoint", "http://127.0.0.1:1/"], capture_output=True, text=True)
@@ -1261,9 +1260,7 @@ def test_the_code_that_needs_the_feature_is_carved_out_of_a_file_every_run_calls
     assert carved.startswith(f"//go:build !{tag}\n") and "func setupRemote" in carved and "func get" in carved
     format_plan(c.plan, gofmt_path()).write_to(root)
     assert subprocess.run(["gofmt", "-l", "."], cwd=root, capture_output=True, text=True).stdout == ""
-    for tags in ("", tag):
-        proc = go(root, "vet", "-tags", tags, "./...")
-        assert proc.returncode == 0, proc.stderr
+    vets(root, tag)
     assert go(root, "run", "./cmd/app").stdout == head.stdout
     slim = go(root, "run", "-tags", tag, "./cmd/app")
     assert slim.returncode == 0 and slim.stdout == head.stdout, slim.stderr  # the other modes work
