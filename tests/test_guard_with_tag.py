@@ -42,6 +42,21 @@ def go(root: Path, *args: str, goos: str = "linux", goarch: str = "amd64") -> su
     return subprocess.run(["go", *args], cwd=root, env=env, capture_output=True, text=True)
 
 
+def refused(root: Path, reason: str) -> None:
+    """The module gets no candidate, and a refusal whose reason says reason."""
+    cands, refusals = candidates(project_for(root))
+    assert cands == []
+    assert any(reason in r.reason for r in refusals), [r.reason for r in refusals]
+
+
+def only_stub(root: Path) -> tuple[Candidate, str]:
+    """The module's one candidate and the text of the stub file it adds."""
+    (c,), _ = candidates(project_for(root))
+    stub = next(ch.after for ch in c.plan.changes if ch.before is None)
+    assert stub is not None
+    return c, stub.decode()
+
+
 def vets(root: Path, *tags: str) -> None:
     """go vet passes on the module without tags and with each of tags."""
     for t in ("", *tags):
@@ -598,10 +613,7 @@ CADDYISH = {
 @pytest.mark.go
 def test_a_struct_stub_keeps_the_fields_the_rest_uses_and_const_groups_once(tmp_path: Path) -> None:
     root = write_module(tmp_path / "c", CADDYISH)
-    (c,), refusals = candidates(project_for(root))
-    stub = next(ch.after for ch in c.plan.changes if ch.before is None)
-    assert stub is not None
-    text = stub.decode()
+    c, text = only_stub(root)
     assert "PerHost bool" in text and "init    sync.Once" in text and "client" not in text.split("type Metrics")[1]
     assert text.count("keyA") == 1
     assert "var bufPool = sync.Pool{New: func() any { return new([]byte) }}" in text  # the pool still works
@@ -615,18 +627,14 @@ def test_a_dropped_field_the_rest_uses_is_refused(tmp_path: Path) -> None:
     files = dict(CADDYISH)
     files["app/app.go"] = CADDYISH["app/app.go"].replace("a.Metrics.PerHost = true", "a.Metrics.client = nil")
     root = write_module(tmp_path / "c", files)
-    cands, refusals = candidates(project_for(root))
-    assert cands == []
-    assert any("Metrics.client" in r.reason for r in refusals), [r.reason for r in refusals]
+    refused(root, "Metrics.client")
 
 
 def test_a_stub_called_from_init_is_refused(tmp_path: Path) -> None:
     files = dict(CADDYISH)
     files["app/boot.go"] = "package app\n\nfunc init() { _ = Push(\"\") }\n"
     root = write_module(tmp_path / "c", files)
-    cands, refusals = candidates(project_for(root))
-    assert cands == []
-    assert any("Push run(s) when the program starts" in r.reason for r in refusals), [r.reason for r in refusals]
+    refused(root, "Push run(s) when the program starts")
 
 
 # an interface the guarded file declares, whose methods the rest calls through a field (distribution's
@@ -701,10 +709,8 @@ PROXYISH = {
 @pytest.mark.go
 def test_an_interface_stub_keeps_the_methods_it_can_declare(tmp_path: Path) -> None:
     root = write_module(tmp_path / "p", PROXYISH)
-    (c,), refusals = candidates(project_for(root))
-    stub = next(ch.after for ch in c.plan.changes if ch.before is None)
-    assert stub is not None
-    text = stub.decode().split("type challenger interface {")[1].split("}")[0]
+    c, stub = only_stub(root)
+    text = stub.split("type challenger interface {")[1].split("}")[0]
     assert "try(ctx context.Context) error" in text and "client()" not in text
     c.plan.write_to(root)
     vets(root, c.variant_tags[0])
@@ -716,9 +722,8 @@ def test_an_interface_method_naming_a_dropped_package_that_the_rest_calls_is_ref
     files["proxy/store.go"] = PROXYISH["proxy/store.go"].replace(
         "return s.ch.try(ctx) }", "_ = s.ch.client(); return s.ch.try(ctx) }")
     root = write_module(tmp_path / "p", files)
-    cands, refusals = candidates(project_for(root))
-    assert cands == []
-    assert any("challenger.client" in r.reason for r in refusals), [r.reason for r in refusals]
+    refused(root, "challenger.client")
+
 
 # ---------------------------------------------------------------------------------------------------------
 # What runs: a command table's closures do not run at startup (issue 16 §2); init calls and calls on
@@ -867,10 +872,7 @@ def test_a_stub_called_on_every_run_of_main_is_not_proposed(tmp_path: Path) -> N
     files["cmd/t/main.go"] = TABLE["cmd/t/main.go"].replace(
         "fmt.Println(app.Names())", "fmt.Println(app.Names(), app.Checkpoint(\"http://127.0.0.1:1/\"))")
     root = write_module(tmp_path / "t", files)
-    cands, refusals = candidates(project_for(root))
-    assert cands == []
-    assert any("Checkpoint is called on every run (main -> Checkpoint)" in r.reason for r in refusals), \
-        [r.reason for r in refusals]
+    refused(root, "Checkpoint is called on every run (main -> Checkpoint)")
 
 
 def test_ranking_puts_changes_that_lose_nothing_first_at_similar_bytes() -> None:
