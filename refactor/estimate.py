@@ -188,15 +188,17 @@ class ReachModel:
             self._index["units"] = out
         return self._index["units"]  # type: ignore[no-any-return]
 
-    def walk(self, cut: bytearray, variant: int, stop: Iterable[int] = ()) -> bytearray | None:
+    def walk(self, cut: bytearray, variant: int, stop: Iterable[int] = (),
+             severed: Mapping[int, Collection[int]] | None = None) -> bytearray | None:
         """A walk of the variant from the roots along the edges, and along an AND edge once both its
         ends are reached, never entering the cut's nodes: the marks of the reached nodes (the cut's
         nodes are marked too). None as soon as it reaches one of the stop nodes outside the cut.
-        Served by the replay's core (walk.go) while it runs, else walked here."""
+        severed: node -> successors its edges no longer reach (Cut.sever). Served by the replay's core
+        (walk.go) while it runs, else walked here."""
         server = self._index.get("server")
         if server is not None:
             try:
-                return server.walk(self, cut, variant, stop)  # type: ignore[no-any-return]
+                return server.walk(self, cut, variant, stop, severed)  # type: ignore[no-any-return]
             except WalksGone:
                 self._index.pop("server", None)
         g = self.graphs[variant]
@@ -214,10 +216,14 @@ class ReachModel:
                 seen[r] = 1
                 stack.append(r)
         pop, push = stack.pop, stack.append
+        gone = severed or {}
         while stack:
             v = pop()
+            off = gone.get(v)
             for w in succ[v]:
                 if seen[w] != 1:
+                    if off is not None and w in off:
+                        continue
                     if seen[w]:
                         return None
                     seen[w] = 1
@@ -265,6 +271,37 @@ class ReachModel:
                     mark[node] = 1
         return mark
 
+    def severed(self, cut: Cut) -> dict[int, set[int]]:
+        """The edges Cut.sever takes away, by node: from each node of a caller unit to the nodes of its
+        callee units it leads to (a callee "*\t*.M": every method M, of whatever type)."""
+        if not cut.sever:
+            return {}
+        index = {u: i for i, u in enumerate(self.units)}
+        methods: dict[str, list[int]] = self._index.get("methods", {})
+        if not methods and any(c.startswith("*\t*.") for _, c in cut.sever):
+            for i, u in enumerate(self.units):
+                _, _, decl = u.partition("\t")
+                if "." in decl:
+                    methods.setdefault(decl.rsplit(".", 1)[1], []).append(i)
+            self._index["methods"] = methods
+        callees: dict[int, set[int]] = {}
+        for caller, callee in cut.sever:
+            if caller not in index:
+                continue
+            if callee.startswith("*\t*."):
+                callees.setdefault(index[caller], set()).update(methods.get(callee[4:], ()))
+            elif callee in index:
+                callees.setdefault(index[caller], set()).add(index[callee])
+        units = self.unit_nodes()
+        out: dict[int, set[int]] = {}
+        for g in self.graphs:
+            for cu, targets in callees.items():
+                for v in units.get(cu, ()):
+                    off = {w for w in g.succ[v] if self.unit[w] in targets}
+                    if off:
+                        out.setdefault(v, set()).update(off)
+        return out
+
     def unflagged(self, node: int, cut: Cut) -> bool:
         """Whether the cut takes the <ReflectMethod> mark off a flagged node (Cut.unflag)."""
         u = self.unit[node]
@@ -291,9 +328,10 @@ class ReachModel:
         vs = self.variants
         base = vs[0]
         marks = [f for f in self.flagged if not self.unflagged(f, cut)] if cut.unflag else list(self.flagged)
+        severed = self.severed(cut)
 
         def full(variant: int) -> bytearray:
-            seen = self.walk(nodes, variant)
+            seen = self.walk(nodes, variant, severed=severed)
             assert seen is not None
             return seen
 
@@ -301,12 +339,12 @@ class ReachModel:
         # function reached in it: its walk stops at the first it reaches (most cuts leave them)
         if base.dynlink and "plugin" in cut.packages and len(vs) >= 3:
             # dynamic linking off: index 1 keeps the reflect rule, 2 does not
-            seen = self.walk(nodes, 2, marks)
+            seen = self.walk(nodes, 2, marks, severed)
             if seen is not None:
                 return 2, nodes, seen
             return 1, nodes, full(1)
         if not base.dynlink and base.reflect and len(vs) >= 2:
-            seen = self.walk(nodes, 1, marks)
+            seen = self.walk(nodes, 1, marks, severed)
             if seen is not None:
                 return 1, nodes, seen
         return 0, nodes, full(0)
@@ -335,23 +373,41 @@ class Cut:
     unflag: <ReflectMethod> functions that stay but no longer call reflect's Method by a computed name
     (a rewritten call, a method-free fork of text/template), as units: "pkg" (all of a package's) or
     "pkg\tDecl".
+    sever: (caller, callee) units, "pkg\tDecl" each: references the caller no longer makes, because
+    they follow a call that cannot return (a guard's stub that panics): the compiler drops the code
+    after it (distribution's proxyingRegistry.Repository after storage.SkipLayerVerification()). A
+    callee "*\t*.M" is every method M (called on a value whose type the source does not say).
     """
 
     packages: frozenset[str] = frozenset()
     drop: Mapping[str, frozenset[str]] = field(default_factory=dict)
     keep: Mapping[str, frozenset[str]] = field(default_factory=dict)
     unflag: frozenset[str] = frozenset()
+    sever: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
     def of(cls, packages: Iterable[str] = (), drop: Mapping[str, Iterable[str]] | None = None,
-           keep: Mapping[str, Iterable[str]] | None = None, unflag: Iterable[str] = ()) -> Cut:
+           keep: Mapping[str, Iterable[str]] | None = None, unflag: Iterable[str] = (),
+           sever: Iterable[tuple[str, str]] = ()) -> Cut:
         return cls(frozenset(packages), {p: frozenset(d) for p, d in (drop or {}).items() if d},
-                   {p: frozenset(k) for p, k in (keep or {}).items() if k}, frozenset(unflag))
+                   {p: frozenset(k) for p, k in (keep or {}).items() if k}, frozenset(unflag), frozenset(sever))
 
     def key(self) -> tuple[Any, ...]:
         """A hashable identity of the cut."""
         return (self.packages, tuple(sorted((p, tuple(sorted(d))) for p, d in self.drop.items())),
-                tuple(sorted((p, tuple(sorted(k))) for p, k in self.keep.items())), tuple(sorted(self.unflag)))
+                tuple(sorted((p, tuple(sorted(k))) for p, k in self.keep.items())), tuple(sorted(self.unflag)),
+                tuple(sorted(self.sever)))
+
+    def for_main(self, main: str) -> Cut:
+        """The cut as target main's reach model names units: its main package is `main` there (sever
+        names packages by import path, as several main packages of a module have the same name)."""
+        if not self.sever or not any(main in (a.partition("\t")[0], b.partition("\t")[0]) for a, b in self.sever):
+            return self
+
+        def unit(u: str) -> str:
+            pkg, tab, decl = u.partition("\t")
+            return f"main{tab}{decl}" if pkg == main else u
+        return replace(self, sever=frozenset((unit(a), unit(b)) for a, b in self.sever))
 
     def union(self, other: Cut) -> Cut:
         """Both cuts at once (for several candidates together)."""
@@ -359,7 +415,7 @@ class Cut:
         # a declaration one cut keeps and the other removes with its package: kept only if neither drops it
         keep = {p: (self.keep.get(p, frozenset()) | other.keep.get(p, frozenset())) - drop.get(p, frozenset())
                 for p in {*self.keep, *other.keep}}
-        return Cut(self.packages | other.packages, drop, keep, self.unflag | other.unflag)
+        return Cut(self.packages | other.packages, drop, keep, self.unflag | other.unflag, self.sever | other.sever)
 
 
 @dataclass(frozen=True)
@@ -437,7 +493,7 @@ def estimate_cut(project: Project, target: Target, cut: Cut | Iterable[str]) -> 
         own = size.package_bytes(cut.packages)
         total = size.removal_estimate(cut.packages)
         return Estimate(total + c_code, own, 0, 0, total - own + c_code, "packages")
-    e = _Pricer.of(model, size).estimate(cut)
+    e = _Pricer.of(model, size).estimate(cut.for_main(target.main))
     return replace(e, bytes=e.bytes + c_code, buckets=e.buckets + c_code) if c_code else e
 
 
@@ -793,9 +849,11 @@ class Walks:
             proc.kill()
             proc.wait()
 
-    def walk(self, model: ReachModel, cut: bytearray, variant: int, stop: Iterable[int]) -> bytearray | None:
+    def walk(self, model: ReachModel, cut: bytearray, variant: int, stop: Iterable[int],
+             severed: Mapping[int, Collection[int]] | None = None) -> bytearray | None:
         nodes = list(compress(range(len(cut)), cut))
-        request = json.dumps({"variant": variant, "cut": nodes, "stop": list(stop)}) + "\n"
+        pairs = [x for v, ws in (severed or {}).items() for w in sorted(ws) for x in (v, w)]
+        request = json.dumps({"variant": variant, "cut": nodes, "stop": list(stop), "severed": pairs}) + "\n"
         proc = self.proc
         with self.lock:
             try:

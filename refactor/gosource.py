@@ -12,7 +12,7 @@ import collections
 import functools
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -1912,3 +1912,213 @@ class SourcePackage:
     def side_effect_decls(self) -> list[Decl]:
         """init functions and package-level vars whose initializers call functions."""
         return [d for d in self.decls.values() if d.side_effects]
+
+
+@dataclass(frozen=True)
+class AfterCall:
+    """What a function loses when a call it makes cannot return (refs_after_calls)."""
+
+    refs: frozenset[Ref]  # the names it references only after such a call
+    never_returns: bool  # such a call is a statement of its body, reached on every path, and the
+    # function is small enough that Go's inliner likely copies it into its callers (so they lose what
+    # follows their call of it too)
+
+
+def refs_after_calls(f: GoFile, calls: Mapping[str | None, Collection[str]],
+                     methods: Mapping[str, Collection[str]] | None = None) -> dict[Decl, AfterCall]:
+    """For each function or method of f that calls one of calls (qualifier -> names: None for the
+    package's own functions, an import's local name for another package's) or, for the declarations
+    keyed in methods, one of their methods (called as `x.M(...)` on a value): what it loses when
+    those calls cannot return (a guard's stub that panics): the compiler drops the statements that
+    follow such a call in its block.
+
+    A call counts where it always runs once its statement does: not behind `&&` or `||`, not the call
+    of a `go` or `defer` statement (inside a function literal, what follows it in the literal). Names
+    are identifiers, qualified names (`q.Name`, q an import of f), and names selected on values
+    (`x.M`: a method or a field of a type not known here) as Ref("", "M")."""
+    out: dict[Decl, AfterCall] = {}
+    common = {q: set(ns) for q, ns in calls.items() if ns and q != ""}
+    by_decl = {k: set(ns) for k, ns in (methods or {}).items() if ns}
+    if not common and not by_decl:
+        return out
+    # calls as text first (`Name(`, `q.Name(`, `.M(`): most files and functions have none
+    alts = [rf"(?<![\w.]){_alt(ns)}" if q is None else rf"\b{re.escape(q)}\s*\.\s*{_alt(ns)}"
+            for q, ns in common.items()]
+    found = re.compile(("|".join(alts) + r"\s*\(").encode()) if alts else None
+    if not any(n.encode() in f.src for ns in (*common.values(), *by_decl.values()) for n in ns):
+        return out
+    method_calls = {k: re.compile(rf"\.\s*{_alt(ns)}\s*\(".encode()) for k, ns in by_decl.items()}
+    if (found is None or not found.search(f.src)) and not any(m.search(f.src) for m in method_calls.values()):
+        return out
+    imports: set[str] | None = None
+    for d in f.decls:
+        if d.kind not in ("func", "method"):
+            continue
+        wanted = {**common, "": by_decl[d.key]} if d.key in by_decl else common
+        m = method_calls.get(d.key)
+        if not any(p is not None and p.search(f.src, d.start, d.end) for p in (found, m)):
+            continue
+        if imports is None:
+            imports = set(f.import_paths())
+        try:
+            node = node_at(f.src, d.spec_start, d.spec_end)
+        except SourceError:
+            continue
+        body = node.child_by_field_name("body")
+        dead: list[Node] = []
+        never = False
+        for call in _calls_at(node, (mt.start() for p in (found, m) if p is not None
+                                     for mt in p.finditer(f.src, d.start, d.end))):
+            if _names_call(f.src, call.child_by_field_name("function"), wanted) and _always_runs(call, node):
+                dead += _following(call)
+                never = never or (body is not None and _on_every_path(call, body))
+        if not dead and not never:
+            continue
+        spans = sorted({(n.start_byte, n.end_byte) for n in dead})
+        after = set().union(*(_names_in(f.src, n, imports) for n in dead)) if dead else set()
+        out[d] = AfterCall(frozenset(after - _still_named(f.src, node, spans, after)),
+                           never and body is not None and _inlinable(body))
+    return out
+
+
+def _calls_at(top: Node, positions: Iterable[int]) -> Iterator[Node]:
+    """The call expressions inside top whose callee text starts near each position (a regex match of
+    `Name(`, `q.Name(` or `.M(`), each once."""
+    seen: set[int] = set()
+    for pos in positions:
+        n = top.descendant_for_byte_range(pos, pos + 1)
+        while n is not None and n.type != "call_expression" and n != top:
+            n = n.parent
+        if n is not None and n.type == "call_expression" and n.start_byte not in seen:
+            seen.add(n.start_byte)
+            yield n
+
+
+def _still_named(src: bytes, node: Node, dead: Sequence[tuple[int, int]], names: Collection[Ref]) -> set[Ref]:
+    """Those of names that the text of node outside the dead spans still mentions (comments and strings
+    count: a name kept for them is only an estimate left a little low)."""
+    if not names:
+        return set()
+    parts, at = [], node.start_byte
+    for s, e in dead:
+        if s >= at:
+            parts.append(src[at:s])
+            at = e
+    parts.append(src[at:node.end_byte])
+    live = b" ".join(parts)
+    words = set(re.findall(rb"[A-Za-z_][A-Za-z0-9_]*", live))
+    return {r for r in names if r.name.encode() in words and (not r.qualifier or r.qualifier.encode() in words)}
+
+
+def _alt(names: Collection[str]) -> str:
+    return "(?:" + "|".join(re.escape(n) for n in sorted(names)) + r")\b"
+
+
+def _on_every_path(call: Node, body: Node) -> bool:
+    """The statement holding call is a statement of body itself, and no statement before it can
+    leave the function (a return, a goto, a panic of its own is fine: it does not return either)."""
+    n = call
+    while n.parent is not None and n.parent.type not in ("block", "statement_list"):
+        n = n.parent
+    block = n.parent
+    if block is None or (block != body and block.parent != body):
+        return False
+    s = n.prev_named_sibling
+    while s is not None:
+        if _contains(s, ("return_statement", "goto_statement")):
+            return False
+        s = s.prev_named_sibling
+    return True
+
+
+def _inlinable(body: Node, budget: int = 60) -> bool:
+    """A rough stand-in for Go's inliner (cost 80): a small body without loops, closures, defer, go,
+    select or recover."""
+    count = 0
+    stack = [body]
+    while stack:
+        n = stack.pop()
+        if n.type in ("for_statement", "func_literal", "defer_statement", "go_statement", "select_statement"):
+            return False
+        count += 1
+        if count > budget:
+            return False
+        stack.extend(n.named_children)
+    return True
+
+
+def _contains(node: Node, types: Collection[str]) -> bool:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type in types:
+            return True
+        if n.type != "func_literal":
+            stack.extend(n.named_children)
+    return False
+
+
+def _names_call(src: bytes, fn: Node | None, wanted: Mapping[str | None, set[str]]) -> bool:
+    if fn is None:
+        return False
+    if fn.type == "identifier":
+        return _text(src, fn) in wanted.get(None, ())
+    if fn.type == "selector_expression":
+        op, field = fn.child_by_field_name("operand"), fn.child_by_field_name("field")
+        if op is None or field is None:
+            return False
+        name = _text(src, field)
+        if op.type == "identifier" and _text(src, op) in wanted:
+            return name in wanted[_text(src, op)]
+        return name in wanted.get("", ())  # a method called on a value
+    return False
+
+
+def _always_runs(call: Node, top: Node) -> bool:
+    """The call runs whenever its statement does (see refs_after_calls)."""
+    n = call.parent
+    while n is not None and n != top:
+        if n.type in ("go_statement", "defer_statement"):
+            return False
+        if n.type == "binary_expression" and any(c.type in ("&&", "||") for c in n.children):
+            return False
+        if n.type in ("block", "statement_list"):
+            return True
+        n = n.parent
+    return False
+
+
+def _following(call: Node) -> list[Node]:
+    """The statements after the one holding call, in its block."""
+    n = call
+    while n.parent is not None and n.parent.type not in ("block", "statement_list"):
+        n = n.parent
+    out = []
+    s = n.next_named_sibling
+    while s is not None:
+        out.append(s)
+        s = s.next_named_sibling
+    return out
+
+
+def _names_in(src: bytes, node: Node, imports: Collection[str], skip: Sequence[tuple[int, int]] = ()) -> set[Ref]:
+    """Identifiers and qualified names (q.Name, q an import) inside node, outside the skip spans."""
+    out: set[Ref] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if skip and any(s <= n.start_byte and n.end_byte <= e for s, e in skip):
+            continue
+        if n.type in ("selector_expression", "qualified_type"):
+            op = n.child_by_field_name("operand") or n.child_by_field_name("package")
+            name = n.child_by_field_name("field") or n.child_by_field_name("name")
+            if op is not None and name is not None and op.type in ("identifier", "package_identifier") \
+                    and _text(src, op) in imports:
+                out.add(Ref(_text(src, op), _text(src, name)))
+                continue
+            if n.type == "selector_expression" and name is not None:
+                out.add(Ref("", _text(src, name)))
+        if n.type in ("identifier", "type_identifier"):
+            out.add(Ref(None, _text(src, n)))
+        stack.extend(n.named_children)
+    return out

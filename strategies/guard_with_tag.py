@@ -28,12 +28,13 @@ ranked last with a warning).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import textwrap
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,6 +56,7 @@ from refactor.gosource import (
     format_build_expr,
     guess_package_name,
     parse_file,
+    refs_after_calls,
 )
 from refactor.graph import BuildGraph, Edge, Package
 from refactor.guard import (
@@ -237,7 +239,7 @@ def _proposals(index: _Index, settings: Settings, features: Mapping[FeatureKey, 
         feat = features[key]
         memo = (key, feat.module, tuple((h.target, h.removed, h.chain) for h in feat.hits), tag)
         if made is not None and (ready := made.get(memo)) is not None:
-            return _repriced(ready, feat)
+            return _cut_short(index.project, _repriced(ready, feat), feat)
         try:
             out = _proposal(index, feat, *tag)
         except SourceError as exc:  # a file gotrim would edit does not parse (e.g. syntax newer than its parser)
@@ -246,7 +248,7 @@ def _proposals(index: _Index, settings: Settings, features: Mapping[FeatureKey, 
                           summary=_summary(where, tag[0], feat, []), reason=str(exc), estimated_bytes=feat.bytes)
         if record is not None:
             record[memo] = out
-        return out
+        return _cut_short(index.project, out, feat)
 
     tags = _choose_tags(index, settings, list(features.values()))
     items = {key: one(key, tags[key]) for key in sorted(features, key=lambda k: (-features[k].bytes, k))}
@@ -319,12 +321,249 @@ def _found(index: _Index, graph: BuildGraph, worth: Callable[[frozenset[str]], b
 
 
 def _files_cut(project: Project, removed: frozenset[str], sites: Sequence[_Site]) -> Cut:
-    """What guarding the sites drops: their files' declarations, and the carved ones of carved files."""
+    """What guarding the sites drops: their files' declarations, the carved ones of carved files, and
+    the code after calls to the stubs that panic."""
     cut = files_cut(project, removed, {s.import_path: s.files for s in sites})
     carved = {s.import_path: decl_keys(project, s.import_path, [b for b, _ in s.carved], types=False,
                                        only=dict(s.carved)) for s in sites if s.carved}
-    return replace(cut, drop={**cut.drop, **{p: cut.drop.get(p, frozenset()) | keys for p, keys in carved.items()}}) \
-        if carved else cut
+    if carved:
+        cut = replace(cut, drop={**cut.drop, **{p: cut.drop.get(p, frozenset()) | keys for p, keys in carved.items()}})
+    sever = frozenset().union(*(_severed(project, s) for s in sites))
+    return replace(cut, sever=sever) if sever else cut
+
+
+_SEVERED: weakref.WeakKeyDictionary[SourceIndex, dict[_Site, frozenset[tuple[str, str]]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _severed(project: Project, site: _Site) -> frozenset[tuple[str, str]]:
+    """Cut.sever of guarding one site: a stub without an error result panics, and where the module
+    calls it, the compiler drops what follows the call (distribution's proxyingRegistry.Repository
+    after storage.SkipLayerVerification()). A small caller that calls it on every path is inlined and
+    never returns either, so its own callers lose what follows (tailscaled's run() after
+    Policy.SetVerbosityLevel, which calls logtail's Logger.SetVerbosityLevel): followed a few levels.
+    (caller, callee) units, as the reach model names them."""
+    if not any(v is not None for v in project.typed.values()):
+        # the loader prices cuts while the targets link, before the typed views that find method calls:
+        # those cuts go without (a guess the final pricing replaces)
+        return frozenset()
+    memo = _SEVERED.setdefault(project.sources, {})
+    key = site
+    if key in memo:
+        return memo[key]
+    memo[key] = frozenset()
+    pkg = project.package(site.import_path)
+    if pkg is None or not pkg.main_module:
+        return frozenset()
+    carved = dict(site.carved)
+    funcs: set[tuple[str, str]] = set()  # (package, name): functions that never return
+    methods: set[tuple[str, str, str]] = set()  # (package, receiver type, name)
+    for base in (*site.files, *carved):
+        try:
+            f = project.sources.file(project.rel(pkg, base))
+        except (OSError, ValueError):
+            continue
+        for d in f.decls:
+            if d.kind not in ("func", "method") or d.name in ("init", "main", "_") or \
+                    (base in carved and d.key not in carved[base]):
+                continue
+            if not _returns_error(f.src[d.start:d.end]):  # StubWriter._func: its stub panics
+                if d.kind == "func":
+                    funcs.add((site.import_path, d.name))
+                else:
+                    methods.add((site.import_path, _receiver_type(d.receiver), d.name))
+    guarded = {project.rel(pkg, b) for b in site.files}
+    out: set[tuple[str, str]] = set()
+    done_f: set[tuple[str, str]] = set()
+    done_m: set[tuple[str, str, str]] = set()
+    for _ in range(4):  # stubs, then callers that never return, their callers...
+        new_f, new_m = funcs - done_f, methods - done_m
+        if not new_f and not new_m:
+            break
+        done_f |= new_f
+        done_m |= new_m
+        for f, path, calls, by_decl in _calling(project, new_f, new_m, guarded):
+            found = refs_after_calls(f, calls, by_decl)
+            if not found:
+                continue
+            imports = f.import_paths()
+            unit = path
+            for d, after in found.items():
+                recv = _receiver_type(d.receiver) if d.kind == "method" else ""
+                caller = f"{unit}\t{recv}.{d.name}" if recv else f"{unit}\t{d.name}"
+                for r in after.refs:
+                    if r.qualifier == "":  # x.M of a value: any method M the caller leads to (ReachModel.severed)
+                        out.add((caller, f"*\t*.{r.name}"))
+                        continue
+                    target = unit if r.qualifier is None else imports.get(r.qualifier)
+                    if target is not None:
+                        out.add((caller, f"{target}\t{r.name}"))
+                if after.never_returns:
+                    if recv:
+                        methods.add((path, recv, d.name))
+                    else:
+                        funcs.add((path, d.name))
+    memo[key] = frozenset(out)
+    return memo[key]
+
+
+_ERROR_RESULT = re.compile(rb"\berror\s*\)?\s*$")
+
+
+def _returns_error(text: bytes) -> bool:
+    """Whether a function declaration's last result is an error, read from its text: what follows its
+    parameter list, up to the body's brace (StubWriter._func reads the signature: a stub returns that
+    error, or else panics)."""
+    i = text.find(b"func") + 4
+    j = text.find(b"(", i)
+    if j >= 0 and not text[i:j].strip():  # a method: the receiver first
+        j = text.find(b"(", _closing(text, j))
+    if j < 0:
+        return False
+    return bool(_ERROR_RESULT.search(text[_closing(text, j):].split(b"{", 1)[0]))
+
+
+def _closing(text: bytes, i: int) -> int:
+    """The position after the parenthesis that closes the one at i."""
+    depth = 0
+    for j in range(i, len(text)):
+        depth += (text[j] == 40) - (text[j] == 41)  # ( and )
+        if depth == 0:
+            return j + 1
+    return len(text)
+
+
+def _cut_short(project: Project, made: Proposal, feat: _Feature) -> Proposal:
+    """A candidate whose estimate drops code after calls of its stubs that panic, saying so: those
+    functions (of the targets' builds) cannot get past the calls in the slim build; in a target's main
+    package that is a warning (applied to the final proposal, whether made ahead or not)."""
+    if not isinstance(made, Candidate):
+        return made
+    short_units: set[str] = set()
+    for t, cut in getattr(feat.bytes, "cuts", {}).items():
+        model = project.reach.get(t) if t in made.targets else None
+        if model is not None and cut.sever:
+            short_units |= {model.units[model.unit[v]] for v in model.severed(cut.for_main(t.main))
+                            if model.unit[v] >= 0}
+    short = sorted(short_units)
+    if not short:
+        return made
+    names = ", ".join(u.replace("\t", ".") for u in short[:4]) + (", …" if len(short) > 4 else "")
+    note = (f"The compiler drops what follows the calls of stubs that panic in {names}: the slim build cannot "
+            "get past them (the estimate counts the code dropped).")
+    out = replace(made, explanation=f"{made.explanation}\n{note}")
+    mains = [u.partition("\t")[2] for u in short if u.startswith("main\t")]
+    if mains and not out.warning:
+        out = replace(out, confidence="low", warning=f"the program's main package calls stubs that panic "
+                                                     f"({', '.join(mains[:3])}): the slim build would panic there")
+    return out
+
+
+def _receiver_type(receiver: str | None) -> str:
+    return (receiver or "").lstrip("*").split("[")[0]
+
+
+def _calling(project: Project, funcs: Iterable[tuple[str, str]], methods: Iterable[tuple[str, str, str]],
+             skip: Collection[str]) -> list[tuple[GoFile, str, dict[str | None, set[str]], dict[str, set[str]]]]:
+    """The module's files (not skip) that may call funcs or methods: (file, its package, the funcs it may
+    call by qualifier (None: its own package's), per declaration the methods it calls on values)."""
+    dirs = _module_package_dirs(project)
+    found: dict[str, tuple[GoFile, str, dict[str | None, set[str]], dict[str, set[str]]]] = {}
+
+    def entry(f: GoFile, path: str) -> tuple[GoFile, str, dict[str | None, set[str]], dict[str, set[str]]]:
+        return found.setdefault(f.path, (f, path, {}, {}))
+
+    by_pkg: dict[str, set[str]] = {}
+    for path, name in funcs:
+        by_pkg.setdefault(path, set()).add(name)
+    for path, names in by_pkg.items():
+        pkg = project.package(path)
+        if pkg is None:
+            continue
+        for base in pkg.go_files:
+            with contextlib.suppress(OSError, ValueError):
+                f = project.sources.file(project.rel(pkg, base))
+                if f.path not in skip:
+                    entry(f, path)[2].setdefault(None, set()).update(names)
+        exported = {n for n in names if n[:1].isupper()}
+        if exported:
+            for f in project.sources.importers(path, tests=False):
+                importer = dirs.get(os.path.dirname(f.path))
+                imp = next((i for i in f.imports if i.path == path), None)
+                if importer is not None and imp is not None and imp.name not in ("_", ".") and f.path not in skip:
+                    entry(f, importer)[2].setdefault(imp.local_name(pkg.name), set()).update(exported)
+    by_type: dict[str, dict[str, set[str]]] = {}
+    for path, typ, name in methods:
+        by_type.setdefault(path, {}).setdefault(typ, set()).add(name)
+    for path, types in by_type.items():
+        for caller, key, file, names in _method_calls(project, path, types):
+            rel = project.sources.rel(file)
+            if rel in skip or caller not in dirs.values():
+                continue
+            with contextlib.suppress(OSError, ValueError):
+                entry(project.sources.file(rel), caller)[3].setdefault(key, set()).update(names)
+    return list(found.values())
+
+
+def _method_calls(project: Project, import_path: str, methods: Mapping[str, set[str]]
+                  ) -> Iterator[tuple[str, str, str, set[str]]]:
+    """(package, declaration key, its file, method names) of the module's declarations that, by the
+    targets' typed views, call methods of import_path's types named in methods on values (not through
+    an interface), and select nothing else by those names."""
+    for caller, key, file, called, other in _method_index(project).get(import_path, ()):
+        names = {m for t, m in called if m in methods.get(t, ())}
+        names -= other | {m for t, m in called if m not in methods.get(t, ())}  # the same name on another type
+        if names:
+            yield caller, key, file, names
+
+
+_Calls = list[tuple[str, str, str, frozenset[tuple[str, str]], frozenset[str]]]
+_METHOD_INDEX: weakref.WeakKeyDictionary[SourceIndex, dict[str, _Calls]] = weakref.WeakKeyDictionary()
+
+
+def _method_index(project: Project) -> dict[str, _Calls]:
+    """By package: the declarations that call methods of its types on values (typed views), as (caller
+    package, key, file, (type, method) called, names selected otherwise: other types' methods, fields,
+    interface methods). Made once, when the typed views are there."""
+    if not any(v is not None for v in project.typed.values()):
+        return {}
+    hit = _METHOD_INDEX.get(project.sources)
+    if hit is not None:
+        return hit
+    out: dict[str, _Calls] = {}
+    seen: set[tuple[str, str]] = set()
+    for view in project.typed.values():
+        for tp in view or ():
+            for td in tp.decls:
+                if not td.method_selections or (tp.import_path, td.key) in seen:
+                    continue
+                seen.add((tp.import_path, td.key))
+                by_pkg: dict[str, set[tuple[str, str]]] = {}
+                for m in td.method_selections:
+                    if m.mode == "call" and not m.interface and m.type is not None:
+                        by_pkg.setdefault(m.type.package, set()).add((m.type.name, m.method))
+                for path, called in by_pkg.items():
+                    other = frozenset(m.method for m in td.method_selections if m.type is None or m.interface
+                                      or m.type.package != path or (m.type.name, m.method) not in called) | \
+                        frozenset(s.field for s in td.field_selections)
+                    out.setdefault(path, []).append((tp.import_path, td.key, td.file, frozenset(called), other))
+    _METHOD_INDEX[project.sources] = out
+    return out
+
+
+_DIRS: weakref.WeakKeyDictionary[SourceIndex, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _module_package_dirs(project: Project) -> dict[str, str]:
+    """The module packages of every target's build, by directory (relative, as the source index names files)."""
+    hit = _DIRS.get(project.sources)
+    if hit is None:
+        hit = _DIRS[project.sources] = {}
+        for graph in project.graphs.values():
+            for p in graph.packages.values():
+                if p.main_module and p.go_files:
+                    hit.setdefault(os.path.dirname(project.rel(p, p.go_files[0])), p.import_path)
+    return hit
 
 
 def _feature_key(sites: Sequence[_Site]) -> FeatureKey:

@@ -120,6 +120,29 @@ def test_removing_the_last_reflect_method_caller_brings_method_dce_back() -> Non
     assert price(m, size, Cut.of(unflag=["G"])).bytes == 0  # G held no mark: nothing changes
 
 
+def test_a_severed_reference_goes_with_the_code_after_a_call_that_cannot_return() -> None:
+    # main -> Repository (P) -> Skip (S, a guarded function whose stub panics), Repository -> store (P's
+    # type, built after the call) -> store.Get; Other (P) -> Skip as well, nothing after it
+    nodes = [("main\tmain", [("main", 1, 0)]), ("P\tRepository", [("P", 20, 0)]), ("S\tSkip", [("S", 5, 0)]),
+             ("P\tstore", [("P", 100, 0)]), ("P\tstore.Get", [("P", 200, 0)]), ("P\tOther", [("P", 7, 0)])]
+    m = model(nodes, [(0, 1), (1, 2), (1, 3), (3, 4), (0, 5), (5, 2)], [0])
+    size = table({"main": 1, "P": 327, "S": 5})
+    guard = Cut.of(drop={"S": ["Skip"]})
+    assert price(m, size, guard).bytes == 5
+    severed = Cut.of(drop={"S": ["Skip"]}, sever=[("P\tRepository", "P\tstore"), ("P\tOther", "P\tnone")])
+    assert price(m, size, severed).bytes == 305
+    assert severed.key() != guard.key() and guard.union(severed).sever == severed.sever
+    # a reference the caller still makes elsewhere keeps the callee: only the edge goes, not the node
+    m2 = model(nodes, [(0, 1), (1, 2), (1, 3), (3, 4), (0, 5), (5, 3)], [0])
+    assert price(m2, size, severed).bytes == 5
+    # a main package's units are `main` in its target's model; another main package of the module is not it
+    m3 = model([("main\tmain", [("main", 1, 0)]), ("S\tSkip", [("S", 5, 0)]), ("main\tserve", [("main", 50, 0)])],
+               [(0, 1), (0, 2)], [0])
+    mains = Cut.of(drop={"S": ["Skip"]}, sever=[("ex/cmd/a\tmain", "ex/cmd/a\tserve")])
+    assert price(m3, table({"main": 51, "S": 5}), mains.for_main("ex/cmd/a")).bytes == 55
+    assert price(m3, table({"main": 51, "S": 5}), mains.for_main("ex/cmd/b")).bytes == 5
+
+
 def test_a_walk_told_to_stop_at_nodes_ends_when_it_reaches_one_outside_the_cut() -> None:
     # root -> a -> f (the stop node), root -> b; f is also reached through b
     m = model([("main", [("main", 1, 0)]), ("A", [("A", 1, 0)]), ("F", [("F", 1, 0)]), ("B", [("B", 1, 0)])],

@@ -121,10 +121,10 @@ def test_the_replay_serves_walks_of_its_model_as_python_walks_them(fixture_repo:
     server = model._index.get("server")
     assert isinstance(server, Walks) and server.proc.poll() is None
 
-    def in_python(cut: bytearray, variant: int, stop: Any = ()) -> Any:
+    def in_python(cut: bytearray, variant: int, stop: Any = (), severed: Any = None) -> Any:
         model._index.pop("server")
         try:
-            return model.walk(cut, variant, stop)
+            return model.walk(cut, variant, stop, severed)
         finally:
             model._index["server"] = server
 
@@ -135,6 +135,13 @@ def test_the_replay_serves_walks_of_its_model_as_python_walks_them(fixture_repo:
             assert model.walk(cut, variant) == in_python(cut, variant)
             stop = list(model.flagged)
             assert model.walk(cut, variant, stop) == in_python(cut, variant, stop)
+    # severed edges (Cut.sever): every edge out of the roots' first successors
+    g = model.graphs[0]
+    severed = {v: set(g.succ[v]) for r in g.roots for v in g.succ[r][:3] if g.succ[v]}
+    assert severed
+    for cut in cuts[:4]:
+        got = model.walk(cut, 0, (), severed)
+        assert got == in_python(cut, 0, (), severed) and got != model.walk(cut, 0)
     expected = in_python(cuts[1], 0)
     server.close()
     assert server.proc.poll() is not None

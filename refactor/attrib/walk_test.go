@@ -31,6 +31,10 @@ func TestWalksFollowEdgesAndAndEdgesAndStop(t *testing.T) {
 		{walkRequest{Stop: []int32{2}}, walkAnswer{Stopped: true}},
 		{walkRequest{Cut: []int32{1}, Stop: []int32{2}}, walkAnswer{Unreached: []int32{2, 4}}},
 		{walkRequest{Cut: []int32{2}, Stop: []int32{2}}, walkAnswer{Unreached: []int32{}}}, // a stop node cut
+		// a severed edge: 1 no longer leads to 2; 0 -> 3 severed takes the AND edge's end away too
+		{walkRequest{Severed: []int32{1, 2}}, walkAnswer{Unreached: []int32{2}}},
+		{walkRequest{Severed: []int32{0, 3}}, walkAnswer{Unreached: []int32{3, 4}}},
+		{walkRequest{Severed: []int32{1, 2}, Stop: []int32{2}}, walkAnswer{Unreached: []int32{2}}},
 	}
 	for _, c := range cases {
 		if got := w.walk(c.req); !reflect.DeepEqual(got, c.want) {
