@@ -23,6 +23,7 @@ from refactor.gosource import (
     parse_build_expr,
     parse_file,
     plus_build_lines,
+    refs_after_calls,
     selector_operands,
     struct_fields,
 )
@@ -433,3 +434,52 @@ var k = func(b int) int { return b + missing }
     assert refs["I"] == {("context", "Context")}
     assert refs["F"] == set() and refs["g"] == set()
     assert refs["k"] == {(None, "missing")}
+
+
+def test_what_follows_a_call_that_cannot_return_is_found_per_block() -> None:
+    f = parse_file("p/r.go", b"""package p
+
+import "example.com/store"
+
+func Open(name string) string {
+	opt := store.Skip()
+	r := &Remote{name: name, opt: opt}
+	return r.Warm()
+}
+
+func Wrap() { store.Skip() }
+
+func Branch(ok bool) {
+	if ok {
+		store.Skip()
+		Gone()
+	}
+	Kept()
+}
+
+func Guarded(ok bool) {
+	if ok && store.Skip() != 0 {
+		Kept()
+	}
+	defer store.Skip()
+	go store.Skip()
+	Kept()
+}
+
+func Early(ok bool) {
+	if ok {
+		return
+	}
+	store.Skip()
+}
+
+func Local() { Skip(); Local2() }
+""")
+    got = {d.key: a for d, a in refs_after_calls(f, {"store": ["Skip"], None: ["Skip"]}).items()}
+    assert {r.name for r in got["Open"].refs} >= {"Remote", "Warm"} and "name" not in {r.name for r in got["Open"].refs}
+    assert ("", "Warm") in {(r.qualifier, r.name) for r in got["Open"].refs}  # a method of a value
+    assert got["Open"].never_returns and got["Wrap"].never_returns and got["Local"].never_returns
+    assert {r.name for r in got["Branch"].refs} == {"Gone"} and not got["Branch"].never_returns
+    assert "Guarded" not in got  # behind &&, deferred, in a go statement: the rest still runs
+    assert "Early" not in got  # a path returns before the call, and nothing follows it
+    assert {r.name for r in got["Local"].refs} == {"Local2"}
