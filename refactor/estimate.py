@@ -276,7 +276,8 @@ class ReachModel:
         callee units it leads to (a callee "*\t*.M": every method M, of whatever type)."""
         if not cut.sever:
             return {}
-        index = {u: i for i, u in enumerate(self.units)}
+        index: dict[str, int] = self._index.get("unit_index") or self._index.setdefault(
+            "unit_index", {u: i for i, u in enumerate(self.units)})
         methods: dict[str, list[int]] = self._index.get("methods", {})
         if not methods and any(c.startswith("*\t*.") for _, c in cut.sever):
             for i, u in enumerate(self.units):

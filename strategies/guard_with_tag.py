@@ -404,15 +404,14 @@ def _severed(project: Project, site: _Site) -> frozenset[tuple[str, str]]:
             if not found:
                 continue
             imports = f.import_paths()
-            unit = path
             for d, after in found.items():
                 recv = _receiver_type(d.receiver) if d.kind == "method" else ""
-                caller = f"{unit}\t{recv}.{d.name}" if recv else f"{unit}\t{d.name}"
+                caller = f"{path}\t{recv}.{d.name}" if recv else f"{path}\t{d.name}"
                 for r in after.refs:
                     if r.qualifier == "":  # x.M of a value: any method M the caller leads to (ReachModel.severed)
                         out.add((caller, f"*\t*.{r.name}"))
                         continue
-                    target = unit if r.qualifier is None else imports.get(r.qualifier)
+                    target = path if r.qualifier is None else imports.get(r.qualifier)
                     if target is not None:
                         out.add((caller, f"{target}\t{r.name}"))
                 if after.never_returns:
