@@ -278,13 +278,13 @@ class ReachModel:
             return {}
         index: dict[str, int] = self._index.get("unit_index") or self._index.setdefault(
             "unit_index", {u: i for i, u in enumerate(self.units)})
-        methods: dict[str, list[int]] = self._index.get("methods", {})
-        if not methods and any(c.startswith("*\t*.") for _, c in cut.sever):
+        methods: dict[str, list[int]] | None = self._index.get("methods")
+        if methods is None:
+            methods = self._index["methods"] = {}
             for i, u in enumerate(self.units):
                 _, _, decl = u.partition("\t")
                 if "." in decl:
                     methods.setdefault(decl.rsplit(".", 1)[1], []).append(i)
-            self._index["methods"] = methods
         callees: dict[int, set[int]] = {}
         for caller, callee in cut.sever:
             if caller not in index:

@@ -1942,11 +1942,11 @@ def refs_after_calls(f: GoFile, calls: Mapping[str | None, Collection[str]],
     if not common and not by_decl:
         return out
     # calls as text first (`Name(`, `q.Name(`, `.M(`): most files and functions have none
+    if not any(n.encode() in f.src for ns in (*common.values(), *by_decl.values()) for n in ns):
+        return out
     alts = [rf"(?<![\w.]){_alt(ns)}" if q is None else rf"\b{re.escape(q)}\s*\.\s*{_alt(ns)}"
             for q, ns in common.items()]
     found = re.compile(("|".join(alts) + r"\s*\(").encode()) if alts else None
-    if not any(n.encode() in f.src for ns in (*common.values(), *by_decl.values()) for n in ns):
-        return out
     method_calls = {k: re.compile(rf"\.\s*{_alt(ns)}\s*\(".encode()) for k, ns in by_decl.items()}
     if (found is None or not found.search(f.src)) and not any(m.search(f.src) for m in method_calls.values()):
         return out
@@ -2014,12 +2014,18 @@ def _alt(names: Collection[str]) -> str:
     return "(?:" + "|".join(re.escape(n) for n in sorted(names)) + r")\b"
 
 
-def _on_every_path(call: Node, body: Node) -> bool:
-    """The statement holding call is a statement of body itself, and no statement before it can
-    leave the function (a return, a goto, a panic of its own is fine: it does not return either)."""
+def _statement_of(call: Node) -> Node:
+    """The statement of a block that holds call."""
     n = call
     while n.parent is not None and n.parent.type not in ("block", "statement_list"):
         n = n.parent
+    return n
+
+
+def _on_every_path(call: Node, body: Node) -> bool:
+    """The statement holding call is a statement of body itself, and no statement before it can
+    leave the function (a return, a goto, a panic of its own is fine: it does not return either)."""
+    n = _statement_of(call)
     block = n.parent
     if block is None or (block != body and block.parent != body):
         return False
@@ -2032,8 +2038,8 @@ def _on_every_path(call: Node, body: Node) -> bool:
 
 
 def _inlinable(body: Node, budget: int = 60) -> bool:
-    """A rough stand-in for Go's inliner (cost 80): a small body without loops, closures, defer, go,
-    select or recover."""
+    """A rough stand-in for Go's inliner (cost 80): a small body without loops, closures, defer, go or
+    select."""
     count = 0
     stack = [body]
     while stack:
@@ -2090,25 +2096,20 @@ def _always_runs(call: Node, top: Node) -> bool:
 
 def _following(call: Node) -> list[Node]:
     """The statements after the one holding call, in its block."""
-    n = call
-    while n.parent is not None and n.parent.type not in ("block", "statement_list"):
-        n = n.parent
     out = []
-    s = n.next_named_sibling
+    s = _statement_of(call).next_named_sibling
     while s is not None:
         out.append(s)
         s = s.next_named_sibling
     return out
 
 
-def _names_in(src: bytes, node: Node, imports: Collection[str], skip: Sequence[tuple[int, int]] = ()) -> set[Ref]:
-    """Identifiers and qualified names (q.Name, q an import) inside node, outside the skip spans."""
+def _names_in(src: bytes, node: Node, imports: Collection[str]) -> set[Ref]:
+    """Identifiers, qualified names (q.Name, q an import) and names selected on values inside node."""
     out: set[Ref] = set()
     stack = [node]
     while stack:
         n = stack.pop()
-        if skip and any(s <= n.start_byte and n.end_byte <= e for s, e in skip):
-            continue
         if n.type in ("selector_expression", "qualified_type"):
             op = n.child_by_field_name("operand") or n.child_by_field_name("package")
             name = n.child_by_field_name("field") or n.child_by_field_name("name")

@@ -178,14 +178,6 @@ def ahead(project: Project, models: Mapping[Target, ReachModel]) -> None:
     features = _features(project, lambda t: warmed.get(t, []), price)
     made = _AHEAD.setdefault(project.sources, {})
     _proposals(_Index(project), project.settings, features, made=made, record=made)
-    # the code after calls of stubs that panic needs the typed views, here now: found (and, once the
-    # models are made, walked) while the targets link rather than when propose prices the cuts
-    for feat in features.values():
-        for h in feat.hits:
-            model = models.get(h.target)
-            cut = _files_cut(project, h.removed, feat.sites)
-            if model is not None and cut.sever:
-                model.mode(cut.for_main(h.target.main))
 
 
 def _features(project: Project, found: Callable[[Target], Found],
@@ -340,18 +332,8 @@ def _files_cut(project: Project, removed: frozenset[str], sites: Sequence[_Site]
     return replace(cut, sever=sever) if sever else cut
 
 
-_SEVERED: weakref.WeakKeyDictionary[SourceIndex, dict[tuple[_Site, tuple[int, ...]], frozenset[tuple[str, str]]]] = \
+_SEVERED: weakref.WeakKeyDictionary[SourceIndex, dict[_Site, frozenset[tuple[str, str]]]] = \
     weakref.WeakKeyDictionary()
-
-
-def _views_key(project: Project) -> tuple[int, ...]:
-    """Which typed views a memo was made from (kept alive by _VIEWS while the sources are)."""
-    views = [v for v in project.typed.values() if v is not None]
-    _VIEWS.setdefault(project.sources, []).extend(v for v in views if all(v is not w for w in _VIEWS[project.sources]))
-    return tuple(id(v) for v in views)
-
-
-_VIEWS: weakref.WeakKeyDictionary[SourceIndex, list[object]] = weakref.WeakKeyDictionary()
 
 
 def _severed(project: Project, site: _Site) -> frozenset[tuple[str, str]]:
@@ -365,10 +347,9 @@ def _severed(project: Project, site: _Site) -> frozenset[tuple[str, str]]:
         # the loader prices cuts while the targets link, before the typed views that find method calls:
         # those cuts go without (a guess the final pricing replaces)
         return frozenset()
-    memo = _SEVERED.setdefault(project.sources, {})
-    key = (site, _views_key(project))  # (the views made before the build ends may be replaced)
-    if key in memo:
-        return memo[key]
+    memo = _SEVERED.setdefault(project.sources, {})  # (the ahead work's views are the loaded project's)
+    if site in memo:
+        return memo[site]
     pkg = project.package(site.import_path)
     if pkg is None or not pkg.main_module:
         return frozenset()
@@ -419,8 +400,8 @@ def _severed(project: Project, site: _Site) -> frozenset[tuple[str, str]]:
                         methods.add((path, recv, d.name))
                     else:
                         funcs.add((path, d.name))
-    memo[key] = frozenset(out)
-    return memo[key]
+    memo[site] = frozenset(out)
+    return memo[site]
 
 
 _ERROR_RESULT = re.compile(rb"\berror\s*\)?\s*$")
@@ -534,20 +515,16 @@ def _method_calls(project: Project, import_path: str, methods: Mapping[str, set[
 
 
 _Calls = list[tuple[str, str, str, frozenset[tuple[str, str]], frozenset[str]]]
-_METHOD_INDEX: weakref.WeakKeyDictionary[SourceIndex, tuple[tuple[int, ...], dict[str, _Calls]]] = \
-    weakref.WeakKeyDictionary()
+_METHOD_INDEX: weakref.WeakKeyDictionary[SourceIndex, dict[str, _Calls]] = weakref.WeakKeyDictionary()
 
 
 def _method_index(project: Project) -> dict[str, _Calls]:
     """By package: the declarations that call methods of its types on values (typed views), as (caller
     package, key, file, (type, method) called, names selected otherwise: other types' methods, fields,
-    interface methods). Made once, when the typed views are there."""
-    if not any(v is not None for v in project.typed.values()):
-        return {}
-    views = _views_key(project)
+    interface methods). Made once, with the typed views (_severed asks only then)."""
     hit = _METHOD_INDEX.get(project.sources)
-    if hit is not None and hit[0] == views:
-        return hit[1]
+    if hit is not None:
+        return hit
     out: dict[str, _Calls] = {}
     seen: set[tuple[str, str]] = set()
     for view in project.typed.values():
@@ -565,7 +542,7 @@ def _method_index(project: Project) -> dict[str, _Calls]:
                                       or m.type.package != path or (m.type.name, m.method) not in called) | \
                         frozenset(s.field for s in td.field_selections)
                     out.setdefault(path, []).append((tp.import_path, td.key, td.file, frozenset(called), other))
-    _METHOD_INDEX[project.sources] = (views, out)
+    _METHOD_INDEX[project.sources] = out
     return out
 
 

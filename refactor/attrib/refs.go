@@ -31,17 +31,14 @@ import (
 	"sort"
 )
 
-// dataSections are the sections whose unowned bytes are shared out by reference; the words of all
-// but pointerFree are read as pointers.
+// dataSections are the sections whose unowned bytes are shared out by reference, and whose words
+// are read as pointers (but not those of pointer-free data, see attributor.noPointers).
 var dataSections = map[string]bool{".rodata": true, ".noptrdata": true, ".data": true, ".data.rel.ro": true,
 	".rdata": true}
 
-// pointerFree are the data sections that hold no pointers (the linker's SNOPTRDATA).
-var pointerFree = map[string]bool{".noptrdata": true}
-
-// pointerFreeCarriers and pointerFreeSymbols hold no pointers either, inside the sections whose
-// words are read: string bytes, funcdata (stack maps, pcdata), the GC bitmaps of types and of the
-// data and bss sections.
+// pointerFreeCarriers and pointerFreeSymbols hold no pointers, like the .noptrdata section (the
+// linker's SNOPTRDATA): string bytes, funcdata (stack maps, pcdata), the GC bitmaps of types and of
+// the data and bss sections.
 var pointerFreeCarriers = map[string]bool{"go:string.*": true, "go:func.*": true, "runtime.gcbits.*": true}
 var pointerFreeSymbols = map[string]bool{"runtime.gcdata": true, "runtime.gcbss": true}
 
@@ -153,9 +150,12 @@ func (a *attributor) referencedPieces(p *painter) []claim {
 		a.codeRefs(text, add)
 	}
 	skip := slices.Clone(a.noPointers)
+	if s := e.byName[".noptrdata"]; s != nil {
+		skip = append(skip, [2]int{s.offset, s.offset + s.fileSize()})
+	}
 	slices.SortFunc(skip, func(x, y [2]int) int { return x[0] - y[0] })
 	for _, s := range e.sections {
-		if dataSections[s.name] && !pointerFree[s.name] && s.fileSize() != 0 && s.addr != 0 {
+		if dataSections[s.name] && s.fileSize() != 0 && s.addr != 0 {
 			a.dataRefs(s, lo, hi, skip, add)
 		}
 	}
