@@ -261,10 +261,12 @@ def _proposals(index: _Index, settings: Settings, features: Mapping[FeatureKey, 
     return items
 
 
-# worth_mirroring's look at a file's text: a function's line, and a line declaring a name over a basic type
-_FUNC_LINE = re.compile(rb"^func (\w+)\b", re.M)
-_BASIC_TYPE_LINE = re.compile(rb"^(?:type[ \t]+)?[ \t]*(\w+)[ \t]+(?:u?int(?:8|16|32|64)?|string|bool|byte|rune|"
-                              rb"float(?:32|64))[ \t]*(?://.*)?$", re.M)
+# worth_mirroring's look at a file's text: a function's line, and a line declaring a name over a basic type.
+# Lines are found by their newline, in "\n" + text + "\n": a pattern that starts with a literal is searched
+# for, where `^` under re.M is tried at every byte (2-4x slower on k8s.io/api's 1.7 MB generated.pb.go).
+_FUNC_LINE = re.compile(rb"\nfunc (\w+)\b")
+_BASIC_TYPE_LINE = re.compile(rb"\n(?:type[ \t]+)?[ \t]*(\w+)[ \t]+(?:u?int(?:8|16|32|64)?|string|bool|byte|rune|"
+                              rb"float(?:32|64))[ \t]*(?://[^\n]*)?(?=\n)")
 
 FeatureKey = tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
 Found = list[tuple[str, list["_Site"], list[Edge], "_DepModule | None"]]
@@ -998,8 +1000,9 @@ class _Index:
         string` in a group), read from its text: once a file, whatever names are asked of it."""
         hit = self._names_in.get(path)
         if hit is None:
-            hit = self._names_in[path] = (frozenset(m.decode() for m in _FUNC_LINE.findall(text)),
-                                          frozenset(m.decode() for m in _BASIC_TYPE_LINE.findall(text)))
+            lines = b"\n" + text + b"\n"
+            hit = self._names_in[path] = (frozenset(m.decode() for m in _FUNC_LINE.findall(lines)),
+                                          frozenset(m.decode() for m in _BASIC_TYPE_LINE.findall(lines)))
         return hit
 
     def decoupled_uses(self, graph: BuildGraph, pkg: Package, f: GoFile, imported: Sequence[str]
