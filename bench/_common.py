@@ -38,7 +38,7 @@ def compile_gotrim() -> None:
 
 
 def run_gotrim(args: list[str], cwd: Path = ROOT, *, keep_cache: bool = False,
-               parses: Path | None = None) -> dict[str, object]:
+               parses: Path | None = None, cache: Path | None = None) -> dict[str, object]:
     """One gotrim command in a child Python: exit code, seconds, peak RSS of Python and of go, stdout.
 
     seconds is the child's whole life (interpreter start and imports included: what a user waits
@@ -47,18 +47,22 @@ def run_gotrim(args: list[str], cwd: Path = ROOT, *, keep_cache: bool = False,
     Unless keep_cache, gotrim's size cache (attributions remembered by binary content) points at a
     fresh empty folder, so every run pays the attribution as a first run on that binary would; parses
     (a folder) is linked into it as its parse cache (refactor.parsecache: the module cache's files, kept
-    by content, as Go's build cache keeps compiled packages), to time a run on a warm machine. The
+    by content, as Go's build cache keeps compiled packages), to time a run on a warm machine. cache (a
+    folder): gotrim's whole cache is that folder, kept between runs (sizes, kept links and their models,
+    parses: refactor.linkcache), the plan cache still bypassed by --no-cache. The
     compiled attribution core is built once per toolchain, not per run: it is built here first
     (untimed) and every run shares it, as every run on a user's machine does.
     """
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
            "GOTRIM_TOOLS_DIR": str(_core_dir())}
-    with tempfile.TemporaryDirectory(prefix="bench-gotrim-cache-") as cache:
-        if not keep_cache:
-            env["GOTRIM_CACHE_DIR"] = cache
+    with tempfile.TemporaryDirectory(prefix="bench-gotrim-cache-") as folder:
+        if cache is not None:
+            env["GOTRIM_CACHE_DIR"] = str(cache)
+        elif not keep_cache:
+            env["GOTRIM_CACHE_DIR"] = folder
             if parses is not None:
                 parses.mkdir(parents=True, exist_ok=True)
-                os.symlink(parses, Path(cache) / "parses")
+                os.symlink(parses, Path(folder) / "parses")
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-c", CHILD, *args], capture_output=True, text=True, cwd=cwd,
                               env=env)

@@ -12,7 +12,8 @@ go commands its verification runs, replayed from its own JSON report: for each m
 Each gotrim command runs in a child Python process, timed from its start to its exit (interpreter
 start-up and imports included, gotrim's modules compiled to bytecode first as an installed gotrim has
 them, unless --source-only; main_median_s is the main() call alone), with the Go build cache warm, gotrim's own
-cache bypassed (--no-cache) and its size cache empty (--keep-cache keeps ~/.cache/gotrim); its cache of
+cache bypassed (--no-cache) and its size cache empty (--keep-cache keeps ~/.cache/gotrim; --warm-cache gives
+every run one private cache, filled by an untimed run: sizes, kept links and their models, parses); its cache of
 parsed module-cache files is warm, as the Go build cache is (an untimed run fills it first; --cold-parses
 empties it for every run too); it
 reports its peak RSS (the Python process) and the peak RSS of the largest go child it waited for.
@@ -127,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", help="comma-separated commands to time (why,size,suggest,dce,suggest_measure)")
     ap.add_argument("--keep-cache", action="store_true",
                     help="let gotrim reuse its size cache across runs (default: a fresh empty one per command)")
+    ap.add_argument("--warm-cache", action="store_true",
+                    help="one private gotrim cache for every run, filled by an untimed run (sizes, kept links and "
+                         "their models, parses): a rerun on unchanged code with the plan cache off")
     ap.add_argument("--cold-parses", action="store_true",
                     help="empty gotrim's parse cache for every run too (default: warm, filled by an untimed run)")
     ap.add_argument("--source-only", action="store_true",
@@ -158,10 +162,13 @@ def main(argv: list[str] | None = None) -> int:
         compile_gotrim()  # its bytecode, as an installed gotrim has it
     floor(module, ns.main)  # warm the build cache
     parses_dir = tempfile.TemporaryDirectory(prefix="bench-gotrim-parses-")
-    parses = None if ns.cold_parses or ns.keep_cache else Path(parses_dir.name)
-    if parses is not None:  # warm gotrim's parse cache as the floor's build cache is
-        run_gotrim(commands.get("suggest", ["suggest", str(module), *target, "--no-cache", "--json"]),
-                   parses=parses)
+    parses = None if ns.cold_parses or ns.keep_cache or ns.warm_cache else Path(parses_dir.name)
+    cache = Path(parses_dir.name) / "cache" if ns.warm_cache else None
+    if parses is not None or cache is not None:  # warm gotrim's caches as the floor's build cache is
+        for args in commands.values() if cache is not None else [commands.get("suggest", ["suggest", str(module),
+                                                                                         *target, "--no-cache",
+                                                                                         "--json"])]:
+            run_gotrim(args, parses=parses, cache=cache)
     floors: list[float] = []
     times: dict[str, list[float]] = {k: [] for k in commands}
     main_times: dict[str, list[float]] = {k: [] for k in commands}
@@ -173,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(ns.runs):
         for name, args in commands.items():
             floors.append(floor(module, ns.main))
-            r = run_gotrim(args, keep_cache=ns.keep_cache, parses=parses)
+            r = run_gotrim(args, keep_cache=ns.keep_cache, parses=parses, cache=cache)
             if r["rc"] != 0:
                 print(f"gotrim {name} exited {r['rc']}:\n{r['stderr'][-2000:]}", file=sys.stderr)
                 return 1
@@ -210,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
                       "floor_runs_s": [round(t, 2) for t in floors], "gotrim_size_cache": ns.keep_cache,
                       "bytecode": not ns.source_only,
                       "gotrim_parse_cache": "kept" if ns.keep_cache else "cold" if ns.cold_parses else "warm",
+                      "gotrim_cache": "warm (one for all runs)" if cache is not None else "kept" if ns.keep_cache
+                      else "empty but parses",
                       "load_before": load_before, "load_after": load_avg(), "commands": rows}, indent=2))
     parses_dir.cleanup()
     return 0

@@ -879,6 +879,31 @@ class Walks:
         return seen
 
 
+def kept_model(go: Go, text: str, path: Path) -> ReachModel | str:
+    """A model an earlier replay of the same link's inputs answered (refactor.linkcache), its walks served
+    by the core from its file (walked in Python if the core does not start); or why it is unreadable."""
+    from refactor import attribcore
+
+    try:
+        model = ReachModel.from_json(json.loads(text)).prepare()
+    except (ValueError, KeyError, TypeError) as exc:
+        return f"unreadable kept model: {exc}"
+    try:
+        proc = subprocess.Popen((str(attribcore.executable(go)), "serve", str(path)), stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, errors="replace")
+    except OSError:
+        return model
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write('{"serve": true}\n')
+        proc.stdin.flush()
+    except OSError:
+        Walks(proc).close()
+        return model
+    Walks(proc).attach(model)
+    return model
+
+
 class Replay:
     """The core's replay of one target's `-work` build without -dumpdep (linker.build_with_dumpdep with
     keep_work=True, dumpdep=False), started before the build so that it loads the objects and replays
@@ -902,6 +927,7 @@ class Replay:
         self.proc: subprocess.Popen[str] | None = None
         self._reader: threading.Thread | None = None
         self._result: ReachModel | str = "no replay"
+        self.answer: str | None = None  # the model as the core printed it (kept: refactor.linkcache)
         self._timed_out = False
         self.ready = threading.Event()  # the answer is read (a model, or why there is none)
         try:
@@ -969,6 +995,7 @@ class Replay:
             Walks(proc).close()
             return
         Walks(proc).attach(model)
+        self.answer = out
         self._result = model
 
     def finish(self) -> ReachModel | str:

@@ -50,6 +50,7 @@ from refactor.toolchain import Go
 if TYPE_CHECKING:
     from refactor.binary import SizeTable
     from refactor.estimate import ReachModel, Replay
+    from refactor.linkcache import LinkFolder
     from refactor.linker import DceReport, StartedLink
     from refactor.typed import TypedView
 
@@ -113,7 +114,7 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
         kept = run_key is not None and (path := _facts_path(repo.top, run_key)) is not None and path.is_file()
         if Needs.DCE in needs and Needs.REACH in needs and not kept:
             # these links need no build graph: they start now, and go list runs beside them
-            links = _start_links(targets, where, settings.jobs)
+            links = _start_links(targets, where, settings.jobs, settings.cache_dir)
         graphs = _graphs(where, repo.top)
         modules = repo.resolved()
         if repo.module_at(repo.root) is None:  # REPO is in no module: the first target's comes first
@@ -291,7 +292,7 @@ def _sizes_from_builds(project: Project, builds: object, say: LoadProgress) -> F
 class EarlyLink:
     """A target's link started before its build graph was loaded (_start_links), in its own folder."""
 
-    folder: tempfile.TemporaryDirectory[str]
+    folder: LinkFolder
     link: StartedLink
 
     def abort(self) -> None:
@@ -299,21 +300,23 @@ class EarlyLink:
         self.folder.cleanup()
 
 
-def _start_links(targets: Sequence[Target], where: Mapping[Target, Module], jobs: int | None
-                 ) -> dict[Target, EarlyLink]:
+def _start_links(targets: Sequence[Target], where: Mapping[Target, Module], jobs: int | None,
+                 cache_dir: Path | None) -> dict[Target, EarlyLink]:
     """Start the links _dumpdep_builds runs first (as many as it runs at once), as REACH runs them:
-    without -dumpdep, keeping go's work directory for the replay."""
+    without -dumpdep, keeping go's work directory for the replay, each in its folder (kept under the
+    cache: refactor.linkcache)."""
     from refactor.builds import link_slots
+    from refactor.linkcache import LinkFolder
     from refactor.linker import start_link
 
     out: dict[Target, EarlyLink] = {}
     try:
         for t in targets[:jobs or link_slots()]:
-            folder = tempfile.TemporaryDirectory(prefix="gotrim-dce-")
+            m = where[t]
+            folder = LinkFolder(cache_dir, m.dir, t)
             try:
-                m = where[t]
-                out[t] = EarlyLink(folder, start_link(m.toolchain, m.dir, t, Path(folder.name) / t.name,
-                                                      keep_work=True, dumpdep=False))
+                out[t] = EarlyLink(folder, start_link(m.toolchain, m.dir, t, folder.exe, keep_work=True,
+                                                      dumpdep=False))
             except BaseException:
                 folder.cleanup()
                 raise
@@ -338,7 +341,8 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
     from refactor import attribcore
     from refactor.binary import attribute_cached
     from refactor.builds import link_slots
-    from refactor.estimate import Replay
+    from refactor.estimate import Replay, kept_model
+    from refactor.linkcache import LinkFolder, archives_present, save
     from refactor.linker import build_with_dumpdep, detect_dynlink, replay_dumpdep, start_link
 
     for go in dict.fromkeys(project.go_of(t) for t in project.targets):
@@ -355,10 +359,17 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
         say.step(f"building {t.label}" if Needs.REACH in needs else f"building {t.label} with -dumpdep")
         graph = project.graphs[t]
         started = links.pop(t, None) if links is not None else None
-        with started.folder if started is not None else tempfile.TemporaryDirectory(prefix="gotrim-dce-") as tmp:
+        wants_reach = reach is not None and Needs.REACH in needs
+        folder: LinkFolder | tempfile.TemporaryDirectory[str]
+        if started is not None:
+            folder = started.folder
+        elif wants_reach:
+            folder = LinkFolder(project.settings.cache_dir, project.module_of(t).dir, t)
+        else:  # (a -dumpdep link: the linker's stream is read, and an up-to-date binary prints none)
+            folder = tempfile.TemporaryDirectory(prefix="gotrim-dce-")
+        with folder as tmp:
             exe = Path(tmp) / t.name
             go = project.go_of(t)
-            wants_reach = reach is not None and Needs.REACH in needs
             # the replay starts beside the build (on its own thread: the build must not wait for its
             # request) and loads the objects while the linker runs
             replays: list[Replay] = []
@@ -375,7 +386,10 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
             if link is not None:  # -work names the link's folder: the typed view starts as the link does
                 def at_start(cfg: Path, link: StartedLink = link) -> None:
                     if typed is not None:
-                        start_typed(t, cfg)
+                        try:
+                            start_typed(t, cfg.read_text(encoding="utf-8", errors="replace"))
+                        except OSError:
+                            start_typed(t)
                     if Needs.SIZES in needs:  # the attribution starts as the linker exits (_linked)
                         linked = _linked(cfg, link.proc, exe, built)
                         with contextlib.suppress(RuntimeError):  # (the load ended meanwhile: its pool is shut)
@@ -398,8 +412,13 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
             built.set()
             if wants_reach:
                 starter.join()
-            start_typed(t)  # (if the link's start was not seen) the export data are cached now
             replay = replays[0] if replays else None
+            # no link ran (go found the kept binary up to date): the model kept for its inputs is its model
+            linked_cfg = exe.parent / f"{exe.name}.importcfg"  # (the link's importcfg, kept beside it)
+            kept = folder.kept_model if isinstance(folder, LinkFolder) and not linked_cfg.is_file() else None
+            # (if the link's start was not seen) the export data are cached now; go list -export names them
+            # unless the kept importcfg's archives are all still there (the build cache trims unused ones)
+            start_typed(t, kept.importcfg if kept is not None and archives_present(kept.importcfg) else None)
             table = None
             if Needs.SIZES in needs:
                 try:
@@ -411,7 +430,19 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
                                              go=go)
             model: ReachModel | str = "no replay"
             if replay is not None and reach is not None:
-                model = replay.finish()
+                if kept is not None:  # (the replay waits for a link that will not come)
+                    replay.abort()
+                    model = kept_model(go, kept.model, kept.path)
+                else:
+                    try:
+                        cfg_text = linked_cfg.read_text(encoding="utf-8") if isinstance(folder, LinkFolder) else None
+                    except (OSError, UnicodeDecodeError):
+                        cfg_text = None
+                    model = replay.finish()
+                    cache_dir = project.settings.cache_dir
+                    if (not isinstance(model, str) and replay.answer is not None and cfg_text is not None
+                            and cache_dir is not None and isinstance(folder, LinkFolder) and folder.kept):
+                        save(cache_dir, exe, t, replay.answer, cfg_text)
                 reach[t] = model if not isinstance(model, str) else None
                 if isinstance(model, str) and table is not None:  # said where sizes are reported
                     note = f"estimates from the removed packages' bytes: the reachability replay failed: {model}"
@@ -427,16 +458,16 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
 
     lock = threading.Lock()
 
-    def start_typed(t: Target, importcfg: Path | None = None) -> None:
+    def start_typed(t: Target, importcfg: str | None = None) -> None:
         """The target's typed view, once every package is compiled (its export data are then cached);
-        from the link's importcfg when it is at hand (no go list -export then)."""
+        from the link's importcfg (its text) when it is at hand (no go list -export then)."""
         from refactor.typed import listed_from_link
 
         listed = None
         if importcfg is not None:
             try:
-                listed = listed_from_link(project.graphs[t], importcfg.read_text(encoding="utf-8", errors="replace"))
-            except (OSError, ValueError):
+                listed = listed_from_link(project.graphs[t], importcfg)
+            except ValueError:
                 listed = None  # go list -export, as after the build
         with lock:
             if typed is not None and t not in typed:

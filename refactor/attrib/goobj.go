@@ -320,7 +320,7 @@ func (o *object) data(i int) []byte {
 // readArchive returns the Go objects of one package archive (cgo host objects are not read: the
 // C code they hold is linked or not as a whole and stays in the cgo/C bucket).
 func readArchive(path, pkg string) ([]*object, error) {
-	data, err := readFile(path)
+	data, err := readFile(path, false)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@
 //	                       > {"file_bytes": N, "packages": {...}, "buckets": {...}, ...}
 //	attrib reach           < {"packages": ..., "main": ..., "importcfg": FILE, "dumpdep": FILE, ...}
 //	                       > the reachability model (reach.go)
+//	attrib serve MODEL     < {"serve": true} then walk requests, one a line (walk.go)
+//	                       > one answer a line: walks of a model an earlier reach answered, kept in MODEL
 //	attrib owners          < {"packages": ..., "main": ..., "names": [name, ...]}
 //	                       > [[kind, name], ...]   (kind "pkg" or "bucket")
 //
@@ -92,7 +94,7 @@ func main() {
 		if len(os.Args) != 3 {
 			fail(fmt.Errorf("usage: attrib attribute FILE"))
 		}
-		data, err := readFile(os.Args[2])
+		data, err := readFile(os.Args[2], true)
 		if err != nil {
 			fail(err)
 		}
@@ -121,6 +123,24 @@ func main() {
 				fail(fmt.Errorf("walks: %v", err))
 			}
 		}
+	case "serve": // a model kept from an earlier reach of the same link's inputs (refactor/linkcache.py)
+		if len(os.Args) != 3 || !req.Serve {
+			fail(fmt.Errorf("usage: attrib serve MODEL < {\"serve\": true} then walk requests"))
+		}
+		data, err := os.ReadFile(os.Args[2])
+		if err != nil {
+			fail(err)
+		}
+		var m reachModel
+		if err := json.Unmarshal(data, &m); err != nil {
+			fail(fmt.Errorf("%s: %v", os.Args[2], err))
+		}
+		if len(m.Graphs) == 0 {
+			fail(fmt.Errorf("%s: not a reachability model", os.Args[2]))
+		}
+		if err := serveWalks(&m, lines, out, walkIdle); err != nil {
+			fail(fmt.Errorf("walks: %v", err))
+		}
 	case "owners":
 		m := newMapper(append(paths, req.Main), req.Main)
 		res := make([][2]string, len(req.Names))
@@ -132,7 +152,7 @@ func main() {
 			fail(err)
 		}
 	default:
-		fail(fmt.Errorf("unknown mode %q: attribute or owners", os.Args[1]))
+		fail(fmt.Errorf("unknown mode %q: attribute, reach, serve or owners", os.Args[1]))
 	}
 }
 

@@ -4,4 +4,4 @@ package main
 
 import "os"
 
-func readFile(path string) ([]byte, error) { return os.ReadFile(path) }
+func readFile(path string, _ bool) ([]byte, error) { return os.ReadFile(path) }
