@@ -103,13 +103,22 @@ def _lock(folder: Path) -> IO[bytes] | None:
 def _prune(builds: Path, keep: int, keep_bytes: int = KEEP_BYTES) -> None:
     """Remove the least recently used build directories beyond `keep` of them or `keep_bytes`
     (never a locked one)."""
+    def used(d: Path) -> float:
+        try:
+            return d.stat().st_mtime
+        except OSError:  # removed meanwhile
+            return 0.0
+
     try:
-        dirs = sorted((d for d in builds.iterdir() if d.is_dir()), key=lambda d: d.stat().st_mtime, reverse=True)
+        dirs = sorted((d for d in builds.iterdir() if d.is_dir()), key=used, reverse=True)
     except OSError:
         return
     total = 0
     for i, d in enumerate(dirs):
-        total += sum(f.stat().st_size for f in d.iterdir() if f.is_file())
+        try:
+            total += sum(f.stat().st_size for f in d.iterdir() if f.is_file())
+        except OSError:  # removed meanwhile (another gotrim's prune)
+            continue
         if i == 0 or (i < keep and total <= keep_bytes):
             continue
         lock = _lock(d)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,6 +38,27 @@ def test_prune_keeps_within_a_byte_budget(tmp_path: Path) -> None:
     assert sorted(p.name for p in builds.iterdir()) == ["b2", "b3"]
     _prune(builds, keep=16, keep_bytes=10)  # the newest stays whatever its size
     assert sorted(p.name for p in builds.iterdir()) == ["b3"]
+
+
+def test_prune_goes_on_past_a_folder_another_prune_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two gotrims prune the same cache (suggest's kept links, size's builds): a folder the other one
+    removed between the listing and the look inside is skipped, not an internal error."""
+    builds = tmp_path / "builds"
+    for i in range(4):
+        (builds / f"b{i}").mkdir(parents=True)
+        (builds / f"b{i}" / "bin").write_bytes(b"x")
+        os.utime(builds / f"b{i}", (1000 + i, 1000 + i))
+    listed = Path.iterdir
+
+    def iterdir(self: Path) -> Any:
+        if self.name == "b2":
+            raise FileNotFoundError(self)
+        return listed(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    _prune(builds, keep=1)
+    monkeypatch.undo()
+    assert sorted(p.name for p in builds.iterdir()) == ["b2", "b3"]
 
 
 def test_link_slots_follow_cores_and_memory() -> None:
