@@ -4,8 +4,9 @@ The one engine behind guard-with-tag and the `plugin` fix of dce-blockers. A stu
 written from the real declaration's syntax (gosource.decl_syntax: the signature, the struct fields,
 the var's type or literal value), never from regular expressions over its text:
 
-- a func or method keeps its signature; it returns zero values and the feature's error when its
-  last result is an error, and panics with that error otherwise;
+- a func or method keeps its signature; it does nothing when it has no results, returns zero values
+  and the feature's error when its last result is an error, and panics with that error otherwise (a
+  value it cannot make up: the compiler then drops what follows its calls, which estimates count);
 - a type keeps its definition when it names no package the slim build drops; a struct keeps the
   fields it can still declare (refused when the rest of the build selects one it cannot);
 - a const keeps its value (its whole group); a var keeps its declared type, a basic literal value,
@@ -27,10 +28,11 @@ from a heavy package (mirror_table, convert_fields).
 
 from __future__ import annotations
 
+import collections
 import os
 import re
 import textwrap
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -311,6 +313,86 @@ def main_path_calls(files: Sequence[GoFile], *, depth: int = 3) -> Mapping[Calle
     return calls
 
 
+def every_run_calls(main_path: str, files: Sequence[GoFile], package_files: Callable[[str], Sequence[GoFile] | None],
+                    *, depth: int = 6) -> dict[tuple[str, str], tuple[str, ...]]:
+    """main_path_calls followed into other packages: (package, function) -> the chain that leads there, for
+    the functions every run calls from func main (headers of if/for/switch, not their bodies), through
+    the functions of the packages package_files gives files of (the module's own: a dependency is not
+    read), up to depth calls deep. tailscaled's run() calls logpolicy.New, whose NewWithConfigPath calls
+    logtail.NewLogger: a stub of that cannot be on the way (the slim build panicked at startup)."""
+    out: dict[tuple[str, str], tuple[str, ...]] = {}
+    funcs_of: dict[str, dict[str, tuple[GoFile, Decl]]] = {}
+
+    def funcs(path: str, pfiles: Sequence[GoFile]) -> dict[str, tuple[GoFile, Decl]]:
+        hit = funcs_of.get(path)
+        if hit is None:
+            hit = funcs_of[path] = {d.name: (f, d) for f in pfiles if not f.path.endswith("_test.go")
+                                    for d in f.decls if d.kind == "func"}
+        return hit
+
+    todo: collections.deque[tuple[str, Sequence[GoFile], str, tuple[str, ...]]] = collections.deque(
+        [(main_path, files, "main", ("main",))])
+    seen = {(main_path, "main")}
+    while todo:
+        path, pfiles, name, chain = todo.popleft()
+        found = funcs(path, pfiles).get(name)
+        if found is None:
+            continue
+        f, d = found
+        src, node = lone_decl_node(f, d)
+        imports = f.import_paths()
+        body = node.child_by_field_name("body")
+        # main's own package as main_path_calls reads it; in the others, what follows an if that returns
+        # without an error (client.Deliver's `if o.Addr == "" { ...; return nil }`) is one way of two
+        calls = _calls(src, body, branches=False) if path == main_path else _calls_until_exit(src, body)
+        for op, callee in calls:
+            target = path if op is None else imports.get(op)
+            if target is None:  # a method of a value: not followed
+                continue
+            key = (target, callee)
+            out.setdefault(key, chain)
+            if key in seen or len(chain) >= depth:
+                continue
+            tfiles = pfiles if target == path else package_files(target)
+            if tfiles:
+                seen.add(key)
+                label = callee if target == main_path else f"{target.rsplit('/', 1)[-1]}.{callee}"
+                todo.append((target, tfiles, callee, (*chain, label)))
+    return out
+
+
+def _calls_until_exit(src: bytes, body: Node | None) -> list[Callee]:
+    """_calls (without branches) of a function body's statements up to the first if statement that
+    returns other than with an error (a bare return, nil, a literal, or a last result that is one): the
+    statements after it run on one way of two. Returns with an error are failures, not ways through."""
+    block = body.named_children[0] if body is not None and body.named_children and \
+        body.named_children[0].type == "statement_list" else body
+    out: list[Callee] = []
+    for stmt in block.named_children if block is not None else ():
+        out.extend(_calls(src, stmt, branches=False))
+        if stmt.type == "if_statement" and _returns_without_error(src, stmt):
+            break
+    return out
+
+
+def _returns_without_error(src: bytes, node: Node) -> bool:
+    """A return statement under node (function literals left out) whose last result is not an error
+    value: absent, nil, or a literal."""
+    stack = [c for c in node.named_children if c.type in ("block", "if_statement")]
+    while stack:
+        n = stack.pop()
+        if n.type == "func_literal":
+            continue
+        if n.type == "return_statement":
+            results = n.named_children[0].named_children if n.named_children else []
+            if not results or results[-1].type in ("nil", "true", "false", "int_literal", "float_literal",
+                                                    "interpreted_string_literal", "raw_string_literal"):
+                return True
+            continue
+        stack.extend(n.named_children)
+    return False
+
+
 # (the files are kept with their answer: their ids are not reused while it is remembered)
 _MAIN_CALLS: dict[tuple[tuple[int, ...], int], tuple[tuple[GoFile, ...], Mapping[Callee, tuple[str, ...]]]] = {}
 
@@ -370,14 +452,16 @@ class Demand:
 
 def demand(site: str, site_name: str, rest: Sequence[GoFile], importers: Sequence[tuple[GoFile, str]],
            views: Sequence[TypedView | None], skip_files: Iterable[str] = (),
-           main_files: Sequence[tuple[str, Sequence[GoFile]]] = (), edited: Iterable[str] = ()) -> Demand:
+           main_files: Sequence[tuple[str, Sequence[GoFile]]] = (), edited: Iterable[str] = (),
+           every_run: Mapping[str, Mapping[tuple[str, str], tuple[str, ...]]] | None = None) -> Demand:
     """What the rest of the build needs of package site's guarded files.
 
     rest: the package's other files; importers: (file, the local name it imports site by) of other
     packages; views: the typed views of the targets (None where there is none); skip_files: paths whose
     declarations do not count (the guarded files and their stubs); main_files: each target's main
     package (import path, files), for what main calls on every run; edited: paths of files changed
-    since the typed view was made (read by name).
+    since the typed view was made (read by name); every_run: per main package, its every_run_calls
+    (what main calls on every run through the module's other packages too), in place of main_files'.
     """
     out = Demand()
     skipped = set(skip_files)
@@ -427,10 +511,15 @@ def demand(site: str, site_name: str, rest: Sequence[GoFile], importers: Sequenc
             out.untyped_users.append(f)
             out.selectors |= f.selectors()
     for main_path, files in main_files:
+        calls = out.main_path.setdefault(main_path, {})
+        if every_run is not None and main_path in every_run:
+            for (path, name), chain in every_run[main_path].items():
+                if path == site:
+                    calls.setdefault(name, chain)
+            continue
         # the main package's local names for site (an operand that is a local variable of the same
         # name is taken for the package: this only makes a guard less likely to be proposed)
         qualifiers = {i.local_name(site_name) for f in files for i in f.imports if i.path == site}
-        calls = out.main_path.setdefault(main_path, {})
         for (op, name), chain in main_path_calls(files).items():
             if (op is None and main_path == site) or (op is not None and op in qualifiers):
                 calls.setdefault(name, chain)
@@ -504,6 +593,7 @@ class StubBlock:
     text: str
     signature: tuple[str, ...] = ()
     params: str = ""
+    does_nothing: bool = False  # a func or method without results: its stub returns at once
 
 
 class StubWriter:
@@ -641,7 +731,10 @@ class StubWriter:
         sig = syn.signature
         assert sig is not None
         results = sig.result_types()
-        if results and results[-1] == "error":
+        if not results:  # nothing to answer: the feature's work is not done (tailscaled's ts_omit_* stubs too)
+            doc = f"// {d.name} does nothing: the {self.feature} feature is not built in."
+            return StubBlock(d.key, d.name, d.kind, f"{doc}\n{sig.head} {{}}", sig.key(), sig.params_text, True)
+        if results[-1] == "error":
             zeros = [self._zero(t) for t in results[:-1]]
             body = "return " + ", ".join([*zeros, self.err_var])
             doc = f"// {d.name} always fails: the {self.feature} feature is not built in."

@@ -74,6 +74,7 @@ from refactor.guard import (
     convert_fields,
     decouplable,
     demand,
+    every_run_calls,
     existing_stub,
     expr_tags,
     has_conjunct,
@@ -339,12 +340,11 @@ _SEVERED: weakref.WeakKeyDictionary[SourceIndex, dict[_Site, frozenset[tuple[str
 
 
 def _severed(project: Project, site: _Site) -> frozenset[tuple[str, str]]:
-    """Cut.sever of guarding one site: a stub without an error result panics, and where the module
+    """Cut.sever of guarding one site: a stub with results but no error panics, and where the module
     calls it, the compiler drops what follows the call (distribution's proxyingRegistry.Repository
     after storage.SkipLayerVerification()). A small caller that calls it on every path is inlined and
-    never returns either, so its own callers lose what follows (tailscaled's run() after
-    Policy.SetVerbosityLevel, which calls logtail's Logger.SetVerbosityLevel): followed a few levels.
-    (caller, callee) units, as the reach model names them."""
+    never returns either, so its own callers lose what follows: followed a few levels. (A stub without
+    results does nothing: its calls return.) (caller, callee) units, as the reach model names them."""
     if not any(v is not None for v in project.typed.values()):
         # the loader prices cuts while the targets link, before the typed views that find method calls:
         # those cuts go without (a guess the final pricing replaces)
@@ -367,7 +367,7 @@ def _severed(project: Project, site: _Site) -> frozenset[tuple[str, str]]:
             if d.kind not in ("func", "method") or d.name in ("init", "main", "_") or \
                     (base in carved and d.key not in carved[base]):
                 continue
-            if not _returns_error(f.src[d.start:d.end]):  # StubWriter._func: its stub panics
+            if _stub_panics(f.src[d.start:d.end]):  # StubWriter._func
                 if d.kind == "func":
                     funcs.add((site.import_path, d.name))
                 else:
@@ -409,17 +409,18 @@ def _severed(project: Project, site: _Site) -> frozenset[tuple[str, str]]:
 _ERROR_RESULT = re.compile(rb"\berror\s*\)?\s*$")
 
 
-def _returns_error(text: bytes) -> bool:
-    """Whether a function declaration's last result is an error, read from its text: what follows its
-    parameter list, up to the body's brace (StubWriter._func reads the signature: a stub returns that
-    error, or else panics)."""
+def _stub_panics(text: bytes) -> bool:
+    """Whether a function declaration's stub panics: it has results and the last is not an error, read
+    from its text (what follows its parameter list, up to the body's brace; StubWriter._func reads the
+    signature: a stub without results does nothing, one ending in an error returns it)."""
     i = text.find(b"func") + 4
     j = text.find(b"(", i)
     if j >= 0 and not text[i:j].strip():  # a method: the receiver first
         j = text.find(b"(", _closing(text, j))
     if j < 0:
         return False
-    return bool(_ERROR_RESULT.search(text[_closing(text, j):].split(b"{", 1)[0]))
+    results = text[_closing(text, j):].split(b"{", 1)[0]
+    return bool(results.strip()) and not _ERROR_RESULT.search(results)
 
 
 def _closing(text: bytes, i: int) -> int:
@@ -860,6 +861,7 @@ class _Index:
         self._names_in: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self._carves: dict[tuple[str, frozenset[str]], Carve | None] = {}  # carve's, per file and imports
         self._used: dict[str, Elsewhere] = {}  # what each package's files name (per directory)
+        self._every_run: dict[str, Mapping[tuple[str, str], tuple[str, ...]]] = {}  # every_run's, per main
 
     def carve(self, pkg: Package, f: GoFile, paths: frozenset[str]) -> Carve | None:
         """refactor.guard.carve of a file of pkg for the imports paths (remembered: a file is asked again
@@ -1052,6 +1054,27 @@ class _Index:
             main = self.project.graphs[h.target].main
             out.setdefault(main.import_path, [self.file(main.dir, f) for f in main.files])
         return list(out.items())
+
+    def every_run(self, feat: _Feature) -> dict[str, Mapping[tuple[str, str], tuple[str, ...]]]:
+        """Each target's main package -> what its main calls on every run, in the module's own packages
+        too (refactor.guard.every_run_calls; once per main and overlay)."""
+        out: dict[str, Mapping[tuple[str, str], tuple[str, ...]]] = {}
+        for path, files in self.mains(feat):
+            hit = self._every_run.get(path)
+            if hit is None:
+                hit = self._every_run[path] = every_run_calls(path, files, self._own_package_files)
+            out[path] = hit
+        return out
+
+    def _own_package_files(self, import_path: str) -> list[GoFile] | None:
+        """The files of a package of the module (those the targets build), None for any other package."""
+        pkg = self.project.package(import_path)
+        if pkg is None or not pkg.editable:
+            return None
+        try:
+            return [self.file(pkg.dir, f) for f in pkg.files]
+        except (OSError, SourceError):
+            return None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1679,7 +1702,7 @@ def _guard_site_once(index: _Index, site: _Site, feat: _Feature, tag: str, name:
     edited = {f.path for f in rest if f.src != originals[f.path].src or f.path in index.overlay}
     need = demand(site.import_path, site.name, rest, local_importers, index.views(feat),
                   skip_files={f.path for f in all_files if os.path.basename(f.path) in skip},
-                  main_files=index.mains(feat), edited=edited)
+                  main_files=index.mains(feat), edited=edited, every_run=index.every_run(feat))
     if need.typed:
         notes.append(f"What the rest of the build uses of {', '.join(site.files)} was type-checked (go/types).")
     elif index.project.typed:
@@ -1733,19 +1756,24 @@ def _refuse_running(real: GoFile, blocks: Sequence[StubBlock], need: Demand, los
     every run of main (its binary is not built with the tag)."""
     funcs = [b for b in blocks if b.kind in ("func", "method")]
     keys = {b.key for b in funcs}
+    idle = {b.key for b in funcs if b.does_nothing}
     failing = sorted(k for k in keys if k in need.startup)
     if failing:
         where = need.startup[failing[0]]
+        does = ("would do nothing there, so the slim build would start without it" if idle.issuperset(failing)
+                else "would fail there, so the slim build could not start")
         raise _Refuse(f"{real.path}: {', '.join(failing)} run(s) when the program starts ({where}); its stub "
-                      "would fail there, so the slim build could not start. If that is the registration of an "
+                      f"{does}. If that is the registration of an "
                       "optional feature (restic's backends.Register(azure.NewFactory()) in an init), move the "
                       "registration into an init of its own file first: gotrim can then guard that file too")
     for main, calls in need.main_path.items():
         on_path = sorted(b.name for b in funcs if b.kind == "func" and b.name in calls)
         if on_path and main not in lost:
             chain = " -> ".join((*calls[on_path[0]], on_path[0]))
-            lost[main] = (f"{real.path}: {', '.join(on_path)} is called on every run ({chain}); its stub fails, "
-                          "so that binary would lose what it runs for")
+            does = ("does nothing, so that binary would skip it on every run"
+                    if all(b.does_nothing for b in funcs if b.name in on_path)
+                    else "fails, so that binary would lose what it runs for")
+            lost[main] = f"{real.path}: {', '.join(on_path)} is called on every run ({chain}); its stub {does}"
 
 
 def _callers(rest: Sequence[GoFile], importers: Sequence[tuple[GoFile, str]], funcs: set[str], methods: set[str]

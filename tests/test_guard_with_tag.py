@@ -819,6 +819,72 @@ def test_the_estimate_drops_the_code_after_a_call_to_a_stub_that_panics(tmp_path
     print(c.estimated_bytes, before, saved)
     assert abs(c.estimated_bytes - saved) <= 0.1 * saved < saved - before, (c.estimated_bytes, before, saved)
 
+NOOP = {
+    "go.mod": "module example.com/n\n\ngo 1.22\n",
+    "cmd/n/main.go": """
+        package main
+
+        import (
+        	"fmt"
+        	"os"
+
+        	"example.com/n/tracing"
+        )
+
+        func main() {
+        	t := tracing.New()
+        	if len(os.Args) > 1 {
+        		t.SetLevel(len(os.Args[1]))
+        	}
+        	fmt.Println("served", len(os.Args))
+        }
+        """,
+    "tracing/tracing.go": """
+        package tracing
+
+        // Tracer traces requests.
+        type Tracer struct{ level int }
+
+        // New makes a tracer.
+        func New() *Tracer { return &Tracer{} }
+        """,
+    "tracing/export.go": """
+        package tracing
+
+        import (
+        	"encoding/xml"
+        	"os"
+        	"strconv"
+        )
+
+        // SetLevel sets how much is traced, and writes it out as XML.
+        func (t *Tracer) SetLevel(level int) {
+        	t.level = level
+        	os.Stderr.WriteString("<Level>")
+        	_ = xml.EscapeText(os.Stderr, []byte(strconv.Itoa(level)))
+        }
+        """,
+}
+
+
+@pytest.mark.go
+def test_a_stub_without_results_does_nothing_and_the_slim_program_runs_on(tmp_path: Path) -> None:
+    """A function with no results to make up is stubbed as a no-op (tailscaled's run() called logtail's
+    SetVerbosityLevel: a stub that panicked made the slim tailscaled panic at startup, and a `--help` smoke
+    run could not see it). The code after its calls stays, in the program and in the estimate."""
+    root = write_module(tmp_path / "n", NOOP)
+    c, stub = only_stub(root)
+    assert "func (t *Tracer) SetLevel(level int) {}" in stub and "does nothing" in stub and "panic" not in stub
+    assert "cannot get past" not in c.explanation and not c.warning
+    c.plan.write_to(root)
+    vets(root, *c.variant_tags)
+    full = go(root, "run", "./cmd/n", "verbose")
+    slim = go(root, "run", "-tags", ",".join(c.variant_tags), "./cmd/n", "verbose")
+    assert full.returncode == slim.returncode == 0, slim.stderr
+    assert full.stdout == slim.stdout == "served 2\n" and "<Level>" in full.stderr and not slim.stderr
+    assert "encoding/xml" not in go(root, "list", "-deps", "-tags", ",".join(c.variant_tags), "./cmd/n").stdout.split()
+
+
 # ---------------------------------------------------------------------------------------------------------
 # What runs: a command table's closures do not run at startup (issue 16 §2); init calls and calls on
 # every run of main do; a type's stub keeps its methods for interface assertions elsewhere (caddy)
@@ -967,6 +1033,84 @@ def test_a_stub_called_on_every_run_of_main_is_not_proposed(tmp_path: Path) -> N
         "fmt.Println(app.Names())", "fmt.Println(app.Names(), app.Checkpoint(\"http://127.0.0.1:1/\"))")
     root = write_module(tmp_path / "t", files)
     refused(root, "Checkpoint is called on every run (main -> Checkpoint)")
+
+
+EVERYRUN = {
+    "go.mod": "module example.com/e\n\ngo 1.22\n",
+    "cmd/e/main.go": """
+        package main
+
+        import (
+        	"fmt"
+        	"os"
+
+        	"example.com/e/policy"
+        )
+
+        func main() {
+        	if err := run(); err != nil {
+        		fmt.Println(err)
+        		os.Exit(1)
+        	}
+        }
+
+        func run() error {
+        	p, err := policy.New(os.Getenv("E_CONFIG"))
+        	if err != nil {
+        		return err
+        	}
+        	fmt.Println("policy", p)
+        	return nil
+        }
+        """,
+    "policy/policy.go": """
+        package policy
+
+        import "example.com/e/logs"
+
+        // New makes the policy for config.
+        func New(config string) (string, error) {
+        	return newWithPath(config, "")
+        }
+
+        func newWithPath(config, path string) (string, error) {
+        	l := logs.NewLogger(config)
+        	return l.Name + path, nil
+        }
+        """,
+    "logs/logs.go": """
+        package logs
+
+        // Logger logs.
+        type Logger struct{ Name string }
+        """,
+    "logs/upload.go": """
+        package logs
+
+        import "encoding/xml"
+
+        // NewLogger makes a logger that uploads as XML.
+        func NewLogger(config string) *Logger {
+        	b, _ := xml.Marshal(struct{ C string }{config})
+        	return &Logger{Name: string(b)}
+        }
+        """,
+}
+
+
+def test_a_stub_main_reaches_on_every_run_through_other_packages_is_not_proposed(tmp_path: Path) -> None:
+    """tailscaled's run() calls logpolicy.New, which calls logtail.NewLogger: a stub of that panicked at
+    the start of every run of the slim build. main's every-run calls are followed into the module's
+    packages; there, what follows an if that returns without an error is one way of two."""
+    root = write_module(tmp_path / "e", EVERYRUN)
+    refused(root, "NewLogger is called on every run (main -> run -> policy.New -> policy.newWithPath -> NewLogger)")
+    files = dict(EVERYRUN)
+    files["policy/policy.go"] = EVERYRUN["policy/policy.go"].replace(
+        "func New(config string) (string, error) {\n", "func New(config string) (string, error) {\n"
+        "        \tif config == \"\" {\n        \t\treturn \"default\", nil\n        \t}\n")
+    root = write_module(tmp_path / "e2", files)
+    c, stub = only_stub(root)
+    assert "func NewLogger(config string) *Logger {\n\tpanic(" in stub
 
 
 def test_ranking_puts_changes_that_lose_nothing_first_at_similar_bytes() -> None:
