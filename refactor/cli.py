@@ -516,7 +516,10 @@ def diff(base: str, head: str | None, repo: Path, use_merge_base: bool, mains: t
 @click.option("--measure", is_flag=True,
               help="Verify and measure each shown candidate in a scratch git worktree (builds every platform).")
 @click.option("--test", "run_tests", is_flag=True, help="With --measure, also run go test on touched packages.")
-@click.option("--no-cache", is_flag=True, help="Recompute even when this HEAD and configuration are cached.")
+@click.option("--no-cache", is_flag=True,
+              help="Recompute even when this HEAD and configuration are cached. What is kept by the build's own "
+                   "inputs is still reused (a binary go finds up to date is not linked again, and its sizes and "
+                   "reachability model are read back); remove the cache folder (GOTRIM_CACHE_DIR) to start over.")
 @click.option("--combine", is_flag=True,
               help="Also show the shown candidates together as one more row (estimated as one cut: savings "
                    "do not add); with --measure it is measured too.")
