@@ -1505,6 +1505,7 @@ class DeclSyntax:
     value_composite: Syntax | None = None  # the type of the value when it is one composite literal T{...}
     value_address: bool = False  # ... taken by address: &T{...}
     value_calls: bool = False  # evaluating the value calls something (calls inside func literals run later)
+    value_func: Syntax | None = None  # the type of the value when it is one function literal: func(...) ...
 
 
 def decl_syntax(f: GoFile, d: Decl) -> DeclSyntax:
@@ -1554,13 +1555,20 @@ def _decl_syntax(src: bytes, spec_start: int, spec_end: int, kind: str, grouped:
     inner = lit.named_children[0] if lit is not None and lit.type == "unary_expression" and \
         lit.named_child_count == 1 else lit
     composite = inner is not None and inner.type == "composite_literal"
+    func_type = None
+    if lit is not None and lit.type == "func_literal" and lit.child_by_field_name("parameters") is not None:
+        params, result = lit.child_by_field_name("parameters"), lit.child_by_field_name("result")
+        parts = [p for p in (params, result) if p is not None]
+        func_type = Syntax("func" + " ".join(_text(src, p) for p in parts),
+                           frozenset(q for p in parts for q in selector_operands(src, p)))
     return DeclSyntax(
         whole=whole, group=group, type_params=part(node.child_by_field_name("type_parameters")),
         type=part(typ), type_kind=typ.type if typ is not None else "", fields=tuple(fields),
         elements=tuple(elements), names=names,
         value=part(value), value_literal=part(lit) if lit is not None and lit.type in _BASIC_LITERALS else None,
         value_composite=part(inner.child_by_field_name("type")) if composite and inner is not None else None,
-        value_address=composite and inner is not lit, value_calls=value is not None and _calls(value))
+        value_address=composite and inner is not lit, value_calls=value is not None and _calls(value),
+        value_func=func_type)
 
 
 def _calls(node: Node) -> bool:

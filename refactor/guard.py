@@ -10,7 +10,8 @@ the var's type or literal value), never from regular expressions over its text:
 - a type keeps its definition when it names no package the slim build drops; a struct keeps the
   fields it can still declare (refused when the rest of the build selects one it cannot);
 - a const keeps its value (its whole group); a var keeps its declared type, a basic literal value,
-  or a light composite literal (a sync.Pool's New); otherwise the var is refused;
+  a light composite literal (a sync.Pool's New), or the type of the function literal it is set to;
+  otherwise the var is refused;
 - stubs import only what their declarations name (the file's own local names are kept).
 
 An existing stub (a sibling file whose whole constraint, file name and build line, is the negation of
@@ -844,6 +845,9 @@ class StubWriter:
                 return StubBlock(d.key, d.name, "var", f"{doc}var {names} = {syn.value.text}")
             star = "*" if syn.value_address else ""
             return StubBlock(d.key, d.name, "var", f"{doc}var {names} {star}{syn.value_composite.text}")
+        if syn.value_func is not None:  # `var hook = func(a A) error {...}`: its type is the literal's signature
+            self._check(d, syn.value_func, "the type")
+            return StubBlock(d.key, d.name, "var", f"{doc}var {names} {syn.value_func.text}")
         if syn.value is not None and len(syn.names) == 1 and self._std_value(d):
             # `var ErrX = errors.New("...")`, `var re = regexp.MustCompile(...)`: the same value in the stub, so
             # code still built that compares with it or uses it behaves the same (gotify's plugin manager)
@@ -1072,13 +1076,23 @@ def move_registrations(real: GoFile, files: Sequence[GoFile], feature: str, tag:
 
     files: the other files of real's package (tests left out). Unguardable when a registration cannot
     move (it uses local variables, a map built inside a function, an array literal, a map read while the
-    package initializes).
+    package initializes). A file built under other constraints than real's (its //go:build line, its
+    _GOOS/_GOARCH name) keeps its registrations: moved into real, they would run on other platforms
+    (tailscale's peerapi_macios_ext.go named a function only macOS builds declare); the stub declares
+    what they use.
     """
     mover = _Mover(real, files, feature, tag, taken)
     if mover.names:
+        built_as = _built_as(real)
         for f in files:
-            mover.file(f)
+            if _built_as(f) == built_as:
+                mover.file(f)
     return mover.result()
+
+
+def _built_as(f: GoFile) -> tuple[BuildExpr | None, str]:
+    """What decides the builds a file is in: its build constraint and its file name's platform suffix."""
+    return build_expr(f), name_suffix(os.path.basename(f.path))
 
 
 class _Mover:

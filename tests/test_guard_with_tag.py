@@ -1113,6 +1113,75 @@ def test_a_stub_main_reaches_on_every_run_through_other_packages_is_not_proposed
     assert "func NewLogger(config string) *Logger {\n\tpanic(" in stub
 
 
+OTHERPLATFORM = {
+    "go.mod": "module example.com/d\n\ngo 1.22\n",
+    "cmd/d/main.go": """
+        package main
+
+        import (
+        	"fmt"
+        	"os"
+
+        	"example.com/d/dial"
+        )
+
+        func main() {
+        	fmt.Println(dial.Name())
+        	if len(os.Args) > 1 {
+        		fmt.Println(dial.Peer(os.Args[1]))
+        	}
+        }
+        """,
+    "dial/dial.go": """
+        package dial
+
+        import "encoding/xml"
+
+        var peerControl = func(addr string) string { return addr }
+
+        // Peer describes the dial to a peer, as XML.
+        func Peer(addr string) string {
+        	b, _ := xml.Marshal(struct{ A string }{peerControl(addr)})
+        	return string(b)
+        }
+        """,
+    "dial/name.go": """
+        package dial
+
+        import "strings"
+
+        // Name names the dialer.
+        func Name() string { return strings.ToUpper("dialer") }
+        """,
+    "dial/ext_darwin.go": """
+        package dial
+
+        func init() {
+        	peerControl = extControl
+        }
+
+        func extControl(addr string) string { return "ext:" + addr }
+        """,
+}
+
+
+def test_a_registration_in_a_file_of_other_platforms_stays_there(tmp_path: Path) -> None:
+    """tailscale's peerapi_macios_ext.go sets tsdial's peerDialControlFunc from an init: moved into the
+    guarded tsdial.go, built everywhere, it named a function only macOS builds declare (go vet failed on
+    linux). A file built under other constraints keeps its registrations; the stub declares what they
+    use (a var set to a function literal: the literal's type, as tailssh's maybeStartLoginSession), and
+    every platform builds with and without the tag."""
+    root = write_module(tmp_path / "d", OTHERPLATFORM)
+    c, stub = only_stub(root)
+    assert "dial/ext_darwin.go" not in c.plan.files()
+    assert "var peerControl func(addr string) string\n" in stub
+    c.plan.write_to(root)
+    vets(root, *c.variant_tags)
+    for tags in ("", *c.variant_tags):
+        proc = go(root, "vet", "-tags", tags, "./...", goos="darwin", goarch="arm64")
+        assert proc.returncode == 0, (tags, proc.stderr)
+
+
 def test_ranking_puts_changes_that_lose_nothing_first_at_similar_bytes() -> None:
     from refactor.candidate import rank
     from refactor.plan import Plan

@@ -57,7 +57,7 @@ def test_an_unchanged_link_is_not_linked_again_and_suggests_the_same(
     # the agent's code changes: its link runs again, the server's does not, and the answer is what an
     # empty cache gives for the changed code
     main_go = repo / "cmd" / "agent" / "main.go"
-    main_go.write_text(main_go.read_text() + "\nvar extra = []string{\"a changed agent\"}\n\nfunc init() { _ = extra }\n")
+    main_go.write_text(main_go.read_text() + '\nvar extra = []string{"a changed agent"}\n\nfunc init() { _ = extra }\n')
     changed = _suggest(capsys, monkeypatch, repo, cache)
     after = _kept(cache)
     assert after["agent"] != relinked["agent"] and after["server"] == relinked["server"]
