@@ -38,6 +38,7 @@ class Kept:
     model: str
     importcfg: str
     path: Path
+    key: str
 
 
 class LinkFolder:
@@ -72,6 +73,12 @@ class LinkFolder:
     @property
     def exe(self) -> Path:
         return Path(self.name) / self.target.name
+
+    def current_model(self) -> Kept | None:
+        """After the build, when it did not link: the model kept for the binary now there (the one found
+        before the build, if the binary is still the same build)."""
+        kept = self.kept_model
+        return kept if kept is not None and _key(self.exe, self.target) == kept.key else None
 
     def _forget_unless_kept(self) -> None:
         """Remove the binary left by an earlier run unless its model is kept: the build then links."""
@@ -137,7 +144,7 @@ def saved(cache_dir: Path, exe: Path, target: Target) -> Kept | None:
         os.utime(path)  # most recently used (the prune goes by this time)
     except (OSError, UnicodeDecodeError):
         return None
-    return Kept(model, importcfg, path) if model.strip() else None
+    return Kept(model, importcfg, path, key) if model.strip() else None
 
 
 def save(cache_dir: Path, exe: Path, target: Target, model: str, importcfg: str) -> None:

@@ -415,7 +415,7 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
             replay = replays[0] if replays else None
             # no link ran (go found the kept binary up to date): the model kept for its inputs is its model
             linked_cfg = exe.parent / f"{exe.name}.importcfg"  # (the link's importcfg, kept beside it)
-            kept = folder.kept_model if isinstance(folder, LinkFolder) and not linked_cfg.is_file() else None
+            kept = folder.current_model() if isinstance(folder, LinkFolder) and not linked_cfg.is_file() else None
             # (if the link's start was not seen) the export data are cached now; go list -export names them
             # unless the kept importcfg's archives are all still there (the build cache trims unused ones)
             start_typed(t, kept.importcfg if kept is not None and archives_present(kept.importcfg) else None)
@@ -430,9 +430,10 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
                                              go=go)
             model: ReachModel | str = "no replay"
             if replay is not None and reach is not None:
-                if kept is not None:  # (the replay waits for a link that will not come)
+                if kept is not None or not linked_cfg.is_file():  # (the replay waits for a link that did not run)
                     replay.abort()
-                    model = kept_model(go, kept.model, kept.path)
+                    model = kept_model(go, kept.model, kept.path) if kept is not None else \
+                        "the build did not link, and no model is kept for its binary"
                 else:
                     try:
                         cfg_text = linked_cfg.read_text(encoding="utf-8") if isinstance(folder, LinkFolder) else None
