@@ -20,6 +20,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -164,6 +165,9 @@ def save(cache_dir: Path, exe: Path, target: Target, model: str, importcfg: str)
         for old in models[KEEP_MODELS:]:
             old.unlink(missing_ok=True)
             old.with_suffix(".importcfg").unlink(missing_ok=True)
+        for stray in folder.glob("*.tmp*"):  # a run killed while it wrote
+            if stray.stat().st_mtime < time.time() - 3600:
+                stray.unlink(missing_ok=True)
     except OSError:
         pass
 
