@@ -55,6 +55,7 @@ class LinkFolder:
         self.target = target
         self._lock: IO[bytes] | None = None
         self.kept_model: Kept | None = None  # the model kept for the binary found there (it may be current)
+        self._closed = False
         if cache_dir is not None:
             key = hashlib.sha256(f"{root.resolve()}\0{target!r}".encode()).hexdigest()[:20]
             folder = cache_dir / "links" / key
@@ -96,6 +97,10 @@ class LinkFolder:
         self.cleanup()
 
     def cleanup(self) -> None:
+        """Remove what the link left (once: a second call does nothing)."""
+        if self._closed:
+            return
+        self._closed = True
         if self._lock is None:
             shutil.rmtree(self.name, ignore_errors=True)
             return
