@@ -315,20 +315,24 @@ def main_path_calls(files: Sequence[GoFile], *, depth: int = 3) -> Mapping[Calle
 
 
 def every_run_calls(main_path: str, files: Sequence[GoFile], package_files: Callable[[str], Sequence[GoFile] | None],
-                    *, depth: int = 6) -> dict[tuple[str, str], tuple[str, ...]]:
-    """main_path_calls followed into other packages: (package, function) -> the chain that leads there, for
-    the functions every run calls from func main (headers of if/for/switch, not their bodies), through
-    the functions of the packages package_files gives files of (the module's own: a dependency is not
-    read), up to depth calls deep. tailscaled's run() calls logpolicy.New, whose NewWithConfigPath calls
-    logtail.NewLogger: a stub of that cannot be on the way (the slim build panicked at startup)."""
+                    *, depth: int = 6, value_calls: Callable[[str, str], Mapping[str, tuple[str, str]]] | None = None
+                    ) -> dict[tuple[str, str], tuple[str, ...]]:
+    """main_path_calls followed into other packages: (package, function or Type.Method) -> the chain that
+    leads there, for what every run calls from func main (headers of if/for/switch, not their bodies),
+    through the functions of the packages package_files gives files of (the module's own: a dependency is
+    not read), up to depth calls deep. tailscaled's run() calls logpolicy.New, whose NewWithConfigPath
+    calls logtail.NewLogger: a stub of that cannot be on the way (the slim build panicked at startup).
+    value_calls(package, declaration key): the methods a declaration calls on values, by name, with the
+    (package, type) declaring them where the typed view pins one (dns.NewManager's d.NetMon() on a
+    tsdial.Dialer); a call on a value it does not pin is not followed."""
     out: dict[tuple[str, str], tuple[str, ...]] = {}
     funcs_of: dict[str, dict[str, tuple[GoFile, Decl]]] = {}
 
     def funcs(path: str, pfiles: Sequence[GoFile]) -> dict[str, tuple[GoFile, Decl]]:
         hit = funcs_of.get(path)
-        if hit is None:
-            hit = funcs_of[path] = {d.name: (f, d) for f in pfiles if not f.path.endswith("_test.go")
-                                    for d in f.decls if d.kind == "func"}
+        if hit is None:  # functions by name, methods by Type.Method (their keys)
+            hit = funcs_of[path] = {d.key: (f, d) for f in pfiles if not f.path.endswith("_test.go")
+                                    for d in f.decls if d.kind in ("func", "method")}
         return hit
 
     todo: collections.deque[tuple[str, Sequence[GoFile], str, tuple[str, ...]]] = collections.deque(
@@ -346,10 +350,14 @@ def every_run_calls(main_path: str, files: Sequence[GoFile], package_files: Call
         # main's own package as main_path_calls reads it; in the others, what follows an if that returns
         # without an error (client.Deliver's `if o.Addr == "" { ...; return nil }`) is one way of two
         calls = _calls(src, body, branches=False) if path == main_path else _calls_until_exit(src, body)
+        pinned = value_calls(path, d.key) if value_calls is not None else {}
         for op, callee in calls:
             target = path if op is None else imports.get(op)
-            if target is None:  # a method of a value: not followed
-                continue
+            if target is None:  # a method of a value: followed where the typed view pins its type
+                if op is None or callee not in pinned:
+                    continue
+                target, typ = pinned[callee]
+                callee = f"{typ}.{callee}"
             key = (target, callee)
             out.setdefault(key, chain)
             if key in seen or len(chain) >= depth:

@@ -517,6 +517,36 @@ def _method_calls(project: Project, import_path: str, methods: Mapping[str, set[
             yield caller, key, file, names
 
 
+_VALUE_CALLS: weakref.WeakKeyDictionary[SourceIndex, dict[tuple[str, str], dict[str, tuple[str, str]]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _value_call_index(project: Project) -> dict[tuple[str, str], dict[str, tuple[str, str]]]:
+    """(package, declaration key) -> the methods it calls on values by name -> (package, type) declaring
+    them, for the names the typed views pin to one type (no interface's method, no other type's). Made
+    once per loaded project; empty without typed views."""
+    hit = _VALUE_CALLS.get(project.sources)
+    if hit is not None:
+        return hit
+    out: dict[tuple[str, str], dict[str, tuple[str, str]]] = {}
+    for view in project.typed.values() if Needs.TYPED in project.needs else ():
+        for tp in view or ():
+            for td in tp.decls:
+                if not td.method_selections or (tp.import_path, td.key) in out:
+                    continue
+                types: dict[str, set[tuple[str, str]]] = {}
+                unpinned: set[str] = set()  # an interface's method, or one of an unnamed interface
+                for m in td.method_selections:
+                    if m.interface or m.type is None:
+                        unpinned.add(m.method)
+                    else:
+                        types.setdefault(m.method, set()).add((m.type.package, m.type.name))
+                out[(tp.import_path, td.key)] = {name: next(iter(ts)) for name, ts in types.items()
+                                                 if len(ts) == 1 and name not in unpinned}
+    _VALUE_CALLS[project.sources] = out
+    return out
+
+
 _Calls = list[tuple[str, str, str, frozenset[tuple[str, str]], frozenset[str]]]
 _METHOD_INDEX: weakref.WeakKeyDictionary[SourceIndex, dict[str, _Calls]] = weakref.WeakKeyDictionary()
 
@@ -1062,9 +1092,15 @@ class _Index:
         for path, files in self.mains(feat):
             hit = self._every_run.get(path)
             if hit is None:
-                hit = self._every_run[path] = every_run_calls(path, files, self._own_package_files)
+                hit = self._every_run[path] = every_run_calls(path, files, self._own_package_files,
+                                                              value_calls=self._value_calls)
             out[path] = hit
         return out
+
+    def _value_calls(self, import_path: str, key: str) -> Mapping[str, tuple[str, str]]:
+        """The methods declaration key of import_path calls on values, by name -> (package, type), where
+        the targets' typed views pin one type for the name (not an interface's method)."""
+        return _value_call_index(self.project).get((import_path, key), {})
 
     def _own_package_files(self, import_path: str) -> list[GoFile] | None:
         """The files of a package of the module (those the targets build), None for any other package."""
@@ -1767,11 +1803,11 @@ def _refuse_running(real: GoFile, blocks: Sequence[StubBlock], need: Demand, los
                       "optional feature (restic's backends.Register(azure.NewFactory()) in an init), move the "
                       "registration into an init of its own file first: gotrim can then guard that file too")
     for main, calls in need.main_path.items():
-        on_path = sorted(b.name for b in funcs if b.kind == "func" and b.name in calls)
+        on_path = sorted(b.key for b in funcs if b.key in calls)  # functions by name, methods as Type.Method
         if on_path and main not in lost:
             chain = " -> ".join((*calls[on_path[0]], on_path[0]))
             does = ("does nothing, so that binary would skip it on every run"
-                    if all(b.does_nothing for b in funcs if b.name in on_path)
+                    if all(b.does_nothing for b in funcs if b.key in on_path)
                     else "fails, so that binary would lose what it runs for")
             lost[main] = f"{real.path}: {', '.join(on_path)} is called on every run ({chain}); its stub {does}"
 

@@ -1113,6 +1113,28 @@ def test_a_stub_main_reaches_on_every_run_through_other_packages_is_not_proposed
     assert "func NewLogger(config string) *Logger {\n\tpanic(" in stub
 
 
+@pytest.mark.go
+def test_a_method_main_reaches_on_every_run_on_a_value_the_typed_view_pins_is_not_proposed(tmp_path: Path) -> None:
+    """tailscaled's dns.NewManager calls d.NetMon() on a tsdial.Dialer on every run: the typed view pins
+    the value's type, so the method's stub is on the way too (the slim build panicked in it)."""
+    files = dict(EVERYRUN)
+    files["policy/policy.go"] = EVERYRUN["policy/policy.go"].replace(
+        "l := logs.NewLogger(config)\n        \treturn l.Name + path, nil",
+        "l := &logs.Logger{Name: config}\n        \treturn l.Upload(path), nil")
+    files["logs/upload.go"] = EVERYRUN["logs/upload.go"].replace(
+        "// NewLogger makes a logger that uploads as XML.\n        func NewLogger(config string) *Logger {\n"
+        "        \tb, _ := xml.Marshal(struct{ C string }{config})\n        \treturn &Logger{Name: string(b)}",
+        "// Upload uploads path as XML.\n        func (l *Logger) Upload(path string) string {\n"
+        "        \tb, _ := xml.Marshal(struct{ C string }{path})\n        \treturn l.Name + string(b)")
+    assert "l.Upload(path)" in files["policy/policy.go"] and "func (l *Logger) Upload" in files["logs/upload.go"]
+    root = write_module(tmp_path / "m", files)
+    project = load(find_go(), Settings(root=root), [TargetSpec()], Needs.WHY | Needs.TYPED)
+    cands, refusals = candidates(unsized(project))
+    assert cands == []
+    assert any("Logger.Upload is called on every run (main -> run -> policy.New -> policy.newWithPath -> "
+               "Logger.Upload)" in r.reason for r in refusals), [r.reason for r in refusals]
+
+
 OTHERPLATFORM = {
     "go.mod": "module example.com/d\n\ngo 1.22\n",
     "cmd/d/main.go": """
