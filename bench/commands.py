@@ -164,11 +164,12 @@ def main(argv: list[str] | None = None) -> int:
     parses_dir = tempfile.TemporaryDirectory(prefix="bench-gotrim-parses-")
     parses = None if ns.cold_parses or ns.keep_cache or ns.warm_cache else Path(parses_dir.name)
     cache = Path(parses_dir.name) / "cache" if ns.warm_cache else None
-    if parses is not None or cache is not None:  # warm gotrim's caches as the floor's build cache is
-        for args in commands.values() if cache is not None else [commands.get("suggest", ["suggest", str(module),
-                                                                                         *target, "--no-cache",
-                                                                                         "--json"])]:
-            run_gotrim(args, parses=parses, cache=cache)
+    # warm gotrim's caches as the floor's build cache is: the parse cache (a suggest), or with --warm-cache
+    # the whole cache (each command once)
+    suggest = commands.get("suggest", ["suggest", str(module), *target, "--no-cache", "--json"])
+    warmups = list(commands.values()) if cache is not None else [suggest] if parses is not None else []
+    for args in warmups:
+        run_gotrim(args, parses=parses, cache=cache)
     floors: list[float] = []
     times: dict[str, list[float]] = {k: [] for k in commands}
     main_times: dict[str, list[float]] = {k: [] for k in commands}
