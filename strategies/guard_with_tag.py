@@ -1806,10 +1806,15 @@ def _refuse_running(real: GoFile, blocks: Sequence[StubBlock], need: Demand, los
         on_path = sorted(b.key for b in funcs if b.key in calls)  # functions by name, methods as Type.Method
         if on_path and main not in lost:
             chain = " -> ".join((*calls[on_path[0]], on_path[0]))
-            does = ("does nothing, so that binary would skip it on every run"
-                    if all(b.does_nothing for b in funcs if b.key in on_path)
-                    else "fails, so that binary would lose what it runs for")
-            lost[main] = f"{real.path}: {', '.join(on_path)} is called on every run ({chain}); its stub {does}"
+            one = len(on_path) == 1
+            if all(b.does_nothing for b in funcs if b.key in on_path):
+                does = f"{'its stub does' if one else 'their stubs do'} nothing, so that binary would skip " \
+                       f"{'it' if one else 'them'} on every run"
+            else:
+                does = f"{'its stub fails' if one else 'a stub of them fails'}, so that binary would lose what it " \
+                       "runs for"
+            lost[main] = (f"{real.path}: {', '.join(on_path)} {'is' if one else 'are'} called on every run ({chain}); "
+                          f"{does}")
 
 
 def _callers(rest: Sequence[GoFile], importers: Sequence[tuple[GoFile, str]], funcs: set[str], methods: set[str]
