@@ -21,7 +21,7 @@ A type's stub keeps every method it can declare (interface assertions and type s
 need them). check_stub checks a stub against the files it builds with before it is proposed; go
 builds it for real when the candidate is verified.
 
-Also here, shared by the strategies that guard: what runs (startup_calls, main_path_calls: function
+Also here, shared by the strategies that guard: what runs (startup_calls, every_run_calls: function
 literals count only when called on the spot), what the rest of a build needs of a file (demand: the
 typed view's facts, names where it has none), registries (move_registrations) and decoupling an enum
 from a heavy package (mirror_table, convert_fields).
@@ -37,7 +37,6 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import jinja2
@@ -298,30 +297,15 @@ def _startup_calls(src: bytes, start: int, end: int, kind: str) -> tuple[Callee,
     return tuple(_calls(text, node.child_by_field_name("body" if kind == "init" else "value"), branches=True))
 
 
-def main_path_calls(files: Sequence[GoFile], *, depth: int = 3) -> Mapping[Callee, tuple[str, ...]]:
-    """The calls every run of the program makes from func main (headers of if/for/switch included, their
-    bodies not), following the package's own functions called that way, up to depth calls deep; each
-    with the chain of functions that leads to it (main, run, ...). Remembered for the same files (the
-    same objects: guard asks it of a target's main package for each feature)."""
-    key = (tuple(id(f) for f in files), depth)
-    hit = _MAIN_CALLS.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], files, strict=True)):
-        return hit[1]
-    if len(_MAIN_CALLS) >= 64:
-        _MAIN_CALLS.clear()
-    calls = MappingProxyType(_main_path_calls(files, depth))
-    _MAIN_CALLS[key] = (tuple(files), calls)
-    return calls
-
-
 def every_run_calls(main_path: str, files: Sequence[GoFile], package_files: Callable[[str], Sequence[GoFile] | None],
                     *, depth: int = 6, value_calls: Callable[[str, str], Mapping[str, tuple[str, str]]] | None = None
                     ) -> dict[tuple[str, str], tuple[str, ...]]:
-    """main_path_calls followed into other packages: (package, function or Type.Method) -> the chain that
-    leads there, for what every run calls from func main (headers of if/for/switch, not their bodies),
-    through the functions of the packages package_files gives files of (the module's own: a dependency is
-    not read), up to depth calls deep. tailscaled's run() calls logpolicy.New, whose NewWithConfigPath
-    calls logtail.NewLogger: a stub of that cannot be on the way (the slim build panicked at startup).
+    """What every run of the program calls from func main (headers of if/for/switch included, their bodies
+    not), following the functions called that way through main's package and the packages package_files
+    gives files of (the module's own: a dependency is not read), up to depth calls deep: (package,
+    function or Type.Method) -> the chain of functions that leads there (main, run, ...). tailscaled's
+    run() calls logpolicy.New, whose NewWithConfigPath calls logtail.NewLogger: a stub of that cannot be
+    on the way (the slim build panicked at startup).
     value_calls(package, declaration key): the methods a declaration calls on values, by name, with the
     (package, type) declaring them where the typed view pins one (dns.NewManager's d.NetMon() on a
     tsdial.Dialer); a call on a value it does not pin is not followed."""
@@ -347,7 +331,7 @@ def every_run_calls(main_path: str, files: Sequence[GoFile], package_files: Call
         src, node = lone_decl_node(f, d)
         imports = f.import_paths()
         body = node.child_by_field_name("body")
-        # main's own package as main_path_calls reads it; in the others, what follows an if that returns
+        # in main's own package every statement's headers; in the others, what follows an if that returns
         # without an error (client.Deliver's `if o.Addr == "" { ...; return nil }`) is one way of two
         calls = _calls(src, body, branches=False) if path == main_path else _calls_until_exit(src, body)
         pinned = value_calls(path, d.key) if value_calls is not None else {}
@@ -402,28 +386,6 @@ def _returns_without_error(src: bytes, node: Node) -> bool:
     return False
 
 
-# (the files are kept with their answer: their ids are not reused while it is remembered)
-_MAIN_CALLS: dict[tuple[tuple[int, ...], int], tuple[tuple[GoFile, ...], Mapping[Callee, tuple[str, ...]]]] = {}
-
-
-def _main_path_calls(files: Sequence[GoFile], depth: int) -> dict[Callee, tuple[str, ...]]:
-    funcs = {d.name: (f, d) for f in files for d in f.decls if d.kind == "func"}
-    out: dict[Callee, tuple[str, ...]] = {}
-    todo: list[tuple[str, tuple[str, ...]]] = [("main", ("main",))] if "main" in funcs else []
-    seen = {"main"}
-    while todo:
-        name, chain = todo.pop(0)
-        f, d = funcs[name]
-        src, node = lone_decl_node(f, d)
-        for callee in _calls(src, node.child_by_field_name("body"), branches=False):
-            out.setdefault(callee, chain)
-            op, callee_name = callee
-            if op is None and callee_name in funcs and callee_name not in seen and len(chain) < depth:
-                seen.add(callee_name)
-                todo.append((callee_name, (*chain, callee_name)))
-    return out
-
-
 # ---------------------------------------------------------------------------------------------------------
 # What the rest of the build needs of the guarded files
 
@@ -459,18 +421,15 @@ class Demand:
         return out
 
 
-def demand(site: str, site_name: str, rest: Sequence[GoFile], importers: Sequence[tuple[GoFile, str]],
-           views: Sequence[TypedView | None], skip_files: Iterable[str] = (),
-           main_files: Sequence[tuple[str, Sequence[GoFile]]] = (), edited: Iterable[str] = (),
+def demand(site: str, rest: Sequence[GoFile], importers: Sequence[tuple[GoFile, str]],
+           views: Sequence[TypedView | None], skip_files: Iterable[str] = (), edited: Iterable[str] = (),
            every_run: Mapping[str, Mapping[tuple[str, str], tuple[str, ...]]] | None = None) -> Demand:
     """What the rest of the build needs of package site's guarded files.
 
     rest: the package's other files; importers: (file, the local name it imports site by) of other
     packages; views: the typed views of the targets (None where there is none); skip_files: paths whose
-    declarations do not count (the guarded files and their stubs); main_files: each target's main
-    package (import path, files), for what main calls on every run; edited: paths of files changed
-    since the typed view was made (read by name); every_run: per main package, its every_run_calls
-    (what main calls on every run through the module's other packages too), in place of main_files'.
+    declarations do not count (the guarded files and their stubs); edited: paths of files changed since
+    the typed view was made (read by name); every_run: per target's main package, its every_run_calls.
     """
     out = Demand()
     skipped = set(skip_files)
@@ -519,18 +478,10 @@ def demand(site: str, site_name: str, rest: Sequence[GoFile], importers: Sequenc
                             out.startup.setdefault(name, f"{f.path}: {decl_label(d.key)}")
             out.untyped_users.append(f)
             out.selectors |= f.selectors()
-    for main_path, files in main_files:
+    for main_path, calls_of_main in (every_run or {}).items():
         calls = out.main_path.setdefault(main_path, {})
-        if every_run is not None and main_path in every_run:
-            for (path, name), chain in every_run[main_path].items():
-                if path == site:
-                    calls.setdefault(name, chain)
-            continue
-        # the main package's local names for site (an operand that is a local variable of the same
-        # name is taken for the package: this only makes a guard less likely to be proposed)
-        qualifiers = {i.local_name(site_name) for f in files for i in f.imports if i.path == site}
-        for (op, name), chain in main_path_calls(files).items():
-            if (op is None and main_path == site) or (op is not None and op in qualifiers):
+        for (path, name), chain in calls_of_main.items():
+            if path == site:
                 calls.setdefault(name, chain)
     return out
 
@@ -590,6 +541,17 @@ def _typed_needs(d: TypedDecl) -> Iterator[tuple[str | None, str, str, str]]:
 
 # ---------------------------------------------------------------------------------------------------------
 # Stubs
+
+
+def stub_panics(f: GoFile, d: Decl) -> bool:
+    """Whether the stub StubWriter writes for func or method d of f panics: it has results and the last is
+    not an error (one without results does nothing; one ending in an error returns it)."""
+    sig = decl_syntax(f, d).signature
+    return sig is not None and _panics(sig.result_types())
+
+
+def _panics(results: Sequence[str]) -> bool:
+    return bool(results) and results[-1] != "error"
 
 
 @dataclass
@@ -743,7 +705,7 @@ class StubWriter:
         if not results:  # nothing to answer: the feature's work is not done (tailscaled's ts_omit_* stubs too)
             doc = f"// {d.name} does nothing: the {self.feature} feature is not built in."
             return StubBlock(d.key, d.name, d.kind, f"{doc}\n{sig.head} {{}}", sig.key(), sig.params_text, True)
-        if results[-1] == "error":
+        if not _panics(results):
             zeros = [self._zero(t) for t in results[:-1]]
             body = "return " + ", ".join([*zeros, self.err_var])
             doc = f"// {d.name} always fails: the {self.feature} feature is not built in."

@@ -87,6 +87,7 @@ from refactor.guard import (
     name_suffix,
     package_names_used,
     repair_stub,
+    stub_panics,
 )
 from refactor.plan import FileChange, Plan, apply_edits
 from refactor.project import Needs, Project
@@ -367,11 +368,15 @@ def _severed(project: Project, site: _Site) -> frozenset[tuple[str, str]]:
             if d.kind not in ("func", "method") or d.name in ("init", "main", "_") or \
                     (base in carved and d.key not in carved[base]):
                 continue
-            if _stub_panics(f.src[d.start:d.end]):  # StubWriter._func
-                if d.kind == "func":
-                    funcs.add((site.import_path, d.name))
-                else:
-                    methods.add((site.import_path, _receiver_type(d.receiver), d.name))
+            try:
+                if not stub_panics(f, d):
+                    continue
+            except SourceError:  # no syntax for it: StubWriter refuses that stub
+                continue
+            if d.kind == "func":
+                funcs.add((site.import_path, d.name))
+            else:
+                methods.add((site.import_path, _receiver_type(d.receiver), d.name))
     guarded = {project.rel(pkg, b) for b in site.files}
     out: set[tuple[str, str]] = set()
     done_f: set[tuple[str, str]] = set()
@@ -404,33 +409,6 @@ def _severed(project: Project, site: _Site) -> frozenset[tuple[str, str]]:
                         funcs.add((path, d.name))
     memo[site] = frozenset(out)
     return memo[site]
-
-
-_ERROR_RESULT = re.compile(rb"\berror\s*\)?\s*$")
-
-
-def _stub_panics(text: bytes) -> bool:
-    """Whether a function declaration's stub panics: it has results and the last is not an error, read
-    from its text (what follows its parameter list, up to the body's brace; StubWriter._func reads the
-    signature: a stub without results does nothing, one ending in an error returns it)."""
-    i = text.find(b"func") + 4
-    j = text.find(b"(", i)
-    if j >= 0 and not text[i:j].strip():  # a method: the receiver first
-        j = text.find(b"(", _closing(text, j))
-    if j < 0:
-        return False
-    results = text[_closing(text, j):].split(b"{", 1)[0]
-    return bool(results.strip()) and not _ERROR_RESULT.search(results)
-
-
-def _closing(text: bytes, i: int) -> int:
-    """The position after the parenthesis that closes the one at i."""
-    depth = 0
-    for j in range(i, len(text)):
-        depth += (text[j] == 40) - (text[j] == 41)  # ( and )
-        if depth == 0:
-            return j + 1
-    return len(text)
 
 
 def _cut_short(project: Project, made: Proposal, feat: _Feature) -> Proposal:
@@ -1736,9 +1714,9 @@ def _guard_site_once(index: _Index, site: _Site, feat: _Feature, tag: str, name:
         out.registrations.extend(reg.moved)
     # (a carving's or a decoupling's overlay changed some files too: the typed view knows their old text)
     edited = {f.path for f in rest if f.src != originals[f.path].src or f.path in index.overlay}
-    need = demand(site.import_path, site.name, rest, local_importers, index.views(feat),
+    need = demand(site.import_path, rest, local_importers, index.views(feat),
                   skip_files={f.path for f in all_files if os.path.basename(f.path) in skip},
-                  main_files=index.mains(feat), edited=edited, every_run=index.every_run(feat))
+                  edited=edited, every_run=index.every_run(feat))
     if need.typed:
         notes.append(f"What the rest of the build uses of {', '.join(site.files)} was type-checked (go/types).")
     elif index.project.typed:

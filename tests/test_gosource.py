@@ -365,13 +365,14 @@ func run() { registry.Run() }
 
 def test_what_runs_at_start_is_read_from_a_declaration_alone_as_from_the_whole_file() -> None:
     from refactor import gosource
-    from refactor.guard import main_path_calls, startup_calls
+    from refactor.guard import every_run_calls, startup_calls
 
     f = parse_file("p.go", _STARTUP)
     decls = [d for d in f.decls if d.kind in ("var", "init")]
 
     def calls() -> list[object]:
-        return [startup_calls(f, d) for d in decls] + [sorted(main_path_calls([f]).items(), key=str)]
+        return [startup_calls(f, d) for d in decls] + [sorted(every_run_calls("p", [f], lambda _: None).items(),
+                                                              key=str)]
 
     with gosource._TREES_LOCK:
         gosource._TREES.pop(_STARTUP, None)  # as a file from the parse cache: no tree

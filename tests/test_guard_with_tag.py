@@ -741,6 +741,20 @@ def _steps(n: int) -> str:
             f"{calls}\treturn n\n}}\n{funcs}")
 
 
+def test_whether_a_stub_panics_is_read_from_the_signature_as_the_stub_writer_reads_it() -> None:
+    """frp's LoadClientConfig lists its results over lines, the error last with a trailing comma: its stub
+    returns the error, so nothing after its calls is dropped (a text pattern took it for a panic)."""
+    from refactor.gosource import parse_file
+    from refactor.guard import stub_panics
+
+    f = parse_file("p.go", b"package p\n\nfunc A() (\n\tint,\n\terror,\n) {\n\treturn 0, nil\n}\n\n"
+                           b"func B() int { return 1 }\n\nfunc C() {}\n\n"
+                           b"func (t *T) D() (n int, err error) { return }\n\n"
+                           b"func E[X interface{ M() }](x X) X { return x }\n\ntype T struct{}\n")
+    got = {d.key: stub_panics(f, d) for d in f.decls if d.kind in ("func", "method")}
+    assert got == {"A": False, "B": True, "C": False, "T.D": False, "E": True}
+
+
 AFTERSTUB = {
     "go.mod": "module example.com/s\n\ngo 1.22\n",
     "cmd/s/main.go": """
