@@ -100,6 +100,22 @@ def _lock(folder: Path) -> IO[bytes] | None:
     return f
 
 
+def kept_folder(cache_dir: Path | None, kind: str, root: Path, target: Target, prefix: str
+                ) -> tuple[Path, IO[bytes] | None]:
+    """The folder of one target's builds of a kind (`builds`, `links`) under the cache, locked (the lock
+    is returned: closing it releases the folder) and marked most recently used; or a new temporary one
+    (lock None) when there is no cache or another gotrim holds that folder."""
+    if cache_dir is not None:
+        key = hashlib.sha256(f"{root.resolve()}\0{target!r}".encode()).hexdigest()[:20]
+        kept = cache_dir / kind / key
+        lock = _lock(kept)
+        if lock is not None:
+            with contextlib.suppress(OSError):
+                os.utime(kept)  # most recently used
+            return kept, lock
+    return Path(tempfile.mkdtemp(prefix=prefix)), None
+
+
 def _prune(builds: Path, keep: int, keep_bytes: int = KEEP_BYTES) -> None:
     """Remove the least recently used build directories beyond `keep` of them or `keep_bytes`
     (never a locked one)."""
@@ -132,17 +148,7 @@ class _Build:
 
     def __init__(self, go: Go, root: Path, target: Target, cache_dir: Path | None = None) -> None:
         self.target = target
-        self.lock: IO[bytes] | None = None
-        if cache_dir is not None:
-            key = hashlib.sha256(f"{root.resolve()}\0{target!r}".encode()).hexdigest()[:20]
-            kept = cache_dir / "builds" / key
-            self.lock = _lock(kept)
-        if self.lock is not None:
-            self.dir = kept
-            with contextlib.suppress(OSError):
-                os.utime(self.dir)  # most recently used
-        else:
-            self.dir = Path(tempfile.mkdtemp(prefix="gotrim-"))
+        self.dir, self.lock = kept_folder(cache_dir, "builds", root, target, "gotrim-")
         self.out = self.dir / target.name
         self.argv = (go.path, *build_args(go, root, target, self.out.resolve()))
         self.stderr: IO[str] | None = None

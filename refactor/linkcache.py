@@ -19,12 +19,10 @@ import contextlib
 import hashlib
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO
 
 from refactor.config import Target
 
@@ -49,24 +47,16 @@ class LinkFolder:
     temporary folder, and all but the binary of a kept one."""
 
     def __init__(self, cache_dir: Path | None, root: Path, target: Target) -> None:
-        from refactor.builds import _lock
+        from refactor.builds import kept_folder
 
         self.cache_dir = cache_dir
         self.target = target
-        self._lock: IO[bytes] | None = None
         self.kept_model: Kept | None = None  # the model kept for the binary found there (it may be current)
         self._closed = False
-        if cache_dir is not None:
-            key = hashlib.sha256(f"{root.resolve()}\0{target!r}".encode()).hexdigest()[:20]
-            folder = cache_dir / "links" / key
-            self._lock = _lock(folder)
+        folder, self._lock = kept_folder(cache_dir, "links", root, target, "gotrim-dce-")
+        self.name = str(folder)
         if self._lock is not None:
-            self.name = str(folder)
-            with contextlib.suppress(OSError):
-                os.utime(folder)  # most recently used
             self._forget_unless_kept()
-        else:
-            self.name = tempfile.mkdtemp(prefix="gotrim-dce-")
 
     @property
     def kept(self) -> bool:

@@ -435,15 +435,15 @@ def _dumpdep_builds(project: Project, needs: Needs, warm: Sequence[Warm], say: L
                     model = kept_model(go, kept.model, kept.path) if kept is not None else \
                         "the build did not link, and no model is kept for its binary"
                 else:
-                    try:
-                        cfg_text = linked_cfg.read_text(encoding="utf-8") if isinstance(folder, LinkFolder) else None
+                    keep_in = folder.cache_dir if isinstance(folder, LinkFolder) and folder.kept else None
+                    try:  # (read before finish(), which removes it)
+                        cfg_text = linked_cfg.read_text(encoding="utf-8") if keep_in is not None else None
                     except (OSError, UnicodeDecodeError):
                         cfg_text = None
                     model = replay.finish()
-                    cache_dir = project.settings.cache_dir
-                    if (not isinstance(model, str) and replay.answer is not None and cfg_text is not None
-                            and cache_dir is not None and isinstance(folder, LinkFolder) and folder.kept):
-                        save(cache_dir, exe, t, replay.answer, cfg_text)
+                    if (keep_in is not None and cfg_text is not None and not isinstance(model, str)
+                            and replay.answer is not None):
+                        save(keep_in, exe, t, replay.answer, cfg_text)
                 reach[t] = model if not isinstance(model, str) else None
                 if isinstance(model, str) and table is not None:  # said where sizes are reported
                     note = f"estimates from the removed packages' bytes: the reachability replay failed: {model}"
