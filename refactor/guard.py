@@ -233,11 +233,15 @@ def _callee(src: bytes, call: Node) -> Callee | None:
     return None
 
 
-def _calls(src: bytes, root: Node | None, *, branches: bool) -> list[Callee]:
+def _calls(src: bytes, root: Node | None, *, branches: bool, loops: bool = False,
+           either: list[list[Node]] | None = None) -> list[Callee]:
     """The calls evaluated when root runs. A function literal's body counts only when it is called on
-    the spot (`func() {...}()`): one stored in a table (a command's Action) or passed as an argument
-    runs later, if at all. Without branches, only what runs on every pass: the headers of if, for and
-    switch statements, not their bodies or cases."""
+    the spot (`func() {...}()`, `go func() {...}()`): one stored in a table (a command's Action) or passed
+    as an argument runs later, if at all. Without branches, only what runs on every pass: the headers of
+    if, for and switch statements, not their bodies or cases; with loops, the bodies of loops too (a loop
+    as the program starts runs: tailscaled's createEngine calls tryEngine in `for _, name := range
+    strings.Split(...)`); either (a list) then gets the ways of each if/else chain that ends in an else,
+    one of which runs (_ways)."""
     out: list[Callee] = []
     stack = [root] if root is not None else []
     while stack:
@@ -258,8 +262,12 @@ def _calls(src: bytes, root: Node | None, *, branches: bool) -> list[Callee]:
             if t == "if_statement":
                 stack.extend(c for c in (n.child_by_field_name("initializer"), n.child_by_field_name("condition"))
                              if c is not None)
+                if either is not None:
+                    ways = _ways(src, n)
+                    if ways:
+                        either.append(ways)
                 continue
-            if t == "for_statement":
+            if t == "for_statement" and not loops:
                 for c in n.named_children:
                     if c.type == "for_clause":
                         stack.extend(x for x in (c.child_by_field_name("initializer"),
@@ -281,6 +289,39 @@ def _calls(src: bytes, root: Node | None, *, branches: bool) -> list[Callee]:
     return out
 
 
+def _ways(src: bytes, node: Node) -> list[Node]:
+    """The blocks of an if/else chain that ends in an else (one of them runs), less those that end by
+    returning an error (failures, not ways through); [] for a chain without a final else."""
+    blocks: list[Node] = []
+    n: Node | None = node
+    while n is not None and n.type == "if_statement":
+        body = n.child_by_field_name("consequence")
+        if body is None:
+            return []
+        blocks.append(body)
+        n = n.child_by_field_name("alternative")
+    if n is None:
+        return []
+    blocks.append(n)
+    return [b for b in blocks if not _fails(src, b)]
+
+
+def _fails(src: bytes, block: Node) -> bool:
+    """A block whose last statement returns an error value (not nil, not a literal)."""
+    stmts = block.named_children
+    if stmts and stmts[0].type == "statement_list":
+        stmts = stmts[0].named_children
+    if not stmts or stmts[-1].type != "return_statement":
+        return False
+    last = stmts[-1]
+    results = last.named_children[0].named_children if last.named_children else []
+    return bool(results) and results[-1].type not in _NOT_ERRORS
+
+
+_NOT_ERRORS = ("nil", "true", "false", "int_literal", "float_literal", "interpreted_string_literal",
+               "raw_string_literal")
+
+
 def startup_calls(f: GoFile, d: Decl) -> list[Callee]:
     """The calls an init function or a package-level var's initializer makes when the program starts
     (only function literals called on the spot are entered; a command table's closures are not)."""
@@ -297,19 +338,48 @@ def _startup_calls(src: bytes, start: int, end: int, kind: str) -> tuple[Callee,
     return tuple(_calls(text, node.child_by_field_name("body" if kind == "init" else "value"), branches=True))
 
 
+Key = tuple[str, str]  # (import path, function name or Type.Method)
+
+
+@dataclass(frozen=True)
+class EveryRun:
+    """What every run of one main package calls (every_run_calls).
+
+    calls: (package, function or Type.Method) -> the chain of functions that leads there (main, run, ...);
+    either: (chain, ways): one of the ways of an if/else chain runs, each way the set of calls it makes
+    (tailscaled's NewUserspaceEngine calls tstun.WrapTAP or tstun.Wrap); files: the paths of the files
+    whose functions it read; missed: (directory, function or Type.Method) it looked up in a package and
+    did not find there.
+    """
+
+    calls: Mapping[Key, tuple[str, ...]]
+    either: Sequence[tuple[tuple[str, ...], tuple[frozenset[Key], ...]]]
+    files: frozenset[str]
+    missed: frozenset[tuple[str, str]]
+
+    def sees(self, changed: Collection[str], new: Iterable[GoFile]) -> bool:
+        """Whether files changed (paths) or added (new) could make it differ: one it read, or a new file
+        that declares a function it looked for in that file's package and did not find."""
+        return not self.files.isdisjoint(changed) or \
+            any((os.path.dirname(f.path), d.key) in self.missed for f in new for d in f.decls)
+
+
 def every_run_calls(main_path: str, files: Sequence[GoFile], package_files: Callable[[str], Sequence[GoFile] | None],
-                    *, depth: int = 6, value_calls: Callable[[str, str], Mapping[str, tuple[str, str]]] | None = None
-                    ) -> dict[tuple[str, str], tuple[str, ...]]:
-    """What every run of the program calls from func main (headers of if/for/switch included, their bodies
-    not), following the functions called that way through main's package and the packages package_files
-    gives files of (the module's own: a dependency is not read), up to depth calls deep: (package,
-    function or Type.Method) -> the chain of functions that leads there (main, run, ...). tailscaled's
-    run() calls logpolicy.New, whose NewWithConfigPath calls logtail.NewLogger: a stub of that cannot be
-    on the way (the slim build panicked at startup).
+                    *, depth: int = 8, value_calls: Callable[[str, str], Mapping[str, tuple[str, str]]] | None = None
+                    ) -> EveryRun:
+    """What every run of the program calls from func main (headers of if and switch included, their bodies
+    not; loop bodies included), following the functions called that way through main's package and the
+    packages package_files gives files of (the module's own: a dependency is not read), up to depth calls
+    deep. tailscaled's run() calls logpolicy.New, whose NewWithConfigPath calls logtail.NewLogger: a stub
+    of that cannot be on the way (the slim build panicked at startup); its engine comes seven calls deep
+    (main -> run -> startIPNServer -> getLocalBackend -> createEngine -> tryEngine -> NewUserspaceEngine).
     value_calls(package, declaration key): the methods a declaration calls on values, by name, with the
     (package, type) declaring them where the typed view pins one (dns.NewManager's d.NetMon() on a
     tsdial.Dialer); a call on a value it does not pin is not followed."""
-    out: dict[tuple[str, str], tuple[str, ...]] = {}
+    out: dict[Key, tuple[str, ...]] = {}
+    either: list[tuple[tuple[str, ...], tuple[frozenset[Key], ...]]] = []
+    read: set[str] = set()
+    missed: set[tuple[str, str]] = set()
     funcs_of: dict[str, dict[str, tuple[GoFile, Decl]]] = {}
 
     def funcs(path: str, pfiles: Sequence[GoFile]) -> dict[str, tuple[GoFile, Decl]]:
@@ -326,23 +396,29 @@ def every_run_calls(main_path: str, files: Sequence[GoFile], package_files: Call
         path, pfiles, name, chain = todo.popleft()
         found = funcs(path, pfiles).get(name)
         if found is None:
+            missed.update((os.path.dirname(f.path), name) for f in pfiles[:1])
             continue
         f, d = found
+        read.add(f.path)
         src, node = lone_decl_node(f, d)
         imports = f.import_paths()
         body = node.child_by_field_name("body")
+        pinned = value_calls(path, d.key) if value_calls is not None else {}
         # in main's own package every statement's headers; in the others, what follows an if that returns
         # without an error (client.Deliver's `if o.Addr == "" { ...; return nil }`) is one way of two
-        calls = _calls(src, body, branches=False) if path == main_path else _calls_until_exit(src, body)
-        pinned = value_calls(path, d.key) if value_calls is not None else {}
+        ways: list[list[Node]] = []
+        calls = _calls(src, body, branches=False, loops=True, either=ways) if path == main_path else \
+            _calls_until_exit(src, body, ways)
+        for blocks in ways:
+            keyed = tuple(frozenset(k for op, c in _calls(src, b, branches=False, loops=True)
+                                    if (k := _resolve(path, imports, pinned, op, c))) for b in blocks)
+            if len(keyed) > 1 and all(keyed):
+                either.append((chain, keyed))
         for op, callee in calls:
-            target = path if op is None else imports.get(op)
-            if target is None:  # a method of a value: followed where the typed view pins its type
-                if op is None or callee not in pinned:
-                    continue
-                target, typ = pinned[callee]
-                callee = f"{typ}.{callee}"
-            key = (target, callee)
+            key = _resolve(path, imports, pinned, op, callee)
+            if key is None:
+                continue
+            target, callee = key
             out.setdefault(key, chain)
             if key in seen or len(chain) >= depth:
                 continue
@@ -351,18 +427,32 @@ def every_run_calls(main_path: str, files: Sequence[GoFile], package_files: Call
                 seen.add(key)
                 label = callee if target == main_path else f"{target.rsplit('/', 1)[-1]}.{callee}"
                 todo.append((target, tfiles, callee, (*chain, label)))
-    return out
+    return EveryRun(out, either, frozenset(read), frozenset(missed))
 
 
-def _calls_until_exit(src: bytes, body: Node | None) -> list[Callee]:
-    """_calls (without branches) of a function body's statements up to the first if statement that
-    returns other than with an error (a bare return, nil, a literal, or a last result that is one): the
-    statements after it run on one way of two. Returns with an error are failures, not ways through."""
+def _resolve(path: str, imports: Mapping[str, str], pinned: Mapping[str, tuple[str, str]], op: str | None,
+             callee: str) -> Key | None:
+    """The (package, function or Type.Method) a call in package path names: a function of path, one of an
+    imported package, or a method of a value where the typed view pins its type (pinned); None else."""
+    target = path if op is None else imports.get(op)
+    if target is not None:
+        return target, callee
+    if op is None or callee not in pinned:
+        return None
+    target, typ = pinned[callee]
+    return target, f"{typ}.{callee}"
+
+
+def _calls_until_exit(src: bytes, body: Node | None, either: list[list[Node]] | None = None) -> list[Callee]:
+    """_calls (without branches, with loops; either as there) of a function body's statements up to the first if
+    statement that returns other than with an error (a bare return, nil, a literal, or a last result that
+    is one): the statements after it run on one way of two. Returns with an error are failures, not ways
+    through."""
     block = body.named_children[0] if body is not None and body.named_children and \
         body.named_children[0].type == "statement_list" else body
     out: list[Callee] = []
     for stmt in block.named_children if block is not None else ():
-        out.extend(_calls(src, stmt, branches=False))
+        out.extend(_calls(src, stmt, branches=False, loops=True, either=either))
         if stmt.type == "if_statement" and _returns_without_error(src, stmt):
             break
     return out
@@ -378,8 +468,7 @@ def _returns_without_error(src: bytes, node: Node) -> bool:
             continue
         if n.type == "return_statement":
             results = n.named_children[0].named_children if n.named_children else []
-            if not results or results[-1].type in ("nil", "true", "false", "int_literal", "float_literal",
-                                                    "interpreted_string_literal", "raw_string_literal"):
+            if not results or results[-1].type in _NOT_ERRORS:
                 return True
             continue
         stack.extend(n.named_children)
@@ -398,8 +487,9 @@ class Demand:
     covers (tests, other platforms), where a method or field may be meant; methods / fields: per type of
     the package, what the typed view says is selected or reached through interface conversions;
     startup: names (`F`, `T.M`) called when the program starts -> where; main_path: per main package,
-    names called on every run of main -> the chain; typed: a typed view covered the package and its
-    importers.
+    names called on every run of main -> the chain; main_either: per main package, (chain, ways) where
+    one way of several runs on every run and each calls names of the package (EveryRun.either, the ways
+    as the names they call); typed: a typed view covered the package and its importers.
     """
 
     names: set[str] = field(default_factory=set)
@@ -408,6 +498,7 @@ class Demand:
     fields: dict[str, set[str]] = field(default_factory=dict)
     startup: dict[str, str] = field(default_factory=dict)
     main_path: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    main_either: dict[str, list[tuple[tuple[str, ...], tuple[frozenset[str], ...]]]] = field(default_factory=dict)
     typed: bool = False
     untyped_users: list[GoFile] = field(default_factory=list)
 
@@ -423,7 +514,7 @@ class Demand:
 
 def demand(site: str, rest: Sequence[GoFile], importers: Sequence[tuple[GoFile, str]],
            views: Sequence[TypedView | None], skip_files: Iterable[str] = (), edited: Iterable[str] = (),
-           every_run: Mapping[str, Mapping[tuple[str, str], tuple[str, ...]]] | None = None) -> Demand:
+           every_run: Mapping[str, EveryRun] | None = None) -> Demand:
     """What the rest of the build needs of package site's guarded files.
 
     rest: the package's other files; importers: (file, the local name it imports site by) of other
@@ -478,11 +569,15 @@ def demand(site: str, rest: Sequence[GoFile], importers: Sequence[tuple[GoFile, 
                             out.startup.setdefault(name, f"{f.path}: {decl_label(d.key)}")
             out.untyped_users.append(f)
             out.selectors |= f.selectors()
-    for main_path, calls_of_main in (every_run or {}).items():
+    for main_path, run in (every_run or {}).items():
         calls = out.main_path.setdefault(main_path, {})
-        for (path, name), chain in calls_of_main.items():
+        for (path, name), chain in run.calls.items():
             if path == site:
                 calls.setdefault(name, chain)
+        for chain, ways in run.either:
+            named = tuple(frozenset(name for path, name in way if path == site) for way in ways)
+            if all(named):
+                out.main_either.setdefault(main_path, []).append((chain, named))
     return out
 
 

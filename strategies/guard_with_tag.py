@@ -63,6 +63,7 @@ from refactor.guard import (
     Carve,
     Demand,
     Elsewhere,
+    EveryRun,
     Mirrored,
     StubBlock,
     StubWriter,
@@ -869,7 +870,7 @@ class _Index:
         self._names_in: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self._carves: dict[tuple[str, frozenset[str]], Carve | None] = {}  # carve's, per file and imports
         self._used: dict[str, Elsewhere] = {}  # what each package's files name (per directory)
-        self._every_run: dict[str, Mapping[tuple[str, str], tuple[str, ...]]] = {}  # every_run's, per main
+        self._every_run: dict[str, EveryRun] = {}  # every_run's, per main (the base's: shared by overlays)
 
     def carve(self, pkg: Package, f: GoFile, paths: frozenset[str]) -> Carve | None:
         """refactor.guard.carve of a file of pkg for the imports paths (remembered: a file is asked again
@@ -890,6 +891,7 @@ class _Index:
         """This index with files changed or added (module-relative path -> source)."""
         out = _Index(self.project, overlay)
         out._mirrors = self._mirrors
+        out._every_run = self._every_run
         return out
 
     def original(self, path: str) -> bytes | None:
@@ -1063,15 +1065,18 @@ class _Index:
             out.setdefault(main.import_path, [self.file(main.dir, f) for f in main.files])
         return list(out.items())
 
-    def every_run(self, feat: _Feature) -> dict[str, Mapping[tuple[str, str], tuple[str, ...]]]:
+    def every_run(self, feat: _Feature) -> dict[str, EveryRun]:
         """Each target's main package -> what its main calls on every run, in the module's own packages
-        too (refactor.guard.every_run_calls; once per main and overlay)."""
-        out: dict[str, Mapping[tuple[str, str], tuple[str, ...]]] = {}
+        too (refactor.guard.every_run_calls): once per main, shared with the overlays that change none of
+        the files it read (tailscaled: 22 overlays made it again, 0.39 s)."""
+        out: dict[str, EveryRun] = {}
         for path, files in self.mains(feat):
             hit = self._every_run.get(path)
-            if hit is None:
-                hit = self._every_run[path] = every_run_calls(path, files, self._own_package_files,
-                                                              value_calls=self._value_calls)
+            new = [f for p, f in self.overlay.items() if p not in self.sources.files]
+            if hit is None or hit.sees(self.overlay, new):
+                hit = every_run_calls(path, files, self._own_package_files, value_calls=self._value_calls)
+                if not hit.sees(self.overlay, new):  # what the repository's files make it
+                    self._every_run[path] = hit
             out[path] = hit
         return out
 
@@ -1780,19 +1785,37 @@ def _refuse_running(real: GoFile, blocks: Sequence[StubBlock], need: Demand, los
                       f"{does}. If that is the registration of an "
                       "optional feature (restic's backends.Register(azure.NewFactory()) in an init), move the "
                       "registration into an init of its own file first: gotrim can then guard that file too")
-    for main, calls in need.main_path.items():
+    for main in sorted({*need.main_path, *need.main_either}):
+        if main in lost:
+            continue
+        found: list[tuple[bool, str]] = []  # (a stub of it fails, why)
+        calls = need.main_path.get(main, {})
         on_path = sorted(b.key for b in funcs if b.key in calls)  # functions by name, methods as Type.Method
-        if on_path and main not in lost:
+        if on_path:
             chain = " -> ".join((*calls[on_path[0]], on_path[0]))
             one = len(on_path) == 1
-            if all(b.does_nothing for b in funcs if b.key in on_path):
-                does = f"{'its stub does' if one else 'their stubs do'} nothing, so that binary would skip " \
-                       f"{'it' if one else 'them'} on every run"
-            else:
+            fails = not all(b.does_nothing for b in funcs if b.key in on_path)
+            if fails:
                 does = f"{'its stub fails' if one else 'a stub of them fails'}, so that binary would lose what it " \
                        "runs for"
-            lost[main] = (f"{real.path}: {', '.join(on_path)} {'is' if one else 'are'} called on every run ({chain}); "
-                          f"{does}")
+            else:
+                does = f"{'its stub does' if one else 'their stubs do'} nothing, so that binary would skip " \
+                       f"{'it' if one else 'them'} on every run"
+            found.append((fails, f"{real.path}: {', '.join(on_path)} {'is' if one else 'are'} called on every run "
+                                 f"({chain}); {does}"))
+        for chain_of, ways in need.main_either.get(main, ()):
+            hit = [sorted(way & keys) for way in ways]
+            if not all(hit):
+                continue
+            names = sorted({k for way in hit for k in way})
+            fails = not all(b.does_nothing for b in funcs if b.key in names)
+            does = ("a stub of them fails, so that binary would lose what it runs for" if fails
+                    else "their stubs do nothing, so that binary would skip them on every run")
+            chain = " -> ".join((*chain_of, " or ".join(way[0] for way in hit)))
+            found.append((fails, f"{real.path}: {', '.join(names)}: one of them is called on every run ({chain}); "
+                                 f"{does}"))
+        if found:  # a stub that fails first: the worse of what the slim build would do
+            lost[main] = max(found, key=lambda x: x[0])[1]
 
 
 def _callers(rest: Sequence[GoFile], importers: Sequence[tuple[GoFile, str]], funcs: set[str], methods: set[str]

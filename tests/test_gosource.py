@@ -371,7 +371,7 @@ def test_what_runs_at_start_is_read_from_a_declaration_alone_as_from_the_whole_f
     decls = [d for d in f.decls if d.kind in ("var", "init")]
 
     def calls() -> list[object]:
-        return [startup_calls(f, d) for d in decls] + [sorted(every_run_calls("p", [f], lambda _: None).items(),
+        return [startup_calls(f, d) for d in decls] + [sorted(every_run_calls("p", [f], lambda _: None).calls.items(),
                                                               key=str)]
 
     with gosource._TREES_LOCK:

@@ -16,7 +16,7 @@ import pytest
 from refactor.candidate import Candidate, Refusal
 from refactor.config import Settings, TargetSpec
 from refactor.edit import format_plan, gofmt_path
-from refactor.gosource import decl_label, parse_build_expr
+from refactor.gosource import decl_label, parse_build_expr, parse_file
 from refactor.guard import name_suffix, negates
 from refactor.load import load
 from refactor.project import Needs, Project
@@ -1125,6 +1125,76 @@ def test_a_stub_main_reaches_on_every_run_through_other_packages_is_not_proposed
     root = write_module(tmp_path / "e2", files)
     c, stub = only_stub(root)
     assert "func NewLogger(config string) *Logger {\n\tpanic(" in stub
+
+
+def test_every_run_goes_through_loop_bodies_and_one_of_two_ways(tmp_path: Path) -> None:
+    """tailscaled's engine comes seven calls deep: createEngine calls tryEngine in a loop over the --tun
+    names, and NewUserspaceEngine calls tstun.WrapTAP or tstun.Wrap: a guard of the file declaring both
+    panicked at every start (8ffd55a). A loop body on the way runs; so does one of an if/else's ways, and
+    when each way calls a stub, every run does. One way that calls none leaves the guard proposed."""
+    files = dict(EVERYRUN)
+    files["policy/policy.go"] = """
+        package policy
+
+        import (
+        	"errors"
+        	"strings"
+
+        	"example.com/e/logs"
+        )
+
+        // New makes the policy for the first config of a comma-separated list that works.
+        func New(config string) (string, error) {
+        	for _, c := range strings.Split(config, ",") {
+        		if p, err := newWithPath(c, ""); err == nil {
+        			return p, nil
+        		}
+        	}
+        	return "", errors.New("no config")
+        }
+
+        func newWithPath(config, path string) (string, error) {
+        	var l *logs.Logger
+        	if path != "" {
+        		l = logs.NewLoggerAt(path)
+        	} else {
+        		l = logs.NewLogger(config)
+        	}
+        	return l.Name + path, nil
+        }
+        """
+    files["logs/upload.go"] = EVERYRUN["logs/upload.go"] + """
+        // NewLoggerAt makes a logger that uploads to path as XML.
+        func NewLoggerAt(path string) *Logger {
+        	b, _ := xml.Marshal(struct{ P string }{path})
+        	return &Logger{Name: string(b)}
+        }
+        """
+    root = write_module(tmp_path / "e", files)
+    refused(root, "NewLogger, NewLoggerAt: one of them is called on every run (main -> run -> policy.New -> "
+                  "policy.newWithPath -> NewLoggerAt or NewLogger); a stub of them fails")
+    # one way calls a function the guard leaves: that run still works in the slim build
+    files["logs/logs.go"] += """
+        // Plain makes a logger that does not upload.
+        func Plain(path string) *Logger { return &Logger{Name: path} }
+        """
+    files["policy/policy.go"] = files["policy/policy.go"].replace("l = logs.NewLoggerAt(path)", "l = logs.Plain(path)")
+    root = write_module(tmp_path / "e2", files)
+    c, stub = only_stub(root)
+    assert "func NewLogger(config string) *Logger {\n\tpanic(" in stub
+
+
+def test_every_run_calls_follows_eight_calls_deep_and_not_into_branches() -> None:
+    from refactor.guard import every_run_calls
+
+    chain = "".join(f"func f{i}() {{ f{i + 1}() }}\n" for i in range(1, 9))
+    f = parse_file("p.go", ("package main\n\nfunc main() { f1(); if x() { g() }; for range ys() { h() } }\n"
+                            + chain).encode())
+    run = every_run_calls("p", [f], lambda _: None)
+    assert run.calls[("p", "f8")] == ("main", "f1", "f2", "f3", "f4", "f5", "f6", "f7")
+    assert ("p", "f9") not in run.calls  # (f8's calls: nine deep)
+    assert {("p", "x"), ("p", "ys"), ("p", "h")} <= set(run.calls) and ("p", "g") not in run.calls
+    assert run.either == [] and run.files == {"p.go"} and run.missed == {("", "x"), ("", "ys"), ("", "h")}
 
 
 @pytest.mark.go
