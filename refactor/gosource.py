@@ -158,6 +158,9 @@ def parse_go(src: bytes) -> Tree:
 # Data
 
 
+_WORD = re.compile(rb"\w+")  # (bytes: ASCII letters, digits and _)
+
+
 @dataclass(frozen=True)
 class Import:
     """One import spec: path, explicit local name (or None), byte range of the spec, 1-based line."""
@@ -301,6 +304,12 @@ class GoFile:
     @functools.cached_property
     def _selectors(self) -> frozenset[str]:
         return frozenset().union(*(d.selectors for d in self.decls))
+
+    @functools.cached_property
+    def words(self) -> frozenset[bytes]:
+        """Every word of its text (identifiers, keywords, numbers; in comments and strings too): whether a
+        name is spelled in it at all, asked of the same files for many names (guard's stubs on tailscaled)."""
+        return frozenset(_WORD.findall(self.src))
 
     @functools.cached_property
     def unqualified_names(self) -> frozenset[str]:
@@ -1950,13 +1959,17 @@ def refs_after_calls(f: GoFile, calls: Mapping[str | None, Collection[str]],
     if not common and not by_decl:
         return out
     # calls as text first (`Name(`, `q.Name(`, `.M(`): most files and functions have none
-    if not any(n.encode() in f.src for ns in (*common.values(), *by_decl.values()) for n in ns):
+    words = f.words
+    if not any(n.encode() in words for ns in (*common.values(), *by_decl.values()) for n in ns):
         return out
     alts = [rf"(?<![\w.]){_alt(ns)}" if q is None else rf"\b{re.escape(q)}\s*\.\s*{_alt(ns)}"
             for q, ns in common.items()]
     found = re.compile(("|".join(alts) + r"\s*\(").encode()) if alts else None
     method_calls = {k: re.compile(rf"\.\s*{_alt(ns)}\s*\(".encode()) for k, ns in by_decl.items()}
-    if (found is None or not found.search(f.src)) and not any(m.search(f.src) for m in method_calls.values()):
+    # where the calls are, found once in the whole file (a search per declaration scanned it again for
+    # each: tailscaled's ipnlocal/local.go, 200 KB, for each stub's callers)
+    hits = [mt.start() for mt in found.finditer(f.src)] if found is not None else []
+    if not hits and not any(m.search(f.src) for m in method_calls.values()):
         return out
     imports: set[str] | None = None
     for d in f.decls:
@@ -1964,7 +1977,8 @@ def refs_after_calls(f: GoFile, calls: Mapping[str | None, Collection[str]],
             continue
         wanted = {**common, "": by_decl[d.key]} if d.key in by_decl else common
         m = method_calls.get(d.key)
-        if not any(p is not None and p.search(f.src, d.start, d.end) for p in (found, m)):
+        here = hits[bisect.bisect_left(hits, d.start):bisect.bisect_left(hits, d.end)]
+        if not here and (m is None or not m.search(f.src, d.start, d.end)):
             continue
         if imports is None:
             imports = set(f.import_paths())
@@ -1975,8 +1989,7 @@ def refs_after_calls(f: GoFile, calls: Mapping[str | None, Collection[str]],
         body = node.child_by_field_name("body")
         dead: list[Node] = []
         never = False
-        for call in _calls_at(node, (mt.start() for p in (found, m) if p is not None
-                                     for mt in p.finditer(f.src, d.start, d.end))):
+        for call in _calls_at(node, (*here, *(mt.start() for mt in (m.finditer(f.src, d.start, d.end) if m else ())))):
             if _names_call(f.src, call.child_by_field_name("function"), wanted) and _always_runs(call, node):
                 dead += _following(call)
                 never = never or (body is not None and _on_every_path(call, body))

@@ -876,9 +876,8 @@ class StubWriter:
 
     def _selected(self, type_name: str) -> set[str]:
         """The field and method names of type_name the rest of the build selects."""
-        naming = re.compile(rf"\b{re.escape(type_name)}\b")
         spelled = type_name.encode()
-        users = [u for u in self.users if spelled in u.src and naming.search(u.src.decode("utf-8", "replace"))]
+        users = [u for u in self.users if spelled in u.words]
         if self.need is not None:
             return self.need.selected(type_name, users)
         return set().union(*(u.selectors() for u in users))
