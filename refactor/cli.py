@@ -769,16 +769,25 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
         with load_progress(False) as progress:
             project = _project(at, mains, platforms, tags, cgo, needs, warm=warm, ahead=ahead, progress=progress,
                                reuse=True, remember=True, jobs=jobs, **overrides(package_names, guard_tags))
+        listed = _with_dce_loops(project, strategies, suggestions(project, strategies, say), say)
         try:
-            candidate = find(_with_dce_loops(project, strategies, suggestions(project, strategies, say), say), cid)
+            candidate = find(listed, cid)
         except UsageError as exc:
             if recorded is None:
                 raise
             from refactor.suggest import options_text
 
-            raise UsageError(f"{cid} was listed by `gotrim suggest {options_text(recorded.get('options') or {})}`"
-                             f" ({recorded.get('summary', '')}); with {options_text(given)} there is no such "
-                             "candidate: give apply the options given to suggest (or none)") from exc
+            was = f"{cid} was listed by `gotrim suggest {options_text(recorded.get('options') or {})}`"
+            summary = recorded.get("summary", "")
+            # the same change refused now (a rule this gotrim has; a candidate's summary may go on with
+            # what the slim build loses)
+            refused = next((r for r in listed.refusals if r.strategy == recorded.get("strategy")
+                            and (summary == r.summary or summary.startswith(f"{r.summary}; "))), None)
+            if refused is not None:
+                raise UsageError(f"{was} ({summary}); it is refused now: {refused.reason}") from exc
+            raise UsageError(f"{was} ({summary}); with {options_text(given)} there is no such candidate now: "
+                             "give apply the options given to suggest (or none), or run `gotrim suggest` "
+                             "again") from exc
         renamed = (sorted(package_names), sorted(guard_tags)) != (
             sorted((recorded or {}).get("options", {}).get("package_names") or ()),
             sorted((recorded or {}).get("options", {}).get("guard_tags") or ()))

@@ -263,3 +263,39 @@ def test_suggest_with_only_refusals_points_at_them(capsys: pytest.CaptureFixture
     monkeypatch.setattr(suggest, "suggestions", lambda *a, **k: suggest.Suggestions((), (), None))
     assert main(["suggest", str(root)]) == 0
     assert "nothing heavy is pulled in without need" in capsys.readouterr().out
+
+
+@pytest.mark.go
+def test_apply_of_a_listed_id_refused_now_says_why(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                                                   fixture_repo: Callable[[str], Path]) -> None:
+    """An id suggest listed before a rule that refuses it (tailscaled's 8ffd55a, after the every-run walk
+    learnt loops) is not 'no such candidate: give the options suggest was given': apply says the change
+    is refused now, and why."""
+    import json
+
+    import refactor.suggest as suggest
+    from refactor.candidate import Refusal
+    from refactor.gitstate import head_commit
+
+    root = fixture_repo("clean")
+    head = head_commit(root)
+    assert head is not None
+    path = suggest._listed_path(root, head)
+    assert path is not None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    summary = "guard wrap.go with -tags x_omit_checksum: drop example.com/checksum (1 package)"
+    path.write_text(json.dumps({"version": suggest.LISTED_VERSION, "ids": {"8ffd55a": {
+        "options": {}, "strategy": "guard-with-tag", "summary": f"{summary}; slim build loses Wrap",
+        "files": ["wrap.go", "wrap_stub.go"]}}}))
+    refused = Refusal("guard-with-tag", (), summary, "wrap.go: Wrap, WrapTAP: one of them is called on every run")
+    monkeypatch.setattr(suggest, "suggestions", lambda *a, **k: suggest.Suggestions((), (refused,), head))
+    code, _, err = run(capsys, "apply", "8ffd55a", str(root), "--dry-run")
+    last = err.strip().splitlines()[-1]  # (after the load's progress lines)
+    assert code == 2 and "Traceback" not in err and last.startswith("error: 8ffd55a was listed by `gotrim suggest "
+                                                                      "no options`"), err
+    assert last.endswith("it is refused now: wrap.go: Wrap, WrapTAP: one of them is called on every run"), err
+    # another change under that summary's strategy is not taken for it
+    monkeypatch.setattr(suggest, "suggestions", lambda *a, **k: suggest.Suggestions(
+        (), (Refusal("split-package", (), summary, "r"),), head))
+    code, _, err = run(capsys, "apply", "8ffd55a", str(root), "--dry-run")
+    assert code == 2 and "there is no such candidate now" in err.strip().splitlines()[-1], err
