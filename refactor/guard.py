@@ -240,8 +240,8 @@ def _calls(src: bytes, root: Node | None, *, branches: bool, loops: bool = False
     as an argument runs later, if at all. Without branches, only what runs on every pass: the headers of
     if, for and switch statements, not their bodies or cases; with loops, the bodies of loops too (a loop
     as the program starts runs: tailscaled's createEngine calls tryEngine in `for _, name := range
-    strings.Split(...)`); either (a list) then gets the ways of each if/else chain that ends in an else,
-    one of which runs (_ways)."""
+    strings.Split(...)`); either (a list) then gets the ways of each if/else chain that ends in an else
+    and of each switch with a default case, one of which runs (_ways)."""
     out: list[Callee] = []
     stack = [root] if root is not None else []
     while stack:
@@ -282,6 +282,10 @@ def _calls(src: bytes, root: Node | None, *, branches: bool, loops: bool = False
             if t in ("expression_switch_statement", "type_switch_statement"):
                 stack.extend(c for c in (n.child_by_field_name("initializer"), n.child_by_field_name("value"))
                              if c is not None)
+                if either is not None:
+                    ways = _ways(src, n)
+                    if ways:
+                        either.append(ways)
                 continue
             if t == "select_statement":
                 continue
@@ -290,32 +294,51 @@ def _calls(src: bytes, root: Node | None, *, branches: bool, loops: bool = False
 
 
 def _ways(src: bytes, node: Node) -> list[Node]:
-    """The blocks of an if/else chain that ends in an else (one of them runs), less those that end by
-    returning an error (failures, not ways through); [] for a chain without a final else."""
-    blocks: list[Node] = []
-    n: Node | None = node
-    while n is not None and n.type == "if_statement":
-        body = n.child_by_field_name("consequence")
-        if body is None:
+    """The ways of an if/else chain that ends in an else, or of a switch with a default case (one of
+    them runs): their blocks or cases, less those that end by returning an error (failures, not ways
+    through); [] for a chain or switch that may run none."""
+    ways: list[Node] = []
+    if node.type in ("expression_switch_statement", "type_switch_statement"):
+        ways = [c for c in node.named_children if c.type in ("expression_case", "type_case", "default_case")]
+        if not any(c.type == "default_case" for c in ways):
             return []
-        blocks.append(body)
-        n = n.child_by_field_name("alternative")
-    if n is None:
-        return []
-    blocks.append(n)
-    return [b for b in blocks if not _fails(src, b)]
+    else:
+        n: Node | None = node
+        while n is not None and n.type == "if_statement":
+            body = n.child_by_field_name("consequence")
+            if body is None:
+                return []
+            ways.append(body)
+            n = n.child_by_field_name("alternative")
+        if n is None:
+            return []
+        ways.append(n)
+    return [w for w in ways if not _fails(src, w)]
 
 
-def _fails(src: bytes, block: Node) -> bool:
-    """A block whose last statement returns an error value (not nil, not a literal)."""
-    stmts = block.named_children
-    if stmts and stmts[0].type == "statement_list":
-        stmts = stmts[0].named_children
+def _fails(src: bytes, way: Node) -> bool:
+    """A block or case whose last statement returns an error for certain: its last result is `err`,
+    an `ErrX`/`errX` value or an error made on the spot (errors.New, fmt.Errorf). `return
+    newResolvedManager(...)` is a way through (tailscaled's dns.NewOSConfigurator: taking it for a failure
+    left only the ways that call newDirectManagerOnFS)."""
+    lists = [c for c in way.named_children if c.type == "statement_list"]
+    stmts = lists[0].named_children if lists else [c for c in way.named_children if c.type != "comment"]
     if not stmts or stmts[-1].type != "return_statement":
         return False
     last = stmts[-1]
     results = last.named_children[0].named_children if last.named_children else []
-    return bool(results) and results[-1].type not in _NOT_ERRORS
+    if not results:
+        return False
+    r = results[-1]
+    if r.type == "call_expression":
+        fn = r.child_by_field_name("function")
+        return fn is not None and node_text(src, fn) in ("errors.New", "fmt.Errorf", "errors.Join")
+    if r.type == "selector_expression":
+        r = r.child_by_field_name("field") or r
+    return r.type in ("identifier", "field_identifier") and _ERROR_NAME.match(node_text(src, r)) is not None
+
+
+_ERROR_NAME = re.compile(r"(?:err|Err)(?:[A-Z0-9_]|$)")
 
 
 _NOT_ERRORS = ("nil", "true", "false", "int_literal", "float_literal", "interpreted_string_literal",

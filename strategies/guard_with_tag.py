@@ -1811,7 +1811,7 @@ def _refuse_running(real: GoFile, blocks: Sequence[StubBlock], need: Demand, los
             fails = not all(b.does_nothing for b in funcs if b.key in names)
             does = ("a stub of them fails, so that binary would lose what it runs for" if fails
                     else "their stubs do nothing, so that binary would skip them on every run")
-            chain = " -> ".join((*chain_of, " or ".join(way[0] for way in hit)))
+            chain = " -> ".join((*chain_of, " or ".join(dict.fromkeys(way[0] for way in hit))))
             found.append((fails, f"{real.path}: {', '.join(names)}: one of them is called on every run ({chain}); "
                                  f"{does}"))
         if found:  # a stub that fails first: the worse of what the slim build would do

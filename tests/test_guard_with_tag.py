@@ -1195,6 +1195,42 @@ def test_every_run_calls_follows_eight_calls_deep_and_not_into_branches() -> Non
     assert ("p", "f9") not in run.calls  # (f8's calls: nine deep)
     assert {("p", "x"), ("p", "ys"), ("p", "h")} <= set(run.calls) and ("p", "g") not in run.calls
     assert run.either == [] and run.files == {"p.go"} and run.missed == {("", "x"), ("", "ys"), ("", "h")}
+    # one of a switch's cases runs when it has a default; a way that returns an error is a failure
+    f = parse_file("q.go", b"""package main
+
+func main() {
+	switch mode() {
+	case "a":
+		A()
+	case "b":
+		return errors.New("b")
+	default:
+		B()
+	}
+	switch mode() {
+	case "c":
+		C()
+	}
+	switch mode() {
+	case "d":
+		return newD()
+	default:
+		F()
+	}
+	if x() {
+		D()
+	} else if y() {
+		return
+	} else {
+		E()
+	}
+}
+""")
+    run = every_run_calls("q", [f], lambda _: None)
+    # (`return newD()` is a way through: only an `err`, an ErrX or an error made there is a failure)
+    assert len(run.either) == 2 and set(run.either) == {
+        (("main",), (frozenset({("q", "A")}), frozenset({("q", "B")}))),
+        (("main",), (frozenset({("q", "newD")}), frozenset({("q", "F")})))}
 
 
 @pytest.mark.go
