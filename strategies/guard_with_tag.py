@@ -328,7 +328,8 @@ def _found(index: _Index, graph: BuildGraph, worth: Callable[[frozenset[str]], b
 def _files_cut(project: Project, removed: frozenset[str], sites: Sequence[_Site]) -> Cut:
     """What guarding the sites drops: their files' declarations, the carved ones of carved files, and
     the code after calls to the stubs that panic."""
-    cut = files_cut(project, removed, {s.import_path: s.files for s in sites})
+    # (a site of blank imports only moves them to a guarded file of their own: its files stay whole)
+    cut = files_cut(project, removed, {s.import_path: s.files for s in sites if not s.blank})
     carved = {s.import_path: decl_keys(project, s.import_path, [b for b, _ in s.carved], types=False,
                                        only=dict(s.carved)) for s in sites if s.carved}
     if carved:
@@ -350,6 +351,8 @@ def _severed(project: Project, site: _Site) -> frozenset[tuple[str, str]]:
     if not any(v is not None for v in project.typed.values()):
         # the loader prices cuts while the targets link, before the typed views that find method calls:
         # those cuts go without (a guess the final pricing replaces)
+        return frozenset()
+    if site.blank:  # (its blank imports move: no stub, nothing severed)
         return frozenset()
     memo = _SEVERED.setdefault(project.sources, {})  # (the ahead work's views are the loaded project's)
     if site in memo:
