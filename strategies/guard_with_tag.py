@@ -328,13 +328,16 @@ def _found(index: _Index, graph: BuildGraph, worth: Callable[[frozenset[str]], b
 def _files_cut(project: Project, removed: frozenset[str], sites: Sequence[_Site]) -> Cut:
     """What guarding the sites drops: their files' declarations, the carved ones of carved files, and
     the code after calls to the stubs that panic."""
-    # (a site of blank imports only moves them to a guarded file of their own: its files stay whole)
-    cut = files_cut(project, removed, {s.import_path: s.files for s in sites if not s.blank})
+    # (a file that brings the feature in by blank imports only, beside code of its own, stays whole: the
+    # imports move to a guarded file of their own, as nats-server's server.go's _ "net/http/pprof")
+    stubbed = [replace(s, files=tuple(b for b in s.files if not _moves_blank_imports(project, s, b, removed)))
+               for s in sites]
+    cut = files_cut(project, removed, {s.import_path: s.files for s in stubbed})
     carved = {s.import_path: decl_keys(project, s.import_path, [b for b, _ in s.carved], types=False,
                                        only=dict(s.carved)) for s in sites if s.carved}
     if carved:
         cut = replace(cut, drop={**cut.drop, **{p: cut.drop.get(p, frozenset()) | keys for p, keys in carved.items()}})
-    sever = frozenset().union(*(_severed(project, s) for s in sites))
+    sever = frozenset().union(*(_severed(project, s) for s in stubbed))
     return replace(cut, sever=sever) if sever else cut
 
 
@@ -351,8 +354,6 @@ def _severed(project: Project, site: _Site) -> frozenset[tuple[str, str]]:
     if not any(v is not None for v in project.typed.values()):
         # the loader prices cuts while the targets link, before the typed views that find method calls:
         # those cuts go without (a guess the final pricing replaces)
-        return frozenset()
-    if site.blank:  # (its blank imports move: no stub, nothing severed)
         return frozenset()
     memo = _SEVERED.setdefault(project.sources, {})  # (the ahead work's views are the loaded project's)
     if site in memo:
@@ -439,6 +440,15 @@ def _cut_short(project: Project, made: Proposal, feat: _Feature) -> Proposal:
         out = replace(out, confidence="low", warning=f"the program's main package calls stubs that panic "
                                                      f"({', '.join(mains[:3])}): the slim build would panic there")
     return out
+
+
+def _moves_blank_imports(project: Project, site: _Site, base: str, removed: frozenset[str]) -> bool:
+    """Whether guarding the site moves the blank imports of base rather than stubbing it (_blank_feature)."""
+    pkg = project.package(site.import_path)
+    try:
+        return pkg is not None and _blank_feature(project.sources.file(project.rel(pkg, base)), removed)
+    except (OSError, ValueError):
+        return False
 
 
 def _receiver_type(receiver: str | None) -> str:
@@ -1836,9 +1846,12 @@ def _callers(rest: Sequence[GoFile], importers: Sequence[tuple[GoFile, str]], fu
 
 
 def _blank_feature(real: GoFile, heavy: frozenset[str]) -> bool:
-    """real brings the feature in only through blank imports, beside code of its own: the imports move."""
+    """real brings the feature in only through blank imports, beside code of its own: the imports move
+    (not `_ "embed"` from a file with //go:embed directives, which need it there)."""
     blank = [i for i in real.imports if i.name == "_" and i.path in heavy]
     heavy_named = [i for i in real.imports if i.name != "_" and i.path in heavy]
+    if any(i.path == "embed" for i in blank) and b"//go:embed" in real.src:
+        return False
     return bool(blank) and not heavy_named and any(d.kind != "init" for d in real.decls)
 
 

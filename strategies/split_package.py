@@ -252,6 +252,7 @@ class PackageModel:
     units: list[Unit] = field(default_factory=list)
     by_name: dict[str, list[Unit]] = field(default_factory=dict)
     methods: dict[str, list[Unit]] = field(default_factory=dict)
+    methods_named: dict[str, list[tuple[str, Unit]]] = field(default_factory=dict)  # name -> (receiver, unit)
     _decls: dict[tuple[str, int], tuple[TypedDecl, ...]] = field(default_factory=dict)
     _uses: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)  # memo: the model is read-only
     _members: dict[tuple[str, int, bool], Members] = field(default_factory=dict)
@@ -262,6 +263,7 @@ class PackageModel:
                 self.units.append(u)
                 if u.kind == "method":
                     self.methods.setdefault(u.receiver or "", []).append(u)
+                    self.methods_named.setdefault(u.names[0], []).append((u.receiver or "", u))
                 elif u.kind != "init":
                     for n in u.names:
                         self.by_name.setdefault(n, []).append(u)
@@ -387,7 +389,11 @@ class PackageModel:
 
     def closure(self, roots: Iterable[Unit], all_methods: bool = True, selected: Members = Members()
                 ) -> list[Unit]:
-        """roots and everything they reach inside P; a type brings its methods (all, or the selected)."""
+        """roots and everything they reach inside P; a type brings its methods (all, or the selected).
+
+        A method is taken when its type is reached and it is selected, whichever comes first: looking
+        at every reached type's methods again after each unit took nats-server's server package (about
+        4,000 units) 13 s of one suggest."""
         seen: dict[str, Unit] = {}
         exact = set(selected.exact)
         by_name = set(selected.names)
@@ -400,15 +406,20 @@ class PackageModel:
             seen[u.key] = u
             if not all_methods:
                 mem = self.members(u)
-                exact |= mem.exact
-                by_name |= mem.names
+                for n in mem.names - by_name:  # methods of that name of the types reached so far
+                    by_name.add(n)
+                    stack.extend(m for t, m in self.methods_named.get(n, ()) if t in types)
+                for t, n in mem.exact - exact:
+                    exact.add((t, n))
+                    if t in types:
+                        stack.extend(m for r, m in self.methods_named.get(n, ()) if r == t)
             stack.extend(self.internal(u))
             if u.kind in ("type", "alias"):
-                types.update(u.names)
-            for t in types:
-                for m in self.methods.get(t, ()):
-                    if m.key not in seen and (all_methods or m.names[0] in by_name or (t, m.names[0]) in exact):
-                        stack.append(m)
+                for t in u.names:
+                    if t not in types:
+                        types.add(t)
+                        stack.extend(m for m in self.methods.get(t, ())
+                                     if all_methods or m.names[0] in by_name or (t, m.names[0]) in exact)
         return sorted(seen.values(), key=lambda x: (x.file, x.start))
 
     def test_refs(self, only: set[str] | None = None) -> set[str]:

@@ -891,6 +891,17 @@ def test_a_blank_import_moved_out_of_a_file_of_code_drops_only_its_packages(tmp_
     assert abs(c.estimated_bytes - saved) <= 0.1 * saved, (c.estimated_bytes, saved)
 
 
+def test_a_blank_embed_import_stays_with_its_go_embed_directives() -> None:
+    """A file's blank imports of the feature move to a guarded file of their own, except `_ "embed"` from a
+    file whose //go:embed directives need it there (tailscale's version-embed.go): that file is guarded."""
+    from strategies.guard_with_tag import _blank_feature
+
+    pprof = parse_file("server.go", b'package s\n\nimport _ "net/http/pprof"\n\nfunc Run() {}\n')
+    embedded = parse_file("v.go", b'package s\n\nimport _ "embed"\n\n//go:embed v.txt\nvar v string\n')
+    assert _blank_feature(pprof, frozenset({"net/http/pprof"}))
+    assert not _blank_feature(embedded, frozenset({"embed"}))
+
+
 NOOP = {
     "go.mod": "module example.com/n\n\ngo 1.22\n",
     "cmd/n/main.go": """
