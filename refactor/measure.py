@@ -17,7 +17,9 @@ A candidate fails only for breakage it brings (refactor.baseline keeps HEAD's re
 - smoke: a panic, `fatal error:` or death by a signal fails, unless HEAD's binary dies the same
   way at the same frame; the default build (no variant tag) of every changed target must print
   what HEAD's binary prints (stdout, stderr, exit status); a slim build (with the candidate's
-  variant tags) may print something else.
+  variant tags) may print something else, but it must not end where HEAD's is still running at the
+  timeout (a server that exits at start), nor run on where HEAD's has ended. A program still running
+  at the timeout gets SIGTERM: one that stopped on it at HEAD must stop on it in both builds.
 """
 
 from __future__ import annotations
@@ -521,15 +523,25 @@ class _Verification:
         if head.timed_out and now.timed_out:
             diff = ""  # a server: both still running; their output so far is not compared
         result = _replace(result, same_as_head=not diff, difference=diff)
+        stops = head.timed_out and now.timed_out and head.stopped and now.stopped is False
         if slim:
             self.smoke.append(result)
             if now.timed_out and not head.timed_out:
                 raise _StepFailed(f"`{command}`: {now.ending()} (at HEAD: {head.ending()})", "", output)
+            if head.timed_out and not now.timed_out:  # (nats-server's slim build: `[FTL] Can't start JetStream`)
+                raise _StepFailed(f"`{command}`: {now.ending()} (at HEAD: {head.ending()}): the slim build stops "
+                                  "where HEAD's runs on", "", output)
+            if stops:
+                raise _StepFailed(f"`{command}`: {now.ending()} (at HEAD: {head.ending()}): the slim build does "
+                                  "not shut down", "", output)
             what = "same output as HEAD" if not diff else "output differs from HEAD's (expected of a slim build)"
             return _Passed(f"`{command}`: {now.ending()}, no crash; {what}")
         self.smoke.append(result)
         if diff:
             raise _StepFailed(f"`{command}`: output differs from HEAD's: {diff}", "", output)
+        if stops:
+            raise _StepFailed(f"`{command}`: {now.ending()} (at HEAD: {head.ending()}): it does not shut down",
+                              "", output)
         notes = [] if stable else ["HEAD's output varies between runs: exit status compared"]
         if now.timed_out:
             notes.append(f"still running after {smoke.SMOKE_TIMEOUT:.0f} s, as at HEAD")

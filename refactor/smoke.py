@@ -37,7 +37,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-SMOKE_TIMEOUT = 10.0  # seconds; a program still running then is killed (a server: not a failure)
+SMOKE_TIMEOUT = 10.0  # seconds; a program still running then is stopped (a server: not a failure)
+STOP_GRACE = 5.0  # seconds a program still running at the timeout has to stop on SIGTERM before SIGKILL
 DEFAULT_ARGS = ("--help",)
 KEEP_OUTPUT = 8_000  # characters of each stream kept for reports and for showing a difference
 SCRATCH = "$SCRATCH"
@@ -67,6 +68,9 @@ class Run:
     crash: str  # "panic: ...", "fatal error: ...", "killed by SIGSEGV", or ""
     frame: str  # the panic's first frame in the user's code: "internal/x/y.go:12 (x.F)", or ""
     seconds: float
+    # still running at the timeout: whether SIGTERM stopped it within STOP_GRACE (None: not asked, or not
+    # timed out); a server whose slim build does not stop on it lost its shutdown (nats-server's)
+    stopped: bool | None = None
 
     @property
     def printed(self) -> bool:
@@ -79,12 +83,14 @@ class Run:
     def from_json(d: Mapping[str, Any]) -> Run:
         return Run(args=tuple(d["args"]), exit_code=d["exit_code"], signal=d["signal"], timed_out=d["timed_out"],
                    stdout=d["stdout"], stderr=d["stderr"], digest=d["digest"], crash=d["crash"], frame=d["frame"],
-                   seconds=d["seconds"])
+                   seconds=d["seconds"], stopped=d.get("stopped"))
 
     def ending(self) -> str:
         """How the run ended, in words."""
         if self.timed_out:
-            return "still running at the timeout (killed)"
+            how = "killed" if self.stopped is None else "stopped by SIGTERM" if self.stopped else \
+                "did not stop on SIGTERM: killed"
+            return f"still running at the timeout ({how})"
         if self.signal:
             return f"killed by {self.signal}"
         return f"exit status {self.exit_code}"
@@ -121,11 +127,12 @@ def run(exe: Path, name: str, args: Sequence[str], *, module_paths: Sequence[str
             proc = subprocess.Popen([name, *args], executable=str(exe), cwd=scratch, env=smoke_env(scratch),
                                     stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                     start_new_session=os.name != "nt", preexec_fn=_die_with_parent())
+            stopped: bool | None = None
             try:
                 rc = proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 timed_out = True
-                _kill(proc)
+                stopped = _stop(proc)
                 rc = proc.wait()
             finally:
                 if proc.poll() is None:
@@ -150,7 +157,7 @@ def run(exe: Path, name: str, args: Sequence[str], *, module_paths: Sequence[str
     digest = hashlib.sha256(f"{exit_code}\0{sig}\0{timed_out}\0{h_out}\0{h_err}".encode()).hexdigest()[:24]
     crash = crash_of(stdout + "\n" + stderr, sig)
     frame = first_frame(stderr, module_paths) if crash.startswith(("panic", "fatal")) else ""
-    return Run(tuple(args), exit_code, sig, timed_out, stdout, stderr, digest, crash, frame, seconds)
+    return Run(tuple(args), exit_code, sig, timed_out, stdout, stderr, digest, crash, frame, seconds, stopped)
 
 
 def baseline(exe: Path, name: str, args: Sequence[str] | None, *, module_paths: Sequence[str] = (),
@@ -182,6 +189,22 @@ def _die_with_parent() -> Callable[[], None] | None:
         prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
 
     return set_pdeathsig
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> bool | None:
+    """Ask a program still running at the timeout to stop (SIGTERM, as a service manager does), kill it
+    if it has not within STOP_GRACE: whether it stopped (None where there is no SIGTERM)."""
+    if os.name == "nt":
+        _kill(proc)
+        return None
+    with contextlib.suppress(OSError):
+        proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=STOP_GRACE)
+        return True
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        return False
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:

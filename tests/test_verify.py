@@ -15,6 +15,7 @@ import sys
 import textwrap
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -390,3 +391,41 @@ def test_smoke_output_ignores_the_log_packages_time_prefix(tmp_path: Path) -> No
     assert _read(a, [])[1] == _read(b, [])[1]  # a clock reading inside a line too
     b.write_text("2026/12/06 22:08:10 usage: full URL\nat last inside a line\n")
     assert _read(a, [])[1] != _read(b, [])[1]  # the rest of the output still counts
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_program_still_running_at_the_timeout_is_asked_to_stop(monkeypatch: pytest.MonkeyPatch) -> None:
+    py = Path(sys.executable)
+    polite = smoke.run(py, "py", ["-c", "import time; print('up', flush=True); time.sleep(60)"], timeout=1)
+    assert polite.timed_out and polite.stopped is True and "stopped by SIGTERM" in polite.ending()
+    monkeypatch.setattr(smoke, "STOP_GRACE", 1.0)
+    deaf = smoke.run(py, "py", ["-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+                                      "print('up', flush=True); time.sleep(60)"], timeout=1)
+    assert deaf.timed_out and deaf.stopped is False and "did not stop on SIGTERM" in deaf.ending()
+    assert deaf.seconds < 30
+
+
+def test_a_slim_server_that_ends_or_does_not_shut_down_fails_its_smoke_run() -> None:
+    """nats-server's c759340 passed verification: started with -js its slim build exited 1 at once
+    (`Can't start JetStream: ... archive is not built in`) while HEAD's ran on, and without -js it did
+    not stop on SIGTERM (a stub left a goroutine's WaitGroup undone). Both now fail."""
+    from refactor.measure import _StepFailed, _Verification
+
+    def ran(**kw: Any) -> smoke.Run:
+        base = dict(args=("-js",), exit_code=None, signal="", timed_out=True, stdout="", stderr="", digest="h",
+                    crash="", frame="", seconds=10.0, stopped=True)
+        return smoke.Run(**{**base, **kw})
+
+    v = object.__new__(_Verification)
+    v.smoke = []
+    head = ran()
+    with pytest.raises(_StepFailed, match="exit status 1 .*the slim build stops where HEAD's runs on"):
+        v.judge_smoke("nats-server linux/amd64", True, ran(exit_code=1, timed_out=False, stopped=None, digest="x",
+                                                           stderr="[FTL] Can't start JetStream"), head, True, "")
+    with pytest.raises(_StepFailed, match="did not stop on SIGTERM.*does not shut down"):
+        v.judge_smoke("nats-server linux/amd64", True, ran(stopped=False, digest="y"), head, True, "")
+    with pytest.raises(_StepFailed, match="it does not shut down"):
+        v.judge_smoke("nats-server linux/amd64", False, ran(stopped=False), head, True, "")
+    # still running and stopped as HEAD's: a slim server passes; so does a HEAD run from before SIGTERM
+    v.judge_smoke("nats-server linux/amd64", True, ran(digest="z"), head, True, "")
+    v.judge_smoke("nats-server linux/amd64", True, ran(stopped=False), ran(stopped=None), True, "")
