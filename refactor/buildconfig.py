@@ -175,13 +175,18 @@ def add_make_tag(text: str, tag: str) -> str:
 
 
 def add_goreleaser_tag(text: str, tag: str) -> str:
-    """A .goreleaser.yaml with `tag` appended to every `tags:` list of its builds."""
+    """A .goreleaser.yaml with `tag` appended to every `tags:` list of its builds (under the top-level
+    `builds:` only: go-task's winget section has a `tags:` list of package keywords)."""
     lines = text.splitlines(keepends=True)
     out: list[str] = []
+    section = ""
     i = 0
     while i < len(lines):
         line = lines[i]
-        m = re.match(r"^(\s*)tags:\s*(\[(.*)\])?\s*$", line.rstrip("\n"))
+        top = re.match(r"^([A-Za-z_][\w-]*)\s*:", line)
+        if top:
+            section = top.group(1)
+        m = re.match(r"^(\s*)tags:\s*(\[(.*)\])?\s*$", line.rstrip("\n")) if section == "builds" else None
         if m and m.group(2) is not None:
             items = [s.strip() for s in (m.group(3) or "").split(",") if s.strip()]
             if tag not in [s.strip("\"'") for s in items]:

@@ -93,6 +93,10 @@ def test_goreleaser_tag() -> None:
     assert out == ("builds:\n  - main: ./cmd/x\n    tags:\n      - a\n      - t1\n    ldflags: -s\n"
                    "  - main: ./cmd/y\n    tags: [a, t1]\n")
     assert add_goreleaser_tag(out, "t1") == out
+    # go-task's .goreleaser.yml: the winget package's keywords are a `tags:` list too, not build tags
+    winget = "winget:\n  - name: task\n    tags:\n      - go\n      - make\n"
+    assert add_goreleaser_tag(text + winget, "t1") == out + winget
+    assert add_goreleaser_tag("version: 2\n" + winget + text, "t1") == "version: 2\n" + winget + out
 
 
 def test_merge_plans_joins_separate_hunks_and_refuses_overlaps() -> None:
