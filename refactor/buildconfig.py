@@ -176,7 +176,48 @@ def add_make_tag(text: str, tag: str) -> str:
 
 def add_goreleaser_tag(text: str, tag: str) -> str:
     """A .goreleaser.yaml with `tag` appended to every `tags:` list of its builds (under the top-level
-    `builds:` only: go-task's winget section has a `tags:` list of package keywords)."""
+    `builds:` only: go-task's winget section has a `tags:` list of package keywords), and a `tags:` list
+    given to each build that has none (go-task's release build)."""
+    return _add_build_tags_lists(_append_build_tags(text, tag), tag)
+
+
+def _add_build_tags_lists(text: str, tag: str) -> str:
+    """A `tags: [tag]` block list at the end of each item of the top-level `builds:` list without one."""
+    lines = text.splitlines(keepends=True)
+    out: list[str] = []
+    section, item_indent = "", None
+    item: list[str] = []
+
+    def flush() -> None:
+        if item and item_indent is not None:
+            keys = " " * (len(item_indent) + 2)
+            if not any(re.match(rf"^(?:{re.escape(item_indent)}- |{keys})tags\s*:", ln) for ln in item):
+                end = len(item)
+                while end > 1 and not item[end - 1].strip():
+                    end -= 1
+                if not item[end - 1].endswith("\n"):
+                    item[end - 1] += "\n"
+                item[end:end] = [f"{keys}tags:\n", f"{keys}  - {tag}\n"]
+        out.extend(item)
+        item.clear()
+
+    for line in lines:
+        top = re.match(r"^([A-Za-z_][\w-]*)\s*:", line)
+        if top:
+            flush()
+            section, item_indent = top.group(1), None
+            out.append(line)
+            continue
+        m = re.match(r"^(\s*)- ", line) if section == "builds" else None
+        if m and (item_indent is None or m.group(1) == item_indent):
+            flush()
+            item_indent = m.group(1)
+        (item if section == "builds" and item_indent is not None else out).append(line)
+    flush()
+    return "".join(out)
+
+
+def _append_build_tags(text: str, tag: str) -> str:
     lines = text.splitlines(keepends=True)
     out: list[str] = []
     section = ""

@@ -97,6 +97,12 @@ def test_goreleaser_tag() -> None:
     winget = "winget:\n  - name: task\n    tags:\n      - go\n      - make\n"
     assert add_goreleaser_tag(text + winget, "t1") == out + winget
     assert add_goreleaser_tag("version: 2\n" + winget + text, "t1") == "version: 2\n" + winget + out
+    # a build without a tags list gets one (go-task's: otherwise its release build keeps the feature)
+    bare = "builds:\n  - binary: task\n    goos:\n      - linux\n    flags:\n      - -trimpath\n\ngomod:\n  proxy: true\n"
+    tagged = add_goreleaser_tag(bare, "t1")
+    assert tagged == ("builds:\n  - binary: task\n    goos:\n      - linux\n    flags:\n      - -trimpath\n"
+                      "    tags:\n      - t1\n\ngomod:\n  proxy: true\n")
+    assert add_goreleaser_tag(tagged, "t1") == tagged
 
 
 def test_merge_plans_joins_separate_hunks_and_refuses_overlaps() -> None:

@@ -466,6 +466,20 @@ def test_an_existing_guard_tag_is_proposed_as_a_build_tag(tmp_path: Path) -> Non
     assert after is not None and 'tags = ["y_nohttp"]' in after.decode()
 
 
+def test_an_existing_tag_over_a_file_of_blank_imports_needs_no_stub(tmp_path: Path) -> None:
+    """cloud.google.com/go/storage's grpc_dp.go (`//go:build !disable_grpc_modules`) only blank-imports
+    the xDS stack; no file stands in for it. gotrim proposed a 136-file dependency patch with a tag of
+    its own instead of the documented disable_grpc_modules."""
+    files = {k: v for k, v in SHIPPED.items() if k not in ("lib/b_http.go", "lib/no_http.go")}
+    files["cmd/y/main.go"] = SHIPPED["cmd/y/main.go"].replace(", lib.GetB(os.Args[1])", "")
+    files["lib/a_http.go"] = "//go:build !y_nohttp\n\npackage lib\n\nimport _ \"net/http/pprof\"\n"
+    files["lib/lib.go"] = files["lib/lib.go"] + "\n// GetA gets a.\nfunc GetA(url string) string { return url }\n"
+    root = write_module(tmp_path / "y", files)
+    (c,), _ = candidates(project_for(root))
+    assert c.variant_tags == ("y_nohttp",) and isinstance(c.details, GuardDetails) and c.details.existing_tag
+    assert [ch.path for ch in c.plan.changes] == ["gotrim.toml"]
+
+
 @pytest.mark.go
 def test_a_new_tag_over_a_shared_stub_repairs_it_once(tmp_path: Path) -> None:
     root = write_module(tmp_path / "y", SHIPPED)
