@@ -191,7 +191,9 @@ def _add_build_tags_lists(text: str, tag: str) -> str:
     def flush() -> None:
         if item and item_indent is not None:
             keys = " " * (len(item_indent) + 2)
-            if not any(re.match(rf"^(?:{re.escape(item_indent)}- |{keys})tags\s*:", ln) for ln in item):
+            key = rf"^(?:{re.escape(item_indent)}- |{keys})"
+            # (not a build goreleaser skips: frp's `- skip: true`)
+            if not any(re.match(key + r"(?:tags\s*:|skip\s*:\s*true\b)", ln) for ln in item):
                 end = len(item)
                 while end > 1 and not item[end - 1].strip():
                     end -= 1

@@ -233,7 +233,7 @@ def _callee(src: bytes, call: Node) -> Callee | None:
     return None
 
 
-def _calls(src: bytes, root: Node | None, *, branches: bool, loops: bool = False,
+def _calls(src: bytes, root: Node | None, *, branches: bool, loops: bool = False, handed: bool = False,
            either: list[list[Node]] | None = None) -> list[Callee]:
     """The calls evaluated when root runs. A function literal's body counts only when it is called on
     the spot (`func() {...}()`, `go func() {...}()`): one stored in a table (a command's Action) or passed
@@ -241,7 +241,10 @@ def _calls(src: bytes, root: Node | None, *, branches: bool, loops: bool = False
     if, for and switch statements, not their bodies or cases; with loops, the bodies of loops too (a loop
     as the program starts runs: tailscaled's createEngine calls tryEngine in `for _, name := range
     strings.Split(...)`); either (a list) then gets the ways of each if/else chain that ends in an else
-    and of each switch with a default case, one of which runs (_ways)."""
+    and of each switch with a default case, one of which runs (_ways). With handed, a function handed to
+    a call counts as called: a function literal, a function or a method value (alertmanager's
+    `coordinator.Subscribe(r.reload)`, nats-server's `s.startGoRoutine(s.delayedAPIResponder)`, an
+    errgroup's `g.Go(func() error {...})`): the callee may run it at once, or later on every run."""
     out: list[Callee] = []
     stack = [root] if root is not None else []
     while stack:
@@ -257,6 +260,12 @@ def _calls(src: bytes, root: Node | None, *, branches: bool, loops: bool = False
             if fn is not None and fn.type == "func_literal":
                 stack.append(fn.child_by_field_name("body") or fn)
             stack.extend(c for c in n.named_children if c is not fn)
+            args = n.child_by_field_name("arguments") if handed else None
+            for a in args.named_children if args is not None else ():
+                if a.type == "func_literal":
+                    stack.append(a.child_by_field_name("body") or a)
+                elif (value := _value(src, a)) is not None:
+                    out.append(value)
             continue
         if not branches:
             if t == "if_statement":
@@ -291,6 +300,17 @@ def _calls(src: bytes, root: Node | None, *, branches: bool, loops: bool = False
                 continue
         stack.extend(n.named_children)
     return out
+
+
+def _value(src: bytes, node: Node) -> Callee | None:
+    """An argument that may be a function value: `f`, `pkg.F` or `x.M` (a method value)."""
+    if node.type == "identifier":
+        return None, node_text(src, node)
+    if node.type == "selector_expression":
+        op, field = node.child_by_field_name("operand"), node.child_by_field_name("field")
+        if op is not None and op.type == "identifier" and field is not None:
+            return node_text(src, op), node_text(src, field)
+    return None
 
 
 def _ways(src: bytes, node: Node) -> list[Node]:
@@ -430,10 +450,10 @@ def every_run_calls(main_path: str, files: Sequence[GoFile], package_files: Call
         # in main's own package every statement's headers; in the others, what follows an if that returns
         # without an error (client.Deliver's `if o.Addr == "" { ...; return nil }`) is one way of two
         ways: list[list[Node]] = []
-        calls = _calls(src, body, branches=False, loops=True, either=ways) if path == main_path else \
+        calls = _calls(src, body, branches=False, loops=True, handed=True, either=ways) if path == main_path else \
             _calls_until_exit(src, body, ways)
         for blocks in ways:
-            keyed = tuple(frozenset(k for op, c in _calls(src, b, branches=False, loops=True)
+            keyed = tuple(frozenset(k for op, c in _calls(src, b, branches=False, loops=True, handed=True)
                                     if (k := _resolve(path, imports, pinned, op, c))) for b in blocks)
             if len(keyed) > 1 and all(keyed):
                 either.append((chain, keyed))
@@ -475,7 +495,7 @@ def _calls_until_exit(src: bytes, body: Node | None, either: list[list[Node]] | 
         body.named_children[0].type == "statement_list" else body
     out: list[Callee] = []
     for stmt in block.named_children if block is not None else ():
-        out.extend(_calls(src, stmt, branches=False, loops=True, either=either))
+        out.extend(_calls(src, stmt, branches=False, loops=True, handed=True, either=either))
         if stmt.type == "if_statement" and _returns_without_error(src, stmt):
             break
     return out

@@ -103,6 +103,8 @@ def test_goreleaser_tag() -> None:
     assert tagged == ("builds:\n  - binary: task\n    goos:\n      - linux\n    flags:\n      - -trimpath\n"
                       "    tags:\n      - t1\n\ngomod:\n  proxy: true\n")
     assert add_goreleaser_tag(tagged, "t1") == tagged
+    skipped = "builds:\n  - skip: true\nchecksum:\n  algorithm: sha256\n"  # (frp's)
+    assert add_goreleaser_tag(skipped, "t1") == skipped
 
 
 def test_merge_plans_joins_separate_hunks_and_refuses_overlaps() -> None:
