@@ -238,9 +238,9 @@ def _calls(src: bytes, root: Node | None, *, branches: bool, loops: bool = False
     """The calls evaluated when root runs. A function literal's body counts only when it is called on
     the spot (`func() {...}()`, `go func() {...}()`): one stored in a table (a command's Action) or passed
     as an argument runs later, if at all. Without branches, only what runs on every pass: the headers of
-    if, for and switch statements, not their bodies or cases; with loops, the bodies of loops too (a loop
-    as the program starts runs: tailscaled's createEngine calls tryEngine in `for _, name := range
-    strings.Split(...)`); either (a list) then gets the ways of each if/else chain that ends in an else
+    if, for and switch statements, not their bodies or cases; with loops, the bodies of loops that run
+    (_runs_body: tailscaled's createEngine calls tryEngine in `for _, name := range strings.Split(...)`);
+    either (a list) then gets the ways of each if/else chain that ends in an else
     and of each switch with a default case, one of which runs (_ways). With handed, a function handed to
     a call counts as called: a function literal, a function or a method value (alertmanager's
     `coordinator.Subscribe(r.reload)`, nats-server's `s.startGoRoutine(s.delayedAPIResponder)`, an
@@ -276,7 +276,7 @@ def _calls(src: bytes, root: Node | None, *, branches: bool, loops: bool = False
                     if ways:
                         either.append(ways)
                 continue
-            if t == "for_statement" and not loops:
+            if t == "for_statement" and not (loops and _runs_body(n)):
                 for c in n.named_children:
                     if c.type == "for_clause":
                         stack.extend(x for x in (c.child_by_field_name("initializer"),
@@ -300,6 +300,17 @@ def _calls(src: bytes, root: Node | None, *, branches: bool, loops: bool = False
                 continue
         stack.extend(n.named_children)
     return out
+
+
+def _runs_body(loop: Node) -> bool:
+    """A loop whose body runs in practice: `for {`, or a range over what a call returns (strings.Split's
+    result has an element). Not a range over a variable or a field (alertmanager's `range nc.SNSConfigs`:
+    most configurations have none), nor a three-clause or a conditional loop."""
+    clauses = [c for c in loop.named_children if c is not loop.child_by_field_name("body") and c.type != "comment"]
+    if not clauses:
+        return True
+    right = clauses[0].child_by_field_name("right") if clauses[0].type == "range_clause" else None
+    return right is not None and right.type == "call_expression"
 
 
 def _value(src: bytes, node: Node) -> Callee | None:
