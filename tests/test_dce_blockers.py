@@ -98,7 +98,8 @@ def test_goreleaser_tag() -> None:
     assert add_goreleaser_tag(text + winget, "t1") == out + winget
     assert add_goreleaser_tag("version: 2\n" + winget + text, "t1") == "version: 2\n" + winget + out
     # a build without a tags list gets one (go-task's: otherwise its release build keeps the feature)
-    bare = "builds:\n  - binary: task\n    goos:\n      - linux\n    flags:\n      - -trimpath\n\ngomod:\n  proxy: true\n"
+    bare = ("builds:\n  - binary: task\n    goos:\n      - linux\n    flags:\n      - -trimpath\n"
+            "\ngomod:\n  proxy: true\n")
     tagged = add_goreleaser_tag(bare, "t1")
     assert tagged == ("builds:\n  - binary: task\n    goos:\n      - linux\n    flags:\n      - -trimpath\n"
                       "    tags:\n      - t1\n\ngomod:\n  proxy: true\n")

@@ -1282,7 +1282,8 @@ def test_every_run_calls_follows_eight_calls_deep_and_not_into_branches() -> Non
     # a range over a field may run its body never (a configuration's receivers), one over a call's result
     # does (tailscaled's strings.Split of --tun)
     f = parse_file("h.go", b"package main\n\nfunc main() {\n\tsubscribe(reload)\n"
-                           b"\tg.Go(func() error { return work() })\n\tfor _, c := range cfg.List {\n\t\tk(c)\n\t}\n}\n")
+                           b"\tg.Go(func() error { return work() })\n"
+                           b"\tfor _, c := range cfg.List {\n\t\tk(c)\n\t}\n}\n")
     run = every_run_calls("h", [f], lambda _: None)
     assert {("h", "subscribe"), ("h", "reload"), ("h", "work")} <= set(run.calls) and ("h", "k") not in run.calls
     # one of a switch's cases runs when it has a default; a way that returns an error is a failure
