@@ -1526,8 +1526,14 @@ def _existing_tag_proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
         uses = _target_uses(index, feat)
     except _Refuse:
         uses = {}
-    lines = [f"{', '.join(files)} already start with a constraint that -tags {tag} turns off, and a stub takes "
-             f"their place with it: the module ships this switch. No source changes; the targets' build "
+    bare = all(not any(d.kind != "init" and d.name != "_" for d in index.file(s.dir, f).decls)
+               for s in feat.sites for f in s.files)
+    one = len(files) == 1
+    instead = ("it declares nothing (its imports are the feature), so no stub is needed" if bare and one else
+               "they declare nothing (their imports are the feature), so no stub is needed" if bare else
+               "a stub takes its place with it" if one else "a stub takes their place with it")
+    lines = [f"{', '.join(files)} already {'starts' if one else 'start'} with a constraint that -tags {tag} turns "
+             f"off, and {instead}: the module ships this switch. No source changes; the targets' build "
              f"configuration gets the tag."]
     lines += _explain(index, feat, tag, name, uses, ()).splitlines()[len(feat.sites):]
     plan = Plan(title=f"Build {', '.join(t.name for t in targets)} with the existing {tag} tag",

@@ -478,6 +478,8 @@ def test_an_existing_tag_over_a_file_of_blank_imports_needs_no_stub(tmp_path: Pa
     (c,), _ = candidates(project_for(root))
     assert c.variant_tags == ("y_nohttp",) and isinstance(c.details, GuardDetails) and c.details.existing_tag
     assert [ch.path for ch in c.plan.changes] == ["gotrim.toml"]
+    assert "lib/a_http.go already starts with a constraint that -tags y_nohttp turns off, and it declares " \
+           "nothing (its imports are the feature), so no stub is needed" in c.explanation
 
 
 @pytest.mark.go
