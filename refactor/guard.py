@@ -422,11 +422,13 @@ def every_run_calls(main_path: str, files: Sequence[GoFile], package_files: Call
                     *, depth: int = 8, value_calls: Callable[[str, str], Mapping[str, tuple[str, str]]] | None = None
                     ) -> EveryRun:
     """What every run of the program calls from func main (headers of if and switch included, their bodies
-    not; loop bodies included), following the functions called that way through main's package and the
-    packages package_files gives files of (the module's own: a dependency is not read), up to depth calls
-    deep. tailscaled's run() calls logpolicy.New, whose NewWithConfigPath calls logtail.NewLogger: a stub
-    of that cannot be on the way (the slim build panicked at startup); its engine comes seven calls deep
-    (main -> run -> startIPNServer -> getLocalBackend -> createEngine -> tryEngine -> NewUserspaceEngine).
+    not; the bodies of loops that run, and functions handed to calls: _calls with loops and handed),
+    following the functions called that way through main's package and the packages package_files gives
+    files of (the module's own: a dependency is not read), up to depth calls deep; with the ways of if/else
+    chains and switches one of which runs (EveryRun.either). tailscaled's run() calls logpolicy.New, whose
+    NewWithConfigPath calls logtail.NewLogger: a stub of that cannot be on the way (the slim build panicked
+    at startup); its engine comes seven calls deep (main -> run -> startIPNServer -> getLocalBackend ->
+    createEngine -> tryEngine -> NewUserspaceEngine).
     value_calls(package, declaration key): the methods a declaration calls on values, by name, with the
     (package, type) declaring them where the typed view pins one (dns.NewManager's d.NetMon() on a
     tsdial.Dialer); a call on a value it does not pin is not followed."""
