@@ -1156,6 +1156,23 @@ def _snippet(text: str, width: int = 72) -> str:
     return first[:width] + ("…" if len(first) > width or "\n" in text.strip() else "")
 
 
+def _locals(src: bytes, node: Node) -> set[str]:
+    """The names a function declares inside node: parameters and receivers, `:=`, var and range
+    variables (nats-server's local msgId is not its type msgId)."""
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type in ("parameter_declaration", "variadic_parameter_declaration", "var_spec", "const_spec"):
+            out.update(node_text(src, c) for c in n.children_by_field_name("name"))
+        elif n.type in ("short_var_declaration", "range_clause"):
+            left = n.child_by_field_name("left")
+            out.update(node_text(src, c) for c in (left.named_children if left is not None else ())
+                       if c.type == "identifier")
+        stack.extend(n.named_children)
+    return out
+
+
 def _idents(src: bytes, node: Node) -> set[str]:
     out: set[str] = set()
     stack = [node]
@@ -1269,7 +1286,8 @@ class _Mover:
         if typ is None or body is None:
             return []
         elems = [c for c in body.named_children if c.type in ("literal_element", "keyed_element")]
-        hit = [e for e in elems if _idents(src, e) & self.names]
+        local = _locals(src, spec) if d.kind in ("func", "method", "init") else set()
+        hit = [e for e in elems if (_idents(src, e) - local) & self.names]
         if not hit:
             return []
         lt = node_text(src, typ)

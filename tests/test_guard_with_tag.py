@@ -907,6 +907,25 @@ def test_a_blank_import_moved_out_of_a_file_of_code_drops_only_its_packages(tmp_
     assert abs(c.estimated_bytes - saved) <= 0.1 * saved, (c.estimated_bytes, saved)
 
 
+def test_a_local_variable_named_as_a_guarded_type_registers_nothing() -> None:
+    """nats-server: checkMsgHeadersPreClusteredProposal's local msgId, a key of a map literal, was taken for
+    filestore.go's type msgId, and 22 guards were refused with '... builds a map that registers ... code;
+    make it a package-level variable first'."""
+    from refactor.guard import move_registrations
+
+    real = parse_file("store/filestore.go",
+                      b"package store\n\nimport \"encoding/xml\"\n\ntype msgId struct{ seq int }\n\n"
+                      b"// Clip keeps 16 bytes.\nfunc Clip(s string) string { return s[:16] }\n\n"
+                      b"func export(m msgId) ([]byte, error) { return xml.Marshal(m) }\n")
+    rest = parse_file("store/batch.go",
+                      b"package store\n\nfunc check(hdr string) map[string]struct{} {\n"
+                      b"\tvar ids map[string]struct{}\n\thdr = Clip(hdr)\n"
+                      b"\tif msgId := hdr; msgId != \"\" {\n\t\tids = map[string]struct{}{msgId: {}}\n\t}\n"
+                      b"\treturn ids\n}\n")
+    moved = move_registrations(real, [rest], "xml", "s_omit_xml", set())
+    assert not moved.files and not moved.moved
+
+
 def test_a_blank_embed_import_stays_with_its_go_embed_directives() -> None:
     """A file's blank imports of the feature move to a guarded file of their own, except `_ "embed"` from a
     file whose //go:embed directives need it there (tailscale's version-embed.go): that file is guarded."""
