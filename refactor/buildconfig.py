@@ -174,6 +174,9 @@ def add_make_tag(text: str, tag: str) -> str:
     return out
 
 
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:")  # a top-level key of a YAML file (`builds:`)
+
+
 def add_goreleaser_tag(text: str, tag: str) -> str:
     """A .goreleaser.yaml with `tag` appended to every `tags:` list of its builds (under the top-level
     `builds:` only: go-task's winget section has a `tags:` list of package keywords), and a `tags:` list
@@ -204,7 +207,7 @@ def _add_build_tags_lists(text: str, tag: str) -> str:
         item.clear()
 
     for line in lines:
-        top = re.match(r"^([A-Za-z_][\w-]*)\s*:", line)
+        top = _TOP_KEY.match(line)
         if top:
             flush()
             section, item_indent = top.group(1), None
@@ -226,7 +229,7 @@ def _append_build_tags(text: str, tag: str) -> str:
     i = 0
     while i < len(lines):
         line = lines[i]
-        top = re.match(r"^([A-Za-z_][\w-]*)\s*:", line)
+        top = _TOP_KEY.match(line)
         if top:
             section = top.group(1)
         m = re.match(r"^(\s*)tags:\s*(\[(.*)\])?\s*$", line.rstrip("\n")) if section == "builds" else None

@@ -1170,7 +1170,7 @@ def _existing_guard(index: _Index, feat: _Feature) -> str | None:
                     and t not in PLATFORM_TAGS and not t.startswith("go1.")}
             # a file that declares nothing (its blank imports are the feature: cloud.google.com/go/storage's
             # grpc_dp.go, `//go:build !disable_grpc_modules`) needs no stub for the tag to leave it out
-            if any(d.kind != "init" and d.name != "_" for d in real.decls):
+            if not _declares_nothing(real):
                 stub = existing_stub(real, all_files, site.files)
                 if stub is None or (y := build_expr(stub)) is None:
                     return None
@@ -1526,8 +1526,7 @@ def _existing_tag_proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
         uses = _target_uses(index, feat)
     except _Refuse:
         uses = {}
-    bare = all(not any(d.kind != "init" and d.name != "_" for d in index.file(s.dir, f).decls)
-               for s in feat.sites for f in s.files)
+    bare = all(_declares_nothing(index.file(s.dir, f)) for s in feat.sites for f in s.files)
     one = len(files) == 1
     instead = ("it declares nothing (its imports are the feature), so no stub is needed" if bare and one else
                "they declare nothing (their imports are the feature), so no stub is needed" if bare else
@@ -1855,6 +1854,11 @@ def _callers(rest: Sequence[GoFile], importers: Sequence[tuple[GoFile, str]], fu
             if any(r.qualifier == local and r.name in funcs for r in d.refs) or (d.selectors & methods):
                 out.add(f"{f.path}: {decl_label(d.key)}")
     return out
+
+
+def _declares_nothing(f: GoFile) -> bool:
+    """A file whose imports are all it brings (an init at most): the tag that leaves it out needs no stub."""
+    return all(d.kind == "init" or d.name == "_" for d in f.decls)
 
 
 def _blank_feature(real: GoFile, heavy: frozenset[str]) -> bool:
