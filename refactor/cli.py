@@ -159,11 +159,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 def _project(repo: Path, mains: Sequence[str], platforms: Sequence[str], tags: str | None,
              cgo: bool | None, needs: Needs, *, warm: Sequence[Warm] = (), ahead: Sequence[Ahead] = (),
-             progress: LoadProgress | None = None, reuse: bool = False, remember: bool = False, **settings: Any
-             ) -> Project:
+             progress: LoadProgress | None = None, reuse: bool = False, remember: bool = False,
+             settled: Callable[[Project], bool] | None = None, **settings: Any) -> Project:
     go, s, specs = _setup(repo, mains, platforms, tags, cgo, **settings)
     try:
-        return load(go, s, specs, needs, warm=warm, ahead=ahead, progress=progress, reuse=reuse, remember=remember)
+        return load(go, s, specs, needs, warm=warm, ahead=ahead, progress=progress, reuse=reuse, remember=remember,
+                    settled=settled)
     except GoError as exc:
         if "error obtaining VCS status" not in exc.stderr:
             raise
@@ -541,7 +542,7 @@ def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags
     proposed for several targets, and ranks by estimated bytes. Ids are stable for the same HEAD
     and configuration; pass one to `gotrim apply`.
     """
-    from refactor.suggest import filtered, remember_listed, strategies_later, suggestions
+    from refactor.suggest import filtered, remember_listed, strategies_later
 
     fmt = "json" if as_json else fmt
     quiet = fmt != "table" and output is None
@@ -559,11 +560,8 @@ def suggest(repo: Path, mains: tuple[str, ...], platforms: tuple[str, ...], tags
         from refactor.workspace import require_repo
 
         require_repo(repo.resolve())
-    with load_progress(quiet) as progress:
-        project = _project(repo, mains, platforms, tags, cgo, needs, warm=warm, ahead=ahead, progress=progress,
-                           reuse=not no_cache, remember=True, jobs=jobs, **overrides(package_names, guard_tags))
-    found = suggestions(project, strategies, progress_for(quiet), use_cache=not no_cache)
-    found = _with_dce_loops(project, strategies, found, progress_for(quiet))
+    project, found = _analysed(repo, mains, platforms, tags, cgo, strategies, needs, warm, ahead, quiet=quiet,
+                               reuse=not no_cache, jobs=jobs, **overrides(package_names, guard_tags))
     remember_listed(project, found, {"mains": list(mains), "platforms": list(platforms), "tags": tags, "cgo": cgo,
                                      "package_names": list(package_names), "guard_tags": list(guard_tags),
                                      "strategy_names": list(strategy_names)})
@@ -652,18 +650,47 @@ def print_suggestions(project: Project, found: Any, shown: Sequence[Any], measur
     return 1 if failed else 0
 
 
+def _analysed(repo: Path, mains: Sequence[str], platforms: Sequence[str], tags: str | None, cgo: bool | None,
+              strategies: Sequence[Any], needs: Needs, warm: Sequence[Warm], ahead: Sequence[Ahead], *, quiet: bool,
+              reuse: bool, jobs: int | None, **names: Any) -> tuple[Project, Any]:
+    """The loaded project and what the strategies suggest on it, with the DCE loop's candidates
+    (suggest and apply). With reuse, a HEAD and configuration analysed before are read back: the
+    facts from the loader's cache, the candidates from suggest's; the typed views, which only the
+    strategies read, are then not made (4 s of a rerun on nats-server)."""
+    from refactor.suggest import load_cached, suggestions
+
+    kept = []
+
+    def settled(stage: Project) -> bool:
+        found = load_cached(stage, strategies)
+        if found is None or not (found.looped or not _loops(strategies)):
+            return False  # (the DCE loop's choice of targets reads the typed view)
+        kept.append(found)
+        return True
+
+    with load_progress(quiet) as progress:
+        project = _project(repo, mains, platforms, tags, cgo, needs, warm=warm, ahead=ahead, progress=progress,
+                           reuse=reuse, remember=True, jobs=jobs, settled=settled if reuse else None, **names)
+    found = kept[0] if kept else suggestions(project, strategies, progress_for(quiet), use_cache=reuse)
+    return project, _with_dce_loops(project, strategies, found, progress_for(quiet))
+
+
+def _loops(strategies: Sequence[Any]) -> bool:
+    return any(s.name == "dce-blockers" for s in strategies)
+
+
 def _with_dce_loops(project: Project, strategies: Sequence[Any], found: Any, say: Callable[[str], None]) -> Any:
     """Suggestions with dce-blockers' combined candidates: for each target whose first method-DCE blocker
-    has a fix, the DCE loop fixes every blocker in a scratch worktree (refactor.dceloop; remembered)."""
+    has a fix, the DCE loop fixes every blocker in a scratch worktree (refactor.dceloop; remembered).
+    Suggestions read back with their loops in are returned as they are."""
     from refactor.dceloop import with_loops
     from refactor.suggest import save, with_loop_candidates
 
-    if not any(s.name == "dce-blockers" for s in strategies):
+    if not _loops(strategies) or found.looped:
         return found
     extra, _ = with_loops(project, found.candidates, progress=say)
-    new = with_loop_candidates(found, extra)
-    if new is not found:
-        save(project, strategies, new)
+    new = replace(with_loop_candidates(found, extra), looped=True)
+    save(project, strategies, new)
     return new
 
 
@@ -717,7 +744,7 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
     """
     from refactor.apply import apply as apply_candidate
     from refactor.apply import branch_name, check_branch, check_default_branches, dirty_plan_files
-    from refactor.suggest import find, recall_listed, same_change, strategies_later, suggestions
+    from refactor.suggest import find, recall_listed, same_change, strategies_later
 
     sweep(repo)
     cid = candidate_id.strip()
@@ -766,10 +793,8 @@ def apply(candidate_id: str, repo: Path, mains: tuple[str, ...], platforms: tupl
                "package_names": package_names, "guard_tags": guard_tags}
 
     def analyse(at: Path) -> tuple[Project, Any]:
-        with load_progress(False) as progress:
-            project = _project(at, mains, platforms, tags, cgo, needs, warm=warm, ahead=ahead, progress=progress,
-                               reuse=True, remember=True, jobs=jobs, **overrides(package_names, guard_tags))
-        listed = _with_dce_loops(project, strategies, suggestions(project, strategies, say), say)
+        project, listed = _analysed(at, mains, platforms, tags, cgo, strategies, needs, warm, ahead, quiet=False,
+                                    reuse=True, jobs=jobs, **overrides(package_names, guard_tags))
         try:
             candidate = find(listed, cid)
         except UsageError as exc:

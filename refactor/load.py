@@ -75,7 +75,8 @@ def effective_specs(settings: Settings, flag_spec: TargetSpec | None) -> tuple[T
 
 def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs = Needs.GRAPHS, *,
          warm: Sequence[Warm] = (), ahead: Sequence[Ahead] = (), progress: LoadProgress | None = None,
-         reuse: bool = False, remember: bool = False, select: Select | None = None) -> Project:
+         reuse: bool = False, remember: bool = False, select: Select | None = None,
+         settled: Callable[[Project], bool] | None = None) -> Project:
     """Resolve the targets and load what needs declares, as one frozen Project.
 
     warm: graph-only work (a strategy's warm-up) run on the partly loaded project while the targets
@@ -85,6 +86,9 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
     remember: keep these for the next run (both need git).
     select: given every resolved target (in order), the ones to load (a shard's, refactor.shard);
     the Project then holds only those.
+    settled: asked, with reuse, once the facts come from the previous run's cache: True when what the
+    typed views are read for is settled too (suggest's results cache holds this run's candidates), so
+    they are not made and the Project's needs leave out TYPED.
     """
     say = progress or LoadProgress()
     repo = discover(go, settings.root)
@@ -159,8 +163,11 @@ def load(go: Go, settings: Settings, specs: Sequence[TargetSpec], needs: Needs =
                 stage = replace(stage, run_key=key_soon.result())
             if remember and stage.run_key:
                 _save_facts(stage, needs, facts, reach)
-        elif Needs.SOURCES in needs:
-            _parse_targets_packages(stage)
+        else:
+            if Needs.TYPED in needs and settled is not None and settled(stage):
+                needs &= ~Needs.TYPED
+            if Needs.SOURCES in needs:
+                _parse_targets_packages(stage)
     finally:
         if early is not None:
             early.close()

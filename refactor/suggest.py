@@ -32,6 +32,7 @@ class Suggestions:
     candidates: tuple[Candidate, ...]
     refusals: tuple[Refusal, ...]
     head: str | None
+    looped: bool = False  # the DCE loop's candidates are in (refactor.dceloop.with_loops)
 
 
 def needs_of(strategies: Sequence[Strategy]) -> Needs:

@@ -256,6 +256,7 @@ def test_suggest_with_only_refusals_points_at_them(capsys: pytest.CaptureFixture
 
     root = Path(__file__).resolve().parent.parent / "fixture_repos" / "clean"
     refused = Refusal(strategy="dce-blockers", targets=(), summary="s", reason="r")
+    monkeypatch.setattr(suggest, "load_cached", lambda *a, **k: None)  # (the first run's results are kept)
     monkeypatch.setattr(suggest, "suggestions",
                         lambda *a, **k: suggest.Suggestions((), (refused, refused), None))
     assert main(["suggest", str(root)]) == 0
@@ -288,6 +289,7 @@ def test_apply_of_a_listed_id_refused_now_says_why(capsys: pytest.CaptureFixture
         "options": {}, "strategy": "guard-with-tag", "summary": f"{summary}; slim build loses Wrap",
         "files": ["wrap.go", "wrap_stub.go"]}}}))
     refused = Refusal("guard-with-tag", (), summary, "wrap.go: Wrap, WrapTAP: one of them is called on every run")
+    monkeypatch.setattr(suggest, "load_cached", lambda *a, **k: None)  # (the first run's results are kept)
     monkeypatch.setattr(suggest, "suggestions", lambda *a, **k: suggest.Suggestions((), (refused,), head))
     code, _, err = run(capsys, "apply", "8ffd55a", str(root), "--dry-run")
     last = err.strip().splitlines()[-1]  # (after the load's progress lines)

@@ -166,6 +166,31 @@ def test_suggest_names_the_fixes_min_bytes_hides(repo: Path) -> None:
     assert "reflect method lookup(s) of example.com/templates/internal/lookup" in res.stdout
 
 
+@pytest.mark.go
+def test_a_rerun_reads_its_candidates_back_as_they_were(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """suggest again on the same HEAD reads the facts and the candidates back: no typed view is made,
+    the DCE loop is not merged in a second time (cmd/custom's one-step loop replaces its candidate, whose
+    estimate before the builds must stay the strategy's), and the report is the same."""
+    import json
+
+    import refactor.dceloop
+    import refactor.load
+
+    args = ["suggest", "-s", "dce-blockers", "-t", "./cmd/custom", "--json", "-v", str(repo)]
+    first = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    assert "Estimated before these builds" in first.stdout
+
+    def again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("made again on a rerun")
+
+    monkeypatch.setattr(refactor.load, "_typed_views", again)
+    monkeypatch.setattr(refactor.dceloop, "cached_loop", again)
+    second = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert second.exit_code == 0, second.output
+    assert json.loads(second.stdout) == json.loads(first.stdout)
+
+
 def test_an_upgrade_is_kept_when_the_blocker_is_left_only_through_other_code() -> None:
     """frp (cobra v1.8.0 -> v1.10.2): the same text/template function stays a blocker, reached from frp's
     own config templates instead of cobra's. The upgrade did its part and is kept; it was reverted as
