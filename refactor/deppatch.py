@@ -66,6 +66,10 @@ class DependencyPatch:
         lines += [*figures, ""]
         lines += [f"Against {self.module}@{self.version}: `git apply` this file in the module's tree,",
                   "then commit with the message above.", "", "---", ""]
+        # a blank context line as an empty line (git's diff.suppressBlankEmpty), which `git apply` and
+        # patch read as the same: the patch file is committed, and " " is trailing whitespace to
+        # `git diff --check`, pre-commit hooks and `git apply` of the commit that adds it
+        diff = re.sub(r"^ $", "", diff, flags=re.M)
         return ("\n".join(lines) + diff).encode()
 
 

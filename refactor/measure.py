@@ -29,7 +29,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -246,6 +246,11 @@ class _Verification:
         self.modules = modules_built(project, candidate.targets, self.touched)
         vetted = [p for p in self.touched if not p.startswith(nested)]
         self.pkg_dirs = {m.dir: module_pkg_dirs(project, m, vetted) for m in self.modules}
+        # ...but by import path, from the module that replaces it (the same packages at HEAD are the
+        # module cache's): (the copy's directory, its packages the change touches, those at HEAD)
+        patch = getattr(candidate.details, "patch", None)
+        changed = {f"{patch.dest}/{rel}" for rel, before in patch.originals if before is not None} if patch else set()
+        self.copies = copied_packages(changes, [p for p in self.touched if p.startswith(nested)], changed)
         self.roots = [*(str(ws.at(m.dir)) for m in self.modules if m.dir != project.root), str(ws.path)]
         self.module_paths = [m.path for m in project.modules]
 
@@ -286,6 +291,12 @@ class _Verification:
             if test:
                 self.step(f"go test ({configs[0].label}){self.where(m)}",
                           functools.partial(self.go_test, configs[0], m))
+        if c.targets:
+            home = self.project.resolved(self.project.module_of(c.targets[0]))
+            for dest, pkgs, at_head in self.copies:
+                for cfg in configs:
+                    self.step(f"go vet ({cfg.label}) in {dest}",
+                              functools.partial(self.vet_packages, cfg, home, pkgs, at_head))
         for i, t in enumerate(c.targets):
             after_t = t.with_tags(*c.variant_tags)
             exe = self.bins / f"t{i}" / after_t.name
@@ -353,24 +364,27 @@ class _Verification:
         return self.judge(now, head, clip(text), broken_note=True)
 
     def vet(self, cfg: Target, m: Module) -> _Passed | None:
+        return self.vet_packages(cfg, m, self.pkg_dirs[m.dir], self.dirs_at_head(m), f"{self.where(m)}")
+
+    def vet_packages(self, cfg: Target, m: Module, pkgs: Sequence[str], at_head: Sequence[str],
+                     where: str = "") -> _Passed | None:
+        """go vet of pkgs (directories or import paths) in module m; when it finds anything, the
+        packages that exist at HEAD (at_head) are vetted there too, and only new findings fail."""
         go, cwd = self.go_in(m)
-        proc = go.run(["vet", "-json", *cfg.build_flags(), *self.pkg_dirs[m.dir]], cwd=cwd, target=cfg, check=False)
-        now = _vet_findings(proc.stdout, proc.stderr, self.roots)
-        if proc.returncode != 0 and not now:
-            now = [_generic("go vet failed", relative(proc.stderr, self.roots))]
+
+        def vet(which: Sequence[str]) -> list[Finding]:
+            proc = go.run(["vet", "-json", *cfg.build_flags(), *which], cwd=cwd, target=cfg, check=False)
+            found = _vet_findings(proc.stdout, proc.stderr, self.roots)
+            if proc.returncode != 0 and not found:
+                found = [_generic("go vet failed", relative(proc.stderr, self.roots))]
+            return found
+
+        now = vet(pkgs)
         if not now:
             return None
-        dirs = self.dirs_at_head(m)
-
-        def at_head(_repo_dir: Path) -> dict[str, Any]:
-            p = go.run(["vet", "-json", *cfg.build_flags(), *dirs], cwd=cwd, target=cfg, check=False)
-            found = _vet_findings(p.stdout, p.stderr, self.roots)
-            if p.returncode != 0 and not found:
-                found = [_generic("go vet failed", relative(p.stderr, self.roots))]
-            return {"findings": [asdict(f) for f in found]}
-
-        head = self.head.get("vet", (repr(cfg), _module_key(self.project, m), *dirs), at_head,
-                             f"go vet ({cfg.label}){self.where(m)}")[0] if dirs else {}
+        head = self.head.get("vet", (repr(cfg), _module_key(self.project, m), *at_head),
+                             lambda _repo_dir: {"findings": [asdict(f) for f in vet(at_head)]},
+                             f"go vet ({cfg.label}){where}")[0] if at_head else {}
         return self.judge(now, head, clip("\n".join(f.text for f in now)))
 
     def judge(self, now: list[Finding], head: dict[str, Any], output: str, broken_note: bool = False) -> _Passed:
@@ -678,6 +692,32 @@ def module_pkg_dirs(project: Project, m: Module, touched: Sequence[str]) -> list
         rel = PurePosixPath(os.path.relpath(project.root / path, m.dir).replace(os.sep, "/")).parent
         dirs.add("." if str(rel) == "." else f"./{rel}")
     return sorted(dirs)
+
+
+def copied_packages(changes: Sequence[FileChange], touched: Sequence[str], changed: Collection[str] = ()
+                    ) -> list[tuple[str, list[str], list[str]]]:
+    """The copies of dependencies a plan adds (a dependency patch: a directory with a new go.mod) whose
+    Go files it changes: (the copy's directory, the import paths of the touched packages, those of them
+    that exist at HEAD in the module cache). A package exists there when its directory holds a Go file
+    copied as it is (verbatim) or one the patch changed (changed: their plan paths)."""
+    import re
+
+    modules = {}
+    for c in changes:
+        if c.before is None and c.after is not None and PurePosixPath(c.path).name == "go.mod" and "/" in c.path:
+            found = re.search(rb"^module\s+\"?([^\s\"]+)", c.after, re.M)
+            if found:
+                modules[str(PurePosixPath(c.path).parent)] = found.group(1).decode()
+    kept = {str(PurePosixPath(c.path).parent) for c in changes if c.verbatim and c.path.endswith(".go")}
+    kept |= {str(PurePosixPath(p).parent) for p in changed if p.endswith(".go")}
+    out = []
+    for dest, module in sorted(modules.items()):
+        dirs = sorted({str(PurePosixPath(p).parent) for p in touched if p.startswith(dest + "/")})
+        if not dirs:
+            continue
+        paths = {d: module + d[len(dest):] for d in dirs}
+        out.append((dest, list(paths.values()), [paths[d] for d in dirs if d in kept]))
+    return out
 
 
 def _module_key(project: Project, m: Module) -> str:

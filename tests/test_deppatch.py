@@ -97,8 +97,10 @@ def test_a_dependency_patch_copies_guards_and_replaces(deppatch_repo: Path, tmp_
     patch = root / f"{dest}.patch"
     text = patch.read_text()
     assert text.startswith(f"Build tag {tag}: leave out the http feature") and "bytes saved" in text
+    # a file a commit adds: no line of it ends in whitespace (`git diff --check`), blank context included
+    assert [ln for ln in text.splitlines() if ln != ln.rstrip()] == []
     proc = subprocess.run(["git", "apply", str(patch)], cwd=upstream, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
     assert (upstream / "remote.go").read_text() == (root / dest / "remote.go").read_text()
 
 
@@ -116,6 +118,53 @@ def test_apply_writes_the_measured_bytes_into_the_patch(deppatch_repo: Path) -> 
     assert change.after is not None
     assert b"Measured on app linux/amd64 built with -tags fetchlib_omit_http: 9,000,000 -> 3,000,000 bytes " \
            b"(6,000,000 bytes saved, 66.7 %)." in change.after
+
+
+def test_copied_packages_are_named_by_import_path() -> None:
+    from refactor.measure import copied_packages
+    from refactor.plan import FileChange
+
+    dest = "third_party/example.com/lib"
+    changes = [FileChange(f"{dest}/go.mod", None, b"module example.com/lib\n\ngo 1.21\n"),
+               FileChange(f"{dest}/a.go", None, b"package lib\n", verbatim=True),
+               FileChange(f"{dest}/b.go", None, b"package lib\n"),
+               FileChange(f"{dest}/sub/c.go", None, b"package sub\n"),
+               FileChange(f"{dest}/gen/d.go", None, b"package gen\n"),
+               FileChange("go.mod", b"module m\n", b"module m\nreplace example.com/lib => ./" + dest.encode() + b"\n")]
+    touched = [f"{dest}/b.go", f"{dest}/sub/c.go", f"{dest}/gen/d.go"]
+    # sub/c.go is the patch's change of a file the module has; gen/d.go is new: no gen package at HEAD
+    assert copied_packages(changes, touched, {f"{dest}/b.go", f"{dest}/sub/c.go"}) == [
+        (dest, ["example.com/lib", "example.com/lib/gen", "example.com/lib/sub"],
+         ["example.com/lib", "example.com/lib/sub"])]
+    assert copied_packages(changes, [], set()) == []
+
+
+@pytest.mark.go
+def test_the_patched_copy_is_vetted_by_import_path(deppatch_repo: Path) -> None:
+    """A dependency patch's changed files are vetted (from the module that replaces the dependency), and
+    a finding the change brings fails verification, as in the repository's own packages."""
+    import dataclasses
+
+    from refactor.measure import verify_and_measure
+    from refactor.plan import Plan
+    from refactor.workspace import open_workspace, require_repo
+
+    project = project_for(deppatch_repo, ("./cmd/app",))
+    c = the_patch(deppatch_repo)
+    dest = f"third_party/{MODULE}"
+    with open_workspace(require_repo(deppatch_repo)) as ws:
+        m = verify_and_measure(project, ws, c)
+        assert m.verified, m.steps
+        vets = [s for s in m.steps if s.name.startswith("go vet") and s.name.endswith(f"in {dest}")]
+        assert len(vets) == 2 and all(s.ok for s in vets), m.steps  # the default and the slim build
+        remote = f"{dest}/remote.go"
+        bad = [dataclasses.replace(ch, after=ch.after + b'\nfunc probe() string { return fmt.Sprintf("%d", "x") }\n')
+               if ch.path == remote and ch.after is not None else ch for ch in c.plan.changes]
+        ws.reset()
+        m = verify_and_measure(project, ws, dataclasses.replace(c, plan=Plan(c.plan.title, tuple(bad))))
+    assert not m.verified
+    failed = next(s for s in m.steps if not s.ok)
+    assert failed.name.startswith("go vet") and failed.name.endswith(f"in {dest}") and "%d" in failed.detail, failed
 
 
 def cgo_build(root: Path, out: Path, tags: str = "") -> Path:
