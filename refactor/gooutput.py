@@ -31,8 +31,15 @@ class Finding:
 
     @property
     def display(self) -> str:
-        """The first line, with go's remedy when the following lines give one."""
-        return with_remedy(self.text.splitlines()[0].strip(), self.text)
+        """The first line, with go's remedy when the following lines give one. An import chain
+        (`package A` then `imports B: why` lines) is one line: its first package, its last, and why."""
+        lines = [ln.strip() for ln in self.text.splitlines() if ln.strip()]
+        first = lines[0]
+        chain = [ln for ln in lines[1:] if ln.startswith("imports ")]
+        if re.fullmatch(r"package \S+", first) and chain:
+            hops = " imports ..." if len(chain) > 1 else ""
+            first = f"{first}{hops} {chain[-1]}"
+        return with_remedy(first, self.text)
 
 
 def message_key(text: str) -> str:

@@ -51,6 +51,17 @@ def test_build_errors_keep_go_continuation_lines_and_remedy() -> None:
                                 "to add it: go get example.com/gone")
 
 
+def test_an_import_chain_is_shown_with_its_reason() -> None:
+    """caddy: a guarded package left without files failed `go build ./...` with `package .../caddytest`,
+    the first line; why was on the next ones."""
+    (one,) = parse_errors("package example.com/m/cmd/app\n\timports example.com/m/standard: build constraints "
+                          "exclude all Go files in /tmp/x/standard\n")
+    assert one.display == ("package example.com/m/cmd/app imports example.com/m/standard: build constraints "
+                           "exclude all Go files in /tmp/x/standard")
+    (hops,) = parse_errors("package a\n\timports b\n\timports c: no Go files\n")
+    assert hops.display == "package a imports ... imports c: no Go files"
+
+
 def test_module_downloads_are_not_build_errors() -> None:
     """tailscale at HEAD fails go build ./... (an old x/tools on go1.26); a candidate's worktree first
     downloads modules: `go: downloading ...` lines are progress, the failure is the same as HEAD's."""
