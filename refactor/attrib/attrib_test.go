@@ -221,6 +221,22 @@ func TestPiecesRunToTheNextReferenceAndSplitEvenly(t *testing.T) {
 	}
 }
 
+func TestABoundaryCutsAPieceAndClaimsNothing(t *testing.T) {
+	// 0x5030 is referred to only from unowned bytes (a static temporary): the piece from 0x5010 stops there
+	regions := []region{{1000, 1100, 0x5000}}
+	refs := []ref{{0x5010, 7}, {0x5030, boundary}, {0x5050, 8}, {0x5050, boundary}}
+	got := pieces(regions, refs)
+	want := []claim{{1016, 1048, 7}, {1080, 1100, 8}}
+	if len(got) != len(want) {
+		t.Fatalf("pieces %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("pieces %v, want %v", got, want)
+		}
+	}
+}
+
 func TestCodeReferences(t *testing.T) {
 	// amd64: LEAQ 0x10(IP), AX at 0x401000 (7 bytes with REX.W) targets 0x401017; a MOV is not read
 	code := []byte{0x48, 0x8d, 0x05, 0x10, 0x00, 0x00, 0x00, 0x48, 0x8b, 0x05, 0x10, 0x00, 0x00, 0x00, 0x90, 0x90}

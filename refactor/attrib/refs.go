@@ -162,7 +162,15 @@ func (a *attributor) referencedPieces(p *painter) []claim {
 	for _, r := range a.typeRefs {
 		add(r[0], r[1])
 	}
+	// what unowned bytes refer to is cut there too, though it is claimed only in the second round: a
+	// piece must not run on over it (syncthing's gzipped GUI strings, referred to only by a static
+	// temporary in .rodata, went to the package whose string came before them)
+	n := len(refs)
+	for _, pr := range pending {
+		refs = append(refs, ref{pr[0], boundary})
+	}
 	claims := pieces(regions, refs)
+	refs = refs[:n]
 	if len(pending) == 0 || len(claims) == 0 {
 		return claims
 	}
@@ -185,8 +193,12 @@ func (a *attributor) referencedPieces(p *painter) []claim {
 	return append(claims, pieces(rest, refs)...)
 }
 
+// boundary is the owner of a ref that only cuts: its piece is left unclaimed.
+const boundary = 1<<24 - 1
+
 // pieces cuts the regions (sorted by address) at the referenced addresses; each piece runs to the
-// next referenced address of its region and is split evenly between the packages referring to it.
+// next referenced address of its region and is split evenly between the packages referring to it
+// (none but boundary: the piece is left as it is).
 func pieces(regions []region, refs []ref) []claim {
 	if len(regions) == 0 || len(refs) == 0 {
 		return nil
@@ -224,9 +236,12 @@ func pieces(regions []region, refs []ref) []claim {
 		t := refs[i].target
 		owners = owners[:0]
 		for ; i < len(refs) && refs[i].target == t; i++ {
-			if len(owners) == 0 || owners[len(owners)-1] != refs[i].o {
+			if refs[i].o != boundary && (len(owners) == 0 || owners[len(owners)-1] != refs[i].o) {
 				owners = append(owners, refs[i].o)
 			}
+		}
+		if len(owners) == 0 {
+			continue
 		}
 		k := sort.Search(len(regions), func(k int) bool { return regions[k].addr > t }) - 1
 		if k < 0 || t >= regions[k].addr+regions[k].e-regions[k].s {
