@@ -1174,13 +1174,46 @@ def _locals(src: bytes, node: Node) -> set[str]:
 
 
 def _idents(src: bytes, node: Node) -> set[str]:
+    """The names node refers to: identifiers, but not the field names keying a struct literal's elements
+    (`invalidListener{err: errDeprecated}` uses errDeprecated, not a variable err)."""
     out: set[str] = set()
     stack = [node]
     while stack:
         n = stack.pop()
         if n.type in ("identifier", "type_identifier"):
             out.add(node_text(src, n))
-        stack.extend(n.named_children)
+        children = n.named_children
+        if n.type == "keyed_element" and children and _field_key(children[0]):
+            children = children[1:]
+        stack.extend(children)
+    return out
+
+
+def _field_key(key: Node) -> bool:
+    """Whether a keyed element's key is a field name: a lone identifier in a literal whose type is not
+    a map (a map's key may be a variable; a struct's, or an elided type's in a slice of structs, is a
+    field)."""
+    ident = key.named_children[0] if key.type == "literal_element" and key.named_child_count == 1 else key
+    if ident.type not in ("identifier", "field_identifier"):
+        return False
+    lit = key.parent
+    while lit is not None and lit.type != "composite_literal":
+        lit = lit.parent
+    typ = lit.child_by_field_name("type") if lit is not None else None
+    return typ is None or typ.type != "map_type"
+
+
+def _registered_idents(src: bytes, stmt: Node) -> set[str]:
+    """The names a statement of an init passes along: an assignment into a registry (`listeners["kcp"] =
+    invalidListener{...}`) writes into the map, it does not register it."""
+    if stmt.type != "assignment_statement":
+        return _idents(src, stmt)
+    out = _idents(src, stmt.child_by_field_name("right") or stmt)
+    for target in (stmt.child_by_field_name("left") or stmt).named_children:
+        if target.type == "index_expression" and (base := target.child_by_field_name("operand")) is not None:
+            out |= _idents(src, target) - ({node_text(src, base)} if base.type == "identifier" else set())
+        else:
+            out |= _idents(src, target)
     return out
 
 
@@ -1353,21 +1386,21 @@ class _Mover:
         inside = _composite_literals(node)
         # a statement that passes one of real's declarations along registers it; one that calls it runs
         # the feature at startup (left for the startup check to refuse)
-        moved = [s for s in stmts if _idents(src, s) & self.names
+        moved = [s for s in stmts if _registered_idents(src, s) & self.names
                  and not any(s.start_byte <= lit.start_byte < s.end_byte for lit in inside)
                  and not any(op is None and name in self.names for op, name in _calls(src, s, branches=True))]
         edits: list[tuple[int, int, bytes]] = []
         for s in moved:
             if s.type not in ("expression_statement", "assignment_statement"):
                 raise Unguardable(f"{f.path}: an init function uses {self.feature} code in "
-                                  f"`{node_text(src, s)}`, which is neither a call nor an assignment")
+                                  f"`{_snippet(node_text(src, s))}`, which is neither a call nor an assignment")
             self.usable(f, s, "an init function")
             self.inits.append("\t" + node_text(src, s))
             rng = _line_bounds(src, s.start_byte, s.end_byte) or (s.start_byte, s.end_byte)
             edits.append((rng[0], rng[1], b""))
             later = [x for x in stmts if x.start_byte > s.end_byte and x not in moved]
             note = " (what follows it in that init function now runs before it)" if later else ""
-            self.out.moved.append(f"{f.path}: `{node_text(src, s)}` moves to an init function of "
+            self.out.moved.append(f"{f.path}: `{_snippet(node_text(src, s))}` moves to an init function of "
                                   f"{os.path.basename(self.real.path)}{note}")
         if moved and len(moved) == len(stmts):  # nothing left: the init function goes
             rng = _line_bounds(src, d.start, d.end) or (d.start, d.end)
@@ -1633,7 +1666,7 @@ def convert_fields(f: GoFile, fields: Iterable[str], conversion: str) -> bytes:
                 parent.type == "expression_list" and parent.parent is not None
                 and parent.parent.type == "assignment_statement"
                 and parent.parent.child_by_field_name("left") == parent)):
-            raise Unguardable(f"{f.path}: `{node_text(src, n)}` is assigned or its address taken; its type "
+            raise Unguardable(f"{f.path}: `{_snippet(node_text(src, n))}` is assigned or its address taken; its type "
                               "becomes a mirror, so only reads can be converted")
         edits.append((n.start_byte, n.end_byte, f"{conversion}({node_text(src, n)})".encode()))
     for s_, e_, t_ in sorted(edits, reverse=True):

@@ -31,9 +31,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import posixpath
 import re
 import textwrap
 import weakref
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -107,6 +109,10 @@ NAME = "guard-with-tag"
 OWN_EDGE_MIN_PACKAGES = 10
 # A guard whose failing stubs this many declarations of the build call is likely core code: warned about.
 CORE_CALLERS = 4
+# ... and this many: the heavy package is used throughout the program, not by a feature a build can leave
+# out (nats-server's file store, 479 callers; its JWT directory store, 127, to drop 48 KB): refused. On
+# the real programs tried, guards worth keeping had at most 55.
+REFUSE_CALLERS = 100
 # A heavy edge inside a dependency module is worth a patched copy of the module when cutting it saves this
 # much (or, without sizes, removes this many packages).
 DEP_MIN_BYTES = 256 << 10
@@ -202,6 +208,8 @@ def _features(project: Project, found: Callable[[Target], Found],
             if feat is None:
                 feat = features[key] = _Feature(q=q, sites=tuple(sorted(sites, key=lambda s: s.import_path)),
                                                 module=module)
+            elif q != feat.q:
+                feat.also.add(q)
             prev = next((h for h in feat.hits if h.target == target), None)
             if prev is not None:
                 if len(prev.removed) >= len(removed):
@@ -219,7 +227,7 @@ def _repriced(made: Proposal, feat: _Feature) -> Proposal:
     """A proposal made ahead, with the estimate of the feature's hits on its targets (a target that would
     lose what it runs for is left out of a candidate); a dependency patch's file states it too."""
     kept = _Feature(q=feat.q, sites=feat.sites, hits=[h for h in feat.hits if h.target in made.targets],
-                    module=feat.module)
+                    module=feat.module, also=feat.also)
     out = replace(made, estimated_bytes=kept.bytes)
     if isinstance(out, Candidate) and isinstance(out.details, GuardDetails) and out.details.patch is not None:
         patch, plan = out.details.patch, out.plan
@@ -238,7 +246,7 @@ def _proposals(index: _Index, settings: Settings, features: Mapping[FeatureKey, 
                made: Made | None = None, record: Made | None = None) -> dict[FeatureKey, Proposal]:
     """Each feature's proposal, the heaviest first. made: proposals made ahead (by everything but their
     estimate, which is the feature's here); record: where to remember the ones made here."""
-    def one(key: FeatureKey, tag: tuple[str, str, bool]) -> Proposal:
+    def one(key: FeatureKey, tag: tuple[str, str, bool, str]) -> Proposal:
         feat = features[key]
         memo = (key, feat.module, tuple((h.target, h.removed, h.chain) for h in feat.hits), tag)
         if made is not None and (ready := made.get(memo)) is not None:
@@ -446,7 +454,10 @@ def _moves_blank_imports(project: Project, site: _Site, base: str, removed: froz
     """Whether guarding the site moves the blank imports of base rather than stubbing it (_blank_feature)."""
     pkg = project.package(site.import_path)
     try:
-        return pkg is not None and _blank_feature(project.sources.file(project.rel(pkg, base)), removed)
+        if pkg is None:
+            return False
+        files = [project.sources.file(project.rel(pkg, n)) for n in (*pkg.go_files, *pkg.cgo_files)]
+        return _blank_feature(project.sources.file(project.rel(pkg, base)), removed, files)
     except (OSError, ValueError):
         return False
 
@@ -651,6 +662,7 @@ class _Feature:
     sites: tuple[_Site, ...]
     hits: list[_Hit] = field(default_factory=list)
     module: _DepModule | None = None  # the dependency module the sites are in (a dependency patch)
+    also: set[str] = field(default_factory=set)  # other heavy packages the same files alone import
 
     @property
     def bytes(self) -> int:
@@ -884,6 +896,7 @@ class _Index:
         self._carves: dict[tuple[str, frozenset[str]], Carve | None] = {}  # carve's, per file and imports
         self._used: dict[str, Elsewhere] = {}  # what each package's files name (per directory)
         self._every_run: dict[str, EveryRun] = {}  # every_run's, per main (the base's: shared by overlays)
+        self.built: dict[tuple[Target, ...], frozenset[str]] = {}  # _built_dirs', per targets (shared too)
 
     def carve(self, pkg: Package, f: GoFile, paths: frozenset[str]) -> Carve | None:
         """refactor.guard.carve of a file of pkg for the imports paths (remembered: a file is asked again
@@ -905,6 +918,7 @@ class _Index:
         out = _Index(self.project, overlay)
         out._mirrors = self._mirrors
         out._every_run = self._every_run
+        out.built = self.built
         return out
 
     def original(self, path: str) -> bytes | None:
@@ -938,7 +952,9 @@ class _Index:
                                              *pkg.test_go_files, *pkg.xtest_go_files)
             return [self.file(directory, n) for n in sorted(set(listed)) if n.endswith(".go")]
         names = list(self.sources.dir_files(rel_dir))
-        names += sorted(p for p in self.overlay if os.path.dirname(p) == rel_dir.strip("/") and p not in names)
+        here = posixpath.normpath(rel_dir).strip("/")
+        here = "" if here == "." else here  # the root is ".", and its files' dirname ""
+        names += sorted(p for p in self.overlay if posixpath.dirname(p) == here and p not in names)
         return [self.overlay.get(rel) or self.sources.file(rel) for rel in names]
 
     def importing(self, import_path: str) -> list[GoFile]:
@@ -1114,33 +1130,57 @@ class _Index:
 
 
 def _choose_tags(index: _Index, settings: Settings, features: Sequence[_Feature]
-                 ) -> dict[FeatureKey, tuple[str, str, bool]]:
-    """(tag, default tag, already guards) per feature: the tag that already guards its files, else a
-    new <module>_omit_<name> that means nothing else yet (nor another feature of this run); the tag
-    is the override when there is one (--guard-tag), the default names the candidate's id."""
+                 ) -> dict[FeatureKey, tuple[str, str, bool, str]]:
+    """(tag, default tag, already guards, the feature's name) per feature: the tag that already guards
+    its files, else a new <module>_omit_<name> that means nothing else yet (nor another feature of this
+    run); the tag is the override when there is one (--guard-tag), the default names the candidate's id.
+    A name taken already gives way to the heavy package's, then to its parent's and its own (caddy's
+    modules/standard and modules/caddyhttp/standard: modules_standard, caddyhttp_standard), and only
+    then is numbered (standard2 would say nothing of how it differs)."""
     in_use = index.tags_in_use()
     overrides: Mapping[str, str] = settings.guard_tags
-    out: dict[FeatureKey, tuple[str, str, bool]] = {}
+    out: dict[FeatureKey, tuple[str, str, bool, str]] = {}
     for feat in features:
         key = _feature_key(feat.sites)
-        name = _feature_name(feat.q)
         existing = _existing_guard(index, feat)
         # named after the module whose files are guarded (server_omit_leasing in etcd's server module);
         # a patch of a dependency module after that module (getter_omit_s3)
-        if feat.module is not None:
-            first = tag_for(feat.module.path, name)
-        else:
-            mod = _ident(guess_package_name(_module_of_site(index, feat.sites[0]).path)).lower()
-            first = f"{mod}_omit_{name}"
-        tag = existing or first
-        n, taken = 1, {d for _, d, _ in out.values()}
-        while existing is None and (tag in taken or not _tag_free(index, in_use, tag, feat.q)):
-            n += 1
-            tag = f"{first}_{n}" if first[-1:].isdigit() else f"{first}{n}"  # b2 -> b2_2, not b22
+        mod = "" if feat.module is not None else \
+            _ident(guess_package_name(_module_of_site(index, feat.sites[0]).path)).lower()
+
+        def tag_named(name: str, feat: _Feature = feat, mod: str = mod) -> str:
+            return tag_for(feat.module.path, name) if feat.module is not None else f"{mod}_omit_{name}"
+
+        taken = {d for _, d, _, _ in out.values()}
+
+        def free(tag: str, feat: _Feature = feat, taken: set[str] = taken) -> bool:
+            return tag not in taken and _tag_free(index, in_use, tag, feat.q)
+
+        names = list(dict.fromkeys([_name_of(feat), _feature_name(feat.q), *_qualified_name(feat.q)]))
+        name = names[0]
+        tag = existing or next((t for n in names if free(t := tag_named(n))), "")
+        if tag and existing is None:
+            name = next(n for n in names if tag_named(n) == tag)
+        elif not tag:
+            first = tag = tag_named(name)
+            n = 1
+            while not free(tag):
+                n += 1
+                tag = f"{first}_{n}" if first[-1:].isdigit() else f"{first}{n}"  # b2 -> b2_2, not b22
         override = overrides.get(tag) or overrides.get(feat.q)
         chosen = parse_tags(override)[0] if override else tag
-        out[key] = (chosen, tag, chosen == existing)
+        out[key] = (chosen, tag, chosen == existing, name)
     return out
+
+
+def _qualified_name(q: str) -> list[str]:
+    """A heavy package's name with its parent's (`caddyhttp_standard`), when it has a parent."""
+    parent, _, last = q.rpartition("/")
+    if re.fullmatch(r"v\d+", last):  # (a major version: envoy's type/matcher/v3 is type_matcher)
+        parent = parent.rpartition("/")[0]
+    if not parent or "/" not in parent and "." in parent:  # (a module's root under its host: no parent)
+        return []
+    return [f"{_ident(guess_package_name(parent)).lower()}_{_feature_name(q)}"]
 
 
 def _module_of_site(index: _Index, site: _Site) -> Module:
@@ -1172,13 +1212,29 @@ def _existing_guard(index: _Index, feat: _Feature) -> str | None:
             # grpc_dp.go, `//go:build !disable_grpc_modules`) needs no stub for the tag to leave it out
             if not _declares_nothing(real):
                 stub = existing_stub(real, all_files, site.files)
-                if stub is None or (y := build_expr(stub)) is None:
-                    return None
-                tags = {t for t in tags if has_disjunct(y, ("tag", t))}
+                if stub is not None and (y := build_expr(stub)) is not None:
+                    tags = {t for t in tags if has_disjunct(y, ("tag", t))}
+                else:
+                    # the module's switch whose other side registers rather than declares (syncthing's
+                    # quic_unsupported.go, `//go:build noquic`: listeners["quic"] = invalidListener{...})
+                    tags = {t for t in tags if _other_side(all_files, site.files, real, t) is not None}
             common = tags if common is None else common & tags
             if not common:
                 return None
     return min(common) if common else None
+
+
+def _other_side(files: Sequence[GoFile], guarded: Collection[str], real: GoFile, tag: str) -> GoFile | None:
+    """A file of real's package that only builds with tag (a non-test file, not among the guarded ones,
+    without a platform suffix): what the module builds instead of its guarded files."""
+    for f in files:
+        base = os.path.basename(f.path)
+        if base in guarded or base.endswith("_test.go") or f.package != real.package or name_suffix(base):
+            continue
+        y = build_expr(f)
+        if y is not None and has_conjunct(y, ("tag", tag)):
+            return f
+    return None
 
 
 def _tag_free(index: _Index, in_use: Mapping[str, list[str]], tag: str, q: str) -> bool:
@@ -1192,6 +1248,32 @@ def _tag_free(index: _Index, in_use: Mapping[str, list[str]], tag: str, q: str) 
 
 def _feature_name(q: str) -> str:
     return _ident(guess_package_name(q)).lower() or "feature"
+
+
+def _name_of(feat: _Feature) -> str:
+    """The feature's name, in its tag: its heavy package's; but when most of the heavy packages only its
+    files bring in are one family with it (siblings: mvdan.cc/sh's coreutils.go imports 30 of u-root's
+    pkg/core/* commands, and was named after the first, base64), its one file's name, else the family's
+    (aws-sdk-go-v2's credentials/*creds). A family that does not hold it (distribution's s3.go: service/s3
+    and aws/*) leaves it the name."""
+    qs = [feat.q, *sorted(feat.also)]
+    parents = Counter(q.rsplit("/", 1)[0] for q in qs if "/" in q)
+    if len(qs) >= FAMILY_MIN and parents:
+        parent, n = parents.most_common(1)[0]
+        if n >= FAMILY_MIN and 3 * n >= 2 * len(qs) and feat.q.rsplit("/", 1)[0] == parent:
+            files = [f for s in feat.sites for f in s.files]
+            stem = _ident(_GOOS_GOARCH_SUFFIX.sub("", files[0].removesuffix(".go"))).lower() if len(files) == 1 else ""
+            return stem if stem and stem not in _GENERIC_FILES else _feature_name(parent)
+    return _feature_name(feat.q)
+
+
+FAMILY_MIN = 3  # siblings that make a family
+# a file name that says nothing of a feature; a file's platform suffixes
+_GENERIC_FILES = frozenset({"main", "util", "utils", "helper", "helpers", "common", "init", "types", "doc",
+                            "misc", "lib", "imports", "deps", "all"})
+_GOOS_GOARCH_SUFFIX = re.compile(
+    r"(_(aix|android|darwin|dragonfly|freebsd|illumos|ios|js|linux|netbsd|openbsd|plan9|solaris|wasip1|windows"
+    r"|unix|386|amd64|arm|arm64|loong64|mips|mipsle|mips64|mips64le|ppc64|ppc64le|riscv64|s390x|wasm))+$")
 
 
 def _ident(s: str) -> str:
@@ -1302,10 +1384,9 @@ class _Outcome:
     registrations: list[str] = field(default_factory=list)  # registrations moved into the guarded files
 
 
-def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existing: bool) -> Proposal:
+def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existing: bool, name: str) -> Proposal:
     if existing:
-        return _existing_tag_proposal(index, feat, tag)
-    name = _feature_name(feat.q)
+        return _existing_tag_proposal(index, feat, tag, name)
     shown = [_shown(index, feat, s, f) for s in feat.sites for f in s.files]
     shown += [f"{_shown(index, feat, s, f)}'s registration" for s in feat.sites for f, _ in s.extracted]
     shown += [f"{_shown(index, feat, s, f)}'s {_labels(keys)}" for s in feat.sites for f, keys in s.carved]
@@ -1333,6 +1414,11 @@ def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existin
         kept = [h for h in feat.hits if index.project.graphs[h.target].main.import_path not in out.lost]
         if not kept:
             raise _Refuse("; ".join(dict.fromkeys(out.lost.values())))
+        if out.failing and len(out.callers) >= REFUSE_CALLERS:
+            raise _Refuse(f"the slim build stubs {', '.join(sorted(out.failing)[:4])}, which {len(out.callers)} "
+                          f"declarations of the build call ({', '.join(sorted(out.callers)[:3])}, …): {feat.q} is "
+                          "used throughout the program, not by a feature a build can leave out; cut it by hand "
+                          "(a lighter implementation, or a split of what calls it)")
     except _Refuse as exc:
         return Refusal(strategy=NAME, targets=tuple(h.target for h in feat.hits),
                        summary=_summary(where, tag, feat, []), reason=str(exc), estimated_bytes=feat.bytes)
@@ -1340,7 +1426,7 @@ def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existin
         if h not in kept:
             out.notes.append(f"{h.target.label} is not built with -tags {tag}: "
                              f"{out.lost[index.project.graphs[h.target].main.import_path]}.")
-    feat = _Feature(q=feat.q, sites=feat.sites, hits=kept, module=feat.module)
+    feat = _Feature(q=feat.q, sites=feat.sites, hits=kept, module=feat.module, also=feat.also)
     uses = _target_uses(index, feat)
     loses = sorted({u for us in uses.values() for u in us})
     # high: the slim build only lacks what registers itself (nothing of the rest calls a failing stub);
@@ -1514,11 +1600,10 @@ def _summary(where: str, tag: str, feat: _Feature, loses: Sequence[str]) -> str:
     return line
 
 
-def _existing_tag_proposal(index: _Index, feat: _Feature, tag: str) -> Proposal:
+def _existing_tag_proposal(index: _Index, feat: _Feature, tag: str, name: str) -> Proposal:
     """The feature's files are already behind `tag`: the change is to build with it (the targets'
     build configuration: gotrim.toml, Makefile -tags, .goreleaser tags), not to the source."""
     targets = tuple(dict.fromkeys(h.target for h in feat.hits))
-    name = _feature_name(feat.q)
     files = [_shown(index, feat, s, f) for s in feat.sites for f in s.files]
     summary = (f"build with -tags {tag}, which already guards {', '.join(files)}: drop {feat.q} "
                f"({count(len(feat.removed), 'package')})")
@@ -1732,7 +1817,7 @@ def _guard_site_once(index: _Index, site: _Site, feat: _Feature, tag: str, name:
     moved: dict[str, GoFile] = {}  # feature file path -> with the registrations it received
     fixed: dict[str, dict[str, tuple[str, frozenset[str]]]] = {}
     for real in feature:
-        if _blank_feature(real, heavy):
+        if _blank_feature(real, heavy, all_files):
             continue
         reg = move_registrations(real, [f for f in rest if not f.path.endswith("_test.go")], name, tag, taken)
         if reg.files:
@@ -1757,7 +1842,7 @@ def _guard_site_once(index: _Index, site: _Site, feat: _Feature, tag: str, name:
     written: list[tuple[str, bytes]] = []
     for original in feature:
         base = os.path.basename(original.path)
-        if _blank_feature(original, heavy):
+        if _blank_feature(original, heavy, all_files):
             blank = [i for i in original.imports if i.name == "_" and i.path in heavy]
             yield from _move_blank_imports(index, site, original, blank, tag, name)
             continue
@@ -1771,7 +1856,10 @@ def _guard_site_once(index: _Index, site: _Site, feat: _Feature, tag: str, name:
         failing = [b for b in blocks if b.kind in ("func", "method") and b.name not in fixed[real.path]]
         _refuse_running(real, failing, need, out.lost)
         out.failing.update(b.key for b in failing)
-        out.callers |= _callers(rest, local_importers, {b.name for b in failing if b.kind == "func"},
+        # (the targets' builds only: the module's other mains import the package too)
+        built = _built_dirs(index, feat)
+        out.callers |= _callers(rest, [(f, local) for f, local in local_importers if _dir(f.path) in built],
+                                {b.name for b in failing if b.kind == "func"},
                                 {b.name for b in failing if b.kind == "method"})
         stub = stubs[base]
         if stub is not None:
@@ -1842,6 +1930,21 @@ def _refuse_running(real: GoFile, blocks: Sequence[StubBlock], need: Demand, los
             lost[main] = max(found, key=lambda x: x[0])[1]
 
 
+def _built_dirs(index: _Index, feat: _Feature) -> frozenset[str]:
+    """The directories (as the source index names them) of the packages the feature's targets build."""
+    key = tuple(h.target for h in feat.hits)
+    hit = index.built.get(key)
+    if hit is None:
+        hit = index.built[key] = frozenset(_dir(index.sources.rel(os.path.join(p.dir, "x.go")))
+                                           for h in feat.hits for p in index.project.graphs[h.target].packages.values()
+                                           if p.dir)
+    return hit
+
+
+def _dir(path: str) -> str:
+    return posixpath.dirname(posixpath.normpath(path))
+
+
 def _callers(rest: Sequence[GoFile], importers: Sequence[tuple[GoFile, str]], funcs: set[str], methods: set[str]
              ) -> set[str]:
     """Declarations of the build (tests left out) that name a failing stub: funcs by name, methods by a
@@ -1861,14 +1964,22 @@ def _declares_nothing(f: GoFile) -> bool:
     return all(d.kind == "init" or d.name == "_" for d in f.decls)
 
 
-def _blank_feature(real: GoFile, heavy: frozenset[str]) -> bool:
-    """real brings the feature in only through blank imports, beside code of its own: the imports move
-    (not `_ "embed"` from a file with //go:embed directives, which need it there)."""
+def _blank_feature(real: GoFile, heavy: frozenset[str], package: Sequence[GoFile]) -> bool:
+    """real brings the feature in only through blank imports, beside something that must stay: code of
+    its own, other imports (caddy's modules/standard/imports.go, 13 blank imports, one of them the
+    feature), or nothing else in its package (package: the package's files, real among them); the
+    imports move to a guarded file of their own. Not `_ "embed"` from a file with //go:embed
+    directives, which need it there. A file of nothing but the feature's blank imports, in a package
+    that keeps another file, is guarded whole."""
     blank = [i for i in real.imports if i.name == "_" and i.path in heavy]
     heavy_named = [i for i in real.imports if i.name != "_" and i.path in heavy]
-    if any(i.path == "embed" for i in blank) and b"//go:embed" in real.src:
+    if not blank or heavy_named or (any(i.path == "embed" for i in blank) and b"//go:embed" in real.src):
         return False
-    return bool(blank) and not heavy_named and any(d.kind != "init" for d in real.decls)
+    if any(d.kind != "init" for d in real.decls) or any(i.path not in heavy for i in real.imports):
+        return True
+    # another file every build of the package has
+    return not any(f.path != real.path and f.package == real.package and not f.path.endswith("_test.go")
+                   and f.constraint is None and not name_suffix(os.path.basename(f.path)) for f in package)
 
 
 def _ignored(f: GoFile) -> bool:

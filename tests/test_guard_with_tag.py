@@ -396,6 +396,72 @@ def test_blank_import_moves_to_guarded_file(tmp_path: Path, golden: Callable[[st
     golden("guard_with_tag/blank.diff", c.plan.diff())
 
 
+STANDARD = {
+    "go.mod": "module example.com/m\n\ngo 1.22\n",
+    "cmd/app/main.go": """
+        package main
+
+        import (
+        	"fmt"
+
+        	_ "example.com/m/standard"
+        )
+
+        func main() { fmt.Println("main") }
+        """,
+    "heavy/heavy.go": """
+        package heavy
+
+        import (
+        	"fmt"
+        	"net/http"
+        )
+
+        var client = &http.Client{}
+
+        func init() { fmt.Println("heavy registered", client != nil) }
+        """,
+    "light/light.go": """
+        package light
+
+        import "fmt"
+
+        func init() { fmt.Println("light registered") }
+        """,
+    "standard/imports.go": """
+        package standard
+
+        import (
+        	_ "example.com/m/heavy"
+        	_ "example.com/m/light"
+        )
+        """,
+}
+
+
+@pytest.mark.parametrize("alone", [False, True])
+def test_a_file_of_blank_imports_keeps_those_of_other_features(tmp_path: Path, alone: bool) -> None:
+    """caddy's modules/standard/imports.go (13 blank imports, the package's only file): guarding it whole
+    for one of them lost the other 12, and left the package without a file (`build constraints exclude
+    all Go files`). The feature's import moves to a guarded file of its own; the others stay."""
+    files = dict(STANDARD)
+    if alone:  # the package's only import is the feature's: the file stays, with nothing in it
+        files["standard/imports.go"] = 'package standard\n\nimport _ "example.com/m/heavy"\n'
+        files["cmd/app/main.go"] = STANDARD["cmd/app/main.go"].replace(
+            '_ "example.com/m/standard"', '_ "example.com/m/light"\n        \t_ "example.com/m/standard"')
+    root = write_module(tmp_path / "m", files)
+    head = go(root, "run", "./cmd/app").stdout
+    cands, refusals = candidates(project_for(root))
+    (c,) = [c for c in cands if "net/http" in c.removes and "standard/imports.go" in c.plan.files()]
+    assert set(c.plan.files()) == {"standard/imports.go", "standard/import_heavy.go"}, c.plan.files()
+    format_plan(c.plan, gofmt_path()).write_to(root)
+    tag = c.variant_tags[0]
+    vets(root, tag)
+    assert go(root, "run", "./cmd/app").stdout == head
+    assert go(root, "run", "-tags", tag, "./cmd/app").stdout == "light registered\nmain\n"
+    assert "net/http" not in go(root, "list", "-deps", "-tags", tag, "./cmd/app").stdout.split()
+
+
 # ---------------------------------------------------------------------------------------------------------
 # A feature the module already guards with its own tag (as yq's yq_nojson): two files, one stub
 
@@ -482,6 +548,78 @@ def test_an_existing_tag_over_a_file_of_blank_imports_needs_no_stub(tmp_path: Pa
            "nothing (its imports are the feature), so no stub is needed" in c.explanation
 
 
+SWITCHED = {
+    "go.mod": "module example.com/q\n\ngo 1.22\n",
+    "cmd/q/main.go": """
+        package main
+
+        import (
+        	"fmt"
+        	"os"
+
+        	"example.com/q/conn"
+        )
+
+        func main() {
+        	for _, a := range os.Args[1:] {
+        		fmt.Println(conn.Dial(a))
+        	}
+        	fmt.Println("ok")
+        }
+        """,
+    "conn/service.go": """
+        package conn
+
+        import "strings"
+
+        var dialers = map[string]func(addr string) string{}
+
+        // Dial dials addr with its scheme's dialer.
+        func Dial(addr string) string {
+        	scheme, rest, _ := strings.Cut(addr, "://")
+        	if d, ok := dialers[scheme]; ok {
+        		return d(rest)
+        	}
+        	return "unknown scheme " + scheme
+        }
+        """,
+    # syncthing's lib/connections/quic_dial.go (`//go:build go1.15 && !noquic`)
+    "conn/quic.go": """
+        //go:build go1.15 && !noquic
+
+        package conn
+
+        import "net/http"
+
+        func init() { dialers["quic"] = dialQUIC }
+
+        func dialQUIC(addr string) string {
+        	_, err := http.Get("http://" + addr)
+        	return fmt.Sprint(err)
+        }
+        """.replace('import "net/http"', 'import (\n\t"fmt"\n\t"net/http"\n)'),
+    # quic_unsupported.go: registers instead of declaring quic.go's names
+    "conn/quic_unsupported.go": """
+        //go:build noquic
+
+        package conn
+
+        func init() { dialers["quic"] = func(string) string { return "quic: disabled at build time" } }
+        """,
+}
+
+
+def test_an_existing_switch_whose_other_side_registers_is_proposed_as_a_build_tag(tmp_path: Path) -> None:
+    """syncthing's noquic: quic_unsupported.go declares none of the QUIC files' names, it registers a
+    listener that says "disabled at build time". gotrim and-ed a tag of its own onto the QUIC files'
+    constraints, and the slim build then knew no quic scheme at all."""
+    root = write_module(tmp_path / "q", SWITCHED)
+    (c,), _ = candidates(project_for(root))
+    assert c.variant_tags == ("noquic",) and isinstance(c.details, GuardDetails) and c.details.existing_tag
+    assert [ch.path for ch in c.plan.changes] == ["gotrim.toml"]
+    assert go(root, "run", "-tags", "noquic", "./cmd/q", "quic://x").stdout == "quic: disabled at build time\nok\n"
+
+
 @pytest.mark.go
 def test_a_new_tag_over_a_shared_stub_repairs_it_once(tmp_path: Path) -> None:
     root = write_module(tmp_path / "y", SHIPPED)
@@ -549,7 +687,8 @@ def test_two_features_named_alike_get_two_tags(tmp_path: Path) -> None:
     })
     cands, _ = candidates(project_for(root))
     tags = sorted(c.variant_tags[0] for c in cands)
-    assert tags == ["r_omit_scanner", "r_omit_scanner2"], [c.summary for c in cands]
+    # the second takes its parent's name with its own, not a number that says nothing of how it differs
+    assert tags == ["r_omit_scanner", "r_omit_text_scanner"], [c.summary for c in cands]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -926,6 +1065,30 @@ def test_a_local_variable_named_as_a_guarded_type_registers_nothing() -> None:
     assert not moved.files and not moved.moved
 
 
+def test_a_write_into_the_guarded_files_registry_registers_none_of_their_code() -> None:
+    """syncthing's deprecated.go: `listeners["kcp"] = invalidListener{err: errDeprecated}` in an init stores
+    into service.go's map; five guards of service.go were refused, each saying the line 'names semaphore
+    (nat, rate...) code ... uses err, not a package-level name'. It registers nothing of service.go's,
+    and err is a field name. A line that passes service.go's code along still moves."""
+    from refactor.guard import move_registrations
+
+    real = parse_file("conn/service.go",
+                      b'package conn\n\nimport "golang.org/x/time/rate"\n\nvar listeners = map[string]listener{}\n\n'
+                      b"type listener interface{ Listen() error }\n\n"
+                      b"func limited() *rate.Limiter { return rate.NewLimiter(1, 1) }\n\n"
+                      b"var tcpListener listener\n")
+    rest = parse_file("conn/deprecated.go",
+                      b'package conn\n\nimport "errors"\n\nvar errDeprecated = errors.New("deprecated")\n\n'
+                      b"type invalidListener struct{ err error }\n\n"
+                      b"func (l invalidListener) Listen() error { return l.err }\n\n"
+                      b'func init() {\n\tlisteners["kcp"] = invalidListener{err: errDeprecated}\n}\n')
+    moved = move_registrations(real, [rest], "rate", "c_omit_rate", set())
+    assert not moved.files and not moved.moved
+    passing = parse_file("conn/tcp.go", b'package conn\n\nfunc init() {\n\tlisteners["tcp"] = tcpListener\n}\n')
+    moved = move_registrations(real, [passing], "rate", "c_omit_rate", set())
+    assert moved.moved and "conn/tcp.go" in moved.files
+
+
 def test_a_blank_embed_import_stays_with_its_go_embed_directives() -> None:
     """A file's blank imports of the feature move to a guarded file of their own, except `_ "embed"` from a
     file whose //go:embed directives need it there (tailscale's version-embed.go): that file is guarded."""
@@ -933,8 +1096,8 @@ def test_a_blank_embed_import_stays_with_its_go_embed_directives() -> None:
 
     pprof = parse_file("server.go", b'package s\n\nimport _ "net/http/pprof"\n\nfunc Run() {}\n')
     embedded = parse_file("v.go", b'package s\n\nimport _ "embed"\n\n//go:embed v.txt\nvar v string\n')
-    assert _blank_feature(pprof, frozenset({"net/http/pprof"}))
-    assert not _blank_feature(embedded, frozenset({"embed"}))
+    assert _blank_feature(pprof, frozenset({"net/http/pprof"}), [pprof])
+    assert not _blank_feature(embedded, frozenset({"embed"}), [embedded])
 
 
 NOOP = {
@@ -1454,6 +1617,10 @@ def test_ranking_puts_changes_that_lose_nothing_first_at_similar_bytes() -> None
         "big-guard", "split", "guard", "patch", "core"]
 
 
+TABLE_MORE = "package app\n\n" + "".join(
+    f"func Use{i}(u string) error {{ return Checkpoint(u) }}\n\n" for i in range(4))
+
+
 def test_a_guards_summary_names_what_the_slim_build_loses_and_its_confidence(tmp_path: Path) -> None:
     root = write_module(tmp_path / "t", TABLE)
     (c,), _ = candidates(project_for(root))
@@ -1462,12 +1629,51 @@ def test_a_guards_summary_names_what_the_slim_build_loses_and_its_confidence(tmp
     assert c.confidence == "medium" and c.warning == "" and c.cost == "feature"
     # called from many places: ranked last, with a warning
     files = dict(TABLE)
-    files["app/more.go"] = "package app\n\n" + "".join(
-        f"func Use{i}(u string) error {{ return Checkpoint(u) }}\n\n" for i in range(4))
+    files["app/more.go"] = TABLE_MORE
     root = write_module(tmp_path / "t2", files)
     (c,), _ = candidates(project_for(root))
     assert c.confidence == "low" and "may be what the binary is for" in c.warning
     assert "Warning:" in c.explanation
+    # called throughout the program (nats-server's file store): refused
+    files["app/more.go"] = "package app\n\n" + "".join(
+        f"func Use{i}(u string) error {{ return Checkpoint(u) }}\n\n" for i in range(100))
+    root = write_module(tmp_path / "t3", files)
+    cands, refusals = candidates(project_for(root))
+    assert cands == [] and any("103 declarations of the build call" in r.reason and "used throughout the program"
+                               in r.reason for r in refusals), [r.reason for r in refusals]
+    # ... of the build: another main of the module that calls them is not (syncthing's cmd/infra/*)
+    files["cmd/other/main.go"] = "package main\n\nimport \"example.com/t/app\"\n\n" + "".join(
+        f"func use{i}(u string) error {{ return app.Checkpoint(u) }}\n\n" for i in range(100)) + (
+        "func main() { _ = use0 }\n")
+    files["app/more.go"] = TABLE_MORE
+    root = write_module(tmp_path / "t4", files)
+    (c,), _ = candidates(project_for(root, ("./cmd/t",)))
+    assert c.confidence == "low" and "7 declarations of the build call" in c.warning, c.warning
+
+
+def test_a_file_that_alone_imports_a_family_of_heavy_packages_names_the_feature(tmp_path: Path) -> None:
+    """mvdan.cc/sh's coreutils.go imports 30 of u-root's pkg/core/* commands: its feature was named after
+    the first of them (x_omit_base64). When most heavy packages only the feature's file brings in are
+    siblings, the file names the feature; two unrelated ones leave the name to the first."""
+    def checkpoint(*imports: str) -> dict[str, str]:
+        files = dict(TABLE)
+        body = "".join(f"\n        \t{i!r}".replace("'", '"') for i in ("net/http", *imports))
+        uses = {"net/smtp": 'smtp.SendMail(addr, nil, "a@b", nil, nil)', "net/rpc": 'rpc.ErrShutdown',
+                "encoding/xml": "xml.ErrUnexpectedEOF"}
+        files["app/checkpoint.go"] = TABLE["app/checkpoint.go"].replace(
+            'import "net/http"', f"import ({body}\n        )") + "".join(
+            f"\n        // Use{n} uses {i}.\n        func Use{n}(addr string) error {{ _ = addr; return {uses[i]} }}\n"
+            for n, i in enumerate(imports))
+        return files
+
+    root = write_module(tmp_path / "one", checkpoint("encoding/xml"))
+    (c,), _ = candidates(project_for(root))
+    assert c.variant_tags == ("t_omit_http",), c.summary
+    root = write_module(tmp_path / "family", checkpoint("net/smtp", "net/rpc"))
+    (c,), _ = candidates(project_for(root))
+    assert c.variant_tags == ("t_omit_checkpoint",) and "the checkpoint feature" in c.explanation, c.summary
+    c.plan.write_to(root)
+    vets(root, *c.variant_tags)
 
 
 def test_check_stub_catches_what_would_not_compile() -> None:
@@ -1833,6 +2039,20 @@ def test_the_code_that_needs_the_feature_is_carved_out_of_a_file_every_run_calls
     remote_mode = go(root, "run", "-tags", tag, "./cmd/app", "remote")
     assert remote_mode.returncode != 0 and "not built in" in remote_mode.stdout, remote_mode.stdout
     assert "net/http" not in go(root, "list", "-deps", "-tags", tag, "./cmd/app").stdout.split()
+
+
+def test_a_file_of_the_root_package_is_carved_too(tmp_path: Path) -> None:
+    """caddy's listeners.go is in the module's root package: the carved file's overlay path has no
+    directory, and the root's is "." (a KeyError ended every suggest on caddy)."""
+    files = {("main.go" if k == "cmd/app/main.go" else k.removeprefix("cmd/app/")): v for k, v in CARVE_MODULE.items()}
+    root = write_module(tmp_path / "root", files)
+    cands, refusals = candidates(project_for(root, (".",)))
+    (c,) = [c for c in cands if "net/http" in c.removes]
+    assert {ch.path for ch in c.plan.changes} == {"setup.go", "setup_http.go", "setup_http_stub.go"}
+    tag = c.variant_tags[0]
+    format_plan(c.plan, gofmt_path()).write_to(root)
+    vets(root, tag)
+    assert go(root, "run", "-tags", tag, ".").stdout == "mode: FILE\n"
 
 
 def test_carve_takes_helpers_and_methods_and_leaves_a_file_whose_init_names_them_whole() -> None:
