@@ -143,6 +143,8 @@ def _rewrite(std: str, name: str, data: bytes, module_path: str, dest: str, tc: 
     src = data
     if std == "text/template" and name == "exec.go":
         src = _remove_method_lookup(src, notes)
+    if std == "text/template" and name == "funcs.go":
+        src = _func_map_alias(src, notes)
     if std == "html/template":
         src = _godebug(src, name, notes)
     src = _repoint_imports(std, name, src, module_path, dest, html)
@@ -158,6 +160,21 @@ def _replace_once(src: str, old: str, new: str, where: str) -> str:
     if n != 1:
         raise ForkError(f"{where}: expected the code {old.strip()[:60]!r} once, found it {n} times")
     return src.replace(old, new)
+
+
+_FUNC_MAP = re.compile(rb"\ntype FuncMap (map\[string\](?:any|interface\{\}))\n")
+
+
+def _func_map_alias(data: bytes, notes: list[str]) -> bytes:
+    """FuncMap as an alias of its map type: a text/template.FuncMap a dependency builds (sprig's
+    TxtFuncMap, which caddy hands to its templates) is then assignable to the fork's Funcs, as any
+    map[string]any is; as a type of its own it did not compile there."""
+    src, n = _FUNC_MAP.subn(
+        rb"\n// gotrim: an alias, so that the standard library's FuncMap is one too.\ntype FuncMap = \1\n", data)
+    if n != 1:
+        raise ForkError(f"text/template/funcs.go: FuncMap has an unexpected shape ({n} matches)")
+    notes.append("FuncMap is an alias of map[string]any, so a text/template.FuncMap of another package is one too")
+    return src
 
 
 _METHOD_LOOKUP = re.compile(

@@ -110,8 +110,25 @@ def test_fork_switches_method_dce_on(fixture_repo: Callable[[str], Path], tmp_pa
         text = f.read_text()
         assert "The Go Authors" in text and "//go:linkname" not in text, f
         assert '"internal/' not in text, f
+    # a FuncMap another package built (sprig's TxtFuncMap, a text/template.FuncMap, in caddy) is taken
+    _write(root, "internal/render/sprig.go", f"""package render
+
+import (
+\thtmpl "{MODULE}/{DEFAULT_DEST}/html/template"
+\ttmpl "{MODULE}/{DEFAULT_DEST}/text/template"
+)
+
+type sprigFuncMap map[string]any
+
+var (
+\t_ = tmpl.New("x").Funcs(sprigFuncMap{{}})
+\t_ = htmpl.New("x").Funcs(sprigFuncMap{{}})
+)
+""")
+    assert "type FuncMap = map[string]any" in (root / DEFAULT_DEST / "text/template/funcs.go").read_text()
     _run(go, ["build", "./..."], root)
     _run(go, ["vet", "./..."], root)
+    (root / "internal/render/sprig.go").unlink()
     gofmt = str(Path(go.path).with_name("gofmt"))
     listed = subprocess.run([gofmt, "-l", "."], cwd=root, capture_output=True, text=True)
     assert listed.stdout == ""
