@@ -298,10 +298,12 @@ def test_attribute_pe_and_macho_builds(built: dict[str, object], goos: str, goar
     assert t.package_share >= 0.9, (t.buckets, t.unattributed_sections)
     assert t.package_sections[".zdebug_info"] >= 0.9 * t.sections[".zdebug_info"]  # compressed DWARF, by unit
     assert t.debug_packages["net/http"] > 0
-    # the same code weighs about the same in each format
+    # the same code weighs about the same in each format (within 512 B for lib's 1.3 KB: PE's copy of the
+    # map[string]int group types lib makes is unnamed data that lib's own data refers to, so it is lib's;
+    # in ELF they are named symbols, charged elsewhere)
     elf = attribute(linux, _list_packages(go, root, built["target"]), "example.com/sz", go=go)  # type: ignore[arg-type]
     for pkg in ("net/http", "example.com/sz/lib"):
-        assert t.packages[pkg] == pytest.approx(elf.packages[pkg], rel=0.25), pkg
+        assert abs(t.packages[pkg] - elf.packages[pkg]) <= max(0.25 * elf.packages[pkg], 512), pkg
 
 
 @pytest.mark.go
