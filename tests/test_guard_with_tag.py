@@ -439,6 +439,28 @@ STANDARD = {
 }
 
 
+def test_a_blank_import_that_is_most_of_the_program_is_low(tmp_path: Path) -> None:
+    """caddy's main blank-imports modules/standard: 664 of its 963 packages, every module it has. Guarding
+    that import was high and ranked first; the slim caddy could run no configuration."""
+    files = {
+        "go.mod": "module example.com/m\n\ngo 1.22\n",
+        "cmd/app/main.go": 'package main\n\nimport (\n\t"fmt"\n\n\t_ "example.com/m/standard"\n)\n\n'
+                           'func main() { fmt.Println("main") }\n',
+        "standard/imports.go": STANDARD["standard/imports.go"],
+        "heavy/heavy.go": STANDARD["heavy/heavy.go"], "light/light.go": STANDARD["light/light.go"],
+    }
+    root = write_module(tmp_path / "m", files)
+    cands, _ = candidates(project_for(root))
+    (c,) = [c for c in cands if "cmd/app/main.go" in c.plan.files()]
+    assert c.confidence == "low" and "that import may be what the binary is for" in c.warning, c.warning
+    # a library's package blank-imported (net/http/pprof in a small tool) stays a feature
+    files["cmd/app/main.go"] = files["cmd/app/main.go"].replace('"example.com/m/standard"', '"net/http/pprof"')
+    root = write_module(tmp_path / "p", files)
+    cands, _ = candidates(project_for(root))
+    (c,) = [c for c in cands if "cmd/app/main.go" in c.plan.files()]
+    assert c.confidence == "high" and not c.warning, c.warning
+
+
 @pytest.mark.parametrize("alone", [False, True])
 def test_a_file_of_blank_imports_keeps_those_of_other_features(tmp_path: Path, alone: bool) -> None:
     """caddy's modules/standard/imports.go (13 blank imports, the package's only file): guarding it whole
@@ -987,6 +1009,22 @@ def test_the_estimate_drops_the_code_after_a_call_to_a_stub_that_panics(tmp_path
     before = estimate(project, t, replace(cut, sever=frozenset()))  # what it missed before
     print(c.estimated_bytes, before, saved)
     assert abs(c.estimated_bytes - saved) <= 0.1 * saved < saved - before, (c.estimated_bytes, before, saved)
+
+@pytest.mark.go
+def test_a_stub_that_panics_where_the_rest_calls_it_is_low(tmp_path: Path) -> None:
+    """syncthing's global discovery stub panicked in CommitConfiguration at startup, and caddy's ListenQUIC
+    failed every HTTPS site; both were medium. Whether the code that calls a panicking stub runs is for a
+    human to tell: low, ranked last, with a warning naming the callers."""
+    files = dict(AFTERSTUB)
+    files["store/store.go"] = AFTERSTUB["store/store.go"] + (
+        "\n        // Default is the default option.\n        func Default() Option { return 1 }\n"
+        "\n        // Valid tells whether o is valid.\n        func Valid(o Option) bool { return o > 0 }\n")
+    root = write_module(tmp_path / "s", files)
+    project = load(find_go(), Settings(root=root), [TargetSpec(mains=("./cmd/s",))], Needs.SUGGEST)
+    (c,) = [c for c in propose(project, project.settings) if isinstance(c, Candidate)
+            and c.variant_tags == ("s_omit_xml",)]
+    assert c.confidence == "low" and "example.com/s/proxy.Open call stubs that panic" in c.warning, c.warning
+
 
 BLANKSITE = {
     "go.mod": "module example.com/s\n\ngo 1.22\n",
