@@ -109,9 +109,9 @@ NAME = "guard-with-tag"
 OWN_EDGE_MIN_PACKAGES = 10
 # A guard whose failing stubs this many declarations of the build call is likely core code: warned about.
 CORE_CALLERS = 4
-# ... and this many: the heavy package is used throughout the program, not by a feature a build can leave
-# out (nats-server's file store, 479 callers; its JWT directory store, 127, to drop 48 KB): refused. On
-# the real programs tried, guards worth keeping had at most 55.
+# ... and this many: the guarded code is used throughout the program, not a feature a build can leave
+# out (nats-server's file store, 479 callers; its JWT directory store, 127, to drop 48 KB; caddy's admin.go
+# to drop pprof, 126): refused. On the real programs tried, the guards left listed have at most 97 (low).
 REFUSE_CALLERS = 100
 # A heavy edge inside a dependency module is worth a patched copy of the module when cutting it saves this
 # much (or, without sizes, removes this many packages).
@@ -1422,9 +1422,10 @@ def _proposal(index: _Index, feat: _Feature, tag: str, default_tag: str, existin
             raise _Refuse("; ".join(dict.fromkeys(out.lost.values())))
         if out.failing and len(out.callers) >= REFUSE_CALLERS:
             raise _Refuse(f"the slim build stubs {', '.join(sorted(out.failing)[:4])}, which {len(out.callers)} "
-                          f"declarations of the build call ({', '.join(sorted(out.callers)[:3])}, …): {feat.q} is "
-                          "used throughout the program, not by a feature a build can leave out; cut it by hand "
-                          "(a lighter implementation, or a split of what calls it)")
+                          f"declarations of the build call ({', '.join(sorted(out.callers)[:3])}, …): that code is "
+                          "used throughout the program, not a feature a build can leave out; cut "
+                          f"{feat.q} from it by hand (a lighter implementation, or a file of its own for the code "
+                          "that needs it)")
     except _Refuse as exc:
         return Refusal(strategy=NAME, targets=tuple(h.target for h in feat.hits),
                        summary=_summary(where, tag, feat, []), reason=str(exc), estimated_bytes=feat.bytes)
