@@ -1284,7 +1284,8 @@ class _Mover:
     def usable(self, f: GoFile, node: Node, where: str) -> None:
         """Refuse a registration that uses local names (it could not move); note the imports it needs."""
         imports = {i.local_name(guess_package_name(i.path)): i for i in f.imports if i.name not in ("_", ".")}
-        for ident in sorted(_idents(f.src, node)):
+        inner = _locals(f.src, node)  # (a function literal's parameters go with it: caddy's `func(cmd *cobra.Command)`)
+        for ident in sorted(_idents(f.src, node) - inner):
             if ident in imports:
                 self.need_imports[imports[ident].path] = imports[ident].name
             elif ident not in self.package_names:

@@ -1127,6 +1127,27 @@ def test_a_write_into_the_guarded_files_registry_registers_none_of_their_code() 
     assert moved.moved and "conn/tcp.go" in moved.files
 
 
+def test_a_registration_whose_function_literal_declares_its_own_names_moves() -> None:
+    """caddy's cmd/commands.go registers each subcommand in an init with `CobraFunc: func(cmd
+    *cobra.Command) {...}`; the difflib and tar guards were refused, 'uses cmd, not a package-level name'.
+    cmd is the literal's own parameter, and moves with it."""
+    from refactor.guard import move_registrations
+
+    real = parse_file("cmd/storagefuncs.go",
+                      b'package cmd\n\nimport "archive/tar"\n\n'
+                      b"func cmdExport(fl Flags) error { _ = tar.TypeReg; return nil }\n")
+    rest = parse_file("cmd/commands.go",
+                      b"package cmd\n\ntype Flags map[string]string\n\ntype Cobra struct{ name string }\n\n"
+                      b"type Command struct {\n\tName      string\n\tFunc      func(Flags) error\n"
+                      b"\tCobraFunc func(*Cobra)\n}\n\nvar commands = map[string]Command{}\n\n"
+                      b"func RegisterCommand(c Command) { commands[c.Name] = c }\n\n"
+                      b'func init() {\n\tRegisterCommand(Command{\n\t\tName: "export",\n\t\tFunc: cmdExport,\n'
+                      b"\t\tCobraFunc: func(cmd *Cobra) { cmd.name = \"export\" },\n\t})\n}\n")
+    moved = move_registrations(real, [rest], "tar", "c_omit_tar", set())
+    assert moved.moved and "cmd/commands.go" in moved.files, moved
+    assert b"CobraFunc: func(cmd *Cobra)" in moved.real
+
+
 def test_a_blank_embed_import_stays_with_its_go_embed_directives() -> None:
     """A file's blank imports of the feature move to a guarded file of their own, except `_ "embed"` from a
     file whose //go:embed directives need it there (tailscale's version-embed.go): that file is guarded."""
