@@ -1175,13 +1175,19 @@ def _locals(src: bytes, node: Node) -> set[str]:
 
 def _idents(src: bytes, node: Node) -> set[str]:
     """The names node refers to: identifiers, but not the field names keying a struct literal's elements
-    (`invalidListener{err: errDeprecated}` uses errDeprecated, not a variable err)."""
+    (`invalidListener{err: errDeprecated}` uses errDeprecated, not a variable err); of a qualified type
+    (`*cobra.Command`) the package's name, which an import declares."""
     out: set[str] = set()
     stack = [node]
     while stack:
         n = stack.pop()
         if n.type in ("identifier", "type_identifier"):
             out.add(node_text(src, n))
+        if n.type == "qualified_type":  # `cobra.Command`: the package (an import), not a name of this one
+            pkg = n.child_by_field_name("package")
+            if pkg is not None:
+                out.add(node_text(src, pkg))
+            continue
         children = n.named_children
         if n.type == "keyed_element" and children and _field_key(children[0]):
             children = children[1:]

@@ -1137,15 +1137,16 @@ def test_a_registration_whose_function_literal_declares_its_own_names_moves() ->
                       b'package cmd\n\nimport "archive/tar"\n\n'
                       b"func cmdExport(fl Flags) error { _ = tar.TypeReg; return nil }\n")
     rest = parse_file("cmd/commands.go",
-                      b"package cmd\n\ntype Flags map[string]string\n\ntype Cobra struct{ name string }\n\n"
+                      b'package cmd\n\nimport "strings"\n\ntype Flags map[string]string\n\n'
                       b"type Command struct {\n\tName      string\n\tFunc      func(Flags) error\n"
-                      b"\tCobraFunc func(*Cobra)\n}\n\nvar commands = map[string]Command{}\n\n"
+                      b"\tCobraFunc func(*strings.Builder)\n}\n\nvar commands = map[string]Command{}\n\n"
                       b"func RegisterCommand(c Command) { commands[c.Name] = c }\n\n"
                       b'func init() {\n\tRegisterCommand(Command{\n\t\tName: "export",\n\t\tFunc: cmdExport,\n'
-                      b"\t\tCobraFunc: func(cmd *Cobra) { cmd.name = \"export\" },\n\t})\n}\n")
+                      b"\t\tCobraFunc: func(cmd *strings.Builder) { cmd.WriteString(\"export\") },\n\t})\n}\n")
     moved = move_registrations(real, [rest], "tar", "c_omit_tar", set())
     assert moved.moved and "cmd/commands.go" in moved.files, moved
-    assert b"CobraFunc: func(cmd *Cobra)" in moved.real
+    # the literal moves with what its types name: the import of strings (caddy's `*cobra.Command`)
+    assert b"CobraFunc: func(cmd *strings.Builder)" in moved.real and b'"strings"' in moved.real, moved.real
 
 
 def test_a_blank_embed_import_stays_with_its_go_embed_directives() -> None:
