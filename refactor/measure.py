@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -294,9 +295,10 @@ class _Verification:
         if c.targets:
             home = self.project.resolved(self.project.module_of(c.targets[0]))
             for dest, pkgs, at_head in self.copies:
+                existing: Callable[[], Sequence[str]] = functools.partial(list, at_head)  # (known already)
                 for cfg in configs:
                     self.step(f"go vet ({cfg.label}) in {dest}",
-                              functools.partial(self.vet_packages, cfg, home, pkgs, at_head))
+                              functools.partial(self.vet_packages, cfg, home, pkgs, existing))
         for i, t in enumerate(c.targets):
             after_t = t.with_tags(*c.variant_tags)
             exe = self.bins / f"t{i}" / after_t.name
@@ -364,12 +366,12 @@ class _Verification:
         return self.judge(now, head, clip(text), broken_note=True)
 
     def vet(self, cfg: Target, m: Module) -> _Passed | None:
-        return self.vet_packages(cfg, m, self.pkg_dirs[m.dir], self.dirs_at_head(m), f"{self.where(m)}")
+        return self.vet_packages(cfg, m, self.pkg_dirs[m.dir], lambda: self.dirs_at_head(m), self.where(m))
 
-    def vet_packages(self, cfg: Target, m: Module, pkgs: Sequence[str], at_head: Sequence[str],
+    def vet_packages(self, cfg: Target, m: Module, pkgs: Sequence[str], at_head: Callable[[], Sequence[str]],
                      where: str = "") -> _Passed | None:
         """go vet of pkgs (directories or import paths) in module m; when it finds anything, the
-        packages that exist at HEAD (at_head) are vetted there too, and only new findings fail."""
+        packages of them that exist at HEAD (at_head()) are vetted there too, and only new findings fail."""
         go, cwd = self.go_in(m)
 
         def vet(which: Sequence[str]) -> list[Finding]:
@@ -382,9 +384,10 @@ class _Verification:
         now = vet(pkgs)
         if not now:
             return None
-        head = self.head.get("vet", (repr(cfg), _module_key(self.project, m), *at_head),
-                             lambda _repo_dir: {"findings": [asdict(f) for f in vet(at_head)]},
-                             f"go vet ({cfg.label}){where}")[0] if at_head else {}
+        dirs = at_head()
+        head = self.head.get("vet", (repr(cfg), _module_key(self.project, m), *dirs),
+                             lambda _repo_dir: {"findings": [asdict(f) for f in vet(dirs)]},
+                             f"go vet ({cfg.label}){where}")[0] if dirs else {}
         return self.judge(now, head, clip("\n".join(f.text for f in now)))
 
     def judge(self, now: list[Finding], head: dict[str, Any], output: str, broken_note: bool = False) -> _Passed:
@@ -700,8 +703,6 @@ def copied_packages(changes: Sequence[FileChange], touched: Sequence[str], chang
     Go files it changes: (the copy's directory, the import paths of the touched packages, those of them
     that exist at HEAD in the module cache). A package exists there when its directory holds a Go file
     copied as it is (verbatim) or one the patch changed (changed: their plan paths)."""
-    import re
-
     modules = {}
     for c in changes:
         if c.before is None and c.after is not None and PurePosixPath(c.path).name == "go.mod" and "/" in c.path:
@@ -747,8 +748,6 @@ def _failing_tests(go: Go, cwd: Path, cfg: Target, pkg_dirs: Sequence[str]
                    ) -> tuple[frozenset[str] | None, str]:
     """None when go test passes, else the failing tests (`pkg.TestName`, or `pkg [build failed]`) and
     the first line go printed on stderr."""
-    import re
-
     proc = go.run(["test", *cfg.build_flags(), *pkg_dirs], cwd=cwd, target=cfg, check=False)
     if proc.returncode == 0:
         return None, ""

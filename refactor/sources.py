@@ -219,7 +219,7 @@ class SourceIndex:
                  links: Mapping[str, frozenset[str]] | None = None) -> None:
         self.root = root
         self._root_str = str(root)
-        self.modules = tuple((_norm_dir(d), p) for d, p in (modules or [("", module_path)]))
+        self.modules = tuple((norm_dir(d), p) for d, p in (modules or [("", module_path)]))
         self.module_path = self.modules[0][1] if self.modules else module_path
         self.go_minor = go_minor
         self.package_names = dict(package_names or {})  # import path -> package name (go list's)
@@ -246,12 +246,12 @@ class SourceIndex:
         """The index of the modules under root (each walked by walk_module; default: one module at
         root), plus the files of package_dirs (root-relative) that the walk skips but a build imports
         (an `ignore`d or `_` directory can still be imported by path)."""
-        mods = [(_norm_dir(d), p) for d, p in (modules or [("", module_path)])]
+        mods = [(norm_dir(d), p) for d, p in (modules or [("", module_path)])]
         files: list[str] = []
         for d, _ in mods:
             files.extend(f"{d}/{f}" if d else f for f in walk_module(root / d if d else root))
         walked = {_dir_of(f) for f in files}
-        for d in map(_norm_dir, package_dirs):
+        for d in map(norm_dir, package_dirs):
             if d in walked or d.startswith("..") or os.path.isabs(d) or not (root / d).is_dir():
                 continue
             files.extend(f"{d}/{n}" if d else n for n in sorted(os.listdir(root / d))
@@ -272,7 +272,7 @@ class SourceIndex:
 
     def dir_files(self, rel_dir: str) -> list[str]:
         """Every Go file of one directory (tests and other platforms included)."""
-        return list(self._by_dir.get(_norm_dir(rel_dir), ()))
+        return list(self._by_dir.get(norm_dir(rel_dir), ()))
 
     def rel(self, path: str | Path) -> str:
         """A path as the index names it: relative to the module root, posix (absolute when outside)."""
@@ -295,7 +295,7 @@ class SourceIndex:
 
     def module_dir(self, rel: str) -> str | None:
         """The directory (root-relative) of the indexed module that holds a root-relative path."""
-        rel = _norm_dir(rel)
+        rel = norm_dir(rel)
         best: str | None = None
         for d, _ in self.modules:
             if (not d or rel == d or rel.startswith(d + "/")) and (best is None or len(d) > len(best)):
@@ -304,7 +304,7 @@ class SourceIndex:
 
     def import_path(self, rel_dir: str) -> str:
         """The import path of a directory of one of the modules."""
-        rel_dir = _norm_dir(rel_dir)
+        rel_dir = norm_dir(rel_dir)
         mod = self.module_dir(rel_dir)
         if mod is None:
             return rel_dir
@@ -491,7 +491,7 @@ class SourceIndex:
         return out
 
 
-def _norm_dir(d: str) -> str:
+def norm_dir(d: str) -> str:
     """A root-relative directory as the index names it: posix, no "./", "" for the root."""
     d = posixpath.normpath(d.replace(os.sep, "/")).strip("/")
     return "" if d == "." else d

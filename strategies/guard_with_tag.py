@@ -94,7 +94,7 @@ from refactor.guard import (
 )
 from refactor.plan import FileChange, Plan, apply_edits
 from refactor.project import Needs, Project
-from refactor.sources import PLATFORM_TAGS, QualifiedRefs, SourceIndex, build_expr, qualified_refs_of
+from refactor.sources import PLATFORM_TAGS, QualifiedRefs, SourceIndex, build_expr, norm_dir, qualified_refs_of
 from refactor.table import count
 from refactor.typed import TypedView
 
@@ -958,8 +958,7 @@ class _Index:
                                              *pkg.test_go_files, *pkg.xtest_go_files)
             return [self.file(directory, n) for n in sorted(set(listed)) if n.endswith(".go")]
         names = list(self.sources.dir_files(rel_dir))
-        here = posixpath.normpath(rel_dir).strip("/")
-        here = "" if here == "." else here  # the root is ".", and its files' dirname ""
+        here = norm_dir(rel_dir)  # (the root is ".", its files' dirname "")
         names += sorted(p for p in self.overlay if posixpath.dirname(p) == here and p not in names)
         return [self.overlay.get(rel) or self.sources.file(rel) for rel in names]
 
@@ -1163,16 +1162,15 @@ def _choose_tags(index: _Index, settings: Settings, features: Sequence[_Feature]
             return tag not in taken and _tag_free(index, in_use, tag, feat.q)
 
         names = list(dict.fromkeys([_name_of(feat), _feature_name(feat.q), *_qualified_name(feat.q)]))
-        name = names[0]
-        tag = existing or next((t for n in names if free(t := tag_named(n))), "")
-        if tag and existing is None:
-            name = next(n for n in names if tag_named(n) == tag)
-        elif not tag:
+        name, tag = names[0], existing or ""
+        if not tag:
+            name, tag = next(((n, t) for n in names if free(t := tag_named(n))), (name, ""))
+        if not tag:
             first = tag = tag_named(name)
-            n = 1
+            k = 1
             while not free(tag):
-                n += 1
-                tag = f"{first}_{n}" if first[-1:].isdigit() else f"{first}{n}"  # b2 -> b2_2, not b22
+                k += 1
+                tag = f"{first}_{k}" if first[-1:].isdigit() else f"{first}{k}"  # b2 -> b2_2, not b22
         override = overrides.get(tag) or overrides.get(feat.q)
         chosen = parse_tags(override)[0] if override else tag
         out[key] = (chosen, tag, chosen == existing, name)
@@ -1268,18 +1266,16 @@ def _name_of(feat: _Feature) -> str:
         parent, n = parents.most_common(1)[0]
         if n >= FAMILY_MIN and 3 * n >= 2 * len(qs) and feat.q.rsplit("/", 1)[0] == parent:
             files = [f for s in feat.sites for f in s.files]
-            stem = _ident(_GOOS_GOARCH_SUFFIX.sub("", files[0].removesuffix(".go"))).lower() if len(files) == 1 else ""
+            one = files[0] if len(files) == 1 else ".go"
+            stem = _ident(one[:len(one) - 3 - len(name_suffix(one))]).lower()
             return stem if stem and stem not in _GENERIC_FILES else _feature_name(parent)
     return _feature_name(feat.q)
 
 
 FAMILY_MIN = 3  # siblings that make a family
-# a file name that says nothing of a feature; a file's platform suffixes
+# a file name that says nothing of a feature
 _GENERIC_FILES = frozenset({"main", "util", "utils", "helper", "helpers", "common", "init", "types", "doc",
                             "misc", "lib", "imports", "deps", "all"})
-_GOOS_GOARCH_SUFFIX = re.compile(
-    r"(_(aix|android|darwin|dragonfly|freebsd|illumos|ios|js|linux|netbsd|openbsd|plan9|solaris|wasip1|windows"
-    r"|unix|386|amd64|arm|arm64|loong64|mips|mipsle|mips64|mips64le|ppc64|ppc64le|riscv64|s390x|wasm))+$")
 
 
 def _ident(s: str) -> str:
@@ -1885,7 +1881,8 @@ def _guard_site_once(index: _Index, site: _Site, feat: _Feature, tag: str, name:
         out.failing.update(b.key for b in failing)
         # (the targets' builds only: the module's other mains import the package too)
         built = _built_dirs(index, feat)
-        out.callers |= _callers(rest, [(f, local) for f, local in local_importers if _dir(f.path) in built],
+        out.callers |= _callers(rest, [(f, local) for f, local in local_importers
+                                       if norm_dir(posixpath.dirname(f.path)) in built],
                                 {b.name for b in failing if b.kind == "func"},
                                 {b.name for b in failing if b.kind == "method"})
         stub = stubs[base]
@@ -1962,14 +1959,9 @@ def _built_dirs(index: _Index, feat: _Feature) -> frozenset[str]:
     key = tuple(h.target for h in feat.hits)
     hit = index.built.get(key)
     if hit is None:
-        hit = index.built[key] = frozenset(_dir(index.sources.rel(os.path.join(p.dir, "x.go")))
-                                           for h in feat.hits for p in index.project.graphs[h.target].packages.values()
-                                           if p.dir)
+        hit = index.built[key] = frozenset(norm_dir(index.sources.rel(p.dir)) for h in feat.hits
+                                           for p in index.project.graphs[h.target].packages.values() if p.dir)
     return hit
-
-
-def _dir(path: str) -> str:
-    return posixpath.dirname(posixpath.normpath(path))
 
 
 def _callers(rest: Sequence[GoFile], importers: Sequence[tuple[GoFile, str]], funcs: set[str], methods: set[str]
